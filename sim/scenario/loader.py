@@ -1,0 +1,225 @@
+"""Load scenario files: YAML safe loading, ``extends:`` inheritance, ``-p`` overrides.
+
+Every problem is collected as a :class:`Problem` (file, field path, what was expected) and
+raised together in one :class:`ScenarioError`, so ``citysafe validate`` can print them all.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.schema import Scenario
+
+MAX_EXTENDS_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a scenario: ``file: field.path: message``."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario file could not be loaded; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """Parse one YAML file safely (no object construction); must hold a mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), "(file)", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), "(file)", f"cannot read: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([Problem(str(path), where, f"YAML syntax error: {what}")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem(str(path), "(top level)", f"expected a mapping of fields, got {type(data).__name__}")]
+        )
+    bad = [k for k in data if not isinstance(k, str)]
+    if bad:
+        raise ScenarioError(
+            [Problem(str(path), str(bad[0]), "field names must be strings")]
+        )
+    return data
+
+
+def deep_merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``child`` over ``parent``: mappings merge recursively, anything else replaces."""
+    out = copy.deepcopy(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _rebase_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Make the relative data paths of a parent file absolute, so children inherit them intact."""
+    out = copy.deepcopy(data)
+    for section, key in (("city", "data_dir"),):
+        sec = out.get(section)
+        if isinstance(sec, dict) and isinstance(sec.get(key), str):
+            sec[key] = str((base_dir / sec[key]).resolve())
+    typhoon = (out.get("hazard") or {}).get("typhoon") if isinstance(out.get("hazard"), dict) else None
+    if isinstance(typhoon, dict) and isinstance(typhoon.get("track_file"), str):
+        typhoon["track_file"] = str((base_dir / typhoon["track_file"]).resolve())
+    return out
+
+
+def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read ``path`` and its ``extends:`` ancestors into one merged mapping.
+
+    Relative paths inside each file are resolved against that file's folder.
+
+    Raises:
+        ScenarioError: unreadable or malformed files, missing parents, cycles.
+    """
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, path))
+        raise ScenarioError([Problem(str(path), "extends", f"cycle of extends: {cycle}")])
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError([Problem(str(path), "extends", "extends chain too deep")])
+    data = _rebase_paths(_read_yaml(path), path.parent)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(
+            [Problem(str(path), "extends", "expected the path of a parent scenario file")]
+        )
+    parent_path = (path.parent / parent_ref).resolve()
+    if not parent_path.exists():
+        raise ScenarioError(
+            [Problem(str(path), "extends", f"parent scenario not found: {parent_path}")]
+        )
+    parent = read_with_extends(parent_path, (*_chain, path))
+    return deep_merge(parent, data)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> dict[str, Any]:
+    """Apply ``a.b.c=value`` overrides; values are parsed as YAML scalars/lists.
+
+    Raises:
+        ScenarioError: an override without ``=`` or whose path crosses a non-mapping.
+    """
+    out = copy.deepcopy(data)
+    problems = []
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem(source, item, "override must look like a.b.c=value"))
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        node = out
+        parts = key.split(".")
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                problems.append(
+                    Problem(source, ".".join(parts[: i + 1]), "override path crosses a non-mapping value")
+                )
+                break
+            node = nxt
+        else:
+            node[parts[-1]] = value
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def validate_mapping(
+    data: dict[str, Any], source: str, base_dir: Path, check_files: bool = True
+) -> Scenario:
+    """Validate a merged mapping against :class:`Scenario`.
+
+    Raises:
+        ScenarioError: one :class:`Problem` per validation error.
+    """
+    try:
+        return Scenario.model_validate(
+            data, context={"base_dir": base_dir, "check_files": check_files}
+        )
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (not in the scenario schema; see `citysafe schema`)"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            elif "input" in err and err["type"] not in ("value_error",):
+                shown = repr(err["input"])
+                if len(shown) > 60:
+                    shown = shown[:57] + "..."
+                msg = f"{msg} (got {shown})"
+            problems.append(Problem(source, _field_path(err["loc"]), msg))
+        raise ScenarioError(problems) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, merge, override and validate a scenario file.
+
+    Args:
+        path: the scenario YAML file.
+        overrides: ``a.b=value`` strings applied after ``extends:`` merging.
+
+    Returns:
+        The validated :class:`Scenario`; data paths are absolute.
+
+    Raises:
+        ScenarioError: every problem found, each naming file, field path and expectation.
+    """
+    path = Path(path)
+    data = read_with_extends(path)
+    if overrides:
+        data = apply_overrides(data, overrides, str(path))
+    return validate_mapping(data, str(path), path.resolve().parent)
+
+
+def dump_resolved(scenario: Scenario) -> str:
+    """The resolved scenario as YAML (absolute paths, every default filled in)."""
+    data = scenario.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

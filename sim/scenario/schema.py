@@ -1,0 +1,260 @@
+"""Pydantic schema of a citysafe scenario file.
+
+One scenario file fully determines a run (inputs, seed, horizon), in the manner of an
+OpenQuake job file. Every field carries its unit in its name or description; paths are
+resolved relative to the file that declares them (see :mod:`sim.scenario.loader`).
+
+Sections map one-to-one onto the model's components:
+``city`` → :mod:`sim.city`, ``networks`` → :mod:`sim.networks`, ``hazard`` →
+:mod:`sim.hazards`, ``fragility`` → :mod:`sim.fragility`, ``drainage`` →
+:mod:`sim.hazards.waterlogging`, ``warnings``/``response`` → :mod:`sim.agents`,
+``logistics`` → :mod:`sim.logistics`, ``losses`` → :mod:`sim.impact`, ``observed`` →
+the console comparison with records.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+ALERT_LEVELS = ("none", "blue", "yellow", "orange", "red")
+"""Colour-coded alert levels of Chinese early warning (分色预警), in increasing severity."""
+
+AlertLevel = Literal["none", "blue", "yellow", "orange", "red"]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are validated on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _existing_path(value: Path, info: ValidationInfo) -> Path:
+    """Resolve ``value`` against the declaring file's folder and require that it exists."""
+    base = (info.context or {}).get("base_dir")
+    path = Path(value)
+    if not path.is_absolute() and base is not None:
+        path = (Path(base) / path).resolve()
+    if (info.context or {}).get("check_files", True) and not path.exists():
+        raise ValueError(f"file or folder not found: {path}")
+    return path
+
+
+DataPath = Annotated[Path, AfterValidator(_existing_path)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a timezone is required, e.g. 2019-08-08T00:00:00Z (UTC)")
+    return value.astimezone(UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class CityConfig(Strict):
+    data_dir: DataPath = Field(
+        description="Folder with the city's district data (districts.csv, districts.geojson, "
+        "links.csv, exposure_totals.csv), relative to the scenario file."
+    )
+
+
+class TimeConfig(Strict):
+    start_utc: UtcTime = Field(description="Simulation start, ISO 8601 with timezone (UTC).")
+    duration_h: float = Field(gt=0, le=24 * 366, description="Simulated horizon, hours.")
+    physics_step_h: float = Field(
+        0.25,
+        gt=0,
+        le=6,
+        description="Time step of the hazard, damage and cascade updates, hours. The Mesa "
+        "step (records, agents' decisions) is one hour.",
+    )
+
+    @model_validator(mode="after")
+    def _step_fits(self) -> TimeConfig:
+        if self.physics_step_h > self.duration_h:
+            raise ValueError("physics_step_h must not exceed duration_h")
+        return self
+
+
+class TyphoonConfig(Strict):
+    track_file: DataPath = Field(description="Best-track file (CSV as shipped, or CMA CHYYYYBST.txt).")
+    track_format: Literal["csv", "cma_bst"] = Field("csv", description="Format of track_file.")
+    agency: str = Field("CMA", description="Rows to use from a multi-agency CSV track.")
+    storm: str | None = Field(
+        None, description="Storm to select in a CMA BST file: international number or name."
+    )
+    rmax_km: float | None = Field(
+        None, gt=5, le=300, description="Radius of maximum wind, km (None: empirical relation)."
+    )
+    holland_b: float | None = Field(
+        None, ge=0.5, le=2.5, description="Holland B shape parameter (None: empirical relation)."
+    )
+    ambient_pressure_hpa: float = Field(1010.0, ge=990, le=1030, description="Ambient pressure, hPa.")
+    rain_scale: float = Field(
+        1.0, gt=0, le=10, description="Multiplier on the parametric rain rate (calibration)."
+    )
+    wind_scale: float = Field(
+        1.0, gt=0, le=3, description="Multiplier on surface wind (calibration, sensitivity)."
+    )
+
+
+class HazardConfig(Strict):
+    typhoon: TyphoonConfig | None = None
+
+    @model_validator(mode="after")
+    def _one_hazard(self) -> HazardConfig:
+        if self.typhoon is None:
+            raise ValueError("at least one hazard is required (hazard.typhoon)")
+        return self
+
+
+class DrainageConfig(Strict):
+    """District drainage (rational-method runoff against pipe + pump capacity)."""
+
+    capacity_mm_per_h: dict[Literal["central", "pudong", "suburban"], float] = Field(
+        default_factory=lambda: {"central": 36.0, "pudong": 30.0, "suburban": 27.0},
+        description="Design drainage capacity by zone, mm/h of rain. Central 36 mm/h is the "
+        "legacy 1-year design standard (facts.md §4); Pudong and suburbs are assumptions.",
+    )
+    runoff_coefficient: Fraction = Field(
+        0.6, description="Rational-method runoff coefficient C (dimensionless)."
+    )
+    underpass_concentration: float = Field(
+        8.0, ge=1, le=100, description="Underpass depth / road ponding depth (catchment focusing)."
+    )
+    underpass_closure_depth_m: float = Field(
+        0.25, gt=0, le=2, description="Underpass closed above this depth, m (facts.md §4: 25 cm)."
+    )
+
+    @field_validator("capacity_mm_per_h")
+    @classmethod
+    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+        for zone, cap in v.items():
+            if not cap > 0:
+                raise ValueError(f"capacity for zone {zone!r} must be > 0 mm/h, got {cap}")
+        return v
+
+
+class NetworksConfig(Strict):
+    """Synthetic infrastructure generation (see :func:`sim.networks.generate_city_networks`)."""
+
+    resolution: float = Field(
+        1.0,
+        gt=0,
+        le=4,
+        description="Scale factor on asset counts (1.0 = default city resolution, >= 50,000 "
+        "assets for Shanghai; 0.1 for quick tests).",
+    )
+    cascade: Literal["source_served", "giant_component"] = Field(
+        "source_served", description="Cascade mechanism of the functionality update."
+    )
+    pump_backup_h: float = Field(
+        0.0, ge=0, le=240, description="Backup-power buffer of water/drainage pumps, hours."
+    )
+
+
+class WarningEvent(Strict):
+    """A colour-coded warning issued by the municipal meteorological/flood-control centre."""
+
+    type: Literal["warning"] = "warning"
+    at_utc: UtcTime = Field(description="Issue time (UTC).")
+    hazard: Literal["typhoon", "rainstorm"] = "typhoon"
+    level: AlertLevel = Field(description="New alert level (none lifts the warning).")
+    source: str = Field("", description="Where the issue time comes from.")
+
+
+class RelocationConfig(Strict):
+    """Relocation of people at risk by district governments (territorial responsibility)."""
+
+    start_level: AlertLevel = Field("yellow", description="Level at which relocation starts.")
+    full_level: AlertLevel = Field(
+        "orange", description="Level at which every at-risk category is relocated."
+    )
+    compliance: Fraction = Field(
+        0.9, description="Share of people at risk who accept relocation (calibration parameter)."
+    )
+    rate_persons_per_h_per_100k: float = Field(
+        1500.0,
+        gt=0,
+        description="Relocation throughput of a district government per 100,000 residents, "
+        "persons/hour (staff, vehicles, shelters; calibration parameter).",
+    )
+    return_after_h: float = Field(
+        12.0, ge=0, description="Hours after the warning is lifted before people return."
+    )
+
+
+class ResponseConfig(Strict):
+    relocation: RelocationConfig = Field(default_factory=RelocationConfig)
+    close_underpasses: bool = Field(True, description="District governments close flooded underpasses.")
+
+
+class LogisticsConfig(Strict):
+    """Emergency personnel (teams), equipment and supplies at district depots."""
+
+    policy: Literal["nearest", "severity", "bundle_complete"] = "bundle_complete"
+    mutual_aid: bool = Field(True, description="Depots may serve incidents in other districts.")
+    teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
+    equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")
+    supplies_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on supply stocks.")
+
+
+class LossConfig(Strict):
+    """Unit costs for the direct loss (yuan); assumptions, calibration parameters."""
+
+    scale: float = Field(1.0, gt=0, le=100, description="Multiplier on all unit costs.")
+
+
+class ObservedOutcome(Strict):
+    value: float = Field(description="Observed figure.")
+    source: str = Field(description="Citation of the figure.")
+    low: float | None = Field(None, description="Lower end of the reported spread.")
+    high: float | None = Field(None, description="Upper end of the reported spread.")
+
+
+class Scenario(Strict):
+    """A complete, validated scenario."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$", description="Run name (slug).")
+    description: str = ""
+    seed: int = Field(0, ge=0, description="Master seed of the model's random generator.")
+    city: CityConfig
+    time: TimeConfig
+    hazard: HazardConfig
+    networks: NetworksConfig = Field(default_factory=NetworksConfig)
+    drainage: DrainageConfig = Field(default_factory=DrainageConfig)
+    events: list[WarningEvent] = Field(
+        default_factory=list, description="Scripted events (warnings), in any order."
+    )
+    response: ResponseConfig = Field(default_factory=ResponseConfig)
+    logistics: LogisticsConfig = Field(default_factory=LogisticsConfig)
+    losses: LossConfig = Field(default_factory=LossConfig)
+    observed: dict[str, ObservedOutcome] = Field(
+        default_factory=dict, description="Observed outcomes (summary key → record) to compare."
+    )
+
+    @model_validator(mode="after")
+    def _events_not_before_start(self) -> Scenario:
+        # Events after the horizon are allowed (a shortened run never reaches them);
+        # events before the start are almost always a typo in the date.
+        start = self.time.start_utc
+        for i, ev in enumerate(self.events):
+            if ev.at_utc < start:
+                raise ValueError(
+                    f"events[{i}].at_utc {ev.at_utc.isoformat()} is before time.start_utc "
+                    f"{start.isoformat()}"
+                )
+        return self

@@ -1,0 +1,187 @@
+"""Scenario files: validation messages, extends, overrides, and fuzzing of the CLI."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.loader import apply_overrides, deep_merge
+
+ROOT = Path(__file__).resolve().parents[1]
+LEKIMA = ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml"
+runner = CliRunner()
+
+
+def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+def _child(tmp_path: Path, body: str) -> Path:
+    """A scenario that extends the shipped Lekima file and changes ``body``."""
+    return _write(tmp_path, f"extends: {LEKIMA}\n" + textwrap.dedent(body))
+
+
+def test_lekima_scenario_validates():
+    scen = load_scenario(LEKIMA)
+    assert scen.name == "lekima-2019"
+    assert scen.time.duration_h == 96
+    assert scen.hazard.typhoon.track_file.exists()
+    assert [e.level for e in scen.events][:3] == ["blue", "yellow", "orange"]
+
+
+# (scenario body appended to an `extends:` of Lekima, expected field path, expected text)
+CASES = [
+    ("time: {duration_h: -5}\n", "time.duration_h", "greater than 0"),
+    ("time: {duration_h: lots}\n", "time.duration_h", "valid number"),
+    ("seed: -1\n", "seed", "greater than or equal to 0"),
+    ("colour: red\n", "colour", "unknown field"),
+    ("hazard: {typhoon: {wind_scale: 0}}\n", "hazard.typhoon.wind_scale", "greater than 0"),
+    ("hazard: {typhoon: {track_file: missing.csv}}\n", "hazard.typhoon.track_file", "not found"),
+    ("hazard: {typhoon: {track_format: hurdat}}\n", "hazard.typhoon.track_format", "'csv'"),
+    ("drainage: {runoff_coefficient: 1.5}\n", "drainage.runoff_coefficient", "less than or equal"),
+    ("drainage: {capacity_mm_per_h: {central: -3}}\n", "drainage.capacity_mm_per_h", "> 0"),
+    ("response: {relocation: {compliance: 2}}\n", "response.relocation.compliance", "less than"),
+    ("networks: {resolution: 0}\n", "networks.resolution", "greater than 0"),
+    ("networks: {cascade: domino}\n", "networks.cascade", "source_served"),
+    ("logistics: {policy: random}\n", "logistics.policy", "nearest"),
+    ("time: {start_utc: 2019-08-08T00:00:00}\n", "time.start_utc", "timezone"),
+    ("events: [{type: warning, at_utc: 2009-01-01T00:00:00Z, level: red}]\n", "(top level)", "before"),
+    ("events: [{type: warning, at_utc: 2019-08-09T00:00:00Z, level: purple}]\n", "events[0].level", "'red'"),
+    ("city: {data_dir: nowhere}\n", "city.data_dir", "not found"),
+    ("name: 'has spaces'\n", "name", "pattern"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "text"), CASES)
+def test_bad_field_is_named(tmp_path, body, field, text):
+    path = _child(tmp_path, body)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    problems = info.value.problems
+    assert any(p.field == field and text in p.message for p in problems), problems
+    assert all(p.file == str(path) for p in problems)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = _child(tmp_path, "seed: -1\ncolour: red\ntime: {duration_h: 0}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert {p.field for p in info.value.problems} == {"seed", "colour", "time.duration_h"}
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    path = _write(tmp_path, "name: x\ntime: {start_utc: [\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    (problem,) = info.value.problems
+    assert problem.field.startswith("line ") and "YAML syntax error" in problem.message
+
+
+def test_top_level_must_be_mapping(tmp_path):
+    path = _write(tmp_path, "- a\n- b\n")
+    with pytest.raises(ScenarioError, match="expected a mapping"):
+        load_scenario(path)
+
+
+def test_extends_cycle_is_reported(tmp_path):
+    _write(tmp_path, "extends: b.yaml\n", "a.yaml")
+    _write(tmp_path, "extends: a.yaml\n", "b.yaml")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(tmp_path / "a.yaml")
+
+
+def test_extends_inherits_and_resolves_parent_relative_paths(tmp_path):
+    path = _child(tmp_path, "name: child\ntime: {duration_h: 12}\n")
+    scen = load_scenario(path)
+    parent = load_scenario(LEKIMA)
+    assert scen.name == "child" and scen.time.duration_h == 12
+    assert scen.time.start_utc == parent.time.start_utc  # merged, not replaced
+    assert scen.hazard.typhoon.track_file == parent.hazard.typhoon.track_file
+
+
+def test_override_sets_nested_field_with_yaml_typing():
+    scen = load_scenario(LEKIMA, ["time.duration_h=24", "logistics.mutual_aid=false", "seed=7"])
+    assert scen.time.duration_h == 24.0 and scen.logistics.mutual_aid is False and scen.seed == 7
+
+
+def test_override_of_unknown_field_is_an_error():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(LEKIMA, ["networks.colour=3"])
+    assert info.value.problems[0].field == "networks.colour"
+
+
+def test_override_without_equals_is_an_error():
+    with pytest.raises(ScenarioError, match="a.b.c=value"):
+        apply_overrides({}, ["seed"], "cli")
+
+
+def test_deep_merge_replaces_lists_and_merges_mappings():
+    parent = {"a": {"x": 1, "y": [1, 2]}, "b": 1}
+    child = {"a": {"y": [3]}, "c": 2}
+    assert deep_merge(parent, child) == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
+    assert parent == {"a": {"x": 1, "y": [1, 2]}, "b": 1}  # parent untouched
+
+
+def test_cli_validate_exit_codes(tmp_path):
+    ok = runner.invoke(app, ["validate", str(LEKIMA)])
+    assert ok.exit_code == 0, ok.output
+    bad = _child(tmp_path, "seed: -1\n")
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2
+    assert f"{bad}: seed: " in res.output
+    assert "Traceback" not in res.output
+
+
+def test_cli_schema_is_json_schema():
+    res = runner.invoke(app, ["schema"])
+    assert res.exit_code == 0
+    schema = json.loads(res.output)
+    assert schema["title"] == "Scenario"
+    assert "duration_h" in schema["$defs"]["TimeConfig"]["properties"]
+
+
+# --- fuzzing: any scenario-shaped input gets exit 0 or 2 and a message, never a traceback.
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+    st.text(max_size=12),
+)
+KEYS = ["name", "seed", "time", "duration_h", "start_utc", "hazard", "typhoon", "city",
+        "data_dir", "events", "level", "drainage", "networks", "resolution", "extends", "bogus"]
+values = st.recursive(
+    scalars,
+    lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(st.sampled_from(KEYS), kids, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=st.dictionaries(st.sampled_from(KEYS), values, max_size=6))
+def test_fuzzed_scenarios_never_traceback(tmp_path, doc):
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code in (0, 2), res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    if res.exit_code == 2:
+        assert res.output.strip().startswith(str(path))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=80))
+def test_fuzzed_bytes_never_traceback(tmp_path, text):
+    path = tmp_path / "raw.yaml"
+    path.write_text(text, encoding="utf-8")
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code in (0, 2)
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
