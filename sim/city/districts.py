@@ -1,0 +1,315 @@
+"""Districts of a city: census table, polygons, links between districts, exposure inventory.
+
+`load_city` reads a city data directory (default case: ``scenarios/data/shanghai``) holding
+``districts.csv``, ``districts.geojson``, ``links.csv`` and ``exposure_totals.csv`` (formats and
+sources in that directory's README.md) and returns a `City`. District ``i`` is row ``i`` of
+``districts.csv``; every per-district array in citysafe uses that order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from sim.city.errors import CityDataError
+from sim.city.exposure import allocate_exposure, read_exposure_totals
+from sim.city.geo import lonlat_to_xy, xy_to_lonlat
+
+DISTRICTS_FILE = "districts.csv"
+POLYGONS_FILE = "districts.geojson"
+LINKS_FILE = "links.csv"
+EXPOSURE_FILE = "exposure_totals.csv"
+
+DISTRICT_COLUMNS = ("name_en", "name_zh", "adcode", "population_2020", "area_km2", "zone")
+LINK_COLUMNS = ("name_en_a", "name_en_b", "link_type", "shared_border_km")
+ZONES = ("central", "pudong", "suburban")
+LINK_TYPES = ("land", "river", "tunnel_bridge", "ferry")
+
+# 2020 census average family-household size, Shanghai (facts.md §5: 9.6446 M family households,
+# 2.32 persons each; census communiqué copy at creditsailing.com).
+PERSONS_PER_HOUSEHOLD = 2.32
+
+
+@dataclass
+class City:
+    """A city's districts and their data; district ``i`` is row ``i`` of ``districts``.
+
+    Attributes:
+        name: city name (data directory name, e.g. "shanghai").
+        districts: RangeIndex 0..D-1; columns name_en, name_zh, adcode (int), population
+            (persons, 2020 census), area_km2 (published land area), households (population /
+            2.32), centroid_x_m, centroid_y_m (UTM 51N), lon, lat (WGS84 of the centroid), zone
+            in {"central", "pudong", "suburban"}, polygon_area_km2 (area of the administrative
+            polygon in UTM 51N, includes water and intertidal flats).
+        polygons_xy: D shapely (Multi)Polygons in UTM 51N metres, prepared for fast predicates.
+        polygons_lonlat: the same polygons in WGS84 degrees.
+        links: one row per undirected link with a < b: a, b (int district indices), link_type in
+            {"land", "river", "tunnel_bridge", "ferry"}, shared_border_km (NaN for tunnel_bridge
+            and ferry), note.
+        exposure: index = district index, one int64 column per exposure category (units in the
+            names); see `sim.city.exposure` for the list and allocation rules.
+    """
+
+    name: str
+    districts: pd.DataFrame
+    polygons_xy: list
+    polygons_lonlat: list
+    links: pd.DataFrame
+    exposure: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for poly in self.polygons_xy:
+            shapely.prepare(poly)
+        self._bounds = shapely.bounds(np.asarray(self.polygons_xy, dtype=object))  # (D, 4)
+
+    @property
+    def n_districts(self) -> int:
+        """Number of districts D."""
+        return len(self.districts)
+
+    def index_of(self, name_en: str) -> int:
+        """District index of an English name (exact match, e.g. "Pudong New Area").
+
+        Raises:
+            KeyError: unknown name; the message lists the valid names.
+        """
+        hits = np.flatnonzero(self.districts["name_en"].to_numpy() == name_en)
+        if len(hits) == 0:
+            raise KeyError(
+                f"unknown district {name_en!r}; valid: {list(self.districts['name_en'])}"
+            )
+        return int(hits[0])
+
+    def neighbours(self, district: int) -> np.ndarray:
+        """Indices of districts linked to ``district`` (any link type), sorted."""
+        a = self.links["a"].to_numpy()
+        b = self.links["b"].to_numpy()
+        return np.sort(np.concatenate([b[a == district], a[b == district]]))
+
+    def sample_points(self, district: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw points uniformly in a district's polygon (rejection sampling in its bounding box).
+
+        Candidates are drawn in vectorised batches sized by the polygon's fill of its bounding
+        box and kept if ``shapely.contains_xy`` holds, so accepted points are uniform on the
+        polygon (note: coastal polygons include water and intertidal flats).
+
+        Args:
+            district: district index 0..D-1.
+            n: number of points (>= 0).
+            rng: random generator (the only source of randomness).
+
+        Returns:
+            (n, 2) float array of x_m, y_m (UTM 51N).
+
+        Raises:
+            IndexError: district out of range. ValueError: n < 0.
+        """
+        if not 0 <= district < self.n_districts:
+            raise IndexError(f"district {district} out of range 0..{self.n_districts - 1}")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        poly = self.polygons_xy[district]
+        x0, y0, x1, y1 = self._bounds[district]
+        fill = poly.area / ((x1 - x0) * (y1 - y0))
+        out = np.empty((n, 2))
+        filled = 0
+        while filled < n:
+            m = int(1.2 * (n - filled) / fill) + 16
+            x = rng.uniform(x0, x1, m)
+            y = rng.uniform(y0, y1, m)
+            keep = shapely.contains_xy(poly, x, y)
+            take = min(int(keep.sum()), n - filled)
+            out[filled : filled + take, 0] = x[keep][:take]
+            out[filled : filled + take, 1] = y[keep][:take]
+            filled += take
+        return out
+
+    def locate(self, x_m, y_m) -> np.ndarray:
+        """District index of each point, -1 outside every district.
+
+        Vectorised: per district, a bounding-box filter then ``shapely.intersects_xy`` on the
+        prepared polygon. Points on a shared border go to the lower index.
+
+        Args:
+            x_m, y_m: (n,) UTM 51N coordinates in metres (array-likes of one shape).
+
+        Returns:
+            (n,) int64 district indices (same shape as the input).
+        """
+        x = np.asarray(x_m, dtype=float)
+        y = np.asarray(y_m, dtype=float)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        x, y = np.broadcast_to(x, shape).ravel(), np.broadcast_to(y, shape).ravel()
+        result = np.full(x.shape, -1, dtype=np.int64)
+        for i, poly in enumerate(self.polygons_xy):
+            x0, y0, x1, y1 = self._bounds[i]
+            cand = np.flatnonzero((result < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            if len(cand):
+                inside = shapely.intersects_xy(poly, x[cand], y[cand])
+                result[cand[inside]] = i
+        return result.reshape(shape)
+
+
+def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise CityDataError(path, f"file not found ({what})")
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise CityDataError(path, f"missing column(s) {missing}; expected {list(columns)}")
+    return table
+
+
+def _read_districts(path: Path) -> pd.DataFrame:
+    table = _read_csv(path, DISTRICT_COLUMNS, "district census table")
+    dup = table["name_en"][table["name_en"].duplicated()].tolist()
+    if dup:
+        raise CityDataError(path, f"duplicate name_en {dup}")
+    bad_zone = sorted(set(table["zone"]) - set(ZONES))
+    if bad_zone:
+        raise CityDataError(path, f"zone must be one of {list(ZONES)}, found {bad_zone}")
+    for col in ("adcode", "population_2020", "area_km2"):
+        values = pd.to_numeric(table[col], errors="coerce")
+        if values.isna().any() or (values <= 0).any():
+            raise CityDataError(path, f"column {col!r} must be positive numbers")
+    return table
+
+
+def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) -> list:
+    if not path.is_file():
+        raise CityDataError(path, "file not found (district polygons, GeoJSON WGS84)")
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise CityDataError(path, f"not a GeoJSON FeatureCollection ({exc})") from exc
+    by_name = {}
+    for k, feat in enumerate(features):
+        name = (feat.get("properties") or {}).get("name_en")
+        if name is None:
+            raise CityDataError(path, f"feature {k} has no properties.name_en")
+        by_name[name] = feat
+    names = list(districts["name_en"])
+    if set(by_name) != set(names):
+        raise CityDataError(
+            path,
+            f"district names differ from {districts_path.name}: only in GeoJSON "
+            f"{sorted(set(by_name) - set(names))}, only in {districts_path.name} "
+            f"{sorted(set(names) - set(by_name))}",
+        )
+    polygons = []
+    for name, adcode in zip(names, districts["adcode"], strict=True):
+        feat = by_name[name]
+        if int(feat["properties"].get("adcode", -1)) != int(adcode):
+            raise CityDataError(
+                path, f"{name}: adcode {feat['properties'].get('adcode')} != {adcode} in CSV"
+            )
+        geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+        if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+            raise CityDataError(path, f"{name}: geometry is not a valid (Multi)Polygon")
+        polygons.append(geom)
+    return polygons
+
+
+def _read_links(path: Path, names: list[str]) -> pd.DataFrame:
+    table = _read_csv(path, LINK_COLUMNS, "district links")
+    index = {n: i for i, n in enumerate(names)}
+    unknown = sorted((set(table["name_en_a"]) | set(table["name_en_b"])) - set(index))
+    if unknown:
+        raise CityDataError(path, f"unknown district names {unknown}; valid: {names}")
+    bad_type = sorted(set(table["link_type"]) - set(LINK_TYPES))
+    if bad_type:
+        raise CityDataError(path, f"link_type must be one of {list(LINK_TYPES)}, found {bad_type}")
+    ia = table["name_en_a"].map(index).to_numpy()
+    ib = table["name_en_b"].map(index).to_numpy()
+    if np.any(ia == ib):
+        raise CityDataError(path, "a district is linked to itself")
+    a, b = np.minimum(ia, ib), np.maximum(ia, ib)
+    if pd.Series(list(zip(a, b, strict=True))).duplicated().any():
+        raise CityDataError(path, "a pair of districts is listed more than once")
+    border = np.array(pd.to_numeric(table["shared_border_km"], errors="coerce"), dtype=float)
+    crossing = table["link_type"].isin(["tunnel_bridge", "ferry"]).to_numpy()
+    border[crossing] = np.nan
+    links = pd.DataFrame(
+        {
+            "a": a.astype(np.int64),
+            "b": b.astype(np.int64),
+            "link_type": table["link_type"].astype(str).to_numpy(),
+            "shared_border_km": border,
+            "note": table["note"].fillna("").to_numpy() if "note" in table else "",
+        }
+    )
+    return links.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+
+
+def _reference_points(polygons_xy: list) -> np.ndarray:
+    """Area centroid, or a point on the surface when the centroid falls outside the polygon."""
+    pts = []
+    for poly in polygons_xy:
+        c = poly.centroid
+        pts.append(c if poly.contains(c) else poly.point_on_surface())
+    return shapely.get_coordinates(np.asarray(pts, dtype=object))
+
+
+def load_city(data_dir: Path) -> City:
+    """Load a city data directory into a `City`.
+
+    Args:
+        data_dir: directory with districts.csv, districts.geojson (WGS84), links.csv and
+            exposure_totals.csv (e.g. ``scenarios/data/shanghai``).
+
+    Returns:
+        The `City`; households = population / 2.32 (2020 census average family-household size,
+        facts.md §5); centroid = polygon area centroid (point on surface if the centroid lies
+        outside); exposure allocated by `sim.city.exposure.allocate_exposure`.
+
+    Raises:
+        CityDataError: naming the file and what is wrong (missing file or column, district names
+            that differ between files, bad zone or link type, invalid geometry, bad totals).
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise CityDataError(data_dir, "city data directory not found")
+    districts_path = data_dir / DISTRICTS_FILE
+    table = _read_districts(districts_path)
+    polygons_lonlat = _read_polygons(data_dir / POLYGONS_FILE, table, districts_path)
+    polygons_xy = [
+        shapely.transform(
+            p, lambda c: np.column_stack(lonlat_to_xy(c[:, 0], c[:, 1])), include_z=False
+        )
+        for p in polygons_lonlat
+    ]
+    ref = _reference_points(polygons_xy)
+    lon, lat = xy_to_lonlat(ref[:, 0], ref[:, 1])
+    population = table["population_2020"].to_numpy(np.int64)
+    districts = pd.DataFrame(
+        {
+            "name_en": table["name_en"].astype(str),
+            "name_zh": table["name_zh"].astype(str),
+            "adcode": table["adcode"].astype(np.int64),
+            "population": population,
+            "area_km2": table["area_km2"].astype(float),
+            "households": population / PERSONS_PER_HOUSEHOLD,
+            "centroid_x_m": ref[:, 0],
+            "centroid_y_m": ref[:, 1],
+            "lon": lon,
+            "lat": lat,
+            "zone": table["zone"].astype(str),
+            "polygon_area_km2": shapely.area(np.asarray(polygons_xy, dtype=object)) / 1e6,
+        }
+    )
+    links = _read_links(data_dir / LINKS_FILE, list(districts["name_en"]))
+    totals = read_exposure_totals(data_dir / EXPOSURE_FILE)
+    exposure = allocate_exposure(districts, totals)
+    return City(
+        name=data_dir.name,
+        districts=districts,
+        polygons_xy=polygons_xy,
+        polygons_lonlat=polygons_lonlat,
+        links=links,
+        exposure=exposure,
+    )
