@@ -1,0 +1,337 @@
+"""Lognormal fragility curves and the asset fragility library used by the Lekima scenario.
+
+A fragility curve gives the probability that an asset reaches or exceeds a damage state given
+an intensity measure (IM):
+
+    P(DS >= ds | IM) = Phi( ln(IM / theta) / beta )
+
+with median capacity ``theta`` (in IM units) and lognormal dispersion ``beta`` (the standard
+form of HAZUS-MH and most infrastructure-fragility studies). Equivalently each asset has a
+lognormal capacity C = theta * exp(beta * Z), Z ~ N(0, 1), and is damaged once IM >= C:
+:func:`sample_capacity` draws C so that damage can be tracked against the running maximum IM.
+
+Intensity measures: ``gust_ms`` = peak 3-s gust at 10 m (m/s), ``flood_depth_m`` = water
+depth above local ground (m).
+
+Sourcing. Every entry's ``source`` names where theta and beta come from. Three kinds occur:
+published values (with the route by which they were read), calibrations to the Lekima record
+in /work/shared/data/shanghai/facts.md section 2c (Shanghai, Aug 2019), and assumptions.
+Assumptions and calibrations are labelled as such: they are calibration parameters, not data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
+
+INTENSITY_MEASURES = {"gust_ms", "flood_depth_m", "pga_g", "sustained_ms"}
+
+
+@dataclass(frozen=True)
+class FragilityCurve:
+    """Lognormal fragility curve P(DS >= ds | IM) = Phi(ln(IM/theta)/beta).
+
+    Attributes:
+        key: library key.
+        theta: median capacity, in IM units (> 0).
+        beta: lognormal dispersion (> 0).
+        im: intensity measure name, one of :data:`INTENSITY_MEASURES`.
+        damage_state: the damage state the curve refers to.
+        source: provenance of theta and beta.
+    """
+
+    key: str
+    theta: float
+    beta: float
+    im: str
+    damage_state: str
+    source: str
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.theta) and self.theta > 0):
+            raise ValueError(f"{self.key}: theta must be finite and > 0, got {self.theta}")
+        if not (np.isfinite(self.beta) and self.beta > 0):
+            raise ValueError(f"{self.key}: beta must be finite and > 0, got {self.beta}")
+        if self.im not in INTENSITY_MEASURES:
+            raise ValueError(f"{self.key}: im {self.im!r} not in {sorted(INTENSITY_MEASURES)}")
+
+    def probability(self, im: np.ndarray) -> np.ndarray:
+        """P(DS >= ds | IM) for each IM value (0 where IM <= 0; NaN IM gives NaN).
+
+        Args:
+            im: array of intensity values in the curve's IM units.
+
+        Returns:
+            Array of probabilities, same shape as ``im``.
+        """
+        x = np.asarray(im, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.log(np.where(x > 0, x, 1.0) / self.theta) / self.beta
+        return np.where(x > 0, ndtr(z), np.where(np.isnan(x), np.nan, 0.0))
+
+    def sample_capacity(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Capacities theta*exp(beta*Z) for ``size`` assets (see :func:`sample_capacity`)."""
+        return sample_capacity(self.theta, self.beta, rng, size)
+
+
+def sample_capacity(theta, beta, rng: np.random.Generator, size) -> np.ndarray:
+    """Draw lognormal capacities C = theta * exp(beta * Z), Z ~ N(0, 1).
+
+    An asset fails once its IM reaches its capacity, so P(C <= im) equals the fragility curve.
+    NaN theta (asset not susceptible) gives NaN capacity, which never compares >= any IM.
+
+    Args:
+        theta: median capacity, scalar or array broadcastable to ``size``.
+        beta: dispersion, scalar or array broadcastable to ``size``.
+        rng: random generator.
+        size: output shape.
+
+    Returns:
+        Array of capacities of shape ``size``.
+    """
+    z = rng.standard_normal(size)
+    return np.asarray(theta, dtype=float) * np.exp(np.asarray(beta, dtype=float) * z)
+
+
+_CAL = "calibrated here to facts.md §2c (Lekima 2019, Shanghai); calibration parameter"
+_LEKIMA_GUST = "simulated Shanghai land peak gusts ~22-31 m/s (see tests/test_typhoon.py)"
+
+_ENTRIES: list[FragilityCurve] = [
+    # ------------------------------------------------------------------ power, wind
+    FragilityCurve(
+        key="power_10kv_overhead_line_segment",
+        theta=58.0,
+        beta=0.35,
+        im="gust_ms",
+        damage_state="outage-causing fault of a 10 kV overhead segment (incl. tree fall/debris)",
+        source=(
+            f"Lognormal form as in the pole/line fragility literature; theta, beta {_CAL}: "
+            "about 100 faulted 10 kV lines during Lekima, i.e. a few percent of the city's "
+            f"lines, at {_LEKIMA_GUST} -> P = 0.8% at 25 m/s, 3.0% at 30 m/s, 7.5% at 35 m/s. "
+            "Sits below the structural pole curve (power_distribution_pole) because most "
+            "typhoon faults are conductor contact with trees and debris, not pole failure."
+        ),
+    ),
+    FragilityCurve(
+        key="power_distribution_pole",
+        theta=73.8,
+        beta=0.26,
+        im="gust_ms",
+        damage_state="structural failure of a distribution pole",
+        source=(
+            "Darestani & Shafieezadeh (2019), 'Multi-dimensional wind fragility functions for "
+            "wood utility poles', Engineering Structures 183:937-948, Table 14 (Class 1, height "
+            "uncertain) at wind-conductor angle 90 deg, conductor area 2 m2, age 50 y: median "
+            "165 mph 3-s gust = 73.8 m/s, sigma 0.26 (coefficients as transcribed in public "
+            "code, reproducing the paper's stated 165 mph; paper text not read here). "
+            "Assumption: the wood-pole curve stands in for Shanghai's concrete poles."
+        ),
+    ),
+    FragilityCurve(
+        key="power_transmission_tower",
+        theta=81.7,
+        beta=0.25,
+        im="gust_ms",
+        damage_state="collapse / loss of function of a steel lattice transmission tower",
+        source=(
+            "Panteli et al. (2017), 'Power system resilience to extreme weather: fragility "
+            "modeling, probabilistic impact assessment, and adaptation measures', IEEE Trans. "
+            "Power Systems 32(5): median 294 km/h (81.7 m/s) 3-s gust, beta 0.25, as tabulated "
+            "by Raj, Kumar & Bhatia (2021), arXiv:2107.06072, Table 2 (read via a public code "
+            "transcription; their own Cyclone Fani curve: 280.4 km/h, beta 0.088, Table 1)."
+        ),
+    ),
+    # ------------------------------------------------------------------ buildings, wind
+    FragilityCurve(
+        key="temporary_shed",
+        theta=42.0,
+        beta=0.30,
+        im="gust_ms",
+        damage_state="collapse / roof loss of a temporary shed or simple structure",
+        source=(
+            "Assumption (no published curve found); calibration parameter. Chosen so that "
+            "sheds are the most wind-fragile dwellings: P = 4% at 25 m/s, 13% at 30 m/s, "
+            "consistent with the pre-emptive evacuation of shed dwellers before Lekima "
+            "(facts.md §2c) and no reported casualties."
+        ),
+    ),
+    FragilityCurve(
+        key="old_housing_urm_light",
+        theta=45.0,
+        beta=0.30,
+        im="gust_ms",
+        damage_state="light damage (roof tiles, windows) to pre-1996 unreinforced masonry housing",
+        source=(
+            "Assumption; calibration parameter (P = 9% at 30 m/s). Exposure: ~146 million m2 "
+            "of 1950-1996 housing without seismic fortification (domain.md §1, briefing)."
+        ),
+    ),
+    FragilityCurve(
+        key="old_housing_urm_collapse",
+        theta=75.0,
+        beta=0.25,
+        im="gust_ms",
+        damage_state="partial or total collapse of pre-1996 unreinforced masonry housing",
+        source=(
+            "Assumption; calibration parameter (P = 1.2e-4 at 30 m/s), consistent with no "
+            "housing collapse reported in Shanghai during Lekima (facts.md §2c)."
+        ),
+    ),
+    FragilityCurve(
+        key="small_beam_thin_slab_housing",
+        theta=65.0,
+        beta=0.30,
+        im="gust_ms",
+        damage_state="partial collapse of small-beam thin-slab (xiaoliang-baoban) housing",
+        source=(
+            "Assumption; calibration parameter: the most dangerous old-housing type "
+            "(~500,000 m2, domain.md §1) gets a lower median than other pre-1996 masonry: "
+            "P = 5e-3 at 30 m/s."
+        ),
+    ),
+    # ------------------------------------------------------------------ falling objects, wind
+    FragilityCurve(
+        key="shop_signboard",
+        theta=65.0,
+        beta=0.20,
+        im="gust_ms",
+        damage_state="detachment / fall of a shop signboard",
+        source=(
+            f"Theta, beta {_CAL}: 4 falling signboards among ~360,000 (facts.md §2c; "
+            "domain.md §1) -> P ~ 1.1e-5 at the city's typical Lekima peak gust of ~28 m/s "
+            "(this curve: 1.3e-5 at 28 m/s, 1.1e-4 at 31 m/s, 3.7e-3 at 38 m/s)."
+        ),
+    ),
+    FragilityCurve(
+        key="outdoor_advertising_structure",
+        theta=60.0,
+        beta=0.20,
+        im="gust_ms",
+        damage_state="failure / fall of an outdoor advertising structure",
+        source=(
+            "Assumption; calibration parameter: larger sail area than a shop sign, so a lower "
+            "median than shop_signboard; P = 7e-5 at 28 m/s (~2 of ~29,000 structures, "
+            "domain.md §1), no failures reported for Lekima."
+        ),
+    ),
+    FragilityCurve(
+        key="glass_curtain_wall_panel",
+        theta=70.0,
+        beta=0.25,
+        im="gust_ms",
+        damage_state="breakage / fall of a glass curtain-wall panel",
+        source=(
+            "Assumption; calibration parameter (P = 1.2e-4 per panel at 28 m/s); exposure "
+            "12,888 glass-curtain-wall buildings (domain.md §1)."
+        ),
+    ),
+    FragilityCurve(
+        key="urban_tree",
+        theta=64.0,
+        beta=0.30,
+        im="gust_ms",
+        damage_state="windthrow or stem breakage of an urban (street) tree",
+        source=(
+            "Lognormal wind fragility of urban street trees as in 'Wind risk assessment of "
+            "urban street trees based on wind-induced fragility', Dis. Prev. Res. 1:7 (2022), "
+            "doi:10.20517/dpr.2022.05 (form only; its parameters not read). Theta, beta "
+            f"{_CAL}: 2,984 trees down (facts.md §2c) -> P = 3e-3 at 28 m/s if ~1e6 trees "
+            "are exposed (tree count is an assumption: check against the exposure table)."
+        ),
+    ),
+    FragilityCurve(
+        key="road_segment_debris_blockage",
+        theta=45.0,
+        beta=0.30,
+        im="gust_ms",
+        damage_state="road segment blocked by fallen trees / debris",
+        source=(
+            "Assumption; calibration parameter: P = 5.7e-2 per road segment at 28 m/s, i.e. "
+            "of order 10^3 blockages on a 10^4-segment road layer, the same order as the "
+            "2,984 trees down during Lekima (facts.md §2c)."
+        ),
+    ),
+    # ------------------------------------------------------------------ flood depth
+    FragilityCurve(
+        key="power_distribution_substation_flood",
+        theta=0.30,
+        beta=0.40,
+        im="flood_depth_m",
+        damage_state="loss of function of a 10 kV switching / distribution room",
+        source=(
+            "Assumption; calibration parameter: depth as IM as in the HAZUS-MH flood model's "
+            "utility-facility damage functions (FEMA HAZUS-MH MR3 Flood Technical Manual) and "
+            "the lognormal per-component flood fragilities reviewed by Asaridis & Molinari "
+            "(2023, Adv. Geosci. 61:1-21); median = typical equipment plinth height 0.2-0.5 m "
+            "(ground-level and basement rooms)."
+        ),
+    ),
+    FragilityCurve(
+        key="power_transformer_flood",
+        theta=0.40,
+        beta=0.40,
+        im="flood_depth_m",
+        damage_state="loss of function of a pad-mounted / box-type distribution transformer",
+        source=(
+            "Assumption; calibration parameter (same approach as "
+            "power_distribution_substation_flood, slightly higher plinth)."
+        ),
+    ),
+    FragilityCurve(
+        key="power_substation_110_35kv_flood",
+        theta=0.80,
+        beta=0.35,
+        im="flood_depth_m",
+        damage_state="loss of function of a 110 kV or 35 kV substation",
+        source=(
+            "Assumption; calibration parameter: raised foundations and flood walls put the "
+            "median well above that of distribution rooms (see "
+            "power_distribution_substation_flood for the approach)."
+        ),
+    ),
+    FragilityCurve(
+        key="water_pumping_station_flood",
+        theta=0.60,
+        beta=0.40,
+        im="flood_depth_m",
+        damage_state="loss of function of a water-supply pumping station",
+        source="Assumption; calibration parameter (motor and control equipment above ground).",
+    ),
+    FragilityCurve(
+        key="drainage_pumping_station_flood",
+        theta=1.00,
+        beta=0.40,
+        im="flood_depth_m",
+        damage_state="loss of function of a stormwater drainage pumping station",
+        source=(
+            "Assumption; calibration parameter: built to work in wet conditions, controls "
+            "raised, so a higher median than water-supply pumping stations."
+        ),
+    ),
+    FragilityCurve(
+        key="water_treatment_plant_flood",
+        theta=1.20,
+        beta=0.40,
+        im="flood_depth_m",
+        damage_state="loss of function of a water treatment plant",
+        source="Assumption; calibration parameter (large raised sites with internal drainage).",
+    ),
+]
+
+FRAGILITY_LIBRARY: dict[str, FragilityCurve] = {c.key: c for c in _ENTRIES}
+
+
+def get_curve(key: str) -> FragilityCurve:
+    """Library curve by key.
+
+    Raises:
+        KeyError: unknown key; the message lists the valid keys.
+    """
+    try:
+        return FRAGILITY_LIBRARY[key]
+    except KeyError:
+        raise KeyError(
+            f"no fragility curve {key!r}; valid keys: {sorted(FRAGILITY_LIBRARY)}"
+        ) from None
