@@ -1,0 +1,43 @@
+"""Interdependent infrastructure networks: multilayer core, city generator, cascades, repair order.
+
+Public API:
+- `Layer`, `Dependency`, `MultilayerNetwork` (multilayer.py)
+- `NetworkSpec`, `ASSET_TYPES` (spec.py); `generate_city_networks`, `assign_fragility` (generate.py)
+- `CascadeEngine`, `mutual_percolation`, `motter_lai`, `drainage_capacity_fraction`,
+  `service_by_district` (cascade.py)
+- `restoration_order`, `repair_order` (restoration.py)
+- `NetworkError`, `CascadeError` (errors.py)
+"""
+
+from sim.networks.cascade import (
+    CascadeEngine,
+    drainage_capacity_fraction,
+    motter_lai,
+    mutual_percolation,
+    service_by_district,
+)
+from sim.networks.errors import CascadeError, NetworkError
+from sim.networks.generate import assign_fragility, generate_city_networks
+from sim.networks.multilayer import DEPENDENCY_KINDS, Dependency, Layer, MultilayerNetwork
+from sim.networks.restoration import repair_order, restoration_order
+from sim.networks.spec import ASSET_TYPES, NetworkSpec
+
+__all__ = [
+    "ASSET_TYPES",
+    "DEPENDENCY_KINDS",
+    "CascadeEngine",
+    "CascadeError",
+    "Dependency",
+    "Layer",
+    "MultilayerNetwork",
+    "NetworkError",
+    "NetworkSpec",
+    "assign_fragility",
+    "drainage_capacity_fraction",
+    "generate_city_networks",
+    "motter_lai",
+    "mutual_percolation",
+    "repair_order",
+    "restoration_order",
+    "service_by_district",
+]
