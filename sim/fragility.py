@@ -11,7 +11,8 @@ lognormal capacity C = theta * exp(beta * Z), Z ~ N(0, 1), and is damaged once I
 :func:`sample_capacity` draws C so that damage can be tracked against the running maximum IM.
 
 Intensity measures: ``gust_ms`` = peak 3-s gust at 10 m (m/s), ``flood_depth_m`` = water
-depth above local ground (m).
+depth above local ground (m), ``pga_g`` = peak ground acceleration (g, earthquake curves
+added for sim.hazards.earthquake).
 
 Sourcing. Every entry's ``source`` names where theta and beta come from. Three kinds occur:
 published values (with the route by which they were read), calibrations to the Lekima record
@@ -102,16 +103,17 @@ _ENTRIES: list[FragilityCurve] = [
     # ------------------------------------------------------------------ power, wind
     FragilityCurve(
         key="power_10kv_overhead_line_segment",
-        theta=58.0,
+        theta=85.0,
         beta=0.35,
         im="gust_ms",
         damage_state="outage-causing fault of a 10 kV overhead segment (incl. tree fall/debris)",
         source=(
             f"Lognormal form as in the pole/line fragility literature; theta, beta {_CAL}: "
-            "about 100 faulted 10 kV lines during Lekima, i.e. a few percent of the city's "
-            f"lines, at {_LEKIMA_GUST} -> P = 0.8% at 25 m/s, 3.0% at 30 m/s, 7.5% at 35 m/s. "
-            "Sits below the structural pole curve (power_distribution_pole) because most "
-            "typhoon faults are conductor contact with trees and debris, not pole failure."
+            "about 100 faulted 10 kV lines during Lekima on the generated network's 42,882 "
+            "transformer feeder segments (default resolution), i.e. ~0.2% of segments at "
+            f"{_LEKIMA_GUST} -> P = 0.04% at 25 m/s, 0.15% at 30 m/s, 0.5% at 35 m/s. Sits above "
+            "the single-pole curve (power_distribution_pole) because a segment has several "
+            "poles and spans and most typhoon faults are conductor contact with trees and debris."
         ),
     ),
     FragilityCurve(
@@ -146,13 +148,13 @@ _ENTRIES: list[FragilityCurve] = [
     # ------------------------------------------------------------------ buildings, wind
     FragilityCurve(
         key="temporary_shed",
-        theta=42.0,
+        theta=50.0,
         beta=0.30,
         im="gust_ms",
         damage_state="collapse / roof loss of a temporary shed or simple structure",
         source=(
             "Assumption (no published curve found); calibration parameter. Chosen so that "
-            "sheds are the most wind-fragile dwellings: P = 4% at 25 m/s, 13% at 30 m/s, "
+            "sheds are the most wind-fragile dwellings: P = 1.5% at 25 m/s, 4.4% at 30 m/s, "
             "consistent with the pre-emptive evacuation of shed dwellers before Lekima "
             "(facts.md §2c) and no reported casualties."
         ),
@@ -318,7 +320,83 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="loss of function of a water treatment plant",
         source="Assumption; calibration parameter (large raised sites with internal drainage).",
     ),
+    # -------------------------------------------------------- falling objects, wind (added)
+    FragilityCurve(
+        key="air_conditioner_bracket",
+        theta=90.0,
+        beta=0.25,
+        im="gust_ms",
+        damage_state="failure of an external air-conditioner bracket (unit falls)",
+        source=(
+            "Assumption (no published curve found); calibration parameter: with ~1 external unit "
+            "per household (~1.07e7) the curve gives ~15 falls city-wide at a 28 m/s peak gust "
+            "(P = 1.5e-6), consistent with none being reported for Lekima (facts.md §2c)."
+        ),
+    ),
+    FragilityCurve(
+        key="external_insulation_panel",
+        theta=60.0,
+        beta=0.25,
+        im="gust_ms",
+        damage_state="detachment / fall of a ~100 m2 patch of degraded external wall insulation",
+        source=(
+            "Assumption; calibration parameter: only the 236 estates awaiting repair "
+            "(domain.md §1) are exposed; P = 1.1e-3 per patch at 28 m/s."
+        ),
+    ),
 ]
+
+# ---------------------------------------------------------------------- earthquake (added)
+_HAZUS_PGA = (
+    "FEMA HAZUS-MH Earthquake Technical Manual (MR4/MR5), equivalent-PGA structural fragility "
+    "curves (section 5.4.4), pre-code seismic design level, as tabulated in USGS ShakeCast V3 "
+    "documentation, Appendix E 'MBT Fragility', Table 4 (Pre-code), read in "
+    "github.com/klin-usgs/ShakeCast_V3 operator_appende.md (manual table number not checked). "
+    "Assumption: the US model building class stands in for the Shanghai stock. "
+)
+_DS = ("slight", "moderate", "extensive", "complete")
+
+
+def _eq_curves(key: str, medians_g, beta: float, what: str, source: str) -> list[FragilityCurve]:
+    return [
+        FragilityCurve(
+            key=f"{key}_{ds}",
+            theta=float(m),
+            beta=beta,
+            im="pga_g",
+            damage_state=f"HAZUS {ds} structural damage or worse, {what}",
+            source=source,
+        )
+        for ds, m in zip(_DS, medians_g, strict=True)
+    ]
+
+
+_ENTRIES += _eq_curves(
+    "eq_urm_precode_lowrise",
+    (0.13, 0.17, 0.26, 0.37),
+    0.64,
+    "pre-code unreinforced masonry, low-rise (HAZUS URML, 1-2 storeys)",
+    _HAZUS_PGA + "URMLP medians 0.13/0.17/0.26/0.37 g, beta 0.64 for every damage state.",
+)
+_ENTRIES += _eq_curves(
+    "eq_urm_precode_midrise",
+    (0.09, 0.13, 0.21, 0.38),
+    0.64,
+    "pre-code unreinforced masonry, mid-rise (HAZUS URMM, 3+ storeys); used for Shanghai's "
+    "1950-1996 brick-concrete (zhuan-hun) housing without seismic fortification",
+    _HAZUS_PGA
+    + "URMMP medians 0.09/0.13/0.21/0.38 g, beta 0.64. Mapping Shanghai's multi-storey pre-1996 "
+    "brick housing to URMM pre-code is part of that assumption.",
+)
+_ENTRIES += _eq_curves(
+    "eq_small_beam_thin_slab",
+    (0.072, 0.104, 0.168, 0.304),
+    0.64,
+    "small-beam thin-slab (xiaoliang-baoban) masonry housing, the most fragile old stock",
+    "Assumption derived from HAZUS URMMP pre-code (see eq_urm_precode_midrise): medians x 0.8 "
+    "for thin precast floor slabs on small beams without ring beams (weak diaphragms); no "
+    "published curve for this type was found. Beta 0.64 as HAZUS.",
+)
 
 FRAGILITY_LIBRARY: dict[str, FragilityCurve] = {c.key: c for c in _ENTRIES}
 
