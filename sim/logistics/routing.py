@@ -1,0 +1,230 @@
+"""Shortest travel times on the road layer.
+
+Travel time of edge e (h) = length_m[e] / (1000 * speed_kmh[e] * factor[e]); ``factor`` in
+[0, 1] models slow-downs (waterlogging, debris, speed limits during a typhoon) and 0 closes the
+edge. Times come from Dijkstra's algorithm (scipy.sparse.csgraph.dijkstra, Dijkstra 1959,
+Numerische Mathematik 1:269-271). Roads are two-way: each edge is usable in both directions.
+
+Rows of the all-pairs matrix (one per source node) are cached until the factors change, so a
+dispatcher that repeatedly asks "how far is each depot from this incident" pays one Dijkstra
+per depot per network state, then only array indexing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+# Lower bound on an edge time (h): csgraph treats explicit zeros as edges, but a strictly
+# positive weight keeps zero-length edges robust under any sparse-matrix clean-up.
+_MIN_EDGE_TIME_H = 1e-12
+
+
+class RoadNetworkError(ValueError):
+    """The road layer is malformed, or an argument does not fit it."""
+
+
+class RoadRouter:
+    """Travel times on a road layer (duck-typed ``sim.networks.Layer``).
+
+    Args:
+        roads: object with ``nodes`` (dict with ``x_m``, ``y_m`` arrays of length n) and
+            ``edges`` (dict with ``u``, ``v``, ``length_m``, ``speed_kmh`` arrays of length m).
+        cache_mb: memory budget for cached Dijkstra rows (8 bytes x n per row).
+
+    Raises:
+        RoadNetworkError: missing keys, mismatched lengths, node ids out of range,
+            non-positive speeds or negative lengths.
+    """
+
+    def __init__(self, roads, *, cache_mb: float = 256.0):
+        nodes, edges = roads.nodes, roads.edges
+        for key in ("x_m", "y_m"):
+            if key not in nodes:
+                raise RoadNetworkError(f"road layer nodes lack {key!r}")
+        for key in ("u", "v", "length_m", "speed_kmh"):
+            if key not in edges:
+                raise RoadNetworkError(f"road layer edges lack {key!r}")
+        x = np.asarray(nodes["x_m"], dtype=float)
+        y = np.asarray(nodes["y_m"], dtype=float)
+        if x.shape != y.shape or x.ndim != 1 or x.size == 0:
+            raise RoadNetworkError("nodes x_m and y_m must be equal-length, non-empty 1-D arrays")
+        self.n_nodes = int(x.size)
+        u = np.asarray(edges["u"], dtype=np.int64)
+        v = np.asarray(edges["v"], dtype=np.int64)
+        length_m = np.asarray(edges["length_m"], dtype=float)
+        speed_kmh = np.asarray(edges["speed_kmh"], dtype=float)
+        m = u.size
+        if not (v.size == length_m.size == speed_kmh.size == m):
+            raise RoadNetworkError("edge arrays u, v, length_m, speed_kmh differ in length")
+        if m and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= self.n_nodes):
+            raise RoadNetworkError(f"edge endpoints must be node indices in [0, {self.n_nodes})")
+        if np.any(~np.isfinite(length_m)) or np.any(length_m < 0):
+            raise RoadNetworkError("length_m must be finite and >= 0")
+        if np.any(~np.isfinite(speed_kmh)) or np.any(speed_kmh <= 0):
+            raise RoadNetworkError("speed_kmh must be finite and > 0 (close edges with a factor)")
+        self.n_edges = int(m)
+        self._u, self._v = u, v
+        self.free_flow_time_h = length_m / (1000.0 * speed_kmh)
+        self._factor = np.ones(m)
+        self._tree = cKDTree(np.column_stack([x, y]))
+        #: Incremented whenever travel times change; callers may key their own caches on it.
+        self.version = 0
+        self._cap_rows = max(1, int(cache_mb * 2**20 // (8 * self.n_nodes)))
+        self._build_graph()
+
+    # -- network state ------------------------------------------------------------------
+    def _build_graph(self) -> None:
+        open_ = self._factor > 0
+        t = np.maximum(self.free_flow_time_h[open_] / self._factor[open_], _MIN_EDGE_TIME_H)
+        a = np.concatenate([self._u[open_], self._v[open_]])
+        b = np.concatenate([self._v[open_], self._u[open_]])
+        w = np.concatenate([t, t])
+        keep = a != b  # self-loops never shorten a path
+        a, b, w = a[keep], b[keep], w[keep]
+        # Parallel edges: keep the fastest (a sparse constructor would sum duplicates).
+        order = np.lexsort((w, b, a))
+        a, b, w = a[order], b[order], w[order]
+        first = np.ones(a.size, dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        self._graph = csr_array(
+            (w[first], (a[first], b[first])), shape=(self.n_nodes, self.n_nodes)
+        )
+        self._clear_cache()
+
+    def _clear_cache(self) -> None:
+        self._buf = np.empty((0, self.n_nodes))
+        self._slot_of = np.full(self.n_nodes, -1, dtype=np.int64)
+        self._slot_src = np.empty(0, dtype=np.int64)
+        self._slot_age = np.empty(0, dtype=np.int64)
+        self._n_used = 0
+        self._age = 0
+
+    @property
+    def speed_factor(self) -> np.ndarray:
+        """(m,) current speed factor per edge (read-only copy)."""
+        return self._factor.copy()
+
+    def set_edge_speed_factor(self, factor: np.ndarray) -> None:
+        """Set the speed factor of every edge; 0 closes the edge.
+
+        Cached routes are dropped (and ``version`` incremented) only if a factor changed.
+
+        Args:
+            factor: (m,) floats in [0, 1].
+
+        Raises:
+            RoadNetworkError: wrong shape, NaN, or values outside [0, 1].
+        """
+        factor = np.asarray(factor, dtype=float)
+        if factor.shape != (self.n_edges,):
+            raise RoadNetworkError(f"factor must have shape ({self.n_edges},), got {factor.shape}")
+        if np.any(~np.isfinite(factor)) or np.any(factor < 0) or np.any(factor > 1):
+            raise RoadNetworkError("speed factors must be finite and in [0, 1]")
+        if np.array_equal(factor, self._factor):
+            return
+        self._factor = factor.copy()
+        self.version += 1
+        self._build_graph()
+
+    # -- queries ------------------------------------------------------------------------
+    def _check_nodes(self, idx, what: str) -> np.ndarray:
+        idx = np.asarray(idx).reshape(-1)
+        if idx.dtype.kind not in "iu":
+            if idx.size == 0:
+                return idx.astype(np.int64)
+            raise RoadNetworkError(f"{what} must be integer node indices")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_nodes):
+            raise RoadNetworkError(f"{what} must be node indices in [0, {self.n_nodes})")
+        return idx
+
+    def _cache_rows(self, src: np.ndarray) -> bool:
+        """Make sure rows for the unique sources ``src`` are cached; False if they cannot fit."""
+        missing = src[self._slot_of[src] < 0]
+        if missing.size == 0:
+            return True
+        if src.size > self._cap_rows:
+            return False
+        rows = dijkstra(self._graph, directed=True, indices=missing)
+        k = missing.size
+        free = self._buf.shape[0] - self._n_used
+        if free < k and self._buf.shape[0] < self._cap_rows:  # grow geometrically
+            new_cap = min(self._cap_rows, max(2 * self._buf.shape[0], self._n_used + k, 16))
+            grow = new_cap - self._buf.shape[0]
+            self._buf = np.vstack([self._buf, np.empty((grow, self.n_nodes))])
+            self._slot_src = np.concatenate([self._slot_src, np.full(grow, -1, np.int64)])
+            self._slot_age = np.concatenate([self._slot_age, np.zeros(grow, np.int64)])
+            free = self._buf.shape[0] - self._n_used
+        slots = np.arange(self._n_used, self._n_used + min(free, k))
+        self._n_used += slots.size
+        if slots.size < k:  # evict the oldest rows not needed by this request
+            used = np.arange(self._n_used)
+            evictable = used[~np.isin(self._slot_src[used], src)]
+            victims = evictable[np.argsort(self._slot_age[evictable])[: k - slots.size]]
+            self._slot_of[self._slot_src[victims]] = -1
+            slots = np.concatenate([slots, victims])
+        self._buf[slots] = rows
+        self._slot_src[slots] = missing
+        self._slot_of[missing] = slots
+        self._slot_age[slots] = self._age
+        self._age += 1
+        return True
+
+    def travel_time_h(self, sources, targets) -> np.ndarray:
+        """Shortest travel times from each source to each target (h).
+
+        Args:
+            sources: (s,) int node indices.
+            targets: (t,) int node indices.
+
+        Returns:
+            (s, t) float64 array; ``inf`` where the target is unreachable.
+
+        Raises:
+            RoadNetworkError: indices out of range or not integers.
+        """
+        src = self._check_nodes(sources, "sources")
+        tgt = self._check_nodes(targets, "targets")
+        slots = self._slot_of[src]
+        if slots.min(initial=0) < 0:  # some rows not cached yet
+            uniq, inv = np.unique(src, return_inverse=True)
+            if not self._cache_rows(uniq):
+                rows = dijkstra(self._graph, directed=True, indices=uniq)  # too many to cache
+                return rows[inv[:, None], tgt[None, :]]
+            slots = self._slot_of[src]
+        return self._buf[slots[:, None], tgt[None, :]]
+
+    def is_cached(self, sources) -> bool:
+        """True if rows for all ``sources`` are cached for the current network state."""
+        src = self._check_nodes(sources, "sources")
+        return bool(self._slot_of[src].min(initial=0) >= 0)
+
+    def travel_time_between(self, a, b) -> np.ndarray:
+        """Element-wise travel time a[i] -> b[i] (h), shape (k,)."""
+        a = self._check_nodes(a, "a")
+        b = self._check_nodes(b, "b")
+        if a.shape != b.shape:
+            raise RoadNetworkError("a and b must have the same length")
+        uniq = np.unique(a)
+        if self._cache_rows(uniq):
+            return self._buf[self._slot_of[a], b]
+        out = np.empty(a.size)
+        for s in uniq:  # rare path: more distinct sources than the cache holds
+            sel = a == s
+            out[sel] = dijkstra(self._graph, directed=True, indices=int(s))[b[sel]]
+        return out
+
+    def nearest_node(self, x_m, y_m) -> np.ndarray:
+        """Index of the road node nearest to each point (Euclidean, UTM metres).
+
+        Args:
+            x_m, y_m: scalars or broadcastable arrays (m).
+
+        Returns:
+            int64 array of the broadcast shape (0-d for scalars).
+        """
+        x, y = np.broadcast_arrays(np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float))
+        _, idx = self._tree.query(np.column_stack([x.ravel(), y.ravel()]))
+        return np.asarray(idx, dtype=np.int64).reshape(x.shape)

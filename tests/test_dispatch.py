@@ -1,0 +1,544 @@
+"""Tests for sim.logistics dispatch, resources, incidents and harm.
+
+Road used throughout: a straight street of nodes 0..N-1, 1 km apart, 60 km/h, so the travel
+time between nodes i and j is |i - j| / 60 h (one minute per node).
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sim.logistics.dispatch import (
+    Completion,
+    Dispatch,
+    Dispatcher,
+    DispatchError,
+    DispatchPolicy,
+    TimeOrderError,
+)
+from sim.logistics.harm import (
+    KOBE_1995_RESCUES,
+    expected_harm,
+    injury_death_probability,
+    property_loss_fraction,
+    sample_harm,
+    trapped_survival_probability,
+)
+from sim.logistics.incidents import INCIDENT_CATALOGUE, Incident, IncidentError, make_incident
+from sim.logistics.resources import (
+    REUSABLE,
+    Bundle,
+    Depot,
+    DepotStock,
+    NegativeStockError,
+    ResupplyPolicy,
+    UnknownResourceError,
+)
+from sim.logistics.routing import RoadRouter
+
+MIN = 1 / 60  # one node apart = one minute, in hours
+
+
+def street(n: int = 21, isolated: tuple[int, ...] = ()):
+    """Path graph 0-1-...-(n-1); nodes listed in ``isolated`` get no edges."""
+    u = np.arange(n - 1)
+    v = u + 1
+    keep = ~np.isin(u, isolated) & ~np.isin(v, isolated)
+    u, v = u[keep], v[keep]
+    return SimpleNamespace(
+        nodes={"x_m": np.arange(n) * 1000.0, "y_m": np.zeros(n), "district": np.zeros(n, int)},
+        edges={
+            "u": u,
+            "v": v,
+            "length_m": np.full(u.size, 1000.0),
+            "speed_kmh": np.full(u.size, 60.0),
+            "crossing": np.zeros(u.size, bool),
+        },
+    )
+
+
+def incident(i, node, t=0.0, need=None, severity=1.0, work_h=1.0, district=0, kind="test"):
+    need = need or Bundle(teams={"fire_rescue": 1})
+    return Incident(i, kind, district, node, t, severity, need, work_h=work_h)
+
+
+def dispatcher(depots, policy="nearest", n=21, **kw):
+    return Dispatcher(RoadRouter(street(n)), depots, policy, np.random.default_rng(0), **kw)
+
+
+# --- nearest depot ------------------------------------------------------------------------
+def test_nearest_policy_sends_the_nearest_depot_with_the_needed_team():
+    depots = [
+        Depot(node=0, district=0, teams={"fire_rescue": 1}),
+        Depot(node=8, district=0, teams={"fire_rescue": 1}),
+        Depot(node=7, district=0, teams={"medical": 1}),  # nearer, but the wrong skill
+    ]
+    d = dispatcher(depots)
+    d.submit(incident(1, node=6), 0.0)
+    (rec,) = d.step(0.0)
+    assert isinstance(rec, Dispatch)
+    assert [leg.depot for leg in rec.legs] == [1]
+    # Depot 1 at node 8 -> node 6: 2 km at 60 km/h = 2 min.
+    assert rec.first_arrival_h == pytest.approx(2 * MIN)
+    assert rec.full_bundle_h == pytest.approx(2 * MIN)
+    assert rec.complete_h == pytest.approx(2 * MIN + 1.0)
+
+
+def test_next_incident_goes_to_next_nearest_when_nearest_is_busy():
+    depots = [
+        Depot(node=0, district=0, teams={"fire_rescue": 1}),
+        Depot(node=8, district=0, teams={"fire_rescue": 1}),
+    ]
+    d = dispatcher(depots)
+    d.submit(incident(1, node=6), 0.0)
+    d.submit(incident(2, node=6), 0.0)
+    recs = [r for r in d.step(0.0) if isinstance(r, Dispatch)]
+    assert [r.legs[0].depot for r in recs] == [1, 0]
+    assert recs[1].first_arrival_h == pytest.approx(6 * MIN)
+
+
+# --- bundle completeness ------------------------------------------------------------------
+PUMP_JOB = Bundle(teams={"drainage": 1}, equipment={"pump": 1})
+
+
+def test_bundle_complete_assembles_from_two_depots_with_time_of_last_arrival():
+    depots = [
+        Depot(node=10, district=0, teams={"drainage": 1}),
+        Depot(node=0, district=0, equipment={"pump": 1}),
+    ]
+    d = dispatcher(depots, "bundle_complete")
+    d.submit(incident(1, node=12, need=PUMP_JOB), 0.0)
+    (rec,) = d.step(0.0)
+    assert sorted(leg.depot for leg in rec.legs) == [0, 1]
+    # Team 2 min away, pump 12 min away: work can start when the pump arrives.
+    assert rec.first_arrival_h == pytest.approx(2 * MIN)
+    assert rec.full_bundle_h == pytest.approx(12 * MIN)
+
+
+def test_bundle_complete_prefers_one_depot_within_slack():
+    depots = [
+        Depot(node=10, district=0, teams={"drainage": 1}),
+        Depot(node=9, district=0, equipment={"pump": 1}),
+        Depot(node=4, district=0, teams={"drainage": 1}, equipment={"pump": 1}),
+    ]
+    d = dispatcher(depots, DispatchPolicy(bundle_complete=True, consolidation_slack_h=0.25))
+    d.submit(incident(1, node=12, need=PUMP_JOB), 0.0)
+    (rec,) = d.step(0.0)
+    # Split assembly arrives at 3 min; the single depot at 8 min is within 15 min slack.
+    assert [leg.depot for leg in rec.legs] == [2]
+    assert rec.full_bundle_h == pytest.approx(8 * MIN)
+
+
+def test_bundle_complete_keeps_team_home_until_equipment_is_free():
+    depots = [Depot(node=0, district=0, teams={"drainage": 2}, equipment={"pump": 1})]
+    d = dispatcher(depots, "bundle_complete")
+    d.submit(incident(1, node=3, need=PUMP_JOB, work_h=1.0), 0.0)
+    d.submit(incident(2, node=3, need=PUMP_JOB, work_h=1.0), 0.0)
+    first = d.step(0.0)
+    assert [r.incident_id for r in first] == [1]
+    # The idle second team is not sent without a pump.
+    assert d.stock.available[0, 0 + 2] == 1  # drainage team still at the depot
+    # Job 1: arrive 3 min, work 1 h, pump back 3 min later -> available at 1 h 6 min.
+    recs = d.step(2.0)
+    disp2 = [r for r in recs if isinstance(r, Dispatch) and r.incident_id == 2][0]
+    assert disp2.t_h == pytest.approx(1.0 + 6 * MIN)
+    assert disp2.full_bundle_h == pytest.approx(1.0 + 9 * MIN)
+    d.step(3.0)
+    assert d.utilisation()["drainage"] == pytest.approx(2.2 / 6)  # see the "nearest" test
+
+
+def test_nearest_policy_sends_team_first_and_it_waits_for_the_pump():
+    depots = [Depot(node=0, district=0, teams={"drainage": 2}, equipment={"pump": 1})]
+    d = dispatcher(depots, "nearest")
+    d.submit(incident(1, node=3, need=PUMP_JOB), 0.0)
+    d.submit(incident(2, node=3, need=PUMP_JOB), 0.0)
+    first = d.step(0.0)
+    assert [r.incident_id for r in first] == [1, 2]
+    assert np.isnan(first[1].full_bundle_h)  # team 2 sent without its pump
+    d.step(3.0)
+    rec = d.records().set_index("incident_id")
+    assert rec.loc[2, "first_arrival_h"] == pytest.approx(3 * MIN)
+    assert rec.loc[2, "full_bundle_h"] == pytest.approx(1.0 + 9 * MIN)  # same as bundle_complete
+    # Team 2 is busy from 0 until it is back at 2 h 12 min (pump back at 1.1 h, 3 min out,
+    # 1 h work, 3 min back); team 1 for 1.1 h: (1.1 + 2.2) team-h over 2 teams x 3 h.
+    # Under bundle_complete team 2 would leave at 1.1 h: (1.1 + 1.1) / 6.
+    assert d.utilisation()["drainage"] == pytest.approx(3.3 / 6)
+    assert d.utilisation()["pump"] == pytest.approx(2.2 / 3)
+
+
+# --- ordering -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("policy", "expected"), [("severity", [10, 12, 13, 11]), ("nearest", [10, 11, 12, 13])]
+)
+def test_queue_order_follows_severity_or_arrival(policy, expected):
+    d = dispatcher([Depot(node=0, district=0, teams={"fire_rescue": 1})], policy)
+    d.submit(incident(10, node=1, t=0.0, severity=1), 0.0)  # takes the only team
+    d.submit(incident(11, node=1, t=0.1, severity=1), 0.1)
+    d.submit(incident(12, node=1, t=0.2, severity=5), 0.2)
+    d.submit(incident(13, node=1, t=0.3, severity=3), 0.3)
+    d.step(20.0)
+    rec = d.records().sort_values("t_first_dispatch_h")
+    assert list(rec["incident_id"]) == expected
+
+
+def test_strict_queue_blocks_behind_unservable_head_but_backfill_does_not():
+    big = Bundle(teams={"fire_rescue": 2})
+    for backfill, served in ((True, {2}), (False, set())):
+        d = dispatcher(
+            [Depot(node=0, district=0, teams={"fire_rescue": 1})],
+            DispatchPolicy(bundle_complete=True, backfill=backfill),
+        )
+        d.submit(incident(1, node=1, need=big), 0.0)
+        d.submit(incident(2, node=1), 0.0)
+        assert {r.incident_id for r in d.step(0.0)} == served
+
+
+# --- districts, reachability --------------------------------------------------------------
+def test_without_mutual_aid_only_own_district_and_central_depots_serve():
+    depots = [
+        Depot(node=5, district=1, teams={"fire_rescue": 1}),
+        Depot(node=20, district=0, teams={"fire_rescue": 1}, central=True),
+    ]
+    for aid, depot in ((True, 0), (False, 1)):
+        d = dispatcher(depots, DispatchPolicy(mutual_aid=aid))
+        d.submit(incident(1, node=4, district=0), 0.0)
+        (rec,) = d.step(0.0)
+        assert rec.legs[0].depot == depot
+    d = dispatcher(depots[:1], DispatchPolicy(mutual_aid=False))
+    d.submit(incident(1, node=4, district=0), 0.0)
+    assert d.step(5.0) == [] and list(d.unmet()) == [1]
+
+
+def test_unreachable_incident_is_never_served_and_counted_unmet():
+    router = RoadRouter(street(10, isolated=(9,)))
+    d = Dispatcher(
+        router,
+        [Depot(node=0, district=0, teams={"fire_rescue": 3})],
+        "nearest",
+        np.random.default_rng(0),
+    )
+    d.submit(incident(1, node=9), 0.0)
+    d.submit(incident(2, node=4), 0.0)
+    d.step(10.0)
+    assert list(d.unmet()) == [1]
+    s = d.summary()
+    assert s["n_never_dispatched"] == 1 and s["n_full_bundle"] == 1
+
+
+def test_incident_cut_off_by_a_closure_is_served_when_the_road_reopens():
+    router = RoadRouter(street(11))
+    d = Dispatcher(
+        router,
+        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
+        "bundle_complete",
+        np.random.default_rng(0),
+    )
+    closed = np.ones(router.n_edges)
+    closed[4] = 0.0  # edge 4-5
+    router.set_edge_speed_factor(closed)
+    d.submit(incident(1, node=8), 0.0)
+    assert d.step(1.0) == [] and list(d.unmet()) == [1]
+    router.set_edge_speed_factor(np.ones(router.n_edges))
+    (rec,) = d.step(2.0)
+    assert rec.t_h == 2.0 and rec.first_arrival_h == pytest.approx(2.0 + 8 * MIN)
+
+
+def test_road_closure_changes_later_travel_times():
+    router = RoadRouter(street(11))
+    depots = [Depot(node=0, district=0, teams={"fire_rescue": 2})]
+    d = Dispatcher(router, depots, "nearest", np.random.default_rng(0))
+    d.submit(incident(1, node=10), 0.0)
+    assert d.step(0.0)[0].first_arrival_h == pytest.approx(10 * MIN)
+    router.set_edge_speed_factor(np.full(router.n_edges, 0.5))  # waterlogged: half speed
+    d.submit(incident(2, node=10, t=0.1), 0.1)
+    rec = [r for r in d.step(0.1) if isinstance(r, Dispatch)][0]
+    assert rec.first_arrival_h == pytest.approx(0.1 + 20 * MIN)
+
+
+# --- stock ledger ---------------------------------------------------------------------------
+def test_stock_is_conserved_and_reusable_units_return_home():
+    rng = np.random.default_rng(42)
+    depots = [
+        Depot(
+            node=0,
+            district=0,
+            teams={"drainage": 2, "fire_rescue": 2},
+            equipment={"pump": 4, "vehicle": 4, "boat": 1},
+            supplies={
+                "sandbags": 1000,
+                "fuel_l": 500,
+                "drinking_water_l": 200,
+                "food_rations": 200,
+            },
+        ),
+        Depot(
+            node=20,
+            district=0,
+            teams={"drainage": 1, "fire_rescue": 1},
+            equipment={"pump": 2, "vehicle": 2, "boat": 1},
+            supplies={"sandbags": 300, "fuel_l": 300, "drinking_water_l": 100, "food_rations": 100},
+        ),
+    ]
+    d = dispatcher(depots, "bundle_complete")
+    kinds = ["waterlogged_underpass", "flooded_home"]
+    needed = np.zeros(len(REUSABLE))
+    for i, t in enumerate(np.sort(rng.uniform(0, 10, 12))):
+        inc = make_incident(kinds[i % 2], i, 0, int(rng.integers(0, 21)), t)
+        needed += inc.need.to_vector()
+        d.submit(inc, t)
+        d.step(t)
+        d.stock.check_conservation()  # taken + remaining = initial, at every step
+    d.step(200.0)
+    assert d.unmet().size == 0
+    d.stock.check_conservation()
+    np.testing.assert_allclose(d.stock.available[:, REUSABLE], d.stock.initial[:, REUSABLE])
+    np.testing.assert_allclose(d.stock.consumed.sum(axis=0)[~REUSABLE], needed[~REUSABLE])
+    np.testing.assert_allclose(
+        d.stock.available[:, ~REUSABLE] + d.stock.consumed[:, ~REUSABLE],
+        d.stock.initial[:, ~REUSABLE],
+    )
+
+
+def test_overdrawing_a_depot_raises_and_leaves_stock_unchanged():
+    stock = DepotStock([Depot(node=0, district=0, supplies={"sandbags": 10})])
+    before = stock.available.copy()
+    with pytest.raises(NegativeStockError, match="sandbags"):
+        stock.dispatch([0], Bundle(supplies={"sandbags": 11}).to_vector()[None, :])
+    np.testing.assert_array_equal(stock.available, before)
+    stock.dispatch([0], Bundle(supplies={"sandbags": 10}).to_vector()[None, :])
+    assert stock.available.min() == 0.0
+    with pytest.raises(NegativeStockError):
+        stock.return_from_job(0, Bundle(teams={"medical": 1}).to_vector())
+
+
+def test_bundle_rejects_unknown_names_and_negative_quantities():
+    with pytest.raises(UnknownResourceError, match="valid"):
+        Bundle(equipment={"helicopter": 1})
+    with pytest.raises(ValueError):
+        Bundle(supplies={"sandbags": -1})
+    with pytest.raises(ValueError):
+        Bundle(teams={"medical": 1.5})
+    with pytest.raises(IncidentError, match="valid kinds"):
+        make_incident("volcano", 1, 0, 0, 0.0)
+
+
+def test_utilisation_matches_hand_computed_busy_hours():
+    depots = [Depot(node=0, district=0, teams={"medical": 1}, equipment={"vehicle": 2})]
+    d = dispatcher(depots)
+    need = Bundle(teams={"medical": 1}, equipment={"vehicle": 1})
+    d.submit(incident(1, node=3, need=need, work_h=1.0), 0.0)
+    d.step(10.0)
+    u = d.utilisation()
+    # Busy = 3 min out + 1 h on scene + 3 min back = 1.1 h over a 10 h window, 1 team.
+    assert u["medical"] == pytest.approx(1.1 / 10)
+    assert u["vehicle"] == pytest.approx(1.1 / 20)  # one of two vehicles
+    assert np.isnan(u["boat"])  # none owned
+    assert all(0.0 <= x <= 1.0 for x in u.values() if not np.isnan(x))
+
+
+def test_utilisation_stays_within_unit_interval_under_overload():
+    rng = np.random.default_rng(3)
+    d = dispatcher([Depot(node=10, district=0, teams={"fire_rescue": 2}, equipment={"vehicle": 2})])
+    need = Bundle(teams={"fire_rescue": 1}, equipment={"vehicle": 1})
+    for i, t in enumerate(np.sort(rng.uniform(0, 5, 40))):
+        d.submit(incident(i, node=int(rng.integers(0, 21)), t=t, need=need), t)
+        d.step(t)
+    d.step(8.0)
+    u = d.utilisation()
+    assert 0.99 <= u["fire_rescue"] <= 1.0  # saturated from t=0: always out
+    assert all(0.0 <= x <= 1.0 for x in u.values() if not np.isnan(x))
+
+
+# --- caller-scheduled events, pre-positioning, resupply ------------------------------------
+def test_caller_scheduled_completion_releases_units_after_return_trip():
+    d = dispatcher([Depot(node=0, district=0, teams={"fire_rescue": 1})], auto_complete=False)
+    d.submit(incident(1, node=5, work_h=2.0), 0.0)
+    (rec,) = d.step(0.0)
+    assert not d.on_arrival(1, rec.full_bundle_h - 0.01)
+    assert d.on_arrival(1, rec.full_bundle_h)
+    with pytest.raises(DispatchError):
+        Dispatcher(RoadRouter(street()), d.depots, "nearest", np.random.default_rng(0)).on_complete(
+            1, 1.0
+        )
+    comp = d.on_complete(1, rec.complete_h + 0.5)  # the work overran by 30 min
+    assert isinstance(comp, Completion) and comp.t_h == pytest.approx(rec.complete_h + 0.5)
+    assert d.stock.available[0, 0] == 0  # still driving back
+    d.step(rec.complete_h + 0.5 + 5 * MIN)
+    assert d.stock.available[0, 0] == 1
+    with pytest.raises(DispatchError, match="already"):
+        d.on_complete(1, 5.0)
+    with pytest.raises(TimeOrderError):
+        d.step(1.0)
+
+
+def test_prepositioning_on_warning_moves_central_stock_to_district_depots():
+    depots = [
+        Depot(
+            node=0,
+            district=0,
+            teams={"drainage": 4},
+            equipment={"pump": 8},
+            supplies={"sandbags": 1000},
+            central=True,
+        ),
+        Depot(node=10, district=3),
+        Depot(node=20, district=3),
+        Depot(node=5, district=1),
+    ]
+    d = dispatcher(depots)
+    moves = d.preposition_for_warning([3], fraction=0.5, t_h=0.0)
+    assert [(m[0], m[1]) for m in moves] == [(0, 1), (0, 2)]
+    assert moves[0][2].teams == {"drainage": 1} and moves[0][2].equipment == {"pump": 2}
+    assert moves[1][3] == pytest.approx(20 * MIN)
+    d.step(0.2)  # 12 min: the 10-km move has arrived, the 20-km one has not
+    assert d.stock.available[1].sum() > 0 and d.stock.available[2].sum() == 0
+    d.step(1.0)
+    np.testing.assert_allclose(d.stock.available[1], d.stock.available[2])
+    d.stock.check_conservation()
+
+
+def test_resupply_policy_reorders_consumables_with_lead_time():
+    depots = [Depot(node=0, district=0, teams={"drainage": 5}, supplies={"sandbags": 100})]
+    d = dispatcher(depots, resupply=ResupplyPolicy(0.5, {"sandbags": 6.0}))
+    need = Bundle(teams={"drainage": 1}, supplies={"sandbags": 60})
+    d.submit(incident(1, node=1, need=need), 0.0)
+    d.step(0.0)
+    # 40 left < 50 = half the initial stock: order 60 more, delivered at 6 h.
+    assert d.stock.on_order[0, -5] == pytest.approx(60)
+    d.step(5.9)
+    assert d.stock.available[0, -5] == pytest.approx(40)
+    d.step(6.0)
+    assert d.stock.available[0, -5] == pytest.approx(100)
+    d.stock.check_conservation()
+
+
+def test_incident_catalogue_entries_are_consistent():
+    for kind, it in INCIDENT_CATALOGUE.items():
+        assert it.kind == kind and not it.need.is_empty and it.work_h > 0
+        assert it.basis
+    big = make_incident("waterlogged_underpass", 1, 0, 0, 0.0, scale=1.5)
+    assert big.need.equipment["pump"] == 3  # ceil(2 * 1.5)
+
+
+# --- harm -----------------------------------------------------------------------------------
+def test_trapped_survival_curve_reproduces_kobe_day_means():
+    for start, end, rescued, alive in KOBE_1995_RESCUES:
+        t = np.linspace(start, end, 2001)
+        mean = np.trapezoid(trapped_survival_probability(t), t) / (end - start)
+        assert mean == pytest.approx(alive / rescued, abs=0.06)
+    assert trapped_survival_probability(0.0) == pytest.approx(1.0)
+
+
+def test_harm_grows_with_delay():
+    delays = np.array([0.0, 0.5, 2.0, 12.0, np.inf])
+    for f in (
+        lambda d: 1 - trapped_survival_probability(d),
+        injury_death_probability,
+        lambda d: property_loss_fraction(d, 6.0),
+    ):
+        p = f(delays)
+        assert np.all(np.diff(p) > 0) and 0 <= p[0] and p[-1] <= 1.0
+    # Injury: logit rises by 6 ln(1.03) per hour; p0 = 0.05 -> p(1 h) = 0.0591.
+    assert injury_death_probability(1.0) == pytest.approx(
+        1 / (1 + np.exp(-(np.log(0.05 / 0.95) + 6 * np.log(1.03))))
+    )
+    assert property_loss_fraction(6.0, 6.0) == pytest.approx(1 - np.exp(-1))
+
+
+def test_sampled_harm_averages_to_expected_harm():
+    rng = np.random.default_rng(5)
+    kinds = np.array(["structural_collapse", "flooded_home", "falling_object_injury"] * 2000)
+    delay = np.tile([6.0, 3.0, 0.5], 2000)
+    persons = np.tile([2, 3, 1], 2000)
+    value = np.tile([5e5, 5e4, 0.0], 2000)
+    exp = expected_harm(kinds, delay, persons, value)
+    smp = sample_harm(kinds, delay, persons, value, rng)
+    assert exp.loss_yuan[2] == 0 and exp.deaths[1] == 0  # no property at risk; no life at risk
+    assert smp.deaths.sum() == pytest.approx(exp.deaths.sum(), rel=0.08)
+    assert smp.loss_yuan.sum() == pytest.approx(exp.loss_yuan.sum(), rel=0.05)
+
+
+# --- the wake-up index must not change decisions ------------------------------------------
+class _BruteForceDispatcher(Dispatcher):
+    """Re-examines every pending incident at every decision (no wake-up index)."""
+
+    def _woken(self, gavail):
+        self._recheck_all = True
+        return super()._woken(gavail)
+
+
+@pytest.mark.parametrize("policy", ["nearest", "bundle_complete", "severity"])
+def test_wakeup_index_gives_same_decisions_as_rechecking_everything(policy):
+    rng = np.random.default_rng(17)
+    kinds = [
+        "waterlogged_underpass",
+        "flooded_home",
+        "road_blocked_by_tree",
+        "falling_object_injury",
+        "power_line_fault",
+    ]
+    depots = [
+        Depot(
+            node=int(n),
+            district=int(n) // 11,
+            central=(n == 10),
+            teams={
+                "drainage": 1,
+                "fire_rescue": 1,
+                "tree_clearance": 1,
+                "medical": 1,
+                "power_repair": 1,
+            },
+            equipment={"pump": 2, "vehicle": 3, "boat": 1, "chainsaw": 1, "bucket_truck": 1},
+            supplies={
+                "sandbags": 300,
+                "fuel_l": 300,
+                "drinking_water_l": 100,
+                "food_rations": 100,
+                "medical_kits": 5,
+            },
+        )
+        for n in (0, 10, 20)
+    ]
+    incs = [
+        make_incident(kinds[int(rng.integers(5))], i, int(nd) // 11, int(nd), float(t))
+        for i, (t, nd) in enumerate(
+            zip(np.sort(rng.uniform(0, 6, 120)), rng.integers(0, 21, 120), strict=True)
+        )
+    ]
+    runs = []
+    closures = rng.integers(0, 20, size=(6, 2))  # two street segments closed per hour
+    for cls in (Dispatcher, _BruteForceDispatcher):
+        router = RoadRouter(street())
+        d = cls(
+            router,
+            depots,
+            DispatchPolicy.named(policy, mutual_aid=False),
+            np.random.default_rng(0),
+            resupply=ResupplyPolicy(0.5),
+        )
+        hour = 0
+        for inc in incs:
+            if inc.t_created_h >= hour + 1:  # the hourly road state: some segments cut
+                hour = int(inc.t_created_h)
+                factor = np.ones(router.n_edges)
+                factor[closures[hour - 1]] = 0.0
+                router.set_edge_speed_factor(factor)
+            d.submit(inc, inc.t_created_h)
+            d.step(inc.t_created_h)
+        router.set_edge_speed_factor(np.ones(router.n_edges))
+        d.run_until_idle()
+        runs.append(d.records().sort_values("incident_id").reset_index(drop=True))
+    assert runs[0]["full_bundle_h"].notna().all()  # resupply eventually serves everyone
+    assert (runs[0]["t_first_dispatch_h"] > runs[0]["t_created_h"] + 1e-9).sum() > 20
+    pd_cols = ["t_first_dispatch_h", "first_arrival_h", "full_bundle_h", "n_legs"]
+    np.testing.assert_allclose(runs[0][pd_cols].to_numpy(float), runs[1][pd_cols].to_numpy(float))
+
+
+def test_many_simultaneous_incidents_are_all_dispatched_at_once():
+    d = dispatcher([Depot(node=0, district=0, teams={"fire_rescue": 30})])
+    for i in range(25):  # more than the scalar path handles (8): the chunked path
+        d.submit(incident(i, node=i % 21), 0.0)
+    recs = d.step(0.0)
+    assert len(recs) == 25 and all(r.t_h == 0.0 for r in recs)
