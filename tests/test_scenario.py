@@ -51,13 +51,25 @@ CASES = [
     ("hazard: {typhoon: {track_format: hurdat}}\n", "hazard.typhoon.track_format", "'csv'"),
     ("drainage: {runoff_coefficient: 1.5}\n", "drainage.runoff_coefficient", "less than or equal"),
     ("drainage: {capacity_mm_per_h: {central: -3}}\n", "drainage.capacity_mm_per_h", "> 0"),
-    ("response: {relocation: {compliance: 2}}\n", "response.relocation.compliance", "less than"),
+    (
+        "response: {relocation: {compliance: {shed_dwellers_persons: 2}}}\n",
+        "response.relocation.compliance.shed_dwellers_persons",
+        "less than",
+    ),
+    (
+        "response: {relocation: {compliance: {pets: 0.5}}}\n",
+        "response.relocation.compliance",
+        "unknown relocation",
+    ),
     ("networks: {resolution: 0}\n", "networks.resolution", "greater than 0"),
     ("networks: {cascade: domino}\n", "networks.cascade", "source_served"),
     ("logistics: {policy: random}\n", "logistics.policy", "nearest"),
     ("time: {start_utc: 2019-08-08T00:00:00}\n", "time.start_utc", "timezone"),
-    ("events: [{type: warning, at_utc: 2009-01-01T00:00:00Z, level: red}]\n", "(top level)", "before"),
-    ("events: [{type: warning, at_utc: 2019-08-09T00:00:00Z, level: purple}]\n", "events[0].level", "'red'"),
+    (
+        "events: [{type: warning, at_utc: 2019-08-09T00:00:00Z, level: purple}]\n",
+        "events[0].level",
+        "'red'",
+    ),
     ("city: {data_dir: nowhere}\n", "city.data_dir", "not found"),
     ("name: 'has spaces'\n", "name", "pattern"),
 ]
@@ -153,19 +165,42 @@ def test_cli_schema_is_json_schema():
 
 # --- fuzzing: any scenario-shaped input gets exit 0 or 2 and a message, never a traceback.
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
     st.text(max_size=12),
 )
-KEYS = ["name", "seed", "time", "duration_h", "start_utc", "hazard", "typhoon", "city",
-        "data_dir", "events", "level", "drainage", "networks", "resolution", "extends", "bogus"]
+KEYS = [
+    "name",
+    "seed",
+    "time",
+    "duration_h",
+    "start_utc",
+    "hazard",
+    "typhoon",
+    "city",
+    "data_dir",
+    "events",
+    "level",
+    "drainage",
+    "networks",
+    "resolution",
+    "extends",
+    "bogus",
+]
 values = st.recursive(
     scalars,
-    lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(st.sampled_from(KEYS), kids, max_size=4)),
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=3), st.dictionaries(st.sampled_from(KEYS), kids, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(doc=st.dictionaries(st.sampled_from(KEYS), values, max_size=6))
 def test_fuzzed_scenarios_never_traceback(tmp_path, doc):
     path = tmp_path / "fuzz.yaml"
@@ -177,7 +212,9 @@ def test_fuzzed_scenarios_never_traceback(tmp_path, doc):
         assert res.output.strip().startswith(str(path))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(max_size=80))
 def test_fuzzed_bytes_never_traceback(tmp_path, text):
     path = tmp_path / "raw.yaml"

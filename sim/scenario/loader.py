@@ -58,13 +58,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(
-            [Problem(str(path), "(top level)", f"expected a mapping of fields, got {type(data).__name__}")]
+            [
+                Problem(
+                    str(path),
+                    "(top level)",
+                    f"expected a mapping of fields, got {type(data).__name__}",
+                )
+            ]
         )
     bad = [k for k in data if not isinstance(k, str)]
     if bad:
-        raise ScenarioError(
-            [Problem(str(path), str(bad[0]), "field names must be strings")]
-        )
+        raise ScenarioError([Problem(str(path), str(bad[0]), "field names must be strings")])
     return data
 
 
@@ -86,7 +90,9 @@ def _rebase_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
         sec = out.get(section)
         if isinstance(sec, dict) and isinstance(sec.get(key), str):
             sec[key] = str((base_dir / sec[key]).resolve())
-    typhoon = (out.get("hazard") or {}).get("typhoon") if isinstance(out.get("hazard"), dict) else None
+    typhoon = (
+        (out.get("hazard") or {}).get("typhoon") if isinstance(out.get("hazard"), dict) else None
+    )
     if isinstance(typhoon, dict) and isinstance(typhoon.get("track_file"), str):
         typhoon["track_file"] = str((base_dir / typhoon["track_file"]).resolve())
     return out
@@ -149,7 +155,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
                 nxt = node[part] = {}
             if not isinstance(nxt, dict):
                 problems.append(
-                    Problem(source, ".".join(parts[: i + 1]), "override path crosses a non-mapping value")
+                    Problem(
+                        source,
+                        ".".join(parts[: i + 1]),
+                        "override path crosses a non-mapping value",
+                    )
                 )
                 break
             node = nxt

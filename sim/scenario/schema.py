@@ -90,7 +90,9 @@ class TimeConfig(Strict):
 
 
 class TyphoonConfig(Strict):
-    track_file: DataPath = Field(description="Best-track file (CSV as shipped, or CMA CHYYYYBST.txt).")
+    track_file: DataPath = Field(
+        description="Best-track file (CSV as shipped, or CMA CHYYYYBST.txt)."
+    )
     track_format: Literal["csv", "cma_bst"] = Field("csv", description="Format of track_file.")
     agency: str = Field("CMA", description="Rows to use from a multi-agency CSV track.")
     storm: str | None = Field(
@@ -102,12 +104,42 @@ class TyphoonConfig(Strict):
     holland_b: float | None = Field(
         None, ge=0.5, le=2.5, description="Holland B shape parameter (None: empirical relation)."
     )
-    ambient_pressure_hpa: float = Field(1010.0, ge=990, le=1030, description="Ambient pressure, hPa.")
-    rain_scale: float = Field(
-        1.0, gt=0, le=10, description="Multiplier on the parametric rain rate (calibration)."
+    ambient_pressure_hpa: float = Field(
+        1010.0, ge=990, le=1030, description="Ambient pressure, hPa."
+    )
+    rmax_scale: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Multiplier on the empirical radius of maximum wind (Vickery & Wadhera "
+        "2008); Lekima 2.5 from its JMA wind radii (sim.hazards.typhoon).",
+    )
+    translation_fraction: float = Field(
+        0.5, ge=0, le=1, description="Share of the storm's forward speed added to the wind."
     )
     wind_scale: float = Field(
         1.0, gt=0, le=3, description="Multiplier on surface wind (calibration, sensitivity)."
+    )
+    rain_scale: float = Field(
+        1.0, gt=0, le=10, description="Multiplier on the R-CLIPER rain rate (calibration)."
+    )
+    rain_radius_scale: float = Field(
+        1.0, gt=0, le=10, description="Multiplier on the R-CLIPER rain radii (calibration)."
+    )
+    rain_gradient_per_100km_south: float = Field(
+        0.0,
+        ge=-2,
+        le=2,
+        description="Rain multiplier 1 + k·(31.2°N − y)/100 km, clipped to [0.5, 1.5] "
+        "(calibration of north–south contrasts).",
+    )
+    rain_cell_sigma: float = Field(
+        0.8,
+        ge=0,
+        le=2,
+        description="Log-standard deviation of hourly convective rain-cell multipliers at the "
+        "sample points (mean 1): typhoon rainbands bring short local bursts well above the "
+        "district mean (facts.md §2a: 60–80 mm/h forecast peaks). Assumption.",
     )
 
 
@@ -126,14 +158,27 @@ class DrainageConfig(Strict):
 
     capacity_mm_per_h: dict[Literal["central", "pudong", "suburban"], float] = Field(
         default_factory=lambda: {"central": 36.0, "pudong": 30.0, "suburban": 27.0},
-        description="Design drainage capacity by zone, mm/h of rain. Central 36 mm/h is the "
-        "legacy 1-year design standard (facts.md §4); Pudong and suburbs are assumptions.",
+        description="Design rain intensity the drainage carries, by zone, mm/h (outflow "
+        "capacity = C × intensity, rational method). Central 36 mm/h is the legacy 1-year "
+        "design standard (facts.md §4); Pudong and suburbs are assumptions.",
+    )
+    capacity_sigma: float = Field(
+        0.5,
+        ge=0,
+        le=2,
+        description="Log-standard deviation of the local drainage capacity around the design "
+        "value (mean 1): blocked inlets, silted and undersized pipes. Assumption; calibration "
+        "parameter for the count of waterlogging points.",
     )
     runoff_coefficient: Fraction = Field(
         0.6, description="Rational-method runoff coefficient C (dimensionless)."
     )
     underpass_concentration: float = Field(
-        8.0, ge=1, le=100, description="Underpass depth / road ponding depth (catchment focusing)."
+        4.0,
+        ge=1,
+        le=100,
+        description="Underpass depth / road ponding depth (catchment focusing; 4.0 "
+        "calibrated to the 21 Aug 2012 storm, sim.hazards.waterlogging).",
     )
     underpass_closure_depth_m: float = Field(
         0.25, gt=0, le=2, description="Underpass closed above this depth, m (facts.md §4: 25 cm)."
@@ -162,7 +207,13 @@ class NetworksConfig(Strict):
         "source_served", description="Cascade mechanism of the functionality update."
     )
     pump_backup_h: float = Field(
-        0.0, ge=0, le=240, description="Backup-power buffer of water/drainage pumps, hours."
+        6.0,
+        ge=0,
+        le=240,
+        description="Backup-power buffer of pumps that have one, hours (assumption).",
+    )
+    pump_backup_fraction: Fraction = Field(
+        0.25, description="Share of water/drainage pumping stations with backup power (assumption)."
     )
 
 
@@ -176,30 +227,62 @@ class WarningEvent(Strict):
     source: str = Field("", description="Where the issue time comes from.")
 
 
+DEFAULT_COMPLIANCE = {
+    "construction_workers_persons": 0.2,
+    "dangerous_housing_persons": 0.9,
+    "shed_dwellers_persons": 0.9,
+    "seawall_outside_workers_persons": 1.0,
+    "offshore_port_workers_persons": 1.0,
+    "vessel_crew_persons": 1.0,
+}
+"""Share of each relocation pool moved at full alert (calibration parameters). Construction
+workers: only those in site dormitories and temporary housing on exposed sites are moved
+(assumption). With the exposure inventory's pools (sim/city/exposure.py) these defaults move
+about 253,000 people, the Lekima record (facts.md §2c)."""
+
+
 class RelocationConfig(Strict):
     """Relocation of people at risk by district governments (territorial responsibility)."""
 
-    start_level: AlertLevel = Field("yellow", description="Level at which relocation starts.")
+    start_level: AlertLevel = Field(
+        "yellow",
+        description="Level at which people outside seawalls, in ports and on vessels move.",
+    )
     full_level: AlertLevel = Field(
         "orange", description="Level at which every at-risk category is relocated."
     )
-    compliance: Fraction = Field(
-        0.9, description="Share of people at risk who accept relocation (calibration parameter)."
+    compliance: dict[str, Fraction] = Field(
+        default_factory=lambda: dict(DEFAULT_COMPLIANCE),
+        description="Share of each at-risk pool relocated at full alert (category → [0, 1]).",
     )
     rate_persons_per_h_per_100k: float = Field(
-        1500.0,
+        120.0,
         gt=0,
         description="Relocation throughput of a district government per 100,000 residents, "
-        "persons/hour (staff, vehicles, shelters; calibration parameter).",
+        "persons/hour (staff, vehicles, shelters). 120 gives ~30,000/h city-wide, the pace "
+        "from >10,000 (9 Aug 15:00 BJT) to >250,000 (10 Aug 00:00 BJT) in Lekima "
+        "(facts.md §2c); calibration parameter.",
     )
     return_after_h: float = Field(
         12.0, ge=0, description="Hours after the warning is lifted before people return."
     )
 
+    @field_validator("compliance")
+    @classmethod
+    def _known_categories(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(DEFAULT_COMPLIANCE))
+        if unknown:
+            raise ValueError(
+                f"unknown relocation categories {unknown}; valid: {sorted(DEFAULT_COMPLIANCE)}"
+            )
+        return {**DEFAULT_COMPLIANCE, **v}
+
 
 class ResponseConfig(Strict):
     relocation: RelocationConfig = Field(default_factory=RelocationConfig)
-    close_underpasses: bool = Field(True, description="District governments close flooded underpasses.")
+    close_underpasses: bool = Field(
+        True, description="District governments close flooded underpasses."
+    )
 
 
 class LogisticsConfig(Strict):
@@ -210,6 +293,11 @@ class LogisticsConfig(Strict):
     teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
     equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")
     supplies_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on supply stocks.")
+
+
+class CurveOverride(Strict):
+    theta: float | None = Field(None, gt=0, description="Median capacity, in the curve's IM unit.")
+    beta: float | None = Field(None, gt=0, le=3, description="Lognormal dispersion.")
 
 
 class LossConfig(Strict):
@@ -237,24 +325,30 @@ class Scenario(Strict):
     networks: NetworksConfig = Field(default_factory=NetworksConfig)
     drainage: DrainageConfig = Field(default_factory=DrainageConfig)
     events: list[WarningEvent] = Field(
-        default_factory=list, description="Scripted events (warnings), in any order."
+        default_factory=list,
+        description="Scripted events (warnings), in any order; events before the start are "
+        "in force at the start, events after the horizon never fire.",
     )
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     logistics: LogisticsConfig = Field(default_factory=LogisticsConfig)
+    fragility: dict[str, CurveOverride] = Field(
+        default_factory=dict,
+        description="Overrides of library fragility curves (key → theta/beta), for calibration "
+        "and sensitivity; keys from sim.fragility.FRAGILITY_LIBRARY.",
+    )
     losses: LossConfig = Field(default_factory=LossConfig)
     observed: dict[str, ObservedOutcome] = Field(
         default_factory=dict, description="Observed outcomes (summary key → record) to compare."
     )
 
-    @model_validator(mode="after")
-    def _events_not_before_start(self) -> Scenario:
-        # Events after the horizon are allowed (a shortened run never reaches them);
-        # events before the start are almost always a typo in the date.
-        start = self.time.start_utc
-        for i, ev in enumerate(self.events):
-            if ev.at_utc < start:
-                raise ValueError(
-                    f"events[{i}].at_utc {ev.at_utc.isoformat()} is before time.start_utc "
-                    f"{start.isoformat()}"
-                )
-        return self
+    @field_validator("fragility")
+    @classmethod
+    def _known_curves(cls, v: dict[str, CurveOverride]) -> dict[str, CurveOverride]:
+        from sim.fragility import FRAGILITY_LIBRARY
+
+        unknown = sorted(set(v) - set(FRAGILITY_LIBRARY))
+        if unknown:
+            raise ValueError(
+                f"unknown fragility curves {unknown}; valid: {sorted(FRAGILITY_LIBRARY)}"
+            )
+        return v

@@ -1,0 +1,197 @@
+"""Counted exposure in the districts: falling objects from height, sheds, old housing.
+
+The exposure inventory (:mod:`sim.city.exposure`) gives counts per district, not
+locations. Each district gets K sample points (uniform in its polygon); its counts are
+spread evenly over them, so wind varies within a district. Damage follows
+:class:`sim.impact.CountedExposure` (incremental lognormal fragility).
+
+Casualties (all assumptions, stated where used; Lekima had none in Shanghai, facts.md §2c):
+
+* a falling signboard, advertising structure or curtain-wall panel hits a pedestrian with
+  probability ``P_HIT`` (lower once an orange warning keeps people indoors);
+* a collapsed shed or dangerous old dwelling traps a share ``TRAPPED_SHARE`` of the people
+  still inside (those not relocated).
+
+Each hit or trapped group becomes an incident for the emergency service, whose delay to the
+full rescue bundle decides deaths (:mod:`sim.logistics.harm`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.city.exposure import RELOCATION_CATEGORIES
+from sim.fragility import get_curve
+from sim.impact import CountedExposure, spread_counts
+
+if TYPE_CHECKING:
+    from sim.city import City
+    from sim.model import CityModel
+
+SAMPLE_POINTS_PER_DISTRICT = 24
+FALLING_OBJECTS = {
+    # exposure column → (fragility key, loss item)
+    "shop_signboards": ("shop_signboard", "shop_signboards"),
+    "advertising_structures": ("outdoor_advertising_structure", "advertising_structures"),
+    "glass_curtain_wall_buildings": ("glass_curtain_wall_panel", "glass_curtain_wall_buildings"),
+}
+P_HIT = {"normal": 0.05, "sheltering": 0.01}
+"""Probability a falling object hits a person: assumption (street-front pedestrian density);
+'sheltering' applies from the orange alert level, when outdoor activity is suspended."""
+PERSONS_PER_SHED = 4.0
+"""Assumption: occupants of a work or farm shed."""
+PERSONS_PER_OLD_DWELLING = 2.32
+"""Average family household size, 2020 census (facts.md §5)."""
+TRAPPED_SHARE = 0.02
+"""Assumption: share of the occupants of a collapsed light structure who are trapped or hurt
+(light roofs and walls: most occupants get out unhurt)."""
+
+
+@dataclass(frozen=True)
+class CasualtyIncident:
+    """A group of hurt or trapped people at one place, waiting for rescue."""
+
+    kind: str  # "falling_object_injury" | "structural_collapse"
+    district: int
+    x_m: float
+    y_m: float
+    persons: int
+
+
+class ExposureModel:
+    """Counted exposure state of the city.
+
+    Args:
+        city: the city (districts, polygons, exposure inventory).
+        rng: the model's ``exposure`` stream.
+        curve: fragility lookup (key → curve), the model's with scenario overrides.
+
+    Attributes:
+        sample_xy: (x_m, y_m) arrays of the D·K sample points, district-major.
+        sample_shape: (D, K).
+    """
+
+    def __init__(self, city: City, rng: np.random.Generator, curve=get_curve):
+        self.city = city
+        self.rng = rng
+        d_count = city.n_districts
+        k = SAMPLE_POINTS_PER_DISTRICT
+        pts = np.concatenate([city.sample_points(d, k, rng) for d in range(d_count)])
+        self.sample_xy = (pts[:, 0], pts[:, 1])
+        self.sample_shape = (d_count, k)
+        ex = city.exposure
+        self.items: dict[str, CountedExposure] = {}
+        for column, (key, _) in FALLING_OBJECTS.items():
+            self.items[column] = CountedExposure(
+                column, curve(key), spread_counts(ex[column].to_numpy(), k)
+            )
+        self.sheds_per_district = np.ceil(ex["shed_dwellers_persons"].to_numpy() / PERSONS_PER_SHED)
+        self.items["sheds"] = CountedExposure(
+            "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
+        )
+        self.old_dwellings_per_district = np.ceil(
+            ex["dangerous_housing_persons"].to_numpy() / PERSONS_PER_OLD_DWELLING
+        )
+        self.items["old_dwellings"] = CountedExposure(
+            "old_dwellings",
+            curve("old_housing_urm_collapse"),
+            spread_counts(self.old_dwellings_per_district, k),
+        )
+
+    # ------------------------------------------------------------------ queries
+    def at_risk_persons(self, district: int) -> dict[str, float]:
+        """Relocation pools of a district: category → persons (exposure inventory)."""
+        row = self.city.exposure.loc[district]
+        return {c: float(row[c]) for c in RELOCATION_CATEGORIES}
+
+    def failed(self, column: str) -> int:
+        return self.items[column].failed_total
+
+    # ------------------------------------------------------------------ dynamics
+    def apply_wind(
+        self, model: CityModel, gust_ms: np.ndarray, alert_rank: int
+    ) -> list[CasualtyIncident]:
+        """Damage counted exposure under the gust field; return casualty incidents.
+
+        Args:
+            model: the model (losses ledger, district governments, event log).
+            gust_ms: (D, K) 3-s gust at the sample points, m/s.
+            alert_rank: effective alert level rank (0 none … 4 red).
+
+        Returns:
+            New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
+        """
+        incidents: list[CasualtyIncident] = []
+        p_hit = P_HIT["sheltering" if alert_rank >= 3 else "normal"]
+        for column, (_, loss_item) in FALLING_OBJECTS.items():
+            fallen = self.items[column].update(gust_ms, self.rng)
+            total = int(fallen.sum())
+            if total == 0:
+                continue
+            model.losses.add(loss_item, total)
+            hits = self.rng.binomial(fallen, p_hit)
+            for d in np.flatnonzero(fallen):
+                model.log_event(
+                    "damage",
+                    district=int(d),
+                    layer="exposure",
+                    detail=column,
+                    value=float(fallen[d]),
+                )
+            incidents += self._incidents_at("falling_object_injury", hits, np.ones_like(hits))
+        for column, persons_key, per_unit, loss_item in (
+            ("sheds", "shed_dwellers_persons", self.sheds_per_district, "shed"),
+            (
+                "old_dwellings",
+                "dangerous_housing_persons",
+                self.old_dwellings_per_district,
+                "old_housing_unit",
+            ),
+        ):
+            collapsed = self.items[column].update(gust_ms, self.rng)
+            total = int(collapsed.sum())
+            if total == 0:
+                continue
+            model.losses.add(loss_item, total)
+            remaining = np.array([gov.remaining_at_risk(persons_key) for gov in model.districts])
+            occupants = np.divide(
+                remaining, per_unit, out=np.zeros_like(remaining), where=per_unit > 0
+            )
+            trapped = self.rng.binomial(
+                np.rint(collapsed * occupants).astype(np.int64), TRAPPED_SHARE
+            )
+            for d in np.flatnonzero(collapsed):
+                model.log_event(
+                    "damage",
+                    district=int(d),
+                    layer="exposure",
+                    detail=column,
+                    value=float(collapsed[d]),
+                )
+            # Trapped people are spread over the collapsed structures: one incident per
+            # structure with anyone trapped (at most one per trapped person).
+            groups = np.minimum(collapsed, trapped)
+            incidents += self._incidents_at("structural_collapse", groups, trapped)
+        return incidents
+
+    def _incidents_at(
+        self, kind: str, groups: np.ndarray, persons: np.ndarray
+    ) -> list[CasualtyIncident]:
+        """Split ``persons[d]`` people into ``groups[d]`` incidents at random sample points."""
+        out: list[CasualtyIncident] = []
+        x, y = self.sample_xy
+        k = self.sample_shape[1]
+        for d in np.flatnonzero(groups):
+            g = int(groups[d])
+            sizes = np.full(g, int(persons[d]) // g)
+            sizes[: int(persons[d]) % g] += 1
+            where = d * k + self.rng.integers(0, k, size=g)
+            out += [
+                CasualtyIncident(kind, int(d), float(x[i]), float(y[i]), int(s))
+                for i, s in zip(where, sizes, strict=True)
+                if s > 0
+            ]
+        return out

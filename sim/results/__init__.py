@@ -1,0 +1,1 @@
+"""Run folders: summary, tables (Parquet), resolved scenario; console report."""

@@ -1,0 +1,79 @@
+"""The run summary (summary.json): one finite, non-negative number per outcome."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import CityModel
+
+SUMMARY_KEYS = (
+    "people_relocated",
+    "deaths",
+    "injuries",
+    "direct_loss_yuan",
+    "customer_hours_without_power",
+    "customer_hours_without_water",
+    "incidents",
+    "incidents_unserved",
+    "response_time_mean_min",
+    "response_time_p95_min",
+    "full_bundle_time_mean_min",
+    "power_line_faults",
+    "trees_down",
+    "signboards_fallen",
+    "waterlogged_roads",
+    "underpasses_closed",
+    "assets",
+    "wall_time_s",
+    "seed",
+)
+"""Keys of summary.json, in order. Customer = household (2.32 persons, 2020 census)."""
+
+
+def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
+    """Collect the outcomes of a finished run.
+
+    Args:
+        model: a model after :meth:`~sim.model.CityModel.run`.
+        wall_time_s: elapsed wall-clock seconds of the run.
+
+    Returns:
+        Mapping of :data:`SUMMARY_KEYS` to finite non-negative numbers (counts as ints).
+        Response times are minutes from an incident's creation to the first team's arrival;
+        0 when no incident was served.
+
+    Raises:
+        ValueError: a value is negative or not finite (a model bug, never silenced).
+    """
+    svc = model.service
+    resp = np.asarray(svc.response_times_h(), dtype=float) * 60.0
+    full = np.asarray(svc.full_bundle_times_h(), dtype=float) * 60.0
+    out: dict[str, float] = {
+        "people_relocated": round(model.people_relocated),
+        "deaths": round(model.deaths, 3),
+        "injuries": round(model.injuries, 3),
+        "direct_loss_yuan": round(model.losses.total_yuan, 0),
+        "customer_hours_without_power": round(model.customer_hours_without_power, 1),
+        "customer_hours_without_water": round(model.customer_hours_without_water, 1),
+        "incidents": int(svc.n_incidents),
+        "incidents_unserved": int(svc.n_unserved),
+        "response_time_mean_min": round(float(resp.mean()), 2) if resp.size else 0.0,
+        "response_time_p95_min": round(float(np.percentile(resp, 95)), 2) if resp.size else 0.0,
+        "full_bundle_time_mean_min": round(float(full.mean()), 2) if full.size else 0.0,
+        "power_line_faults": int(model.infra.damage_count("power")),
+        "trees_down": int(model.infra.trees_down),
+        "signboards_fallen": int(model.exposure.failed("shop_signboards")),
+        "waterlogged_roads": int(model.infra.waterlogged_road_points),
+        "underpasses_closed": int(model.infra.underpasses_closed_total),
+        "assets": int(model.infra.n_assets),
+        "wall_time_s": round(float(wall_time_s), 2),
+        "seed": int(model.config.seed),
+    }
+    for key, value in out.items():
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"summary[{key!r}] = {value!r} is not a finite non-negative number")
+    return out

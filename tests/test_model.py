@@ -1,0 +1,154 @@
+"""End-to-end behaviour of the city model on a small Lekima variant."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.agents.warning_centre import LEVEL_RANK
+from sim.cli import app
+from sim.model import CityModel
+from sim.results.summary import SUMMARY_KEYS
+from sim.runner import run_scenario
+from sim.scenario import load_scenario
+
+SMALL = Path(__file__).parent / "data" / "small-lekima.yaml"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(SMALL)
+
+
+@pytest.fixture(scope="module")
+def finished(scenario, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    return run_scenario(scenario, out, figures=True)
+
+
+def _without_wall_time(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k != "wall_time_s"}
+
+
+def test_summary_has_every_key_finite_and_non_negative(finished):
+    s = finished.summary
+    assert list(s) == list(SUMMARY_KEYS)
+    for key, value in s.items():
+        assert np.isfinite(value) and value >= 0, key
+
+
+def test_same_seed_gives_identical_summary(scenario, finished, tmp_path):
+    again = run_scenario(scenario, tmp_path, figures=False)
+    assert _without_wall_time(again.summary) == _without_wall_time(finished.summary)
+
+
+def test_different_seed_gives_different_outcomes(tmp_path):
+    other = run_scenario(load_scenario(SMALL, ["seed=7"]), tmp_path, figures=False)
+    first = run_scenario(load_scenario(SMALL), tmp_path / "b", figures=False)
+    a, b = _without_wall_time(other.summary), _without_wall_time(first.summary)
+    a.pop("seed"), b.pop("seed")
+    assert a != b
+
+
+def test_run_folder_holds_every_output(finished):
+    out = finished.out_dir
+    for name in (
+        "summary.json",
+        "timeseries.parquet",
+        "events.parquet",
+        "scenario.resolved.yaml",
+        "resilience_curves.png",
+        "district_impact_map.png",
+        "response_times.png",
+    ):
+        assert (out / name).exists() and (out / name).stat().st_size > 0, name
+    assert json.loads((out / "summary.json").read_text()) == finished.summary
+    # the resolved scenario reproduces the run's configuration exactly
+    assert load_scenario(out / "scenario.resolved.yaml") == finished.model.config
+
+
+def test_functionality_stays_in_unit_interval(finished):
+    ts = pd.read_parquet(finished.out_dir / "timeseries.parquet")
+    assert set(ts["layer"]) == {"power", "water", "drainage", "roads"}
+    assert ts["functionality"].between(0.0, 1.0).all()
+    hours = finished.model.config.time.duration_h
+    assert ts["t_h"].max() == hours and ts["district"].nunique() == 16
+
+
+def test_relocation_conserves_population_and_pools(finished):
+    for gov in finished.model.districts:
+        assert np.all(gov.relocated >= -1e-9)
+        assert np.all(gov.relocated <= gov.at_risk + 1e-9)
+        assert gov.relocated_now <= gov.population_persons
+    # nobody moves twice: cumulative moves equal the peak when no one has yet returned
+    ts = pd.read_parquet(finished.out_dir / "timeseries.parquet")
+    peak = ts[ts["layer"] == "power"].groupby("t_h")["relocated"].sum().max()
+    assert finished.summary["people_relocated"] == pytest.approx(peak, rel=1e-6, abs=1)
+
+
+def test_relocation_starts_only_with_a_warning(scenario):
+    quiet = load_scenario(SMALL, ["events=[]"])
+    model = CityModel(quiet)
+    model.run_until(6)
+    assert model.people_relocated == 0
+    assert model.warning_centre.level == "none"
+
+
+def test_early_categories_move_at_yellow_and_the_rest_at_orange(scenario):
+    model = CityModel(scenario)  # starts after yellow (9 Aug 05 UTC), orange at 14:10 UTC
+    assert model.warning_centre.level_rank == LEVEL_RANK["yellow"]
+    model.run_until(8)
+    gov = model.districts[model.city.index_of("Pudong New Area")]
+    moved = dict(zip(gov.categories, gov.relocated, strict=True))
+    assert moved["vessel_crew_persons"] > 0
+    assert moved["construction_workers_persons"] == 0
+    model.run_until(20)
+    moved = dict(zip(gov.categories, gov.relocated, strict=True))
+    assert moved["construction_workers_persons"] > 0
+
+
+def test_stocks_are_conserved_and_never_negative(finished):
+    stock = finished.model.service.dispatcher.stock
+    assert (stock.available >= -1e-9).all() and (stock.out_on_job >= -1e-9).all()
+    assert np.allclose(stock.check_conservation(), 0.0, atol=1e-6)
+
+
+def test_repairs_restore_service(finished):
+    events = pd.read_parquet(finished.out_dir / "events.parquet")
+    resolved = events[(events["kind"] == "resolution") & (events["layer"] == "power")]
+    assert len(resolved) > 0
+    # every resolved power asset was damaged before it was repaired
+    damaged = events[(events["kind"] == "damage") & (events["layer"] == "power")]
+    first_damage = damaged.groupby("asset")["t_h"].min()
+    for _, row in resolved.iterrows():
+        assert first_damage[row["asset"]] <= row["t_h"]
+
+
+def test_cli_run_prints_observed_comparison(tmp_path):
+    res = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(SMALL),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--no-figures",
+            "-p",
+            "time.duration_h=6",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "people_relocated" in res.output and "sim/obs" in res.output
+    assert (tmp_path / "summary.json").exists()
+
+
+def test_cli_run_of_broken_scenario_exits_2(tmp_path):
+    res = CliRunner().invoke(app, ["run", str(SMALL), "-p", "networks.resolution=-1"])
+    assert res.exit_code == 2
+    assert "networks.resolution" in res.output
