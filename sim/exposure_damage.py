@@ -195,3 +195,57 @@ class ExposureModel:
                 if s > 0
             ]
         return out
+
+
+EARTHQUAKE_REPAIR_RATIO = (0.0, 0.02, 0.10, 0.50, 1.0)
+"""Repair cost / replacement cost by damage state none, slight, moderate, extensive, complete:
+HAZUS-MH structural repair ratios for residential buildings (order of magnitude; assumption
+for Chinese old housing)."""
+REPLACEMENT_COST_YUAN_PER_M2 = 3_000.0
+"""Assumption: reconstruction cost of old multi-storey housing, yuan/m²."""
+
+
+def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[CasualtyIncident]:
+    """Damage old housing by a scenario earthquake; book losses and casualties.
+
+    Ground motion: Boore & Atkinson (2008) PGA with one realisation of inter- and intra-event
+    variability at each district's sample points (district PGA = mean of the points);
+    damage: HAZUS-type PGA fragility of pre-code masonry and small-beam thin-slab housing;
+    casualties: HAZUS indoor casualty rates by damage state (:mod:`sim.hazards.earthquake`).
+    Severity 1–2 casualties are injuries; severity 4 are deaths on the spot; severity 3
+    (life-threatening, trapped) wait for rescue teams, and the delay until their bundle
+    arrives decides whether they survive.
+
+    Returns:
+        One structural-collapse incident per completely damaged building with trapped people.
+    """
+    from sim.hazards.earthquake import occupancy_fraction, sample_impact, shanghai_old_housing
+
+    x, y = model.exposure.sample_xy
+    shape = model.exposure.sample_shape
+    pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
+    local_hour = (model.utc().astype("datetime64[h]").astype(int) + 8) % 24
+    stocks = shanghai_old_housing(model.city)
+    impact = sample_impact(pga, stocks, float(local_hour), rng)
+    casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
+    buildings = impact["buildings_by_ds"]  # (S, D, 5)
+    area = sum(
+        buildings[i] * st.building_floor_area_m2 for i, st in enumerate(stocks)
+    )  # (D, 5) m² by damage state
+    loss = float((area * np.asarray(EARTHQUAKE_REPAIR_RATIO)).sum() * REPLACEMENT_COST_YUAN_PER_M2)
+    model.losses.by_item["earthquake_housing"] = (
+        model.losses.by_item.get("earthquake_housing", 0.0) + loss * model.losses.scale
+    )
+    model.deaths += float(casualties[:, 3].sum())
+    model.injuries += float(casualties[:, :2].sum())
+    for d in range(shape[0]):
+        model.log_event(
+            "earthquake", district=d, layer="exposure", detail="pga_g", value=float(pga[d])
+        )
+        if casualties[d, 3]:
+            model.log_event("death", district=d, detail="earthquake", value=float(casualties[d, 3]))
+    collapsed = buildings[:, :, 4].sum(axis=0)  # (D,)
+    trapped = casualties[:, 2]
+    groups = np.minimum(collapsed, trapped)
+    model.occupancy_at_quake = occupancy_fraction(float(local_hour))
+    return model.exposure._incidents_at("structural_collapse", groups, trapped)

@@ -31,8 +31,10 @@ from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
 from sim.city.geo import lonlat_to_xy
 from sim.emergency import EmergencyService
-from sim.exposure_damage import ExposureModel
+from sim.exposure_damage import ExposureModel, earthquake_impact
 from sim.fragility import FragilityCurve, get_curve
+from sim.hazards.earthquake import ScenarioEarthquake
+from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
 from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.hazards.typhoon import (
     LAND_REDUCTION,
@@ -48,6 +50,16 @@ from sim.scenario.schema import Scenario
 
 STREAMS = ("networks", "capacities", "exposure", "logistics", "casualties")
 """Named child streams spawned from the master generator, in this fixed order."""
+
+
+class CalmWind:
+    """The wind and rain fields of a scenario without a typhoon: zero everywhere."""
+
+    def gust_ms(self, time_utc, x_m, y_m) -> np.ndarray:
+        return np.zeros(np.shape(x_m))
+
+    def rain_mm_per_h(self, time_utc, x_m, y_m) -> np.ndarray:
+        return np.zeros(np.shape(x_m))
 
 
 class CityModel(mesa.Model):
@@ -76,7 +88,8 @@ class CityModel(mesa.Model):
         self.events = EventLog(self.start_utc)
 
         self.city = load_city(Path(config.city.data_dir))
-        self.hazard = self._build_hazard()
+        self.hazard = self._build_hazard() if config.hazard.typhoon else CalmWind()
+        self.rainstorm = self._build_rainstorm() if config.hazard.rainstorm else None
         self.exposure = ExposureModel(self.city, self.streams["exposure"], self.curve)
         self.infra = Infrastructure(
             self.city,
@@ -136,6 +149,10 @@ class CityModel(mesa.Model):
         )
         self._update_district_records()
         self.datacollector.collect(self)
+        if config.hazard.earthquake is not None:
+            t_quake = (config.hazard.earthquake.at_utc.timestamp() - self.start_utc_s) / 3600.0
+            if t_quake >= 0:
+                self.schedule_event(self.earthquake_strikes, at=t_quake)
         self.schedule_recurring(self.physics_update, Schedule(interval=self.dt_h, start=self.dt_h))
         self.schedule_recurring(
             self.record, Schedule(interval=1.0, start=1.0), priority=Priority.LOW
@@ -165,6 +182,21 @@ class CityModel(mesa.Model):
             rain_radius_scale=cfg.rain_radius_scale,
             rain_multiplier=gradient,
         )
+
+    def _build_rainstorm(self) -> RainstormHazard:
+        cfg = self.config.hazard.rainstorm
+        cx = cy = 0.0
+        if cfg.centre is not None:
+            cx, cy = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.centre.lon, cfg.centre.lat))
+        event = RainstormEvent(
+            return_period_yr=cfg.return_period_yr,
+            duration_min=cfg.duration_min,
+            start_h=(cfg.start_utc.timestamp() - self.start_utc_s) / 3600.0,
+            centre_x_m=cx,
+            centre_y_m=cy,
+            footprint_radius_km=cfg.footprint_radius_km if cfg.centre is not None else None,
+        )
+        return RainstormHazard(event)
 
     def _build_waterlogging(self) -> Waterlogging:
         """Ponding buckets on the D×K sample cells (local bursts exceed district means)."""
@@ -229,6 +261,11 @@ class CityModel(mesa.Model):
         # 1. Wind and rain at the district sample points (the waterlogging cells).
         gust_pts = self.hazard.gust_ms(now_utc, *self.exposure.sample_xy)
         rain_pts = self.hazard.rain_mm_per_h(now_utc, *self.exposure.sample_xy) * self._rain_cells
+        if self.rainstorm is not None:
+            # Mean intensity over the step just ended (the hyetograph is in 5-min blocks).
+            sub = self.time - self.dt_h + (np.arange(6) + 0.5) * self.dt_h / 6
+            centre = self.rainstorm.centre_intensity_mm_per_h(sub).mean()
+            rain_pts = rain_pts + centre * self.rainstorm.spatial_factor(*self.exposure.sample_xy)
         # 2. Waterlogging, with drainage capacity cut by failed pumping stations.
         pump_frac = np.repeat(self.infra.drainage_pump_fraction(), shape[1])
         self.waterlogging.step(rain_pts, pump_frac, self.dt_h)
@@ -257,9 +294,19 @@ class CityModel(mesa.Model):
             gov.gust_ms = float(gust_d[gov.district])
             gov.rain_mm_per_h = float(rain_d[gov.district])
 
+    def earthquake_strikes(self) -> None:
+        """The scenario earthquake: old-housing damage, casualties, rescue incidents."""
+        cfg = self.config.hazard.earthquake
+        x, y = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
+        quake = ScenarioEarthquake(cfg.magnitude, x, y)
+        incidents = earthquake_impact(self, quake, cfg.vs30_ms, self.streams["casualties"])
+        self.service.submit_damage([], [], incidents)
+        self.service.dispatch()
+
     def redraw_rain_cells(self) -> None:
         """Hourly convective rain-cell multipliers (lognormal, mean 1) at the sample points."""
-        sigma = self.config.hazard.typhoon.rain_cell_sigma
+        typhoon = self.config.hazard.typhoon
+        sigma = typhoon.rain_cell_sigma if typhoon is not None else 0.0
         n = self._rain_cells.size
         self._rain_cells = (
             self.streams["exposure"].lognormal(-0.5 * sigma**2, sigma, n) if sigma else np.ones(n)

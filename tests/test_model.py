@@ -152,3 +152,36 @@ def test_cli_run_of_broken_scenario_exits_2(tmp_path):
     res = CliRunner().invoke(app, ["run", str(SMALL), "-p", "networks.resolution=-1"])
     assert res.exit_code == 2
     assert "networks.resolution" in res.output
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_rainstorm_waterlogs_roads_only_after_it_starts():
+    scen = load_scenario(
+        ROOT / "scenarios" / "shanghai" / "rainstorm.yaml",
+        ["networks.resolution=0.1", "time.duration_h=8"],
+    )
+    model = CityModel(scen)
+    model.run_until(4)  # the storm starts at 04:00 UTC
+    assert model.infra.waterlogged_road_points == 0
+    model.run_until(8)
+    assert model.infra.waterlogged_road_points > 0
+    assert model.infra.trees_down == 0  # no wind in a calm-day rainstorm
+
+
+def test_earthquake_strikes_once_at_its_time():
+    scen = load_scenario(
+        ROOT / "scenarios" / "shanghai" / "earthquake-old-housing.yaml",
+        ["networks.resolution=0.1", "time.duration_h=3", "hazard.earthquake.magnitude=5.5"],
+    )
+    model = CityModel(scen)
+    model.run_until(0.9)  # origin time is one hour after the start
+    assert model.deaths == 0 and model.losses.total_yuan == 0
+    model.run_until(1.1)
+    hits = model.events.to_frame()
+    assert (hits["kind"] == "earthquake").sum() == 16  # one PGA record per district
+    assert model.losses.total_yuan > 0
+    loss = model.losses.total_yuan
+    model.run_until(3)
+    assert model.losses.by_item["earthquake_housing"] * 1.0 <= loss + 1e-6

@@ -36,6 +36,7 @@ def resilience_curves(model: CityModel, path: Path) -> Path:
     ts = timeseries_frame(model)
     hh = model.city.districts["households"].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(9, 4.5))
+    lowest = 1.0
     for layer in LAYERS:
         sub = ts[ts["layer"] == layer].pivot(
             index="t_h", columns="district", values="functionality"
@@ -43,10 +44,12 @@ def resilience_curves(model: CityModel, path: Path) -> Path:
         w = hh if layer in ("power", "water") else np.ones(sub.shape[1])
         city = (sub.to_numpy() * w).sum(axis=1) / w.sum()
         ax.plot(sub.index, city, label=layer, lw=1.8)
+        lowest = min(lowest, float(np.nanmin(city)))
     _shade_alerts(ax, model)
     ax.set_xlabel(f"hours since {model.start_utc:%Y-%m-%d %H:%M} UTC")
     ax.set_ylabel("functionality (share of service)")
-    ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.02)
+    # Zoom on the dip (a city-wide curve rarely falls far), but never hide 0 when reached.
+    ax.set_ylim(max(0.0, lowest - 0.1 * (1.0 - lowest) - 0.01), 1.0 + 0.05 * (1.0 - lowest) + 0.002)
     ax.set_title(f"{model.config.name}: resilience curves (shading = alert level)")
     ax.legend(loc="lower left")
     ax.grid(alpha=0.3)

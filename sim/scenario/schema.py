@@ -143,13 +143,57 @@ class TyphoonConfig(Strict):
     )
 
 
+class LonLat(Strict):
+    lon: float = Field(ge=-180, le=180, description="Longitude, degrees east (WGS84).")
+    lat: float = Field(ge=-90, le=90, description="Latitude, degrees north (WGS84).")
+
+
+class RainstormConfig(Strict):
+    """A design rainstorm: Shanghai IDF intensity, Chicago hyetograph (sim.hazards.rainstorm)."""
+
+    start_utc: UtcTime = Field(description="Storm start (UTC).")
+    return_period_yr: float = Field(gt=0.1, le=1000, description="IDF return period, years.")
+    duration_min: float = Field(
+        180.0, gt=0, le=24 * 60, description="Storm duration, minutes (multiple of 5)."
+    )
+    centre: LonLat | None = Field(
+        None, description="Storm centre; None = spatially uniform rain over the city."
+    )
+    footprint_radius_km: float = Field(
+        15.0, gt=0, le=500, description="Gaussian footprint radius of a centred storm, km."
+    )
+
+    @field_validator("duration_min")
+    @classmethod
+    def _multiple_of_block(cls, v: float) -> float:
+        if abs(v / 5.0 - round(v / 5.0)) > 1e-9:
+            raise ValueError("duration_min must be a multiple of the 5-minute hyetograph block")
+        return v
+
+
+class EarthquakeConfig(Strict):
+    """A scenario earthquake: BA08 ground motion, HAZUS-type old-housing damage and casualties."""
+
+    at_utc: UtcTime = Field(description="Origin time (UTC).")
+    magnitude: float = Field(ge=4.0, le=8.5, description="Moment magnitude.")
+    epicentre: LonLat = Field(description="Epicentre (point source; distance used as Rjb).")
+    vs30_ms: float = Field(
+        200.0, ge=100, le=1500, description="Site Vs30, m/s (Shanghai soft soil: 200)."
+    )
+
+
 class HazardConfig(Strict):
     typhoon: TyphoonConfig | None = None
+    rainstorm: RainstormConfig | None = None
+    earthquake: EarthquakeConfig | None = None
 
     @model_validator(mode="after")
     def _one_hazard(self) -> HazardConfig:
-        if self.typhoon is None:
-            raise ValueError("at least one hazard is required (hazard.typhoon)")
+        if self.typhoon is None and self.rainstorm is None and self.earthquake is None:
+            raise ValueError(
+                "at least one hazard is required (hazard.typhoon, hazard.rainstorm or "
+                "hazard.earthquake)"
+            )
         return self
 
 
