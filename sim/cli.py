@@ -73,6 +73,16 @@ def run(
         overrides.append(f"seed={seed}")
     scen = _load_or_exit(scenario, overrides)
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
+    from sim.longrun.schema import LongRunScenario
+
+    if isinstance(scen, LongRunScenario):  # multi-year risk dynamics (kind: long_run)
+        from sim.longrun.results import print_summary as print_long_run_summary
+        from sim.longrun.runner import run_long_scenario
+
+        long_run = run_long_scenario(scen, out_dir, progress=not quiet, figures=figures)
+        print_long_run_summary(console, long_run.summary, scen)
+        console.print(f"run folder: {out_dir}", highlight=False)
+        return
     result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
     print_summary(console, result.summary, scen)
     console.print(f"run folder: {out_dir}", highlight=False)

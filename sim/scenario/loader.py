@@ -9,12 +9,15 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.longrun.schema import LongRunScenario
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -182,14 +185,19 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 def validate_mapping(
     data: dict[str, Any], source: str, base_dir: Path, check_files: bool = True
-) -> Scenario:
-    """Validate a merged mapping against :class:`Scenario`.
+) -> Scenario | LongRunScenario:
+    """Validate a merged mapping against :class:`Scenario`, or against
+    :class:`~sim.longrun.schema.LongRunScenario` when it has a ``kind`` field
+    (``kind: long_run``: a multi-year risk-dynamics scenario).
 
     Raises:
         ScenarioError: one :class:`Problem` per validation error.
     """
+    from sim.longrun.schema import LongRunScenario  # lazy: sim.longrun imports this package
+
+    schema = LongRunScenario if "kind" in data else Scenario
     try:
-        return Scenario.model_validate(
+        return schema.model_validate(
             data, context={"base_dir": base_dir, "check_files": check_files}
         )
     except ValidationError as exc:
@@ -209,7 +217,9 @@ def validate_mapping(
         raise ScenarioError(problems) from None
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: list[str] | None = None
+) -> Scenario | LongRunScenario:
     """Load, merge, override and validate a scenario file.
 
     Args:
@@ -217,7 +227,8 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
         overrides: ``a.b=value`` strings applied after ``extends:`` merging.
 
     Returns:
-        The validated :class:`Scenario`; data paths are absolute.
+        The validated :class:`Scenario` (a :class:`~sim.longrun.schema.LongRunScenario` for
+        ``kind: long_run``); data paths are absolute.
 
     Raises:
         ScenarioError: every problem found, each naming file, field path and expectation.
