@@ -30,11 +30,32 @@ OverrideOpt = Annotated[
 
 
 def _load_or_exit(path: Path, overrides: list[str] | None):
+    """Load and validate a scenario, then read its data files; on any problem print
+    ``FILE: field.path: message`` lines and exit 2."""
+    from sim.scenario.data_check import check_data
+    from sim.scenario.schema import Scenario
+
     try:
-        return load_scenario(path, overrides or [])
+        scen = load_scenario(path, overrides or [])
     except ScenarioError as exc:
-        for problem in exc.problems:
-            typer.echo(str(problem), err=True)
+        problems = exc.problems
+    else:
+        problems = check_data(scen, str(path)) if isinstance(scen, Scenario) else []
+        if not problems:
+            return scen
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    raise typer.Exit(code=2)
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
         raise typer.Exit(code=2) from None
 
 
@@ -61,18 +82,35 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Run folder (default runs/<scenario>-<seed>/).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    figures: Annotated[bool, typer.Option(help="Write PNG figures.")] = True,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar.", show_default=False)
+    ] = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            "--figures/--no-figures",
+            help="Write the PNG figures (default: yes).",
+            show_default=False,
+        ),
+    ] = True,
 ) -> None:
     """Run a scenario and write its run folder (summary, tables, figures)."""
-    from sim.results.report import print_summary
-    from sim.runner import run_scenario
-
     overrides = list(param or [])
     if seed is not None:
         overrides.append(f"seed={seed}")
     scen = _load_or_exit(scenario, overrides)
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
+    _prepare_out_dir(out_dir)
+    try:
+        _run(scen, out_dir, quiet, figures)
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted: the run folder {out_dir} is incomplete (rerun to replace it)", err=True
+        )
+        raise typer.Exit(code=130) from None
+
+
+def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
     from sim.longrun.schema import LongRunScenario
 
     if isinstance(scen, LongRunScenario):  # multi-year risk dynamics (kind: long_run)
@@ -83,6 +121,9 @@ def run(
         print_long_run_summary(console, long_run.summary, scen)
         console.print(f"run folder: {out_dir}", highlight=False)
         return
+    from sim.results.report import print_summary
+    from sim.runner import run_scenario
+
     result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
     print_summary(console, result.summary, scen)
     console.print(f"run folder: {out_dir}", highlight=False)

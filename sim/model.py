@@ -335,6 +335,8 @@ class CityModel(mesa.Model):
             self.run_until(min(self.time + 1.0, end))
             if progress is not None:
                 progress(self.time)
+        if abs(self.time - round(self.time)) > 1e-9:
+            self.record()  # a horizon between hours still gets its final record
         self.service.finalise()
 
     @property

@@ -463,9 +463,9 @@ def test_sampled_harm_averages_to_expected_harm():
 class _BruteForceDispatcher(Dispatcher):
     """Re-examines every pending incident at every decision (no wake-up index)."""
 
-    def _woken(self, gavail):
+    def _woken(self):
         self._recheck_all = True
-        return super()._woken(gavail)
+        return super()._woken()
 
 
 @pytest.mark.parametrize("policy", ["nearest", "bundle_complete", "severity"])
@@ -542,3 +542,11 @@ def test_many_simultaneous_incidents_are_all_dispatched_at_once():
         d.submit(incident(i, node=i % 21), 0.0)
     recs = d.step(0.0)
     assert len(recs) == 25 and all(r.t_h == 0.0 for r in recs)
+
+
+def test_incident_needing_nothing_starts_work_at_once():
+    d = dispatcher([Depot(node=0, district=0)], auto_complete=False)
+    d.submit(incident(1, node=5, need=Bundle(), work_h=0.5), 2.0)
+    (rec,) = d.step(2.0)
+    assert rec.legs == () and rec.full_bundle_h == 2.0 and rec.complete_h == 2.5
+    assert isinstance(d.on_complete(1, 2.5), Completion)

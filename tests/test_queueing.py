@@ -40,8 +40,8 @@ def test_unstable_or_invalid_queue_raises():
 
 
 def test_simulated_mmc_through_dispatcher_matches_erlang_c():
-    # rho = 0.8. 10,000 customers keep the run to a few seconds; batch-means 99.9 % intervals.
-    res = simulate_mmc(5, 4.0, 1.0, 10_000, np.random.default_rng(2024), warmup=1_000)
+    # rho = 0.8. 8,000 customers keep the run to a few seconds; batch-means 99.9 % intervals.
+    res = simulate_mmc(5, 4.0, 1.0, 8_000, np.random.default_rng(2024), warmup=800)
     p_wait, wq = erlang_c(5, 4.0, 1.0)
     assert res.p_wait_ci[0] <= p_wait <= res.p_wait_ci[1]
     assert res.wq_ci[0] <= wq <= res.wq_ci[1]
@@ -53,7 +53,7 @@ def test_simulated_mmc_through_dispatcher_matches_erlang_c():
 
 def test_simulated_single_server_matches_mm1():
     # M/M/1 with rho = 0.5: P(wait) = 0.5, Wq = rho / (mu - lam) = 1 h.
-    res = simulate_mmc(1, 0.5, 1.0, 4_000, np.random.default_rng(11), warmup=400)
+    res = simulate_mmc(1, 0.5, 1.0, 3_000, np.random.default_rng(11), warmup=300)
     assert res.p_wait_ci[0] <= 0.5 <= res.p_wait_ci[1]
     assert res.wq_ci[0] <= 1.0 <= res.wq_ci[1]
     assert res.p_wait_ci[1] - res.p_wait_ci[0] < 0.15

@@ -222,3 +222,43 @@ def test_fuzzed_bytes_never_traceback(tmp_path, text):
     res = runner.invoke(app, ["validate", str(path)])
     assert res.exit_code in (0, 2)
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+
+
+def test_impossible_date_is_a_problem_not_a_traceback(tmp_path):
+    path = _write(tmp_path, "name: x\ntime: {start_utc: 2019-13-45}\n")
+    with pytest.raises(ScenarioError, match="invalid value"):
+        load_scenario(path)
+
+
+def test_empty_file_says_so(tmp_path):
+    path = _write(tmp_path, "")
+    with pytest.raises(ScenarioError, match="empty file"):
+        load_scenario(path)
+
+
+def test_duration_must_be_whole_physics_steps():
+    with pytest.raises(ScenarioError, match="whole number of physics steps"):
+        load_scenario(LEKIMA, ["time.duration_h=1.1"])
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "text"),
+    [
+        ("hazard.typhoon.agency=XYZ", "hazard.typhoon.track_file", "no rows for agency"),
+        ("city.data_dir=/tmp", "city.data_dir", "unusable city data"),
+        ("time.start_utc=2021-01-01T00:00:00Z", "hazard.typhoon", "does not overlap"),
+    ],
+)
+def test_validate_reads_the_data_files(override, field, text):
+    res = runner.invoke(app, ["validate", str(LEKIMA), "-p", override])
+    assert res.exit_code == 2, res.output
+    assert f"{LEKIMA}: {field}: " in res.output and text in res.output
+    assert "Traceback" not in res.output
+
+
+def test_run_into_a_file_path_exits_2(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["run", str(LEKIMA), "--out", str(blocker / "sub"), "-q"])
+    assert res.exit_code == 2
+    assert "cannot write the run folder" in res.output

@@ -34,9 +34,23 @@ Policy (:class:`DispatchPolicy`):
   are not available); if False the queue is strict and stops at the first that cannot be
   fully served.
 
+Timing: decisions for incidents submitted at time t are taken when time moves past t (or at
+``step(t)``/``assign(t)``), so all incidents of one tick compete under the policy's priority.
+
+Efficiency: pending incidents sit in arrays (one row per incident on the resource axis); each
+records which resources it waits for, and an event (units returning, resupply arriving)
+re-examines only incidents waiting for what grew and now possibly servable. Travel-time columns
+come from cached shortest-path rows. Per-incident Python work is a few dozen array operations.
+
 Assumptions: dispatch decisions are not revised (in-flight units are not re-routed when roads
 change); reusable units go back to their own depot after the job, travelling the shortest route
-at completion time (the outbound time if the depot is then unreachable); supplies are used up.
+at completion time when that is known without a new search, else (or if the depot is then
+unreachable) taking their outbound time; supplies are used up.
+
+Cost: each change of the road speed factors invalidates routes; afterwards each new incident
+site costs one shortest-path search until ``n_depots`` sites have been routed, then all depot
+rows are computed once (ski rental). Callers should change factors only when they change
+materially (e.g. quantised), since equal factors keep the cache.
 """
 
 from __future__ import annotations
@@ -222,15 +236,13 @@ class Dispatcher:
         self,
         router,
         depots: Sequence[Depot],
-        policy: str | DispatchPolicy = "nearest",
-        rng: np.random.Generator | None = None,
+        policy: str | DispatchPolicy,
+        rng: np.random.Generator,
         *,
         auto_complete: bool = True,
         resupply: ResupplyPolicy | None = None,
         t0_h: float = 0.0,
     ):
-        if rng is None:
-            raise DispatchError("rng is required (numpy.random.Generator)")
         self.router = router
         self.depots = list(depots)
         self.policy = DispatchPolicy.named(policy) if isinstance(policy, str) else policy
@@ -359,6 +371,7 @@ class Dispatcher:
             job.t_first_dispatch_h = t_h
             job.first_arrival_h = job.last_arrival_h = t_h
             self._finish_bundle(job)
+            self._outbox.append(Dispatch(incident.id, t_h, (), t_h, t_h, job.complete_h))
             return
         self._activate(job)
 
@@ -615,17 +628,18 @@ class Dispatcher:
         self._dirty = False
         if not self.policy.backfill:
             return self._assign_strict(t_h)
-        gavail = self._group_matrix @ self.stock.available
-        cand = self._woken(gavail)
+        cand, gavail = self._woken()
         if cand.size == 0:
             return []
+        if gavail is None:
+            gavail = self._group_matrix @ self.stock.available
         if cand.size > 1:
             cand = cand[np.lexsort((self._seq[cand], self._tc[cand], self._prio[cand]))]
         if cand.size <= 8:
             return self._assign_few(cand, gavail, t_h)
         return self._assign_many(cand, gavail, t_h)
 
-    def _woken(self, gavail: np.ndarray) -> np.ndarray:
+    def _woken(self) -> tuple[np.ndarray, np.ndarray | None]:
         """Pending slots worth examining now.
 
         New slots, all slots after a road-network change, and blocked slots whose wait may be
@@ -633,7 +647,11 @@ class Dispatcher:
         in their group; under ``nearest`` one of the resources they wait for is available.
         A blocked slot left out still lacks a resource it waits for, so it cannot be served
         before that resource increases, which will wake it again.
+
+        Returns:
+            The slots, and the group availability if it had to be computed (else None).
         """
+        gavail = None
         if self._recheck_all:
             cand = np.flatnonzero(self._active[: self._hi])
         else:
@@ -649,12 +667,13 @@ class Dispatcher:
                 hi = self._hi
                 hit = np.flatnonzero(self._blocked[:hi, inc].any(axis=1) & self._active[:hi])
                 if hit.size:
+                    gavail = self._group_matrix @ self.stock.available
                     hit = hit[self._ready(hit, gavail)]
                     cand = np.union1d(hit, cand) if cand.size else hit
         self._recheck_all = self._network_changed = False
         self._increased[:] = False
         self._new_slots.clear()
-        return cand
+        return cand, gavail
 
     def _ready(self, slots: np.ndarray, gavail: np.ndarray) -> np.ndarray:
         """(k,) bool: whether each slot's wait may be over (see :meth:`_woken`).
@@ -856,7 +875,15 @@ class Dispatcher:
         job.t_completed_h = t_h
         if job.legs:
             depots = np.array([leg.depot for leg in job.legs])
-            back = self._times_to(job)[0][depots]  # two-way roads: back = out, current state
+            # Return trip on today's roads if that costs no new shortest-path search (times
+            # known for this network state, or depot rows cached); else the outbound time.
+            if job.times_version == self.router.version:
+                back = job.times_h[depots]
+            elif self.router.is_cached(self._depot_node[depots]):
+                back = self.router.travel_time_h(self._depot_node[depots], [job.incident.node])
+                back = back[:, 0]
+            else:
+                back = np.full(depots.size, np.inf)
             for leg, tb in zip(job.legs, back, strict=True):
                 units = leg.resources * REUSABLE
                 if units.max() > 0:

@@ -92,7 +92,7 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
         _t("power_line_fault", {"power_repair": 1}, {"bucket_truck": 1, "vehicle": 1},
            {"fuel_l": 20}, 3.0, 2, "property", 0, 2.0e5, 24.0,
            "assumption: one line crew with a bucket truck; 3 h repair (Lekima: 80 of 100 faulted"
-           " lines restored overnight, facts.md §2c)"),
+           " lines restored by 06:00 on 10 Aug 2019, facts.md §2c)"),
         _t("substation_flood", {"power_repair": 2, "drainage": 1},
            {"pump": 2, "generator": 1, "vehicle": 2}, {"sandbags": 200, "fuel_l": 200}, 8.0, 3,
            "property", 0, 5.0e6, 24.0,

@@ -7,19 +7,6 @@ from rich.table import Table
 
 from sim.scenario.schema import Scenario
 
-UNITS = {
-    "people_relocated": "persons",
-    "deaths": "persons",
-    "injuries": "persons",
-    "direct_loss_yuan": "yuan",
-    "customer_hours_without_power": "household·h",
-    "customer_hours_without_water": "household·h",
-    "response_time_mean_min": "min",
-    "response_time_p95_min": "min",
-    "full_bundle_time_mean_min": "min",
-    "wall_time_s": "s",
-}
-
 
 def _fmt(v: float) -> str:
     if abs(v) >= 1e6:
@@ -30,16 +17,14 @@ def _fmt(v: float) -> str:
 
 
 def summary_table(summary: dict, scenario: Scenario) -> Table:
-    """A rich table: outcome, unit, simulated, observed (with spread), simulated / observed."""
+    """A rich table: outcome (unit in its name), simulated, observed, simulated / observed.
+
+    The observed spread and sources are printed below the table (see :func:`print_summary`).
+    """
     table = Table(title=f"{scenario.name} (seed {scenario.seed})", show_lines=False)
-    for col, just in (
-        ("outcome", "left"),
-        ("unit", "left"),
-        ("simulated", "right"),
-        ("observed", "right"),
-        ("sim/obs", "right"),
-    ):
-        table.add_column(col, justify=just)
+    table.add_column("outcome", no_wrap=True)
+    for col in ("simulated", "observed", "sim/obs"):
+        table.add_column(col, justify="right", no_wrap=True)
     for key, value in summary.items():
         if key == "seed":
             continue
@@ -47,16 +32,18 @@ def summary_table(summary: dict, scenario: Scenario) -> Table:
         obs_txt, ratio = "", ""
         if obs is not None:
             obs_txt = _fmt(obs.value)
-            if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                obs_txt += f" ({_fmt(obs.low)}–{_fmt(obs.high)})"
-            ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
-        table.add_row(key, UNITS.get(key, "count"), _fmt(value), obs_txt, ratio)
+            ratio = f"{value / obs.value:.2f}" if obs.value else "—"
+        table.add_row(key, _fmt(value), obs_txt, ratio)
     return table
 
 
 def print_summary(console: Console, summary: dict, scenario: Scenario) -> None:
+    """Print the table, then each observed figure's spread and source."""
     console.print(summary_table(summary, scenario))
     if scenario.observed:
-        console.print("Observed figures and sources:", style="bold")
+        console.print("Observed figures (reported spread) and sources:", style="bold")
         for key, obs in scenario.observed.items():
-            console.print(f"  {key}: {obs.source}", highlight=False)
+            spread = ""
+            if obs.low is not None and obs.high is not None and obs.low != obs.high:
+                spread = f" (reported {_fmt(obs.low)} to {_fmt(obs.high)})"
+            console.print(f"  {key}{spread}: {obs.source}", highlight=False)

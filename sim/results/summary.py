@@ -54,8 +54,8 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
     full = np.asarray(svc.full_bundle_times_h(), dtype=float) * 60.0
     out: dict[str, float] = {
         "people_relocated": round(model.people_relocated),
-        "deaths": round(model.deaths, 3),
-        "injuries": round(model.injuries, 3),
+        "deaths": round(model.deaths),  # sums of binomial draws: whole persons
+        "injuries": round(model.injuries),
         "direct_loss_yuan": round(model.losses.total_yuan, 0),
         "customer_hours_without_power": round(model.customer_hours_without_power, 1),
         "customer_hours_without_water": round(model.customer_hours_without_water, 1),

@@ -57,8 +57,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError([Problem(str(path), where, f"YAML syntax error: {what}")]) from None
+    except ValueError as exc:  # e.g. an impossible date such as 2019-13-45
+        raise ScenarioError([Problem(str(path), "(yaml)", f"invalid value: {exc}")]) from None
     if data is None:
-        data = {}
+        raise ScenarioError(
+            [Problem(str(path), "(file)", "empty file: expected a mapping of scenario fields")]
+        )
     if not isinstance(data, dict):
         raise ScenarioError(
             [
@@ -148,7 +152,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
             continue
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # not YAML, or an impossible date: keep the text
             value = raw
         node = out
         parts = key.split(".")

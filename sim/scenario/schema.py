@@ -86,6 +86,12 @@ class TimeConfig(Strict):
     def _step_fits(self) -> TimeConfig:
         if self.physics_step_h > self.duration_h:
             raise ValueError("physics_step_h must not exceed duration_h")
+        steps = self.duration_h / self.physics_step_h
+        if abs(steps - round(steps)) > 1e-6:
+            raise ValueError(
+                f"duration_h ({self.duration_h}) must be a whole number of physics steps "
+                f"({self.physics_step_h} h)"
+            )
         return self
 
 

@@ -1,0 +1,62 @@
+"""Deep checks of a validated scenario's data files: they parse and fit the scenario.
+
+Schema validation only sees that a file exists; these checks read the files with the same
+readers the model uses, so `citysafe validate` catches what `citysafe run` would trip on
+(a track with the wrong columns, an agency missing from it, a city folder without the census
+table, a track that never overlaps the simulated window).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.scenario.loader import Problem
+from sim.scenario.schema import Scenario
+
+DATA_ERRORS = (ValueError, OSError, KeyError, UnicodeDecodeError)
+"""What readers raise on malformed files (their own error classes derive from ValueError)."""
+
+
+def check_data(scenario: Scenario, source: str) -> list[Problem]:
+    """Read the scenario's data files; return one :class:`Problem` per failure.
+
+    Args:
+        scenario: a schema-valid emergency scenario.
+        source: the scenario file named in the problems.
+
+    Returns:
+        Problems (empty when every file parses and fits).
+    """
+    from sim.city import load_city
+    from sim.hazards.track import read_cma_bst, read_track_csv
+
+    problems: list[Problem] = []
+    try:
+        load_city(Path(scenario.city.data_dir))
+    except DATA_ERRORS as exc:
+        problems.append(Problem(source, "city.data_dir", f"unusable city data: {exc}"))
+    typhoon = scenario.hazard.typhoon
+    if typhoon is not None:
+        try:
+            if typhoon.track_format == "csv":
+                track = read_track_csv(typhoon.track_file, agency=typhoon.agency)
+            else:
+                track = read_cma_bst(typhoon.track_file, storm=typhoon.storm)
+        except DATA_ERRORS as exc:
+            problems.append(Problem(source, "hazard.typhoon.track_file", f"unusable track: {exc}"))
+        else:
+            start = np.datetime64(int(scenario.time.start_utc.timestamp()), "s")
+            end = start + np.timedelta64(int(round(scenario.time.duration_h * 3600)), "s")
+            t0, t1 = track.time_utc.min(), track.time_utc.max()
+            if t1 < start or t0 > end:
+                problems.append(
+                    Problem(
+                        source,
+                        "hazard.typhoon",
+                        f"the track ({t0} to {t1} UTC) does not overlap the simulated window "
+                        f"({start} to {end} UTC): there would be no typhoon",
+                    )
+                )
+    return problems
