@@ -129,6 +129,17 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
+def _register_subcommands() -> None:
+    from sim.analysis.criticality import criticality_command
+    from sim.verify.commands import verify_app
+
+    app.add_typer(verify_app, name="verify")
+    app.command("criticality")(criticality_command)
+
+
+_register_subcommands()
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 
