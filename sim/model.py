@@ -34,6 +34,7 @@ from sim.emergency import EmergencyService
 from sim.exposure_damage import ExposureModel, earthquake_impact
 from sim.fragility import FragilityCurve, get_curve
 from sim.hazards.earthquake import ScenarioEarthquake
+from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
 from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
 from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.hazards.typhoon import (
@@ -45,6 +46,7 @@ from sim.hazards.typhoon import (
 from sim.hazards.waterlogging import Waterlogging
 from sim.impact import LossLedger
 from sim.infrastructure import Infrastructure
+from sim.logistics.resources import SKILLS, TEAM_TYPES
 from sim.results.events import EventLog
 from sim.scenario.schema import Scenario
 
@@ -144,11 +146,15 @@ class CityModel(mesa.Model):
                     "road_depth_m": "road_depth_m",
                     "gust_ms": "gust_ms",
                     "rain_mm_per_h": "rain_mm_per_h",
+                    "infectious": "infectious",
                 }
             },
         )
         self._update_district_records()
         self.datacollector.collect(self)
+        self.epidemic = None
+        if config.hazard.epidemic is not None:
+            self._build_epidemic()
         if config.hazard.earthquake is not None:
             t_quake = (config.hazard.earthquake.at_utc.timestamp() - self.start_utc_s) / 3600.0
             if t_quake >= 0:
@@ -197,6 +203,57 @@ class CityModel(mesa.Model):
             footprint_radius_km=cfg.footprint_radius_km if cfg.centre is not None else None,
         )
         return RainstormHazard(event)
+
+    def _build_epidemic(self) -> None:
+        """SEIR metapopulation over the districts; responders = crews of the district depots."""
+        cfg = self.config.hazard.epidemic
+        d = self.city.districts
+        pop = d["population"].to_numpy(dtype=float)
+        mobility = gravity_mobility_matrix(
+            pop,
+            d["centroid_x_m"].to_numpy(),
+            d["centroid_y_m"].to_numpy(),
+            travel_fraction=cfg.travel_fraction,
+        )
+        crews = np.array([TEAM_TYPES[s].crew_persons for s in SKILLS], dtype=float)
+        stock = self.service.dispatcher.stock.initial[:, : len(SKILLS)]
+        per_depot = stock @ crews
+        districts = np.array([dep.district for dep in self.service.depots])
+        responders = np.bincount(districts, weights=per_depot, minlength=len(pop))
+        self.epidemic = MetapopulationSEIR(
+            np.rint(pop).astype(np.int64),
+            mobility,
+            SEIRParams(cfg.r0, cfg.latent_period_d, cfg.infectious_period_d),
+            responders=np.rint(responders).astype(np.int64),
+            responder_exposure_multiplier=cfg.responder_exposure_multiplier,
+        )
+        seeds = np.zeros(len(pop), dtype=np.int64)
+        seeds[self.city.index_of(cfg.seed_district)] = cfg.initial_infectious
+        self.epidemic_state = self.epidemic.initial_state(seeds)
+        self.epidemic_initial = int(seeds.sum())
+        t0 = max((cfg.start_utc.timestamp() - self.start_utc_s) / 3600.0, 0.0)
+        self.schedule_recurring(
+            self.epidemic_step, Schedule(interval=cfg.step_h, start=t0 + cfg.step_h)
+        )
+
+    def epidemic_step(self) -> None:
+        """Advance the SEIR chain one step; sick crews go off duty."""
+        cfg = self.config.hazard.epidemic
+        self.epidemic_state = self.epidemic.step_binomial(
+            self.epidemic_state, cfg.step_h / 24.0, self.streams["casualties"]
+        )
+        factor = self.epidemic_state.response_capacity_factor()
+        self.service.dispatcher.set_team_capacity(factor, self.time)
+        for gov in self.districts:
+            gov.infectious = float(self.epidemic_state.i[gov.district])
+
+    @property
+    def epidemic_cases(self) -> int:
+        """Residents ever infected (exposed, infectious or recovered) beyond the seeds."""
+        if self.epidemic is None:
+            return 0
+        st = self.epidemic_state
+        return int((st.e + st.i + st.r).sum()) - self.epidemic_initial
 
     def _build_waterlogging(self) -> Waterlogging:
         """Ponding buckets on the D×K sample cells (local bursts exceed district means)."""
@@ -253,9 +310,40 @@ class CityModel(mesa.Model):
         self.redraw_rain_cells()
         self.agents_by_type[DistrictGovernment].shuffle_do("step")
 
+    def _hazard_active(self, now_utc) -> bool:
+        """Whether wind or rain acts now, or water still stands (else damage cannot grow)."""
+        if isinstance(self.hazard, TyphoonHazard):
+            times = self.hazard.track.time_utc
+            if times[0] <= now_utc <= times[-1]:
+                return True
+        if self.rainstorm is not None:
+            if self.rainstorm.event.start_h <= self.time <= self.rainstorm.end_h + self.dt_h:
+                return True
+        return bool(np.any(self.waterlogging.storage_mm > 0))
+
     def physics_update(self) -> None:
-        """Hazard → damage → waterlogging → cascade → incidents, over the last ``dt_h`` hours."""
+        """Hazard → damage → waterlogging → cascade → incidents, over the last ``dt_h`` hours.
+
+        Outside hazard windows (calm weather, dry roads) only the cascade (while anything is
+        damaged: repairs and backup buffers still change service), dispatch and outage
+        accounting run: a months-long epidemic scenario does not pay for idle hazard fields.
+        """
         now_utc = self.utc()
+        if self._hazard_active(now_utc):
+            self._hazard_update(now_utc)
+        else:
+            for gov in self.districts:
+                gov.gust_ms = gov.rain_mm_per_h = 0.0
+            if any(d.any() for d in self.infra.damaged.values()):
+                self.infra.update_functionality(self.time)
+        self.service.update_roads(self.infra.edge_speed_factor)
+        self.service.dispatch()
+        # Outage accounting (customer = household; 2.32 persons per household, 2020 census).
+        out_power, out_water = self.infra.households_without_service()
+        self.customer_hours_without_power += out_power * self.dt_h
+        self.customer_hours_without_water += out_water * self.dt_h
+
+    def _hazard_update(self, now_utc) -> None:
         cfg = self.config
         shape = self.exposure.sample_shape
         # 1. Wind and rain at the district sample points (the waterlogging cells).
@@ -280,14 +368,8 @@ class CityModel(mesa.Model):
         casualties = self.exposure.apply_wind(
             self, gust_pts.reshape(shape), self.warning_centre.level_rank
         )
-        # 5. Incidents to the emergency service; road state to the router; dispatch.
+        # 5. Incidents to the emergency service (dispatched by the caller).
         self.service.submit_damage(new_damage, alarms, casualties)
-        self.service.update_roads(self.infra.edge_speed_factor)
-        self.service.dispatch()
-        # 6. Outage accounting (customer = household; 2.32 persons per household, 2020 census).
-        out_power, out_water = self.infra.households_without_service()
-        self.customer_hours_without_power += out_power * self.dt_h
-        self.customer_hours_without_water += out_water * self.dt_h
         gust_d = gust_pts.reshape(shape).max(axis=1)
         rain_d = rain_pts.reshape(shape).mean(axis=1)
         for gov in self.districts:

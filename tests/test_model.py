@@ -185,3 +185,29 @@ def test_earthquake_strikes_once_at_its_time():
     loss = model.losses.total_yuan
     model.run_until(3)
     assert model.losses.by_item["earthquake_housing"] * 1.0 <= loss + 1e-6
+
+
+def test_epidemic_takes_sick_crews_off_duty_and_conserves_population():
+    scen = load_scenario(
+        ROOT / "scenarios" / "shanghai" / "epidemic-black-swan.yaml",
+        [
+            "networks.resolution=0.1",
+            "time.duration_h=240",
+            "hazard.epidemic.r0=8",
+            "hazard.epidemic.initial_infectious=5000",
+            "hazard.rainstorm.start_utc=2024-06-05T00:00:00Z",
+            "events=[]",
+        ],
+    )
+    model = CityModel(scen)
+    pop = model.epidemic_state.population.sum()
+    off_duty_seen = 0.0
+    for t in range(24, 241, 24):
+        model.run_until(t)
+        off_duty_seen = max(off_duty_seen, model.service.dispatcher.stock.off_duty.sum())
+        assert model.epidemic_state.population.sum() == pop  # S+E+I+R conserved
+    assert model.epidemic_cases > 0
+    assert off_duty_seen > 0
+    stock = model.service.dispatcher.stock
+    assert np.allclose(stock.check_conservation(), 0.0, atol=1e-6)
+    assert (stock.off_duty >= 0).all() and (stock.available >= -1e-9).all()

@@ -77,6 +77,7 @@ class DistrictGovernment(mesa.Agent):
         self.underpasses_closed = 0
         self.gust_ms = 0.0
         self.rain_mm_per_h = 0.0
+        self.infectious = 0.0
 
     @property
     def relocated_now(self) -> float:

@@ -429,6 +429,29 @@ class Dispatcher:
             )
         return self._complete(job, t_h)
 
+    def set_team_capacity(self, factor_by_district: np.ndarray, t_h: float) -> None:
+        """Take a share of each district's teams off duty (e.g. crews sick in an epidemic).
+
+        Args:
+            factor_by_district: (D,) share of teams able to work, in [0, 1]; a depot's teams
+                at home beyond ``floor(factor × owned)`` go off duty, and come back when the
+                factor rises. Central reserves follow the city-wide mean factor.
+            t_h: model time (h).
+        """
+        self._catch_up(t_h)
+        self._integrate()
+        factor = np.clip(np.asarray(factor_by_district, dtype=float), 0.0, 1.0)
+        per_depot = np.where(
+            self._depot_central, factor.mean(), factor[np.clip(self._depot_district, 0, None)]
+        )
+        owned = self.stock.initial + self.stock.delivered
+        target = np.zeros_like(owned)
+        target[:, _TEAM_COLS] = owned[:, _TEAM_COLS] - np.floor(
+            per_depot[:, None] * owned[:, _TEAM_COLS] + 1e-9
+        )
+        self.stock.set_off_duty(target)
+        self._dirty = True
+
     # -- pre-positioning and resupply ---------------------------------------------------
     def preposition(self, src: int, dst: int, bundle: Bundle, t_h: float) -> float:
         """Move units from depot ``src`` to depot ``dst`` (e.g. on an early warning).

@@ -288,7 +288,8 @@ class DepotStock:
         initial: stock at construction.
 
     Conservation (checked by :meth:`check_conservation`, per resource, summed over depots):
-    ``initial + delivered = available + out_on_job + in_transit + consumed``.
+    ``initial + delivered = available + out_on_job + in_transit + consumed + off_duty``
+    (``off_duty``: teams unable to work, e.g. crews sick in an epidemic).
     No stock is ever negative: an operation that would overdraw raises
     :class:`NegativeStockError` and leaves the ledger unchanged.
     """
@@ -307,6 +308,7 @@ class DepotStock:
         self.consumed = np.zeros(shape)
         self.delivered = np.zeros(shape)
         # Per-resource totals kept incrementally for the utilisation integrals.
+        self.off_duty = np.zeros(shape)
         self.out_total = np.zeros(N_RESOURCES)
         self.owned_total = init.sum(axis=0)
 
@@ -428,6 +430,23 @@ class DepotStock:
         qty[:, REUSABLE] = 0.0
         return qty
 
+    def set_off_duty(self, target: np.ndarray) -> None:
+        """Move units between ``available`` and ``off_duty`` toward ``target`` (sick crews).
+
+        Only units at the depot can go off duty; units out on a job finish it first. Units
+        off duty stay owned by the depot (they return when ``target`` falls).
+
+        Args:
+            target: (n_depots, N_RESOURCES) units wanted off duty (>= 0).
+        """
+        target = np.maximum(np.asarray(target, dtype=float), 0.0)
+        back = np.clip(self.off_duty - target, 0.0, None)
+        self.off_duty -= back
+        self.available += back
+        go = np.minimum(np.clip(target - self.off_duty, 0.0, None), self.available)
+        self.available -= go
+        self.off_duty += go
+
     def check_conservation(self, atol: float = 1e-6) -> np.ndarray:
         """Return the per-resource imbalance; raise if any exceeds ``atol``.
 
@@ -435,7 +454,9 @@ class DepotStock:
             ResourceError: stock was created or lost (a bookkeeping bug).
         """
         lhs = (self.initial + self.delivered).sum(axis=0)
-        rhs = (self.available + self.out_on_job + self.in_transit + self.consumed).sum(axis=0)
+        rhs = (
+            self.available + self.out_on_job + self.in_transit + self.consumed + self.off_duty
+        ).sum(axis=0)
         gap = lhs - rhs
         if np.any(np.abs(gap) > atol):
             bad = {RESOURCE_NAMES[i]: float(gap[i]) for i in np.flatnonzero(np.abs(gap) > atol)}

@@ -55,6 +55,7 @@ def timeseries_frame(model: CityModel) -> pd.DataFrame:
             "road_depth_m",
             "gust_ms",
             "rain_mm_per_h",
+            "infectious",
         ],
         value_vars=list(LAYERS),
         var_name="layer",

@@ -34,9 +34,20 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
 
     problems: list[Problem] = []
     try:
-        load_city(Path(scenario.city.data_dir))
+        city = load_city(Path(scenario.city.data_dir))
     except DATA_ERRORS as exc:
         problems.append(Problem(source, "city.data_dir", f"unusable city data: {exc}"))
+    else:
+        epidemic = scenario.hazard.epidemic
+        names = list(city.districts["name_en"])
+        if epidemic is not None and epidemic.seed_district not in names:
+            problems.append(
+                Problem(
+                    source,
+                    "hazard.epidemic.seed_district",
+                    f"unknown district {epidemic.seed_district!r}; valid: {names}",
+                )
+            )
     typhoon = scenario.hazard.typhoon
     if typhoon is not None:
         try:

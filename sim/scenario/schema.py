@@ -188,17 +188,43 @@ class EarthquakeConfig(Strict):
     )
 
 
+class EpidemicConfig(Strict):
+    """An epidemic: stochastic SEIR over the districts with gravity-model mixing
+    (sim.hazards.epidemic); sick responders reduce the teams able to work."""
+
+    start_utc: UtcTime = Field(description="Time of the first cases (UTC).")
+    r0: float = Field(gt=0, le=20, description="Basic reproduction number R0.")
+    latent_period_d: float = Field(3.0, gt=0, le=60, description="Mean latent period, days.")
+    infectious_period_d: float = Field(
+        5.0, gt=0, le=60, description="Mean infectious period, days."
+    )
+    seed_district: str = Field(description="English name of the district of the first cases.")
+    initial_infectious: int = Field(10, ge=1, description="Infectious residents at the start.")
+    travel_fraction: float = Field(
+        0.2, ge=0, lt=1, description="Share of residents' time spent in other districts."
+    )
+    responder_exposure_multiplier: float = Field(
+        1.5,
+        ge=0,
+        le=10,
+        description="Responders' infection hazard relative to residents' (assumption: more "
+        "contacts at work).",
+    )
+    step_h: float = Field(6.0, gt=0, le=24, description="Time step of the SEIR chain, hours.")
+
+
 class HazardConfig(Strict):
     typhoon: TyphoonConfig | None = None
     rainstorm: RainstormConfig | None = None
     earthquake: EarthquakeConfig | None = None
+    epidemic: EpidemicConfig | None = None
 
     @model_validator(mode="after")
     def _one_hazard(self) -> HazardConfig:
-        if self.typhoon is None and self.rainstorm is None and self.earthquake is None:
+        if all(h is None for h in (self.typhoon, self.rainstorm, self.earthquake, self.epidemic)):
             raise ValueError(
-                "at least one hazard is required (hazard.typhoon, hazard.rainstorm or "
-                "hazard.earthquake)"
+                "at least one hazard is required (hazard.typhoon, hazard.rainstorm, "
+                "hazard.earthquake or hazard.epidemic)"
             )
         return self
 
