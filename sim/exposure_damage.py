@@ -7,8 +7,10 @@ spread evenly over them, so wind varies within a district. Damage follows
 
 Casualties (all assumptions, stated where used; Lekima had none in Shanghai, facts.md §2c):
 
-* a falling signboard, advertising structure or curtain-wall panel hits a pedestrian with
-  probability ``P_HIT`` (lower once an orange warning keeps people indoors);
+* falling objects from height — signboards, advertising structures, curtain-wall panels,
+  air-conditioner brackets, external insulation — follow :mod:`sim.hazards.falling_objects`
+  (pedestrian density by zone, hour and alert level); deaths on the spot are counted there,
+  the injured become ambulance incidents;
 * a collapsed shed or dangerous old dwelling traps a share ``TRAPPED_SHARE`` of the people
   still inside (those not relocated).
 
@@ -25,22 +27,23 @@ import numpy as np
 
 from sim.city.exposure import RELOCATION_CATEGORIES
 from sim.fragility import get_curve
+from sim.hazards.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.impact import CountedExposure, spread_counts
+from sim.scenario.schema import ALERT_LEVELS
 
 if TYPE_CHECKING:
     from sim.city import City
     from sim.model import CityModel
 
 SAMPLE_POINTS_PER_DISTRICT = 24
-FALLING_OBJECTS = {
-    # exposure column → (fragility key, loss item)
-    "shop_signboards": ("shop_signboard", "shop_signboards"),
-    "advertising_structures": ("outdoor_advertising_structure", "advertising_structures"),
-    "glass_curtain_wall_buildings": ("glass_curtain_wall_panel", "glass_curtain_wall_buildings"),
+FALLING_OBJECT_LOSS = {
+    "shop_signboard": "shop_signboards",
+    "advertising_structure": "advertising_structures",
+    "glass_curtain_wall_panel": "glass_curtain_wall_buildings",
+    "air_conditioner_bracket": "air_conditioner_bracket",
+    "external_insulation_patch": "external_insulation_patch",
 }
-P_HIT = {"normal": 0.05, "sheltering": 0.01}
-"""Probability a falling object hits a person: assumption (street-front pedestrian density);
-'sheltering' applies from the orange alert level, when outdoor activity is suspended."""
+"""Falling-object type (sim.hazards.falling_objects) → loss item (sim.impact)."""
 PERSONS_PER_SHED = 4.0
 """Assumption: occupants of a work or farm shed."""
 PERSONS_PER_OLD_DWELLING = 2.32
@@ -84,10 +87,9 @@ class ExposureModel:
         self.sample_shape = (d_count, k)
         ex = city.exposure
         self.items: dict[str, CountedExposure] = {}
-        for column, (key, _) in FALLING_OBJECTS.items():
-            self.items[column] = CountedExposure(
-                column, curve(key), spread_counts(ex[column].to_numpy(), k)
-            )
+        self.falling = FallingObjectHazard.from_city(city, OBJECT_TYPES)
+        # the scenario's fragility overrides apply to falling objects too
+        self.falling.curves = [curve(t.curve_key) for t in OBJECT_TYPES]
         self.sheds_per_district = np.ceil(ex["shed_dwellers_persons"].to_numpy() / PERSONS_PER_SHED)
         self.items["sheds"] = CountedExposure(
             "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
@@ -108,7 +110,11 @@ class ExposureModel:
         return {c: float(row[c]) for c in RELOCATION_CATEGORIES}
 
     def failed(self, column: str) -> int:
-        return self.items[column].failed_total
+        """Items failed so far: a counted item, or a falling-object type name."""
+        if column in self.items:
+            return self.items[column].failed_total
+        names = [t.name for t in self.falling.types]
+        return int(self.falling.failed[:, names.index(column)].sum())
 
     # ------------------------------------------------------------------ dynamics
     def apply_wind(
@@ -125,23 +131,32 @@ class ExposureModel:
             New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
         """
         incidents: list[CasualtyIncident] = []
-        p_hit = P_HIT["sheltering" if alert_rank >= 3 else "normal"]
-        for column, (_, loss_item) in FALLING_OBJECTS.items():
-            fallen = self.items[column].update(gust_ms, self.rng)
-            total = int(fallen.sum())
-            if total == 0:
-                continue
-            model.losses.add(loss_item, total)
-            hits = self.rng.binomial(fallen, p_hit)
-            for d in np.flatnonzero(fallen):
+        local = model.utc() + np.timedelta64(8, "h")  # Beijing time
+        hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
+        weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
+        out = self.falling.step(
+            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
+        )
+        falls = out["falls"]  # (D, types)
+        if falls.any():
+            for j, t in enumerate(self.falling.types):
+                model.losses.add(FALLING_OBJECT_LOSS[t.name], int(falls[:, j].sum()))
+            for d in np.flatnonzero(falls.sum(axis=1)):
                 model.log_event(
                     "damage",
                     district=int(d),
                     layer="exposure",
-                    detail=column,
-                    value=float(fallen[d]),
+                    detail="falling_objects",
+                    value=float(falls[d].sum()),
                 )
-            incidents += self._incidents_at("falling_object_injury", hits, np.ones_like(hits))
+            # deaths on the spot; the injured wait for an ambulance (harm grows with delay)
+            model.deaths += float(out["deaths"].sum())
+            for d in np.flatnonzero(out["deaths"]):
+                model.log_event(
+                    "death", district=int(d), detail="falling_object", value=float(out["deaths"][d])
+                )
+            injured = out["injuries"]
+            incidents += self._incidents_at("falling_object_injury", injured, injured)
         for column, persons_key, per_unit, loss_item in (
             ("sheds", "shed_dwellers_persons", self.sheds_per_district, "shed"),
             (

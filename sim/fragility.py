@@ -196,14 +196,14 @@ _ENTRIES: list[FragilityCurve] = [
     # ------------------------------------------------------------------ falling objects, wind
     FragilityCurve(
         key="shop_signboard",
-        theta=65.0,
+        theta=68.0,
         beta=0.20,
         im="gust_ms",
         damage_state="detachment / fall of a shop signboard",
         source=(
             f"Theta, beta {_CAL}: 4 falling signboards among ~360,000 (facts.md §2c; "
-            "domain.md §1) -> P ~ 1.1e-5 at the city's typical Lekima peak gust of ~28 m/s "
-            "(this curve: 1.3e-5 at 28 m/s, 1.1e-4 at 31 m/s, 3.7e-3 at 38 m/s)."
+            "domain.md §1) -> P ~ 1.1e-5 at the districts' Lekima peak gusts of ~28-32 m/s "
+            "(this curve: 4.5e-6 at 28 m/s, 4.3e-5 at 31 m/s, 1.8e-3 at 38 m/s)."
         ),
     ),
     FragilityCurve(

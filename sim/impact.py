@@ -109,6 +109,8 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
         50_000.0,
         "assumption: panel replacement per damaged building",
     ),
+    "air_conditioner_bracket": (3_000.0, "assumption: outdoor unit and bracket replaced"),
+    "external_insulation_patch": (20_000.0, "assumption: re-fixing a detached insulation patch"),
     "shed": (20_000.0, "assumption: temporary shed rebuilt"),
     "old_housing_unit": (60_000.0, "assumption: repair of a damaged old masonry dwelling"),
     "flooded_home": (30_000.0, "assumption: contents and finishes of a ground-floor home"),

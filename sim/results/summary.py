@@ -67,7 +67,7 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "full_bundle_time_mean_min": round(float(full.mean()), 2) if full.size else 0.0,
         "power_line_faults": int(model.infra.damage_count("power")),
         "trees_down": int(model.infra.trees_down),
-        "signboards_fallen": int(model.exposure.failed("shop_signboards")),
+        "signboards_fallen": int(model.exposure.failed("shop_signboard")),
         "waterlogged_roads": int(model.infra.waterlogged_road_points),
         "underpasses_closed": int(model.infra.underpasses_closed_total),
         "epidemic_cases": int(model.epidemic_cases),
