@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.agents.warning_centre import LEVEL_RANK
 from sim.city.exposure import largest_remainder
 from sim.city.geo import lonlat_to_xy
 from sim.logistics import (
@@ -160,6 +161,7 @@ class EmergencyService:
         self._district_of_incident: dict[int, int] = {}
         self.n_incidents = 0
         self._final_records: pd.DataFrame | None = None
+        self._prepositioned = False
 
     # ------------------------------------------------------------------ inputs
     def _new_incident(
@@ -226,6 +228,33 @@ class EmergencyService:
         if closed_changed or np.max(np.abs(factor - self._factor), initial=0.0) > 0.1:
             self._factor = factor.copy()
             self.router.set_edge_speed_factor(self._factor)
+
+    def on_alert(self, level_rank: int) -> None:
+        """Pre-position the central reserve once the alert reaches ``logistics.preposition_level``
+        (pre-positioning on warnings: the earlier the warning, the nearer the stock)."""
+        cfg = self.model.config.logistics
+        target = LEVEL_RANK[cfg.preposition_level]
+        if self._prepositioned or target == 0 or level_rank < target:
+            return
+        self._prepositioned = True
+        city = self.model.city
+        names = cfg.preposition_districts or list(city.districts["name_en"])
+        districts = [city.index_of(n) for n in names]
+        moves = self.dispatcher.preposition_for_warning(
+            districts, cfg.preposition_fraction, self.model.time
+        )
+        for src, dst, bundle, arrive_h in moves:
+            self.model.events.add(
+                self.model.time,
+                "preposition",
+                self.depots[dst].district,
+                "",
+                -1,
+                -1,
+                float(bundle.to_vector().sum()),
+                f"{self.depots[src].name} -> {self.depots[dst].name}",
+            )
+            del arrive_h
 
     # ------------------------------------------------------------------ processing
     def dispatch(self) -> None:
@@ -311,7 +340,12 @@ class EmergencyService:
 
     # ------------------------------------------------------------------ queries
     def records(self) -> pd.DataFrame:
+        """One row per incident (times in hours; see ``Dispatcher.records``)."""
         return self._final_records if self._final_records is not None else self.dispatcher.records()
+
+    def utilisation(self) -> dict[str, float]:
+        """Busy / owned unit-hours per team skill and equipment type (NaN: none owned)."""
+        return self.dispatcher.utilisation(self.model.time)
 
     @property
     def open_incidents(self) -> int:

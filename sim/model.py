@@ -119,6 +119,7 @@ class CityModel(mesa.Model):
                 )
             )
         self.service = EmergencyService(self, self.streams["logistics"], self.streams["casualties"])
+        self.service.on_alert(self.warning_centre.level_rank)  # warnings already in force
 
         self.customer_hours_without_power = 0.0
         self.customer_hours_without_water = 0.0

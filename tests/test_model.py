@@ -211,3 +211,28 @@ def test_epidemic_takes_sick_crews_off_duty_and_conserves_population():
     stock = model.service.dispatcher.stock
     assert np.allclose(stock.check_conservation(), 0.0, atol=1e-6)
     assert (stock.off_duty >= 0).all() and (stock.available >= -1e-9).all()
+
+
+def test_prepositioning_moves_central_stock_on_the_warning():
+    scen = load_scenario(
+        SMALL,
+        [
+            "logistics.preposition_level=orange",
+            "logistics.preposition_fraction=1.0",
+            "logistics.preposition_districts=[Jinshan, Fengxian]",
+            "time.duration_h=12",
+        ],
+    )
+    model = CityModel(scen)
+    central = [i for i, d in enumerate(model.service.depots) if d.central][0]
+    before = model.service.dispatcher.stock.available[central].sum()
+    model.run_until(8)  # orange at 14:10 UTC = 8.17 h after the 06:00 start
+    assert model.events.count("preposition") == 0
+    model.run_until(9)
+    moved = model.events.to_frame().query("kind == 'preposition'")
+    assert len(moved) > 0
+    names = model.city.districts["name_en"]
+    assert set(names[moved["district"]]) <= {"Jinshan", "Fengxian"}
+    assert model.service.dispatcher.stock.available[central].sum() < before
+    stock = model.service.dispatcher.stock
+    assert np.allclose(stock.check_conservation(), 0.0, atol=1e-6)

@@ -63,3 +63,6 @@ class WarningCentre(mesa.Agent):
                 detail=f"{ev.hazard}:{ev.level}",
                 value=LEVEL_RANK[ev.level],
             )
+        service = getattr(self.model, "service", None)  # absent while the model is built
+        if service is not None:
+            service.on_alert(self.level_rank)

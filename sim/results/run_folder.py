@@ -78,6 +78,13 @@ def write_tables(model: CityModel, summary: dict, out_dir: Path) -> dict[str, Pa
     paths["summary"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     timeseries_frame(model).to_parquet(paths["timeseries"], index=False)
     model.events.to_frame().to_parquet(paths["events"], index=False)
+    paths["incidents"] = out_dir / "incidents.parquet"
+    model.service.records().to_parquet(paths["incidents"], index=False)
+    paths["utilisation"] = out_dir / "utilisation.csv"
+    util = model.service.utilisation()
+    pd.DataFrame({"resource": list(util), "utilisation": list(util.values())}).to_csv(
+        paths["utilisation"], index=False
+    )
     mv = model.datacollector.get_model_vars_dataframe().reset_index(names="t_h")
     mv["t_h"] = mv["t_h"].astype(float)
     mv.to_parquet(paths["model_timeseries"], index=False)

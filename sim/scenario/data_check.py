@@ -40,6 +40,15 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
     else:
         epidemic = scenario.hazard.epidemic
         names = list(city.districts["name_en"])
+        for i, name in enumerate(scenario.logistics.preposition_districts):
+            if name not in names:
+                problems.append(
+                    Problem(
+                        source,
+                        f"logistics.preposition_districts[{i}]",
+                        f"unknown district {name!r}; valid: {names}",
+                    )
+                )
         if epidemic is not None and epidemic.seed_district not in names:
             problems.append(
                 Problem(

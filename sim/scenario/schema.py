@@ -369,6 +369,18 @@ class LogisticsConfig(Strict):
     teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
     equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")
     supplies_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on supply stocks.")
+    preposition_level: AlertLevel = Field(
+        "none",
+        description="Alert level at which the central reserve pre-positions stock to district "
+        "depots (none = never).",
+    )
+    preposition_fraction: Fraction = Field(
+        0.5, description="Share of the central reserve's available stock moved on the warning."
+    )
+    preposition_districts: list[str] = Field(
+        default_factory=list,
+        description="English names of the districts whose depots receive it (empty: all).",
+    )
 
 
 class CurveOverride(Strict):
