@@ -8,8 +8,14 @@ Wraps the multilayer network (:mod:`sim.networks`) with what a run needs:
 * street trees along road segments (counted exposure per edge) whose fall blocks the
   segment until a crew clears it; road ponding slows traffic by the Pregnolato et al. (2017)
   depth–speed function; flooded underpasses close;
-* functionality by the cascade engine (:class:`sim.networks.CascadeEngine`), and the
-  district shares recorded in the time series.
+* real networks from ``networks.imports`` placed into districts after generation
+  (:mod:`sim.networks.compose`), before fragility is assigned by asset type;
+* functionality by the cascade engine (:class:`sim.networks.CascadeEngine`), with optional
+  Motter–Lai overload tripping of transmission meshes (``networks.load_redistribution``,
+  :mod:`sim.networks.overload`): tripped substations stop working without being damaged and
+  come back once the repairs that caused the overload are done; each trip is logged as an
+  ``overload_trip`` event, each re-energisation as ``overload_clear``;
+* the district shares recorded in the time series.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from sim.networks import (
     generate_city_networks,
     service_by_district,
 )
+from sim.networks.compose import import_networks
+from sim.networks.overload import OverloadRule
 
 if TYPE_CHECKING:
     from sim.city import City
@@ -88,8 +96,16 @@ class Infrastructure:
             pump_backup_buffer_h=cfg.pump_backup_h,
         )
         self.net = generate_city_networks(city, spec, rng_networks)
+        # Imports draw after generation: scenarios without imports keep their networks.
+        self.net = import_networks(self.net, city, cfg.imports, spec, rng_networks)
         assign_fragility(self.net, get_curve=curve)
-        self.cascade = CascadeEngine(self.net, mechanism=cfg.cascade)
+        lr = cfg.load_redistribution
+        rules = (
+            [OverloadRule(self.net.layers[k], lr.alpha, load=lr.load) for k in lr.layers]
+            if lr is not None
+            else []
+        )
+        self.cascade = CascadeEngine(self.net, mechanism=cfg.cascade, overload=rules)
         self.n_districts = city.n_districts
         self.layers = self.net.layers
         cells = cKDTree(np.column_stack(cell_xy))
@@ -138,6 +154,9 @@ class Infrastructure:
         self.edge_speed_factor = np.ones(roads.n_edges)
         self._damage_events: dict[str, int] = {}
         self.functional = self.cascade.update(self.damaged, 0.0)
+        self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
+        self.overload_trips = 0
+        self.event_log = None  # the model's EventLog, taken at the first apply_hazard
 
     # ------------------------------------------------------------------ queries
     @property
@@ -213,6 +232,7 @@ class Infrastructure:
             New damage as (incident kind, layer, node index) triples, plus
             ("road_blocked_by_tree", "roads", edge index) for newly blocked segments.
         """
+        self.event_log = model.events
         new: list[tuple[str, str, int]] = []
         for name, layer in self.layers.items():
             nd = layer.nodes
@@ -314,14 +334,39 @@ class Infrastructure:
         self.underpass_alarmed &= up_depth >= 0.05  # drained: a second flooding is new
         return [int(i) for i in np.flatnonzero(alarm)]
 
-    def update_functionality(self, t_h: float) -> dict[str, np.ndarray]:
-        """Run the cascade engine on the current damage; returns layer → functional mask."""
+    def update_functionality(self, t_h: float, model=None) -> dict[str, np.ndarray]:
+        """Run the cascade engine on the current damage; returns layer → functional mask.
+
+        Overload trips and re-energisations since the last update are counted in
+        `overload_trips` and logged (events ``overload_trip`` / ``overload_clear``) in
+        `model.events`, or in `event_log` when no model is given.
+        """
         self.functional = self.cascade.update(self.damaged, t_h)
+        log = model.events if model is not None else self.event_log
+        for name, now in self.cascade.tripped.items():
+            before = self.tripped[name]
+            if np.array_equal(now, before):
+                continue
+            new, cleared = np.flatnonzero(now & ~before), np.flatnonzero(before & ~now)
+            self.overload_trips += new.size
+            if log is not None:
+                nd = self.layers[name].nodes["district"]
+                for kind, idx in (("overload_trip", new), ("overload_clear", cleared)):
+                    if idx.size:
+                        log.add_many(t_h, kind, name, nd[idx], idx)
+            self.tripped[name] = now.copy()
         return self.functional
 
     def repair_node(self, layer: str, node: int) -> None:
-        """Restore a damaged asset (a completed repair job)."""
+        """Restore a damaged asset (a completed repair job).
+
+        When this was the last damaged asset, functionality is refreshed at once (at the
+        engine's last update time): the model skips the cascade while nothing is damaged, so
+        the last repair would otherwise never show in the service shares.
+        """
         self.damaged[layer][node] = False
+        if not any(d.any() for d in self.damaged.values()):
+            self.update_functionality(self.cascade.last_t_h)
 
     def clear_edge(self, edge: int) -> None:
         """Reopen a road segment after its fallen trees are cleared."""

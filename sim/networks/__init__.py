@@ -5,6 +5,9 @@ Public API:
 - `NetworkSpec`, `ASSET_TYPES` (spec.py); `generate_city_networks`, `assign_fragility` (generate.py)
 - `CascadeEngine`, `mutual_percolation`, `motter_lai`, `drainage_capacity_fraction`,
   `service_by_district` (cascade.py)
+- `OverloadRule`, `supply_load` (overload.py): Motter–Lai overload tripping in the engine
+- importers.py (`read_epanet`, ...) and compose.py (`add_imported_network`,
+  `import_networks`): real networks placed into districts (imported on demand, not here)
 - `restoration_order`, `repair_order` (restoration.py)
 - `NetworkError`, `CascadeError` (errors.py)
 """
@@ -19,6 +22,7 @@ from sim.networks.cascade import (
 from sim.networks.errors import CascadeError, NetworkError
 from sim.networks.generate import assign_fragility, generate_city_networks
 from sim.networks.multilayer import DEPENDENCY_KINDS, Dependency, Layer, MultilayerNetwork
+from sim.networks.overload import OverloadRule, supply_load
 from sim.networks.restoration import repair_order, restoration_order
 from sim.networks.spec import ASSET_TYPES, NetworkSpec
 
@@ -32,6 +36,7 @@ __all__ = [
     "MultilayerNetwork",
     "NetworkError",
     "NetworkSpec",
+    "OverloadRule",
     "assign_fragility",
     "drainage_capacity_fraction",
     "generate_city_networks",
@@ -40,4 +45,5 @@ __all__ = [
     "repair_order",
     "restoration_order",
     "service_by_district",
+    "supply_load",
 ]

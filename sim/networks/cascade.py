@@ -11,7 +11,10 @@ Three models:
   tracking (`_GiantTracker`) makes it O(N)-like up to 10^6 nodes per layer
   (benchmarks/cascade.py).
 - `motter_lai`: load-redistribution cascade (Motter & Lai 2002) with vectorised betweenness
-  (`shortest_path_load`), graphs up to a few thousand nodes.
+  (`shortest_path_load`), graphs up to a few thousand nodes. In the engine, the same rule acts
+  on a layer's transmission mesh through `sim.networks.overload.OverloadRule` (argument
+  `overload`): overloaded nodes trip (not functional, not damaged) and the connectivity and
+  dependency passes run again.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from sim.networks.errors import CascadeError
 from sim.networks.multilayer import Layer, MultilayerNetwork
+from sim.networks.overload import OverloadRule
 
 MECHANISMS = ("source_served", "giant_component")
 
@@ -85,14 +89,23 @@ class CascadeEngine:
     supplier was first seen not functioning (at an `update` call); when the supplier functions
     again the clock resets (buffers refill at once — simplification). Times must not go back.
 
+    Overload (load redistribution, Motter & Lai 2002, Phys. Rev. E 66, 065102): each
+    `OverloadRule` is applied after the fixed point above to its layer's transmission mesh,
+    starting from the nodes that still function; nodes it trips are removed like damaged ones
+    (but are not damaged) and the fixed point is recomputed, until no rule trips a new node.
+    Trips grow monotonically within an update, so this terminates. The tripped set is
+    recomputed from the damage at each update (`sim.networks.overload`: a trip clears when its
+    cause is repaired); `tripped` holds the last one.
+
     Args:
         net: the network.
         mechanism: "source_served" or "giant_component".
         unconstrained_layers: layers where functional = not damaged (and dependencies
             satisfied), e.g. roads.
+        overload: overload rules (`sim.networks.overload.OverloadRule`), at most one per layer.
 
     Raises:
-        CascadeError: unknown mechanism or layer.
+        CascadeError: unknown mechanism or layer, two rules on one layer.
     """
 
     def __init__(
@@ -100,15 +113,24 @@ class CascadeEngine:
         net: MultilayerNetwork,
         mechanism: str = "source_served",
         unconstrained_layers: Sequence[str] = ("roads",),
+        overload: Sequence[OverloadRule] = (),
     ) -> None:
         if mechanism not in MECHANISMS:
             raise CascadeError(f"unknown cascade mechanism {mechanism!r}; choose from {MECHANISMS}")
         unknown = set(unconstrained_layers) - set(net.layers) - {"roads"}
         if unknown:
             raise CascadeError(f"unconstrained_layers {sorted(unknown)} not in {list(net.layers)}")
+        names = [rule.layer_name for rule in overload]
+        bad = sorted(set(names) - set(net.layers))
+        if bad or len(set(names)) != len(names):
+            raise CascadeError(
+                f"overload rules name layers {names}: each must be one of {list(net.layers)}, "
+                "at most one rule per layer"
+            )
         self.net = net
         self.mechanism = mechanism
         self.unconstrained = set(unconstrained_layers)
+        self.overload = list(overload)
         self._closed = {name: layer.closed_edge_mask() for name, layer in net.layers.items()}
         self.reset()
 
@@ -117,6 +139,12 @@ class CascadeEngine:
         self._lost_since = [np.full(len(d), np.nan) for d in self.net.dependencies]
         self._t_last = -np.inf
         self.last_passes = 0
+        self.tripped = {k: np.zeros(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
+
+    @property
+    def last_t_h(self) -> float:
+        """Model time of the last `update` (-inf before the first)."""
+        return self._t_last
 
     def _check(self, masks: dict | None, what: str, size_of) -> dict[str, np.ndarray]:
         out = {}
@@ -175,6 +203,31 @@ class CascadeEngine:
         edge_ok = {k: self._closed[k] & ~edead[k] for k in self.net.layers}
         deps = self.net.dependencies
         since = [np.where(np.isnan(s), t_h, s) for s in self._lost_since]
+        tripped = {k: np.zeros(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
+        passes = 0
+        while True:  # terminates: the tripped sets only grow (class docstring)
+            usable = {k: alive[k] & ~tripped[k] for k in alive}
+            func, n = self._fixed_point(usable, edge_ok, since, t_h)
+            passes += n
+            grew = False
+            for rule in self.overload:
+                name = rule.layer_name
+                new = rule.tripped(func[name], edge_ok[name]) & ~tripped[name]
+                if new.any():
+                    tripped[name] |= new
+                    grew = True
+            if not grew:
+                break
+        self.last_passes = passes
+        self.tripped = tripped
+        for i, dep in enumerate(deps):
+            sup = func[dep.supplier_layer][dep.supplier]
+            self._lost_since[i] = np.where(sup, np.nan, since[i])
+        self._t_last = t_h
+        return func
+
+    def _fixed_point(self, alive, edge_ok, since, t_h) -> tuple[dict[str, np.ndarray], int]:
+        """Connectivity (b) and dependency (c) passes until nothing changes (class docstring)."""
         dep_ok = {k: np.ones(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
         passes = 0
         while True:  # terminates: dep_ok shrinks monotonically (class docstring)
@@ -184,19 +237,13 @@ class CascadeEngine:
                 for k, ly in self.net.layers.items()
             }
             new_ok = {k: np.ones(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
-            for dep, s in zip(deps, since, strict=True):
+            for dep, s in zip(self.net.dependencies, since, strict=True):
                 sup = func[dep.supplier_layer][dep.supplier]
                 sat = sup | (t_h - s < dep.buffer_h)
                 new_ok[dep.dependent_layer][dep.dependent[~sat]] = False
             if all(np.array_equal(new_ok[k], dep_ok[k]) for k in dep_ok):
-                break
+                return func, passes
             dep_ok = new_ok
-        self.last_passes = passes
-        for i, dep in enumerate(deps):
-            sup = func[dep.supplier_layer][dep.supplier]
-            self._lost_since[i] = np.where(sup, np.nan, since[i])
-        self._t_last = t_h
-        return func
 
 
 def _expand_rows(

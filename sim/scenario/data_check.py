@@ -40,6 +40,15 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
     else:
         epidemic = scenario.hazard.epidemic
         names = list(city.districts["name_en"])
+        for i, imp in enumerate(scenario.networks.imports):
+            if imp.district not in names:
+                problems.append(
+                    Problem(
+                        source,
+                        f"networks.imports[{i}].district",
+                        f"unknown district {imp.district!r}; valid: {names}",
+                    )
+                )
         for i, name in enumerate(scenario.logistics.preposition_districts):
             if name not in names:
                 problems.append(

@@ -269,6 +269,79 @@ class DrainageConfig(Strict):
         return v
 
 
+class LoadRedistributionConfig(Strict):
+    """Overload cascade on a layer's transmission mesh (Motter & Lai 2002, Phys. Rev. E 66,
+    065102): capacity (1 + alpha) × initial load, overloaded nodes trip (not functional, not
+    damaged) and loads are recomputed; see :mod:`sim.networks.overload`."""
+
+    layers: list[Literal["power", "water"]] = Field(
+        default_factory=lambda: ["power"],
+        min_length=1,
+        description="Layers whose mesh is checked: power = 220 kV sources and 110/35 kV "
+        "substations on sub-transmission lines; water = plants and boosters on trunk mains.",
+    )
+    alpha: float = Field(
+        ge=0,
+        le=10,
+        description="Tolerance alpha: capacity = (1 + alpha) × the intact mesh's load. On the "
+        "Shanghai power mesh, at 0.2 most losses of a 220 kV source collapse over half the "
+        "mesh; at 0.5 losses stay within ~100 nodes (measured, sim.networks.overload).",
+    )
+    load: Literal["nearest_source", "all_pairs"] = Field(
+        "nearest_source",
+        description="Load: supply flow from each sink's nearest sources (default), or Motter & "
+        "Lai's betweenness over all node pairs (slower, ~1 s per stage on the power mesh).",
+    )
+
+    @field_validator("layers")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"layers must be distinct, got {v}")
+        return v
+
+
+IMPORT_FORMATS = {"epanet": "water", "pandapower": "power", "osm": "roads", "graphml": None}
+"""Import format → the layer it can feed (None: any)."""
+
+
+class NetworkImportConfig(Strict):
+    """A real network placed into a district (:mod:`sim.networks.compose`)."""
+
+    layer: Literal["water", "power", "roads"] = Field(description="Layer the network joins.")
+    format: Literal["epanet", "pandapower", "osm", "graphml"] = Field(
+        description="File format: EPANET .inp (water), pandapower .json (power), OSM .osm/.pbf "
+        "(roads) or GraphML (any layer)."
+    )
+    file: DataPath = Field(description="The network file, relative to the scenario file.")
+    district: str = Field(min_length=1, description="English name of the target district.")
+    scale: Literal["fit"] | Annotated[float, Field(gt=0)] | None = Field(
+        None,
+        description="None = true size; a factor on coordinates and lengths; 'fit' shrinks the "
+        "network into the district's bounding box.",
+    )
+    replace: bool = Field(
+        False,
+        description="True: the synthetic layer's nodes in the district are replaced by the "
+        "network, links that crossed the district border re-attach to it; False: the network "
+        "is added as an extra component with its own sources (roads are joined to the street "
+        "grid).",
+    )
+    households: Literal["district", "imported"] = Field(
+        "district",
+        description="With replace: 'district' rescales the network's customers to the "
+        "replaced nodes' households (the district's total is kept); 'imported' keeps the "
+        "counts derived from the file's demands.",
+    )
+
+    @model_validator(mode="after")
+    def _format_fits_layer(self) -> NetworkImportConfig:
+        want = IMPORT_FORMATS[self.format]
+        if want is not None and want != self.layer:
+            raise ValueError(f"format {self.format!r} holds a {want} network, not {self.layer}")
+        return self
+
+
 class NetworksConfig(Strict):
     """Synthetic infrastructure generation (see :func:`sim.networks.generate_city_networks`)."""
 
@@ -290,6 +363,14 @@ class NetworksConfig(Strict):
     )
     pump_backup_fraction: Fraction = Field(
         0.25, description="Share of water/drainage pumping stations with backup power (assumption)."
+    )
+    load_redistribution: LoadRedistributionConfig | None = Field(
+        None,
+        description="Overload tripping after the cascade pass (Motter & Lai 2002); None = off.",
+    )
+    imports: list[NetworkImportConfig] = Field(
+        default_factory=list,
+        description="Real networks placed into districts, applied in order after generation.",
     )
 
 

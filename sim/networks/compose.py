@@ -1,0 +1,443 @@
+"""Real networks composed into the synthetic city: replace a district's part of a layer, or add.
+
+`add_imported_network` takes a layer read by `sim.networks.importers` and already placed in a
+district (`place_in_district`, UTM 51N) and merges it into a `MultilayerNetwork`:
+
+* ``replace=True``: the synthetic layer's nodes of that district are removed with their
+  edges. Every edge that crossed the district border (a road, river crossing or tunnel-bridge,
+  an inter-district trunk main or sub-transmission line) is re-attached at its inside end to
+  the imported node nearest its outside end (within the imported network's largest
+  component), length max(straight line, original length) — so the rest of the city stays
+  connected through the imported network. Imported water and power sources stay sources.
+  With ``households="district"`` the imported customers are rescaled so the district keeps
+  the households of the removed nodes (the network stands for the district's system; its
+  demand pattern distributes them).
+* ``replace=False``: the network is added as an extra component with its own sources and
+  customers. Roads are the exception: an unconnected street grid could not be routed to, so
+  an added road network is joined to the synthetic one by `ROAD_CONNECTORS` short links.
+
+Then, as in the generator (`sim.networks.generate`): ``road_node`` = nearest road
+intersection of the node's district (any district if its own has none); imported water
+plants depend on the nearest 110/35 kV substation and imported booster pumps on the nearest
+10 kV transformer node (with the scenario's backup-generator share and hours); dependencies
+whose supplier was removed are re-linked to the nearest node of the supplier's asset type in
+the new layer; dependencies whose dependent was removed are dropped. Asset and edge types of
+the import are merged by name (the importers reuse the generator's names), so
+`assign_fragility` gives imported assets the project's curves; new names (e.g. EPANET storage
+tanks) are appended and have no default curve.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from sim.networks import spatial as sp
+from sim.networks.errors import NetworkError
+from sim.networks.generate import _backup_buffer, district_counts
+from sim.networks.importers import (
+    NetworkImportError,
+    place_in_district,
+    read_epanet,
+    read_graphml,
+    read_osm,
+    read_pandapower,
+)
+from sim.networks.multilayer import NODE_FIELDS, Dependency, Layer, MultilayerNetwork
+from sim.networks.spec import NetworkSpec
+
+ROAD_CONNECTORS = 4
+"""Links joining an added (replace=False) road network to the synthetic streets, spread at
+least `CONNECTOR_SPACING_M` apart (assumption: a few access roads)."""
+CONNECTOR_SPACING_M = 1000.0
+SELF_REFERENCES = ("zone_head", "outlet")
+"""Node fields holding indices into their own layer (renumbered when nodes are removed)."""
+EDGE_DEFAULTS = {"normally_open": False, "crossing": False, "bridge": False}
+IMPORT_DEPENDENCIES = {
+    ("water", "water_plant"): ("substation_110_35kv", False),
+    ("water", "booster_pumping_station"): ("distribution_transformer_10kv", True),
+}
+"""(layer, asset type) of an imported node → (power asset type it depends on, whether it may
+have a backup generator): the generator's rules (sim.networks.generate._dependencies)."""
+
+
+def read_network(fmt: str, path: str | Path, layer: str) -> Layer:
+    """Read a network file with the importer of `fmt` ("epanet", "pandapower", "osm",
+    "graphml") as a layer named `layer`.
+
+    Raises:
+        NetworkImportError: unknown format, or the importer's own errors (naming the file).
+    """
+    readers = {
+        "epanet": read_epanet,
+        "pandapower": lambda p, name: read_pandapower(str(p), name=name),
+        "osm": read_osm,
+        "graphml": read_graphml,
+    }
+    if fmt not in readers:
+        raise NetworkImportError(f"unknown network format {fmt!r}; choose from {sorted(readers)}")
+    return readers[fmt](Path(path), name=layer)
+
+
+def _default(key: str, dtype: np.dtype, n: int) -> np.ndarray:
+    if key in NODE_FIELDS:
+        dt, val = NODE_FIELDS[key]
+        return np.full(n, val, dtype=dt)
+    if key in EDGE_DEFAULTS:
+        return np.full(n, EDGE_DEFAULTS[key], dtype=bool)
+    fill = {"f": np.nan, "i": -1, "u": 0, "b": False}.get(dtype.kind)
+    if fill is None:
+        return np.full(n, None, dtype=object)
+    return np.full(n, fill, dtype=dtype)
+
+
+def _take(source: dict, key: str, like: np.ndarray, n: int) -> np.ndarray:
+    """Field `key` of the imported arrays cast to `like`'s dtype, or its default."""
+    if key in source:
+        try:
+            return np.asarray(source[key]).astype(like.dtype)
+        except (TypeError, ValueError):
+            pass
+    return _default(key, like.dtype, n)
+
+
+def _nearest(
+    xy_q: np.ndarray, group_q: np.ndarray, xy_t: np.ndarray, group_t: np.ndarray
+) -> np.ndarray:
+    """Index of the nearest target of the same group, or of any group if the group has none."""
+    out = np.empty(len(xy_q), np.int64)
+    if len(xy_q) == 0:
+        return out
+    if len(xy_t) == 0:
+        raise NetworkError("no target node to attach to")
+    everywhere = cKDTree(xy_t)
+    for g in np.unique(group_q):
+        q = np.flatnonzero(group_q == g)
+        t = np.flatnonzero(group_t == g)
+        if t.size:
+            out[q] = t[cKDTree(xy_t[t]).query(xy_q[q])[1]]
+        else:
+            out[q] = everywhere.query(xy_q[q])[1]
+    return out
+
+
+def _xy(layer_nodes: dict, idx=slice(None)) -> np.ndarray:
+    return np.column_stack([layer_nodes["x_m"][idx], layer_nodes["y_m"][idx]])
+
+
+def _main_component(layer: Layer) -> np.ndarray:
+    """Indices of the nodes of the layer's largest connected component (closed edges)."""
+    ncomp, lab = connected_components(layer.adjacency(), directed=False)
+    return np.flatnonzero(lab == int(np.argmax(np.bincount(lab, minlength=ncomp))))
+
+
+def attach_road_nodes(net: MultilayerNetwork, layers) -> None:
+    """Set ``road_node`` of `layers` to the nearest road intersection of the node's district
+    (any district when its own has none); the road layer's own nodes point to themselves."""
+    roads = net.layers["roads"]
+    inter = np.flatnonzero(roads.nodes["asset_type"] == roads.asset_type_code("intersection"))
+    xy_t = _xy(roads.nodes, inter)
+    for name in layers:
+        layer = net.layers[name]
+        if name == "roads":
+            layer.nodes["road_node"] = np.arange(layer.n_nodes)
+            continue
+        j = _nearest(
+            _xy(layer.nodes), layer.nodes["district"], xy_t, roads.nodes["district"][inter]
+        )
+        layer.nodes["road_node"] = inter[j]
+
+
+def _merge_types(base: list[str], extra: list[str]) -> tuple[list[str], np.ndarray]:
+    names = list(base) + [t for t in extra if t not in base]
+    return names, np.array([names.index(t) for t in extra], np.int64)
+
+
+def add_imported_network(
+    net: MultilayerNetwork,
+    imported: Layer,
+    city,
+    district: int | str,
+    *,
+    replace: bool,
+    households: str = "district",
+    spec: NetworkSpec | None = None,
+    rng=None,
+    import_id: int = 0,
+) -> MultilayerNetwork:
+    """Merge a placed imported layer into `net` (module docstring).
+
+    Args:
+        net: the city networks (not modified; layers that do not change are shared).
+        imported: layer in UTM 51N metres (from `place_in_district`), named as its target layer.
+        city: the city (district count, names).
+        district: index or English name of the district it was placed in.
+        replace: replace the district's synthetic nodes (True) or add a component (False).
+        households: "district" (rescale to the replaced households, replace only) or
+            "imported".
+        spec: generator parameters (backup-generator share and hours of imported pumps).
+        rng: numpy Generator (backup-generator draws).
+        import_id: stored in the node field ``import_id`` (-1 = synthetic).
+
+    Returns:
+        New MultilayerNetwork; ``meta["imports"]`` gains a summary of this import.
+
+    Raises:
+        NetworkImportError: unknown layer or district, no rng, empty import.
+    """
+    if rng is None:
+        raise NetworkImportError("add_imported_network needs an explicit numpy Generator `rng`")
+    spec = spec or NetworkSpec()
+    name = imported.name
+    if name not in net.layers:
+        raise NetworkImportError(f"no layer {name!r} to import into; layers: {list(net.layers)}")
+    if isinstance(district, str):
+        try:
+            district = city.index_of(district)
+        except KeyError as exc:
+            raise NetworkImportError(str(exc)) from None
+    d = int(district)
+    if imported.n_nodes == 0:
+        raise NetworkImportError(f"imported {name} network has no node")
+    base = net.layers[name]
+    keep = base.nodes["district"] != d if replace else np.ones(base.n_nodes, bool)
+    kept = np.flatnonzero(keep)
+    renumber = np.full(base.n_nodes, -1, np.int64)
+    renumber[kept] = np.arange(kept.size)
+    n_keep, n_imp = kept.size, imported.n_nodes
+
+    # ---- nodes
+    types, code_map = _merge_types(base.asset_types, imported.asset_types)
+    inodes = dict(imported.nodes)
+    inodes["asset_type"] = code_map[np.asarray(imported.nodes["asset_type"], np.int64)]
+    inodes["road_node"] = np.full(n_imp, -1, np.int64)
+    for key in SELF_REFERENCES:
+        inodes.pop(key, None)
+    cust = np.asarray(imported.nodes["customers_households"], float)
+    removed_households = float(base.nodes["customers_households"][~keep].sum())
+    if replace and households == "district" and removed_households > 0:
+        w = cust if cust.sum() > 0 else (~inodes["is_source"].astype(bool)).astype(float)
+        inodes["customers_households"] = sp.allocate_integer(
+            int(round(removed_households)), w if w.sum() > 0 else np.ones(n_imp)
+        ).astype(float)
+    nodes = {}
+    base_nodes = {**base.nodes}
+    base_nodes.setdefault("import_id", np.full(base.n_nodes, -1, np.int64))
+    for key, arr in base_nodes.items():
+        old = arr[kept]
+        if key in SELF_REFERENCES:
+            old = np.where(old >= 0, renumber[np.maximum(old, 0)], -1)
+        new = (
+            np.full(n_imp, import_id, np.int64)
+            if key == "import_id"
+            else _take(inodes, key, arr, n_imp)
+        )
+        nodes[key] = np.concatenate([old, new])
+
+    # ---- edges
+    e = base.edges
+    both = keep[e["u"]] & keep[e["v"]]
+    cut = keep[e["u"]] ^ keep[e["v"]]
+    etypes, ecode_map = _merge_types(
+        base.edge_types, imported.edge_types if imported.edge_types else ["imported"]
+    )
+    iedges = dict(imported.edges)
+    icode = np.asarray(iedges.get("edge_type", np.zeros(imported.n_edges, np.int64)), np.int64)
+    iedges["edge_type"] = ecode_map[icode] if imported.n_edges else icode
+    if "speed_kmh" in e and "speed_kmh" not in iedges:
+        iedges["speed_kmh"] = np.full(imported.n_edges, float(np.median(e["speed_kmh"])))
+    keys = list(e) + [k for k in EDGE_DEFAULTS if k in iedges and k not in e]
+    main = _main_component(imported)
+    xy_all = _xy(nodes)
+    pieces: list[dict[str, np.ndarray]] = []
+    # kept synthetic edges
+    pieces.append(
+        {
+            k: (
+                renumber[e[k][both]]
+                if k in ("u", "v")
+                else (e[k][both] if k in e else _default(k, np.dtype(bool), int(both.sum())))
+            )
+            for k in keys
+        }
+    )
+    # imported edges
+    pieces.append(
+        {
+            k: (
+                np.asarray(iedges[k], np.int64) + n_keep
+                if k in ("u", "v")
+                else _take(iedges, k, e[k] if k in e else np.zeros(0, bool), imported.n_edges)
+            )
+            for k in keys
+        }
+    )
+    # border edges re-attached to the imported network
+    cut_idx = np.flatnonzero(cut)
+    outside = np.where(keep[e["u"][cut_idx]], e["u"][cut_idx], e["v"][cut_idx])
+    relinked = 0
+    if cut_idx.size:
+        a = renumber[outside]
+        j = main[cKDTree(xy_all[n_keep + main]).query(xy_all[a])[1]] + n_keep
+        dist = np.hypot(*(xy_all[a] - xy_all[j]).T)
+        piece = {
+            k: (e[k][cut_idx] if k in e else _default(k, np.dtype(bool), a.size)) for k in keys
+        }
+        piece["u"], piece["v"] = a, j
+        piece["length_m"] = np.maximum(dist, e["length_m"][cut_idx])
+        pieces.append(piece)
+        relinked = int(cut_idx.size)
+    # an added street grid is joined to the synthetic streets
+    connectors = 0
+    if name == "roads" and relinked == 0 and n_keep:
+        pairs = sp.nearest_pairs(
+            xy_all[n_keep + main], xy_all[:n_keep], ROAD_CONNECTORS, CONNECTOR_SPACING_M
+        )
+        if len(pairs):
+            etypes.append("import_connector")
+            a, b = n_keep + main[pairs[:, 0]], pairs[:, 1]
+            piece = {k: _default(k, e[k].dtype if k in e else np.dtype(bool), len(a)) for k in keys}
+            piece["u"], piece["v"] = a, b
+            piece["length_m"] = np.hypot(*(xy_all[a] - xy_all[b]).T)
+            piece["edge_type"] = np.full(len(a), len(etypes) - 1, np.int64)
+            if "speed_kmh" in piece:
+                piece["speed_kmh"] = np.full(len(a), float(np.median(iedges["speed_kmh"])))
+            pieces.append(piece)
+            connectors = len(a)
+    edges = {k: np.concatenate([p[k] for p in pieces]) for k in keys}
+    layer = Layer(name, nodes, edges, types, etypes)
+    layers = {k: (layer if k == name else v) for k, v in net.layers.items()}
+
+    # ---- dependencies
+    deps, relinked_deps = [], 0
+    for dep in net.dependencies:
+        dependent, supplier, buf = dep.dependent, dep.supplier, dep.buffer_h
+        if dep.dependent_layer == name:
+            dependent = renumber[dependent]
+            ok = dependent >= 0
+            dependent, supplier, buf = dependent[ok], supplier[ok], buf[ok]
+        note = dep.description
+        if dep.supplier_layer == name:
+            new_sup = renumber[supplier]
+            lost = np.flatnonzero(new_sup < 0)
+            if lost.size:
+                dl = layers[dep.dependent_layer]
+                q_xy = _xy(dl.nodes, dependent[lost])
+                q_d = dl.nodes["district"][dependent[lost]]
+                old_types = np.asarray(base.asset_types, object)[
+                    base.nodes["asset_type"][supplier[lost]]
+                ]
+                for t in np.unique(old_types):
+                    sel = old_types == t
+                    cand = np.flatnonzero(layer.nodes["asset_type"] == types.index(t))
+                    if cand.size == 0:
+                        cand = np.arange(layer.n_nodes)
+                    j = _nearest(
+                        q_xy[sel], q_d[sel], _xy(layer.nodes, cand), layer.nodes["district"][cand]
+                    )
+                    new_sup[lost[sel]] = cand[j]
+                relinked_deps += int(lost.size)
+                note += f" (re-linked after import {import_id})"
+            supplier = new_sup
+        if len(dependent):
+            deps.append(
+                Dependency(
+                    dep.kind,
+                    dep.dependent_layer,
+                    dep.supplier_layer,
+                    dependent,
+                    supplier,
+                    buf,
+                    note,
+                )
+            )
+    added = 0
+    power = layers.get("power")
+    for (lname, tname), (sup_type, backup) in IMPORT_DEPENDENCIES.items():
+        if lname != name or tname not in types or power is None:
+            continue
+        dependents = n_keep + np.flatnonzero(inodes["asset_type"] == types.index(tname))
+        if dependents.size == 0:
+            continue
+        cand = np.flatnonzero(
+            power.nodes["asset_type"]
+            == (power.asset_types.index(sup_type) if sup_type in power.asset_types else -1)
+        )
+        if cand.size == 0:
+            cand = np.arange(power.n_nodes)
+        j = _nearest(
+            _xy(layer.nodes, dependents),
+            layer.nodes["district"][dependents],
+            _xy(power.nodes, cand),
+            power.nodes["district"][cand],
+        )
+        buf = _backup_buffer(dependents.size, spec, rng) if backup else 0.0
+        deps.append(
+            Dependency(
+                "physical",
+                name,
+                "power",
+                dependents,
+                cand[j],
+                buf,
+                f"imported {tname} (import {import_id}) fed from the nearest {sup_type} of its "
+                "district, as generated ones (sim.networks.generate)",
+            )
+        )
+        added += int(dependents.size)
+    new_net = MultilayerNetwork(layers, deps, dict(net.meta))
+    attach_road_nodes(new_net, [k for k in layers if k != "roads"] if name == "roads" else [name])
+    if name == "roads":
+        attach_road_nodes(new_net, ["roads"])
+    new_net.meta["district_counts"] = district_counts(new_net, city.n_districts)
+    new_net.meta["imports"] = [
+        *net.meta.get("imports", []),
+        {
+            "import_id": import_id,
+            "layer": name,
+            "district": d,
+            "replace": bool(replace),
+            "source": getattr(imported, "source", ""),
+            "nodes_removed": int(base.n_nodes - n_keep),
+            "nodes_added": int(n_imp),
+            "border_edges_relinked": relinked,
+            "road_connectors": connectors,
+            "dependencies_relinked": relinked_deps,
+            "dependencies_added": added,
+        },
+    ]
+    return new_net
+
+
+def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rng):
+    """Apply a scenario's ``networks.imports`` in order (read, place, merge).
+
+    Args:
+        net: the generated networks.
+        city: the city.
+        imports: items with layer, format, file, district, scale, replace, households
+            (`sim.scenario.schema.NetworkImportConfig`).
+        spec: generator parameters.
+        rng: numpy Generator.
+
+    Returns:
+        The composed MultilayerNetwork (`net` itself when `imports` is empty).
+    """
+    for k, imp in enumerate(imports):
+        layer = read_network(imp.format, imp.file, imp.layer)
+        placed = place_in_district(layer, city, imp.district, imp.scale)
+        net = add_imported_network(
+            net,
+            placed,
+            city,
+            imp.district,
+            replace=imp.replace,
+            households=imp.households,
+            spec=spec,
+            rng=rng,
+            import_id=k,
+        )
+    return net
