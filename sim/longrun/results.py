@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sim.longrun.model import EVENT_KINDS
 from sim.longrun.schema import LONGRUN_SUMMARY_KEYS, LongRunScenario
+from sim.results.report import format_number
 
 if TYPE_CHECKING:
     from sim.longrun.model import RiskDynamicsModel
@@ -155,14 +156,6 @@ def maintenance_frame(model: RiskDynamicsModel) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt(v: float) -> str:
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.2f} M"
-    if float(v).is_integer():
-        return f"{int(v):,}"
-    return f"{v:,.2f}"
-
-
 def summary_table(summary: dict, scenario: LongRunScenario) -> Table:
     """Outcome, unit, simulated, observed (with spread), simulated / observed (the style of
     :func:`sim.results.report.summary_table`)."""
@@ -183,11 +176,11 @@ def summary_table(summary: dict, scenario: LongRunScenario) -> Table:
         obs = scenario.observed.get(key)
         obs_txt, ratio = "", ""
         if obs is not None:
-            obs_txt = _fmt(obs.value)
+            obs_txt = format_number(obs.value)
             if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                obs_txt += f" ({_fmt(obs.low)}–{_fmt(obs.high)})"
+                obs_txt += f" ({format_number(obs.low)}–{format_number(obs.high)})"
             ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
-        table.add_row(key, UNITS.get(key, "count"), _fmt(value), obs_txt, ratio)
+        table.add_row(key, UNITS.get(key, "count"), format_number(value), obs_txt, ratio)
     return table
 
 

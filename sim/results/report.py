@@ -8,7 +8,8 @@ from rich.table import Table
 from sim.scenario.schema import Scenario
 
 
-def _fmt(v: float) -> str:
+def format_number(v: float) -> str:
+    """Counts with thousands separators, millions as 'x.xx M', other values to 2 decimals."""
     if abs(v) >= 1e6:
         return f"{v / 1e6:,.2f} M"
     if float(v).is_integer():
@@ -31,9 +32,9 @@ def summary_table(summary: dict, scenario: Scenario) -> Table:
         obs = scenario.observed.get(key)
         obs_txt, ratio = "", ""
         if obs is not None:
-            obs_txt = _fmt(obs.value)
+            obs_txt = format_number(obs.value)
             ratio = f"{value / obs.value:.2f}" if obs.value else "—"
-        table.add_row(key, _fmt(value), obs_txt, ratio)
+        table.add_row(key, format_number(value), obs_txt, ratio)
     return table
 
 
@@ -45,5 +46,5 @@ def print_summary(console: Console, summary: dict, scenario: Scenario) -> None:
         for key, obs in scenario.observed.items():
             spread = ""
             if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                spread = f" (reported {_fmt(obs.low)} to {_fmt(obs.high)})"
+                spread = f" (reported {format_number(obs.low)} to {format_number(obs.high)})"
             console.print(f"  {key}{spread}: {obs.source}", highlight=False)
