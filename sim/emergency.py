@@ -32,6 +32,7 @@ from sim.logistics import (
     Dispatch,
     Dispatcher,
     DispatchPolicy,
+    ResupplyPolicy,
     RoadRouter,
     make_incident,
     sample_harm,
@@ -147,8 +148,18 @@ class EmergencyService:
         self.depots = build_depots(model, self.router)
         cfg = model.config.logistics
         policy = DispatchPolicy.named(cfg.policy, mutual_aid=cfg.mutual_aid)
+        resupply = (
+            None
+            if cfg.resupply_reorder_fraction is None
+            else ResupplyPolicy(reorder_fraction=cfg.resupply_reorder_fraction)
+        )
         self.dispatcher = Dispatcher(
-            self.router, self.depots, policy, rng=rng_logistics, auto_complete=True
+            self.router,
+            self.depots,
+            policy,
+            rng=rng_logistics,
+            auto_complete=True,
+            resupply=resupply,
         )
         self.rng_casualties = rng_casualties
         self._target: dict[int, tuple[str, str, int]] = {}

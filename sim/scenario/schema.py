@@ -450,6 +450,12 @@ class LogisticsConfig(Strict):
     teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
     equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")
     supplies_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on supply stocks.")
+    resupply_reorder_fraction: Fraction | None = Field(
+        0.25,
+        description="(s, S) resupply of consumables: when a depot's stock of a supply falls "
+        "below this share of its initial level, it is topped up after the supply's lead time "
+        "(sim.logistics.resources.ResupplyPolicy). None: no resupply.",
+    )
     preposition_level: AlertLevel = Field(
         "none",
         description="Alert level at which the central reserve pre-positions stock to district "
