@@ -429,7 +429,9 @@ def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 2
     ax2.set_aspect(1.0 / np.cos(np.radians(31.2)))
     for (_, row), v in zip(city.districts.iterrows(), vals, strict=True):
         ax2.annotate(f"{v:.0f}", (row["lon"], row["lat"]), fontsize=7, ha="center")
-    fig.colorbar(pc, ax=ax2, label="households lost when the district's top asset fails (k)")
+    fig.colorbar(
+        pc, ax=ax2, label="household-services lost (power + water) when the top asset fails (k)"
+    )
     ax2.set_title(f"District criticality (mean of {a['realisation'].nunique()} realisations)")
     ax2.set_xlabel("longitude (°E)")
     ax2.set_ylabel("latitude (°N)")
@@ -484,7 +486,8 @@ def criticality_command(
     criticality_figure(res, city, out / "criticality.png")
     top = res.districts.sort_values("rank_top_asset").head(3)
     typer.echo(
-        "most critical districts (households lost when the top asset fails): "
+        "most critical districts (household-services lost, power + water, "
+        "when the top asset fails): "
         + ", ".join(
             f"{n} {v:,.0f}"
             for n, v in zip(top["name_en"], top["households_lost_top_asset"], strict=True)

@@ -142,6 +142,11 @@ def sir_final_size_command(
 
     from sim.verify.sir_final_size import verify_sir_final_size
 
+    if not r0 > 1:  # also catches NaN
+        typer.echo(
+            f"sir-final-size: R0 must be > 1 (a major outbreak needs it), got {r0}", err=True
+        )
+        raise typer.Exit(2)
     try:
         checks = verify_sir_final_size(
             r0, np.random.default_rng(seed), n=population, runs=runs, method=method
