@@ -1,6 +1,7 @@
 """``citysafe sweep``: run an experiment spec, report progress, write the trade-off report.
 
-    citysafe sweep SPEC [--workers N] [--out DIR] [--resume] [--quiet]
+    citysafe sweep SPEC [--workers N | --scheduler tcp://HOST:PORT] [--out DIR] [--resume]
+                        [--quiet]
     citysafe sweep status DIR
     citysafe sweep report DIR
 
@@ -71,6 +72,16 @@ def run_cmd(
         bool, typer.Option("--resume", help="Continue the sweep saved in --out.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on the Dask distributed cluster at this scheduler address "
+            "(tcp://HOST:PORT) instead of a local process pool; needs dask[distributed] "
+            "and workers that can import citysafe.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run every run of an experiment spec; results stream to OUT/runs/ as runs end."""
     from sim.experiments.design import check_runs, expand
@@ -78,6 +89,11 @@ def run_cmd(
     from sim.experiments.spec import SpecError, load_spec
     from sim.experiments.store import SweepError
 
+    if workers is not None and scheduler is not None:
+        typer.echo(
+            "--workers and --scheduler exclude each other: the cluster sets the workers", err=True
+        )
+        raise typer.Exit(code=2)
     try:
         exp = load_spec(spec)
     except SpecError as exc:
@@ -90,7 +106,15 @@ def run_cmd(
         raise typer.Exit(code=2)
     out_dir = out or Path("sweeps") / exp.name
     try:
-        outcome = run_sweep(exp, runs, out_dir, workers=workers, resume=resume, progress=not quiet)
+        outcome = run_sweep(
+            exp,
+            runs,
+            out_dir,
+            workers=workers,
+            resume=resume,
+            progress=not quiet,
+            scheduler=scheduler,
+        )
     except SweepError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
@@ -175,3 +199,12 @@ def report_cmd(
 
 if __name__ == "__main__":  # python -m sim.experiments.commands ...
     sweep_app()
+
+
+def _register_analysis() -> None:
+    from sim.analysis.sensitivity import analyse_command
+
+    sweep_app.command("analyse")(analyse_command)
+
+
+_register_analysis()

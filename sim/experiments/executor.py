@@ -2,8 +2,9 @@
 
 Backends: ``workers == 1`` runs in this process (simple, debuggable); ``workers > 1`` uses a
 ``concurrent.futures.ProcessPoolExecutor`` with the ``spawn`` start method (as Mesa's
-``batch_run`` does: no inherited state, the same on Linux and macOS). A Dask backend only has
-to map the same function: results depend on the run record alone, never on the process.
+``batch_run`` does: no inherited state, the same on Linux and macOS); ``scheduler=ADDRESS``
+maps the same function on a Dask distributed cluster (:mod:`~sim.experiments.dask_backend`).
+Results depend on the run record alone, never on the process or the backend.
 
 Failures:
 
@@ -257,6 +258,7 @@ def run_sweep(
     resume: bool = False,
     progress: bool = False,
     run_fn: RunFn = run_one,
+    scheduler: str | None = None,
 ) -> SweepOutcome:
     """Run every run of ``runs`` not yet finished in ``out_dir``; stream rows to disk.
 
@@ -268,33 +270,51 @@ def run_sweep(
         resume: continue a sweep saved in ``out_dir``.
         progress: show a progress bar (runs done, failures, ETA).
         run_fn: the one-run function, ``(spec, run, run_dir) -> row``; must be importable
-            by name (module level) when ``workers > 1``.
+            by name (module level) when ``workers > 1`` or on Dask.
+        scheduler: a Dask scheduler address (``tcp://HOST:PORT``): run on that cluster
+            instead of locally (``workers`` is then ignored; the outcome reports the
+            cluster's worker threads). Same folder, manifest, retries and resume.
 
     Returns:
         The :class:`SweepOutcome`.
 
     Raises:
-        SweepError: the folder cannot be used (see :meth:`SweepStore.open`).
+        SweepError: the folder cannot be used (see :meth:`SweepStore.open`), or the Dask
+            scheduler cannot be reached.
         KeyboardInterrupt: after cancelling pending runs; finished runs are kept.
     """
     t0 = time.perf_counter()
+    client = None
+    if scheduler is not None:
+        from sim.experiments.dask_backend import cluster_threads, connect
+
+        client = connect(scheduler)
+        workers = cluster_threads(client)
     workers = max(1, workers or default_workers())
-    store = SweepStore(out_dir)
-    store.open(spec, runs, resume, workers)
     try:
-        done = store.completed()
-        todo = [r for r in runs if r.run_id not in done]
-        outcome = SweepOutcome(total=len(runs), skipped=len(runs) - len(todo), workers=workers)
-        bar = _Progress(progress and bool(todo), spec.name, len(runs), outcome.skipped)
-        tracker = _Tracker(spec, store, outcome, bar, outcome.skipped)
+        store = SweepStore(out_dir)
+        store.open(spec, runs, resume, workers)
         try:
-            if workers == 1:
-                _serial(todo, tracker, run_fn)
-            else:
-                _pool(todo, tracker, run_fn, max(1, min(workers, len(todo))))
+            done = store.completed()
+            todo = [r for r in runs if r.run_id not in done]
+            outcome = SweepOutcome(total=len(runs), skipped=len(runs) - len(todo), workers=workers)
+            bar = _Progress(progress and bool(todo), spec.name, len(runs), outcome.skipped)
+            tracker = _Tracker(spec, store, outcome, bar, outcome.skipped)
+            try:
+                if client is not None:
+                    from sim.experiments.dask_backend import run_on_dask
+
+                    run_on_dask(todo, tracker, run_fn, client)
+                elif workers == 1:
+                    _serial(todo, tracker, run_fn)
+                else:
+                    _pool(todo, tracker, run_fn, max(1, min(workers, len(todo))))
+            finally:
+                bar.stop()
         finally:
-            bar.stop()
+            store.close()
     finally:
-        store.close()
+        if client is not None:
+            client.close()
     outcome.wall_time_s = round(time.perf_counter() - t0, 2)
     return outcome
