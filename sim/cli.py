@@ -131,12 +131,14 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
 
 def _register_subcommands() -> None:
     from sim.analysis.criticality import criticality_command
+    from sim.calibration.commands import calibrate_command
     from sim.experiments.commands import sweep_app
     from sim.verify.commands import verify_app
 
     app.add_typer(verify_app, name="verify")
     app.add_typer(sweep_app, name="sweep")
     app.command("criticality")(criticality_command)
+    app.command("calibrate")(calibrate_command)
 
 
 _register_subcommands()

@@ -1,0 +1,1 @@
+"""Calibration of scenario parameters to observed figures by ABC-SMC (pyabc)."""
