@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from sim.results.summary import SUMMARY_KEYS
-from sim.scenario.loader import Problem, ScenarioError
+from sim.scenario.loader import Problem, ScenarioError, validation_problems
 
 SLUG = r"^[A-Za-z0-9._-]+$"
 META_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_hash")
@@ -228,26 +228,10 @@ def _path_problems(mapping: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
 def _problems_of(exc: ValidationError, source: str) -> list[Problem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (not in the experiment spec schema)"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        elif "input" in err and err["type"] != "value_error":
-            shown = repr(err["input"])
-            msg = f"{msg} (got {shown[:57] + '...' if len(shown) > 60 else shown})"
-        problems.append(Problem(source, _field_path(err["loc"]), msg))
-    return problems
+    return validation_problems(
+        exc, source, unknown="unknown field (not in the experiment spec schema)"
+    )
 
 
 def parse_spec(data: Any, source: str, base_dir: Path) -> ExperimentSpec:

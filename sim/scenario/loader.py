@@ -187,6 +187,26 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def validation_problems(
+    exc: ValidationError,
+    source: str,
+    unknown: str = "unknown field (not in the scenario schema; see `citysafe schema`)",
+) -> list[Problem]:
+    """One :class:`Problem` per pydantic error: field path, message, the offending value."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = unknown
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif "input" in err and err["type"] != "value_error":
+            shown = repr(err["input"])
+            msg = f"{msg} (got {shown[:57] + '...' if len(shown) > 60 else shown})"
+        problems.append(Problem(source, _field_path(err["loc"]), msg))
+    return problems
+
+
 def validate_mapping(
     data: dict[str, Any], source: str, base_dir: Path, check_files: bool = True
 ) -> Scenario | LongRunScenario:
@@ -205,19 +225,7 @@ def validate_mapping(
             data, context={"base_dir": base_dir, "check_files": check_files}
         )
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (not in the scenario schema; see `citysafe schema`)"
-            elif err["type"] == "missing":
-                msg = "required field is missing"
-            elif "input" in err and err["type"] not in ("value_error",):
-                shown = repr(err["input"])
-                if len(shown) > 60:
-                    shown = shown[:57] + "..."
-                msg = f"{msg} (got {shown})"
-            problems.append(Problem(source, _field_path(err["loc"]), msg))
+        problems = validation_problems(exc, source)
         raise ScenarioError(problems) from None
 
 
