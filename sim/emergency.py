@@ -198,6 +198,14 @@ class EmergencyService:
             value=float(inc.persons_at_risk),
         )
 
+    def raise_incident(
+        self, kind: str, district: int, node: int, target, persons: int | None = None
+    ) -> None:
+        """One incident from an exercise inject. ``target`` = (layer, index, 0) names what the
+        completed job restores: a layer's node, ``("roads_closed", edge, 0)`` to reopen a
+        closed road segment, or ``("people", -1, 0)``."""
+        self._new_incident(kind, district, node, target, persons)
+
     def submit_damage(self, new_damage, underpass_alarms, casualties) -> None:
         """Turn this update's damage into incidents.
 
@@ -323,6 +331,9 @@ class EmergencyService:
             model.infra.repair_node(layer, idx)
         elif layer == "roads":
             model.infra.clear_edge(idx)
+        elif layer == "roads_closed":  # a collapsed segment repaired (exercise inject)
+            model.infra.reopen_edges([idx])
+            self.update_roads(model.infra.edge_speed_factor)
         model.events.add(rec.t_h, "resolution", district, layer, idx, iid, 1.0, rec.kind)
         if iid in self._persons:
             kind, persons, t0 = self._persons.pop(iid)

@@ -143,6 +143,7 @@ class Infrastructure:
         trees = np.rint(e["length_m"] / 1000.0 * TREES_PER_ROAD_KM).astype(np.int64)
         self.trees = CountedExposure("street_trees", curve("urban_tree"), trees[:, None])
         self.edge_blocked = np.zeros(roads.n_edges, dtype=bool)
+        self.edge_closed = np.zeros(roads.n_edges, dtype=bool)  # collapses, bridge closures
         self.edge_sag = rng_capacities.lognormal(-0.5 * SAG_SIGMA**2, SAG_SIGMA, roads.n_edges)
         self.edge_ever_waterlogged = np.zeros(roads.n_edges, dtype=bool)
         self.underpass_nodes = np.flatnonzero(
@@ -308,6 +309,8 @@ class Infrastructure:
             )
         factor = road_speed_factor(edge_depth)
         factor = np.where(self.edge_blocked, 0.0, factor)
+        if self.edge_closed.any():
+            factor = np.where(self.edge_closed, 0.0, factor)
         roads = self.layers["roads"]
         up_depth = depth_cells[self.cell["roads"][self.underpass_nodes]] * concentration
         if close:
@@ -367,6 +370,32 @@ class Infrastructure:
         self.damaged[layer][node] = False
         if not any(d.any() for d in self.damaged.values()):
             self.update_functionality(self.cascade.last_t_h)
+
+    def damage_nodes(self, model, layer: str, nodes: np.ndarray, loss_item: str) -> None:
+        """Mark assets damaged by an inject (a pipe burst): counted, logged and costed like
+        hazard damage; service shares follow at once."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        self.damaged[layer][nodes] = True
+        self._damage_events[layer] = self._damage_events.get(layer, 0) + nodes.size
+        district = self.layers[layer].nodes["district"][nodes]
+        model.events.add_many(model.time, "damage", layer, district, nodes, value=1.0)
+        model.losses.add(loss_item, int(nodes.size))
+        self.update_functionality(model.time, model)
+
+    def close_edges(self, edges: np.ndarray) -> None:
+        """Close road segments (a collapse, a bridge or tunnel closure) until reopened."""
+        edges = np.asarray(edges, dtype=np.int64)
+        self.edge_closed[edges] = True
+        self.edge_speed_factor = self.edge_speed_factor.copy()
+        self.edge_speed_factor[edges] = 0.0
+
+    def reopen_edges(self, edges: np.ndarray) -> None:
+        """Reopen closed segments; their speed is free-flow until the next road update
+        recomputes ponding (segments still blocked by trees stay shut)."""
+        edges = np.asarray(edges, dtype=np.int64)
+        self.edge_closed[edges] = False
+        self.edge_speed_factor = self.edge_speed_factor.copy()
+        self.edge_speed_factor[edges] = np.where(self.edge_blocked[edges], 0.0, 1.0)
 
     def clear_edge(self, edge: int) -> None:
         """Reopen a road segment after its fallen trees are cleared."""

@@ -31,6 +31,7 @@ from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
 from sim.city.geo import lonlat_to_xy
 from sim.emergency import EmergencyService
+from sim.exercise.engine import EventEngine
 from sim.exposure_damage import ExposureModel, earthquake_impact
 from sim.fragility import FragilityCurve, get_curve
 from sim.hazards.earthquake import ScenarioEarthquake
@@ -50,8 +51,9 @@ from sim.logistics.resources import SKILLS, TEAM_TYPES
 from sim.results.events import EventLog
 from sim.scenario.schema import Scenario
 
-STREAMS = ("networks", "capacities", "exposure", "logistics", "casualties")
-"""Named child streams spawned from the master generator, in this fixed order."""
+STREAMS = ("networks", "capacities", "exposure", "logistics", "casualties", "injects")
+"""Named child streams spawned from the master generator, in this fixed order (new streams
+are appended, so existing ones never move)."""
 
 
 class CalmWind:
@@ -105,7 +107,10 @@ class CityModel(mesa.Model):
         self.losses = LossLedger(config.losses.scale)
         self._rain_cells = np.ones(self.exposure.sample_shape[0] * self.exposure.sample_shape[1])
 
-        self.warning_centre = WarningCentre(self, config.events, self.start_utc_s)
+        self.warning_centre = WarningCentre(self)
+        self.engine = EventEngine(self, config.events)  # schedules the scripted events
+        self.close_underpasses = config.response.close_underpasses
+        self.logistics_policy = config.logistics.policy
         self.districts: list[DistrictGovernment] = []
         for d, row in self.city.districts.iterrows():
             self.districts.append(
@@ -119,12 +124,14 @@ class CityModel(mesa.Model):
                 )
             )
         self.service = EmergencyService(self, self.streams["logistics"], self.streams["casualties"])
-        self.service.on_alert(self.warning_centre.level_rank)  # warnings already in force
-
         self.customer_hours_without_power = 0.0
         self.customer_hours_without_water = 0.0
         self.deaths = 0.0
         self.injuries = 0.0
+        self.epidemic = None
+        if config.hazard.epidemic is not None:
+            self.build_epidemic(config.hazard.epidemic, self.streams["casualties"])
+        self.engine.start()  # scripted events due at the start (warnings in force)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "alert_level": lambda m: m.warning_centre.level_rank,
@@ -153,9 +160,6 @@ class CityModel(mesa.Model):
         )
         self._update_district_records()
         self.datacollector.collect(self)
-        self.epidemic = None
-        if config.hazard.epidemic is not None:
-            self._build_epidemic()
         if config.hazard.earthquake is not None:
             t_quake = (config.hazard.earthquake.at_utc.timestamp() - self.start_utc_s) / 3600.0
             if t_quake >= 0:
@@ -164,6 +168,7 @@ class CityModel(mesa.Model):
         self.schedule_recurring(
             self.record, Schedule(interval=1.0, start=1.0), priority=Priority.LOW
         )
+        self.engine.queue_injects(config.injects)  # a replayed journal, after the t = 0 record
 
     # ------------------------------------------------------------------ construction
     def _build_hazard(self) -> TyphoonHazard:
@@ -205,9 +210,16 @@ class CityModel(mesa.Model):
         )
         return RainstormHazard(event)
 
-    def _build_epidemic(self) -> None:
-        """SEIR metapopulation over the districts; responders = crews of the district depots."""
-        cfg = self.config.hazard.epidemic
+    def build_epidemic(self, cfg, rng, start_h: float | None = None) -> None:
+        """SEIR metapopulation over the districts; responders = crews of the district depots.
+
+        Args:
+            cfg: an :class:`~sim.scenario.schema.EpidemicConfig`.
+            rng: stream of the chain's binomial draws (casualties; injects for an injected
+                epidemic, so the other streams keep their draws).
+            start_h: model hour of the first cases (default: from ``cfg.start_utc``).
+        """
+        self._epidemic_cfg, self._epidemic_rng = cfg, rng
         d = self.city.districts
         pop = d["population"].to_numpy(dtype=float)
         mobility = gravity_mobility_matrix(
@@ -233,15 +245,17 @@ class CityModel(mesa.Model):
         self.epidemic_state = self.epidemic.initial_state(seeds)
         self.epidemic_initial = int(seeds.sum())
         t0 = max((cfg.start_utc.timestamp() - self.start_utc_s) / 3600.0, 0.0)
+        if start_h is not None:
+            t0 = start_h
         self.schedule_recurring(
             self.epidemic_step, Schedule(interval=cfg.step_h, start=t0 + cfg.step_h)
         )
 
     def epidemic_step(self) -> None:
         """Advance the SEIR chain one step; sick crews go off duty."""
-        cfg = self.config.hazard.epidemic
+        cfg = self._epidemic_cfg
         self.epidemic_state = self.epidemic.step_binomial(
-            self.epidemic_state, cfg.step_h / 24.0, self.streams["casualties"]
+            self.epidemic_state, cfg.step_h / 24.0, self._epidemic_rng
         )
         factor = self.epidemic_state.response_capacity_factor()
         self.service.dispatcher.set_team_capacity(factor, self.time)
@@ -362,7 +376,7 @@ class CityModel(mesa.Model):
         # 3. Network damage (wind, flood, fallen trees), roads, cascade.
         new_damage = self.infra.apply_hazard(self, self.hazard, now_utc, depth_cells)
         alarms = self.infra.update_roads(
-            self, depth_cells, cfg.drainage.underpass_concentration, cfg.response.close_underpasses
+            self, depth_cells, cfg.drainage.underpass_concentration, self.close_underpasses
         )
         self.infra.update_functionality(self.time)
         # 4. Counted exposure: falling objects, sheds, old housing → casualty incidents.
@@ -411,16 +425,25 @@ class CityModel(mesa.Model):
         self._update_district_records()
         self.datacollector.collect(self)
 
-    def run(self, progress=None) -> None:
-        """Run to the scenario's horizon, advancing hour by hour (``progress(t_h)`` after each)."""
-        end = self.config.time.duration_h
+    def advance(self, t_h: float, progress=None) -> None:
+        """Run hour by hour up to model hour ``t_h`` (capped at the horizon); scripted events
+        and queued injects apply on the way (:mod:`sim.exercise.engine`)."""
+        end = min(t_h, self.config.time.duration_h)
         while self.time < end - 1e-9:
             self.run_until(min(self.time + 1.0, end))
             if progress is not None:
                 progress(self.time)
+
+    def finish(self) -> None:
+        """End of run at the horizon: final record if between hours, pending harm settled."""
         if abs(self.time - round(self.time)) > 1e-9:
             self.record()  # a horizon between hours still gets its final record
         self.service.finalise()
+
+    def run(self, progress=None) -> None:
+        """Run to the scenario's horizon, advancing hour by hour (``progress(t_h)`` after each)."""
+        self.advance(self.config.time.duration_h, progress)
+        self.finish()
 
     @property
     def alert_level_name(self) -> str:

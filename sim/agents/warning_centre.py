@@ -4,41 +4,39 @@ Shanghai's meteorological observatory issues typhoon and rainstorm warnings on t
 four-colour scale (blue < yellow < orange < red; domain.md §4, 分色预警) and the municipal
 flood-control headquarters raises its graded response with them. The centre keeps the
 current level per hazard; district governments act on the highest of them.
+
+Warnings reach the centre as events (scenario ``events:`` or exercise injects) through the
+model's event engine (:mod:`sim.exercise.engine`), which calls :meth:`WarningCentre.issue`.
+With early warning switched off (a ``policy`` inject) the centre issues nothing; the levels in
+force stay, and switching it back on issues the latest withheld level of each hazard at once.
 """
 
 from __future__ import annotations
 
-import heapq
-
 import mesa
 
-from sim.scenario.schema import ALERT_LEVELS, WarningEvent
+from sim.scenario.schema import ALERT_LEVELS
 
 LEVEL_RANK = {name: i for i, name in enumerate(ALERT_LEVELS)}
 """Alert level name → rank (none 0, blue 1, yellow 2, orange 3, red 4)."""
 
 
 class WarningCentre(mesa.Agent):
-    """Issues scripted warnings at their times and reports the effective alert level.
+    """Issues warnings and reports the effective alert level.
 
     Attributes:
         levels: current level name per hazard (``"typhoon"``, ``"rainstorm"``).
         issued: log of (t_h, hazard, level, source) in issue order.
+        enabled: False while early warning is switched off.
+        withheld: hazard → (level, source) of the latest warning not issued while disabled.
     """
 
-    def __init__(self, model: mesa.Model, events: list[WarningEvent], start_utc_s: float):
+    def __init__(self, model: mesa.Model):
         super().__init__(model)
         self.levels: dict[str, str] = {"typhoon": "none", "rainstorm": "none"}
         self.issued: list[tuple[float, str, str, str]] = []
-        self._queue: list[tuple[float, int, WarningEvent]] = []
-        for i, ev in enumerate(events):
-            t_h = (ev.at_utc.timestamp() - start_utc_s) / 3600.0
-            heapq.heappush(self._queue, (t_h, i, ev))
-        for t_h in sorted({t for t, _, _ in self._queue}):
-            if t_h <= 0:
-                continue
-            model.schedule_event(self.issue_due, at=t_h)
-        self.issue_due()  # warnings in force at the start
+        self.enabled = True
+        self.withheld: dict[str, tuple[str, str]] = {}
 
     @property
     def level(self) -> str:
@@ -49,20 +47,26 @@ class WarningCentre(mesa.Agent):
     def level_rank(self) -> int:
         return LEVEL_RANK[self.level]
 
-    def issue_due(self) -> None:
-        """Issue every queued warning whose time has come (called by the event list)."""
-        now = self.model.time
-        while self._queue and self._queue[0][0] <= now + 1e-9:
-            t_h, _, ev = heapq.heappop(self._queue)
-            self.levels[ev.hazard] = ev.level
-            self.issued.append((max(t_h, 0.0), ev.hazard, ev.level, ev.source))
-            self.model.log_event(
-                "warning",
-                district=-1,
-                layer="",
-                detail=f"{ev.hazard}:{ev.level}",
-                value=LEVEL_RANK[ev.level],
-            )
-        service = getattr(self.model, "service", None)  # absent while the model is built
-        if service is not None:
-            service.on_alert(self.level_rank)
+    def issue(self, hazard: str, level: str, source: str, t_h: float) -> bool:
+        """Set ``hazard``'s level (logged as a ``warning`` event); withheld when disabled.
+
+        Returns:
+            True if the warning was issued.
+        """
+        if not self.enabled:
+            self.withheld[hazard] = (level, source)
+            return False
+        self.levels[hazard] = level
+        self.issued.append((max(t_h, 0.0), hazard, level, source))
+        self.model.log_event(
+            "warning", district=-1, layer="", detail=f"{hazard}:{level}", value=LEVEL_RANK[level]
+        )
+        return True
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Switch early warning off or on; on: the withheld warnings are issued now."""
+        self.enabled = bool(enabled)
+        if self.enabled:
+            for hazard, (level, source) in sorted(self.withheld.items()):
+                self.issue(hazard, level, source, self.model.time)
+            self.withheld.clear()

@@ -75,6 +75,7 @@ from sim.logistics.resources import (
     Depot,
     DepotStock,
     ResupplyPolicy,
+    UnknownResourceError,
 )
 
 _EPS = 1e-9
@@ -444,12 +445,58 @@ class Dispatcher:
         per_depot = np.where(
             self._depot_central, factor.mean(), factor[np.clip(self._depot_district, 0, None)]
         )
-        owned = self.stock.initial + self.stock.delivered
+        owned = self.stock.initial + self.stock.delivered - self.stock.withdrawn
         target = np.zeros_like(owned)
         target[:, _TEAM_COLS] = owned[:, _TEAM_COLS] - np.floor(
             per_depot[:, None] * owned[:, _TEAM_COLS] + 1e-9
         )
         self.stock.set_off_duty(target)
+        self._dirty = True
+
+    def adjust_stock(self, depot: int, resource: str, amount: float, t_h: float) -> float:
+        """Add (``amount`` > 0) or withdraw (< 0) units of one resource at a depot now
+        (an exercise inject: reinforcements arrive, a team is called away).
+
+        Withdrawals take at most what is at the depot (units out on jobs are not recalled).
+
+        Returns:
+            The change actually made (positive added, negative withdrawn).
+
+        Raises:
+            UnknownResourceError: ``resource`` is not a resource name.
+        """
+        if resource not in RESOURCE_INDEX:
+            raise UnknownResourceError(
+                f"unknown resource {resource!r}; valid are {list(RESOURCE_INDEX)}"
+            )
+        self._catch_up(t_h)
+        self._integrate()
+        r = RESOURCE_INDEX[resource]
+        vec = np.zeros(N_RESOURCES)
+        if amount >= 0:
+            vec[r] = amount
+            self.stock.deliver(depot, vec)
+            self._increased[r] = True
+            self._dirty = True
+            return float(amount)
+        vec[r] = min(-amount, float(self.stock.available[depot, r]))
+        self.stock.withdraw(depot, vec)
+        return -float(vec[r])
+
+    def set_policy(self, policy: DispatchPolicy, t_h: float) -> None:
+        """Switch the dispatch policy from now on (pending incidents are re-ordered and,
+        when ``mutual_aid`` changes, re-grouped; dispatched units are not recalled)."""
+        self._catch_up(t_h)
+        self.policy = policy
+        for job in self._jobs.values():
+            if job.slot < 0:
+                continue
+            s = job.slot
+            self._prio[s] = -job.incident.severity if policy.priority == "severity" else 0.0
+            job.group = self._group_index(job.incident.district)
+            self._grp[s] = job.group
+            job.times_version = -1
+        self._recheck_all = True
         self._dirty = True
 
     # -- pre-positioning and resupply ---------------------------------------------------

@@ -128,6 +128,13 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
         _t("road_collapse", {"pipeline_repair": 1, "structural": 1}, {"crane": 1, "vehicle": 2},
            {"sandbags": 20, "fuel_l": 60}, 10.0, 3, "property", 0, 1.0e6, 24.0,
            "assumption: ground cavity from a pipe burst (domain.md §1, priority 1)"),
+        _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 4},
+           {"medical_kits": 5, "fuel_l": 150}, 8.0, 5, "property", 0, 2.0e6, 24.0,
+           "assumption: three fire squads and an ambulance contain a fire at a hazardous-"
+           "chemical site (sim.hazards.chemical consequence zones set the casualties)"),
+        _t("hazmat_casualty", {"medical": 1}, {"vehicle": 1}, {"medical_kits": 1}, 1.5, 4,
+           "injury", 2, 0.0, np.inf,
+           "assumption: one ambulance takes two casualties of a chemical release to hospital"),
         _t("shelter_resupply", {}, {"vehicle": 1},
            {"drinking_water_l": 100 * _W, "food_rations": 100 * MEALS_PER_PERSON_DAY}, 0.5, 1,
            "none", 100, 0.0, np.inf,

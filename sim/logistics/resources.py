@@ -288,8 +288,9 @@ class DepotStock:
         initial: stock at construction.
 
     Conservation (checked by :meth:`check_conservation`, per resource, summed over depots):
-    ``initial + delivered = available + out_on_job + in_transit + consumed + off_duty``
-    (``off_duty``: teams unable to work, e.g. crews sick in an epidemic).
+    ``initial + delivered = available + out_on_job + in_transit + consumed + off_duty +
+    withdrawn`` (``off_duty``: teams unable to work, e.g. crews sick in an epidemic;
+    ``withdrawn``: units taken out of the system by an exercise inject, see :meth:`withdraw`).
     No stock is ever negative: an operation that would overdraw raises
     :class:`NegativeStockError` and leaves the ledger unchanged.
     """
@@ -309,6 +310,7 @@ class DepotStock:
         self.delivered = np.zeros(shape)
         # Per-resource totals kept incrementally for the utilisation integrals.
         self.off_duty = np.zeros(shape)
+        self.withdrawn = np.zeros(shape)
         self.out_total = np.zeros(N_RESOURCES)
         self.owned_total = init.sum(axis=0)
 
@@ -420,6 +422,19 @@ class DepotStock:
         self.delivered[dst] += amount
         self.owned_total += amount
 
+    def withdraw(self, dst: int, amount: np.ndarray) -> None:
+        """Take units at depot ``dst`` out of the system (an exercise inject withdrawing
+        teams, equipment or supplies); additions go through :meth:`deliver`.
+
+        Raises:
+            NegativeStockError: ``dst`` lacks the quantity (nothing is changed).
+        """
+        amount = np.asarray(amount, dtype=float)
+        self._check_take(np.array([dst]), amount[None, :], "withdraw")
+        self.available[dst] = np.maximum(self.available[dst] - amount, 0.0)
+        self.withdrawn[dst] += amount
+        self.owned_total -= amount
+
     def reorder_quantities(self, depots: np.ndarray, policy: ResupplyPolicy) -> np.ndarray:
         """(k, N_RESOURCES) order quantities under an (s, S) policy; zero for reusables."""
         depots = np.asarray(depots, dtype=np.int64)
@@ -455,7 +470,12 @@ class DepotStock:
         """
         lhs = (self.initial + self.delivered).sum(axis=0)
         rhs = (
-            self.available + self.out_on_job + self.in_transit + self.consumed + self.off_duty
+            self.available
+            + self.out_on_job
+            + self.in_transit
+            + self.consumed
+            + self.off_duty
+            + self.withdrawn
         ).sum(axis=0)
         gap = lhs - rhs
         if np.any(np.abs(gap) > atol):

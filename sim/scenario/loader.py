@@ -178,8 +178,12 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
+    from sim.scenario.events import INJECT_TYPES
+
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
+        if i and isinstance(loc[i - 1], int) and part in INJECT_TYPES:
+            continue  # pydantic's discriminator tag of an event: not a field the user wrote
         if isinstance(part, int):
             out += f"[{part}]"
         else:

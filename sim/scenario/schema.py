@@ -374,15 +374,9 @@ class NetworksConfig(Strict):
     )
 
 
-class WarningEvent(Strict):
-    """A colour-coded warning issued by the municipal meteorological/flood-control centre."""
-
-    type: Literal["warning"] = "warning"
-    at_utc: UtcTime = Field(description="Issue time (UTC).")
-    hazard: Literal["typhoon", "rainstorm"] = "typhoon"
-    level: AlertLevel = Field(description="New alert level (none lifts the warning).")
-    source: str = Field("", description="Where the issue time comes from.")
-
+# Event models live in sim.scenario.events (they need Strict, UtcTime above; imported here,
+# after those, so either module may be imported first).
+from sim.scenario.events import INJECT_TYPES, Event, WarningEvent  # noqa: E402, F401
 
 DEFAULT_COMPLIANCE = {
     "construction_workers_persons": 0.2,
@@ -499,10 +493,18 @@ class Scenario(Strict):
     hazard: HazardConfig
     networks: NetworksConfig = Field(default_factory=NetworksConfig)
     drainage: DrainageConfig = Field(default_factory=DrainageConfig)
-    events: list[WarningEvent] = Field(
+    events: list[Event] = Field(
         default_factory=list,
-        description="Scripted events (warnings), in any order; events before the start are "
-        "in force at the start, events after the horizon never fire.",
+        description="Scripted events (warnings, landfalls, bursts, closures, resources, "
+        "policies; sim.scenario.events), in any order; each applies at its time after the "
+        "hourly decision step; events before the start apply at the start, events after the "
+        "horizon never fire.",
+    )
+    injects: list[Event] = Field(
+        default_factory=list,
+        description="Exercise injects replayed from a journal (sim.exercise.journal): each "
+        "applies at its time after every model process of that instant, where the trainer "
+        "made it, so a replay reproduces the live session exactly.",
     )
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     logistics: LogisticsConfig = Field(default_factory=LogisticsConfig)
