@@ -19,6 +19,9 @@ tables of both models align; a year is 365.25 days = 8,766 h. Nothing steps hour
   latent-risk index per district × sector.
 
 So an n-year run executes 2n + 1 Mesa events, whatever the number of physical events.
+With ``processes.governance`` a **governance** recurring event (every month, 12n of them)
+advances the responsibility-layer agents around a chemical park
+(:class:`sim.governance.system.GovernanceSystem`); it draws only from its own stream.
 
 Random streams: the master generator ``model.rng`` (seeded by the scenario) spawns the
 named child streams of :data:`STREAMS` in a fixed order, whichever processes are enabled, and
@@ -72,8 +75,13 @@ STREAMS = (
     "terms",
     "shocks",
     "shock_collapses",
+    "governance",
 )
-"""Named child streams spawned from the master generator, in this fixed order."""
+"""Named child streams spawned from the master generator, in this fixed order (new streams
+go at the end, so that earlier streams draw the same numbers)."""
+
+MONTH_H = YEAR_H / 12.0
+"""Hours in a model month (the governance tick)."""
 
 EVENT_KINDS = (
     "burst",
@@ -147,6 +155,8 @@ class RiskDynamicsModel(mesa.Model):
             ``processes.slow_risk``).
         pipeline: the pipeline chain stepper (None without ``processes.pipeline``).
         construction: the accident model (None without ``processes.construction``).
+        governance: the :class:`~sim.governance.system.GovernanceSystem` (None without
+            ``processes.governance``).
         sectors: names of the ``sector`` codes of events and latent-risk records.
         latent: list of (t_yr, (D, S) undetected, known_unfixed, total, harm) records.
         shock_log: one dict per black swan: t_yr, kind, intensity, amplification (expected
@@ -199,6 +209,21 @@ class RiskDynamicsModel(mesa.Model):
             )
             self.construction = ConstructionAccidentModel(
                 sites, c.accidents_per_worker_hour, c.extra_deaths_mean
+            )
+
+        self.governance = None
+        if proc.governance is not None:
+            from sim.governance.config import PoliciesConfig
+            from sim.governance.system import GovernanceSystem
+
+            policies = config.policies or PoliciesConfig()
+            self.governance = GovernanceSystem(
+                self, proc.governance, policies, self.streams["governance"]
+            )
+            self.schedule_recurring(
+                self.governance_tick,
+                Schedule(MONTH_H, start=MONTH_H, count=12 * self.n_years),
+                Priority.HIGH,
             )
 
         self.schedule_recurring(self.year_end, Schedule(YEAR_H, start=YEAR_H, count=self.n_years))
@@ -330,6 +355,11 @@ class RiskDynamicsModel(mesa.Model):
                     "road_collapses": int(collapses[i]),
                 }
             )
+
+    def governance_tick(self) -> None:
+        """Advance the governance agents through the month that ends now."""
+        self.mesa_events += 1
+        self.governance.tick(self.time)
 
     @staticmethod
     def _per_shock(t_s: np.ndarray, t_event: np.ndarray) -> np.ndarray:

@@ -31,6 +31,17 @@ UNITS = {
     "construction_deaths": "persons",
     "construction_deaths_expected": "persons",
     "wall_time_s": "s",
+    "deaths": "persons",
+    "direct_loss_yuan": "yuan",
+    "policy_cost_yuan": "yuan/horizon",
+    "chemical_deaths": "persons",
+    "chemical_injuries": "persons",
+    "chemical_loss_yuan": "yuan",
+    "duty_completion": "share",
+    "latent_hazards_mean": "hazards",
+    "barrier_miss_mean": "P(all layers fail)",
+    "dereliction_months": "months",
+    "governance_spend_yuan": "yuan",
 }
 
 
@@ -110,6 +121,7 @@ def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
                 max((s["amplification"] for s in log), default=0.0), 3
             ),
         }
+    out |= governance_summary(model, out)
     out |= {
         "mesa_events": model.mesa_events,
         "wall_time_s": round(float(wall_time_s), 2),
@@ -121,6 +133,35 @@ def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
         if not (math.isfinite(v) and v >= 0):
             raise ValueError(f"summary value {key} = {v} is not a finite non-negative number")
     return out
+
+
+def governance_summary(model: RiskDynamicsModel, so_far: dict) -> dict[str, float]:
+    """Cross-process totals and governance outcomes; empty unless ``processes.governance`` is
+    set or a policy is enabled (so runs without them keep their summary unchanged).
+
+    ``accidents`` = road collapses + construction accidents + chemical-park accidents (of the
+    enabled processes); ``deaths`` = construction + chemical-park deaths (road collapses carry
+    no death model); ``direct_loss_yuan`` = chemical-park direct losses (the other processes
+    carry no loss model); ``policy_cost_yuan`` = enabled plug-ins' annual costs x years.
+    """
+    pol = model.config.policies
+    enabled = pol.enabled() if pol is not None else []
+    gov = model.governance
+    if gov is None and not enabled:
+        return {}
+    g = gov.summary(model.n_years) if gov is not None else {}
+    return {
+        "accidents": int(
+            so_far.get("road_collapses", 0)
+            + so_far.get("construction_accidents", 0)
+            + g.get("chemical_accidents", 0)
+        ),
+        "deaths": int(so_far.get("construction_deaths", 0) + g.get("chemical_deaths", 0)),
+        "direct_loss_yuan": round(g.get("chemical_loss_yuan", 0)),
+        "policy_cost_yuan": round(pol.annual_cost_yuan() * model.n_years) if pol else 0,
+        "policies_enabled": len(enabled),
+        **g,
+    }
 
 
 def shocks_frame(model: RiskDynamicsModel) -> pd.DataFrame:

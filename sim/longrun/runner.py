@@ -8,6 +8,10 @@ Run folder:
 * ``latent_risk.parquet`` — latent-risk index per year × district × sector;
 * ``maintenance.parquet`` — year × district budget and spending (with ``slow_risk``);
 * ``black_swans.parquet`` — one row per shock with its amplification by latent risk;
+* ``audit.parquet`` — one row per duty instance (with ``processes.governance``; columns
+  :data:`sim.governance.audit.AUDIT_COLUMNS`);
+* ``chemical_accidents.parquet`` — one row per chemical-park accident; ``governance.parquet``
+  — monthly diligence per layer, latent hazards, barrier miss probability (with governance);
 * ``events_per_year.png``, ``latent_risk.png``.
 """
 
@@ -84,6 +88,16 @@ def run_long_scenario(
     if model.black_swans is not None:
         paths["black_swans"] = out_dir / "black_swans.parquet"
         shocks_frame(model).to_parquet(paths["black_swans"], index=False)
+    if model.governance is not None:
+        gov = model.governance
+        paths |= {
+            "audit": out_dir / "audit.parquet",
+            "chemical_accidents": out_dir / "chemical_accidents.parquet",
+            "governance": out_dir / "governance.parquet",
+        }
+        gov.audit.frame().to_parquet(paths["audit"], index=False)
+        gov.accidents_frame().to_parquet(paths["chemical_accidents"], index=False)
+        gov.monthly_frame().to_parquet(paths["governance"], index=False)
     if figures:
         from sim.longrun.figures import write_figures
 

@@ -7,15 +7,20 @@ A long-run scenario is told apart from an emergency scenario by ``kind: long_run
 slow process on; its fields default to the values of the standalone module (cited there):
 
 ``pipeline`` → :mod:`sim.hazards.pipeline`, ``construction`` → :mod:`sim.hazards.construction`,
-``slow_risk`` → :mod:`sim.risk`, ``black_swans`` → :mod:`sim.risk.shocks`.
+``slow_risk`` → :mod:`sim.risk`, ``black_swans`` → :mod:`sim.risk.shocks`, ``governance`` →
+:mod:`sim.governance` (responsibility-layer agents around a chemical park). The top-level
+``policies`` block holds the policy plug-ins (:class:`sim.governance.config.PoliciesConfig`).
+Absent ``governance`` / ``policies`` blocks are left out of the resolved scenario, so the
+resolved file of a scenario without them is unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_serializer, model_validator
 
+from sim.governance.config import GovernanceConfig, PoliciesConfig
 from sim.hazards.construction import (
     ACCIDENTS_PER_WORKER_HOUR,
     EXTRA_DEATHS_MEAN,
@@ -176,15 +181,25 @@ class ProcessesConfig(Strict):
     construction: ConstructionConfig | None = None
     slow_risk: SlowRiskConfig | None = None
     black_swans: BlackSwanConfig | None = None
+    governance: GovernanceConfig | None = None
 
     @model_validator(mode="after")
     def _at_least_one(self) -> ProcessesConfig:
-        if self.pipeline is None and self.construction is None and self.slow_risk is None:
+        if all(
+            p is None for p in (self.pipeline, self.construction, self.slow_risk, self.governance)
+        ):
             raise ValueError(
                 "at least one of processes.pipeline, processes.construction, "
-                "processes.slow_risk is required"
+                "processes.slow_risk, processes.governance is required"
             )
         return self
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_governance(self, handler):
+        data = handler(self)
+        if self.governance is None:
+            data.pop("governance", None)
+        return data
 
 
 LONGRUN_SUMMARY_KEYS = (
@@ -214,6 +229,40 @@ LONGRUN_SUMMARY_KEYS = (
     "black_swans",
     "black_swan_intensity_max",
     "black_swan_amplification_max",
+    # with processes.governance or an enabled policy (sim.longrun.results.summarise):
+    "accidents",
+    "deaths",
+    "direct_loss_yuan",
+    "policy_cost_yuan",
+    "policies_enabled",
+    "chemical_accidents",
+    "chemical_deaths",
+    "chemical_injuries",
+    "chemical_loss_yuan",
+    "duties_due",
+    "duties_done",
+    "duty_completion",
+    "initiating_events",
+    "near_misses_one_barrier_left",
+    "hazards_found",
+    "hazards_concealed",
+    "concealments_discovered",
+    "hazards_rectified",
+    "assessments",
+    "assessments_falsified",
+    "resident_reports",
+    "warnings_issued",
+    "false_alarms",
+    "campaigns",
+    "warnings_blue",
+    "warnings_yellow",
+    "warnings_orange",
+    "warnings_red",
+    "latent_hazards_final",
+    "latent_hazards_mean",
+    "barrier_miss_mean",
+    "dereliction_months",
+    "governance_spend_yuan",
     "mesa_events",
     "wall_time_s",
     "seed",
@@ -232,6 +281,11 @@ class LongRunScenario(Strict):
     city: CityConfig
     years: YearsConfig
     processes: ProcessesConfig
+    policies: PoliciesConfig | None = Field(
+        None,
+        description="Policy plug-ins (the 'five ones' and remedies, sim.governance.config); "
+        "each is switched by e.g. -p policies.risk_inventory.enabled=true.",
+    )
     observed: dict[str, ObservedOutcome] = Field(
         default_factory=dict,
         description="Observed outcomes over the window (summary key → record) to compare.",
@@ -247,3 +301,10 @@ class LongRunScenario(Strict):
                 f"({', '.join(LONGRUN_SUMMARY_KEYS[:6])}, ...; see sim.longrun.schema)"
             )
         return v
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_policies(self, handler):
+        data = handler(self)
+        if self.policies is None:
+            data.pop("policies", None)
+        return data
