@@ -198,6 +198,7 @@ def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list
         :class:`~sim.scenario.loader.Problem` list, ``source: scenarios[label] point i: ...``;
         empty when every run's scenario is valid.
     """
+    from sim.experiments.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
     from sim.scenario.loader import (
         Problem,
         ScenarioError,
@@ -224,9 +225,17 @@ def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list
             where = f"scenarios[{run.scenario}] point {run.point}"
             problems += [Problem(source, where, str(p)) for p in exc.problems]
             continue
-        if not isinstance(scen, Scenario):
+        # Both kinds sweep (run_one dispatches on kind), but each keeps its own outcomes.
+        kind = "emergency" if isinstance(scen, Scenario) else "long_run"
+        known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
+        missing = [k for k in spec.outputs or [] if k not in known]
+        if missing:
             problems.append(
-                Problem(source, f"scenarios[{run.scenario}]", "long-run scenarios cannot be swept")
+                Problem(
+                    source,
+                    f"scenarios[{run.scenario}]",
+                    f"outputs {missing} are not reported by {kind} scenarios",
+                )
             )
         if len(problems) >= 20:
             problems.append(Problem(source, "(plan)", "more problems not shown"))

@@ -1,8 +1,10 @@
 """Run ONE run of a sweep and return its result row: the unit every executor maps.
 
 :func:`run_one` is a pure function of (spec, run record) with picklable arguments and result,
-so a local process pool, a serial loop or (later) a Dask cluster can map it unchanged; the
-row does not depend on which process ran it.
+so a local process pool, a serial loop or a Dask cluster can map it unchanged; the row does
+not depend on which process ran it. It runs either scenario kind: emergency scenarios
+(:func:`sim.runner.run_scenario`) and long runs (``kind: long_run``,
+:func:`sim.longrun.runner.run_long_scenario`).
 """
 
 from __future__ import annotations
@@ -40,20 +42,32 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
 
     Returns:
         Column → scalar: ``run_id, scenario, point, replication, seed, scenario_hash``, the
-        parameters (their column names), then the kept outcomes (summary keys).
+        parameters (their column names), then the kept outcomes (summary keys of the
+        scenario's kind; a long run's default outcomes are the keys its enabled processes
+        write).
 
     Raises:
-        ScenarioError: the run's scenario is invalid; any exception of the model.
+        ScenarioError: the run's scenario is invalid.
+        KeyError: an outcome listed in ``spec.outputs`` is not in this run's summary.
+        Exception: any exception of the model.
     """
-    from sim.runner import run_scenario  # heavy import, paid once per worker process
+    from sim.longrun.schema import LongRunScenario
     from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(run.scenario_path, list(run.overrides))
+    if isinstance(scenario, LongRunScenario):
+        from sim.longrun.runner import run_long_scenario as runner
+
+        kind = "long_run"
+    else:
+        from sim.runner import run_scenario as runner  # heavy import, once per worker
+
+        kind = "emergency"
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"citysafe-{run.run_id}-") as tmp:
-            result = run_scenario(scenario, Path(tmp), progress=False, figures=False)
+            summary = runner(scenario, Path(tmp), progress=False, figures=False).summary
     else:
-        result = run_scenario(scenario, Path(run_dir), progress=False, figures=False)
+        summary = runner(scenario, Path(run_dir), progress=False, figures=False).summary
     row: dict[str, Any] = {
         "run_id": run.run_id,
         "scenario": run.scenario,
@@ -63,6 +77,13 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
         "scenario_hash": scenario_hash(scenario),
         **run.params,
     }
-    for key in spec.output_keys():
-        row[key] = result.summary[key]
+    for key in spec.output_keys(kind):
+        if key in summary:
+            row[key] = summary[key]
+        elif spec.outputs is not None and key in spec.outputs:
+            raise KeyError(
+                f"output {key!r} is not in the summary of {run.scenario_path} ({kind}; its "
+                f"keys: {sorted(k for k in summary if k != 'seed')}); enable the process "
+                "that reports it or drop it from outputs"
+            )
     return row

@@ -5,6 +5,11 @@ A spec names one or more base scenarios, overrides fixed for every run, a parame
 the number of replications, a root seed and the outcomes to keep. :func:`load_spec` validates
 it with pydantic; every problem is a :class:`~sim.scenario.loader.Problem`
 (``FILE: field.path: message``), raised together in one :class:`SpecError`.
+
+A spec with a ``comparison:`` block is a policy comparison (``citysafe compare``,
+:mod:`sim.experiments.compare`): its scenarios are the arms, one of them the baseline.
+Base scenarios may be emergency scenarios or long-run ones (``kind: long_run``); the
+outcomes are the summary keys of either kind.
 """
 
 from __future__ import annotations
@@ -23,14 +28,21 @@ from pydantic import (
     model_validator,
 )
 
+from sim.longrun.schema import LONGRUN_SUMMARY_KEYS
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import Problem, ScenarioError, validation_problems
 
 SLUG = r"^[A-Za-z0-9._-]+$"
 META_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_hash")
 """Columns of every result row besides parameters and outcomes (see :mod:`sim.experiments`)."""
-OUTCOME_KEYS = tuple(k for k in SUMMARY_KEYS if k != "seed")
-"""Outcomes a spec may keep: the run summary's keys (``seed`` is a meta column)."""
+EMERGENCY_OUTCOME_KEYS = tuple(k for k in SUMMARY_KEYS if k != "seed")
+"""Outcomes of an emergency run: its summary keys (``seed`` is a meta column)."""
+LONGRUN_OUTCOME_KEYS = tuple(k for k in LONGRUN_SUMMARY_KEYS if k != "seed")
+"""Outcomes of a long run (``kind: long_run``): its summary keys but ``seed``."""
+OUTCOME_KEYS = tuple(dict.fromkeys(EMERGENCY_OUTCOME_KEYS + LONGRUN_OUTCOME_KEYS))
+"""Outcomes a spec may keep: either kind's summary keys (emergency first, no repeats)."""
+DEFAULT_COMPARISON_METRICS = ("deaths", "direct_loss_yuan", "accidents")
+"""Metrics compared when ``comparison.metrics`` is not given (those the runs report)."""
 
 
 class SpecError(ScenarioError):
@@ -136,6 +148,54 @@ class Space(_Strict):
         return self
 
 
+class Comparison(_Strict):
+    """The ``comparison:`` block: arms = the spec's scenarios, compared with a baseline arm."""
+
+    baseline: str = Field(pattern=SLUG, description="Label of the baseline arm.")
+    metrics: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="Outcome keys compared (default: those of deaths, direct_loss_yuan, "
+        "accidents that the runs report).",
+    )
+    cost: str | None = Field(
+        "policy_cost_yuan",
+        description="Outcome key of each arm's cost, yuan; null: no cost-effectiveness. The "
+        "default is skipped when the runs do not report it.",
+    )
+    deaths: str | None = Field(
+        "deaths", description="Outcome key of deaths, for yuan per avoided death; null: none."
+    )
+    loss: str | None = Field(
+        "direct_loss_yuan",
+        description="Outcome key of the direct loss, yuan, for avoided loss per yuan spent; "
+        "null: none.",
+    )
+    confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
+    bootstrap: int = Field(
+        2000, ge=100, le=1_000_000, description="Bootstrap resamples for the ratio intervals."
+    )
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        unknown = [k for k in v if k not in OUTCOME_KEYS]
+        if unknown:
+            raise ValueError(f"unknown outcome keys {unknown}; valid: {list(OUTCOME_KEYS)}")
+        if len(set(v)) != len(v):
+            raise ValueError("metrics are listed twice")
+        return v
+
+    @field_validator("cost", "deaths", "loss")
+    @classmethod
+    def _known_key(cls, v: str | None) -> str | None:
+        if v is not None and v not in OUTCOME_KEYS:
+            raise ValueError(f"unknown outcome key {v!r}; valid: {list(OUTCOME_KEYS)}")
+        return v
+
+
 class ExperimentSpec(_Strict):
     """A validated experiment spec (scenario paths absolute)."""
 
@@ -156,6 +216,9 @@ class ExperimentSpec(_Strict):
     max_attempts: int = Field(3, ge=1, le=20, description="Attempts per run before giving up.")
     keep_run_folders: bool = Field(
         False, description="Keep each run's folder (tables) under OUT/run_folders/<run_id>/."
+    )
+    comparison: Comparison | None = Field(
+        None, description="Policy comparison (citysafe compare): baseline arm, metrics, cost."
     )
 
     @field_validator("scenarios", mode="before")
@@ -211,10 +274,14 @@ class ExperimentSpec(_Strict):
         """Result column of each parameter, in spec order."""
         return [p.name or path.split(".")[-1] for path, p in self.space.parameters.items()]
 
-    def output_keys(self) -> list[str]:
-        """Outcome columns kept, in :data:`SUMMARY_KEYS` order unless listed;
-        ``wall_time_s`` is always kept (``sweep status`` estimates the ETA from it)."""
-        keys = list(self.outputs) if self.outputs is not None else list(OUTCOME_KEYS)
+    def output_keys(self, kind: Literal["emergency", "long_run"] = "emergency") -> list[str]:
+        """Outcome columns kept for a run of scenario ``kind``, in the listed order or the
+        kind's summary-key order; ``wall_time_s`` is always kept (``sweep status`` estimates
+        the ETA from it). A long run writes only its enabled processes' keys
+        (:func:`sim.longrun.results.summarise`): :func:`~sim.experiments.runone.run_one`
+        keeps the default keys it finds and insists on listed ones."""
+        default = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
+        keys = list(self.outputs) if self.outputs is not None else list(default)
         return keys if "wall_time_s" in keys else [*keys, "wall_time_s"]
 
 
@@ -253,9 +320,56 @@ def parse_spec(data: Any, source: str, base_dir: Path) -> ExperimentSpec:
         if not path.is_file():
             problems.append(Problem(source, f"scenarios[{i}].path", f"file not found: {path}"))
         ref.path = str(path)
+    problems += _comparison_problems(spec, source)
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _comparison_problems(spec: ExperimentSpec, source: str) -> list[Problem]:
+    """Checks of the ``comparison:`` block that need the rest of the spec."""
+    cmp = spec.comparison
+    if cmp is None:
+        return []
+    problems = []
+    labels = spec.labels()
+    if cmp.baseline not in labels:
+        problems.append(
+            Problem(
+                source,
+                "comparison.baseline",
+                f"no arm labelled {cmp.baseline!r}; arms (scenario labels): {labels}",
+            )
+        )
+    if len(labels) < 2:
+        problems.append(
+            Problem(source, "scenarios", "a comparison needs at least two arms (scenarios)")
+        )
+    if spec.space.parameters:
+        problems.append(
+            Problem(
+                source,
+                "space.parameters",
+                "a comparison's arms are its scenarios; move "
+                "the parameters into each arm's fixed overrides",
+            )
+        )
+    if spec.outputs is not None:
+        wanted = {"metrics": cmp.metrics or []} | {
+            k: [getattr(cmp, k)] for k in ("cost", "deaths", "loss") if getattr(cmp, k)
+        }
+        for field, keys in wanted.items():
+            missing = [k for k in keys if k not in spec.outputs]
+            if missing and (field == "metrics" or cmp.model_fields_set & {field}):
+                problems.append(
+                    Problem(
+                        source,
+                        f"comparison.{field}",
+                        f"{missing} not in outputs "
+                        f"(list them there, or drop outputs to keep every key)",
+                    )
+                )
+    return problems
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
