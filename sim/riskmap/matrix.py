@@ -1,0 +1,138 @@
+"""The risk matrix: likelihood level × consequence level → four-colour grade (红橙黄蓝).
+
+Sources, as confirmed (and what is *not* taken from them):
+
+* **Risk matrix technique** — GB/T 27921-2011 《风险管理 风险评估技术》 (superseded by
+  GB/T 27921-2023, an identical adoption of IEC 31010:2019) lists the consequence/likelihood
+  matrix among the risk-analysis techniques, as IEC/ISO 31010 does. These standards describe the
+  technique; they give **no** level boundaries or colour cut-points (IEC 31010 states it does
+  not provide specific criteria). The 5 × 5 layout below follows the technique; every number in
+  it is ours.
+* **Four colours** — 国务院安委会办公室 安委办〔2016〕11号《关于实施遏制重特大事故工作指南构建
+  双重预防机制的意见》: safety risks are graded, from high to low, 重大 / 较大 / 一般 / 低 risk and
+  marked red / orange / yellow / blue; the method of assessment is left to the assessor. The
+  grade names and colours come from there; the mapping of matrix cells to colours does not.
+* **Consequence levels** — 《生产安全事故报告和调查处理条例》(国务院令第493号) Art. 3 grades
+  an accident by deaths, serious injuries (incl. acute poisoning) or direct economic loss, any
+  one criterion sufficing: 特别重大 ≥ 30 deaths or ≥ 100 serious injuries or ≥ 100 M yuan;
+  重大 10–29 / 50–99 / 50–100 M; 较大 3–9 / 10–49 / 10–50 M; 一般 below that. "以上" includes
+  the bound, "以下" excludes it. Levels 3–5 below are these grades exactly; the 一般 grade is
+  split into levels 2 and 1 at an **assumed** bound (0.1 expected deaths, 1 injury or
+  1 M yuan). Simulated injuries are counted as serious injuries (assumption, conservative).
+
+Assumptions (not found in any source; change them here):
+
+* likelihood levels: probability p of at least one occurrence per basis unit (one occurrence
+  of the scenario, or one year): 1 rare p < 0.05; 2 unlikely 0.05 ≤ p < 0.2; 3 possible
+  0.2 ≤ p < 0.5; 4 likely 0.5 ≤ p < 0.9; 5 almost certain p ≥ 0.9;
+* colours from the risk score R = L × C: blue (低) R ≤ 3; yellow (一般) 4 ≤ R ≤ 8;
+  orange (较大) 9 ≤ R ≤ 14; red (重大) R ≥ 15. The matrix (rows C = 5 … 1, columns L = 1 … 5)::
+
+      C5  yellow orange red    red    red
+      C4  yellow yellow orange red    red
+      C3  blue   yellow orange orange red
+      C2  blue   yellow yellow yellow orange
+      C1  blue   blue   blue   yellow yellow
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+GRADES = ("blue", "yellow", "orange", "red")
+"""Grades from low to high (安委办〔2016〕11号 colours)."""
+GRADE_ZH = {"blue": "低风险", "yellow": "一般风险", "orange": "较大风险", "red": "重大风险"}
+GRADE_EN = {"blue": "low", "yellow": "general", "orange": "large", "red": "major"}
+"""English names of the grades (figures: the default font has no CJK glyphs)."""
+GRADE_HEX = {"blue": "#1f6fd1", "yellow": "#f2c400", "orange": "#f28c00", "red": "#d62728"}
+
+LIKELIHOOD_BOUNDS = (0.05, 0.2, 0.5, 0.9)
+"""Lower bounds of likelihood levels 2..5 (probability per basis unit; assumption)."""
+LIKELIHOOD_NAMES = ("rare", "unlikely", "possible", "likely", "almost certain")
+
+CONSEQUENCE_BOUNDS: tuple[tuple[int, float, float, float], ...] = (
+    # level, deaths, serious injuries, direct loss (yuan): the level is reached when ANY bound
+    # is met (国务院令第493号 Art. 3: "或者"; bounds inclusive, "以上包括本数").
+    (5, 30.0, 100.0, 1.0e8),  # 特别重大
+    (4, 10.0, 50.0, 5.0e7),  # 重大
+    (3, 3.0, 10.0, 1.0e7),  # 较大
+    (2, 0.1, 1.0, 1.0e6),  # 一般, with harm (assumed bound)
+)
+CONSEQUENCE_NAMES = ("minor (一般, below level 2)", "一般", "较大", "重大", "特别重大")
+
+SCORE_BOUNDS = (4, 9, 15)
+"""Lowest R = L × C of yellow, orange and red (assumption)."""
+
+
+def likelihood_level(p) -> np.ndarray:
+    """Likelihood level 1..5 of probabilities ``p`` (array-like in [0, 1]).
+
+    Raises:
+        ValueError: a probability outside [0, 1] or NaN.
+    """
+    p = np.asarray(p, dtype=float)
+    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError("likelihoods must be probabilities in [0, 1]")
+    return 1 + np.searchsorted(np.asarray(LIKELIHOOD_BOUNDS), p, side="right")
+
+
+def consequence_level(deaths, injuries, loss_yuan) -> np.ndarray:
+    """Consequence level 1..5: the highest level any of the three measures reaches.
+
+    Args:
+        deaths, injuries, loss_yuan: array-likes of equal shape (expected persons and yuan
+            given occurrence; NaN is treated as 0, i.e. no consequence observed).
+    """
+    d = np.nan_to_num(np.asarray(deaths, dtype=float))
+    i = np.nan_to_num(np.asarray(injuries, dtype=float))
+    y = np.nan_to_num(np.asarray(loss_yuan, dtype=float))
+    level = np.ones(np.broadcast(d, i, y).shape, dtype=np.int64)
+    for lvl, bd, bi, by in reversed(CONSEQUENCE_BOUNDS):  # low → high: higher overwrites
+        level = np.where((d >= bd) | (i >= bi) | (y >= by), lvl, level)
+    return level
+
+
+def grade(likelihood, consequence) -> np.ndarray:
+    """Colour names of matrix cells (levels 1..5 each, array-like).
+
+    Raises:
+        ValueError: a level outside 1..5.
+    """
+    lk = np.asarray(likelihood, dtype=np.int64)
+    cq = np.asarray(consequence, dtype=np.int64)
+    for name, a in (("likelihood", lk), ("consequence", cq)):
+        if ((a < 1) | (a > 5)).any():
+            raise ValueError(f"{name} levels must be 1..5")
+    score = lk * cq
+    return np.asarray(GRADES, dtype=object)[np.searchsorted(SCORE_BOUNDS, score, side="right")]
+
+
+def grade_rank(colours) -> np.ndarray:
+    """0 (blue) … 3 (red) for colour names."""
+    lookup = {g: i for i, g in enumerate(GRADES)}
+    return np.array([lookup[c] for c in np.asarray(colours, dtype=object).ravel()], dtype=int)
+
+
+def matrix_table() -> list[list[str]]:
+    """The 5 × 5 matrix as rows C = 5 … 1 of colours for L = 1 … 5 (for docs and output)."""
+    return [[str(grade(lk, c)) for lk in range(1, 6)] for c in range(5, 0, -1)]
+
+
+def wilson_interval(k, n, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion k/n (95 % by default).
+
+    Source: Wilson, E. B. (1927), J. Am. Stat. Assoc. 22(158): 209–212,
+    centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) · sqrt(p(1−p)/n + z²/4n²).
+
+    Raises:
+        ValueError: n < 1 or k outside [0, n].
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if (n < 1).any() or (k < 0).any() or (k > n).any():
+        raise ValueError("need n >= 1 and 0 <= k <= n")
+    p = k / n
+    denom = 1.0 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
