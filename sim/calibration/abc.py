@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.calibration.spec import CalibrationSpec, ObservedTarget, Prior
+from sim.calibration.spec import ObservedTarget, Prior
 
 Model = Callable[[dict[str, float]], dict[str, float]]
 _ACCEPT_ALL = 1e300  # initial epsilon: any finite distance passes
@@ -66,19 +65,20 @@ def run_abc(
     population_size: int,
     max_generations: int,
     min_epsilon: float = 0.0,
-    workers: int = 1,
+    sampler=None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Run ABC-SMC and return the last generation's particles.
 
     Args:
-        model: parameter dict → summary dict (must contain every target key). Evaluated in
-            worker processes (forked) when ``workers > 1``.
+        model: parameter dict → summary dict (must contain every target key).
         parameters: name → prior.
         targets: observed centres and scales.
         db_path: sqlite file pyabc writes its history to (overwritten).
         population_size, max_generations, min_epsilon: SMC budget / stopping rule.
-        workers: processes evaluating particles (pyabc MulticoreEvalParallelSampler).
+        sampler: a pyabc sampler; default pyabc's ``SingleCoreSampler`` (in this process).
+            The simulator uses :class:`~sim.calibration.sampler.BatchSampler`, which runs the
+            simulations on the sweep executor and gives the single-core result exactly.
         seed: seeds numpy's global generator, which pyabc draws from (pyabc takes no rng).
 
     Returns:
@@ -86,12 +86,12 @@ def run_abc(
         ``generation``; ``attrs['epsilons']`` lists the epsilon schedule.
     """
     import pyabc
-    from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
+    from pyabc.sampler import SingleCoreSampler
 
     # pyabc samples from numpy's global state; seeding it is the only way to make runs
-    # reproducible (forked workers are reseeded by pyabc itself).
+    # reproducible.
     np.random.seed(seed)  # noqa: NPY002 - pyabc draws from the legacy global state
-    sampler = MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else SingleCoreSampler()
+    sampler = SingleCoreSampler() if sampler is None else sampler
     abc = pyabc.ABCSMC(
         lambda p: model(dict(p)),
         make_prior(parameters),
@@ -125,31 +125,3 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     v, w = np.asarray(values)[order], np.asarray(weights)[order]
     cdf = (np.cumsum(w) - 0.5 * w) / np.sum(w)
     return float(np.interp(q, cdf, v))
-
-
-class SimulatorModel:
-    """The citysafe simulator as a pyabc model: particle → summary of one scenario run.
-
-    Each particle is one run built as :func:`sim.experiments.runone.run_one` builds a sweep
-    run: the base scenario file plus overrides (spec's fixed overrides, then ``path=value``
-    per parameter and ``seed=``), loaded with ``load_scenario`` and run with ``run_scenario``
-    in a temporary folder. Picklable (holds only the spec).
-    """
-
-    def __init__(self, spec: CalibrationSpec):
-        self.spec = spec
-
-    def overrides(self, params: dict[str, float], seed: int) -> list[str]:
-        """Override strings of one run."""
-        own = [f"{k}={float(v)!r}" for k, v in params.items()]
-        return [*self.spec.overrides, *own, f"seed={seed}"]
-
-    def __call__(self, params: dict[str, float], seed: int | None = None) -> dict[str, float]:
-        from sim.runner import run_scenario  # heavy import, once per worker process
-        from sim.scenario.loader import load_scenario
-
-        seed = particle_seed(params, self.spec.seed) if seed is None else seed
-        scen = load_scenario(self.spec.scenario, self.overrides(params, seed))
-        with tempfile.TemporaryDirectory(prefix="citysafe-abc-") as tmp:
-            res = run_scenario(scen, Path(tmp), progress=False, figures=False)
-        return {k: float(res.summary[k]) for k in self.spec.targets}

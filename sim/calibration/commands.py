@@ -1,15 +1,20 @@
 """``citysafe calibrate SPEC``: fit scenario parameters to observed figures by ABC-SMC.
 
+The particles' simulations run on the sweep executor (:mod:`sim.calibration.runs`: local
+process pool or a Dask cluster, one resumable sweep folder per batch under ``OUT/runs/``);
+pyabc's ABC-SMC drives them through :class:`~sim.calibration.sampler.BatchSampler`, so the
+posterior is identical with 1 or N workers and on Dask.
+
 Writes to OUT: ``posterior.parquet`` (last-generation particles, weights, distances),
 ``posterior_summary.csv``, ``posterior.png``, ``ppc.csv`` / ``ppc.png`` (posterior
-predictive check) and ``calibrated.yaml`` (scenario snippet with the posterior medians).
-Exit codes: 0 done; 2 invalid spec.
+predictive check), ``calibrated.yaml`` (scenario snippet with the posterior medians) and
+``runs/`` (every simulation, as sweep folders). Exit codes: 0 done; 2 invalid spec or
+unusable output folder; 1 simulations failed.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -17,31 +22,59 @@ import numpy as np
 import pandas as pd
 import typer
 
-from sim.calibration.abc import SimulatorModel, run_abc
-from sim.calibration.outputs import (
-    calibrated_yaml,
-    plot_posterior,
-    plot_ppc,
-    posterior_summary,
-    ppc_table,
-)
+from sim.calibration.runs import CalibrationRunError
 from sim.calibration.spec import CalibrationSpecError, load_calibration_spec, resolve_targets
+from sim.experiments.store import SweepError
 
 
-def _ppc_run(model: SimulatorModel, params: dict[str, float], seed: int) -> dict[str, float]:
-    return {**params, **model(params, seed=seed)}
-
-
-def calibrate(spec_path: Path, out: Path, workers: int = 1, quiet: bool = False) -> dict:
+def calibrate(
+    spec_path: Path,
+    out: Path,
+    workers: int = 1,
+    quiet: bool = False,
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> dict:
     """Run a calibration spec end to end and write its outputs; returns the medians table.
 
+    Args:
+        spec_path: the calibration spec YAML.
+        out: output folder.
+        workers: local worker processes for the simulations (ignored with ``scheduler``).
+        quiet: print nothing.
+        scheduler: Dask scheduler address: simulate on that cluster.
+        resume: continue a calibration interrupted in ``out`` (its finished simulations
+            are reused; the result is the same as an uninterrupted run).
+
     Raises:
-        CalibrationSpecError: invalid spec or targets.
+        CalibrationSpecError: invalid spec or targets, or ``out`` holds simulations and
+            ``resume`` is False.
+        CalibrationRunError: a simulation failed every attempt.
     """
+    # pyabc (and scikit-learn under it) take seconds to import: only when calibrating.
+    from sim.calibration.abc import run_abc
+    from sim.calibration.outputs import (
+        calibrated_yaml,
+        plot_posterior,
+        plot_ppc,
+        posterior_summary,
+        ppc_table,
+    )
+    from sim.calibration.runs import SweepSimulator
+    from sim.calibration.sampler import BatchSampler, CachedModel
+
     spec = load_calibration_spec(spec_path)
     targets = resolve_targets(spec)
+    runs_dir = out / "runs"
+    if not resume and runs_dir.exists() and any(runs_dir.iterdir()):
+        raise CalibrationSpecError(
+            f"{out}: holds the simulations of an earlier calibration; pass --resume to "
+            "continue it, or choose another --out"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    model = SimulatorModel(spec)
+    simulator = SweepSimulator(spec, out, workers=workers, scheduler=scheduler)
+    model = CachedModel()
+    sampler = BatchSampler(model, simulator, min_batch=max(2, workers))
     t0 = time.time()
     post = run_abc(
         model,
@@ -51,7 +84,7 @@ def calibrate(spec_path: Path, out: Path, workers: int = 1, quiet: bool = False)
         spec.population_size,
         spec.max_generations,
         spec.min_epsilon,
-        workers=workers,
+        sampler=sampler,
         seed=spec.seed,
     )
     t_abc = time.time() - t0
@@ -67,8 +100,8 @@ def calibrate(spec_path: Path, out: Path, workers: int = 1, quiet: bool = False)
     draws = [{n: float(post.loc[i, n]) for n in names} for i in idx]
     seeds = [int(s) for s in rng.integers(2**31 - 1, size=len(draws))]
     if draws:
-        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-            sims = pd.DataFrame(list(pool.map(_ppc_run, [model] * len(draws), draws, seeds)))
+        rows = simulator.run(draws, seeds, "ppc")
+        sims = pd.concat([pd.DataFrame(draws), rows[list(spec.targets)]], axis=1)
         sims.to_csv(out / "ppc_runs.csv", index=False)
         ppc = ppc_table(sims, targets)
         ppc.to_csv(out / "ppc.csv", index=False)
@@ -78,6 +111,7 @@ def calibrate(spec_path: Path, out: Path, workers: int = 1, quiet: bool = False)
     if not quiet:
         typer.echo(
             f"ABC-SMC: {len(post)} particles, epsilons {post.attrs['epsilons']}, "
+            f"{sampler.batches} batches, {simulator.simulations} simulations run now; "
             f"{t_abc:.0f} s; total {time.time() - t0:.0f} s"
         )
         typer.echo(summ.to_string())
@@ -93,12 +127,28 @@ def calibrate_command(
         "runs/calibration"
     ),
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a calibration interrupted in --out.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fit scenario parameters to observed figures by ABC-SMC (pyabc); write the posterior,
     a posterior predictive check, plots and calibrated.yaml."""
     try:
-        calibrate(spec, out, workers=workers, quiet=quiet)
+        calibrate(spec, out, workers=workers, quiet=quiet, scheduler=scheduler, resume=resume)
     except CalibrationSpecError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except SweepError as exc:  # Dask scheduler unreachable, folder locked by another run
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except CalibrationRunError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished simulations are kept: rerun with --resume --out {out}")
+        raise typer.Exit(130) from None
