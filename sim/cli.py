@@ -93,15 +93,28 @@ def run(
             show_default=False,
         ),
     ] = True,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Replay an exercise journal (YAML) with the journal's seed."),
+    ] = None,
 ) -> None:
     """Run a scenario and write its run folder (summary, tables, figures)."""
     overrides = list(param or [])
     if seed is not None:
         overrides.append(f"seed={seed}")
+    if journal is not None:
+        from sim.exercise.replay import load_journal_overrides
+
+        journal, overrides = load_journal_overrides(journal, overrides)  # exit 2 if malformed
     scen = _load_or_exit(scenario, overrides)
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
     _prepare_out_dir(out_dir)
     try:
+        if journal is not None:
+            from sim.exercise.replay import replay_command
+
+            replay_command(scen, journal, out_dir, quiet, figures, console)
+            return
         _run(scen, out_dir, quiet, figures)
     except KeyboardInterrupt:
         typer.echo(
@@ -131,14 +144,20 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
 
 def _register_subcommands() -> None:
     from sim.analysis.criticality import criticality_command
+    from sim.app.commands import app_command
     from sim.calibration.commands import calibrate_command
     from sim.experiments.commands import sweep_app
+    from sim.experiments.compare import compare_command
+    from sim.riskmap.command import riskmap_command
     from sim.verify.commands import verify_app
 
     app.add_typer(verify_app, name="verify")
     app.add_typer(sweep_app, name="sweep")
     app.command("criticality")(criticality_command)
     app.command("calibrate")(calibrate_command)
+    app.command("compare")(compare_command)
+    app.command("riskmap")(riskmap_command)
+    app.command("app")(app_command)
 
 
 _register_subcommands()

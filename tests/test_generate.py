@@ -28,6 +28,7 @@ def toy():
 @pytest.fixture(scope="module")
 def shanghai():
     from sim.city import load_city  # the shipped Shanghai data must load: no skip
+
     city = load_city(SHANGHAI_DIR)
     spec = NetworkSpec()
     t0 = time.perf_counter()
