@@ -247,3 +247,29 @@ def test_malformed_scenario_exits_2_with_file_and_field(tmp_path):
         app, ["riskmap", str(SCEN / "construction-safety-3y.yaml"), "--resolution", "0.1"]
     )
     assert res.exit_code == 2 and "emergency scenarios only" in res.output
+
+
+def test_chemical_park_accidents_become_yearly_records_that_keep_their_harm():
+    # Two accidents in year 0 of replication 1 (10 years per replication → trial 10) and one
+    # in year 3 (trial 13), all in district 5: deaths/injuries/loss sum per trial.
+    import pandas as pd
+
+    from sim.riskmap.records import chemical_records
+
+    year_h = 8766.0
+    acc = pd.DataFrame(
+        {
+            "t_h": [10.0, 500.0, 3 * year_h + 1.0],
+            "district": [5, 5, 5],
+            "deaths": [2.0, 0.0, 7.0],
+            "injuries": [3.0, 1.0, 20.0],
+            "loss_yuan": [1e6, 2e6, 4e7],
+        }
+    )
+    rec = chemical_records(acc, replication=1, n_years=10, year_h=year_h)
+    assert rec["trial"].tolist() == [10, 13]
+    assert set(rec["category"]) == {"hazardous_chemical_accident"}
+    assert rec["log_events"].tolist() == [2, 1]
+    assert rec["deaths"].sum() == 9.0 and rec["injuries"].sum() == 24.0
+    assert rec["loss_yuan"].tolist() == [3e6, 4e7]
+    assert chemical_records(acc.iloc[:0], 0, 10, year_h).empty

@@ -61,6 +61,10 @@ CATEGORIES: dict[str, RiskCategory] = {
             "construction_accident", "建设工程生产安全事故",
             ("principal (contractor)", "regulatory (construction safety supervision)"),
         ),
+        RiskCategory(
+            "hazardous_chemical_accident", "危险化学品事故",
+            ("principal (enterprise)", "regulatory (emergency management)", "industry (chemicals)"),
+        ),
     )
 }  # fmt: skip
 
@@ -132,6 +136,7 @@ SECTOR_CATEGORY = {
 LONGRUN_HAZARD = {
     "road_collapse": "pipeline_ageing",
     "construction_accident": "construction_work",
+    "chemical_accident": "chemical_park",
     "asset_failure": "asset_deterioration",
     "black_swan_failure": "black_swan",
 }

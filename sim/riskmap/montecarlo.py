@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.riskmap.records import emergency_records, longrun_records
+from sim.riskmap.records import chemical_records, emergency_records, longrun_records
 
 
 def replication_seeds(seed: int, n: int) -> list[int]:
@@ -67,6 +67,12 @@ def run_replication(scenario, index: int, seed: int) -> Replication:
         rec = longrun_records(ev, index, model.n_years, YEAR_H)
         deaths = float(ev.loc[ev["kind"] == "construction_accident", "value"].sum())
         injuries = 0.0
+        if model.governance is not None:  # chemical-park accidents (sim.governance)
+            acc = model.governance.accidents_frame()
+            chem = chemical_records(acc, index, model.n_years, YEAR_H)
+            rec = pd.concat([rec, chem], ignore_index=True) if len(chem) else rec
+            deaths += float(acc["deaths"].sum())
+            injuries += float(acc["injuries"].sum())
         loss = float(rec["loss_yuan"].sum())
     else:
         from sim.model import CityModel

@@ -200,6 +200,35 @@ def longrun_records(
     return rows.groupby(keys, as_index=False, sort=True).sum()[list(RECORD_COLUMNS)]
 
 
+def chemical_records(
+    accidents: pd.DataFrame, replication: int, n_years: int, year_h: float
+) -> pd.DataFrame:
+    """Harm records of a long run's chemical-park accidents, one trial per simulated year.
+
+    Args:
+        accidents: :meth:`sim.governance.system.GovernanceSystem.accidents_frame` (t_h,
+            district, deaths, injuries, loss_yuan per accident).
+        replication, n_years, year_h: as :func:`longrun_records`.
+    """
+    if accidents.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in RECORD_COLUMNS})
+    year = np.clip(np.floor(accidents["t_h"].to_numpy() / year_h).astype(int), 0, n_years - 1)
+    rows = pd.DataFrame(
+        {
+            "trial": replication * n_years + year,
+            "district": accidents["district"].to_numpy().astype(int),
+            "hazard": LONGRUN_HAZARD["chemical_accident"],
+            "category": "hazardous_chemical_accident",
+            "log_events": np.ones(len(accidents), dtype=np.int64),
+            "deaths": accidents["deaths"].to_numpy(dtype=float),
+            "injuries": accidents["injuries"].to_numpy(dtype=float),
+            "loss_yuan": accidents["loss_yuan"].to_numpy(dtype=float),
+        }
+    )
+    keys = ["trial", "district", "hazard", "category"]
+    return rows.groupby(keys, as_index=False, sort=True).sum()[list(RECORD_COLUMNS)]
+
+
 def _group(rows: pd.DataFrame, trial: int, hazard: str) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in RECORD_COLUMNS})
