@@ -204,3 +204,22 @@ def test_run_folder_holds_audit_and_the_console_summary_shows_governance_keys(tm
     acc = pd.read_parquet(out / "chemical_accidents.parquet")
     assert len(acc) == summary["chemical_accidents"]
     assert len(pd.read_parquet(out / "governance.parquet")) == 24
+
+
+def test_risk_inventory_sends_inspectors_to_the_chronic_violator():
+    # Risk-based planning: with the inventory the month's visits go to the enterprises ranked
+    # riskiest, so the chronic violator (8x hazard arrivals) is inspected far more often than
+    # the 1-in-30 share a random round gives it (same seed, same number of visits drawn).
+    def visits_share(*overrides: str) -> float:
+        m = RiskDynamicsModel(load_scenario(PARK, [*SHORT, *overrides]))
+        chronic = np.nonzero(m.governance.park.chronic)[0]  # before any accident reforms it
+        assert chronic.size == 1
+        m.run()
+        audit = m.governance.audit.frame()
+        done = audit[(audit["duty"] == "inspect") & audit["done"] & (audit["target"] >= 0)]
+        return float(done["target"].isin(chronic).mean())
+
+    random_share = visits_share()
+    targeted_share = visits_share("policies.risk_inventory.enabled=true")
+    assert 0.0 < random_share < 0.1  # about 1/30 of the visits
+    assert targeted_share > 2 * random_share

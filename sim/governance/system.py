@@ -457,7 +457,15 @@ class GovernanceSystem:
 
     def _inspection_round(self, t0, agent, rate, p_detect, remit, targeted, enforced, rng):
         park = self.park
-        due = np.nonzero(rng.random(park.n) < min(1.0, rate / 12.0))[0]
+        if targeted:
+            # Risk-based inspection planning: the month's visits (as many as a random round
+            # would make) go to the enterprises ranked riskiest by the inventory; ties in
+            # random order.
+            n_due = rng.binomial(park.n, min(1.0, rate / 12.0))
+            order = rng.permutation(park.n)
+            due = order[np.argsort(-park.risk_estimate[order], kind="stable")[:n_due]]
+        else:
+            due = np.nonzero(rng.random(park.n) < min(1.0, rate / 12.0))[0]
         if isinstance(agent, Regulator):
             relied = park.certified[due] & (
                 rng.random(due.size) < self.cfg.third_party.certificate_reliance
@@ -628,7 +636,8 @@ class GovernanceSystem:
         cfg, park = self.cfg, self.park
         spike = cfg.campaign.spike
         park.hazards[i] = 0  # investigation: the site is rebuilt to standard (assumption)
-        park.chronic[i] = False
+        park.chronic[i] = False  # the violation ends with the investigation
+        park.arrival_multiplier[i] = 1.0
         park.base_diligence[i] = max(park.base_diligence[i], cfg.diligence.enterprise)
         for a in self.officials:  # accident accountability, both regimes
             a.boost = max(a.boost, float(rules.campaign_spike(a.diligence, spike)) - a.diligence)
