@@ -175,3 +175,25 @@ def test_journal_replay_reproduces_the_live_session_and_sessions_are_isolated(sc
     # the inject closed Huangpu road segments in `live` only: `other` kept full service
     assert live.outcomes()["functionality_roads"] < other.outcomes()["functionality_roads"]
     assert other.session.journal.entries == []
+
+
+def test_five_concurrent_sessions_do_not_interfere(scenario):
+    # Five browser sessions step and inject at once (threads, as the server runs them); each
+    # must end exactly where the same actions end when run alone afterwards.
+    from concurrent.futures import ThreadPoolExecutor
+
+    districts = ["Huangpu", "Xuhui", "Minhang", "Pudong New Area", "Jiading"]
+
+    def exercise(i: int) -> dict:
+        ctl = SessionController(scenario, TRAINER, SCENARIO, COARSE)
+        ctl.step(1)
+        ctl.inject({"type": "road_collapse", "district": districts[i], "count": i + 1})
+        ctl.step(1)
+        return ctl.outcomes()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        together = list(pool.map(exercise, range(5)))
+    alone = [exercise(i) for i in range(5)]
+    assert together == alone
+    # and the sessions really differed (different districts and counts of collapses)
+    assert len({repr(sorted(o.items())) for o in together}) > 1
