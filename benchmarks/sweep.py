@@ -6,7 +6,8 @@ Usage: python benchmarks/sweep.py [--runs N] [--workers W] [--skip-model] [--ski
 1. Per-run overhead of the executor and the store, with a no-op run (no model): serial
    (Parquet write + fsync + manifest line per run) and with a W-worker spawn pool (plus
    pickling and IPC), as the marginal cost per run between a small and a large sweep
-   (so pool start-up cancels out).
+   (so pool start-up cancels out). Pool workers fork from a forkserver that preloads the
+   model (sim.experiments.executor.PRELOAD).
 2. Parallel efficiency on real runs (Lekima, 8 h around landfall, networks.resolution 0.1,
    ~1-3 s a run): wall time serial vs W workers, speed-up T1 / TW, efficiency T1 / (W · TW),
    and the overhead per run beyond the model's own time (summary ``wall_time_s``).
@@ -155,8 +156,8 @@ def main() -> None:
         t1, tw = times[1][0], times[args.workers][0]
         print(
             f"speed-up {t1 / tw:.2f} on {args.workers} workers, efficiency "
-            f"{t1 / (args.workers * tw):.0%} (serial includes no spawn start-up; each spawned "
-            "worker imports the model, ~5 s)"
+            f"{t1 / (args.workers * tw):.0%} (serial pays the model import in this process; "
+            "pool workers fork from the forkserver, which imported it once)"
         )
     if not args.skip_dask:
         dask_overhead(args, pool_ms, times.get(args.workers))
