@@ -251,8 +251,9 @@ def console_tables(table: pd.DataFrame, keys: Keys, title: str) -> list:
             box=box.SIMPLE_HEAD,
         )
         ce.add_column("arm")
+        headers = {YUAN_PER_DEATH: "yuan per death avoided", LOSS_PER_YUAN: "loss avoided per yuan"}
         for r in ratios:
-            ce.add_column(r, justify="right")
+            ce.add_column(headers[r], justify="right", no_wrap=True)
         for arm in arms:
             if arm == baseline:
                 continue

@@ -52,7 +52,11 @@ def forest_plot(table: pd.DataFrame, metrics: list[str], path: str | Path) -> Pa
         ax.set_title(metric, fontsize=10)
         ax.set_xlabel(f"Δ vs {baseline}")
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals", fontsize=11)
+    fig.suptitle(
+        f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals; red: the interval "
+        "excludes 0",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
