@@ -38,12 +38,7 @@ from sim.hazards.earthquake import ScenarioEarthquake
 from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
 from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
 from sim.hazards.track import read_cma_bst, read_track_csv
-from sim.hazards.typhoon import (
-    LAND_REDUCTION,
-    SURFACE_FACTOR_SEA,
-    TyphoonHazard,
-    linear_rain_gradient,
-)
+from sim.hazards.typhoon import TyphoonHazard, linear_rain_gradient, typhoon_from_config
 from sim.hazards.waterlogging import Waterlogging
 from sim.impact import LossLedger
 from sim.infrastructure import Infrastructure
@@ -181,19 +176,7 @@ class CityModel(mesa.Model):
         if cfg.rain_gradient_per_100km_south:
             y0 = float(np.asarray(lonlat_to_xy(121.5, 31.2)[1]))  # northing of 31.2°N
             gradient = linear_rain_gradient(y0, cfg.rain_gradient_per_100km_south)
-        return TyphoonHazard(
-            track,
-            rmax_km=cfg.rmax_km,
-            rmax_scale=cfg.rmax_scale,
-            holland_b=cfg.holland_b,
-            ambient_pressure_hpa=cfg.ambient_pressure_hpa,
-            surface_factor=SURFACE_FACTOR_SEA * LAND_REDUCTION * cfg.wind_scale,
-            surface_factor_sea=SURFACE_FACTOR_SEA * cfg.wind_scale,
-            translation_fraction=cfg.translation_fraction,
-            rain_scale=cfg.rain_scale,
-            rain_radius_scale=cfg.rain_radius_scale,
-            rain_multiplier=gradient,
-        )
+        return typhoon_from_config(track, cfg, rain_multiplier=gradient)
 
     def _build_rainstorm(self) -> RainstormHazard:
         cfg = self.config.hazard.rainstorm

@@ -136,7 +136,7 @@ def test_malformed_injects_give_display_messages_and_apply_nothing(scenario):
     for event, pattern in cases:
         with pytest.raises(AppInputError, match=pattern):
             ctrl.inject(event)
-    with pytest.raises(AppInputError, match=r"not valid YAML at line 1, column \d+"):
+    with pytest.raises(AppInputError, match=r"not valid YAML \(line 1, column \d+\)"):
         ctrl.inject_yaml("{type: [")
     assert ctrl.session.journal.entries == []
 

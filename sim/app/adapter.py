@@ -21,6 +21,7 @@ from sim.app.auth import TRAINER, require_trainer
 from sim.app.readout import hourly_history, outcomes
 from sim.exercise.journal import Journal
 from sim.exercise.session import ExerciseSession
+from sim.scenario.loader import yaml_error
 
 
 class AppInputError(ValueError):
@@ -149,10 +150,8 @@ class SessionController:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise AppInputError(f"inject is not valid YAML{where}: {what}") from None
+            where, what = yaml_error(exc)
+            raise AppInputError(f"inject is not valid YAML ({where}): {what}") from None
         return self.inject(data)
 
     def reset(self) -> None:

@@ -152,25 +152,14 @@ def landfall_track(ev: TyphoonLandfallEvent, now_utc: np.datetime64, name: str =
 
 
 def apply_typhoon_landfall(model: CityModel, ev: TyphoonLandfallEvent, rng, t_h: float) -> str:
-    from sim.hazards.typhoon import LAND_REDUCTION, SURFACE_FACTOR_SEA, TyphoonHazard
+    from sim.hazards.typhoon import typhoon_from_config
     from sim.scenario.schema import TyphoonConfig
 
     cfg = model.config.hazard.typhoon
     if cfg is None:
         cfg = TyphoonConfig.model_construct(**_typhoon_defaults())
     track = landfall_track(ev, model.utc())
-    model.hazard = TyphoonHazard(
-        track,
-        rmax_km=cfg.rmax_km,
-        rmax_scale=cfg.rmax_scale,
-        holland_b=cfg.holland_b,
-        ambient_pressure_hpa=cfg.ambient_pressure_hpa,
-        surface_factor=SURFACE_FACTOR_SEA * LAND_REDUCTION * cfg.wind_scale,
-        surface_factor_sea=SURFACE_FACTOR_SEA * cfg.wind_scale,
-        translation_fraction=cfg.translation_fraction,
-        rain_scale=cfg.rain_scale,
-        rain_radius_scale=cfg.rain_radius_scale,
-    )
+    model.hazard = typhoon_from_config(track, cfg)
     return (
         f"landfall ({ev.landfall_lon:.2f}E, {ev.landfall_lat:.2f}N) in {ev.landfall_in_h:g} h, "
         f"{ev.pressure_hpa:g} hPa, {ev.vmax_ms:g} m/s"

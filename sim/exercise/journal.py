@@ -26,6 +26,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.scenario.events import EVENT_ADAPTER
+from sim.scenario.loader import yaml_error
 
 FORMAT_VERSION = 1
 
@@ -113,9 +114,7 @@ class Journal:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            where, what = yaml_error(exc)
             raise JournalError(f"{source}: {where}: YAML syntax error: {what}") from None
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             raise JournalError(f"{source}: (yaml): invalid value: {exc}") from None

@@ -30,7 +30,7 @@ from pydantic import (
 
 from sim.longrun.schema import LONGRUN_SUMMARY_KEYS
 from sim.results.summary import SUMMARY_KEYS
-from sim.scenario.loader import Problem, ScenarioError, validation_problems
+from sim.scenario.loader import Problem, ScenarioError, validation_problems, yaml_error
 
 SLUG = r"^[A-Za-z0-9._-]+$"
 META_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_hash")
@@ -395,9 +395,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where, what = yaml_error(exc)
         raise SpecError([Problem(source, where, f"YAML syntax error: {what}")]) from None
     return parse_spec(data, source, path.resolve().parent)
 

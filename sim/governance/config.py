@@ -18,6 +18,23 @@ from sim.scenario.schema import Fraction, Strict
 OFFICIAL_LAYERS = ("leadership", "territorial", "regulatory", "industry")
 
 
+COUNT_KEYS = (
+    "initiating_events",
+    "near_misses_one_barrier_left",
+    "hazards_found",
+    "hazards_concealed",
+    "concealments_discovered",
+    "hazards_rectified",
+    "assessments",
+    "assessments_falsified",
+    "resident_reports",
+    "warnings_issued",
+    "false_alarms",
+    "campaigns",
+)
+"""Event counters of the governance tick (summary keys, in this order)."""
+
+
 class LayerFractions(Strict):
     """One fraction per responsibility layer (domain.md §2), in the fixed layer order."""
 

@@ -44,7 +44,7 @@ from sim.governance.agents import (
 )
 from sim.governance.audit import DETAILS, AuditLog
 from sim.governance.barriers import barrier_compliance, initiating_rate_per_yr, sample_period
-from sim.governance.config import GovernanceConfig, PoliciesConfig
+from sim.governance.config import COUNT_KEYS, GovernanceConfig, PoliciesConfig
 from sim.governance.consequences import accident_consequence, evacuated_share
 from sim.governance.early_warning import LEVELS, false_alarms, warning_levels
 from sim.governance.park import EnterprisePark
@@ -226,23 +226,7 @@ class GovernanceSystem:
         self.concealed: list[tuple[Official, np.ndarray, np.ndarray]] = []
         self.accidents: list[dict] = []
         self.monthly: list[dict] = []
-        self.counts = dict.fromkeys(
-            (
-                "initiating_events",
-                "near_misses_one_barrier_left",
-                "hazards_found",
-                "hazards_concealed",
-                "concealments_discovered",
-                "hazards_rectified",
-                "assessments",
-                "assessments_falsified",
-                "resident_reports",
-                "warnings_issued",
-                "false_alarms",
-                "campaigns",
-            ),
-            0,
-        )
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self.warnings_by_level = np.zeros(len(LEVELS), np.int64)
 
     # ------------------------------------------------------------------ helpers
@@ -696,23 +680,7 @@ class GovernanceSystem:
             "duties_due": due,
             "duties_done": done,
             "duty_completion": round(done / due, 4) if due else 0.0,
-            **{
-                k: c[k]
-                for k in (
-                    "initiating_events",
-                    "near_misses_one_barrier_left",
-                    "hazards_found",
-                    "hazards_concealed",
-                    "concealments_discovered",
-                    "hazards_rectified",
-                    "assessments",
-                    "assessments_falsified",
-                    "resident_reports",
-                    "warnings_issued",
-                    "false_alarms",
-                    "campaigns",
-                )
-            },  # fmt: skip
+            **{k: c[k] for k in COUNT_KEYS},
             **{
                 f"warnings_{name}": int(self.warnings_by_level[k])
                 for k, name in enumerate(LEVELS)

@@ -383,6 +383,35 @@ class TyphoonHazard:
         return np.trapezoid(rates, dx=dt_h, axis=0)
 
 
+def typhoon_from_config(track: Track, cfg, rain_multiplier=None) -> TyphoonHazard:
+    """The typhoon hazard of a scenario's ``hazard.typhoon`` block on ``track``.
+
+    Args:
+        track: the best track (or a synthetic one).
+        cfg: an object with the fields of :class:`sim.scenario.schema.TyphoonConfig`
+            (rmax_km, rmax_scale, holland_b, ambient_pressure_hpa, wind_scale,
+            translation_fraction, rain_scale, rain_radius_scale).
+        rain_multiplier: optional spatial rain multiplier (see :func:`linear_rain_gradient`).
+
+    Returns:
+        The :class:`TyphoonHazard`; surface factors are the sea value and its land reduction
+        (constants above) times ``cfg.wind_scale``.
+    """
+    return TyphoonHazard(
+        track,
+        rmax_km=cfg.rmax_km,
+        rmax_scale=cfg.rmax_scale,
+        holland_b=cfg.holland_b,
+        ambient_pressure_hpa=cfg.ambient_pressure_hpa,
+        surface_factor=SURFACE_FACTOR_SEA * LAND_REDUCTION * cfg.wind_scale,
+        surface_factor_sea=SURFACE_FACTOR_SEA * cfg.wind_scale,
+        translation_fraction=cfg.translation_fraction,
+        rain_scale=cfg.rain_scale,
+        rain_radius_scale=cfg.rain_radius_scale,
+        rain_multiplier=rain_multiplier,
+    )
+
+
 def linear_rain_gradient(
     y0_m: float, increase_per_100km_south: float, lo: float = 0.5, hi: float = 1.5
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -20,7 +20,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, field_validator, model_serializer, model_validator
 
-from sim.governance.config import GovernanceConfig, PoliciesConfig
+from sim.governance.config import COUNT_KEYS, GovernanceConfig, PoliciesConfig
 from sim.hazards.construction import (
     ACCIDENTS_PER_WORKER_HOUR,
     EXTRA_DEATHS_MEAN,
@@ -242,18 +242,7 @@ LONGRUN_SUMMARY_KEYS = (
     "duties_due",
     "duties_done",
     "duty_completion",
-    "initiating_events",
-    "near_misses_one_barrier_left",
-    "hazards_found",
-    "hazards_concealed",
-    "concealments_discovered",
-    "hazards_rectified",
-    "assessments",
-    "assessments_falsified",
-    "resident_reports",
-    "warnings_issued",
-    "false_alarms",
-    "campaigns",
+    *COUNT_KEYS,
     "warnings_blue",
     "warnings_yellow",
     "warnings_orange",

@@ -34,6 +34,14 @@ class Problem:
         return f"{self.file}: {self.field}: {self.message}"
 
 
+def yaml_error(exc: yaml.YAMLError) -> tuple[str, str]:
+    """Where (``line L, column C``, or ``(yaml)`` without a mark) and what of a YAML error."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return where, what
+
+
 class ScenarioError(ValueError):
     """A scenario file could not be loaded; ``problems`` lists every problem found."""
 
@@ -53,9 +61,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where, what = yaml_error(exc)
         raise ScenarioError([Problem(str(path), where, f"YAML syntax error: {what}")]) from None
     except ValueError as exc:  # e.g. an impossible date such as 2019-13-45
         raise ScenarioError([Problem(str(path), "(yaml)", f"invalid value: {exc}")]) from None
