@@ -104,7 +104,7 @@ def test_no_deaths_avoided_or_no_extra_cost_give_nan_with_a_note():
     ).set_index("metric")
     # Avoided deaths [-1, 1, 0, 0]: interval includes 0 → no ratio.
     assert math.isnan(ce.loc[YUAN_PER_DEATH, "estimate"])
-    assert ce.loc[YUAN_PER_DEATH, "note"].startswith("no deaths avoided")
+    assert ce.loc[YUAN_PER_DEATH, "note"].startswith("not resolved")
     # Δcost = -3 yuan: the arm is cheaper, a loss-per-yuan ratio is meaningless.
     assert math.isnan(ce.loc[LOSS_PER_YUAN, "estimate"])
     assert ce.loc[LOSS_PER_YUAN, "note"].startswith("no extra cost")

@@ -109,7 +109,8 @@ def test_likelihood_is_k_of_n_trials_and_consequence_the_mean_given_occurrence()
     inv_y = build_inventory(rec, 10, "year", _districts())
     t1 = inv_y[(inv_y.district == 1) & (inv_y.category == "tree_fall")].iloc[0]
     assert t1.loss_yuan == pytest.approx(5.0e5) and t1.likelihood_basis == "per year"
-    assert worst_grade_by_district(inv, 3).tolist() == [1, 1, 0]  # yellow, yellow, blue
+    # worst grade over risks that occurred: district 2 saw none (-1: not "low risk")
+    assert worst_grade_by_district(inv, 3).tolist() == [1, 1, -1]
 
 
 def _event_frame():

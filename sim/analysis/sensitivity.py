@@ -339,7 +339,12 @@ def prim_boxes(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ipyparallel-missing notice on import
-        from ema_workbench.analysis import prim
+        try:
+            from ema_workbench.analysis import prim
+        except ImportError:
+            raise SensitivityError(
+                'PRIM needs ema_workbench: pip install -e ".[analysis]"'
+            ) from None
 
     logging.getLogger("EMA").setLevel(logging.WARNING)
     df = _one_scenario(df, scenario)

@@ -52,6 +52,12 @@ def calibrate(
         CalibrationRunError: a simulation failed every attempt.
     """
     # pyabc (and scikit-learn under it) take seconds to import: only when calibrating.
+    try:
+        import pyabc  # noqa: F401 - the extra "calibration"
+    except ImportError:
+        raise CalibrationSpecError(
+            'calibration needs pyabc: pip install -e ".[calibration]"'
+        ) from None
     from sim.calibration.abc import run_abc
     from sim.calibration.outputs import (
         calibrated_yaml,

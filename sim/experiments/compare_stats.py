@@ -174,7 +174,7 @@ def cost_effectiveness(
     With paired differences Δcost_r, Δdeaths_r, Δloss_r (arm − baseline, replication r):
 
     - yuan per death avoided = mean Δcost / mean(−Δdeaths), reported only when the
-      t-interval of the deaths avoided lies above 0; otherwise NaN, note "no deaths avoided".
+      t-interval of the deaths avoided lies above 0; otherwise NaN, note "not resolved".
       A negative value means the arm saves money and lives (dominant).
     - avoided loss per yuan = mean(−Δloss) / mean Δcost, only when mean Δcost > 0
       (otherwise NaN, note "no extra cost").
@@ -226,7 +226,7 @@ def cost_effectiveness(
                 )
             else:
                 note = (
-                    f"no deaths avoided: the {confidence:.0%} interval of deaths avoided "
+                    f"not resolved: the {confidence:.0%} interval of deaths avoided "
                     "includes values <= 0"
                     if n >= 2
                     else "too few replications (n < 2)"

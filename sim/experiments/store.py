@@ -132,9 +132,11 @@ class SweepStore:
             cols = ["run_id", "seed", "overrides"]
             if any(saved[c].tolist() != plan[c].tolist() for c in cols):
                 self.close()
+                n_saved, n_now = len(saved), len(plan)
                 raise SweepError(
-                    f"{self.out_dir}: holds a sweep of a different spec (its runs, seeds or "
-                    f"overrides differ; see {SPEC_FILE}); choose another --out"
+                    f"{self.out_dir}: holds runs of another plan ({n_saved} runs there, "
+                    f"{n_now} now: a different spec, scenario overrides or number of "
+                    f"replications; see {SPEC_FILE}); choose another --out"
                 )
         else:
             atomic_write_bytes(self.out_dir / SPEC_FILE, dump_spec(spec).encode("utf-8"))

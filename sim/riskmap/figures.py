@@ -19,7 +19,8 @@ from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
 from sim.riskmap.inventory import worst_grade_by_district  # noqa: E402
 from sim.riskmap.matrix import GRADE_EN, GRADE_HEX, GRADES, grade_rank  # noqa: E402
 
-_CMAP = ListedColormap([GRADE_HEX[g] for g in GRADES])
+NOT_OBSERVED_HEX = "#d9d9d9"
+_CMAP = ListedColormap([NOT_OBSERVED_HEX, *(GRADE_HEX[g] for g in GRADES)])  # index = rank + 1
 
 
 def risk_map(inventory: pd.DataFrame, city, title: str, path: Path) -> Path:
@@ -29,11 +30,11 @@ def risk_map(inventory: pd.DataFrame, city, title: str, path: Path) -> Path:
     for d, geom in enumerate(city.polygons_lonlat):
         for poly in getattr(geom, "geoms", [geom]):
             patches.append(MplPolygon(np.asarray(poly.exterior.coords), closed=True))
-            vals.append(worst[d])
+            vals.append(worst[d] + 1)
     fig, ax = plt.subplots(figsize=(8, 8))
     pc = PatchCollection(patches, cmap=_CMAP, edgecolor="white", linewidth=0.6)
     pc.set_array(np.asarray(vals, dtype=float))
-    pc.set_clim(-0.5, len(GRADES) - 0.5)
+    pc.set_clim(-0.5, len(GRADES) + 0.5)
     ax.add_collection(pc)
     ax.autoscale_view()
     ax.set_aspect(1.0 / np.cos(np.deg2rad(31.2)))
@@ -43,6 +44,9 @@ def risk_map(inventory: pd.DataFrame, city, title: str, path: Path) -> Path:
         Patch(color=GRADE_HEX[g], label=f"{g} ({GRADE_EN[g]}): {int(np.sum(worst == i))}")
         for i, g in reversed(list(enumerate(GRADES)))
     ]
+    handles.append(
+        Patch(color=NOT_OBSERVED_HEX, label=f"no risk observed: {int(np.sum(worst < 0))}")
+    )
     ax.legend(handles=handles, loc="lower right", fontsize=8, title="worst grade: districts")
     ax.set_title(title)
     ax.set_xlabel("longitude (°E)")

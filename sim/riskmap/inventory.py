@@ -157,11 +157,12 @@ def build_inventory(
 
 
 def worst_grade_by_district(inventory: pd.DataFrame, n_districts: int) -> np.ndarray:
-    """(D,) worst grade rank (0 blue … 3 red) of each district (blue when no row)."""
+    """(D,) worst grade rank (0 blue … 3 red) of each district over the risks that occurred
+    in at least one trial; -1 where none did (no risk observed: not "low risk")."""
     from sim.riskmap.matrix import grade_rank
 
-    out = np.zeros(n_districts, dtype=int)
-    rows = inventory[inventory["district"] >= 0]
+    out = np.full(n_districts, -1, dtype=int)
+    rows = inventory[(inventory["district"] >= 0) & (inventory["occurrences"] > 0)]
     if len(rows):
         ranks = grade_rank(rows["grade"].to_numpy())
         np.maximum.at(out, rows["district"].to_numpy(dtype=int), ranks)
