@@ -180,6 +180,17 @@ def test_cli_exits_2_with_file_field_message_on_a_malformed_spec(tmp_path):
     assert not (tmp_path / "o").exists()  # nothing ran
 
 
+def test_a_metric_the_arms_kind_never_reports_fails_before_any_run(tmp_path):
+    # trees_down is an emergency outcome; the arms are long runs: exit 2 up front.
+    path = _write(tmp_path, _spec(metrics=["trees_down"]))
+    result = CliRunner().invoke(app, [str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "comparison.metrics: 'trees_down' is not an outcome of long_run scenarios" in (
+        result.output
+    )
+    assert not (tmp_path / "o" / "runs").exists()  # nothing ran
+
+
 # --- end to end --------------------------------------------------------------------------
 
 
