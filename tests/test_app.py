@@ -152,7 +152,12 @@ def test_malformed_journal_message_names_the_field_and_keeps_the_session(scenari
     unknown = "journal: 1\nentries:\n  - {t_h: 1, event: {type: pipe_burst, district: Mars}}\n"
     with pytest.raises(AppInputError, match="unknown district 'Mars'"):
         ctrl.load_journal_text(unknown, "pasted")
-    assert ctrl.model is not None and ctrl.t_h in (0.0, 2.0)  # a usable session remains
+    # the running exercise is kept exactly as it was (clock, journal), not reset
+    assert ctrl.t_h == 2.0 and ctrl.session.journal.entries == []
+    ctrl.inject({"type": "road_collapse", "district": "Xuhui", "count": 1})
+    with pytest.raises(AppInputError, match="unknown district 'Mars'"):
+        ctrl.load_journal_text(unknown, "pasted")
+    assert ctrl.t_h == 2.0 and len(ctrl.session.journal.entries) == 1
 
 
 def test_journal_replay_reproduces_the_live_session_and_sessions_are_isolated(scenario):
@@ -197,3 +202,20 @@ def test_five_concurrent_sessions_do_not_interfere(scenario):
     assert together == alone
     # and the sessions really differed (different districts and counts of collapses)
     assert len({repr(sorted(o.items())) for o in together}) > 1
+
+
+def test_shared_exercise_views_see_one_model_and_only_trainers_change_it(scenario):
+    trainer = SessionController(scenario, TRAINER, SCENARIO, COARSE)
+    viewer = trainer.view(VIEWER)
+    co_trainer = trainer.view(TRAINER)
+    trainer.step(2)
+    assert viewer.t_h == co_trainer.t_h == 2.0  # one model, watched from every browser
+    with pytest.raises(ReadOnlyError):
+        viewer.step(1)  # the shared clock is a change
+    with pytest.raises(ReadOnlyError):
+        viewer.reset()
+    co_trainer.inject({"type": "road_collapse", "district": "Xuhui", "count": 1})
+    assert len(viewer.session.journal.entries) == 1
+    seen = viewer.version()
+    trainer.reset()  # a reset replaces the model for every view
+    assert viewer.t_h == 0.0 and viewer.version() != seen

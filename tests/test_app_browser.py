@@ -1,10 +1,12 @@
 """The exercise web app in a real browser (Playwright + Debian's chromium).
 
 One `citysafe app --share` server on a free loopback port serves a coarse 12-hour Lekima
-scenario. The trainer (token in the URL) steps, injects a road collapse, sees the outcomes
-change, downloads the journal and replays it to the same outcome values; a second browser
-context without the token is read-only, and the server refuses its inject even when the
-disabled button is re-enabled in the page. Skipped only when /usr/bin/chromium is absent.
+scenario as one shared exercise (the tests use it in file order). The trainer (token in the
+URL) steps, injects a road collapse, sees the outcomes change, downloads the journal and
+replays it to the same outcome values; a second browser context without the token watches
+the same exercise read-only, and the server refuses its inject even when the disabled button
+is re-enabled in the page; Play shows frame after frame and Pause stops the clock. Skipped
+only when /usr/bin/chromium is absent.
 """
 
 from __future__ import annotations
@@ -190,14 +192,42 @@ def test_viewer_without_token_is_read_only_and_server_refuses(server, browser):
     inject = page.locator(".inject-button")
     assert inject.is_disabled()
     assert page.get_by_role("button", name="Reset", exact=True).is_disabled()
+    count = page.get_by_text(re.compile(r"^\d+ inject\(s\) in the journal$")).inner_text()
     # re-enable the button in the browser: the server must still refuse
     inject.evaluate("b => { b.removeAttribute('disabled'); b.classList.remove('v-btn--disabled') }")
     inject.click()
     assert "read-only session" in _message(page, "read-only session")
-    page.get_by_text("0 inject(s) in the journal").wait_for()
+    page.get_by_text(count, exact=True).wait_for()  # the shared journal is unchanged
     # a wrong token typed in the page keeps it read-only
     page.get_by_label("trainer token").fill("not-the-token")
     page.get_by_role("button", name="Use token", exact=True).click()
     time.sleep(1.0)
     assert page.locator(".inject-button").is_disabled()
+    # the viewer watches the trainer's exercise (one shared model), but cannot move its clock
+    assert page.get_by_role("button", name="Step", exact=True).is_disabled()
+    assert page.get_by_role("button", name="Play", exact=True).is_disabled()
+    tctx, trainer = _open(browser, f"{base}?token={server[1]}")
+    assert _clock(trainer) == _clock(page)
+    _step(trainer, "1")
+    _wait_clock(page, _clock(trainer))  # the viewer's page follows within its poll period
+    ctx.close()
+    tctx.close()
+
+
+def test_play_advances_the_clock_frame_by_frame_and_pause_stops_it(server, browser):
+    base, token = server
+    ctx, page = _open(browser, f"{base}?token={token}")  # 1 h per frame (the default)
+    page.get_by_role("button", name="Reset", exact=True).click()  # the exercise is shared
+    _wait_clock(page, "0")
+    page.get_by_role("button", name="Play", exact=True).click()
+    # the page shows intermediate frames (not only the horizon)
+    page.wait_for_function(
+        "Number(document.querySelector('#clock-t').innerText) >= 1", timeout=ACT_MS
+    )
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    paused_at = float(_clock(page))
+    assert 1 <= paused_at < 12
+    time.sleep(3)  # several frame periods: a paused clock stays where it is
+    assert float(_clock(page)) == paused_at
     ctx.close()

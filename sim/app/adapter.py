@@ -10,8 +10,10 @@ from the page's event handler.
 
 from __future__ import annotations
 
+import copy
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import yaml
@@ -61,9 +63,36 @@ class SessionController:
         self.scenario_path = scenario_path
         self.overrides = tuple(overrides)
         self.role = role
+        self.shared = False  # True: several browsers drive and watch this one exercise
         self.lock = threading.RLock()
         self.notes: list[str] = []
+        self._box = SimpleNamespace(session=None)  # shared by every view of this exercise
         self._new_session(None)
+
+    def view(self, role: str) -> SessionController:
+        """Another browser's handle on the SAME exercise (``--share``), with its own role.
+
+        Views share the session, lock and log; each checks its own role. In a shared
+        exercise the clock is a change too: only a trainer steps, plays or resets it.
+        """
+        other = copy.copy(self)
+        other.role = role
+        other.shared = True
+        self.shared = True
+        return other
+
+    @property
+    def session(self) -> ExerciseSession:
+        return self._box.session
+
+    @session.setter
+    def session(self, value: ExerciseSession) -> None:
+        self._box.session = value
+
+    def version(self) -> tuple:
+        """Changes whenever what the page shows may have changed (clock, injects, log,
+        reset or load): pages of a shared exercise poll it to redraw."""
+        return (id(self.session), self.t_h, len(self.session.journal.entries), len(self.notes))
 
     # ------------------------------------------------------------------ state
     def _new_session(self, journal) -> None:
@@ -104,7 +133,14 @@ class SessionController:
 
     # ------------------------------------------------------------------ anyone
     def step(self, hours: float = 1.0) -> None:
-        """Advance by ``hours`` (clipped at the horizon); anyone may step their own session."""
+        """Advance by ``hours`` (clipped at the horizon). Anyone steps their own session; in
+        a shared exercise only a trainer does (viewers watch).
+
+        Raises:
+            ReadOnlyError: a viewer of a shared exercise.
+        """
+        if self.shared:
+            require_trainer(self.role, "advancing the shared exercise's clock")
         with self.lock:
             hours = min(float(hours), self.duration_h - self.t_h)
             if hours <= 1e-9:
@@ -187,10 +223,11 @@ class SessionController:
         require_trainer(self.role, "loading a journal")
         journal = self._parse_journal(text, source)
         with self.lock:
+            current = self.session
             try:
                 self._new_session(journal)
             except ValueError as exc:  # names unknown to this city, etc.
-                self._new_session(None)
+                self.session = current  # the running exercise is kept as it was
                 raise AppInputError(f"{source}: {exc}") from None
         n = len(journal.entries)
         if journal.seed not in (None, self._scenario.seed) or (

@@ -38,6 +38,8 @@ STEP_CHOICES = ["1", "2", "3", "6", "12", "24"]
 """Hours per Step click / per play frame."""
 PAUSE_S = 0.2
 """Pause between play frames (s), so the browser keeps up."""
+POLL_S = 1.0
+"""How often a page of a shared exercise checks for others' changes (s)."""
 
 
 def _png(fig, dpi: int = 80) -> bytes:
@@ -46,14 +48,32 @@ def _png(fig, dpi: int = 80) -> bytes:
     return buf.getvalue()
 
 
+_SHARED: dict[str, SessionController] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_exercise(settings: AppSettings) -> SessionController:
+    """The one exercise of a ``--share`` server, built by the first browser to connect."""
+    with _SHARED_LOCK:
+        if "exercise" not in _SHARED:
+            scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
+            _SHARED["exercise"] = SessionController(
+                scen, TRAINER, settings.scenario_path, settings.overrides
+            )
+        return _SHARED["exercise"]
+
+
 def _make_controller() -> tuple[SessionController | None, AppSettings | None, str]:
-    """This session's controller, or (None, None, message) if the server is misconfigured."""
+    """This browser session's controller, or (None, None, message) if the server is
+    misconfigured. Local mode: a model of its own. ``--share``: a view of the one shared
+    exercise, so viewers watch what the trainer runs."""
     try:
         settings = AppSettings.from_env()
-        scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
-        ctrl = SessionController(
-            scen, role_for(None, settings.token), settings.scenario_path, settings.overrides
-        )
+        if settings.token is not None:
+            ctrl = _shared_exercise(settings).view(role_for(None, settings.token))
+        else:
+            scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
+            ctrl = SessionController(scen, TRAINER, settings.scenario_path, settings.overrides)
     except Exception as exc:  # shown in the page: the server runs on for other sessions
         return None, None, f"cannot start the exercise: {exc}"
     return ctrl, settings, ""
@@ -117,21 +137,47 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
 
         return handler
 
-    def play_loop(cancel: threading.Event):
-        while playing.value and not cancel.is_set():
-            if ctrl.done:
-                playing.set(False)
-                break
-            try:
-                ctrl.step(float(step_h.value))
-            except Exception as exc:
-                message.set((f"stopped: {exc}", "error"))
-                playing.set(False)
-                break
-            frame.set(frame.value + 1)
-            cancel.wait(PAUSE_S)
+    def play_frame(cancel: threading.Event):
+        """One play frame: step ``hours per frame``, then hand back to the page.
 
-    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+        Each frame is its own short worker thread (keyed on the frame counter), so solara
+        renders the new state and handles a Pause click between frames; a single long loop
+        thread would have its updates shown only when it ends.
+        """
+        if not playing.value or cancel.is_set():
+            return
+        if ctrl.done:
+            playing.set(False)
+            return
+        try:
+            ctrl.step(float(step_h.value))
+        except Exception as exc:  # shown in the page; the session goes on
+            message.set((f"stopped: {exc}", "error"))
+            playing.set(False)
+            return
+        if ctrl.done:
+            playing.set(False)
+        cancel.wait(PAUSE_S)
+        frame.set(frame.value + 1)  # re-render; a new frame thread starts if still playing
+
+    solara.use_thread(play_frame, dependencies=[playing.value, frame.value], intrusive_cancel=False)
+    seen = ctrl.version()
+    poll_tick = solara.use_reactive(0)
+
+    def poll(cancel: threading.Event):
+        """Shared exercise: redraw when another browser changed it (one short thread per
+        check, like the play frames)."""
+        if settings.token is None or playing.value:
+            return
+        cancel.wait(POLL_S)
+        if cancel.is_set():
+            return
+        if ctrl.version() != seen:
+            frame.set(frame.value + 1)
+        else:
+            poll_tick.set(poll_tick.value + 1)
+
+    solara.use_thread(poll, dependencies=[frame.value, poll_tick.value], intrusive_cancel=False)
 
     with solara.AppBar():
         solara.AppBarTitle(f"citysafe exercise — {ctrl.scenario_name}")
@@ -182,8 +228,8 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
         if after_action.value:
             solara.HTML(unsafe_innerHTML=after_action.value)
     with solara.Card("Log"):
-        for line in reversed(ctrl.notes[-12:]):
-            solara.Text(line)
+        lines = "".join(f"<div>{html.escape(line)}</div>" for line in reversed(ctrl.notes[-12:]))
+        solara.HTML(unsafe_innerHTML=f'<div id="log">{lines}</div>')
 
 
 @solara.component
@@ -200,15 +246,16 @@ def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
         )
         solara.Select("hours per step / frame", values=STEP_CHOICES, value=step_h)
         with solara.Row():
+            clock_ok = trainer or not ctrl.shared  # a shared exercise's clock is a change
             solara.Button(
                 "Step",
                 on_click=act(lambda: ctrl.step(float(step_h.value))),
-                disabled=playing.value or ctrl.done,
+                disabled=playing.value or ctrl.done or not clock_ok,
             )
             solara.Button(
                 "Pause" if playing.value else "Play",
                 on_click=lambda: playing.set(not playing.value),
-                disabled=ctrl.done and not playing.value,
+                disabled=(ctrl.done and not playing.value) or not clock_ok,
             )
             solara.Button(
                 "Reset", on_click=act(ctrl.reset, ok="reset: fresh model"), disabled=not trainer

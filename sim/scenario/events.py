@@ -150,7 +150,12 @@ class ResourcesEvent(_Event):
     depot: str | None = Field(None, description="Depot name, e.g. 'central reserve'.")
     district: str | None = Field(None, description="Or a district: its first depot.")
     resource: str = Field(description="A team skill, equipment type or supply name.")
-    count: float = Field(description="Units to add (> 0) or withdraw (< 0).")
+    count: float = Field(
+        ge=-1e7,
+        le=1e7,
+        allow_inf_nan=False,
+        description="Units to add (> 0) or withdraw (< 0); at most 10^7 either way.",
+    )
 
     @field_validator("resource")
     @classmethod
