@@ -64,6 +64,15 @@ def load_journal_overrides(path: Path, overrides: list[str]) -> tuple[Journal, l
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
     seed = [f"seed={journal.seed}"] if journal.seed is not None else []
+    recorded = {o.split("=", 1)[0]: o for o in [*journal.overrides, *seed]}
+    changed = [o for o in overrides if recorded.get(o.split("=", 1)[0], o) != o]
+    if changed:  # allowed (what-if on a recorded exercise), but no longer an exact replay
+        typer.echo(
+            f"warning: {', '.join(changed)} replace the journal's "
+            f"{', '.join(recorded[o.split('=', 1)[0]] for o in changed)}: outcomes will "
+            "differ from the recorded exercise",
+            err=True,
+        )
     return journal, [*journal.overrides, *seed, *overrides]
 
 
