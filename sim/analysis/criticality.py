@@ -444,7 +444,9 @@ def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 2
 
 def criticality_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("criticality"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "runs/criticality"
+    ),
     samples: Annotated[
         int, typer.Option(help="Non-key assets sampled per realisation (key assets: all).")
     ] = 200,

@@ -66,7 +66,7 @@ def run_cmd(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Sweep folder (default sweeps/<spec name>/)."),
+        typer.Option("--out", "-o", help="Sweep folder (default runs/sweeps/<spec name>/)."),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the sweep saved in --out.")
@@ -104,7 +104,7 @@ def run_cmd(
     if problems:
         _echo_problems(problems)
         raise typer.Exit(code=2)
-    out_dir = out or Path("sweeps") / exp.name
+    out_dir = out or Path("runs") / "sweeps" / exp.name
     try:
         outcome = run_sweep(
             exp,

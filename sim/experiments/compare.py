@@ -11,7 +11,7 @@ so an interrupted comparison continues where it stopped and a re-run in the same
 repeats no finished run (``--resume`` is implied when the folder already holds this
 comparison's plan). Both scenario kinds work (emergency and ``kind: long_run``).
 
-Writes into DIR (default ``comparisons/<name>/``), besides the sweep files:
+Writes into DIR (default ``runs/comparisons/<name>/``), besides the sweep files:
 
 - ``comparison.csv`` / ``comparison.parquet``: the table of
   :func:`sim.experiments.compare_stats.comparison_table` (levels, paired differences with
@@ -312,7 +312,7 @@ def compare_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder (default comparisons/<spec name>/)."),
+        typer.Option("--out", "-o", help="Output folder (default runs/comparisons/<spec name>/)."),
     ] = None,
     workers: Annotated[
         int | None,
@@ -359,7 +359,7 @@ def compare_command(
     if problems:
         _echo_problems(problems)
         raise typer.Exit(code=2)
-    out_dir = out or Path("comparisons") / spec.name
+    out_dir = out or Path("runs") / "comparisons" / spec.name
     resume = resume or (out_dir / PLAN_FILE).exists()
     try:
         outcome = run_sweep(spec, runs, out_dir, workers=workers, resume=resume, progress=not quiet)
