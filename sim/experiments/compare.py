@@ -131,7 +131,7 @@ def check_arms(spec: ExperimentSpec, runs, source: str) -> list[Problem]:
     Returns:
         ``source: scenarios[label]: ...`` problems; empty when every arm is valid.
     """
-    from sim.experiments.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
+    from sim.experiments.design import unreported_keys
     from sim.scenario.loader import (
         Problem,
         ScenarioError,
@@ -139,7 +139,6 @@ def check_arms(spec: ExperimentSpec, runs, source: str) -> list[Problem]:
         read_with_extends,
         validate_mapping,
     )
-    from sim.scenario.schema import Scenario
 
     problems, seen = [], set()
     for run in runs:
@@ -155,23 +154,7 @@ def check_arms(spec: ExperimentSpec, runs, source: str) -> list[Problem]:
                 Problem(source, f"scenarios[{run.scenario}]", str(p)) for p in exc.problems
             ]
             continue
-        # Keys the user listed must be ones this arm's scenario kind reports: fail now, not
-        # after every run has finished.
-        kind = "emergency" if isinstance(scen, Scenario) else "long_run"
-        known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
-        comp = spec.comparison
-        listed = [("outputs", k) for k in spec.outputs or []]
-        if comp is not None:
-            listed += [("comparison.metrics", k) for k in comp.metrics or []]
-        for where, key in listed:
-            if key not in known:
-                problems.append(
-                    Problem(
-                        source,
-                        f"{where}",
-                        f"{key!r} is not an outcome of {kind} scenarios (arm {run.scenario})",
-                    )
-                )
+        problems += unreported_keys(spec, scen, run.scenario, source)
     return problems
 
 

@@ -190,6 +190,30 @@ def plan_frame(runs: list[RunRecord]):
     return pd.DataFrame(rows)
 
 
+def unreported_keys(spec: ExperimentSpec, scen, label: str, source: str) -> list:
+    """Keys the spec lists (``outputs``, ``comparison.metrics``) that runs of ``scen``'s kind
+    never report: both kinds sweep (run_one dispatches on kind), each with its own outcomes,
+    so a wrong key fails before any run instead of after the last.
+
+    Returns:
+        ``source: FIELD: 'key' is not an outcome of KIND scenarios (arm LABEL)`` problems.
+    """
+    from sim.experiments.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
+    from sim.scenario.loader import Problem
+    from sim.scenario.schema import Scenario
+
+    kind = "emergency" if isinstance(scen, Scenario) else "long_run"
+    known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
+    listed = [("outputs", k) for k in spec.outputs or []]
+    if spec.comparison is not None:
+        listed += [("comparison.metrics", k) for k in spec.comparison.metrics or []]
+    return [
+        Problem(source, where, f"{key!r} is not an outcome of {kind} scenarios (arm {label})")
+        for where, key in listed
+        if key not in known
+    ]
+
+
 def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list:
     """Validate every (scenario, point) of the plan against the scenario schema, before any
     run starts: a typo in a parameter path fails in a second, not after hours.
@@ -198,7 +222,6 @@ def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list
         :class:`~sim.scenario.loader.Problem` list, ``source: scenarios[label] point i: ...``;
         empty when every run's scenario is valid.
     """
-    from sim.experiments.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
     from sim.scenario.loader import (
         Problem,
         ScenarioError,
@@ -206,7 +229,6 @@ def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list
         read_with_extends,
         validate_mapping,
     )
-    from sim.scenario.schema import Scenario
 
     problems: list[Problem] = []
     bases: dict[str, dict] = {}
@@ -225,18 +247,7 @@ def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list
             where = f"scenarios[{run.scenario}] point {run.point}"
             problems += [Problem(source, where, str(p)) for p in exc.problems]
             continue
-        # Both kinds sweep (run_one dispatches on kind), but each keeps its own outcomes.
-        kind = "emergency" if isinstance(scen, Scenario) else "long_run"
-        known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
-        missing = [k for k in spec.outputs or [] if k not in known]
-        if missing:
-            problems.append(
-                Problem(
-                    source,
-                    f"scenarios[{run.scenario}]",
-                    f"outputs {missing} are not reported by {kind} scenarios",
-                )
-            )
+        problems += unreported_keys(spec, scen, run.scenario, source)
         if len(problems) >= 20:
             problems.append(Problem(source, "(plan)", "more problems not shown"))
             break

@@ -45,6 +45,18 @@ DEFAULT_COMPARISON_METRICS = ("deaths", "direct_loss_yuan", "accidents")
 """Metrics compared when ``comparison.metrics`` is not given (those the runs report)."""
 
 
+def _outcome_list(v: list[str] | None, noun: str, field: str) -> list[str] | None:
+    """Validator body of a list of outcome keys: each known (either kind), none twice."""
+    if v is None:
+        return v
+    unknown = [k for k in v if k not in OUTCOME_KEYS]
+    if unknown:
+        raise ValueError(f"unknown {noun} {unknown}; valid: {list(OUTCOME_KEYS)}")
+    if len(set(v)) != len(v):
+        raise ValueError(f"{field} are listed twice")
+    return v
+
+
 class SpecError(ScenarioError):
     """An experiment spec could not be loaded; ``problems`` lists every problem found."""
 
@@ -179,14 +191,7 @@ class Comparison(_Strict):
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
-        unknown = [k for k in v if k not in OUTCOME_KEYS]
-        if unknown:
-            raise ValueError(f"unknown outcome keys {unknown}; valid: {list(OUTCOME_KEYS)}")
-        if len(set(v)) != len(v):
-            raise ValueError("metrics are listed twice")
-        return v
+        return _outcome_list(v, "outcome keys", "metrics")
 
     @field_validator("cost", "deaths", "loss")
     @classmethod
@@ -231,14 +236,7 @@ class ExperimentSpec(_Strict):
     @field_validator("outputs")
     @classmethod
     def _known_outputs(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
-        unknown = [k for k in v if k not in OUTCOME_KEYS]
-        if unknown:
-            raise ValueError(f"unknown outputs {unknown}; valid: {list(OUTCOME_KEYS)}")
-        if len(set(v)) != len(v):
-            raise ValueError("outputs are listed twice")
-        return v
+        return _outcome_list(v, "outputs", "outputs")
 
     @model_validator(mode="after")
     def _names(self) -> ExperimentSpec:
