@@ -44,7 +44,7 @@ from scipy import sparse  # noqa: E402
 from scipy.sparse.csgraph import connected_components  # noqa: E402
 
 from sim.networks.cascade import giant_component_mask, mutual_percolation  # noqa: E402
-from sim.verify.buldyrev import erdos_renyi_adjacency  # noqa: E402
+from sim.studies.verify.buldyrev import erdos_renyi_adjacency  # noqa: E402
 
 MEAN_DEGREE = 4.0
 P_KEEP = 0.8

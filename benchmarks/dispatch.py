@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.emergency import build_depots
-from sim.logistics import Dispatcher, DispatchPolicy, RoadRouter, make_incident
-from sim.logistics.incidents import INCIDENT_CATALOGUE
-from sim.model import CityModel
+from sim.models.emergency import CityModel
+from sim.response import Dispatcher, DispatchPolicy, RoadRouter, make_incident
+from sim.response.incidents import INCIDENT_CATALOGUE
+from sim.response.service import build_depots
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

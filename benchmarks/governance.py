@@ -57,10 +57,11 @@ ARMS = {
 
 
 def cli_run(seed: int) -> dict:
-    """Time ``python -m sim.cli run SCENARIO --quiet`` in a subprocess."""
+    """Time ``python -m sim.interfaces.cli.main run SCENARIO --quiet`` in a subprocess."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "sim.cli", "run", str(SCENARIO), "--quiet", "--out",
+        cmd = [sys.executable, "-m", "sim.interfaces.cli.main", "run", str(SCENARIO), "--quiet",
+               "--out",
                str(out), "--seed", str(seed)]  # fmt: skip
         t0 = time.perf_counter()
         proc = subprocess.run(
@@ -77,7 +78,7 @@ def cli_run(seed: int) -> dict:
 def model_only(seed: int) -> dict:
     """Build and run the model in-process; seconds and audit rows per second."""
     sys.path.insert(0, str(ROOT))
-    from sim.longrun.model import RiskDynamicsModel
+    from sim.models.longrun import RiskDynamicsModel
     from sim.scenario import load_scenario
 
     t0 = time.perf_counter()
@@ -97,8 +98,8 @@ def model_only(seed: int) -> dict:
 def replicates(n: int) -> dict[str, dict[str, tuple[float, float]]]:
     """Per arm: (mean, sd) of the headline outcomes over seeds 0..n-1."""
     sys.path.insert(0, str(ROOT))
-    from sim.longrun.model import RiskDynamicsModel
-    from sim.longrun.results import summarise
+    from sim.models.longrun import RiskDynamicsModel
+    from sim.results.longrun_summary import summarise
     from sim.scenario import load_scenario
 
     out = {}

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.model import CityModel
+from sim.models.emergency import CityModel
 from sim.results.run_folder import write_tables
 from sim.results.summary import summarise
 from sim.scenario import load_scenario

@@ -33,10 +33,19 @@ TARGET_S = 120.0
 
 
 def cli_run(scenario: Path, seed: int | None) -> dict:
-    """Time ``python -m sim.cli run SCENARIO --quiet`` in a subprocess."""
+    """Time ``python -m sim.interfaces.cli.main run SCENARIO --quiet`` in a subprocess."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "sim.cli", "run", str(scenario), "--quiet", "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "sim.interfaces.cli.main",
+            "run",
+            str(scenario),
+            "--quiet",
+            "--out",
+            str(out),
+        ]
         if seed is not None:
             cmd += ["--seed", str(seed)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -53,8 +62,8 @@ def cli_run(scenario: Path, seed: int | None) -> dict:
 def replicates(scenario: Path, n: int) -> dict[str, tuple[float, float]]:
     """Mean and standard deviation over seeds 0..n-1 of the summary keys with a record."""
     sys.path.insert(0, str(ROOT))
-    from sim.longrun.model import RiskDynamicsModel
-    from sim.longrun.results import summarise
+    from sim.models.longrun import RiskDynamicsModel
+    from sim.results.longrun_summary import summarise
     from sim.scenario import load_scenario
 
     keys = list(load_scenario(scenario).observed)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.city import load_city
-from sim.hazards.pipeline import EVENT_KINDS, shanghai_pipeline_model
+from sim.risk.pipeline import EVENT_KINDS, shanghai_pipeline_model
 
 DATA = Path(__file__).resolve().parents[1] / "scenarios/data/shanghai"
 START_YEAR, YEARS = 2003, 18

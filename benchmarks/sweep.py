@@ -7,7 +7,7 @@ Usage: python benchmarks/sweep.py [--runs N] [--workers W] [--skip-model] [--ski
    (Parquet write + fsync + manifest line per run) and with a W-worker spawn pool (plus
    pickling and IPC), as the marginal cost per run between a small and a large sweep
    (so pool start-up cancels out). Pool workers fork from a forkserver that preloads the
-   model (sim.experiments.executor.PRELOAD).
+   model (sim.studies.sweep.executor.PRELOAD).
 2. Parallel efficiency on real runs (Lekima, 8 h around landfall, networks.resolution 0.1,
    ~1-3 s a run): wall time serial vs W workers, speed-up T1 / TW, efficiency T1 / (W · TW),
    and the overhead per run beyond the model's own time (summary ``wall_time_s``).
@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.experiments.design import expand
-from sim.experiments.executor import run_sweep
-from sim.experiments.spec import parse_spec
 from sim.results.sweep_table import load
+from sim.studies.sweep.design import expand
+from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 LEKIMA = ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml"

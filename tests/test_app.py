@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("solara")  # the `app` extra
 
-from sim.app.adapter import AppInputError, SessionController  # noqa: E402
-from sim.app.auth import (  # noqa: E402
+from sim.interfaces.app.adapter import AppInputError, SessionController  # noqa: E402
+from sim.interfaces.app.auth import (  # noqa: E402
     TRAINER,
     VIEWER,
     ReadOnlyError,
@@ -17,8 +17,8 @@ from sim.app.auth import (  # noqa: E402
     role_for,
     token_from_query,
 )
-from sim.app.forms import UNSET, build_event, field_specs  # noqa: E402
-from sim.app.settings import AppSettings, load_app_scenario  # noqa: E402
+from sim.interfaces.app.forms import UNSET, build_event, field_specs  # noqa: E402
+from sim.interfaces.app.settings import AppSettings, load_app_scenario  # noqa: E402
 from sim.scenario.events import EVENT_ADAPTER, INJECT_TYPES  # noqa: E402
 
 SCENARIO = "scenarios/shanghai/lekima-2019.yaml"

@@ -55,8 +55,9 @@ def server(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     journal_dir = tmp_path_factory.mktemp("journals")
-    cmd = [sys.executable, "-m", "sim.cli", "app", SCENARIO, *COARSE, "--share", "--host",
-           "127.0.0.1", "--port", str(port), "--journal-dir", str(journal_dir)]  # fmt: skip
+    cmd = [sys.executable, "-m", "sim.interfaces.cli.main", "app", SCENARIO, *COARSE, "--share",
+           "--host", "127.0.0.1", "--port", str(port),
+           "--journal-dir", str(journal_dir)]  # fmt: skip
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

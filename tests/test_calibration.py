@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibration.abc import run_abc, weighted_quantile
-from sim.calibration.outputs import calibrated_yaml, observed_interval
-from sim.calibration.spec import (
+from sim.studies.calibration.abc import run_abc, weighted_quantile
+from sim.studies.calibration.outputs import calibrated_yaml, observed_interval
+from sim.studies.calibration.spec import (
     CalibrationSpecError,
     ObservedTarget,
     Prior,
@@ -143,7 +143,7 @@ class _DirectSimulator:
 def test_batch_sampler_gives_exactly_the_single_core_posterior(tmp_path, min_batch):
     # The two-pass batch sampler must reproduce pyabc's SingleCoreSampler draw for draw:
     # same particles, weights, distances and epsilon schedule, whatever the batch size.
-    from sim.calibration.sampler import BatchSampler, CachedModel
+    from sim.studies.calibration.sampler import BatchSampler, CachedModel
 
     target = ObservedTarget(key="people_relocated", observed=3.0, scale=1.0, log=False, weight=1.0)
     args = ({"mu": Prior(prior="uniform", low=0.0, high=10.0)}, [target])
@@ -161,7 +161,7 @@ def test_batch_sampler_gives_exactly_the_single_core_posterior(tmp_path, min_bat
 
 
 def test_cached_model_raises_not_simulated_with_the_parameters():
-    from sim.calibration.sampler import CachedModel, NotSimulated, param_key
+    from sim.studies.calibration.sampler import CachedModel, NotSimulated, param_key
 
     model = CachedModel()
     with pytest.raises(NotSimulated) as miss:
@@ -175,7 +175,7 @@ def test_calibrate_command_exits_2_on_an_invalid_spec(tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from sim.calibration.commands import calibrate_command
+    from sim.interfaces.cli.calibrate import calibrate_command
 
     app = typer.Typer()
     app.command("calibrate")(calibrate_command)
@@ -188,7 +188,7 @@ def test_calibrate_command_exits_2_on_an_invalid_spec(tmp_path):
 
 
 def test_shipped_shanghai_spec_resolves_against_targets_yaml():
-    from sim.calibration.spec import load_calibration_spec
+    from sim.studies.calibration.spec import load_calibration_spec
 
     spec = load_calibration_spec(Path(__file__).parents[1] / "calibration" / "shanghai.yaml")
     keys = [t.key for t in resolve_targets(spec)]
@@ -231,7 +231,7 @@ def test_calibration_runs_on_the_sweep_executor_identically_serial_parallel_and_
 ):
     import pandas as pd
 
-    from sim.calibration.commands import calibrate
+    from sim.interfaces.cli.calibrate import calibrate
 
     spec = _tiny_simulator_spec(tmp_path)
     calibrate(spec, tmp_path / "serial", workers=1, quiet=True)

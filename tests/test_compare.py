@@ -14,16 +14,16 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from sim.experiments.compare import compare_command, resolve_keys
-from sim.experiments.compare_stats import (
+from sim.results.sweep_table import load
+from sim.studies.compare.arms import compare_command, resolve_keys
+from sim.studies.compare.stats import (
     LOSS_PER_YUAN,
     YUAN_PER_DEATH,
     comparison_table,
     cost_effectiveness,
     paired_differences,
 )
-from sim.experiments.spec import SpecError, parse_spec
-from sim.results.sweep_table import load
+from sim.studies.sweep.spec import SpecError, parse_spec
 
 REPO = Path(__file__).resolve().parents[1]
 CONSTRUCTION = REPO / "scenarios" / "shanghai" / "construction-safety-3y.yaml"

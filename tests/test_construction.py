@@ -1,4 +1,4 @@
-"""Tests for sim.hazards.construction: Poisson accidents per worker-hour, safety management."""
+"""Tests for sim.risk.construction: Poisson accidents per worker-hour, safety management."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.city import load_city
-from sim.hazards.construction import (
+from sim.risk.construction import (
     ACCIDENTS_PER_WORKER_HOUR,
     EXTRA_DEATHS_MEAN,
     SAFETY_MULTIPLIERS,

@@ -9,7 +9,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sim.analysis import criticality as cr
 from sim.networks import (
     CascadeEngine,
     Dependency,
@@ -19,6 +18,7 @@ from sim.networks import (
     generate_city_networks,
 )
 from sim.networks.toy import make_toy_city
+from sim.studies.analysis import criticality as cr
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "shanghai" / "lekima-2019.yaml"
 

@@ -1,4 +1,4 @@
-"""Tests for sim.logistics dispatch, resources, incidents and harm.
+"""Tests for sim.response dispatch, resources, incidents and harm.
 
 Road used throughout: a straight street of nodes 0..N-1, 1 km apart, 60 km/h, so the travel
 time between nodes i and j is |i - j| / 60 h (one minute per node).
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.logistics.dispatch import (
+from sim.response.dispatch import (
     Completion,
     Dispatch,
     Dispatcher,
@@ -17,7 +17,7 @@ from sim.logistics.dispatch import (
     DispatchPolicy,
     TimeOrderError,
 )
-from sim.logistics.harm import (
+from sim.response.harm import (
     KOBE_1995_RESCUES,
     expected_harm,
     injury_death_probability,
@@ -25,8 +25,8 @@ from sim.logistics.harm import (
     sample_harm,
     trapped_survival_probability,
 )
-from sim.logistics.incidents import INCIDENT_CATALOGUE, Incident, IncidentError, make_incident
-from sim.logistics.resources import (
+from sim.response.incidents import INCIDENT_CATALOGUE, Incident, IncidentError, make_incident
+from sim.response.resources import (
     REUSABLE,
     Bundle,
     Depot,
@@ -35,7 +35,7 @@ from sim.logistics.resources import (
     ResupplyPolicy,
     UnknownResourceError,
 )
-from sim.logistics.routing import RoadRouter
+from sim.response.routing import RoadRouter
 
 MIN = 1 / 60  # one node apart = one minute, in hours
 

@@ -1,4 +1,4 @@
-"""Tests for sim.hazards.falling_objects: wind fragility x pedestrian exposure -> casualties."""
+"""Tests for sim.damage.falling_objects: wind fragility x pedestrian exposure -> casualties."""
 
 from pathlib import Path
 
@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from sim.city import load_city
-from sim.fragility import get_curve
-from sim.hazards.falling_objects import (
+from sim.damage.falling_objects import (
     ACTIVITY_BY_HOUR,
     OBJECT_TYPES,
     FallingObjectHazard,
     pedestrian_density_per_m2,
 )
+from sim.damage.fragility import get_curve
 
 CITY = load_city(Path(__file__).parents[1] / "scenarios/data/shanghai")
 

@@ -1,4 +1,5 @@
-"""Tests for sim.fragility: lognormal curves, capacity sampling, library and Lekima calibration."""
+"""Tests for sim.damage.fragility: lognormal curves, capacity sampling, library and Lekima
+calibration."""
 
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from sim.fragility import FRAGILITY_LIBRARY, FragilityCurve, get_curve, sample_capacity
+from sim.damage.fragility import FRAGILITY_LIBRARY, FragilityCurve, get_curve, sample_capacity
 
 TRACK_CSV = Path(__file__).parents[1] / "scenarios/data/lekima-2019/lekima_track.csv"
 

@@ -246,8 +246,10 @@ def test_fragility_is_nan_until_assigned_by_asset_type(toy):
 
 
 def test_default_fragility_table_uses_the_fragility_library():
-    pytest.importorskip("sim.fragility", reason="sim.fragility (helper HAZARD) not available")
-    from sim.fragility import get_curve
+    pytest.importorskip(
+        "sim.damage.fragility", reason="sim.damage.fragility (helper HAZARD) not available"
+    )
+    from sim.damage.fragility import get_curve
 
     city = make_toy_city()
     spec = NetworkSpec().scaled_to_population(city.districts["population"].sum())

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from sim.governance.audit import AUDIT_COLUMNS
-from sim.governance.system import MONTH_H
-from sim.longrun.model import STREAMS, RiskDynamicsModel
-from sim.longrun.results import print_summary, summarise
-from sim.longrun.runner import run_long_scenario
+from sim.agents.governance.audit import AUDIT_COLUMNS
+from sim.agents.governance.system import MONTH_H
+from sim.models.longrun import STREAMS, RiskDynamicsModel
+from sim.results.longrun_runner import run_long_scenario
+from sim.results.longrun_summary import print_summary, summarise
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.loader import dump_resolved
 
@@ -42,7 +42,7 @@ def _sha(frame: pd.DataFrame) -> str:
 
 
 def test_governance_off_leaves_the_existing_construction_run_identical():
-    # Golden values recorded with the code before sim.governance existed (same seed 2018).
+    # Golden values recorded with the code before sim.agents.governance existed (same seed 2018).
     m = _run(CONSTRUCTION)
     s = summarise(m, 0.0)
     s.pop("wall_time_s")
@@ -178,7 +178,8 @@ def test_long_run_schema_reports_bad_policy_fields_with_their_path(tmp_path):
 
 
 def test_run_folder_holds_audit_and_the_console_summary_shows_governance_keys(tmp_path):
-    # what `citysafe run` does for a long run (sim.cli._run), without importing the CLI
+    # what `citysafe run` does for a long run (sim.interfaces.cli.main._run), without importing
+    # the CLI
     # (its calibration commands import pyabc, ~10 s)
     out = tmp_path / "run"
     scen = load_scenario(

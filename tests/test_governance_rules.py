@@ -8,17 +8,17 @@ import math
 import numpy as np
 import pytest
 
-from sim.governance import behaviour as rules
-from sim.governance.barriers import (
+from sim.agents.governance import behaviour as rules
+from sim.agents.governance.barriers import (
     accident_probability_in,
     initiating_rate_per_yr,
     miss_probability,
     sample_period,
 )
-from sim.governance.config import GovernanceConfig, PoliciesConfig
-from sim.governance.consequences import accident_consequence, evacuated_share
-from sim.governance.early_warning import false_alarms, warning_levels
-from sim.governance.system import effective_parameters
+from sim.agents.governance.consequences import accident_consequence, evacuated_share
+from sim.agents.governance.early_warning import false_alarms, warning_levels
+from sim.agents.governance.system import effective_parameters
+from sim.scenario.policies import GovernanceConfig, PoliciesConfig
 
 
 def test_swiss_cheese_probability_is_the_product_of_barrier_failures():

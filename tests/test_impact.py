@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from sim.fragility import FragilityCurve
-from sim.impact import CountedExposure, LossLedger, spread_counts
+from sim.damage.fragility import FragilityCurve
+from sim.damage.impact import CountedExposure, LossLedger, spread_counts
 
 CURVE = FragilityCurve("test", theta=40.0, beta=0.3, im="gust_ms", damage_state="x", source="t")
 

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.exercise.effects import KD_BACKGROUND_MS, landfall_track
-from sim.exercise.journal import Journal
-from sim.exercise.replay import with_journal
-from sim.exercise.session import ExerciseSession, InjectError
-from sim.logistics.resources import RESOURCE_INDEX
-from sim.model import CityModel
+from sim.interfaces.exercise.journal import Journal
+from sim.interfaces.exercise.replay import with_journal
+from sim.interfaces.exercise.session import ExerciseSession, InjectError
+from sim.models.emergency import CityModel
+from sim.models.event_effects import KD_BACKGROUND_MS, landfall_track
+from sim.response.resources import RESOURCE_INDEX
 from sim.results.summary import summarise
 from sim.scenario import load_scenario
 from sim.scenario.events import EVENT_ADAPTER

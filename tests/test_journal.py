@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.exercise.journal import Journal, JournalEntry, JournalError
-from sim.exercise.session import ExerciseSession
-from sim.model import CityModel
+from sim.interfaces.cli.main import app
+from sim.interfaces.exercise.journal import Journal, JournalEntry, JournalError
+from sim.interfaces.exercise.session import ExerciseSession
+from sim.models.emergency import CityModel
 from sim.results.summary import summarise
 from sim.scenario import load_scenario
 

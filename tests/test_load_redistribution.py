@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from sim.infrastructure import Infrastructure
 from sim.networks import CascadeEngine, CascadeError, Dependency, Layer, MultilayerNetwork
+from sim.networks.infrastructure import Infrastructure
 from sim.networks.overload import OverloadRule, supply_load
 from sim.networks.spec import LAYER_ASSET_TYPES, POWER_EDGE_TYPES
 from sim.networks.toy import make_toy_city

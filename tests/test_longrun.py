@@ -1,4 +1,4 @@
-"""Multi-year risk dynamics (sim.longrun): scenarios, event-driven time, determinism,
+"""Multi-year risk dynamics (sim.scenario.longrun): scenarios, event-driven time, determinism,
 budgets, white-elephant vs risk-based maintenance, black swans, CLI."""
 
 from __future__ import annotations
@@ -14,24 +14,24 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.city import load_city
-from sim.cli import app
-from sim.hazards.pipeline import (
+from sim.interfaces.cli.main import app
+from sim.models.longrun import YEAR_H, RiskDynamicsModel
+from sim.results.longrun_summary import maintenance_frame, shocks_frame, summarise
+from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
     generate_pipe_network,
     shanghai_pipeline_model,
 )
-from sim.longrun.model import YEAR_H, RiskDynamicsModel
-from sim.longrun.pipeline_year import (
+from sim.risk.pipeline_year import (
     CAVITY,
     COLLAPSE,
     DETECTED,
     CavityShock,
     PipelineYearStepper,
 )
-from sim.longrun.results import maintenance_frame, shocks_frame, summarise
-from sim.longrun.schema import LongRunScenario
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.longrun import LongRunScenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPE = ROOT / "scenarios/shanghai/pipeline-ageing-2003-2020.yaml"
@@ -159,7 +159,7 @@ def test_construction_expectation_over_three_years_is_the_calibrated_record():
     model = _run(CONSTRUCTION)
     s = summarise(model, 0.0)
     # lambda0 x 600,000 workers x 2,500 h x 3 yr = 69 with mean multiplier 1; the realised
-    # safety-grade draw shifts it by ~1-2% (sim/hazards/construction.py)
+    # safety-grade draw shifts it by ~1-2% (sim/risk/construction.py)
     assert s["construction_accidents_expected"] == pytest.approx(69, rel=0.03)
     # deaths per accident 1 + mu = 89/69 (summary values rounded to 0.01)
     ratio = s["construction_deaths_expected"] / s["construction_accidents_expected"]

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.agents.warning_centre import LEVEL_RANK
-from sim.cli import app
-from sim.model import CityModel
+from sim.interfaces.cli.main import app
+from sim.models.emergency import CityModel
+from sim.results.runner import run_scenario
 from sim.results.summary import SUMMARY_KEYS
-from sim.runner import run_scenario
 from sim.scenario import load_scenario
 
 SMALL = Path(__file__).parent / "data" / "small-lekima.yaml"

@@ -15,7 +15,7 @@ from sim.networks import NetworkSpec, generate_city_networks
 from sim.networks.compose import ROAD_CONNECTORS, add_imported_network
 from sim.networks.importers import ImportedLayer, NetworkImportError, place_in_district
 from sim.networks.toy import make_toy_city
-from sim.runner import run_scenario
+from sim.results.runner import run_scenario
 from sim.scenario import ScenarioError, load_scenario
 
 pytest.importorskip("wntr")  # read_epanet needs it

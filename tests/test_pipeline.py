@@ -1,4 +1,4 @@
-"""Tests for sim.hazards.pipeline: Shamir-Howard breaks -> cavities -> road collapses."""
+"""Tests for sim.risk.pipeline: Shamir-Howard breaks -> cavities -> road collapses."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import pytest
 from scipy.integrate import quad
 
 from sim.city import load_city
-from sim.hazards.pipeline import (
+from sim.risk.pipeline import (
     EVENT_KINDS,
     PipelineAgeingModel,
     PipelineParams,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.logistics.queueing import UnstableQueueError, erlang_c, simulate_mmc
+from sim.response.queueing import UnstableQueueError, erlang_c, simulate_mmc
 
 
 def test_erlang_c_matches_hand_computed_value():

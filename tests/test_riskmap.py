@@ -1,4 +1,5 @@
-"""Risk map / risk inventory (sim.riskmap): grading matrix, estimators, aggregation, command."""
+"""Risk map / risk inventory (sim.studies.riskmap): grading matrix, estimators, aggregation,
+command."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.riskmap.inventory import build_inventory, worst_grade_by_district
-from sim.riskmap.matrix import (
+from sim.interfaces.cli.main import app
+from sim.studies.riskmap.inventory import build_inventory, worst_grade_by_district
+from sim.studies.riskmap.matrix import (
     consequence_level,
     grade,
     likelihood_level,
     matrix_table,
     wilson_interval,
 )
-from sim.riskmap.montecarlo import replication_seeds
-from sim.riskmap.records import CITYWIDE, emergency_records, longrun_records
+from sim.studies.riskmap.montecarlo import replication_seeds
+from sim.studies.riskmap.records import CITYWIDE, emergency_records, longrun_records
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios" / "shanghai"
 
@@ -255,7 +256,7 @@ def test_chemical_park_accidents_become_yearly_records_that_keep_their_harm():
     # in year 3 (trial 13), all in district 5: deaths/injuries/loss sum per trial.
     import pandas as pd
 
-    from sim.riskmap.records import chemical_records
+    from sim.studies.riskmap.records import chemical_records
 
     year_h = 8766.0
     acc = pd.DataFrame(

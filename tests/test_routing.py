@@ -1,4 +1,4 @@
-"""Tests for sim.logistics.routing: shortest travel times on hand-made road grids."""
+"""Tests for sim.response.routing: shortest travel times on hand-made road grids."""
 
 from types import SimpleNamespace
 
@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.logistics.routing import RoadNetworkError, RoadRouter
+from sim.response.routing import RoadNetworkError, RoadRouter
 
 
 def grid_roads(nx_: int, ny: int, spacing_m: float = 1000.0, speed_kmh: float = 60.0):

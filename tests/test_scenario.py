@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.interfaces.cli.main import app
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.loader import apply_overrides, deep_merge
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.analysis import sensitivity as sa
-from sim.experiments.design import points
-from sim.experiments.spec import ExperimentSpec, dump_spec
+from sim.studies.analysis import sensitivity as sa
+from sim.studies.sweep.design import points
+from sim.studies.sweep.spec import ExperimentSpec, dump_spec
 
 S1_TRUE = np.array([0.3139, 0.4424, 0.0])
 ST_TRUE = np.array([0.5576, 0.4424, 0.2437])
@@ -49,7 +49,7 @@ def _ishigami(x: np.ndarray) -> np.ndarray:
 
 def _sweep_table(spec: ExperimentSpec, f, noise_sd: float = 3.0) -> pd.DataFrame:
     """A sweep table shaped like sweep_table.load's: the design's points (the sampler's order,
-    sim.experiments.design.points) x 2 replications, rows shuffled. Replication 0 gets
+    sim.studies.sweep.design.points) x 2 replications, rows shuffled. Replication 0 gets
     f + e, replication 1 gets f - e: the per-point mean is exactly f, so an analysis that
     does not average per point, or reads rows out of point order, fails."""
     pts = points(spec)

@@ -22,12 +22,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.experiments.commands import sweep_app
-from sim.experiments.design import check_runs, expand, points, replication_seeds
-from sim.experiments.executor import run_sweep
-from sim.experiments.spec import SpecError, load_spec, parse_spec
-from sim.experiments.store import SweepError, SweepStore, read_jsonl
+from sim.interfaces.cli.sweep import sweep_app
 from sim.results.sweep_table import load
+from sim.studies.sweep.design import check_runs, expand, points, replication_seeds
+from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.spec import SpecError, load_spec, parse_spec
+from sim.studies.sweep.store import SweepError, SweepStore, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 LEKIMA = REPO / "scenarios" / "shanghai" / "lekima-2019.yaml"
@@ -332,7 +332,7 @@ def test_sigkilled_sweep_resumes_with_every_run_exactly_once(tmp_path):
         _spec_dict(space={"kind": "grid", "parameters": {"logistics.teams_scale": [0.5, 1, 2]}}),
     )
     out_dir = tmp_path / "o"
-    cmd = [sys.executable, "-m", "sim.experiments.commands", str(spec_path)]
+    cmd = [sys.executable, "-m", "sim.interfaces.cli.sweep", str(spec_path)]
     cmd += ["--workers", "2", "--out", str(out_dir), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -426,7 +426,7 @@ def _leontief_table() -> pd.DataFrame:
 
 
 def test_tradeoff_finds_complements_and_no_single_factor_effect():
-    from sim.analysis.tradeoff import binding_factors, cell_means, factor_effects
+    from sim.studies.analysis.tradeoff import binding_factors, cell_means, factor_effects
 
     df = _leontief_table()
     eff = factor_effects(df).set_index(["direction", "changed"])
@@ -450,7 +450,7 @@ def test_tradeoff_finds_complements_and_no_single_factor_effect():
 
 
 def test_extra_personnel_buy_nothing_while_equipment_is_short():
-    from sim.analysis.tradeoff import conditional_effects, paired_changes
+    from sim.studies.analysis.tradeoff import conditional_effects, paired_changes
 
     df = _leontief_table()
     cond = conditional_effects(df)

@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 pytest.importorskip("distributed")
 
-from sim.experiments.commands import sweep_app  # noqa: E402
-from sim.experiments.design import expand  # noqa: E402
-from sim.experiments.executor import run_sweep  # noqa: E402
-from sim.experiments.spec import parse_spec  # noqa: E402
-from sim.experiments.store import SweepError, read_jsonl  # noqa: E402
+from sim.interfaces.cli.sweep import sweep_app  # noqa: E402
 from sim.results.sweep_table import load  # noqa: E402
+from sim.studies.sweep.design import expand  # noqa: E402
+from sim.studies.sweep.executor import run_sweep  # noqa: E402
+from sim.studies.sweep.spec import parse_spec  # noqa: E402
+from sim.studies.sweep.store import SweepError, read_jsonl  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 LEKIMA = REPO / "scenarios" / "shanghai" / "lekima-2019.yaml"
@@ -145,7 +145,7 @@ def test_unreachable_scheduler_is_a_sweep_error_and_cli_exit_2(tmp_path, monkeyp
 
     import yaml
 
-    from sim.experiments import dask_backend
+    from sim.studies.sweep import dask_backend
 
     # The 30 s default waits for a scheduler still starting; 1 s is enough to fail here.
     monkeypatch.setattr(

@@ -5,10 +5,10 @@ import pytest
 from scipy import sparse
 from typer.testing import CliRunner
 
+from sim.interfaces.cli.verify import verify_app
 from sim.networks.cascade import giant_component_mask, mutual_percolation
-from sim.verify import buldyrev as bv
-from sim.verify.commands import verify_app
-from sim.verify.report import Check
+from sim.studies.verify import buldyrev as bv
+from sim.studies.verify.report import Check
 
 
 @pytest.mark.parametrize("k", [2.5, 4.0, 6.0, 10.0])

@@ -6,7 +6,7 @@ import re
 
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.interfaces.cli.main import app
 
 runner = CliRunner()
 LINE = re.compile(r"^[\w\-\[\]=.,]+: .+ simulated \S+ vs theory \S+ \(tolerance \S+\) (PASS|FAIL)$")
@@ -47,7 +47,7 @@ def test_erlang_c_rejects_an_unstable_queue():
 
 
 def test_fragility_check_covers_every_curve():
-    from sim.fragility import FRAGILITY_LIBRARY
+    from sim.damage.fragility import FRAGILITY_LIBRARY
 
     res = runner.invoke(app, ["verify", "fragility", "--samples", "4000"])
     lines = _verdict_lines(res.output)

@@ -1,12 +1,12 @@
-"""Tests for sim.verify.fragility_check (sampled damage fractions vs the lognormal CDF)."""
+"""Tests for sim.studies.verify.fragility_check (sampled damage fractions vs the lognormal CDF)."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from sim.fragility import FRAGILITY_LIBRARY, FragilityCurve
-from sim.verify.fragility_check import Z_LEVELS, check_curve, verify_fragility
+from sim.damage.fragility import FRAGILITY_LIBRARY, FragilityCurve
+from sim.studies.verify.fragility_check import Z_LEVELS, check_curve, verify_fragility
 
 
 def test_every_library_curve_passes_at_every_level():

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from sim.interfaces.cli.verify import verify_app
 from sim.networks.cascade import motter_lai, shortest_path_load
-from sim.verify import motter_lai as ml
-from sim.verify.commands import verify_app
-from sim.verify.report import Check
+from sim.studies.verify import motter_lai as ml
+from sim.studies.verify.report import Check
 
 
 def _adj(g, n=None):

@@ -1,4 +1,4 @@
-"""Tests for sim.verify.sir_final_size (stochastic SIR final size vs theory)."""
+"""Tests for sim.studies.verify.sir_final_size (stochastic SIR final size vs theory)."""
 
 import re
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-import sim.verify.sir_final_size as sfs
+import sim.studies.verify.sir_final_size as sfs
 from sim.hazards.epidemic import final_size_root, sir_final_sizes_gillespie
 
 LINE = re.compile(r"^\S+: .+ simulated \S+ vs theory \S+ \(tolerance \S+\) (PASS|FAIL)$")

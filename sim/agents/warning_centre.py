@@ -6,7 +6,7 @@ flood-control headquarters raises its graded response with them. The centre keep
 current level per hazard; district governments act on the highest of them.
 
 Warnings reach the centre as events (scenario ``events:`` or exercise injects) through the
-model's event engine (:mod:`sim.exercise.engine`), which calls :meth:`WarningCentre.issue`.
+model's event engine (:mod:`sim.models.event_engine`), which calls :meth:`WarningCentre.issue`.
 With early warning switched off (a ``policy`` inject) the centre issues nothing; the levels in
 force stay, and switching it back on issues the latest withheld level of each hazard at once.
 """

@@ -21,7 +21,7 @@ GMPE coefficients were verified here). Distances use the epicentre as a point so
 Site: Vs30 default 200 m/s (assumption: Shanghai lies on deep soft Quaternary deposits, site
 class IV of GB 50011, i.e. soft soil; BA08's nonlinear soil term is applied).
 
-Damage: HAZUS-type lognormal fragility in PGA from `sim.fragility` (keys
+Damage: HAZUS-type lognormal fragility in PGA from `sim.damage.fragility` (keys
 ``eq_urm_precode_midrise_*`` for the 1950-1996 housing without seismic fortification and
 ``eq_small_beam_thin_slab_*`` for the small-beam thin-slab stock, the most fragile); damage-state
 probabilities P(DS = ds) are differences of the exceedance curves.
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.fragility import get_curve
+from sim.damage.fragility import get_curve
 
 # --- Boore & Atkinson (2008), PGA row (OpenQuake transcription) ---------------------------
 BA08_PGA = {

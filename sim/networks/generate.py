@@ -626,7 +626,7 @@ def assign_fragility(
         table: asset type name -> {"wind": curve key, "flood": curve key} (either optional);
             default `DEFAULT_FRAGILITY_TABLE` (sim/networks/spec.py).
         get_curve: function key -> object with `theta`, `beta` (and optionally `im`); default
-            `sim.fragility.get_curve` (imported lazily).
+            `sim.damage.fragility.get_curve` (imported lazily).
 
     Raises:
         NetworkError: an asset type in `table` exists in no layer, or a curve's intensity
@@ -635,7 +635,7 @@ def assign_fragility(
     if table is None:
         table = DEFAULT_FRAGILITY_TABLE
     if get_curve is None:
-        from sim.fragility import get_curve
+        from sim.damage.fragility import get_curve
     known = {t for layer in net.layers.values() for t in layer.asset_types}
     unknown = set(table) - known
     if unknown:

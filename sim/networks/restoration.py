@@ -1,4 +1,4 @@
-"""Repair priority for damaged infrastructure assets (the order; crews are sim.logistics' job).
+"""Repair priority for damaged infrastructure assets (the order; crews are sim.response' job).
 
 Heuristic (assumption, following common utility practice of restoring the supply backbone
 before the distribution periphery; not calibrated):

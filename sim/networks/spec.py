@@ -40,7 +40,8 @@ ASSET_TYPES: dict[str, AssetType] = {
     "intersection": AssetType("roads", "none", 5.0e6, 30),
     "underpass": AssetType("roads", "none", 3.0e7, 40),
 }
-# Default fragility curves by asset type: keys of sim.fragility.FRAGILITY_LIBRARY (the curves and
+# Default fragility curves by asset type: keys of sim.damage.fragility.FRAGILITY_LIBRARY (the
+# curves and
 # their sources live there). Choices here are mappings, not new numbers: the 10 kV feeder node
 # carries the overhead-segment wind curve (feeder faults, facts.md §2c: 100 faulted lines in
 # Lekima); the 220 kV station borrows the 110/35 kV flood curve (proxy, assumption). Buried

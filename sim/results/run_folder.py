@@ -12,7 +12,7 @@ from sim.scenario.loader import dump_resolved
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.model import CityModel
+    from sim.models.emergency import CityModel
 
 LAYERS = ("power", "water", "drainage", "roads")
 

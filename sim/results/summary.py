@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import CityModel
+    from sim.models.emergency import CityModel
 
 SUMMARY_KEYS = (
     "people_relocated",
@@ -39,7 +39,7 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
     """Collect the outcomes of a finished run.
 
     Args:
-        model: a model after :meth:`~sim.model.CityModel.run`.
+        model: a model after :meth:`~sim.models.emergency.CityModel.run`.
         wall_time_s: elapsed wall-clock seconds of the run.
 
     Returns:

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.experiments.spec import META_COLUMNS, OUTCOME_KEYS
+from sim.studies.sweep.spec import META_COLUMNS, OUTCOME_KEYS
 
 
 class SweepFolderError(FileNotFoundError):

@@ -3,14 +3,14 @@
 A scenario's ``events:`` list and an exercise journal hold the same pydantic models,
 discriminated on ``type``. Each event has its time as ``at_utc`` (UTC timestamp) or ``at_h``
 (model hours since ``time.start_utc``), exactly one of them. District names are checked
-against the city when the model is built (:mod:`sim.exercise.engine`), since the schema does
+against the city when the model is built (:mod:`sim.models.event_engine`), since the schema does
 not know the city.
 
-When an event applies (:mod:`sim.exercise.engine`): a scenario ``events:`` entry at time t
+When an event applies (:mod:`sim.models.event_engine`): a scenario ``events:`` entry at time t
 applies at t after the hourly decision step and before the physics update at t (as scripted
 warnings always did); an entry of ``injects:`` (a replayed journal) applies at t after every
 model process at t, i.e. where the trainer stood when making it. Both go through the same
-code (:func:`sim.exercise.effects.apply_event`).
+code (:func:`sim.models.event_effects.apply_event`).
 
 YAML examples (one per kind)::
 
@@ -70,7 +70,7 @@ class WarningEvent(_Event):
 class TyphoonLandfallEvent(_Event):
     """A synthetic typhoon replacing the scenario's wind and rain from the event on.
 
-    Construction (sim.exercise.effects.landfall_track): a straight track at constant speed
+    Construction (sim.models.event_effects.landfall_track): a straight track at constant speed
     along ``heading_deg`` through the landfall point, reaching it ``landfall_in_h`` after the
     event, with hourly records from the event to ``hours_after`` past landfall. Over sea the
     storm keeps ``vmax_ms`` and ``pressure_hpa``; after landfall the wind decays by Kaplan &
@@ -160,7 +160,7 @@ class ResourcesEvent(_Event):
     @field_validator("resource")
     @classmethod
     def _known(cls, v: str) -> str:
-        from sim.logistics.resources import RESOURCE_NAMES
+        from sim.response.resources import RESOURCE_NAMES
 
         if v not in RESOURCE_NAMES:
             raise ValueError(f"unknown resource {v!r}; valid: {list(RESOURCE_NAMES)}")
@@ -172,7 +172,7 @@ class ResourcesEvent(_Event):
             raise ValueError("give exactly one of depot or district")
         if self.count == 0:
             raise ValueError("count must not be 0")
-        from sim.logistics.resources import SUPPLIES
+        from sim.response.resources import SUPPLIES
 
         if self.resource not in SUPPLIES and self.count != int(self.count):
             raise ValueError("teams and equipment are counted in whole units")

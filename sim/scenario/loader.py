@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.longrun.schema import LongRunScenario
+    from sim.scenario.longrun import LongRunScenario
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -221,13 +221,15 @@ def validate_mapping(
     data: dict[str, Any], source: str, base_dir: Path, check_files: bool = True
 ) -> Scenario | LongRunScenario:
     """Validate a merged mapping against :class:`Scenario`, or against
-    :class:`~sim.longrun.schema.LongRunScenario` when it has a ``kind`` field
+    :class:`~sim.scenario.longrun.LongRunScenario` when it has a ``kind`` field
     (``kind: long_run``: a multi-year risk-dynamics scenario).
 
     Raises:
         ScenarioError: one :class:`Problem` per validation error.
     """
-    from sim.longrun.schema import LongRunScenario  # lazy: sim.longrun imports this package
+    from sim.scenario.longrun import (
+        LongRunScenario,  # lazy: sim.scenario.longrun imports this package
+    )
 
     schema = LongRunScenario if "kind" in data else Scenario
     try:
@@ -249,7 +251,7 @@ def load_scenario(
         overrides: ``a.b=value`` strings applied after ``extends:`` merging.
 
     Returns:
-        The validated :class:`Scenario` (a :class:`~sim.longrun.schema.LongRunScenario` for
+        The validated :class:`Scenario` (a :class:`~sim.scenario.longrun.LongRunScenario` for
         ``kind: long_run``); data paths are absolute.
 
     Raises:

@@ -6,9 +6,9 @@ resolved relative to the file that declares them (see :mod:`sim.scenario.loader`
 
 Sections map one-to-one onto the model's components:
 ``city`` → :mod:`sim.city`, ``networks`` → :mod:`sim.networks`, ``hazard`` →
-:mod:`sim.hazards`, ``fragility`` → :mod:`sim.fragility`, ``drainage`` →
+:mod:`sim.hazards`, ``fragility`` → :mod:`sim.damage.fragility`, ``drainage`` →
 :mod:`sim.hazards.waterlogging`, ``warnings``/``response`` → :mod:`sim.agents`,
-``logistics`` → :mod:`sim.logistics`, ``losses`` → :mod:`sim.impact`, ``observed`` →
+``logistics`` → :mod:`sim.response`, ``losses`` → :mod:`sim.damage.impact`, ``observed`` →
 the console comparison with records.
 """
 
@@ -448,7 +448,7 @@ class LogisticsConfig(Strict):
         0.25,
         description="(s, S) resupply of consumables: when a depot's stock of a supply falls "
         "below this share of its initial level, it is topped up after the supply's lead time "
-        "(sim.logistics.resources.ResupplyPolicy). None: no resupply.",
+        "(sim.response.resources.ResupplyPolicy). None: no resupply.",
     )
     preposition_level: AlertLevel = Field(
         "none",
@@ -502,7 +502,8 @@ class Scenario(Strict):
     )
     injects: list[Event] = Field(
         default_factory=list,
-        description="Exercise injects replayed from a journal (sim.exercise.journal): each "
+        description="Exercise injects replayed from a journal (sim.interfaces.exercise.journal): "
+        "each "
         "applies at its time after every model process of that instant, where the trainer "
         "made it, so a replay reproduces the live session exactly.",
     )
@@ -511,7 +512,7 @@ class Scenario(Strict):
     fragility: dict[str, CurveOverride] = Field(
         default_factory=dict,
         description="Overrides of library fragility curves (key → theta/beta), for calibration "
-        "and sensitivity; keys from sim.fragility.FRAGILITY_LIBRARY.",
+        "and sensitivity; keys from sim.damage.fragility.FRAGILITY_LIBRARY.",
     )
     losses: LossConfig = Field(default_factory=LossConfig)
     observed: dict[str, ObservedOutcome] = Field(
@@ -521,7 +522,7 @@ class Scenario(Strict):
     @field_validator("fragility")
     @classmethod
     def _known_curves(cls, v: dict[str, CurveOverride]) -> dict[str, CurveOverride]:
-        from sim.fragility import FRAGILITY_LIBRARY
+        from sim.damage.fragility import FRAGILITY_LIBRARY
 
         unknown = sorted(set(v) - set(FRAGILITY_LIBRARY))
         if unknown:

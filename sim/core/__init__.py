@@ -1,0 +1,1 @@
+"""Core services every model shares: the event log, the clock and the random streams."""

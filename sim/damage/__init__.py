@@ -1,0 +1,1 @@
+"""Damage: fragility curves by intensity measure, counted exposure, losses."""

@@ -1,0 +1,266 @@
+"""Counted exposure in the districts: falling objects from height, sheds, old housing.
+
+The exposure inventory (:mod:`sim.city.exposure`) gives counts per district, not
+locations. Each district gets K sample points (uniform in its polygon); its counts are
+spread evenly over them, so wind varies within a district. Damage follows
+:class:`sim.damage.impact.CountedExposure` (incremental lognormal fragility).
+
+Casualties (all assumptions, stated where used; Lekima had none in Shanghai, facts.md §2c):
+
+* falling objects from height — signboards, advertising structures, curtain-wall panels,
+  air-conditioner brackets, external insulation — follow :mod:`sim.damage.falling_objects`
+  (pedestrian density by zone, hour and alert level); deaths on the spot are counted there,
+  the injured become ambulance incidents;
+* a collapsed shed or dangerous old dwelling traps a share ``TRAPPED_SHARE`` of the people
+  still inside (those not relocated).
+
+Each hit or trapped group becomes an incident for the emergency service, whose delay to the
+full rescue bundle decides deaths (:mod:`sim.response.harm`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.city.exposure import RELOCATION_CATEGORIES
+from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
+from sim.damage.fragility import get_curve
+from sim.damage.impact import CountedExposure, spread_counts
+from sim.scenario.schema import ALERT_LEVELS
+
+if TYPE_CHECKING:
+    from sim.city import City
+    from sim.models.emergency import CityModel
+
+SAMPLE_POINTS_PER_DISTRICT = 24
+FALLING_OBJECT_LOSS = {
+    "shop_signboard": "shop_signboards",
+    "advertising_structure": "advertising_structures",
+    "glass_curtain_wall_panel": "glass_curtain_wall_buildings",
+    "air_conditioner_bracket": "air_conditioner_bracket",
+    "external_insulation_patch": "external_insulation_patch",
+}
+"""Falling-object type (sim.damage.falling_objects) → loss item (sim.damage.impact)."""
+PERSONS_PER_SHED = 4.0
+"""Assumption: occupants of a work or farm shed."""
+PERSONS_PER_OLD_DWELLING = 2.32
+"""Average family household size, 2020 census (facts.md §5)."""
+TRAPPED_SHARE = 0.02
+"""Assumption: share of the occupants of a collapsed light structure who are trapped or hurt
+(light roofs and walls: most occupants get out unhurt)."""
+
+
+@dataclass(frozen=True)
+class CasualtyIncident:
+    """A group of hurt or trapped people at one place, waiting for rescue."""
+
+    kind: str  # "falling_object_injury" | "structural_collapse"
+    district: int
+    x_m: float
+    y_m: float
+    persons: int
+
+
+class ExposureModel:
+    """Counted exposure state of the city.
+
+    Args:
+        city: the city (districts, polygons, exposure inventory).
+        rng: the model's ``exposure`` stream.
+        curve: fragility lookup (key → curve), the model's with scenario overrides.
+
+    Attributes:
+        sample_xy: (x_m, y_m) arrays of the D·K sample points, district-major.
+        sample_shape: (D, K).
+    """
+
+    def __init__(self, city: City, rng: np.random.Generator, curve=get_curve):
+        self.city = city
+        self.rng = rng
+        d_count = city.n_districts
+        k = SAMPLE_POINTS_PER_DISTRICT
+        pts = np.concatenate([city.sample_points(d, k, rng) for d in range(d_count)])
+        self.sample_xy = (pts[:, 0], pts[:, 1])
+        self.sample_shape = (d_count, k)
+        ex = city.exposure
+        self.items: dict[str, CountedExposure] = {}
+        self.falling = FallingObjectHazard.from_city(city, OBJECT_TYPES)
+        # the scenario's fragility overrides apply to falling objects too
+        self.falling.curves = [curve(t.curve_key) for t in OBJECT_TYPES]
+        self.sheds_per_district = np.ceil(ex["shed_dwellers_persons"].to_numpy() / PERSONS_PER_SHED)
+        self.items["sheds"] = CountedExposure(
+            "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
+        )
+        self.old_dwellings_per_district = np.ceil(
+            ex["dangerous_housing_persons"].to_numpy() / PERSONS_PER_OLD_DWELLING
+        )
+        self.items["old_dwellings"] = CountedExposure(
+            "old_dwellings",
+            curve("old_housing_urm_collapse"),
+            spread_counts(self.old_dwellings_per_district, k),
+        )
+
+    # ------------------------------------------------------------------ queries
+    def at_risk_persons(self, district: int) -> dict[str, float]:
+        """Relocation pools of a district: category → persons (exposure inventory)."""
+        row = self.city.exposure.loc[district]
+        return {c: float(row[c]) for c in RELOCATION_CATEGORIES}
+
+    def failed(self, column: str) -> int:
+        """Items failed so far: a counted item, or a falling-object type name."""
+        if column in self.items:
+            return self.items[column].failed_total
+        names = [t.name for t in self.falling.types]
+        return int(self.falling.failed[:, names.index(column)].sum())
+
+    # ------------------------------------------------------------------ dynamics
+    def apply_wind(
+        self, model: CityModel, gust_ms: np.ndarray, alert_rank: int
+    ) -> list[CasualtyIncident]:
+        """Damage counted exposure under the gust field; return casualty incidents.
+
+        Args:
+            model: the model (losses ledger, district governments, event log).
+            gust_ms: (D, K) 3-s gust at the sample points, m/s.
+            alert_rank: effective alert level rank (0 none … 4 red).
+
+        Returns:
+            New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
+        """
+        incidents: list[CasualtyIncident] = []
+        local = model.utc() + np.timedelta64(8, "h")  # Beijing time
+        hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
+        weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
+        out = self.falling.step(
+            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
+        )
+        falls = out["falls"]  # (D, types)
+        if falls.any():
+            for j, t in enumerate(self.falling.types):
+                model.losses.add(FALLING_OBJECT_LOSS[t.name], int(falls[:, j].sum()))
+            for d in np.flatnonzero(falls.sum(axis=1)):
+                model.log_event(
+                    "damage",
+                    district=int(d),
+                    layer="exposure",
+                    detail="falling_objects",
+                    value=float(falls[d].sum()),
+                )
+            # deaths on the spot; the injured wait for an ambulance (harm grows with delay)
+            model.deaths += float(out["deaths"].sum())
+            for d in np.flatnonzero(out["deaths"]):
+                model.log_event(
+                    "death", district=int(d), detail="falling_object", value=float(out["deaths"][d])
+                )
+            injured = out["injuries"]
+            incidents += self._incidents_at("falling_object_injury", injured, injured)
+        for column, persons_key, per_unit, loss_item in (
+            ("sheds", "shed_dwellers_persons", self.sheds_per_district, "shed"),
+            (
+                "old_dwellings",
+                "dangerous_housing_persons",
+                self.old_dwellings_per_district,
+                "old_housing_unit",
+            ),
+        ):
+            collapsed = self.items[column].update(gust_ms, self.rng)
+            total = int(collapsed.sum())
+            if total == 0:
+                continue
+            model.losses.add(loss_item, total)
+            remaining = np.array([gov.remaining_at_risk(persons_key) for gov in model.districts])
+            occupants = np.divide(
+                remaining, per_unit, out=np.zeros_like(remaining), where=per_unit > 0
+            )
+            trapped = self.rng.binomial(
+                np.rint(collapsed * occupants).astype(np.int64), TRAPPED_SHARE
+            )
+            for d in np.flatnonzero(collapsed):
+                model.log_event(
+                    "damage",
+                    district=int(d),
+                    layer="exposure",
+                    detail=column,
+                    value=float(collapsed[d]),
+                )
+            # Trapped people are spread over the collapsed structures: one incident per
+            # structure with anyone trapped (at most one per trapped person).
+            groups = np.minimum(collapsed, trapped)
+            incidents += self._incidents_at("structural_collapse", groups, trapped)
+        return incidents
+
+    def _incidents_at(
+        self, kind: str, groups: np.ndarray, persons: np.ndarray
+    ) -> list[CasualtyIncident]:
+        """Split ``persons[d]`` people into ``groups[d]`` incidents at random sample points."""
+        out: list[CasualtyIncident] = []
+        x, y = self.sample_xy
+        k = self.sample_shape[1]
+        for d in np.flatnonzero(groups):
+            g = int(groups[d])
+            sizes = np.full(g, int(persons[d]) // g)
+            sizes[: int(persons[d]) % g] += 1
+            where = d * k + self.rng.integers(0, k, size=g)
+            out += [
+                CasualtyIncident(kind, int(d), float(x[i]), float(y[i]), int(s))
+                for i, s in zip(where, sizes, strict=True)
+                if s > 0
+            ]
+        return out
+
+
+EARTHQUAKE_REPAIR_RATIO = (0.0, 0.02, 0.10, 0.50, 1.0)
+"""Repair cost / replacement cost by damage state none, slight, moderate, extensive, complete:
+HAZUS-MH structural repair ratios for residential buildings (order of magnitude; assumption
+for Chinese old housing)."""
+REPLACEMENT_COST_YUAN_PER_M2 = 3_000.0
+"""Assumption: reconstruction cost of old multi-storey housing, yuan/m²."""
+
+
+def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[CasualtyIncident]:
+    """Damage old housing by a scenario earthquake; book losses and casualties.
+
+    Ground motion: Boore & Atkinson (2008) PGA with one realisation of inter- and intra-event
+    variability at each district's sample points (district PGA = mean of the points);
+    damage: HAZUS-type PGA fragility of pre-code masonry and small-beam thin-slab housing;
+    casualties: HAZUS indoor casualty rates by damage state (:mod:`sim.hazards.earthquake`).
+    Severity 1–2 casualties are injuries; severity 4 are deaths on the spot; severity 3
+    (life-threatening, trapped) wait for rescue teams, and the delay until their bundle
+    arrives decides whether they survive.
+
+    Returns:
+        One structural-collapse incident per completely damaged building with trapped people.
+    """
+    from sim.hazards.earthquake import occupancy_fraction, sample_impact, shanghai_old_housing
+
+    x, y = model.exposure.sample_xy
+    shape = model.exposure.sample_shape
+    pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
+    local_hour = (model.utc().astype("datetime64[h]").astype(int) + 8) % 24
+    stocks = shanghai_old_housing(model.city)
+    impact = sample_impact(pga, stocks, float(local_hour), rng)
+    casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
+    buildings = impact["buildings_by_ds"]  # (S, D, 5)
+    area = sum(
+        buildings[i] * st.building_floor_area_m2 for i, st in enumerate(stocks)
+    )  # (D, 5) m² by damage state
+    loss = float((area * np.asarray(EARTHQUAKE_REPAIR_RATIO)).sum() * REPLACEMENT_COST_YUAN_PER_M2)
+    model.losses.by_item["earthquake_housing"] = (
+        model.losses.by_item.get("earthquake_housing", 0.0) + loss * model.losses.scale
+    )
+    model.deaths += float(casualties[:, 3].sum())
+    model.injuries += float(casualties[:, :2].sum())
+    for d in range(shape[0]):
+        model.log_event(
+            "earthquake", district=d, layer="exposure", detail="pga_g", value=float(pga[d])
+        )
+        if casualties[d, 3]:
+            model.log_event("death", district=d, detail="earthquake", value=float(casualties[d, 3]))
+    collapsed = buildings[:, :, 4].sum(axis=0)  # (D,)
+    trapped = casualties[:, 2]
+    groups = np.minimum(collapsed, trapped)
+    model.occupancy_at_quake = occupancy_fraction(float(local_hour))
+    return model.exposure._incidents_at("structural_collapse", groups, trapped)

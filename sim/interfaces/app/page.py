@@ -1,0 +1,385 @@
+"""The solara page of ``citysafe app``: one exercise (one model) per browser session.
+
+Solara runs :func:`Page` once per browser connection (a virtual kernel per tab), so every
+``use_memo`` / ``use_reactive`` below is per session: five trainees get five models. The
+launcher (sim.interfaces.app.server) passes the scenario and token through the environment
+(sim.interfaces.app.settings).
+
+Rendering is decoupled from stepping: the play loop advances ``hours per frame`` model hours,
+then the map and charts are redrawn once (mesa's SolaraViz ``render_interval`` idea); figures
+are memoised on the frame counter. Mesa's own SolaraViz controller is not used because its
+Reset/Step buttons act without a role check and its Step calls ``Model.step`` (the hourly
+decision step), not the exercise clock.
+
+Every action goes through :class:`~sim.interfaces.app.adapter.SessionController`, which checks the
+role
+in the server process; buttons are only disabled for convenience. Any error in a handler is
+shown in the page, never raised into the session.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import threading
+import traceback
+
+import solara
+
+from sim.interfaces.app.adapter import AppInputError, SessionController
+from sim.interfaces.app.auth import TRAINER, ReadOnlyError, role_for, token_from_query
+from sim.interfaces.app.charts import charts_figure
+from sim.interfaces.app.forms import build_event, field_specs
+from sim.interfaces.app.mapview import COLOUR_BY, map_figure
+from sim.interfaces.app.readout import LAYERS, OUTCOME_KEYS, format_value
+from sim.interfaces.app.settings import AppSettings, load_app_scenario
+from sim.scenario.events import INJECT_TYPES
+
+STEP_CHOICES = ["1", "2", "3", "6", "12", "24"]
+"""Hours per Step click / per play frame."""
+PAUSE_S = 0.2
+"""Pause between play frames (s), so the browser keeps up."""
+POLL_S = 1.0
+"""How often a page of a shared exercise checks for others' changes (s)."""
+
+
+def _png(fig, dpi: int = 80) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+_SHARED: dict[str, SessionController] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_exercise(settings: AppSettings) -> SessionController:
+    """The one exercise of a ``--share`` server, built by the first browser to connect."""
+    with _SHARED_LOCK:
+        if "exercise" not in _SHARED:
+            scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
+            _SHARED["exercise"] = SessionController(
+                scen, TRAINER, settings.scenario_path, settings.overrides
+            )
+        return _SHARED["exercise"]
+
+
+def _make_controller() -> tuple[SessionController | None, AppSettings | None, str]:
+    """This browser session's controller, or (None, None, message) if the server is
+    misconfigured. Local mode: a model of its own. ``--share``: a view of the one shared
+    exercise, so viewers watch what the trainer runs."""
+    try:
+        settings = AppSettings.from_env()
+        if settings.token is not None:
+            ctrl = _shared_exercise(settings).view(role_for(None, settings.token))
+        else:
+            scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
+            ctrl = SessionController(scen, TRAINER, settings.scenario_path, settings.overrides)
+    except Exception as exc:  # shown in the page: the server runs on for other sessions
+        return None, None, f"cannot start the exercise: {exc}"
+    return ctrl, settings, ""
+
+
+def _outcome_table(values: dict) -> str:
+    rows = [*OUTCOME_KEYS, *(f"functionality_{k}" for k in LAYERS)]
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{k.replace("_", " ")}</th>'
+        f'<td id="v-{k}">{html.escape(format_value(k, values[k]))}</td></tr>'
+        for k in rows
+    )
+    return f'<table id="outcomes" style="font-size:0.9em">{cells}</table>'
+
+
+@solara.component
+def Page():
+    ctrl, settings, fatal = solara.use_memo(_make_controller, [])
+    if ctrl is None:
+        solara.Error(fatal, classes=["app-message"])
+    else:
+        _ExercisePage(ctrl, settings)
+
+
+@solara.component
+def _ExercisePage(ctrl: SessionController, settings: AppSettings):
+    router = solara.use_router()
+    presented = solara.use_reactive(token_from_query(router.search))
+    typed = solara.use_reactive("")
+    role = role_for(presented.value, settings.token)
+    ctrl.role = role  # the controller checks it on every change
+    trainer = role == TRAINER
+
+    frame = solara.use_reactive(0)  # bumped after each change: redraw map and charts
+    message = solara.use_reactive(("", "info"))
+    playing = solara.use_reactive(False)
+    step_h = solara.use_reactive("1")
+    colour_by = solara.use_reactive("alert level")
+    layers = solara.use_reactive(["roads"])
+    kind = solara.use_reactive(INJECT_TYPES[0])
+    form_values = solara.use_reactive({})
+    raw_inject = solara.use_reactive("")
+    journal_text = solara.use_reactive("")
+    after_action = solara.use_reactive("")
+
+    def act(fn, ok: str | None = None):
+        """Run a handler; show its outcome or error in the page (never crash the session)."""
+
+        def handler(*args):
+            try:
+                result = fn(*args)
+            except (ReadOnlyError, AppInputError) as exc:
+                message.set((str(exc), "error"))
+            except Exception as exc:  # an engine bug must not end the trainer's session
+                traceback.print_exc()
+                message.set((f"internal error ({type(exc).__name__}): {exc}", "error"))
+            else:
+                text = ok if ok is not None else (result if isinstance(result, str) else "")
+                message.set((text, "success") if text else ("", "info"))
+            frame.set(frame.value + 1)
+
+        return handler
+
+    def play_frame(cancel: threading.Event):
+        """One play frame: step ``hours per frame``, then hand back to the page.
+
+        Each frame is its own short worker thread (keyed on the frame counter), so solara
+        renders the new state and handles a Pause click between frames; a single long loop
+        thread would have its updates shown only when it ends.
+        """
+        if not playing.value or cancel.is_set():
+            return
+        if ctrl.done:
+            playing.set(False)
+            return
+        try:
+            ctrl.step(float(step_h.value))
+        except Exception as exc:  # shown in the page; the session goes on
+            message.set((f"stopped: {exc}", "error"))
+            playing.set(False)
+            return
+        if ctrl.done:
+            playing.set(False)
+        cancel.wait(PAUSE_S)
+        frame.set(frame.value + 1)  # re-render; a new frame thread starts if still playing
+
+    solara.use_thread(play_frame, dependencies=[playing.value, frame.value], intrusive_cancel=False)
+    seen = ctrl.version()
+    poll_tick = solara.use_reactive(0)
+
+    def poll(cancel: threading.Event):
+        """Shared exercise: redraw when another browser changed it (one short thread per
+        check, like the play frames)."""
+        if settings.token is None or playing.value:
+            return
+        cancel.wait(POLL_S)
+        if cancel.is_set():
+            return
+        if ctrl.version() != seen:
+            frame.set(frame.value + 1)
+        else:
+            poll_tick.set(poll_tick.value + 1)
+
+    solara.use_thread(poll, dependencies=[frame.value, poll_tick.value], intrusive_cancel=False)
+
+    with solara.AppBar():
+        solara.AppBarTitle(f"citysafe exercise — {ctrl.scenario_name}")
+        solara.Text(f"{role}", classes=["role-chip"], style={"margin-left": "1em"})
+
+    with solara.Sidebar():
+        _ClockCard(ctrl, frame.value, playing, step_h, trainer, act)
+        with solara.Card("Trainer"):
+            if settings.token is None:
+                solara.Text("Local session: you are the trainer.")
+            elif trainer:
+                solara.Success("Trainer token accepted.", dense=True)
+            else:
+                solara.Text("Read-only. Enter the trainer token to make changes.")
+                solara.InputText("trainer token", value=typed, password=True)
+                solara.Button("Use token", on_click=lambda: presented.set(typed.value))
+
+    if message.value[0]:
+        text, level = message.value
+        alert = solara.Error if level == "error" else solara.Success
+        alert(text, classes=["app-message"], dense=True)
+
+    with solara.Columns([3, 2]):
+        with solara.Card("Map"):
+            with solara.Row():
+                solara.Select("colour by", values=list(COLOUR_BY), value=colour_by)
+                solara.ToggleButtonsMultiple(layers, list(LAYERS))
+            png = solara.use_memo(
+                lambda: _png(map_figure(ctrl.model, colour_by.value, tuple(layers.value))),
+                [frame.value, colour_by.value, tuple(layers.value)],
+            )
+            solara.Image(png, classes=["map-image"])
+        with solara.Card("Outcomes now"):
+            solara.HTML(unsafe_innerHTML=_outcome_table(ctrl.outcomes()))
+    with solara.Card("Charts"):
+        charts_png = solara.use_memo(lambda: _png(charts_figure(ctrl.history())), [frame.value])
+        solara.Image(charts_png, classes=["charts-image"])
+
+    with solara.Columns([1, 1]):
+        with solara.Card("Inject"):
+            _InjectForm(ctrl, kind, form_values, raw_inject, trainer, act)
+        with solara.Card("Journal"):
+            _JournalCard(ctrl, frame.value, settings, journal_text, trainer, act)
+    with solara.Card("After-action review"):
+        solara.Button(
+            "Compare with baseline", on_click=act(lambda: after_action.set(_after_action(ctrl)))
+        )
+        if after_action.value:
+            solara.HTML(unsafe_innerHTML=after_action.value)
+    with solara.Card("Log"):
+        lines = "".join(f"<div>{html.escape(line)}</div>" for line in reversed(ctrl.notes[-12:]))
+        solara.HTML(unsafe_innerHTML=f'<div id="log">{lines}</div>')
+
+
+@solara.component
+def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
+    values = ctrl.outcomes()
+    with solara.Card("Clock"):
+        local = _local_time(values["utc"])
+        solara.HTML(
+            unsafe_innerHTML=(
+                f'<div id="clock">t = <b id="clock-t">{values["t_h"]:g}</b> h of '
+                f"{ctrl.duration_h:g} h<br>{values['utc']} (Shanghai {local})<br>"
+                f'alert level: <b id="clock-alert">{values["alert_level"]}</b></div>'
+            )
+        )
+        solara.Select("hours per step / frame", values=STEP_CHOICES, value=step_h)
+        with solara.Row():
+            clock_ok = trainer or not ctrl.shared  # a shared exercise's clock is a change
+            solara.Button(
+                "Step",
+                on_click=act(lambda: ctrl.step(float(step_h.value))),
+                disabled=playing.value or ctrl.done or not clock_ok,
+            )
+            solara.Button(
+                "Pause" if playing.value else "Play",
+                on_click=lambda: playing.set(not playing.value),
+                disabled=(ctrl.done and not playing.value) or not clock_ok,
+            )
+            solara.Button(
+                "Reset", on_click=act(ctrl.reset, ok="reset: fresh model"), disabled=not trainer
+            )
+        if ctrl.done:
+            solara.Text("The exercise reached its horizon.")
+
+
+def _local_time(utc: str) -> str:
+    import pandas as pd
+
+    return (pd.Timestamp(utc) + pd.Timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+@solara.component
+def _InjectForm(ctrl, kind, form_values, raw_inject, trainer: bool, act):
+    districts = list(ctrl.model.city.districts["name_en"])
+    depots = [d.name for d in ctrl.model.service.depots]
+    from sim.response.resources import RESOURCE_NAMES
+
+    specs = field_specs(kind.value, districts, depots, list(RESOURCE_NAMES))
+    values = {s.name: s.default for s in specs} | form_values.value.get(kind.value, {})
+
+    def set_field(name):
+        def setter(v):
+            per_kind = dict(form_values.value.get(kind.value, {}))
+            per_kind[name] = "" if v is None else (str(v).lower() if isinstance(v, bool) else v)
+            form_values.set({**form_values.value, kind.value: per_kind})
+
+        return setter
+
+    solara.Select("inject", values=list(INJECT_TYPES), value=kind)
+    for spec in specs:
+        if spec.widget == "choice":
+            solara.Select(
+                spec.label, values=list(spec.choices), value=values[spec.name],
+                on_value=set_field(spec.name),
+            )  # fmt: skip
+        elif spec.widget == "bool":
+            solara.Checkbox(
+                label=spec.label, value=values[spec.name] == "true", on_value=set_field(spec.name)
+            )
+        else:
+            solara.InputText(
+                spec.label, value=values[spec.name], on_value=set_field(spec.name),
+                continuous_update=True,
+            )  # fmt: skip
+    solara.Button(
+        "Inject",
+        on_click=act(lambda: ctrl.inject(build_event(kind.value, values))),
+        disabled=not trainer,
+        color="primary",
+        classes=["inject-button"],
+    )
+    solara.InputTextArea(
+        "or type an inject (YAML), e.g. {type: road_collapse, district: Xuhui, count: 2}",
+        value=raw_inject,
+        continuous_update=True,
+        rows=2,
+    )
+    solara.Button(
+        "Inject YAML",
+        on_click=act(lambda: ctrl.inject_yaml(raw_inject.value)),
+        disabled=not trainer,
+    )
+
+
+@solara.component
+def _JournalCard(ctrl, frame: int, settings, journal_text, trainer: bool, act):
+    """Download / save / load the journal (``frame`` re-renders it after each change)."""
+    solara.Text(f"{len(ctrl.session.journal.entries)} inject(s) in the journal")
+    with solara.Row():
+        solara.FileDownload(
+            ctrl.journal_yaml, filename=f"journal-{ctrl.scenario_name}.yaml",
+            label="Download journal",
+        )  # fmt: skip
+        solara.Button(
+            "Save on server",
+            on_click=act(lambda: f"saved {ctrl.save_journal(settings.journal_dir)}"),
+            disabled=not trainer,
+        )
+    solara.InputTextArea(
+        "journal to load (paste YAML)", value=journal_text, continuous_update=True, rows=4
+    )
+    solara.Button(
+        "Load journal",
+        on_click=act(
+            lambda: (
+                f"loaded {ctrl.load_journal_text(journal_text.value, 'pasted journal')} "
+                "inject(s): step or play to replay"
+            )
+        ),
+        disabled=not trainer,
+    )
+
+    def on_file(info):
+        data = info["file_obj"].read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AppInputError(f"{info['name']}: not a UTF-8 text file") from None
+        n = ctrl.load_journal_text(text, info["name"])
+        return f"loaded {info['name']}: {n} inject(s); step or play to replay"
+
+    if trainer:
+        solara.FileDrop(label="…or drop a journal file here", on_file=act(on_file))
+
+
+def _after_action(ctrl) -> str:
+    """HTML table of the after-action comparison (sim.interfaces.exercise.after_action)."""
+    try:
+        from sim.interfaces.exercise import after_action
+    except ImportError:
+        raise AppInputError("after-action review is not available in this build") from None
+    with ctrl.lock:
+        result = after_action.compare(ctrl.session, None)
+    parts = []
+    for name in ("outcomes", "timeline"):
+        table = getattr(result, name, None)
+        if table is None and isinstance(result, dict):
+            table = result.get(name)
+        if table is not None and hasattr(table, "to_html"):
+            parts.append(f"<h4>{name}</h4>" + table.to_html(index=False, border=0))
+    if not parts:
+        parts.append(f"<pre>{html.escape(str(result))}</pre>")
+    return "".join(parts)

@@ -1,0 +1,1 @@
+"""The ``citysafe`` command line (typer): one module per group of commands."""

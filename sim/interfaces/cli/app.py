@@ -1,0 +1,65 @@
+"""The ``citysafe app`` command: validate the scenario, then serve the exercise page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.interfaces.app.auth import new_token
+from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, SHARE_HOST, serve
+from sim.interfaces.app.settings import AppSettings
+
+
+def app_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to serve on [127.0.0.1].")] = None,
+    port: Annotated[int, typer.Option(help="Port.")] = DEFAULT_PORT,
+    share: Annotated[
+        bool,
+        typer.Option(
+            "--share",
+            help="Serve on 0.0.0.0 for other machines; print a trainer token (without it "
+            "browsers are read-only).",
+            show_default=False,
+        ),
+    ] = False,
+    journal_dir: Annotated[
+        Path, typer.Option(help="Folder for journals saved on the server.")
+    ] = Path("runs/journals"),
+) -> None:
+    """Serve the tabletop-exercise web app for a scenario (one model per browser session)."""
+    from sim.interfaces.cli.main import _load_or_exit
+    from sim.scenario.schema import Scenario
+
+    overrides = list(param or [])
+    scen = _load_or_exit(scenario, overrides)  # exit 2 with FILE: field: message lines
+    if not isinstance(scen, Scenario):
+        typer.echo(
+            f"{scenario}: the exercise app runs emergency scenarios, not kind: long_run", err=True
+        )
+        raise typer.Exit(code=2)
+    try:
+        import solara  # noqa: F401 - the web app's framework (extra "app")
+    except ImportError:
+        typer.echo(
+            'the exercise app needs its extra: pip install -e ".[app]" (mesa[viz], solara)',
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
+    token = new_token() if share else None
+    bind = host or (SHARE_HOST if share else DEFAULT_HOST)
+    settings = AppSettings(scenario.resolve(), tuple(overrides), token, journal_dir)
+    shown = "127.0.0.1" if bind == SHARE_HOST else bind
+    typer.echo(f"citysafe app: {scen.name} at http://{shown}:{port}/", err=False)
+    if token:
+        typer.echo(f"trainer link: http://{shown}:{port}/?token={token}")
+        typer.echo(f"trainer token: {token}  (others see the exercise read-only)")
+    else:
+        typer.echo("local mode: this browser is the trainer (use --share to serve others)")
+    serve(settings, bind, port)

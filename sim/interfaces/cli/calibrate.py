@@ -1,0 +1,164 @@
+"""``citysafe calibrate SPEC``: fit scenario parameters to observed figures by ABC-SMC.
+
+The particles' simulations run on the sweep executor (:mod:`sim.studies.calibration.runs`: local
+process pool or a Dask cluster, one resumable sweep folder per batch under ``OUT/runs/``);
+pyabc's ABC-SMC drives them through :class:`~sim.studies.calibration.sampler.BatchSampler`, so the
+posterior is identical with 1 or N workers and on Dask.
+
+Writes to OUT: ``posterior.parquet`` (last-generation particles, weights, distances),
+``posterior_summary.csv``, ``posterior.png``, ``ppc.csv`` / ``ppc.png`` (posterior
+predictive check), ``calibrated.yaml`` (scenario snippet with the posterior medians) and
+``runs/`` (every simulation, as sweep folders). Exit codes: 0 done; 2 invalid spec or
+unusable output folder; 1 simulations failed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+
+from sim.studies.calibration.runs import CalibrationRunError
+from sim.studies.calibration.spec import (
+    CalibrationSpecError,
+    load_calibration_spec,
+    resolve_targets,
+)
+from sim.studies.sweep.store import SweepError
+
+
+def calibrate(
+    spec_path: Path,
+    out: Path,
+    workers: int = 1,
+    quiet: bool = False,
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> dict:
+    """Run a calibration spec end to end and write its outputs; returns the medians table.
+
+    Args:
+        spec_path: the calibration spec YAML.
+        out: output folder.
+        workers: local worker processes for the simulations (ignored with ``scheduler``).
+        quiet: print nothing.
+        scheduler: Dask scheduler address: simulate on that cluster.
+        resume: continue a calibration interrupted in ``out`` (its finished simulations
+            are reused; the result is the same as an uninterrupted run).
+
+    Raises:
+        CalibrationSpecError: invalid spec or targets, or ``out`` holds simulations and
+            ``resume`` is False.
+        CalibrationRunError: a simulation failed every attempt.
+    """
+    # pyabc (and scikit-learn under it) take seconds to import: only when calibrating.
+    try:
+        import pyabc  # noqa: F401 - the extra "calibration"
+    except ImportError:
+        raise CalibrationSpecError(
+            'calibration needs pyabc: pip install -e ".[calibration]"'
+        ) from None
+    from sim.studies.calibration.abc import run_abc
+    from sim.studies.calibration.outputs import (
+        calibrated_yaml,
+        plot_posterior,
+        plot_ppc,
+        posterior_summary,
+        ppc_table,
+    )
+    from sim.studies.calibration.runs import SweepSimulator
+    from sim.studies.calibration.sampler import BatchSampler, CachedModel
+
+    spec = load_calibration_spec(spec_path)
+    targets = resolve_targets(spec)
+    runs_dir = out / "runs"
+    if not resume and runs_dir.exists() and any(runs_dir.iterdir()):
+        raise CalibrationSpecError(
+            f"{out}: holds the simulations of an earlier calibration; pass --resume to "
+            "continue it, or choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    simulator = SweepSimulator(spec, out, workers=workers, scheduler=scheduler)
+    model = CachedModel()
+    sampler = BatchSampler(model, simulator, min_batch=max(2, workers))
+    t0 = time.time()
+    post = run_abc(
+        model,
+        dict(spec.parameters),
+        targets,
+        out / "abc.db",
+        spec.population_size,
+        spec.max_generations,
+        spec.min_epsilon,
+        sampler=sampler,
+        seed=spec.seed,
+    )
+    t_abc = time.time() - t0
+    post.to_parquet(out / "posterior.parquet", index=False)
+    names = list(spec.parameters)
+    summ = posterior_summary(post, names)
+    summ.to_csv(out / "posterior_summary.csv", index_label="parameter")
+    plot_posterior(post, spec, out / "posterior.png")
+
+    # Posterior predictive: resample particles by weight, one fresh-seeded run each.
+    rng = np.random.default_rng(spec.seed)
+    idx = rng.choice(len(post), size=spec.ppc_draws, p=post["weight"].to_numpy())
+    draws = [{n: float(post.loc[i, n]) for n in names} for i in idx]
+    seeds = [int(s) for s in rng.integers(2**31 - 1, size=len(draws))]
+    if draws:
+        rows = simulator.run(draws, seeds, "ppc")
+        sims = pd.concat([pd.DataFrame(draws), rows[list(spec.targets)]], axis=1)
+        sims.to_csv(out / "ppc_runs.csv", index=False)
+        ppc = ppc_table(sims, targets)
+        ppc.to_csv(out / "ppc.csv", index=False)
+        plot_ppc(ppc, targets, out / "ppc.png")
+    medians = summ["q50"].to_dict()
+    (out / "calibrated.yaml").write_text(calibrated_yaml(spec, medians, out), encoding="utf-8")
+    if not quiet:
+        typer.echo(
+            f"ABC-SMC: {len(post)} particles, epsilons {post.attrs['epsilons']}, "
+            f"{sampler.batches} batches, {simulator.simulations} simulations run now; "
+            f"{t_abc:.0f} s; total {time.time() - t0:.0f} s"
+        )
+        typer.echo(summ.to_string())
+        if draws:
+            typer.echo(ppc.to_string(index=False))
+        typer.echo(f"outputs in {out}")
+    return medians
+
+
+def calibrate_command(
+    spec: Annotated[Path, typer.Argument(help="Calibration spec YAML (calibration/*.yaml).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "runs/calibration"
+    ),
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a calibration interrupted in --out.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Fit scenario parameters to observed figures by ABC-SMC (pyabc); write the posterior,
+    a posterior predictive check, plots and calibrated.yaml."""
+    try:
+        calibrate(spec, out, workers=workers, quiet=quiet, scheduler=scheduler, resume=resume)
+    except CalibrationSpecError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except SweepError as exc:  # Dask scheduler unreachable, folder locked by another run
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except CalibrationRunError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished simulations are kept: rerun with --resume --out {out}")
+        raise typer.Exit(130) from None

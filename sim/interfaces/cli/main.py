@@ -1,0 +1,171 @@
+"""The ``citysafe`` command line: thin wrappers over the modules of :mod:`sim`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(
+    name="citysafe",
+    help="Agent-based urban disaster simulation: districts, interdependent infrastructure, "
+    "responsibility-bearing agents and emergency logistics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+OverrideOpt = Annotated[
+    list[str] | None,
+    typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
+]
+
+
+def _load_or_exit(path: Path, overrides: list[str] | None):
+    """Load and validate a scenario, then read its data files; on any problem print
+    ``FILE: field.path: message`` lines and exit 2."""
+    from sim.scenario.data_check import check_data
+    from sim.scenario.schema import Scenario
+
+    try:
+        scen = load_scenario(path, overrides or [])
+    except ScenarioError as exc:
+        problems = exc.problems
+    else:
+        problems = check_data(scen, str(path)) if isinstance(scen, Scenario) else []
+        if not problems:
+            return scen
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    raise typer.Exit(code=2)
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def validate(scenario: ScenarioArg, param: OverrideOpt = None) -> None:
+    """Check a scenario file; print every problem as FILE: field.path: expected (exit 2)."""
+    _load_or_exit(scenario, param)
+    console.print(f"{scenario}: OK", highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    from sim.scenario.schema import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    param: OverrideOpt = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (overrides the file's seed).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder (default runs/<scenario>-<seed>/).")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar.", show_default=False)
+    ] = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            "--figures/--no-figures",
+            help="Write the PNG figures (default: yes).",
+            show_default=False,
+        ),
+    ] = True,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Replay an exercise journal (YAML) with the journal's seed."),
+    ] = None,
+) -> None:
+    """Run a scenario and write its run folder (summary, tables, figures)."""
+    overrides = list(param or [])
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    if journal is not None:
+        from sim.interfaces.exercise.replay import load_journal_overrides
+
+        journal, overrides = load_journal_overrides(journal, overrides)  # exit 2 if malformed
+    scen = _load_or_exit(scenario, overrides)
+    out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
+    _prepare_out_dir(out_dir)
+    try:
+        if journal is not None:
+            from sim.interfaces.exercise.replay import replay_command
+
+            replay_command(scen, journal, out_dir, quiet, figures, console)
+            return
+        _run(scen, out_dir, quiet, figures)
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted: the run folder {out_dir} is incomplete (rerun to replace it)", err=True
+        )
+        raise typer.Exit(code=130) from None
+
+
+def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
+    from sim.scenario.longrun import LongRunScenario
+
+    if isinstance(scen, LongRunScenario):  # multi-year risk dynamics (kind: long_run)
+        from sim.results.longrun_runner import run_long_scenario
+        from sim.results.longrun_summary import print_summary as print_long_run_summary
+
+        long_run = run_long_scenario(scen, out_dir, progress=not quiet, figures=figures)
+        print_long_run_summary(console, long_run.summary, scen)
+        console.print(f"run folder: {out_dir}", highlight=False)
+        return
+    from sim.results.report import print_summary
+    from sim.results.runner import run_scenario
+
+    result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
+    print_summary(console, result.summary, scen)
+    console.print(f"run folder: {out_dir}", highlight=False)
+
+
+def _register_subcommands() -> None:
+    from sim.interfaces.cli.app import app_command
+    from sim.interfaces.cli.calibrate import calibrate_command
+    from sim.interfaces.cli.riskmap import riskmap_command
+    from sim.interfaces.cli.sweep import sweep_app
+    from sim.interfaces.cli.verify import verify_app
+    from sim.studies.analysis.criticality import criticality_command
+    from sim.studies.compare.arms import compare_command
+
+    app.add_typer(verify_app, name="verify")
+    app.add_typer(sweep_app, name="sweep")
+    app.command("criticality")(criticality_command)
+    app.command("calibrate")(calibrate_command)
+    app.command("compare")(compare_command)
+    app.command("riskmap")(riskmap_command)
+    app.command("app")(app_command)
+
+
+_register_subcommands()
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,242 @@
+"""Incidents (jobs for the response system) and a catalogue of default needs.
+
+An :class:`Incident` is a place on the road network that needs a :class:`Bundle` of teams,
+equipment and supplies on scene before ``work_h`` of on-scene service can start. The catalogue
+gives each incident kind a default bundle, service time, priority and harm class.
+
+Catalogue numbers are ASSUMPTIONS (stated per entry in ``basis``): no published Shanghai
+resource-per-incident tables were found. They are order-of-magnitude choices: one crew with its
+vehicle and the tool the job cannot be done without. The only sourced quantity is drinking water
+at 3 L per person per day (Sphere Project 2011, Humanitarian Charter and Minimum Standards in
+Humanitarian Response, basic survival water needs table: drinking and food 2.5-3 L/person/day;
+upper value used).
+Calibration anchors for counts of incidents come from facts.md §2c (Lekima 2019: 2,984 trees
+down, 100 faulted power lines, 46 waterlogging points, 4 falling signboards, 7,842 rescue
+dispatches), not from this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.response.resources import Bundle
+
+HARM_CLASSES = ("trapped", "injury", "property", "none")
+
+# Sphere Project (2011), basic survival water needs: 2.5-3 L/person/day; upper value used.
+DRINKING_WATER_L_PER_PERSON_DAY = 3.0
+MEALS_PER_PERSON_DAY = 3.0  # assumption
+
+
+class IncidentError(ValueError):
+    """Invalid incident fields or an unknown incident kind."""
+
+
+@dataclass(frozen=True)
+class IncidentType:
+    """Default need and consequences of one incident kind.
+
+    Attributes:
+        kind: catalogue key.
+        need: bundle that must be on scene before work starts.
+        work_h: on-scene service time once the full bundle is there (h).
+        severity: default priority score (higher is served first under the ``severity``
+            policy); 1 nuisance, 2 infrastructure, 3 critical infrastructure, 4 injury,
+            5 persons trapped (assumption: life before lifelines before property).
+        harm: harm class for :mod:`sim.response.harm` (``HARM_CLASSES``).
+        persons_at_risk: default persons affected.
+        value_at_risk_yuan: default property value exposed to delay-dependent loss.
+        loss_tau_h: e-folding time of delay-dependent property loss (h), see
+            :func:`sim.response.harm.property_loss_fraction`.
+        basis: what the numbers rest on.
+    """
+
+    kind: str
+    need: Bundle
+    work_h: float
+    severity: float
+    harm: str
+    persons_at_risk: int = 0
+    value_at_risk_yuan: float = 0.0
+    loss_tau_h: float = np.inf
+    basis: str = "assumption"
+
+
+def _t(
+    kind,
+    teams,
+    equipment,
+    supplies,
+    work_h,
+    severity,
+    harm,
+    persons=0,
+    value=0.0,
+    tau=np.inf,
+    basis="assumption",
+):
+    return IncidentType(
+        kind, Bundle(teams, equipment, supplies), work_h, severity, harm, persons, value, tau, basis
+    )
+
+
+_W = DRINKING_WATER_L_PER_PERSON_DAY
+# A data table: one entry per kind, positional as in _t (kept compact on purpose).
+# fmt: off
+INCIDENT_CATALOGUE: dict[str, IncidentType] = {
+    t.kind: t
+    for t in (
+        _t("power_line_fault", {"power_repair": 1}, {"bucket_truck": 1, "vehicle": 1},
+           {"fuel_l": 20}, 3.0, 2, "property", 0, 2.0e5, 24.0,
+           "assumption: one line crew with a bucket truck; 3 h repair (Lekima: 80 of 100 faulted"
+           " lines restored by 06:00 on 10 Aug 2019, facts.md §2c)"),
+        _t("substation_flood", {"power_repair": 2, "drainage": 1},
+           {"pump": 2, "generator": 1, "vehicle": 2}, {"sandbags": 200, "fuel_l": 200}, 8.0, 3,
+           "property", 0, 5.0e6, 24.0,
+           "assumption: pump out and dry the switch room, sandbag the entrance, back-up power"),
+        _t("pump_station_failure", {"drainage": 1, "power_repair": 1},
+           {"generator": 1, "vehicle": 1}, {"fuel_l": 150}, 6.0, 3, "property", 0, 1.0e6, 12.0,
+           "assumption: mobile generator restores pumping; fuel for ~6 h of a 100 kW set"),
+        _t("road_blocked_by_tree", {"tree_clearance": 1}, {"chainsaw": 1, "vehicle": 1},
+           {"fuel_l": 10}, 1.5, 1, "property", 0, 2.0e4, 12.0,
+           "assumption: one crew with chainsaw clears one fallen street tree in ~1.5 h"),
+        _t("waterlogged_underpass", {"drainage": 1}, {"pump": 2, "vehicle": 1},
+           {"sandbags": 50, "fuel_l": 100}, 4.0, 2, "property", 0, 1.0e5, 6.0,
+           "assumption: two mobile pumps drain an underpass in ~4 h"),
+        _t("flooded_home", {"fire_rescue": 1}, {"boat": 1, "pump": 1, "vehicle": 1},
+           {"sandbags": 100, "drinking_water_l": 3 * 3 * _W, "food_rations": 3 * 3 * 3}, 2.0, 2,
+           "property", 3, 5.0e4, 12.0,
+           "assumption: 3 residents (census household 2.32 persons rounded up), 3 days of water"
+           " (Sphere 2011, 3 L/person/day) and meals; boat for evacuation"),
+        _t("structural_collapse", {"fire_rescue": 2, "structural": 1, "medical": 1},
+           {"crane": 1, "vehicle": 3}, {"medical_kits": 2, "fuel_l": 50}, 6.0, 5, "trapped", 2,
+           5.0e5, 24.0,
+           "assumption: two rescue squads, an engineer to shore the structure, an ambulance;"
+           " 2 persons trapped (old small-beam thin-slab housing, domain.md §1)"),
+        _t("falling_object_injury", {"medical": 1}, {"vehicle": 1}, {"medical_kits": 1}, 1.0, 4,
+           "injury", 1, 0.0, np.inf,
+           "assumption: one ambulance; 1 h on scene and transport to hospital"),
+        _t("loose_signboard", {"fire_rescue": 1}, {"bucket_truck": 1, "vehicle": 1}, {}, 2.0, 2,
+           "property", 0, 5.0e4, 12.0,
+           "assumption: aerial platform removes or secures a signboard / curtain-wall panel"),
+        _t("pipeline_burst", {"pipeline_repair": 1}, {"pump": 1, "crane": 1, "vehicle": 1},
+           {"fuel_l": 40}, 6.0, 2, "property", 0, 3.0e5, 12.0,
+           "assumption: excavate, pump the trench, replace a pipe section"),
+        _t("road_collapse", {"pipeline_repair": 1, "structural": 1}, {"crane": 1, "vehicle": 2},
+           {"sandbags": 20, "fuel_l": 60}, 10.0, 3, "property", 0, 1.0e6, 24.0,
+           "assumption: ground cavity from a pipe burst (domain.md §1, priority 1)"),
+        _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 4},
+           {"medical_kits": 5, "fuel_l": 150}, 8.0, 5, "property", 0, 2.0e6, 24.0,
+           "assumption: three fire squads and an ambulance contain a fire at a hazardous-"
+           "chemical site (sim.hazards.chemical consequence zones set the casualties)"),
+        _t("hazmat_casualty", {"medical": 1}, {"vehicle": 1}, {"medical_kits": 1}, 1.5, 4,
+           "injury", 2, 0.0, np.inf,
+           "assumption: one ambulance takes two casualties of a chemical release to hospital"),
+        _t("shelter_resupply", {}, {"vehicle": 1},
+           {"drinking_water_l": 100 * _W, "food_rations": 100 * MEALS_PER_PERSON_DAY}, 0.5, 1,
+           "none", 100, 0.0, np.inf,
+           "one day of water (Sphere 2011, 3 L/person/day) and meals for 100 relocated persons"),
+    )
+}
+# fmt: on
+
+
+@dataclass
+class Incident:
+    """One job for the response system.
+
+    Attributes:
+        id: unique integer id.
+        kind: catalogue key or any label (the dispatcher only uses ``need`` and ``work_h``).
+        district: district index of the incident site.
+        node: road-layer node index of the site.
+        t_created_h: model time the incident began (h); response times are measured from it.
+        severity: priority score (>= 0), higher served first under the ``severity`` policy.
+        need: bundle to assemble on scene.
+        persons_at_risk: persons whose harm depends on the delay.
+        work_h: on-scene service time after the full bundle has arrived (h).
+        value_at_risk_yuan: property value exposed to delay-dependent loss.
+
+    Raises:
+        IncidentError: negative severity or work time, non-finite creation time.
+    """
+
+    id: int
+    kind: str
+    district: int
+    node: int
+    t_created_h: float
+    severity: float
+    need: Bundle
+    persons_at_risk: int = 0
+    work_h: float = 1.0
+    value_at_risk_yuan: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.t_created_h):
+            raise IncidentError(f"incident {self.id}: t_created_h must be finite")
+        if not math.isfinite(self.severity) or self.severity < 0:
+            raise IncidentError(f"incident {self.id}: severity must be finite and >= 0")
+        if not math.isfinite(self.work_h) or self.work_h < 0:
+            raise IncidentError(f"incident {self.id}: work_h must be finite and >= 0")
+        if self.persons_at_risk < 0 or self.value_at_risk_yuan < 0:
+            raise IncidentError(f"incident {self.id}: persons and value at risk must be >= 0")
+
+
+def get_incident_type(kind: str) -> IncidentType:
+    """Catalogue lookup. Raises IncidentError listing the valid kinds."""
+    try:
+        return INCIDENT_CATALOGUE[kind]
+    except KeyError:
+        raise IncidentError(
+            f"unknown incident kind {kind!r}; valid kinds are {sorted(INCIDENT_CATALOGUE)}"
+        ) from None
+
+
+def make_incident(
+    kind: str,
+    incident_id: int,
+    district: int,
+    node: int,
+    t_created_h: float,
+    *,
+    severity: float | None = None,
+    scale: float = 1.0,
+    persons_at_risk: int | None = None,
+    work_h: float | None = None,
+    value_at_risk_yuan: float | None = None,
+) -> Incident:
+    """Build an incident from the catalogue defaults.
+
+    Args:
+        kind: catalogue key (see ``INCIDENT_CATALOGUE``).
+        incident_id, district, node, t_created_h: as in :class:`Incident`.
+        severity: priority; default from the catalogue.
+        scale: multiplies the bundle (team/equipment counts round up), persons and value at
+            risk; e.g. 2.0 for an underpass twice the usual size.
+        persons_at_risk, work_h, value_at_risk_yuan: override the (scaled) defaults.
+
+    Raises:
+        IncidentError: unknown kind or invalid fields.
+    """
+    it = get_incident_type(kind)
+    return Incident(
+        id=int(incident_id),
+        kind=kind,
+        district=int(district),
+        node=int(node),
+        t_created_h=float(t_created_h),
+        severity=float(it.severity if severity is None else severity),
+        need=it.need.scaled(scale) if scale != 1.0 else it.need,
+        persons_at_risk=int(
+            round(it.persons_at_risk * scale) if persons_at_risk is None else persons_at_risk
+        ),
+        work_h=float(it.work_h if work_h is None else work_h),
+        value_at_risk_yuan=float(
+            it.value_at_risk_yuan * scale if value_at_risk_yuan is None else value_at_risk_yuan
+        ),
+    )

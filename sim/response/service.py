@@ -1,0 +1,397 @@
+"""The emergency service: the bridge between the model and :mod:`sim.response`.
+
+Damage becomes incidents (each needing a bundle of personnel, equipment and supplies —
+domain.md §4: the combatants, the guns and the ammunition), incidents are dispatched from
+district depots over the road network as it is now (ponding, fallen trees, closed
+underpasses), and completions feed back: repaired assets return to service, cleared roads
+reopen, and the delay until the full bundle arrived decides the harm to people at risk.
+
+Depots: one per urban fire station (198 in Shanghai, 2024, facts.md §3), allocated to districts
+by half population share and half area share (mean station area 27.8 km², facts.md §3), plus
+one central reserve; teams, equipment and supplies from ``emergency_resources.csv`` beside the
+city data (per-100k-resident, per-depot and central-reserve quantities, each with its basis).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.agents.warning_centre import LEVEL_RANK
+from sim.city.exposure import largest_remainder
+from sim.city.geo import lonlat_to_xy
+from sim.response import (
+    EQUIPMENT,
+    SKILLS,
+    SUPPLIES,
+    Completion,
+    Depot,
+    Dispatch,
+    Dispatcher,
+    DispatchPolicy,
+    ResupplyPolicy,
+    RoadRouter,
+    make_incident,
+    sample_harm,
+)
+from sim.response.incidents import get_incident_type
+
+if TYPE_CHECKING:
+    from sim.models.emergency import CityModel
+
+FIRE_STATIONS = 198
+"""Urban fire stations in Shanghai (2024; facts.md §3)."""
+CENTRAL_RESERVE_LONLAT = (121.4737, 31.2304)
+"""People's Square: site of the central reserve (assumption: a central location)."""
+RESOURCES_FILE = "emergency_resources.csv"
+
+
+def read_resources(data_dir: Path) -> pd.DataFrame:
+    """Emergency resource table: resource, kind, per_100k_persons, per_depot, central_reserve."""
+    path = Path(data_dir) / RESOURCES_FILE
+    df = pd.read_csv(path)
+    known = set(SKILLS) | set(EQUIPMENT) | set(SUPPLIES)
+    unknown = set(df["resource"]) - known
+    if unknown:
+        raise ValueError(f"{path}: unknown resources {sorted(unknown)}; valid: {sorted(known)}")
+    return df.set_index("resource")
+
+
+def build_depots(model: CityModel, router: RoadRouter) -> list[Depot]:
+    """District depots (one per fire station) and the central reserve.
+
+    Per-100k quantities are allocated to a district by population and split over its depots
+    by largest remainder; per-depot quantities go to every district depot; scenario scale
+    factors (``logistics.teams_scale`` …) multiply everything (teams and equipment rounded).
+
+    Returns:
+        Depots; the last one is the central reserve (``central=True``).
+    """
+    city = model.city
+    cfg = model.config.logistics
+    table = read_resources(Path(model.config.city.data_dir))
+    pop = city.districts["population"].to_numpy(dtype=float)
+    area = city.districts["area_km2"].to_numpy(dtype=float)
+    weights = 0.5 * pop / pop.sum() + 0.5 * area / area.sum()
+    stations = np.maximum(largest_remainder(FIRE_STATIONS, weights), 1)
+    scale = {
+        "team": cfg.teams_scale,
+        "equipment": cfg.equipment_scale,
+        "supply": cfg.supplies_scale,
+    }
+    rng = model.streams["logistics"]
+    depots: list[Depot] = []
+    for d in range(city.n_districts):
+        pts = city.sample_points(d, int(stations[d]), rng)
+        nodes = router.nearest_node(pts[:, 0], pts[:, 1])
+        per_depot: list[dict[str, dict[str, float]]] = [
+            {"teams": {}, "equipment": {}, "supplies": {}} for _ in range(stations[d])
+        ]
+        for res, row in table.iterrows():
+            kind = row["kind"]
+            section = {"team": "teams", "equipment": "equipment", "supply": "supplies"}[kind]
+            total = row["per_100k_persons"] * pop[d] / 1e5 * scale[kind]
+            split = largest_remainder(int(round(total)), np.ones(stations[d]))
+            for k in range(stations[d]):
+                qty = split[k] + row["per_depot"] * scale[kind]
+                qty = round(qty) if kind != "supply" else float(qty)
+                if qty > 0:
+                    per_depot[k][section][str(res)] = qty
+        for k in range(stations[d]):
+            depots.append(
+                Depot(
+                    node=int(nodes[k]),
+                    district=d,
+                    name=f"{city.districts.loc[d, 'name_en']} station {k + 1}",
+                    **per_depot[k],
+                )
+            )
+    x, y = lonlat_to_xy(*CENTRAL_RESERVE_LONLAT)
+    node = int(router.nearest_node(np.atleast_1d(x), np.atleast_1d(y))[0])
+    central: dict[str, dict[str, float]] = {"teams": {}, "equipment": {}, "supplies": {}}
+    for res, row in table.iterrows():
+        kind = row["kind"]
+        section = {"team": "teams", "equipment": "equipment", "supply": "supplies"}[kind]
+        qty = row["central_reserve"] * scale[kind]
+        qty = round(qty) if kind != "supply" else float(qty)
+        if qty > 0:
+            central[section][str(res)] = qty
+    depots.append(
+        Depot(
+            node=node,
+            district=int(city.locate(np.atleast_1d(x), np.atleast_1d(y))[0]),
+            name="central reserve",
+            central=True,
+            **central,
+        )
+    )
+    return depots
+
+
+class EmergencyService:
+    """Incidents, dispatch and restoration during a run.
+
+    Args:
+        model: the city model (infrastructure, districts, event log).
+        rng_logistics: stream for dispatch tie-breaks and depot placement.
+        rng_casualties: stream for harm outcomes (deaths).
+    """
+
+    def __init__(self, model: CityModel, rng_logistics, rng_casualties):
+        self.model = model
+        roads = model.infra.layers["roads"]
+        self.roads = roads
+        self.router = RoadRouter(roads)
+        self.depots = build_depots(model, self.router)
+        cfg = model.config.logistics
+        policy = DispatchPolicy.named(cfg.policy, mutual_aid=cfg.mutual_aid)
+        resupply = (
+            None
+            if cfg.resupply_reorder_fraction is None
+            else ResupplyPolicy(reorder_fraction=cfg.resupply_reorder_fraction)
+        )
+        self.dispatcher = Dispatcher(
+            self.router,
+            self.depots,
+            policy,
+            rng=rng_logistics,
+            auto_complete=True,
+            resupply=resupply,
+        )
+        self.rng_casualties = rng_casualties
+        self._target: dict[int, tuple[str, str, int]] = {}
+        self._persons: dict[int, tuple[str, int, float]] = {}
+        self._district_of_depot = np.array([d.district for d in self.depots])
+        self._team_cols = np.arange(len(SKILLS))
+        self._scheduled: set[float] = set()
+        self._factor = np.ones(roads.n_edges)
+        self._open = np.zeros(model.city.n_districts, dtype=np.int64)
+        self._district_of_incident: dict[int, int] = {}
+        self.n_incidents = 0
+        self._final_records: pd.DataFrame | None = None
+        self._prepositioned = False
+
+    # ------------------------------------------------------------------ inputs
+    def _new_incident(
+        self, kind: str, district: int, node: int, target, persons: int | None = None
+    ) -> None:
+        iid = self.n_incidents
+        self.n_incidents += 1
+        t = self.model.time
+        inc = make_incident(kind, iid, district, int(node), t, persons_at_risk=persons)
+        self._target[iid] = target
+        if inc.persons_at_risk > 0:
+            self._persons[iid] = (kind, int(inc.persons_at_risk), t)
+        self._district_of_incident[iid] = district
+        self._open[district] += 1
+        self.dispatcher.submit(inc, t)
+        self.model.log_event(
+            "incident",
+            district=district,
+            layer=target[0],
+            detail=kind,
+            asset=target[1],
+            incident=iid,
+            value=float(inc.persons_at_risk),
+        )
+
+    def raise_incident(
+        self, kind: str, district: int, node: int, target, persons: int | None = None
+    ) -> None:
+        """One incident from an exercise inject. ``target`` = (layer, index, 0) names what the
+        completed job restores: a layer's node, ``("roads_closed", edge, 0)`` to reopen a
+        closed road segment, or ``("people", -1, 0)``."""
+        self._new_incident(kind, district, node, target, persons)
+
+    def submit_damage(self, new_damage, underpass_alarms, casualties) -> None:
+        """Turn this update's damage into incidents.
+
+        Args:
+            new_damage: (kind, layer, index) from :meth:`Infrastructure.apply_hazard`; index is
+                a node, or a road edge for ``road_blocked_by_tree``.
+            underpass_alarms: positions into ``infra.underpass_nodes`` newly above 15 cm.
+            casualties: :class:`~sim.damage.exposure.CasualtyIncident` list.
+        """
+        infra = self.model.infra
+        for kind, layer, idx in new_damage:
+            if kind == "road_blocked_by_tree":
+                node = int(self.roads.edges["u"][idx])
+                district = int(infra.edge_district[idx])
+            else:
+                nodes = infra.layers[layer].nodes
+                node = int(nodes["road_node"][idx])
+                district = int(nodes["district"][idx])
+            self._new_incident(kind, district, node, (layer, int(idx), 0))
+        for pos in underpass_alarms:
+            node = int(infra.underpass_nodes[pos])
+            district = int(self.roads.nodes["district"][node])
+            self._new_incident(
+                "waterlogged_underpass", district, node, ("roads_underpass", node, 0)
+            )
+        if casualties:
+            xs = np.array([c.x_m for c in casualties])
+            ys = np.array([c.y_m for c in casualties])
+            nodes = self.router.nearest_node(xs, ys)
+            for c, node in zip(casualties, nodes, strict=True):
+                self._new_incident(
+                    c.kind, c.district, int(node), ("people", -1, 0), persons=c.persons
+                )
+
+    def update_roads(self, factor: np.ndarray) -> None:
+        """Pass road speed factors to the router when they changed materially (routes are
+        recomputed only then: a closure or reopening, or a speed change above 10%)."""
+        closed_changed = np.any((factor == 0) != (self._factor == 0))
+        if closed_changed or np.max(np.abs(factor - self._factor), initial=0.0) > 0.1:
+            self._factor = factor.copy()
+            self.router.set_edge_speed_factor(self._factor)
+
+    def on_alert(self, level_rank: int) -> None:
+        """Pre-position the central reserve once the alert reaches ``logistics.preposition_level``
+        (pre-positioning on warnings: the earlier the warning, the nearer the stock)."""
+        cfg = self.model.config.logistics
+        target = LEVEL_RANK[cfg.preposition_level]
+        if self._prepositioned or target == 0 or level_rank < target:
+            return
+        self._prepositioned = True
+        city = self.model.city
+        names = cfg.preposition_districts or list(city.districts["name_en"])
+        districts = [city.index_of(n) for n in names]
+        moves = self.dispatcher.preposition_for_warning(
+            districts, cfg.preposition_fraction, self.model.time
+        )
+        for src, dst, bundle, arrive_h in moves:
+            self.model.events.add(
+                self.model.time,
+                "preposition",
+                self.depots[dst].district,
+                "",
+                -1,
+                -1,
+                float(bundle.to_vector().sum()),
+                f"{self.depots[src].name} -> {self.depots[dst].name}",
+            )
+            del arrive_h
+
+    # ------------------------------------------------------------------ processing
+    def dispatch(self) -> None:
+        """Assign queued incidents now and handle every record produced since last time."""
+        self._handle(self.dispatcher.step(self.model.time))
+
+    def process_due(self) -> None:
+        """Mesa event at an exact completion time: advance the dispatcher and apply records."""
+        self._scheduled.discard(round(self.model.time, 9))
+        self._handle(self.dispatcher.step(self.model.time))
+
+    def _schedule(self, t_h: float) -> None:
+        key = round(t_h, 9)
+        if np.isfinite(t_h) and t_h > self.model.time and key not in self._scheduled:
+            self._scheduled.add(key)
+            self.model.schedule_event(self.process_due, at=float(t_h))
+
+    def _handle(self, records) -> None:
+        model = self.model
+        for rec in records:
+            if isinstance(rec, Dispatch):
+                district = self._district_of_incident[rec.incident_id]
+                for leg in rec.legs:
+                    model.events.add(
+                        rec.t_h,
+                        "dispatch",
+                        district,
+                        "",
+                        -1,
+                        rec.incident_id,
+                        float(leg.resources[self._team_cols].sum()),
+                        self.depots[leg.depot].name,
+                    )
+                    model.events.add(
+                        leg.arrive_h,
+                        "arrival",
+                        district,
+                        "",
+                        -1,
+                        rec.incident_id,
+                        float(leg.resources[self._team_cols].sum()),
+                        self.depots[leg.depot].name,
+                    )
+                self._schedule(rec.complete_h)
+            elif isinstance(rec, Completion):
+                self._complete(rec)
+
+    def _complete(self, rec: Completion) -> None:
+        model = self.model
+        iid = rec.incident_id
+        district = self._district_of_incident[iid]
+        self._open[district] -= 1
+        layer, idx, _ = self._target[iid]
+        if layer in ("power", "water", "drainage"):
+            model.infra.repair_node(layer, idx)
+        elif layer == "roads":
+            model.infra.clear_edge(idx)
+        elif layer == "roads_closed":  # a collapsed segment repaired (exercise inject)
+            model.infra.reopen_edges([idx])
+            self.update_roads(model.infra.edge_speed_factor)
+        model.events.add(rec.t_h, "resolution", district, layer, idx, iid, 1.0, rec.kind)
+        if iid in self._persons:
+            kind, persons, t0 = self._persons.pop(iid)
+            job = self.dispatcher._jobs[iid]
+            self._apply_harm(kind, persons, job.full_bundle_h - t0, district, iid)
+
+    def _apply_harm(self, kind: str, persons: int, delay_h: float, district: int, iid: int) -> None:
+        harm = sample_harm([kind], [delay_h], [persons], [0.0], self.rng_casualties)
+        deaths = float(harm.deaths[0])
+        hurt = get_incident_type(kind).harm in ("trapped", "injury")
+        self.model.deaths += deaths
+        self.model.injuries += (persons - deaths) if hurt else 0.0
+        if deaths:
+            self.model.log_event(
+                "death", district=district, incident=iid, value=deaths, detail=kind
+            )
+
+    def finalise(self) -> None:
+        """End of run: people still waiting suffer the harm of the whole remaining delay."""
+        end = self.model.time
+        self._handle(self.dispatcher.step(end))
+        for iid, (kind, persons, t0) in sorted(self._persons.items()):
+            self._apply_harm(kind, persons, end - t0, self._district_of_incident[iid], iid)
+        self._persons.clear()
+        self._final_records = self.dispatcher.records()
+
+    # ------------------------------------------------------------------ queries
+    def records(self) -> pd.DataFrame:
+        """One row per incident (times in hours; see ``Dispatcher.records``)."""
+        return self._final_records if self._final_records is not None else self.dispatcher.records()
+
+    def utilisation(self) -> dict[str, float]:
+        """Busy / owned unit-hours per team skill and equipment type (NaN: none owned)."""
+        return self.dispatcher.utilisation(self.model.time)
+
+    @property
+    def open_incidents(self) -> int:
+        return int(self._open.sum())
+
+    @property
+    def busy_teams(self) -> int:
+        return int(self.dispatcher.stock.out_on_job[:, self._team_cols].sum())
+
+    def by_district(self) -> tuple[np.ndarray, np.ndarray]:
+        """(open incidents (D,), busy teams (D,) by home depot district)."""
+        busy = self.dispatcher.stock.out_on_job[:, self._team_cols].sum(axis=1)
+        busy_d = np.bincount(self._district_of_depot, weights=busy, minlength=self._open.size)
+        return self._open.copy(), busy_d
+
+    @property
+    def n_unserved(self) -> int:
+        rec = self.records()
+        return int(rec["full_bundle_h"].isna().sum()) if len(rec) else 0
+
+    def response_times_h(self) -> np.ndarray:
+        rec = self.records()
+        return rec["response_h"].dropna().to_numpy() if len(rec) else np.zeros(0)
+
+    def full_bundle_times_h(self) -> np.ndarray:
+        rec = self.records()
+        return rec["bundle_delay_h"].dropna().to_numpy() if len(rec) else np.zeros(0)

@@ -1,0 +1,299 @@
+"""Pydantic schema of a multi-year (long-run) risk-dynamics scenario.
+
+A long-run scenario is told apart from an emergency scenario by ``kind: long_run``
+(:func:`sim.scenario.loader.validate_mapping` dispatches on it); it shares the loader
+(``extends:``, ``-p`` overrides, problems as ``FILE: field.path: message``), ``city`` and
+``observed`` with :class:`sim.scenario.schema.Scenario`. Each block of ``processes`` switches one
+slow process on; its fields default to the values of the standalone module (cited there):
+
+``pipeline`` → :mod:`sim.risk.pipeline`, ``construction`` → :mod:`sim.risk.construction`,
+``slow_risk`` → :mod:`sim.risk`, ``black_swans`` → :mod:`sim.risk.shocks`, ``governance`` →
+:mod:`sim.agents.governance` (responsibility-layer agents around a chemical park). The top-level
+``policies`` block holds the policy plug-ins (:class:`sim.scenario.policies.PoliciesConfig`).
+Absent ``governance`` / ``policies`` blocks are left out of the resolved scenario, so the
+resolved file of a scenario without them is unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import Field, field_validator, model_serializer, model_validator
+
+from sim.risk.construction import (
+    ACCIDENTS_PER_WORKER_HOUR,
+    EXTRA_DEATHS_MEAN,
+    HOURS_PER_WORKER_YEAR,
+)
+from sim.risk.maintenance import PRIORITY_RULES
+from sim.risk.pipeline import P_CAVITY_PER_BURST_CALIBRATED
+from sim.scenario.policies import COUNT_KEYS, GovernanceConfig, PoliciesConfig
+from sim.scenario.schema import CityConfig, Fraction, ObservedOutcome, Strict
+
+PolicyRule = Literal["risk", "visible", "white_elephant"]
+assert set(get_args(PolicyRule)) == set(PRIORITY_RULES)  # keep in step with sim.risk
+
+
+class YearsConfig(Strict):
+    """The simulated window: whole calendar years of 365.25 days (8,766 model hours each)."""
+
+    start_year: int = Field(ge=1900, le=2200, description="First simulated calendar year.")
+    n_years: int = Field(ge=1, le=200, description="Number of simulated years.")
+
+
+class PipelineConfig(Strict):
+    """Pipe bursts → ground cavities → road collapses (:mod:`sim.risk.pipeline`)."""
+
+    segment_length_km: float = Field(
+        0.5, gt=0, le=10, description="Length of one pipe segment of the inventory, km."
+    )
+    growth_rate_per_yr: float = Field(
+        0.04, ge=0, le=0.5, description="Network growth rate for install-year draws, 1/yr."
+    )
+    heavy_traffic_share: Fraction = Field(
+        0.3, description="Share of segments under heavy-traffic roads (assumption)."
+    )
+    heavy_traffic_multiplier: float = Field(
+        1.5, ge=1, le=20, description="Burst-rate multiplier under heavy traffic (assumption)."
+    )
+    construction_multiplier: float = Field(
+        3.0, ge=1, le=20, description="Burst-rate multiplier near construction (assumption)."
+    )
+    construction_radius_m: float = Field(
+        100.0, ge=0, le=2000, description="Influence radius of a construction site, m."
+    )
+    p_cavity_per_burst: Fraction = Field(
+        P_CAVITY_PER_BURST_CALIBRATED,
+        description="P(ground cavity | burst); default calibrated to 95 road collapses "
+        "2003-2020 with the other defaults (sim.risk.pipeline).",
+    )
+    collapse_rate_per_yr: float = Field(
+        0.5, gt=0, le=100, description="Collapse rate of an open cavity, 1/yr (assumption)."
+    )
+    screening_coverage_per_yr: Fraction = Field(
+        0.3, description="Share of roads scanned by ground-penetrating radar per year."
+    )
+    detection_prob: Fraction = Field(
+        0.7, description="P(a scan finds the cavity under it) (assumption)."
+    )
+    shock_vulnerability: float = Field(
+        0.03,
+        ge=0,
+        le=10,
+        description="v in P(open cavity collapses in a black swan) = 1 - exp(-x v s), x the "
+        "shock intensity, s the shock kind's pipeline sensitivity; default: the critical-"
+        "defect vulnerability of sim.risk.shocks (an open cavity is a critical defect: "
+        "assumption).",
+    )
+
+
+class ConstructionConfig(Strict):
+    """Construction-site accidents per worker-hour (:mod:`sim.risk.construction`)."""
+
+    accidents_per_worker_hour: float = Field(
+        ACCIDENTS_PER_WORKER_HOUR,
+        ge=0,
+        le=1e-3,
+        description="lambda0, accidents per worked hour of one worker (default calibrated to "
+        "69 accidents in 3 years).",
+    )
+    extra_deaths_mean: float = Field(
+        EXTRA_DEATHS_MEAN,
+        ge=0,
+        le=100,
+        description="mu: deaths per accident = 1 + Poisson(mu) (default calibrated to 89/69).",
+    )
+    hours_per_worker_year: float = Field(
+        HOURS_PER_WORKER_YEAR, gt=0, le=8766, description="Worked hours per worker-year, h."
+    )
+    safety_improvement: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Multiplier on every site's accident rate (< 1: an inspection campaign).",
+    )
+
+
+class WhiteElephantConfig(Strict):
+    """Parameters of the white-elephant rule (:mod:`sim.risk.white_elephant`; assumptions)."""
+
+    tenure_yr: float = Field(5.0, gt=0, le=50, description="Term of office, years.")
+    discount_rate: float = Field(0.15, ge=0, le=5, description="Official's discount rate, 1/yr.")
+    visibility_weight: float = Field(
+        1.0, ge=0, le=100, description="Credit per yuan of visible repair (dimensionless)."
+    )
+    min_benefit_cost: float = Field(
+        0.3,
+        ge=0,
+        le=100,
+        description="Fixes perceived below this benefit/cost ratio are deferred (budget left "
+        "unspent); 1.0 = the official's break-even.",
+    )
+    stagger_terms: bool = Field(
+        True,
+        description="District terms start at different years (offset drawn per district, "
+        "uniform over the tenure: assumption); false: every term starts at year 0 mod tenure.",
+    )
+
+
+class SlowRiskConfig(Strict):
+    """Deterioration, screening, maintenance budgets and decisions (:mod:`sim.risk`)."""
+
+    policy: PolicyRule = Field(
+        "risk", description="Priority rule of every district maintenance office."
+    )
+    budget_yuan_per_yr: float = Field(
+        1e9,
+        ge=0,
+        le=1e13,
+        description="City-wide planned-maintenance budget, yuan/yr, split over districts by "
+        "their share of the asset stock's repair value (assumption).",
+    )
+    screening_coverage_per_yr: Fraction = Field(
+        0.2, description="Share of assets inspected per year (hidden-hazard screening)."
+    )
+    targeted_screening: bool = Field(
+        False, description="Inspect the assets with the highest failure probability first."
+    )
+    emergency_cost_factor: float = Field(
+        2.0, ge=1, le=20, description="Reactive repair cost / planned repair cost."
+    )
+    white_elephant: WhiteElephantConfig = Field(default_factory=WhiteElephantConfig)
+
+
+class BlackSwanConfig(Strict):
+    """Rare heavy-tailed city-wide shocks (:mod:`sim.risk.shocks`)."""
+
+    rate_per_yr: float = Field(0.05, ge=0, le=50, description="Poisson arrival rate, 1/yr.")
+    pareto_alpha: float = Field(1.5, gt=0, le=10, description="Pareto tail index (dimensionless).")
+    x_min: float = Field(1.0, gt=0, le=1e6, description="Smallest intensity (dimensionless).")
+    x_max: float | None = Field(None, gt=0, description="Cap on the intensity (None: no cap).")
+
+    @model_validator(mode="after")
+    def _cap_above_min(self) -> BlackSwanConfig:
+        if self.x_max is not None and self.x_max < self.x_min:
+            raise ValueError("x_max must be >= x_min")
+        return self
+
+
+class ProcessesConfig(Strict):
+    pipeline: PipelineConfig | None = None
+    construction: ConstructionConfig | None = None
+    slow_risk: SlowRiskConfig | None = None
+    black_swans: BlackSwanConfig | None = None
+    governance: GovernanceConfig | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> ProcessesConfig:
+        if all(
+            p is None for p in (self.pipeline, self.construction, self.slow_risk, self.governance)
+        ):
+            raise ValueError(
+                "at least one of processes.pipeline, processes.construction, "
+                "processes.slow_risk, processes.governance is required"
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_governance(self, handler):
+        data = handler(self)
+        if self.governance is None:
+            data.pop("governance", None)
+        return data
+
+
+LONGRUN_SUMMARY_KEYS = (
+    "years",
+    "pipe_bursts",
+    "cavities",
+    "cavities_detected",
+    "road_collapses",
+    "road_collapses_in_black_swans",
+    "road_collapses_expected",
+    "open_cavities_final",
+    "construction_accidents",
+    "construction_deaths",
+    "construction_accidents_expected",
+    "construction_deaths_expected",
+    "asset_failures",
+    "black_swan_failures",
+    "defects_detected",
+    "repairs",
+    "maintenance_budget_yuan",
+    "maintenance_spent_yuan",
+    "emergency_repair_yuan",
+    "latent_risk_index_initial",
+    "latent_risk_index_final",
+    "latent_risk_harm_initial",
+    "latent_risk_harm_final",
+    "black_swans",
+    "black_swan_intensity_max",
+    "black_swan_amplification_max",
+    # with processes.governance or an enabled policy (sim.results.longrun_summary.summarise):
+    "accidents",
+    "deaths",
+    "direct_loss_yuan",
+    "policy_cost_yuan",
+    "policies_enabled",
+    "chemical_accidents",
+    "chemical_deaths",
+    "chemical_injuries",
+    "chemical_loss_yuan",
+    "duties_due",
+    "duties_done",
+    "duty_completion",
+    *COUNT_KEYS,
+    "warnings_blue",
+    "warnings_yellow",
+    "warnings_orange",
+    "warnings_red",
+    "latent_hazards_final",
+    "latent_hazards_mean",
+    "barrier_miss_mean",
+    "dereliction_months",
+    "governance_spend_yuan",
+    "mesa_events",
+    "wall_time_s",
+    "seed",
+)
+"""Every key summary.json of a long run may hold, in order (only enabled processes' keys are
+written; see :func:`sim.results.longrun_summary.summarise`)."""
+
+
+class LongRunScenario(Strict):
+    """A complete, validated multi-year risk-dynamics scenario."""
+
+    kind: Literal["long_run"] = Field(description="Marks a multi-year risk-dynamics scenario.")
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$", description="Run name (slug).")
+    description: str = ""
+    seed: int = Field(0, ge=0, description="Master seed of the model's random generator.")
+    city: CityConfig
+    years: YearsConfig
+    processes: ProcessesConfig
+    policies: PoliciesConfig | None = Field(
+        None,
+        description="Policy plug-ins (the 'five ones' and remedies, sim.scenario.policies); "
+        "each is switched by e.g. -p policies.risk_inventory.enabled=true.",
+    )
+    observed: dict[str, ObservedOutcome] = Field(
+        default_factory=dict,
+        description="Observed outcomes over the window (summary key → record) to compare.",
+    )
+
+    @field_validator("observed")
+    @classmethod
+    def _known_outcomes(cls, v: dict[str, ObservedOutcome]) -> dict[str, ObservedOutcome]:
+        unknown = sorted(set(v) - set(LONGRUN_SUMMARY_KEYS))
+        if unknown:
+            raise ValueError(
+                f"unknown outcomes {unknown}; valid: summary keys of a long run "
+                f"({', '.join(LONGRUN_SUMMARY_KEYS[:6])}, ...; see sim.scenario.longrun)"
+            )
+        return v
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_policies(self, handler):
+        data = handler(self)
+        if self.policies is None:
+            data.pop("policies", None)
+        return data

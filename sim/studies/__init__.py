@@ -1,0 +1,2 @@
+"""Studies over many runs: sweeps, policy comparisons, calibration, the risk map, verification,
+analyses."""

@@ -1,0 +1,124 @@
+"""Calibration simulations as sweeps: every batch of particles runs on the sweep executor.
+
+A batch of parameter sets becomes a small sweep (:func:`sim.studies.sweep.executor.run_sweep`)
+in its own folder under ``OUT/runs/`` — ``g00-b000`` for generation 0's first batch,
+``ppc`` for the posterior predictive draws — so calibration runs get everything sweeps have:
+a local process pool or a Dask cluster (``scheduler``), retries of failed runs, one Parquet
+file per finished run and resumption (a restarted calibration with the same seed proposes
+the same batches, see :mod:`sim.studies.calibration.sampler`, and finds their finished runs on
+disk).
+
+Each run is built as any sweep run (:func:`sim.studies.sweep.runone.run_one`): the base
+scenario plus the spec's overrides, ``path=value`` per parameter and ``seed=``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.results.sweep_table import load
+from sim.studies.calibration.abc import particle_seed
+from sim.studies.calibration.spec import CalibrationSpec
+from sim.studies.sweep.design import RunRecord
+from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.spec import ExperimentSpec, parse_spec
+
+
+class CalibrationRunError(RuntimeError):
+    """Some simulations of a batch failed every attempt (see the batch's failures.jsonl)."""
+
+
+class SweepSimulator:
+    """Run batches of particles as sweeps and return their summaries.
+
+    Args:
+        spec: the calibration spec (scenario, overrides, targets, seed).
+        out_dir: the calibration's output folder; runs go to ``out_dir/runs/<batch>/``.
+        workers: local worker processes (1: in this process).
+        scheduler: Dask scheduler address (``tcp://HOST:PORT``) instead of the local pool.
+        progress: show the sweep progress bar of each batch.
+    """
+
+    def __init__(
+        self,
+        spec: CalibrationSpec,
+        out_dir: Path,
+        workers: int = 1,
+        scheduler: str | None = None,
+        progress: bool = False,
+    ):
+        self.spec = spec
+        self.runs_dir = Path(out_dir) / "runs"
+        self.workers = workers
+        self.scheduler = scheduler
+        self.progress = progress
+        self.experiment = self._experiment_spec()
+        self.simulations = 0
+
+    def _experiment_spec(self) -> ExperimentSpec:
+        data = {
+            "name": f"{self.spec.name}-particles",
+            "scenarios": [{"path": str(self.spec.scenario), "label": "particle"}],
+            "outputs": list(self.spec.targets),
+            "seed": self.spec.seed,
+        }
+        return parse_spec(data, f"{self.spec.name} (calibration)", Path(self.spec.scenario).parent)
+
+    def records(self, params_list: list[dict[str, float]], seeds: list[int]) -> list[RunRecord]:
+        """The sweep runs of a batch: one run per parameter set, with its seed."""
+        runs = []
+        for i, (params, seed) in enumerate(zip(params_list, seeds, strict=True)):
+            own = [f"{k}={float(v)!r}" for k, v in params.items()]
+            runs.append(
+                RunRecord(
+                    run_id=f"particle-{i:04d}",
+                    scenario="particle",
+                    scenario_path=str(self.spec.scenario),
+                    point=i,
+                    replication=0,
+                    seed=int(seed),
+                    params={k: float(v) for k, v in params.items()},
+                    overrides=(*self.spec.overrides, *own, f"seed={int(seed)}"),
+                )
+            )
+        return runs
+
+    def run(self, params_list: list[dict[str, float]], seeds: list[int], tag: str) -> pd.DataFrame:
+        """Run one batch in ``runs/<tag>`` (resuming it if present); rows in batch order.
+
+        Raises:
+            CalibrationRunError: a run failed all its attempts.
+        """
+        runs = self.records(params_list, seeds)
+        folder = self.runs_dir / tag
+        outcome = run_sweep(
+            self.experiment,
+            runs,
+            folder,
+            workers=self.workers,
+            resume=True,
+            progress=self.progress,
+            scheduler=self.scheduler,
+        )
+        if outcome.failed:
+            raise CalibrationRunError(
+                f"{len(outcome.failed)} simulation(s) of batch {tag} failed every attempt "
+                f"({', '.join(outcome.failed[:5])}); see {folder / 'failures.jsonl'}"
+            )
+        self.simulations += outcome.completed
+        rows = load(folder).set_index("run_id")
+        return rows.loc[[r.run_id for r in runs]].reset_index()
+
+    def __call__(
+        self, params_list: list[dict[str, float]], generation: int, batch: int
+    ) -> list[dict[str, float]]:
+        """:class:`~sim.studies.calibration.sampler.BatchSampler` hook: summaries of the particles.
+
+        Each particle's seed is :func:`~sim.studies.calibration.abc.particle_seed` of its values.
+        """
+        seeds = [particle_seed(p, self.spec.seed) for p in params_list]
+        rows = self.run(params_list, seeds, f"g{generation:02d}-b{batch:03d}")
+        keys = list(self.spec.targets)
+        return [{k: float(row[k]) for k in keys} for _, row in rows.iterrows()]

@@ -1,0 +1,1 @@
+"""Policy comparisons with common random numbers: arms, paired statistics, forest plot."""
