@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from sim.core.streams import RandomStreams
 from sim.networks import CascadeEngine, CascadeError, Dependency, Layer, MultilayerNetwork
 from sim.networks.infrastructure import Infrastructure
 from sim.networks.overload import OverloadRule, supply_load
@@ -197,11 +198,8 @@ def test_infrastructure_logs_trips_and_clears_them_after_the_repair():
     # clear when the source is repaired.
     city = make_toy_city()
     cfg = NetworksConfig(resolution=0.2, load_redistribution={"alpha": 0.0})
-    rng = np.random.default_rng(5)
     cells = (np.array([2000.0, 6000.0, 4000.0, 12000.0]), np.array([2000.0, 2000.0, 6000, 4000]))
-    infra = Infrastructure(
-        city, SimpleNamespace(networks=cfg), rng.spawn(1)[0], rng.spawn(1)[0], cells
-    )
+    infra = Infrastructure(city, SimpleNamespace(networks=cfg), RandomStreams(5), cells)
     rule = infra.cascade.overload[0]
     assert rule.layer_name == "power" and rule.is_source.sum() >= 2
     busiest = rule.nodes[rule.is_source][np.argmax(rule.initial_load[rule.is_source])]

@@ -31,6 +31,7 @@ from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
 from sim.city.geo import lonlat_to_xy
 from sim.core.eventlog import EventLog
+from sim.core.streams import RandomStreams
 from sim.damage.exposure import ExposureModel, earthquake_impact
 from sim.damage.fragility import FragilityCurve, get_curve
 from sim.damage.impact import LossLedger
@@ -46,9 +47,20 @@ from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
 from sim.scenario.schema import Scenario
 
-STREAMS = ("networks", "capacities", "exposure", "logistics", "casualties", "injects")
-"""Named child streams spawned from the master generator, in this fixed order (new streams
-are appended, so existing ones never move)."""
+STREAMS = (
+    "networks",
+    "exposure",
+    "drainage.local_capacity",
+    "rain.cells",
+    "logistics",
+    "casualties",
+    "earthquake",
+    "epidemic",
+    "injects",
+)
+"""Component streams of the model itself (:class:`~sim.core.streams.RandomStreams`, keyed by
+name, so one component's draws never move another's). The infrastructure adds one stream per
+layer and intensity measure (``capacity.<layer>.<im>``), ``roads.sag`` and ``trees``."""
 
 
 class CalmWind:
@@ -80,7 +92,7 @@ class CityModel(mesa.Model):
     def __init__(self, config: Scenario, rng=None):
         super().__init__(rng=config.seed if rng is None else rng)
         self.config = config
-        self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self.streams = RandomStreams(config.seed if rng is None else rng)
         self.start_utc = pd.Timestamp(config.time.start_utc)
         self.start_utc_s = config.time.start_utc.timestamp()
         self.dt_h = config.time.physics_step_h
@@ -93,8 +105,7 @@ class CityModel(mesa.Model):
         self.infra = Infrastructure(
             self.city,
             config,
-            self.streams["networks"],
-            self.streams["capacities"],
+            self.streams,
             self.exposure.sample_xy,
             self.curve,
         )
@@ -125,7 +136,7 @@ class CityModel(mesa.Model):
         self.injuries = 0.0
         self.epidemic = None
         if config.hazard.epidemic is not None:
-            self.build_epidemic(config.hazard.epidemic, self.streams["casualties"])
+            self.build_epidemic(config.hazard.epidemic, self.streams["epidemic"])
         self.engine.start()  # scripted events due at the start (warnings in force)
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -261,7 +272,9 @@ class CityModel(mesa.Model):
         design = np.array([cfg.capacity_mm_per_h[z] for z in zones], dtype=float)
         area = self.city.districts["area_km2"].to_numpy(dtype=float) / k
         sigma = cfg.capacity_sigma
-        local = self.streams["exposure"].lognormal(-0.5 * sigma**2, sigma, d_count * k)
+        local = self.streams["drainage.local_capacity"].lognormal(
+            -0.5 * sigma**2, sigma, d_count * k
+        )
         return Waterlogging.from_design_intensity(
             np.repeat(area, k),
             np.repeat(design, k) * local,
@@ -379,7 +392,7 @@ class CityModel(mesa.Model):
         cfg = self.config.hazard.earthquake
         x, y = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
         quake = ScenarioEarthquake(cfg.magnitude, x, y)
-        incidents = earthquake_impact(self, quake, cfg.vs30_ms, self.streams["casualties"])
+        incidents = earthquake_impact(self, quake, cfg.vs30_ms, self.streams["earthquake"])
         self.service.submit_damage([], [], incidents)
         self.service.dispatch()
 
@@ -389,7 +402,7 @@ class CityModel(mesa.Model):
         sigma = typhoon.rain_cell_sigma if typhoon is not None else 0.0
         n = self._rain_cells.size
         self._rain_cells = (
-            self.streams["exposure"].lognormal(-0.5 * sigma**2, sigma, n) if sigma else np.ones(n)
+            self.streams["rain.cells"].lognormal(-0.5 * sigma**2, sigma, n) if sigma else np.ones(n)
         )
 
     def _update_district_records(self) -> None:

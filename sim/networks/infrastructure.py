@@ -78,17 +78,17 @@ class Infrastructure:
     Args:
         city: the city.
         config: the scenario (``networks`` section).
-        rng_networks: stream for network generation.
-        rng_capacities: stream for capacities and tree falls.
+        streams: the model's :class:`~sim.core.streams.RandomStreams`: ``networks`` for
+            generation and imports, ``capacity.<layer>.<im>`` per layer and intensity measure,
+            ``roads.sag`` and ``trees`` (so an imported layer moves no other layer's draws).
         cell_xy: (x_m, y_m) of the D·K waterlogging cells (district sample points).
         curve: fragility lookup (key → curve), the model's with scenario overrides.
     """
 
-    def __init__(
-        self, city: City, config: Scenario, rng_networks, rng_capacities, cell_xy, curve=get_curve
-    ):
+    def __init__(self, city: City, config: Scenario, streams, cell_xy, curve=get_curve):
         self.city = city
-        self.rng = rng_capacities
+        self.rng = streams["trees"]  # tree falls, drawn on each gust increment
+        rng_networks = streams["networks"]
         cfg = config.networks
         spec = NetworkSpec(
             resolution=cfg.resolution,
@@ -120,10 +120,10 @@ class Infrastructure:
             nd = layer.nodes
             self.damaged[name] = np.zeros(n, dtype=bool)
             self.wind_capacity[name] = sample_capacity(
-                nd["wind_theta_ms"], nd["wind_beta"], rng_capacities, n
+                nd["wind_theta_ms"], nd["wind_beta"], streams[f"capacity.{name}.wind"], n
             )
             self.flood_capacity[name] = sample_capacity(
-                nd["flood_theta_m"], nd["flood_beta"], rng_capacities, n
+                nd["flood_theta_m"], nd["flood_beta"], streams[f"capacity.{name}.flood"], n
             )
             self.peak_gust[name] = np.zeros(n)
             self.peak_depth[name] = np.zeros(n)
@@ -144,7 +144,9 @@ class Infrastructure:
         self.trees = CountedExposure("street_trees", curve("urban_tree"), trees[:, None])
         self.edge_blocked = np.zeros(roads.n_edges, dtype=bool)
         self.edge_closed = np.zeros(roads.n_edges, dtype=bool)  # collapses, bridge closures
-        self.edge_sag = rng_capacities.lognormal(-0.5 * SAG_SIGMA**2, SAG_SIGMA, roads.n_edges)
+        self.edge_sag = streams["roads.sag"].lognormal(
+            -0.5 * SAG_SIGMA**2, SAG_SIGMA, roads.n_edges
+        )
         self.edge_ever_waterlogged = np.zeros(roads.n_edges, dtype=bool)
         self.underpass_nodes = np.flatnonzero(
             roads.nodes["asset_type"] == roads.asset_types.index("underpass")

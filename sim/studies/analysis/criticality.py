@@ -20,9 +20,9 @@ with no repair: a dependent whose buffer is <= horizon_h has lost its supplier, 
 longer buffer still runs (default 24 h: every 6 h backup generator has run dry — the sustained
 outage). ``horizon_h = 0`` gives the immediate impact.
 
-Monte Carlo: realisation r generates the networks with the generator seeded by the r-th child of
-``numpy.random.SeedSequence(scenario.seed)`` — realisation 0 is the same stream that a run of
-the scenario uses for its networks (`sim.models.emergency.STREAMS[0]`, spawned first from the seed).
+Monte Carlo: realisation r generates the networks that a run of the scenario with seed
+``scenario.seed + r`` builds (its ``networks`` stream, :class:`sim.core.streams.RandomStreams`),
+so realisation 0 holds the networks of the scenario's own run.
 
 Cost: one cascade per candidate, restricted exactly to the layers its failure can reach (the
 candidate's layer and the layers depending on it, others held at their pre-failure state); a
@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from sim.core.streams import RandomStreams
 from sim.networks import (
     CascadeEngine,
     Dependency,
@@ -348,12 +349,12 @@ def run_criticality(
     if resolution is not None:
         spec = replace(spec, resolution=resolution)
     frames, counts = [], []
-    children = np.random.SeedSequence(scenario.seed).spawn(seeds)
-    for r, child in enumerate(children):
-        net = generate_city_networks(city, spec, np.random.default_rng(child))
+    for r in range(seeds):
+        streams = RandomStreams(scenario.seed + r)
+        net = generate_city_networks(city, spec, streams["networks"])
         assign_fragility(net)
         # Candidate sampling uses its own stream so that it never shifts the network draws.
-        rng = np.random.default_rng(child.spawn(1)[0])
+        rng = streams["criticality.candidates"]
         df = evaluate_realisation(net, city, samples, rng, cfg.cascade, horizon_h)
         df.insert(0, "realisation", r)
         df["rank"] = (
