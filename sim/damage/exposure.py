@@ -139,30 +139,7 @@ class ExposureModel:
         Returns:
             New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
         """
-        incidents: list[CasualtyIncident] = []
-        local = ctx.utc() + np.timedelta64(8, "h")  # Beijing time
-        hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
-        weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
-        out = self.falling.step(
-            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
-        )
-        falls = out["falls"]  # (D, types)
-        if falls.any():
-            for j, t in enumerate(self.falling.types):
-                ctx.losses.add(FALLING_OBJECT_LOSS[t.name], int(falls[:, j].sum()))
-            for d in np.flatnonzero(falls.sum(axis=1)):
-                ctx.log_event(
-                    "damage",
-                    district=int(d),
-                    layer="exposure",
-                    detail="falling_objects",
-                    value=float(falls[d].sum()),
-                )
-            # deaths on the spot; the injured wait for an ambulance (harm grows with delay)
-            for d in np.flatnonzero(out["deaths"]):
-                ctx.book_casualties(int(d), "falling_object", deaths=float(out["deaths"][d]))
-            injured = out["injuries"]
-            incidents += self._incidents_at("falling_object_injury", injured, injured)
+        incidents = self._falling_objects(ctx, gust_ms, alert_rank)
         for column, persons_key, per_unit, loss_item in (
             ("sheds", "shed_dwellers_persons", self.sheds_per_district, "shed"),
             (
@@ -197,6 +174,36 @@ class ExposureModel:
             groups = np.minimum(collapsed, trapped)
             incidents += self._incidents_at("structural_collapse", groups, trapped)
         return incidents
+
+    def _falling_objects(
+        self, ctx: RunContext, gust_ms: np.ndarray, alert_rank: int
+    ) -> list[CasualtyIncident]:
+        """Falling objects under the gust field (pedestrian exposure by local hour and day):
+        losses and deaths on the spot booked; returns the injured as ambulance incidents."""
+        local = ctx.utc() + np.timedelta64(8, "h")  # Beijing time
+        hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
+        weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
+        out = self.falling.step(
+            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
+        )
+        falls = out["falls"]  # (D, types)
+        if not falls.any():
+            return []
+        for j, t in enumerate(self.falling.types):
+            ctx.losses.add(FALLING_OBJECT_LOSS[t.name], int(falls[:, j].sum()))
+        for d in np.flatnonzero(falls.sum(axis=1)):
+            ctx.log_event(
+                "damage",
+                district=int(d),
+                layer="exposure",
+                detail="falling_objects",
+                value=float(falls[d].sum()),
+            )
+        # deaths on the spot; the injured wait for an ambulance (harm grows with delay)
+        for d in np.flatnonzero(out["deaths"]):
+            ctx.book_casualties(int(d), "falling_object", deaths=float(out["deaths"][d]))
+        injured = out["injuries"]
+        return self._incidents_at("falling_object_injury", injured, injured)
 
     def _incidents_at(
         self, kind: str, groups: np.ndarray, persons: np.ndarray

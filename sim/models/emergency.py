@@ -14,6 +14,14 @@ A **record** event after each hourly step feeds the DataCollector (district × l
 Random streams: the master generator ``model.rng`` (seeded by the scenario) spawns named
 child streams (networks, capacities, exposure, logistics) so one component's draws never
 shift another's — the basis of common random numbers in policy comparisons.
+
+Ownership (Mesa style): the model owns its state, among it a clock, the event log and the
+ledger of casualties and losses (:mod:`sim.core`). Collaborators get a
+:class:`~sim.core.context.RunContext` (clock, event log, ledger) or the one service they need,
+book casualties and losses through it and return what else they produce (new damage,
+incidents); none of them holds the model. Agents own their own state. Injects change the model
+through its commands (``set_typhoon``, ``set_logistics_policy`` …). tests/test_ownership.py
+fails on any write into a model's attributes from another module.
 """
 
 from __future__ import annotations
@@ -89,7 +97,11 @@ class CityModel(mesa.Model):
             (:class:`~sim.networks.infrastructure.Infrastructure`).
         warning_centre: the municipal warning centre agent.
         districts: district government agents in district order.
+        clock: model hours ↔ UTC (:class:`~sim.core.clock.Clock`).
         events: the event log (→ events.parquet).
+        ledger: casualties by district and cause, direct loss by item
+            (:class:`~sim.core.ledger.Ledger`); read through ``deaths``, ``injuries``, ``losses``.
+        context: the :class:`~sim.core.context.RunContext` handed to collaborators.
     """
 
     def __init__(self, config: Scenario, rng=None):
