@@ -54,7 +54,10 @@ def main() -> None:
     model = CityModel(load_scenario(SCENARIO))  # builds roads and depots exactly as a run does
     roads = model.infra.layers["roads"]
     router = TimedRouter(roads)
-    depots = build_depots(model, router)
+    cfg = model.config
+    depots = build_depots(
+        model.city, cfg.logistics, cfg.city.data_dir, router, model.streams["logistics"]
+    )
     rng = np.random.default_rng(args.seed)
     disp = Dispatcher(router, depots, DispatchPolicy.named(args.policy), rng=rng)
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
+from sim.core.ledger import LossLedger
 from sim.damage.fragility import FragilityCurve
-from sim.damage.impact import CountedExposure, LossLedger, spread_counts
+from sim.damage.impact import UNIT_COST_YUAN, CountedExposure, spread_counts
 
 CURVE = FragilityCurve("test", theta=40.0, beta=0.3, im="gust_ms", damage_state="x", source="t")
 
@@ -44,7 +45,7 @@ def test_spread_counts_conserves_totals():
 
 
 def test_loss_ledger_scales_unit_costs():
-    ledger = LossLedger(scale=2.0)
+    ledger = LossLedger({k: v[0] for k, v in UNIT_COST_YUAN.items()}, scale=2.0)
     assert ledger.add("tree_down", 10) == pytest.approx(2 * 10 * 3_000.0)
     assert ledger.add("tree_down", 0) == 0.0
     assert ledger.total_yuan == pytest.approx(60_000.0)

@@ -87,10 +87,19 @@ class DistrictGovernment(mesa.Agent):
         """Persons per category the district aims to have relocated at this alert level."""
         return np.where(level_rank >= self.trigger_rank, self.compliance * self.at_risk, 0.0)
 
-    def step(self) -> None:
-        """Hourly decision: move people toward the relocation target at the district's rate."""
+    def scale_compliance(self, scale: float) -> None:
+        """Set compliance to ``scale`` × the scenario's compliance per category (clipped to
+        [0, 1]; a ``policy`` inject)."""
+        base = np.array([self.config.compliance.get(c, 0.0) for c in self.categories])
+        self.compliance = np.clip(base * scale, 0.0, 1.0)
+
+    def step(self, rank: int) -> None:
+        """Hourly decision: move people toward the relocation target at the district's rate.
+
+        Args:
+            rank: the effective alert level rank now (0 none … 4 red; the warning centre's).
+        """
         dt_h = 1.0
-        rank = self.model.warning_centre.level_rank
         now = self.model.time
         if rank == 0:
             if self.lifted_since_h is None:

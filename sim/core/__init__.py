@@ -1,1 +1,2 @@
-"""Core services every model shares: the event log, the clock and the random streams."""
+"""Core services every model shares: the clock, the event log, the ledger of casualties and
+losses, the run context that hands them to collaborators, and the random streams."""

@@ -20,6 +20,7 @@ full rescue bundle decides deaths (:mod:`sim.response.harm`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,7 @@ from sim.scenario.schema import ALERT_LEVELS
 
 if TYPE_CHECKING:
     from sim.city import City
-    from sim.models.emergency import CityModel
+    from sim.core.context import RunContext
 
 SAMPLE_POINTS_PER_DISTRICT = 24
 FALLING_OBJECT_LOSS = {
@@ -118,45 +119,27 @@ class ExposureModel:
 
     # ------------------------------------------------------------------ dynamics
     def apply_wind(
-        self, model: CityModel, gust_ms: np.ndarray, alert_rank: int
+        self,
+        ctx: RunContext,
+        gust_ms: np.ndarray,
+        alert_rank: int,
+        remaining_at_risk: Callable[[str], np.ndarray],
     ) -> list[CasualtyIncident]:
         """Damage counted exposure under the gust field; return casualty incidents.
 
+        Losses and deaths on the spot are booked in the run's ledger, damage and deaths logged.
+
         Args:
-            model: the model (losses ledger, district governments, event log).
+            ctx: the run's clock, event log and ledger.
             gust_ms: (D, K) 3-s gust at the sample points, m/s.
             alert_rank: effective alert level rank (0 none … 4 red).
+            remaining_at_risk: relocation category → (D,) persons still in place (not
+                relocated) per district, from the district governments.
 
         Returns:
             New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
         """
-        incidents: list[CasualtyIncident] = []
-        local = model.utc() + np.timedelta64(8, "h")  # Beijing time
-        hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
-        weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
-        out = self.falling.step(
-            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
-        )
-        falls = out["falls"]  # (D, types)
-        if falls.any():
-            for j, t in enumerate(self.falling.types):
-                model.losses.add(FALLING_OBJECT_LOSS[t.name], int(falls[:, j].sum()))
-            for d in np.flatnonzero(falls.sum(axis=1)):
-                model.log_event(
-                    "damage",
-                    district=int(d),
-                    layer="exposure",
-                    detail="falling_objects",
-                    value=float(falls[d].sum()),
-                )
-            # deaths on the spot; the injured wait for an ambulance (harm grows with delay)
-            model.deaths += float(out["deaths"].sum())
-            for d in np.flatnonzero(out["deaths"]):
-                model.log_event(
-                    "death", district=int(d), detail="falling_object", value=float(out["deaths"][d])
-                )
-            injured = out["injuries"]
-            incidents += self._incidents_at("falling_object_injury", injured, injured)
+        incidents = self._falling_objects(ctx, gust_ms, alert_rank)
         for column, persons_key, per_unit, loss_item in (
             ("sheds", "shed_dwellers_persons", self.sheds_per_district, "shed"),
             (
@@ -170,8 +153,8 @@ class ExposureModel:
             total = int(collapsed.sum())
             if total == 0:
                 continue
-            model.losses.add(loss_item, total)
-            remaining = np.array([gov.remaining_at_risk(persons_key) for gov in model.districts])
+            ctx.losses.add(loss_item, total)
+            remaining = remaining_at_risk(persons_key)
             occupants = np.divide(
                 remaining, per_unit, out=np.zeros_like(remaining), where=per_unit > 0
             )
@@ -179,7 +162,7 @@ class ExposureModel:
                 np.rint(collapsed * occupants).astype(np.int64), TRAPPED_SHARE
             )
             for d in np.flatnonzero(collapsed):
-                model.log_event(
+                ctx.log_event(
                     "damage",
                     district=int(d),
                     layer="exposure",
@@ -191,6 +174,36 @@ class ExposureModel:
             groups = np.minimum(collapsed, trapped)
             incidents += self._incidents_at("structural_collapse", groups, trapped)
         return incidents
+
+    def _falling_objects(
+        self, ctx: RunContext, gust_ms: np.ndarray, alert_rank: int
+    ) -> list[CasualtyIncident]:
+        """Falling objects under the gust field (pedestrian exposure by local hour and day):
+        losses and deaths on the spot booked; returns the injured as ambulance incidents."""
+        local = ctx.utc() + np.timedelta64(8, "h")  # Beijing time
+        hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
+        weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
+        out = self.falling.step(
+            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
+        )
+        falls = out["falls"]  # (D, types)
+        if not falls.any():
+            return []
+        for j, t in enumerate(self.falling.types):
+            ctx.losses.add(FALLING_OBJECT_LOSS[t.name], int(falls[:, j].sum()))
+        for d in np.flatnonzero(falls.sum(axis=1)):
+            ctx.log_event(
+                "damage",
+                district=int(d),
+                layer="exposure",
+                detail="falling_objects",
+                value=float(falls[d].sum()),
+            )
+        # deaths on the spot; the injured wait for an ambulance (harm grows with delay)
+        for d in np.flatnonzero(out["deaths"]):
+            ctx.book_casualties(int(d), "falling_object", deaths=float(out["deaths"][d]))
+        injured = out["injuries"]
+        return self._incidents_at("falling_object_injury", injured, injured)
 
     def _incidents_at(
         self, kind: str, groups: np.ndarray, persons: np.ndarray
@@ -220,7 +233,9 @@ REPLACEMENT_COST_YUAN_PER_M2 = 3_000.0
 """Assumption: reconstruction cost of old multi-storey housing, yuan/m²."""
 
 
-def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[CasualtyIncident]:
+def earthquake_impact(
+    ctx: RunContext, exposure: ExposureModel, quake, vs30_ms: float, rng
+) -> list[CasualtyIncident]:
     """Damage old housing by a scenario earthquake; book losses and casualties.
 
     Ground motion: Boore & Atkinson (2008) PGA with one realisation of inter- and intra-event
@@ -231,16 +246,23 @@ def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[Casu
     (life-threatening, trapped) wait for rescue teams, and the delay until their bundle
     arrives decides whether they survive.
 
+    Args:
+        ctx: the run's clock, event log and ledger (losses and casualties are booked there).
+        exposure: the city's counted exposure (sample points, incident placement).
+        quake: a :class:`~sim.hazards.earthquake.ScenarioEarthquake`.
+        vs30_ms: site Vs30, m/s.
+        rng: the model's ``earthquake`` stream.
+
     Returns:
         One structural-collapse incident per completely damaged building with trapped people.
     """
-    from sim.hazards.earthquake import occupancy_fraction, sample_impact, shanghai_old_housing
+    from sim.hazards.earthquake import sample_impact, shanghai_old_housing
 
-    x, y = model.exposure.sample_xy
-    shape = model.exposure.sample_shape
+    x, y = exposure.sample_xy
+    shape = exposure.sample_shape
     pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
-    local_hour = (model.utc().astype("datetime64[h]").astype(int) + 8) % 24
-    stocks = shanghai_old_housing(model.city)
+    local_hour = (ctx.utc().astype("datetime64[h]").astype(int) + 8) % 24
+    stocks = shanghai_old_housing(exposure.city)
     impact = sample_impact(pga, stocks, float(local_hour), rng)
     casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
     buildings = impact["buildings_by_ds"]  # (S, D, 5)
@@ -248,19 +270,18 @@ def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[Casu
         buildings[i] * st.building_floor_area_m2 for i, st in enumerate(stocks)
     )  # (D, 5) m² by damage state
     loss = float((area * np.asarray(EARTHQUAKE_REPAIR_RATIO)).sum() * REPLACEMENT_COST_YUAN_PER_M2)
-    model.losses.by_item["earthquake_housing"] = (
-        model.losses.by_item.get("earthquake_housing", 0.0) + loss * model.losses.scale
-    )
-    model.deaths += float(casualties[:, 3].sum())
-    model.injuries += float(casualties[:, :2].sum())
+    ctx.losses.add_yuan("earthquake_housing", loss)
     for d in range(shape[0]):
-        model.log_event(
+        ctx.log_event(
             "earthquake", district=d, layer="exposure", detail="pga_g", value=float(pga[d])
         )
-        if casualties[d, 3]:
-            model.log_event("death", district=d, detail="earthquake", value=float(casualties[d, 3]))
+        ctx.book_casualties(
+            d,
+            "earthquake",
+            deaths=float(casualties[d, 3]),
+            injuries=float(casualties[d, :2].sum()),
+        )
     collapsed = buildings[:, :, 4].sum(axis=0)  # (D,)
     trapped = casualties[:, 2]
     groups = np.minimum(collapsed, trapped)
-    model.occupancy_at_quake = occupancy_fraction(float(local_hour))
-    return model.exposure._incidents_at("structural_collapse", groups, trapped)
+    return exposure._incidents_at("structural_collapse", groups, trapped)

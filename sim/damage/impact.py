@@ -117,26 +117,5 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
 }
 """Unit direct-loss costs (yuan). No published Shanghai unit-cost table was found; these are
 stated assumptions, scaled together by ``losses.scale`` in calibration against the
-Lekima direct loss (125.8 million yuan, briefing; >34 million yuan NDRCC; facts.md §2c)."""
-
-
-class LossLedger:
-    """Accumulates direct loss (yuan) by item type."""
-
-    def __init__(self, scale: float = 1.0):
-        self.scale = float(scale)
-        self.by_item: dict[str, float] = {}
-        self.counts: dict[str, float] = {}
-
-    def add(self, item: str, count: float) -> float:
-        """Book ``count`` units of ``item``; returns the yuan added."""
-        if count <= 0:
-            return 0.0
-        yuan = UNIT_COST_YUAN[item][0] * self.scale * float(count)
-        self.by_item[item] = self.by_item.get(item, 0.0) + yuan
-        self.counts[item] = self.counts.get(item, 0.0) + float(count)
-        return yuan
-
-    @property
-    def total_yuan(self) -> float:
-        return float(sum(self.by_item.values()))
+Lekima direct loss (125.8 million yuan, briefing; >34 million yuan NDRCC; facts.md §2c).
+Booked by the run's :class:`sim.core.ledger.LossLedger`."""

@@ -14,6 +14,14 @@ A **record** event after each hourly step feeds the DataCollector (district × l
 Random streams: the master generator ``model.rng`` (seeded by the scenario) spawns named
 child streams (networks, capacities, exposure, logistics) so one component's draws never
 shift another's — the basis of common random numbers in policy comparisons.
+
+Ownership (Mesa style): the model owns its state, among it a clock, the event log and the
+ledger of casualties and losses (:mod:`sim.core`). Collaborators get a
+:class:`~sim.core.context.RunContext` (clock, event log, ledger) or the one service they need,
+book casualties and losses through it and return what else they produce (new damage,
+incidents); none of them holds the model. Agents own their own state. Injects change the model
+through its commands (``set_typhoon``, ``set_logistics_policy`` …). tests/test_ownership.py
+fails on any write into a model's attributes from another module.
 """
 
 from __future__ import annotations
@@ -30,11 +38,14 @@ from sim.agents.district_government import DistrictGovernment
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
 from sim.city.geo import lonlat_to_xy
+from sim.core.clock import Clock
+from sim.core.context import RunContext
 from sim.core.eventlog import EventLog
+from sim.core.ledger import Ledger, LossLedger
 from sim.core.streams import RandomStreams
 from sim.damage.exposure import ExposureModel, earthquake_impact
 from sim.damage.fragility import FragilityCurve, get_curve
-from sim.damage.impact import LossLedger
+from sim.damage.impact import UNIT_COST_YUAN
 from sim.hazards.earthquake import ScenarioEarthquake
 from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
 from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
@@ -86,18 +97,45 @@ class CityModel(mesa.Model):
             (:class:`~sim.networks.infrastructure.Infrastructure`).
         warning_centre: the municipal warning centre agent.
         districts: district government agents in district order.
+        clock: model hours ↔ UTC (:class:`~sim.core.clock.Clock`).
         events: the event log (→ events.parquet).
+        ledger: casualties by district and cause, direct loss by item
+            (:class:`~sim.core.ledger.Ledger`); read through ``deaths``, ``injuries``, ``losses``.
+        context: the :class:`~sim.core.context.RunContext` handed to collaborators.
     """
 
     def __init__(self, config: Scenario, rng=None):
         super().__init__(rng=config.seed if rng is None else rng)
         self.config = config
         self.streams = RandomStreams(config.seed if rng is None else rng)
-        self.start_utc = pd.Timestamp(config.time.start_utc)
-        self.start_utc_s = config.time.start_utc.timestamp()
         self.dt_h = config.time.physics_step_h
+        self.clock = Clock(config.time.start_utc, lambda: self.time)
         self.events = EventLog(self.start_utc)
+        # Construction order is draw order (streams, Mesa agent ids): keep it.
+        self._build_physical_city()
+        self.ledger = Ledger(
+            self.city.n_districts,
+            {item: cost for item, (cost, _) in UNIT_COST_YUAN.items()},
+            config.losses.scale,
+        )
+        self.context = RunContext(self.clock, self.events, self.ledger)
+        self._build_agents()
+        self._build_service()
+        self._customer_hours = {"power": 0.0, "water": 0.0}
+        self.epidemic = None
+        if config.hazard.epidemic is not None:
+            self.build_epidemic(config.hazard.epidemic, self.streams["epidemic"])
+        self.engine.start()  # scripted events due at the start (warnings in force)
+        self.datacollector = self._build_datacollector()
+        self.update_district_records()
+        self.datacollector.collect(self)
+        self._schedule_processes()
+        self.engine.queue_injects(config.injects)  # a replayed journal, after the t = 0 record
 
+    # ------------------------------------------------------------------ construction
+    def _build_physical_city(self) -> None:
+        """City, hazard fields, counted exposure, infrastructure and waterlogging cells."""
+        config = self.config
         self.city = load_city(Path(config.city.data_dir))
         self.hazard = self._build_hazard() if config.hazard.typhoon else CalmWind()
         self.rainstorm = self._build_rainstorm() if config.hazard.rainstorm else None
@@ -110,13 +148,16 @@ class CityModel(mesa.Model):
             self.curve,
         )
         self.waterlogging = self._build_waterlogging()
-        self.losses = LossLedger(config.losses.scale)
         self._rain_cells = np.ones(self.exposure.sample_shape[0] * self.exposure.sample_shape[1])
 
+    def _build_agents(self) -> None:
+        """The warning centre, the event engine (it schedules the scripted events) and one
+        government per district (Mesa agents, created in this order)."""
+        config = self.config
         self.warning_centre = WarningCentre(self)
         self.engine = EventEngine(self, config.events)  # schedules the scripted events
-        self.close_underpasses = config.response.close_underpasses
-        self.logistics_policy = config.logistics.policy
+        self._close_underpasses = config.response.close_underpasses
+        self._logistics_policy = config.logistics.policy
         self.districts: list[DistrictGovernment] = []
         for d, row in self.city.districts.iterrows():
             self.districts.append(
@@ -129,16 +170,23 @@ class CityModel(mesa.Model):
                     config=config.response.relocation,
                 )
             )
-        self.service = EmergencyService(self, self.streams["logistics"], self.streams["casualties"])
-        self.customer_hours_without_power = 0.0
-        self.customer_hours_without_water = 0.0
-        self.deaths = 0.0
-        self.injuries = 0.0
-        self.epidemic = None
-        if config.hazard.epidemic is not None:
-            self.build_epidemic(config.hazard.epidemic, self.streams["epidemic"])
-        self.engine.start()  # scripted events due at the start (warnings in force)
-        self.datacollector = mesa.DataCollector(
+
+    def _build_service(self) -> None:
+        """The emergency service: depots, dispatcher, incidents (sim.response.service)."""
+        self.service = EmergencyService(
+            self.context,
+            self.city,
+            self.infra,
+            self.config.logistics,
+            Path(self.config.city.data_dir),
+            self.schedule_event,
+            self.streams["logistics"],
+            self.streams["casualties"],
+        )
+
+    def _build_datacollector(self) -> mesa.DataCollector:
+        """Hourly series: model totals and district × layer records of the governments."""
+        return mesa.DataCollector(
             model_reporters={
                 "alert_level": lambda m: m.warning_centre.level_rank,
                 "people_relocated_now": lambda m: sum(d.relocated_now for d in m.districts),
@@ -164,19 +212,19 @@ class CityModel(mesa.Model):
                 }
             },
         )
-        self._update_district_records()
-        self.datacollector.collect(self)
-        if config.hazard.earthquake is not None:
-            t_quake = (config.hazard.earthquake.at_utc.timestamp() - self.start_utc_s) / 3600.0
+
+    def _schedule_processes(self) -> None:
+        """The earthquake (if any), the physics update every ``dt_h`` and the hourly record."""
+        quake = self.config.hazard.earthquake
+        if quake is not None:
+            t_quake = self.clock.hours_of(quake.at_utc)
             if t_quake >= 0:
                 self.schedule_event(self.earthquake_strikes, at=t_quake)
         self.schedule_recurring(self.physics_update, Schedule(interval=self.dt_h, start=self.dt_h))
         self.schedule_recurring(
             self.record, Schedule(interval=1.0, start=1.0), priority=Priority.LOW
         )
-        self.engine.queue_injects(config.injects)  # a replayed journal, after the t = 0 record
 
-    # ------------------------------------------------------------------ construction
     def _build_hazard(self) -> TyphoonHazard:
         cfg = self.config.hazard.typhoon
         if cfg.track_format == "csv":
@@ -238,7 +286,7 @@ class CityModel(mesa.Model):
         seeds[self.city.index_of(cfg.seed_district)] = cfg.initial_infectious
         self.epidemic_state = self.epidemic.initial_state(seeds)
         self.epidemic_initial = int(seeds.sum())
-        t0 = max((cfg.start_utc.timestamp() - self.start_utc_s) / 3600.0, 0.0)
+        t0 = max(self.clock.hours_of(cfg.start_utc), 0.0)
         if start_h is not None:
             t0 = start_h
         self.schedule_recurring(
@@ -255,6 +303,21 @@ class CityModel(mesa.Model):
         self.service.dispatcher.set_team_capacity(factor, self.time)
         for gov in self.districts:
             gov.infectious = float(self.epidemic_state.i[gov.district])
+
+    def add_epidemic_cases(self, district: int, count: int) -> int:
+        """Move up to ``count`` susceptible residents of ``district`` to infectious (an
+        ``epidemic_cases`` inject on a running chain); they count as seeds, not cases.
+
+        Returns:
+            Residents moved (at most the district's susceptibles).
+        """
+        st = self.epidemic_state
+        n = int(min(count, st.s[district]))
+        st.s[district] -= n
+        st.i[district] += n
+        self.epidemic_initial += n
+        self.districts[district].infectious = float(st.i[district])
+        return n
 
     @property
     def epidemic_cases(self) -> int:
@@ -296,10 +359,19 @@ class CityModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ clock helpers
+    @property
+    def start_utc(self) -> pd.Timestamp:
+        """Time zero of the run (``time.start_utc``)."""
+        return self.clock.start_utc
+
+    @property
+    def start_utc_s(self) -> float:
+        """Time zero in POSIX seconds."""
+        return self.clock.start_utc_s
+
     def utc(self, t_h: float | None = None) -> np.datetime64:
         """UTC time of model hour ``t_h`` (default: now)."""
-        t = self.time if t_h is None else t_h
-        return np.datetime64(int(round(self.start_utc_s + t * 3600.0)), "s")
+        return self.clock.utc(t_h)
 
     def log_event(
         self,
@@ -313,13 +385,71 @@ class CityModel(mesa.Model):
         incident: int = -1,
     ) -> None:
         """Append one event (time = now) to the run's event log."""
-        self.events.add(self.time, kind, district, layer, asset, incident, value, detail)
+        self.context.log_event(
+            kind,
+            district=district,
+            layer=layer,
+            detail=detail,
+            value=value,
+            asset=asset,
+            incident=incident,
+        )
+
+    # ------------------------------------------------------------------ ledger (read-only)
+    @property
+    def deaths(self) -> float:
+        """Persons killed so far (the ledger's total)."""
+        return self.ledger.casualties.deaths
+
+    @property
+    def injuries(self) -> float:
+        """Persons injured so far (the ledger's total)."""
+        return self.ledger.casualties.injuries
+
+    @property
+    def losses(self) -> LossLedger:
+        """The direct-loss part of the ledger (yuan by item)."""
+        return self.ledger.losses
+
+    @property
+    def customer_hours_without_power(self) -> float:
+        """Household-hours without power so far."""
+        return self._customer_hours["power"]
+
+    @property
+    def customer_hours_without_water(self) -> float:
+        """Household-hours without water so far."""
+        return self._customer_hours["water"]
+
+    # ------------------------------------------------------------------ commands (injects)
+    @property
+    def close_underpasses(self) -> bool:
+        """Whether flooded underpasses are closed (``response.close_underpasses``)."""
+        return self._close_underpasses
+
+    def set_close_underpasses(self, close: bool) -> None:
+        self._close_underpasses = bool(close)
+
+    @property
+    def logistics_policy(self) -> str:
+        """Name of the dispatch policy in force."""
+        return self._logistics_policy
+
+    def set_logistics_policy(self, name: str, policy, t_h: float) -> None:
+        """Switch the dispatcher to ``policy`` (a :class:`~sim.response.DispatchPolicy`
+        built from preset ``name``) from model hour ``t_h``."""
+        self.service.dispatcher.set_policy(policy, t_h)
+        self._logistics_policy = name
+
+    def set_typhoon(self, hazard: TyphoonHazard) -> None:
+        """Replace the wind and rain field (a ``typhoon_landfall`` inject)."""
+        self.hazard = hazard
 
     # ------------------------------------------------------------------ dynamics
     def step(self) -> None:
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
         self.redraw_rain_cells()
-        self.agents_by_type[DistrictGovernment].shuffle_do("step")
+        self.agents_by_type[DistrictGovernment].shuffle_do("step", self.warning_centre.level_rank)
 
     def _hazard_active(self, now_utc) -> bool:
         """Whether wind or rain acts now, or water still stands (else damage cannot grow)."""
@@ -351,8 +481,8 @@ class CityModel(mesa.Model):
         self.service.dispatch()
         # Outage accounting (customer = household; 2.32 persons per household, 2020 census).
         out_power, out_water = self.infra.households_without_service()
-        self.customer_hours_without_power += out_power * self.dt_h
-        self.customer_hours_without_water += out_water * self.dt_h
+        self._customer_hours["power"] += out_power * self.dt_h
+        self._customer_hours["water"] += out_water * self.dt_h
 
     def _hazard_update(self, now_utc) -> None:
         cfg = self.config
@@ -370,14 +500,21 @@ class CityModel(mesa.Model):
         self.waterlogging.step(rain_pts, pump_frac, self.dt_h)
         depth_cells = self.waterlogging.road_depth_m
         # 3. Network damage (wind, flood, fallen trees), roads, cascade.
-        new_damage = self.infra.apply_hazard(self, self.hazard, now_utc, depth_cells)
+        new_damage = self.infra.apply_hazard(self.context, self.hazard, now_utc, depth_cells)
         alarms = self.infra.update_roads(
-            self, depth_cells, cfg.drainage.underpass_concentration, self.close_underpasses
+            self.context,
+            depth_cells,
+            cfg.drainage.underpass_concentration,
+            self.close_underpasses,
+            cfg.drainage.underpass_closure_depth_m,
         )
         self.infra.update_functionality(self.time)
         # 4. Counted exposure: falling objects, sheds, old housing → casualty incidents.
         casualties = self.exposure.apply_wind(
-            self, gust_pts.reshape(shape), self.warning_centre.level_rank
+            self.context,
+            gust_pts.reshape(shape),
+            self.warning_centre.level_rank,
+            self._remaining_at_risk,
         )
         # 5. Incidents to the emergency service (dispatched by the caller).
         self.service.submit_damage(new_damage, alarms, casualties)
@@ -392,9 +529,15 @@ class CityModel(mesa.Model):
         cfg = self.config.hazard.earthquake
         x, y = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
         quake = ScenarioEarthquake(cfg.magnitude, x, y)
-        incidents = earthquake_impact(self, quake, cfg.vs30_ms, self.streams["earthquake"])
+        incidents = earthquake_impact(
+            self.context, self.exposure, quake, cfg.vs30_ms, self.streams["earthquake"]
+        )
         self.service.submit_damage([], [], incidents)
         self.service.dispatch()
+
+    def _remaining_at_risk(self, category: str) -> np.ndarray:
+        """(D,) persons of a relocation category still in place, by district."""
+        return np.array([gov.remaining_at_risk(category) for gov in self.districts])
 
     def redraw_rain_cells(self) -> None:
         """Hourly convective rain-cell multipliers (lognormal, mean 1) at the sample points."""
@@ -405,7 +548,9 @@ class CityModel(mesa.Model):
             self.streams["rain.cells"].lognormal(-0.5 * sigma**2, sigma, n) if sigma else np.ones(n)
         )
 
-    def _update_district_records(self) -> None:
+    def update_district_records(self) -> None:
+        """Refresh the district governments' records (service shares, ponding, incidents,
+        busy teams) from the infrastructure and the emergency service."""
         func = self.infra.district_functionality()
         depth = self.waterlogging.road_depth_m.reshape(self.exposure.sample_shape).mean(axis=1)
         open_by_d, busy_by_d = self.service.by_district()
@@ -418,7 +563,7 @@ class CityModel(mesa.Model):
 
     def record(self) -> None:
         """Hourly record for the DataCollector (runs after that hour's physics and logistics)."""
-        self._update_district_records()
+        self.update_district_records()
         self.datacollector.collect(self)
 
     def advance(self, t_h: float, progress=None) -> None:

@@ -160,7 +160,7 @@ def apply_typhoon_landfall(model: CityModel, ev: TyphoonLandfallEvent, rng, t_h:
     if cfg is None:
         cfg = TyphoonConfig.model_construct(**_typhoon_defaults())
     track = landfall_track(ev, model.utc())
-    model.hazard = typhoon_from_config(track, cfg)
+    model.set_typhoon(typhoon_from_config(track, cfg))
     return (
         f"landfall ({ev.landfall_lon:.2f}E, {ev.landfall_lat:.2f}N) in {ev.landfall_in_h:g} h, "
         f"{ev.pressure_hpa:g} hPa, {ev.vmax_ms:g} m/s"
@@ -188,7 +188,7 @@ def apply_pipe_burst(model: CityModel, ev: PipeBurstEvent, rng, t_h: float) -> s
     if cand.size == 0:
         return "no intact mains junction left in the district"
     hit = np.sort(rng.choice(cand, size=min(ev.count, cand.size), replace=False))
-    model.infra.damage_nodes(model, "water", hit, "water_asset")
+    model.infra.damage_nodes(model.context, "water", hit, "water_asset")
     for i in hit:
         model.service.raise_incident("pipeline_burst", d, int(nd["road_node"][i]), ("water", i, 0))
     model.service.dispatch()
@@ -228,8 +228,7 @@ def apply_chemical_fire(model: CityModel, ev: ChemicalFireEvent, rng, t_h: float
     node = int(model.service.router.nearest_node(xy[:, 0], xy[:, 1])[0])
     model.service.raise_incident("chemical_fire", d, node, ("people", -1, 0))
     if deaths:
-        model.deaths += deaths
-        model.log_event("death", district=d, value=float(deaths), detail="chemical_fire")
+        model.context.book_casualties(d, "chemical_fire", deaths=float(deaths))
     n_inc = min(-(-casualties // HAZMAT_PERSONS_PER_INCIDENT), MAX_HAZMAT_INCIDENTS)
     if n_inc:
         from sim.city.exposure import largest_remainder
@@ -254,12 +253,7 @@ def apply_epidemic_cases(model: CityModel, ev: EpidemicCasesEvent, rng, t_h: flo
         )
         model.build_epidemic(cfg, rng, start_h=model.time)
         return f"SEIR chain started: {ev.count} cases, R0 {ev.r0:g}"
-    st = model.epidemic_state
-    n = int(min(ev.count, st.s[d]))
-    st.s[d] -= n
-    st.i[d] += n
-    model.epidemic_initial += n
-    model.districts[d].infectious = float(st.i[d])
+    n = model.add_epidemic_cases(d, ev.count)
     return f"{n} new infectious residents"
 
 
@@ -307,18 +301,16 @@ def apply_policy(model: CityModel, ev: PolicyEvent, rng, t_h: float) -> str:
         parts.append(f"early_warning={ev.early_warning}")
     if ev.relocation_compliance_scale is not None:
         for gov in model.districts:
-            base = np.array([gov.config.compliance.get(c, 0.0) for c in gov.categories])
-            gov.compliance = np.clip(base * ev.relocation_compliance_scale, 0.0, 1.0)
+            gov.scale_compliance(ev.relocation_compliance_scale)
         parts.append(f"relocation_compliance_scale={ev.relocation_compliance_scale:g}")
     if ev.logistics_policy is not None or ev.mutual_aid is not None:
         disp = model.service.dispatcher
         name = ev.logistics_policy or model.logistics_policy
         aid = disp.policy.mutual_aid if ev.mutual_aid is None else ev.mutual_aid
-        disp.set_policy(DispatchPolicy.named(name, mutual_aid=aid), t_h)
-        model.logistics_policy = name
+        model.set_logistics_policy(name, DispatchPolicy.named(name, mutual_aid=aid), t_h)
         parts.append(f"logistics={name}, mutual_aid={aid}")
     if ev.close_underpasses is not None:
-        model.close_underpasses = ev.close_underpasses
+        model.set_close_underpasses(ev.close_underpasses)
         parts.append(f"close_underpasses={ev.close_underpasses}")
     model.service.dispatch()
     return ", ".join(parts)

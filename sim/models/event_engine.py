@@ -69,7 +69,7 @@ class EventEngine:
             InjectError: an event names an unknown district, depot or crossing.
         """
         for _, _, ev in self._scripted:
-            self._check(ev, "events")
+            self.check(ev, "events")
         self.fire_scripted()
 
     def queue_injects(self, injects: list) -> None:
@@ -80,11 +80,16 @@ class EventEngine:
             InjectError: an inject names an unknown district, depot or crossing.
         """
         for ev in injects:
-            self._check(ev, "injects")
+            self.check(ev, "injects")
         for ev in injects:
             self.schedule_inject(ev, ev.time_h(self.model.start_utc_s))
 
-    def _check(self, ev, where: str) -> None:
+    def check(self, ev, where: str) -> None:
+        """Resolve an event's names against this model.
+
+        Raises:
+            InjectError: an unknown name; the message starts with ``where``, type and time.
+        """
         try:
             check_event(self.model, ev)
         except InjectError as exc:

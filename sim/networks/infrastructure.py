@@ -41,6 +41,8 @@ from sim.networks.overload import OverloadRule
 
 if TYPE_CHECKING:
     from sim.city import City
+    from sim.core.context import RunContext
+    from sim.core.eventlog import EventLog
     from sim.scenario.schema import Scenario
 
 SERVICE_LAYERS = ("power", "water", "drainage")
@@ -221,12 +223,12 @@ class Infrastructure:
 
     # ------------------------------------------------------------------ dynamics
     def apply_hazard(
-        self, model, hazard, now_utc, depth_cells: np.ndarray
+        self, ctx: RunContext, hazard, now_utc, depth_cells: np.ndarray
     ) -> list[tuple[str, str, int]]:
         """Damage network assets by wind and flood; block roads by fallen trees.
 
         Args:
-            model: the model (event log, loss ledger).
+            ctx: the run's clock, event log and loss ledger (damage is logged and costed).
             hazard: the typhoon hazard (``gust_ms(time, x, y)``).
             now_utc: current time.
             depth_cells: (D·K,) road ponding depth of each cell, m.
@@ -235,7 +237,7 @@ class Infrastructure:
             New damage as (incident kind, layer, node index) triples, plus
             ("road_blocked_by_tree", "roads", edge index) for newly blocked segments.
         """
-        self.event_log = model.events
+        self.event_log = ctx.events
         new: list[tuple[str, str, int]] = []
         for name, layer in self.layers.items():
             nd = layer.nodes
@@ -266,25 +268,23 @@ class Infrastructure:
                     continue
                 self.damaged[name][hit] = True
                 self._damage_events[name] = self._damage_events.get(name, 0) + hit.size
-                model.events.add_many(
-                    model.time, "damage", name, nd["district"][hit], hit, value=1.0
-                )
+                ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
                 for i in hit:
                     kind = INCIDENT_KIND.get(
                         (types[nd["asset_type"][i]], mode), "pump_station_failure"
                     )
-                    model.losses.add(LOSS_ITEM[kind], 1)
+                    ctx.losses.add(LOSS_ITEM[kind], 1)
                     new.append((kind, name, int(i)))
         # Street trees along road segments.
         gust_edges = hazard.gust_ms(now_utc, *self.edge_mid)
         fallen = self.trees.update(gust_edges[:, None], self.rng)
         newly_blocked = np.flatnonzero((fallen > 0) & ~self.edge_blocked)
         if fallen.sum():
-            model.losses.add("tree_down", int(fallen.sum()))
+            ctx.losses.add("tree_down", int(fallen.sum()))
         if newly_blocked.size:
             self.edge_blocked[newly_blocked] = True
-            model.events.add_many(
-                model.time,
+            ctx.events.add_many(
+                ctx.time,
                 "road_blocked",
                 "roads",
                 self.edge_district[newly_blocked],
@@ -294,9 +294,21 @@ class Infrastructure:
         return new
 
     def update_roads(
-        self, model, depth_cells: np.ndarray, concentration: float, close: bool
+        self,
+        ctx: RunContext,
+        depth_cells: np.ndarray,
+        concentration: float,
+        close: bool,
+        closure_depth_m: float,
     ) -> list[int]:
         """Road speeds from ponding and blockages; underpass closures and alarms.
+
+        Args:
+            ctx: the run's clock and event log (waterlogging and closures are logged).
+            depth_cells: (D·K,) road ponding depth of each cell, m.
+            concentration: underpass depth / cell depth (``drainage.underpass_concentration``).
+            close: whether flooded underpasses are closed (``response.close_underpasses``).
+            closure_depth_m: underpass depth at which it closes, m.
 
         Returns:
             Underpass positions (indices into ``underpass_nodes``) newly above the 15 cm
@@ -306,8 +318,8 @@ class Infrastructure:
         newly = (edge_depth >= WATERLOGGED_DEPTH_M) & ~self.edge_ever_waterlogged
         if newly.any():
             self.edge_ever_waterlogged |= newly
-            model.events.add_many(
-                model.time, "waterlogged", "roads", self.edge_district[newly], np.flatnonzero(newly)
+            ctx.events.add_many(
+                ctx.time, "waterlogged", "roads", self.edge_district[newly], np.flatnonzero(newly)
             )
         factor = road_speed_factor(edge_depth)
         factor = np.where(self.edge_blocked, 0.0, factor)
@@ -316,10 +328,10 @@ class Infrastructure:
         roads = self.layers["roads"]
         up_depth = depth_cells[self.cell["roads"][self.underpass_nodes]] * concentration
         if close:
-            now_closed = up_depth >= model.config.drainage.underpass_closure_depth_m
+            now_closed = up_depth >= closure_depth_m
             for i in np.flatnonzero(now_closed & ~self.underpass_closed):
                 node = int(self.underpass_nodes[i])
-                model.log_event(
+                ctx.log_event(
                     "underpass_closed",
                     district=int(roads.nodes["district"][node]),
                     layer="roads",
@@ -339,15 +351,17 @@ class Infrastructure:
         self.underpass_alarmed &= up_depth >= 0.05  # drained: a second flooding is new
         return [int(i) for i in np.flatnonzero(alarm)]
 
-    def update_functionality(self, t_h: float, model=None) -> dict[str, np.ndarray]:
+    def update_functionality(
+        self, t_h: float, log: EventLog | None = None
+    ) -> dict[str, np.ndarray]:
         """Run the cascade engine on the current damage; returns layer → functional mask.
 
         Overload trips and re-energisations since the last update are counted in
         `overload_trips` and logged (events ``overload_trip`` / ``overload_clear``) in
-        `model.events`, or in `event_log` when no model is given.
+        ``log``, or in `event_log` when no log is given.
         """
         self.functional = self.cascade.update(self.damaged, t_h)
-        log = model.events if model is not None else self.event_log
+        log = log if log is not None else self.event_log
         for name, now in self.cascade.tripped.items():
             before = self.tripped[name]
             if np.array_equal(now, before):
@@ -373,16 +387,16 @@ class Infrastructure:
         if not any(d.any() for d in self.damaged.values()):
             self.update_functionality(self.cascade.last_t_h)
 
-    def damage_nodes(self, model, layer: str, nodes: np.ndarray, loss_item: str) -> None:
+    def damage_nodes(self, ctx: RunContext, layer: str, nodes: np.ndarray, loss_item: str) -> None:
         """Mark assets damaged by an inject (a pipe burst): counted, logged and costed like
-        hazard damage; service shares follow at once."""
+        hazard damage (in ``ctx``'s event log and loss ledger); service shares follow at once."""
         nodes = np.asarray(nodes, dtype=np.int64)
         self.damaged[layer][nodes] = True
         self._damage_events[layer] = self._damage_events.get(layer, 0) + nodes.size
         district = self.layers[layer].nodes["district"][nodes]
-        model.events.add_many(model.time, "damage", layer, district, nodes, value=1.0)
-        model.losses.add(loss_item, int(nodes.size))
-        self.update_functionality(model.time, model)
+        ctx.events.add_many(ctx.time, "damage", layer, district, nodes, value=1.0)
+        ctx.losses.add(loss_item, int(nodes.size))
+        self.update_functionality(ctx.time, ctx.events)
 
     def close_edges(self, edges: np.ndarray) -> None:
         """Close road segments (a collapse, a bridge or tunnel closure) until reopened."""

@@ -14,6 +14,7 @@ city data (per-100k-resident, per-depot and central-reserve quantities, each wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,10 @@ from sim.response import (
 from sim.response.incidents import get_incident_type
 
 if TYPE_CHECKING:
-    from sim.models.emergency import CityModel
+    from sim.city import City
+    from sim.core.context import RunContext
+    from sim.networks.infrastructure import Infrastructure
+    from sim.scenario.schema import LogisticsConfig
 
 FIRE_STATIONS = 198
 """Urban fire stations in Shanghai (2024; facts.md §3)."""
@@ -60,19 +64,26 @@ def read_resources(data_dir: Path) -> pd.DataFrame:
     return df.set_index("resource")
 
 
-def build_depots(model: CityModel, router: RoadRouter) -> list[Depot]:
+def build_depots(
+    city: City, cfg: LogisticsConfig, data_dir: Path, router: RoadRouter, rng
+) -> list[Depot]:
     """District depots (one per fire station) and the central reserve.
 
     Per-100k quantities are allocated to a district by population and split over its depots
     by largest remainder; per-depot quantities go to every district depot; scenario scale
     factors (``logistics.teams_scale`` …) multiply everything (teams and equipment rounded).
 
+    Args:
+        city: the city (districts, polygons).
+        cfg: the scenario's ``logistics`` section.
+        data_dir: the city's data folder (``emergency_resources.csv``).
+        router: road router (depots sit at the road node nearest their site).
+        rng: the model's ``logistics`` stream (depot sites).
+
     Returns:
         Depots; the last one is the central reserve (``central=True``).
     """
-    city = model.city
-    cfg = model.config.logistics
-    table = read_resources(Path(model.config.city.data_dir))
+    table = read_resources(Path(data_dir))
     pop = city.districts["population"].to_numpy(dtype=float)
     area = city.districts["area_km2"].to_numpy(dtype=float)
     weights = 0.5 * pop / pop.sum() + 0.5 * area / area.sum()
@@ -82,7 +93,6 @@ def build_depots(model: CityModel, router: RoadRouter) -> list[Depot]:
         "equipment": cfg.equipment_scale,
         "supply": cfg.supplies_scale,
     }
-    rng = model.streams["logistics"]
     depots: list[Depot] = []
     for d in range(city.n_districts):
         pts = city.sample_points(d, int(stations[d]), rng)
@@ -135,18 +145,36 @@ class EmergencyService:
     """Incidents, dispatch and restoration during a run.
 
     Args:
-        model: the city model (infrastructure, districts, event log).
+        ctx: the run's clock, event log and ledger (incidents are logged, harm booked there).
+        city: the city.
+        infra: the infrastructure (road network; completed jobs repair assets, clear roads).
+        cfg: the scenario's ``logistics`` section.
+        data_dir: the city's data folder (``emergency_resources.csv``).
+        schedule_event: the model's ``schedule_event(callback, at=t_h)`` (completion times).
         rng_logistics: stream for dispatch tie-breaks and depot placement.
         rng_casualties: stream for harm outcomes (deaths).
     """
 
-    def __init__(self, model: CityModel, rng_logistics, rng_casualties):
-        self.model = model
-        roads = model.infra.layers["roads"]
+    def __init__(
+        self,
+        ctx: RunContext,
+        city: City,
+        infra: Infrastructure,
+        cfg: LogisticsConfig,
+        data_dir: Path,
+        schedule_event: Callable[..., object],
+        rng_logistics,
+        rng_casualties,
+    ):
+        self.ctx = ctx
+        self.city = city
+        self.infra = infra
+        self.cfg = cfg
+        self._schedule_event = schedule_event
+        roads = infra.layers["roads"]
         self.roads = roads
         self.router = RoadRouter(roads)
-        self.depots = build_depots(model, self.router)
-        cfg = model.config.logistics
+        self.depots = build_depots(city, cfg, data_dir, self.router, rng_logistics)
         policy = DispatchPolicy.named(cfg.policy, mutual_aid=cfg.mutual_aid)
         resupply = (
             None
@@ -168,7 +196,7 @@ class EmergencyService:
         self._team_cols = np.arange(len(SKILLS))
         self._scheduled: set[float] = set()
         self._factor = np.ones(roads.n_edges)
-        self._open = np.zeros(model.city.n_districts, dtype=np.int64)
+        self._open = np.zeros(city.n_districts, dtype=np.int64)
         self._district_of_incident: dict[int, int] = {}
         self.n_incidents = 0
         self._final_records: pd.DataFrame | None = None
@@ -180,7 +208,7 @@ class EmergencyService:
     ) -> None:
         iid = self.n_incidents
         self.n_incidents += 1
-        t = self.model.time
+        t = self.ctx.time
         inc = make_incident(kind, iid, district, int(node), t, persons_at_risk=persons)
         self._target[iid] = target
         if inc.persons_at_risk > 0:
@@ -188,7 +216,7 @@ class EmergencyService:
         self._district_of_incident[iid] = district
         self._open[district] += 1
         self.dispatcher.submit(inc, t)
-        self.model.log_event(
+        self.ctx.log_event(
             "incident",
             district=district,
             layer=target[0],
@@ -215,7 +243,7 @@ class EmergencyService:
             underpass_alarms: positions into ``infra.underpass_nodes`` newly above 15 cm.
             casualties: :class:`~sim.damage.exposure.CasualtyIncident` list.
         """
-        infra = self.model.infra
+        infra = self.infra
         for kind, layer, idx in new_damage:
             if kind == "road_blocked_by_tree":
                 node = int(self.roads.edges["u"][idx])
@@ -251,20 +279,20 @@ class EmergencyService:
     def on_alert(self, level_rank: int) -> None:
         """Pre-position the central reserve once the alert reaches ``logistics.preposition_level``
         (pre-positioning on warnings: the earlier the warning, the nearer the stock)."""
-        cfg = self.model.config.logistics
+        cfg = self.cfg
         target = LEVEL_RANK[cfg.preposition_level]
         if self._prepositioned or target == 0 or level_rank < target:
             return
         self._prepositioned = True
-        city = self.model.city
+        city = self.city
         names = cfg.preposition_districts or list(city.districts["name_en"])
         districts = [city.index_of(n) for n in names]
         moves = self.dispatcher.preposition_for_warning(
-            districts, cfg.preposition_fraction, self.model.time
+            districts, cfg.preposition_fraction, self.ctx.time
         )
         for src, dst, bundle, arrive_h in moves:
-            self.model.events.add(
-                self.model.time,
+            self.ctx.events.add(
+                self.ctx.time,
                 "preposition",
                 self.depots[dst].district,
                 "",
@@ -278,26 +306,26 @@ class EmergencyService:
     # ------------------------------------------------------------------ processing
     def dispatch(self) -> None:
         """Assign queued incidents now and handle every record produced since last time."""
-        self._handle(self.dispatcher.step(self.model.time))
+        self._handle(self.dispatcher.step(self.ctx.time))
 
     def process_due(self) -> None:
         """Mesa event at an exact completion time: advance the dispatcher and apply records."""
-        self._scheduled.discard(round(self.model.time, 9))
-        self._handle(self.dispatcher.step(self.model.time))
+        self._scheduled.discard(round(self.ctx.time, 9))
+        self._handle(self.dispatcher.step(self.ctx.time))
 
     def _schedule(self, t_h: float) -> None:
         key = round(t_h, 9)
-        if np.isfinite(t_h) and t_h > self.model.time and key not in self._scheduled:
+        if np.isfinite(t_h) and t_h > self.ctx.time and key not in self._scheduled:
             self._scheduled.add(key)
-            self.model.schedule_event(self.process_due, at=float(t_h))
+            self._schedule_event(self.process_due, at=float(t_h))
 
     def _handle(self, records) -> None:
-        model = self.model
+        events = self.ctx.events
         for rec in records:
             if isinstance(rec, Dispatch):
                 district = self._district_of_incident[rec.incident_id]
                 for leg in rec.legs:
-                    model.events.add(
+                    events.add(
                         rec.t_h,
                         "dispatch",
                         district,
@@ -307,7 +335,7 @@ class EmergencyService:
                         float(leg.resources[self._team_cols].sum()),
                         self.depots[leg.depot].name,
                     )
-                    model.events.add(
+                    events.add(
                         leg.arrive_h,
                         "arrival",
                         district,
@@ -322,19 +350,19 @@ class EmergencyService:
                 self._complete(rec)
 
     def _complete(self, rec: Completion) -> None:
-        model = self.model
+        infra = self.infra
         iid = rec.incident_id
         district = self._district_of_incident[iid]
         self._open[district] -= 1
         layer, idx, _ = self._target[iid]
         if layer in ("power", "water", "drainage"):
-            model.infra.repair_node(layer, idx)
+            infra.repair_node(layer, idx)
         elif layer == "roads":
-            model.infra.clear_edge(idx)
+            infra.clear_edge(idx)
         elif layer == "roads_closed":  # a collapsed segment repaired (exercise inject)
-            model.infra.reopen_edges([idx])
-            self.update_roads(model.infra.edge_speed_factor)
-        model.events.add(rec.t_h, "resolution", district, layer, idx, iid, 1.0, rec.kind)
+            infra.reopen_edges([idx])
+            self.update_roads(infra.edge_speed_factor)
+        self.ctx.events.add(rec.t_h, "resolution", district, layer, idx, iid, 1.0, rec.kind)
         if iid in self._persons:
             kind, persons, t0 = self._persons.pop(iid)
             job = self.dispatcher._jobs[iid]
@@ -344,16 +372,12 @@ class EmergencyService:
         harm = sample_harm([kind], [delay_h], [persons], [0.0], self.rng_casualties)
         deaths = float(harm.deaths[0])
         hurt = get_incident_type(kind).harm in ("trapped", "injury")
-        self.model.deaths += deaths
-        self.model.injuries += (persons - deaths) if hurt else 0.0
-        if deaths:
-            self.model.log_event(
-                "death", district=district, incident=iid, value=deaths, detail=kind
-            )
+        injuries = (persons - deaths) if hurt else 0.0
+        self.ctx.book_casualties(district, kind, deaths=deaths, injuries=injuries, incident=iid)
 
     def finalise(self) -> None:
         """End of run: people still waiting suffer the harm of the whole remaining delay."""
-        end = self.model.time
+        end = self.ctx.time
         self._handle(self.dispatcher.step(end))
         for iid, (kind, persons, t0) in sorted(self._persons.items()):
             self._apply_harm(kind, persons, end - t0, self._district_of_incident[iid], iid)
@@ -367,7 +391,7 @@ class EmergencyService:
 
     def utilisation(self) -> dict[str, float]:
         """Busy / owned unit-hours per team skill and equipment type (NaN: none owned)."""
-        return self.dispatcher.utilisation(self.model.time)
+        return self.dispatcher.utilisation(self.ctx.time)
 
     @property
     def open_incidents(self) -> int:

@@ -55,7 +55,7 @@ class ExerciseSession:
             except ValidationError as exc:
                 raise InjectError(f"journal: {exc}") from None
             for ev in events:
-                self.model.engine._check(ev, "journal")
+                self.model.engine.check(ev, "journal")
             for ev in events:
                 self.model.engine.schedule_inject(ev, float(ev.at_h))
 
@@ -126,12 +126,12 @@ class ExerciseSession:
     def snapshot(self) -> dict:
         """JSON-able state now: time, alert level, per-district state, totals, resources."""
         m = self.model
-        m._update_district_records()
+        m.update_district_records()
         func = m.infra.district_functionality()
         stock = m.service.dispatcher.stock
         from sim.response.resources import TEAM_SLICE
 
-        deaths_by_d = _deaths_by_district(m)
+        deaths_by_d = m.ledger.casualties.deaths_by_district()
         districts = []
         for gov in m.districts:
             d = gov.district
@@ -144,7 +144,7 @@ class ExerciseSession:
                     "busy_teams": int(gov.busy_teams),
                     "relocated": float(gov.relocated_now),
                     "infectious": float(gov.infectious),
-                    "deaths": float(deaths_by_d.get(d, 0.0)),
+                    "deaths": float(deaths_by_d[d]),
                 }
             )
         return {
@@ -179,13 +179,3 @@ class ExerciseSession:
         mv["t_h"] = mv["t_h"].astype(float)
         mv.insert(1, "time_utc", self.model.start_utc + pd.to_timedelta(mv["t_h"], unit="h"))
         return mv
-
-
-def _deaths_by_district(model) -> dict[int, float]:
-    """District → deaths logged so far (one pass over the event log)."""
-    cols = model.events._cols
-    out: dict[int, float] = {}
-    for k, d, v in zip(cols["kind"], cols["district"], cols["value"], strict=True):
-        if k == "death":
-            out[d] = out.get(d, 0.0) + v
-    return out

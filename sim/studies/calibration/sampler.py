@@ -58,6 +58,10 @@ class CachedModel:
         except KeyError:
             raise NotSimulated(params) from None
 
+    def store(self, params: dict[str, float], summary: dict[str, float]) -> None:
+        """Cache the summary simulated for ``params``."""
+        self.cache[param_key(params)] = summary
+
 
 class BatchSampler(Sampler):
     """Sample until n acceptances, simulating each batch of proposals on an executor.
@@ -114,7 +118,7 @@ class BatchSampler(Sampler):
             if pending:
                 summaries = self.simulate_batch(pending, int(t), batch_in_generation)
                 for params, summary in zip(pending, summaries, strict=True):
-                    self.model.cache[param_key(params)] = summary
+                    self.model.store(params, summary)
             batch_in_generation += 1
             self.batches += 1
             np.random.set_state(state)  # noqa: NPY002
