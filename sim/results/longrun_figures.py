@@ -27,7 +27,7 @@ PANELS = (
 
 
 def _per_year(model: RiskDynamicsModel, kind: str, weights: bool) -> np.ndarray:
-    t_yr, k, _, _, _, value = model.log.arrays()
+    t_yr, k, _, _, _, value = model.events.arrays()
     sel = k == EVENT_KINDS.index(kind)
     idx = np.floor(t_yr[sel] - model.start_year).astype(int)
     w = value[sel] if weights else None

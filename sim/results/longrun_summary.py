@@ -57,7 +57,7 @@ def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
     Raises:
         ValueError: a value is negative or not finite (a model bug, never silenced).
     """
-    _, kind, _, _, _, value = model.log.arrays()
+    _, kind, _, _, _, value = model.events.arrays()
     n = np.bincount(kind, minlength=len(EVENT_KINDS))
 
     def count(k: str) -> int:
