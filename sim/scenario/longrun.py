@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import Field, field_validator, model_serializer, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from sim.risk.construction import (
     ACCIDENTS_PER_WORKER_HOUR,
@@ -28,7 +28,7 @@ from sim.risk.construction import (
 from sim.risk.maintenance import PRIORITY_RULES
 from sim.risk.pipeline import P_CAVITY_PER_BURST_CALIBRATED
 from sim.scenario.policies import COUNT_KEYS, GovernanceConfig, PoliciesConfig
-from sim.scenario.schema import CityConfig, Fraction, ObservedOutcome, Strict
+from sim.scenario.schema import Fraction, ScenarioBase, Strict
 
 PolicyRule = Literal["risk", "visible", "white_elephant"]
 assert set(get_args(PolicyRule)) == set(PRIORITY_RULES)  # keep in step with sim.risk
@@ -260,14 +260,12 @@ LONGRUN_SUMMARY_KEYS = (
 written; see :func:`sim.results.longrun_summary.summarise`)."""
 
 
-class LongRunScenario(Strict):
-    """A complete, validated multi-year risk-dynamics scenario."""
+class LongRunScenario(ScenarioBase):
+    """A complete, validated multi-year risk-dynamics scenario (the long run's clock)."""
+
+    OUTCOME_KEYS = LONGRUN_SUMMARY_KEYS
 
     kind: Literal["long_run"] = Field(description="Marks a multi-year risk-dynamics scenario.")
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$", description="Run name (slug).")
-    description: str = ""
-    seed: int = Field(0, ge=0, description="Master seed of the model's random generator.")
-    city: CityConfig
     years: YearsConfig
     processes: ProcessesConfig
     policies: PoliciesConfig | None = Field(
@@ -275,25 +273,8 @@ class LongRunScenario(Strict):
         description="Policy plug-ins (the 'five ones' and remedies, sim.scenario.policies); "
         "each is switched by e.g. -p policies.risk_inventory.enabled=true.",
     )
-    observed: dict[str, ObservedOutcome] = Field(
-        default_factory=dict,
-        description="Observed outcomes over the window (summary key → record) to compare.",
-    )
 
-    @field_validator("observed")
-    @classmethod
-    def _known_outcomes(cls, v: dict[str, ObservedOutcome]) -> dict[str, ObservedOutcome]:
-        unknown = sorted(set(v) - set(LONGRUN_SUMMARY_KEYS))
-        if unknown:
-            raise ValueError(
-                f"unknown outcomes {unknown}; valid: summary keys of a long run "
-                f"({', '.join(LONGRUN_SUMMARY_KEYS[:6])}, ...; see sim.scenario.longrun)"
-            )
-        return v
-
-    @model_serializer(mode="wrap")
-    def _drop_absent_policies(self, handler):
-        data = handler(self)
+    def _drop_absent(self, data: dict) -> dict:
         if self.policies is None:
             data.pop("policies", None)
         return data

@@ -68,10 +68,10 @@ def validate(scenario: ScenarioArg, param: OverrideOpt = None) -> None:
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of scenario files."""
-    from sim.scenario.schema import Scenario
+    """Print the JSON Schema of scenario files (both kinds: emergency and long_run)."""
+    from sim.scenario.kinds import json_schema
 
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
 @app.command()
