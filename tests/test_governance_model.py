@@ -17,8 +17,9 @@ from rich.console import Console
 from sim.agents.governance.audit import AUDIT_COLUMNS
 from sim.agents.governance.system import MONTH_H
 from sim.models.longrun import STREAMS, RiskDynamicsModel
-from sim.results.longrun_runner import run_long_scenario
-from sim.results.longrun_summary import print_summary, summarise
+from sim.results.longrun_summary import summarise
+from sim.results.report import print_summary
+from sim.results.runner import run_scenario
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.loader import dump_resolved
 
@@ -193,7 +194,7 @@ def test_run_folder_holds_audit_and_the_console_summary_shows_governance_keys(tm
             "policies.handbook.enabled=true",
         ],
     )
-    run_long_scenario(scen, out, figures=False)
+    run_scenario(scen, out, figures=False)
     console = Console(record=True, width=140)
     print_summary(console, json.loads((out / "summary.json").read_text()), scen)
     text = console.export_text()

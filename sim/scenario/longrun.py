@@ -259,11 +259,40 @@ LONGRUN_SUMMARY_KEYS = (
 """Every key summary.json of a long run may hold, in order (only enabled processes' keys are
 written; see :func:`sim.results.longrun_summary.summarise`)."""
 
+LONGRUN_SUMMARY_UNITS = {
+    "years": "yr",
+    "maintenance_budget_yuan": "yuan",
+    "maintenance_spent_yuan": "yuan",
+    "emergency_repair_yuan": "yuan",
+    "latent_risk_index_initial": "failures/yr",
+    "latent_risk_index_final": "failures/yr",
+    "latent_risk_harm_initial": "consequence/yr",
+    "latent_risk_harm_final": "consequence/yr",
+    "black_swan_intensity_max": "x (Pareto)",
+    "black_swan_amplification_max": "ratio",
+    "construction_deaths": "persons",
+    "construction_deaths_expected": "persons",
+    "wall_time_s": "s",
+    "deaths": "persons",
+    "direct_loss_yuan": "yuan",
+    "policy_cost_yuan": "yuan/horizon",
+    "chemical_deaths": "persons",
+    "chemical_injuries": "persons",
+    "chemical_loss_yuan": "yuan",
+    "duty_completion": "share",
+    "latent_hazards_mean": "hazards",
+    "barrier_miss_mean": "P(all layers fail)",
+    "dereliction_months": "months",
+    "governance_spend_yuan": "yuan",
+}
+"""Units of the long run's summary keys in the console table (keys not listed: counts)."""
+
 
 class LongRunScenario(ScenarioBase):
     """A complete, validated multi-year risk-dynamics scenario (the long run's clock)."""
 
     OUTCOME_KEYS = LONGRUN_SUMMARY_KEYS
+    OUTCOME_UNITS = LONGRUN_SUMMARY_UNITS
 
     kind: Literal["long_run"] = Field(description="Marks a multi-year risk-dynamics scenario.")
     years: YearsConfig

@@ -495,6 +495,8 @@ class ScenarioBase(Strict):
 
     OUTCOME_KEYS: ClassVar[tuple[str, ...] | None] = None
     """Summary keys ``observed`` may name (None: not checked here)."""
+    OUTCOME_UNITS: ClassVar[dict[str, str] | None] = None
+    """Unit of each summary key for the console table (None: units are in the key names)."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$", description="Run name (slug).")
     description: str = ""
