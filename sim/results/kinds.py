@@ -125,8 +125,8 @@ class LongRunKind:
         from sim.results import longrun_figures as f
 
         return {
-            "events_per_year": ("events_per_year.png", f.events_per_year),
-            "latent_risk": ("latent_risk.png", f.latent_risk),
+            "fig_events_per_year": ("events_per_year.png", f.events_per_year),
+            "fig_latent_risk": ("latent_risk.png", f.latent_risk),
         }
 
 

@@ -59,7 +59,9 @@ def run_scenario(
     if figures:
         from sim.results.figures import write_figures  # matplotlib: only when drawing
 
-        paths |= write_figures(model, out_dir, kind.figure_makers())
+        drawn = write_figures(model, out_dir, kind.figure_makers())
+        assert not drawn.keys() & paths.keys(), "a figure's path key names a table"
+        paths |= drawn
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
     paths["summary"] = write_summary(summary, out_dir)
     return RunResult(summary=summary, out_dir=out_dir, paths=paths, model=model)
