@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from sim.models.emergency import CityModel
-from sim.results.run_folder import write_tables
+from sim.results.run_folder import emergency_tables, write_summary, write_tables
 from sim.results.summary import summarise
 from sim.scenario import load_scenario
 
@@ -37,7 +37,8 @@ def main() -> None:
         t2 = time.perf_counter()
         summary = summarise(model, t2 - t0)
         with tempfile.TemporaryDirectory() as tmp:
-            write_tables(model, summary, Path(tmp))
+            write_tables(emergency_tables(model), Path(tmp))
+            write_summary(summary, Path(tmp))
         t3 = time.perf_counter()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(

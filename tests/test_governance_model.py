@@ -17,8 +17,9 @@ from rich.console import Console
 from sim.agents.governance.audit import AUDIT_COLUMNS
 from sim.agents.governance.system import MONTH_H
 from sim.models.longrun import STREAMS, RiskDynamicsModel
-from sim.results.longrun_runner import run_long_scenario
-from sim.results.longrun_summary import print_summary, summarise
+from sim.results.longrun_summary import summarise
+from sim.results.report import print_summary
+from sim.results.runner import run_scenario
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.loader import dump_resolved
 
@@ -42,24 +43,27 @@ def _sha(frame: pd.DataFrame) -> str:
 
 
 def test_governance_off_leaves_the_existing_construction_run_identical():
-    # Golden values recorded with the code before sim.agents.governance existed (same seed 2018).
+    # Values of the construction golden (tests/golden/summaries.json, seed 2018), re-derived
+    # when the long run moved to named component streams (sim.models.longrun.STREAMS): the
+    # sites and accidents now draw from "construction.sites" / "construction.accidents".
     m = _run(CONSTRUCTION)
     s = summarise(m, 0.0)
     s.pop("wall_time_s")
     assert s == {
         "years": 3,
-        "construction_accidents": 86,
-        "construction_deaths": 118,
-        "construction_accidents_expected": 69.04,
-        "construction_deaths_expected": 89.05,
+        "construction_accidents": 68,
+        "construction_deaths": 94,
+        "construction_accidents_expected": 70.48,
+        "construction_deaths_expected": 90.91,
         "mesa_events": 7,
         "seed": 2018,
     }
     assert _sha(m.events_frame()) == (
-        "ac9a237663b2279af661787e1b9da176452b6f6928ddd9316f1dbe2429368d3a"
+        "a576c3da39f0eba62ab45a47a3cbddac6f3ec9ca755f33f6dc7faa22725c2bf5"
     )
-    # the new stream comes last, so the earlier streams draw what they drew before
-    assert STREAMS[-1] == "governance"
+    # streams are keyed by name: the construction streams draw the same whatever else runs
+    assert m.streams.names == ["construction.sites", "construction.accidents"]
+    assert "governance" in STREAMS
     text = dump_resolved(load_scenario(CONSTRUCTION))
     assert "governance" not in text and "policies" not in text
 
@@ -69,10 +73,10 @@ def test_switching_governance_on_changes_no_other_process_draws():
     with_gov = _run(CONSTRUCTION, "processes.governance.n_enterprises=10")
     pd.testing.assert_frame_equal(base.events_frame(), with_gov.events_frame())
     s = summarise(with_gov, 0.0)
-    assert s["construction_accidents"] == 86
+    assert s["construction_accidents"] == 68
     # cross-process totals: construction + chemical accidents and deaths
-    assert s["accidents"] == 86 + s["chemical_accidents"]
-    assert s["deaths"] == 118 + s["chemical_deaths"]
+    assert s["accidents"] == 68 + s["chemical_accidents"]
+    assert s["deaths"] == 94 + s["chemical_deaths"]
     # 3 year ends + 4 records + 36 monthly governance ticks
     assert with_gov.mesa_events == 3 + 4 + 36
 
@@ -190,7 +194,7 @@ def test_run_folder_holds_audit_and_the_console_summary_shows_governance_keys(tm
             "policies.handbook.enabled=true",
         ],
     )
-    run_long_scenario(scen, out, figures=False)
+    run_scenario(scen, out, figures=False)
     console = Console(record=True, width=140)
     print_summary(console, json.loads((out / "summary.json").read_text()), scen)
     text = console.export_text()
@@ -210,17 +214,24 @@ def test_run_folder_holds_audit_and_the_console_summary_shows_governance_keys(tm
 def test_risk_inventory_sends_inspectors_to_the_chronic_violator():
     # Risk-based planning: with the inventory the month's visits go to the enterprises ranked
     # riskiest, so the chronic violator (8x hazard arrivals) is inspected far more often than
-    # the 1-in-30 share a random round gives it (same seed, same number of visits drawn).
-    def visits_share(*overrides: str) -> float:
-        m = RiskDynamicsModel(load_scenario(PARK, [*SHORT, *overrides]))
+    # the 1-in-30 share a random round gives it (same seeds, same number of visits drawn).
+    # Pooled over eight seeds: in one 3-year run an early accident can reform the violator
+    # and leave the two shares alike (seed 2011 did so once the long run moved to named
+    # streams: 0.071 against 0.043); pooled, targeted is about 2.8 times random.
+    def visits(seed: int, *overrides: str) -> tuple[int, int]:
+        m = RiskDynamicsModel(load_scenario(PARK, [*SHORT, f"seed={seed}", *overrides]))
         chronic = np.nonzero(m.governance.park.chronic)[0]  # before any accident reforms it
         assert chronic.size == 1
         m.run()
         audit = m.governance.audit.frame()
         done = audit[(audit["duty"] == "inspect") & audit["done"] & (audit["target"] >= 0)]
-        return float(done["target"].isin(chronic).mean())
+        return int(done["target"].isin(chronic).sum()), len(done)
 
-    random_share = visits_share()
-    targeted_share = visits_share("policies.risk_inventory.enabled=true")
+    def pooled_share(*overrides: str) -> float:
+        hits, total = np.sum([visits(seed, *overrides) for seed in range(1, 9)], axis=0)
+        return hits / total
+
+    random_share = pooled_share()
+    targeted_share = pooled_share("policies.risk_inventory.enabled=true")
     assert 0.0 < random_share < 0.1  # about 1/30 of the visits
     assert targeted_share > 2 * random_share

@@ -21,7 +21,6 @@ from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
     generate_pipe_network,
-    shanghai_pipeline_model,
 )
 from sim.risk.pipeline_year import (
     CAVITY,
@@ -56,18 +55,6 @@ def test_shipped_long_run_scenarios_validate_and_emergency_ones_still_do():
     obs = cons.observed
     assert (obs["construction_accidents"].value, obs["construction_deaths"].value) == (69, 89)
     assert isinstance(load_scenario(ROOT / "scenarios/shanghai/lekima-2019.yaml"), Scenario)
-
-
-def test_year_stepper_reproduces_the_standalone_pipeline_run_event_for_event():
-    # Same generator, no shocks: the stepper must make run()'s draws in run()'s order.
-    model = shanghai_pipeline_model(CITY, np.random.default_rng(0))
-    ref = model.run(2003, 8, np.random.default_rng(11))
-    stepper, rng = PipelineYearStepper(model), np.random.default_rng(11)
-    years = [stepper.step(2003 + i, rng) for i in range(8)]
-    np.testing.assert_array_equal(np.concatenate([y.t_yr for y in years]), ref.time_yr)
-    np.testing.assert_array_equal(np.concatenate([y.kind for y in years]), ref.kind)
-    np.testing.assert_array_equal(np.concatenate([y.segment for y in years]), ref.segment)
-    np.testing.assert_array_equal(stepper.open_by_district(), ref.latent_cavities_by_year[-1])
 
 
 def test_an_overwhelming_black_swan_collapses_every_cavity_open_at_its_time():

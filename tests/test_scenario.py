@@ -161,6 +161,18 @@ def test_cli_schema_is_json_schema():
     schema = json.loads(res.output)
     assert schema["title"] == "Scenario"
     assert "duration_h" in schema["$defs"]["TimeConfig"]["properties"]
+    # one tree, both kinds: emergency and long run share the base fields, told apart by kind
+    assert schema["oneOf"] == [
+        {"$ref": "#/$defs/Scenario"},
+        {"$ref": "#/$defs/LongRunScenario"},
+    ]
+    emergency, long_run = (
+        schema["$defs"][k]["properties"] for k in ("Scenario", "LongRunScenario")
+    )
+    for common in ("kind", "name", "description", "seed", "city", "observed"):
+        assert common in emergency and common in long_run, common
+    assert emergency["kind"]["const"] == "emergency" and long_run["kind"]["const"] == "long_run"
+    assert "n_years" in schema["$defs"]["YearsConfig"]["properties"]
 
 
 # --- fuzzing: any scenario-shaped input gets exit 0 or 2 and a message, never a traceback.

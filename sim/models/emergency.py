@@ -31,18 +31,15 @@ from pathlib import Path
 
 import mesa
 import numpy as np
-import pandas as pd
 from mesa.time import Priority, Schedule
 
 from sim.agents.district_government import DistrictGovernment
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
 from sim.city.geo import lonlat_to_xy
-from sim.core.clock import Clock
 from sim.core.context import RunContext
 from sim.core.eventlog import EventLog
 from sim.core.ledger import Ledger, LossLedger
-from sim.core.streams import RandomStreams
 from sim.damage.exposure import ExposureModel, earthquake_impact
 from sim.damage.fragility import FragilityCurve, get_curve
 from sim.damage.impact import UNIT_COST_YUAN
@@ -52,6 +49,7 @@ from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
 from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.hazards.typhoon import TyphoonHazard, linear_rain_gradient, typhoon_from_config
 from sim.hazards.waterlogging import Waterlogging
+from sim.models.base import SimulationModel
 from sim.models.event_engine import EventEngine
 from sim.networks.infrastructure import Infrastructure
 from sim.response.resources import SKILLS, TEAM_TYPES
@@ -84,12 +82,17 @@ class CalmWind:
         return np.zeros(np.shape(x_m))
 
 
-class CityModel(mesa.Model):
+class CityModel(SimulationModel):
     """Urban disaster model of a city's districts, infrastructure and responders.
 
     Args:
         config: a validated :class:`~sim.scenario.schema.Scenario`.
         rng: seed or generator; defaults to ``config.seed``.
+
+    Hourly clock (:attr:`step_h` = 1 h): :meth:`~sim.models.base.SimulationModel.advance`
+    runs hour by hour, scripted events and queued injects apply on the way
+    (:mod:`sim.models.event_engine`); seed, streams, ``utc`` and ``run`` come from
+    :class:`~sim.models.base.SimulationModel`.
 
     Attributes:
         city: the :class:`~sim.city.City` (districts, polygons, exposure).
@@ -104,12 +107,14 @@ class CityModel(mesa.Model):
         context: the :class:`~sim.core.context.RunContext` handed to collaborators.
     """
 
+    kind = "emergency"
+    step_h = 1.0
+
     def __init__(self, config: Scenario, rng=None):
-        super().__init__(rng=config.seed if rng is None else rng)
-        self.config = config
-        self.streams = RandomStreams(config.seed if rng is None else rng)
+        super().__init__(
+            config, rng, start_utc=config.time.start_utc, horizon_h=config.time.duration_h
+        )
         self.dt_h = config.time.physics_step_h
-        self.clock = Clock(config.time.start_utc, lambda: self.time)
         self.events = EventLog(self.start_utc)
         # Construction order is draw order (streams, Mesa agent ids): keep it.
         self._build_physical_city()
@@ -358,21 +363,7 @@ class CityModel(mesa.Model):
             source=base.source + " [theta/beta overridden by the scenario]",
         )
 
-    # ------------------------------------------------------------------ clock helpers
-    @property
-    def start_utc(self) -> pd.Timestamp:
-        """Time zero of the run (``time.start_utc``)."""
-        return self.clock.start_utc
-
-    @property
-    def start_utc_s(self) -> float:
-        """Time zero in POSIX seconds."""
-        return self.clock.start_utc_s
-
-    def utc(self, t_h: float | None = None) -> np.datetime64:
-        """UTC time of model hour ``t_h`` (default: now)."""
-        return self.clock.utc(t_h)
-
+    # ------------------------------------------------------------------ event log
     def log_event(
         self,
         kind: str,
@@ -566,25 +557,11 @@ class CityModel(mesa.Model):
         self.update_district_records()
         self.datacollector.collect(self)
 
-    def advance(self, t_h: float, progress=None) -> None:
-        """Run hour by hour up to model hour ``t_h`` (capped at the horizon); scripted events
-        and queued injects apply on the way (:mod:`sim.models.event_engine`)."""
-        end = min(t_h, self.config.time.duration_h)
-        while self.time < end - 1e-9:
-            self.run_until(min(self.time + 1.0, end))
-            if progress is not None:
-                progress(self.time)
-
     def finish(self) -> None:
         """End of run at the horizon: final record if between hours, pending harm settled."""
         if abs(self.time - round(self.time)) > 1e-9:
             self.record()  # a horizon between hours still gets its final record
         self.service.finalise()
-
-    def run(self, progress=None) -> None:
-        """Run to the scenario's horizon, advancing hour by hour (``progress(t_h)`` after each)."""
-        self.advance(self.config.time.duration_h, progress)
-        self.finish()
 
     @property
     def alert_level_name(self) -> str:

@@ -25,19 +25,21 @@ With ``processes.governance`` a **governance** recurring event (every month, 12n
 advances the responsibility-layer agents around a chemical park
 (:class:`sim.agents.governance.system.GovernanceSystem`); it draws only from its own stream.
 
-Random streams: the master generator ``model.rng`` (seeded by the scenario) spawns the
-named child streams of :data:`STREAMS` in a fixed order, whichever processes are enabled, and
-each district office gets its own stream spawned from ``maintenance``: switching a process on
-or a policy rule changes no other component's draws (common random numbers for policy
-comparisons; within an office the draws after the first policy-dependent failure count
-differ, see :mod:`sim.risk.process`).
+Seed, clock and run loop come from :class:`sim.models.base.SimulationModel` (the long run is
+the year clock of the model family: :attr:`RiskDynamicsModel.step_h` = one year).
+
+Random streams: every component draws from its own named stream (``model.streams[name]``,
+:class:`~sim.core.streams.RandomStreams`; the names are :data:`STREAMS`, and each district
+office draws from ``maintenance.office.<district index>``), seeded by the scenario seed and the
+name only: switching a process on or a policy rule changes no other component's draws (common
+random numbers for policy comparisons; within an office the draws after the first
+policy-dependent failure count differ, see :mod:`sim.risk.process`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import mesa
 import numpy as np
 import pandas as pd
 from mesa.time import Priority, Schedule
@@ -48,6 +50,7 @@ from sim.agents.maintenance_office import (
     YearShocks,
 )
 from sim.city import load_city
+from sim.models.base import SimulationModel
 from sim.risk import (
     AssetInventory,
     BlackSwanShocks,
@@ -72,19 +75,19 @@ YEAR_H = 24.0 * 365.25
 """Hours in a model year (Julian year)."""
 
 STREAMS = (
-    "pipe_network",
-    "pipeline",
-    "sites",
-    "construction",
-    "inventory",
-    "maintenance",
-    "terms",
+    "pipeline.network",
+    "pipeline.chain",
+    "pipeline.shock_collapses",
+    "construction.sites",
+    "construction.accidents",
+    "assets.inventory",
+    "maintenance.terms",
     "shocks",
-    "shock_collapses",
     "governance",
 )
-"""Named child streams spawned from the master generator, in this fixed order (new streams
-go at the end, so that earlier streams draw the same numbers)."""
+"""Names of the model's component streams (:class:`~sim.core.streams.RandomStreams`, keyed by
+name: adding a stream moves no other stream's draws). Each district maintenance office adds
+``maintenance.office.<district index>``."""
 
 MONTH_H = YEAR_H / 12.0
 """Hours in a model month (the governance tick)."""
@@ -118,11 +121,24 @@ ROAD_CAVITY = "road_cavity"
 """Latent-risk sector of the pipeline chain's open cavities."""
 
 
-class _EventColumns:
-    """Column chunks of the event log (appended per process and year, concatenated once)."""
+class YearEventLog:
+    """The long run's event log: column chunks appended per process and year (times in
+    decimal calendar years), concatenated once.
 
-    def __init__(self) -> None:
+    Args:
+        start_year: calendar year of model hour 0 (1 January, 00:00 UTC).
+        start_utc: the same instant as a ``pandas.Timestamp``.
+        sectors: names of the ``sector`` codes (the model's list).
+    """
+
+    def __init__(self, start_year: int, start_utc: pd.Timestamp, sectors: list[str]) -> None:
         self.parts: list[tuple[np.ndarray, ...]] = []
+        self.start_year = start_year
+        self.start_utc = start_utc
+        self.sectors = sectors
+
+    def __len__(self) -> int:
+        return sum(p[0].size for p in self.parts)
 
     def add(self, t_yr, kind: int | np.ndarray, district, sector: int | np.ndarray, asset, value):
         t_yr = np.asarray(t_yr, float)
@@ -146,8 +162,27 @@ class _EventColumns:
             return z, z.astype(np.int8), z.astype(np.int16), z.astype(np.int8), z.astype(int), z
         return tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))
 
+    def to_frame(self) -> pd.DataFrame:
+        """All events, sorted by time: ``t_h, time_utc, kind, district, sector, asset, value``
+        (district -1: city-wide; value: see :data:`EVENT_KINDS`)."""
+        t_yr, kind, district, sector, asset, value = self.arrays()
+        t_h = (t_yr - self.start_year) * YEAR_H
+        order = np.argsort(t_h, kind="stable")
+        seconds = np.round(t_h[order] * 3600.0).astype(np.int64)
+        return pd.DataFrame(
+            {
+                "t_h": t_h[order],
+                "time_utc": self.start_utc + pd.to_timedelta(seconds, unit="s"),
+                "kind": pd.Categorical.from_codes(kind[order], EVENT_KINDS),
+                "district": district[order],
+                "sector": pd.Categorical.from_codes(sector[order], self.sectors),
+                "asset": asset[order],
+                "value": value[order],
+            }
+        )
 
-class RiskDynamicsModel(mesa.Model):
+
+class RiskDynamicsModel(SimulationModel):
     """Slow (multi-year) risk dynamics of a city: ageing pipes, construction work and an asset
     stock maintained by district offices, under rare heavy-tailed shocks.
 
@@ -168,23 +203,28 @@ class RiskDynamicsModel(mesa.Model):
         shock_log: one dict per black swan: t_yr, kind, intensity, amplification (expected
             failures of the stock at the shock / those of an as-new stock; 0 without a stock),
             asset_failures and road_collapses it caused.
+        events: the :class:`YearEventLog` (→ events.parquet).
         mesa_events: number of Mesa events executed.
     """
 
+    kind = "long_run"
+    step_h = YEAR_H
+
     def __init__(self, config: LongRunScenario, rng=None):
-        super().__init__(rng=config.seed if rng is None else rng)
+        start = config.years.start_year
+        super().__init__(
+            config,
+            rng,
+            start_utc=pd.Timestamp(f"{start}-01-01T00:00:00", tz="UTC"),
+            horizon_h=config.years.n_years * YEAR_H,
+        )
         # Mesa's default hourly step would be 8,766 empty events per simulated year.
         self._default_schedule.stop()
-        self.config = config
-        self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
-        self.start_year = config.years.start_year
+        self.start_year = start
         self.n_years = config.years.n_years
-        self.horizon_h = self.n_years * YEAR_H
-        self.start_utc = pd.Timestamp(f"{self.start_year}-01-01T00:00:00", tz="UTC")
         self.city = load_city(Path(config.city.data_dir))
         self.n_districts = self.city.n_districts
         self.mesa_events = 0
-        self.log = _EventColumns()
         self.latent: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.shock_log: list[dict] = []
 
@@ -202,6 +242,7 @@ class RiskDynamicsModel(mesa.Model):
         self.sectors = list(
             dict.fromkeys([*self.sectors, "pipeline", ROAD_CAVITY, "construction", "city"])
         )
+        self.events = YearEventLog(self.start_year, self.start_utc, self.sectors)
         self.pipeline: PipelineYearStepper | None = None
         if proc.pipeline is not None:
             self._build_pipeline()
@@ -211,7 +252,7 @@ class RiskDynamicsModel(mesa.Model):
             sites = generate_sites(
                 self.city.exposure["construction_sites"].to_numpy(),
                 self.city.exposure["construction_workers_persons"].to_numpy(),
-                self.streams["sites"],
+                self.streams["construction.sites"],
             )
             self.construction = ConstructionAccidentModel(
                 sites, c.accidents_per_worker_hour, c.extra_deaths_mean
@@ -240,18 +281,17 @@ class RiskDynamicsModel(mesa.Model):
     # ------------------------------------------------------------------ construction
     def _build_offices(self) -> None:
         cfg = self.config.processes.slow_risk
-        inv = build_inventory(self.city, self.streams["inventory"])
+        inv = build_inventory(self.city, self.streams["assets.inventory"])
         self.sectors = [s.name for s in inv.sectors]
         cost = inv.sector_array("fix_cost_yuan")
         repair_value = np.bincount(inv.district, weights=cost, minlength=self.n_districts)
         share = repair_value / repair_value.sum()
         we = cfg.white_elephant
-        offsets = self.streams["terms"].uniform(0.0, we.tenure_yr, self.n_districts)
+        offsets = self.streams["maintenance.terms"].uniform(0.0, we.tenure_yr, self.n_districts)
         if not we.stagger_terms:
             offsets[:] = 0.0
         if self.black_swans is not None:
             self.year_shocks = YearShocks(self.black_swans)
-        office_rngs = self.streams["maintenance"].spawn(self.n_districts)
         for d, row in self.city.districts.iterrows():
             d = int(d)
             idx = np.nonzero(inv.district == d)[0]
@@ -288,7 +328,7 @@ class RiskDynamicsModel(mesa.Model):
                     idx,
                     policy,
                     self.year_shocks,
-                    office_rngs[d],
+                    self.streams[f"maintenance.office.{d}"],
                     float(self.start_year),
                 )
             )
@@ -299,7 +339,7 @@ class RiskDynamicsModel(mesa.Model):
         net = generate_pipe_network(
             ex["underground_pipeline_km"].to_numpy(float),
             self.city.districts["area_km2"].to_numpy(float),
-            self.streams["pipe_network"],
+            self.streams["pipeline.network"],
             segment_length_km=cfg.segment_length_km,
             growth_rate_per_yr=cfg.growth_rate_per_yr,
             heavy_traffic_share=cfg.heavy_traffic_share,
@@ -337,7 +377,7 @@ class RiskDynamicsModel(mesa.Model):
         t_s, kinds, x = np.zeros(0), np.zeros(0, dtype=object), np.zeros(0)
         if self.black_swans is not None:
             t_s, kinds, x = self.black_swans.sample(y0, y1, self.streams["shocks"])
-            self.log.add(t_s, EVENT_KINDS.index("black_swan"), -1, self._sector("city"), -1, x)
+            self.events.add(t_s, EVENT_KINDS.index("black_swan"), -1, self._sector("city"), -1, x)
         failures = np.zeros(t_s.size, np.int64)
         collapses = np.zeros(t_s.size, np.int64)
         if self.offices:
@@ -385,7 +425,7 @@ class RiskDynamicsModel(mesa.Model):
                 sel = ev.kind == SLOW_EVENT_KINDS.index(slow_kind)
                 if not sel.any():
                     continue
-                self.log.add(
+                self.events.add(
                     ev.t_yr[sel],
                     EVENT_KINDS.index(kind),
                     ev.district[sel],
@@ -407,12 +447,12 @@ class RiskDynamicsModel(mesa.Model):
             ]
         ev = self.pipeline.step(
             year,
-            self.streams["pipeline"],
+            self.streams["pipeline.chain"],
             shocks=shocks,
-            shock_rng=self.streams["shock_collapses"],
+            shock_rng=self.streams["pipeline.shock_collapses"],
         )
         district = self.pipeline.model.network.district[ev.segment]
-        self.log.add(
+        self.events.add(
             ev.t_yr,
             _PIPE_TO_KIND[ev.kind],
             district,
@@ -426,11 +466,11 @@ class RiskDynamicsModel(mesa.Model):
         c = self.config.processes.construction
         ev = self.construction.simulate(
             c.hours_per_worker_year,
-            self.streams["construction"],
+            self.streams["construction.accidents"],
             safety_improvement=c.safety_improvement,
         )
         # worked hours spread evenly over the calendar year (assumption)
-        self.log.add(
+        self.events.add(
             year + ev.time_h / c.hours_per_worker_year,
             EVENT_KINDS.index("construction_accident"),
             ev.district,
@@ -463,33 +503,7 @@ class RiskDynamicsModel(mesa.Model):
             harm[:, k] = und[:, k]
         self.latent.append((self.year_of(self.time), und, known, und + known, harm))
 
-    # ------------------------------------------------------------------ running
-    def run(self, progress=None) -> None:
-        """Run to the horizon one year at a time (``progress(years_done)`` after each)."""
-        for i in range(1, self.n_years + 1):
-            self.run_until(i * YEAR_H)
-            if progress is not None:
-                progress(i)
-
-    def events_frame(self) -> pd.DataFrame:
-        """All events, sorted by time: ``t_h, time_utc, kind, district, sector, asset, value``
-        (district -1: city-wide; value: see :data:`EVENT_KINDS`)."""
-        t_yr, kind, district, sector, asset, value = self.log.arrays()
-        t_h = self.hours_of(t_yr)
-        order = np.argsort(t_h, kind="stable")
-        seconds = np.round(t_h[order] * 3600.0).astype(np.int64)
-        return pd.DataFrame(
-            {
-                "t_h": t_h[order],
-                "time_utc": self.start_utc + pd.to_timedelta(seconds, unit="s"),
-                "kind": pd.Categorical.from_codes(kind[order], EVENT_KINDS),
-                "district": district[order],
-                "sector": pd.Categorical.from_codes(sector[order], self.sectors),
-                "asset": asset[order],
-                "value": value[order],
-            }
-        )
-
+    # ------------------------------------------------------------------ tables
     def latent_frame(self) -> pd.DataFrame:
         """Latent risk over time, long form: ``t_yr, t_h, district, district_name, sector,
         undetected, known_unfixed, total, harm`` (expected failures per year; harm weighted by

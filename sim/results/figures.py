@@ -1,4 +1,6 @@
-"""PNG figures of a run: resilience curves, district impact map, response-time distribution."""
+"""PNG figures of a run, either kind: :func:`write_figures` is the one entry; the emergency
+window's figures (resilience curves, district impact map, response-time distribution) are
+drawn here, the long run's in :mod:`sim.results.longrun_figures`."""
 
 from __future__ import annotations
 
@@ -127,11 +129,23 @@ def response_times(model: CityModel, path: Path) -> Path:
     return path
 
 
-def write_figures(model: CityModel, out_dir: Path) -> dict[str, Path]:
-    """Write every figure of a run; returns name → path."""
+def write_figures(model, out_dir: Path, makers: dict) -> dict[str, Path]:
+    """Draw every figure of a finished run that applies.
+
+    Args:
+        model: the finished model (either kind).
+        out_dir: the run folder.
+        makers: path key → (file name, maker), as
+            :meth:`sim.results.kinds.ModelKind.figure_makers`; a maker returns None when its
+            figure does not apply (e.g. no latent risk without a stock or pipes).
+
+    Returns:
+        Path key → written path.
+    """
     out_dir = Path(out_dir)
-    return {
-        "fig_resilience": resilience_curves(model, out_dir / "resilience_curves.png"),
-        "fig_map": district_map(model, out_dir / "district_impact_map.png"),
-        "fig_response": response_times(model, out_dir / "response_times.png"),
-    }
+    out = {}
+    for key, (name, make) in makers.items():
+        path = make(model, out_dir / name)
+        if path is not None:
+            out[key] = path
+    return out

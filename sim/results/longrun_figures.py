@@ -1,4 +1,5 @@
-"""PNG figures of a long run: events per year against the record, latent risk by sector."""
+"""PNG figures of a long run: events per year against the record, latent risk by sector (drawn
+through the one entry :func:`sim.results.figures.write_figures`)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ PANELS = (
 
 
 def _per_year(model: RiskDynamicsModel, kind: str, weights: bool) -> np.ndarray:
-    t_yr, k, _, _, _, value = model.log.arrays()
+    t_yr, k, _, _, _, value = model.events.arrays()
     sel = k == EVENT_KINDS.index(kind)
     idx = np.floor(t_yr[sel] - model.start_year).astype(int)
     w = value[sel] if weights else None
@@ -115,13 +116,3 @@ def latent_risk(model: RiskDynamicsModel, path: Path) -> Path | None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def write_figures(model: RiskDynamicsModel, out_dir: Path) -> dict[str, Path]:
-    """Write the figures that apply to the enabled processes; returns name → path."""
-    out = {}
-    for name, fn in (("events_per_year", events_per_year), ("latent_risk", latent_risk)):
-        p = fn(model, out_dir / f"{name}.png")
-        if p is not None:
-            out[name] = p
-    return out

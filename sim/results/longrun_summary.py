@@ -1,4 +1,5 @@
-"""Outcomes of a long run: summary.json values, tables of the run folder, the console table."""
+"""Outcomes of a long run: summary.json values and the tables of the run folder (written by
+:mod:`sim.results.run_folder`; the console table is :mod:`sim.results.report`'s)."""
 
 from __future__ import annotations
 
@@ -7,42 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
 from sim.models.longrun import EVENT_KINDS
-from sim.results.report import format_number
-from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS, LongRunScenario
+from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS
 
 if TYPE_CHECKING:
     from sim.models.longrun import RiskDynamicsModel
-
-UNITS = {
-    "years": "yr",
-    "maintenance_budget_yuan": "yuan",
-    "maintenance_spent_yuan": "yuan",
-    "emergency_repair_yuan": "yuan",
-    "latent_risk_index_initial": "failures/yr",
-    "latent_risk_index_final": "failures/yr",
-    "latent_risk_harm_initial": "consequence/yr",
-    "latent_risk_harm_final": "consequence/yr",
-    "black_swan_intensity_max": "x (Pareto)",
-    "black_swan_amplification_max": "ratio",
-    "construction_deaths": "persons",
-    "construction_deaths_expected": "persons",
-    "wall_time_s": "s",
-    "deaths": "persons",
-    "direct_loss_yuan": "yuan",
-    "policy_cost_yuan": "yuan/horizon",
-    "chemical_deaths": "persons",
-    "chemical_injuries": "persons",
-    "chemical_loss_yuan": "yuan",
-    "duty_completion": "share",
-    "latent_hazards_mean": "hazards",
-    "barrier_miss_mean": "P(all layers fail)",
-    "dereliction_months": "months",
-    "governance_spend_yuan": "yuan",
-}
 
 
 def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
@@ -55,84 +26,118 @@ def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
     included) at the start and at the end of the window.
 
     Raises:
-        ValueError: a value is negative or not finite (a model bug, never silenced).
+        ValueError: a key is not in :data:`LONGRUN_SUMMARY_KEYS`, or a value is negative or
+            not finite (a model bug, never silenced).
     """
-    _, kind, _, _, _, value = model.log.arrays()
-    n = np.bincount(kind, minlength=len(EVENT_KINDS))
-
-    def count(k: str) -> int:
-        return int(n[EVENT_KINDS.index(k)])
-
+    _, kind, _, _, _, value = model.events.arrays()
+    counts = np.bincount(kind, minlength=len(EVENT_KINDS))
     out: dict[str, float] = {"years": model.n_years}
-    cfg = model.config.processes
     if model.pipeline is not None:
-        collapse = kind == EVENT_KINDS.index("road_collapse")
-        expected = model.pipeline.model.expected_counts(model.start_year, model.n_years)
-        out |= {
-            "pipe_bursts": count("burst"),
-            "cavities": count("cavity"),
-            "cavities_detected": count("cavity_detected"),
-            "road_collapses": count("road_collapse"),
-            "road_collapses_in_black_swans": int(np.count_nonzero(collapse & (value > 0))),
-            "road_collapses_expected": round(expected["collapses"], 2),
-            "open_cavities_final": int(model.pipeline.open_segment.size),
-        }
+        out |= pipeline_summary(model, counts, kind, value)
     if model.construction is not None:
-        c = cfg.construction
-        hours = c.hours_per_worker_year * model.n_years
-        acc = kind == EVENT_KINDS.index("construction_accident")
-        out |= {
-            "construction_accidents": count("construction_accident"),
-            "construction_deaths": int(value[acc].sum()),
-            "construction_accidents_expected": round(
-                model.construction.expected_accidents(hours, c.safety_improvement), 2
-            ),
-            "construction_deaths_expected": round(
-                model.construction.expected_deaths(hours, c.safety_improvement), 2
-            ),
-        }
+        out |= construction_summary(model, counts, kind, value)
     if model.offices:
-        spent = sum(sum(o.process.history["planned_spend_yuan"]) for o in model.offices)
-        emergency = sum(sum(o.process.history["emergency_spend_yuan"]) for o in model.offices)
-        budget = sum(o.budget_yuan_per_yr for o in model.offices) * model.n_years
-        out |= {
-            "asset_failures": count("asset_failure"),
-            "black_swan_failures": count("black_swan_failure"),
-            "defects_detected": count("defect_detected"),
-            "repairs": count("repair"),
-            "maintenance_budget_yuan": round(budget),
-            "maintenance_spent_yuan": round(spent),
-            "emergency_repair_yuan": round(emergency),
-        }
-    if model.latent and (model.offices or model.pipeline is not None):
-        first, last = model.latent[0], model.latent[-1]
-        out |= {
-            "latent_risk_index_initial": round(float(first[3].sum()), 3),
-            "latent_risk_index_final": round(float(last[3].sum()), 3),
-            "latent_risk_harm_initial": round(float(first[4].sum()), 3),
-            "latent_risk_harm_final": round(float(last[4].sum()), 3),
-        }
-    if model.black_swans is not None:
-        log = model.shock_log
-        out |= {
-            "black_swans": len(log),
-            "black_swan_intensity_max": round(max((s["intensity"] for s in log), default=0.0), 3),
-            "black_swan_amplification_max": round(
-                max((s["amplification"] for s in log), default=0.0), 3
-            ),
-        }
+        out |= maintenance_summary(model, counts)
+    out |= latent_summary(model) | black_swan_summary(model)
     out |= governance_summary(model, out)
     out |= {
         "mesa_events": model.mesa_events,
         "wall_time_s": round(float(wall_time_s), 2),
         "seed": model.config.seed,
     }
+    check_summary(out)
+    return out
+
+
+def _count(counts: np.ndarray, kind: str) -> int:
+    return int(counts[EVENT_KINDS.index(kind)])
+
+
+def pipeline_summary(model, counts, kind, value) -> dict[str, float]:
+    """Bursts, cavities, detections and road collapses (realised and expected, without black
+    swans), open cavities at the end. ``counts``: events per :data:`EVENT_KINDS` code;
+    ``kind``, ``value``: the event log's columns."""
+    collapse = kind == EVENT_KINDS.index("road_collapse")
+    expected = model.pipeline.model.expected_counts(model.start_year, model.n_years)
+    return {
+        "pipe_bursts": _count(counts, "burst"),
+        "cavities": _count(counts, "cavity"),
+        "cavities_detected": _count(counts, "cavity_detected"),
+        "road_collapses": _count(counts, "road_collapse"),
+        "road_collapses_in_black_swans": int(np.count_nonzero(collapse & (value > 0))),
+        "road_collapses_expected": round(expected["collapses"], 2),
+        "open_cavities_final": int(model.pipeline.open_segment.size),
+    }
+
+
+def construction_summary(model, counts, kind, value) -> dict[str, float]:
+    """Construction accidents and deaths, realised and expected (rate × worked hours)."""
+    c = model.config.processes.construction
+    hours = c.hours_per_worker_year * model.n_years
+    acc = kind == EVENT_KINDS.index("construction_accident")
+    return {
+        "construction_accidents": _count(counts, "construction_accident"),
+        "construction_deaths": int(value[acc].sum()),
+        "construction_accidents_expected": round(
+            model.construction.expected_accidents(hours, c.safety_improvement), 2
+        ),
+        "construction_deaths_expected": round(
+            model.construction.expected_deaths(hours, c.safety_improvement), 2
+        ),
+    }
+
+
+def maintenance_summary(model, counts) -> dict[str, float]:
+    """The asset stock: failures, detections, repairs; budget and spending (yuan)."""
+    spent = sum(sum(o.process.history["planned_spend_yuan"]) for o in model.offices)
+    emergency = sum(sum(o.process.history["emergency_spend_yuan"]) for o in model.offices)
+    budget = sum(o.budget_yuan_per_yr for o in model.offices) * model.n_years
+    return {
+        "asset_failures": _count(counts, "asset_failure"),
+        "black_swan_failures": _count(counts, "black_swan_failure"),
+        "defects_detected": _count(counts, "defect_detected"),
+        "repairs": _count(counts, "repair"),
+        "maintenance_budget_yuan": round(budget),
+        "maintenance_spent_yuan": round(spent),
+        "emergency_repair_yuan": round(emergency),
+    }
+
+
+def latent_summary(model) -> dict[str, float]:
+    """City latent-risk index and harm at the start and end (empty without stock or pipes)."""
+    if not (model.latent and (model.offices or model.pipeline is not None)):
+        return {}
+    first, last = model.latent[0], model.latent[-1]
+    return {
+        "latent_risk_index_initial": round(float(first[3].sum()), 3),
+        "latent_risk_index_final": round(float(last[3].sum()), 3),
+        "latent_risk_harm_initial": round(float(first[4].sum()), 3),
+        "latent_risk_harm_final": round(float(last[4].sum()), 3),
+    }
+
+
+def black_swan_summary(model) -> dict[str, float]:
+    """Number of black swans, largest intensity and amplification (empty without them)."""
+    if model.black_swans is None:
+        return {}
+    log = model.shock_log
+    return {
+        "black_swans": len(log),
+        "black_swan_intensity_max": round(max((s["intensity"] for s in log), default=0.0), 3),
+        "black_swan_amplification_max": round(
+            max((s["amplification"] for s in log), default=0.0), 3
+        ),
+    }
+
+
+def check_summary(out: dict[str, float]) -> None:
+    """Raise ValueError unless every key is a long-run summary key and every value a finite,
+    non-negative number."""
     for key, v in out.items():
         if key not in LONGRUN_SUMMARY_KEYS:
             raise ValueError(f"summary key {key!r} is not in LONGRUN_SUMMARY_KEYS")
         if not (math.isfinite(v) and v >= 0):
             raise ValueError(f"summary value {key} = {v} is not a finite non-negative number")
-    return out
 
 
 def governance_summary(model: RiskDynamicsModel, so_far: dict) -> dict[str, float]:
@@ -197,38 +202,26 @@ def maintenance_frame(model: RiskDynamicsModel) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_table(summary: dict, scenario: LongRunScenario) -> Table:
-    """Outcome, unit, simulated, observed (with spread), simulated / observed (the style of
-    :func:`sim.results.report.summary_table`)."""
-    y = scenario.years
-    title = f"{scenario.name} (seed {scenario.seed}, {y.start_year}–{y.start_year + y.n_years - 1})"
-    table = Table(title=title)
-    for col, just in (
-        ("outcome", "left"),
-        ("unit", "left"),
-        ("simulated", "right"),
-        ("observed", "right"),
-        ("sim/obs", "right"),
-    ):
-        table.add_column(col, justify=just)
-    for key, value in summary.items():
-        if key == "seed":
-            continue
-        obs = scenario.observed.get(key)
-        obs_txt, ratio = "", ""
-        if obs is not None:
-            obs_txt = format_number(obs.value)
-            if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                obs_txt += f" ({format_number(obs.low)}–{format_number(obs.high)})"
-            ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
-        table.add_row(key, UNITS.get(key, "count"), format_number(value), obs_txt, ratio)
-    return table
+def longrun_tables(model: RiskDynamicsModel) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The long run's tables, each when its process is on: path key → (file name, table).
 
-
-def print_summary(console: Console, summary: dict, scenario: LongRunScenario) -> None:
-    """Print the table and the sources of the observed figures."""
-    console.print(summary_table(summary, scenario))
-    if scenario.observed:
-        console.print("Observed figures and sources:", style="bold")
-        for key, obs in scenario.observed.items():
-            console.print(f"  {key}: {obs.source}", highlight=False)
+    ``events`` (every event: ``t_h, time_utc, kind, district, sector, asset, value``),
+    ``latent_risk`` (year × district × sector, with a stock or pipes), ``maintenance`` (year ×
+    district budgets, with ``slow_risk``), ``black_swans`` (one row per shock), and with
+    ``processes.governance``: ``audit`` (one row per duty instance, columns
+    :data:`sim.agents.governance.audit.AUDIT_COLUMNS`), ``chemical_accidents`` and
+    ``governance`` (monthly diligence per layer, latent hazards, barrier miss probability).
+    """
+    out = {"events": ("events.parquet", model.events_frame())}
+    if model.latent and (model.offices or model.pipeline is not None):
+        out["latent_risk"] = ("latent_risk.parquet", model.latent_frame())
+    if model.offices:
+        out["maintenance"] = ("maintenance.parquet", maintenance_frame(model))
+    if model.black_swans is not None:
+        out["black_swans"] = ("black_swans.parquet", shocks_frame(model))
+    gov = model.governance
+    if gov is not None:
+        out["audit"] = ("audit.parquet", gov.audit.frame())
+        out["chemical_accidents"] = ("chemical_accidents.parquet", gov.accidents_frame())
+        out["governance"] = ("governance.parquet", gov.monthly_frame())
+    return out

@@ -1,11 +1,10 @@
-"""Console report of a run: outcomes, with simulated against observed where records exist."""
+"""Console report of a run, either kind: outcomes, with simulated against observed where
+records exist. :func:`print_summary` is the one entry of ``citysafe run`` for both clocks."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
-
-from sim.scenario.schema import Scenario
 
 
 def format_number(v: float) -> str:
@@ -17,15 +16,29 @@ def format_number(v: float) -> str:
     return f"{v:,.2f}"
 
 
-def summary_table(summary: dict, scenario: Scenario) -> Table:
-    """A rich table: outcome (unit in its name), simulated, observed, simulated / observed.
+def _title(scenario) -> str:
+    """Name and seed; the calendar years of a long run's window."""
+    years = getattr(scenario, "years", None)
+    window = ""
+    if years is not None:
+        window = f", {years.start_year}–{years.start_year + years.n_years - 1}"
+    return f"{scenario.name} (seed {scenario.seed}{window})"
 
-    The observed spread and sources are printed below the table (see :func:`print_summary`).
+
+def summary_table(summary: dict, scenario) -> Table:
+    """A rich table: outcome, unit (for a kind whose units are not in the key names:
+    ``OUTCOME_UNITS`` of its schema), simulated, observed, simulated / observed.
+
+    The reported spread and source of each observed figure are printed below the table
+    (see :func:`print_summary`), which keeps it within an 80-column terminal.
     """
-    table = Table(title=f"{scenario.name} (seed {scenario.seed})", show_lines=False)
-    table.add_column("outcome", no_wrap=True)
+    units = type(scenario).OUTCOME_UNITS
+    table = Table(title=_title(scenario), show_lines=False)
+    table.add_column("outcome", overflow="fold")  # long keys fold rather than squeeze numbers
+    if units is not None:
+        table.add_column("unit", overflow="fold")
     for col in ("simulated", "observed", "sim/obs"):
-        table.add_column(col, justify="right", no_wrap=True)
+        table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
     for key, value in summary.items():
         if key == "seed":
             continue
@@ -33,12 +46,13 @@ def summary_table(summary: dict, scenario: Scenario) -> Table:
         obs_txt, ratio = "", ""
         if obs is not None:
             obs_txt = format_number(obs.value)
-            ratio = f"{value / obs.value:.2f}" if obs.value else "—"
-        table.add_row(key, format_number(value), obs_txt, ratio)
+            ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
+        unit = [] if units is None else [units.get(key, "count")]
+        table.add_row(key, *unit, format_number(value), obs_txt, ratio)
     return table
 
 
-def print_summary(console: Console, summary: dict, scenario: Scenario) -> None:
+def print_summary(console: Console, summary: dict, scenario) -> None:
     """Print the table, then each observed figure's spread and source."""
     console.print(summary_table(summary, scenario))
     if scenario.observed:

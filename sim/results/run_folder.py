@@ -1,4 +1,11 @@
-"""Write a run folder: scenario.resolved.yaml, summary.json, timeseries.parquet, events.parquet."""
+"""Write a run folder, either kind: scenario.resolved.yaml, summary.json and the kind's tables.
+
+The one run-folder writer of both clocks: :func:`write_resolved`, :func:`write_tables` (the
+tables a model kind lists, :meth:`sim.results.kinds.ModelKind.tables`) and
+:func:`write_summary`. The emergency window's tables are built here too
+(:func:`emergency_tables`, :func:`timeseries_frame`); the long run's in
+:func:`sim.results.longrun_summary.longrun_tables`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.scenario.loader import dump_resolved
-from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -17,7 +23,7 @@ if TYPE_CHECKING:
 LAYERS = ("power", "water", "drainage", "roads")
 
 
-def write_resolved(scenario: Scenario, out_dir: Path) -> Path:
+def write_resolved(scenario, out_dir: Path) -> Path:
     """Save the fully resolved scenario (defaults filled, absolute paths) before running."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "scenario.resolved.yaml"
@@ -67,25 +73,52 @@ def timeseries_frame(model: CityModel) -> pd.DataFrame:
     return long[cols + rest].sort_values(["t_h", "district", "layer"]).reset_index(drop=True)
 
 
-def write_tables(model: CityModel, summary: dict, out_dir: Path) -> dict[str, Path]:
-    """Write summary.json, timeseries.parquet and events.parquet; return their paths."""
-    paths = {
-        "summary": out_dir / "summary.json",
-        "timeseries": out_dir / "timeseries.parquet",
-        "events": out_dir / "events.parquet",
-        "model_timeseries": out_dir / "model_timeseries.parquet",
-    }
-    paths["summary"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    timeseries_frame(model).to_parquet(paths["timeseries"], index=False)
-    model.events.to_frame().to_parquet(paths["events"], index=False)
-    paths["incidents"] = out_dir / "incidents.parquet"
-    model.service.records().to_parquet(paths["incidents"], index=False)
-    paths["utilisation"] = out_dir / "utilisation.csv"
+def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The emergency window's tables: path key → (file name, table).
+
+    ``timeseries`` (:func:`timeseries_frame`), ``events`` (the event log), ``model_timeseries``
+    (hourly city-wide DataCollector records), ``incidents`` (one row per incident) and
+    ``utilisation`` (resource → share of time busy, CSV).
+    """
     util = model.service.utilisation()
-    pd.DataFrame({"resource": list(util), "utilisation": list(util.values())}).to_csv(
-        paths["utilisation"], index=False
-    )
     mv = model.datacollector.get_model_vars_dataframe().reset_index(names="t_h")
     mv["t_h"] = mv["t_h"].astype(float)
-    mv.to_parquet(paths["model_timeseries"], index=False)
+    return {
+        "timeseries": ("timeseries.parquet", timeseries_frame(model)),
+        "events": ("events.parquet", model.events_frame()),
+        "model_timeseries": ("model_timeseries.parquet", mv),
+        "incidents": ("incidents.parquet", model.service.records()),
+        "utilisation": (
+            "utilisation.csv",
+            pd.DataFrame({"resource": list(util), "utilisation": list(util.values())}),
+        ),
+    }
+
+
+def write_tables(tables: dict[str, tuple[str, pd.DataFrame]], out_dir: Path) -> dict[str, Path]:
+    """Write each table to ``out_dir`` (Parquet, or CSV for a ``.csv`` name, no index).
+
+    Args:
+        tables: path key → (file name, table), as :meth:`sim.results.kinds.ModelKind.tables`.
+        out_dir: the run folder (created).
+
+    Returns:
+        Path key → written path.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for key, (name, frame) in tables.items():
+        path = paths[key] = out_dir / name
+        if path.suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
     return paths
+
+
+def write_summary(summary: dict, out_dir: Path) -> Path:
+    """Write summary.json (indented, one trailing newline); return its path."""
+    path = Path(out_dir) / "summary.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return path

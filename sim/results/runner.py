@@ -1,74 +1,90 @@
-"""Run one scenario end to end: model → run folder (tables, figures, resolved scenario)."""
+"""Run one scenario of either kind end to end: model → run folder (resolved scenario, tables,
+figures, summary).
+
+The one runner of both clocks: ``citysafe run``, sweeps (:func:`sim.studies.sweep.runone.run_one`)
+and calibration (through sweeps) call :func:`run_scenario`; what differs by kind comes from
+:func:`sim.results.kinds.model_kind`.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sim.models.emergency import CityModel
-from sim.results.run_folder import write_resolved, write_tables
-from sim.results.summary import summarise
-from sim.scenario.schema import Scenario
+from sim.models.base import SimulationModel
+from sim.results.kinds import ModelKind, model_kind
+from sim.results.run_folder import write_resolved, write_summary, write_tables
 
 
 @dataclass
 class RunResult:
-    """A finished run: its summary, folder, written files and the model itself."""
+    """A finished run: its summary, folder, written files (path key → path) and the model."""
 
     summary: dict
     out_dir: Path
     paths: dict[str, Path]
-    model: CityModel
+    model: SimulationModel
 
 
 def run_scenario(
-    scenario: Scenario, out_dir: Path, progress: bool = False, figures: bool = True
+    scenario, out_dir: Path, progress: bool = False, figures: bool = True
 ) -> RunResult:
-    """Build the model, run it to the horizon and write the run folder.
+    """Build the model of the scenario's kind, run it to the horizon and write the run folder.
 
     Args:
-        scenario: validated scenario.
+        scenario: a validated scenario of either kind (:mod:`sim.scenario.kinds`).
         out_dir: run folder (created; existing files of the same names are replaced).
-        progress: show a progress bar of simulated time (hours).
+        progress: show a progress bar of simulated time (hours or years).
         figures: write the PNG figures.
 
     Returns:
-        The :class:`RunResult`.
+        The :class:`RunResult`; ``summary["wall_time_s"]`` covers building, running and
+        writing (seconds).
+
+    Raises:
+        ValueError: the scenario's kind has no model, or a summary value is negative or not
+            finite (a model bug).
     """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    write_resolved(scenario, out_dir)
-    model = CityModel(scenario)
-    horizon = scenario.time.duration_h
-    if progress:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f} h simulated"),
-            TextColumn("{task.fields[clock]}"),
-            TimeElapsedColumn(),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(scenario.name, total=horizon, clock="")
-
-            def tick(t_h: float) -> None:
-                clock = str(model.utc(t_h)).replace("T", " ") + " UTC"
-                bar.update(task, completed=t_h, clock=f"{clock} · {model.alert_level_name}")
-
-            model.run(progress=tick)
-    else:
-        model.run()
-    summary = summarise(model, time.perf_counter() - t0)
-    paths = write_tables(model, summary, out_dir)
-    paths["scenario"] = out_dir / "scenario.resolved.yaml"
+    kind = model_kind(scenario)
+    paths = {"scenario": write_resolved(scenario, out_dir)}
+    model = kind.build(scenario)
+    run_model(model, kind, scenario.name, progress)
+    summary = kind.summarise(model, time.perf_counter() - t0)
+    paths |= write_tables(kind.tables(model), out_dir)
     if figures:
-        from sim.results.figures import write_figures
+        from sim.results.figures import write_figures  # matplotlib: only when drawing
 
-        paths.update(write_figures(model, out_dir))
+        drawn = write_figures(model, out_dir, kind.figure_makers())
+        assert not drawn.keys() & paths.keys(), "a figure's path key names a table"
+        paths |= drawn
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
-    paths["summary"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    paths["summary"] = write_summary(summary, out_dir)
     return RunResult(summary=summary, out_dir=out_dir, paths=paths, model=model)
+
+
+def run_model(model: SimulationModel, kind: ModelKind, label: str, progress: bool) -> None:
+    """Run ``model`` to its horizon, with a progress bar of simulated time if ``progress``."""
+    if not progress:
+        model.run()
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} " + kind.progress_unit),
+        TextColumn("{task.fields[clock]}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        _, total, _ = kind.progress(model, 0.0)
+        task = bar.add_task(label, total=total, clock="")
+
+        def tick(t_h: float) -> None:
+            done, _, caption = kind.progress(model, t_h)
+            bar.update(task, completed=done, clock=caption)
+
+        model.run(progress=tick)

@@ -283,6 +283,87 @@ class PipelineEvents:
         )
 
 
+@dataclass
+class ChainYear:
+    """The draws of one calendar year of the chain, before they are listed as events.
+
+    Made by :meth:`PipelineAgeingModel.sample_year`, the ONE sampler of the chain: the
+    whole-window :meth:`PipelineAgeingModel.run` and the year stepper of the long run
+    (:class:`sim.risk.pipeline_year.PipelineYearStepper`, which may strike open cavities with
+    black swans between the draws and the listing) both use it.
+
+    Attributes:
+        year: the calendar year (decimal years [year, year + 1)).
+        segment: (b,) segment of each burst.
+        t_burst: (b,) decimal year of each burst.
+        cavity: (b,) True where the burst left a cavity.
+        open_segment: (m,) segments with a cavity open during the year (carried over first,
+            then this year's).
+        open_t: (m,) decimal year from which each is open (birth, or the year start).
+        t_end: (m,) decimal year of its first clock (collapse or detection).
+        ends: (m,) True where that clock rings inside the year.
+        is_collapse: (m,) True where the first clock is the collapse (else detection).
+        struck_x: (m,) intensity of the black swan that collapsed it (0: none).
+    """
+
+    year: float
+    segment: np.ndarray
+    t_burst: np.ndarray
+    cavity: np.ndarray
+    open_segment: np.ndarray
+    open_t: np.ndarray
+    t_end: np.ndarray
+    ends: np.ndarray
+    is_collapse: np.ndarray
+    struck_x: np.ndarray
+
+    def events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(t_yr, kind, segment, shock intensity) of the year, unsorted, in the order bursts,
+        cavities, collapses, detections (kind codes of :data:`EVENT_KINDS`)."""
+        cav = self.cavity
+        col, det = self.ends & self.is_collapse, self.ends & ~self.is_collapse
+        n_b, n_c = self.segment.size, int(cav.sum())
+        t = np.concatenate([self.t_burst, self.t_burst[cav], self.t_end[col], self.t_end[det]])
+        kind = np.concatenate(
+            [
+                np.full(n_b, _BURST, np.int8),
+                np.full(n_c, _CAVITY, np.int8),
+                np.full(int(col.sum()), _COLLAPSE, np.int8),
+                np.full(int(det.sum()), _DETECTED, np.int8),
+            ]
+        )
+        seg = np.concatenate(
+            [self.segment, self.segment[cav], self.open_segment[col], self.open_segment[det]]
+        ).astype(np.int64)
+        x = np.concatenate([np.zeros(n_b + n_c), self.struck_x[col], self.struck_x[det]])
+        return t, kind, seg, x
+
+    def survivors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cavities still open at the year end and their clock start (the year end:
+        memoryless clocks restart there with next year's rates)."""
+        seg = self.open_segment[~self.ends].astype(np.int64)
+        return seg, np.full(seg.size, self.year + 1.0)
+
+
+def burst_times(a: np.ndarray, lo: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Times of bursts within a year (fraction of the year) by inverse CDF.
+
+    The Shamir-Howard rate grows as exp(A tau) over the in-service part [lo, 1] of the year,
+    so tau = ln(e^{A lo} + u (e^A - e^{A lo})) / A, or uniform on [lo, 1] for A = 0.
+
+    Args:
+        a: (b,) growth coefficient A of each burst's material, 1/yr.
+        lo: (b,) year fraction from which the segment is in service.
+        u: (b,) uniform draws in [0, 1).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            a > 0,
+            np.log(np.exp(a * lo) + u * (np.exp(a) - np.exp(a * lo))) / np.where(a > 0, a, 1),
+            lo + u * (1 - lo),
+        )
+
+
 class PipelineAgeingModel:
     """Burst -> cavity -> collapse model over a `PipeNetwork` (module docstring).
 
@@ -311,7 +392,7 @@ class PipelineAgeingModel:
             1.0, self.construction_sites * np.pi * r_km**2 / self.network.district_area_km2
         )
 
-    def _year_hazard(self, year: float) -> np.ndarray:
+    def year_hazard(self, year: float) -> np.ndarray:
         """(n,) expected bursts of each segment over [year, year+1) without construction."""
         nw = self.network
         age0 = year - nw.install_year
@@ -347,7 +428,7 @@ class PipelineAgeingModel:
         collapses = np.zeros(nw.n_districts)
         frac = (np.arange(substeps) + 0.5) / substeps
         for y in range(start_year, horizon):
-            h = self._year_hazard(y) * c_mult[nw.district]
+            h = self.year_hazard(y) * c_mult[nw.district]
             by_d = np.bincount(nw.district, weights=h, minlength=nw.n_districts)
             bursts += by_d.sum()
             # within-year timing weight ~ uniform (error O(A/12) on the timing only)
@@ -361,6 +442,58 @@ class PipelineAgeingModel:
             "collapses_by_district": collapses,
         }
 
+    def sample_year(
+        self,
+        year: float,
+        rng: np.random.Generator,
+        coverage: np.ndarray,
+        open_segment: np.ndarray,
+        open_t: np.ndarray,
+    ) -> ChainYear:
+        """Draw one calendar year of the chain (the module docstring's steps 1-3).
+
+        Draw order (fixed: results depend on it): construction proximity of every segment,
+        Poisson burst counts, burst times, cavity draws, then for every open cavity an
+        exponential first-clock time and whether it is the collapse.
+
+        Args:
+            year: the calendar year.
+            rng: random generator of the chain.
+            coverage: (D,) share of roads GPR-scanned this year per district.
+            open_segment: (m0,) cavities open at the year start.
+            open_t: (m0,) their clock start (the year start).
+
+        Returns:
+            The year's :class:`ChainYear` (no black swans: ``struck_x`` all 0).
+        """
+        p, nw = self.params, self.network
+        y = float(year)
+        near = rng.random(nw.n_segments) < self.construction_share()[nw.district]
+        h = self.year_hazard(y) * np.where(near, p.construction_multiplier, 1.0)
+        counts = rng.poisson(h)
+        seg = np.repeat(np.nonzero(counts)[0], counts[counts > 0])
+        lo = np.clip(nw.install_year[seg] - y, 0.0, 1.0)
+        t_b = y + burst_times(self._a[seg], lo, rng.random(seg.size))
+        cav = rng.random(seg.size) < p.p_cavity_per_burst
+        open_seg = np.concatenate([open_segment, seg[cav]]).astype(np.int64)
+        open_t = np.concatenate([open_t, t_b[cav]])
+        # competing exponential clocks: collapse k_c, detection coverage x detection_prob
+        rate = p.collapse_rate_per_yr + coverage[nw.district[open_seg]] * p.detection_prob
+        t_end = open_t + rng.exponential(1.0, open_seg.size) / rate
+        is_col = rng.random(open_seg.size) * rate < p.collapse_rate_per_yr
+        return ChainYear(
+            year=y,
+            segment=seg,
+            t_burst=t_b,
+            cavity=cav,
+            open_segment=open_seg,
+            open_t=open_t,
+            t_end=t_end,
+            ends=t_end < y + 1.0,
+            is_collapse=is_col,
+            struck_x=np.zeros(open_seg.size),
+        )
+
     def run(
         self,
         start_year: int,
@@ -368,7 +501,7 @@ class PipelineAgeingModel:
         rng: np.random.Generator,
         screening_coverage=None,
     ) -> PipelineEvents:
-        """Simulate ``years`` years from ``start_year``.
+        """Simulate ``years`` years from ``start_year`` (:meth:`sample_year` per year).
 
         Args:
             start_year: first simulated calendar year (e.g. 2003).
@@ -381,65 +514,32 @@ class PipelineAgeingModel:
             `PipelineEvents` (bursts, cavities, detections, collapses) with
             ``latent_cavities_by_year`` (years, D): open cavities at each year end.
         """
-        p = self.params
-        nw = self.network
-        d = nw.n_districts
-        cov = p.screening_coverage_per_yr if screening_coverage is None else screening_coverage
+        d = self.network.n_districts
+        cov = self.params.screening_coverage_per_yr
+        cov = cov if screening_coverage is None else screening_coverage
         cov = np.broadcast_to(np.asarray(cov, float), (years, d))
-        share = self.construction_share()
-        t_parts, k_parts, s_parts = [], [], []
-        open_seg = np.zeros(0, np.int64)
-        open_t = np.zeros(0)
+        parts = []
+        open_seg, open_t = np.zeros(0, np.int64), np.zeros(0)
         latent = np.zeros((years, d), np.int64)
         for iy in range(years):
-            y = start_year + iy
-            near = rng.random(nw.n_segments) < share[nw.district]
-            h = self._year_hazard(y) * np.where(near, p.construction_multiplier, 1.0)
-            counts = rng.poisson(h)
-            seg = np.repeat(np.nonzero(counts)[0], counts[counts > 0])
-            # burst times: density ~ exp(A tau) on the in-service part of the year
-            a = self._a[seg]
-            lo = np.clip(nw.install_year[seg] - y, 0.0, 1.0)
-            u = rng.random(seg.size)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tau = np.where(
-                    a > 0,
-                    np.log(np.exp(a * lo) + u * (np.exp(a) - np.exp(a * lo)))
-                    / np.where(a > 0, a, 1),
-                    lo + u * (1 - lo),
-                )
-            t_b = y + tau
-            t_parts.append(t_b)
-            k_parts.append(np.full(seg.size, _BURST, np.int8))
-            s_parts.append(seg)
-            cav = rng.random(seg.size) < p.p_cavity_per_burst
-            t_parts.append(t_b[cav])
-            k_parts.append(np.full(int(cav.sum()), _CAVITY, np.int8))
-            s_parts.append(seg[cav])
-            open_seg = np.concatenate([open_seg, seg[cav]])
-            open_t = np.concatenate([open_t, t_b[cav]])
-            # advance open cavities to the year end with competing exponential clocks
-            kd = cov[iy, nw.district[open_seg]] * p.detection_prob
-            rate = p.collapse_rate_per_yr + kd
-            t_first = open_t + rng.exponential(1.0, open_seg.size) / rate
-            ends = t_first < y + 1.0
-            is_col = rng.random(open_seg.size) * rate < p.collapse_rate_per_yr
-            for kind, sel in ((_COLLAPSE, ends & is_col), (_DETECTED, ends & ~is_col)):
-                t_parts.append(t_first[sel])
-                k_parts.append(np.full(int(sel.sum()), kind, np.int8))
-                s_parts.append(open_seg[sel])
-            # memoryless clocks: survivors restart at the year end with next year's rates
-            open_seg = open_seg[~ends]
-            open_t = np.full(open_seg.size, y + 1.0)
-            latent[iy] = np.bincount(nw.district[open_seg], minlength=d)
-        t = np.concatenate(t_parts) if t_parts else np.zeros(0)
-        seg_all = np.concatenate(s_parts).astype(np.int64) if s_parts else np.zeros(0, np.int64)
+            chain = self.sample_year(start_year + iy, rng, cov[iy], open_seg, open_t)
+            parts.append(chain.events())
+            open_seg, open_t = chain.survivors()
+            latent[iy] = np.bincount(self.network.district[open_seg], minlength=d)
+        return self._events(parts, latent)
+
+    def _events(self, parts: list[tuple[np.ndarray, ...]], latent: np.ndarray) -> PipelineEvents:
+        """Concatenate the years' events and sort them by time (stable)."""
+        if parts:
+            t, kind, seg, _ = (np.concatenate(c) for c in zip(*parts, strict=True))
+        else:
+            t, kind, seg = np.zeros(0), np.zeros(0, np.int8), np.zeros(0, np.int64)
         order = np.argsort(t, kind="stable")
         return PipelineEvents(
             time_yr=t[order],
-            kind=np.concatenate(k_parts)[order],
-            district=nw.district[seg_all][order].astype(np.int16),
-            segment=seg_all[order],
+            kind=kind[order],
+            district=self.network.district[seg][order].astype(np.int16),
+            segment=seg[order],
             latent_cavities_by_year=latent,
         )
 

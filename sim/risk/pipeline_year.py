@@ -3,11 +3,11 @@
 :meth:`sim.risk.pipeline.PipelineAgeingModel.run` simulates a whole window in one call and
 keeps its open cavities local to that call. The multi-year model needs the same chain one
 year at a time, because screening coverage and black-swan shocks act between and within
-years. :class:`PipelineYearStepper` holds the open cavities between calls and makes the SAME
-draws in the SAME order as ``run`` (per year: construction proximity, Poisson burst counts,
-burst times, cavity draws, competing exponential clocks), so with no shocks a year-by-year
-run with a generator is identical, event for event, to ``run`` with that generator
-(tests/test_longrun.py). Formulas and sources: :mod:`sim.risk.pipeline`.
+years. :class:`PipelineYearStepper` holds the open cavities between calls; both draw each
+year with the ONE sampler :meth:`~sim.risk.pipeline.PipelineAgeingModel.sample_year`, so
+with no shocks a year-by-year run with a generator is identical, event for event, to ``run``
+with that generator (tests/test_pipeline_chain.py). Formulas and sources:
+:mod:`sim.risk.pipeline`.
 
 Black swans (added here): an open cavity — a latent defect nobody has found — collapses in
 a shock of intensity x at the shock time with probability
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.risk.pipeline import EVENT_KINDS, PipelineAgeingModel, shamir_howard_expected_breaks
+from sim.risk.pipeline import EVENT_KINDS, ChainYear, PipelineAgeingModel
 
 BURST, CAVITY, DETECTED, COLLAPSE = (
     EVENT_KINDS.index(k) for k in ("burst", "cavity", "cavity_detected", "road_collapse")
@@ -81,25 +81,8 @@ class PipelineYearStepper:
     def __init__(self, model: PipelineAgeingModel, shock_vulnerability: float = 0.03) -> None:
         self.model = model
         self.shock_vulnerability = float(shock_vulnerability)
-        nw, p = model.network, model.params
-        self._n0 = nw.material_array("n0_per_km_yr")
-        self._a = nw.material_array("growth_per_yr")
-        self._base = nw.length_km * np.where(nw.heavy_traffic, p.heavy_traffic_multiplier, 1.0)
-        self._share = model.construction_share()
         self.open_segment = np.zeros(0, np.int64)
         self._open_t = np.zeros(0)
-
-    def year_hazard(self, year: float) -> np.ndarray:
-        """(n,) expected bursts of each segment over [year, year + 1) without construction.
-
-        Closed-form Shamir–Howard integral from the later of the year start and the install
-        date (:func:`sim.risk.pipeline.shamir_howard_expected_breaks`).
-        """
-        nw = self.model.network
-        age0 = year - nw.install_year
-        span = 1.0 - np.clip(-age0, 0.0, 1.0)
-        h = shamir_howard_expected_breaks(np.maximum(age0, 0.0), span, self._n0, self._a)
-        return np.where(age0 > -1.0, h * self._base, 0.0)
 
     def open_by_district(self) -> np.ndarray:
         """(D,) open cavities per district now."""
@@ -129,54 +112,25 @@ class PipelineYearStepper:
             The year's :class:`PipelineYear` events.
         """
         p, nw = self.model.params, self.model.network
-        y = float(year)
         cov = p.screening_coverage_per_yr if coverage is None else coverage
         cov = np.broadcast_to(np.asarray(cov, float), (nw.n_districts,))
-        # --- the draws of PipelineAgeingModel.run, in its order -------------------------
-        near = rng.random(nw.n_segments) < self._share[nw.district]
-        h = self.year_hazard(y) * np.where(near, p.construction_multiplier, 1.0)
-        counts = rng.poisson(h)
-        seg = np.repeat(np.nonzero(counts)[0], counts[counts > 0])
-        a = self._a[seg]
-        lo = np.clip(nw.install_year[seg] - y, 0.0, 1.0)
-        u = rng.random(seg.size)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tau = np.where(
-                a > 0,
-                np.log(np.exp(a * lo) + u * (np.exp(a) - np.exp(a * lo))) / np.where(a > 0, a, 1),
-                lo + u * (1 - lo),
-            )
-        t_b = y + tau
-        cav = rng.random(seg.size) < p.p_cavity_per_burst
-        open_seg = np.concatenate([self.open_segment, seg[cav]])
-        open_t = np.concatenate([self._open_t, t_b[cav]])
-        rate = p.collapse_rate_per_yr + cov[nw.district[open_seg]] * p.detection_prob
-        t_end = open_t + rng.exponential(1.0, open_seg.size) / rate
-        ends = t_end < y + 1.0
-        is_col = rng.random(open_seg.size) * rate < p.collapse_rate_per_yr
-        # --- black swans: open cavities struck collapse at the shock time --------------
-        struck_x = np.zeros(open_seg.size)
-        shock_rng = rng if shock_rng is None else shock_rng
-        for s in sorted(shocks, key=lambda s: s.t_yr):
-            prob = -np.expm1(-s.intensity * self.shock_vulnerability * s.sensitivity)
-            is_open = (open_t <= s.t_yr) & (t_end > s.t_yr)  # born, not yet ended
-            hit = is_open & (shock_rng.random(open_seg.size) < prob)
-            t_end[hit], ends[hit], is_col[hit], struck_x[hit] = s.t_yr, True, True, s.intensity
-        # --- events in run's order (bursts, cavities, collapses, detections) -----------
-        col, det = ends & is_col, ends & ~is_col
-        t = np.concatenate([t_b, t_b[cav], t_end[col], t_end[det]])
-        kind = np.concatenate(
-            [
-                np.full(seg.size, BURST, np.int8),
-                np.full(int(cav.sum()), CAVITY, np.int8),
-                np.full(int(col.sum()), COLLAPSE, np.int8),
-                np.full(int(det.sum()), DETECTED, np.int8),
-            ]
-        )
-        segment = np.concatenate([seg, seg[cav], open_seg[col], open_seg[det]]).astype(np.int64)
-        x = np.concatenate([np.zeros(seg.size + int(cav.sum())), struck_x[col], struck_x[det]])
-        # memoryless clocks: survivors restart at the year end with next year's rates
-        self.open_segment = open_seg[~ends].astype(np.int64)
-        self._open_t = np.full(self.open_segment.size, y + 1.0)
+        chain = self.model.sample_year(year, rng, cov, self.open_segment, self._open_t)
+        self._strike(chain, shocks, rng if shock_rng is None else shock_rng)
+        t, kind, segment, x = chain.events()
+        self.open_segment, self._open_t = chain.survivors()
         order = np.argsort(t, kind="stable")
         return PipelineYear(t[order], kind[order], segment[order], x[order])
+
+    def _strike(
+        self, chain: ChainYear, shocks: Sequence[CavityShock], rng: np.random.Generator
+    ) -> None:
+        """Black swans: open cavities struck collapse at the shock time (in place).
+
+        One uniform draw per cavity of the year per shock, in time order of the shocks.
+        """
+        for s in sorted(shocks, key=lambda s: s.t_yr):
+            prob = -np.expm1(-s.intensity * self.shock_vulnerability * s.sensitivity)
+            is_open = (chain.open_t <= s.t_yr) & (chain.t_end > s.t_yr)  # born, not yet ended
+            hit = is_open & (rng.random(chain.open_segment.size) < prob)
+            chain.t_end[hit], chain.ends[hit] = s.t_yr, True
+            chain.is_collapse[hit], chain.struck_x[hit] = True, s.intensity

@@ -220,20 +220,26 @@ def validation_problems(
 def validate_mapping(
     data: dict[str, Any], source: str, base_dir: Path, check_files: bool = True
 ) -> Scenario | LongRunScenario:
-    """Validate a merged mapping against :class:`Scenario`, or against
-    :class:`~sim.scenario.longrun.LongRunScenario` when it has a ``kind`` field
-    (``kind: long_run``: a multi-year risk-dynamics scenario).
+    """Validate a merged mapping against the schema of its ``kind``
+    (:data:`sim.scenario.kinds.SCENARIO_KINDS`: no ``kind`` or ``kind: emergency`` →
+    :class:`Scenario`, ``kind: long_run`` → :class:`~sim.scenario.longrun.LongRunScenario`).
 
     Raises:
-        ScenarioError: one :class:`Problem` per validation error.
+        ScenarioError: one :class:`Problem` per validation error (an unknown ``kind`` is one
+            problem at field ``kind``).
     """
-    from sim.scenario.longrun import (
-        LongRunScenario,  # lazy: sim.scenario.longrun imports this package
+    from sim.scenario.kinds import (  # lazy: sim.scenario.longrun imports this package
+        SCENARIO_KINDS,
+        scenario_kind,
     )
 
-    schema = LongRunScenario if "kind" in data else Scenario
+    kind = scenario_kind(data)
+    if kind is None:
+        valid = ", ".join(repr(k) for k in SCENARIO_KINDS)
+        got = repr(data.get("kind")) if isinstance(data, dict) else type(data).__name__
+        raise ScenarioError([Problem(source, "kind", f"expected one of {valid} (got {got})")])
     try:
-        return schema.model_validate(
+        return SCENARIO_KINDS[kind].model_validate(
             data, context={"base_dir": base_dir, "check_files": check_files}
         )
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import Field, field_validator, model_serializer, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from sim.risk.construction import (
     ACCIDENTS_PER_WORKER_HOUR,
@@ -28,7 +28,7 @@ from sim.risk.construction import (
 from sim.risk.maintenance import PRIORITY_RULES
 from sim.risk.pipeline import P_CAVITY_PER_BURST_CALIBRATED
 from sim.scenario.policies import COUNT_KEYS, GovernanceConfig, PoliciesConfig
-from sim.scenario.schema import CityConfig, Fraction, ObservedOutcome, Strict
+from sim.scenario.schema import Fraction, ScenarioBase, Strict
 
 PolicyRule = Literal["risk", "visible", "white_elephant"]
 assert set(get_args(PolicyRule)) == set(PRIORITY_RULES)  # keep in step with sim.risk
@@ -259,15 +259,42 @@ LONGRUN_SUMMARY_KEYS = (
 """Every key summary.json of a long run may hold, in order (only enabled processes' keys are
 written; see :func:`sim.results.longrun_summary.summarise`)."""
 
+LONGRUN_SUMMARY_UNITS = {
+    "years": "yr",
+    "maintenance_budget_yuan": "yuan",
+    "maintenance_spent_yuan": "yuan",
+    "emergency_repair_yuan": "yuan",
+    "latent_risk_index_initial": "failures/yr",
+    "latent_risk_index_final": "failures/yr",
+    "latent_risk_harm_initial": "consequence/yr",
+    "latent_risk_harm_final": "consequence/yr",
+    "black_swan_intensity_max": "x (Pareto)",
+    "black_swan_amplification_max": "ratio",
+    "construction_deaths": "persons",
+    "construction_deaths_expected": "persons",
+    "wall_time_s": "s",
+    "deaths": "persons",
+    "direct_loss_yuan": "yuan",
+    "policy_cost_yuan": "yuan/horizon",
+    "chemical_deaths": "persons",
+    "chemical_injuries": "persons",
+    "chemical_loss_yuan": "yuan",
+    "duty_completion": "share",
+    "latent_hazards_mean": "hazards",
+    "barrier_miss_mean": "P(all layers fail)",
+    "dereliction_months": "months",
+    "governance_spend_yuan": "yuan",
+}
+"""Units of the long run's summary keys in the console table (keys not listed: counts)."""
 
-class LongRunScenario(Strict):
-    """A complete, validated multi-year risk-dynamics scenario."""
+
+class LongRunScenario(ScenarioBase):
+    """A complete, validated multi-year risk-dynamics scenario (the long run's clock)."""
+
+    OUTCOME_KEYS = LONGRUN_SUMMARY_KEYS
+    OUTCOME_UNITS = LONGRUN_SUMMARY_UNITS
 
     kind: Literal["long_run"] = Field(description="Marks a multi-year risk-dynamics scenario.")
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$", description="Run name (slug).")
-    description: str = ""
-    seed: int = Field(0, ge=0, description="Master seed of the model's random generator.")
-    city: CityConfig
     years: YearsConfig
     processes: ProcessesConfig
     policies: PoliciesConfig | None = Field(
@@ -275,25 +302,8 @@ class LongRunScenario(Strict):
         description="Policy plug-ins (the 'five ones' and remedies, sim.scenario.policies); "
         "each is switched by e.g. -p policies.risk_inventory.enabled=true.",
     )
-    observed: dict[str, ObservedOutcome] = Field(
-        default_factory=dict,
-        description="Observed outcomes over the window (summary key → record) to compare.",
-    )
 
-    @field_validator("observed")
-    @classmethod
-    def _known_outcomes(cls, v: dict[str, ObservedOutcome]) -> dict[str, ObservedOutcome]:
-        unknown = sorted(set(v) - set(LONGRUN_SUMMARY_KEYS))
-        if unknown:
-            raise ValueError(
-                f"unknown outcomes {unknown}; valid: summary keys of a long run "
-                f"({', '.join(LONGRUN_SUMMARY_KEYS[:6])}, ...; see sim.scenario.longrun)"
-            )
-        return v
-
-    @model_serializer(mode="wrap")
-    def _drop_absent_policies(self, handler):
-        data = handler(self)
+    def _drop_absent(self, data: dict) -> dict:
         if self.policies is None:
             data.pop("policies", None)
         return data

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -482,13 +483,60 @@ class ObservedOutcome(Strict):
     high: float | None = Field(None, description="Upper end of the reported spread.")
 
 
-class Scenario(Strict):
-    """A complete, validated scenario."""
+class ScenarioBase(Strict):
+    """What every scenario kind has: its kind, name, seed, city and observed records.
+
+    The kinds (``kind``: ``emergency``, the default, or ``long_run``) are the two clocks of
+    the model family (:mod:`sim.models.base`); :mod:`sim.scenario.kinds` dispatches on
+    ``kind``. A resolved scenario lists ``kind`` first (left out for ``emergency``, so the
+    files of emergency scenarios read as before), its own sections next and ``observed``
+    last.
+    """
+
+    OUTCOME_KEYS: ClassVar[tuple[str, ...] | None] = None
+    """Summary keys ``observed`` may name (None: not checked here)."""
+    OUTCOME_UNITS: ClassVar[dict[str, str] | None] = None
+    """Unit of each summary key for the console table (None: units are in the key names)."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$", description="Run name (slug).")
     description: str = ""
     seed: int = Field(0, ge=0, description="Master seed of the model's random generator.")
     city: CityConfig
+    observed: dict[str, ObservedOutcome] = Field(
+        default_factory=dict, description="Observed outcomes (summary key → record) to compare."
+    )
+
+    @field_validator("observed")
+    @classmethod
+    def _known_outcomes(cls, v: dict[str, ObservedOutcome]) -> dict[str, ObservedOutcome]:
+        keys = cls.OUTCOME_KEYS
+        unknown = sorted(set(v) - set(keys or v))
+        if unknown:
+            raise ValueError(
+                f"unknown outcomes {unknown}; valid: summary keys of this scenario kind "
+                f"({', '.join(keys[:6])}, ...; see {cls.__module__})"
+            )
+        return v
+
+    @model_serializer(mode="wrap")
+    def _resolved_order(self, handler):
+        data = handler(self)
+        kind = data.pop("kind", "emergency")
+        observed = data.pop("observed", {})
+        head = {} if kind == "emergency" else {"kind": kind}
+        return self._drop_absent({**head, **data, "observed": observed})
+
+    def _drop_absent(self, data: dict) -> dict:
+        """Hook: leave optional sections out of the resolved scenario (default: none)."""
+        return data
+
+
+class Scenario(ScenarioBase):
+    """A complete, validated scenario of the emergency window (hours to weeks)."""
+
+    kind: Literal["emergency"] = Field(
+        "emergency", description="Marks an emergency-window scenario (the default)."
+    )
     time: TimeConfig
     hazard: HazardConfig
     networks: NetworksConfig = Field(default_factory=NetworksConfig)
@@ -515,9 +563,6 @@ class Scenario(Strict):
         "and sensitivity; keys from sim.damage.fragility.FRAGILITY_LIBRARY.",
     )
     losses: LossConfig = Field(default_factory=LossConfig)
-    observed: dict[str, ObservedOutcome] = Field(
-        default_factory=dict, description="Observed outcomes (summary key → record) to compare."
-    )
 
     @field_validator("fragility")
     @classmethod

@@ -68,10 +68,10 @@ def validate(scenario: ScenarioArg, param: OverrideOpt = None) -> None:
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of scenario files."""
-    from sim.scenario.schema import Scenario
+    """Print the JSON Schema of scenario files (both kinds: emergency and long_run)."""
+    from sim.scenario.kinds import json_schema
 
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
 @app.command()
@@ -124,16 +124,7 @@ def run(
 
 
 def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
-    from sim.scenario.longrun import LongRunScenario
-
-    if isinstance(scen, LongRunScenario):  # multi-year risk dynamics (kind: long_run)
-        from sim.results.longrun_runner import run_long_scenario
-        from sim.results.longrun_summary import print_summary as print_long_run_summary
-
-        long_run = run_long_scenario(scen, out_dir, progress=not quiet, figures=figures)
-        print_long_run_summary(console, long_run.summary, scen)
-        console.print(f"run folder: {out_dir}", highlight=False)
-        return
+    """Run a scenario of either kind, print its console table and the run folder."""
     from sim.results.report import print_summary
     from sim.results.runner import run_scenario
 

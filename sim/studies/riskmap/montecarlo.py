@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.results.kinds import build_model
 from sim.studies.riskmap.records import chemical_records, emergency_records, longrun_records
 
 
@@ -42,9 +43,7 @@ class Replication:
 
 
 def is_long_run(scenario) -> bool:
-    from sim.scenario.longrun import LongRunScenario
-
-    return isinstance(scenario, LongRunScenario)
+    return scenario.kind == "long_run"
 
 
 def hazard_label(scenario) -> str:
@@ -58,28 +57,13 @@ def run_replication(scenario, index: int, seed: int) -> Replication:
     """Run one replication of ``scenario`` with ``seed`` (picklable: used by workers)."""
     t0 = time.perf_counter()
     scen = scenario.model_copy(update={"seed": int(seed)})
-    if is_long_run(scen):
-        from sim.models.longrun import YEAR_H, RiskDynamicsModel
-
-        model = RiskDynamicsModel(scen)
-        model.run()
-        ev = model.events_frame()
-        rec = longrun_records(ev, index, model.n_years, YEAR_H)
-        deaths = float(ev.loc[ev["kind"] == "construction_accident", "value"].sum())
-        injuries = 0.0
-        if model.governance is not None:  # chemical-park accidents (sim.agents.governance)
-            acc = model.governance.accidents_frame()
-            chem = chemical_records(acc, index, model.n_years, YEAR_H)
-            rec = pd.concat([rec, chem], ignore_index=True) if len(chem) else rec
-            deaths += float(acc["deaths"].sum())
-            injuries += float(acc["injuries"].sum())
+    model = build_model(scen)  # either kind: sim.results.kinds, the one dispatch on kind
+    model.run()
+    if model.kind == "long_run":
+        rec, deaths, injuries = _long_run_records(model, index)
         loss = float(rec["loss_yuan"].sum())
     else:
-        from sim.models.emergency import CityModel
-
-        model = CityModel(scen)
-        model.run()
-        ev = model.events.to_frame()
+        ev = model.events_frame()
         rec = emergency_records(ev, dict(model.losses.by_item), index, hazard_label(scen))
         deaths, injuries = float(model.deaths), float(model.injuries)
         loss = float(model.losses.total_yuan)
@@ -93,6 +77,22 @@ def run_replication(scenario, index: int, seed: int) -> Replication:
         classified_events=int(rec["log_events"].sum()) if len(rec) else 0,
         wall_time_s=time.perf_counter() - t0,
     )
+
+
+def _long_run_records(model, index: int) -> tuple[pd.DataFrame, float, float]:
+    """Harm records, deaths and injuries of a finished long run (construction accidents, road
+    collapses and, with governance, chemical-park accidents)."""
+    ev = model.events_frame()
+    rec = longrun_records(ev, index, model.n_years, model.step_h)
+    deaths = float(ev.loc[ev["kind"] == "construction_accident", "value"].sum())
+    injuries = 0.0
+    if model.governance is not None:  # chemical-park accidents (sim.agents.governance)
+        acc = model.governance.accidents_frame()
+        chem = chemical_records(acc, index, model.n_years, model.step_h)
+        rec = pd.concat([rec, chem], ignore_index=True) if len(chem) else rec
+        deaths += float(acc["deaths"].sum())
+        injuries += float(acc["injuries"].sum())
+    return rec, deaths, injuries
 
 
 def run_replications(

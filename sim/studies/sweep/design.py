@@ -199,10 +199,9 @@ def unreported_keys(spec: ExperimentSpec, scen, label: str, source: str) -> list
         ``source: FIELD: 'key' is not an outcome of KIND scenarios (arm LABEL)`` problems.
     """
     from sim.scenario.loader import Problem
-    from sim.scenario.schema import Scenario
     from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
 
-    kind = "emergency" if isinstance(scen, Scenario) else "long_run"
+    kind = scen.kind
     known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
     listed = [("outputs", k) for k in spec.outputs or []]
     if spec.comparison is not None:

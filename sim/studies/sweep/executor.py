@@ -46,7 +46,12 @@ from sim.studies.sweep.store import SweepStore
 
 RunFn = Callable[[ExperimentSpec, RunRecord, str | None], dict[str, Any]]
 
-PRELOAD = ("sim.results.runner", "sim.results.longrun_runner", "sim.studies.sweep.runone")
+PRELOAD = (
+    "sim.models.emergency",
+    "sim.models.longrun",
+    "sim.results.runner",
+    "sim.studies.sweep.runone",
+)
 """Modules the forkserver imports once, before forking workers (the model's import chain)."""
 
 

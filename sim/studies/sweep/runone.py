@@ -2,9 +2,8 @@
 
 :func:`run_one` is a pure function of (spec, run record) with picklable arguments and result,
 so a local process pool, a serial loop or a Dask cluster can map it unchanged; the row does
-not depend on which process ran it. It runs either scenario kind: emergency scenarios
-(:func:`sim.results.runner.run_scenario`) and long runs (``kind: long_run``,
-:func:`sim.results.longrun_runner.run_long_scenario`).
+not depend on which process ran it. It runs either scenario kind (emergency window or
+``kind: long_run``) through the one runner, :func:`sim.results.runner.run_scenario`.
 """
 
 from __future__ import annotations
@@ -51,23 +50,16 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
         KeyError: an outcome listed in ``spec.outputs`` is not in this run's summary.
         Exception: any exception of the model.
     """
+    from sim.results.runner import run_scenario  # heavy import, once per worker
     from sim.scenario.loader import load_scenario
-    from sim.scenario.longrun import LongRunScenario
 
     scenario = load_scenario(run.scenario_path, list(run.overrides))
-    if isinstance(scenario, LongRunScenario):
-        from sim.results.longrun_runner import run_long_scenario as runner
-
-        kind = "long_run"
-    else:
-        from sim.results.runner import run_scenario as runner  # heavy import, once per worker
-
-        kind = "emergency"
+    kind = scenario.kind
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"citysafe-{run.run_id}-") as tmp:
-            summary = runner(scenario, Path(tmp), progress=False, figures=False).summary
+            summary = run_scenario(scenario, Path(tmp), progress=False, figures=False).summary
     else:
-        summary = runner(scenario, Path(run_dir), progress=False, figures=False).summary
+        summary = run_scenario(scenario, Path(run_dir), progress=False, figures=False).summary
     row: dict[str, Any] = {
         "run_id": run.run_id,
         "scenario": run.scenario,
