@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.city.exposure import RELOCATION_CATEGORIES
+from sim.damage.earthquake import occupancy_fraction, sample_impact, shanghai_old_housing
 from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
@@ -220,13 +221,14 @@ REPLACEMENT_COST_YUAN_PER_M2 = 3_000.0
 """Assumption: reconstruction cost of old multi-storey housing, yuan/m²."""
 
 
-def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[CasualtyIncident]:
+def earthquake_impact(model: CityModel, pga_points: np.ndarray, rng) -> list[CasualtyIncident]:
     """Damage old housing by a scenario earthquake; book losses and casualties.
 
-    Ground motion: Boore & Atkinson (2008) PGA with one realisation of inter- and intra-event
-    variability at each district's sample points (district PGA = mean of the points);
-    damage: HAZUS-type PGA fragility of pre-code masonry and small-beam thin-slab housing;
-    casualties: HAZUS indoor casualty rates by damage state (:mod:`sim.hazards.earthquake`).
+    Ground motion: ``pga_points`` (g) at the D·K district sample points, one realisation of
+    the hazard's ground motion (:mod:`sim.hazards.earthquake`, Boore & Atkinson 2008; district
+    PGA = mean of its points); damage: HAZUS-type PGA fragility of pre-code masonry and
+    small-beam thin-slab housing; casualties: HAZUS indoor casualty rates by damage state
+    (:mod:`sim.damage.earthquake`); ``rng``: the earthquake's stream.
     Severity 1–2 casualties are injuries; severity 4 are deaths on the spot; severity 3
     (life-threatening, trapped) wait for rescue teams, and the delay until their bundle
     arrives decides whether they survive.
@@ -234,11 +236,8 @@ def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[Casu
     Returns:
         One structural-collapse incident per completely damaged building with trapped people.
     """
-    from sim.hazards.earthquake import occupancy_fraction, sample_impact, shanghai_old_housing
-
-    x, y = model.exposure.sample_xy
     shape = model.exposure.sample_shape
-    pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
+    pga = np.asarray(pga_points).reshape(shape).mean(axis=1)
     local_hour = (model.utc().astype("datetime64[h]").astype(int) + 8) % 24
     stocks = shanghai_old_housing(model.city)
     impact = sample_impact(pga, stocks, float(local_hour), rng)
