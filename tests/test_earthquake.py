@@ -1,4 +1,5 @@
-"""Tests for sim.hazards.earthquake: BA08 PGA, HAZUS fragility and casualties."""
+"""Tests for sim.hazards.earthquake (BA08 PGA) and sim.damage.earthquake (HAZUS fragility and
+casualties)."""
 
 from pathlib import Path
 
@@ -6,15 +7,14 @@ import numpy as np
 import pytest
 
 from sim.city import load_city
-from sim.hazards.earthquake import (
+from sim.damage.earthquake import (
     URM_CASUALTY_RATES,
-    ScenarioEarthquake,
-    ba08_ln_pga,
     damage_state_probabilities,
     expected_impact,
     sample_impact,
     shanghai_old_housing,
 )
+from sim.hazards.earthquake import ScenarioEarthquake, ba08_ln_pga
 
 CITY = load_city(Path(__file__).parents[1] / "scenarios/data/shanghai")
 

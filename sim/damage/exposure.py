@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.city.exposure import RELOCATION_CATEGORIES
+from sim.damage.earthquake import sample_impact, shanghai_old_housing
 from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
@@ -234,14 +235,15 @@ REPLACEMENT_COST_YUAN_PER_M2 = 3_000.0
 
 
 def earthquake_impact(
-    ctx: RunContext, exposure: ExposureModel, quake, vs30_ms: float, rng
+    ctx: RunContext, exposure: ExposureModel, pga_points: np.ndarray, rng
 ) -> list[CasualtyIncident]:
     """Damage old housing by a scenario earthquake; book losses and casualties.
 
-    Ground motion: Boore & Atkinson (2008) PGA with one realisation of inter- and intra-event
-    variability at each district's sample points (district PGA = mean of the points);
-    damage: HAZUS-type PGA fragility of pre-code masonry and small-beam thin-slab housing;
-    casualties: HAZUS indoor casualty rates by damage state (:mod:`sim.hazards.earthquake`).
+    Ground motion: ``pga_points`` (g) at the D·K district sample points, one realisation of
+    the hazard's ground motion (:mod:`sim.hazards.earthquake`, Boore & Atkinson 2008; district
+    PGA = mean of its points); damage: HAZUS-type PGA fragility of pre-code masonry and
+    small-beam thin-slab housing; casualties: HAZUS indoor casualty rates by damage state
+    (:mod:`sim.damage.earthquake`); ``rng``: the earthquake's stream.
     Severity 1–2 casualties are injuries; severity 4 are deaths on the spot; severity 3
     (life-threatening, trapped) wait for rescue teams, and the delay until their bundle
     arrives decides whether they survive.
@@ -249,18 +251,14 @@ def earthquake_impact(
     Args:
         ctx: the run's clock, event log and ledger (losses and casualties are booked there).
         exposure: the city's counted exposure (sample points, incident placement).
-        quake: a :class:`~sim.hazards.earthquake.ScenarioEarthquake`.
-        vs30_ms: site Vs30, m/s.
+        pga_points: (D·K,) peak ground acceleration at the district sample points, g.
         rng: the model's ``earthquake`` stream.
 
     Returns:
         One structural-collapse incident per completely damaged building with trapped people.
     """
-    from sim.hazards.earthquake import sample_impact, shanghai_old_housing
-
-    x, y = exposure.sample_xy
     shape = exposure.sample_shape
-    pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
+    pga = np.asarray(pga_points).reshape(shape).mean(axis=1)
     local_hour = (ctx.utc().astype("datetime64[h]").astype(int) + 8) % 24
     stocks = shanghai_old_housing(exposure.city)
     impact = sample_impact(pga, stocks, float(local_hour), rng)

@@ -10,9 +10,10 @@ form of HAZUS-MH and most infrastructure-fragility studies). Equivalently each a
 lognormal capacity C = theta * exp(beta * Z), Z ~ N(0, 1), and is damaged once IM >= C:
 :func:`sample_capacity` draws C so that damage can be tracked against the running maximum IM.
 
-Intensity measures: ``gust_ms`` = peak 3-s gust at 10 m (m/s), ``flood_depth_m`` = water
-depth above local ground (m), ``pga_g`` = peak ground acceleration (g, earthquake curves
-added for sim.hazards.earthquake).
+Intensity measures are those registered in :data:`sim.hazards.base.INTENSITY_MEASURES`:
+``gust_ms`` = peak 3-s gust at 10 m (m/s), ``flood_depth_m`` = water depth above local ground
+(m), ``pga_g`` = peak ground acceleration (g), ``sustained_ms``, ``rain_mm_per_h``, and any IM a
+new hazard registers. A new hazard adds its curves with :func:`register_curve`.
 
 Sourcing. Every entry's ``source`` names where theta and beta come from. Three kinds occur:
 published values (with the route by which they were read), calibrations to the Lekima record
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-INTENSITY_MEASURES = {"gust_ms", "flood_depth_m", "pga_g", "sustained_ms"}
+from sim.hazards.base import INTENSITY_MEASURES
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class FragilityCurve:
         key: library key.
         theta: median capacity, in IM units (> 0).
         beta: lognormal dispersion (> 0).
-        im: intensity measure name, one of :data:`INTENSITY_MEASURES`.
+        im: intensity measure name, registered in
+            :data:`sim.hazards.base.INTENSITY_MEASURES`.
         damage_state: the damage state the curve refers to.
         source: provenance of theta and beta.
     """
@@ -399,6 +401,19 @@ _ENTRIES += _eq_curves(
 )
 
 FRAGILITY_LIBRARY: dict[str, FragilityCurve] = {c.key: c for c in _ENTRIES}
+
+
+def register_curve(curve: FragilityCurve) -> FragilityCurve:
+    """Add a hazard's curve to :data:`FRAGILITY_LIBRARY` (idempotent for an identical curve).
+
+    Raises:
+        ValueError: another curve has the key.
+    """
+    old = FRAGILITY_LIBRARY.get(curve.key)
+    if old is not None and old != curve:
+        raise ValueError(f"fragility curve {curve.key!r} is already registered")
+    FRAGILITY_LIBRARY[curve.key] = curve
+    return curve
 
 
 def get_curve(key: str) -> FragilityCurve:

@@ -1,4 +1,4 @@
-"""Scenario earthquake -> PGA (Boore & Atkinson 2008) -> old-housing damage (HAZUS) -> casualties.
+"""Scenario earthquake ground motion: PGA at points (Boore & Atkinson 2008).
 
 Ground motion: Boore & Atkinson (2008), "Ground-motion prediction equations for the average
 horizontal component of PGA, PGV, and 5%-damped PSA at spectral periods between 0.01 s and
@@ -21,19 +21,7 @@ GMPE coefficients were verified here). Distances use the epicentre as a point so
 Site: Vs30 default 200 m/s (assumption: Shanghai lies on deep soft Quaternary deposits, site
 class IV of GB 50011, i.e. soft soil; BA08's nonlinear soil term is applied).
 
-Damage: HAZUS-type lognormal fragility in PGA from `sim.damage.fragility` (keys
-``eq_urm_precode_midrise_*`` for the 1950-1996 housing without seismic fortification and
-``eq_small_beam_thin_slab_*`` for the small-beam thin-slab stock, the most fragile); damage-state
-probabilities P(DS = ds) are differences of the exceedance curves.
-
-Casualties: HAZUS indoor casualty rates for unreinforced masonry (URML/URMM), FEMA HAZUS-MH
-Earthquake Technical Manual Tables 13.3-13.6 (values as transcribed in the Rts program's
-HAZUS morbidity code, Haukaas group, UBC; checked there to decompose as below): severity 1-4
-rates (% of occupants) slight (0.05, 0, 0, 0), moderate (0.35, 0.4, 0, 0), extensive
-(2, 0.2, 0, 0); complete = 85% complete-without-collapse (10, 2, 0.02, 0.02) + 15% collapse
-(40, 20, 5, 10) = (14.5, 4.7, 0.77, 1.52). Severity 4 = killed. Occupants = floor area /
-``m2_per_person`` (assumption 20 m2, older small flats) x occupancy by local hour (assumption:
-0.95 at night 20-07 h, 0.5 by day; HAZUS uses 2 am / 2 pm / 5 pm scenario occupancies).
+Damage and casualties of old housing from this ground motion: :mod:`sim.damage.earthquake`.
 """
 
 from __future__ import annotations
@@ -41,8 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from sim.damage.fragility import get_curve
 
 # --- Boore & Atkinson (2008), PGA row (OpenQuake transcription) ---------------------------
 BA08_PGA = {
@@ -54,22 +40,6 @@ BA08_PGA = {
 }  # fmt: skip
 MECHANISMS = {"unspecified": "e1", "strike_slip": "e2", "normal": "e3", "reverse": "e4"}
 SHANGHAI_VS30_MS = 200.0  # assumption (soft soil, module docstring)
-
-DAMAGE_STATES = ("none", "slight", "moderate", "extensive", "complete")
-# HAZUS indoor casualty rates for URM, fraction of occupants; rows slight..complete,
-# columns severity 1..4 (complete = 0.85 x no-collapse + 0.15 x collapse, module docstring).
-_NO_COLLAPSE = np.array([0.10, 0.02, 0.0002, 0.0002])
-_COLLAPSE = np.array([0.40, 0.20, 0.05, 0.10])
-URM_COLLAPSE_SHARE_OF_COMPLETE = 0.15
-URM_CASUALTY_RATES = np.array(
-    [
-        [0.0005, 0.0, 0.0, 0.0],
-        [0.0035, 0.004, 0.0, 0.0],
-        [0.02, 0.002, 0.0, 0.0],
-        (1 - URM_COLLAPSE_SHARE_OF_COMPLETE) * _NO_COLLAPSE
-        + URM_COLLAPSE_SHARE_OF_COMPLETE * _COLLAPSE,
-    ]
-)
 
 
 def _ba08_fm(m, mechanism: str) -> np.ndarray:
@@ -167,115 +137,3 @@ class ScenarioEarthquake:
                 + BA08_PGA["sigma"] * (rng.standard_normal(np.shape(ln)))
             )
         return np.exp(ln)
-
-
-def damage_state_probabilities(pga_g, curve_prefix: str) -> np.ndarray:
-    """(..., 5) P(DS = none, slight, moderate, extensive, complete) at each PGA.
-
-    Args:
-        pga_g: PGA values (g).
-        curve_prefix: fragility key prefix, e.g. "eq_urm_precode_midrise".
-
-    Raises:
-        KeyError: no such curves in the library.
-    """
-    pga = np.asarray(pga_g, float)
-    exceed = np.stack(
-        [np.ones_like(pga)] + [get_curve(f"{curve_prefix}_{ds}").probability(pga)
-                               for ds in DAMAGE_STATES[1:]] + [np.zeros_like(pga)],
-        axis=-1,
-    )  # fmt: skip
-    exceed[..., 1:-1] = np.minimum.accumulate(exceed[..., 1:-1], axis=-1)  # keep monotone
-    return exceed[..., :-1] - exceed[..., 1:]
-
-
-def occupancy_fraction(local_hour: float) -> float:
-    """Share of residents indoors at home (assumption: 0.95 at 20-07 h, 0.5 otherwise)."""
-    h = float(local_hour) % 24
-    return 0.95 if (h >= 20 or h < 7) else 0.5
-
-
-@dataclass(frozen=True)
-class HousingStock:
-    """One old-housing class per district.
-
-    Attributes:
-        name: class name.
-        curve_prefix: fragility key prefix.
-        floor_area_m2: (D,) floor area.
-        building_floor_area_m2: typical floor area per building (assumption).
-        m2_per_person: floor area per resident (assumption 20 m2).
-    """
-
-    name: str
-    curve_prefix: str
-    floor_area_m2: np.ndarray
-    building_floor_area_m2: float
-    m2_per_person: float = 20.0
-
-    @property
-    def residents(self) -> np.ndarray:
-        return np.asarray(self.floor_area_m2, float) / self.m2_per_person
-
-    @property
-    def buildings(self) -> np.ndarray:
-        return np.round(np.asarray(self.floor_area_m2, float) / self.building_floor_area_m2)
-
-
-def shanghai_old_housing(city) -> list[HousingStock]:
-    """Pre-1996 housing split into generic URM and small-beam thin-slab stocks.
-
-    ``small_beam_thin_slab_m2`` is part of ``old_housing_m2`` (exposure table), so it is
-    subtracted from the generic class. Building sizes (assumption): 2,000 m2 for a typical
-    5-6 storey brick block, 1,000 m2 for small-beam thin-slab blocks.
-    """
-    old = city.exposure["old_housing_m2"].to_numpy(float)
-    sbts = city.exposure["small_beam_thin_slab_m2"].to_numpy(float)
-    return [
-        HousingStock("urm_precode", "eq_urm_precode_midrise", old - sbts, 2000.0),
-        HousingStock("small_beam_thin_slab", "eq_small_beam_thin_slab", sbts, 1000.0),
-    ]
-
-
-def expected_impact(pga_g, stocks: list[HousingStock], local_hour: float) -> dict:
-    """Expected damaged area and casualties per district.
-
-    Args:
-        pga_g: (D,) PGA per district.
-        stocks: housing classes.
-        local_hour: local time of the earthquake (occupancy).
-
-    Returns:
-        dict: "area_by_ds_m2" (S, D, 5), "casualties" (D, 4) severity 1-4 (4 = deaths).
-    """
-    occ = occupancy_fraction(local_hour)
-    areas, cas = [], 0.0
-    for st in stocks:
-        p = damage_state_probabilities(pga_g, st.curve_prefix)
-        areas.append(np.asarray(st.floor_area_m2, float)[:, None] * p)
-        cas = cas + (st.residents * occ)[:, None] * (p[:, 1:] @ URM_CASUALTY_RATES)
-    return {"area_by_ds_m2": np.stack(areas), "casualties": cas}
-
-
-def sample_impact(pga_g, stocks: list[HousingStock], local_hour: float, rng) -> dict:
-    """One stochastic realisation: building damage states and casualties per district.
-
-    Buildings draw damage states multinomially; occupants of buildings in each state draw
-    severities multinomially with the HAZUS URM rates.
-
-    Returns:
-        dict: "buildings_by_ds" (S, D, 5) counts, "casualties" (D, 4) counts.
-    """
-    occ = occupancy_fraction(local_hour)
-    blds, cas = [], 0
-    for st in stocks:
-        p = damage_state_probabilities(pga_g, st.curve_prefix)
-        n_b = st.buildings.astype(np.int64)
-        counts = rng.multinomial(n_b, p)
-        blds.append(counts)
-        per_bld = st.building_floor_area_m2 / st.m2_per_person * occ
-        occupants = np.round(counts[:, 1:] * per_bld).astype(np.int64)  # (D, 4)
-        for k in range(4):
-            pv = np.append(URM_CASUALTY_RATES[k], 1.0 - URM_CASUALTY_RATES[k].sum())
-            cas = cas + rng.multinomial(occupants[:, k], pv)[:, :4]
-    return {"buildings_by_ds": np.stack(blds), "casualties": np.asarray(cas)}

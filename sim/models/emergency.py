@@ -36,18 +36,16 @@ from mesa.time import Priority, Schedule
 from sim.agents.district_government import DistrictGovernment
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
-from sim.city.geo import lonlat_to_xy
 from sim.core.context import RunContext
 from sim.core.eventlog import EventLog
 from sim.core.ledger import Ledger, LossLedger
-from sim.damage.exposure import ExposureModel, earthquake_impact
+from sim.damage.exposure import ExposureModel
 from sim.damage.fragility import FragilityCurve, get_curve
 from sim.damage.impact import UNIT_COST_YUAN
-from sim.hazards.earthquake import ScenarioEarthquake
+from sim.damage.strike import STRIKE_DAMAGE
+from sim.hazards.base import Hazard, HazardContext, HazardSet, IntensityField, build_hazards
+from sim.hazards.builtin import CalmWind, TyphoonField
 from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
-from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
-from sim.hazards.track import read_cma_bst, read_track_csv
-from sim.hazards.typhoon import TyphoonHazard, linear_rain_gradient, typhoon_from_config
 from sim.hazards.waterlogging import Waterlogging
 from sim.models.base import SimulationModel
 from sim.models.event_engine import EventEngine
@@ -70,16 +68,6 @@ STREAMS = (
 """Component streams of the model itself (:class:`~sim.core.streams.RandomStreams`, keyed by
 name, so one component's draws never move another's). The infrastructure adds one stream per
 layer and intensity measure (``capacity.<layer>.<im>``), ``roads.sag`` and ``trees``."""
-
-
-class CalmWind:
-    """The wind and rain fields of a scenario without a typhoon: zero everywhere."""
-
-    def gust_ms(self, time_utc, x_m, y_m) -> np.ndarray:
-        return np.zeros(np.shape(x_m))
-
-    def rain_mm_per_h(self, time_utc, x_m, y_m) -> np.ndarray:
-        return np.zeros(np.shape(x_m))
 
 
 class CityModel(SimulationModel):
@@ -142,9 +130,8 @@ class CityModel(SimulationModel):
         """City, hazard fields, counted exposure, infrastructure and waterlogging cells."""
         config = self.config
         self.city = load_city(Path(config.city.data_dir))
-        self.hazard = self._build_hazard() if config.hazard.typhoon else CalmWind()
-        self.rainstorm = self._build_rainstorm() if config.hazard.rainstorm else None
         self.exposure = ExposureModel(self.city, self.streams["exposure"], self.curve)
+        self.hazards = self._build_hazards()
         self.infra = Infrastructure(
             self.city,
             config,
@@ -153,7 +140,6 @@ class CityModel(SimulationModel):
             self.curve,
         )
         self.waterlogging = self._build_waterlogging()
-        self._rain_cells = np.ones(self.exposure.sample_shape[0] * self.exposure.sample_shape[1])
 
     def _build_agents(self) -> None:
         """The warning centre, the event engine (it schedules the scripted events) and one
@@ -219,43 +205,42 @@ class CityModel(SimulationModel):
         )
 
     def _schedule_processes(self) -> None:
-        """The earthquake (if any), the physics update every ``dt_h`` and the hourly record."""
-        quake = self.config.hazard.earthquake
-        if quake is not None:
-            t_quake = self.clock.hours_of(quake.at_utc)
-            if t_quake >= 0:
-                self.schedule_event(self.earthquake_strikes, at=t_quake)
+        """Instant hazards (an earthquake) at their time, the physics update every ``dt_h``
+        and the hourly record."""
+        for t_strike in sorted({h.window_h()[0] for h in self.hazards.instants()}):
+            if t_strike >= 0:
+                self.schedule_event(self.instant_hazards_strike, at=t_strike)
         self.schedule_recurring(self.physics_update, Schedule(interval=self.dt_h, start=self.dt_h))
         self.schedule_recurring(
             self.record, Schedule(interval=1.0, start=1.0), priority=Priority.LOW
         )
 
-    def _build_hazard(self) -> TyphoonHazard:
-        cfg = self.config.hazard.typhoon
-        if cfg.track_format == "csv":
-            track = read_track_csv(cfg.track_file, agency=cfg.agency)
-        else:
-            track = read_cma_bst(cfg.track_file, storm=cfg.storm)
-        gradient = None
-        if cfg.rain_gradient_per_100km_south:
-            y0 = float(np.asarray(lonlat_to_xy(121.5, 31.2)[1]))  # northing of 31.2°N
-            gradient = linear_rain_gradient(y0, cfg.rain_gradient_per_100km_south)
-        return typhoon_from_config(track, cfg, rain_multiplier=gradient)
-
-    def _build_rainstorm(self) -> RainstormHazard:
-        cfg = self.config.hazard.rainstorm
-        cx = cy = 0.0
-        if cfg.centre is not None:
-            cx, cy = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.centre.lon, cfg.centre.lat))
-        event = RainstormEvent(
-            return_period_yr=cfg.return_period_yr,
-            duration_min=cfg.duration_min,
-            start_h=(cfg.start_utc.timestamp() - self.start_utc_s) / 3600.0,
-            centre_x_m=cx,
-            centre_y_m=cy,
-            footprint_radius_km=cfg.footprint_radius_km if cfg.centre is not None else None,
+    def _build_hazards(self) -> HazardSet:
+        """Every registered hazard whose block the scenario has (:mod:`sim.hazards.base`)."""
+        self._hazard_context = HazardContext(
+            config=self.config,
+            city=self.city,
+            streams=self.streams,
+            start_utc_s=self.start_utc_s,
+            dt_h=self.dt_h,
+            sample_xy=self.exposure.sample_xy,
         )
-        return RainstormHazard(event)
+        return HazardSet(build_hazards(self.config.hazard.blocks(), self._hazard_context))
+
+    @property
+    def hazard(self):
+        """The typhoon's wind and rain field (:class:`CalmWind` without a typhoon)."""
+        typhoon = self.hazards.get("typhoon")
+        return typhoon.wind if typhoon is not None else CalmWind()
+
+    @hazard.setter
+    def hazard(self, wind) -> None:
+        """Replace the typhoon's field (a landfall inject); the rain cells carry on."""
+        typhoon = self.hazards.get("typhoon")
+        if typhoon is None:
+            self.hazards.add(TyphoonField(wind, self._hazard_context))
+        else:
+            typhoon.wind = wind
 
     def build_epidemic(self, cfg, rng, start_h: float | None = None) -> None:
         """SEIR metapopulation over the districts; responders = crews of the district depots.
@@ -432,25 +417,20 @@ class CityModel(SimulationModel):
         self.service.dispatcher.set_policy(policy, t_h)
         self._logistics_policy = name
 
-    def set_typhoon(self, hazard: TyphoonHazard) -> None:
+    def set_typhoon(self, hazard) -> None:
         """Replace the wind and rain field (a ``typhoon_landfall`` inject)."""
         self.hazard = hazard
 
     # ------------------------------------------------------------------ dynamics
     def step(self) -> None:
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
-        self.redraw_rain_cells()
+        self.hazards.on_hour(self.time)  # hourly hazard draws (typhoon rain cells)
         self.agents_by_type[DistrictGovernment].shuffle_do("step", self.warning_centre.level_rank)
 
     def _hazard_active(self, now_utc) -> bool:
-        """Whether wind or rain acts now, or water still stands (else damage cannot grow)."""
-        if isinstance(self.hazard, TyphoonHazard):
-            times = self.hazard.track.time_utc
-            if times[0] <= now_utc <= times[-1]:
-                return True
-        if self.rainstorm is not None:
-            if self.rainstorm.event.start_h <= self.time <= self.rainstorm.end_h + self.dt_h:
-                return True
+        """Whether a hazard acts now, or water still stands (else damage cannot grow)."""
+        if self.hazards.continuous_active(self.time):
+            return True
         return bool(np.any(self.waterlogging.storage_mm > 0))
 
     def physics_update(self) -> None:
@@ -478,26 +458,24 @@ class CityModel(SimulationModel):
     def _hazard_update(self, now_utc) -> None:
         cfg = self.config
         shape = self.exposure.sample_shape
+        n_pts = shape[0] * shape[1]
+        field = self.hazards.field(self.time)  # IMs of the hazards active now
         # 1. Wind and rain at the district sample points (the waterlogging cells).
-        gust_pts = self.hazard.gust_ms(now_utc, *self.exposure.sample_xy)
-        rain_pts = self.hazard.rain_mm_per_h(now_utc, *self.exposure.sample_xy) * self._rain_cells
-        if self.rainstorm is not None:
-            # Mean intensity over the step just ended (the hyetograph is in 5-min blocks).
-            sub = self.time - self.dt_h + (np.arange(6) + 0.5) * self.dt_h / 6
-            centre = self.rainstorm.centre_intensity_mm_per_h(sub).mean()
-            rain_pts = rain_pts + centre * self.rainstorm.spatial_factor(*self.exposure.sample_xy)
+        gust_pts = field.at_samples("gust_ms", n_pts)
+        rain_pts = field.at_samples("rain_mm_per_h", n_pts)
         # 2. Waterlogging, with drainage capacity cut by failed pumping stations.
         pump_frac = np.repeat(self.infra.drainage_pump_fraction(), shape[1])
         self.waterlogging.step(rain_pts, pump_frac, self.dt_h)
         depth_cells = self.waterlogging.road_depth_m
-        # 3. Network damage (wind, flood, fallen trees), roads, cascade.
-        new_damage = self.infra.apply_hazard(self.context, self.hazard, now_utc, depth_cells)
+        # 3. Network damage by every IM (ponding adds to any hazard's flood depth), roads.
+        new_damage = self.infra.apply_hazard(self.context, field, {"flood_depth_m": depth_cells})
         alarms = self.infra.update_roads(
             self.context,
             depth_cells,
             cfg.drainage.underpass_concentration,
             self.close_underpasses,
             cfg.drainage.underpass_closure_depth_m,
+            field,
         )
         self.infra.update_functionality(self.time)
         # 4. Counted exposure: falling objects, sheds, old housing → casualty incidents.
@@ -515,29 +493,31 @@ class CityModel(SimulationModel):
             gov.gust_ms = float(gust_d[gov.district])
             gov.rain_mm_per_h = float(rain_d[gov.district])
 
-    def earthquake_strikes(self) -> None:
-        """The scenario earthquake: old-housing damage, casualties, rescue incidents."""
-        cfg = self.config.hazard.earthquake
-        x, y = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
-        quake = ScenarioEarthquake(cfg.magnitude, x, y)
-        incidents = earthquake_impact(
-            self.context, self.exposure, quake, cfg.vs30_ms, self.streams["earthquake"]
-        )
-        self.service.submit_damage([], [], incidents)
+    def instant_hazards_strike(self) -> None:
+        """Apply the instant hazards due now (an earthquake), each once."""
+        for hz in self.hazards.instants():
+            if hz.window_h()[0] == self.time:
+                self._hazard_strikes(hz)
+
+    def _hazard_strikes(self, hazard: Hazard) -> None:
+        """An instant hazard: its IMs at the sample points go to the strike damage registered
+        for them (:data:`sim.damage.strike.STRIKE_DAMAGE`: PGA → old housing), network assets
+        fail by their curves in its IMs; incidents are dispatched at once."""
+        incidents = []
+        for im in hazard.ims:
+            handler = STRIKE_DAMAGE.get(im)
+            if handler is not None:
+                pts = hazard.at_samples(im, self.time)
+                incidents += handler(self.context, self.exposure, pts, self.streams[hazard.name])
+        new_damage = self.infra.apply_hazard(self.context, IntensityField([hazard], self.time))
+        if new_damage:
+            self.infra.update_functionality(self.time)
+        self.service.submit_damage(new_damage, [], incidents)
         self.service.dispatch()
 
     def _remaining_at_risk(self, category: str) -> np.ndarray:
         """(D,) persons of a relocation category still in place, by district."""
         return np.array([gov.remaining_at_risk(category) for gov in self.districts])
-
-    def redraw_rain_cells(self) -> None:
-        """Hourly convective rain-cell multipliers (lognormal, mean 1) at the sample points."""
-        typhoon = self.config.hazard.typhoon
-        sigma = typhoon.rain_cell_sigma if typhoon is not None else 0.0
-        n = self._rain_cells.size
-        self._rain_cells = (
-            self.streams["rain.cells"].lognormal(-0.5 * sigma**2, sigma, n) if sigma else np.ones(n)
-        )
 
     def update_district_records(self) -> None:
         """Refresh the district governments' records (service shares, ponding, incidents,

@@ -35,6 +35,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from sim.damage.fragility import get_curve as fragility_curve
+from sim.hazards.base import INTENSITY_MEASURES
 from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
@@ -619,44 +621,53 @@ def assign_fragility(
     table: Mapping[str, Mapping[str, str]] | None = None,
     get_curve: Callable | None = None,
 ) -> None:
-    """Fill wind/flood fragility medians and dispersions by asset type, in place.
+    """Fill fragility medians and dispersions by asset type and intensity measure, in place.
+
+    Each IM's fields are its ``theta_field``/``beta_field``
+    (:data:`sim.hazards.base.INTENSITY_MEASURES`: ``wind_theta_ms``/``wind_beta`` for
+    ``gust_ms``, ``flood_theta_m``/``flood_beta`` for ``flood_depth_m``, ``<im>_theta``/
+    ``<im>_beta`` otherwise), added as NaN columns to a layer that lacks them.
 
     Args:
         net: the network.
-        table: asset type name -> {"wind": curve key, "flood": curve key} (either optional);
-            default `DEFAULT_FRAGILITY_TABLE` (sim/networks/spec.py).
+        table: asset type name -> {IM name: curve key}; the older keys "wind" and "flood"
+            stand for ``gust_ms`` and ``flood_depth_m``. Default `DEFAULT_FRAGILITY_TABLE`
+            (sim/networks/spec.py).
         get_curve: function key -> object with `theta`, `beta` (and optionally `im`); default
-            `sim.damage.fragility.get_curve` (imported lazily).
+            `sim.damage.fragility.get_curve`.
 
     Raises:
-        NetworkError: an asset type in `table` exists in no layer, or a curve's intensity
-            measure does not match the hazard (wind needs gust_ms, flood needs flood_depth_m).
+        NetworkError: an asset type in `table` exists in no layer, an IM is not registered, or
+            a curve's intensity measure is not the IM it is listed under.
     """
     if table is None:
         table = DEFAULT_FRAGILITY_TABLE
     if get_curve is None:
-        from sim.damage.fragility import get_curve
+        get_curve = fragility_curve
     known = {t for layer in net.layers.values() for t in layer.asset_types}
     unknown = set(table) - known
     if unknown:
         raise NetworkError(f"unknown asset types {sorted(unknown)}; known: {sorted(known)}")
-    fields = {
-        "wind": ("wind_theta_ms", "wind_beta", "gust_ms"),
-        "flood": ("flood_theta_m", "flood_beta", "flood_depth_m"),
-    }
+    alias = {im.stream: name for name, im in INTENSITY_MEASURES.items()}
     for layer in net.layers.values():
-        for t, hazards in table.items():
+        for t, curves in table.items():
             if t not in layer.asset_types:
                 continue
             sel = layer.nodes["asset_type"] == layer.asset_type_code(t)
-            for hazard, key in hazards.items():
-                if hazard not in fields:
-                    raise NetworkError(f"{t}: hazard {hazard!r} must be 'wind' or 'flood'")
-                curve = get_curve(key)
-                th, be, im = fields[hazard]
-                if getattr(curve, "im", im) != im:
+            for im_name, key in curves.items():
+                im = INTENSITY_MEASURES.get(alias.get(im_name, im_name))
+                if im is None:
                     raise NetworkError(
-                        f"{t}: {hazard} curve {key!r} is in {curve.im!r}, expected {im!r}"
+                        f"{t}: intensity measure {im_name!r} is not registered; "
+                        f"registered: {sorted(INTENSITY_MEASURES)}"
                     )
-                layer.nodes[th][sel] = curve.theta
-                layer.nodes[be][sel] = curve.beta
+                curve = get_curve(key)
+                if getattr(curve, "im", im.name) != im.name:
+                    raise NetworkError(
+                        f"{t}: curve {key!r} is in {curve.im!r}, expected {im.name!r}"
+                    )
+                for fld in (im.theta_field, im.beta_field):
+                    if fld not in layer.nodes:
+                        layer.nodes[fld] = np.full(layer.n_nodes, np.nan)
+                layer.nodes[im.theta_field][sel] = curve.theta
+                layer.nodes[im.beta_field][sel] = curve.beta

@@ -2,9 +2,12 @@
 
 Wraps the multilayer network (:mod:`sim.networks`) with what a run needs:
 
-* each asset's capacity drawn once from its lognormal fragility (wind: 3-s gust m/s; flood:
-  depth m); an asset fails when the intensity exceeds both its capacity and its running
-  peak (so a repaired asset fails again only under a stronger load);
+* each asset's capacity drawn once per intensity measure (IM, :mod:`sim.hazards.base`) from
+  its lognormal fragility in that IM (gust_ms: 3-s gust m/s; flood_depth_m: depth m; any IM a
+  hazard registers), each (layer, IM) from its own stream; an asset fails when any IM exceeds
+  both its capacity and its running peak in that IM (so a repaired asset fails again only
+  under a stronger load); the incident raised per (asset type, IM) comes from
+  :data:`INCIDENT_KIND`;
 * street trees along road segments (counted exposure per edge) whose fall blocks the
   segment until a crew clears it; road ponding slows traffic by the Pregnolato et al. (2017)
   depth–speed function; flooded underpasses close;
@@ -27,6 +30,7 @@ from scipy.spatial import cKDTree
 
 from sim.damage.fragility import get_curve, sample_capacity
 from sim.damage.impact import CountedExposure
+from sim.hazards.base import INTENSITY_MEASURES
 from sim.hazards.waterlogging import road_speed_factor
 from sim.networks import (
     CascadeEngine,
@@ -58,20 +62,37 @@ and at blocked inlets, so a few segments hold several times the cell's mean pond
 Assumption; calibration parameter for the count of waterlogging points."""
 
 INCIDENT_KIND = {
-    ("distribution_transformer_10kv", "wind"): "power_line_fault",
-    ("distribution_transformer_10kv", "flood"): "substation_flood",
-    ("substation_110_35kv", "flood"): "substation_flood",
-    ("substation_220kv", "flood"): "substation_flood",
-    ("water_plant", "flood"): "pump_station_failure",
-    ("booster_pumping_station", "flood"): "pump_station_failure",
-    ("drainage_pumping_station_municipal", "flood"): "pump_station_failure",
-    ("drainage_pumping_station_district", "flood"): "pump_station_failure",
+    ("distribution_transformer_10kv", "gust_ms"): "power_line_fault",
+    ("distribution_transformer_10kv", "flood_depth_m"): "substation_flood",
+    ("substation_110_35kv", "flood_depth_m"): "substation_flood",
+    ("substation_220kv", "flood_depth_m"): "substation_flood",
+    ("water_plant", "flood_depth_m"): "pump_station_failure",
+    ("booster_pumping_station", "flood_depth_m"): "pump_station_failure",
+    ("drainage_pumping_station_municipal", "flood_depth_m"): "pump_station_failure",
+    ("drainage_pumping_station_district", "flood_depth_m"): "pump_station_failure",
 }
+"""(asset type, IM) -> incident kind raised when the asset fails in that IM (response teams,
+loss item via `LOSS_ITEM`). A failure missing from the table raises ``pump_station_failure``
+(the generic plant-repair job). A new hazard adds rows with `register_incident_kind`."""
 LOSS_ITEM = {
     "power_line_fault": "power_fault",
     "substation_flood": "substation_flood",
     "pump_station_failure": "pump_station_flood",
 }
+DEFAULT_INCIDENT_KIND = "pump_station_failure"
+ROAD_FLOOD_IM = "flood_depth_m"
+"""The IM that floods roads and underpasses (besides the model's rain ponding)."""
+
+
+def register_incident_kind(asset_type: str, im: str, kind: str) -> None:
+    """Raise incident ``kind`` when an ``asset_type`` asset fails in intensity measure ``im``.
+
+    Raises:
+        KeyError: ``kind`` has no loss item in `LOSS_ITEM`.
+    """
+    if kind not in LOSS_ITEM:
+        raise KeyError(f"incident kind {kind!r} has no loss item; known: {sorted(LOSS_ITEM)}")
+    INCIDENT_KIND[(asset_type, im)] = kind
 
 
 class Infrastructure:
@@ -112,28 +133,15 @@ class Infrastructure:
         self.layers = self.net.layers
         cells = cKDTree(np.column_stack(cell_xy))
         self.damaged: dict[str, np.ndarray] = {}
-        self.wind_capacity: dict[str, np.ndarray] = {}
-        self.flood_capacity: dict[str, np.ndarray] = {}
-        self.peak_gust: dict[str, np.ndarray] = {}
-        self.peak_depth: dict[str, np.ndarray] = {}
+        self.capacity: dict[str, dict[str, np.ndarray]] = {}  # layer -> IM -> (n,) capacity
+        self.peak: dict[str, dict[str, np.ndarray]] = {}  # layer -> IM -> (n,) running peak
+        self.susceptible: dict[str, dict[str, np.ndarray]] = {}  # layer -> IM -> node indices
         self.cell: dict[str, np.ndarray] = {}
         for name, layer in self.layers.items():
-            n = layer.n_nodes
+            self.damaged[name] = np.zeros(layer.n_nodes, dtype=bool)
+            self._sample_capacities(name, layer, streams)
             nd = layer.nodes
-            self.damaged[name] = np.zeros(n, dtype=bool)
-            self.wind_capacity[name] = sample_capacity(
-                nd["wind_theta_ms"], nd["wind_beta"], streams[f"capacity.{name}.wind"], n
-            )
-            self.flood_capacity[name] = sample_capacity(
-                nd["flood_theta_m"], nd["flood_beta"], streams[f"capacity.{name}.flood"], n
-            )
-            self.peak_gust[name] = np.zeros(n)
-            self.peak_depth[name] = np.zeros(n)
             self.cell[name] = cells.query(np.column_stack([nd["x_m"], nd["y_m"]]))[1]
-        self.wind_nodes = {k: np.flatnonzero(np.isfinite(v)) for k, v in self.wind_capacity.items()}
-        self.flood_nodes = {
-            k: np.flatnonzero(np.isfinite(v)) for k, v in self.flood_capacity.items()
-        }
 
         roads = self.layers["roads"]
         e = roads.edges
@@ -162,6 +170,21 @@ class Infrastructure:
         self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
         self.overload_trips = 0
         self.event_log = None  # the model's EventLog, taken at the first apply_hazard
+
+    def _sample_capacities(self, name: str, layer, streams) -> None:
+        """One capacity per asset and IM in which the layer has fragility fields, drawn from
+        stream ``capacity.<layer>.<IM stream>`` (``wind``, ``flood``, or the IM's name)."""
+        nd, n = layer.nodes, layer.n_nodes
+        self.capacity[name], self.peak[name], self.susceptible[name] = {}, {}, {}
+        for im in INTENSITY_MEASURES.values():
+            if im.theta_field not in nd:
+                continue
+            cap = sample_capacity(
+                nd[im.theta_field], nd[im.beta_field], streams[f"capacity.{name}.{im.stream}"], n
+            )
+            self.capacity[name][im.name] = cap
+            self.peak[name][im.name] = np.zeros(n)
+            self.susceptible[name][im.name] = np.flatnonzero(np.isfinite(cap))
 
     # ------------------------------------------------------------------ queries
     @property
@@ -223,61 +246,68 @@ class Infrastructure:
 
     # ------------------------------------------------------------------ dynamics
     def apply_hazard(
-        self, ctx: RunContext, hazard, now_utc, depth_cells: np.ndarray
+        self, ctx: RunContext, field, cell_ims: dict[str, np.ndarray] | None = None
     ) -> list[tuple[str, str, int]]:
-        """Damage network assets by wind and flood; block roads by fallen trees.
+        """Damage network assets by every IM they are fragile to; block roads by fallen trees.
 
         Args:
             ctx: the run's clock, event log and loss ledger (damage is logged and costed).
-            hazard: the typhoon hazard (``gust_ms(time, x, y)``).
-            now_utc: current time.
-            depth_cells: (D·K,) road ponding depth of each cell, m.
+            field: the combined IMs of the active hazards
+                (:class:`~sim.hazards.base.IntensityField`: ``provides(im)``, ``at(im, x, y)``).
+            cell_ims: IMs known on the D·K waterlogging cells, added to the field at each
+                asset's nearest cell (the model's rain ponding as ``flood_depth_m``, m).
 
         Returns:
             New damage as (incident kind, layer, node index) triples, plus
             ("road_blocked_by_tree", "roads", edge index) for newly blocked segments.
         """
         self.event_log = ctx.events
+        cell_ims = cell_ims or {}
         new: list[tuple[str, str, int]] = []
-        for name, layer in self.layers.items():
-            nd = layer.nodes
-            types = layer.asset_types
-            for mode, idx, cap, peak, im_fn in (
-                (
-                    "wind",
-                    self.wind_nodes[name],
-                    self.wind_capacity[name],
-                    self.peak_gust[name],
-                    lambda i, nd=nd: hazard.gust_ms(now_utc, nd["x_m"][i], nd["y_m"][i]),
-                ),
-                (
-                    "flood",
-                    self.flood_nodes[name],
-                    self.flood_capacity[name],
-                    self.peak_depth[name],
-                    lambda i, name=name: depth_cells[self.cell[name][i]],
-                ),
-            ):
-                if idx.size == 0:
+        for name in self.layers:
+            for im, idx in self.susceptible[name].items():
+                if idx.size == 0 or not (field.provides(im) or im in cell_ims):
                     continue
-                im = im_fn(idx)
-                fails = (im > peak[idx]) & (im >= cap[idx]) & ~self.damaged[name][idx]
-                peak[idx] = np.maximum(peak[idx], im)
-                hit = idx[fails]
-                if hit.size == 0:
-                    continue
-                self.damaged[name][hit] = True
-                self._damage_events[name] = self._damage_events.get(name, 0) + hit.size
-                ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
-                for i in hit:
-                    kind = INCIDENT_KIND.get(
-                        (types[nd["asset_type"][i]], mode), "pump_station_failure"
-                    )
-                    ctx.losses.add(LOSS_ITEM[kind], 1)
-                    new.append((kind, name, int(i)))
-        # Street trees along road segments.
-        gust_edges = hazard.gust_ms(now_utc, *self.edge_mid)
-        fallen = self.trees.update(gust_edges[:, None], self.rng)
+                values = self._im_at(name, im, idx, field, cell_ims)
+                new += self._fail(ctx, name, im, idx, values)
+        # Street trees along road segments (counted exposure per edge, keyed by its IM).
+        tree_im = self.trees.curve.im
+        if field.provides(tree_im):
+            fallen = self.trees.update(field.at(tree_im, *self.edge_mid)[:, None], self.rng)
+            new += self._block_edges(ctx, fallen)
+        return new
+
+    def _im_at(self, name, im, idx, field, cell_ims) -> np.ndarray:
+        """IM at assets ``idx`` of layer ``name``: the field at the asset plus the cell value."""
+        nd = self.layers[name].nodes
+        if field.provides(im):
+            values = field.at(im, nd["x_m"][idx], nd["y_m"][idx])
+            if im in cell_ims:
+                values = cell_ims[im][self.cell[name][idx]] + values
+            return values
+        return cell_ims[im][self.cell[name][idx]]
+
+    def _fail(self, ctx: RunContext, name, im, idx, values) -> list[tuple[str, str, int]]:
+        """Fail assets whose IM exceeds their running peak and reaches their capacity."""
+        nd, types = self.layers[name].nodes, self.layers[name].asset_types
+        cap, peak = self.capacity[name][im], self.peak[name][im]
+        fails = (values > peak[idx]) & (values >= cap[idx]) & ~self.damaged[name][idx]
+        peak[idx] = np.maximum(peak[idx], values)
+        hit = idx[fails]
+        if hit.size == 0:
+            return []
+        self.damaged[name][hit] = True
+        self._damage_events[name] = self._damage_events.get(name, 0) + hit.size
+        ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
+        new = []
+        for i in hit:
+            kind = INCIDENT_KIND.get((types[nd["asset_type"][i]], im), DEFAULT_INCIDENT_KIND)
+            ctx.losses.add(LOSS_ITEM[kind], 1)
+            new.append((kind, name, int(i)))
+        return new
+
+    def _block_edges(self, ctx: RunContext, fallen: np.ndarray) -> list[tuple[str, str, int]]:
+        """Book fallen trees; block the segments newly hit."""
         newly_blocked = np.flatnonzero((fallen > 0) & ~self.edge_blocked)
         if fallen.sum():
             ctx.losses.add("tree_down", int(fallen.sum()))
@@ -290,8 +320,7 @@ class Infrastructure:
                 self.edge_district[newly_blocked],
                 newly_blocked,
             )
-            new += [("road_blocked_by_tree", "roads", int(j)) for j in newly_blocked]
-        return new
+        return [("road_blocked_by_tree", "roads", int(j)) for j in newly_blocked]
 
     def update_roads(
         self,
@@ -300,21 +329,31 @@ class Infrastructure:
         concentration: float,
         close: bool,
         closure_depth_m: float,
+        field=None,
     ) -> list[int]:
-        """Road speeds from ponding and blockages; underpass closures and alarms.
+        """Road speeds from ponding, hazard flood depth and blockages; underpass closures and
+        alarms.
 
         Args:
             ctx: the run's clock and event log (waterlogging and closures are logged).
-            depth_cells: (D·K,) road ponding depth of each cell, m.
+            depth_cells: (D·K,) rain ponding depth of each cell, m (sags and underpass
+                concentration apply to it).
             concentration: underpass depth / cell depth (``drainage.underpass_concentration``).
             close: whether flooded underpasses are closed (``response.close_underpasses``).
             closure_depth_m: underpass depth at which it closes, m.
+            field: optional :class:`~sim.hazards.base.IntensityField`; where it provides
+                ``flood_depth_m`` (a storm surge), that depth at segment midpoints and
+                underpasses adds to the ponding.
 
         Returns:
             Underpass positions (indices into ``underpass_nodes``) newly above the 15 cm
             alarm (facts.md §4), each an incident for drainage crews.
         """
+        roads = self.layers["roads"]
+        flooded = field is not None and field.provides(ROAD_FLOOD_IM)
         edge_depth = depth_cells[self.edge_cell] * self.edge_sag
+        if flooded:
+            edge_depth = edge_depth + field.at(ROAD_FLOOD_IM, *self.edge_mid)
         newly = (edge_depth >= WATERLOGGED_DEPTH_M) & ~self.edge_ever_waterlogged
         if newly.any():
             self.edge_ever_waterlogged |= newly
@@ -325,8 +364,12 @@ class Infrastructure:
         factor = np.where(self.edge_blocked, 0.0, factor)
         if self.edge_closed.any():
             factor = np.where(self.edge_closed, 0.0, factor)
-        roads = self.layers["roads"]
         up_depth = depth_cells[self.cell["roads"][self.underpass_nodes]] * concentration
+        if flooded:
+            up = self.underpass_nodes
+            up_depth = up_depth + field.at(
+                ROAD_FLOOD_IM, roads.nodes["x_m"][up], roads.nodes["y_m"][up]
+            )
         if close:
             now_closed = up_depth >= closure_depth_m
             for i in np.flatnonzero(now_closed & ~self.underpass_closed):

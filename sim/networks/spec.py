@@ -40,24 +40,39 @@ ASSET_TYPES: dict[str, AssetType] = {
     "intersection": AssetType("roads", "none", 5.0e6, 30),
     "underpass": AssetType("roads", "none", 3.0e7, 40),
 }
-# Default fragility curves by asset type: keys of sim.damage.fragility.FRAGILITY_LIBRARY (the
-# curves and
-# their sources live there). Choices here are mappings, not new numbers: the 10 kV feeder node
-# carries the overhead-segment wind curve (feeder faults, facts.md §2c: 100 faulted lines in
-# Lekima); the 220 kV station borrows the 110/35 kV flood curve (proxy, assumption). Buried
-# assets (mains junctions, sewer nodes) and road nodes have no default curve.
+# Default fragility curves by asset type and intensity measure (IM names of
+# sim.hazards.base.INTENSITY_MEASURES -> keys of sim.damage.fragility.FRAGILITY_LIBRARY; the
+# curves and their sources live there). Choices here are mappings, not new numbers: the 10 kV
+# feeder node carries the overhead-segment wind curve (feeder faults, facts.md §2c: 100 faulted
+# lines in Lekima); the 220 kV station borrows the 110/35 kV flood curve (proxy, assumption).
+# Buried assets (mains junctions, sewer nodes) and road nodes have no default curve. A new
+# hazard whose IM damages an asset type adds its curve with `register_asset_curve`.
 DEFAULT_FRAGILITY_TABLE: dict[str, dict[str, str]] = {
-    "substation_220kv": {"flood": "power_substation_110_35kv_flood"},
-    "substation_110_35kv": {"flood": "power_substation_110_35kv_flood"},
+    "substation_220kv": {"flood_depth_m": "power_substation_110_35kv_flood"},
+    "substation_110_35kv": {"flood_depth_m": "power_substation_110_35kv_flood"},
     "distribution_transformer_10kv": {
-        "wind": "power_10kv_overhead_line_segment",
-        "flood": "power_transformer_flood",
+        "gust_ms": "power_10kv_overhead_line_segment",
+        "flood_depth_m": "power_transformer_flood",
     },
-    "water_plant": {"flood": "water_treatment_plant_flood"},
-    "booster_pumping_station": {"flood": "water_pumping_station_flood"},
-    "drainage_pumping_station_municipal": {"flood": "drainage_pumping_station_flood"},
-    "drainage_pumping_station_district": {"flood": "drainage_pumping_station_flood"},
+    "water_plant": {"flood_depth_m": "water_treatment_plant_flood"},
+    "booster_pumping_station": {"flood_depth_m": "water_pumping_station_flood"},
+    "drainage_pumping_station_municipal": {"flood_depth_m": "drainage_pumping_station_flood"},
+    "drainage_pumping_station_district": {"flood_depth_m": "drainage_pumping_station_flood"},
 }
+
+
+def register_asset_curve(asset_type: str, im: str, key: str) -> None:
+    """Give ``asset_type`` the fragility curve ``key`` in intensity measure ``im`` (default
+    table of `assign_fragility`).
+
+    Raises:
+        KeyError: unknown asset type.
+    """
+    if asset_type not in ASSET_TYPES:
+        raise KeyError(f"unknown asset type {asset_type!r}; known: {sorted(ASSET_TYPES)}")
+    DEFAULT_FRAGILITY_TABLE.setdefault(asset_type, {})[im] = key
+
+
 LAYER_ASSET_TYPES: dict[str, list[str]] = {
     layer: [k for k, v in ASSET_TYPES.items() if v.layer == layer]
     for layer in ("power", "water", "drainage", "roads")

@@ -33,6 +33,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
+import sim.scenario.hazard_blocks as hazard_blocks
 from sim.scenario.schema import AlertLevel, Fraction, Strict, UtcTime
 
 
@@ -62,9 +63,21 @@ class WarningEvent(_Event):
     """A colour-coded warning issued by the municipal meteorological/flood-control centre."""
 
     type: Literal["warning"] = "warning"
-    hazard: Literal["typhoon", "rainstorm"] = "typhoon"
+    hazard: str = Field(
+        "typhoon",
+        description="Hazard warned of: a registered hazard that issues warnings "
+        "(sim.scenario.hazard_blocks.warning_hazards: typhoon, rainstorm, storm_surge, ...).",
+    )
     level: AlertLevel = Field(description="New alert level (none lifts the warning).")
     source: str = Field("", description="Where the issue time comes from.")
+
+    @field_validator("hazard")
+    @classmethod
+    def _warned_hazard(cls, v: str) -> str:
+        valid = hazard_blocks.warning_hazards()
+        if v not in valid:
+            raise ValueError(f"no warnings are issued for {v!r}; valid: {valid}")
+        return v
 
 
 class TyphoonLandfallEvent(_Event):

@@ -23,11 +23,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
+
+import sim.scenario.hazard_blocks as hazard_blocks
 
 ALERT_LEVELS = ("none", "blue", "yellow", "orange", "red")
 """Colour-coded alert levels of Chinese early warning (分色预警), in increasing severity."""
@@ -215,19 +218,68 @@ class EpidemicConfig(Strict):
 
 
 class HazardConfig(Strict):
+    """The ``hazard:`` section: one block per hazard, each validated by the model registered
+    for its name in :mod:`sim.scenario.hazard_blocks` (the four below are typed fields so that
+    ``scenario.hazard.typhoon`` etc. keep their types; any other registered block, e.g.
+    ``storm_surge``, is validated by its own model and read as ``scenario.hazard.<name>``)."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+
     typhoon: TyphoonConfig | None = None
     rainstorm: RainstormConfig | None = None
     earthquake: EarthquakeConfig | None = None
     epidemic: EpidemicConfig | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_blocks(cls, data, info: ValidationInfo):
+        """Validate every block that is not a typed field by its registered model."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            spec = hazard_blocks.block(str(key))
+            if spec is None:
+                raise ValueError(
+                    f"unknown hazard {key!r}; registered hazards: {hazard_blocks.block_names()}"
+                )
+            if value is None or isinstance(value, spec.model):
+                continue
+            try:
+                out[key] = spec.model.model_validate(value, context=info.context)
+            except ValidationError as exc:
+                lines = [
+                    f"{'.'.join(str(p) for p in (key, *e['loc']))}: {e['msg']}"
+                    for e in exc.errors()
+                ]
+                raise ValueError("; ".join(lines)) from None
+        return out
+
+    def blocks(self) -> dict[str, BaseModel]:
+        """Block name -> validated block, for every hazard present (registration order)."""
+        present = {k: getattr(self, k) for k in type(self).model_fields}
+        present.update(self.model_extra or {})
+        return {k: present[k] for k in hazard_blocks.block_names() if present.get(k) is not None}
+
     @model_validator(mode="after")
     def _one_hazard(self) -> HazardConfig:
-        if all(h is None for h in (self.typhoon, self.rainstorm, self.earthquake, self.epidemic)):
+        if not self.blocks():
             raise ValueError(
-                "at least one hazard is required (hazard.typhoon, hazard.rainstorm, "
-                "hazard.earthquake or hazard.epidemic)"
+                "at least one hazard is required (hazard.<name> with name one of "
+                f"{hazard_blocks.block_names()})"
             )
         return self
+
+
+for _name, _model, _warns in (
+    ("typhoon", TyphoonConfig, True),
+    ("rainstorm", RainstormConfig, True),
+    ("earthquake", EarthquakeConfig, False),
+    ("epidemic", EpidemicConfig, False),
+):
+    hazard_blocks.register_block(_name, _model, warnings=_warns)
 
 
 class DrainageConfig(Strict):

@@ -13,11 +13,15 @@ import typing
 from dataclasses import dataclass
 
 from sim.scenario.events import INJECT_TYPES, Event
+from sim.scenario.hazard_blocks import warning_hazards
 
 SKIP_FIELDS = ("type", "at_utc", "at_h")
 """Fields the form never shows: the kind is chosen above, the time is the session clock."""
 UNSET = "(unset)"
 """Choice meaning "leave this optional field out"."""
+REGISTRY_CHOICES = {"hazard": warning_hazards}
+"""Text fields whose valid values come from a registry (field name -> function listing them):
+the hazards warnings are issued for are the registered ones (sim.scenario.hazard_blocks)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ def field_specs(
         label = name.replace("_", " ")
         help_text = info.description or ""
         choices, optional = _literal_choices(info.annotation)
+        if name in REGISTRY_CHOICES:
+            choices = list(REGISTRY_CHOICES[name]())
         pick = {"district": districts, "depot": depots, "resource": resources}.get(name)
         if name == "between":
             for i in (0, 1):

@@ -47,10 +47,9 @@ def is_long_run(scenario) -> bool:
 
 
 def hazard_label(scenario) -> str:
-    """``typhoon``, ``rainstorm``, … (joined by '+') of an emergency scenario."""
-    hz = scenario.hazard
-    names = [n for n in ("typhoon", "rainstorm", "earthquake", "epidemic") if getattr(hz, n)]
-    return "+".join(names)
+    """``typhoon``, ``rainstorm``, … (joined by '+') of an emergency scenario: its hazard
+    blocks, in registration order (any registered hazard, e.g. ``storm_surge``)."""
+    return "+".join(scenario.hazard.blocks())
 
 
 def run_replication(scenario, index: int, seed: int) -> Replication:
