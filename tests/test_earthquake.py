@@ -13,7 +13,7 @@ from sim.hazards.earthquake import (
     damage_state_probabilities,
     expected_impact,
     sample_impact,
-    shanghai_old_housing,
+    old_housing_stocks,
 )
 
 CITY = load_city(Path(__file__).parents[1] / "scenarios/data/shanghai")
@@ -57,7 +57,7 @@ def test_hazus_urm_complete_rates_decompose_into_collapse_and_no_collapse():
 
 
 def test_total_collapse_limit_gives_hazus_death_rate_times_occupants():
-    stocks = shanghai_old_housing(CITY)
+    stocks = old_housing_stocks(CITY)
     e = expected_impact(np.full(CITY.n_districts, 50.0), stocks, local_hour=2)
     residents = sum(s.residents.sum() for s in stocks)
     assert e["casualties"][:, 3].sum() == pytest.approx(residents * 0.95 * 0.01517, rel=1e-3)
@@ -66,7 +66,7 @@ def test_total_collapse_limit_gives_hazus_death_rate_times_occupants():
 
 
 def test_sampled_impact_matches_expectation_and_day_is_lower_than_night():
-    stocks = shanghai_old_housing(CITY)
+    stocks = old_housing_stocks(CITY)
     quake = ScenarioEarthquake(
         6.0, CITY.districts["centroid_x_m"][0], CITY.districts["centroid_y_m"][0]
     )

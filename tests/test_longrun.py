@@ -21,7 +21,7 @@ from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
     generate_pipe_network,
-    shanghai_pipeline_model,
+    city_pipeline_model,
 )
 from sim.risk.pipeline_year import (
     CAVITY,
@@ -60,7 +60,7 @@ def test_shipped_long_run_scenarios_validate_and_emergency_ones_still_do():
 
 def test_year_stepper_reproduces_the_standalone_pipeline_run_event_for_event():
     # Same generator, no shocks: the stepper must make run()'s draws in run()'s order.
-    model = shanghai_pipeline_model(CITY, np.random.default_rng(0))
+    model = city_pipeline_model(CITY, np.random.default_rng(0))
     ref = model.run(2003, 8, np.random.default_rng(11))
     stepper, rng = PipelineYearStepper(model), np.random.default_rng(11)
     years = [stepper.step(2003 + i, rng) for i in range(8)]

@@ -13,7 +13,7 @@ from sim.hazards.rainstorm import (
     drainage_capacity_mm_per_h,
     pump_functional_fraction,
     sample_rainstorms,
-    shanghai_waterlogging,
+    district_waterlogging,
     simulate_waterlogging,
 )
 
@@ -47,7 +47,7 @@ def test_waterlogging_conserves_mass_and_grows_with_return_period_and_pump_loss(
     depths = []
     for rp in (1.0, 10.0, 100.0):
         h = RainstormHazard(RainstormEvent(rp, 120.0, centre_x_m=X[0], centre_y_m=Y[0]))
-        w = shanghai_waterlogging(CITY)
+        w = district_waterlogging(CITY)
         out = simulate_waterlogging(h, w, X, Y, 6.0)
         np.testing.assert_allclose(w.mass_balance_error_mm(), 0.0, atol=1e-9)
         depths.append(out["underpass_depth_m"].max(axis=0))
@@ -55,7 +55,7 @@ def test_waterlogging_conserves_mass_and_grows_with_return_period_and_pump_loss(
     assert np.all(depths[0] <= depths[1]) and np.all(depths[1] <= depths[2])
     assert depths[0][0] < depths[1][0] < depths[2][0]  # storm-centre district
     h = RainstormHazard(RainstormEvent(10.0, 120.0, centre_x_m=X[0], centre_y_m=Y[0]))
-    w = shanghai_waterlogging(CITY)
+    w = district_waterlogging(CITY)
     dark = simulate_waterlogging(
         h, w, X, Y, 6.0, pump_fraction=pump_functional_fraction(np.zeros(16))
     )

@@ -46,8 +46,6 @@ FALLING_OBJECT_LOSS = {
 """Falling-object type (sim.damage.falling_objects) → loss item (sim.damage.impact)."""
 PERSONS_PER_SHED = 4.0
 """Assumption: occupants of a work or farm shed."""
-PERSONS_PER_OLD_DWELLING = 2.32
-"""Average family household size, 2020 census (facts.md §5)."""
 TRAPPED_SHARE = 0.02
 """Assumption: share of the occupants of a collapsed light structure who are trapped or hurt
 (light roofs and walls: most occupants get out unhurt)."""
@@ -95,7 +93,7 @@ class ExposureModel:
             "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
         )
         self.old_dwellings_per_district = np.ceil(
-            ex["dangerous_housing_persons"].to_numpy() / PERSONS_PER_OLD_DWELLING
+            ex["dangerous_housing_persons"].to_numpy() / city.profile.persons_per_household
         )
         self.items["old_dwellings"] = CountedExposure(
             "old_dwellings",
@@ -131,7 +129,7 @@ class ExposureModel:
             New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
         """
         incidents: list[CasualtyIncident] = []
-        local = model.utc() + np.timedelta64(8, "h")  # Beijing time
+        local = model.utc() + model.city.profile.utc_offset  # local time of the city
         hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
         weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
         out = self.falling.step(
@@ -234,13 +232,14 @@ def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[Casu
     Returns:
         One structural-collapse incident per completely damaged building with trapped people.
     """
-    from sim.hazards.earthquake import occupancy_fraction, sample_impact, shanghai_old_housing
+    from sim.hazards.earthquake import occupancy_fraction, old_housing_stocks, sample_impact
 
     x, y = model.exposure.sample_xy
     shape = model.exposure.sample_shape
     pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
-    local_hour = (model.utc().astype("datetime64[h]").astype(int) + 8) % 24
-    stocks = shanghai_old_housing(model.city)
+    local = model.utc() + model.city.profile.utc_offset
+    local_hour = local.astype("datetime64[h]").astype(int) % 24
+    stocks = old_housing_stocks(model.city)
     impact = sample_impact(pga, stocks, float(local_hour), rng)
     casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
     buildings = impact["buildings_by_ds"]  # (S, D, 5)

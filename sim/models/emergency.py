@@ -29,7 +29,6 @@ from mesa.time import Priority, Schedule
 from sim.agents.district_government import DistrictGovernment
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
-from sim.city.geo import lonlat_to_xy
 from sim.core.eventlog import EventLog
 from sim.core.streams import RandomStreams
 from sim.damage.exposure import ExposureModel, earthquake_impact
@@ -185,15 +184,15 @@ class CityModel(mesa.Model):
             track = read_cma_bst(cfg.track_file, storm=cfg.storm)
         gradient = None
         if cfg.rain_gradient_per_100km_south:
-            y0 = float(np.asarray(lonlat_to_xy(121.5, 31.2)[1]))  # northing of 31.2°N
+            y0 = self.city.reference_xy[1]  # northing of the city's reference point
             gradient = linear_rain_gradient(y0, cfg.rain_gradient_per_100km_south)
-        return typhoon_from_config(track, cfg, rain_multiplier=gradient)
+        return typhoon_from_config(track, cfg, self.city.crs, rain_multiplier=gradient)
 
     def _build_rainstorm(self) -> RainstormHazard:
         cfg = self.config.hazard.rainstorm
         cx = cy = 0.0
         if cfg.centre is not None:
-            cx, cy = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.centre.lon, cfg.centre.lat))
+            cx, cy = (float(np.asarray(v)) for v in self.city.to_xy(cfg.centre.lon, cfg.centre.lat))
         event = RainstormEvent(
             return_period_yr=cfg.return_period_yr,
             duration_min=cfg.duration_min,
@@ -202,7 +201,7 @@ class CityModel(mesa.Model):
             centre_y_m=cy,
             footprint_radius_km=cfg.footprint_radius_km if cfg.centre is not None else None,
         )
-        return RainstormHazard(event)
+        return RainstormHazard(event, self.city.profile.rainfall_idf)
 
     def build_epidemic(self, cfg, rng, start_h: float | None = None) -> None:
         """SEIR metapopulation over the districts; responders = crews of the district depots.
@@ -268,8 +267,14 @@ class CityModel(mesa.Model):
         """Ponding buckets on the D×K sample cells (local bursts exceed district means)."""
         cfg = self.config.drainage
         d_count, k = self.exposure.sample_shape
-        zones = self.city.districts["zone"].to_numpy()
-        design = np.array([cfg.capacity_mm_per_h[z] for z in zones], dtype=float)
+        design = self.city.zone_values("drainage_capacity_mm_per_h")
+        for z, cap in (cfg.capacity_mm_per_h or {}).items():  # scenario overrides by zone
+            if z not in self.city.profile.zones:
+                raise ValueError(
+                    f"drainage.capacity_mm_per_h: unknown zone {z!r}; zones of the city: "
+                    f"{sorted(self.city.profile.zones)}"
+                )
+            design[(self.city.districts["zone"] == z).to_numpy()] = cap
         area = self.city.districts["area_km2"].to_numpy(dtype=float) / k
         sigma = cfg.capacity_sigma
         local = self.streams["drainage.local_capacity"].lognormal(
@@ -349,7 +354,7 @@ class CityModel(mesa.Model):
                 self.infra.update_functionality(self.time)
         self.service.update_roads(self.infra.edge_speed_factor)
         self.service.dispatch()
-        # Outage accounting (customer = household; 2.32 persons per household, 2020 census).
+        # Outage accounting (customer = household of the city profile's size).
         out_power, out_water = self.infra.households_without_service()
         self.customer_hours_without_power += out_power * self.dt_h
         self.customer_hours_without_water += out_water * self.dt_h
@@ -390,9 +395,10 @@ class CityModel(mesa.Model):
     def earthquake_strikes(self) -> None:
         """The scenario earthquake: old-housing damage, casualties, rescue incidents."""
         cfg = self.config.hazard.earthquake
-        x, y = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
+        x, y = (float(np.asarray(v)) for v in self.city.to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
         quake = ScenarioEarthquake(cfg.magnitude, x, y)
-        incidents = earthquake_impact(self, quake, cfg.vs30_ms, self.streams["earthquake"])
+        vs30 = cfg.vs30_ms if cfg.vs30_ms is not None else self.city.profile.site.vs30_ms
+        incidents = earthquake_impact(self, quake, vs30, self.streams["earthquake"])
         self.service.submit_damage([], [], incidents)
         self.service.dispatch()
 

@@ -465,7 +465,7 @@ def calibrate_p_cavity(
     return float(target_collapses / probe.expected_counts(start_year, years)["collapses"])
 
 
-def shanghai_pipeline_model(city, rng: np.random.Generator, **network_kwargs):
+def city_pipeline_model(city, rng: np.random.Generator, **network_kwargs):
     """Convenience: network from ``city.exposure`` and the default (calibrated) parameters.
 
     Args:

@@ -341,7 +341,8 @@ def run_criticality(
     city = city if city is not None else load_city(Path(scenario.city.data_dir))
     cfg = scenario.networks
     if spec is None:
-        spec = NetworkSpec(
+        spec = NetworkSpec.for_city(
+            city.profile.network_statistics,
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
