@@ -20,8 +20,8 @@ from sim.results.longrun_summary import maintenance_frame, shocks_frame, summari
 from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
-    generate_pipe_network,
     city_pipeline_model,
+    generate_pipe_network,
 )
 from sim.risk.pipeline_year import (
     CAVITY,

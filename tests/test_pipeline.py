@@ -12,10 +12,10 @@ from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
     calibrate_p_cavity,
+    city_pipeline_model,
     generate_pipe_network,
     shamir_howard_expected_breaks,
     shamir_howard_rate,
-    city_pipeline_model,
 )
 
 CITY = load_city(Path(__file__).parents[1] / "scenarios/data/shanghai")

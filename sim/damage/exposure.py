@@ -5,7 +5,8 @@ locations. Each district gets K sample points (uniform in its polygon); its coun
 spread evenly over them, so wind varies within a district. Damage follows
 :class:`sim.damage.impact.CountedExposure` (incremental lognormal fragility).
 
-Casualties (all assumptions, stated where used; Lekima had none in Shanghai, facts.md §2c):
+Casualties (all assumptions, stated where used; Lekima had none,
+scenarios/data/shanghai/facts.md §2c):
 
 * falling objects from height — signboards, advertising structures, curtain-wall panels,
   air-conditioner brackets, external insulation — follow :mod:`sim.damage.falling_objects`

@@ -88,7 +88,7 @@ def make_toy_city(population_scale: float = 1.0) -> ToyCity:
             "adcode": [1, 2, 3, 4],
             "population": np.round(pop).astype(np.int64),
             "area_km2": [p.area / 1e6 for p in polys],
-            "households": pop / 2.32,
+            "households": pop / 2.5,  # toy household size
             "centroid_x_m": cent[:, 0],
             "centroid_y_m": cent[:, 1],
             "lon": np.nan,

@@ -285,7 +285,7 @@ class LoadRedistributionConfig(Strict):
         ge=0,
         le=10,
         description="Tolerance alpha: capacity = (1 + alpha) × the intact mesh's load. On the "
-        "Shanghai power mesh, at 0.2 most losses of a 220 kV source collapse over half the "
+        "25-million-city power mesh, at 0.2 most losses of a 220 kV source collapse over half the "
         "mesh; at 0.5 losses stay within ~100 nodes (measured, sim.networks.overload).",
     )
     load: Literal["nearest_source", "all_pairs"] = Field(
@@ -351,7 +351,7 @@ class NetworksConfig(Strict):
         gt=0,
         le=4,
         description="Scale factor on asset counts (1.0 = default city resolution, >= 50,000 "
-        "assets for Shanghai; 0.1 for quick tests).",
+        "assets for a city of 25 million; 0.1 for quick tests).",
     )
     cascade: Literal["source_served", "giant_component"] = Field(
         "source_served", description="Cascade mechanism of the functionality update."
