@@ -94,7 +94,8 @@ def shared_border_km(a: Polygon, b: Polygon) -> float:
     return float(a.boundary.intersection(b.boundary).length) / 1000.0
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write every data file of the example city into ``out`` (default: this folder)."""
     x0, y0 = (float(np.asarray(v)) for v in lonlat_to_xy(*ORIGIN_LONLAT, CRS))
     local, land = polygons_local()
     features, rows = [], []
@@ -110,29 +111,29 @@ def main() -> None:
         )
         land_km2 = poly.intersection(land).area / 1e6
         rows.append([name, zh, adcode, pop, f"{land_km2:.2f}", zone])
-    (HERE / "districts.geojson").write_text(
+    (out / "districts.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
-    with (HERE / "districts.csv").open("w", encoding="utf-8", newline="") as f:
+    with (out / "districts.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["name_en", "name_zh", "adcode", "population_2020", "area_km2", "zone"])
         w.writerows(rows)
-    write_links(local)
-    write_profile(x0, y0)
-    write_track()
-    write_table("exposure_totals.csv", EXPOSURE_TOTALS)
-    write_table("emergency_resources.csv", EMERGENCY_RESOURCES)
+    write_links(local, out)
+    write_profile(x0, y0, out)
+    write_track(out)
+    write_table("exposure_totals.csv", EXPOSURE_TOTALS, out)
+    write_table("emergency_resources.csv", EMERGENCY_RESOURCES, out)
 
 
-def write_table(name: str, rows: list[tuple]) -> None:
-    with (HERE / name).open("w", encoding="utf-8", newline="") as f:
+def write_table(name: str, rows: list[tuple], out: Path) -> None:
+    with (out / name).open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
-def write_links(local: dict[str, Polygon]) -> None:
+def write_links(local: dict[str, Polygon], out: Path) -> None:
     names = [d[0] for d in DISTRICTS]
-    with (HERE / "links.csv").open("w", encoding="utf-8", newline="") as f:
+    with (out / "links.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["name_en_a", "name_en_b", "link_type", "shared_border_km", "note"])
         for i, a in enumerate(names):
@@ -145,7 +146,7 @@ def write_links(local: dict[str, Polygon]) -> None:
                 w.writerow([a, b, "river" if river else "land", f"{km:.3f}", note])
 
 
-def write_profile(x0: float, y0: float) -> None:
+def write_profile(x0: float, y0: float, out: Path) -> None:
     """city.yaml: every value fictional (README.md), in the format of sim.city.profile."""
     ref_lon, ref_lat = (round(float(np.asarray(v)), 4) for v in xy_to_lonlat(x0, y0, CRS))
     hall_lon, hall_lat = (
@@ -154,10 +155,10 @@ def write_profile(x0: float, y0: float) -> None:
     text = PROFILE_TEMPLATE.format(
         ref_lon=ref_lon, ref_lat=ref_lat, hall_lon=hall_lon, hall_lat=hall_lat
     )
-    (HERE / "city.yaml").write_text(text, encoding="utf-8")
+    (out / "city.yaml").write_text(text, encoding="utf-8")
 
 
-def write_track() -> None:
+def write_track(out: Path) -> None:
     """A fictional typhoon, 6-hourly: from the south-east, landfall ~60 km west of the centre
     (the city lies in the storm's right-front quadrant), 35 m/s at landfall, weakening over
     land (e-folding 24 h)."""
@@ -171,7 +172,7 @@ def write_track() -> None:
     wind = np.where(hours <= 42, np.minimum(25 + hours * 0.3, 35), 35 * np.exp(-over_land / 24))
     pressure = 1008 - (wind / 35.0) ** 2 * 38  # 970 hPa at the 35 m/s peak
     times = np.datetime64("2030-08-01T00:00:00") + hours.astype("timedelta64[h]")
-    with (HERE / "typhoon_track.csv").open("w", encoding="utf-8", newline="") as f:
+    with (out / "typhoon_track.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["time_utc", "lat", "lon", "pressure_hpa", "wind_ms", "agency", "source"])
         for t, la, lo, p, v in zip(times, lat, lon, pressure, wind, strict=True):
