@@ -118,7 +118,7 @@ class TyphoonConfig(Strict):
         gt=0,
         le=10,
         description="Multiplier on the empirical radius of maximum wind (Vickery & Wadhera "
-        "2008); Lekima 2.5 from its JMA wind radii (sim.hazards.typhoon).",
+        "2008); Lekima 2.5 from its JMA wind radii (scenarios/shanghai/lekima-2019.yaml).",
     )
     translation_fraction: float = Field(
         0.5, ge=0, le=1, description="Share of the storm's forward speed added to the wind."
