@@ -84,6 +84,7 @@ class ExposureModel:
         pts = np.concatenate([city.sample_points(d, k, rng) for d in range(d_count)])
         self.sample_xy = (pts[:, 0], pts[:, 1])
         self.sample_shape = (d_count, k)
+        self.utc_offset = city.profile.utc_offset  # local time = UTC + this (city.yaml)
         ex = city.exposure
         self.items: dict[str, CountedExposure] = {}
         self.falling = FallingObjectHazard.from_city(city, OBJECT_TYPES)
@@ -130,7 +131,7 @@ class ExposureModel:
             New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
         """
         incidents: list[CasualtyIncident] = []
-        local = model.utc() + model.city.profile.utc_offset  # local time of the city
+        local = model.utc() + self.utc_offset  # local time of the city
         hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
         weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
         out = self.falling.step(
@@ -238,7 +239,7 @@ def earthquake_impact(model: CityModel, quake, vs30_ms: float, rng) -> list[Casu
     x, y = model.exposure.sample_xy
     shape = model.exposure.sample_shape
     pga = quake.pga_g(x, y, vs30_ms, rng).reshape(shape).mean(axis=1)
-    local = model.utc() + model.city.profile.utc_offset
+    local = model.utc() + model.exposure.utc_offset
     local_hour = local.astype("datetime64[h]").astype(int) % 24
     stocks = old_housing_stocks(model.city)
     impact = sample_impact(pga, stocks, float(local_hour), rng)
