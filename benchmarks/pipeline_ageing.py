@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.city import load_city
-from sim.risk.pipeline import EVENT_KINDS, shanghai_pipeline_model
+from sim.risk.pipeline import EVENT_KINDS, city_pipeline_model
 
 DATA = Path(__file__).resolve().parents[1] / "scenarios/data/shanghai"
 START_YEAR, YEARS = 2003, 18
@@ -28,7 +28,7 @@ TARGET_S = 120.0
 def run(segment_km: float, repeats: int, seed: int) -> dict:
     city = load_city(DATA)
     t0 = time.perf_counter()
-    model = shanghai_pipeline_model(city, np.random.default_rng(seed), segment_length_km=segment_km)
+    model = city_pipeline_model(city, np.random.default_rng(seed), segment_length_km=segment_km)
     build_s = time.perf_counter() - t0
     expected = model.expected_counts(START_YEAR, YEARS)
     walls, counts = [], []

@@ -11,7 +11,7 @@ from sim.hazards.chemical import (
     HazmatAccidentModel,
     accident_probability,
     exposed_persons,
-    shanghai_hazmat_sources,
+    hazmat_sources,
 )
 
 CITY = load_city(Path(__file__).parents[1] / "scenarios/data/shanghai")
@@ -34,7 +34,7 @@ def test_swiss_cheese_probability_limits_and_monotonicity():
 
 
 def test_briefing_source_counts_and_iaea_cordon_radii():
-    s = shanghai_hazmat_sources(CITY)
+    s = hazmat_sources(CITY)
     assert (~s.is_radioactive).sum() == 15 and s.is_radioactive.sum() == 78
     assert [HAZMAT_CLASSES[k].isolation_radius_m for k in
             ("radioactive_damaged", "radioactive_spill", "radioactive_fire", "radioactive_rdd")
@@ -52,7 +52,7 @@ def test_exposed_persons_are_zone_area_times_density():
 
 def test_sampled_accident_frequency_matches_probability_and_no_radiation_deaths():
     dens = CITY.districts["population"] / CITY.districts["area_km2"]
-    model = HazmatAccidentModel(shanghai_hazmat_sources(CITY, compliance=0.3), dens.to_numpy())
+    model = HazmatAccidentModel(hazmat_sources(CITY, compliance=0.3), dens.to_numpy())
     p = model.annual_probability()
     rng = np.random.default_rng(0)
     years = [model.sample_year(rng) for _ in range(400)]

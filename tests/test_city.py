@@ -27,6 +27,7 @@ from sim.city import (
 from sim.city.exposure import read_exposure_totals
 
 DATA = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "shanghai"
+CRS = "EPSG:32651"  # Shanghai: UTM zone 51N (city.yaml)
 CENTRAL_7 = ["Huangpu", "Xuhui", "Changning", "Jing'an", "Putuo", "Hongkou", "Yangpu"]
 
 
@@ -111,7 +112,7 @@ def test_centroids_lie_inside_their_districts(city):
     d = city.districts
     idx = city.locate(d["centroid_x_m"].to_numpy(), d["centroid_y_m"].to_numpy())
     np.testing.assert_array_equal(idx, np.arange(city.n_districts))
-    x, y = lonlat_to_xy(d["lon"].to_numpy(), d["lat"].to_numpy())
+    x, y = lonlat_to_xy(d["lon"].to_numpy(), d["lat"].to_numpy(), CRS)
     np.testing.assert_allclose(x, d["centroid_x_m"], atol=1e-3)
     # Huangpu's reference point is downtown Shanghai (~121.48E, 31.22N)
     assert d.loc[0, "lon"] == pytest.approx(121.48, abs=0.03)
@@ -143,11 +144,11 @@ def test_sample_points_is_reproducible_and_uniform(city):
 
 def test_locate_returns_minus_one_outside_the_city(city):
     # East China Sea (123E, 30.5N), Suzhou (120.6E, 31.3N), Hangzhou Bay off Jinshan
-    x, y = lonlat_to_xy([123.0, 120.6, 121.3], [30.5, 31.3, 30.6])
+    x, y = lonlat_to_xy([123.0, 120.6, 121.3], [30.5, 31.3, 30.6], CRS)
     np.testing.assert_array_equal(city.locate(x, y), [-1, -1, -1])
     # People's Square (~121.475E, 31.228N) is in Huangpu, >1 km from any district border, so
     # the answer does not depend on the ~0.5 km GCJ-02 correction.
-    x, y = lonlat_to_xy([121.475], [31.228])
+    x, y = lonlat_to_xy([121.475], [31.228], CRS)
     assert city.locate(x, y)[0] == city.index_of("Huangpu")
 
 
@@ -229,7 +230,9 @@ def test_border_links_match_touching_polygons(city):
 
 
 def test_exposure_allocation_conserves_city_totals_exactly(city):
-    totals = read_exposure_totals(DATA / "exposure_totals.csv")
+    totals = read_exposure_totals(
+        DATA / "exposure_totals.csv", city.profile.exposure_allocation.rules
+    )
     assert list(city.exposure.columns) == list(totals["category"])
     for cat, total in zip(totals["category"], totals["city_total"], strict=True):
         col = city.exposure[cat]
@@ -300,8 +303,8 @@ def test_gcj02_inverse_round_trips_and_offset_is_about_half_a_kilometre():
     f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
     np.testing.assert_allclose(f_lon, lon, atol=1e-9)
     np.testing.assert_allclose(f_lat, lat, atol=1e-9)
-    gx, gy = lonlat_to_xy(lon, lat)
-    wx, wy = lonlat_to_xy(w_lon, w_lat)
+    gx, gy = lonlat_to_xy(lon, lat, CRS)
+    wx, wy = lonlat_to_xy(w_lon, w_lat, CRS)
     shift_m = np.hypot(gx - wx, gy - wy)
     # GCJ-02 shifts Shanghai points by ~0.4-0.6 km, mostly to the east (GCJ lon > WGS lon)
     assert np.all((shift_m > 300) & (shift_m < 800)), shift_m
@@ -316,8 +319,8 @@ def test_gcj02_inverse_of_a_point_does_not_depend_on_the_rest_of_the_array():
 
 
 def test_utm_round_trip():
-    x, y = lonlat_to_xy([121.5, 121.0], [31.2, 30.9])
-    lon, lat = xy_to_lonlat(x, y)
+    x, y = lonlat_to_xy([121.5, 121.0], [31.2, 30.9], CRS)
+    lon, lat = xy_to_lonlat(x, y, CRS)
     np.testing.assert_allclose(lon, [121.5, 121.0], atol=1e-9)
     np.testing.assert_allclose(lat, [31.2, 30.9], atol=1e-9)
     # 121.5E lies 1.5 deg west of the zone's 123E central meridian: easting < 500,000 m
@@ -326,7 +329,7 @@ def test_utm_round_trip():
 
 # --- loader errors -----------------------------------------------------------------------------
 
-FILES = ("districts.csv", "districts.geojson", "links.csv", "exposure_totals.csv")
+FILES = ("city.yaml", "districts.csv", "districts.geojson", "links.csv", "exposure_totals.csv")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from sim.city.profile import load_profile
 from sim.core.streams import RandomStreams
 from sim.networks import (
     CascadeEngine,
@@ -20,6 +21,13 @@ from sim.networks import (
 )
 from sim.networks.toy import make_toy_city
 from sim.studies.analysis import criticality as cr
+
+
+def _spec(**params) -> NetworkSpec:
+    """The generator spec with the Shanghai statistics (scenarios/data/shanghai/city.yaml)."""
+    stats = load_profile(Path(__file__).parents[1] / "scenarios/data/shanghai").network_statistics
+    return NetworkSpec.for_city(stats, **params)
+
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "shanghai" / "lekima-2019.yaml"
 
@@ -79,7 +87,7 @@ def test_hand_network_cascade_sizes():
 
 def test_restricted_screening_equals_full_engine_on_generated_network():
     city = make_toy_city(0.2)
-    spec = NetworkSpec().scaled_to_population(city.districts["population"].sum())
+    spec = _spec().scaled_to_population(city.districts["population"].sum())
     net = cr.with_horizon(generate_city_networks(city, spec, np.random.default_rng(5)), 24.0)
     screen = cr.CascadeScreen(net)
     full = CascadeEngine(net)
@@ -127,7 +135,7 @@ def _toy_with_lonlat():
     city = make_toy_city(0.2)
     city.polygons_lonlat = city.polygons_xy
     city.districts["lon"] = city.districts["centroid_x_m"]
-    city.districts["lat"] = city.districts["centroid_y_m"]
+    city.districts["lat"] = 30.0 + city.districts["centroid_y_m"] / 111_000  # degrees-like
     return city
 
 
@@ -142,7 +150,7 @@ def _toy_scenario(seed=3):
 
 
 def _toy_spec(city):
-    return NetworkSpec().scaled_to_population(city.districts["population"].sum())
+    return _spec().scaled_to_population(city.districts["population"].sum())
 
 
 def test_run_criticality_monte_carlo_and_figure(tmp_path):

@@ -11,8 +11,8 @@ from sim.damage.earthquake import (
     URM_CASUALTY_RATES,
     damage_state_probabilities,
     expected_impact,
+    old_housing_stocks,
     sample_impact,
-    shanghai_old_housing,
 )
 from sim.hazards.earthquake import ScenarioEarthquake, ba08_ln_pga
 
@@ -57,7 +57,7 @@ def test_hazus_urm_complete_rates_decompose_into_collapse_and_no_collapse():
 
 
 def test_total_collapse_limit_gives_hazus_death_rate_times_occupants():
-    stocks = shanghai_old_housing(CITY)
+    stocks = old_housing_stocks(CITY)
     e = expected_impact(np.full(CITY.n_districts, 50.0), stocks, local_hour=2)
     residents = sum(s.residents.sum() for s in stocks)
     assert e["casualties"][:, 3].sum() == pytest.approx(residents * 0.95 * 0.01517, rel=1e-3)
@@ -66,11 +66,12 @@ def test_total_collapse_limit_gives_hazus_death_rate_times_occupants():
 
 
 def test_sampled_impact_matches_expectation_and_day_is_lower_than_night():
-    stocks = shanghai_old_housing(CITY)
+    stocks = old_housing_stocks(CITY)
     quake = ScenarioEarthquake(
         6.0, CITY.districts["centroid_x_m"][0], CITY.districts["centroid_y_m"][0]
     )
-    pga = quake.pga_g(CITY.districts["centroid_x_m"], CITY.districts["centroid_y_m"])
+    vs30 = CITY.profile.site.vs30_ms  # soft soil (city.yaml)
+    pga = quake.pga_g(CITY.districts["centroid_x_m"], CITY.districts["centroid_y_m"], vs30)
     assert pga.argmax() == 0
     e = expected_impact(pga, stocks, 2)["casualties"].sum(axis=0)
     rng = np.random.default_rng(0)

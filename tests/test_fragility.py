@@ -111,14 +111,19 @@ def test_wind_curves_match_lekima_orders_of_magnitude():
 
 
 def test_signboard_count_over_simulated_lekima_gusts_is_of_order_observed():
+    from sim.city.geo import lonlat_to_xy
     from sim.hazards.track import read_track_csv
-    from sim.hazards.typhoon import lekima_2019_hazard, lonlat_to_utm51
+    from sim.hazards.typhoon import typhoon_from_config
+    from sim.scenario.loader import load_scenario
 
     # approximate centroids of 8 districts spanning the city (assumption, lon/lat deg)
     lon = [121.48, 121.44, 121.42, 121.44, 121.66, 121.25, 121.10, 121.55]
     lat = [31.22, 31.17, 31.09, 31.40, 31.10, 30.82, 31.13, 31.62]
-    x, y = lonlat_to_utm51(lon, lat)
-    hz = lekima_2019_hazard(read_track_csv(TRACK_CSV, "CMA"))
+    crs = "EPSG:32651"  # Shanghai: UTM 51N
+    x, y = lonlat_to_xy(lon, lat, crs)
+    root = Path(__file__).parents[1]
+    cfg = load_scenario(root / "scenarios/shanghai/lekima-2019.yaml").hazard.typhoon
+    hz = typhoon_from_config(read_track_csv(TRACK_CSV, "CMA"), cfg, crs)  # no rain needed
     peak = hz.peak_gust_ms("2019-08-09T00", "2019-08-11T12", x, y, dt_h=1.0)
     # 360,000 signboards spread evenly over these points; observed 4 falls (facts §2c)
     expected = 360_000 * get_curve("shop_signboard").probability(peak).mean()

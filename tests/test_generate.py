@@ -10,10 +10,18 @@ import pytest
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sim.city.profile import load_profile
 from sim.networks import CascadeEngine, NetworkError, NetworkSpec, assign_fragility
 from sim.networks import generate_city_networks as generate
 from sim.networks.cascade import source_served_mask
 from sim.networks.toy import make_toy_city
+
+
+def _spec(**params) -> NetworkSpec:
+    """The generator spec with the Shanghai statistics (scenarios/data/shanghai/city.yaml)."""
+    stats = load_profile(Path(__file__).parents[1] / "scenarios/data/shanghai").network_statistics
+    return NetworkSpec.for_city(stats, **params)
+
 
 SHANGHAI_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "shanghai"
 
@@ -21,7 +29,7 @@ SHANGHAI_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "sha
 @pytest.fixture(scope="module")
 def toy():
     city = make_toy_city()
-    spec = NetworkSpec().scaled_to_population(city.districts["population"].sum())
+    spec = _spec().scaled_to_population(city.districts["population"].sum())
     return city, spec, generate(city, spec, np.random.default_rng(7))
 
 
@@ -30,7 +38,7 @@ def shanghai():
     from sim.city import load_city  # the shipped Shanghai data must load: no skip
 
     city = load_city(SHANGHAI_DIR)
-    spec = NetworkSpec()
+    spec = _spec()
     t0 = time.perf_counter()
     net = generate(city, spec, np.random.default_rng(2019))
     return city, spec, net, time.perf_counter() - t0
@@ -156,7 +164,7 @@ def check_counts_follow_drivers(city, spec, net):
     assert counts["water:water_plant"].sum() == max(spec.water_plants, city.n_districts)
     municipal = counts["drainage:drainage_pumping_station_municipal"].to_numpy()
     assert municipal.sum() == spec.municipal_drainage_stations
-    central = (city.districts["zone"] == "central").to_numpy()
+    central = city.districts["urban_core"].to_numpy(bool)  # the urban-core zones (city.yaml)
     assert (municipal[~central] == 0).all() and (municipal[central] > 0).all()
     assert counts["roads:underpass"].sum() == spec.underpasses
     assert net.layers["roads"].edges["bridge"].sum() == spec.urban_bridges
@@ -197,9 +205,9 @@ def test_island_is_reached_only_by_tunnel_bridge_and_ferry(toy):
     types = sorted(roads.edge_types[t] for t in e["edge_type"][leaving])
     assert types == ["ferry", "tunnel_bridge"]
     ferry = e["edge_type"] == roads.edge_types.index("ferry")
-    assert e["speed_kmh"][ferry][0] == NetworkSpec().speed_ferry_kmh
+    assert e["speed_kmh"][ferry][0] == _spec().speed_ferry_kmh
     tb = e["edge_type"] == roads.edge_types.index("tunnel_bridge")
-    assert e["length_m"][tb][0] >= 1000 * NetworkSpec().tunnel_bridge_min_length_km
+    assert e["length_m"][tb][0] >= 1000 * _spec().tunnel_bridge_min_length_km
 
 
 def test_generation_is_reproducible_with_the_same_seed(toy):
@@ -252,7 +260,7 @@ def test_default_fragility_table_uses_the_fragility_library():
     from sim.damage.fragility import get_curve
 
     city = make_toy_city()
-    spec = NetworkSpec().scaled_to_population(city.districts["population"].sum())
+    spec = _spec().scaled_to_population(city.districts["population"].sum())
     net = generate(city, replace(spec, resolution=0.2), np.random.default_rng(3))
     assign_fragility(net)
     power = net.layers["power"]
@@ -270,10 +278,10 @@ def test_default_fragility_table_uses_the_fragility_library():
 def test_generator_requires_an_explicit_rng_and_district_columns():
     city = make_toy_city()
     with pytest.raises(NetworkError, match="Generator"):
-        generate(city, NetworkSpec())
+        generate(city, _spec())
     city.districts = city.districts.drop(columns=["households"])
     with pytest.raises(NetworkError, match="households"):
-        generate(city, NetworkSpec(), np.random.default_rng(0))
+        generate(city, _spec(), np.random.default_rng(0))
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 from types import SimpleNamespace
 
 import networkx as nx
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from sim.city.profile import load_profile
 from sim.core.streams import RandomStreams
 from sim.networks import CascadeEngine, CascadeError, Dependency, Layer, MultilayerNetwork
 from sim.networks.infrastructure import Infrastructure
@@ -197,6 +199,8 @@ def test_infrastructure_logs_trips_and_clears_them_after_the_repair():
     # some node (its supply area moves to others); the trips are logged, are not damage, and
     # clear when the source is repaired.
     city = make_toy_city()
+    # the generator's city-wide statistics: those of scenarios/data/shanghai (unscaled)
+    city.profile = load_profile(Path(__file__).parents[1] / "scenarios/data/shanghai")
     cfg = NetworksConfig(resolution=0.2, load_redistribution={"alpha": 0.0})
     cells = (np.array([2000.0, 6000.0, 4000.0, 12000.0]), np.array([2000.0, 2000.0, 6000, 4000]))
     infra = Infrastructure(city, SimpleNamespace(networks=cfg), RandomStreams(5), cells)

@@ -11,12 +11,20 @@ import pytest
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from sim.city.profile import load_profile
 from sim.networks import NetworkSpec, generate_city_networks
 from sim.networks.compose import ROAD_CONNECTORS, add_imported_network
 from sim.networks.importers import ImportedLayer, NetworkImportError, place_in_district
 from sim.networks.toy import make_toy_city
 from sim.results.runner import run_scenario
 from sim.scenario import ScenarioError, load_scenario
+
+
+def _spec(**params) -> NetworkSpec:
+    """The generator spec with the Shanghai statistics (scenarios/data/shanghai/city.yaml)."""
+    stats = load_profile(Path(__file__).parents[1] / "scenarios/data/shanghai").network_statistics
+    return NetworkSpec.for_city(stats, **params)
+
 
 pytest.importorskip("wntr")  # read_epanet needs it
 
@@ -153,7 +161,7 @@ def test_imported_pumps_and_intakes_depend_on_pudong_power(net3_run):
 @pytest.fixture(scope="module")
 def toy():
     city = make_toy_city()
-    spec = NetworkSpec(resolution=0.3).scaled_to_population(city.districts["population"].sum())
+    spec = _spec(resolution=0.3).scaled_to_population(city.districts["population"].sum())
     return city, spec, generate_city_networks(city, spec, np.random.default_rng(3))
 
 

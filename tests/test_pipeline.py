@@ -12,10 +12,10 @@ from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
     calibrate_p_cavity,
+    city_pipeline_model,
     generate_pipe_network,
     shamir_howard_expected_breaks,
     shamir_howard_rate,
-    shanghai_pipeline_model,
 )
 
 CITY = load_city(Path(__file__).parents[1] / "scenarios/data/shanghai")
@@ -47,7 +47,7 @@ def test_generated_network_conserves_km_and_respects_material_eras():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_expected_collapses_2003_2020_match_the_95_record(seed):
     # calibration: expected road collapses 2003-2020 = 95 (briefing, domain.md §1); band +-10 %
-    model = shanghai_pipeline_model(CITY, np.random.default_rng(seed))
+    model = city_pipeline_model(CITY, np.random.default_rng(seed))
     exp = model.expected_counts(2003, 18)
     assert 85.5 <= exp["collapses"] <= 104.5
     assert exp["collapses_by_district"].sum() == pytest.approx(exp["collapses"])
@@ -57,7 +57,7 @@ def test_expected_collapses_2003_2020_match_the_95_record(seed):
 
 
 def test_simulated_counts_agree_with_expectations():
-    base = shanghai_pipeline_model(CITY, np.random.default_rng(3), segment_length_km=2.0)
+    base = city_pipeline_model(CITY, np.random.default_rng(3), segment_length_km=2.0)
     model = PipelineAgeingModel(
         base.network, base.construction_sites, PipelineParams(p_cavity_per_burst=0.02)
     )
@@ -72,7 +72,7 @@ def test_simulated_counts_agree_with_expectations():
 
 
 def test_events_are_sorted_and_form_a_consistent_chain():
-    model = shanghai_pipeline_model(CITY, np.random.default_rng(5), segment_length_km=2.0)
+    model = city_pipeline_model(CITY, np.random.default_rng(5), segment_length_km=2.0)
     ev = model.run(2003, 18, np.random.default_rng(6))
     assert np.all(np.diff(ev.time_yr) >= 0)
     assert ev.time_yr.min() >= 2003 and ev.time_yr.max() < 2021
@@ -86,7 +86,7 @@ def test_events_are_sorted_and_form_a_consistent_chain():
 
 
 def test_screening_and_construction_change_risk_in_the_expected_direction():
-    base = shanghai_pipeline_model(CITY, np.random.default_rng(7), segment_length_km=2.0)
+    base = city_pipeline_model(CITY, np.random.default_rng(7), segment_length_km=2.0)
 
     def expected(**kw):
         m = PipelineAgeingModel(base.network, base.construction_sites, PipelineParams(**kw))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.city.geo import lonlat_to_xy
+from sim.city import load_city
 from sim.core.streams import RandomStreams
 from sim.hazards.base import HazardContext
 from sim.hazards.storm_surge import (
@@ -27,10 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SURGE = ROOT / "scenarios" / "shanghai" / "storm-surge.yaml"
 
 
+@functools.cache
+def shanghai():
+    return load_city(ROOT / "scenarios/data/shanghai")
+
+
 def context(scen=None) -> HazardContext:
     return HazardContext(
         config=scen,
-        city=None,
+        city=shanghai(),
         streams=RandomStreams(0),
         start_utc_s=0.0 if scen is None else scen.time.start_utc.timestamp(),
         dt_h=0.25,
@@ -73,7 +79,7 @@ def test_no_flooding_while_the_level_stays_below_the_crest():
     assert hz.level_m.max() < 5.0
     assert hz.overflow.max() == 0.0 and hz.storage.max() == 0.0
     assert not any(hz.active(h) for h in t)
-    x, y = lonlat_to_xy(np.array([121.5]), np.array([31.201]))
+    x, y = shanghai().to_xy(np.array([121.5]), np.array([31.201]))
     assert hz.at("flood_depth_m", 12.0, x, y).tolist() == [0.0]
 
 
@@ -91,7 +97,7 @@ def test_overflow_storage_and_depth_by_hand():
     assert v2 == pytest.approx(1402.11, abs=0.01)
     assert hz.storage[24, 0] == pytest.approx(v2, rel=1e-9)
     # 500 m inland of the wall's middle: depth = V/L exp(-x/L) = 1.40211 * 0.606531 = 0.85042
-    x, y = lonlat_to_xy(121.5, 31.2)
+    x, y = shanghai().to_xy(121.5, 31.2)
     y_in = float(y) + 500.0
     d = float(np.asarray(point_segment_distance_m([float(x)], [y_in], *hz_xy(hz)))[0, 0])
     assert d == pytest.approx(500.0, abs=2.0)  # a parallel is slightly tilted in UTM
@@ -112,7 +118,7 @@ def test_depth_increases_with_the_surge():
     scen = load_scenario(SURGE)
     ctx = context(scen)
     block = scen.hazard.storm_surge
-    x, y = lonlat_to_xy(np.array([121.485, 121.47, 121.45]), np.array([31.235, 31.23, 31.22]))
+    x, y = shanghai().to_xy(np.array([121.485, 121.47, 121.45]), np.array([31.235, 31.23, 31.22]))
     peaks = []
     for scale in (0.8, 0.9, 1.0, 1.1):
         points = [p.model_copy(update={"surge_m": p.surge_m * scale}) for p in block.hydrograph]

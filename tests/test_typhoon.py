@@ -7,23 +7,43 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.city.geo import lonlat_to_xy
+from sim.city.profile import load_profile
 from sim.hazards.track import Track, read_track_csv
 from sim.hazards.typhoon import (
     GUST_FACTOR_LAND,
     GUST_FACTOR_SEA,
-    LEKIMA_2019_PARAMS,
     RHO_AIR,
     TyphoonHazard,
     holland_b_vickery_2000,
     holland_gradient_wind_ms,
-    lekima_2019_hazard,
-    lonlat_to_utm51,
+    linear_rain_gradient,
     rcliper_rain_mm_per_h,
     rmax_from_wind_radius_km,
     rmax_vickery_wadhera_2008_km,
+    typhoon_from_config,
 )
+from sim.scenario.loader import load_scenario
 
-DATA = Path(__file__).parents[1] / "scenarios/data/lekima-2019"
+ROOT = Path(__file__).parents[1]
+DATA = ROOT / "scenarios/data/lekima-2019"
+SHANGHAI = load_profile(ROOT / "scenarios/data/shanghai")
+CRS = SHANGHAI.crs  # UTM 51N
+LEKIMA = load_scenario(ROOT / "scenarios/shanghai/lekima-2019.yaml").hazard.typhoon
+
+
+def lekima_2019_hazard() -> TyphoonHazard:
+    """The typhoon of scenarios/shanghai/lekima-2019.yaml (its calibration), as the model builds
+    it: rain gradient about the city profile's reference point."""
+    ref = SHANGHAI.reference_point
+    y0 = float(lonlat_to_xy(ref.lon, ref.lat, CRS)[1])
+    gradient = linear_rain_gradient(y0, LEKIMA.rain_gradient_per_100km_south)
+    return typhoon_from_config(read_track_csv(LEKIMA.track_file, "CMA"), LEKIMA, CRS, gradient)
+
+
+def lonlat_to_utm51(lon, lat):
+    return lonlat_to_xy(lon, lat, CRS)
+
 
 # Approximate district centroids (lon, lat), assumption for tests only (not sim.city data).
 DISTRICTS = {
@@ -40,7 +60,7 @@ NORTH = ["Baoshan", "Jiading", "Chongming"]
 
 @pytest.fixture(scope="module")
 def lekima():
-    return lekima_2019_hazard(read_track_csv(DATA / "lekima_track.csv", "CMA"))
+    return lekima_2019_hazard()
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +111,8 @@ def test_rmax_from_wind_radius_inverts_the_profile():
 
 def test_forward_motion_strengthens_the_right_side():
     track = _straight_track(6.0)
-    moving = TyphoonHazard(track)
-    symmetric = TyphoonHazard(track, translation_fraction=0.0)
+    moving = TyphoonHazard(track, crs=CRS)
+    symmetric = TyphoonHazard(track, crs=CRS, translation_fraction=0.0)
     t = np.datetime64("2019-01-01T06:00:00")
     st = moving.storm_state(t)
     # points 150 km east (right of a northward track) and west (left) of the centre
@@ -104,7 +124,7 @@ def test_forward_motion_strengthens_the_right_side():
 
 
 def test_land_and_sea_factors():
-    hz = TyphoonHazard(_straight_track())
+    hz = TyphoonHazard(_straight_track(), crs=CRS)
     t = np.datetime64("2019-01-01T03:00:00")
     st = hz.storm_state(t)
     x, y = np.full(2, st.x_m + 120e3), np.full(2, st.y_m)
@@ -115,7 +135,7 @@ def test_land_and_sea_factors():
 
 
 def test_no_wind_or_rain_outside_the_track_span():
-    hz = TyphoonHazard(_straight_track())
+    hz = TyphoonHazard(_straight_track(), crs=CRS)
     t = np.datetime64("2019-01-02T00:00:00")
     x, y = np.array([3.0e5]), np.array([2.8e6])
     assert hz.gust_ms(t, x, y)[0] == 0.0 and hz.rain_mm_per_h(t, x, y)[0] == 0.0
@@ -171,7 +191,7 @@ def test_lekima_rmax_scale_lies_between_jma_r50_and_r30_inversions():
         r30 = rmax_from_wind_radius_km(row["r30kt_mean_km"], 30 * 0.514444, dp, row["lat"])
         ratios50.append(r50 / vw)
         ratios30.append(r30 / vw)
-    assert np.nanmax(ratios50) < LEKIMA_2019_PARAMS["rmax_scale"] < np.nanmin(ratios30)
+    assert np.nanmax(ratios50) < LEKIMA.rmax_scale < np.nanmin(ratios30)
 
 
 def test_lekima_rain_totals_match_observations(lekima, district_xy):

@@ -1,27 +1,30 @@
 """Tests for sim.hazards.waterlogging and sim.hazards.design_storm."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.city.profile import load_profile
 from sim.hazards.design_storm import (
     chicago_hyetograph_mm_per_h,
-    shanghai_intensity_mm_per_h,
-    shanghai_q_l_per_s_ha,
+    intensity_mm_per_h,
+    q_l_per_s_ha,
 )
 from sim.hazards.waterlogging import (
-    LEGACY_DESIGN_INTENSITY_MM_PER_H,
     UNDERPASS_CLOSURE_DEPTH_M,
     Waterlogging,
     road_speed_factor,
 )
 
+IDF = load_profile(Path(__file__).parents[1] / "scenarios/data/shanghai").rainfall_idf
+LEGACY_1YR_MM_PER_H = 36.0  # Shanghai legacy 1-yr design intensity (facts.md §4)
+
 
 def _central(n=3, **kw):
-    return Waterlogging.from_design_intensity(
-        np.full(n, 50.0), LEGACY_DESIGN_INTENSITY_MM_PER_H["standard_1yr"], 0.8, **kw
-    )
+    return Waterlogging.from_design_intensity(np.full(n, 50.0), LEGACY_1YR_MM_PER_H, 0.8, **kw)
 
 
 @settings(max_examples=60, deadline=None)
@@ -113,20 +116,23 @@ def test_road_speed_factor_follows_pregnolato():
 
 def test_shanghai_idf_one_year_hour_matches_legacy_36_mm_per_h():
     # i = 60 * 9.581 / (60 + 7)^0.656 = 574.86 / 15.772 = 36.45 mm/h (legacy 1-yr ~ 36 mm/h)
-    assert float(shanghai_intensity_mm_per_h(1, 60)) == pytest.approx(36.45, abs=0.02)
-    # q and i forms agree: 1 L/(s ha) = 0.36 mm/h (within the 1600 vs 9.581*166.67 rounding)
-    q = shanghai_q_l_per_s_ha(np.array([1, 5, 100]), np.array([10, 60, 180]))
-    i = shanghai_intensity_mm_per_h(np.array([1, 5, 100]), np.array([10, 60, 180]))
-    np.testing.assert_allclose(q * 0.36, i, rtol=2e-3)
+    assert float(intensity_mm_per_h(1, 60, IDF)) == pytest.approx(36.45, abs=0.02)
+    # q and i forms agree: 1 L/(s ha) = 0.36 mm/h; the standard's q form 1600 (1 + 0.846 lg P)
+    # / (t + 7)^0.656 matches within its rounding of 9.581 x 166.67 = 1596.8 to 1600
+    p, t = np.array([1, 5, 100]), np.array([10, 60, 180])
+    q = q_l_per_s_ha(p, t, IDF)
+    i = intensity_mm_per_h(p, t, IDF)
+    np.testing.assert_allclose(q * 0.36, i, rtol=1e-12)
+    np.testing.assert_allclose(q, 1600 * (1 + 0.846 * np.log10(p)) / (t + 7.0) ** 0.656, rtol=3e-3)
     # 3-yr 1-h intensity is in the key-area band 50-56 mm/h (facts §4)
-    assert 45 <= float(shanghai_intensity_mm_per_h(3, 60)) <= 56
+    assert 45 <= float(intensity_mm_per_h(3, 60, IDF)) <= 56
 
 
 def test_chicago_hyetograph_conserves_idf_depth_and_peaks_at_r():
-    blocks = chicago_hyetograph_mm_per_h(5, 120, 5)
+    blocks = chicago_hyetograph_mm_per_h(5, 120, IDF, 5)
     depth = blocks.sum() * 5 / 60
     # IDF depth for 120 min: i(5 yr, 120 min) * 2 h
-    assert depth == pytest.approx(float(shanghai_intensity_mm_per_h(5, 120)) * 2.0, rel=1e-12)
+    assert depth == pytest.approx(float(intensity_mm_per_h(5, 120, IDF)) * 2.0, rel=1e-12)
     assert np.argmax(blocks) == int(0.367 * 120 // 5)  # peak block contains t = r * T = 44 min
     with pytest.raises(ValueError):
-        chicago_hyetograph_mm_per_h(5, 120, 7)
+        chicago_hyetograph_mm_per_h(5, 120, IDF, 7)

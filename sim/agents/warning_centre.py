@@ -1,6 +1,6 @@
 """The municipal warning centre: leadership responsibility for colour-coded warnings.
 
-Shanghai's meteorological observatory issues typhoon and rainstorm warnings on the national
+The city's meteorological observatory issues typhoon and rainstorm warnings on the national
 four-colour scale (blue < yellow < orange < red; domain.md §4, 分色预警) and the municipal
 flood-control headquarters raises its graded response with them. The centre keeps the
 current level per hazard; district governments act on the highest of them.

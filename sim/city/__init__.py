@@ -1,18 +1,21 @@
-"""City layer: districts, polygons, links between districts and the exposure inventory."""
+"""City layer: the city profile, districts, polygons, links between districts and exposure."""
 
 from sim.city.districts import City, load_city
 from sim.city.errors import CityDataError
-from sim.city.exposure import ALLOCATION_RULES, RELOCATION_CATEGORIES, largest_remainder
+from sim.city.exposure import RELOCATION_CATEGORIES, allocation_rule, largest_remainder
 from sim.city.geo import gcj02_to_wgs84, lonlat_to_xy, wgs84_to_gcj02, xy_to_lonlat
+from sim.city.profile import CityProfile, load_profile
 
 __all__ = [
-    "ALLOCATION_RULES",
     "RELOCATION_CATEGORIES",
     "City",
     "CityDataError",
+    "CityProfile",
+    "allocation_rule",
     "gcj02_to_wgs84",
     "largest_remainder",
     "load_city",
+    "load_profile",
     "lonlat_to_xy",
     "wgs84_to_gcj02",
     "xy_to_lonlat",

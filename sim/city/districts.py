@@ -1,9 +1,10 @@
 """Districts of a city: census table, polygons, links between districts, exposure inventory.
 
-`load_city` reads a city data directory (default case: ``scenarios/data/shanghai``) holding
-``districts.csv``, ``districts.geojson``, ``links.csv`` and ``exposure_totals.csv`` (formats and
-sources in that directory's README.md) and returns a `City`. District ``i`` is row ``i`` of
-``districts.csv``; every per-district array in citysafe uses that order.
+`load_city` reads a city data directory (``scenarios/data/<city>``) holding ``city.yaml`` (the
+city profile, `sim.city.profile`), ``districts.csv``, ``districts.geojson``, ``links.csv`` and
+``exposure_totals.csv`` (formats and sources in that directory's README.md) and returns a `City`.
+District ``i`` is row ``i`` of ``districts.csv``; every per-district array in citysafe uses that
+order. Internal geometry is in metres in the profile's CRS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shapely
 from sim.city.errors import CityDataError
 from sim.city.exposure import allocate_exposure, read_exposure_totals
 from sim.city.geo import lonlat_to_xy, xy_to_lonlat
+from sim.city.profile import CityProfile, load_profile
 
 DISTRICTS_FILE = "districts.csv"
 POLYGONS_FILE = "districts.geojson"
@@ -27,12 +29,7 @@ EXPOSURE_FILE = "exposure_totals.csv"
 
 DISTRICT_COLUMNS = ("name_en", "name_zh", "adcode", "population_2020", "area_km2", "zone")
 LINK_COLUMNS = ("name_en_a", "name_en_b", "link_type", "shared_border_km")
-ZONES = ("central", "pudong", "suburban")
 LINK_TYPES = ("land", "river", "tunnel_bridge", "ferry")
-
-# 2020 census average family-household size, Shanghai (facts.md §5: 9.6446 M family households,
-# 2.32 persons each; census communiqué copy at creditsailing.com).
-PERSONS_PER_HOUSEHOLD = 2.32
 
 
 @dataclass
@@ -40,19 +37,23 @@ class City:
     """A city's districts and their data; district ``i`` is row ``i`` of ``districts``.
 
     Attributes:
-        name: city name (data directory name, e.g. "shanghai").
+        name: city name (data directory name).
         districts: RangeIndex 0..D-1; columns name_en, name_zh, adcode (int), population
-            (persons, 2020 census), area_km2 (published land area), households (population /
-            2.32), centroid_x_m, centroid_y_m (UTM 51N), lon, lat (WGS84 of the centroid), zone
-            in {"central", "pudong", "suburban"}, polygon_area_km2 (area of the administrative
-            polygon in UTM 51N, includes water and intertidal flats).
-        polygons_xy: D shapely (Multi)Polygons in UTM 51N metres, prepared for fast predicates.
+            (persons, census), area_km2 (published land area), households (population /
+            ``profile.persons_per_household``), centroid_x_m, centroid_y_m (metres, city CRS),
+            lon, lat (WGS84 of the centroid), zone (a key of ``profile.zones``), urban_core
+            (bool, the zone's flag), polygon_area_km2 (area of the administrative polygon,
+            includes water and intertidal flats).
+        polygons_xy: D shapely (Multi)Polygons in metres (city CRS), prepared for fast
+            predicates.
         polygons_lonlat: the same polygons in WGS84 degrees.
         links: one row per undirected link with a < b: a, b (int district indices), link_type in
             {"land", "river", "tunnel_bridge", "ferry"}, shared_border_km (NaN for tunnel_bridge
             and ferry), note.
         exposure: index = district index, one int64 column per exposure category (units in the
             names); see `sim.city.exposure` for the list and allocation rules.
+        profile: the city profile (``city.yaml``): CRS, zones, reference point, depots, IDF
+            curve, site, … (`sim.city.profile.CityProfile`).
     """
 
     name: str
@@ -61,6 +62,7 @@ class City:
     polygons_lonlat: list
     links: pd.DataFrame
     exposure: pd.DataFrame
+    profile: CityProfile
 
     def __post_init__(self) -> None:
         for poly in self.polygons_xy:
@@ -72,8 +74,33 @@ class City:
         """Number of districts D."""
         return len(self.districts)
 
+    @property
+    def crs(self) -> str:
+        """Projected CRS of the internal geometry (metres), from the profile."""
+        return self.profile.crs
+
+    def to_xy(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        """WGS84 lon/lat (degrees) -> (x_m, y_m) in the city's CRS (arrays of the input shape)."""
+        return lonlat_to_xy(lon, lat, self.profile.crs)
+
+    def to_lonlat(self, x_m, y_m) -> tuple[np.ndarray, np.ndarray]:
+        """(x_m, y_m) in the city's CRS -> WGS84 (lon, lat) degrees."""
+        return xy_to_lonlat(x_m, y_m, self.profile.crs)
+
+    @property
+    def reference_xy(self) -> tuple[float, float]:
+        """The profile's reference point in the city's CRS, metres."""
+        p = self.profile.reference_point
+        x, y = self.to_xy(p.lon, p.lat)
+        return float(np.asarray(x)), float(np.asarray(y))
+
+    def zone_values(self, field: str) -> np.ndarray:
+        """(D,) float: a per-zone profile parameter (e.g. ``runoff_coefficient``) per district."""
+        zones = self.profile.zones
+        return np.array([getattr(zones[z], field) for z in self.districts["zone"]], dtype=float)
+
     def index_of(self, name_en: str) -> int:
-        """District index of an English name (exact match, e.g. "Pudong New Area").
+        """District index of an English name (exact match).
 
         Raises:
             KeyError: unknown name; the message lists the valid names.
@@ -104,7 +131,7 @@ class City:
             rng: random generator (the only source of randomness).
 
         Returns:
-            (n, 2) float array of x_m, y_m (UTM 51N).
+            (n, 2) float array of x_m, y_m (metres, city CRS).
 
         Raises:
             IndexError: district out of range. ValueError: n < 0.
@@ -136,7 +163,7 @@ class City:
         prepared polygon. Points on a shared border go to the lower index.
 
         Args:
-            x_m, y_m: (n,) UTM 51N coordinates in metres (array-likes of one shape).
+            x_m, y_m: (n,) coordinates in metres, city CRS (array-likes of one shape).
 
         Returns:
             (n,) int64 district indices (same shape as the input).
@@ -165,14 +192,16 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     return table
 
 
-def _read_districts(path: Path) -> pd.DataFrame:
+def _read_districts(path: Path, zones: list[str]) -> pd.DataFrame:
     table = _read_csv(path, DISTRICT_COLUMNS, "district census table")
     dup = table["name_en"][table["name_en"].duplicated()].tolist()
     if dup:
         raise CityDataError(path, f"duplicate name_en {dup}")
-    bad_zone = sorted(set(table["zone"]) - set(ZONES))
+    bad_zone = sorted(set(table["zone"]) - set(zones))
     if bad_zone:
-        raise CityDataError(path, f"zone must be one of {list(ZONES)}, found {bad_zone}")
+        raise CityDataError(
+            path, f"zone must be one of the zones of city.yaml {zones}, found {bad_zone}"
+        )
     for col in ("adcode", "population_2020", "area_km2"):
         values = pd.to_numeric(table[col], errors="coerce")
         if values.isna().any() or (values <= 0).any():
@@ -255,36 +284,53 @@ def _reference_points(polygons_xy: list) -> np.ndarray:
     return shapely.get_coordinates(np.asarray(pts, dtype=object))
 
 
+def _check_profile_names(profile: CityProfile, names: list[str], path: Path) -> None:
+    """District names the profile refers to must exist in districts.csv."""
+    named = {}
+    if profile.hazmat is not None:
+        named["hazmat.enterprises_by_district"] = list(profile.hazmat.enterprises_by_district)
+        named["hazmat.chemical_park_district"] = [profile.hazmat.chemical_park_district]
+    for field, values in named.items():
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise CityDataError(path, f"{field}: unknown district(s) {unknown}; valid: {names}")
+
+
 def load_city(data_dir: Path) -> City:
     """Load a city data directory into a `City`.
 
     Args:
-        data_dir: directory with districts.csv, districts.geojson (WGS84), links.csv and
-            exposure_totals.csv (e.g. ``scenarios/data/shanghai``).
+        data_dir: directory with city.yaml, districts.csv, districts.geojson (WGS84),
+            links.csv and exposure_totals.csv (e.g. ``scenarios/data/example-city``).
 
     Returns:
-        The `City`; households = population / 2.32 (2020 census average family-household size,
-        facts.md §5); centroid = polygon area centroid (point on surface if the centroid lies
-        outside); exposure allocated by `sim.city.exposure.allocate_exposure`.
+        The `City`; households = population / ``profile.persons_per_household``; centroid =
+        polygon area centroid (point on surface if the centroid lies outside); geometry
+        projected to ``profile.crs``; exposure allocated by
+        `sim.city.exposure.allocate_exposure` with the profile's rules.
 
     Raises:
         CityDataError: naming the file and what is wrong (missing file or column, district names
-            that differ between files, bad zone or link type, invalid geometry, bad totals).
+            that differ between files, bad zone or link type, invalid geometry, bad totals,
+            invalid profile).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise CityDataError(data_dir, "city data directory not found")
+    profile = load_profile(data_dir)
+    crs = profile.crs
     districts_path = data_dir / DISTRICTS_FILE
-    table = _read_districts(districts_path)
+    table = _read_districts(districts_path, list(profile.zones))
+    _check_profile_names(profile, list(table["name_en"]), data_dir / "city.yaml")
     polygons_lonlat = _read_polygons(data_dir / POLYGONS_FILE, table, districts_path)
     polygons_xy = [
         shapely.transform(
-            p, lambda c: np.column_stack(lonlat_to_xy(c[:, 0], c[:, 1])), include_z=False
+            p, lambda c: np.column_stack(lonlat_to_xy(c[:, 0], c[:, 1], crs)), include_z=False
         )
         for p in polygons_lonlat
     ]
     ref = _reference_points(polygons_xy)
-    lon, lat = xy_to_lonlat(ref[:, 0], ref[:, 1])
+    lon, lat = xy_to_lonlat(ref[:, 0], ref[:, 1], crs)
     population = table["population_2020"].to_numpy(np.int64)
     districts = pd.DataFrame(
         {
@@ -293,18 +339,19 @@ def load_city(data_dir: Path) -> City:
             "adcode": table["adcode"].astype(np.int64),
             "population": population,
             "area_km2": table["area_km2"].astype(float),
-            "households": population / PERSONS_PER_HOUSEHOLD,
+            "households": population / profile.persons_per_household,
             "centroid_x_m": ref[:, 0],
             "centroid_y_m": ref[:, 1],
             "lon": lon,
             "lat": lat,
             "zone": table["zone"].astype(str),
+            "urban_core": np.array([profile.zones[z].urban_core for z in table["zone"]], bool),
             "polygon_area_km2": shapely.area(np.asarray(polygons_xy, dtype=object)) / 1e6,
         }
     )
     links = _read_links(data_dir / LINKS_FILE, list(districts["name_en"]))
-    totals = read_exposure_totals(data_dir / EXPOSURE_FILE)
-    exposure = allocate_exposure(districts, totals)
+    totals = read_exposure_totals(data_dir / EXPOSURE_FILE, profile.exposure_allocation.rules)
+    exposure = allocate_exposure(districts, totals, profile.exposure_allocation.rules)
     return City(
         name=data_dir.name,
         districts=districts,
@@ -312,4 +359,5 @@ def load_city(data_dir: Path) -> City:
         polygons_lonlat=polygons_lonlat,
         links=links,
         exposure=exposure,
+        profile=profile,
     )

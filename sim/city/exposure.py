@@ -1,64 +1,33 @@
 """Exposure inventory: city totals allocated to districts by documented, deterministic rules.
 
 City totals and their sources live in ``exposure_totals.csv`` (category, unit, city_total, source,
-confidence) beside the district data; this module holds only the allocation rules. Every
-allocation is integer-valued and conserves the city total exactly (largest-remainder rounding,
-`largest_remainder`). All weights below are assumptions — calibration parameters: they spread a
-sourced city total over districts using census population, published land area and the
-central / Pudong / suburban zoning, because no district-level breakdown of these inventories was
-found (see scenarios/data/shanghai/README.md for the table and the sources of the totals).
+confidence) beside the district data; the rule of each category (which weight, which zone
+factors) lives in the city profile (``city.yaml``, ``exposure_allocation``), with its rationale.
+This module holds the rule kinds only. Every allocation is integer-valued and conserves the city
+total exactly (largest-remainder rounding, `largest_remainder`). The weights are assumptions —
+calibration parameters — wherever no district-level breakdown of an inventory exists.
 
 Weight building blocks (d = district, all shares sum to 1 over the districts):
-    pop_share[d]      = population[d] / sum(population)                      (2020 census)
+    pop_share[d]      = population[d] / sum(population)                      (census)
     area_share[d]     = area_km2[d] / sum(area_km2)                    (published land area)
-    rural_share[d]    = area_share restricted to non-central districts, renormalised
+    rural_share[d]    = area_share restricted to districts outside the urban-core zones
+                        (``urban_core`` of the profile's zones), renormalised
     foreshore_km2[d]  = max(polygon_area_km2 - area_km2, 0) where it exceeds 5 % of area_km2,
                         else 0: the water / intertidal part of coastal districts' administrative
-                        polygons (Pudong, Chongming, Baoshan, Fengxian, Jinshan), a proxy for
-                        estuary and sea frontage. Inland districts differ by < 3 % (digitising).
-    zone factor       = multiplier by zone {"central", "pudong", "suburban"} (table per rule)
+                        polygons, a proxy for estuary and sea frontage.
+    zone factor       = multiplier by zone (a table per rule, in the profile)
 
-Rules (category -> weight):
-    glass_curtain_wall_buildings     pop x {central 2.0, pudong 2.0, suburban 0.5}: high-rise
-                                     office/commercial stock is concentrated in the centre and
-                                     Pudong (Lujiazui).
-    shop_signboards, advertising_structures
-                                     pop x {central 1.5, pudong 1.2, suburban 1.0}: street-front
-                                     commerce per resident is densest in the centre.
-    old_housing_m2                   pop x {central 3.0, pudong 1.0, suburban 0.6}: 1950–1996
-                                     housing was built in the then-urban area, today mostly the
-                                     central districts; suburban stock is mostly newer.
-    small_beam_thin_slab_m2          pop x {central 1.0, pudong 0.1, suburban 0.05}: 1950s–70s
-                                     workers' housing in the old urban core.
-    historic_buildings, historic_protected_sites
-                                     pop x {central 1.0, pudong 0.05, suburban 0.05}: listed
-                                     historic buildings are overwhelmingly in the old city. Known
-                                     limitation: within the centre this follows population, so it
-                                     under-weights Huangpu/Xuhui/Jing'an (former concessions)
-                                     against Putuo/Yangpu; replace with a sourced district list.
-    external_insulation_estates      pop x {central 0.5, pudong 1.0, suburban 1.0}: external wall
-                                     insulation belongs to newer (energy-saving era) estates.
-    underpasses                      pop x {central 1.5, pudong 1.0, suburban 0.7}: grade-separated
-                                     road/rail crossings are densest in the urban core.
-    underground_pipeline_km          0.7 pop_share + 0.3 area_share: networks follow customers,
-                                     with a length term for service area.
-    construction_sites, construction_workers_persons
-                                     0.6 pop_share + 0.4 area_share: building and municipal works
-                                     follow demand and renewal (population) plus greenfield
-                                     development land (suburbs, Pudong/Lingang).
-    dangerous_housing_persons        0.5 old_housing share + 0.5 rural_share: old urban housing and
-                                     dilapidated rural houses.
-    shed_dwellers_persons            rural_share: work sheds, farm sheds and simple houses are on
-                                     suburban farmland and construction land.
-    seawall_outside_workers_persons, vessel_crew_persons
-                                     foreshore_km2: mudflat/seawall works and sheltering vessels
-                                     are on the coast and estuary.
-    offshore_port_workers_persons    zone pudong only: Yangshan deep-water port is reached only by
-                                     the Donghai Bridge from Lingang (Pudong).
+Rule kinds (``rule:`` in the profile -> weight):
+    population_by_zone                 pop x zone factor
+    population_area_mix                p x pop_share + a x area_share
+    population_by_zone_and_rural_area  p x share(pop x zone factor) + r x rural_share
+    rural_area                         rural_share
+    foreshore                          foreshore_km2
+    zones                              1 in the listed zones, 0 elsewhere
 
-Relocation before typhoons (facts.md §2c; briefing: construction workers, dangerous old housing,
-sheds) draws on `RELOCATION_CATEGORIES`; the totals are exposed pools, not relocation counts —
-the fraction relocated is calibrated by the model, not here.
+Relocation before typhoons (briefing: construction workers, dangerous old housing, sheds) draws
+on `RELOCATION_CATEGORIES`; the totals are exposed pools, not relocation counts — the fraction
+relocated is calibrated by the model, not here.
 """
 
 from __future__ import annotations
@@ -71,9 +40,17 @@ import numpy as np
 import pandas as pd
 
 from sim.city.errors import CityDataError
+from sim.city.profile import (
+    AllocationSpec,
+    Foreshore,
+    InZones,
+    PopulationAreaMix,
+    PopulationByZone,
+    PopulationByZoneAndRural,
+    RuralArea,
+)
 
 TOTALS_COLUMNS = ("category", "unit", "city_total", "source", "confidence")
-ZONES = ("central", "pudong", "suburban")
 FORESHORE_MIN_FRACTION = 0.05
 
 RELOCATION_CATEGORIES = (
@@ -121,7 +98,7 @@ class AllocationRule:
     """How one exposure category is spread over districts.
 
     Attributes:
-        description: the rule in words (shown in the data README).
+        description: the rule in words.
         weights: function of the districts table returning (D,) non-negative weights.
     """
 
@@ -149,7 +126,7 @@ def _mix(pop: float, area: float) -> Callable[[pd.DataFrame], np.ndarray]:
 
 
 def _rural_share(d: pd.DataFrame) -> np.ndarray:
-    return _share(d["area_km2"].to_numpy(float) * (d["zone"] != "central").to_numpy())
+    return _share(d["area_km2"].to_numpy(float) * (~d["urban_core"]).to_numpy())
 
 
 def foreshore_km2(d: pd.DataFrame) -> np.ndarray:
@@ -166,90 +143,60 @@ def foreshore_km2(d: pd.DataFrame) -> np.ndarray:
     return np.where(coastal, excess, 0.0)
 
 
-_OLD_HOUSING = {"central": 3.0, "pudong": 1.0, "suburban": 0.6}
-_COMMERCE = {"central": 1.5, "pudong": 1.2, "suburban": 1.0}
-_HISTORIC = {"central": 1.0, "pudong": 0.05, "suburban": 0.05}
+def _zone_and_rural(pop: float, rural: float, factors: dict[str, float]):
+    def weights(d: pd.DataFrame) -> np.ndarray:
+        return pop * _share(_zone_weighted_pop(factors)(d)) + rural * _rural_share(d)
+
+    return weights
 
 
-def _dangerous_housing(d: pd.DataFrame) -> np.ndarray:
-    return 0.5 * _share(_zone_weighted_pop(_OLD_HOUSING)(d)) + 0.5 * _rural_share(d)
+def _factors_text(factors: dict[str, float]) -> str:
+    return "{" + ", ".join(f"{z} {f:g}" for z, f in factors.items()) + "}"
 
 
-ALLOCATION_RULES: dict[str, AllocationRule] = {
-    "glass_curtain_wall_buildings": AllocationRule(
-        "population x zone factor {central 2.0, pudong 2.0, suburban 0.5}",
-        _zone_weighted_pop({"central": 2.0, "pudong": 2.0, "suburban": 0.5}),
-    ),
-    "shop_signboards": AllocationRule(
-        "population x zone factor {central 1.5, pudong 1.2, suburban 1.0}",
-        _zone_weighted_pop(_COMMERCE),
-    ),
-    "advertising_structures": AllocationRule(
-        "population x zone factor {central 1.5, pudong 1.2, suburban 1.0}",
-        _zone_weighted_pop(_COMMERCE),
-    ),
-    "old_housing_m2": AllocationRule(
-        "population x zone factor {central 3.0, pudong 1.0, suburban 0.6}",
-        _zone_weighted_pop(_OLD_HOUSING),
-    ),
-    "small_beam_thin_slab_m2": AllocationRule(
-        "population x zone factor {central 1.0, pudong 0.1, suburban 0.05}",
-        _zone_weighted_pop({"central": 1.0, "pudong": 0.1, "suburban": 0.05}),
-    ),
-    "historic_buildings": AllocationRule(
-        "population x zone factor {central 1.0, pudong 0.05, suburban 0.05}",
-        _zone_weighted_pop(_HISTORIC),
-    ),
-    "historic_protected_sites": AllocationRule(
-        "population x zone factor {central 1.0, pudong 0.05, suburban 0.05}",
-        _zone_weighted_pop(_HISTORIC),
-    ),
-    "external_insulation_estates": AllocationRule(
-        "population x zone factor {central 0.5, pudong 1.0, suburban 1.0}",
-        _zone_weighted_pop({"central": 0.5, "pudong": 1.0, "suburban": 1.0}),
-    ),
-    "underpasses": AllocationRule(
-        "population x zone factor {central 1.5, pudong 1.0, suburban 0.7}",
-        _zone_weighted_pop({"central": 1.5, "pudong": 1.0, "suburban": 0.7}),
-    ),
-    "underground_pipeline_km": AllocationRule(
-        "0.7 population share + 0.3 land-area share", _mix(0.7, 0.3)
-    ),
-    "construction_sites": AllocationRule(
-        "0.6 population share + 0.4 land-area share", _mix(0.6, 0.4)
-    ),
-    "construction_workers_persons": AllocationRule(
-        "0.6 population share + 0.4 land-area share", _mix(0.6, 0.4)
-    ),
-    "dangerous_housing_persons": AllocationRule(
-        "0.5 old_housing_m2 share + 0.5 non-central land-area share", _dangerous_housing
-    ),
-    "shed_dwellers_persons": AllocationRule("non-central land-area share", _rural_share),
-    "seawall_outside_workers_persons": AllocationRule(
-        "foreshore area (polygon minus land area, coastal districts)", foreshore_km2
-    ),
-    "vessel_crew_persons": AllocationRule(
-        "foreshore area (polygon minus land area, coastal districts)", foreshore_km2
-    ),
-    "offshore_port_workers_persons": AllocationRule(
-        "zone pudong only (Yangshan port via Donghai Bridge / Lingang)",
-        lambda d: (d["zone"] == "pudong").to_numpy(float),
-    ),
-}
+def allocation_rule(spec: AllocationSpec) -> AllocationRule:
+    """The `AllocationRule` of a profile rule (``exposure_allocation.rules.<category>``)."""
+    match spec:
+        case PopulationByZone(factors=f):
+            return AllocationRule(
+                f"population x zone factor {_factors_text(f)}", _zone_weighted_pop(f)
+            )
+        case PopulationAreaMix(population=p, area=a):
+            return AllocationRule(f"{p:g} population share + {a:g} land-area share", _mix(p, a))
+        case PopulationByZoneAndRural(factors=f, population=p, rural=r):
+            return AllocationRule(
+                f"{p:g} share of population x zone factor {_factors_text(f)} + {r:g} "
+                "rural land-area share",
+                _zone_and_rural(p, r, f),
+            )
+        case RuralArea():
+            return AllocationRule("rural (non-urban-core) land-area share", _rural_share)
+        case Foreshore():
+            return AllocationRule(
+                "foreshore area (polygon minus land area, coastal districts)", foreshore_km2
+            )
+        case InZones(zones=zones):
+            return AllocationRule(
+                f"zone(s) {', '.join(zones)} only",
+                lambda d: d["zone"].isin(zones).to_numpy(float),
+            )
+    raise TypeError(f"unknown allocation rule {spec!r}")
 
 
-def read_exposure_totals(path: Path) -> pd.DataFrame:
+def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.DataFrame:
     """Read and check ``exposure_totals.csv``.
 
     Args:
         path: CSV with columns category, unit, city_total, source, confidence.
+        rules: the profile's allocation rules by category (``exposure_allocation.rules``).
 
     Returns:
         The table, ``city_total`` as int64, one row per category.
 
     Raises:
         CityDataError: missing file or column, duplicate or unknown category (no rule in
-            `ALLOCATION_RULES`), non-integer or negative total, empty source.
+            the profile's ``exposure_allocation.rules``), non-integer or negative total,
+            empty source.
     """
     path = Path(path)
     if not path.is_file():
@@ -261,10 +208,12 @@ def read_exposure_totals(path: Path) -> pd.DataFrame:
     dup = table["category"][table["category"].duplicated()].tolist()
     if dup:
         raise CityDataError(path, f"duplicate categories {dup}")
-    unknown = sorted(set(table["category"]) - set(ALLOCATION_RULES))
+    unknown = sorted(set(table["category"]) - set(rules))
     if unknown:
         raise CityDataError(
-            path, f"no allocation rule for {unknown}; known: {sorted(ALLOCATION_RULES)}"
+            path,
+            f"no allocation rule for {unknown} in city.yaml exposure_allocation.rules; "
+            f"rules: {sorted(rules)}",
         )
     totals = pd.to_numeric(table["city_total"], errors="coerce")
     bad = table["category"][~(totals.notna() & (totals >= 0) & (totals == totals.round()))]
@@ -275,12 +224,15 @@ def read_exposure_totals(path: Path) -> pd.DataFrame:
     return table.assign(city_total=totals.astype(np.int64)).reset_index(drop=True)
 
 
-def allocate_exposure(districts: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+def allocate_exposure(
+    districts: pd.DataFrame, totals: pd.DataFrame, rules: dict[str, AllocationSpec]
+) -> pd.DataFrame:
     """Allocate each city total to districts with its rule and largest-remainder rounding.
 
     Args:
-        districts: (D rows) with population, area_km2, polygon_area_km2, zone.
+        districts: (D rows) with population, area_km2, polygon_area_km2, zone, urban_core.
         totals: output of `read_exposure_totals`.
+        rules: the profile's allocation rules by category.
 
     Returns:
         DataFrame indexed like ``districts`` (district index), one int64 column per category in
@@ -291,6 +243,6 @@ def allocate_exposure(districts: pd.DataFrame, totals: pd.DataFrame) -> pd.DataF
     """
     columns = {}
     for category, total in zip(totals["category"], totals["city_total"], strict=True):
-        weights = ALLOCATION_RULES[category].weights(districts)
+        weights = allocation_rule(rules[category]).weights(districts)
         columns[category] = largest_remainder(int(total), weights)
     return pd.DataFrame(columns, index=districts.index)

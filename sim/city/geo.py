@@ -1,15 +1,17 @@
-"""Coordinate conversions: WGS84 lon/lat <-> UTM 51N metres, and GCJ-02 -> WGS84.
+"""Coordinate conversions: WGS84 lon/lat <-> a city's projected CRS, and GCJ-02 -> WGS84.
 
-Internal geometry of citysafe is UTM zone 51N (EPSG:32651) in metres; WGS84 (EPSG:4326) lon/lat
-is used only for input data and output maps (notes/common.md conventions).
+Internal geometry of citysafe is in metres in the city's projected CRS (``crs`` of its profile,
+``city.yaml``; usually the UTM zone holding the city); WGS84 (EPSG:4326) lon/lat is used only
+for input data and output maps. ``City.to_xy`` / ``City.to_lonlat`` apply the city's CRS.
 
 GCJ-02 ("Mars coordinates") is the obfuscated datum that Chinese web maps, AMap included, are
 required to publish. Its official algorithm is unpublished; the forward formula used here is the
 widely circulated reverse-engineered one (e.g. googollee/eviltransform, MIT licence;
 wandergis/coordtransform), defined on the Krasovsky 1940 ellipsoid (a = 6 378 245 m,
 e^2 = 0.00669342162296594323). How closely it matches the official offset is not documented in a
-source read here; in Shanghai the offset it removes is about 0.5 km, so any residual is small next
-to it. The inverse has no closed form and is found by fixed-point iteration (see `gcj02_to_wgs84`).
+source read here; in eastern China the offset it removes is about 0.5 km, so any residual is
+small next to it. The inverse has no closed form and is found by fixed-point iteration (see
+`gcj02_to_wgs84`).
 """
 
 from __future__ import annotations
@@ -20,46 +22,47 @@ import numpy as np
 from pyproj import Transformer
 
 _WGS84 = "EPSG:4326"
-_UTM51N = "EPSG:32651"
 
 # GCJ-02 constants (Krasovsky 1940 ellipsoid), see module docstring.
 _KRASOVSKY_A_M = 6378245.0
 _KRASOVSKY_E2 = 0.00669342162296594323
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _transformer(src: str, dst: str) -> Transformer:
     """Cached pyproj Transformer (the only global cache of this package)."""
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def lonlat_to_xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Project WGS84 longitude/latitude to UTM zone 51N.
+def lonlat_to_xy(lon, lat, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 longitude/latitude to a projected CRS.
 
     Args:
         lon: longitudes, degrees east (scalar or array-like, any shape).
         lat: latitudes, degrees north (same shape as ``lon``).
+        crs: target CRS, e.g. the city's ``profile.crs`` ("EPSG:326zz" for a UTM zone).
 
     Returns:
-        ``(x_m, y_m)`` float arrays of the input shape, EPSG:32651 easting/northing in metres.
+        ``(x_m, y_m)`` float arrays of the input shape, easting/northing in metres.
     """
-    x_m, y_m = _transformer(_WGS84, _UTM51N).transform(
+    x_m, y_m = _transformer(_WGS84, crs).transform(
         np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     )
     return np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
 
 
-def xy_to_lonlat(x_m, y_m) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of `lonlat_to_xy`: UTM 51N metres to WGS84 degrees.
+def xy_to_lonlat(x_m, y_m, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of `lonlat_to_xy`: metres in ``crs`` to WGS84 degrees.
 
     Args:
         x_m: eastings, metres (scalar or array-like).
         y_m: northings, metres (same shape).
+        crs: source CRS (the city's ``profile.crs``).
 
     Returns:
         ``(lon, lat)`` float arrays in degrees.
     """
-    lon, lat = _transformer(_UTM51N, _WGS84).transform(
+    lon, lat = _transformer(crs, _WGS84).transform(
         np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
     )
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)

@@ -95,7 +95,7 @@ class HousingStock:
         return np.round(np.asarray(self.floor_area_m2, float) / self.building_floor_area_m2)
 
 
-def shanghai_old_housing(city) -> list[HousingStock]:
+def old_housing_stocks(city) -> list[HousingStock]:
     """Pre-1996 housing split into generic URM and small-beam thin-slab stocks.
 
     ``small_beam_thin_slab_m2`` is part of ``old_housing_m2`` (exposure table), so it is

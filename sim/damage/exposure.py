@@ -5,7 +5,8 @@ locations. Each district gets K sample points (uniform in its polygon); its coun
 spread evenly over them, so wind varies within a district. Damage follows
 :class:`sim.damage.impact.CountedExposure` (incremental lognormal fragility).
 
-Casualties (all assumptions, stated where used; Lekima had none in Shanghai, facts.md §2c):
+Casualties (all assumptions, stated where used; Lekima had none,
+scenarios/data/shanghai/facts.md §2c):
 
 * falling objects from height — signboards, advertising structures, curtain-wall panels,
   air-conditioner brackets, external insulation — follow :mod:`sim.damage.falling_objects`
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.city.exposure import RELOCATION_CATEGORIES
-from sim.damage.earthquake import sample_impact, shanghai_old_housing
+from sim.damage.earthquake import old_housing_stocks, sample_impact
 from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
@@ -48,8 +49,6 @@ FALLING_OBJECT_LOSS = {
 """Falling-object type (sim.damage.falling_objects) → loss item (sim.damage.impact)."""
 PERSONS_PER_SHED = 4.0
 """Assumption: occupants of a work or farm shed."""
-PERSONS_PER_OLD_DWELLING = 2.32
-"""Average family household size, 2020 census (facts.md §5)."""
 TRAPPED_SHARE = 0.02
 """Assumption: share of the occupants of a collapsed light structure who are trapped or hurt
 (light roofs and walls: most occupants get out unhurt)."""
@@ -87,6 +86,7 @@ class ExposureModel:
         pts = np.concatenate([city.sample_points(d, k, rng) for d in range(d_count)])
         self.sample_xy = (pts[:, 0], pts[:, 1])
         self.sample_shape = (d_count, k)
+        self.utc_offset = city.profile.utc_offset  # local time = UTC + this (city.yaml)
         ex = city.exposure
         self.items: dict[str, CountedExposure] = {}
         self.falling = FallingObjectHazard.from_city(city, OBJECT_TYPES)
@@ -97,7 +97,7 @@ class ExposureModel:
             "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
         )
         self.old_dwellings_per_district = np.ceil(
-            ex["dangerous_housing_persons"].to_numpy() / PERSONS_PER_OLD_DWELLING
+            ex["dangerous_housing_persons"].to_numpy() / city.profile.persons_per_household
         )
         self.items["old_dwellings"] = CountedExposure(
             "old_dwellings",
@@ -259,8 +259,9 @@ def earthquake_impact(
     """
     shape = exposure.sample_shape
     pga = np.asarray(pga_points).reshape(shape).mean(axis=1)
-    local_hour = (ctx.utc().astype("datetime64[h]").astype(int) + 8) % 24
-    stocks = shanghai_old_housing(exposure.city)
+    local = ctx.utc() + exposure.utc_offset  # local time of the city
+    local_hour = local.astype("datetime64[h]").astype(int) % 24
+    stocks = old_housing_stocks(exposure.city)
     impact = sample_impact(pga, stocks, float(local_hour), rng)
     casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
     buildings = impact["buildings_by_ds"]  # (S, D, 5)

@@ -18,13 +18,13 @@ pedestrian density on footways below facades:
 
     rho = rho_zone x activity(local hour, weekend) x warning_factor(level).
 
-rho_zone (daytime peak: central 0.02, pudong 0.01, suburban 0.003 persons/m2), the diurnal
-activity profile and the warning factors (people stay indoors under typhoon warnings: blue 0.9,
-yellow 0.7, orange 0.4, red 0.15) are assumptions. A hit person is killed with probability
-``p_death_given_hit`` and otherwise injured (assumptions per type). Consistency check: for
-Lekima (peak gusts ~22-31 m/s on land, orange warning) the model gives a few falling
-signboards and expected deaths below 1 (0.3 with every district at 28 m/s), matching the
-record of 4 falling signboards and no casualties (facts.md §2c).
+rho_zone (daytime peak by zone, ``peak_pedestrian_density_per_m2`` of the city profile's zones:
+assumptions stated there), the diurnal activity profile and the warning factors (people stay
+indoors under typhoon warnings: blue 0.9, yellow 0.7, orange 0.4, red 0.15) are assumptions. A
+hit person is killed with probability ``p_death_given_hit`` and otherwise injured (assumptions per
+type). Consistency check: for Lekima (peak gusts ~22-31 m/s on land, orange warning) the model
+gives a few falling signboards and expected deaths below 1 (0.3 with every district at 28 m/s),
+matching the record of 4 falling signboards and no casualties (facts.md §2c).
 """
 
 from __future__ import annotations
@@ -91,7 +91,6 @@ OBJECT_TYPES: tuple[FallingObjectType, ...] = (
     ),
 )
 
-ZONE_PEAK_DENSITY_PER_M2 = {"central": 0.02, "pudong": 0.01, "suburban": 0.003}  # assumption
 # Relative pedestrian activity by local hour 0..23 (assumption: night low, peaks 8 h and 18 h).
 ACTIVITY_BY_HOUR = np.array(
     [0.08, 0.05, 0.04, 0.04, 0.05, 0.10, 0.30, 0.65, 0.85, 0.70, 0.65, 0.75,
@@ -108,7 +107,7 @@ def pedestrian_density_per_m2(
 
     Args:
         zone_peak_density: (D,) daytime-peak density per district.
-        local_hour: local (UTC+8) hour, float in [0, 24).
+        local_hour: local hour (UTC + the city's offset), float in [0, 24).
         weekend: Saturday/Sunday.
         warning: current warning level, one of `WARNING_FACTOR`.
 
@@ -150,7 +149,7 @@ class FallingObjectHazard:
         for t in types:
             src = city.exposure if t.exposure_column in city.exposure else city.districts
             cols.append(np.round(src[t.exposure_column].to_numpy(float) * t.units_per_item))
-        dens = city.districts["zone"].map(ZONE_PEAK_DENSITY_PER_M2).to_numpy(float)
+        dens = city.zone_values("peak_pedestrian_density_per_m2")
         return cls(np.stack(cols, axis=1), dens, types)
 
     def failure_probability(self, gust_ms) -> np.ndarray:

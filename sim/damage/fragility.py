@@ -17,7 +17,7 @@ new hazard registers. A new hazard adds its curves with :func:`register_curve`.
 
 Sourcing. Every entry's ``source`` names where theta and beta come from. Three kinds occur:
 published values (with the route by which they were read), calibrations to the Lekima record
-in /work/shared/data/shanghai/facts.md section 2c (Shanghai, Aug 2019), and assumptions.
+in scenarios/data/shanghai/facts.md section 2c (Aug 2019), and assumptions.
 Assumptions and calibrations are labelled as such: they are calibration parameters, not data.
 """
 
@@ -98,8 +98,8 @@ def sample_capacity(theta, beta, rng: np.random.Generator, size) -> np.ndarray:
     return np.asarray(theta, dtype=float) * np.exp(np.asarray(beta, dtype=float) * z)
 
 
-_CAL = "calibrated here to facts.md §2c (Lekima 2019, Shanghai); calibration parameter"
-_LEKIMA_GUST = "simulated Shanghai land peak gusts ~22-31 m/s (see tests/test_typhoon.py)"
+_CAL = "calibrated to scenarios/data/shanghai/facts.md §2c (Lekima 2019); calibration parameter"
+_CAL_GUST = "simulated land peak gusts of that storm ~22-31 m/s (see tests/test_typhoon.py)"
 
 _ENTRIES: list[FragilityCurve] = [
     # ------------------------------------------------------------------ power, wind
@@ -113,7 +113,7 @@ _ENTRIES: list[FragilityCurve] = [
             f"Lognormal form as in the pole/line fragility literature; theta, beta {_CAL}: "
             "about 100 faulted 10 kV lines during Lekima on the generated network's 42,882 "
             "transformer feeder segments (default resolution), i.e. ~0.2% of segments at "
-            f"{_LEKIMA_GUST} -> P = 0.04% at 25 m/s, 0.15% at 30 m/s, 0.5% at 35 m/s. Sits above "
+            f"{_CAL_GUST} -> P = 0.04% at 25 m/s, 0.15% at 30 m/s, 0.5% at 35 m/s. Sits above "
             "the single-pole curve (power_distribution_pole) because a segment has several "
             "poles and spans and most typhoon faults are conductor contact with trees and debris."
         ),
@@ -130,7 +130,7 @@ _ENTRIES: list[FragilityCurve] = [
             "uncertain) at wind-conductor angle 90 deg, conductor area 2 m2, age 50 y: median "
             "165 mph 3-s gust = 73.8 m/s, sigma 0.26 (coefficients as transcribed in public "
             "code, reproducing the paper's stated 165 mph; paper text not read here). "
-            "Assumption: the wood-pole curve stands in for Shanghai's concrete poles."
+            "Assumption: the wood-pole curve stands in for concrete poles."
         ),
     ),
     FragilityCurve(
@@ -180,7 +180,7 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="partial or total collapse of pre-1996 unreinforced masonry housing",
         source=(
             "Assumption; calibration parameter (P = 1.2e-4 at 30 m/s), consistent with no "
-            "housing collapse reported in Shanghai during Lekima (facts.md §2c)."
+            "housing collapse reported during Lekima (facts.md §2c)."
         ),
     ),
     FragilityCurve(
@@ -354,7 +354,7 @@ _HAZUS_PGA = (
     "curves (section 5.4.4), pre-code seismic design level, as tabulated in USGS ShakeCast V3 "
     "documentation, Appendix E 'MBT Fragility', Table 4 (Pre-code), read in "
     "github.com/klin-usgs/ShakeCast_V3 operator_appende.md (manual table number not checked). "
-    "Assumption: the US model building class stands in for the Shanghai stock. "
+    "Assumption: the US model building class stands in for the local stock. "
 )
 _DS = ("slight", "moderate", "extensive", "complete")
 
@@ -384,10 +384,10 @@ _ENTRIES += _eq_curves(
     "eq_urm_precode_midrise",
     (0.09, 0.13, 0.21, 0.38),
     0.64,
-    "pre-code unreinforced masonry, mid-rise (HAZUS URMM, 3+ storeys); used for Shanghai's "
+    "pre-code unreinforced masonry, mid-rise (HAZUS URMM, 3+ storeys); used for the "
     "1950-1996 brick-concrete (zhuan-hun) housing without seismic fortification",
     _HAZUS_PGA
-    + "URMMP medians 0.09/0.13/0.21/0.38 g, beta 0.64. Mapping Shanghai's multi-storey pre-1996 "
+    + "URMMP medians 0.09/0.13/0.21/0.38 g, beta 0.64. Mapping the multi-storey pre-1996 "
     "brick housing to URMM pre-code is part of that assumption.",
 )
 _ENTRIES += _eq_curves(

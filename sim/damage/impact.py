@@ -115,7 +115,7 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
     "old_housing_unit": (60_000.0, "assumption: repair of a damaged old masonry dwelling"),
     "flooded_home": (30_000.0, "assumption: contents and finishes of a ground-floor home"),
 }
-"""Unit direct-loss costs (yuan). No published Shanghai unit-cost table was found; these are
+"""Unit direct-loss costs (yuan). No published unit-cost table was found; these are
 stated assumptions, scaled together by ``losses.scale`` in calibration against the
 Lekima direct loss (125.8 million yuan, briefing; >34 million yuan NDRCC; facts.md §2c).
 Booked by the run's :class:`sim.core.ledger.LossLedger`."""

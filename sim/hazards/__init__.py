@@ -2,16 +2,10 @@
 
 from sim.hazards.errors import StormNotFoundError, TrackFormatError, TrackTimeError
 from sim.hazards.track import Track, read_cma_bst, read_track_csv
-from sim.hazards.typhoon import (
-    LEKIMA_2019_PARAMS,
-    TyphoonHazard,
-    holland_gradient_wind_ms,
-    lekima_2019_hazard,
-)
+from sim.hazards.typhoon import TyphoonHazard, holland_gradient_wind_ms
 from sim.hazards.waterlogging import Waterlogging, road_speed_factor
 
 __all__ = [
-    "LEKIMA_2019_PARAMS",
     "StormNotFoundError",
     "Track",
     "TrackFormatError",
@@ -19,7 +13,6 @@ __all__ = [
     "TyphoonHazard",
     "Waterlogging",
     "holland_gradient_wind_ms",
-    "lekima_2019_hazard",
     "read_cma_bst",
     "read_track_csv",
     "road_speed_factor",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.city.geo import lonlat_to_xy
 from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.earthquake import ScenarioEarthquake
 from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
@@ -107,9 +106,9 @@ def build_typhoon(cfg, context: HazardContext) -> TyphoonField:
         track = read_cma_bst(cfg.track_file, storm=cfg.storm)
     gradient = None
     if cfg.rain_gradient_per_100km_south:
-        y0 = float(np.asarray(lonlat_to_xy(121.5, 31.2)[1]))  # northing of 31.2°N
+        y0 = context.city.reference_xy[1]  # northing of the city's reference point
         gradient = linear_rain_gradient(y0, cfg.rain_gradient_per_100km_south)
-    wind = typhoon_from_config(track, cfg, rain_multiplier=gradient)
+    wind = typhoon_from_config(track, cfg, context.city.crs, rain_multiplier=gradient)
     return TyphoonField(wind, context, cfg.rain_cell_sigma)
 
 
@@ -144,7 +143,7 @@ def build_rainstorm(cfg, context: HazardContext) -> RainstormField:
     """The storm of a ``hazard.rainstorm`` block (:class:`~sim.scenario.schema.RainstormConfig`)."""
     cx = cy = 0.0
     if cfg.centre is not None:
-        cx, cy = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.centre.lon, cfg.centre.lat))
+        cx, cy = (float(np.asarray(v)) for v in context.city.to_xy(cfg.centre.lon, cfg.centre.lat))
     event = RainstormEvent(
         return_period_yr=cfg.return_period_yr,
         duration_min=cfg.duration_min,
@@ -153,7 +152,7 @@ def build_rainstorm(cfg, context: HazardContext) -> RainstormField:
         centre_y_m=cy,
         footprint_radius_km=cfg.footprint_radius_km if cfg.centre is not None else None,
     )
-    return RainstormField(RainstormHazard(event), context)
+    return RainstormField(RainstormHazard(event, context.city.profile.rainfall_idf), context)
 
 
 class EarthquakeField(Hazard):
@@ -184,9 +183,10 @@ class EarthquakeField(Hazard):
 
 def build_earthquake(cfg, context: HazardContext) -> EarthquakeField:
     """The earthquake of a ``hazard.earthquake`` block (point source at the epicentre)."""
-    x, y = (float(np.asarray(v)) for v in lonlat_to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
+    x, y = (float(np.asarray(v)) for v in context.city.to_xy(cfg.epicentre.lon, cfg.epicentre.lat))
     quake = ScenarioEarthquake(cfg.magnitude, x, y)
-    return EarthquakeField(quake, cfg.vs30_ms, context.hours(cfg.at_utc), context)
+    vs30 = cfg.vs30_ms if cfg.vs30_ms is not None else context.city.profile.site.vs30_ms
+    return EarthquakeField(quake, vs30, context.hours(cfg.at_utc), context)
 
 
 register_hazard("typhoon", build_typhoon, TyphoonField.ims)

@@ -1,7 +1,8 @@
 """Hazardous-chemical and radioactive-source accidents: compliance -> probability -> exposure.
 
-Risk sources (briefing, domain.md §1, priority 4): 15 high-risk hazardous-chemical enterprise
-risk sources and 78 high-risk mobile radioactive sources under key supervision.
+Risk sources: the city profile's high-risk hazardous-chemical enterprises by district and its
+mobile radioactive sources under key supervision (``city.yaml`` ``hazmat``, with sources; the
+first city's briefing counts 15 enterprises and 78 sources, domain.md §1, priority 4).
 
 Accident probability: Reason's Swiss-cheese model (Reason 1990, "Human Error", Cambridge UP;
 Reason 1997, "Managing the Risks of Organizational Accidents", Ashgate) applied to the five
@@ -13,8 +14,8 @@ accident needs every layer to fail:
 
     p_accident = 1 - exp(-f prod_l (1 - e_l c_l))    per source-year.
 
-Defaults (ASSUMPTIONS, no Shanghai frequency data): enterprises f = 0.2/yr, mobile radioactive
-sources f = 0.05/yr, e_l = 0.7 for all layers, compliance 0.8. Then an enterprise has
+Defaults (ASSUMPTIONS, no city frequency data was found): enterprises f = 0.2/yr, mobile
+radioactive sources f = 0.05/yr, e_l = 0.7 for all layers, compliance 0.8. Then an enterprise has
 p = 3.3e-3/yr (15 enterprises: one accident in ~20 years) and p = 4.9e-4/yr at full
 compliance, 0.18/yr with every layer failing (collective dereliction, domain.md §2).
 
@@ -87,17 +88,6 @@ RADIOACTIVE_SCENARIO_SHARES = {  # given an incident with a mobile source (assum
     "radioactive_fire": 0.05,
 }
 
-# 15 high-risk enterprises by district (assumption: petrochemical and chemical parks in
-# Jinshan / Fengxian (Shanghai Chemical Industry Park), Pudong (Gaoqiao), Baoshan, Minhang,
-# Jiading); indices follow sim.city district order.
-ENTERPRISES_BY_DISTRICT_NAME = {
-    "Jinshan": 5,
-    "Fengxian": 3,
-    "Pudong New Area": 3,
-    "Baoshan": 2,
-    "Minhang": 1,
-    "Jiading": 1,
-}
 ENTERPRISE_CLASS_SHARES = {"toxic_gas": 2 / 3, "fire_explosion": 1 / 3}  # assumption
 
 
@@ -146,21 +136,31 @@ def accident_probability(initiating_rate_per_yr, compliance, effectiveness=0.7) 
     return -np.expm1(-np.asarray(initiating_rate_per_yr, float) * miss)
 
 
-def shanghai_hazmat_sources(city, compliance: float = 0.8) -> HazmatSources:
-    """The briefing's 15 enterprises and 78 mobile radioactive sources (deterministic layout).
+def hazmat_sources(city, compliance: float = 0.8) -> HazmatSources:
+    """The city's enterprises and mobile radioactive sources (deterministic layout).
 
-    Radioactive sources are spread over districts in proportion to construction sites
-    (assumption: industrial radiography and gauges on works sites), largest-remainder rounded.
+    Enterprises by district and the number of radioactive sources come from the city profile
+    (``city.profile.hazmat``). Radioactive sources are spread over districts in proportion to
+    construction sites (assumption: industrial radiography and gauges on works sites),
+    largest-remainder rounded.
+
+    Raises:
+        ValueError: the city profile has no ``hazmat`` section.
     """
     from sim.city.exposure import largest_remainder
 
+    hazmat = city.profile.hazmat
+    if hazmat is None:
+        raise ValueError(f"city {city.name!r} has no hazmat section in its city.yaml")
     ent_d, ent_cls = [], []
-    for name, k in ENTERPRISES_BY_DISTRICT_NAME.items():
+    for name, k in hazmat.enterprises_by_district.items():
         ent_d += [city.index_of(name)] * k
     n_ent = len(ent_d)
     n_tox = int(round(n_ent * ENTERPRISE_CLASS_SHARES["toxic_gas"]))
     ent_cls = ["toxic_gas"] * n_tox + ["fire_explosion"] * (n_ent - n_tox)
-    rad_counts = largest_remainder(78, city.exposure["construction_sites"].to_numpy(float))
+    rad_counts = largest_remainder(
+        hazmat.mobile_radioactive_sources, city.exposure["construction_sites"].to_numpy(float)
+    )
     rad_d = np.repeat(np.arange(rad_counts.size), rad_counts)
     n = n_ent + rad_d.size
     return HazmatSources(

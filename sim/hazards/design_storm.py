@@ -1,70 +1,68 @@
-"""Shanghai design rainstorms: intensity-duration-frequency formula and Chicago hyetograph.
+"""Design rainstorms: intensity-duration-frequency (IDF) formula and Chicago hyetograph.
 
-IDF formula, Shanghai standard DB31/T 1043-2017 《暴雨强度公式与设计雨型标准》 (issued
-2017-03-08, effective 2017-05-01; standard identity read in boteman.cn/paper/425982909.html):
+IDF formula in the form of the Chinese outdoor-drainage standard GB 50014 (storm-intensity
+formula), with a city's coefficients from its profile (``city.yaml`` ``rainfall_idf``, an
+:class:`~sim.city.profile.IDFCurve` with their source):
 
-    q = 1600 (1 + 0.846 lg P) / (t + 7.0)^0.656      [L/(s ha)]
-    i = 9.581 (1 + 0.846 lg P) / (t + 7.0)^0.656     [mm/min]
+    i = a (1 + c lg P) / (t + b)^n      [mm/min]
+    q = i x 10^4 / 60                   [L/(s ha)]  (1 mm/min over 1 ha = 10^4/60 L/s)
 
-P return period (years), t duration (min). THE COEFFICIENTS ARE "from-memory — verify"
-(facts.md §4: not found in any readable source). The two forms are consistent:
-1 mm/min = 166.67 L/(s ha) and 9.581 x 166.67 = 1597 ~ 1600.
+P return period (years), t duration (min).
 
 Chicago design storm (Keifer & Chu 1957): for i(t) = A / (t + b)^n, the hyetograph whose
 every centred window of length T contains the IDF depth for duration T; peak position ratio
-r = 0.367 for Shanghai (80 storms; facts.md §4, read in the Autodesk InfoDrainage help).
+r = ``idf.chicago_r`` (a city statistic, from its storms).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-SHANGHAI_IDF_A_MM_PER_MIN = 9.581  # from-memory — verify (facts.md §4)
-SHANGHAI_IDF_C = 0.846  # from-memory — verify
-SHANGHAI_IDF_B_MIN = 7.0  # from-memory — verify
-SHANGHAI_IDF_N = 0.656  # from-memory — verify
-SHANGHAI_CHICAGO_R = 0.367  # read-in-source (facts.md §4)
+if TYPE_CHECKING:
+    from sim.city.profile import IDFCurve
+
+L_PER_S_HA_PER_MM_PER_MIN = 1e4 / 60.0  # 1 mm/min on 1 ha = 10 m³/min = 166.67 L/s
 
 
-def _a(return_period_yr) -> np.ndarray:
+def _a(return_period_yr, idf: IDFCurve) -> np.ndarray:
     p = np.asarray(return_period_yr, dtype=float)
     if np.any(p <= 0):
         raise ValueError("return period must be > 0 years")
-    return SHANGHAI_IDF_A_MM_PER_MIN * (1.0 + SHANGHAI_IDF_C * np.log10(p))
+    return idf.a_mm_per_min * (1.0 + idf.c * np.log10(p))
 
 
-def shanghai_intensity_mm_per_h(return_period_yr, duration_min) -> np.ndarray:
-    """Mean rain intensity (mm/h) of the design storm of duration t, DB31/T 1043-2017.
-
-    Coefficients from-memory — verify (facts.md §4).
+def intensity_mm_per_h(return_period_yr, duration_min, idf: IDFCurve) -> np.ndarray:
+    """Mean rain intensity (mm/h) of the design storm of duration t (IDF formula above).
 
     Args:
         return_period_yr: P, years (> 0).
         duration_min: t, minutes (>= 0).
+        idf: the city's IDF coefficients.
+
+    Raises:
+        ValueError: P <= 0.
     """
     t = np.asarray(duration_min, dtype=float)
-    return 60.0 * _a(return_period_yr) / (t + SHANGHAI_IDF_B_MIN) ** SHANGHAI_IDF_N
+    return 60.0 * _a(return_period_yr, idf) / (t + idf.b_min) ** idf.n
 
 
-def shanghai_q_l_per_s_ha(return_period_yr, duration_min) -> np.ndarray:
-    """Design rain intensity q, L/(s ha): 1600 (1 + 0.846 lg P) / (t + 7)^0.656.
-
-    Coefficients from-memory — verify (facts.md §4).
-    """
-    p = np.asarray(return_period_yr, dtype=float)
-    t = np.asarray(duration_min, dtype=float)
+def q_l_per_s_ha(return_period_yr, duration_min, idf: IDFCurve) -> np.ndarray:
+    """Design rain intensity q, L/(s ha): the IDF intensity in mm/min x 10^4/60."""
     return (
-        1600.0 * (1.0 + SHANGHAI_IDF_C * np.log10(p)) / (t + SHANGHAI_IDF_B_MIN) ** SHANGHAI_IDF_N
+        intensity_mm_per_h(return_period_yr, duration_min, idf) / 60.0 * (L_PER_S_HA_PER_MM_PER_MIN)
     )
 
 
 def chicago_hyetograph_mm_per_h(
     return_period_yr: float,
     duration_min: float,
+    idf: IDFCurve,
     dt_min: float = 5.0,
-    r: float = SHANGHAI_CHICAGO_R,
+    r: float | None = None,
 ) -> np.ndarray:
-    """Chicago design-storm hyetograph for the Shanghai IDF, as block-average intensities.
+    """Chicago design-storm hyetograph for an IDF curve, as block-average intensities.
 
     Cumulative depth before/after the peak is D(tau) = A tau / (tau + b)^n with tau the time
     before the peak divided by r (after the peak: divided by 1 - r), which integrates the
@@ -74,8 +72,9 @@ def chicago_hyetograph_mm_per_h(
     Args:
         return_period_yr: P, years.
         duration_min: storm duration, minutes (a multiple of ``dt_min``).
+        idf: the city's IDF coefficients.
         dt_min: block length, minutes.
-        r: peak position ratio in (0, 1).
+        r: peak position ratio in (0, 1); None = ``idf.chicago_r``.
 
     Returns:
         (duration_min / dt_min,) block intensities, mm/h.
@@ -83,13 +82,14 @@ def chicago_hyetograph_mm_per_h(
     Raises:
         ValueError: if r is outside (0, 1) or duration is not a positive multiple of dt_min.
     """
+    r = idf.chicago_r if r is None else r
     if not 0 < r < 1:
         raise ValueError(f"r must lie in (0, 1), got {r}")
     n_blocks = duration_min / dt_min
     if n_blocks < 1 or abs(n_blocks - round(n_blocks)) > 1e-9:
         raise ValueError("duration_min must be a positive multiple of dt_min")
-    a = float(_a(return_period_yr))
-    b, n = SHANGHAI_IDF_B_MIN, SHANGHAI_IDF_N
+    a = float(_a(return_period_yr, idf))
+    b, n = idf.b_min, idf.n
 
     def depth(tau):  # IDF depth (mm) of a centred window of total length tau (min)
         return a * tau / (tau + b) ** n

@@ -13,13 +13,13 @@ coefficients (Tables 3, 6, 7, 8 of the paper) as transcribed in OpenQuake
 ``openquake/hazardlib/gsim/boore_atkinson_2008.py`` (GEM, read for this module), including the
 Mref = 4.5, Rref = 1 km erratum. Total sigma 0.564 (ln units; inter-event 0.260, intra-event
 0.502, "specified fault type" values). Limitations, stated: BA08 is fitted to shallow crustal
-earthquakes in active regions (mostly western North America); the lower Yangtze region is a
-moderately active intraplate region, so the model is a generic stand-in (no China-specific
+earthquakes in active regions (mostly western North America); for a moderately active
+intraplate region (the first city's case) the model is a generic stand-in (no region-specific
 GMPE coefficients were verified here). Distances use the epicentre as a point source
 (Rjb = epicentral distance), which overestimates distances near large ruptures.
 
-Site: Vs30 default 200 m/s (assumption: Shanghai lies on deep soft Quaternary deposits, site
-class IV of GB 50011, i.e. soft soil; BA08's nonlinear soil term is applied).
+Site: Vs30 of the city's profile (``city.yaml`` ``site``, with its source and site class) unless
+the scenario gives one; BA08's nonlinear soil term is applied.
 
 Damage and casualties of old housing from this ground motion: :mod:`sim.damage.earthquake`.
 """
@@ -39,7 +39,6 @@ BA08_PGA = {
     "blin": -0.36, "b1": -0.64, "b2": -0.14,
 }  # fmt: skip
 MECHANISMS = {"unspecified": "e1", "strike_slip": "e2", "normal": "e3", "reverse": "e4"}
-SHANGHAI_VS30_MS = 200.0  # assumption (soft soil, module docstring)
 
 
 def _ba08_fm(m, mechanism: str) -> np.ndarray:
@@ -81,7 +80,7 @@ def _ba08_nonlinear(vs30, pga4nl) -> np.ndarray:
     return np.where(pga4nl <= a1, low, np.where(pga4nl <= a2, mid, high))
 
 
-def ba08_ln_pga(magnitude, rjb_km, vs30_ms=SHANGHAI_VS30_MS, mechanism="unspecified"):
+def ba08_ln_pga(magnitude, rjb_km, vs30_ms, mechanism="unspecified"):
     """Median ln PGA (g) of Boore & Atkinson (2008).
 
     Args:
@@ -106,11 +105,11 @@ def ba08_ln_pga(magnitude, rjb_km, vs30_ms=SHANGHAI_VS30_MS, mechanism="unspecif
 
 @dataclass(frozen=True)
 class ScenarioEarthquake:
-    """A scenario event: magnitude and epicentre (UTM 51N metres).
+    """A scenario event: magnitude and epicentre (metres, city CRS).
 
     Attributes:
         magnitude: moment magnitude.
-        epicentre_x_m, epicentre_y_m: epicentre, UTM 51N.
+        epicentre_x_m, epicentre_y_m: epicentre, metres in the city CRS.
         mechanism: fault mechanism, one of `MECHANISMS`.
     """
 
@@ -126,7 +125,7 @@ class ScenarioEarthquake:
             / 1e3
         )
 
-    def pga_g(self, x_m, y_m, vs30_ms=SHANGHAI_VS30_MS, rng: np.random.Generator | None = None):
+    def pga_g(self, x_m, y_m, vs30_ms, rng: np.random.Generator | None = None):
         """PGA (g) at points: median if ``rng`` is None, else one realisation with a common
         inter-event term (sd 0.260) and independent intra-event terms (sd 0.502)."""
         ln = ba08_ln_pga(self.magnitude, self.distance_km(x_m, y_m), vs30_ms, self.mechanism)

@@ -20,7 +20,7 @@ Mobility M: gravity model (Zipf 1946; used for influenza spread between cities b
 2006, Science 312:447-451, and for commuting by Balcan et al. 2009, PNAS 106:21484-21489):
 off-diagonal weight P_i^a P_j^b / d_ij^c, each row scaled so that a fraction ``travel_fraction``
 of residents' time is spent outside the home district. Defaults a = b = 1, c = 2 (the classic
-Zipf form) and travel_fraction = 0.2 are assumptions (no Shanghai origin-destination matrix
+Zipf form) and travel_fraction = 0.2 are assumptions (no city origin-destination matrix
 was available); replace them with fitted values when commuting data exist.
 
 Simulation methods:

@@ -1,14 +1,14 @@
 """Rainstorms: IDF design storms in space and time, storm arrivals, drainage capacity, and
 road / underpass waterlogging (reusing `design_storm` and `waterlogging`).
 
-Design storm: the Shanghai IDF formula and Chicago hyetograph of `sim.hazards.design_storm`
-(DB31/T 1043-2017; coefficients from-memory — verify, facts.md §4; peak ratio r = 0.367).
+Design storm: the city's IDF formula (``city.profile.rainfall_idf``, with its source) and the
+Chicago hyetograph of `sim.hazards.design_storm`.
 
 Drainage capacity (rational method, as in `Waterlogging.from_design_intensity`): a network
 designed for return period P carries C x i(P, t_d) mm/h, with i the IDF mean intensity for the
-design duration t_d. With t_d = 60 min the IDF gives 36.4 mm/h for P = 1 yr and 51.1 mm/h for
-P = 3 yr, reproducing the legacy design figures "1-yr ~ 36 mm/h, key areas 3-yr ~ 50-56 mm/h"
-(facts.md §4); t_d = 60 min is therefore the default (a consistency choice, not a design rule).
+design duration t_d. t_d = 60 min is the default (a consistency choice, not a design rule: with
+the first city's IDF it reproduces its legacy design figures, 1-yr ~ 36 mm/h and 3-yr ~ 51 mm/h,
+scenarios/data/shanghai/facts.md §4).
 
 Spatial footprint (assumption): the point IDF intensity applies at the storm centre and decays
 as exp(-r^2 / (2 R^2)) with footprint radius R (default 15 km, a convective-storm scale);
@@ -32,33 +32,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.hazards.design_storm import (
-    SHANGHAI_CHICAGO_R,
-    chicago_hyetograph_mm_per_h,
-    shanghai_intensity_mm_per_h,
-)
+from sim.hazards.design_storm import chicago_hyetograph_mm_per_h, intensity_mm_per_h
 from sim.hazards.waterlogging import Waterlogging
 
+if TYPE_CHECKING:
+    from sim.city.profile import IDFCurve
+
 DESIGN_DURATION_MIN = 60.0
-RUNOFF_COEFFICIENT_BY_ZONE = {"central": 0.75, "pudong": 0.6, "suburban": 0.45}  # assumption
 FLOOD_SEASON_DAYS = (152, 273)  # day of year: 1 Jun .. 30 Sep (non-leap)
 
 
 def drainage_capacity_mm_per_h(
-    design_return_period_yr, runoff_coefficient, design_duration_min=DESIGN_DURATION_MIN
+    design_return_period_yr,
+    runoff_coefficient,
+    idf: IDFCurve,
+    design_duration_min=DESIGN_DURATION_MIN,
 ) -> np.ndarray:
     """Outflow capacity C x i(P, t_d) in mm/h over the district (rational method).
 
     Args:
         design_return_period_yr: design return period P (scalar or (D,)).
         runoff_coefficient: C (scalar or (D,)).
+        idf: the city's IDF coefficients (``city.profile.rainfall_idf``).
         design_duration_min: design duration t_d (default 60 min, module docstring).
     """
-    i = shanghai_intensity_mm_per_h(design_return_period_yr, design_duration_min)
+    i = intensity_mm_per_h(design_return_period_yr, design_duration_min, idf)
     return np.asarray(runoff_coefficient, float) * i
 
 
@@ -81,10 +84,10 @@ class RainstormEvent:
         return_period_yr: IDF return period P.
         duration_min: storm duration (multiple of ``dt_min``).
         start_h: model time of the storm start, hours.
-        centre_x_m, centre_y_m: storm centre, UTM 51N.
+        centre_x_m, centre_y_m: storm centre, metres in the city's CRS.
         footprint_radius_km: Gaussian footprint radius R; None = uniform.
         dt_min: hyetograph block length.
-        peak_ratio: Chicago peak position r.
+        peak_ratio: Chicago peak position r; None = the IDF curve's ``chicago_r``.
     """
 
     return_period_yr: float
@@ -94,7 +97,7 @@ class RainstormEvent:
     centre_y_m: float = 0.0
     footprint_radius_km: float | None = 15.0
     dt_min: float = 5.0
-    peak_ratio: float = SHANGHAI_CHICAGO_R
+    peak_ratio: float | None = None
 
 
 class RainstormHazard:
@@ -102,12 +105,13 @@ class RainstormHazard:
 
     Args:
         event: the storm.
+        idf: the city's IDF coefficients (``city.profile.rainfall_idf``).
     """
 
-    def __init__(self, event: RainstormEvent) -> None:
+    def __init__(self, event: RainstormEvent, idf: IDFCurve) -> None:
         self.event = event
         self.hyetograph_mm_per_h = chicago_hyetograph_mm_per_h(
-            event.return_period_yr, event.duration_min, event.dt_min, event.peak_ratio
+            event.return_period_yr, event.duration_min, idf, event.dt_min, event.peak_ratio
         )
 
     @property
@@ -162,17 +166,13 @@ def sample_rainstorms(
     return df.sort_values("time_yr", ignore_index=True)
 
 
-def shanghai_waterlogging(
+def district_waterlogging(
     city, design_return_period_yr=1.0, runoff_coefficient=None, **kwargs
 ) -> Waterlogging:
-    """Per-district bucket for Shanghai: capacity from the design return period (default the
-    legacy 1-yr standard) and zone runoff coefficients (assumption)."""
-    c = (
-        city.districts["zone"].map(RUNOFF_COEFFICIENT_BY_ZONE).to_numpy(float)
-        if runoff_coefficient is None
-        else runoff_coefficient
-    )
-    cap = drainage_capacity_mm_per_h(design_return_period_yr, c)
+    """Per-district bucket of a city: capacity from the design return period (default 1 yr)
+    and the city's IDF, runoff coefficients by zone from the city profile (None) or given."""
+    c = city.zone_values("runoff_coefficient") if runoff_coefficient is None else runoff_coefficient
+    cap = drainage_capacity_mm_per_h(design_return_period_yr, c, city.profile.rainfall_idf)
     return Waterlogging(city.districts["area_km2"].to_numpy(float), cap, c, **kwargs)
 
 

@@ -5,7 +5,7 @@ Added through the hazard interface (:mod:`sim.hazards.base`): this module, its s
 ``tide_levels.csv`` in the city folder, with their sources). It provides ``flood_depth_m``,
 so every asset's existing depth fragility applies, and roads and underpasses flood.
 
-**Water level** at defence segment k (m, the city's datum, Wusong datum for Shanghai)::
+**Water level** at defence segment k (m, in the vertical datum of the city's seawall table)::
 
     η_k(t) = tide(t) + surge(t) + offset_k
 
@@ -19,8 +19,8 @@ so every asset's existing depth fragility applies, and roads and underpasses flo
   *Introduction to Physical Oceanography*, §17.3, eq. 17.4), τ = ρ_a C_d U², with
   C_d = (0.8 + 0.065 U)·10⁻³ (Wu 1982, J. Geophys. Res. 87(C12):9704-9706); Δp at the gauge
   from the Holland (1980) pressure profile, p(r) = p_c + Δp·exp(−(R_max/r)^B);
-* offset_k: the segment's level relative to the reference gauge (e.g. Huangpu Park vs
-  Wusongkou, from their 1000-year design levels).
+* offset_k: the segment's level relative to the reference gauge (from the city's seawall
+  table, e.g. the ratio of two gauges' 1000-year design levels along a tidal river).
 
 **Overflow** where η_k exceeds the crest Z_k, per metre of wall: q = 0.54·√(g h³),
 h = η_k − Z_k (overflow at negative freeboard without waves, EurOtop 2018 manual; the same as
@@ -37,8 +37,8 @@ with x the distance to segment k (the depth never exceeds the highest water leve
 far above the landward ground). A point takes the deepest of its segments; depths below
 ``min_depth_m`` are dry. Exponential decay of water levels inland is the simplification used
 in broad-scale coastal flood assessments (Vafeidis et al. 2019, NHESS 19:973-984, water-level
-attenuation); L and T_r are assumptions, checked for order of magnitude against Typhoon
-Winnie (1997), when the Huangpu broke its banks and about 400 homes stood in 1.5 m of water.
+attenuation); L and T_r are assumptions, checked for order of magnitude against a historical
+overtopping of a tidal river's floodwalls (the first city's data folder records it).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.city.geo import lonlat_to_xy
 from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.builtin import build_typhoon
 
@@ -202,8 +201,9 @@ class StormSurge(Hazard):
         self.times_h = np.asarray(times_h, float)
         self.length_m, self.min_depth_m = float(inundation_length_m), float(min_depth_m)
         d = self.defences
-        self.x1, self.y1 = (np.asarray(v, float) for v in lonlat_to_xy(d["lon1"], d["lat1"]))
-        self.x2, self.y2 = (np.asarray(v, float) for v in lonlat_to_xy(d["lon2"], d["lat2"]))
+        to_xy = context.city.to_xy
+        self.x1, self.y1 = (np.asarray(v, float) for v in to_xy(d["lon1"], d["lat1"]))
+        self.x2, self.y2 = (np.asarray(v, float) for v in to_xy(d["lon2"], d["lat2"]))
         offset = d["level_offset_m"].to_numpy(float)
         self.level_m = (np.asarray(tide_m) + np.asarray(surge_m))[:, None] + offset  # (T, S)
         crest = d["crest_m"].to_numpy(float)
@@ -263,7 +263,8 @@ def _surge_series(cfg, context: HazardContext, times_h: np.ndarray) -> np.ndarra
         raise HazardDataError("hazard.storm_surge.from_typhoon needs a hazard.typhoon block")
     wind = build_typhoon(typhoon, context).wind
     p = cfg.from_typhoon
-    gx, gy = (np.atleast_1d(np.asarray(v, float)) for v in lonlat_to_xy(p.gauge.lon, p.gauge.lat))
+    gauge = context.city.to_xy(p.gauge.lon, p.gauge.lat)
+    gx, gy = (np.atleast_1d(np.asarray(v, float)) for v in gauge)
     out = np.zeros(times_h.size)
     for i, t in enumerate(times_h):
         st = wind.storm_state(context.utc(float(t)))

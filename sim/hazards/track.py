@@ -4,7 +4,7 @@ Readers:
     * :func:`read_track_csv` - the project's track table
       (``scenarios/data/lekima-2019/lekima_track.csv``: ``time_utc, lat, lon, pressure_hpa,
       wind_ms, agency, source``).
-    * :func:`read_cma_bst` - the CMA (Shanghai Typhoon Institute) best-track text format
+    * :func:`read_cma_bst` - the CMA (its Typhoon Institute, STI) best-track text format
       ``CHYYYYBST.txt``, described in ``scenarios/data/lekima-2019/cma_bst_format.md``
       (source: tcdata.typhoon.org.cn/zjljsjj.html). Header ``66666 BBBB CCC DDDD EEEE F G NAME
       DATE``; records ``YYYYMMDDHH I LAT LONG PRES WND [OWD]`` with LAT/LONG in 0.1 degree,

@@ -34,10 +34,12 @@ coefficients were read there, not in the papers):
     rm = 64 - 13 U, re = 150 - 16 U            [km]
     R(r) = T0 + (Tm - T0) r / rm for r <= rm; Tm exp(-(r - rm)/re) for r > rm
 with rm and re times ``rain_radius_scale``, the rate times ``rain_scale`` and an optional
-spatial multiplier (calibrations, see :data:`LEKIMA_2019_PARAMS`).
+spatial multiplier (calibrations: a storm's values live in its scenario file, e.g. the Lekima
+2019 calibration in scenarios/shanghai/lekima-2019.yaml).
 
-Geometry: internal coordinates are UTM zone 51N metres (EPSG:32651); the storm centre is
-projected with pyproj and distances are planar (< 0.1% error within ~300 km of Shanghai).
+Geometry: internal coordinates are metres in the city's projected CRS (``crs``, from the city
+profile, e.g. a UTM zone); the storm centre is projected with pyproj and distances are planar
+(< 0.1% error within ~300 km of the centre of a UTM zone).
 Outside the track's time span the storm is absent: wind and rain are zero.
 """
 
@@ -45,11 +47,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
 
+from sim.city.geo import lonlat_to_xy
 from sim.hazards.track import KT_TO_MS, Track, to_datetime64
 
 OMEGA_EARTH = 7.2921e-5  # rad/s
@@ -60,23 +62,6 @@ GUST_FACTOR_LAND = 1.49  # G_{3,60} in-land, Harper et al. (2010)
 GUST_FACTOR_SEA = 1.11  # G_{3,60} at sea, Harper et al. (2010)
 TEN_MIN_PER_ONE_MIN_SEA = 0.93  # 10-min / 1-min mean at sea, Harper et al. (2010)
 INCH_PER_DAY_TO_MM_PER_H = 25.4 / 24.0
-
-
-def _transformer():
-    from pyproj import Transformer
-
-    return Transformer.from_crs("EPSG:4326", "EPSG:32651", always_xy=True)
-
-
-@lru_cache(maxsize=1)
-def _cached_transformer():
-    return _transformer()
-
-
-def lonlat_to_utm51(lon_deg, lat_deg) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 lon/lat (deg) -> UTM 51N x, y (m). Same projection as sim.city.geo."""
-    x, y = _cached_transformer().transform(np.asarray(lon_deg, float), np.asarray(lat_deg, float))
-    return np.asarray(x), np.asarray(y)
 
 
 def coriolis_parameter(lat_deg) -> np.ndarray:
@@ -203,6 +188,7 @@ class TyphoonHazard:
 
     Args:
         track: the best track.
+        crs: projected CRS of the points the fields are asked at (the city's ``crs``).
         rmax_km: None (Vickery & Wadhera 2008 from dp and latitude at each time), a constant,
             or an (n,) array per track record (interpolated in time).
         rmax_scale: multiplier of Rmax (storm-size calibration; 1 = as given / published).
@@ -225,6 +211,7 @@ class TyphoonHazard:
         self,
         track: Track,
         *,
+        crs: str,
         rmax_km: float | np.ndarray | None = None,
         rmax_scale: float = 1.0,
         holland_b: float | None = None,
@@ -240,6 +227,7 @@ class TyphoonHazard:
         rain_multiplier: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.track = track
+        self.crs = crs
         if rmax_km is not None and np.ndim(rmax_km) == 1 and len(rmax_km) != len(track):
             raise ValueError(f"rmax_km has {len(rmax_km)} values, track has {len(track)} records")
         self.rmax_km = rmax_km
@@ -291,7 +279,7 @@ class TyphoonHazard:
                 if self.holland_b is None
                 else float(self.holland_b)
             )
-            x, y = lonlat_to_utm51(lon, lat)
+            x, y = lonlat_to_xy(lon, lat, self.crs)
             state = StormState(
                 time_utc=t,
                 lat_deg=lat,
@@ -332,7 +320,7 @@ class TyphoonHazard:
 
         Args:
             time_utc: one time.
-            x_m, y_m: (n,) UTM 51N coordinates.
+            x_m, y_m: (n,) coordinates, metres in ``crs``.
             over_water: optional (n,) bool, True where the sea factors apply (default land).
         """
         vg = self.gradient_wind_ms(time_utc, x_m, y_m)
@@ -383,11 +371,12 @@ class TyphoonHazard:
         return np.trapezoid(rates, dx=dt_h, axis=0)
 
 
-def typhoon_from_config(track: Track, cfg, rain_multiplier=None) -> TyphoonHazard:
+def typhoon_from_config(track: Track, cfg, crs: str, rain_multiplier=None) -> TyphoonHazard:
     """The typhoon hazard of a scenario's ``hazard.typhoon`` block on ``track``.
 
     Args:
         track: the best track (or a synthetic one).
+        crs: the city's projected CRS (``city.crs``).
         cfg: an object with the fields of :class:`sim.scenario.schema.TyphoonConfig`
             (rmax_km, rmax_scale, holland_b, ambient_pressure_hpa, wind_scale,
             translation_fraction, rain_scale, rain_radius_scale).
@@ -399,6 +388,7 @@ def typhoon_from_config(track: Track, cfg, rain_multiplier=None) -> TyphoonHazar
     """
     return TyphoonHazard(
         track,
+        crs=crs,
         rmax_km=cfg.rmax_km,
         rmax_scale=cfg.rmax_scale,
         holland_b=cfg.holland_b,
@@ -425,27 +415,3 @@ def linear_rain_gradient(
         return np.clip(m, lo, hi) * np.ones_like(np.asarray(x_m, float))
 
     return multiplier
-
-
-# Lekima 2019 calibration (facts.md §2b), checked in tests/test_typhoon.py:
-# * rmax_scale 2.5: the published V&W (2008) Rmax gives too compact a vortex for Lekima (JMA
-#   R30 ~ 500-580 km). Inverting the Holland profile at the JMA radii (lekima_jma_wind_radii.csv)
-#   gives Rmax 1.6-2.0 x V&W from R50 and 3.2-4.1 x from R30 (before landfall); 2.5 lies in that
-#   bracket and reproduces Dongtan's max sustained wind (21 m/s) and land peak gusts of
-#   26-32 m/s against the observed 30.7 m/s maximum (Wusongkou).
-# * rain: symmetric R-CLIPER concentrates rain within ~150 km, but Shanghai had 50-100 mm while
-#   the centre was still 300-400 km away; radii x3, rate x0.75 and a south-wetter gradient of
-#   +40% per 100 km (observed concentration in Jinshan/Fengxian/Pudong) give district totals of
-#   ~65-125 mm for 9 Aug 08:00 - 10 Aug 11:00 BJT (obs.: most gauges >= 50 mm, max 125 mm).
-_Y_SHANGHAI_31_2N = 3_452_736.0  # UTM 51N northing of 31.2 N, 121.5 E
-LEKIMA_2019_PARAMS: dict = {
-    "rmax_scale": 2.5,
-    "rain_scale": 0.75,
-    "rain_radius_scale": 3.0,
-    "rain_multiplier": linear_rain_gradient(_Y_SHANGHAI_31_2N, 0.4),
-}
-
-
-def lekima_2019_hazard(track: Track, **overrides) -> TyphoonHazard:
-    """A :class:`TyphoonHazard` with the Lekima 2019 calibration (:data:`LEKIMA_2019_PARAMS`)."""
-    return TyphoonHazard(track, **{**LEKIMA_2019_PARAMS, **overrides})

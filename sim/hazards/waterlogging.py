@@ -35,8 +35,6 @@ UNDERPASS_ALERT_FLOOD_HQ_M = 0.15
 CITY_ALERT_DEPTH_M = 0.20
 UNDERPASS_CLOSURE_DEPTH_M = 0.25
 
-# Legacy design rain intensities (facts.md §4): most pipes 1-yr ~ 36 mm/h; key areas 3-yr ~ 50-56.
-LEGACY_DESIGN_INTENSITY_MM_PER_H = {"standard_1yr": 36.0, "key_area_3yr": 53.0}
 
 PREGNOLATO_FREE_FLOW_KMH = 86.9448
 PREGNOLATO_IMPASSABLE_MM = 300.0
@@ -71,7 +69,7 @@ class Waterlogging:
         underpass_concentration: underpass depth / road depth (calibrated default 4.0).
         ponding_area_fraction: share of district area where ponded water collects (0.2).
         pump_dependent_fraction: share of the capacity that needs drainage pumps (1.0 = fully
-            pumped; Shanghai's central system is pumped, facts.md §3).
+            pumped, as in a low-lying city's central system).
         initial_storage_mm: initial ponded storage.
 
     Raises:

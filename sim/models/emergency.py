@@ -321,8 +321,14 @@ class CityModel(SimulationModel):
         """Ponding buckets on the D×K sample cells (local bursts exceed district means)."""
         cfg = self.config.drainage
         d_count, k = self.exposure.sample_shape
-        zones = self.city.districts["zone"].to_numpy()
-        design = np.array([cfg.capacity_mm_per_h[z] for z in zones], dtype=float)
+        design = self.city.zone_values("drainage_capacity_mm_per_h")
+        for z, cap in (cfg.capacity_mm_per_h or {}).items():  # scenario overrides by zone
+            if z not in self.city.profile.zones:
+                raise ValueError(
+                    f"drainage.capacity_mm_per_h: unknown zone {z!r}; zones of the city: "
+                    f"{sorted(self.city.profile.zones)}"
+                )
+            design[(self.city.districts["zone"] == z).to_numpy()] = cap
         area = self.city.districts["area_km2"].to_numpy(dtype=float) / k
         sigma = cfg.capacity_sigma
         local = self.streams["drainage.local_capacity"].lognormal(
@@ -450,7 +456,7 @@ class CityModel(SimulationModel):
                 self.infra.update_functionality(self.time)
         self.service.update_roads(self.infra.edge_speed_factor)
         self.service.dispatch()
-        # Outage accounting (customer = household; 2.32 persons per household, 2020 census).
+        # Outage accounting (customer = household of the city profile's size).
         out_power, out_water = self.infra.households_without_service()
         self._customer_hours["power"] += out_power * self.dt_h
         self._customer_hours["water"] += out_water * self.dt_h

@@ -160,7 +160,7 @@ def apply_typhoon_landfall(model: CityModel, ev: TyphoonLandfallEvent, rng, t_h:
     if cfg is None:
         cfg = TyphoonConfig.model_construct(**_typhoon_defaults())
     track = landfall_track(ev, model.utc())
-    model.set_typhoon(typhoon_from_config(track, cfg))
+    model.set_typhoon(typhoon_from_config(track, cfg, model.city.crs))
     return (
         f"landfall ({ev.landfall_lon:.2f}E, {ev.landfall_lat:.2f}N) in {ev.landfall_in_h:g} h, "
         f"{ev.pressure_hpa:g} hPa, {ev.vmax_ms:g} m/s"

@@ -1,7 +1,7 @@
 """Real networks composed into the synthetic city: replace a district's part of a layer, or add.
 
 `add_imported_network` takes a layer read by `sim.networks.importers` and already placed in a
-district (`place_in_district`, UTM 51N) and merges it into a `MultilayerNetwork`:
+district (`place_in_district`, city CRS) and merges it into a `MultilayerNetwork`:
 
 * ``replace=True``: the synthetic layer's nodes of that district are removed with their
   edges. Every edge that crossed the district border (a road, river crossing or tunnel-bridge,
@@ -47,7 +47,7 @@ from sim.networks.importers import (
     read_pandapower,
 )
 from sim.networks.multilayer import NODE_FIELDS, Dependency, Layer, MultilayerNetwork
-from sim.networks.spec import NetworkSpec
+from sim.networks.spec import NetworkSpec, city_network_spec
 
 ROAD_CONNECTORS = 4
 """Links joining an added (replace=False) road network to the synthetic streets, spread at
@@ -172,7 +172,8 @@ def add_imported_network(
 
     Args:
         net: the city networks (not modified; layers that do not change are shared).
-        imported: layer in UTM 51N metres (from `place_in_district`), named as its target layer.
+        imported: layer in metres, city CRS (from `place_in_district`), named as its target
+            layer.
         city: the city (district count, names).
         district: index or English name of the district it was placed in.
         replace: replace the district's synthetic nodes (True) or add a component (False).
@@ -190,7 +191,7 @@ def add_imported_network(
     """
     if rng is None:
         raise NetworkImportError("add_imported_network needs an explicit numpy Generator `rng`")
-    spec = spec or NetworkSpec()
+    spec = spec or city_network_spec(city)
     name = imported.name
     if name not in net.layers:
         raise NetworkImportError(f"no layer {name!r} to import into; layers: {list(net.layers)}")

@@ -1,12 +1,12 @@
 """Synthetic interdependent infrastructure for a city: power, water, drainage and roads.
 
 Nodes are placed uniformly at random inside the district polygons (`City.sample_points`), in
-numbers set per district by documented drivers, then wired with spatial-graph rules. Statistics
-come from facts.md §3 (scenarios/data/shanghai/facts.md); every count not found there is a
-parameter of `NetworkSpec` (sim/networks/spec.py) marked "assumption".
+numbers set per district by documented drivers, then wired with spatial-graph rules. City-wide
+statistics come from the city profile (``city.yaml`` ``networks``, with sources); every other
+count is a parameter of `NetworkSpec` (sim/networks/spec.py) marked "assumption".
 
 Drivers per district d (assumption): urbanised area U_d = min(A_d, P_d / 10,000 persons/km²),
-rural area R_d = A_d - U_d (Shanghai: U ≈ 2,108 km², central districts fully urbanised).
+rural area R_d = A_d - U_d (the first city: U ≈ 2,108 km², its core districts fully urbanised).
 - power: 220 kV sources ∝ population; 110/35 kV substations ∝ households with an area floor;
   10 kV transformers ∝ households. Sub-transmission = Gabriel mesh of all substations; feeders
   = radial greedy-descent trees from each transformer to the nearest substation of its
@@ -15,7 +15,7 @@ rural area R_d = A_d - U_d (Shanghai: U ≈ 2,108 km², central districts fully 
   with an area floor. Trunk = Gabriel mesh of plants + boosters per district, joined across
   land and river borders; each junction belongs to the pressure zone of its nearest plant or
   booster, zones are looped Gabriel meshes joined to the trunk only at their head.
-- drainage: municipal pumping stations in the central zone ∝ area, district stations elsewhere
+- drainage: municipal pumping stations in the urban-core zones ∝ area, district stations elsewhere
   ∝ urbanised area; catchment nodes ∝ urbanised area (pipe km); radial trees to the nearest
   outlet.
 - roads: urban road km ∝ population, rural km ∝ rural area; intersections sized so that a
@@ -49,6 +49,7 @@ from sim.networks.spec import (
     ROAD_EDGE_TYPES,
     WATER_EDGE_TYPES,
     NetworkSpec,
+    city_network_spec,
 )
 
 __all__ = ["NetworkSpec", "assign_fragility", "district_counts", "generate_city_networks"]
@@ -61,12 +62,12 @@ class _Drivers:
     area_km2: np.ndarray
     urban_km2: np.ndarray
     rural_km2: np.ndarray
-    zone: np.ndarray
+    urban_core: np.ndarray
 
 
 def _drivers(city, spec: NetworkSpec) -> _Drivers:
     d = city.districts
-    for col in ("population", "households", "area_km2", "zone"):
+    for col in ("population", "households", "area_km2", "urban_core"):
         if col not in d.columns:
             raise NetworkError(f"city.districts lacks column {col!r} needed by the generator")
     pop = d["population"].to_numpy(float)
@@ -78,7 +79,7 @@ def _drivers(city, spec: NetworkSpec) -> _Drivers:
         area_km2=area,
         urban_km2=urban,
         rural_km2=area - urban,
-        zone=d["zone"].astype(str).to_numpy(),
+        urban_core=d["urban_core"].to_numpy(bool),
     )
 
 
@@ -233,7 +234,7 @@ def _build_power(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
 # --------------------------------------------------------------------------------------------
 def _build_water(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     n_d = len(drv.population)
-    # At least one plant per district (assumption: islands such as Chongming have their own
+    # At least one plant per district (assumption: islands have their own
     # works); with fewer plants than districts the total exceeds spec.water_plants.
     n_pl = sp.allocate_integer(max(spec.water_plants, n_d), drv.population, minimum=1)
     n_bo = np.maximum(1, np.round(drv.households / spec.households_per_booster)).astype(int)
@@ -252,7 +253,7 @@ def _build_water(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     h = p + b  # zone heads: plants and boosters
 
     # Trunk mains: Gabriel mesh of heads within each district plus city-wide Gabriel edges that
-    # join districts sharing a land or river border (mains cross the Huangpu in culverts).
+    # join districts sharing a land or river border (mains cross rivers in culverts).
     tu1, tv1 = _per_district_graph(xy[:h], district[:h], n_d)
     gu, gv = sp.gabriel_edges(xy[:h])
     linked = _pair_mask(district[gu], district[gv], _link_pairs(city, ("land", "river")), n_d)
@@ -289,7 +290,7 @@ def _build_water(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
 # --------------------------------------------------------------------------------------------
 def _build_drainage(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     n_d = len(drv.population)
-    central = drv.zone == "central"
+    central = drv.urban_core.copy()
     if not central.any():
         central = np.ones(n_d, bool)
     n_mun = sp.allocate_integer(
@@ -393,7 +394,7 @@ def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
         extra_v.append(ib[pr[:, 1]])
         extra_t.append(np.full(len(pr), -1))
 
-    # River links (Huangpu): a limited number of fixed crossings, spread along the border.
+    # River links: a limited number of fixed crossings, spread along the border.
     lk = city.links
     river = lk[lk["link_type"] == "river"]
     if len(river):
@@ -564,9 +565,9 @@ def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> M
 
     Args:
         city: `sim.city.City` (or any object with `districts` (population, households,
-            area_km2, zone), `polygons_xy`, `links` (a, b, link_type, shared_border_km) and
-            `sample_points(district, n, rng)`).
-        spec: generator parameters; `NetworkSpec()` by default.
+            area_km2, urban_core), `polygons_xy`, `links` (a, b, link_type, shared_border_km)
+            and `sample_points(district, n, rng)`).
+        spec: generator parameters; by default the city's (`city_network_spec`, its profile).
         rng: numpy Generator (required).
 
     Returns:
@@ -581,7 +582,7 @@ def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> M
     """
     if rng is None:
         raise NetworkError("generate_city_networks needs an explicit numpy Generator `rng`")
-    spec = spec or NetworkSpec()
+    spec = spec or city_network_spec(city)
     drv = _drivers(city, spec)
     try:
         roads = _build_roads(city, spec, drv, rng)

@@ -26,8 +26,8 @@ attributes ``crs`` = frame of x_m / y_m and ``source``):
   origin); the original coordinates are kept in ``x_source`` / ``y_source``.
 
 `place_in_district` then moves a layer into a district of the city: it translates the layer's
-centroid onto the district centroid (UTM 51N, EPSG:32651), optionally scaling about it, and
-assigns each node the district it falls in. Translating between UTM zones keeps local
+centroid onto the district centroid (metres in the city's CRS, ``city.crs``), optionally scaling
+about it, and assigns each node the district it falls in. Translating between UTM zones keeps local
 distances up to the UTM scale factor (0.9996-1.001), so lengths are preserved.
 
 Asset types reuse the names of `sim.networks.spec.ASSET_TYPES` where the meaning matches, so
@@ -50,7 +50,6 @@ from pyproj import Transformer
 from sim.networks.errors import NetworkError
 from sim.networks.multilayer import NODE_FIELDS, Layer
 
-UTM51N = "EPSG:32651"
 HOUSEHOLD_WATER_USE_M3_PER_DAY = 0.35
 """Assumption: residential use ~150 L per person per day (order of magnitude of Chinese urban
 residential use, not from a cited table) x 2.32 persons per household (the household size the
@@ -88,8 +87,8 @@ class ImportedLayer(Layer):
     """A `Layer` read from an external source.
 
     Attributes:
-        crs: frame of x_m / y_m: "EPSG:32651" once placed, "EPSG:326zz" for projected lon/lat
-            sources, "local:<unit> m" for EPANET drawing coordinates.
+        crs: frame of x_m / y_m: the city's CRS once placed, "EPSG:326zz" for projected
+            lon/lat sources, "local:<unit> m" for EPANET drawing coordinates.
         source: file or network the layer came from.
     """
 
@@ -658,7 +657,8 @@ def read_graphml(
     """A GraphML graph as a layer (OSMnx exports work with the defaults).
 
     Node coordinates come from attributes `x`, `y` in `crs`: "EPSG:4326" (lon/lat, projected to
-    their UTM zone and kept as ``lon``/``lat``), another EPSG code (transformed to UTM 51N), or
+    their UTM zone and kept as ``lon``/``lat``), another EPSG code (transformed to lon/lat, then
+    likewise), or
     None (already metres in a local frame). Optional node attributes: `asset_type` (names,
     become the layer's asset types; default one type "node"), `is_source` (truthy strings
     "true"/"1"), `customers` (float). Edge length: the first attribute of `length` present,
@@ -689,8 +689,9 @@ def read_graphml(
         extra = {"lon": xs.copy(), "lat": ys.copy()}
         xs, ys, frame = project_lonlat(xs, ys)
     else:
-        xs, ys = Transformer.from_crs(crs, UTM51N, always_xy=True).transform(xs, ys)
-        xs, ys, frame = np.asarray(xs), np.asarray(ys), UTM51N
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+        extra = {"lon": np.asarray(lon, float), "lat": np.asarray(lat, float)}
+        xs, ys, frame = project_lonlat(lon, lat)
 
     def truthy(val) -> bool:
         return str(val).strip().lower() in ("true", "1", "yes")
@@ -729,7 +730,7 @@ def read_graphml(
 def place_in_district(
     layer: Layer, city, district: int | str, scale: float | str | None = None
 ) -> ImportedLayer:
-    """Move a (metric) layer into a district: centroid → district centroid, UTM 51N.
+    """Move a (metric) layer into a district: centroid → district centroid, city CRS.
 
     x' = c_d + s (x - c_layer), with c_layer the mean node position and c_d the district's
     ``centroid_x_m``/``centroid_y_m``. `scale` s: None or 1 keeps true size; a float scales
@@ -747,7 +748,7 @@ def place_in_district(
         scale: None, a positive float, or "fit".
 
     Returns:
-        New ImportedLayer with crs "EPSG:32651" (input arrays are copied, not modified).
+        New ImportedLayer with crs ``city.crs`` (input arrays are copied, not modified).
 
     Raises:
         NetworkImportError: unknown district, bad scale or no finite coordinates.
@@ -799,6 +800,6 @@ def place_in_district(
         edges,
         list(layer.asset_types),
         list(layer.edge_types),
-        crs=UTM51N,
+        crs=city.crs,
         source=note,
     )

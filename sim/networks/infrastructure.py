@@ -113,7 +113,8 @@ class Infrastructure:
         self.rng = streams["trees"]  # tree falls, drawn on each gust increment
         rng_networks = streams["networks"]
         cfg = config.networks
-        spec = NetworkSpec(
+        spec = NetworkSpec.for_city(
+            city.profile.network_statistics,
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,

@@ -61,7 +61,7 @@ class Layer:
     Attributes:
         name: layer name, e.g. "power", "water", "drainage", "roads".
         nodes: dict of (n,) arrays; the standard fields of `NODE_FIELDS` are filled with their
-            defaults when missing (x_m, y_m in UTM 51N metres; district index; asset_type code
+            defaults when missing (x_m, y_m in metres, city CRS; district index; asset_type code
             into `asset_types`; age_years; capacity; is_source; customers_households;
             wind_theta_ms, wind_beta, flood_theta_m, flood_beta (lognormal fragility, NaN = not
             susceptible); replacement_cost_yuan; road_node = index of the nearest road node).

@@ -11,7 +11,7 @@ Two load definitions (``load=``):
 * ``"all_pairs"`` — Motter & Lai's own: betweenness over all node pairs
   (:func:`sim.networks.cascade.shortest_path_load`). Faithful, but on a planar city-wide mesh
   it moves loads between unrelated places, and costs ~1 s per stage on the 1,199-node
-  Shanghai high-voltage mesh (measured).
+  25-million-city high-voltage mesh (measured).
 * ``"nearest_source"`` (default) — a supply flow: each alive sink draws one unit from its
   nearest alive sources (hop distance; ties split equally) along all their shortest paths
   (equal split over paths, as in betweenness), and a node's load is the flow through it plus
@@ -24,13 +24,14 @@ Two load definitions (``load=``):
   220 kV stations, so a loss moves demand to neighbouring stations rather than across the
   city. Counting endpoints gives every served node a positive capacity (under the pure
   betweenness rule a node that carries no through-flow has C = 0 and trips on any load).
-  ~0.01 s per load computation on the Shanghai mesh (measured; "all_pairs": ~0.4 s).
+  ~0.01 s per load computation on that mesh (measured; "all_pairs": ~0.4 s).
 
-Measured on a generated Shanghai mesh (1,199 nodes, 2,287 lines, 99 sources), nodes tripped
-after one loss, over 20 random nodes / 20 of the 220 kV sources: α = 0.2 — 3 of 20 random
-losses and 17 of 20 source losses collapse 650-770 nodes (a lost source moves its whole
-supply area onto 3-5 neighbours and the paths next to it); α = 0.5 — at most 62 / 90 nodes;
-α = 1.0 — at most 29 / 35. α therefore plays the part of the grid's N-1 reserve margin.
+Measured on the generated mesh of scenarios/data/shanghai (1,199 nodes, 2,287 lines, 99
+sources), nodes tripped after one loss, over 20 random nodes / 20 of the 220 kV sources:
+α = 0.2 — 3 of 20 random losses and 17 of 20 source losses collapse 650-770 nodes (a lost
+source moves its whole supply area onto 3-5 neighbours and the paths next to it); α = 0.5 — at
+most 62 / 90 nodes; α = 1.0 — at most 29 / 35. α therefore plays the part of the grid's N-1
+reserve margin.
 
 State (choice made here, an assumption): tripped nodes are not damaged. Overload protection
 disconnects equipment before it is harmed, and re-energising it is a switching operation of

@@ -1,12 +1,14 @@
 """Parameters of the synthetic city networks: asset types and `NetworkSpec` (with sources).
 
-Statistics come from facts.md §3 (scenarios/data/shanghai/facts.md); every number not found
-there is marked "assumption" in its field docstring.
+City-wide statistics (water plants, drainage stations and pipes, road length, bridges,
+underpasses, river crossings, …) come from the city profile (``city.yaml`` ``networks``, each
+with its source): `NetworkSpec.for_city`. The other parameters are generic; every number that
+is not a published statistic is marked "assumption" in its field docstring.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -77,21 +79,65 @@ LAYER_ASSET_TYPES: dict[str, list[str]] = {
     layer: [k for k, v in ASSET_TYPES.items() if v.layer == layer]
     for layer in ("power", "water", "drainage", "roads")
 }
-SHANGHAI_POPULATION_2020 = 24_870_895  # facts.md §5 (2020 census)
 ROAD_EDGE_TYPES = ["urban_road", "suburban_road", "river_crossing", "tunnel_bridge", "ferry"]
 POWER_EDGE_TYPES = ["hv_line", "feeder_10kv", "tie_10kv_normally_open"]
 WATER_EDGE_TYPES = ["trunk_main", "distribution_main"]
 DRAINAGE_EDGE_TYPES = ["sewer"]
 
 
-@dataclass(frozen=True)
+CITY_STATISTICS = (
+    "statistics_population",
+    "water_plants",
+    "water_capacity_m3_per_day",
+    "municipal_drainage_stations",
+    "municipal_drainage_capacity_m3_per_s",
+    "district_drainage_capacity_m3_per_s",
+    "drainage_pipe_km",
+    "urban_road_km",
+    "urban_bridges",
+    "underpasses",
+    "river_crossings",
+    "tunnel_bridge_min_length_km",
+)
+"""Fields of `NetworkSpec` that are statistics of one city: required, from its profile."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class NetworkSpec:
-    """Parameters of the synthetic city networks (defaults = Shanghai default resolution)."""
+    """Parameters of the synthetic city networks: the city's statistics (no defaults, see
+    `for_city`) and generic parameters (defaults)."""
+
+    # --- city statistics (city.yaml ``networks``, each with its source) ---
+    statistics_population: float
+    """Population (persons) the city-wide totals below refer to (for `scaled_to_population`)."""
+    water_plants: int
+    """Water plants."""
+    water_capacity_m3_per_day: float
+    """Total water supply capacity, m³/day."""
+    municipal_drainage_stations: int
+    """Municipal flood pumping stations (placed in the urban-core zones)."""
+    municipal_drainage_capacity_m3_per_s: float
+    """Their total capacity, m³/s."""
+    district_drainage_capacity_m3_per_s: float
+    """District (non-municipal) drainage station capacity, m³/s (placed outside the core)."""
+    drainage_pipe_km: float
+    """Drainage pipe length, km."""
+    urban_road_km: float
+    """Urban road length, km; placed ∝ population."""
+    urban_bridges: int
+    """Urban road bridges; flagged on urban road edges."""
+    underpasses: int
+    """Road underpasses; inserted as road nodes."""
+    river_crossings: int
+    """Fixed road crossings (bridges + tunnels) over `river` links."""
+    tunnel_bridge_min_length_km: float
+    """Lower bound on a tunnel-bridge edge's length (the straight line between the nearest
+    road nodes is shorter than the tunnel)."""
 
     resolution: float = 1.0
     """Multiplier on the counts of discretisation nodes (distribution transformers, water
     junctions, drainage catchment nodes, road intersections); 1.0 gives > 50,000 assets for
-    Shanghai. Sources, substations and pumping stations keep their counts."""
+    a city of 25 million. Sources, substations and pumping stations keep their counts."""
 
     urban_density_persons_per_km2: float = 10_000.0
     """Population density of built-up land, used to estimate urbanised area (assumption)."""
@@ -99,7 +145,7 @@ class NetworkSpec:
     # --- power ---
     persons_per_bulk_source: float = 250_000.0
     """Persons per 500/220 kV bulk-supply substation (layer sources). Assumption: order of
-    magnitude; Shanghai counts of 220 kV substations are not in facts.md."""
+    magnitude; no city count of 220 kV substations was found."""
     households_per_substation: float = 10_000.0
     """Households per 110/35 kV substation (assumption; counts not in facts.md §3)."""
     km2_per_substation_max: float = 25.0
@@ -118,10 +164,6 @@ class NetworkSpec:
     substations (assumption)."""
 
     # --- water ---
-    water_plants: int = 38
-    """Water plants, facts.md §3 (2025, 东方网 interview with the Water Authority director)."""
-    water_capacity_m3_per_day: float = 12.605e6
-    """Total supply capacity, facts.md §3 (2025)."""
     households_per_booster: float = 50_000.0
     """Households per booster pumping station / pressure zone (assumption)."""
     households_per_water_junction: float = 1_000.0
@@ -130,18 +172,8 @@ class NetworkSpec:
     """Area floor: at least one mains junction per this many km² (assumption)."""
 
     # --- drainage ---
-    municipal_drainage_stations: int = 183
-    """Municipal flood pumping stations, facts.md §3 (2013; mainly Puxi inside the Outer Ring —
-    placed here in the districts with zone == "central")."""
-    municipal_drainage_capacity_m3_per_s: float = 1940.0
-    """Their total capacity, facts.md §3 (2013)."""
-    district_drainage_capacity_m3_per_s: float = 4148.0 - 1940.0
-    """District (non-municipal) station capacity = 2020 system target 4,148 m³/s (facts.md §3)
-    minus the municipal 1,940 m³/s; placed outside the central zone (assumption)."""
     district_station_capacity_m3_per_s: float = 5.0
     """Mean capacity of a district drainage station (assumption) → ~440 stations."""
-    drainage_pipe_km: float = 8301.0
-    """Drainage pipe length, facts.md §3 (2008, China statistical yearbook table 10-10 via JST)."""
     pipe_km_per_catchment_node: float = 0.5
     """Pipe length represented by one catchment node (assumption)."""
     pump_backup_fraction: float = 0.25
@@ -150,21 +182,11 @@ class NetworkSpec:
     """Hours a backup generator runs on its fuel tank (assumption); others have 0 h."""
 
     # --- roads ---
-    urban_road_km: float = 4347.0
-    """Urban road length, facts.md §3 (2008, same yearbook table); placed ∝ population."""
     rural_road_km_per_km2: float = 1.5
-    """Road density on non-urbanised land (assumption; rural highway network not in facts.md)."""
+    """Road density on non-urbanised land (assumption; no rural highway statistic used)."""
     gabriel_length_constant: float = 2.0
     """Gabriel graph length ≈ c·sqrt(n·A) for n uniform points in A (measured, see
     sim.networks.spatial.gabriel_edges); used to size n from a target road length."""
-    urban_bridges: int = 1879
-    """Urban road bridges, facts.md §3 (2008); flagged on urban road edges."""
-    underpasses: int = 500
-    """Road underpasses (下立交), facts.md §3 (>500, 2017); inserted as road nodes."""
-    river_crossings: int = 18
-    """Fixed road crossings (bridges + tunnels) over `river` links, i.e. the Huangpu in the
-    central stretch. Assumption (from memory, unverified): Nanpu, Yangpu, Lupu and Xupu bridges
-    plus about 14 road tunnels; the bridge list is partly confirmed by boland-devries.nl."""
     speed_urban_kmh: float = 25.0
     """Travel speed on roads in districts denser than `urban_speed_density` (assumption)."""
     speed_suburban_kmh: float = 45.0
@@ -172,30 +194,49 @@ class NetworkSpec:
     urban_speed_density_persons_per_km2: float = 5_000.0
     """District population density above which urban speeds apply (assumption)."""
     speed_river_crossing_kmh: float = 40.0
-    """Huangpu bridges/tunnels (assumption; new cross-river tunnels are limited to 40 km/h)."""
+    """Bridges/tunnels over `river` links (assumption; new cross-river tunnels are often
+    limited to 40 km/h)."""
     speed_tunnel_bridge_kmh: float = 80.0
-    """Shanghai Yangtze River Tunnel-Bridge (G40) (assumption)."""
+    """Expressway tunnel-bridges over estuaries (assumption)."""
     speed_ferry_kmh: float = 8.0
     """Effective ferry speed including waiting and loading (assumption)."""
-    tunnel_bridge_min_length_km: float = 8.9
-    """Lower bound on the tunnel-bridge edge length (the straight line between the nearest
-    road nodes is shorter than the tunnel). Assumption (from memory, unverified): the Yangtze
-    River tunnel section from Pudong to Changxing Island is about 8.9 km."""
+
+    @classmethod
+    def for_city(cls, statistics: dict[str, float], **params) -> NetworkSpec:
+        """The spec of a city: its statistics (``city.profile.network_statistics``) plus
+        generic parameters (``params``, e.g. ``resolution``).
+
+        Raises:
+            ValueError: a statistic is missing or unknown (the message names them).
+        """
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(statistics) - set(CITY_STATISTICS))
+        missing = sorted(set(CITY_STATISTICS) - set(statistics))
+        if unknown or missing:
+            raise ValueError(
+                f"city.yaml networks: unknown {unknown}, missing {missing}; expected the "
+                f"statistics {list(CITY_STATISTICS)}"
+            )
+        stats = {
+            k: int(v) if known[k].type in ("int", int) else float(v) for k, v in statistics.items()
+        }
+        return cls(**stats, **params)
 
     def scaled_to_population(self, population_persons: float) -> NetworkSpec:
-        """Copy with the Shanghai city-wide totals scaled by population / 24,870,895.
+        """Copy with the city-wide totals scaled by population / ``statistics_population``.
 
-        24,870,895 = Shanghai 2020 census (facts.md §5). Scales the water plants and capacity,
-        municipal drainage stations and capacities, pipe length, urban road length, bridges,
-        underpasses and river crossings (counts rounded, at least 1) — for other or toy cities.
+        Scales the water plants and capacity, municipal drainage stations and capacities, pipe
+        length, urban road length, bridges, underpasses and river crossings (counts rounded, at
+        least 1) — to borrow one city's statistics for another (or toy) city.
         """
-        f = float(population_persons) / SHANGHAI_POPULATION_2020
+        f = float(population_persons) / self.statistics_population
 
         def count(x: int) -> int:
             return max(1, int(round(x * f)))
 
         return replace(
             self,
+            statistics_population=float(population_persons),
             water_plants=count(self.water_plants),
             water_capacity_m3_per_day=float(self.water_capacity_m3_per_day * f),
             municipal_drainage_stations=count(self.municipal_drainage_stations),
@@ -209,3 +250,8 @@ class NetworkSpec:
             underpasses=count(self.underpasses),
             river_crossings=count(self.river_crossings),
         )
+
+
+def city_network_spec(city, **params) -> NetworkSpec:
+    """`NetworkSpec.for_city` with the statistics of ``city.profile`` (a `sim.city.City`)."""
+    return NetworkSpec.for_city(city.profile.network_statistics, **params)

@@ -1,8 +1,8 @@
 """A small synthetic city with the `sim.city.City` interface, for tests and quick experiments.
 
-Four square districts (UTM-like metres): two "central" districts side by side (land link), a
-"pudong" district across a river from both, and a "suburban" island linked to the pudong
-district by a tunnel-bridge and to the second central district by a ferry:
+Four square districts (local metres): two "core" districts side by side (land link, the urban
+core), a "riverside" district across a river from both, and an "island" district linked to the
+riverside district by a tunnel-bridge and to the second core district by a ferry:
 
     y (km)
     8 +-------------------+
@@ -34,6 +34,7 @@ class ToyCity:
     polygons_xy: list
     links: pd.DataFrame
     exposure: pd.DataFrame = field(default_factory=pd.DataFrame)
+    crs: str = "local:1 m"
 
     @property
     def n_districts(self) -> int:
@@ -87,12 +88,13 @@ def make_toy_city(population_scale: float = 1.0) -> ToyCity:
             "adcode": [1, 2, 3, 4],
             "population": np.round(pop).astype(np.int64),
             "area_km2": [p.area / 1e6 for p in polys],
-            "households": pop / 2.32,
+            "households": pop / 2.5,  # toy household size
             "centroid_x_m": cent[:, 0],
             "centroid_y_m": cent[:, 1],
             "lon": np.nan,
             "lat": np.nan,
-            "zone": ["central", "central", "pudong", "suburban"],
+            "zone": ["core", "core", "riverside", "island"],
+            "urban_core": [True, True, False, False],
         }
     )
     links = pd.DataFrame(

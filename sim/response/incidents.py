@@ -4,7 +4,7 @@ An :class:`Incident` is a place on the road network that needs a :class:`Bundle`
 equipment and supplies on scene before ``work_h`` of on-scene service can start. The catalogue
 gives each incident kind a default bundle, service time, priority and harm class.
 
-Catalogue numbers are ASSUMPTIONS (stated per entry in ``basis``): no published Shanghai
+Catalogue numbers are ASSUMPTIONS (stated per entry in ``basis``): no published
 resource-per-incident tables were found. They are order-of-magnitude choices: one crew with its
 vehicle and the tool the job cannot be done without. The only sourced quantity is drinking water
 at 3 L per person per day (Sphere Project 2011, Humanitarian Charter and Minimum Standards in

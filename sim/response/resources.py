@@ -101,7 +101,7 @@ class TeamType:
     basis: str
 
 
-_CREW_BASIS = "assumption: typical crew of one vehicle; no Shanghai headcount found (facts.md §3)"
+_CREW_BASIS = "assumption: typical crew of one vehicle; no city headcount found (facts.md §3)"
 TEAM_TYPES: dict[str, TeamType] = {
     "fire_rescue": TeamType("fire_rescue", "fire and rescue squad (one engine)", 5, _CREW_BASIS),
     "medical": TeamType("medical", "120 ambulance crew (doctor, nurse, driver)", 3, _CREW_BASIS),
@@ -234,7 +234,7 @@ class Depot:
 
 
 #: Assumed resupply lead times (h) for consumables from outside the city system (municipal
-#: flood-control material reserve / contracted suppliers). Assumption: no published Shanghai
+#: flood-control material reserve / contracted suppliers). Assumption: no published
 #: figures found; order of magnitude of a same-day truck delivery within the city.
 DEFAULT_LEAD_TIME_H: dict[str, float] = {
     "sandbags": 6.0,

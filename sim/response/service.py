@@ -6,10 +6,11 @@ district depots over the road network as it is now (ponding, fallen trees, close
 underpasses), and completions feed back: repaired assets return to service, cleared roads
 reopen, and the delay until the full bundle arrived decides the harm to people at risk.
 
-Depots: one per urban fire station (198 in Shanghai, 2024, facts.md §3), allocated to districts
-by half population share and half area share (mean station area 27.8 km², facts.md §3), plus
-one central reserve; teams, equipment and supplies from ``emergency_resources.csv`` beside the
-city data (per-100k-resident, per-depot and central-reserve quantities, each with its basis).
+Depots: one per urban fire station (``emergency.fire_stations`` of the city profile), allocated
+to districts by half population share and half area share, plus one central reserve at the
+profile's ``emergency.central_reserve`` site; teams, equipment and supplies from
+``emergency_resources.csv`` beside the city data (per-100k-resident, per-depot and
+central-reserve quantities, each with its basis).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pandas as pd
 
 from sim.agents.warning_centre import LEVEL_RANK
 from sim.city.exposure import largest_remainder
-from sim.city.geo import lonlat_to_xy
 from sim.response import (
     EQUIPMENT,
     SKILLS,
@@ -46,10 +46,6 @@ if TYPE_CHECKING:
     from sim.networks.infrastructure import Infrastructure
     from sim.scenario.schema import LogisticsConfig
 
-FIRE_STATIONS = 198
-"""Urban fire stations in Shanghai (2024; facts.md §3)."""
-CENTRAL_RESERVE_LONLAT = (121.4737, 31.2304)
-"""People's Square: site of the central reserve (assumption: a central location)."""
 RESOURCES_FILE = "emergency_resources.csv"
 
 
@@ -87,7 +83,7 @@ def build_depots(
     pop = city.districts["population"].to_numpy(dtype=float)
     area = city.districts["area_km2"].to_numpy(dtype=float)
     weights = 0.5 * pop / pop.sum() + 0.5 * area / area.sum()
-    stations = np.maximum(largest_remainder(FIRE_STATIONS, weights), 1)
+    stations = np.maximum(largest_remainder(city.profile.emergency.fire_stations, weights), 1)
     scale = {
         "team": cfg.teams_scale,
         "equipment": cfg.equipment_scale,
@@ -119,7 +115,8 @@ def build_depots(
                     **per_depot[k],
                 )
             )
-    x, y = lonlat_to_xy(*CENTRAL_RESERVE_LONLAT)
+    site = city.profile.emergency.central_reserve
+    x, y = city.to_xy(site.lon, site.lat)
     node = int(router.nearest_node(np.atleast_1d(x), np.atleast_1d(y))[0])
     central: dict[str, dict[str, float]] = {"teams": {}, "equipment": {}, "supplies": {}}
     for res, row in table.iterrows():

@@ -87,7 +87,7 @@ def district_map(model: CityModel, path: Path) -> Path:
         coll.set_array(np.asarray(vals, dtype=float))
         ax.add_collection(coll)
         ax.autoscale_view()
-        ax.set_aspect(1.0 / np.cos(np.deg2rad(31.2)))
+        ax.set_aspect(1.0 / np.cos(np.deg2rad(model.city.districts["lat"].mean())))
         ax.set_title(title)
         ax.set_xlabel("longitude (°E)")
         ax.set_ylabel("latitude (°N)")

@@ -10,7 +10,7 @@ sites were halted for Typhoon Co-may in 2025, exposure table source). Each accid
 1 + Poisson(mu) people, so deaths per accident have mean 1 + mu (the record counts fatal
 production-safety accidents, hence at least one death).
 
-Calibration (stated): the briefing's record for Shanghai, 69 construction accidents and 89
+Calibration (stated): the briefing's record (domain.md §1), 69 construction accidents and 89
 deaths in 3 years (domain.md §1; facts.md §6: not corroborated in a second source; context:
 74 construction deaths in 2005, facts.md §6), with the exposure table's ~600,000 workers
 (itself an assumption: ~130 per site x 4,628 sites) and ``hours_per_worker_year`` = 2,500 h

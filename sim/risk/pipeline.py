@@ -10,7 +10,7 @@ Chain (per pipe segment i of length L_i, material m, age a_i(t)):
    (the exponential break model reviewed by Kleiner & Rajani 2001, "Comprehensive review of
    structural deterioration of water mains: statistical models", Urban Water 3(3):131-150).
    N0_m and A_m per material are ORDER-OF-MAGNITUDE values (breaks of order 0.01-1 per km and
-   year, growth of a few % per year) chosen here, not fitted to Shanghai data: assumption.
+   year, growth of a few % per year) chosen here, not fitted to city data: assumption.
    Multipliers (assumptions, mechanisms named in the briefing, domain.md §1): heavy-traffic
    fatigue loading x1.5 on ``heavy_traffic_share`` = 30% of segments; nearby construction
    (excavation, dewatering) x3 for pipes within ``construction_radius_m`` = 100 m of one of the
@@ -26,7 +26,7 @@ Chain (per pipe segment i of length L_i, material m, age a_i(t)):
    filled (removed). Competing exponential risks: P(collapse first) = k_c / (k_c + k_d).
 
 Calibration (stated): ``p_cavity_per_burst`` is set so that the EXPECTED number of road
-collapses in Shanghai 2003-2020 (18 years) is 95, the briefing's count "95 road collapses
+collapses in the first city 2003-2020 (18 years) is 95, the briefing's count "95 road collapses
 since 2003" (domain.md §1; facts.md §6 marks it not corroborated in a second source). National
 context (facts.md §6): China 2,322 collapses in 2014-2018, 347 in 2021; Beijing 277 in
 2007-2009. See `calibrate_p_cavity` and tests/test_pipeline.py.
@@ -35,7 +35,7 @@ Inventory (`generate_pipe_network`): each district's ``underground_pipeline_km``
 >= 100,000 km city-wide, exposure table) is cut into segments of ``segment_length_km``. The
 table total is taken as the 2020 inventory; each segment gets a material by share and an
 installation year drawn with network growth ``growth_rate_per_yr`` = 4%/yr within the
-material's era (both assumptions: no Shanghai age/material inventory was found). Segments not
+material's era (both assumptions: no city age/material inventory was found). Segments not
 yet installed in a simulated year are inactive, so the network grows over the run.
 
 Time stepping is event-driven within yearly epochs: per year the integrated hazard of every
@@ -565,7 +565,7 @@ def calibrate_p_cavity(
     return float(target_collapses / probe.expected_counts(start_year, years)["collapses"])
 
 
-def shanghai_pipeline_model(city, rng: np.random.Generator, **network_kwargs):
+def city_pipeline_model(city, rng: np.random.Generator, **network_kwargs):
     """Convenience: network from ``city.exposure`` and the default (calibrated) parameters.
 
     Args:

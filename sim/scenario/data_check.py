@@ -58,6 +58,15 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
                         f"unknown district {name!r}; valid: {names}",
                     )
                 )
+        zones = sorted(city.profile.zones)
+        for zone in sorted(set(scenario.drainage.capacity_mm_per_h or {}) - set(zones)):
+            problems.append(
+                Problem(
+                    source,
+                    f"drainage.capacity_mm_per_h.{zone}",
+                    f"unknown zone {zone!r}; zones of the city (city.yaml): {zones}",
+                )
+            )
         if epidemic is not None and epidemic.seed_district not in names:
             problems.append(
                 Problem(

@@ -12,17 +12,17 @@ warnings always did); an entry of ``injects:`` (a replayed journal) applies at t
 model process at t, i.e. where the trainer stood when making it. Both go through the same
 code (:func:`sim.models.event_effects.apply_event`).
 
-YAML examples (one per kind)::
+YAML examples (one per kind; districts of scenarios/data/example-city)::
 
     - {type: warning, at_utc: 2019-08-09T05:00:00Z, hazard: typhoon, level: yellow}
     - {type: typhoon_landfall, at_h: 2, landfall_lon: 121.9, landfall_lat: 30.9,
        landfall_in_h: 4, heading_deg: 330, speed_kmh: 20, pressure_hpa: 950, vmax_ms: 45}
-    - {type: pipe_burst, at_h: 3, district: Huangpu, count: 2}
-    - {type: road_collapse, at_h: 3, district: Xuhui, count: 1}
-    - {type: chemical_fire, at_h: 4, district: Jinshan, hazmat_class: fire_explosion}
-    - {type: epidemic_cases, at_h: 0, district: Pudong New Area, count: 50}
-    - {type: bridge_closure, at_h: 1, between: [Huangpu, Pudong New Area]}
-    - {type: resources, at_h: 2, district: Minhang, resource: drainage, count: 5}
+    - {type: pipe_burst, at_h: 3, district: Old Harbour, count: 2}
+    - {type: road_collapse, at_h: 3, district: Riverside, count: 1}
+    - {type: chemical_fire, at_h: 4, district: Saltmarsh, hazmat_class: fire_explosion}
+    - {type: epidemic_cases, at_h: 0, district: Northgate, count: 50}
+    - {type: bridge_closure, at_h: 1, between: [Old Harbour, Northgate]}
+    - {type: resources, at_h: 2, district: Westhill, resource: drainage, count: 5}
     - {type: resources, at_h: 2, depot: central reserve, resource: pump, count: -4}
     - {type: policy, at_h: 1, early_warning: false, relocation_compliance_scale: 0.5}
 """

@@ -2,7 +2,7 @@
 plug-ins (top-level ``policies:``) of a long-run scenario.
 
 Every number here is an ASSUMPTION unless its description cites a source: there are no
-published Shanghai figures for inspection capacities, diligence or intermediary behaviour.
+published figures for inspection capacities, diligence or intermediary behaviour.
 The behaviour rules these parameters feed are documented (with sources) in
 :mod:`sim.agents.governance.behaviour`; the accident pathway in
 :mod:`sim.agents.governance.barriers`.
@@ -159,8 +159,10 @@ class GovernanceConfig(Strict):
     """Responsibility-layer agents around a park of hazardous-chemical enterprises
     (:mod:`sim.agents.governance`). ``None`` in the scenario switches the process off."""
 
-    park_district: str = Field(
-        "Jinshan", description="District (name_en) of the chemical park and its enterprises."
+    park_district: str | None = Field(
+        None,
+        description="District (name_en) of the chemical park and its enterprises (None: the "
+        "city's, city.yaml hazmat.chemical_park_district).",
     )
     n_enterprises: int = Field(30, ge=1, le=5000, description="Enterprises in the park.")
     chronic_violators: int = Field(

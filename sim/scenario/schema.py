@@ -122,7 +122,7 @@ class TyphoonConfig(Strict):
         gt=0,
         le=10,
         description="Multiplier on the empirical radius of maximum wind (Vickery & Wadhera "
-        "2008); Lekima 2.5 from its JMA wind radii (sim.hazards.typhoon).",
+        "2008); Lekima 2.5 from its JMA wind radii (scenarios/shanghai/lekima-2019.yaml).",
     )
     translation_fraction: float = Field(
         0.5, ge=0, le=1, description="Share of the storm's forward speed added to the wind."
@@ -140,8 +140,9 @@ class TyphoonConfig(Strict):
         0.0,
         ge=-2,
         le=2,
-        description="Rain multiplier 1 + k·(31.2°N − y)/100 km, clipped to [0.5, 1.5] "
-        "(calibration of north–south contrasts).",
+        description="Rain multiplier 1 + k·(y_ref − y)/100 km, clipped to [0.5, 1.5], y_ref the "
+        "northing of the city's reference point (city.yaml) (calibration of north–south "
+        "contrasts).",
     )
     rain_cell_sigma: float = Field(
         0.8,
@@ -159,7 +160,7 @@ class LonLat(Strict):
 
 
 class RainstormConfig(Strict):
-    """A design rainstorm: Shanghai IDF intensity, Chicago hyetograph (sim.hazards.rainstorm)."""
+    """A design rainstorm: the city's IDF intensity, Chicago hyetograph (sim.hazards.rainstorm)."""
 
     start_utc: UtcTime = Field(description="Storm start (UTC).")
     return_period_yr: float = Field(gt=0.1, le=1000, description="IDF return period, years.")
@@ -187,8 +188,8 @@ class EarthquakeConfig(Strict):
     at_utc: UtcTime = Field(description="Origin time (UTC).")
     magnitude: float = Field(ge=4.0, le=8.5, description="Moment magnitude.")
     epicentre: LonLat = Field(description="Epicentre (point source; distance used as Rjb).")
-    vs30_ms: float = Field(
-        200.0, ge=100, le=1500, description="Site Vs30, m/s (Shanghai soft soil: 200)."
+    vs30_ms: float | None = Field(
+        None, ge=100, le=1500, description="Site Vs30, m/s (None: the city's, city.yaml site)."
     )
 
 
@@ -285,11 +286,11 @@ for _name, _model, _warns in (
 class DrainageConfig(Strict):
     """District drainage (rational-method runoff against pipe + pump capacity)."""
 
-    capacity_mm_per_h: dict[Literal["central", "pudong", "suburban"], float] = Field(
-        default_factory=lambda: {"central": 36.0, "pudong": 30.0, "suburban": 27.0},
-        description="Design rain intensity the drainage carries, by zone, mm/h (outflow "
-        "capacity = C × intensity, rational method). Central 36 mm/h is the legacy 1-year "
-        "design standard (facts.md §4); Pudong and suburbs are assumptions.",
+    capacity_mm_per_h: dict[str, float] | None = Field(
+        None,
+        description="Design rain intensity the drainage carries, by zone of the city, mm/h "
+        "(outflow capacity = C × intensity, rational method). Zones not given (all when None) "
+        "take drainage_capacity_mm_per_h of the city's zones (city.yaml, with sources).",
     )
     capacity_sigma: float = Field(
         0.5,
@@ -315,8 +316,8 @@ class DrainageConfig(Strict):
 
     @field_validator("capacity_mm_per_h")
     @classmethod
-    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
-        for zone, cap in v.items():
+    def _positive(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        for zone, cap in (v or {}).items():
             if not cap > 0:
                 raise ValueError(f"capacity for zone {zone!r} must be > 0 mm/h, got {cap}")
         return v
@@ -337,7 +338,7 @@ class LoadRedistributionConfig(Strict):
         ge=0,
         le=10,
         description="Tolerance alpha: capacity = (1 + alpha) × the intact mesh's load. On the "
-        "Shanghai power mesh, at 0.2 most losses of a 220 kV source collapse over half the "
+        "25-million-city power mesh, at 0.2 most losses of a 220 kV source collapse over half the "
         "mesh; at 0.5 losses stay within ~100 nodes (measured, sim.networks.overload).",
     )
     load: Literal["nearest_source", "all_pairs"] = Field(
@@ -403,7 +404,7 @@ class NetworksConfig(Strict):
         gt=0,
         le=4,
         description="Scale factor on asset counts (1.0 = default city resolution, >= 50,000 "
-        "assets for Shanghai; 0.1 for quick tests).",
+        "assets for a city of 25 million; 0.1 for quick tests).",
     )
     cascade: Literal["source_served", "giant_component"] = Field(
         "source_served", description="Cascade mechanism of the functionality update."

@@ -167,8 +167,16 @@ class GovernanceSystem:
         self.p = effective_parameters(cfg, policies)
         self.audit = AuditLog()
         city = model.city
+        park = cfg.park_district
+        if park is None:  # the city's chemical park (city.yaml hazmat)
+            if city.profile.hazmat is None:
+                raise GovernanceError(
+                    "processes.governance.park_district: not given and the city's city.yaml "
+                    "has no hazmat.chemical_park_district"
+                )
+            park = city.profile.hazmat.chemical_park_district
         try:
-            self.district = city.index_of(cfg.park_district)
+            self.district = city.index_of(park)
         except KeyError as exc:
             raise GovernanceError(f"processes.governance.park_district: {exc.args[0]}") from None
         row = city.districts.iloc[self.district]

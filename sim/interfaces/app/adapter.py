@@ -178,7 +178,7 @@ class SessionController:
         return note
 
     def inject_yaml(self, text: str) -> str:
-        """An inject typed as YAML/JSON (``{type: road_collapse, district: Xuhui}``).
+        """An inject typed as YAML/JSON (``{type: road_collapse, district: <name>}``).
 
         Raises:
             ReadOnlyError, AppInputError: as :meth:`inject`; also unparsable text.

@@ -3,7 +3,7 @@
 Drawn with matplotlib's object API (no pyplot: figures are built in several session threads
 at once). Networks are drawn from their stored coordinates (node ``x_m``, ``y_m``; never a
 graph layout) as scatter layers, thinned to at most :data:`MAX_POINTS_PER_LAYER` points by a
-fixed stride, so a Shanghai-scale network (~79k assets) draws in a fraction of a second;
+fixed stride, so a 25-million-city network (~79k assets) draws in a fraction of a second;
 failed nodes and closed road segments are always drawn in full (up to
 :data:`MAX_FAILED_POINTS`).
 """
@@ -17,7 +17,6 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from sim.city.geo import xy_to_lonlat
 from sim.interfaces.app.readout import LAYERS, district_table
 
 MAX_POINTS_PER_LAYER = 2500
@@ -60,14 +59,14 @@ def layer_points(model, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     n = nodes["x_m"].size
     ok = np.asarray(infra.functional[layer], dtype=bool)
     shown = _stride(np.arange(n), MAX_POINTS_PER_LAYER)
-    lon, lat = xy_to_lonlat(nodes["x_m"][shown], nodes["y_m"][shown])
+    lon, lat = model.city.to_lonlat(nodes["x_m"][shown], nodes["y_m"][shown])
     bad = _stride(np.flatnonzero(~ok), MAX_FAILED_POINTS)
     bx, by = nodes["x_m"][bad], nodes["y_m"][bad]
     if layer == "roads":
         closed = _stride(np.flatnonzero(infra.edge_speed_factor <= 0), MAX_FAILED_POINTS)
         bx = np.concatenate([bx, infra.edge_mid[0][closed]])
         by = np.concatenate([by, infra.edge_mid[1][closed]])
-    blon, blat = xy_to_lonlat(bx, by)
+    blon, blat = model.city.to_lonlat(bx, by)
     return np.asarray(lon), np.asarray(lat), np.asarray(blon), np.asarray(blat)
 
 
@@ -108,7 +107,8 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
         if blon.size:
             ax.scatter(blon, blat, s=9, c="red", marker="x", linewidths=0.8)
     ax.autoscale_view()
-    ax.set_aspect(1.0 / np.cos(np.deg2rad(31.2)))  # equal distances at Shanghai's latitude
+    mid_lat = city.districts["lat"].mean()
+    ax.set_aspect(1.0 / np.cos(np.deg2rad(mid_lat)))  # equal distances at the city's latitude
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     level = table["alert_level"].iloc[0]

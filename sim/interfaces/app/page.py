@@ -237,11 +237,12 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
 def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
     values = ctrl.outcomes()
     with solara.Card("Clock"):
-        local = _local_time(values["utc"])
+        profile = ctrl.model.city.profile
+        local = _local_time(values["utc"], profile.utc_offset_h)
         solara.HTML(
             unsafe_innerHTML=(
                 f'<div id="clock">t = <b id="clock-t">{values["t_h"]:g}</b> h of '
-                f"{ctrl.duration_h:g} h<br>{values['utc']} (Shanghai {local})<br>"
+                f"{ctrl.duration_h:g} h<br>{values['utc']} ({profile.name} {local})<br>"
                 f'alert level: <b id="clock-alert">{values["alert_level"]}</b></div>'
             )
         )
@@ -265,10 +266,11 @@ def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
             solara.Text("The exercise reached its horizon.")
 
 
-def _local_time(utc: str) -> str:
+def _local_time(utc: str, offset_h: float) -> str:
+    """Local time of the city (UTC + its profile's offset), as text."""
     import pandas as pd
 
-    return (pd.Timestamp(utc) + pd.Timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    return (pd.Timestamp(utc) + pd.Timedelta(hours=offset_h)).strftime("%Y-%m-%d %H:%M")
 
 
 @solara.component
@@ -312,7 +314,7 @@ def _InjectForm(ctrl, kind, form_values, raw_inject, trainer: bool, act):
         classes=["inject-button"],
     )
     solara.InputTextArea(
-        "or type an inject (YAML), e.g. {type: road_collapse, district: Xuhui, count: 2}",
+        "or type an inject (YAML), e.g. {type: road_collapse, district: <name>, count: 2}",
         value=raw_inject,
         continuous_update=True,
         rows=2,

@@ -7,7 +7,7 @@ File format (YAML, read with ``yaml.safe_load`` only — no object construction,
     seed: 20190810                                  # the session's seed (replayed with it)
     overrides: [networks.resolution=0.05]           # -p overrides the session ran with
     entries:
-      - {t_h: 3, by: trainer, event: {type: road_collapse, district: Xuhui, count: 2}}
+      - {t_h: 3, by: trainer, event: {type: road_collapse, district: Riverside, count: 2}}
 
 ``t_h`` is the model hour at which the inject was made (it applies after every model process
 of that hour, see :mod:`sim.models.event_engine`); ``event`` is an event of

@@ -37,7 +37,7 @@ def risk_map(inventory: pd.DataFrame, city, title: str, path: Path) -> Path:
     pc.set_clim(-0.5, len(GRADES) + 0.5)
     ax.add_collection(pc)
     ax.autoscale_view()
-    ax.set_aspect(1.0 / np.cos(np.deg2rad(31.2)))
+    ax.set_aspect(1.0 / np.cos(np.deg2rad(city.districts["lat"].mean())))
     for _, row in city.districts.iterrows():
         ax.annotate(row["name_en"], (row["lon"], row["lat"]), fontsize=7, ha="center")
     handles = [

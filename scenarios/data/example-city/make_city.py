@@ -1,0 +1,360 @@
+"""Generate the fictional example city: polygons, tables, city profile and a typhoon track.
+
+Rerunnable: ``python scenarios/data/example-city/make_city.py`` (with the project on the path)
+rewrites every data file of this folder from the constants below. Everything here is
+FICTIONAL (README.md): a coastal city of five districts on an invented coast of the northern
+South China Sea, placed in UTM zone 50N (EPSG:32650) so that its CRS differs from the first
+city's.
+
+Geometry (local metres east/north of the city origin, then shifted to UTM 50N and written as
+WGS84 lon/lat):
+
+* land: x in [-14, 14] km, from the coastline y = coast(x) = -1.2 km sin(x / 5 km) - 0.4 km
+  (x / 14 km)^2 up to y = 16 km; the sea lies to the south;
+* a river from the north edge to the sea along x = 0.6 km sin(y / 2.5 km);
+* districts: Old Harbour (west of the river mouth) and Riverside (east of it), y <= 5 km and
+  |x| <= 6 km, the urban core; Northgate north of them (new town); Westhill west of x = -6 km and
+  Saltmarsh east of x = 6 km (outskirts). Saltmarsh's polygon also holds 2.5 km of intertidal
+  flats seaward of the coast (as administrative polygons of real coastal districts do), so its
+  polygon area exceeds its land area: the foreshore exposure goes there.
+
+Run it twice and the files are byte-identical (no randomness; coordinates rounded to 6 decimals).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon, box, mapping
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+from sim.city.geo import lonlat_to_xy, xy_to_lonlat  # noqa: E402
+
+CRS = "EPSG:32650"  # UTM zone 50N (114-120 E)
+ORIGIN_LONLAT = (118.0, 22.4)  # fictional city centre, on an invented coast
+STEP_M = 200.0  # vertex spacing of the coastline and river
+
+DISTRICTS = [  # name_en, name_zh, adcode (fictional), population (fictional), zone
+    ("Old Harbour", "旧港区", 990001, 260_000, "core"),
+    ("Riverside", "河畔区", 990002, 210_000, "core"),
+    ("Northgate", "北门区", 990003, 230_000, "new_town"),
+    ("Westhill", "西山区", 990004, 70_000, "outskirts"),
+    ("Saltmarsh", "盐沼区", 990005, 55_000, "outskirts"),
+]
+
+
+def coast_y(x):
+    return -1200.0 * np.sin(np.asarray(x) / 5000.0) - 400.0 * (np.asarray(x) / 14000.0) ** 2
+
+
+def river_x(y):
+    return 600.0 * np.sin(np.asarray(y) / 2500.0)
+
+
+def polygons_local() -> tuple[dict[str, Polygon], Polygon]:
+    """District polygons in local metres, and the land polygon."""
+    xs = np.arange(-14000.0, 14000.0 + STEP_M, STEP_M)
+    land = Polygon([(-14000.0, 16000.0), *zip(xs, coast_y(xs), strict=True), (14000.0, 16000.0)])
+    ys = np.arange(-5000.0, 5000.0 + STEP_M, STEP_M)
+    river = list(zip(river_x(ys), ys, strict=True))  # south -> north
+    west_core = Polygon([(-6000.0, -5000.0), *river, (-6000.0, 5000.0)])
+    east_core = Polygon([*river, (6000.0, 5000.0), (6000.0, -5000.0)])
+    flats_x = np.arange(6000.0, 14000.0 + STEP_M, STEP_M)
+    flats = Polygon(
+        [*zip(flats_x, coast_y(flats_x), strict=True),
+         *zip(flats_x[::-1], coast_y(flats_x[::-1]) - 2500.0, strict=True)]
+    )  # fmt: skip
+    cells = {
+        "Old Harbour": west_core,
+        "Riverside": east_core,
+        "Northgate": box(-6000.0, 5000.0, 6000.0, 16000.0),
+        "Westhill": box(-14000.0, -5000.0, -6000.0, 16000.0),
+        "Saltmarsh": box(6000.0, -5000.0, 14000.0, 16000.0),
+    }
+    out = {name: shapely.normalize(cell.intersection(land)) for name, cell in cells.items()}
+    out["Saltmarsh"] = shapely.normalize(out["Saltmarsh"].union(flats))
+    return out, land
+
+
+def to_lonlat(poly: Polygon, x0: float, y0: float) -> Polygon:
+    def f(coords):
+        lon, lat = xy_to_lonlat(coords[:, 0] + x0, coords[:, 1] + y0, CRS)
+        return np.column_stack([np.round(lon, 6), np.round(lat, 6)])
+
+    return shapely.transform(poly, f)
+
+
+def shared_border_km(a: Polygon, b: Polygon) -> float:
+    return float(a.boundary.intersection(b.boundary).length) / 1000.0
+
+
+def main(out: Path = HERE) -> None:
+    """Write every data file of the example city into ``out`` (default: this folder)."""
+    x0, y0 = (float(np.asarray(v)) for v in lonlat_to_xy(*ORIGIN_LONLAT, CRS))
+    local, land = polygons_local()
+    features, rows = [], []
+    for name, zh, adcode, pop, zone in DISTRICTS:
+        poly = local[name]
+        geo = to_lonlat(poly, x0, y0)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"adcode": adcode, "name_zh": zh, "name_en": name},
+                "geometry": mapping(geo),
+            }
+        )
+        land_km2 = poly.intersection(land).area / 1e6
+        rows.append([name, zh, adcode, pop, f"{land_km2:.2f}", zone])
+    (out / "districts.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    with (out / "districts.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["name_en", "name_zh", "adcode", "population_2020", "area_km2", "zone"])
+        w.writerows(rows)
+    write_links(local, out)
+    write_profile(x0, y0, out)
+    write_track(out)
+    write_table("exposure_totals.csv", EXPOSURE_TOTALS, out)
+    write_table("emergency_resources.csv", EMERGENCY_RESOURCES, out)
+
+
+def write_table(name: str, rows: list[tuple], out: Path) -> None:
+    with (out / name).open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def write_links(local: dict[str, Polygon], out: Path) -> None:
+    names = [d[0] for d in DISTRICTS]
+    with (out / "links.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["name_en_a", "name_en_b", "link_type", "shared_border_km", "note"])
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                km = shared_border_km(local[a], local[b])
+                if km < 0.1:
+                    continue
+                river = {a, b} == {"Old Harbour", "Riverside"}
+                note = "river mid-line border: bridge crossing" if river else ""
+                w.writerow([a, b, "river" if river else "land", f"{km:.3f}", note])
+
+
+def write_profile(x0: float, y0: float, out: Path) -> None:
+    """city.yaml: every value fictional (README.md), in the format of sim.city.profile."""
+    ref_lon, ref_lat = (round(float(np.asarray(v)), 4) for v in xy_to_lonlat(x0, y0, CRS))
+    hall_lon, hall_lat = (
+        round(float(np.asarray(v)), 4) for v in xy_to_lonlat(x0 - 2000.0, y0 + 1500.0, CRS)
+    )
+    text = PROFILE_TEMPLATE.format(
+        ref_lon=ref_lon, ref_lat=ref_lat, hall_lon=hall_lon, hall_lat=hall_lat
+    )
+    (out / "city.yaml").write_text(text, encoding="utf-8")
+
+
+def write_track(out: Path) -> None:
+    """A fictional typhoon, 6-hourly: from the south-east, landfall ~60 km west of the centre
+    (the city lies in the storm's right-front quadrant), 35 m/s at landfall, weakening over
+    land (e-folding 24 h)."""
+    lon0, lat0 = ORIGIN_LONLAT
+    hours = np.arange(0, 79, 6)
+    # straight track through (lon0 - 0.6, lat0) at hour 42, heading north-west (315 deg)
+    s_deg = (hours - 42) * 0.18  # ~20 km/h
+    lon = lon0 - 0.6 - s_deg * np.sin(np.radians(45.0))
+    lat = lat0 + s_deg * np.cos(np.radians(45.0))
+    over_land = np.clip(hours - 42, 0, None)
+    wind = np.where(hours <= 42, np.minimum(25 + hours * 0.3, 35), 35 * np.exp(-over_land / 24))
+    pressure = 1008 - (wind / 35.0) ** 2 * 38  # 970 hPa at the 35 m/s peak
+    times = np.datetime64("2030-08-01T00:00:00") + hours.astype("timedelta64[h]")
+    with (out / "typhoon_track.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["time_utc", "lat", "lon", "pressure_hpa", "wind_ms", "agency", "source"])
+        for t, la, lo, p, v in zip(times, lat, lon, pressure, wind, strict=True):
+            w.writerow(
+                [
+                    f"{str(t)}Z",
+                    f"{la:.2f}",
+                    f"{lo:.2f}",
+                    f"{p:.0f}",
+                    f"{v:.0f}",
+                    "EXAMPLE",
+                    "fictional track (scenarios/data/example-city/make_city.py)",
+                ]
+            )
+
+
+_FICT = "fictional (example city, make_city.py)"
+EXPOSURE_TOTALS = [
+    ("category", "unit", "city_total", "source", "confidence"),
+    ("glass_curtain_wall_buildings", "buildings", 400, _FICT, "fictional"),
+    ("shop_signboards", "signboards", 12000, _FICT, "fictional"),
+    ("advertising_structures", "structures", 900, _FICT, "fictional"),
+    ("old_housing_m2", "m2", 3000000, _FICT, "fictional"),
+    ("small_beam_thin_slab_m2", "m2", 20000, _FICT, "fictional"),
+    ("historic_buildings", "buildings", 80, _FICT, "fictional"),
+    ("historic_protected_sites", "sites", 30, _FICT, "fictional"),
+    ("external_insulation_estates", "estates", 10, _FICT, "fictional"),
+    ("underpasses", "underpasses", 16, _FICT, "fictional"),
+    ("underground_pipeline_km", "km", 3000, _FICT, "fictional"),
+    ("construction_sites", "sites", 150, _FICT, "fictional"),
+    ("construction_workers_persons", "persons", 18000, _FICT, "fictional"),
+    ("dangerous_housing_persons", "persons", 2500, _FICT, "fictional"),
+    ("shed_dwellers_persons", "persons", 2000, _FICT, "fictional"),
+    ("seawall_outside_workers_persons", "persons", 100, _FICT, "fictional"),
+    ("offshore_port_workers_persons", "persons", 200, _FICT, "fictional"),
+    ("vessel_crew_persons", "persons", 300, _FICT, "fictional"),
+]
+_BORROWED = (
+    "fictional: the per-capita assumptions of scenarios/data/shanghai/emergency_resources.csv"
+)
+EMERGENCY_RESOURCES = [
+    ("resource", "kind", "per_100k_persons", "per_depot", "central_reserve", "basis"),
+    ("fire_rescue", "team", 0, 2, 0, "fictional: 2 squads per fire station"),
+    ("medical", "team", 4, 0, 0, _BORROWED),
+    ("drainage", "team", 2, 0, 0, _BORROWED),
+    ("power_repair", "team", 2, 0, 0, _BORROWED),
+    ("pipeline_repair", "team", 1, 0, 0, _BORROWED),
+    ("structural", "team", 1, 0, 0, _BORROWED),
+    ("tree_clearance", "team", 5, 0, 0, _BORROWED),
+    ("pump", "equipment", 6, 0, 4, _BORROWED),
+    ("generator", "equipment", 4, 0, 4, _BORROWED),
+    ("crane", "equipment", 1, 0, 1, _BORROWED),
+    ("boat", "equipment", 0, 1, 2, _BORROWED),
+    ("vehicle", "equipment", 15, 2, 4, _BORROWED),
+    ("bucket_truck", "equipment", 2, 0, 0, _BORROWED),
+    ("chainsaw", "equipment", 10, 0, 0, _BORROWED),
+    ("sandbags", "supply", 0, 2000, 5000, _BORROWED),
+    ("drinking_water_l", "supply", 0, 3000, 6000, _BORROWED),
+    ("food_rations", "supply", 0, 3000, 6000, _BORROWED),
+    ("medical_kits", "supply", 0, 50, 50, _BORROWED),
+    ("fuel_l", "supply", 0, 2000, 4000, _BORROWED),
+]
+
+PROFILE_TEMPLATE = """\
+# City profile of the FICTIONAL example city (generated by make_city.py; see README.md).
+# Every value is invented for the worked example of docs/extending.md; none describes a real
+# place. Format and meaning of each field: sim/city/profile.py.
+name: Example City
+
+crs: EPSG:32650
+crs_source: UTM zone 50N (114-120 E), the zone of the fictional city centre (118.0 E, 22.4 N).
+utc_offset_h: 8
+utc_offset_source: Fictional; UTC+8 like the coast it is imagined on.
+persons_per_household: 2.8
+persons_per_household_source: Fictional (assumption).
+
+reference_point:
+  lon: {ref_lon}
+  lat: {ref_lat}
+  source: The fictional city centre (origin of make_city.py's local frame).
+
+zones:
+  core:
+    description: Old Harbour and Riverside, the old town on both banks of the river mouth
+    urban_core: true
+    drainage_capacity_mm_per_h: 40.0
+    runoff_coefficient: 0.7
+    peak_pedestrian_density_per_m2: 0.015
+    source: Fictional (assumption).
+  new_town:
+    description: Northgate, the planned new town north of the core
+    urban_core: false
+    drainage_capacity_mm_per_h: 45.0
+    runoff_coefficient: 0.6
+    peak_pedestrian_density_per_m2: 0.008
+    source: Fictional (assumption, newer drainage with a higher standard).
+  outskirts:
+    description: Westhill (hills, farmland) and Saltmarsh (coastal flats, port industry)
+    urban_core: false
+    drainage_capacity_mm_per_h: 30.0
+    runoff_coefficient: 0.4
+    peak_pedestrian_density_per_m2: 0.002
+    source: Fictional (assumption).
+
+emergency:
+  fire_stations: 12
+  central_reserve:
+    lon: {hall_lon}
+    lat: {hall_lat}
+    site: city hall depot, Old Harbour (fictional)
+  source: Fictional (about one station per 70,000 residents).
+
+rainfall_idf:
+  a_mm_per_min: 10.5
+  c: 0.75
+  b_min: 8.0
+  n: 0.68
+  chicago_r: 0.4
+  source: Fictional coefficients in the GB 50014 form (about 40 mm/h for a 1-year hour).
+
+site:
+  vs30_ms: 300.0
+  site_class: III (fictional)
+  source: Fictional (assumption, stiff coastal sediments).
+
+hazmat:
+  enterprises_by_district:
+    Saltmarsh: 2
+    Westhill: 1
+  mobile_radioactive_sources: 4
+  chemical_park_district: Saltmarsh
+  source: Fictional (a small port chemical park on the flats).
+
+exposure_allocation:
+  source: Fictional rules (assumptions), in the kinds of sim/city/exposure.py.
+  rules:
+    glass_curtain_wall_buildings:
+      {{rule: population_by_zone, factors: {{core: 2.0, new_town: 1.5, outskirts: 0.3}}}}
+    shop_signboards:
+      {{rule: population_by_zone, factors: {{core: 1.5, new_town: 1.0, outskirts: 0.8}}}}
+    advertising_structures:
+      {{rule: population_by_zone, factors: {{core: 1.5, new_town: 1.0, outskirts: 0.8}}}}
+    old_housing_m2:
+      {{rule: population_by_zone, factors: {{core: 3.0, new_town: 0.3, outskirts: 1.0}}}}
+    small_beam_thin_slab_m2:
+      {{rule: population_by_zone, factors: {{core: 1.0, new_town: 0.0, outskirts: 0.2}}}}
+    historic_buildings:
+      {{rule: population_by_zone, factors: {{core: 1.0, new_town: 0.0, outskirts: 0.1}}}}
+    historic_protected_sites:
+      {{rule: population_by_zone, factors: {{core: 1.0, new_town: 0.0, outskirts: 0.1}}}}
+    external_insulation_estates:
+      {{rule: population_by_zone, factors: {{core: 0.3, new_town: 1.0, outskirts: 0.5}}}}
+    underpasses:
+      {{rule: population_by_zone, factors: {{core: 1.5, new_town: 1.0, outskirts: 0.3}}}}
+    underground_pipeline_km: {{rule: population_area_mix, population: 0.7, area: 0.3}}
+    construction_sites: {{rule: population_area_mix, population: 0.5, area: 0.5}}
+    construction_workers_persons: {{rule: population_area_mix, population: 0.5, area: 0.5}}
+    dangerous_housing_persons:
+      rule: population_by_zone_and_rural_area
+      factors: {{core: 3.0, new_town: 0.3, outskirts: 1.0}}
+      population: 0.5
+      rural: 0.5
+    shed_dwellers_persons: {{rule: rural_area}}
+    seawall_outside_workers_persons: {{rule: foreshore}}
+    vessel_crew_persons: {{rule: foreshore}}
+    offshore_port_workers_persons: {{rule: zones, zones: [core]}}
+
+networks:
+  statistics_population: {{value: 825000, source: sum of districts.csv (fictional)}}
+  water_plants: {{value: 3, source: fictional}}
+  water_capacity_m3_per_day: {{value: 420000.0, source: fictional}}
+  municipal_drainage_stations: {{value: 8, source: fictional}}
+  municipal_drainage_capacity_m3_per_s: {{value: 60.0, source: fictional}}
+  district_drainage_capacity_m3_per_s: {{value: 70.0, source: fictional}}
+  drainage_pipe_km: {{value: 600.0, source: fictional}}
+  urban_road_km: {{value: 450.0, source: fictional}}
+  urban_bridges: {{value: 60, source: fictional}}
+  underpasses: {{value: 16, source: fictional (as exposure_totals.csv)}}
+  river_crossings: {{value: 4, source: fictional (bridges over the river mouth)}}
+  tunnel_bridge_min_length_km: {{value: 1.0, source: fictional (the city has no tunnel-bridge)}}
+"""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""City profile: every city-specific constant, read from ``city.yaml`` in the city's data folder.
+
+The code holds formulas and generic (published or assumed) parameters; what belongs to one city
+(its projected CRS, UTC offset, zones, reference point, fire stations and central reserve,
+design-storm IDF curve, site class, household size, hazardous-chemical sources, how exposure
+totals are spread over its districts, and the city-wide statistics the network generator scales
+from) lives in ``<data_dir>/city.yaml``, validated by :class:`CityProfile`, with the source of
+every value in the file (each section has a ``source``; each network statistic its own).
+
+`load_profile` reads and validates the file; `sim.city.load_city` attaches the profile to the
+:class:`~sim.city.City` (``city.profile``), and every component reads its city constants there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from sim.city.errors import CityDataError
+
+PROFILE_FILE = "city.yaml"
+
+Source = Annotated[str, Field(min_length=3, description="Where the values come from.")]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferencePoint(_Strict):
+    """A point of the city (WGS84) used as the origin of spatial calibrations, e.g. the
+    latitude about which a north-south rain gradient is measured."""
+
+    lon: float = Field(ge=-180, le=180, description="Longitude, degrees east.")
+    lat: float = Field(ge=-90, le=90, description="Latitude, degrees north.")
+    source: Source
+
+
+class ZoneProfile(_Strict):
+    """One zone of districts (``zone`` column of districts.csv) and its parameters."""
+
+    description: str
+    urban_core: bool = Field(
+        description="Fully built-up core: municipal drainage stations are placed here (network "
+        "generator) and its land does not count as rural (exposure allocation)."
+    )
+    drainage_capacity_mm_per_h: float = Field(
+        gt=0, description="Design rain intensity the drainage carries, mm/h (scenario default)."
+    )
+    runoff_coefficient: Fraction = Field(description="Rational-method runoff coefficient C.")
+    peak_pedestrian_density_per_m2: float = Field(
+        ge=0,
+        description="Daytime peak pedestrian density on pavements, persons/m² (falling objects).",
+    )
+    source: Source
+
+
+class CentralReserve(_Strict):
+    """Site of the city-level reserve of teams, equipment and supplies."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    site: str = Field(description="What stands there (informative).")
+
+
+class EmergencyProfile(_Strict):
+    """Depots of the emergency service (sim.response.service)."""
+
+    fire_stations: int = Field(ge=1, description="Urban fire stations = district depots.")
+    central_reserve: CentralReserve
+    source: Source
+
+
+class IDFCurve(_Strict):
+    """Storm-intensity formula i = a (1 + c lg P) / (t + b)^n (mm/min; P years, t minutes), the
+    form of the Chinese standard GB 50014, and the Chicago hyetograph's peak position ratio."""
+
+    a_mm_per_min: float = Field(gt=0)
+    c: float = Field(ge=0)
+    b_min: float = Field(ge=0)
+    n: float = Field(gt=0, lt=2)
+    chicago_r: float = Field(gt=0, lt=1, description="Peak position ratio r of the hyetograph.")
+    source: Source
+
+
+class SiteProfile(_Strict):
+    """Ground conditions for ground-motion prediction."""
+
+    vs30_ms: float = Field(
+        ge=100,
+        le=1500,
+        description="Time-averaged shear-wave velocity of the top 30 m, m/s (scenario default).",
+    )
+    site_class: str = Field(description="Site class in the local seismic code (informative).")
+    source: Source
+
+
+class HazmatProfile(_Strict):
+    """High-risk hazardous-chemical enterprises and mobile radioactive sources."""
+
+    enterprises_by_district: dict[str, int] = Field(
+        description="High-risk enterprises per district (name_en)."
+    )
+    mobile_radioactive_sources: int = Field(ge=0)
+    chemical_park_district: str = Field(
+        description="District (name_en) of the chemical park (governance scenario default)."
+    )
+    source: Source
+
+    @field_validator("enterprises_by_district")
+    @classmethod
+    def _non_negative(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = {k: n for k, n in v.items() if n < 0}
+        if bad:
+            raise ValueError(f"counts must be >= 0: {bad}")
+        return v
+
+
+class PopulationByZone(_Strict):
+    """weights = population x zone factor."""
+
+    rule: Literal["population_by_zone"]
+    factors: dict[str, float]
+
+
+class PopulationAreaMix(_Strict):
+    """weights = p x population share + a x land-area share."""
+
+    rule: Literal["population_area_mix"]
+    population: float = Field(ge=0)
+    area: float = Field(ge=0)
+
+
+class PopulationByZoneAndRural(_Strict):
+    """weights = p x share of (population x zone factor) + r x rural land-area share."""
+
+    rule: Literal["population_by_zone_and_rural_area"]
+    factors: dict[str, float]
+    population: float = Field(ge=0)
+    rural: float = Field(ge=0)
+
+
+class RuralArea(_Strict):
+    """weights = land area of districts outside the urban-core zones."""
+
+    rule: Literal["rural_area"]
+
+
+class Foreshore(_Strict):
+    """weights = polygon area minus land area of coastal districts (water, intertidal flats)."""
+
+    rule: Literal["foreshore"]
+
+
+class InZones(_Strict):
+    """weights = 1 in the listed zones, 0 elsewhere."""
+
+    rule: Literal["zones"]
+    zones: list[str] = Field(min_length=1)
+
+
+AllocationSpec = Annotated[
+    PopulationByZone
+    | PopulationAreaMix
+    | PopulationByZoneAndRural
+    | RuralArea
+    | Foreshore
+    | InZones,
+    Field(discriminator="rule"),
+]
+
+
+class ExposureAllocation(_Strict):
+    """How each exposure total (exposure_totals.csv) is spread over the districts."""
+
+    rules: dict[str, AllocationSpec]
+    source: Source
+
+
+class SourcedValue(_Strict):
+    value: float
+    source: Source
+
+
+class CityProfile(_Strict):
+    """Everything city-specific that the code needs (``city.yaml``)."""
+
+    name: str = Field(description="Display name of the city.")
+    crs: str = Field(
+        description="Projected CRS of the internal geometry, metres (e.g. an "
+        "EPSG code of a UTM zone)."
+    )
+    crs_source: Source
+    utc_offset_h: float = Field(ge=-12, le=14, description="Local time - UTC, hours.")
+    utc_offset_source: Source
+    persons_per_household: float = Field(gt=0, le=20)
+    persons_per_household_source: Source
+    reference_point: ReferencePoint
+    zones: dict[str, ZoneProfile] = Field(min_length=1)
+    emergency: EmergencyProfile
+    rainfall_idf: IDFCurve
+    site: SiteProfile
+    hazmat: HazmatProfile | None = None
+    exposure_allocation: ExposureAllocation
+    networks: dict[str, SourcedValue] = Field(
+        description="City-wide statistics of the network generator (fields of "
+        "sim.networks.spec.NetworkSpec), each with its source."
+    )
+
+    @field_validator("crs")
+    @classmethod
+    def _projected_metres(cls, v: str) -> str:
+        try:
+            crs = CRS.from_user_input(v)
+        except CRSError as exc:
+            raise ValueError(f"unknown CRS {v!r} ({exc})") from None
+        unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+        if not crs.is_projected or unit not in ("metre", "meter"):
+            raise ValueError(f"{v!r} must be a projected CRS in metres (e.g. EPSG:326zz)")
+        return v
+
+    def check_zones(self, zones_used: set[str]) -> None:
+        """Raise ValueError when allocation rules name zones the profile does not define."""
+        known = set(self.zones)
+        for category, spec in self.exposure_allocation.rules.items():
+            named = set(getattr(spec, "factors", {}) or {}) | set(getattr(spec, "zones", []) or [])
+            if named - known:
+                raise ValueError(
+                    f"exposure_allocation.rules.{category}: unknown zone(s) "
+                    f"{sorted(named - known)}; zones: {sorted(known)}"
+                )
+            factors = getattr(spec, "factors", None)
+            if factors is not None and zones_used - set(factors):
+                raise ValueError(
+                    f"exposure_allocation.rules.{category}.factors: no factor for zone(s) "
+                    f"{sorted(zones_used - set(factors))}"
+                )
+
+    @property
+    def utc_offset(self):
+        """``utc_offset_h`` as a numpy timedelta64 in minutes (add to a UTC datetime64)."""
+        return np.timedelta64(int(round(self.utc_offset_h * 60)), "m")
+
+    @property
+    def network_statistics(self) -> dict[str, float]:
+        """The ``networks`` values without their sources."""
+        return {k: v.value for k, v in self.networks.items()}
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def load_profile(data_dir: str | Path) -> CityProfile:
+    """Read and validate ``<data_dir>/city.yaml``.
+
+    Args:
+        data_dir: the city's data folder.
+
+    Returns:
+        The validated :class:`CityProfile`.
+
+    Raises:
+        CityDataError: missing or unreadable file, or invalid content (field path and what
+            was expected, one line per problem).
+    """
+    path = Path(data_dir) / PROFILE_FILE
+    if not path.is_file():
+        raise CityDataError(path, "file not found (city profile: CRS, zones, reference point …)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CityDataError(path, f"not valid YAML ({exc})") from None
+    try:
+        profile = CityProfile.model_validate(data)
+        profile.check_zones(set(profile.zones))
+    except ValidationError as exc:
+        lines = [f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise CityDataError(path, "; ".join(lines)) from None
+    except ValueError as exc:
+        raise CityDataError(path, str(exc)) from None
+    return profile
