@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.interfaces.cli.verify import verify_app
-from sim.networks.cascade import motter_lai, shortest_path_load
+from sim.networks.load_cascade import motter_lai, shortest_path_load
 from sim.studies.verify import motter_lai as ml
 from sim.studies.verify.report import Check
 

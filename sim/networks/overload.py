@@ -9,7 +9,7 @@ fail, and the two steps repeat until no node is overloaded.
 Two load definitions (``load=``):
 
 * ``"all_pairs"`` — Motter & Lai's own: betweenness over all node pairs
-  (:func:`sim.networks.cascade.shortest_path_load`). Faithful, but on a planar city-wide mesh
+  (:func:`sim.networks.load_cascade.shortest_path_load`). Faithful, but on a planar city-wide mesh
   it moves loads between unrelated places, and costs ~1 s per stage on the 1,199-node
   Shanghai high-voltage mesh (measured).
 * ``"nearest_source"`` (default) — a supply flow: each alive sink draws one unit from its
@@ -48,6 +48,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.networks.errors import CascadeError
+from sim.networks.load_cascade import shortest_path_load
 from sim.networks.multilayer import Layer
 
 LOADS = ("nearest_source", "all_pairs")
@@ -240,8 +241,6 @@ class OverloadRule:
 
     def loads(self, alive: np.ndarray, edge_ok: np.ndarray | None = None) -> np.ndarray:
         """(k,) loads of the mesh nodes given alive mesh nodes and (optional) working edges."""
-        from sim.networks.cascade import shortest_path_load  # cascade imports this module
-
         adj = self._full if edge_ok is None or edge_ok.all() else self._adjacency(edge_ok)
         if self.load_kind == "all_pairs":
             return shortest_path_load(adj, alive)

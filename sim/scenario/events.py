@@ -33,7 +33,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
-from sim.scenario.schema import AlertLevel, Fraction, Strict, UtcTime
+from sim.scenario.fields import AlertLevel, Fraction, Strict, UtcTime
 
 
 class _Event(Strict):
