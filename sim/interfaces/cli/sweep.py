@@ -145,8 +145,8 @@ def status_cmd(
     sweep_dir: Annotated[Path, typer.Argument(help="Sweep folder.", show_default=False)],
 ) -> None:
     """Report a sweep folder's progress: runs done, pending, failed, ETA if running."""
-    from sim.results.sweep_table import SweepFolderError
     from sim.studies.sweep.status import sweep_status
+    from sim.studies.sweep.table import SweepFolderError
 
     try:
         st = sweep_status(sweep_dir)
@@ -177,8 +177,8 @@ def report_cmd(
 ) -> None:
     """Write the logistics trade-off report (tradeoff.csv, tradeoff_effects.csv,
     tradeoff_binding.csv, tradeoff.png) into the sweep folder."""
-    from sim.results.sweep_table import SweepFolderError, load
     from sim.studies.analysis.tradeoff import write_report
+    from sim.studies.sweep.table import SweepFolderError, load
 
     try:
         df = load(sweep_dir)

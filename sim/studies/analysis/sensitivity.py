@@ -1,6 +1,6 @@
 """Global sensitivity analysis and scenario discovery on a sweep table.
 
-Input: a sweep loaded by :func:`sim.results.sweep_table.load` (one row per run) and the
+Input: a sweep loaded by :func:`sim.studies.sweep.table.load` (one row per run) and the
 design it was sampled with (:class:`~sim.studies.sweep.spec.ExperimentSpec`, or a SALib
 problem dict). Outputs:
 
@@ -598,7 +598,7 @@ def analyse_command(
 ) -> None:
     """Sobol' indices, Morris screening or PRIM boxes of one outcome of a sweep; writes
     sensitivity_<method>_<outcome>[_<scenario>].csv and .png into the sweep folder."""
-    from sim.results.sweep_table import SweepFolderError, load
+    from sim.studies.sweep.table import SweepFolderError, load
 
     try:
         df = load(sweep_dir)

@@ -1,6 +1,6 @@
 """Personnel × equipment × supplies trade-off: which logistics factor binds.
 
-Input: a loaded factorial sweep (:func:`sim.results.sweep_table.load`) over
+Input: a loaded factorial sweep (:func:`sim.studies.sweep.table.load`) over
 ``logistics.teams_scale``, ``logistics.equipment_scale`` and ``logistics.supplies_scale``
 (``experiments/logistics-tradeoff.yaml``). An incident is served only when a team, its
 equipment and its supplies meet (domain.md §4, "two keys"), so response behaves like a

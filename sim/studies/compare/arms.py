@@ -316,11 +316,11 @@ def compare_command(
     intervals and cost-effectiveness; writes comparison.csv/.parquet/.png."""
     from rich.console import Console
 
-    from sim.results.sweep_table import load
     from sim.studies.sweep.design import expand
     from sim.studies.sweep.executor import run_sweep
     from sim.studies.sweep.spec import SpecError, load_spec
     from sim.studies.sweep.store import PLAN_FILE, SweepError
+    from sim.studies.sweep.table import load
 
     source = str(experiment)
     try:

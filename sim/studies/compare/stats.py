@@ -1,7 +1,7 @@
 """Statistics of a policy comparison: arm levels, paired differences, cost-effectiveness.
 
-Pure functions of a results frame (one row per run, :func:`sim.results.load`): columns
-``scenario`` (the arm label), ``replication`` and the outcome keys. Arms share each
+Pure functions of a results frame (one row per run, :func:`sim.studies.sweep.table.load`):
+columns ``scenario`` (the arm label), ``replication`` and the outcome keys. Arms share each
 replication's seed (common random numbers, :mod:`sim.studies.sweep.design`), so an arm and the
 baseline are compared replication by replication: the differences d_r = arm_r − baseline_r
 cancel the noise both runs share (Law 2015, *Simulation Modeling and Analysis*, 5th ed.,
