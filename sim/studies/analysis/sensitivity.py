@@ -294,6 +294,55 @@ class PrimResult:
     data_range: pd.DataFrame
 
 
+def _ema_prim():
+    """ema_workbench's prim module (heavy optional dependency, extra "analysis": it loads
+    statsmodels and scikit-learn, several seconds, so it is imported only when PRIM runs).
+
+    Raises:
+        SensitivityError: ema_workbench is not installed.
+    """
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ipyparallel-missing notice on import
+        try:
+            from ema_workbench.analysis import prim
+        except ImportError:
+            raise SensitivityError(
+                'PRIM needs ema_workbench: pip install -e ".[analysis]"'
+            ) from None
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    return prim
+
+
+def _chosen_box(box, params: list[str], min_density: float) -> PrimResult:
+    """Select the step of ``box``'s peeling trajectory (see :func:`prim_boxes`) and describe it."""
+    traj = box.peeling_trajectory.reset_index(drop=True)
+    ok = traj.index[traj["density"] >= min_density]
+    if len(ok):  # highest coverage; among equal coverage, the densest
+        i = int(traj.loc[ok].sort_values(["coverage", "density"]).index[-1])
+    else:
+        i = int(traj["density"].astype(float).idxmax())
+    box.select(i)
+    lims = box.box_lims[i].astype(float)
+    lims.index = ["lower", "upper"]
+    init = box.box_lims[0].astype(float)
+    init.index = ["lower", "upper"]
+    restricted = [c for c in params if not np.allclose(lims[c].values, init[c].values)]
+    row = traj.loc[i]
+    return PrimResult(
+        limits=lims[params],
+        restricted=restricted,
+        coverage=float(row["coverage"]),
+        density=float(row["density"]),
+        mass=float(row["mass"]),
+        trajectory=traj[["coverage", "density", "mass", "res_dim"]].astype(float),
+        selected=i,
+        data_range=init[params],
+    )
+
+
 def prim_boxes(
     df: pd.DataFrame,
     outcome: str,
@@ -334,19 +383,7 @@ def prim_boxes(
     Raises:
         SensitivityError: missing columns, no parameters, NaN outcomes.
     """
-    import logging
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ipyparallel-missing notice on import
-        try:
-            from ema_workbench.analysis import prim
-        except ImportError:
-            raise SensitivityError(
-                'PRIM needs ema_workbench: pip install -e ".[analysis]"'
-            ) from None
-
-    logging.getLogger("EMA").setLevel(logging.WARNING)
+    prim = _ema_prim()
     df = _one_scenario(df, scenario)
     params = list(parameters if parameters is not None else df.attrs.get("parameters", []))
     if not params:
@@ -367,31 +404,7 @@ def prim_boxes(
         box = p.find_box()
         if box is None:
             break
-        traj = box.peeling_trajectory.reset_index(drop=True)
-        ok = traj.index[traj["density"] >= min_density]
-        if len(ok):  # highest coverage; among equal coverage, the densest
-            i = int(traj.loc[ok].sort_values(["coverage", "density"]).index[-1])
-        else:
-            i = int(traj["density"].astype(float).idxmax())
-        box.select(i)
-        lims = box.box_lims[i].astype(float)
-        lims.index = ["lower", "upper"]
-        init = box.box_lims[0].astype(float)
-        init.index = ["lower", "upper"]
-        restricted = [c for c in params if not np.allclose(lims[c].values, init[c].values)]
-        row = traj.loc[i]
-        out.append(
-            PrimResult(
-                limits=lims[params],
-                restricted=restricted,
-                coverage=float(row["coverage"]),
-                density=float(row["density"]),
-                mass=float(row["mass"]),
-                trajectory=traj[["coverage", "density", "mass", "res_dim"]].astype(float),
-                selected=i,
-                data_range=init[params],
-            )
-        )
+        out.append(_chosen_box(box, params, min_density))
         if len(p.yi_remaining) == 0 or not y[p.yi_remaining].any():
             break
     return out
