@@ -77,6 +77,24 @@ def _restrict(adjacency, alive: np.ndarray | None) -> sparse.csr_array:
     return a
 
 
+def _nearest_source_hops(a: sparse.csr_array, src_mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """(n,) hop distance of every node to its nearest source (-1: unreachable) by one
+    multi-source breadth-first search, and the largest distance reached."""
+    n = a.shape[0]
+    dmin = np.full(n, -1, np.int64)
+    dmin[np.flatnonzero(src_mask)] = 0
+    front = src_mask.astype(np.float64)
+    depth = 0
+    while True:
+        reach = (a @ front > 0) & (dmin < 0)
+        if not reach.any():
+            break
+        depth += 1
+        dmin[reach] = depth
+        front = reach.astype(np.float64)
+    return dmin, depth
+
+
 def supply_load(
     adjacency,
     is_source: np.ndarray,
@@ -114,18 +132,7 @@ def supply_load(
     if sources.size == 0:
         return load
     dem = np.ones(n) if demand is None else np.asarray(demand, float)
-    # Distance of every node to its nearest source (multi-source BFS).
-    dmin = np.full(n, -1, np.int64)
-    dmin[sources] = 0
-    front = src_mask.astype(np.float64)
-    depth = 0
-    while True:
-        reach = (a @ front > 0) & (dmin < 0)
-        if not reach.any():
-            break
-        depth += 1
-        dmin[reach] = depth
-        front = reach.astype(np.float64)
+    dmin, depth = _nearest_source_hops(a, src_mask)
     sink = keep & ~src_mask & (dmin > 0)
     # Path counts from each source (columns), down to the deepest sink.
     k = sources.size
