@@ -680,6 +680,7 @@ def read_osm(
     if not suffix.endswith(".pbf"):
         raise NetworkImportError(f"{path}: expected .osm.pbf, .pbf or .osm")
     try:
+        # pyrosm (optional): only to read OpenStreetMap extracts
         from pyrosm import OSM
     except ImportError as exc:  # pragma: no cover
         raise NetworkImportError("reading .pbf needs pyrosm: pip install pyrosm") from exc

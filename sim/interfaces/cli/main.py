@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sim.interfaces.cli.app import app_command
+from sim.interfaces.cli.calibrate import calibrate_command
 from sim.interfaces.cli.common import OverrideOpt, ScenarioArg, load_or_exit, prepare_out_dir
+from sim.interfaces.cli.riskmap import riskmap_command
+from sim.interfaces.cli.sweep import sweep_app
+from sim.interfaces.cli.verify import verify_app
+from sim.studies.analysis.criticality import criticality_command
+from sim.studies.compare.arms import compare_command
 
 app = typer.Typer(
     name="citysafe",
@@ -106,25 +113,14 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
-def _register_subcommands() -> None:
-    from sim.interfaces.cli.app import app_command
-    from sim.interfaces.cli.calibrate import calibrate_command
-    from sim.interfaces.cli.riskmap import riskmap_command
-    from sim.interfaces.cli.sweep import sweep_app
-    from sim.interfaces.cli.verify import verify_app
-    from sim.studies.analysis.criticality import criticality_command
-    from sim.studies.compare.arms import compare_command
-
-    app.add_typer(verify_app, name="verify")
-    app.add_typer(sweep_app, name="sweep")
-    app.command("criticality")(criticality_command)
-    app.command("calibrate")(calibrate_command)
-    app.command("compare")(compare_command)
-    app.command("riskmap")(riskmap_command)
-    app.command("app")(app_command)
-
-
-_register_subcommands()
+# The commands of their own modules, registered here only (they import nothing from main).
+app.add_typer(verify_app, name="verify")
+app.add_typer(sweep_app, name="sweep")
+app.command("criticality")(criticality_command)
+app.command("calibrate")(calibrate_command)
+app.command("compare")(compare_command)
+app.command("riskmap")(riskmap_command)
+app.command("app")(app_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

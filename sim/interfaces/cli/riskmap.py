@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.city import load_city
 from sim.interfaces.cli.common import load_or_exit, prepare_out_dir
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.inventory import build_inventory
@@ -67,7 +68,6 @@ def make_riskmap(
         progress: called with each finished :class:`~sim.studies.riskmap.montecarlo.Replication`.
         settings: extra run settings recorded in riskmap.json (overrides, resolution).
     """
-    from sim.city import load_city
     from sim.studies.riskmap.figures import grade_matrix, risk_map  # matplotlib: only when drawing
 
     t0 = time.perf_counter()

@@ -395,10 +395,13 @@ def run_criticality(
 def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 20) -> Path:
     """PNG: top-`top` assets of realisation 0 (bar chart, households lost) and the district
     map coloured by the expected households lost when the district's top asset fails."""
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Polygon as MplPolygon
 

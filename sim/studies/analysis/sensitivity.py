@@ -30,6 +30,8 @@ one scenario (``scenario=``; required when the table holds more than one).
 
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +39,12 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+import yaml
+from pydantic import ValidationError
+
+from sim.studies.sweep.spec import ExperimentSpec
+from sim.studies.sweep.store import SPEC_FILE
+from sim.studies.sweep.table import SweepFolderError, load
 
 
 class SensitivityError(ValueError):
@@ -88,8 +96,6 @@ def design_of(spec_or_problem: Any) -> Design:
     Raises:
         SensitivityError: a dict without names or bounds.
     """
-    from sim.studies.sweep.spec import ExperimentSpec
-
     if isinstance(spec_or_problem, Design):
         return spec_or_problem
     if isinstance(spec_or_problem, ExperimentSpec):
@@ -197,6 +203,7 @@ def sobol_indices(
         SensitivityError: the table does not hold the complete sobol design; the outcome is
             constant (indices undefined).
     """
+    # SALib (extra "analysis"): imported only for this method
     from SALib.analyze import sobol
 
     design = design_of(spec_or_problem)
@@ -248,6 +255,7 @@ def morris_screening(
             parameters whose rounded step is zero make an effect undefined (SALib then
             returns inf/NaN for that parameter); avoid ``integer: true`` with morris.
     """
+    # SALib (extra "analysis"): imported only for this method
     from SALib.analyze import morris
 
     design = design_of(spec_or_problem)
@@ -301,12 +309,10 @@ def _ema_prim():
     Raises:
         SensitivityError: ema_workbench is not installed.
     """
-    import logging
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ipyparallel-missing notice on import
         try:
+            # ema_workbench (extra "analysis"): seconds to import, only for PRIM
             from ema_workbench.analysis import prim
         except ImportError:
             raise SensitivityError(
@@ -411,6 +417,7 @@ def prim_boxes(
 
 
 def _pyplot():
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -509,11 +516,6 @@ def load_design(sweep_dir: str | Path) -> Design:
     Raises:
         SensitivityError: no or invalid ``spec.resolved.yaml``.
     """
-    import yaml
-    from pydantic import ValidationError
-
-    from sim.studies.sweep.spec import ExperimentSpec
-    from sim.studies.sweep.store import SPEC_FILE
 
     path = Path(sweep_dir) / SPEC_FILE
     if not path.is_file():
@@ -611,8 +613,6 @@ def analyse_command(
 ) -> None:
     """Sobol' indices, Morris screening or PRIM boxes of one outcome of a sweep; writes
     sensitivity_<method>_<outcome>[_<scenario>].csv and .png into the sweep folder."""
-    from sim.studies.sweep.table import SweepFolderError, load
-
     try:
         df = load(sweep_dir)
         design = load_design(sweep_dir)

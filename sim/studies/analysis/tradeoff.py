@@ -299,10 +299,13 @@ def plot_tradeoff(
     Returns:
         The PNG path.
     """
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     from matplotlib.ticker import FormatStrFormatter
 
     factors, outcomes = _check(df, factors, outcomes)

@@ -27,6 +27,7 @@ from sim.studies.riskmap.matrix import (
     GRADE_ZH,
     consequence_level,
     grade,
+    grade_rank,
     likelihood_level,
     wilson_interval,
 )
@@ -165,8 +166,6 @@ def build_inventory(
 def worst_grade_by_district(inventory: pd.DataFrame, n_districts: int) -> np.ndarray:
     """(D,) worst grade rank (0 blue … 3 red) of each district over the risks that occurred
     in at least one trial; -1 where none did (no risk observed: not "low risk")."""
-    from sim.studies.riskmap.matrix import grade_rank
-
     out = np.full(n_districts, -1, dtype=int)
     rows = inventory[(inventory["district"] >= 0) & (inventory["occurrences"] > 0)]
     if len(rows):

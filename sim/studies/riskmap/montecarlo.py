@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.scenario.longrun import LongRunScenario
 from sim.studies.riskmap.records import chemical_records, emergency_records, longrun_records
 
 
@@ -42,8 +43,6 @@ class Replication:
 
 
 def is_long_run(scenario) -> bool:
-    from sim.scenario.longrun import LongRunScenario
-
     return isinstance(scenario, LongRunScenario)
 
 
