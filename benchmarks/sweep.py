@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.results.sweep_table import load
 from sim.studies.sweep.design import expand
 from sim.studies.sweep.executor import run_sweep
 from sim.studies.sweep.spec import parse_spec
+from sim.studies.sweep.table import load
 
 ROOT = Path(__file__).resolve().parents[1]
 LEKIMA = ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml"

@@ -14,7 +14,6 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from sim.results.sweep_table import load
 from sim.studies.compare.arms import compare_command, resolve_keys
 from sim.studies.compare.stats import (
     LOSS_PER_YUAN,
@@ -24,6 +23,7 @@ from sim.studies.compare.stats import (
     paired_differences,
 )
 from sim.studies.sweep.spec import SpecError, parse_spec
+from sim.studies.sweep.table import load
 
 REPO = Path(__file__).resolve().parents[1]
 CONSTRUCTION = REPO / "scenarios" / "shanghai" / "construction-safety-3y.yaml"

@@ -176,7 +176,7 @@ def test_run_criticality_monte_carlo_and_figure(tmp_path):
 
 def test_command_writes_tables_and_figure(tmp_path, monkeypatch):
     city = _toy_with_lonlat()
-    monkeypatch.setattr("sim.city.load_city", lambda path: city)
+    monkeypatch.setattr(cr, "load_city", lambda path: city)
     run = cr.run_criticality
     monkeypatch.setattr(cr, "run_criticality", lambda *a, **k: run(*a, **k, spec=_toy_spec(city)))
     app = typer.Typer()

@@ -17,6 +17,7 @@ from sim.response.dispatch import (
     DispatchPolicy,
     TimeOrderError,
 )
+from sim.response.dispatch.pending import PendingTable
 from sim.response.harm import (
     KOBE_1995_RESCUES,
     expected_harm,
@@ -460,12 +461,16 @@ def test_sampled_harm_averages_to_expected_harm():
 
 
 # --- the wake-up index must not change decisions ------------------------------------------
-class _BruteForceDispatcher(Dispatcher):
-    """Re-examines every pending incident at every decision (no wake-up index)."""
+class _BruteForceTable(PendingTable):
+    """Wakes every pending incident at every decision (no wake-up index)."""
 
-    def _woken(self):
-        self._recheck_all = True
-        return super()._woken()
+    def woken(self, group_stock, bundle_complete):
+        self.recheck_all = True
+        return super().woken(group_stock, bundle_complete)
+
+
+class _BruteForceDispatcher(Dispatcher):
+    pending_table = _BruteForceTable
 
 
 @pytest.mark.parametrize("policy", ["nearest", "bundle_complete", "severity"])
@@ -550,3 +555,50 @@ def test_incident_needing_nothing_starts_work_at_once():
     (rec,) = d.step(2.0)
     assert rec.legs == () and rec.full_bundle_h == 2.0 and rec.complete_h == 2.5
     assert isinstance(d.on_complete(1, 2.5), Completion)
+
+
+# --- bundle assembly on its own (sim.response.dispatch.assembly) -------------------------
+def test_plan_legs_takes_each_resource_nearest_first_and_consolidates_within_the_slack():
+    from sim.response.dispatch.assembly import Legs, Wait, plan_legs
+    from sim.response.resources import N_RESOURCES, RESOURCE_INDEX
+
+    pump, drain = RESOURCE_INDEX["pump"], RESOURCE_INDEX["drainage"]
+    need = np.zeros(N_RESOURCES)
+    need[[pump, drain]] = [3, 1]
+    avail = np.zeros((3, N_RESOURCES))
+    avail[0, pump] = 1  # nearest: one pump only
+    avail[1, [pump, drain]] = [1, 1]
+    avail[2, [pump, drain]] = [5, 1]  # farthest: holds the whole bundle
+    times = np.array([0.1, 0.2, 0.3])
+    eligible = np.ones(3, bool)
+    order = np.arange(3)
+    nearest = plan_legs(
+        need, avail, times, eligible, order, DispatchPolicy(), started=False, needs_team=True
+    )
+    assert isinstance(nearest, Legs) and nearest.depots.tolist() == [0, 1, 2]
+    # pumps 1 + 1 + 1 nearest first, the one drainage team from depot 1; totals = the need
+    assert nearest.takes[:, pump].tolist() == [1, 1, 1]
+    assert nearest.takes[:, drain].tolist() == [0, 1, 0]
+    # All-or-nothing: the multi-depot assembly arrives at 0.3 h, the single depot at 0.3 h too,
+    # so within any slack the whole bundle comes from depot 2 alone.
+    whole = plan_legs(
+        need,
+        avail,
+        times,
+        eligible,
+        order,
+        DispatchPolicy(bundle_complete=True),
+        started=False,
+        needs_team=True,
+    )
+    assert whole.depots.tolist() == [2] and np.array_equal(whole.takes[0], need)
+    # No team anywhere reachable: "nearest" waits for a team; nothing eligible: for the roads.
+    avail[:, drain] = 0
+    wait = plan_legs(
+        need, avail, times, eligible, order, DispatchPolicy(), started=False, needs_team=True
+    )
+    assert isinstance(wait, Wait) and np.flatnonzero(wait.blocked).tolist() == [drain]
+    none = plan_legs(
+        need, avail, times, ~eligible, order, DispatchPolicy(), started=False, needs_team=True
+    )
+    assert isinstance(none, Wait) and none.blocked is False

@@ -150,17 +150,17 @@ def test_co_governance_opens_the_residents_channel():
 def test_campaign_after_an_accident_spikes_diligence_which_halves_each_half_life():
     m = RiskDynamicsModel(load_scenario(PARK, [*SHORT, "processes.governance.tenure.weight=0"]))
     gov = m.governance
-    reg = gov.regulators[0]
-    gov._update_diligence(0.0)
+    reg = gov.cast.regulators[0]
+    gov.cast.update_diligence(0.0, gov.campaign.decay())
     d0 = reg.diligence  # 0.6: base, no tenure effect
-    gov._after_accident(0.0, 0)
-    gov._update_diligence(0.0)  # one month of decay
+    gov.accident_pathway.after_accident(0.0, 0)
+    gov.cast.update_diligence(0.0, gov.campaign.decay())  # one month of decay
     spike = 0.6  # default campaign.spike: d -> d + 0.6 (1 - d)
     h = gov.cfg.campaign.half_life_months
     boost1 = reg.diligence - d0
     assert boost1 == pytest.approx(spike * (1 - d0) * 2 ** (-1 / h))
     for _ in range(int(h)):
-        gov._update_diligence(0.0)
+        gov.cast.update_diligence(0.0, gov.campaign.decay())
     assert reg.diligence - d0 == pytest.approx(boost1 / 2)
     # city-wide mode: every enterprise took the medicine
     assert (gov.park.boost > 0).all()

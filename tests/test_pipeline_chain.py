@@ -16,8 +16,8 @@ from sim.risk.pipeline import (
     PipelineAgeingModel,
     PipelineParams,
     burst_times,
+    city_pipeline_model,
     generate_pipe_network,
-    shanghai_pipeline_model,
 )
 from sim.risk.pipeline_year import CavityShock, PipelineYearStepper
 
@@ -40,7 +40,7 @@ def _assert_same(years, ref):
 
 
 def test_year_stepper_over_n_years_equals_the_whole_window_run_with_yearly_coverage():
-    model = shanghai_pipeline_model(
+    model = city_pipeline_model(
         load_city(ROOT / "scenarios/data/shanghai"), np.random.default_rng(3)
     )
     d = model.network.n_districts

@@ -23,11 +23,11 @@ import yaml
 from typer.testing import CliRunner
 
 from sim.interfaces.cli.sweep import sweep_app
-from sim.results.sweep_table import load
 from sim.studies.sweep.design import check_runs, expand, points, replication_seeds
 from sim.studies.sweep.executor import run_sweep
 from sim.studies.sweep.spec import SpecError, load_spec, parse_spec
 from sim.studies.sweep.store import SweepError, SweepStore, read_jsonl
+from sim.studies.sweep.table import load
 
 REPO = Path(__file__).resolve().parents[1]
 LEKIMA = REPO / "scenarios" / "shanghai" / "lekima-2019.yaml"

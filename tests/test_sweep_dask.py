@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 pytest.importorskip("distributed")
 
 from sim.interfaces.cli.sweep import sweep_app  # noqa: E402
-from sim.results.sweep_table import load  # noqa: E402
 from sim.studies.sweep.design import expand  # noqa: E402
 from sim.studies.sweep.executor import run_sweep  # noqa: E402
 from sim.studies.sweep.spec import parse_spec  # noqa: E402
 from sim.studies.sweep.store import SweepError, read_jsonl  # noqa: E402
+from sim.studies.sweep.table import load  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 LEKIMA = REPO / "scenarios" / "shanghai" / "lekima-2019.yaml"

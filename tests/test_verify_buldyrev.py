@@ -5,6 +5,7 @@ import pytest
 from scipy import sparse
 from typer.testing import CliRunner
 
+from sim.interfaces.cli import verify as cli_verify
 from sim.interfaces.cli.verify import verify_app
 from sim.networks.cascade import giant_component_mask, mutual_percolation
 from sim.studies.verify import buldyrev as bv
@@ -139,7 +140,7 @@ def test_cli_prints_lines_and_exit_codes(monkeypatch):
         def checks(self):
             return [Check("buldyrev", "p_c", 0.7, 0.6, 0.01)]
 
-    monkeypatch.setattr(bv, "run_buldyrev", lambda *a, **k: Fake())
+    monkeypatch.setattr(cli_verify, "run_buldyrev", lambda *a, **k: Fake())
     bad = runner.invoke(verify_app, ["buldyrev"])
     assert bad.exit_code == 1 and "FAIL" in bad.output
 

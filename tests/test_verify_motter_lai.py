@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from sim.interfaces.cli import verify as cli_verify
 from sim.interfaces.cli.verify import verify_app
-from sim.networks.cascade import motter_lai, shortest_path_load
+from sim.networks.load_cascade import motter_lai, shortest_path_load
 from sim.studies.verify import motter_lai as ml
 from sim.studies.verify.report import Check
 
@@ -90,7 +91,7 @@ def test_cli_exit_codes(monkeypatch):
         def checks(self):
             return [Check("motter-lai", "G", 0.9, 0.5, 0.0, relation="le")]
 
-    monkeypatch.setattr(ml, "run_motter_lai", lambda **k: Fake())
+    monkeypatch.setattr(cli_verify, "run_motter_lai", lambda **k: Fake())
     out = runner.invoke(verify_app, ["motter-lai"])
     assert out.exit_code == 1
     assert "motter-lai: G simulated 0.9000 vs theory <= 0.5000 (tolerance 0) FAIL" in out.output

@@ -156,61 +156,15 @@ def _merge_types(base: list[str], extra: list[str]) -> tuple[list[str], np.ndarr
     return names, np.array([names.index(t) for t in extra], np.int64)
 
 
-def add_imported_network(
-    net: MultilayerNetwork,
-    imported: Layer,
-    city,
-    district: int | str,
-    *,
-    replace: bool,
-    households: str = "district",
-    spec: NetworkSpec | None = None,
-    rng=None,
-    import_id: int = 0,
-) -> MultilayerNetwork:
-    """Merge a placed imported layer into `net` (module docstring).
-
-    Args:
-        net: the city networks (not modified; layers that do not change are shared).
-        imported: layer in metres, city CRS (from `place_in_district`), named as its target
-            layer.
-        city: the city (district count, names).
-        district: index or English name of the district it was placed in.
-        replace: replace the district's synthetic nodes (True) or add a component (False).
-        households: "district" (rescale to the replaced households, replace only) or
-            "imported".
-        spec: generator parameters (backup-generator share and hours of imported pumps).
-        rng: numpy Generator (backup-generator draws).
-        import_id: stored in the node field ``import_id`` (-1 = synthetic).
+def _merged_nodes(base: Layer, imported: Layer, keep, kept, renumber, replace: bool,
+                  households: str, import_id: int):  # fmt: skip
+    """Node arrays of the merged layer: the kept synthetic nodes (self-references renumbered),
+    then the imported ones (asset types recoded, households rescaled if asked).
 
     Returns:
-        New MultilayerNetwork; ``meta["imports"]`` gains a summary of this import.
-
-    Raises:
-        NetworkImportError: unknown layer or district, no rng, empty import.
+        (nodes, imported node arrays as recoded, merged asset type names).
     """
-    if rng is None:
-        raise NetworkImportError("add_imported_network needs an explicit numpy Generator `rng`")
-    spec = spec or city_network_spec(city)
-    name = imported.name
-    if name not in net.layers:
-        raise NetworkImportError(f"no layer {name!r} to import into; layers: {list(net.layers)}")
-    if isinstance(district, str):
-        try:
-            district = city.index_of(district)
-        except KeyError as exc:
-            raise NetworkImportError(str(exc)) from None
-    d = int(district)
-    if imported.n_nodes == 0:
-        raise NetworkImportError(f"imported {name} network has no node")
-    base = net.layers[name]
-    keep = base.nodes["district"] != d if replace else np.ones(base.n_nodes, bool)
-    kept = np.flatnonzero(keep)
-    renumber = np.full(base.n_nodes, -1, np.int64)
-    renumber[kept] = np.arange(kept.size)
-    n_keep, n_imp = kept.size, imported.n_nodes
-
-    # ---- nodes
+    n_imp = imported.n_nodes
     types, code_map = _merge_types(base.asset_types, imported.asset_types)
     inodes = dict(imported.nodes)
     inodes["asset_type"] = code_map[np.asarray(imported.nodes["asset_type"], np.int64)]
@@ -237,8 +191,17 @@ def add_imported_network(
             else _take(inodes, key, arr, n_imp)
         )
         nodes[key] = np.concatenate([old, new])
+    return nodes, inodes, types
 
-    # ---- edges
+
+def _merged_layer(name: str, base: Layer, imported: Layer, nodes: dict, types: list[str],
+                  keep, renumber, n_keep: int):  # fmt: skip
+    """The merged layer: kept synthetic edges, imported edges, border edges re-attached to the
+    imported network's main component, and (roads) connectors to the synthetic streets.
+
+    Returns:
+        (layer, border edges relinked, road connectors added).
+    """
     e = base.edges
     both = keep[e["u"]] & keep[e["v"]]
     cut = keep[e["u"]] ^ keep[e["v"]]
@@ -309,12 +272,20 @@ def add_imported_network(
             pieces.append(piece)
             connectors = len(a)
     edges = {k: np.concatenate([p[k] for p in pieces]) for k in keys}
-    layer = Layer(name, nodes, edges, types, etypes)
-    layers = {k: (layer if k == name else v) for k, v in net.layers.items()}
+    return Layer(name, nodes, edges, types, etypes), relinked, connectors
 
-    # ---- dependencies
+
+def _relinked_dependencies(dependencies, name: str, layers: dict, base: Layer, layer: Layer,
+                           types: list[str], renumber, import_id: int):  # fmt: skip
+    """The network's dependencies after the merge: dependents in the replaced part dropped,
+    suppliers renumbered, a supplier removed replaced by the nearest node of the same type
+    (same district first) in the merged layer.
+
+    Returns:
+        (dependencies, dependents re-linked).
+    """
     deps, relinked_deps = [], 0
-    for dep in net.dependencies:
+    for dep in dependencies:
         dependent, supplier, buf = dep.dependent, dep.supplier, dep.buffer_h
         if dep.dependent_layer == name:
             dependent = renumber[dependent]
@@ -355,6 +326,15 @@ def add_imported_network(
                     note,
                 )
             )
+    return deps, relinked_deps
+
+
+def _imported_dependencies(deps: list, name: str, layers: dict, layer: Layer, inodes: dict,
+                           types: list[str], n_keep: int, spec: NetworkSpec, rng,
+                           import_id: int) -> int:  # fmt: skip
+    """Append the dependencies of imported assets on power (as generated ones have:
+    ``IMPORT_DEPENDENCIES``), each fed from the nearest supplier of its district, with backup
+    generators drawn from ``rng``; returns the dependents added."""
     added = 0
     power = layers.get("power")
     for (lname, tname), (sup_type, backup) in IMPORT_DEPENDENCIES.items():
@@ -389,6 +369,90 @@ def add_imported_network(
             )
         )
         added += int(dependents.size)
+    return added
+
+
+def _import_target(net: MultilayerNetwork, imported: Layer, city, district, rng) -> tuple[str, int]:
+    """(layer name, district index) of an import; raises NetworkImportError when unusable."""
+    if rng is None:
+        raise NetworkImportError("add_imported_network needs an explicit numpy Generator `rng`")
+    name = imported.name
+    if name not in net.layers:
+        raise NetworkImportError(f"no layer {name!r} to import into; layers: {list(net.layers)}")
+    if isinstance(district, str):
+        try:
+            district = city.index_of(district)
+        except KeyError as exc:
+            raise NetworkImportError(str(exc)) from None
+    if imported.n_nodes == 0:
+        raise NetworkImportError(f"imported {name} network has no node")
+    return name, int(district)
+
+
+IMPORT_COUNTS = (
+    "border_edges_relinked",
+    "road_connectors",
+    "dependencies_relinked",
+    "dependencies_added",
+)
+"""Counts of an import's summary in ``meta["imports"]`` besides its identity and node counts."""
+
+
+def add_imported_network(
+    net: MultilayerNetwork,
+    imported: Layer,
+    city,
+    district: int | str,
+    *,
+    replace: bool,
+    households: str = "district",
+    spec: NetworkSpec | None = None,
+    rng=None,
+    import_id: int = 0,
+) -> MultilayerNetwork:
+    """Merge a placed imported layer into `net` (module docstring).
+
+    Args:
+        net: the city networks (not modified; layers that do not change are shared).
+        imported: layer in metres, city CRS (from `place_in_district`), named as its target
+            layer.
+        city: the city (district count, names).
+        district: index or English name of the district it was placed in.
+        replace: replace the district's synthetic nodes (True) or add a component (False).
+        households: "district" (rescale to the replaced households, replace only) or
+            "imported".
+        spec: generator parameters (backup-generator share and hours of imported pumps).
+        rng: numpy Generator (backup-generator draws).
+        import_id: stored in the node field ``import_id`` (-1 = synthetic).
+
+    Returns:
+        New MultilayerNetwork; ``meta["imports"]`` gains a summary of this import.
+
+    Raises:
+        NetworkImportError: unknown layer or district, no rng, empty import.
+    """
+    name, d = _import_target(net, imported, city, district, rng)
+    spec = spec or city_network_spec(city)
+    base = net.layers[name]
+    keep = base.nodes["district"] != d if replace else np.ones(base.n_nodes, bool)
+    kept = np.flatnonzero(keep)
+    renumber = np.full(base.n_nodes, -1, np.int64)
+    renumber[kept] = np.arange(kept.size)
+    n_keep, n_imp = kept.size, imported.n_nodes
+
+    nodes, inodes, types = _merged_nodes(
+        base, imported, keep, kept, renumber, replace, households, import_id
+    )
+    layer, relinked, connectors = _merged_layer(
+        name, base, imported, nodes, types, keep, renumber, n_keep
+    )
+    layers = {k: (layer if k == name else v) for k, v in net.layers.items()}
+    deps, relinked_deps = _relinked_dependencies(
+        net.dependencies, name, layers, base, layer, types, renumber, import_id
+    )
+    added = _imported_dependencies(
+        deps, name, layers, layer, inodes, types, n_keep, spec, rng, import_id
+    )
     new_net = MultilayerNetwork(layers, deps, dict(net.meta))
     attach_road_nodes(new_net, [k for k in layers if k != "roads"] if name == "roads" else [name])
     if name == "roads":
@@ -404,10 +468,7 @@ def add_imported_network(
             "source": getattr(imported, "source", ""),
             "nodes_removed": int(base.n_nodes - n_keep),
             "nodes_added": int(n_imp),
-            "border_edges_relinked": relinked,
-            "road_connectors": connectors,
-            "dependencies_relinked": relinked_deps,
-            "dependencies_added": added,
+            **dict(zip(IMPORT_COUNTS, (relinked, connectors, relinked_deps, added), strict=True)),
         },
     ]
     return new_net

@@ -354,26 +354,15 @@ def _midpoints_inside(polys: list, d: np.ndarray, mx: np.ndarray, my: np.ndarray
     return inside
 
 
-def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
-    n_d = len(drv.population)
+def _road_links(city, spec: NetworkSpec, xy: np.ndarray, district: np.ndarray, n_d: int):
+    """Roads between districts: land-border Gabriel edges (at least one per land border; type
+    -1 = the district's own road type), a fixed number of river crossings spread along each
+    river border, and one link per tunnel-bridge and ferry.
+
+    Returns:
+        (u, v) of the land-border Gabriel edges, and lists of (u, v, type) arrays of the others.
+    """
     polys = city.polygons_xy
-    # Urban roads follow population (trip demand; assumption), rural roads follow rural land.
-    urban_km = spec.urban_road_km * drv.population / drv.population.sum()
-    length_km = urban_km + spec.rural_road_km_per_km2 * drv.rural_km2
-    n_nodes = (length_km / spec.gabriel_length_constant) ** 2 / drv.area_km2 * spec.resolution
-    n_nodes = np.maximum(3, np.round(n_nodes)).astype(int)
-    xy, district = _sample(city, n_nodes, rng)
-
-    # Intra-district Gabriel mesh; drop edges whose midpoint leaves the polygon (they would span
-    # a bay or a concavity) unless they belong to the district's minimum spanning tree.
-    u, v = _per_district_graph(xy, district, n_d)
-    length = sp.edge_lengths(xy, u, v)
-    mst = sp.mst_mask(len(xy), u, v, length)
-    mx, my = (xy[u, 0] + xy[v, 0]) / 2, (xy[u, 1] + xy[v, 1]) / 2
-    inside = _midpoints_inside(polys, district[u], mx, my)
-    keep = mst | inside
-    u, v, inside = u[keep], v[keep], inside[keep]
-
     # Land borders: city-wide Gabriel edges between land-linked districts.
     gu, gv = sp.gabriel_edges(xy)
     cross = district[gu] != district[gv]
@@ -413,22 +402,19 @@ def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
             extra_u.append(ia[pr[:, 0]])
             extra_v.append(ib[pr[:, 1]])
             extra_t.append(np.full(len(pr), code))
+    return lu, lv, extra_u, extra_v, extra_t
 
-    density = drv.population / drv.area_km2
-    urban_speed = density >= spec.urban_speed_density_persons_per_km2
-    base_type = np.where(urban_speed, 0, 1)
-    eu = np.concatenate([u, lu, *extra_u])
-    ev = np.concatenate([v, lv, *extra_v])
-    etype = np.concatenate([base_type[district[u]], base_type[district[lu]], *extra_t]).astype(
-        np.int64
-    )
-    land_fix = etype == -1
-    etype[land_fix] = base_type[district[eu[land_fix]]]
-    n_intra = len(u)
-    midpoint_inside = np.zeros(len(eu), bool)
-    midpoint_inside[:n_intra] = inside
 
-    # Underpasses: split randomly chosen intra-district edges (midpoint inside) at the midpoint.
+def _split_underpasses(city, spec: NetworkSpec, drv: _Drivers, xy, district, eu, ev, etype,
+                       midpoint_inside, rng):  # fmt: skip
+    """Split randomly chosen intra-district edges (midpoint inside) at their midpoint, the new
+    node being an underpass; counts per district follow the city's underpass inventory
+    (else urban area). One draw from ``rng`` (:func:`_choose_per_district`).
+
+    Returns:
+        (xy, district, u, v, edge type) with the new nodes and halves, the eligible edges and
+        the chosen (split) ones.
+    """
     weights = drv.urban_km2
     if "underpasses" in getattr(city, "exposure", pd.DataFrame()).columns:
         w = city.exposure["underpasses"].to_numpy(float)
@@ -448,6 +434,50 @@ def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     eu = np.concatenate([eu, new])
     ev = np.concatenate([ev, split_v])
     etype = np.concatenate([etype, etype[chosen]])
+    return xy_all, district_all, eu, ev, etype, eligible, chosen
+
+
+def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
+    n_d = len(drv.population)
+    polys = city.polygons_xy
+    # Urban roads follow population (trip demand; assumption), rural roads follow rural land.
+    urban_km = spec.urban_road_km * drv.population / drv.population.sum()
+    length_km = urban_km + spec.rural_road_km_per_km2 * drv.rural_km2
+    n_nodes = (length_km / spec.gabriel_length_constant) ** 2 / drv.area_km2 * spec.resolution
+    n_nodes = np.maximum(3, np.round(n_nodes)).astype(int)
+    xy, district = _sample(city, n_nodes, rng)
+
+    # Intra-district Gabriel mesh; drop edges whose midpoint leaves the polygon (they would span
+    # a bay or a concavity) unless they belong to the district's minimum spanning tree.
+    u, v = _per_district_graph(xy, district, n_d)
+    length = sp.edge_lengths(xy, u, v)
+    mst = sp.mst_mask(len(xy), u, v, length)
+    mx, my = (xy[u, 0] + xy[v, 0]) / 2, (xy[u, 1] + xy[v, 1]) / 2
+    inside = _midpoints_inside(polys, district[u], mx, my)
+    keep = mst | inside
+    u, v, inside = u[keep], v[keep], inside[keep]
+
+    lu, lv, extra_u, extra_v, extra_t = _road_links(city, spec, xy, district, n_d)
+
+    density = drv.population / drv.area_km2
+    urban_speed = density >= spec.urban_speed_density_persons_per_km2
+    base_type = np.where(urban_speed, 0, 1)
+    eu = np.concatenate([u, lu, *extra_u])
+    ev = np.concatenate([v, lv, *extra_v])
+    etype = np.concatenate([base_type[district[u]], base_type[district[lu]], *extra_t]).astype(
+        np.int64
+    )
+    land_fix = etype == -1
+    etype[land_fix] = base_type[district[eu[land_fix]]]
+    n_intra = len(u)
+    midpoint_inside = np.zeros(len(eu), bool)
+    midpoint_inside[:n_intra] = inside
+
+    # Underpasses: split randomly chosen intra-district edges (midpoint inside) at the midpoint.
+    xy_all, district_all, eu, ev, etype, eligible, chosen = _split_underpasses(
+        city, spec, drv, xy, district, eu, ev, etype, midpoint_inside, rng
+    )
+    n0 = len(xy)
 
     # Bridges over creeks: flag urban-road edges (not crossings, not underpass halves).
     is_plain = np.zeros(len(eu), bool)

@@ -162,6 +162,110 @@ EPANET_ASSET_TYPES = ["water_plant", "booster_pumping_station", "mains_junction"
 EPANET_EDGE_TYPES = ["pipe", "pump", "valve"]
 
 
+def _read_wntr(path: Path):
+    """The WNTR water network model of an EPANET ``.inp`` file.
+
+    Raises:
+        NetworkImportError: wntr missing or the file unreadable.
+    """
+    try:
+        import wntr  # heavy optional dependency (extra "networks"): imported on demand
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise NetworkImportError("read_epanet needs wntr: pip install wntr") from exc
+    try:
+        return wntr.network.WaterNetworkModel(str(path))
+    except Exception as exc:  # wntr raises many types for malformed files
+        raise NetworkImportError(f"{path}: cannot read EPANET file: {exc}") from exc
+
+
+def _epanet_nodes(wn, path: Path):
+    """(ids, id -> row, drawing xy, asset type codes, elevation or head (m), base demand
+    (m³/s)) of the reservoirs, junctions and tanks, in that order.
+
+    Raises:
+        NetworkImportError: the file has no nodes.
+    """
+    res, tanks, juncs = wn.reservoir_name_list, wn.tank_name_list, wn.junction_name_list
+    ids = list(res) + list(juncs) + list(tanks)
+    if not ids:
+        raise NetworkImportError(f"{path}: no nodes")
+    index = {nid: i for i, nid in enumerate(ids)}
+    xy = np.array([wn.get_node(i).coordinates or (np.nan, np.nan) for i in ids], float)
+    code = np.array(
+        [0] * len(res) + [2] * len(juncs) + [3] * len(tanks),
+        dtype=np.int64,
+    )
+    elev = np.array(
+        [wn.get_node(i).base_head for i in res]
+        + [wn.get_node(i).elevation for i in juncs]
+        + [wn.get_node(i).elevation for i in tanks],
+        float,
+    )
+    demand = np.zeros(len(ids))
+    for i in juncs:
+        demand[index[i]] = sum(d.base_value for d in wn.get_node(i).demand_timeseries_list)
+    return ids, index, xy, code, elev, demand
+
+
+def _epanet_pipes(wn, index: dict) -> tuple[list, ...]:
+    """Lists (u, v, length_m, diameter_m, edge type 0, initially closed) of the pipes."""
+    us, vs, lens, diam, etype, closed = [], [], [], [], [], []
+    for pname in wn.pipe_name_list:
+        p = wn.get_link(pname)
+        us.append(index[p.start_node_name])
+        vs.append(index[p.end_node_name])
+        lens.append(p.length)
+        diam.append(p.diameter)
+        etype.append(0)
+        closed.append(str(p.initial_status).lower() == "closed")
+    return us, vs, lens, diam, etype, closed
+
+
+def _coordinate_unit(xy: np.ndarray, us: list, vs: list, lens: list, path: Path) -> float:
+    """Metres per coordinate unit: the median of pipe length / drawing distance.
+
+    Raises:
+        NetworkImportError: no pipe with coordinates to estimate it from.
+    """
+    pu, pv, plen = np.array(us, int), np.array(vs, int), np.array(lens, float)
+    dist = np.hypot(*(xy[pu] - xy[pv]).T) if len(pu) else np.empty(0)
+    ok = np.isfinite(dist) & (dist > 0) & (plen > 0)
+    if not ok.any():
+        raise NetworkImportError(
+            f"{path}: cannot estimate the coordinate unit (no pipe with coordinates); "
+            "pass coordinate_unit_m"
+        )
+    return float(np.median(plen[ok] / dist[ok]))
+
+
+def _epanet_pumps_and_valves(wn, index: dict, xy: np.ndarray, n0: int, links) -> list:
+    """Append to ``links`` two 1 m halves per pump (through a new node ``n0 + k`` at the
+    pump's midpoint) and one 1 m edge per valve; returns the pump nodes' drawing xy."""
+    us, vs, lens, diam, etype, closed = links
+    pump_xy = []
+    for k, pname in enumerate(wn.pump_name_list):
+        p = wn.get_link(pname)
+        a, b = index[p.start_node_name], index[p.end_node_name]
+        node = n0 + k
+        pump_xy.append((xy[a] + xy[b]) / 2)
+        for s, t in ((a, node), (node, b)):
+            us.append(s)
+            vs.append(t)
+            lens.append(1.0)
+            diam.append(np.nan)
+            etype.append(1)
+            closed.append(False)
+    for vname in wn.valve_name_list:
+        p = wn.get_link(vname)
+        us.append(index[p.start_node_name])
+        vs.append(index[p.end_node_name])
+        lens.append(1.0)
+        diam.append(p.diameter)
+        etype.append(2)
+        closed.append(False)
+    return pump_xy
+
+
 def read_epanet(
     path: str | Path,
     name: str = "water",
@@ -196,78 +300,16 @@ def read_epanet(
     Raises:
         NetworkImportError: wntr missing, file unreadable, no coordinates or no nodes.
     """
-    try:
-        import wntr
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise NetworkImportError("read_epanet needs wntr: pip install wntr") from exc
     path = Path(path)
-    try:
-        wn = wntr.network.WaterNetworkModel(str(path))
-    except Exception as exc:  # wntr raises many types for malformed files
-        raise NetworkImportError(f"{path}: cannot read EPANET file: {exc}") from exc
-    res, tanks, juncs = wn.reservoir_name_list, wn.tank_name_list, wn.junction_name_list
-    pumps = wn.pump_name_list
-    ids = list(res) + list(juncs) + list(tanks)
-    if not ids:
-        raise NetworkImportError(f"{path}: no nodes")
-    index = {nid: i for i, nid in enumerate(ids)}
-    n0 = len(ids)
-    xy = np.array([wn.get_node(i).coordinates or (np.nan, np.nan) for i in ids], float)
-    code = np.array(
-        [0] * len(res) + [2] * len(juncs) + [3] * len(tanks),
-        dtype=np.int64,
-    )
-    elev = np.array(
-        [wn.get_node(i).base_head for i in res]
-        + [wn.get_node(i).elevation for i in juncs]
-        + [wn.get_node(i).elevation for i in tanks],
-        float,
-    )
-    demand = np.zeros(n0)
-    for i in juncs:
-        demand[index[i]] = sum(d.base_value for d in wn.get_node(i).demand_timeseries_list)
+    wn = _read_wntr(path)
+    ids, index, xy, code, elev, demand = _epanet_nodes(wn, path)
+    pumps, n0 = wn.pump_name_list, len(ids)
 
-    us, vs, lens, diam, etype, closed = [], [], [], [], [], []
-    for pname in wn.pipe_name_list:
-        p = wn.get_link(pname)
-        us.append(index[p.start_node_name])
-        vs.append(index[p.end_node_name])
-        lens.append(p.length)
-        diam.append(p.diameter)
-        etype.append(0)
-        closed.append(str(p.initial_status).lower() == "closed")
-    # Pipe lengths vs drawing distances give the coordinate unit (before pumps are inserted).
-    pu, pv, plen = np.array(us, int), np.array(vs, int), np.array(lens, float)
+    links = _epanet_pipes(wn, index)
     if coordinate_unit_m is None:
-        dist = np.hypot(*(xy[pu] - xy[pv]).T) if len(pu) else np.empty(0)
-        ok = np.isfinite(dist) & (dist > 0) & (plen > 0)
-        if not ok.any():
-            raise NetworkImportError(
-                f"{path}: cannot estimate the coordinate unit (no pipe with coordinates); "
-                "pass coordinate_unit_m"
-            )
-        coordinate_unit_m = float(np.median(plen[ok] / dist[ok]))
-    pump_xy = []
-    for k, pname in enumerate(pumps):
-        p = wn.get_link(pname)
-        a, b = index[p.start_node_name], index[p.end_node_name]
-        node = n0 + k
-        pump_xy.append((xy[a] + xy[b]) / 2)
-        for s, t in ((a, node), (node, b)):
-            us.append(s)
-            vs.append(t)
-            lens.append(1.0)
-            diam.append(np.nan)
-            etype.append(1)
-            closed.append(False)
-    for vname in wn.valve_name_list:
-        p = wn.get_link(vname)
-        us.append(index[p.start_node_name])
-        vs.append(index[p.end_node_name])
-        lens.append(1.0)
-        diam.append(p.diameter)
-        etype.append(2)
-        closed.append(False)
+        coordinate_unit_m = _coordinate_unit(xy, *links[:3], path)
+    pump_xy = _epanet_pumps_and_valves(wn, index, xy, n0, links)
+    us, vs, lens, diam, etype, closed = links
     n = n0 + len(pumps)
     xy_all = np.vstack([xy, np.array(pump_xy, float).reshape(-1, 2)])
     u, v = np.array(us, np.int64), np.array(vs, np.int64)
@@ -329,59 +371,32 @@ def _bus_lonlat(net) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def read_pandapower(
-    net,
-    name: str = "power",
-    *,
-    kw_per_household: float = HOUSEHOLD_PEAK_KW,
-) -> ImportedLayer:
-    """A pandapower network (object or saved ``.json``) as a power layer.
-
-    Nodes = in-service buses, with bus geodata taken as WGS84 lon/lat (pandapower's convention
-    for real grids such as ``mv_oberrhein``) and projected to their UTM zone. Types: buses of a
-    transformer or an external grid → "substation_110_35kv" (the HV/MV substation), buses with
-    loads → "distribution_transformer_10kv" (MV/LV stations), others → "mv_bus". Sources
-    (``is_source``): external-grid buses and transformer low-voltage buses (the substation
-    busbars feeding the grid). ``customers_households`` = Σ load p_mw·scaling·1000 /
-    `kw_per_household`; ``capacity`` (kVA) = transformer rating at substation buses, load
-    p_mw·1000 at load buses (power factor 1, assumption). Extra fields ``vn_kv``, ``bus_id``,
-    ``lon``, ``lat``.
-
-    Edges: lines (length_km·1000), transformers (straight-line length), bus-bus switches;
-    ``normally_open`` = line or bus-bus switch open, or element out of service.
+def _read_pandapower_json(path: str | Path):
+    """A pandapower network saved as ``.json``.
 
     Raises:
-        NetworkImportError: pandapower missing, unreadable file, no buses or no geodata.
+        NetworkImportError: pandapower missing or the file unreadable.
     """
-    if isinstance(net, str | Path):
-        try:
-            import pandapower as pp
-        except ImportError as exc:  # pragma: no cover
-            raise NetworkImportError(
-                "read_pandapower needs pandapower: pip install pandapower"
-            ) from exc
-        try:
-            net = pp.from_json(str(net))
-        except Exception as exc:
-            raise NetworkImportError(f"{net}: cannot read pandapower network: {exc}") from exc
-    source = getattr(net, "name", "") or "pandapower network"
-    bus = net.bus[net.bus["in_service"].astype(bool)]
-    if not len(bus):
-        raise NetworkImportError(f"{source}: no in-service bus")
-    lon_all, lat_all = _bus_lonlat(net)
-    keep = net.bus["in_service"].astype(bool).to_numpy()
-    lon, lat = lon_all[keep], lat_all[keep]
-    bus_ids = bus.index.to_numpy()
-    pos = pd.Series(np.arange(len(bus_ids)), index=bus_ids)
-    n = len(bus_ids)
+    try:
+        import pandapower as pp  # heavy optional dependency (extra "networks"): on demand
+    except ImportError as exc:  # pragma: no cover
+        raise NetworkImportError(
+            "read_pandapower needs pandapower: pip install pandapower"
+        ) from exc
+    try:
+        return pp.from_json(str(path))
+    except Exception as exc:
+        raise NetworkImportError(f"{path}: cannot read pandapower network: {exc}") from exc
 
-    def idx(series) -> np.ndarray:
-        return pos.reindex(np.asarray(series)).to_numpy()
 
+def _pandapower_edges(net, idx) -> tuple[np.ndarray, ...]:
+    """(u, v, length_m (NaN for transformers), edge type code, normally_open) of the lines,
+    transformers and bus-bus switches of a pandapower net between in-service buses
+    (``idx`` maps bus ids to node rows, NaN if not kept); self-loops dropped."""
+    sw, tr = net.switch, net.trafo
     us, vs, lens, etype, opened = [], [], [], [], []
     line = net.line
     line_open = np.zeros(len(line), bool)
-    sw = net.switch
     if len(sw):
         ls = sw[(sw["et"] == "l") & ~sw["closed"].astype(bool)]
         line_open |= np.isin(line.index.to_numpy(), ls["element"].to_numpy())
@@ -392,7 +407,6 @@ def read_pandapower(
     lens.append(line["length_km"].to_numpy(float)[ok] * 1000.0)
     etype.append(np.zeros(ok.sum(), int))
     opened.append((line_open | ~line["in_service"].astype(bool).to_numpy())[ok])
-    tr = net.trafo
     tu, tv = idx(tr["hv_bus"]), idx(tr["lv_bus"])
     ok = np.isfinite(tu) & np.isfinite(tv)
     us.append(tu[ok])
@@ -416,14 +430,13 @@ def read_pandapower(
     length = np.concatenate(lens)[~loop]
     et = np.concatenate(etype)[~loop]
     op = np.concatenate(opened)[~loop]
+    return u, v, length, et, op
 
-    if not np.isfinite(lon).any():
-        raise NetworkImportError(f"{source}: buses have no geodata (lon/lat)")
-    x, y, crs = project_lonlat(lon, lat)
-    _fill_missing_xy(x, y, u, v)
-    nan_len = ~np.isfinite(length)
-    length[nan_len] = np.hypot(x[u[nan_len]] - x[v[nan_len]], y[u[nan_len]] - y[v[nan_len]])
 
+def _pandapower_buses(net, idx, n: int) -> tuple[np.ndarray, ...]:
+    """Per node row: (asset type code, load kW (scaled), rated load kW, substation kVA,
+    is_source) from the loads, transformers and external grids of a pandapower net."""
+    tr = net.trafo
     code = np.full(n, 2, np.int64)
     load = net.load[net.load["in_service"].astype(bool)]
     load_kw = np.zeros(n)
@@ -450,6 +463,59 @@ def read_pandapower(
     source_mask[eg] = True
     lvb = idx(tr["lv_bus"][tr["in_service"].astype(bool)])
     source_mask[lvb[np.isfinite(lvb)].astype(int)] = True
+    return code, load_kw, rated_kw, sub_kva, source_mask
+
+
+def read_pandapower(
+    net,
+    name: str = "power",
+    *,
+    kw_per_household: float = HOUSEHOLD_PEAK_KW,
+) -> ImportedLayer:
+    """A pandapower network (object or saved ``.json``) as a power layer.
+
+    Nodes = in-service buses, with bus geodata taken as WGS84 lon/lat (pandapower's convention
+    for real grids such as ``mv_oberrhein``) and projected to their UTM zone. Types: buses of a
+    transformer or an external grid → "substation_110_35kv" (the HV/MV substation), buses with
+    loads → "distribution_transformer_10kv" (MV/LV stations), others → "mv_bus". Sources
+    (``is_source``): external-grid buses and transformer low-voltage buses (the substation
+    busbars feeding the grid). ``customers_households`` = Σ load p_mw·scaling·1000 /
+    `kw_per_household`; ``capacity`` (kVA) = transformer rating at substation buses, load
+    p_mw·1000 at load buses (power factor 1, assumption). Extra fields ``vn_kv``, ``bus_id``,
+    ``lon``, ``lat``.
+
+    Edges: lines (length_km·1000), transformers (straight-line length), bus-bus switches;
+    ``normally_open`` = line or bus-bus switch open, or element out of service.
+
+    Raises:
+        NetworkImportError: pandapower missing, unreadable file, no buses or no geodata.
+    """
+    if isinstance(net, str | Path):
+        net = _read_pandapower_json(net)
+    source = getattr(net, "name", "") or "pandapower network"
+    bus = net.bus[net.bus["in_service"].astype(bool)]
+    if not len(bus):
+        raise NetworkImportError(f"{source}: no in-service bus")
+    lon_all, lat_all = _bus_lonlat(net)
+    keep = net.bus["in_service"].astype(bool).to_numpy()
+    lon, lat = lon_all[keep], lat_all[keep]
+    bus_ids = bus.index.to_numpy()
+    pos = pd.Series(np.arange(len(bus_ids)), index=bus_ids)
+    n = len(bus_ids)
+
+    def idx(series) -> np.ndarray:
+        return pos.reindex(np.asarray(series)).to_numpy()
+
+    u, v, length, et, op = _pandapower_edges(net, idx)
+
+    if not np.isfinite(lon).any():
+        raise NetworkImportError(f"{source}: buses have no geodata (lon/lat)")
+    x, y, crs = project_lonlat(lon, lat)
+    _fill_missing_xy(x, y, u, v)
+    nan_len = ~np.isfinite(length)
+    length[nan_len] = np.hypot(x[u[nan_len]] - x[v[nan_len]], y[u[nan_len]] - y[v[nan_len]])
+
+    code, load_kw, rated_kw, sub_kva, source_mask = _pandapower_buses(net, idx, n)
 
     nodes = _nodes(
         n,
@@ -613,6 +679,7 @@ def read_osm(
     if not suffix.endswith(".pbf"):
         raise NetworkImportError(f"{path}: expected .osm.pbf, .pbf or .osm")
     try:
+        # pyrosm (optional): only to read OpenStreetMap extracts
         from pyrosm import OSM
     except ImportError as exc:  # pragma: no cover
         raise NetworkImportError("reading .pbf needs pyrosm: pip install pyrosm") from exc

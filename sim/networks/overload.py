@@ -9,7 +9,7 @@ fail, and the two steps repeat until no node is overloaded.
 Two load definitions (``load=``):
 
 * ``"all_pairs"`` — Motter & Lai's own: betweenness over all node pairs
-  (:func:`sim.networks.cascade.shortest_path_load`). Faithful, but on a planar city-wide mesh
+  (:func:`sim.networks.load_cascade.shortest_path_load`). Faithful, but on a planar city-wide mesh
   it moves loads between unrelated places, and costs ~1 s per stage on the 1,199-node
   25-million-city high-voltage mesh (measured).
 * ``"nearest_source"`` (default) — a supply flow: each alive sink draws one unit from its
@@ -49,6 +49,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.networks.errors import CascadeError
+from sim.networks.load_cascade import shortest_path_load
 from sim.networks.multilayer import Layer
 
 LOADS = ("nearest_source", "all_pairs")
@@ -75,6 +76,24 @@ def _restrict(adjacency, alive: np.ndarray | None) -> sparse.csr_array:
         a = sparse.csr_array(d @ a @ d)
         a.eliminate_zeros()
     return a
+
+
+def _nearest_source_hops(a: sparse.csr_array, src_mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """(n,) hop distance of every node to its nearest source (-1: unreachable) by one
+    multi-source breadth-first search, and the largest distance reached."""
+    n = a.shape[0]
+    dmin = np.full(n, -1, np.int64)
+    dmin[np.flatnonzero(src_mask)] = 0
+    front = src_mask.astype(np.float64)
+    depth = 0
+    while True:
+        reach = (a @ front > 0) & (dmin < 0)
+        if not reach.any():
+            break
+        depth += 1
+        dmin[reach] = depth
+        front = reach.astype(np.float64)
+    return dmin, depth
 
 
 def supply_load(
@@ -114,18 +133,7 @@ def supply_load(
     if sources.size == 0:
         return load
     dem = np.ones(n) if demand is None else np.asarray(demand, float)
-    # Distance of every node to its nearest source (multi-source BFS).
-    dmin = np.full(n, -1, np.int64)
-    dmin[sources] = 0
-    front = src_mask.astype(np.float64)
-    depth = 0
-    while True:
-        reach = (a @ front > 0) & (dmin < 0)
-        if not reach.any():
-            break
-        depth += 1
-        dmin[reach] = depth
-        front = reach.astype(np.float64)
+    dmin, depth = _nearest_source_hops(a, src_mask)
     sink = keep & ~src_mask & (dmin > 0)
     # Path counts from each source (columns), down to the deepest sink.
     k = sources.size
@@ -241,8 +249,6 @@ class OverloadRule:
 
     def loads(self, alive: np.ndarray, edge_ok: np.ndarray | None = None) -> np.ndarray:
         """(k,) loads of the mesh nodes given alive mesh nodes and (optional) working edges."""
-        from sim.networks.cascade import shortest_path_load  # cascade imports this module
-
         adj = self._full if edge_ok is None or edge_ok.all() else self._adjacency(edge_ok)
         if self.load_kind == "all_pairs":
             return shortest_path_load(adj, alive)

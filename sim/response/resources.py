@@ -17,32 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SKILLS: tuple[str, ...] = (
-    "fire_rescue",
-    "medical",
-    "drainage",
-    "power_repair",
-    "pipeline_repair",
-    "structural",
-    "tree_clearance",
+from sim.scenario.resource_names import (  # noqa: F401  (re-exported: the index axis)
+    EQUIPMENT,
+    RESOURCE_NAMES,
+    SKILLS,
+    SUPPLIES,
 )
-EQUIPMENT: tuple[str, ...] = (
-    "pump",
-    "generator",
-    "crane",
-    "boat",
-    "vehicle",
-    "bucket_truck",
-    "chainsaw",
-)
-SUPPLIES: tuple[str, ...] = (
-    "sandbags",
-    "drinking_water_l",
-    "food_rations",
-    "medical_kits",
-    "fuel_l",
-)
-RESOURCE_NAMES: tuple[str, ...] = SKILLS + EQUIPMENT + SUPPLIES
+
 N_RESOURCES: int = len(RESOURCE_NAMES)
 RESOURCE_INDEX: dict[str, int] = {name: i for i, name in enumerate(RESOURCE_NAMES)}
 TEAM_SLICE = slice(0, len(SKILLS))

@@ -34,7 +34,8 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
 import sim.scenario.hazard_blocks as hazard_blocks
-from sim.scenario.schema import AlertLevel, Fraction, Strict, UtcTime
+from sim.scenario.fields import AlertLevel, Fraction, Strict, UtcTime
+from sim.scenario.resource_names import RESOURCE_NAMES, SUPPLIES
 
 
 class _Event(Strict):
@@ -173,8 +174,6 @@ class ResourcesEvent(_Event):
     @field_validator("resource")
     @classmethod
     def _known(cls, v: str) -> str:
-        from sim.response.resources import RESOURCE_NAMES
-
         if v not in RESOURCE_NAMES:
             raise ValueError(f"unknown resource {v!r}; valid: {list(RESOURCE_NAMES)}")
         return v
@@ -185,8 +184,6 @@ class ResourcesEvent(_Event):
             raise ValueError("give exactly one of depot or district")
         if self.count == 0:
             raise ValueError("count must not be 0")
-        from sim.response.resources import SUPPLIES
-
         if self.resource not in SUPPLIES and self.count != int(self.count):
             raise ValueError("teams and equipment are counted in whole units")
         return self

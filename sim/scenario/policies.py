@@ -6,13 +6,24 @@ published figures for inspection capacities, diligence or intermediary behaviour
 The behaviour rules these parameters feed are documented (with sources) in
 :mod:`sim.agents.governance.behaviour`; the accident pathway in
 :mod:`sim.agents.governance.barriers`.
+
+Policy plug-ins are registered: each ``policies.<name>`` block is validated by the model
+registered for ``name`` (:func:`register_policy_block`); its effects are registered in the
+agents layer (:mod:`sim.agents.governance.policies`). The seven shipped blocks are typed
+fields of :class:`PoliciesConfig` and registered below; a new policy's block lives in a module
+of the package ``sim.scenario.policy_blocks`` (imported by :func:`discover_policy_blocks`, so
+no list is edited) or is registered directly (a test). See docs/extending.md, "Adding a
+policy".
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
 from sim.scenario.schema import Fraction, Strict
 
@@ -270,12 +281,64 @@ class GovernanceConfig(Strict):
 
 
 # ---------------------------------------------------------------------------- policies
-class _Policy(Strict):
+class PolicyBlock(Strict):
+    """Base of every policy block: a switch and the yearly cost (yuan/yr) of running the
+    policy, summed over the enabled plug-ins into ``policy_cost_yuan``."""
+
     enabled: bool = Field(False, description="Switch the plug-in on.")
     annual_cost_yuan: float = Field(0.0, ge=0, le=1e12, description="Cost per year, yuan.")
 
 
-class InstitutionalPolicy(_Policy):
+def _nested(error: dict, key: str | None = None) -> dict:
+    """A pydantic error detail re-raised from a containing model (``key`` prefixes its loc)."""
+    out = {k: error[k] for k in ("type", "loc", "input", "ctx") if k in error}
+    if key is not None:
+        out["loc"] = (key, *error["loc"])
+    return out
+
+
+POLICY_BLOCKS: dict[str, type[PolicyBlock]] = {}
+"""Registered policy blocks, ``policies.<name>`` -> model, in registration order."""
+_blocks_discovered = False
+
+
+def register_policy_block(name: str, model: type[PolicyBlock]) -> None:
+    """Register the block ``policies.<name>``.
+
+    Raises:
+        ValueError: the name is not a lower-case identifier, the model is not a
+            :class:`PolicyBlock`, or another model has the name.
+    """
+    if not name.isidentifier() or name != name.lower():
+        raise ValueError(f"policy name {name!r} must be a lower-case identifier")
+    if not (isinstance(model, type) and issubclass(model, PolicyBlock)):
+        raise ValueError(f"policy block {name!r} must subclass PolicyBlock")
+    old = POLICY_BLOCKS.get(name)
+    if old is not None and old is not model:
+        raise ValueError(f"policy block {name!r} is already registered ({old.__name__})")
+    POLICY_BLOCKS[name] = model
+
+
+def unregister_policy_block(name: str) -> None:
+    """Remove a registered block (tests that register a policy of their own clean up)."""
+    if name in PoliciesConfig.model_fields:
+        raise ValueError(f"{name!r} is a shipped policy; it cannot be unregistered")
+    POLICY_BLOCKS.pop(name, None)
+
+
+def discover_policy_blocks() -> list[str]:
+    """Import the modules of ``sim.scenario.policy_blocks`` once (their blocks register);
+    returns every registered name."""
+    global _blocks_discovered
+    if not _blocks_discovered:
+        _blocks_discovered = True
+        pkg = importlib.import_module("sim.scenario.policy_blocks")
+        for info in pkgutil.iter_modules(pkg.__path__):
+            importlib.import_module(f"sim.scenario.policy_blocks.{info.name}")
+    return list(POLICY_BLOCKS)
+
+
+class InstitutionalPolicy(PolicyBlock):
     """One set of institutional arrangements: sustained commitment, budgets, plans."""
 
     annual_cost_yuan: float = Field(
@@ -289,7 +352,7 @@ class InstitutionalPolicy(_Policy):
     )
 
 
-class RiskInventoryPolicy(_Policy):
+class RiskInventoryPolicy(PolicyBlock):
     """One risk map / risk inventory: enterprises ranked by risk, inspections targeted."""
 
     annual_cost_yuan: float = Field(
@@ -300,7 +363,7 @@ class RiskInventoryPolicy(_Policy):
     )
 
 
-class HandbookPolicy(_Policy):
+class HandbookPolicy(PolicyBlock):
     """One management handbook: who does what, how, to which standard."""
 
     annual_cost_yuan: float = Field(
@@ -312,7 +375,7 @@ class HandbookPolicy(_Policy):
     rectification_gain: Fraction = Field(0.5, description="rectification_prob -> p + gain (1 - p).")
 
 
-class EarlyWarningPolicy(_Policy):
+class EarlyWarningPolicy(PolicyBlock):
     """One early-warning and management platform: colour levels, graded response."""
 
     annual_cost_yuan: float = Field(
@@ -353,7 +416,7 @@ class EarlyWarningPolicy(_Policy):
         return self
 
 
-class RiskControlInsurancePolicy(_Policy):
+class RiskControlInsurancePolicy(PolicyBlock):
     """One risk-control insurance policy: premiums tied to inspections, third-party services."""
 
     annual_cost_yuan: float = Field(
@@ -380,7 +443,7 @@ class RiskControlInsurancePolicy(_Policy):
     )
 
 
-class AccountabilityPolicy(_Policy):
+class AccountabilityPolicy(PolicyBlock):
     """Problem accountability plus accident accountability (domain.md §2 remedy)."""
 
     annual_cost_yuan: float = Field(
@@ -395,7 +458,7 @@ class AccountabilityPolicy(_Policy):
     )
 
 
-class CoGovernancePolicy(_Policy):
+class CoGovernancePolicy(PolicyBlock):
     """Multi-party co-governance: regulators share information, residents report."""
 
     annual_cost_yuan: float = Field(
@@ -410,7 +473,10 @@ class CoGovernancePolicy(_Policy):
 
 
 class PoliciesConfig(Strict):
-    """The "five ones" (domain.md §5) and two remedies of §2, each switchable."""
+    """The "five ones" (domain.md §5) and two remedies of §2, each switchable, and any other
+    registered policy (validated by its own block model, read with :meth:`block`)."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
 
     institutional: InstitutionalPolicy = Field(default_factory=InstitutionalPolicy)
     risk_inventory: RiskInventoryPolicy = Field(default_factory=RiskInventoryPolicy)
@@ -422,10 +488,69 @@ class PoliciesConfig(Strict):
     accountability: AccountabilityPolicy = Field(default_factory=AccountabilityPolicy)
     co_governance: CoGovernancePolicy = Field(default_factory=CoGovernancePolicy)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _registered_blocks(cls, data, handler, info: ValidationInfo):
+        """Validate every block that is not a typed field by its registered model; report
+        its problems (and unknown policy names) together with those of the typed blocks."""
+        if not isinstance(data, dict):
+            return handler(data)
+        out, errors = dict(data), []
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            model = POLICY_BLOCKS.get(str(key))
+            if model is None and str(key) in discover_policy_blocks():
+                model = POLICY_BLOCKS[str(key)]
+            if model is None:
+                msg = "unknown policy '{name}'; registered: {names}"
+                ctx = {"name": str(key), "names": list(POLICY_BLOCKS)}
+                errors.append(
+                    {
+                        "type": PydanticCustomError("unknown_policy", msg, ctx),
+                        "loc": (key,),
+                        "input": value,
+                    }  # fmt: skip
+                )
+                del out[key]
+            elif not isinstance(value, model):
+                try:
+                    out[key] = model.model_validate(value or {}, context=info.context)
+                except ValidationError as exc:
+                    errors += [_nested(e, key) for e in exc.errors()]
+                    del out[key]
+        try:
+            result = handler(out)
+        except ValidationError as exc:
+            errors = [_nested(e) for e in exc.errors()] + errors
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return result
+
+    def block(self, name: str) -> PolicyBlock:
+        """The block of policy ``name`` (a registered policy left out: its defaults, off).
+
+        Raises:
+            KeyError: no policy of that name is registered.
+        """
+        if name in type(self).model_fields:
+            return getattr(self, name)
+        extra = self.model_extra or {}
+        if name in extra:
+            return extra[name]
+        if name not in POLICY_BLOCKS and name not in discover_policy_blocks():
+            raise KeyError(f"unknown policy {name!r}; registered: {list(POLICY_BLOCKS)}")
+        return POLICY_BLOCKS[name]()
+
     def enabled(self) -> list[str]:
-        """Names of the enabled plug-ins, in declaration order."""
-        return [n for n in type(self).model_fields if getattr(self, n).enabled]
+        """Names of the enabled plug-ins, in registration order (the shipped seven first)."""
+        present = [*type(self).model_fields, *(self.model_extra or {})]
+        return [n for n in POLICY_BLOCKS if n in present and self.block(n).enabled]
 
     def annual_cost_yuan(self) -> float:
         """Sum of the enabled plug-ins' annual costs, yuan/yr."""
-        return float(sum(getattr(self, n).annual_cost_yuan for n in self.enabled()))
+        return float(sum(self.block(n).annual_cost_yuan for n in self.enabled()))
+
+
+for _name in PoliciesConfig.model_fields:  # the shipped blocks, in declaration order
+    register_policy_block(_name, PoliciesConfig.model_fields[_name].annotation)

@@ -14,12 +14,9 @@ the console comparison with records.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,41 +28,15 @@ from pydantic import (
 )
 
 import sim.scenario.hazard_blocks as hazard_blocks
-
-ALERT_LEVELS = ("none", "blue", "yellow", "orange", "red")
-"""Colour-coded alert levels of Chinese early warning (分色预警), in increasing severity."""
-
-AlertLevel = Literal["none", "blue", "yellow", "orange", "red"]
-
-
-class Strict(BaseModel):
-    """Base: unknown keys are errors, values are validated on assignment too."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-def _existing_path(value: Path, info: ValidationInfo) -> Path:
-    """Resolve ``value`` against the declaring file's folder and require that it exists."""
-    base = (info.context or {}).get("base_dir")
-    path = Path(value)
-    if not path.is_absolute() and base is not None:
-        path = (Path(base) / path).resolve()
-    if (info.context or {}).get("check_files", True) and not path.exists():
-        raise ValueError(f"file or folder not found: {path}")
-    return path
-
-
-DataPath = Annotated[Path, AfterValidator(_existing_path)]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("a timezone is required, e.g. 2019-08-08T00:00:00Z (UTC)")
-    return value.astimezone(UTC)
-
-
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
+from sim.scenario.events import INJECT_TYPES, Event, WarningEvent  # noqa: F401
+from sim.scenario.fields import (  # noqa: F401  (re-exported: the schema's vocabulary)
+    ALERT_LEVELS,
+    AlertLevel,
+    DataPath,
+    Fraction,
+    Strict,
+    UtcTime,
+)
 
 
 class CityConfig(Strict):
@@ -427,10 +398,6 @@ class NetworksConfig(Strict):
         description="Real networks placed into districts, applied in order after generation.",
     )
 
-
-# Event models live in sim.scenario.events (they need Strict, UtcTime above; imported here,
-# after those, so either module may be imported first).
-from sim.scenario.events import INJECT_TYPES, Event, WarningEvent  # noqa: E402, F401
 
 DEFAULT_COMPLIANCE = {
     "construction_workers_persons": 0.2,

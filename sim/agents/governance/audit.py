@@ -130,3 +130,50 @@ class AuditLog:
         """(duties due, duties done)."""
         done = self.arrays()[8]
         return int(done.size), int(done.sum())
+
+
+DETAIL_CODE = {name: DETAILS.index(name) for name in DETAILS}
+"""Detail name -> its code in the ``detail`` column."""
+
+
+class DutyRecorder:
+    """Writes the month's duty instances to an :class:`AuditLog`.
+
+    A duty arises at the start of a month (``t0``, model hours) and is due at its end; a done
+    duty gets a completion time drawn uniformly in the month from the ``audit`` stream (one
+    draw per duty instance, in logging order).
+
+    Args:
+        log: the audit log written.
+        rng: the governance ``audit`` stream.
+        month_h: hours in a model month.
+    """
+
+    def __init__(self, log: AuditLog, rng: np.random.Generator, month_h: float):
+        self.log = log
+        self.rng = rng
+        self.month_h = month_h
+
+    def __call__(self, t0, agent, duty: str, target, done, detail,
+                 layer=None, agent_type=None, district=None) -> None:  # fmt: skip
+        """Audit a batch of duties arising at ``t0`` and due at the month's end.
+
+        Args:
+            agent: a :class:`~sim.agents.governance.agents.DutyBearer`, or an array of agent
+                ids (then ``layer``, ``agent_type`` and ``district`` are given).
+            duty, target, done, detail: as the columns of :data:`AUDIT_COLUMNS`.
+        """
+        done = np.asarray(done, bool)
+        n = done.size
+        if n == 0:
+            return
+        u = self.rng.random(n)
+        done_t = np.where(done, t0 + u * self.month_h, np.nan)
+        if hasattr(agent, "unique_id"):
+            agent_id, layer, agent_type, district = (
+                agent.unique_id, agent.layer, agent.agent_type, agent.district,
+            )  # fmt: skip
+        else:
+            agent_id = agent
+        self.log.add(t0, agent_id, layer, agent_type, district, duty, target,
+                     t0 + self.month_h, done, done_t, detail)  # fmt: skip

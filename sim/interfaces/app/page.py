@@ -24,6 +24,7 @@ import io
 import threading
 import traceback
 
+import pandas as pd
 import solara
 
 from sim.interfaces.app.adapter import AppInputError, SessionController
@@ -33,6 +34,7 @@ from sim.interfaces.app.forms import build_event, field_specs
 from sim.interfaces.app.mapview import COLOUR_BY, map_figure
 from sim.interfaces.app.readout import LAYERS, OUTCOME_KEYS, format_value
 from sim.interfaces.app.settings import AppSettings, load_app_scenario
+from sim.response.resources import RESOURCE_NAMES
 from sim.scenario.events import INJECT_TYPES
 
 STEP_CHOICES = ["1", "2", "3", "6", "12", "24"]
@@ -99,6 +101,7 @@ def Page():
         _ExercisePage(ctrl, settings)
 
 
+# long: a solara component: its hooks run in one function in a fixed order; the rest is layout
 @solara.component
 def _ExercisePage(ctrl: SessionController, settings: AppSettings):
     router = solara.use_router()
@@ -268,8 +271,6 @@ def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
 
 def _local_time(utc: str, offset_h: float) -> str:
     """Local time of the city (UTC + its profile's offset), as text."""
-    import pandas as pd
-
     return (pd.Timestamp(utc) + pd.Timedelta(hours=offset_h)).strftime("%Y-%m-%d %H:%M")
 
 
@@ -277,7 +278,6 @@ def _local_time(utc: str, offset_h: float) -> str:
 def _InjectForm(ctrl, kind, form_values, raw_inject, trainer: bool, act):
     districts = list(ctrl.model.city.districts["name_en"])
     depots = [d.name for d in ctrl.model.service.depots]
-    from sim.response.resources import RESOURCE_NAMES
 
     specs = field_specs(kind.value, districts, depots, list(RESOURCE_NAMES))
     values = {s.name: s.default for s in specs} | form_values.value.get(kind.value, {})

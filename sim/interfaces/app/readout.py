@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.agents.district_government import DistrictGovernment
 from sim.scenario import ALERT_LEVELS
 
 LAYERS = ("power", "water", "drainage", "roads")
@@ -110,8 +111,6 @@ def hourly_history(session) -> pd.DataFrame:
     direct_loss_yuan and functionality_<layer> (population-weighted mean over districts).
     The last row is :func:`outcomes` now, so an inject shows before the next hourly record.
     """
-    from sim.agents.district_government import DistrictGovernment
-
     model = session.model
     mv = session.history()
     hist = pd.DataFrame(

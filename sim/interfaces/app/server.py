@@ -33,6 +33,7 @@ def server_environment(settings: AppSettings, host: str, port: int) -> dict[str,
 def serve(settings: AppSettings, host: str, port: int, log_level: str = "warning") -> None:
     """Run the server until interrupted (blocking)."""
     os.environ.update(server_environment(settings, host, port))
+    # uvicorn (extra "app"): only when serving the app
     import uvicorn
 
     uvicorn.run(

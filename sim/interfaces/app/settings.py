@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sim.city import load_city
+from sim.scenario import load_scenario
+
 ENV_SCENARIO = "CITYSAFE_APP_SCENARIO"
 ENV_OVERRIDES = "CITYSAFE_APP_OVERRIDES"
 ENV_TOKEN = "CITYSAFE_APP_TOKEN"
@@ -72,14 +75,10 @@ def load_app_scenario(path: str, overrides: tuple[str, ...]):
     Raises:
         sim.scenario.ScenarioError: the file or an override is invalid.
     """
-    from sim.scenario import load_scenario
-
     return load_scenario(Path(path), list(overrides))
 
 
 @lru_cache(maxsize=4)
 def load_app_city(data_dir: str):
     """The city of a scenario (district polygons for the map), cached per process."""
-    from sim.city import load_city
-
     return load_city(Path(data_dir))

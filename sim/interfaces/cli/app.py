@@ -10,6 +10,8 @@ import typer
 from sim.interfaces.app.auth import new_token
 from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, SHARE_HOST, serve
 from sim.interfaces.app.settings import AppSettings
+from sim.interfaces.cli.common import load_or_exit
+from sim.scenario.schema import Scenario
 
 
 def app_command(
@@ -34,11 +36,8 @@ def app_command(
     ] = Path("runs/journals"),
 ) -> None:
     """Serve the tabletop-exercise web app for a scenario (one model per browser session)."""
-    from sim.interfaces.cli.main import _load_or_exit
-    from sim.scenario.schema import Scenario
-
     overrides = list(param or [])
-    scen = _load_or_exit(scenario, overrides)  # exit 2 with FILE: field: message lines
+    scen = load_or_exit(scenario, overrides)  # exit 2 with FILE: field: message lines
     if not isinstance(scen, Scenario):
         typer.echo(
             f"{scenario}: the exercise app runs emergency scenarios, not kind: long_run", err=True

@@ -22,13 +22,44 @@ import numpy as np
 import pandas as pd
 import typer
 
-from sim.studies.calibration.runs import CalibrationRunError
+from sim.studies.calibration.abc import run_abc
+from sim.studies.calibration.outputs import (
+    calibrated_yaml,
+    plot_posterior,
+    plot_ppc,
+    posterior_summary,
+    ppc_table,
+)
+from sim.studies.calibration.runs import CalibrationRunError, SweepSimulator
 from sim.studies.calibration.spec import (
     CalibrationSpecError,
     load_calibration_spec,
     resolve_targets,
 )
 from sim.studies.sweep.store import SweepError
+
+
+def _posterior_predictive(post: pd.DataFrame, spec, targets, simulator, out: Path):
+    """Posterior predictive check: resample ``spec.ppc_draws`` particles by weight, one
+    fresh-seeded run each (seeds from ``spec.seed``); writes ppc_runs.csv, ppc.csv, ppc.png.
+
+    Returns:
+        The ppc table, or None when no draw is asked for.
+    """
+    names = list(spec.parameters)
+    rng = np.random.default_rng(spec.seed)
+    idx = rng.choice(len(post), size=spec.ppc_draws, p=post["weight"].to_numpy())
+    draws = [{n: float(post.loc[i, n]) for n in names} for i in idx]
+    seeds = [int(s) for s in rng.integers(2**31 - 1, size=len(draws))]
+    if not draws:
+        return None
+    rows = simulator.run(draws, seeds, "ppc")
+    sims = pd.concat([pd.DataFrame(draws), rows[list(spec.targets)]], axis=1)
+    sims.to_csv(out / "ppc_runs.csv", index=False)
+    ppc = ppc_table(sims, targets)
+    ppc.to_csv(out / "ppc.csv", index=False)
+    plot_ppc(ppc, targets, out / "ppc.png")
+    return ppc
 
 
 def calibrate(
@@ -62,16 +93,7 @@ def calibrate(
         raise CalibrationSpecError(
             'calibration needs pyabc: pip install -e ".[calibration]"'
         ) from None
-    from sim.studies.calibration.abc import run_abc
-    from sim.studies.calibration.outputs import (
-        calibrated_yaml,
-        plot_posterior,
-        plot_ppc,
-        posterior_summary,
-        ppc_table,
-    )
-    from sim.studies.calibration.runs import SweepSimulator
-    from sim.studies.calibration.sampler import BatchSampler, CachedModel
+    from sim.studies.calibration.sampler import BatchSampler, CachedModel  # imports pyabc
 
     spec = load_calibration_spec(spec_path)
     targets = resolve_targets(spec)
@@ -104,18 +126,7 @@ def calibrate(
     summ.to_csv(out / "posterior_summary.csv", index_label="parameter")
     plot_posterior(post, spec, out / "posterior.png")
 
-    # Posterior predictive: resample particles by weight, one fresh-seeded run each.
-    rng = np.random.default_rng(spec.seed)
-    idx = rng.choice(len(post), size=spec.ppc_draws, p=post["weight"].to_numpy())
-    draws = [{n: float(post.loc[i, n]) for n in names} for i in idx]
-    seeds = [int(s) for s in rng.integers(2**31 - 1, size=len(draws))]
-    if draws:
-        rows = simulator.run(draws, seeds, "ppc")
-        sims = pd.concat([pd.DataFrame(draws), rows[list(spec.targets)]], axis=1)
-        sims.to_csv(out / "ppc_runs.csv", index=False)
-        ppc = ppc_table(sims, targets)
-        ppc.to_csv(out / "ppc.csv", index=False)
-        plot_ppc(ppc, targets, out / "ppc.png")
+    ppc = _posterior_predictive(post, spec, targets, simulator, out)
     medians = summ["q50"].to_dict()
     (out / "calibrated.yaml").write_text(calibrated_yaml(spec, medians, out), encoding="utf-8")
     if not quiet:
@@ -125,7 +136,7 @@ def calibrate(
             f"{t_abc:.0f} s; total {time.time() - t0:.0f} s"
         )
         typer.echo(summ.to_string())
-        if draws:
+        if ppc is not None:
             typer.echo(ppc.to_string(index=False))
         typer.echo(f"outputs in {out}")
     return medians

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.interfaces.cli.app import app_command
+from sim.interfaces.cli.calibrate import calibrate_command
+from sim.interfaces.cli.common import OverrideOpt, ScenarioArg, load_or_exit, prepare_out_dir
+from sim.interfaces.cli.riskmap import riskmap_command
+from sim.interfaces.cli.sweep import sweep_app
+from sim.interfaces.cli.verify import verify_app
+from sim.studies.analysis.criticality import criticality_command
+from sim.studies.compare.arms import compare_command
 
 app = typer.Typer(
     name="citysafe",
@@ -22,47 +29,11 @@ app = typer.Typer(
 )
 console = Console()
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-OverrideOpt = Annotated[
-    list[str] | None,
-    typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
-]
-
-
-def _load_or_exit(path: Path, overrides: list[str] | None):
-    """Load and validate a scenario, then read its data files; on any problem print
-    ``FILE: field.path: message`` lines and exit 2."""
-    from sim.scenario.data_check import check_data
-    from sim.scenario.schema import Scenario
-
-    try:
-        scen = load_scenario(path, overrides or [])
-    except ScenarioError as exc:
-        problems = exc.problems
-    else:
-        problems = check_data(scen, str(path)) if isinstance(scen, Scenario) else []
-        if not problems:
-            return scen
-    for problem in problems:
-        typer.echo(str(problem), err=True)
-    raise typer.Exit(code=2)
-
-
-def _prepare_out_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
-        raise typer.Exit(code=2) from None
-
 
 @app.command()
 def validate(scenario: ScenarioArg, param: OverrideOpt = None) -> None:
     """Check a scenario file; print every problem as FILE: field.path: expected (exit 2)."""
-    _load_or_exit(scenario, param)
+    load_or_exit(scenario, param)
     console.print(f"{scenario}: OK", highlight=False)
 
 
@@ -106,9 +77,9 @@ def run(
         from sim.interfaces.exercise.replay import load_journal_overrides
 
         journal, overrides = load_journal_overrides(journal, overrides)  # exit 2 if malformed
-    scen = _load_or_exit(scenario, overrides)
+    scen = load_or_exit(scenario, overrides)
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
-    _prepare_out_dir(out_dir)
+    prepare_out_dir(out_dir)
     try:
         if journal is not None:
             from sim.interfaces.exercise.replay import replay_command
@@ -133,25 +104,14 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
-def _register_subcommands() -> None:
-    from sim.interfaces.cli.app import app_command
-    from sim.interfaces.cli.calibrate import calibrate_command
-    from sim.interfaces.cli.riskmap import riskmap_command
-    from sim.interfaces.cli.sweep import sweep_app
-    from sim.interfaces.cli.verify import verify_app
-    from sim.studies.analysis.criticality import criticality_command
-    from sim.studies.compare.arms import compare_command
-
-    app.add_typer(verify_app, name="verify")
-    app.add_typer(sweep_app, name="sweep")
-    app.command("criticality")(criticality_command)
-    app.command("calibrate")(calibrate_command)
-    app.command("compare")(compare_command)
-    app.command("riskmap")(riskmap_command)
-    app.command("app")(app_command)
-
-
-_register_subcommands()
+# The commands of their own modules, registered here only (they import nothing from main).
+app.add_typer(verify_app, name="verify")
+app.add_typer(sweep_app, name="sweep")
+app.command("criticality")(criticality_command)
+app.command("calibrate")(calibrate_command)
+app.command("compare")(compare_command)
+app.command("riskmap")(riskmap_command)
+app.command("app")(app_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.city import load_city
+from sim.interfaces.cli.common import load_or_exit, prepare_out_dir
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.inventory import build_inventory
 from sim.studies.riskmap.montecarlo import (
@@ -66,7 +68,6 @@ def make_riskmap(
         progress: called with each finished :class:`~sim.studies.riskmap.montecarlo.Replication`.
         settings: extra run settings recorded in riskmap.json (overrides, resolution).
     """
-    from sim.city import load_city
     from sim.studies.riskmap.figures import grade_matrix, risk_map  # matplotlib: only when drawing
 
     t0 = time.perf_counter()
@@ -171,18 +172,16 @@ def riskmap_command(
 ) -> None:
     """Safety risk map and risk inventory (安全风险地图/风险清单): likelihood × consequence of each
     risk category in each district by Monte Carlo, graded red/orange/yellow/blue."""
-    from sim.interfaces.cli.main import _load_or_exit, _prepare_out_dir
-
     overrides = list(param or [])
-    scen = _load_or_exit(scenario, overrides)
+    scen = load_or_exit(scenario, overrides)
     if resolution is not None:
         if is_long_run(scen):
             typer.echo(f"{scenario}: --resolution applies to emergency scenarios only", err=True)
             raise typer.Exit(code=2)
         overrides.append(f"networks.resolution={resolution}")
-        scen = _load_or_exit(scenario, overrides)
+        scen = load_or_exit(scenario, overrides)
     out_dir = out or Path("runs") / f"riskmap-{scen.name}"
-    _prepare_out_dir(out_dir)
+    prepare_out_dir(out_dir)
     console = Console(width=None if Console().is_terminal else 150)
 
     def tick(rep) -> None:

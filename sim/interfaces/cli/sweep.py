@@ -21,6 +21,15 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+from sim.studies.analysis.sensitivity import analyse_command
+from sim.studies.analysis.tradeoff import write_report
+from sim.studies.sweep.design import check_runs, expand
+from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.spec import SpecError, load_spec
+from sim.studies.sweep.status import sweep_status
+from sim.studies.sweep.store import SweepError
+from sim.studies.sweep.table import SweepFolderError, load
+
 
 class DefaultToRunGroup(TyperGroup):
     """A typer group whose unknown first argument goes to its ``run`` command."""
@@ -84,11 +93,6 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Run every run of an experiment spec; results stream to OUT/runs/ as runs end."""
-    from sim.studies.sweep.design import check_runs, expand
-    from sim.studies.sweep.executor import run_sweep
-    from sim.studies.sweep.spec import SpecError, load_spec
-    from sim.studies.sweep.store import SweepError
-
     if workers is not None and scheduler is not None:
         typer.echo(
             "--workers and --scheduler exclude each other: the cluster sets the workers", err=True
@@ -145,9 +149,6 @@ def status_cmd(
     sweep_dir: Annotated[Path, typer.Argument(help="Sweep folder.", show_default=False)],
 ) -> None:
     """Report a sweep folder's progress: runs done, pending, failed, ETA if running."""
-    from sim.results.sweep_table import SweepFolderError
-    from sim.studies.sweep.status import sweep_status
-
     try:
         st = sweep_status(sweep_dir)
     except SweepFolderError as exc:
@@ -177,9 +178,6 @@ def report_cmd(
 ) -> None:
     """Write the logistics trade-off report (tradeoff.csv, tradeoff_effects.csv,
     tradeoff_binding.csv, tradeoff.png) into the sweep folder."""
-    from sim.results.sweep_table import SweepFolderError, load
-    from sim.studies.analysis.tradeoff import write_report
-
     try:
         df = load(sweep_dir)
     except SweepFolderError as exc:
@@ -202,8 +200,6 @@ if __name__ == "__main__":  # python -m sim.interfaces.cli.sweep ...
 
 
 def _register_analysis() -> None:
-    from sim.studies.analysis.sensitivity import analyse_command
-
     sweep_app.command("analyse")(analyse_command)
 
 

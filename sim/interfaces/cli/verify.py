@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 import typer
 
+from sim.response.queueing import UnstableQueueError
+from sim.studies.verify.buldyrev import PINF_MIN_OFFSET, BuldyrevInputError, run_buldyrev
+from sim.studies.verify.erlang_c import verify_erlang_c
+from sim.studies.verify.fragility_check import verify_fragility
+from sim.studies.verify.motter_lai import MotterLaiInputError, run_motter_lai
 from sim.studies.verify.report import Check, all_passed, print_checks
+from sim.studies.verify.sir_final_size import verify_sir_final_size
 
 verify_app = typer.Typer(
     name="verify",
@@ -46,8 +53,6 @@ def buldyrev_command(
     """Two coupled Erdős–Rényi layers, one-to-one dependency (Buldyrev et al. 2010, Nature 464,
     1025): pseudo-critical p_c vs 2.4554/<k> (tol 0.01) and P∞(p) vs the largest root of
     P∞ = p(1 - exp(-<k>P∞))² for p >= p_c + 0.04 (tol 0.01)."""
-    from sim.studies.verify.buldyrev import PINF_MIN_OFFSET, BuldyrevInputError, run_buldyrev
-
     try:
         res = run_buldyrev(mean_degree, nodes, seed, realisations)
     except BuldyrevInputError as exc:
@@ -76,8 +81,6 @@ def motter_lai_command(
     """Load-redistribution cascades on Barabási–Albert graphs (Motter & Lai 2002, PRE 66,
     065102): removing the highest-load node at alpha = 0.1 leaves G <= 0.5, a random node
     G >= 0.95, and G rises with alpha."""
-    from sim.studies.verify.motter_lai import MotterLaiInputError, run_motter_lai
-
     try:
         res = run_motter_lai(nodes=nodes, m=m, seed=seed, graphs=graphs)
     except MotterLaiInputError as exc:
@@ -108,10 +111,6 @@ def erlang_c_command(
     """M/M/C through the real dispatcher (Poisson incidents, exponential service, zero travel,
     FCFS): simulated P(wait) and mean wait in queue (hours) against Erlang C, within the
     simulation's 99.9% batch-means confidence interval."""
-    import numpy as np
-
-    from sim.response.queueing import UnstableQueueError
-    from sim.studies.verify.erlang_c import verify_erlang_c
 
     try:
         checks = verify_erlang_c(
@@ -138,9 +137,6 @@ def sir_final_size_command(
 ) -> None:
     """Stochastic SIR: mean final size of major outbreaks vs the root of z = 1 − e^{−R0·z},
     and the major-outbreak probability vs 1 − 1/R0 (exponential infectious periods)."""
-    import numpy as np
-
-    from sim.studies.verify.sir_final_size import verify_sir_final_size
 
     if not r0 > 1:  # also catches NaN
         typer.echo(
@@ -172,9 +168,6 @@ def fragility_command(
 ) -> None:
     """Every curve of the fragility library: sampled damage fractions at five intensity levels
     vs Φ(ln(IM/θ)/β), within binomial (Wilson) confidence intervals."""
-    import numpy as np
-
-    from sim.studies.verify.fragility_check import verify_fragility
 
     checks = verify_fragility(
         np.random.default_rng(seed), n_samples=samples, family_wise=not per_check

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.models.emergency import CityModel
 from sim.results.summary import summarise
 
 if TYPE_CHECKING:
@@ -98,8 +99,6 @@ def outcome_table(exercise: dict, baseline: dict) -> pd.DataFrame:
 def baseline_model(scenario: Scenario, until_h: float | None = None) -> CityModel:
     """The scenario without injects, run to ``until_h`` (default: the horizon; finalised
     there)."""
-    from sim.models.emergency import CityModel
-
     model = CityModel(scenario.model_copy(update={"injects": []}))
     end = scenario.time.duration_h
     model.advance(end if until_h is None else until_h)

@@ -26,7 +26,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.scenario.events import EVENT_ADAPTER
-from sim.scenario.loader import yaml_error
+from sim.scenario.loader import apply_overrides, read_with_extends, yaml_error
 
 FORMAT_VERSION = 1
 
@@ -89,8 +89,6 @@ class Journal:
             scenario_path: the base scenario file (written into ``extends:`` as an absolute
                 path).
         """
-        from sim.scenario.loader import apply_overrides, read_with_extends
-
         path = Path(scenario_path).resolve()
         base = read_with_extends(path)
         out: dict[str, Any] = {

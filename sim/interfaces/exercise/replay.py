@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from sim.interfaces.exercise.after_action import AfterAction, baseline_model, compare
-from sim.interfaces.exercise.journal import Journal
+from sim.interfaces.exercise.journal import Journal, JournalError
+from sim.models.event_effects import InjectError
+from sim.results.report import print_summary
+from sim.results.runner import run_scenario
 from sim.scenario.schema import Scenario
 
 
@@ -35,8 +40,6 @@ def replay_to_folder(
     Raises:
         InjectError: an inject names an unknown district, depot or crossing.
     """
-    from sim.results.runner import run_scenario
-
     out_dir = Path(out_dir)
     result = run_scenario(with_journal(scenario, journal), out_dir, progress, figures)
     journal.save(out_dir / "journal.yaml")
@@ -54,9 +57,6 @@ def replay_to_folder(
 def load_journal_overrides(path: Path, overrides: list[str]) -> tuple[Journal, list[str]]:
     """CLI helper: read the journal (exit 2 with ``FILE: field: message`` if malformed) and
     put its overrides and seed before the command line's (which win)."""
-    import typer
-
-    from sim.interfaces.exercise.journal import JournalError
 
     try:
         journal = Journal.load(path)
@@ -78,10 +78,6 @@ def load_journal_overrides(path: Path, overrides: list[str]) -> tuple[Journal, l
 
 def replay_command(scenario, journal: Journal, out_dir: Path, quiet: bool, figures: bool, console):
     """CLI body of ``run --journal``: replay, print the summary and the after-action table."""
-    import typer
-
-    from sim.models.event_effects import InjectError
-    from sim.results.report import print_summary
 
     if not isinstance(scenario, Scenario):
         typer.echo("--journal replays emergency scenarios only (not kind: long_run)", err=True)

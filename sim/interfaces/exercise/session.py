@@ -17,7 +17,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim.interfaces.exercise.journal import Journal, JournalEntry
+from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
+from sim.response.resources import TEAM_SLICE
 from sim.scenario.events import EVENT_ADAPTER, INJECT_TYPES
 from sim.scenario.loader import validation_problems
 from sim.scenario.schema import Scenario
@@ -62,8 +64,6 @@ class ExerciseSession:
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
         """Fresh model, same seed, empty journal."""
-        from sim.models.emergency import CityModel
-
         self.model = CityModel(self.scenario)
         self.journal = Journal(scenario=self.scenario.name, seed=self.scenario.seed)
         self._finished = False
@@ -129,7 +129,6 @@ class ExerciseSession:
         m.update_district_records()
         func = m.infra.district_functionality()
         stock = m.service.dispatcher.stock
-        from sim.response.resources import TEAM_SLICE
 
         deaths_by_d = m.ledger.casualties.deaths_by_district()
         districts = []

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from sim.city import load_city
 from sim.core.streams import RandomStreams
 from sim.networks import (
     CascadeEngine,
@@ -51,6 +52,7 @@ from sim.networks import (
     assign_fragility,
     generate_city_networks,
 )
+from sim.scenario import ScenarioError, load_scenario
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
 """Asset types evaluated exhaustively (besides every layer source)."""
@@ -300,6 +302,21 @@ class CriticalityResult:
     elapsed_s: float
 
 
+def _type_table(assets: pd.DataFrame) -> pd.DataFrame:
+    """Mean and worst households lost per (layer, asset type, key), most damaging first."""
+    return (
+        assets.groupby(["layer", "asset_type", "key"])
+        .agg(
+            evaluated=("node", "size"),
+            households_lost_mean=("households_lost", "mean"),
+            households_lost_max=("households_lost", "max"),
+            nodes_lost_mean=("nodes_lost_total", "mean"),
+        )
+        .reset_index()
+        .sort_values("households_lost_mean", ascending=False)
+    )
+
+
 def run_criticality(
     scenario,
     samples: int = 200,
@@ -335,8 +352,6 @@ def run_criticality(
             f"need --samples >= 0, --seeds >= 1, --horizon-h >= 0 (got {samples}, {seeds}, "
             f"{horizon_h})"
         )
-    from sim.city import load_city
-
     t0 = time.perf_counter()
     city = city if city is not None else load_city(Path(scenario.city.data_dir))
     cfg = scenario.networks
@@ -347,8 +362,7 @@ def run_criticality(
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
         )
-    if resolution is not None:
-        spec = replace(spec, resolution=resolution)
+    spec = spec if resolution is None else replace(spec, resolution=resolution)
     frames, counts = [], []
     for r in range(seeds):
         streams = RandomStreams(scenario.seed + r)
@@ -375,27 +389,20 @@ def run_criticality(
     assets = pd.concat(frames, ignore_index=True).sort_values(["realisation", "rank"])
     asset_counts = pd.DataFrame(counts)
     districts = district_table(assets, asset_counts, city)
-    types = (
-        assets.groupby(["layer", "asset_type", "key"])
-        .agg(
-            evaluated=("node", "size"),
-            households_lost_mean=("households_lost", "mean"),
-            households_lost_max=("households_lost", "max"),
-            nodes_lost_mean=("nodes_lost_total", "mean"),
-        )
-        .reset_index()
-        .sort_values("households_lost_mean", ascending=False)
-    )
+    types = _type_table(assets)
     return CriticalityResult(assets, districts, types, time.perf_counter() - t0)
 
 
 def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 20) -> Path:
     """PNG: top-`top` assets of realisation 0 (bar chart, households lost) and the district
     map coloured by the expected households lost when the district's top asset fails."""
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Polygon as MplPolygon
 
@@ -466,9 +473,6 @@ def criticality_command(
     """Rank assets and districts by the cascade size when they fail (Monte Carlo over seeds);
     writes criticality_assets.csv, criticality_districts.csv, criticality_types.csv and
     criticality.png."""
-    from sim.city import load_city
-    from sim.scenario import ScenarioError, load_scenario
-
     try:
         scen = load_scenario(scenario, list(param or []))
     except ScenarioError as exc:

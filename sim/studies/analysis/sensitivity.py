@@ -1,6 +1,6 @@
 """Global sensitivity analysis and scenario discovery on a sweep table.
 
-Input: a sweep loaded by :func:`sim.results.sweep_table.load` (one row per run) and the
+Input: a sweep loaded by :func:`sim.studies.sweep.table.load` (one row per run) and the
 design it was sampled with (:class:`~sim.studies.sweep.spec.ExperimentSpec`, or a SALib
 problem dict). Outputs:
 
@@ -30,6 +30,8 @@ one scenario (``scenario=``; required when the table holds more than one).
 
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +39,12 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+import yaml
+from pydantic import ValidationError
+
+from sim.studies.sweep.spec import ExperimentSpec
+from sim.studies.sweep.store import SPEC_FILE
+from sim.studies.sweep.table import SweepFolderError, load
 
 
 class SensitivityError(ValueError):
@@ -88,8 +96,6 @@ def design_of(spec_or_problem: Any) -> Design:
     Raises:
         SensitivityError: a dict without names or bounds.
     """
-    from sim.studies.sweep.spec import ExperimentSpec
-
     if isinstance(spec_or_problem, Design):
         return spec_or_problem
     if isinstance(spec_or_problem, ExperimentSpec):
@@ -197,6 +203,7 @@ def sobol_indices(
         SensitivityError: the table does not hold the complete sobol design; the outcome is
             constant (indices undefined).
     """
+    # SALib (extra "analysis"): imported only for this method
     from SALib.analyze import sobol
 
     design = design_of(spec_or_problem)
@@ -248,6 +255,7 @@ def morris_screening(
             parameters whose rounded step is zero make an effect undefined (SALib then
             returns inf/NaN for that parameter); avoid ``integer: true`` with morris.
     """
+    # SALib (extra "analysis"): imported only for this method
     from SALib.analyze import morris
 
     design = design_of(spec_or_problem)
@@ -294,6 +302,53 @@ class PrimResult:
     data_range: pd.DataFrame
 
 
+def _ema_prim():
+    """ema_workbench's prim module (heavy optional dependency, extra "analysis": it loads
+    statsmodels and scikit-learn, several seconds, so it is imported only when PRIM runs).
+
+    Raises:
+        SensitivityError: ema_workbench is not installed.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ipyparallel-missing notice on import
+        try:
+            # ema_workbench (extra "analysis"): seconds to import, only for PRIM
+            from ema_workbench.analysis import prim
+        except ImportError:
+            raise SensitivityError(
+                'PRIM needs ema_workbench: pip install -e ".[analysis]"'
+            ) from None
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    return prim
+
+
+def _chosen_box(box, params: list[str], min_density: float) -> PrimResult:
+    """Select the step of ``box``'s peeling trajectory (see :func:`prim_boxes`) and describe it."""
+    traj = box.peeling_trajectory.reset_index(drop=True)
+    ok = traj.index[traj["density"] >= min_density]
+    if len(ok):  # highest coverage; among equal coverage, the densest
+        i = int(traj.loc[ok].sort_values(["coverage", "density"]).index[-1])
+    else:
+        i = int(traj["density"].astype(float).idxmax())
+    box.select(i)
+    lims = box.box_lims[i].astype(float)
+    lims.index = ["lower", "upper"]
+    init = box.box_lims[0].astype(float)
+    init.index = ["lower", "upper"]
+    restricted = [c for c in params if not np.allclose(lims[c].values, init[c].values)]
+    row = traj.loc[i]
+    return PrimResult(
+        limits=lims[params],
+        restricted=restricted,
+        coverage=float(row["coverage"]),
+        density=float(row["density"]),
+        mass=float(row["mass"]),
+        trajectory=traj[["coverage", "density", "mass", "res_dim"]].astype(float),
+        selected=i,
+        data_range=init[params],
+    )
+
+
 def prim_boxes(
     df: pd.DataFrame,
     outcome: str,
@@ -334,19 +389,7 @@ def prim_boxes(
     Raises:
         SensitivityError: missing columns, no parameters, NaN outcomes.
     """
-    import logging
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ipyparallel-missing notice on import
-        try:
-            from ema_workbench.analysis import prim
-        except ImportError:
-            raise SensitivityError(
-                'PRIM needs ema_workbench: pip install -e ".[analysis]"'
-            ) from None
-
-    logging.getLogger("EMA").setLevel(logging.WARNING)
+    prim = _ema_prim()
     df = _one_scenario(df, scenario)
     params = list(parameters if parameters is not None else df.attrs.get("parameters", []))
     if not params:
@@ -367,37 +410,14 @@ def prim_boxes(
         box = p.find_box()
         if box is None:
             break
-        traj = box.peeling_trajectory.reset_index(drop=True)
-        ok = traj.index[traj["density"] >= min_density]
-        if len(ok):  # highest coverage; among equal coverage, the densest
-            i = int(traj.loc[ok].sort_values(["coverage", "density"]).index[-1])
-        else:
-            i = int(traj["density"].astype(float).idxmax())
-        box.select(i)
-        lims = box.box_lims[i].astype(float)
-        lims.index = ["lower", "upper"]
-        init = box.box_lims[0].astype(float)
-        init.index = ["lower", "upper"]
-        restricted = [c for c in params if not np.allclose(lims[c].values, init[c].values)]
-        row = traj.loc[i]
-        out.append(
-            PrimResult(
-                limits=lims[params],
-                restricted=restricted,
-                coverage=float(row["coverage"]),
-                density=float(row["density"]),
-                mass=float(row["mass"]),
-                trajectory=traj[["coverage", "density", "mass", "res_dim"]].astype(float),
-                selected=i,
-                data_range=init[params],
-            )
-        )
+        out.append(_chosen_box(box, params, min_density))
         if len(p.yi_remaining) == 0 or not y[p.yi_remaining].any():
             break
     return out
 
 
 def _pyplot():
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -496,11 +516,6 @@ def load_design(sweep_dir: str | Path) -> Design:
     Raises:
         SensitivityError: no or invalid ``spec.resolved.yaml``.
     """
-    import yaml
-    from pydantic import ValidationError
-
-    from sim.studies.sweep.spec import ExperimentSpec
-    from sim.studies.sweep.store import SPEC_FILE
 
     path = Path(sweep_dir) / SPEC_FILE
     if not path.is_file():
@@ -598,8 +613,6 @@ def analyse_command(
 ) -> None:
     """Sobol' indices, Morris screening or PRIM boxes of one outcome of a sweep; writes
     sensitivity_<method>_<outcome>[_<scenario>].csv and .png into the sweep folder."""
-    from sim.results.sweep_table import SweepFolderError, load
-
     try:
         df = load(sweep_dir)
         design = load_design(sweep_dir)

@@ -1,6 +1,6 @@
 """Personnel × equipment × supplies trade-off: which logistics factor binds.
 
-Input: a loaded factorial sweep (:func:`sim.results.sweep_table.load`) over
+Input: a loaded factorial sweep (:func:`sim.studies.sweep.table.load`) over
 ``logistics.teams_scale``, ``logistics.equipment_scale`` and ``logistics.supplies_scale``
 (``experiments/logistics-tradeoff.yaml``). An incident is served only when a team, its
 equipment and its supplies meet (domain.md §4, "two keys"), so response behaves like a
@@ -299,10 +299,13 @@ def plot_tradeoff(
     Returns:
         The PNG path.
     """
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     from matplotlib.ticker import FormatStrFormatter
 
     factors, outcomes = _check(df, factors, outcomes)

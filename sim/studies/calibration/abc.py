@@ -23,6 +23,7 @@ _ACCEPT_ALL = 1e300  # initial epsilon: any finite distance passes
 
 def make_prior(parameters: dict[str, Prior]):
     """pyabc Distribution of independent priors (scipy parametrisation)."""
+    # pyabc (extra "calibration"): seconds to import, only when calibrating
     import pyabc
 
     rvs = {}
@@ -86,6 +87,7 @@ def run_abc(
         One row per particle: parameter columns, ``weight`` (normalised), ``distance``,
         ``generation``; ``attrs['epsilons']`` lists the epsilon schedule.
     """
+    # pyabc (extra "calibration"): seconds to import, only when calibrating
     import pyabc
     from pyabc.sampler import SingleCoreSampler
 

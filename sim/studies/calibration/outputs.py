@@ -83,6 +83,7 @@ def calibrated_yaml(spec: CalibrationSpec, medians: dict[str, float], out_dir: P
 
 def plot_posterior(post: pd.DataFrame, spec: CalibrationSpec, path: Path) -> None:
     """Weighted marginal histograms of the last generation, prior range shaded."""
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,6 +109,7 @@ def plot_posterior(post: pd.DataFrame, spec: CalibrationSpec, path: Path) -> Non
 
 def plot_ppc(ppc: pd.DataFrame, targets: list[ObservedTarget], path: Path) -> None:
     """Per target: observed range (grey) vs simulated 5-95 % interval and median (blue)."""
+    # matplotlib is imported only when a figure is drawn (CLI start-up)
     import matplotlib
 
     matplotlib.use("Agg")

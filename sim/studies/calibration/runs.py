@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.results.sweep_table import load
 from sim.studies.calibration.abc import particle_seed
 from sim.studies.calibration.spec import CalibrationSpec
 from sim.studies.sweep.design import RunRecord
 from sim.studies.sweep.executor import run_sweep
 from sim.studies.sweep.spec import ExperimentSpec, parse_spec
+from sim.studies.sweep.table import load
 
 
 class CalibrationRunError(RuntimeError):

@@ -24,6 +24,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.results.summary import SUMMARY_KEYS
+
 
 class CalibrationSpecError(ValueError):
     """The calibration spec or its targets file is invalid; the message names file and field."""
@@ -83,8 +85,6 @@ class CalibrationSpec(_Strict):
 
     @model_validator(mode="after")
     def _paths_and_keys(self) -> CalibrationSpec:
-        from sim.results.summary import SUMMARY_KEYS
-
         for key in self.parameters:
             if "=" in key or not all(key.split(".")):
                 raise ValueError(f"parameter {key!r} must be a dotted scenario path like a.b.c")

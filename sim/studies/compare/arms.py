@@ -29,14 +29,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
-if TYPE_CHECKING:  # heavy imports are deferred: the CLI imports this module at start-up
-    import numpy as np
+from sim.results.report import format_number
+from sim.scenario.loader import (
+    Problem,
+    ScenarioError,
+    apply_overrides,
+    read_with_extends,
+    validate_mapping,
+)
+from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH, comparison_table
+from sim.studies.sweep.design import expand, unreported_keys
+from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.spec import DEFAULT_COMPARISON_METRICS, ExperimentSpec, SpecError, load_spec
+from sim.studies.sweep.store import PLAN_FILE, SweepError
+from sim.studies.sweep.table import load
+
+if TYPE_CHECKING:
     import pandas as pd
-
-    from sim.scenario.loader import Problem
-    from sim.studies.sweep.spec import ExperimentSpec
 
 COMPARE_STREAM = 0xC0_4DA7E
 """Second entropy word of the bootstrap generator, ``SeedSequence([spec.seed, this])``."""
@@ -70,9 +85,6 @@ def resolve_keys(spec: ExperimentSpec, columns: list[str], source: str) -> Keys:
     Raises:
         ComparisonError: a listed key is missing, or no metric is left.
     """
-    from sim.scenario.loader import Problem
-    from sim.studies.sweep.spec import DEFAULT_COMPARISON_METRICS
-
     cmp = spec.comparison
     have = set(columns)
     problems, notes = [], []
@@ -131,15 +143,6 @@ def check_arms(spec: ExperimentSpec, runs, source: str) -> list[Problem]:
     Returns:
         ``source: scenarios[label]: ...`` problems; empty when every arm is valid.
     """
-    from sim.scenario.loader import (
-        Problem,
-        ScenarioError,
-        apply_overrides,
-        read_with_extends,
-        validate_mapping,
-    )
-    from sim.studies.sweep.design import unreported_keys
-
     problems, seen = [], set()
     for run in runs:
         if run.scenario in seen:
@@ -160,8 +163,6 @@ def check_arms(spec: ExperimentSpec, runs, source: str) -> list[Problem]:
 
 def bootstrap_rng(spec: ExperimentSpec) -> np.random.Generator:
     """The bootstrap's generator: a stream of its own from the spec's seed."""
-    import numpy as np
-
     return np.random.default_rng(np.random.SeedSequence([spec.seed, COMPARE_STREAM]))
 
 
@@ -171,8 +172,6 @@ def analyse(spec: ExperimentSpec, df: pd.DataFrame, source: str) -> tuple[pd.Dat
     Raises:
         ComparisonError: see :func:`resolve_keys`.
     """
-    from sim.studies.compare.stats import comparison_table
-
     cmp = spec.comparison
     keys = resolve_keys(spec, list(df.columns), source)
     table = comparison_table(
@@ -192,13 +191,13 @@ def analyse(spec: ExperimentSpec, df: pd.DataFrame, source: str) -> tuple[pd.Dat
 
 def write_outputs(table: pd.DataFrame, keys: Keys, out_dir: Path) -> dict[str, Path]:
     """comparison.csv, comparison.parquet and comparison.png into ``out_dir``."""
-    from sim.studies.compare.figure import forest_plot
-
     paths = {
         "csv": out_dir / "comparison.csv",
         "parquet": out_dir / "comparison.parquet",
         "png": out_dir / "comparison.png",
     }
+    from sim.studies.compare.figure import forest_plot  # matplotlib: only when drawing
+
     table.to_csv(paths["csv"], index=False)
     table.to_parquet(paths["parquet"], index=False)
     panels = [*keys.metrics, *([keys.cost] if keys.cost and keys.cost not in keys.metrics else [])]
@@ -207,8 +206,6 @@ def write_outputs(table: pd.DataFrame, keys: Keys, out_dir: Path) -> dict[str, P
 
 
 def _fmt(v: float) -> str:
-    from sim.results.report import format_number
-
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if math.isinf(v):
@@ -219,10 +216,6 @@ def _fmt(v: float) -> str:
 def console_tables(table: pd.DataFrame, keys: Keys, title: str) -> list:
     """Rich tables: (1) per arm and metric its mean, Δ vs baseline and interval; (2) per
     non-baseline arm the cost-effectiveness ratios with bootstrap intervals (if any)."""
-    from rich import box
-    from rich.table import Table
-
-    from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH
 
     t = table.set_index(["arm", "metric", "kind"])
     baseline = str(table["baseline"].iloc[0])
@@ -279,6 +272,31 @@ def _echo_problems(problems) -> None:
         typer.echo(str(p), err=True)
 
 
+def _comparison_plan(experiment: Path, replications: int | None):
+    """(spec, runs) of a comparison spec; prints the problems and exits 2 when it is not one."""
+    source = str(experiment)
+    try:
+        spec = load_spec(experiment)
+    except SpecError as exc:
+        _echo_problems(exc.problems)
+        raise typer.Exit(code=2) from None
+    if spec.comparison is None:
+        typer.echo(
+            f"{source}: comparison: required by citysafe compare (baseline: an arm label; "
+            "optional metrics, cost, deaths, loss, confidence)",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    if replications is not None:
+        spec = spec.model_copy(update={"replications": replications})
+    runs = expand(spec)
+    problems = check_arms(spec, runs, source)
+    if problems:
+        _echo_problems(problems)
+        raise typer.Exit(code=2)
+    return spec, runs
+
+
 def compare_command(
     experiment: Annotated[
         Path, typer.Argument(help="Experiment spec with a comparison: block.", show_default=False)
@@ -314,34 +332,8 @@ def compare_command(
 ) -> None:
     """Compare policy arms with common random numbers: paired differences with confidence
     intervals and cost-effectiveness; writes comparison.csv/.parquet/.png."""
-    from rich.console import Console
-
-    from sim.results.sweep_table import load
-    from sim.studies.sweep.design import expand
-    from sim.studies.sweep.executor import run_sweep
-    from sim.studies.sweep.spec import SpecError, load_spec
-    from sim.studies.sweep.store import PLAN_FILE, SweepError
-
     source = str(experiment)
-    try:
-        spec = load_spec(experiment)
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        raise typer.Exit(code=2) from None
-    if spec.comparison is None:
-        typer.echo(
-            f"{source}: comparison: required by citysafe compare (baseline: an arm label; "
-            "optional metrics, cost, deaths, loss, confidence)",
-            err=True,
-        )
-        raise typer.Exit(code=2)
-    if replications is not None:
-        spec = spec.model_copy(update={"replications": replications})
-    runs = expand(spec)
-    problems = check_arms(spec, runs, source)
-    if problems:
-        _echo_problems(problems)
-        raise typer.Exit(code=2)
+    spec, runs = _comparison_plan(experiment, replications)
     out_dir = out or Path("runs") / "comparisons" / spec.name
     resume = resume or (out_dir / PLAN_FILE).exists()
     try:

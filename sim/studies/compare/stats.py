@@ -1,7 +1,7 @@
 """Statistics of a policy comparison: arm levels, paired differences, cost-effectiveness.
 
-Pure functions of a results frame (one row per run, :func:`sim.results.load`): columns
-``scenario`` (the arm label), ``replication`` and the outcome keys. Arms share each
+Pure functions of a results frame (one row per run, :func:`sim.studies.sweep.table.load`):
+columns ``scenario`` (the arm label), ``replication`` and the outcome keys. Arms share each
 replication's seed (common random numbers, :mod:`sim.studies.sweep.design`), so an arm and the
 baseline are compared replication by replication: the differences d_r = arm_r − baseline_r
 cancel the noise both runs share (Law 2015, *Simulation Modeling and Analysis*, 5th ed.,
@@ -158,6 +158,48 @@ def _percentile(values: np.ndarray, confidence: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _unresolved(arm: str, baseline: str, metric: str, n: int, confidence: float, note: str):
+    nan = math.nan
+    return _row(arm, baseline, metric, "ratio", n, nan, nan, nan, nan, confidence, note)
+
+
+def _yuan_per_death(arm, baseline, dc, saved, idx, confidence: float) -> dict:
+    """The yuan-per-death-avoided row of :func:`cost_effectiveness` from the paired cost
+    differences ``dc`` and deaths avoided ``saved`` (bootstrap resamples ``idx``)."""
+    n = dc.size
+    _, mean_saved, _, lo_saved, _ = t_interval(saved, confidence)
+    if not (n >= 2 and lo_saved > 0):
+        note = (
+            f"not resolved: the {confidence:.0%} interval of deaths avoided includes values <= 0"
+            if n >= 2
+            else "too few replications (n < 2)"
+        )
+        return _unresolved(arm, baseline, YUAN_PER_DEATH, n, confidence, note)
+    est = dc.mean() / mean_saved
+    mc, ms = dc[idx].mean(axis=1), saved[idx].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = np.where(ms > 0, mc / ms, np.where(mc > 0, np.inf, np.nan))
+    lo, hi = _percentile(boot, confidence)
+    sd = float(np.std(boot[np.isfinite(boot)], ddof=1))
+    note = "dominant: saves money and lives" if est < 0 else ""
+    return _row(arm, baseline, YUAN_PER_DEATH, "ratio", n, est, sd, lo, hi, confidence, note)
+
+
+def _loss_per_yuan(arm, baseline, dc, avoided, idx, confidence: float) -> dict:
+    """The avoided-loss-per-yuan row of :func:`cost_effectiveness` (see there)."""
+    n = dc.size
+    if not (n >= 1 and dc.mean() > 0):
+        note = "no extra cost: the arm costs no more than the baseline" if n else "no pairs"
+        return _unresolved(arm, baseline, LOSS_PER_YUAN, n, confidence, note)
+    est = avoided.mean() / dc.mean()
+    mc, ma = dc[idx].mean(axis=1), avoided[idx].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = np.where(mc > 0, ma / mc, np.nan)
+    lo, hi = _percentile(boot, confidence)
+    sd = float(np.nanstd(boot, ddof=1)) if n >= 2 else math.nan
+    return _row(arm, baseline, LOSS_PER_YUAN, "ratio", n, est, sd, lo, hi, confidence)
+
+
 def cost_effectiveness(
     df: pd.DataFrame,
     baseline: str,
@@ -210,71 +252,10 @@ def cost_effectiveness(
         dc = d[cost].to_numpy(float)
         if deaths is not None:
             saved = -d[deaths].to_numpy(float)
-            _, mean_saved, _, lo_saved, _ = t_interval(saved, confidence)
-            if n >= 2 and lo_saved > 0:
-                est = dc.mean() / mean_saved
-                mc, ms = dc[idx].mean(axis=1), saved[idx].mean(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    boot = np.where(ms > 0, mc / ms, np.where(mc > 0, np.inf, np.nan))
-                lo, hi = _percentile(boot, confidence)
-                sd = float(np.std(boot[np.isfinite(boot)], ddof=1))
-                note = "dominant: saves money and lives" if est < 0 else ""
-                rows.append(
-                    _row(
-                        arm, baseline, YUAN_PER_DEATH, "ratio", n, est, sd, lo, hi, confidence, note
-                    )
-                )
-            else:
-                note = (
-                    f"not resolved: the {confidence:.0%} interval of deaths avoided "
-                    "includes values <= 0"
-                    if n >= 2
-                    else "too few replications (n < 2)"
-                )
-                rows.append(
-                    _row(
-                        arm,
-                        baseline,
-                        YUAN_PER_DEATH,
-                        "ratio",
-                        n,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        confidence,
-                        note,
-                    )
-                )
+            rows.append(_yuan_per_death(arm, baseline, dc, saved, idx, confidence))
         if loss is not None:
             avoided = -d[loss].to_numpy(float)
-            if n >= 1 and dc.mean() > 0:
-                est = avoided.mean() / dc.mean()
-                mc, ma = dc[idx].mean(axis=1), avoided[idx].mean(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    boot = np.where(mc > 0, ma / mc, np.nan)
-                lo, hi = _percentile(boot, confidence)
-                sd = float(np.nanstd(boot, ddof=1)) if n >= 2 else math.nan
-                rows.append(
-                    _row(arm, baseline, LOSS_PER_YUAN, "ratio", n, est, sd, lo, hi, confidence)
-                )
-            else:
-                note = "no extra cost: the arm costs no more than the baseline" if n else "no pairs"
-                rows.append(
-                    _row(
-                        arm,
-                        baseline,
-                        LOSS_PER_YUAN,
-                        "ratio",
-                        n,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        confidence,
-                        note,
-                    )
-                )
+            rows.append(_loss_per_yuan(arm, baseline, dc, avoided, idx, confidence))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -27,6 +27,7 @@ from sim.studies.riskmap.matrix import (
     GRADE_ZH,
     consequence_level,
     grade,
+    grade_rank,
     likelihood_level,
     wilson_interval,
 )
@@ -69,6 +70,27 @@ INVENTORY_COLUMNS = (
 )
 
 
+def _occurrences(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per ``keys``: trials with an occurrence (any event or harm), log events and harm
+    totals summed over all trials."""
+    rec = records.copy()
+    rec["occurred"] = (rec[["log_events", "deaths", "injuries", "loss_yuan"]] > 0).any(axis=1)
+    per_trial = rec.groupby([*keys, "trial"], as_index=False).agg(
+        log_events=("log_events", "sum"),
+        deaths=("deaths", "sum"),
+        injuries=("injuries", "sum"),
+        loss_yuan=("loss_yuan", "sum"),
+        occurred=("occurred", "any"),
+    )
+    return per_trial.groupby(keys, as_index=False).agg(
+        occurrences=("occurred", "sum"),
+        log_events=("log_events", "sum"),
+        deaths_total=("deaths", "sum"),
+        injuries_total=("injuries", "sum"),
+        loss_yuan_total=("loss_yuan", "sum"),
+    )
+
+
 def build_inventory(
     records: pd.DataFrame,
     n_trials: int,
@@ -98,22 +120,7 @@ def build_inventory(
     if n_trials < 1:
         raise ValueError("n_trials must be >= 1")
     keys = ["hazard", "district", "category"]
-    rec = records.copy()
-    rec["occurred"] = (rec[["log_events", "deaths", "injuries", "loss_yuan"]] > 0).any(axis=1)
-    per_trial = rec.groupby([*keys, "trial"], as_index=False).agg(
-        log_events=("log_events", "sum"),
-        deaths=("deaths", "sum"),
-        injuries=("injuries", "sum"),
-        loss_yuan=("loss_yuan", "sum"),
-        occurred=("occurred", "any"),
-    )
-    agg = per_trial.groupby(keys, as_index=False).agg(
-        occurrences=("occurred", "sum"),
-        log_events=("log_events", "sum"),
-        deaths_total=("deaths", "sum"),
-        injuries_total=("injuries", "sum"),
-        loss_yuan_total=("loss_yuan", "sum"),
-    )
+    agg = _occurrences(records, keys)
     if (agg["occurrences"] > n_trials).any():
         raise ValueError("more trials with an occurrence than trials: wrong n_trials")
     # every district × category that occurred anywhere (city-wide rows only where present)
@@ -159,8 +166,6 @@ def build_inventory(
 def worst_grade_by_district(inventory: pd.DataFrame, n_districts: int) -> np.ndarray:
     """(D,) worst grade rank (0 blue … 3 red) of each district over the risks that occurred
     in at least one trial; -1 where none did (no risk observed: not "low risk")."""
-    from sim.studies.riskmap.matrix import grade_rank
-
     out = np.full(n_districts, -1, dtype=int)
     rows = inventory[(inventory["district"] >= 0) & (inventory["occurrences"] > 0)]
     if len(rows):

@@ -35,6 +35,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.response.incidents import get_incident_type
+from sim.risk.maintenance import VALUE_PER_CONSEQUENCE_YUAN
 from sim.studies.riskmap.categories import (
     DAMAGE_CATEGORY,
     DEATH_DETAIL_CATEGORY,
@@ -84,8 +86,6 @@ def classify_emergency(events: pd.DataFrame) -> np.ndarray:
 
 def _injuries(events: pd.DataFrame) -> np.ndarray:
     """(n,) injuries attached to each incident row (0 elsewhere)."""
-    from sim.response.incidents import get_incident_type
-
     kind = events["kind"].astype(str).to_numpy()
     out = np.zeros(len(events))
     inc = np.flatnonzero(kind == "incident")
@@ -172,8 +172,6 @@ def longrun_records(
         n_years: years simulated.
         year_h: hours in a model year (:data:`sim.models.longrun.YEAR_H`).
     """
-    from sim.risk.maintenance import VALUE_PER_CONSEQUENCE_YUAN
-
     kind = events["kind"].astype(str).to_numpy()
     sector = events["sector"].astype(str).to_numpy()
     value = events["value"].to_numpy(dtype=float)

@@ -15,5 +15,5 @@
   comparisons (``citysafe compare``): arms on common random numbers, paired differences,
   cost-effectiveness.
 
-Results: :func:`sim.results.sweep_table.load`.
+Results: :func:`sim.studies.sweep.table.load`.
 """

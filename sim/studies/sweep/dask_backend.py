@@ -48,6 +48,7 @@ def connect(address: str, timeout_s: float = 30.0) -> Client:
         SweepError: dask.distributed is not installed, or the scheduler cannot be reached.
     """
     try:
+        # dask distributed (extra "dask"): only with --scheduler
         from distributed import Client
     except ImportError:
         raise SweepError(
@@ -73,6 +74,7 @@ def run_on_dask(todo: list[RunRecord], tracker: _Tracker, run_fn: RunFn, client:
     Raises:
         KeyboardInterrupt: after cancelling every pending task (finished runs are on disk).
     """
+    # dask distributed (extra "dask"): only with --scheduler
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 

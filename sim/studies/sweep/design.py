@@ -18,9 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import yaml
 
-from sim.studies.sweep.spec import ExperimentSpec
+from sim.scenario.loader import (
+    Problem,
+    ScenarioError,
+    apply_overrides,
+    read_with_extends,
+    validate_mapping,
+)
+from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS, ExperimentSpec
 
 DESIGN_STREAM = 0x5EED_DE51
 """Second entropy word of the samplers' seed sequence (any constant other than none)."""
@@ -80,11 +88,13 @@ def _unit_samples(spec: ExperimentSpec) -> np.ndarray:
     }
     salib_seed = int(seed_seq.generate_state(1)[0])
     if space.kind == "sobol":
+        # SALib (extra "analysis"): imported only for this method
         from SALib.sample import sobol
 
         return sobol.sample(
             problem, space.samples, calc_second_order=space.second_order, seed=salib_seed
         )
+    # SALib (extra "analysis"): imported only for this method
     from SALib.sample import morris
 
     return morris.sample(problem, space.samples, num_levels=space.morris_levels, seed=salib_seed)
@@ -172,8 +182,6 @@ def expand(spec: ExperimentSpec) -> list[RunRecord]:
 
 def plan_frame(runs: list[RunRecord]):
     """The runs as a pandas DataFrame (one row per run; ``params`` spread as columns)."""
-    import pandas as pd
-
     rows = [
         {
             "run_id": r.run_id,
@@ -198,9 +206,6 @@ def unreported_keys(spec: ExperimentSpec, scen, label: str, source: str) -> list
     Returns:
         ``source: FIELD: 'key' is not an outcome of KIND scenarios (arm LABEL)`` problems.
     """
-    from sim.scenario.loader import Problem
-    from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
-
     kind = scen.kind
     known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
     listed = [("outputs", k) for k in spec.outputs or []]
@@ -221,14 +226,6 @@ def check_runs(spec: ExperimentSpec, runs: list[RunRecord], source: str) -> list
         :class:`~sim.scenario.loader.Problem` list, ``source: scenarios[label] point i: ...``;
         empty when every run's scenario is valid.
     """
-    from sim.scenario.loader import (
-        Problem,
-        ScenarioError,
-        apply_overrides,
-        read_with_extends,
-        validate_mapping,
-    )
-
     problems: list[Problem] = []
     bases: dict[str, dict] = {}
     seen: set[tuple[str, int]] = set()

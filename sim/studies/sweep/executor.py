@@ -39,6 +39,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
 from sim.studies.sweep.design import RunRecord
 from sim.studies.sweep.runone import run_one
 from sim.studies.sweep.spec import ExperimentSpec
@@ -155,14 +164,6 @@ class _Progress:
         self.bar = None
         if not enabled:
             return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
 
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
@@ -343,6 +344,7 @@ def run_sweep(
     t0 = time.perf_counter()
     client = None
     if scheduler is not None:
+        # the Dask backend: only with --scheduler
         from sim.studies.sweep.dask_backend import cluster_threads, connect
 
         client = connect(scheduler)
@@ -359,6 +361,7 @@ def run_sweep(
             tracker = _Tracker(spec, store, outcome, bar, outcome.skipped)
             try:
                 if client is not None:
+                    # the Dask backend: only with --scheduler
                     from sim.studies.sweep.dask_backend import run_on_dask
 
                     run_on_dask(todo, tracker, run_fn, client)

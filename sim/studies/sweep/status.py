@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from sim.results.sweep_table import SweepFolderError
 from sim.studies.sweep.store import PLAN_FILE, SweepStore, lock_info, read_jsonl
+from sim.studies.sweep.table import SweepFolderError
 
 
 @dataclass

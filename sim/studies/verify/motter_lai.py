@@ -20,7 +20,7 @@ networks, which this check reproduces on BA graphs with N = 1000, m = 2 (Barabá
 The thresholds 0.5 and 0.95 are the issue's acceptance criteria (qualitative statements of
 the paper, not numbers read from it). Values are means over `graphs` independent BA graphs
 (seeds spawned from `numpy.random.SeedSequence(seed)`); random removal takes the median over
-`random_samples` distinct uniformly chosen nodes per graph. Loads use `sim.networks.cascade.
+`random_samples` distinct uniformly chosen nodes per graph. Loads use `sim.networks.load_cascade.
 shortest_path_load` (exact, equal to networkx betweenness; ~0.1 s per stage at N = 1000).
 """
 
@@ -34,7 +34,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from sim.networks.cascade import motter_lai, shortest_path_load
+from sim.networks.load_cascade import motter_lai, shortest_path_load
 from sim.studies.verify.report import Check
 
 NAME = "motter-lai"

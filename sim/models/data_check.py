@@ -3,7 +3,8 @@
 Schema validation only sees that a file exists; these checks read the files with the same
 readers the model uses, so `citysafe validate` catches what `citysafe run` would trip on
 (a track with the wrong columns, an agency missing from it, a city folder without the census
-table, a track that never overlaps the simulated window).
+table, a track that never overlaps the simulated window). It lives with the model because it
+uses the readers of the layers the model assembles (city, hazards).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.city import load_city
+from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.scenario.loader import Problem
 from sim.scenario.schema import Scenario
 
@@ -29,9 +32,6 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
     Returns:
         Problems (empty when every file parses and fits).
     """
-    from sim.city import load_city
-    from sim.hazards.track import read_cma_bst, read_track_csv
-
     problems: list[Problem] = []
     try:
         city = load_city(Path(scenario.city.data_dir))

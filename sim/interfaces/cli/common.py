@@ -1,0 +1,61 @@
+"""What every ``citysafe`` command shares: scenario arguments, loading a scenario or exiting
+with its problems, preparing an output folder.
+
+Commands live in their own modules and the typer app in :mod:`sim.interfaces.cli.main`, which
+registers them; they import these helpers from here, never from main (no cycle).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.models.data_check import check_data
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+OverrideOpt = Annotated[
+    list[str] | None,
+    typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
+]
+
+
+def load_or_exit(path: Path, overrides: list[str] | None):
+    """Load and validate a scenario, then read its data files.
+
+    Returns:
+        The validated scenario (either kind).
+
+    Raises:
+        typer.Exit: code 2 after printing one ``FILE: field.path: message`` line per problem.
+    """
+    try:
+        scen = load_scenario(path, overrides or [])
+    except ScenarioError as exc:
+        problems = exc.problems
+    else:
+        problems = check_data(scen, str(path)) if isinstance(scen, Scenario) else []
+        if not problems:
+            return scen
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    raise typer.Exit(code=2)
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` and check that it is writable.
+
+    Raises:
+        typer.Exit: code 2 with the folder and the OS reason when it cannot be written.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
+        raise typer.Exit(code=2) from None

@@ -1,0 +1,416 @@
+"""The dispatcher: the public face of :mod:`sim.response.dispatch` (see there for the driving
+modes, the policy and the assumptions). It owns the job of each incident, drives its parts in
+event-time order and turns their decisions into records:
+
+- :class:`~sim.response.dispatch.clock.EventClock`: clock, internal event heap, unit-hours;
+- :class:`~sim.response.dispatch.reach.DepotReach`: eligibility groups, travel times;
+- :class:`~sim.response.dispatch.pending.PendingTable`: pending incidents, wake-up index;
+- :class:`~sim.response.dispatch.rounds.AssignmentRounds`: whom to examine, in which order;
+- :func:`~sim.response.dispatch.assembly.plan_legs`: which depots send what to one incident;
+- :class:`~sim.response.dispatch.stock_moves.StockMoves`: stock changes outside jobs, on the
+  ledger :class:`~sim.response.resources.DepotStock`;
+- :mod:`~sim.response.dispatch.results`: the job table and its headline figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.response.dispatch.assembly import Wait, plan_legs
+from sim.response.dispatch.clock import RANK_COMPLETE, RANK_STOCK, EventClock
+from sim.response.dispatch.pending import PendingTable
+from sim.response.dispatch.reach import DepotReach
+from sim.response.dispatch.records import (
+    EPS,
+    Completion,
+    Dispatch,
+    DispatchError,
+    DispatchPolicy,
+    Job,
+    Leg,
+)
+from sim.response.dispatch.results import job_records, service_summary
+from sim.response.dispatch.rounds import AssignmentRounds
+from sim.response.dispatch.stock_moves import StockMoves
+from sim.response.incidents import Incident
+from sim.response.resources import (
+    EQUIPMENT,
+    RESOURCE_INDEX,
+    REUSABLE,
+    SKILLS,
+    Bundle,
+    Depot,
+    DepotStock,
+    ResupplyPolicy,
+    UnknownResourceError,
+)
+
+
+class Dispatcher:
+    """Assign depot resources to incidents under a :class:`DispatchPolicy`.
+
+    Args:
+        router: a :class:`sim.response.routing.RoadRouter` (or any object with
+            ``travel_time_h(sources, targets)``, ``is_cached(sources)``, ``n_nodes`` and
+            ``version``). Roads must be two-way (symmetric travel times).
+        depots: the depots; row ``k`` of every stock array is ``depots[k]``.
+        policy: a :class:`DispatchPolicy` or a preset name (``DispatchPolicy.named``).
+        rng: random generator; used once to draw a fixed tie-break order among depots at
+            equal travel time (so ties do not always favour the first-listed depot).
+        auto_complete: schedule completions internally at ``complete_h`` (see module doc).
+        resupply: optional (s, S) policy that reorders consumables automatically.
+        t0_h: model time at construction (start of the utilisation window).
+
+    Raises:
+        DispatchError: bad policy name; ResourceError: bad depot stock.
+    """
+
+    pending_table = PendingTable
+    """Class of the pending table (a test replaces it to switch the wake-up index off)."""
+
+    def __init__(
+        self,
+        router,
+        depots: Sequence[Depot],
+        policy: str | DispatchPolicy,
+        rng: np.random.Generator,
+        *,
+        auto_complete: bool = True,
+        resupply: ResupplyPolicy | None = None,
+        t0_h: float = 0.0,
+    ):
+        self.router = router
+        self.depots = list(depots)
+        self.policy = DispatchPolicy.named(policy) if isinstance(policy, str) else policy
+        self.stock = DepotStock(self.depots)
+        self.auto_complete = auto_complete
+        self.resupply = resupply
+        self.reach = DepotReach(router, self.depots, rng)
+        self.pending = self.pending_table(64)
+        self.rounds = AssignmentRounds(self.pending, self.reach, self.stock, self._try_assign)
+        self.clock = EventClock(t0_h)
+        self.moves = StockMoves(self.stock, self.clock, self.reach, resupply)
+        self._seen_version = router.version
+        self._jobs: dict[int, Job] = {}
+        self._outbox: list[Dispatch | Completion] = []
+        self._dirty = False  # something changed that may let a pending incident proceed
+        self.t0_h = float(t0_h)
+
+    # -- clock and events ---------------------------------------------------------------
+    @property
+    def clock_h(self) -> float:
+        """Model time up to which the dispatcher's state has been advanced."""
+        return self.clock.now_h
+
+    def _catch_up(self, t_h: float) -> None:
+        """Process internal events with time <= t_h, assigning after each event time."""
+        clock = self.clock
+        clock.check(t_h)
+        if self._dirty and t_h > clock.now_h:
+            # Incidents submitted at the current time are decided before time moves on.
+            self._outbox.extend(self._assign(clock.now_h))
+        while (te := clock.next_h()) is not None and te <= t_h:
+            clock.advance(te)
+            while clock.next_h() == te:
+                kind, payload = clock.pop()
+                if kind == "complete":
+                    self._outbox.append(self._complete(self._jobs[payload], te))
+                    continue
+                self.pending.increased |= self.moves.receive(kind, payload)
+                self._dirty = True
+            self._outbox.extend(self._assign(te))
+        clock.advance(t_h)
+
+    # -- public driving API -------------------------------------------------------------
+    def submit(self, incident: Incident, t_h: float) -> None:
+        """Queue an incident known to the response system at ``t_h``.
+
+        Raises:
+            DispatchError: duplicate id or node outside the road network.
+            TimeOrderError: ``t_h`` earlier than the dispatcher clock.
+        """
+        self._catch_up(t_h)
+        if incident.id in self._jobs:
+            raise DispatchError(f"incident id {incident.id} submitted twice")
+        if not 0 <= incident.node < self.router.n_nodes:
+            raise DispatchError(f"incident {incident.id}: node {incident.node} not in road network")
+        job = Job(incident, t_h, self.reach.group_index(incident.district, self.policy.mutual_aid))
+        self._jobs[incident.id] = job
+        if job.residual.max(initial=0.0) <= EPS:  # nothing to bring: work starts at once
+            job.t_first_dispatch_h = t_h
+            job.first_arrival_h = job.last_arrival_h = t_h
+            self._finish_bundle(job)
+            self._outbox.append(Dispatch(incident.id, t_h, (), t_h, t_h, job.complete_h))
+            return
+        self.pending.activate(job, self._priority(incident))
+        self._dirty = True
+
+    def assign(self, t_h: float) -> list[Dispatch]:
+        """Advance to ``t_h`` and assign queued incidents; return the decisions made at ``t_h``.
+
+        Decisions made at earlier internal event times while catching up are kept for the
+        next :meth:`step` / :meth:`drain_records`.
+        """
+        self._catch_up(t_h)
+        return self._assign(t_h)
+
+    def step(self, t_h: float) -> list[Dispatch | Completion]:
+        """Advance to ``t_h`` (processing internal events in time order), assign, and return
+        every record produced since the last call, in time order."""
+        self._catch_up(t_h)
+        self._outbox.extend(self._assign(t_h))
+        return self.drain_records()
+
+    def drain_records(self) -> list[Dispatch | Completion]:
+        """Return and clear the records produced by internal processing."""
+        out, self._outbox = self._outbox, []
+        return out
+
+    def run_until_idle(self) -> list[Dispatch | Completion]:
+        """Process internal events until none remain (end of a simulation)."""
+        self._outbox.extend(self._assign(self.clock.now_h))
+        while (t_next := self.clock.next_h()) is not None:
+            self._catch_up(t_next)
+        return self.drain_records()
+
+    def on_arrival(self, incident_id: int, t_h: float) -> bool:
+        """Caller-scheduled arrival hook: True if the incident's full bundle is on scene."""
+        self._catch_up(t_h)
+        job = self._job(incident_id)
+        return bool(job.full_bundle_h <= t_h + 1e-9)
+
+    def on_complete(self, incident_id: int, t_h: float) -> Completion:
+        """Caller-scheduled completion (``auto_complete=False``): release the job's units.
+
+        Raises:
+            DispatchError: auto-completion is on, the incident is unknown, already completed,
+                or its full bundle is not on scene by ``t_h``.
+        """
+        if self.auto_complete:
+            raise DispatchError("on_complete is for auto_complete=False; completions are internal")
+        self._catch_up(t_h)
+        job = self._job(incident_id)
+        if not np.isnan(job.t_completed_h):
+            raise DispatchError(f"incident {incident_id} already completed")
+        if not job.full_bundle_h <= t_h + 1e-9:
+            raise DispatchError(
+                f"incident {incident_id}: full bundle not on scene by {t_h} h "
+                f"(full_bundle_h={job.full_bundle_h})"
+            )
+        return self._complete(job, t_h)
+
+    def set_policy(self, policy: DispatchPolicy, t_h: float) -> None:
+        """Switch the dispatch policy from now on (pending incidents are re-ordered and,
+        when ``mutual_aid`` changes, re-grouped; dispatched units are not recalled)."""
+        self._catch_up(t_h)
+        self.policy = policy
+        for job in self._jobs.values():
+            if job.slot < 0:
+                continue
+            s = job.slot
+            self.pending.prio[s] = self._priority(job.incident)
+            job.group = self.reach.group_index(job.incident.district, policy.mutual_aid)
+            self.pending.grp[s] = job.group
+            job.times_version = -1
+        self.pending.recheck_all = True
+        self._dirty = True
+
+    # -- stock: capacity, injects, pre-positioning and resupply -------------------------
+    def set_team_capacity(self, factor_by_district: np.ndarray, t_h: float) -> None:
+        """Take a share of each district's teams off duty (e.g. crews sick in an epidemic).
+
+        Args:
+            factor_by_district: (D,) share of teams able to work, in [0, 1]; a depot's teams
+                at home beyond ``floor(factor × owned)`` go off duty, and come back when the
+                factor rises. Central reserves follow the city-wide mean factor.
+            t_h: model time (h).
+        """
+        self._catch_up(t_h)
+        self.moves.set_team_capacity(factor_by_district)
+        self._dirty = True
+
+    def adjust_stock(self, depot: int, resource: str, amount: float, t_h: float) -> float:
+        """Add (``amount`` > 0) or withdraw (< 0) units of one resource at a depot now
+        (an exercise inject: reinforcements arrive, a team is called away).
+
+        Withdrawals take at most what is at the depot (units out on jobs are not recalled).
+
+        Returns:
+            The change actually made (positive added, negative withdrawn).
+
+        Raises:
+            UnknownResourceError: ``resource`` is not a resource name.
+        """
+        if resource not in RESOURCE_INDEX:
+            raise UnknownResourceError(
+                f"unknown resource {resource!r}; valid are {list(RESOURCE_INDEX)}"
+            )
+        self._catch_up(t_h)
+        change = self.moves.adjust(depot, resource, amount)
+        if amount >= 0:
+            self.pending.increased[RESOURCE_INDEX[resource]] = True
+            self._dirty = True
+        return change
+
+    def preposition(self, src: int, dst: int, bundle: Bundle, t_h: float) -> float:
+        """Move units from depot ``src`` to depot ``dst`` (e.g. on an early warning).
+
+        Returns:
+            Arrival time at ``dst`` (h); the units are unavailable until then.
+
+        Raises:
+            NegativeStockError: ``src`` lacks the units.
+            UnreachableDepotError: no road route between the depots.
+        """
+        self._catch_up(t_h)
+        return self.moves.transfer(src, dst, bundle, t_h)
+
+    def preposition_for_warning(
+        self, districts: Iterable[int], fraction: float, t_h: float
+    ) -> list[tuple[int, int, Bundle, float]]:
+        """Pre-positioning hook: on a warning for ``districts``, move ``fraction`` of each
+        central reserve's available stock, split evenly (whole units) over the non-central
+        depots of those districts.
+
+        Returns:
+            List of ``(src, dst, bundle, arrival_h)`` moves made (unreachable targets skipped).
+        """
+        if not 0.0 <= fraction <= 1.0:
+            raise DispatchError(f"fraction must be in [0, 1], got {fraction}")
+        self._catch_up(t_h)
+        return [
+            (src, dst, b, self.preposition(src, dst, b, t_h))
+            for src, dst, b in self.moves.warning_moves(districts, fraction)
+        ]
+
+    def order_resupply(self, depot: int, bundle: Bundle, t_h: float, lead_time_h: float) -> float:
+        """Order units from outside the system for ``depot``; they arrive after the lead time.
+
+        Returns:
+            Delivery time (h).
+        """
+        if not np.isfinite(lead_time_h) or lead_time_h < 0:
+            raise DispatchError("lead_time_h must be finite and >= 0")
+        self._catch_up(t_h)
+        return self.moves.order(depot, bundle, t_h, lead_time_h)
+
+    # -- jobs: assignment, commit, completion -------------------------------------------
+    def _priority(self, incident: Incident) -> float:
+        return -incident.severity if self.policy.priority == "severity" else 0.0
+
+    def _job(self, incident_id: int) -> Job:
+        try:
+            return self._jobs[incident_id]
+        except KeyError:
+            raise DispatchError(f"unknown incident id {incident_id}") from None
+
+    def _assign(self, t_h: float) -> list[Dispatch]:
+        if self.router.version != self._seen_version:  # roads changed: every route may change
+            self._seen_version = self.router.version
+            self.pending.network_changed = self._dirty = True
+        if not self._dirty or self.pending.n_active == 0:
+            self._dirty = False
+            return []
+        self._dirty = False
+        return self.rounds.run(self.policy, t_h)
+
+    def _try_assign(self, job: Job, t_h: float) -> Dispatch | None:
+        times, eligible = self.reach.times_to(job)
+        plan = plan_legs(
+            job.residual,
+            self.stock.available,
+            times,
+            eligible,
+            self.reach.tiebreak,
+            self.policy,
+            started=bool(job.legs),
+            needs_team=job.needs_team,
+        )
+        if isinstance(plan, Wait):
+            self.pending.wait_for(job.slot, plan.blocked)
+            return None
+        return self._commit(job, plan.depots, plan.takes, times, t_h)
+
+    def _commit(
+        self, job: Job, depots: np.ndarray, takes: np.ndarray, times: np.ndarray, t_h: float
+    ) -> Dispatch:
+        self.clock.integrate(self.stock)
+        self.stock.dispatch(depots, takes)
+        arrive = t_h + times[depots]
+        legs = tuple(
+            Leg(d, row, t_h, a)
+            for d, row, a in zip(depots.tolist(), takes.copy(), arrive.tolist(), strict=True)
+        )
+        first_dispatch = not job.legs
+        job.legs.extend(legs)
+        if first_dispatch:
+            job.t_first_dispatch_h = t_h
+        job.first_arrival_h = min(job.first_arrival_h, float(arrive.min()))
+        job.last_arrival_h = max(job.last_arrival_h, float(arrive.max()))
+        residual = job.residual - takes.sum(axis=0)
+        residual[residual < EPS] = 0.0
+        job.residual = residual
+        s = job.slot
+        self.pending.res[s] = residual
+        self.pending.dispatched[s] = True
+        self.pending.route_blocked[s] = False
+        if residual.max() <= 0.0:
+            self.pending.deactivate(job)
+            self._finish_bundle(job)
+        if self.resupply is not None and (takes * ~REUSABLE).max() > 0:
+            self.moves.reorder(depots, t_h)
+        return Dispatch(
+            job.incident.id, t_h, legs, job.first_arrival_h, job.full_bundle_h, job.complete_h
+        )
+
+    def _finish_bundle(self, job: Job) -> None:
+        job.full_bundle_h = job.last_arrival_h
+        job.complete_h = job.full_bundle_h + job.incident.work_h
+        if self.auto_complete:
+            self.clock.push(job.complete_h, RANK_COMPLETE, "complete", job.incident.id)
+
+    def _complete(self, job: Job, t_h: float) -> Completion:
+        job.t_completed_h = t_h
+        if job.legs:
+            depots = np.array([leg.depot for leg in job.legs])
+            # Return trip on today's roads if that costs no new shortest-path search, else
+            # the outbound time.
+            back = self.reach.return_times(job, depots)
+            for leg, tb in zip(job.legs, back, strict=True):
+                units = leg.resources * REUSABLE
+                if units.max() > 0:
+                    tb = tb if np.isfinite(tb) else leg.arrive_h - leg.depart_h
+                    self.clock.push(t_h + tb, RANK_STOCK, "return", (leg.depot, units))
+        return Completion(job.incident.id, job.incident.kind, t_h)
+
+    # -- results ------------------------------------------------------------------------
+    def records(self) -> pd.DataFrame:
+        """One row per submitted incident (:func:`~sim.response.dispatch.results.job_records`)."""
+        return job_records(self._jobs.values())
+
+    def unmet(self, t_h: float | None = None) -> np.ndarray:
+        """Ids of incidents whose full bundle is not on scene by ``t_h`` (default: clock)."""
+        t = self.clock.now_h if t_h is None else t_h
+        return np.array(
+            [i for i, j in self._jobs.items() if not j.full_bundle_h <= t + 1e-9], dtype=np.int64
+        )
+
+    def utilisation(self, t_h: float | None = None) -> dict[str, float]:
+        """Busy unit-hours / owned unit-hours per team skill and equipment type, from ``t0_h``.
+
+        Busy = away on a job (travel out, on scene, travel back). Owned = at the depot, on a
+        job or in transfer. NaN where nothing of that type is owned. ``t_h`` (>= clock)
+        extends the window without changing state.
+        """
+        t = self.clock.now_h if t_h is None else t_h
+        busy, owned = self.clock.unit_hours(self.stock, t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(owned > 0, busy / owned, np.nan)
+        return {name: float(ratio[RESOURCE_INDEX[name]]) for name in SKILLS + EQUIPMENT}
+
+    def summary(self, t_h: float | None = None) -> dict[str, float]:
+        """Headline service figures at ``t_h`` (default: clock)."""
+        return service_summary(self.records(), self.clock.now_h if t_h is None else t_h)
