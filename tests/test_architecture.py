@@ -54,8 +54,7 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
 
 MAX_FUNCTION_LINES = 80
 
-LONG_EXCEPTIONS: dict[str, str] = {
-}
+LONG_EXCEPTIONS: dict[str, str] = {}
 """Long functions without a ``# long:`` comment, in files this test may not edit yet."""
 
 

@@ -8,13 +8,13 @@ are reproduced byte for byte by make_city.py.
 from __future__ import annotations
 
 import importlib.util
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
+from docs_sections import python_blocks
 
 from sim.agents.district_government import DistrictGovernment
 from sim.city import RELOCATION_CATEGORIES, load_city
@@ -106,17 +106,7 @@ SECTION = "## Adding a city"
 
 
 def _docs_example() -> str:
-    """The python blocks of "Adding a city" (docs/extending.md once assembled, else
-    docs/extending-city.md)."""
-    for name in ("extending.md", "extending-city.md"):
-        path = ROOT / "docs" / name
-        if path.exists() and SECTION in path.read_text(encoding="utf-8"):
-            text = path.read_text(encoding="utf-8").split(SECTION, 1)[1]
-            text = re.split(r"\n## (?!#)", text, maxsplit=1)[0]  # up to the next section
-            blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-            assert blocks, f"{path}: no python block in {SECTION!r}"
-            return "\n".join(blocks)
-    raise AssertionError(f"no docs file has the section {SECTION!r}")
+    return python_blocks(SECTION)
 
 
 def test_docs_worked_example_runs(monkeypatch, capsys):

@@ -7,13 +7,13 @@ touching model code. The test then runs a scenario with it and checks that it dr
 
 from __future__ import annotations
 
-import re
 import sys
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+from docs_sections import python_blocks
 
 from sim.damage.fragility import FRAGILITY_LIBRARY
 from sim.hazards.base import HAZARDS, INTENSITY_MEASURES
@@ -27,17 +27,7 @@ SECTION = "## Adding a hazard"
 
 
 def example_code() -> str:
-    """The python blocks of the "Adding a hazard" section (docs/extending.md once assembled,
-    else docs/extending-hazard.md)."""
-    for name in ("extending.md", "extending-hazard.md"):
-        path = ROOT / "docs" / name
-        if path.exists() and SECTION in path.read_text(encoding="utf-8"):
-            text = path.read_text(encoding="utf-8").split(SECTION, 1)[1]
-            text = re.split(r"\n## (?!#)", text, maxsplit=1)[0]  # up to the next section
-            blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-            assert blocks, f"{path}: no python block in {SECTION!r}"
-            return "\n".join(blocks)
-    raise AssertionError(f"no docs file has the section {SECTION!r}")
+    return python_blocks(SECTION)
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ the chemical-park scenario with it off and on and checks its effect and its cost
 
 from __future__ import annotations
 
-import re
 import sys
 import types
 from pathlib import Path
 
 import pytest
+from docs_sections import python_blocks
 
 from sim.agents.governance.policies.registry import PLUGINS, plugin, unregister_policy
 from sim.models.longrun import RiskDynamicsModel
@@ -34,17 +34,7 @@ SHORT = ["years.n_years=3"]
 
 
 def example_code() -> str:
-    """The python blocks of the "Adding a policy" section (docs/extending.md once assembled,
-    else docs/extending-policy.md)."""
-    for name in ("extending.md", "extending-policy.md"):
-        path = ROOT / "docs" / name
-        if path.exists() and SECTION in path.read_text(encoding="utf-8"):
-            text = path.read_text(encoding="utf-8").split(SECTION, 1)[1]
-            text = re.split(r"\n## (?!#)", text, maxsplit=1)[0]  # up to the next section
-            blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-            assert blocks, f"{path}: no python block in {SECTION!r}"
-            return "\n".join(blocks)
-    raise AssertionError(f"no docs file has the section {SECTION!r}")
+    return python_blocks(SECTION)
 
 
 @pytest.fixture
