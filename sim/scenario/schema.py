@@ -565,11 +565,12 @@ class RelocationConfig(Strict):
         "for many households by its weight). Resolution, not behaviour.",
     )
     review_h: float = Field(
-        3.0,
+        6.0,
         gt=0,
         description="Hours between a district's reviews of its orders against the latest "
         "forecast (also reviewed whenever the response level changes). Assumption: the "
-        "flood-control headquarters' consultations (会商) several times a day.",
+        "flood-control headquarters' consultations (会商) about four times a day, as often as "
+        "typhoon forecasts are issued in full (every 6 h).",
     )
     departure_time_h: float = Field(
         2.0,
