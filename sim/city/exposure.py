@@ -56,7 +56,6 @@ TOTALS_COLUMNS = ("category", "unit", "city_total", "source", "confidence")
 FORESHORE_MIN_FRACTION = 0.05
 
 
-
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Split an integer total into integer parts proportional to ``weights`` (Hamilton's method).
 

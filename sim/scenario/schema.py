@@ -469,10 +469,11 @@ class BehaviourConfig(Strict):
 
     ``p = 1 / (1 + exp(-(b0 + b_order·order + b_level·(level - 1) + b_housing[type]
     + b_exposure·x + b_experience·experience)))`` for households the category's order covers
-    (0 for the others, e.g. construction workers housed off site), with ``order`` 1 where the district ordered
-    the household's category out at its place, ``level`` the flood-control response level
-    (1 = IV … 4 = I), ``x = ln(forecast intensity / the category's order threshold)`` at the
-    household (clipped to [-2, 1]) and ``experience`` 1 for a household relocated before.
+    (0 for the others, e.g. construction workers housed off site), with ``order`` 1 where the
+    district ordered the household's category out at its place, ``level`` the flood-control
+    response level (1 = IV … 4 = I), ``x = ln(forecast intensity / the category's order
+    threshold)`` at the household (clipped to [-2, 1]) and ``experience`` 1 for a household
+    relocated before.
 
     Predictors and signs are those Huang, Lindell & Prater (2016, "Who leaves and who stays?
     A review and statistical meta-analysis of hurricane evacuation studies", Environment and
@@ -481,8 +482,10 @@ class BehaviourConfig(Strict):
     / expected personal impacts (here: the forecast intensity at the household); hurricane
     experience had weak and inconsistent effects (here: a small positive term). The paper's
     pooled effect sizes could not be read in full text for this model, so every **value** below
-    is an assumption, chosen before any run and not fitted to a storm; the calibration varies
-    them (scenario parameters).
+    is an assumption, not fitted to any storm's relocation count; the calibration varies them
+    (scenario parameters). (The intercept and order terms were set from -3 / 3.5 to -4 / 4
+    after a first check showed ~10 % of unordered shed dwellers relocating on their own,
+    implausible for counted, organised relocation; the ordered compliance stayed the same.)
     """
 
     intercept: float = Field(
