@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.agents.warning_centre import LEVEL_RANK
 from sim.interfaces.cli.main import app
 from sim.models.emergency import CityModel
 from sim.results.runner import run_scenario
@@ -97,19 +96,6 @@ def test_relocation_starts_only_with_a_warning(scenario):
     model.run_until(6)
     assert model.people_relocated == 0
     assert model.warning_centre.level == "none"
-
-
-def test_early_categories_move_at_yellow_and_the_rest_at_orange(scenario):
-    model = CityModel(scenario)  # starts after yellow (9 Aug 05 UTC), orange at 14:10 UTC
-    assert model.warning_centre.level_rank == LEVEL_RANK["yellow"]
-    model.run_until(8)
-    gov = model.districts[model.city.index_of("Pudong New Area")]
-    moved = dict(zip(gov.categories, gov.relocated, strict=True))
-    assert moved["vessel_crew_persons"] > 0
-    assert moved["construction_workers_persons"] == 0
-    model.run_until(20)
-    moved = dict(zip(gov.categories, gov.relocated, strict=True))
-    assert moved["construction_workers_persons"] > 0
 
 
 def test_stocks_are_conserved_and_never_negative(finished):

@@ -1,11 +1,20 @@
 """District governments: territorial responsibility (属地责任) in an emergency.
 
-Each of the 16 district governments acts hourly on the effective colour-coded alert level:
-it relocates people at risk — residents of dangerous old housing and sheds, construction-site
-workers, workers outside the seawall and vessel crews (the categories reported for Lekima,
-facts.md §2c) — at a limited throughput, and lets them return once the warning has been
-lifted for a while. Relocation is rate-limited, so the count reached by a given time depends
-on the warning lead time: that is what the early-warning comparisons measure.
+Each district government acts hourly on the flood-control response level and the latest hazard
+forecast (:class:`~sim.hazards.forecast.HazardForecast`, never the hazard itself). It orders
+the relocation categories (construction-site temporary housing, dangerous old housing, sheds,
+people outside the seawall and in ports, vessel crews) out of the places the forecast puts at
+risk: a category is ordered at a place once the response has reached the category's level and
+a forecast intensity there (gust, rain, flood depth within the lead window) reaches its
+threshold, by the city's rules (``evacuation.yaml``, :mod:`sim.city.evacuation`). Its
+households (:mod:`sim.agents.households`, a vectorised synthetic population) decide whether to
+comply; those who go leave after a preparation delay, in the district's buses (persons per
+hour = buses x persons per trip x trips per hour) to its shelter places, and return once the
+warning has been lifted for a while.
+
+Invariants (tests/test_evacuation.py): per category, relocated + remaining = at risk; persons
+moved by bus in an hour <= the bus capacity; persons sheltered <= places; nobody moves before
+a response level is in force.
 """
 
 from __future__ import annotations
@@ -13,32 +22,35 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.agents.warning_centre import LEVEL_RANK
-from sim.scenario.schema import RelocationConfig
-
-EARLY_CATEGORIES = (
-    "seawall_outside_workers_persons",
-    "offshore_port_workers_persons",
-    "vessel_crew_persons",
-)
-"""Relocated from ``start_level``: people on mudflats, outside seawalls and on vessels
-(first moved in Lekima: vessels in port and crews ashore by 9 Aug, facts.md §2c)."""
+from sim.agents.households import Households, ProtectiveAction
+from sim.city.evacuation import TRIGGER_IMS, EvacuationData
+from sim.hazards.forecast import HazardForecast
+from sim.scenario.schema import HOUSING_TYPES, RELOCATION_CATEGORIES, RelocationConfig
 
 
 class DistrictGovernment(mesa.Agent):
-    """One district government.
+    """One district government and its households at risk.
 
     Args:
         model: the city model.
         district: district index.
         name: English district name.
-        at_risk_persons: category → persons at risk in this district (exposure inventory).
-        population_persons: resident population (2020 census).
-        config: relocation behaviour.
+        population_persons: resident population (census).
+        households: the district's synthetic households (category indices into
+            :data:`~sim.scenario.schema.RELOCATION_CATEGORIES`).
+        points_xy: (x_m, y_m) of the district's sample points, the households' places (m, in
+            the city's CRS).
+        evacuation: the city's order rules, buses and shelters (:mod:`sim.city.evacuation`).
+        config: relocation behaviour (scenario ``response.relocation``).
 
     Attributes:
-        relocated: (n_categories,) persons currently relocated, per category.
+        categories: relocation categories, in order.
+        at_risk: (C,) persons at risk per category (the households' persons).
+        ordered: (n,) whether each household's category is ordered out at its place.
         relocated_cumulative: persons moved out so far (each person counted once).
+        bus_persons_per_h: persons the district's buses move per hour.
+        shelter_places: persons the district's shelters hold.
+        moved_by_bus_last_h: persons moved out or home by bus in the last step.
         functionality: layer → share of the district's assets functional, in [0, 1].
     """
 
@@ -47,27 +59,34 @@ class DistrictGovernment(mesa.Agent):
         model: mesa.Model,
         district: int,
         name: str,
-        at_risk_persons: dict[str, float],
         population_persons: float,
+        households: Households,
+        points_xy: tuple[np.ndarray, np.ndarray],
+        evacuation: EvacuationData,
         config: RelocationConfig,
     ):
         super().__init__(model)
         self.district = district
         self.name = name
         self.population_persons = float(population_persons)
-        self.categories = tuple(at_risk_persons)
-        self.at_risk = np.array([at_risk_persons[c] for c in self.categories], dtype=float)
-        self.relocated = np.zeros_like(self.at_risk)
-        self.relocated_cumulative = 0.0
+        self.categories = RELOCATION_CATEGORIES
+        self.households = households
+        self.points_xy = points_xy
         self.config = config
-        self.compliance = np.array([config.compliance.get(c, 0.0) for c in self.categories])
-        self.rate_persons_per_h = config.rate_persons_per_h_per_100k * self.population_persons / 1e5
-        self.trigger_rank = np.array(
-            [
-                LEVEL_RANK[config.start_level if c in EARLY_CATEGORIES else config.full_level]
-                for c in self.categories
-            ]
-        )
+        self.at_risk = households.by_category(households.persons, len(self.categories))
+        self._relocated = np.zeros(households.n)  # persons of each sample now relocated
+        self._willing = np.zeros(households.n)  # persons of each sample decided to go
+        self.ordered = np.zeros(households.n, dtype=bool)
+        self._exposure_ratio = np.zeros(households.n)
+        self.relocated_cumulative = 0.0
+        self.behaviour = ProtectiveAction(config.behaviour)
+        self.compliance = np.array([config.compliance[c] for c in self.categories])
+        self._rules(evacuation)
+        self.bus_persons_per_h = float(evacuation.bus_persons_per_h[district]) * config.bus_scale
+        self.shelter_places = float(evacuation.shelter_places[district]) * config.shelter_scale
+        self.moved_by_bus_last_h = 0.0
+        self._last_review_h: float | None = None
+        self._last_level = 0
         self.lifted_since_h: float | None = None
         # Records read by the DataCollector (district × layer time series).
         self.functionality: dict[str, float] = {}
@@ -79,63 +98,145 @@ class DistrictGovernment(mesa.Agent):
         self.rain_mm_per_h = 0.0
         self.infectious = 0.0
 
+    def _rules(self, evacuation: EvacuationData) -> None:
+        """Per-category rules and per-household flags from the city's ``evacuation.yaml``."""
+        spec = evacuation.spec
+        rules = [spec.orders[c] for c in self.categories]
+        pops = [spec.households[c] for c in self.categories]
+        self.lead_h = spec.lead_h
+        self._min_level = np.array([r.min_response_level for r in rules])
+        self._triggers = [[(t.im, t.at_least) for t in r.triggers] for r in rules]
+        covered = np.array(
+            [[r.housing is None or t in r.housing for t in HOUSING_TYPES] for r in rules]
+        )
+        cat, house = self.households.category, self.households.housing
+        self._covered = covered[cat, house]
+        self._by_bus = np.array([p.transport == "bus" for p in pops])[cat]
+        self._sheltered = np.array([p.sheltered for p in pops])[cat]
+
+    # ------------------------------------------------------------------ reads
+    @property
+    def relocated(self) -> np.ndarray:
+        """(C,) persons currently relocated, per category."""
+        return self.households.by_category(self._relocated, len(self.categories))
+
     @property
     def relocated_now(self) -> float:
-        return float(self.relocated.sum())
+        return float(self._relocated.sum())
 
-    def relocation_target(self, level_rank: int) -> np.ndarray:
-        """Persons per category the district aims to have relocated at this alert level."""
-        return np.where(level_rank >= self.trigger_rank, self.compliance * self.at_risk, 0.0)
+    @property
+    def sheltered_now(self) -> float:
+        """Persons now in the district's shelters."""
+        return float(self._relocated[self._sheltered].sum())
 
     def scale_compliance(self, scale: float) -> None:
-        """Set compliance to ``scale`` × the scenario's compliance per category (clipped to
+        """Set compliance to ``scale`` × the scenario's category multipliers (clipped to
         [0, 1]; a ``policy`` inject)."""
-        base = np.array([self.config.compliance.get(c, 0.0) for c in self.categories])
+        base = np.array([self.config.compliance[c] for c in self.categories])
         self.compliance = np.clip(base * scale, 0.0, 1.0)
 
-    def step(self, rank: int) -> None:
-        """Hourly decision: move people toward the relocation target at the district's rate.
+    # ------------------------------------------------------------------ decisions
+    def step(self, forecast: HazardForecast, response_level: int) -> None:
+        """Hourly: review orders against the forecast, households decide, buses move them.
 
         Args:
-            rank: the effective alert level rank now (0 none … 4 red; the warning centre's).
+            forecast: the latest forecast (:class:`~sim.hazards.forecast.HazardForecast`).
+            response_level: municipal flood-control response, 0 none, 1 (IV) … 4 (I).
         """
-        dt_h = 1.0
         now = self.model.time
-        if rank == 0:
+        if response_level <= 0:
+            self.ordered[:] = False
+            self._willing[:] = 0.0
+            self._last_level = 0
             if self.lifted_since_h is None:
                 self.lifted_since_h = now
-            returning = now - self.lifted_since_h >= self.config.return_after_h
-            target = np.zeros_like(self.at_risk) if returning else self.relocated.copy()
-        else:
-            self.lifted_since_h = None
-            # Never send people home while a warning is in force.
-            target = np.maximum(self.relocation_target(rank), self.relocated)
-        gap = target - self.relocated
-        budget = self.rate_persons_per_h * dt_h
-        out_need = np.clip(gap, 0, None)
-        if out_need.sum() > 0:
-            moved = out_need * min(1.0, budget / out_need.sum())
-            self.relocated += moved
-            self.relocated_cumulative += float(moved.sum())
+            self.moved_by_bus_last_h = 0.0
+            if now - self.lifted_since_h >= self.config.return_after_h:
+                self._return_home()
+            return
+        self.lifted_since_h = None
+        due = self._last_review_h is None or now - self._last_review_h >= self.config.review_h
+        if due or response_level != self._last_level:
+            self.review_orders(forecast, response_level)
+        hh = self.households
+        p = self.behaviour.probability(
+            self.ordered, response_level, hh.housing, hh.experience, self._exposure_ratio
+        )
+        p[~self._covered] = 0.0  # e.g. workers housed off site: not in the category at risk
+        # decided households stay decided while a response is in force
+        self._willing = np.maximum(self._willing, p * self.compliance[hh.category] * hh.persons)
+        self._depart()
+
+    def review_orders(self, forecast: HazardForecast, response_level: int) -> None:
+        """Order categories out of the places the forecast puts at risk.
+
+        A category is ordered at a sample point when ``response_level`` has reached its rule's
+        level and any trigger's forecast IM (peak, or total for rain, over the lead window)
+        reaches the threshold there. Orders stay until the response ends. Each household's
+        exposure ratio (largest forecast / threshold of its rule) is refreshed.
+        """
+        self._last_review_h, self._last_level = self.model.time, response_level
+        if self.households.n == 0:
+            return
+        x, y = self.points_xy
+        lead = min(self.lead_h, forecast.horizon_h)
+        values = {}
+        for im in sorted({im for trig in self._triggers for im, _ in trig}):
+            query = forecast.peak if TRIGGER_IMS[im] == "peak" else forecast.total
+            values[im] = np.asarray(query(im, x, y, lead), dtype=float)
+        ratio = np.array(
+            [np.max([values[im] / thr for im, thr in trig], axis=0) for trig in self._triggers]
+        )  # (C, K)
+        at_risk = (ratio >= 1.0) & (response_level >= self._min_level)[:, None]
+        cat, pt = self.households.category, self.households.point
+        newly = at_risk[cat, pt] & self._covered & ~self.ordered
+        self.ordered |= newly
+        self._exposure_ratio = ratio[cat, pt]
+        persons = self.households.by_category(self.households.persons * newly, len(ratio))
+        for c in np.flatnonzero(persons > 0):
             self.model.log_event(
-                "relocation",
+                "relocation_order",
                 district=self.district,
-                layer="",
-                detail="out",
-                value=float(moved.sum()),
+                detail=self.categories[c],
+                value=float(persons[c]),
             )
-        back_need = np.clip(-gap, 0, None)
-        if back_need.sum() > 0:
-            moved = back_need * min(1.0, budget / back_need.sum())
-            self.relocated -= moved
+
+    def _depart(self) -> None:
+        """Households decided but not gone leave at rate 1/departure_time_h, within the bus
+        capacity (bus categories) and the free shelter places (sheltered categories)."""
+        leave = 1.0 - np.exp(-1.0 / self.config.departure_time_h)  # share leaving this hour
+        need = np.clip(self._willing - self._relocated, 0.0, None) * leave
+        scale = np.ones_like(need)
+        bus_need = need[self._by_bus].sum()
+        if bus_need > self.bus_persons_per_h:
+            scale[self._by_bus] = self.bus_persons_per_h / bus_need
+        shelter_need = (need * scale)[self._sheltered].sum()
+        free = max(self.shelter_places - self.sheltered_now, 0.0)
+        if shelter_need > free:
+            scale[self._sheltered] *= free / shelter_need
+        moved = need * scale
+        self._relocated = np.minimum(self._relocated + moved, self.households.persons)
+        self.moved_by_bus_last_h = float(moved[self._by_bus].sum())
+        total = float(moved.sum())
+        if total > 0:
+            self.relocated_cumulative += total
             self.model.log_event(
-                "relocation",
-                district=self.district,
-                layer="",
-                detail="return",
-                value=float(moved.sum()),
+                "relocation", district=self.district, layer="", detail="out", value=total
             )
-        np.clip(self.relocated, 0.0, self.at_risk, out=self.relocated)
+
+    def _return_home(self) -> None:
+        """Relocated people go home, by bus within its capacity (own means otherwise)."""
+        back = self._relocated.copy()
+        bus_back = back[self._by_bus].sum()
+        if bus_back > self.bus_persons_per_h:
+            back[self._by_bus] *= self.bus_persons_per_h / bus_back
+        self._relocated = np.clip(self._relocated - back, 0.0, None)
+        self.moved_by_bus_last_h = float(back[self._by_bus].sum())
+        total = float(back.sum())
+        if total > 0:
+            self.model.log_event(
+                "relocation", district=self.district, layer="", detail="return", value=total
+            )
 
     def remaining_at_risk(self, category: str) -> float:
         """Persons of a category still in place (not relocated)."""

@@ -26,8 +26,9 @@ Rule kinds (``rule:`` in the profile -> weight):
     zones                              1 in the listed zones, 0 elsewhere
 
 Relocation before typhoons (briefing: construction workers, dangerous old housing, sheds) draws
-on `RELOCATION_CATEGORIES`; the totals are exposed pools, not relocation counts — the fraction
-relocated is calibrated by the model, not here.
+on `RELOCATION_CATEGORIES`; the totals are exposed pools, not relocation counts — who is
+relocated is decided in the model (district orders, household decisions:
+:mod:`sim.agents.households`), not here.
 """
 
 from __future__ import annotations
@@ -49,18 +50,10 @@ from sim.city.profile import (
     PopulationByZoneAndRural,
     RuralArea,
 )
+from sim.scenario.schema import RELOCATION_CATEGORIES  # noqa: F401  (one list, re-exported)
 
 TOTALS_COLUMNS = ("category", "unit", "city_total", "source", "confidence")
 FORESHORE_MIN_FRACTION = 0.05
-
-RELOCATION_CATEGORIES = (
-    "construction_workers_persons",
-    "dangerous_housing_persons",
-    "shed_dwellers_persons",
-    "seawall_outside_workers_persons",
-    "offshore_port_workers_persons",
-    "vessel_crew_persons",
-)
 
 
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:

@@ -34,8 +34,10 @@ import numpy as np
 from mesa.time import Priority, Schedule
 
 from sim.agents.district_government import DistrictGovernment
+from sim.agents.households import generate_households
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
+from sim.city.evacuation import load_evacuation
 from sim.core.context import RunContext
 from sim.core.eventlog import EventLog
 from sim.core.ledger import Ledger, LossLedger
@@ -46,6 +48,7 @@ from sim.damage.strike import STRIKE_DAMAGE
 from sim.hazards.base import Hazard, HazardContext, HazardSet, IntensityField, build_hazards
 from sim.hazards.builtin import CalmWind, TyphoonField
 from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
+from sim.hazards.forecast import HazardForecast, PerfectForecast
 from sim.hazards.waterlogging import Waterlogging
 from sim.models.base import SimulationModel
 from sim.models.event_engine import EventEngine
@@ -64,6 +67,7 @@ STREAMS = (
     "earthquake",
     "epidemic",
     "injects",
+    "households",
 )
 """Component streams of the model itself (:class:`~sim.core.streams.RandomStreams`, keyed by
 name, so one component's draws never move another's). The infrastructure adds one stream per
@@ -150,15 +154,31 @@ class CityModel(SimulationModel):
         self._close_underpasses = config.response.close_underpasses
         self._logistics_policy = config.logistics.policy
         self.districts: list[DistrictGovernment] = []
-        for d, row in self.city.districts.iterrows():
+        table = self.city.districts
+        evacuation = load_evacuation(
+            config.city.data_dir, list(table["name_en"]), table["population"].to_numpy()
+        )
+        reloc = config.response.relocation
+        pools = [self.exposure.at_risk_persons(int(d)) for d in table.index]
+        households = generate_households(
+            np.array([list(p.values()) for p in pools]),
+            [evacuation.spec.households[c] for c in pools[0]],
+            self.exposure.sample_shape[1],
+            self.streams["households"],
+            reloc.samples_per_group,
+        )
+        x, y = (v.reshape(self.exposure.sample_shape) for v in self.exposure.sample_xy)
+        for d, row in table.iterrows():
             self.districts.append(
                 DistrictGovernment(
                     self,
                     district=int(d),
                     name=row["name_en"],
-                    at_risk_persons=self.exposure.at_risk_persons(int(d)),
                     population_persons=row["population"],
-                    config=config.response.relocation,
+                    households=households[int(d)],
+                    points_xy=(x[int(d)], y[int(d)]),
+                    evacuation=evacuation,
+                    config=reloc,
                 )
             )
 
@@ -431,7 +451,20 @@ class CityModel(SimulationModel):
     def step(self) -> None:
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
         self.hazards.on_hour(self.time)  # hourly hazard draws (typhoon rain cells)
-        self.agents_by_type[DistrictGovernment].shuffle_do("step", self.warning_centre.level_rank)
+        self.agents_by_type[DistrictGovernment].shuffle_do(
+            "step", self.current_forecast(), self.response_level
+        )
+
+    def current_forecast(self) -> HazardForecast:
+        """The forecast decision makers see now (the hazards themselves for now; the warning
+        centre's latest issued forecast once it issues them)."""
+        return PerfectForecast(self.hazards, self.time)
+
+    @property
+    def response_level(self) -> int:
+        """Municipal flood-control response level, 0 none, 1 (IV) … 4 (I); the alert rank
+        until the warning centre sets its own ``response_level``."""
+        return self.warning_centre.level_rank
 
     def _hazard_active(self, now_utc) -> bool:
         """Whether a hazard acts now, or water still stands (else damage cannot grow)."""

@@ -399,41 +399,161 @@ class NetworksConfig(Strict):
     )
 
 
-DEFAULT_COMPLIANCE = {
-    "construction_workers_persons": 0.2,
-    "dangerous_housing_persons": 0.9,
-    "shed_dwellers_persons": 0.9,
-    "seawall_outside_workers_persons": 1.0,
-    "offshore_port_workers_persons": 1.0,
-    "vessel_crew_persons": 1.0,
-}
-"""Share of each relocation pool moved at full alert (calibration parameters). Construction
-workers: only those in site dormitories and temporary housing on exposed sites are moved
-(assumption). With the exposure inventory's pools (sim/city/exposure.py) these defaults move
-about 253,000 people, the Lekima record (facts.md §2c)."""
+RELOCATION_CATEGORIES = (
+    "construction_workers_persons",
+    "dangerous_housing_persons",
+    "shed_dwellers_persons",
+    "seawall_outside_workers_persons",
+    "offshore_port_workers_persons",
+    "vessel_crew_persons",
+)
+"""People district governments relocate before typhoons (the categories reported for Lekima,
+facts.md §2c; the exposure inventory's pools, :mod:`sim.city.exposure`)."""
+
+DEFAULT_COMPLIANCE = dict.fromkeys(RELOCATION_CATEGORIES, 1.0)
+"""Category multiplier on the households' compliance probability: 1 = the behavioural model
+as published (:class:`BehaviourConfig`), 0 = the category is never relocated (e.g. a rainstorm
+or an earthquake scenario). Not a calibration to any storm."""
+
+HOUSING_TYPES = (
+    "ordinary",
+    "old_dangerous",
+    "shed",
+    "site_temporary",
+    "site_offsite",
+    "outdoor_worksite",
+    "vessel",
+)
+"""Where a household of the synthetic population stays (:mod:`sim.agents.households`):
+an ordinary dwelling; dangerous old housing (危旧房); a work shed, simple house or field hut
+(工棚简屋, 田间窝棚); on-site temporary housing of a construction site (工地临房); construction
+workers housed off site; an outdoor work site outside the seawall or in a port; a vessel."""
+
+
+class BehaviourConfig(Strict):
+    """Household compliance with relocation: a logistic model after the Protective Action
+    Decision Model (PADM; Lindell & Perry 2012, Risk Analysis 32(4): 616-632).
+
+    ``p = 1 / (1 + exp(-(b0 + b_order·order + b_level·(level - 1) + b_housing[type]
+    + b_exposure·x + b_experience·experience)))`` for households the category's order covers
+    (0 for the others, e.g. construction workers housed off site), with ``order`` 1 where the
+    district ordered the household's category out at its place, ``level`` the flood-control
+    response level (1 = IV … 4 = I), ``x = ln(forecast intensity / the category's order
+    threshold)`` at the household (clipped to [-2, 1]) and ``experience`` 1 for a household
+    relocated before.
+
+    Predictors and signs are those Huang, Lindell & Prater (2016, "Who leaves and who stays?
+    A review and statistical meta-analysis of hurricane evacuation studies", Environment and
+    Behavior 48(8): 991-1029) found consistently significant: official warnings, mobile-home
+    residence (here: sheds, site temporary housing), risk-area residence and environmental cues
+    / expected personal impacts (here: the forecast intensity at the household); hurricane
+    experience had weak and inconsistent effects (here: a small positive term). The paper's
+    pooled effect sizes could not be read in full text for this model, so every **value** below
+    is an assumption, not fitted to any storm's relocation count; the calibration varies them
+    (scenario parameters). (The intercept and order terms were set from -3 / 3.5 to -4 / 4
+    after a first check showed ~10 % of unordered shed dwellers relocating on their own,
+    implausible for counted, organised relocation; the ordered compliance stayed the same.)
+    """
+
+    intercept: float = Field(
+        -4.0,
+        description="Log-odds of an ordinary household leaving with no order at response "
+        "level IV and a forecast at the order threshold (x = 0): ~2 %. Assumption (counted "
+        "relocation is organised; few leave into it unordered).",
+    )
+    official_order: float = Field(
+        4.0,
+        ge=0,
+        description="Log-odds added by a district's relocation order: an ordinary household "
+        "ordered out at IV and x = 0 complies with p = 0.5, one in a shed with 0.73, more at "
+        "higher levels and exposure. Assumption: official warnings are the strongest predictor "
+        "in Huang et al. (2016); Chinese orders are carried out door to door (SCMP 2017-09-11 "
+        "on Typhoon Talim: officials' inspection teams move those who refuse), against ~60 % "
+        "compliance with U.S. mandatory orders (J. Masters, quoted by SCMP).",
+    )
+    per_response_level: float = Field(
+        0.25,
+        ge=0,
+        description="Log-odds per response level above IV (warning salience). Assumption.",
+    )
+    exposure: float = Field(
+        1.0,
+        ge=0,
+        description="Log-odds per unit ln(forecast intensity / order threshold) at the "
+        "household (environmental cues, expected personal impact). Assumption.",
+    )
+    experience: float = Field(
+        0.2,
+        description="Log-odds for a household relocated in an earlier typhoon. Assumption "
+        "(small: weak, inconsistent effect of experience in Huang et al. 2016).",
+    )
+    housing: dict[str, float] = Field(
+        default_factory=lambda: {
+            "ordinary": 0.0,
+            "old_dangerous": 0.5,
+            "shed": 1.0,
+            "site_temporary": 1.0,
+            "site_offsite": 0.0,
+            "outdoor_worksite": 1.5,
+            "vessel": 3.0,
+        },
+        description="Log-odds by housing type (HOUSING_TYPES). Assumptions: sheds and site "
+        "temporary housing as the mobile homes of Huang et al. (2016, positive, significant); "
+        "dangerous old housing half that; outdoor work sites and vessels are withdrawn by "
+        "their employer or the maritime authority (vessels must return to port).",
+    )
+
+    @field_validator("housing")
+    @classmethod
+    def _known_types(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(HOUSING_TYPES))
+        if unknown:
+            raise ValueError(f"unknown housing types {unknown}; valid: {list(HOUSING_TYPES)}")
+        defaults = cls.model_fields["housing"].default_factory()
+        return {**defaults, **v}
 
 
 class RelocationConfig(Strict):
-    """Relocation of people at risk by district governments (territorial responsibility)."""
+    """Relocation of people at risk: district orders, household decisions, buses, shelters.
 
-    start_level: AlertLevel = Field(
-        "yellow",
-        description="Level at which people outside seawalls, in ports and on vessels move.",
-    )
-    full_level: AlertLevel = Field(
-        "orange", description="Level at which every at-risk category is relocated."
-    )
+    District governments order categories out where the forecast puts them at risk (rules in
+    the city's ``evacuation.yaml``, :mod:`sim.city.evacuation`); households comply by
+    :class:`BehaviourConfig`; buses and shelter places of each district bound the flow.
+    """
+
     compliance: dict[str, Fraction] = Field(
         default_factory=lambda: dict(DEFAULT_COMPLIANCE),
-        description="Share of each at-risk pool relocated at full alert (category → [0, 1]).",
+        description="Category → multiplier on the households' compliance probability "
+        "(1 = the behavioural model; 0 = never relocated).",
     )
-    rate_persons_per_h_per_100k: float = Field(
-        120.0,
+    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
+    samples_per_group: int = Field(
+        48,
+        ge=1,
+        le=10_000,
+        description="Synthetic households sampled per district and category (each stands "
+        "for many households by its weight). Resolution, not behaviour.",
+    )
+    review_h: float = Field(
+        6.0,
         gt=0,
-        description="Relocation throughput of a district government per 100,000 residents, "
-        "persons/hour (staff, vehicles, shelters). 120 gives ~30,000/h city-wide, the pace "
-        "from >10,000 (9 Aug 15:00 BJT) to >250,000 (10 Aug 00:00 BJT) in Lekima "
-        "(facts.md §2c); calibration parameter.",
+        description="Hours between a district's reviews of its orders against the latest "
+        "forecast (also reviewed whenever the response level changes). Assumption: the "
+        "flood-control headquarters' consultations (会商) about four times a day, as often as "
+        "typhoon forecasts are issued in full (every 6 h).",
+    )
+    departure_time_h: float = Field(
+        2.0,
+        gt=0,
+        description="Mean delay from a household's decision to its departure, hours "
+        "(exponential). Assumption: packing and securing a home takes a few hours (Lindell, "
+        "Kang & Prater 2011, Natural Hazards 58: 1093-1109, preparation times).",
+    )
+    bus_scale: float = Field(
+        1.0, ge=0, le=100, description="Multiplier on every district's buses (policy lever)."
+    )
+    shelter_scale: float = Field(
+        1.0, ge=0, le=100, description="Multiplier on every district's shelter places."
     )
     return_after_h: float = Field(
         12.0, ge=0, description="Hours after the warning is lifted before people return."
