@@ -68,3 +68,22 @@ def test_net3_in_pudong_moves_no_other_component():
     assert len(base_damage) > 100
     assert net3_damage.equals(base_damage)  # every non-water damage: same asset, same time
     assert net3_blocked.reset_index(drop=True).equals(base_blocked.reset_index(drop=True))
+
+
+def test_fewer_people_in_sheds_moves_no_falling_object_draw():
+    # Relocation decides how many occupants a collapsing shed traps; the falling objects
+    # (signboards, billboards, ...) draw from their own stream and must not notice.
+    def falls(overrides):
+        scen = load_scenario(
+            "scenarios/shanghai/lekima-2019.yaml", ["networks.resolution=0.3", *overrides]
+        )
+        model = CityModel(scen)
+        model.run()
+        ev = model.events.to_frame()
+        return model, ev[ev.detail == "falling_objects"][["t_h", "district", "value"]]
+
+    base, base_falls = falls([])
+    none, none_falls = falls(["response.relocation.compliance.shed_dwellers_persons=0"])
+    assert none.people_relocated < base.people_relocated  # the variant does differ
+    assert len(base_falls) > 0
+    assert none_falls.reset_index(drop=True).equals(base_falls.reset_index(drop=True))

@@ -70,7 +70,11 @@ class ExposureModel:
 
     Args:
         city: the city (districts, polygons, exposure inventory).
-        rng: the model's ``exposure`` stream.
+        streams: the model's :class:`~sim.core.streams.RandomStreams`. Each kind of draw has
+            its own stream (``exposure`` for the sample points, ``exposure.<item>`` for each
+            counted item's failures, ``exposure.trapped``, ``exposure.falling_objects``,
+            ``exposure.placement`` for where casualty incidents are), so a change in how many
+            people remain in sheds never moves the signboards' draws.
         curve: fragility lookup (key → curve), the model's with scenario overrides.
 
     Attributes:
@@ -78,9 +82,10 @@ class ExposureModel:
         sample_shape: (D, K).
     """
 
-    def __init__(self, city: City, rng: np.random.Generator, curve=get_curve):
+    def __init__(self, city: City, streams, curve=get_curve):
         self.city = city
-        self.rng = rng
+        self.streams = streams
+        rng = streams["exposure"]
         d_count = city.n_districts
         k = SAMPLE_POINTS_PER_DISTRICT
         pts = np.concatenate([city.sample_points(d, k, rng) for d in range(d_count)])
@@ -150,7 +155,7 @@ class ExposureModel:
                 "old_housing_unit",
             ),
         ):
-            collapsed = self.items[column].update(gust_ms, self.rng)
+            collapsed = self.items[column].update(gust_ms, self.streams[f"exposure.{column}"])
             total = int(collapsed.sum())
             if total == 0:
                 continue
@@ -159,7 +164,7 @@ class ExposureModel:
             occupants = np.divide(
                 remaining, per_unit, out=np.zeros_like(remaining), where=per_unit > 0
             )
-            trapped = self.rng.binomial(
+            trapped = self.streams["exposure.trapped"].binomial(
                 np.rint(collapsed * occupants).astype(np.int64), TRAPPED_SHARE
             )
             for d in np.flatnonzero(collapsed):
@@ -181,11 +186,15 @@ class ExposureModel:
     ) -> list[CasualtyIncident]:
         """Falling objects under the gust field (pedestrian exposure by local hour and day):
         losses and deaths on the spot booked; returns the injured as ambulance incidents."""
-        local = ctx.utc() + np.timedelta64(8, "h")  # Beijing time
+        local = ctx.utc() + self.utc_offset  # local time of the city (city.yaml)
         hour = float((local.astype("datetime64[m]").astype(np.int64) / 60.0) % 24)
         weekend = bool(((local.astype("datetime64[D]").astype(np.int64) + 3) % 7) >= 5)
         out = self.falling.step(
-            gust_ms.max(axis=1), self.rng, hour, weekend, ALERT_LEVELS[alert_rank]
+            gust_ms.max(axis=1),
+            self.streams["exposure.falling_objects"],
+            hour,
+            weekend,
+            ALERT_LEVELS[alert_rank],
         )
         falls = out["falls"]  # (D, types)
         if not falls.any():
@@ -217,7 +226,7 @@ class ExposureModel:
             g = int(groups[d])
             sizes = np.full(g, int(persons[d]) // g)
             sizes[: int(persons[d]) % g] += 1
-            where = d * k + self.rng.integers(0, k, size=g)
+            where = d * k + self.streams["exposure.placement"].integers(0, k, size=g)
             out += [
                 CasualtyIncident(kind, int(d), float(x[i]), float(y[i]), int(s))
                 for i, s in zip(where, sizes, strict=True)

@@ -134,7 +134,7 @@ class CityModel(SimulationModel):
         """City, hazard fields, counted exposure, infrastructure and waterlogging cells."""
         config = self.config
         self.city = load_city(Path(config.city.data_dir))
-        self.exposure = ExposureModel(self.city, self.streams["exposure"], self.curve)
+        self.exposure = ExposureModel(self.city, self.streams, self.curve)
         self.hazards = self._build_hazards()
         self.infra = Infrastructure(
             self.city,
