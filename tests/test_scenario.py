@@ -274,3 +274,14 @@ def test_run_into_a_file_path_exits_2(tmp_path):
     res = runner.invoke(app, ["run", str(LEKIMA), "--out", str(blocker / "sub"), "-q"])
     assert res.exit_code == 2
     assert "cannot write the run folder" in res.output
+
+
+def test_extends_of_an_empty_string_or_a_folder_is_a_clear_problem(tmp_path):
+    for ref in ("''", ".", "sub"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        f = tmp_path / "s.yaml"
+        f.write_text(f"extends: {ref}\nname: x\n", encoding="utf-8")
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(f)
+        (problem,) = err.value.problems
+        assert problem.field == "extends"

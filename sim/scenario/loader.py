@@ -129,14 +129,15 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data
-    if not isinstance(parent_ref, str):
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError(
             [Problem(str(path), "extends", "expected the path of a parent scenario file")]
         )
     parent_path = (path.parent / parent_ref).resolve()
-    if not parent_path.exists():
+    if not parent_path.is_file():
+        what = "is a folder, not a file" if parent_path.is_dir() else "not found"
         raise ScenarioError(
-            [Problem(str(path), "extends", f"parent scenario not found: {parent_path}")]
+            [Problem(str(path), "extends", f"parent scenario {what}: {parent_path}")]
         )
     parent = read_with_extends(parent_path, (*_chain, path))
     return deep_merge(parent, data)
