@@ -202,6 +202,7 @@ class CityModel(SimulationModel):
         return mesa.DataCollector(
             model_reporters={
                 "alert_level": lambda m: m.warning_centre.level_rank,
+                "response_level": lambda m: m.warning_centre.response_level,
                 "people_relocated_now": lambda m: sum(d.relocated_now for d in m.districts),
                 "open_incidents": lambda m: m.service.open_incidents,
                 "busy_teams": lambda m: m.service.busy_teams,
