@@ -38,6 +38,7 @@ from sim.agents.households import generate_households
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
 from sim.city.evacuation import load_evacuation
+from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.context import RunContext
 from sim.core.eventlog import EventLog
 from sim.core.ledger import Ledger, LossLedger
@@ -49,8 +50,10 @@ from sim.hazards.base import Hazard, HazardContext, HazardSet, IntensityField, b
 from sim.hazards.builtin import CalmWind, TyphoonField
 from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
 from sim.hazards.forecast import HazardForecast, PerfectForecast
+from sim.hazards.typhoon_forecast import ForecastErrors, TyphoonForecaster
 from sim.hazards.waterlogging import Waterlogging
 from sim.models.base import SimulationModel
+from sim.models.event_effects import typhoon_settings
 from sim.models.event_engine import EventEngine
 from sim.networks.infrastructure import Infrastructure
 from sim.response.resources import SKILLS, TEAM_TYPES
@@ -68,6 +71,7 @@ STREAMS = (
     "epidemic",
     "injects",
     "households",
+    "forecast",
 )
 """Component streams of the model itself (:class:`~sim.core.streams.RandomStreams`, keyed by
 name, so one component's draws never move another's). The infrastructure adds one stream per
@@ -123,6 +127,7 @@ class CityModel(SimulationModel):
         if config.hazard.epidemic is not None:
             self.build_epidemic(config.hazard.epidemic, self.streams["epidemic"])
         self.engine.start()  # scripted events due at the start (warnings in force)
+        self.issue_forecast()  # the forecast in force at the start (forecast mode: warnings)
         self.datacollector = self._build_datacollector()
         self.update_district_records()
         self.datacollector.collect(self)
@@ -149,7 +154,23 @@ class CityModel(SimulationModel):
         """The warning centre, the event engine (it schedules the scripted events) and one
         government per district (Mesa agents, created in this order)."""
         config = self.config
-        self.warning_centre = WarningCentre(self)
+        warnings = config.warnings
+        criteria_file = warnings.criteria_file or criteria_path(config.city.data_dir)
+        self.warning_centre = WarningCentre(
+            self, warnings.mode, load_warning_criteria(criteria_file)
+        )
+        err = warnings.typhoon_errors
+        self.forecaster = TyphoonForecaster(
+            ForecastErrors(
+                tuple(err.lead_h), tuple(err.track_error_km), tuple(err.intensity_error_ms),
+                err.scale,
+            ),
+            typhoon_settings(config),
+            self._hazard_context,
+            self.streams["forecast"],
+            err.autocorrelation,
+            warnings.horizon_h,
+        )  # fmt: skip
         self.engine = EventEngine(self, config.events)  # schedules the scripted events
         self._close_underpasses = config.response.close_underpasses
         self._logistics_policy = config.logistics.policy
@@ -200,6 +221,7 @@ class CityModel(SimulationModel):
         return mesa.DataCollector(
             model_reporters={
                 "alert_level": lambda m: m.warning_centre.level_rank,
+                "response_level": lambda m: m.warning_centre.response_level,
                 "people_relocated_now": lambda m: sum(d.relocated_now for d in m.districts),
                 "open_incidents": lambda m: m.service.open_incidents,
                 "busy_teams": lambda m: m.service.busy_teams,
@@ -230,6 +252,9 @@ class CityModel(SimulationModel):
         for t_strike in sorted({h.window_h()[0] for h in self.hazards.instants()}):
             if t_strike >= 0:
                 self.schedule_event(self.instant_hazards_strike, at=t_strike)
+        every = self.config.warnings.forecast_interval_h
+        first = (-self.start_utc_s / 3600.0) % every or every  # whole multiples of it in UTC
+        self.schedule_recurring(self.issue_forecast, Schedule(interval=every, start=first))
         self.schedule_recurring(self.physics_update, Schedule(interval=self.dt_h, start=self.dt_h))
         self.schedule_recurring(
             self.record, Schedule(interval=1.0, start=1.0), priority=Priority.LOW
@@ -447,6 +472,24 @@ class CityModel(SimulationModel):
         """Replace the wind and rain field (a ``typhoon_landfall`` inject)."""
         self.hazard = hazard
 
+    # ------------------------------------------------------------------ forecasts
+    def issue_forecast(self) -> None:
+        """A forecast issue (every ``warnings.forecast_interval_h``): the forecaster sees the
+        hazards in force now; in forecast mode the warning centre decides from it, and the
+        emergency service hears a changed alert level."""
+        forecast = self.forecaster.issue(self.hazards, self.time)
+        x, y = self.exposure.sample_xy
+        d_count, k = self.exposure.sample_shape
+        district_of = np.repeat(np.arange(d_count), k)  # sample points are district-major
+        if self.warning_centre.decide(forecast, x, y, district_of, d_count):
+            self.service.on_alert(self.warning_centre.level_rank)
+
+    def current_forecast(self) -> HazardForecast:
+        """The latest issued forecast (what district governments decide from); before the
+        first issue, the hazards themselves."""
+        latest = self.warning_centre.forecast
+        return latest if latest is not None else PerfectForecast(self.hazards, self.time)
+
     # ------------------------------------------------------------------ dynamics
     def step(self) -> None:
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
@@ -455,16 +498,11 @@ class CityModel(SimulationModel):
             "step", self.current_forecast(), self.response_level
         )
 
-    def current_forecast(self) -> HazardForecast:
-        """The forecast decision makers see now (the hazards themselves for now; the warning
-        centre's latest issued forecast once it issues them)."""
-        return PerfectForecast(self.hazards, self.time)
-
     @property
     def response_level(self) -> int:
-        """Municipal flood-control response level, 0 none, 1 (IV) … 4 (I); the alert rank
-        until the warning centre sets its own ``response_level``."""
-        return self.warning_centre.level_rank
+        """Municipal flood-control response level, 0 none, 1 (IV) … 4 (I), as the warning
+        centre set it (:attr:`sim.agents.warning_centre.WarningCentre.response_level`)."""
+        return self.warning_centre.response_level
 
     def _hazard_active(self, now_utc) -> bool:
         """Whether a hazard acts now, or water still stands (else damage cannot grow)."""

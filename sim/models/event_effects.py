@@ -167,6 +167,15 @@ def apply_typhoon_landfall(model: CityModel, ev: TyphoonLandfallEvent, rng, t_h:
     )
 
 
+def typhoon_settings(config):
+    """Wind and rain settings of a typhoon in this scenario: its ``hazard.typhoon`` block, or
+    the block's defaults when the scenario has none (an injected storm)."""
+    from sim.scenario.schema import TyphoonConfig
+
+    cfg = config.hazard.typhoon
+    return TyphoonConfig.model_construct(**_typhoon_defaults()) if cfg is None else cfg
+
+
 def _typhoon_defaults() -> dict:
     from sim.scenario.schema import TyphoonConfig
 

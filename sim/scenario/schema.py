@@ -570,6 +570,70 @@ class RelocationConfig(Strict):
         return {**DEFAULT_COMPLIANCE, **v}
 
 
+class TyphoonForecastErrorsConfig(Strict):
+    """Errors of the typhoon forecasts the warning centre decides from
+    (:mod:`sim.hazards.typhoon_forecast`): published mean errors by lead time."""
+
+    lead_h: list[float] = Field(
+        [24.0, 48.0, 72.0], min_length=1, description="Lead times of the errors, hours."
+    )
+    track_error_km: list[float] = Field(
+        [66.2, 119.5, 176.3],
+        description="Mean track (distance) errors at lead_h, km. Default: CMA/NMC official "
+        "forecasts, 2015 verification (Chen et al. 2017, Meteorological Monthly 43(4)); no "
+        "substantive change to 2019 (Chen et al. 2021, Met. Mon. 47(10)).",
+    )
+    intensity_error_ms: list[float] = Field(
+        [4.5, 6.0, 6.6],
+        description="Mean absolute maximum-wind errors at lead_h, m/s. Default: CMA/NMC 2012 "
+        "(J. Hohai Univ. 2013, 41(6): 531-535).",
+    )
+    scale: float = Field(
+        1.0, ge=0, le=5, description="Multiplier on every error (0: the perfect forecast)."
+    )
+    autocorrelation: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="AR(1) coefficient of the errors between successive issues (0: "
+        "independent issues; assumption).",
+    )
+
+    @model_validator(mode="after")
+    def _same_length(self) -> TyphoonForecastErrorsConfig:
+        n = len(self.lead_h)
+        if len(self.track_error_km) != n or len(self.intensity_error_ms) != n:
+            raise ValueError("lead_h, track_error_km and intensity_error_ms need equal lengths")
+        return self
+
+
+class WarningsConfig(Strict):
+    """Who sets the colour-coded warnings (sim.agents.warning_centre)."""
+
+    mode: Literal["forecast", "replay"] = Field(
+        "forecast",
+        description="forecast: the warning centre decides from its forecasts by the city's "
+        "criteria (<city data_dir>/warning_criteria.yaml, else the national ones); scripted "
+        "warning events still force a level (an override). replay: only scripted warning "
+        "events set the levels (a recorded warning history).",
+    )
+    forecast_interval_h: float = Field(
+        6.0,
+        gt=0,
+        le=24,
+        description="Hours between forecast issues, at whole multiples of it in UTC (6: CMA's "
+        "00/06/12/18 UTC official typhoon forecasts, the times verified by Chen et al.; 3: "
+        "the denser cycle near landfall).",
+    )
+    horizon_h: float = Field(72.0, gt=0, le=120, description="Longest lead of a forecast, h.")
+    criteria_file: DataPath | None = Field(
+        None,
+        description="Warning criteria file (None: <city data_dir>/warning_criteria.yaml if "
+        "present, else the national criteria; sim/city/warning_criteria.py).",
+    )
+    typhoon_errors: TyphoonForecastErrorsConfig = Field(default_factory=TyphoonForecastErrorsConfig)
+
+
 class ResponseConfig(Strict):
     relocation: RelocationConfig = Field(default_factory=RelocationConfig)
     close_underpasses: bool = Field(
@@ -695,6 +759,7 @@ class Scenario(ScenarioBase):
         "applies at its time after every model process of that instant, where the trainer "
         "made it, so a replay reproduces the live session exactly.",
     )
+    warnings: WarningsConfig = Field(default_factory=WarningsConfig)
     response: ResponseConfig = Field(default_factory=ResponseConfig)
     logistics: LogisticsConfig = Field(default_factory=LogisticsConfig)
     fragility: dict[str, CurveOverride] = Field(
@@ -703,6 +768,22 @@ class Scenario(ScenarioBase):
         "and sensitivity; keys from sim.damage.fragility.FRAGILITY_LIBRARY.",
     )
     losses: LossConfig = Field(default_factory=LossConfig)
+
+    @model_validator(mode="after")
+    def _replay_has_warnings(self) -> Scenario:
+        """Replay mode with a typhoon or rainstorm and no scripted warning warns nobody: the
+        silent failure of a storm scenario that dropped another storm's warnings."""
+        if self.warnings.mode != "replay":
+            return self
+        decided = [h for h in ("typhoon", "rainstorm") if getattr(self.hazard, h) is not None]
+        warned = any(ev.type == "warning" and ev.level != "none" for ev in self.events)
+        if decided and not warned:
+            raise ValueError(
+                f"warnings.mode: replay with hazard.{decided[0]} but no warning event in "
+                "events: nobody would be warned or relocated; script the warnings or set "
+                "warnings.mode: forecast (the warning centre decides)"
+            )
+        return self
 
     @field_validator("fragility")
     @classmethod
