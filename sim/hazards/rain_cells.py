@@ -103,7 +103,7 @@ class ConvectiveCells:
         u = self.rng.random((4, n))
         expo = self.rng.exponential(1.0, (3, n))
         born = hour + u[2]
-        keep = self.t_off > hour  # drop cells dead before this hour
+        keep = self.t_off > hour - 1  # keep an hour of the dead: windows up to 1 h
         self.x = np.concatenate([self.x[keep], x0 + u[0] * (x1 - x0)])
         self.y = np.concatenate([self.y[keep], y0 + u[1] * (y1 - y0)])
         self.r = np.concatenate([self.r[keep], expo[0] * c.mean_radius_km * 1e3])
@@ -112,7 +112,9 @@ class ConvectiveCells:
         self.intensity = np.concatenate([self.intensity[keep], expo[2]])
 
     def advance(self, t_h: float) -> None:
-        """Draw every hour up to the one holding ``t_h`` (idempotent; hour order)."""
+        """Draw every hour up to the one holding ``t_h`` (idempotent; hour order). Cells dead
+        before the last hour drawn are dropped: ask times in (roughly) increasing order, as
+        a model run does (windows reach at most 1 h back)."""
         while self._next_hour <= int(np.floor(t_h)):
             self._draw_hour(self._next_hour)
             self._next_hour += 1
@@ -124,7 +126,7 @@ class ConvectiveCells:
         Args:
             t_h: model hour.
             x_m, y_m: points, metres.
-            window_h: 0: the instant ``t_h``; > 0: the mean over (t_h - window_h, t_h], each
+            window_h: 0: the instant ``t_h``; in (0, 1]: the mean over (t_h - window_h, t_h], each
                 cell weighted by the part of the window it lives in (the exact multiplier of
                 the window's rain when the expected rate is steady over it).
             radius_m: 0: point rain (a gauge); > 0 (scalar or per point): the mean over a disc
