@@ -15,6 +15,7 @@ from sim.hazards.typhoon import (
     GUST_FACTOR_SEA,
     RHO_AIR,
     TyphoonHazard,
+    exposure_correction,
     holland_b_vickery_2000,
     holland_gradient_wind_ms,
     linear_rain_gradient,
@@ -130,8 +131,9 @@ def test_land_and_sea_factors():
     x, y = np.full(2, st.x_m + 120e3), np.full(2, st.y_m)
     g = hz.gust_ms(t, x, y, over_water=np.array([False, True]))
     vg = hz.gradient_wind_ms(t, x, y)[0]
-    np.testing.assert_allclose(g, vg * np.array([0.64 * GUST_FACTOR_LAND, 0.8 * GUST_FACTOR_SEA]))
-    assert hz.sustained_ms(t, x, y)[0] == pytest.approx(0.64 * vg)
+    land = 0.8 * exposure_correction(0.25)  # land, z0 = 0.25 m
+    np.testing.assert_allclose(g, vg * np.array([land * GUST_FACTOR_LAND, 0.8 * GUST_FACTOR_SEA]))
+    assert hz.sustained_ms(t, x, y)[0] == pytest.approx(land * vg)
 
 
 def test_no_wind_or_rain_outside_the_track_span():
@@ -180,18 +182,18 @@ def test_lekima_early_coastal_sustained_wind_matches_dongtan(lekima):
     assert 16.0 <= s <= 26.0, s
 
 
-def test_lekima_rmax_scale_lies_between_jma_r50_and_r30_inversions():
+def test_lekima_wind_field_size_comes_from_its_jma_radii_without_scale_factor():
+    # no Lekima scale factor: Rmax and B are fitted to the JMA 30/50-kt radii (R30 500-556 km,
+    # R50 185 km before landfall): a vortex 2-5x wider than Vickery & Wadhera (2008) with a
+    # flat outer profile (B < 1), which the old calibration approximated by rmax_scale 2.5
+    assert LEKIMA.rmax_scale == 1.0 and LEKIMA.radii_file is not None
+    hz = lekima_2019_hazard()
     radii = pd.read_csv(DATA / "lekima_jma_wind_radii.csv")
-    pre = radii[(radii["r50kt_mean_km"] > 0) & (radii["pressure_hpa"] <= 950)]
-    ratios50, ratios30 = [], []
-    for _, row in pre.iterrows():
-        dp = 1010.0 - row["pressure_hpa"]
-        vw = float(rmax_vickery_wadhera_2008_km(dp, row["lat"]))
-        r50 = rmax_from_wind_radius_km(row["r50kt_mean_km"], 50 * 0.514444, dp, row["lat"])
-        r30 = rmax_from_wind_radius_km(row["r30kt_mean_km"], 30 * 0.514444, dp, row["lat"])
-        ratios50.append(r50 / vw)
-        ratios30.append(r30 / vw)
-    assert np.nanmax(ratios50) < LEKIMA.rmax_scale < np.nanmin(ratios30)
+    assert len(radii) == 23
+    for when in ("2019-08-08T12:00:00", "2019-08-09T12:00:00"):
+        st = hz.storm_state(np.datetime64(when))
+        vw = float(rmax_vickery_wadhera_2008_km(st.dp_hpa, st.lat_deg))
+        assert 2.0 < st.rmax_km / vw < 5.0 and 0.5 <= st.holland_b < 1.0, (when, st, vw)
 
 
 def test_lekima_rain_totals_match_observations(lekima, district_xy):

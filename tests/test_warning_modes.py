@@ -77,14 +77,16 @@ def lekima_forecast():
 
 
 def test_lekima_forecast_mode_warns_in_order(lekima_forecast):
-    """Perfect forecast: blue 8 Aug 00Z (0 h; real 8 h), yellow 12Z (12 h; real 29 h), orange
-    9 Aug 06Z (30 h; real 38.2 h), back to yellow 18Z, blue 11 Aug 00Z, lifted 06Z; no red (as
-    in 2019). The model's land gusts just reach the orange gust criterion (32.7 m/s; 30.7 m/s
-    was observed at Wusongkou), so the orange is marginal and an erroneous forecast may miss it.
+    """Perfect forecast on the storm-agnostic wind field (Rmax and B fitted to Lekima's JMA
+    radii, no scale factor): blue 8 Aug 00Z (0 h; real 8 h), yellow 06Z (6 h; real 29 h), lifted
+    11 Aug 00Z (72 h); no red (as in 2019) and no orange: the forecast land gusts stay just below
+    the orange gust criterion (32.7 m/s; 30.7 m/s was observed at Wusongkou), where 2019's
+    forecasters issued orange at 38.2 h. Pinned values of this seed's run (re-derive them when
+    the wind physics changes); the multi-storm calibration of issue 13 revisits them.
     """
     perfect = lekima_forecast["perfect"]
     first = _first_times(perfect, "typhoon")
-    assert first == {"blue": 0.0, "yellow": 12.0, "orange": 30.0, "none": 78.0}
+    assert first == {"blue": 0.0, "yellow": 6.0, "none": 72.0}
     assert "red" not in first
     # upgrades came first, then downgrades: the colour sequence rises then falls
     ranks = [LEVEL_RANK[lv] for _, hz, lv, _ in perfect.warning_centre.issued if hz == "typhoon"]
@@ -93,11 +95,9 @@ def test_lekima_forecast_mode_warns_in_order(lekima_forecast):
     assert ranks[peak:] == sorted(ranks[peak:], reverse=True)
     # every colour leads the real one: warnings decided from the track itself come early
     real = {"blue": 8.0, "yellow": 29.0, "orange": 38.0 + 10 / 60}
-    assert all(first[c] <= real[c] for c in real)
+    assert all(first[c] <= real[c] for c in real if c in first)
     # the response grades follow: IV, III, II, then down again
-    assert [d for _, d in _responses(perfect)][:3] == [
-        "flood_control:IV", "flood_control:III", "flood_control:II",
-    ]  # fmt: skip
+    assert [d for _, d in _responses(perfect)][:2] == ["flood_control:IV", "flood_control:III"]
     # with CMA errors (the scenario's seed): blue before yellow, and at least yellow
     noisy = _first_times(lekima_forecast["cma_errors"], "typhoon")
     assert noisy["blue"] < noisy["yellow"] <= 24.0

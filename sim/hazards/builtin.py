@@ -3,9 +3,7 @@
 Thin adapters (:class:`~sim.hazards.base.Hazard`) around the physics modules
 (:mod:`sim.hazards.typhoon`, :mod:`sim.hazards.rainstorm`, :mod:`sim.hazards.earthquake`),
 registered for the scenario blocks ``hazard.typhoon``, ``hazard.rainstorm`` and
-``hazard.earthquake``. They evaluate exactly what the model evaluated before the interface
-existed, in the same order, so every draw and every golden value is unchanged. The epidemic
-block has no IM: the model runs it as its SEIR process.
+``hazard.earthquake``. The epidemic block has no IM: the model runs it as its SEIR process.
 """
 
 from __future__ import annotations
@@ -14,7 +12,9 @@ import numpy as np
 
 from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.earthquake import ScenarioEarthquake
+from sim.hazards.rain_cells import CellClimate, ConvectiveCells
 from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
+from sim.hazards.terrain import TerrainMap, classes_of_districts
 from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.hazards.typhoon import TyphoonHazard, linear_rain_gradient, typhoon_from_config
 
@@ -36,24 +36,34 @@ class CalmWind:
 
 
 class TyphoonField(Hazard):
-    """A typhoon's gust and rain fields; rain at the sample points carries convective cells.
+    """A typhoon's gust, sustained-wind and rain fields for the model.
+
+    Wind takes each point's terrain class (sea / open land / urban core,
+    :mod:`sim.hazards.terrain`). Rain at the district sample points carries convective
+    cells (:class:`~sim.hazards.rain_cells.ConvectiveCells`, stream ``rain.cells``); rain at
+    other points (:meth:`at`, what a forecast sees) is the expected, cell-free rate.
 
     Args:
         wind: the :class:`~sim.hazards.typhoon.TyphoonHazard` (replaceable: a landfall inject
-            swaps in a synthetic storm), or :class:`CalmWind`.
+            swaps in a synthetic storm; the cells carry on), or :class:`CalmWind`.
         context: the model context.
-        rain_cell_sigma: log-sd of the hourly lognormal rain-cell multipliers (mean 1) at the
-            sample points, drawn from stream ``rain.cells`` (0: no draws, all ones).
+        cells: cell statistics (None: the defaults of :class:`CellClimate`).
     """
 
     name = "typhoon"
     ims = ("gust_ms", "rain_mm_per_h", "sustained_ms")
 
-    def __init__(self, wind, context: HazardContext, rain_cell_sigma: float = 0.0):
+    def __init__(self, wind, context: HazardContext, cells: CellClimate | None = None):
         super().__init__(context)
         self.wind = wind
-        self.rain_cell_sigma = float(rain_cell_sigma)
-        self.rain_cells = np.ones(np.size(context.sample_xy[0]))
+        sx, sy = (np.asarray(v, dtype=float) for v in context.sample_xy)
+        self._sample_terrain = classes_of_districts(context.city, context.city.locate(sx, sy))
+        self._terrain_map: TerrainMap | None = None  # built on first use off the samples
+        self._catchment_m = catchment_radius_m(context.city, sx.size)
+        bounds = (sx.min(), sy.min(), sx.max(), sy.max()) if sx.size else (0.0, 0.0, 0.0, 0.0)
+        self.cells = ConvectiveCells(
+            cells or CellClimate(), bounds, context.streams["rain.cells"], start_h=0.0
+        )
 
     def window_h(self) -> tuple[float, float]:
         if not isinstance(self.wind, TyphoonHazard):
@@ -72,36 +82,63 @@ class TyphoonField(Hazard):
     def instant(self) -> bool:
         return False
 
-    def at(self, im: str, t_h: float, x_m, y_m) -> np.ndarray:
+    def terrain(self, x_m, y_m) -> np.ndarray:
+        """Terrain class of points (raster of the city's polygons, built once)."""
+        if self._terrain_map is None:
+            self._terrain_map = TerrainMap(self.context.city)
+        return self._terrain_map(x_m, y_m)
+
+    def _wind(self, im: str, t_h: float, x_m, y_m, terrain) -> np.ndarray:
+        if not isinstance(self.wind, TyphoonHazard):
+            return np.zeros(np.shape(x_m))
         now = self.context.utc(t_h)
         if im == "gust_ms":
-            return self.wind.gust_ms(now, x_m, y_m)
+            return self.wind.gust_ms(now, x_m, y_m, terrain=terrain)
+        return self.wind.sustained_ms(now, x_m, y_m, terrain=terrain)
+
+    def at(self, im: str, t_h: float, x_m, y_m) -> np.ndarray:
+        if im in ("gust_ms", "sustained_ms"):
+            return self._wind(im, t_h, x_m, y_m, self.terrain(x_m, y_m))
         if im == "rain_mm_per_h":
-            return self.wind.rain_mm_per_h(now, x_m, y_m)
-        if im == "sustained_ms" and isinstance(self.wind, TyphoonHazard):
-            return self.wind.sustained_ms(now, x_m, y_m)
-        if im == "sustained_ms":
-            return np.zeros(np.shape(x_m))
+            return self.wind.rain_mm_per_h(self.context.utc(t_h), x_m, y_m)
         raise self._unknown(im)
 
     def at_samples(self, im: str, t_h: float) -> np.ndarray:
-        values = self.at(im, t_h, *self.context.sample_xy)
-        return values * self.rain_cells if im == "rain_mm_per_h" else values
+        x, y = self.context.sample_xy
+        if im in ("gust_ms", "sustained_ms"):
+            return self._wind(im, t_h, x, y, self._sample_terrain)
+        if im == "rain_mm_per_h":
+            rate = self.wind.rain_mm_per_h(self.context.utc(t_h), x, y)
+            if not rate.any():
+                return rate
+            # the cells' mean over the physics step just ended and over each sample point's
+            # share of its district (the rain the waterlogging cell receives)
+            m = self.cells.multiplier(t_h, x, y, self.context.dt_h, self._catchment_m)
+            return rate * m
+        raise self._unknown(im)
 
     def on_hour(self, t_h: float) -> None:
-        """Hourly convective rain-cell multipliers (lognormal, mean 1) at the sample points."""
-        sigma, n = self.rain_cell_sigma, self.rain_cells.size
-        self.rain_cells = (
-            self.context.streams["rain.cells"].lognormal(-0.5 * sigma**2, sigma, n)
-            if sigma
-            else np.ones(n)
-        )
+        """Draw the convective cells born in this model hour (stream ``rain.cells``)."""
+        self.cells.advance(t_h)
+
+
+def catchment_radius_m(city, n_points: int) -> np.ndarray:
+    """Radius of the disc of each district sample point's share of its district's land area
+    (district-major points, equal shares), m: the area whose mean rain the point's
+    waterlogging cell receives."""
+    d = city.n_districts
+    if n_points == 0 or n_points % d:
+        return np.zeros(n_points)
+    area_m2 = city.districts["area_km2"].to_numpy(dtype=float) * 1e6 / (n_points // d)
+    return np.repeat(np.sqrt(area_m2 / np.pi), n_points // d)
 
 
 def build_typhoon(cfg, context: HazardContext) -> TyphoonField:
     """The typhoon of a ``hazard.typhoon`` block (:class:`~sim.scenario.schema.TyphoonConfig`)."""
     if cfg.track_format == "csv":
-        track = read_track_csv(cfg.track_file, agency=cfg.agency)
+        track = read_track_csv(
+            cfg.track_file, agency=cfg.agency, wind_averaging_min=cfg.wind_averaging_min
+        )
     else:
         track = read_cma_bst(cfg.track_file, storm=cfg.storm)
     gradient = None
@@ -109,7 +146,10 @@ def build_typhoon(cfg, context: HazardContext) -> TyphoonField:
         y0 = context.city.reference_xy[1]  # northing of the city's reference point
         gradient = linear_rain_gradient(y0, cfg.rain_gradient_per_100km_south)
     wind = typhoon_from_config(track, cfg, context.city.crs, rain_multiplier=gradient)
-    return TyphoonField(wind, context, cfg.rain_cell_sigma)
+    cells = CellClimate(
+        cfg.convective_fraction, cfg.cell_coverage, cfg.cell_radius_km, cfg.cell_duration_h
+    )
+    return TyphoonField(wind, context, cells)
 
 
 class RainstormField(Hazard):

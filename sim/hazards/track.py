@@ -3,13 +3,22 @@
 Readers:
     * :func:`read_track_csv` - the project's track table
       (``scenarios/data/lekima-2019/lekima_track.csv``: ``time_utc, lat, lon, pressure_hpa,
-      wind_ms, agency, source``).
+      wind_ms, agency, source``), with optional wind-radii columns ``r30kt_km``, ``r50kt_km``.
+    * :func:`read_wind_radii_csv` - JMA 30-kt / 50-kt wind radii tables
+      (``scenarios/data/typhoons/*_jma_wind_radii.csv``).
     * :func:`read_cma_bst` - the CMA (its Typhoon Institute, STI) best-track text format
       ``CHYYYYBST.txt``, described in ``scenarios/data/lekima-2019/cma_bst_format.md``
       (source: tcdata.typhoon.org.cn/zjljsjj.html). Header ``66666 BBBB CCC DDDD EEEE F G NAME
       DATE``; records ``YYYYMMDDHH I LAT LONG PRES WND [OWD]`` with LAT/LONG in 0.1 degree,
       PRES in hPa, WND the 2-min mean maximum sustained wind in m/s (9 = below 10 m/s, 0 =
       missing). Fields are whitespace separated, so lines are parsed with ``split()``.
+
+Agencies and averaging periods. ``wind_ms`` is the agency's maximum sustained wind in its own
+averaging period (:data:`AGENCY_WIND_AVERAGING_MIN`: CMA 2-min, JMA / KMA / HKO / CWA and the
+other WMO RSMCs 10-min, JTWC / NHC / CPHC 1-min; WMO (2017) Tropical Cyclone Operational Plan
+conventions as summarised by Harper, Kepert & Ginger 2010, WMO/TD-1555 §1). Any other agency
+string is accepted as a row label only: its winds are taken as 1-min means (assumption) unless
+the scenario gives ``wind_averaging_min``. Agency names match case-insensitively.
 
 All times are UTC (``numpy.datetime64[s]``).
 """
@@ -26,6 +35,29 @@ from sim.hazards.errors import StormNotFoundError, TrackFormatError, TrackTimeEr
 
 EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius (IUGG), for translation speed only
 KT_TO_MS = 0.514444
+R30_MS = 30 * KT_TO_MS
+"""30-kt wind (15.43 m/s), whose radius is the JMA "R30" (the R7 analogue of the brief)."""
+R50_MS = 50 * KT_TO_MS
+"""50-kt wind (25.72 m/s), whose radius is the JMA "R50" (the R10 analogue)."""
+
+AGENCY_WIND_AVERAGING_MIN = {
+    "CMA": 2.0,
+    "JMA": 10.0,
+    "KMA": 10.0,
+    "HKO": 10.0,
+    "CWA": 10.0,
+    "CWB": 10.0,
+    "RSMC": 10.0,
+    "JTWC": 1.0,
+    "NHC": 1.0,
+    "CPHC": 1.0,
+}
+"""Averaging period (minutes) of each agency's best-track maximum sustained wind (WMO TC
+operational conventions, as summarised in WMO/TD-1555 §1; CWB = CWA's former name)."""
+DEFAULT_WIND_AVERAGING_MIN = 1.0
+"""Averaging period assumed for an agency not in the table (assumption; the scenario's
+``wind_averaging_min`` overrides it)."""
+SUPPORTED_AVERAGING_MIN = (1.0, 2.0, 10.0)
 
 # GB/T 19201-2006 intensity categories of the 2-min mean wind (m/s), as listed in the CMA
 # best-track description (cma_bst_format.md): lower bounds of categories 1..6.
@@ -65,6 +97,10 @@ class Track:
         vmax_ms: (n,) maximum sustained wind, m/s, in the averaging period of the source
             agency (CMA: 2-min mean; JMA: 10-min mean). NaN where missing.
         name: storm name or label.
+        wind_averaging_min: averaging period of ``vmax_ms`` (and of the radii's winds),
+            minutes (1, 2 or 10; default 1).
+        r30_km, r50_km: optional (n,) mean radii of 30-kt and 50-kt winds, km (NaN where
+            not given or no such winds); None when the track carries no radii.
     """
 
     time_utc: np.ndarray
@@ -73,15 +109,25 @@ class Track:
     pressure_hpa: np.ndarray
     vmax_ms: np.ndarray
     name: str = ""
+    wind_averaging_min: float = DEFAULT_WIND_AVERAGING_MIN
+    r30_km: np.ndarray | None = None
+    r50_km: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.time_utc = to_datetime64(self.time_utc).reshape(-1)
         n = self.time_utc.size
-        for field in ("lat_deg", "lon_deg", "pressure_hpa", "vmax_ms"):
+        fields = ["lat_deg", "lon_deg", "pressure_hpa", "vmax_ms"]
+        fields += [f for f in ("r30_km", "r50_km") if getattr(self, f) is not None]
+        for field in fields:
             arr = np.asarray(getattr(self, field), dtype=float).reshape(-1)
             if arr.size != n:
                 raise ValueError(f"Track.{field} has {arr.size} values, time_utc has {n}")
             setattr(self, field, arr)
+        if self.wind_averaging_min not in SUPPORTED_AVERAGING_MIN:
+            raise ValueError(
+                f"Track.wind_averaging_min must be one of {SUPPORTED_AVERAGING_MIN} minutes, "
+                f"got {self.wind_averaging_min}"
+            )
         if n == 0:
             raise ValueError("Track needs at least one record")
         if n > 1 and np.any(np.diff(self.time_utc.astype(np.int64)) <= 0):
@@ -138,6 +184,21 @@ class Track:
             pressure_hpa=np.interp(s, s0, self.pressure_hpa),
             vmax_ms=np.interp(s, s0, self.vmax_ms),
             name=self.name,
+            wind_averaging_min=self.wind_averaging_min,
+        )
+
+    def radii(self) -> WindRadii | None:
+        """The track's own wind radii (records with at least one radius), or None."""
+        if self.r30_km is None and self.r50_km is None:
+            return None
+        nan = np.full(len(self), np.nan)
+        r30 = nan if self.r30_km is None else self.r30_km
+        r50 = nan if self.r50_km is None else self.r50_km
+        keep = np.isfinite(r30) | np.isfinite(r50)
+        if not keep.any():
+            return None
+        return WindRadii(
+            self.time_utc[keep], r30[keep], r50[keep], self.wind_averaging_min, self.name
         )
 
     def translation_velocity_ms(self) -> tuple[np.ndarray, np.ndarray]:
@@ -160,20 +221,64 @@ class Track:
         return np.gradient(x, s), np.gradient(y, s)
 
 
-def read_track_csv(path: str | Path, agency: str = "CMA", name: str | None = None) -> Track:
+def wind_averaging_for(agency: str, override: float | None = None) -> float:
+    """Averaging period (minutes) of an agency's best-track winds.
+
+    Args:
+        agency: agency string (case-insensitive).
+        override: the scenario's ``wind_averaging_min``; wins when given.
+
+    Returns:
+        Minutes: the override, else :data:`AGENCY_WIND_AVERAGING_MIN`, else
+        :data:`DEFAULT_WIND_AVERAGING_MIN` (an unknown agency is accepted as a label).
+    """
+    if override is not None:
+        return float(override)
+    return AGENCY_WIND_AVERAGING_MIN.get(str(agency).strip().upper(), DEFAULT_WIND_AVERAGING_MIN)
+
+
+RADII_COLUMNS = ("r30kt_km", "r50kt_km")
+"""Optional track-CSV columns: mean radius of 30-kt / 50-kt winds, km (empty or 0 = none)."""
+
+
+def _radius_column(df: pd.DataFrame, column: str, path: Path) -> np.ndarray | None:
+    """Radii of one optional column, km (0 or empty = no such winds -> NaN), or None."""
+    if column not in df.columns:
+        return None
+    try:
+        r = pd.to_numeric(df[column], errors="raise").to_numpy(dtype=float)
+    except (ValueError, TypeError) as exc:
+        raise TrackFormatError(path, 0, f"column {column!r}: not a number: {exc}") from exc
+    if np.any(r[np.isfinite(r)] < 0):
+        raise TrackFormatError(path, 0, f"column {column!r}: negative radius")
+    return np.where(r > 0, r, np.nan)
+
+
+def read_track_csv(
+    path: str | Path,
+    agency: str = "CMA",
+    name: str | None = None,
+    wind_averaging_min: float | None = None,
+) -> Track:
     """Read the project's CSV track table, keeping one agency's rows.
 
     Args:
         path: CSV with columns ``time_utc, lat, lon, pressure_hpa, wind_ms, agency``
-            (ISO-8601 UTC times).
-        agency: value of the ``agency`` column to keep (e.g. "CMA" or "JMA").
+            (ISO-8601 UTC times; ``source`` and other columns are carried along unread), and
+            optionally ``r30kt_km``, ``r50kt_km`` (mean radii of 30-kt / 50-kt winds, km,
+            in the agency's averaging period).
+        agency: value of the ``agency`` column to keep (case-insensitive, e.g. "CMA").
         name: track name; defaults to ``"<file stem>:<agency>"``.
+        wind_averaging_min: averaging period of the winds, minutes (None: from the agency,
+            :func:`wind_averaging_for`).
 
     Returns:
         The agency's :class:`Track`, sorted by time.
 
     Raises:
-        TrackFormatError: missing columns, unparsable values or no rows for ``agency``.
+        TrackFormatError: missing columns, empty agency cells, unparsable values, no rows for
+            ``agency`` (the message lists the agencies present) or an unsupported averaging
+            period.
     """
     path = Path(path)
     df = pd.read_csv(path)
@@ -183,12 +288,21 @@ def read_track_csv(path: str | Path, agency: str = "CMA", name: str | None = Non
         raise TrackFormatError(
             path, 1, f"missing column(s) {missing}; header is {list(df.columns)}"
         )
-    rows = df[df["agency"] == agency]
+    labels = df["agency"].astype("string").str.strip()
+    if labels.isna().any() or (labels == "").any():
+        line = int(np.flatnonzero((labels.isna() | (labels == "")).to_numpy())[0]) + 2
+        raise TrackFormatError(path, line, "empty 'agency' cell: every row needs its agency")
+    rows = df[(labels.str.upper() == str(agency).strip().upper()).to_numpy()]
     if rows.empty:
         raise TrackFormatError(
             path,
             0,
-            f"no rows for agency {agency!r}; agencies present: {sorted(df['agency'].unique())}",
+            f"no rows for agency {agency!r}; agencies present: {sorted(labels.unique())}",
+        )
+    minutes = wind_averaging_for(agency, wind_averaging_min)
+    if minutes not in SUPPORTED_AVERAGING_MIN:
+        raise TrackFormatError(
+            path, 0, f"wind averaging {minutes} min not supported: {SUPPORTED_AVERAGING_MIN}"
         )
     try:
         times = to_datetime64(rows["time_utc"].to_numpy())
@@ -198,6 +312,7 @@ def read_track_csv(path: str | Path, agency: str = "CMA", name: str | None = Non
             path, 0, f"unparsable value in agency {agency!r} rows: {exc}"
         ) from exc
     order = np.argsort(times, kind="stable")
+    r30, r50 = (_radius_column(rows, c, path) for c in RADII_COLUMNS)
     return Track(
         time_utc=times[order],
         lat_deg=values[order, 0],
@@ -205,7 +320,77 @@ def read_track_csv(path: str | Path, agency: str = "CMA", name: str | None = Non
         pressure_hpa=values[order, 2],
         vmax_ms=values[order, 3],
         name=name or f"{path.stem}:{agency}",
+        wind_averaging_min=minutes,
+        r30_km=None if r30 is None else r30[order],
+        r50_km=None if r50 is None else r50[order],
     )
+
+
+@dataclass
+class WindRadii:
+    """Radii of 30-kt and 50-kt winds over time (the wind-field size of a best track).
+
+    Attributes:
+        time_utc: (m,) ``datetime64[s]``, increasing.
+        r30_km, r50_km: (m,) azimuthal mean radius of 30-kt / 50-kt winds, km; NaN where the
+            winds are absent or not analysed.
+        wind_averaging_min: averaging period of the 30/50-kt winds, minutes (JMA: 10).
+        name: label.
+    """
+
+    time_utc: np.ndarray
+    r30_km: np.ndarray
+    r50_km: np.ndarray
+    wind_averaging_min: float = 10.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.time_utc = to_datetime64(self.time_utc).reshape(-1)
+        self.r30_km = np.asarray(self.r30_km, dtype=float).reshape(-1)
+        self.r50_km = np.asarray(self.r50_km, dtype=float).reshape(-1)
+        if not (self.time_utc.size == self.r30_km.size == self.r50_km.size):
+            raise ValueError("WindRadii: time_utc, r30_km and r50_km differ in length")
+
+    def __len__(self) -> int:
+        return self.time_utc.size
+
+
+_JMA_RADII_COLUMNS = ("r30kt_mean_km", "r50kt_mean_km")
+
+
+def read_wind_radii_csv(path: str | Path, wind_averaging_min: float = 10.0) -> WindRadii:
+    """Read a wind-radii table (``*_jma_wind_radii.csv``, or any CSV with ``time_utc`` and the
+    radii columns ``r30kt_mean_km``/``r50kt_mean_km`` or ``r30kt_km``/``r50kt_km``).
+
+    The mean of JMA's longest and shortest radius stands for the azimuthal mean radius
+    (assumption; JMA gives no azimuthal mean). A radius of 0 means "no such winds" (NaN).
+
+    Args:
+        path: the CSV.
+        wind_averaging_min: averaging period of the 30/50-kt winds (JMA: 10-min means).
+
+    Raises:
+        TrackFormatError: missing columns or unparsable values.
+    """
+    path = Path(path)
+    df = pd.read_csv(path)
+    cols = _JMA_RADII_COLUMNS if _JMA_RADII_COLUMNS[0] in df.columns else RADII_COLUMNS
+    missing = [c for c in ("time_utc", *cols) if c not in df.columns]
+    if missing:
+        raise TrackFormatError(
+            path,
+            1,
+            f"missing column(s) {missing}; a radii table needs time_utc and "
+            f"{_JMA_RADII_COLUMNS} or {RADII_COLUMNS}; header is {list(df.columns)}",
+        )
+    try:
+        times = to_datetime64(df["time_utc"].to_numpy())
+    except (ValueError, TypeError) as exc:
+        raise TrackFormatError(path, 0, f"unparsable time_utc: {exc}") from exc
+    renamed = df.rename(columns=dict(zip(cols, RADII_COLUMNS, strict=True)))
+    r30, r50 = (_radius_column(renamed, c, path) for c in RADII_COLUMNS)
+    order = np.argsort(times, kind="stable")
+    return WindRadii(times[order], r30[order], r50[order], wind_averaging_min, path.stem)
 
 
 def _parse_header(tokens: list[str], path: Path, line_no: int) -> tuple[int, int, str]:
@@ -291,7 +476,9 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
             if not recs:
                 raise TrackFormatError(path, i + 1, "storm has no records")
             t, lat, lon, pres, wind = (np.array(col) for col in zip(*recs, strict=True))
-            return Track(t, lat, lon, pres, wind, name=name or f"{intl_id:04d}")
+            return Track(
+                t, lat, lon, pres, wind, name=name or f"{intl_id:04d}", wind_averaging_min=2.0
+            )
         i = end
     raise StormNotFoundError(f"storm {storm!r} not in {path}; storms present: {seen}")
 

@@ -106,8 +106,9 @@ def _rebase_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     typhoon = (
         (out.get("hazard") or {}).get("typhoon") if isinstance(out.get("hazard"), dict) else None
     )
-    if isinstance(typhoon, dict) and isinstance(typhoon.get("track_file"), str):
-        typhoon["track_file"] = str((base_dir / typhoon["track_file"]).resolve())
+    for key in ("track_file", "radii_file"):
+        if isinstance(typhoon, dict) and isinstance(typhoon.get(key), str):
+            typhoon[key] = str((base_dir / typhoon[key]).resolve())
     return out
 
 

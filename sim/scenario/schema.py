@@ -75,15 +75,31 @@ class TyphoonConfig(Strict):
         description="Best-track file (CSV as shipped, or CMA CHYYYYBST.txt)."
     )
     track_format: Literal["csv", "cma_bst"] = Field("csv", description="Format of track_file.")
-    agency: str = Field("CMA", description="Rows to use from a multi-agency CSV track.")
+    agency: str = Field(
+        "CMA",
+        description="Rows to use from a multi-agency CSV track (case-insensitive). Any "
+        "string is accepted as a label; its wind averaging comes from the agency table of "
+        "sim.hazards.track (CMA 2 min, JMA/KMA/HKO/CWA 10 min, JTWC/NHC 1 min), 1 min for "
+        "others unless wind_averaging_min is given.",
+    )
+    wind_averaging_min: Literal[1, 2, 10] | None = Field(
+        None,
+        description="Averaging period of the track's winds, minutes (None: from the agency).",
+    )
     storm: str | None = Field(
         None, description="Storm to select in a CMA BST file: international number or name."
     )
+    radii_file: DataPath | None = Field(
+        None,
+        description="Wind radii table (JMA 30-kt/50-kt radii, e.g. *_jma_wind_radii.csv) "
+        "fitting Rmax and B at each time (sim.hazards.typhoon.radii_profile). None: radii "
+        "columns r30kt_km/r50kt_km of the track CSV if present, else Vickery & Wadhera (2008).",
+    )
     rmax_km: float | None = Field(
-        None, gt=5, le=300, description="Radius of maximum wind, km (None: empirical relation)."
+        None, gt=5, le=300, description="Radius of maximum wind, km (None: radii or relation)."
     )
     holland_b: float | None = Field(
-        None, ge=0.5, le=2.5, description="Holland B shape parameter (None: empirical relation)."
+        None, ge=0.5, le=2.5, description="Holland B shape parameter (None: fitted or relation)."
     )
     ambient_pressure_hpa: float = Field(
         1010.0, ge=990, le=1030, description="Ambient pressure, hPa."
@@ -92,8 +108,8 @@ class TyphoonConfig(Strict):
         1.0,
         gt=0,
         le=10,
-        description="Multiplier on the empirical radius of maximum wind (Vickery & Wadhera "
-        "2008); Lekima 2.5 from its JMA wind radii (scenarios/shanghai/lekima-2019.yaml).",
+        description="Multiplier on the radius of maximum wind (fitted to the radii or from "
+        "Vickery & Wadhera 2008); a storm's calibration, 1 by default.",
     )
     translation_fraction: float = Field(
         0.5, ge=0, le=1, description="Share of the storm's forward speed added to the wind."
@@ -115,13 +131,25 @@ class TyphoonConfig(Strict):
         "northing of the city's reference point (city.yaml) (calibration of north–south "
         "contrasts).",
     )
-    rain_cell_sigma: float = Field(
-        0.8,
+    convective_fraction: float = Field(
+        0.5,
         ge=0,
-        le=2,
-        description="Log-standard deviation of hourly convective rain-cell multipliers at the "
-        "sample points (mean 1): typhoon rainbands bring short local bursts well above the "
-        "district mean (facts.md §2a: 60–80 mm/h forecast peaks). Assumption.",
+        le=1,
+        description="Share of the expected rain carried by convective cells at the sample "
+        "points (sim.hazards.rain_cells; 0: no cells). Assumption, order one half in TRMM "
+        "climatologies of tropical-cyclone rain.",
+    )
+    cell_coverage: float = Field(
+        0.10, gt=0, lt=1, description="Mean fraction of the area inside a living rain cell."
+    )
+    cell_radius_km: float = Field(
+        2.5, gt=0, le=50, description="Mean radius of a convective rain cell, km (exponential)."
+    )
+    cell_duration_h: float = Field(
+        0.25,
+        gt=0,
+        le=6,
+        description="Mean duration of a rain cell's rain at a point, hours (exponential).",
     )
 
 

@@ -1,0 +1,61 @@
+"""Terrain classes of points for the wind's surface exposure: sea, open land, urban core.
+
+A point outside every district polygon of the city is sea (the polygons are the city's land,
+its intertidal flats included); inside, it is urban core when its district's zone has
+``urban_core: true`` in the city profile (city.yaml), else open land. The classes select the
+roughness length and gust factor of :mod:`sim.hazards.typhoon` (WMO-No. 8 exposure correction,
+WMO/TD-1555 gust factors).
+
+Arbitrary points (network assets, road midpoints) are classed on a raster of
+``resolution_m`` cells built once from the polygons (cell centres located exactly): a point
+within half a cell of a coastline may take its neighbour's class (assumption: 250 m, below
+the resolution of the wind field). The district sample points are located exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.hazards.typhoon import OPEN_LAND, SEA, URBAN
+
+
+def classes_of_districts(city, district: np.ndarray) -> np.ndarray:
+    """Terrain class of points from their district index (-1: outside every polygon)."""
+    urban = city.districts["urban_core"].to_numpy(dtype=bool)
+    d = np.asarray(district)
+    out = np.full(d.shape, SEA, dtype=np.intp)
+    inside = d >= 0
+    out[inside] = np.where(urban[d[inside]], URBAN, OPEN_LAND)
+    return out
+
+
+class TerrainMap:
+    """Terrain classes on a raster over the city's polygons.
+
+    Args:
+        city: the :class:`~sim.city.City` (polygons in its CRS, zones' ``urban_core``).
+        resolution_m: raster cell size, m.
+    """
+
+    def __init__(self, city, resolution_m: float = 250.0):
+        bounds = np.array([p.bounds for p in city.polygons_xy])
+        self.x0, self.y0 = bounds[:, 0].min(), bounds[:, 1].min()
+        self.res = float(resolution_m)
+        nx = int(np.ceil((bounds[:, 2].max() - self.x0) / self.res))
+        ny = int(np.ceil((bounds[:, 3].max() - self.y0) / self.res))
+        xc = self.x0 + (np.arange(nx) + 0.5) * self.res
+        yc = self.y0 + (np.arange(ny) + 0.5) * self.res
+        gx, gy = np.meshgrid(xc, yc)
+        self.grid = classes_of_districts(city, city.locate(gx, gy))  # (ny, nx)
+
+    def __call__(self, x_m, y_m) -> np.ndarray:
+        """Terrain class per point (sea outside the raster), shape of the points."""
+        x = np.asarray(x_m, dtype=float)
+        y = np.asarray(y_m, dtype=float)
+        i = np.floor((y - self.y0) / self.res).astype(np.intp)
+        j = np.floor((x - self.x0) / self.res).astype(np.intp)
+        ny, nx = self.grid.shape
+        ok = (i >= 0) & (i < ny) & (j >= 0) & (j < nx)
+        out = np.full(np.broadcast(x, y).shape, SEA, dtype=np.intp)
+        out[ok] = self.grid[i[ok], j[ok]]
+        return out
