@@ -42,18 +42,28 @@ def _run(overrides: list[str]) -> CityModel:
 @pytest.fixture(scope="module")
 def passes(tmp_path_factory):
     """The same storm and the same warnings, through the city and 300 km east of it
-    (3.15 deg of longitude at 31.2 N)."""
+    (3.15 deg of longitude at 31.2 N), with the published rain model (Lekima's rain
+    calibration, three times wider rain radii, would wet a synthetic offshore pass too)."""
     tmp = tmp_path_factory.mktemp("tracks")
+    published_rain = [
+        "hazard.typhoon.rain_scale=1",
+        "hazard.typhoon.rain_radius_scale=1",
+        "hazard.typhoon.rain_gradient_per_100km_south=0",
+    ]
     out = {}
     for name, lon in (("direct", 121.45), ("offshore", 121.45 + 3.15)):
         track = _track(tmp / f"{name}.csv", lon)
-        out[name] = _run([f"hazard.typhoon.track_file={track}"])
+        out[name] = _run([f"hazard.typhoon.track_file={track}", *published_rain])
     return out
 
 
 def test_a_direct_hit_relocates_more_than_a_pass_300_km_offshore(passes):
     direct, offshore = passes["direct"], passes["offshore"]
-    assert direct.people_relocated > 3 * offshore.people_relocated
+    # Same scripted warnings (response II) in both: the difference is the forecast at places.
+    # With the storm-agnostic wind field a 955 hPa pass 300 km east still forecasts gusts near
+    # the ordering threshold on the coast, so the gap is 1.3x (it was 3x on the Lekima-scaled
+    # field); the multi-storm calibration of issue 13 revisits the thresholds.
+    assert direct.people_relocated > 1.2 * offshore.people_relocated
     assert offshore.people_relocated > 0  # sea-side categories still move
     # the difference comes from the orders: places at risk in the forecast
     share = [np.mean([g.ordered.mean() for g in m.districts]) for m in (direct, offshore)]
