@@ -137,6 +137,7 @@ def _register_subcommands() -> None:
     from sim.interfaces.cli.app import app_command
     from sim.interfaces.cli.calibrate import calibrate_command
     from sim.interfaces.cli.riskmap import riskmap_command
+    from sim.interfaces.cli.storm import storm_app
     from sim.interfaces.cli.sweep import sweep_app
     from sim.interfaces.cli.verify import verify_app
     from sim.studies.analysis.criticality import criticality_command
@@ -144,6 +145,7 @@ def _register_subcommands() -> None:
 
     app.add_typer(verify_app, name="verify")
     app.add_typer(sweep_app, name="sweep")
+    app.add_typer(storm_app, name="storm")
     app.command("criticality")(criticality_command)
     app.command("calibrate")(calibrate_command)
     app.command("compare")(compare_command)
