@@ -97,6 +97,18 @@ def run(
         Path | None,
         typer.Option(help="Replay an exercise journal (YAML) with the journal's seed."),
     ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run an ensemble of N seeds spawned from the scenario's seed: median and "
+            "90% interval of each outcome (ensemble.parquet, ensemble.json).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Processes for --replications.")
+    ] = 1,
 ) -> None:
     """Run a scenario and write its run folder (summary, tables, figures)."""
     overrides = list(param or [])
@@ -107,6 +119,11 @@ def run(
 
         journal, overrides = load_journal_overrides(journal, overrides)  # exit 2 if malformed
     scen = _load_or_exit(scenario, overrides)
+    if replications is not None:
+        from sim.interfaces.cli.ensemble import ensemble_command
+
+        ensemble_command(scenario, overrides, scen, out, replications, workers, quiet, journal)
+        return
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
     _prepare_out_dir(out_dir)
     try:
