@@ -75,12 +75,14 @@ def track_pass(track: Track, lon: float, lat: float, reach_km: float) -> Pass:
         The :class:`Pass`, on the track sampled every :data:`SAMPLE_STEP_MIN` minutes.
 
     Raises:
-        ValueError: ``reach_km`` not positive, or non-finite track positions.
+        ValueError: ``reach_km`` not positive, or missing or impossible track positions.
     """
     if not reach_km > 0:
         raise ValueError(f"reach_km must be > 0, got {reach_km}")
     if not (np.all(np.isfinite(track.lat_deg)) and np.all(np.isfinite(track.lon_deg))):
         raise ValueError(f"track {track.name!r} has missing (NaN) positions")
+    if np.any(np.abs(track.lat_deg) > 90):
+        raise ValueError(f"track {track.name!r} has latitudes beyond +-90 degrees")
     sampled = track.interpolate(sample_times(track))
     d = distances_km(sampled, lon, lat)
     k = int(np.argmin(d))
