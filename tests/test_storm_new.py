@@ -345,3 +345,28 @@ def test_any_text_as_a_track_gives_one_clear_line(text):
             assert load_scenario(Path(tmp) / "s.yaml").hazard.typhoon is not None
             return
         _one_clear_line(res, str(path))
+
+
+def test_observations_from_the_impacts_table(tmp_path):
+    """The calibration impacts table (never the held-out one): the rows of the scenario's
+    storm whose outcome is a summary key; several sources give value = largest, low..high."""
+    table = TYPHOONS / "observed_calibration.csv"
+    out = tmp_path / "x.yaml"
+    res = _new(
+        "--track", str(LEKIMA_CSV), "--agency", "CMA", "--observed", str(table),
+        "--out", str(out),
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    obs = load_scenario(out).observed
+    assert set(obs) == {
+        "deaths", "direct_loss_yuan", "people_relocated", "power_line_faults",
+        "signboards_fallen", "trees_down", "waterlogged_roads",
+    }  # fmt: skip
+    pr = obs["people_relocated"]
+    assert (pr.value, pr.low, pr.high) == (253000, 149000, 253000)
+    assert "ndrcc.org.cn" in pr.source and "kankanews.com" in pr.source
+    res = _new(
+        "--track", str(LEKIMA_CSV), "--agency", "CMA", "--observed", str(table),
+        "--name", "no-such-storm", "--out", str(out), "--force",
+    )  # fmt: skip
+    _one_clear_line(res, "no-such-storm", "--name")

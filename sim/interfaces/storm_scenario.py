@@ -316,25 +316,13 @@ def forecast_warnings_block() -> dict[str, str] | None:
     return {"mode": "forecast"}
 
 
-def read_observed(path: Path) -> dict[str, dict[str, Any]]:
-    """An observations file: a YAML mapping of summary key to ``{value, source, low, high}``
-    (the scenario's ``observed:`` section, :class:`~sim.scenario.schema.ObservedOutcome`).
+def _observed_outcomes() -> list[str]:
+    return [k for k in SUMMARY_KEYS if k not in ("seed", "wall_time_s")]
 
-    Raises:
-        StormScenarioError: unreadable, not a mapping, unknown outcome key or bad record (the
-            first problem, as ``FILE: key.field: message``).
-    """
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail(path, "observations file not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _fail(path, f"cannot read the observations ({' '.join(str(exc).split())})") from None
-    if isinstance(data, dict) and set(data) == {"observed"}:
-        data = data["observed"]
-    if not isinstance(data, dict) or not data:
-        raise _fail(path, "expected a mapping of outcome (summary key) to {value, source, ...}")
-    valid = [k for k in SUMMARY_KEYS if k not in ("seed", "wall_time_s")]
+
+def _validated_observed(path: Path, data: dict) -> dict[str, dict[str, Any]]:
+    """Check outcome keys and records (:class:`~sim.scenario.schema.ObservedOutcome`)."""
+    valid = _observed_outcomes()
     unknown = sorted(str(k) for k in data if k not in valid)
     if unknown:
         raise _fail(path, f"unknown outcomes {unknown}; valid: summary keys {valid}")
@@ -344,7 +332,80 @@ def read_observed(path: Path) -> dict[str, dict[str, Any]]:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"])
         raise _fail(path, f"{where}: {err['msg']}") from None
-    return {k: v.model_dump(exclude_none=True) for k, v in records.items()}
+    return {
+        key: {f: _whole(x) for f, x in rec.model_dump(exclude_none=True).items()}
+        for key, rec in records.items()
+    }
+
+
+def _whole(x: Any) -> Any:
+    """A whole float as an int (counts read back as written)."""
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
+    """Records of one storm from an impacts table (``storm, outcome, value, qualifier,
+    source_outlet, source_date, ...``, as ``scenarios/data/typhoons/observed_calibration.csv``).
+
+    Rows whose outcome is a summary key and whose value is a number are kept. Several rows of
+    one outcome (different sources or cut-off times) give ``value`` = the largest, ``low`` /
+    ``high`` = the smallest / largest: counts reported before the end of an event are running
+    totals, lower bounds of its total (scenarios/data/typhoons/README.md).
+    """
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except READ_ERRORS as exc:
+        raise StormScenarioError(_one_line(exc, path)) from None
+    missing = [c for c in ("storm", "outcome", "value", "source_outlet") if c not in df.columns]
+    if missing:
+        raise _fail(path, f"missing column(s) {missing} of an impacts table")
+    rows = df[(df["storm"] == storm) & df["outcome"].isin(_observed_outcomes())].copy()
+    rows["number"] = pd.to_numeric(rows["value"], errors="coerce")
+    rows = rows[rows["number"].notna()]
+    if rows.empty:
+        raise _fail(
+            path,
+            f"no numeric record of a summary outcome for storm {storm!r} (the scenario "
+            "name; set it with --name)",
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for outcome, grp in rows.groupby("outcome", sort=False):
+        cited = [
+            f"{r.source_outlet} {r.get('source_date', '')} {r.get('source_url', '')}".strip()
+            + f": {r.value}"
+            + ("" if r.get("qualifier", "=") in ("=", "") else f" ({r.qualifier})")
+            for _, r in grp.iterrows()
+        ]
+        rec = {"value": float(grp["number"].max()), "source": f"{path.name}: " + "; ".join(cited)}
+        if len(grp) > 1:
+            rec |= {"low": float(grp["number"].min()), "high": float(grp["number"].max())}
+        out[str(outcome)] = rec
+    return out
+
+
+def read_observed(path: Path, storm: str) -> dict[str, dict[str, Any]]:
+    """An observations file: a YAML mapping of summary key to ``{value, source, low, high}``
+    (the scenario's ``observed:`` section), or a ``.csv`` impacts table read for the rows of
+    ``storm`` (:func:`_observed_from_table`).
+
+    Raises:
+        StormScenarioError: unreadable, not a mapping, unknown outcome key, bad record or no
+            record of the storm (the first problem, as ``FILE: key.field: message``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise _fail(path, "observations file not found")
+    if path.suffix.lower() == ".csv":
+        return _validated_observed(path, _observed_from_table(path, storm))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        raise _fail(path, f"cannot read the observations ({' '.join(str(exc).split())})") from None
+    if isinstance(data, dict) and set(data) == {"observed"}:
+        data = data["observed"]
+    if not isinstance(data, dict) or not data:
+        raise _fail(path, "expected a mapping of outcome (summary key) to {value, source, ...}")
+    return _validated_observed(path, data)
 
 
 def _typhoon_block(st: StormTrack, out_dir: Path, radii: Path | None) -> dict[str, Any]:
@@ -439,7 +500,7 @@ def build_scenario(
     if warnings is not None:
         data["warnings"] = warnings
     if observed_path is not None:
-        data["observed"] = read_observed(Path(observed_path))
+        data["observed"] = read_observed(Path(observed_path), data["name"])
     try:
         validate_mapping(data, str(out_path), out_dir.resolve())
     except ScenarioError as exc:
