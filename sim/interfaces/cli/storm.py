@@ -69,7 +69,8 @@ def new_command(
     observed: Annotated[
         Path | None,
         typer.Option(
-            help="Observations YAML: summary key -> {value, source, low, high} (default: none)."
+            help="Observations: YAML of summary key -> {value, source, low, high}, or an "
+            "impacts table CSV (observed_calibration.csv format; rows of the scenario name)."
         ),
     ] = None,
     radii: Annotated[
