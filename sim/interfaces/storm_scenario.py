@@ -224,7 +224,7 @@ def _pick_storm(path: Path, wanted: str | None) -> str:
     if len(storms) != 1:
         raise _fail(path, f"{len(storms)} storms in the file; choose one with --storm: {storms}")
     number, name = storms[0].split(" ", 1)
-    return number if int(number) else name
+    return number if int(number) or name == "(no name)" else name
 
 
 def _check_positions(st: StormTrack) -> None:
