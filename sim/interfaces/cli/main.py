@@ -14,6 +14,7 @@ from sim.interfaces.cli.app import app_command
 from sim.interfaces.cli.calibrate import calibrate_command
 from sim.interfaces.cli.common import OverrideOpt, ScenarioArg, load_or_exit, prepare_out_dir
 from sim.interfaces.cli.riskmap import riskmap_command
+from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
 from sim.interfaces.cli.verify import verify_app
 from sim.studies.analysis.criticality import criticality_command
@@ -68,6 +69,18 @@ def run(
         Path | None,
         typer.Option(help="Replay an exercise journal (YAML) with the journal's seed."),
     ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run an ensemble of N seeds spawned from the scenario's seed: median and "
+            "90% interval of each outcome (ensemble.parquet, ensemble.json).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Processes for --replications.")
+    ] = 1,
 ) -> None:
     """Run a scenario and write its run folder (summary, tables, figures)."""
     overrides = list(param or [])
@@ -78,6 +91,11 @@ def run(
 
         journal, overrides = load_journal_overrides(journal, overrides)  # exit 2 if malformed
     scen = load_or_exit(scenario, overrides)
+    if replications is not None:
+        from sim.interfaces.cli.ensemble import ensemble_command
+
+        ensemble_command(scenario, overrides, scen, out, replications, workers, quiet, journal)
+        return
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
     prepare_out_dir(out_dir)
     try:
@@ -107,6 +125,7 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
 # The commands of their own modules, registered here only (they import nothing from main).
 app.add_typer(verify_app, name="verify")
 app.add_typer(sweep_app, name="sweep")
+app.add_typer(storm_app, name="storm")
 app.command("criticality")(criticality_command)
 app.command("calibrate")(calibrate_command)
 app.command("compare")(compare_command)

@@ -1,0 +1,100 @@
+"""``citysafe run SCENARIO --replications N [--workers W]``: an ensemble over seeds.
+
+The replications run as a one-scenario sweep (:mod:`sim.studies.sweep.replicate`: seeds
+spawned from the scenario's seed, the sweep executor, the one runner); the run folder gets the
+resolved scenario, ``ensemble.parquet`` and ``ensemble.json`` (:mod:`sim.results.ensemble`) and
+the sweep folder ``replications/`` (plan, one row per replication, failures). The console shows
+each outcome's median and 90% interval beside the observed figures.
+
+Exit codes: 0 every replication done; 1 some failed (the others are summarised); 2 unusable
+folder; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
+from sim.results.run_folder import write_resolved
+from sim.studies.sweep.replicate import run_replications
+from sim.studies.sweep.store import SweepError
+
+
+def ensemble_command(
+    scenario_path: Path,
+    overrides: list[str],
+    scen,
+    out: Path | None,
+    replications: int,
+    workers: int,
+    quiet: bool,
+    journal: Path | None,
+    console: Console | None = None,
+) -> None:
+    """Run the replications, write the ensemble files, print the table (see module doc).
+
+    Args:
+        scenario_path: the scenario file; overrides: its ``-p`` overrides (``seed=`` too);
+        scen: the scenario loaded with them (its seed is the root seed).
+        out: the run folder (default ``runs/<name>-<seed>-x<N>/``).
+        replications, workers: N runs on this many processes.
+        quiet: no progress bar; journal: must be None (a replay is one run).
+
+    Raises:
+        typer.Exit: 1 when some replication failed, 2 on a journal or an unusable folder, 130
+            on Ctrl-C.
+    """
+    console = console or Console()
+    if journal is not None:
+        typer.echo("--journal replays one run: it excludes --replications", err=True)
+        raise typer.Exit(code=2)
+    out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
+    try:
+        write_resolved(scen, out_dir)
+    except OSError as exc:
+        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        done = run_replications(
+            scenario_path,
+            overrides,
+            scen.name,
+            scen.seed,
+            replications,
+            out_dir,
+            workers=workers,
+            progress=not quiet,
+        )
+    except SweepError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: the ensemble in {out_dir} is incomplete", err=True)
+        raise typer.Exit(code=130) from None
+    failed = done.outcome.failed
+    if done.rows.empty:
+        typer.echo(f"every replication failed (errors in {done.folder}/failures.jsonl)", err=True)
+        raise typer.Exit(code=1)
+    outcomes = [k for k in done.spec.output_keys(scen.kind) if k != "wall_time_s"]
+    table = ensemble_table(done.rows, outcomes)
+    stats = outcome_stats(table, outcomes, scen.observed)
+    meta = {
+        "scenario": scen.name,
+        "root_seed": int(scen.seed),
+        "replications": replications,
+        "seeds": [int(r.seed) for r in done.runs],
+        "failed": failed,
+    }
+    write_ensemble(table, stats, out_dir, meta)
+    print_ensemble(console, stats, scen, len(table))
+    console.print(f"run folder: {out_dir}", highlight=False)
+    if failed:
+        typer.echo(
+            f"{len(failed)} of {replications} replications failed: {', '.join(failed[:5])} "
+            f"(errors in {done.folder}/failures.jsonl)",
+            err=True,
+        )
+        raise typer.Exit(code=1)

@@ -1,0 +1,120 @@
+"""``citysafe storm``: scenarios for any storm.
+
+    citysafe storm new --track FILE [--storm NAME|NUMBER] [--agency AGENCY]
+                       [--city DATA_DIR] --out SCENARIO.yaml [--observed FILE] [--force]
+
+Reads a CMA best-track file (``CHYYYYBST.txt``) or the project's track CSV, finds the closest
+approach to the city, sets the window and writes a scenario whose warnings are left to the
+model and which holds no observed figures unless ``--observed`` gives them
+(:mod:`sim.interfaces.storm_scenario`). Exit codes: 0 written; 2 any problem, printed as one
+line ``FILE: what``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import sim
+from sim.interfaces.storm_scenario import (
+    REACH_KM,
+    StormScenarioError,
+    build_scenario,
+    write_scenario,
+)
+
+DEFAULT_CITY = "scenarios/data/shanghai"
+"""The city of the shipped scenarios, relative to the repository (the ``--city`` default)."""
+
+storm_app = typer.Typer(
+    name="storm",
+    help="Scenarios for any storm: citysafe storm new --track FILE --out SCENARIO.yaml.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _default_city() -> Path:
+    """The default city folder: relative to the working folder if there, else the repository."""
+    here = Path(DEFAULT_CITY)
+    return here if here.is_dir() else Path(sim.__file__).resolve().parents[1] / DEFAULT_CITY
+
+
+@storm_app.command("new")
+def new_command(
+    track: Annotated[
+        Path,
+        typer.Option(
+            "--track", help="CMA best-track file (CHYYYYBST.txt) or track CSV.", show_default=False
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Scenario file to write.", show_default=False)
+    ],
+    storm: Annotated[
+        str | None,
+        typer.Option(help="Storm in a CMA file: international number (1909) or name (LEKIMA)."),
+    ] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option(help="Agency rows of a track CSV (needed when it holds several)."),
+    ] = None,
+    city: Annotated[
+        Path | None,
+        typer.Option(help=f"City data folder (default {DEFAULT_CITY}).", show_default=False),
+    ] = None,
+    observed: Annotated[
+        Path | None,
+        typer.Option(
+            help="Observations: YAML of summary key -> {value, source, low, high}, or an "
+            "impacts table CSV (observed_calibration.csv format; rows of the scenario name)."
+        ),
+    ] = None,
+    radii: Annotated[
+        Path | None,
+        typer.Option(help="Wind-radii table (JMA 30/50-kt radii CSV) for the wind field."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Scenario name (default <storm>-<year>).")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, help="Scenario seed (default: closest-approach date YYYYMMDD)."),
+    ] = None,
+    reach_km: Annotated[
+        float,
+        typer.Option(
+            "--reach-km", min=1.0, help="Distance within which the storm can affect the city, km."
+        ),
+    ] = REACH_KM,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write a scenario for one storm of a best-track file over a city."""
+    try:
+        sc = build_scenario(
+            track,
+            out,
+            city if city is not None else _default_city(),
+            storm=storm,
+            agency=agency,
+            name=name,
+            seed=seed,
+            observed_path=observed,
+            radii_path=radii,
+            reach_km=reach_km,
+        )
+        write_scenario(sc, out, force=force)
+    except StormScenarioError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    p = sc.passage
+    typer.echo(
+        f"{out}: {sc.data['name']}: closest approach {p.closest_km:.0f} km at "
+        f"{str(p.closest_utc)[:16]}Z; window {sc.data['time']['start_utc']} + "
+        f"{sc.data['time']['duration_h']} h"
+    )
+    for note in sc.notes:
+        typer.echo(f"note: {note}")

@@ -1,0 +1,174 @@
+"""An ensemble of replications: each outcome's median and 90% interval, beside the records.
+
+Input: one summary row per replication (the rows of ``citysafe run --replications N``,
+:mod:`sim.studies.sweep.replicate`) and the scenario's ``observed:`` records. Output, in the
+ensemble's run folder:
+
+- ``ensemble.parquet``: one row per replication (replication, seed, the outcomes,
+  wall_time_s);
+- ``ensemble.json``: per outcome the median, the 5th and 95th percentiles (the 90% interval
+  over seeds), mean, min and max, and for observed outcomes the record and whether it falls
+  inside the interval;
+
+and a console table: outcome, median, [5%, 95%], observed, inside.
+
+Percentiles are ``numpy.percentile``'s default linear interpolation between order statistics
+(Hyndman & Fan 1996, Am. Stat. 50, 361-365, definition 7). With fewer than 20 replications the
+5% and 95% points interpolate between the extreme runs, so the interval is narrower than the
+model's (the report says so).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from sim.results.report import format_number
+
+LOW_PERCENTILE = 5.0
+HIGH_PERCENTILE = 95.0
+"""The ensemble interval: 5th to 95th percentile over replications (90%)."""
+MIN_REPLICATIONS_FOR_TAILS = 20
+"""Replications needed for a run beyond each end of a 90% interval (1 / 0.05)."""
+TABLE_FILE = "ensemble.parquet"
+STATS_FILE = "ensemble.json"
+ROW_COLUMNS = ("replication", "seed")
+"""Columns of the ensemble table before the outcomes."""
+
+
+def ensemble_table(rows: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """The replications' rows as the ensemble table: replication, seed, the outcomes present
+    (in ``outcomes`` order), then wall_time_s; sorted by replication."""
+    keep = [c for c in (*ROW_COLUMNS, *outcomes, "wall_time_s") if c in rows.columns]
+    return rows[keep].sort_values("replication", kind="stable").reset_index(drop=True)
+
+
+def _number(x: float) -> float | int:
+    """A JSON number: an integer when whole, else a float rounded to 6 significant digits."""
+    x = float(x)
+    if x.is_integer():
+        return int(x)
+    return float(f"{x:.6g}")
+
+
+def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> dict[str, dict]:
+    """Median, 5th/95th percentiles, mean, min and max of each outcome over replications.
+
+    Args:
+        table: the ensemble table (one row per replication).
+        outcomes: outcome columns to summarise (those absent are skipped).
+        observed: the scenario's ``observed`` mapping (key → record with ``value``,
+            optionally ``low``/``high``).
+
+    Returns:
+        Outcome → statistics; observed outcomes also carry ``observed`` (value, low, high)
+        and ``inside`` (p5 <= value <= p95).
+
+    Raises:
+        ValueError: the table has no rows.
+    """
+    if table.empty:
+        raise ValueError("no finished replication to summarise")
+    stats: dict[str, dict] = {}
+    for key in outcomes:
+        if key not in table.columns:
+            continue
+        x = table[key].to_numpy(dtype=float)
+        p5, med, p95 = np.percentile(x, [LOW_PERCENTILE, 50.0, HIGH_PERCENTILE])
+        entry: dict[str, Any] = {
+            "median": _number(med),
+            "p5": _number(p5),
+            "p95": _number(p95),
+            "mean": _number(x.mean()),
+            "min": _number(x.min()),
+            "max": _number(x.max()),
+        }
+        obs = observed.get(key)
+        if obs is not None:
+            entry["observed"] = {
+                k: getattr(obs, k) for k in ("value", "low", "high") if getattr(obs, k) is not None
+            }
+            entry["inside"] = bool(p5 <= obs.value <= p95)
+        stats[key] = entry
+    return stats
+
+
+def write_ensemble(
+    table: pd.DataFrame, stats: dict[str, dict], out_dir: Path, meta: dict[str, Any]
+) -> dict[str, Path]:
+    """Write ``ensemble.parquet`` and ``ensemble.json`` (``meta`` first: scenario, seeds …).
+
+    Returns:
+        ``{"ensemble_table": path, "ensemble": path}``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table_path = out_dir / TABLE_FILE
+    table.to_parquet(table_path, index=False)
+    inside = [s["inside"] for s in stats.values() if "inside" in s]
+    doc = {
+        **meta,
+        "replications_done": len(table),
+        "interval": {
+            "low_percentile": LOW_PERCENTILE,
+            "high_percentile": HIGH_PERCENTILE,
+            "method": "numpy.percentile, linear (Hyndman & Fan 1996, definition 7)",
+        },
+        "observed_inside": {"inside": sum(inside), "observed": len(inside)},
+        "outcomes": stats,
+    }
+    stats_path = out_dir / STATS_FILE
+    stats_path.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return {"ensemble_table": table_path, "ensemble": stats_path}
+
+
+def _short(v: float) -> str:
+    """Like :func:`format_number`, but whole units from 100 up (percentiles interpolate)."""
+    return f"{round(v):,}" if 100 <= abs(v) < 1e6 else format_number(v)
+
+
+def _interval(s: dict) -> str:
+    return f"[{_short(s['p5'])}, {_short(s['p95'])}]"
+
+
+def ensemble_report(stats: dict[str, dict], scenario, n_done: int) -> Table:
+    """A rich table: outcome, (unit), median, 90% interval, observed, inside."""
+    units = type(scenario).OUTCOME_UNITS
+    title = f"{scenario.name}: {n_done} replications (seeds spawned from {scenario.seed})"
+    table = Table(title=title)
+    table.add_column("outcome", overflow="fold")
+    if units is not None:
+        table.add_column("unit", overflow="fold")
+    for col in ("median", "[5%, 95%]", "observed", "inside"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for key, s in stats.items():
+        obs = s.get("observed")
+        inside = "" if obs is None else ("yes" if s["inside"] else "no")
+        unit = [] if units is None else [units.get(key, "count")]
+        obs_txt = "" if obs is None else format_number(obs["value"])
+        table.add_row(key, *unit, _short(s["median"]), _interval(s), obs_txt, inside)
+    return table
+
+
+def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: int) -> None:
+    """Print the table, the share of records inside the intervals and a small-N caveat."""
+    console.print(ensemble_report(stats, scenario, n_done))
+    inside = [s["inside"] for s in stats.values() if "inside" in s]
+    if inside:
+        console.print(
+            f"{sum(inside)} of {len(inside)} observed figures inside the 90% interval",
+            highlight=False,
+        )
+    if n_done < MIN_REPLICATIONS_FOR_TAILS:
+        console.print(
+            f"note: {n_done} replications; at least {MIN_REPLICATIONS_FOR_TAILS} put a run "
+            "beyond each end of the "
+            "90% interval (fewer give a narrower interval)",
+            highlight=False,
+        )
