@@ -73,6 +73,7 @@ class DistrictGovernment(mesa.Agent):
         self.households = households
         self.points_xy = points_xy
         self.config = config
+        self.evacuation = evacuation
         self.at_risk = households.by_category(households.persons, len(self.categories))
         self._relocated = np.zeros(households.n)  # persons of each sample now relocated
         self._willing = np.zeros(households.n)  # persons of each sample decided to go
@@ -97,6 +98,11 @@ class DistrictGovernment(mesa.Agent):
         self.gust_ms = 0.0
         self.rain_mm_per_h = 0.0
         self.infectious = 0.0
+        # Decision trace (None: off). When a list, step() appends ("step", t_h, level) and
+        # review_orders() ("review", t_h, ordered, exposure_ratio): what the households saw,
+        # so their decisions can be replayed under other behaviour coefficients
+        # (sim.studies.calibration.relocation_replay).
+        self.trace: list[tuple] | None = None
 
     def _rules(self, evacuation: EvacuationData) -> None:
         """Per-category rules and per-household flags from the city's ``evacuation.yaml``."""
@@ -144,6 +150,8 @@ class DistrictGovernment(mesa.Agent):
             response_level: municipal flood-control response, 0 none, 1 (IV) … 4 (I).
         """
         now = self.model.time
+        if self.trace is not None:
+            self.trace.append(("step", now, response_level))
         if response_level <= 0:
             self.ordered[:] = False
             self._willing[:] = 0.0
@@ -192,6 +200,8 @@ class DistrictGovernment(mesa.Agent):
         newly = at_risk[cat, pt] & self._covered & ~self.ordered
         self.ordered |= newly
         self._exposure_ratio = ratio[cat, pt]
+        if self.trace is not None:
+            self.trace.append(("review", self.model.time, self.ordered.copy(), ratio[cat, pt]))
         persons = self.households.by_category(self.households.persons * newly, len(ratio))
         for c in np.flatnonzero(persons > 0):
             self.model.log_event(

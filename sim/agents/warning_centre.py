@@ -18,7 +18,8 @@ Two modes (``warnings.mode``):
   each district's colour is the highest any of its sample points meets; the city-wide signal
   is the highest over districts. Rule: an upgrade is issued at once; a downgrade or lift is
   issued at the first issue whose forecast no longer meets the criteria of the colour in
-  force (it then goes to the colour the forecast meets). A warning event in this mode is an
+  force for ``downgrade_after_issues`` issues in a row (it then goes to the highest colour
+  those issues' forecasts met). A warning event in this mode is an
   **override** (a trainer's inject, a forced level), logged as ``warning_override``: it sets
   the level now and holds it as a floor (the centre may still upgrade) until a later warning
   event for the same hazard; an override to ``none`` lifts the warning and hands the hazard
@@ -52,6 +53,8 @@ class WarningCentre(mesa.Agent):
         mode: ``"replay"`` (warning events set the levels) or ``"forecast"`` (the centre
             decides; warning events are overrides).
         criteria: warning criteria and response table (default: the national ones).
+        downgrade_after_issues: issues in a row below the colour in force before a
+            downgrade or lift (scenario ``warnings.downgrade_after_issues``).
 
     Attributes:
         levels: current level name per hazard (``"typhoon"``, ``"rainstorm"``).
@@ -65,9 +68,17 @@ class WarningCentre(mesa.Agent):
     """
 
     def __init__(
-        self, model: mesa.Model, mode: str = "replay", criteria: WarningCriteria | None = None
+        self,
+        model: mesa.Model,
+        mode: str = "replay",
+        criteria: WarningCriteria | None = None,
+        downgrade_after_issues: int = 1,
     ):
         super().__init__(model)
+        if downgrade_after_issues < 1:
+            raise ValueError(f"downgrade_after_issues must be >= 1, got {downgrade_after_issues}")
+        self.downgrade_after_issues = int(downgrade_after_issues)
+        self._below: dict[str, list[int]] = {}  # hazard -> ranks of the issues in a row below
         self.levels: dict[str, str] = {"typhoon": "none", "rainstorm": "none"}
         self.issued: list[tuple[float, str, str, str]] = []
         self.enabled = True
@@ -169,12 +180,28 @@ class WarningCentre(mesa.Agent):
             np.maximum.at(by_district, district_of, ranks)
             self.district_levels[hazard] = by_district
             floor = LEVEL_RANK[self.overrides.get(hazard, "none")]  # an override holds
-            rank = max(int(by_district.max(initial=0)), floor)
+            rank = self._hold(hazard, max(int(by_district.max(initial=0)), floor))
             level = ALERT_LEVELS[rank]
             if level != self.levels.get(hazard, "none"):
                 note = f"forecast issued at {forecast.issued_h:g} h"
                 changed |= self._set(hazard, level, note, self.model.time)
         return changed
+
+    def _hold(self, hazard: str, rank: int) -> int:
+        """The rank to issue: an upgrade at once; a downgrade only after
+        ``downgrade_after_issues`` issues in a row below the level in force (to the highest
+        rank those issues met)."""
+        current = LEVEL_RANK[self.levels.get(hazard, "none")]
+        below = self._below.setdefault(hazard, [])
+        if rank >= current:
+            below.clear()
+            return rank
+        below.append(rank)
+        if len(below) < self.downgrade_after_issues:
+            return current
+        held = max(below)
+        below.clear()
+        return held
 
     def set_enabled(self, enabled: bool) -> None:
         """Switch early warning off or on; on: the withheld warnings are issued now."""

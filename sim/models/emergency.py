@@ -157,7 +157,10 @@ class CityModel(SimulationModel):
         warnings = config.warnings
         criteria_file = warnings.criteria_file or criteria_path(config.city.data_dir)
         self.warning_centre = WarningCentre(
-            self, warnings.mode, load_warning_criteria(criteria_file)
+            self,
+            warnings.mode,
+            load_warning_criteria(criteria_file),
+            downgrade_after_issues=warnings.downgrade_after_issues,
         )
         err = warnings.typhoon_errors
         self.forecaster = TyphoonForecaster(

@@ -654,6 +654,17 @@ class WarningsConfig(Strict):
         "the denser cycle near landfall).",
     )
     horizon_h: float = Field(72.0, gt=0, le=120, description="Longest lead of a forecast, h.")
+    downgrade_after_issues: int = Field(
+        2,
+        ge=1,
+        le=8,
+        description="Forecast issues in a row whose forecast no longer meets the colour in "
+        "force before the centre downgrades or lifts it (1: at the first such issue). "
+        "Assumption: 2 (12 h at 6-hourly issues); signals are held through the passage and "
+        "lifted once the threat is over (CMA Order No. 16, 2007: signals are changed or "
+        "lifted as the situation changes), and independent forecast errors would otherwise "
+        "flip a warning between colours from one issue to the next.",
+    )
     criteria_file: DataPath | None = Field(
         None,
         description="Warning criteria file (None: <city data_dir>/warning_criteria.yaml if "
