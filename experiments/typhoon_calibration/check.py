@@ -1,0 +1,161 @@
+"""Issue 13: every calibration storm (and the offshore passes without a count) run as an
+ensemble with today's defaults; each observed outcome against its 90% interval, deaths per
+replication, warnings decided against those reported.
+
+    PYTHONPATH=. python experiments/typhoon_calibration/check.py [--reps 10] [--workers 2]
+
+Runs are the seeds of ``citysafe run --replications`` (the same model, one process per run);
+results are cached per run in ``out/check/`` (a rerun resumes) and written to
+``out/check.md``. Observations: ``scenarios/data/typhoons/observed_calibration.csv``, the
+people relocated as chosen in ``storms.yaml``. A ``>`` figure (a lower bound) counts as inside
+when the interval reaches it (p95 >= figure). Held-out storms (2021 on) are not read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.interfaces.storm_scenario import build_scenario, write_scenario
+from sim.studies.calibration.storms import trace_run
+from sim.studies.sweep.design import replication_seeds
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out" / "check"
+DATA = HERE.parents[1] / "scenarios" / "data"
+OBSERVED = DATA / "typhoons" / "observed_calibration.csv"
+OUTCOMES = (
+    "people_relocated",
+    "deaths",
+    "trees_down",
+    "power_line_faults",
+    "waterlogged_roads",
+    "direct_loss_yuan",
+)
+GRADES = ("none", "IV", "III", "II", "I")
+
+
+def scenario_of(name: str, spec: dict) -> Path:
+    """The storm's scenario (made as ``citysafe storm new`` makes it, if missing)."""
+    path = HERE / "scenarios" / f"{name}.yaml"
+    if not path.is_file():
+        track = spec["storms"][name]["track"] if name in spec["storms"] else None
+        track = HERE / track if track else DATA / "typhoons" / f"{name}_track.csv"
+        sc = build_scenario(track, path, DATA / "shanghai", agency=spec["agency"], name=name)
+        write_scenario(sc, path)
+    return path
+
+
+def _job(args) -> None:
+    name, path, rep, seed = args
+    out = OUT / f"{name}-{rep:03d}.json"
+    if out.is_file():
+        return
+    trace = trace_run(path, seed)
+    levels = [e[2] for e in trace.districts[0].events if e[0] == "step"]
+    row = {
+        "storm": name,
+        "replication": rep,
+        "seed": seed,
+        **{k: trace.summary[k] for k in OUTCOMES},
+        "max_response": int(max(levels, default=0)),
+        "wall_time_s": trace.summary["wall_time_s"],
+    }
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(row))
+    os.replace(tmp, out)
+
+
+def observed_rows(spec: dict) -> pd.DataFrame:
+    """Observed outcomes that match a summary key (relocation: the storms.yaml choice)."""
+    obs = pd.read_csv(OBSERVED)
+    obs = obs[obs["outcome"].isin(OUTCOMES) & obs["qualifier"].isin(["=", ">", "~"])]
+    obs = obs[~obs["notes"].fillna("").str.contains("Pudong only")]  # not a city total
+    obs = obs[obs["outcome"] != "people_relocated"]
+    chosen = pd.DataFrame(
+        [
+            {"storm": n, "outcome": "people_relocated", "value": s["observed_persons"],
+             "qualifier": "="}
+            for n, s in spec["storms"].items()
+        ]
+    )  # fmt: skip
+    out = pd.concat([obs[["storm", "outcome", "value", "qualifier"]], chosen])
+    out["value"] = out["value"].astype(float)
+    return out.reset_index(drop=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    spec = yaml.safe_load((HERE / "storms.yaml").read_text(encoding="utf-8"))
+    names = [*spec["storms"], *spec["offshore_without_count"]]
+    OUT.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for name in names:
+        path = scenario_of(name, spec)
+        root = int(yaml.safe_load(path.read_text())["seed"])
+        jobs += [(name, path, r, s) for r, s in enumerate(replication_seeds(root, a.reps))]
+    with ProcessPoolExecutor(a.workers) as pool:
+        list(pool.map(_job, jobs))
+    runs = pd.DataFrame(
+        [json.loads((OUT / f"{n}-{r:03d}.json").read_text()) for n, _, r, _ in jobs]
+    )
+    runs.to_csv(HERE / "out" / "check_runs.csv", index=False)
+    lines = [
+        "| storm | outcome | observed | median [90% interval] | inside |",
+        "|---|---|---:|---:|:---:|",
+    ]
+    inside = []
+    for r in observed_rows(spec).itertuples():
+        x = runs.loc[runs["storm"] == r.storm, r.outcome].to_numpy(float)
+        lo, med, hi = np.percentile(x, [5, 50, 95])
+        ok = bool(hi >= r.value) if r.qualifier == ">" else bool(lo <= r.value <= hi)
+        inside.append(ok)
+        q = ">" if r.qualifier == ">" else ""
+        lines.append(
+            f"| {r.storm} | {r.outcome} | {q}{r.value:,.0f} | {med:,.0f} [{lo:,.0f}, {hi:,.0f}] "
+            f"| {'yes' if ok else 'no'} |"
+        )
+    lines += [
+        "",
+        f"Observed outcomes inside the 90% interval: {sum(inside)}/{len(inside)} "
+        f"({np.mean(inside):.0%}).",
+        "",
+        "| storm | replications with 0 deaths | highest response in replications "
+        "(II+ / III / IV / none) | reported | mean wall time s |",
+        "|---|---:|---|---|---:|",
+    ]
+    reported = pd.read_csv(OBSERVED).query("outcome == 'response_level'")
+    reported = reported.groupby("storm")["value"].agg(lambda v: "/".join(v))
+    zero = []
+    for name in names:
+        g = runs[runs["storm"] == name]
+        z = float((g["deaths"] == 0).mean())
+        zero.append(z)
+        resp = g["max_response"].to_numpy()
+        counts = (
+            f"{(resp >= 3).sum()} / {(resp == 2).sum()} / {(resp == 1).sum()} / {(resp == 0).sum()}"
+        )
+        rep = reported.get(name, "not found")
+        lines.append(f"| {name} | {z:.0%} | {counts} | {rep} | {g['wall_time_s'].mean():.1f} |")
+    lines += [
+        "",
+        f"Storms with 0 deaths in >= 80% of replications: "
+        f"{sum(z >= 0.8 for z in zero)}/{len(zero)} ({a.reps} replications each).",
+    ]
+    text = "\n".join(lines) + "\n"
+    (HERE / "out" / "check.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""Issue 13: joint calibration of household relocation on the pre-2021 storms, with a
+leave-one-storm-out (LOSO) cross-validation table.
+
+    PYTHONPATH=. python experiments/typhoon_calibration/run.py [--reps 8] [--workers 2]
+
+Stages (each cached under ``experiments/typhoon_calibration/out/``, so a rerun or an
+interrupted run resumes):
+
+1. the storms' scenarios, made as ``citysafe storm new`` makes them (``scenarios/``);
+2. ``--reps`` traced runs of each storm at the seeds of ``citysafe run --replications``
+   (today's defaults for everything else);
+3. ABC-SMC fits of the PADM coefficients: one on all storms, one per storm left out;
+4. the LOSO table: each storm predicted by the fit that never saw it (median and 90%
+   interval of replays over posterior draws x replications), written to ``out/loso.csv``
+   and ``out/results.md``; the joint posterior to ``out/posterior.json``.
+
+Held-out storms (2021 on) are not read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.interfaces.storm_scenario import build_scenario, write_scenario
+from sim.studies.calibration.spec import Prior
+from sim.studies.calibration.storms import (
+    StormCase,
+    cached_trace,
+    fit,
+    predictive,
+    summarise_posterior,
+)
+from sim.studies.sweep.design import replication_seeds
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+CITY = HERE.parents[1] / "scenarios" / "data" / "shanghai"
+
+# Priors of the PADM coefficients (sim.scenario.schema.BehaviourConfig): wide uniforms
+# around the assumed defaults (assumption: no published effect sizes were read).
+PARAMETERS = {
+    "intercept": Prior(prior="uniform", low=-8.0, high=-1.0),
+    "official_order": Prior(prior="uniform", low=0.0, high=8.0),
+    "per_response_level": Prior(prior="uniform", low=0.0, high=4.0),
+    "exposure": Prior(prior="uniform", low=0.0, high=4.0),
+}
+OBS_SCALE_LN = 0.25  # observation uncertainty in ln units (storms.py docstring)
+SEED = 20130701
+
+
+def cases(spec: dict, scen_dir: Path) -> list[StormCase]:
+    """The calibration storms with their scenario files (made if missing)."""
+    out = []
+    for name, s in spec["storms"].items():
+        path = scen_dir / f"{name}.yaml"
+        if not path.is_file():
+            sc = build_scenario(HERE / s["track"], path, CITY, agency=spec["agency"], name=name)
+            write_scenario(sc, path)
+        out.append(StormCase(name, path, float(s["observed_persons"]), s["source"]))
+    return out
+
+
+def _trace_job(args):
+    case, rep, seed = args
+    cached_trace(OUT / "traces", case, rep, seed)
+    return case.name, rep
+
+
+def traces(all_cases: list[StormCase], reps: int, workers: int) -> dict:
+    jobs = []
+    for c in all_cases:
+        root = int(yaml.safe_load(c.scenario.read_text())["seed"])
+        jobs += [(c, r, s) for r, s in enumerate(replication_seeds(root, reps))]
+    with ProcessPoolExecutor(workers) as pool:
+        for name, rep in pool.map(_trace_job, jobs):
+            print(f"  traced {name} #{rep}", flush=True)
+    return {
+        c.name: [cached_trace(OUT / "traces", c, r, s) for (cc, r, s) in jobs if cc.name == c.name]
+        for c in all_cases
+    }
+
+
+def _fit_job(args):
+    label, fit_cases, tr, population, generations = args
+    path = OUT / "fits" / f"{label}.parquet"
+    if path.is_file():
+        return label
+    post = fit(
+        fit_cases,
+        tr,
+        PARAMETERS,
+        OUT / "fits" / f"{label}.db",
+        population,
+        generations,
+        OBS_SCALE_LN,
+        SEED,
+    )
+    tmp = path.with_suffix(".tmp")
+    post.to_parquet(tmp)
+    tmp.replace(path)
+    (OUT / "fits" / f"{label}.db").unlink(missing_ok=True)
+    return label
+
+
+def fits(all_cases, tr, population, generations, workers) -> dict[str, pd.DataFrame]:
+    (OUT / "fits").mkdir(parents=True, exist_ok=True)
+    jobs = [("all", all_cases, tr, population, generations)]
+    jobs += [
+        (
+            f"without-{c.name}",
+            [d for d in all_cases if d.name != c.name],
+            tr,
+            population,
+            generations,
+        )
+        for c in all_cases
+    ]
+    with ProcessPoolExecutor(workers) as pool:
+        for label in pool.map(_fit_job, jobs):
+            print(f"  fitted {label}", flush=True)
+    return {j[0]: pd.read_parquet(OUT / "fits" / f"{j[0]}.parquet") for j in jobs}
+
+
+def loso_table(all_cases, tr, posts, draws: int) -> pd.DataFrame:
+    rows = []
+    names = list(PARAMETERS)
+    for i, c in enumerate(all_cases):
+        sample = predictive(tr[c.name], posts[f"without-{c.name}"], names, draws, SEED + i)
+        insample = predictive(tr[c.name], posts["all"], names, draws, SEED + 100 + i)
+        lo, med, hi = np.quantile(sample, [0.05, 0.5, 0.95])
+        default = np.median([r.summary["people_relocated"] for r in tr[c.name]])
+        rows.append(
+            {
+                "storm": c.name,
+                "observed": c.observed_persons,
+                "default_median": default,
+                "loso_median": med,
+                "loso_p05": lo,
+                "loso_p95": hi,
+                "loso_abs_ln_error": abs(math.log(med / c.observed_persons)),
+                "loso_covered": bool(lo <= c.observed_persons <= hi),
+                "joint_median": float(np.median(insample)),
+                "default_abs_ln_error": abs(math.log(default / c.observed_persons)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, posterior: dict, reps: int) -> str:
+    lines = [
+        "| storm | observed | defaults before (median) | LOSO median [90% interval] | "
+        "abs ln error | covered |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"| {r.storm} | {r.observed:,.0f} | {r.default_median:,.0f} | "
+            f"{r.loso_median:,.0f} [{r.loso_p05:,.0f}, {r.loso_p95:,.0f}] | "
+            f"{r.loso_abs_ln_error:.2f} | {'yes' if r.loso_covered else 'no'} |"
+        )
+    med = table["loso_abs_ln_error"].median()
+    lines += [
+        "",
+        f"LOSO median |ln(sim/obs)| = {med:.2f} (target <= ln 1.3 = {math.log(1.3):.2f}); "
+        f"defaults before calibration: {table['default_abs_ln_error'].median():.2f}; "
+        f"90% intervals covering: {table['loso_covered'].mean():.0%}; {reps} replications "
+        "per storm.",
+        "",
+        "Joint posterior (all storms), weighted median [5%, 95%]:",
+        "",
+    ]
+    for n, q in posterior.items():
+        lines.append(f"- `{n}`: {q['median']:.2f} [{q['p05']:.2f}, {q['p95']:.2f}]")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=8, help="traced replications per storm")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--population", type=int, default=100, help="ABC particles")
+    ap.add_argument("--generations", type=int, default=6, help="ABC-SMC generations")
+    ap.add_argument("--draws", type=int, default=400, help="posterior predictive draws")
+    a = ap.parse_args()
+    spec = yaml.safe_load((HERE / "storms.yaml").read_text(encoding="utf-8"))
+    scen_dir = HERE / "scenarios"
+    scen_dir.mkdir(exist_ok=True)
+    all_cases = cases(spec, scen_dir)
+    print("traces ...", flush=True)
+    tr = traces(all_cases, a.reps, a.workers)
+    print("fits ...", flush=True)
+    posts = fits(all_cases, tr, a.population, a.generations, a.workers)
+    table = loso_table(all_cases, tr, posts, a.draws)
+    posterior = summarise_posterior(posts["all"], list(PARAMETERS))
+    table.to_csv(OUT / "loso.csv", index=False)
+    (OUT / "posterior.json").write_text(json.dumps(posterior, indent=2))
+    text = markdown(table, posterior, a.reps)
+    (OUT / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
