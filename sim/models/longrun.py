@@ -390,7 +390,7 @@ class RiskDynamicsModel(SimulationModel):
         shock does not feed back into the slow processes: their draws and states are the
         same with and without shocks."""
         self.events.add(
-            self.year_of(t_h),
+            np.array([self.year_of(t_h)]),
             EVENT_KINDS.index("emergency_shock"),
             -1,
             self._sector("city"),
