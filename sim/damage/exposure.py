@@ -76,14 +76,20 @@ class ExposureModel:
             ``exposure.placement`` for where casualty incidents are), so a change in how many
             people remain in sheds never moves the signboards' draws.
         curve: fragility lookup (key → curve), the model's with scenario overrides.
+        condition: optional per-district arrays from a long run's city state
+            (:mod:`sim.risk.city_state`; absent keys: as without): ``facade_median_factor``
+            (D,) multiplies the falling objects' median capacity; ``old_housing_share`` (D,)
+            the dangerous old dwellings and their residents to relocate (1 − retrofit share);
+            ``construction_site_ratio`` (D,) the site workers to relocate.
 
     Attributes:
         sample_xy: (x_m, y_m) arrays of the D·K sample points, district-major.
         sample_shape: (D, K).
     """
 
-    def __init__(self, city: City, streams, curve=get_curve):
+    def __init__(self, city: City, streams, curve=get_curve, condition: dict | None = None):
         self.city = city
+        self.condition = condition or {}
         self.streams = streams
         rng = streams["exposure"]
         d_count = city.n_districts
@@ -97,12 +103,13 @@ class ExposureModel:
         self.falling = FallingObjectHazard.from_city(city, OBJECT_TYPES)
         # the scenario's fragility overrides apply to falling objects too
         self.falling.curves = [curve(t.curve_key) for t in OBJECT_TYPES]
+        self.falling.median_factor = self.condition.get("facade_median_factor")
         self.sheds_per_district = np.ceil(ex["shed_dwellers_persons"].to_numpy() / PERSONS_PER_SHED)
         self.items["sheds"] = CountedExposure(
             "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
         )
         self.old_dwellings_per_district = np.ceil(
-            ex["dangerous_housing_persons"].to_numpy() / city.profile.persons_per_household
+            self._pool(ex, "dangerous_housing_persons") / city.profile.persons_per_household
         )
         self.items["old_dwellings"] = CountedExposure(
             "old_dwellings",
@@ -111,10 +118,23 @@ class ExposureModel:
         )
 
     # ------------------------------------------------------------------ queries
+    def _pool(self, ex, column: str) -> np.ndarray:
+        """(D,) persons of a relocation category, scaled by the city state's condition."""
+        scale = {
+            "dangerous_housing_persons": self.condition.get("old_housing_share"),
+            "construction_workers_persons": self.condition.get("construction_site_ratio"),
+        }.get(column)
+        persons = ex[column].to_numpy()
+        return persons if scale is None else persons * scale
+
     def at_risk_persons(self, district: int) -> dict[str, float]:
-        """Relocation pools of a district: category → persons (exposure inventory)."""
+        """Relocation pools of a district: category → persons (exposure inventory, scaled by
+        a city state's retrofits and construction sites when given)."""
         row = self.city.exposure.loc[district]
-        return {c: float(row[c]) for c in RELOCATION_CATEGORIES}
+        if not self.condition:
+            return {c: float(row[c]) for c in RELOCATION_CATEGORIES}
+        ex = self.city.exposure
+        return {c: float(self._pool(ex, c)[district]) for c in RELOCATION_CATEGORIES}
 
     def failed(self, column: str) -> int:
         """Items failed so far: a counted item, or a falling-object type name."""

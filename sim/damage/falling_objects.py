@@ -137,6 +137,9 @@ class FallingObjectHazard:
             raise ValueError(f"counts must be (D, {len(self.types)})")
         self.zone_peak_density = np.asarray(zone_peak_density, dtype=float)
         self.curves = [get_curve(t.curve_key) for t in self.types]
+        self.median_factor: np.ndarray | None = None
+        """(D,) multiplier on every type's median capacity θ by district (the condition of a
+        long run's facades and signboards, :mod:`sim.risk.city_state`); None: 1."""
         self.failed = np.zeros_like(self.counts)
         self.max_gust_ms = np.zeros(self.counts.shape[0])
         self.deaths = np.zeros(self.counts.shape[0], dtype=np.int64)
@@ -153,8 +156,11 @@ class FallingObjectHazard:
         return cls(np.stack(cols, axis=1), dens, types)
 
     def failure_probability(self, gust_ms) -> np.ndarray:
-        """(D, K) P(failed | peak gust) per district and type."""
+        """(D, K) P(failed | peak gust) per district and type (a median θ·m exceeded at g is
+        θ exceeded at g / m: ``median_factor`` m divides the gust)."""
         g = np.asarray(gust_ms, dtype=float)
+        if self.median_factor is not None:
+            g = g / self.median_factor
         return np.stack([c.probability(g) for c in self.curves], axis=1)
 
     def expected_falls(self, peak_gust_ms) -> np.ndarray:

@@ -53,11 +53,13 @@ from sim.hazards.forecast import HazardForecast, PerfectForecast
 from sim.hazards.typhoon_forecast import ForecastErrors, TyphoonForecaster
 from sim.hazards.waterlogging import Waterlogging
 from sim.models.base import SimulationModel
-from sim.models.event_effects import typhoon_settings
+from sim.models.event_effects import apply_road_collapse, typhoon_settings
 from sim.models.event_engine import EventEngine
 from sim.networks.infrastructure import Infrastructure
 from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
+from sim.risk.city_state import CityState
+from sim.scenario.events import RoadCollapseEvent
 from sim.scenario.schema import Scenario
 
 STREAMS = (
@@ -84,6 +86,11 @@ class CityModel(SimulationModel):
     Args:
         config: a validated :class:`~sim.scenario.schema.Scenario`.
         rng: seed or generator; defaults to ``config.seed``.
+        city_state: the city a long run left at this shock
+            (:class:`~sim.risk.city_state.CityState`: drainage capacity, facade condition,
+            retrofits, construction sites, hidden cavities; effects in
+            :mod:`sim.risk.city_state`); None (the default): the model as without a long run,
+            bit for bit.
 
     Hourly clock (:attr:`step_h` = 1 h): :meth:`~sim.models.base.SimulationModel.advance`
     runs hour by hour, scripted events and queued injects apply on the way
@@ -106,10 +113,12 @@ class CityModel(SimulationModel):
     kind = "emergency"
     step_h = 1.0
 
-    def __init__(self, config: Scenario, rng=None):
+    def __init__(self, config: Scenario, rng=None, city_state: CityState | None = None):
         super().__init__(
             config, rng, start_utc=config.time.start_utc, horizon_h=config.time.duration_h
         )
+        self.city_state = city_state
+        self._open_cavities = None if city_state is None else city_state.open_cavities.copy()
         self.dt_h = config.time.physics_step_h
         self.events = EventLog(self.start_utc)
         # Construction order is draw order (streams, Mesa agent ids): keep it.
@@ -139,7 +148,8 @@ class CityModel(SimulationModel):
         """City, hazard fields, counted exposure, infrastructure and waterlogging cells."""
         config = self.config
         self.city = load_city(Path(config.city.data_dir))
-        self.exposure = ExposureModel(self.city, self.streams, self.curve)
+        self._check_city_state()
+        self.exposure = ExposureModel(self.city, self.streams, self.curve, self._condition())
         self.hazards = self._build_hazards()
         self.infra = Infrastructure(
             self.city,
@@ -149,6 +159,31 @@ class CityModel(SimulationModel):
             self.curve,
         )
         self.waterlogging = self._build_waterlogging()
+
+    def _check_city_state(self) -> None:
+        """A city state must cover this city's districts."""
+        st = self.city_state
+        if st is not None and st.n_districts != self.city.n_districts:
+            raise ValueError(
+                f"city_state has {st.n_districts} districts, the city "
+                f"{self.city.n_districts}: a long run of another city?"
+            )
+
+    def _condition(self) -> dict | None:
+        """The city state's exposure condition (:class:`~sim.damage.exposure.ExposureModel`),
+        or None without a state."""
+        st = self.city_state
+        if st is None:
+            return None
+        table_sites = self.city.exposure["construction_sites"].to_numpy(float)
+        ratio = np.divide(
+            st.construction_sites, table_sites, out=np.ones_like(table_sites), where=table_sites > 0
+        )
+        return {
+            "facade_median_factor": np.asarray(st.facade_median_factor, float),
+            "old_housing_share": 1.0 - np.asarray(st.old_housing_retrofit_share, float),
+            "construction_site_ratio": ratio,
+        }
 
     def _build_agents(self) -> None:
         """The warning centre, the event engine (it schedules the scripted events) and one
@@ -377,6 +412,8 @@ class CityModel(SimulationModel):
                     f"{sorted(self.city.profile.zones)}"
                 )
             design[(self.city.districts["zone"] == z).to_numpy()] = cap
+        if self.city_state is not None:  # silting, deferred upkeep (sim.risk.city_state)
+            design = design * np.asarray(self.city_state.drainage_capacity_factor, float)
         area = self.city.districts["area_km2"].to_numpy(dtype=float) / k
         sigma = cfg.capacity_sigma
         local = self.streams["drainage.local_capacity"].lognormal(
@@ -546,6 +583,8 @@ class CityModel(SimulationModel):
         # 2. Waterlogging, with drainage capacity cut by failed pumping stations.
         pump_frac = np.repeat(self.infra.drainage_pump_fraction(), shape[1])
         self.waterlogging.step(rain_pts, pump_frac, self.dt_h)
+        if self._open_cavities is not None and self._open_cavities.any():
+            self._cavity_collapses(rain_pts.reshape(shape).mean(axis=1) * self.dt_h)
         depth_cells = self.waterlogging.road_depth_m
         # 3. Network damage by every IM (ponding adds to any hazard's flood depth), roads.
         new_damage = self.infra.apply_hazard(self.context, field, {"flood_depth_m": depth_cells})
@@ -572,6 +611,23 @@ class CityModel(SimulationModel):
         for gov in self.districts:
             gov.gust_ms = float(gust_d[gov.district])
             gov.rain_mm_per_h = float(rain_d[gov.district])
+
+    def _cavity_collapses(self, rain_mm: np.ndarray) -> None:
+        """Hidden cavities of the city state collapse under this step's rain (D,) mm:
+        Binomial(open, 1 − exp(−κ·rain)) per district (:mod:`sim.risk.city_state`), each a
+        closed road segment and a ``road_collapse`` incident (stream ``city_state.cavities``)."""
+        from sim.risk.city_state import cavity_collapse_probability
+
+        rng = self.streams["city_state.cavities"]
+        n_open = np.rint(self._open_cavities).astype(np.int64)
+        hit = rng.binomial(n_open, cavity_collapse_probability(rain_mm))
+        self._open_cavities = self._open_cavities - hit
+        for d in np.flatnonzero(hit):
+            ev = RoadCollapseEvent(
+                at_h=self.time, district=self.city.districts.loc[d, "name_en"], count=int(hit[d])
+            )
+            self.log_event("cavity_collapse", district=int(d), layer="roads", value=float(hit[d]))
+            apply_road_collapse(self, ev, rng, self.time)
 
     def instant_hazards_strike(self) -> None:
         """Apply the instant hazards due now (an earthquake), each once."""

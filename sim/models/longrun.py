@@ -51,6 +51,7 @@ from sim.agents.maintenance_office import (
 )
 from sim.city import load_city
 from sim.models.base import SimulationModel
+from sim.models.longrun_state import city_state_at
 from sim.risk import (
     AssetInventory,
     BlackSwanShocks,
@@ -58,6 +59,7 @@ from sim.risk import (
     build_inventory,
     latent_risk_index,
 )
+from sim.risk.city_state import CityState
 from sim.risk.construction import ConstructionAccidentModel, generate_sites
 from sim.risk.pipeline import (
     EVENT_KINDS as PIPE_KINDS,
@@ -103,12 +105,15 @@ EVENT_KINDS = (
     "defect_detected",
     "repair",
     "black_swan",
+    "emergency_shock",
 )
 """Kinds of events.parquet rows; ``value`` is: 0 for bursts, cavities and detections of
 cavities; for a road collapse the intensity of the black swan that caused it (0: natural);
 deaths for a construction accident; repair cost in yuan for asset failures, black-swan
 failures and repairs (reactive cost = planned cost × emergency factor is not applied here);
-0 for defect detections; the intensity for a black swan."""
+0 for defect detections; the intensity for a black swan; the direct loss in yuan of an
+emergency window run at a shock date (``shocks:``; ``asset`` = the shock's position in the
+list)."""
 
 _PIPE_TO_KIND = np.array([EVENT_KINDS.index(k) for k in PIPE_KINDS], np.int8)
 _SLOW_TO_KIND = {
@@ -367,6 +372,31 @@ class RiskDynamicsModel(SimulationModel):
 
     def _sector(self, name: str) -> int:
         return self.sectors.index(name)
+
+    # ------------------------------------------------------------------ shocks (two clocks)
+    def city_state(self, t_h: float) -> CityState:
+        """The city state handed to an emergency window at model hour ``t_h`` (draws nothing;
+        :func:`sim.models.longrun_state.city_state_at`)."""
+        return city_state_at(self, t_h, EVENT_KINDS.index("repair"))
+
+    def shock_seed(self, name: str) -> int:
+        """Seed of the emergency window of shock ``name``: one draw from the stream
+        ``emergency.<name>``, so it depends on the run seed and the name only and moves no
+        other stream."""
+        return int(self.streams[f"emergency.{name}"].integers(0, 2**31 - 1))
+
+    def record_shock(self, index: int, t_h: float, direct_loss_yuan: float) -> None:
+        """Log an emergency window run at ``t_h`` (events kind ``emergency_shock``). The
+        shock does not feed back into the slow processes: their draws and states are the
+        same with and without shocks."""
+        self.events.add(
+            np.array([self.year_of(t_h)]),
+            EVENT_KINDS.index("emergency_shock"),
+            -1,
+            self._sector("city"),
+            index,
+            direct_loss_yuan,
+        )
 
     # ------------------------------------------------------------------ events
     def year_end(self) -> None:

@@ -68,10 +68,11 @@ class EmergencyKind:
     kind = "emergency"
     progress_unit = "h simulated"
 
-    def build(self, scenario, rng=None):
+    def build(self, scenario, rng=None, city_state=None):
+        """``city_state``: a long run's :class:`~sim.risk.city_state.CityState` (a shock)."""
         from sim.models.emergency import CityModel
 
-        return CityModel(scenario, rng)
+        return CityModel(scenario, rng, city_state=city_state)
 
     def progress(self, model, t_h: float) -> tuple[float, float, str]:
         clock = str(model.utc(t_h)).replace("T", " ") + " UTC"

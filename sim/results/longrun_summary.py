@@ -38,6 +38,8 @@ def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
         out |= construction_summary(model, counts, kind, value)
     if model.offices:
         out |= maintenance_summary(model, counts)
+        if model.config.shocks:
+            out |= upkeep_summary(model, out, kind, value)
     out |= latent_summary(model) | black_swan_summary(model)
     out |= governance_summary(model, out)
     out |= {
@@ -100,6 +102,20 @@ def maintenance_summary(model, counts) -> dict[str, float]:
         "maintenance_budget_yuan": round(budget),
         "maintenance_spent_yuan": round(spent),
         "emergency_repair_yuan": round(emergency),
+    }
+
+
+def upkeep_summary(model, so_far, kind, value) -> dict[str, float]:
+    """The upkeep beside the shocks' effects (a long run with ``shocks:``), yuan per year of
+    the run: planned maintenance of every sector, and planned repairs of the drainage assets
+    (``repair`` events of sector ``drainage_underpass``: dredging and pump repairs)."""
+    from sim.models.longrun_state import DRAINAGE_SECTOR
+
+    _, _, _, sector, _, _ = model.events.arrays()
+    drain = (kind == EVENT_KINDS.index("repair")) & (sector == model.sectors.index(DRAINAGE_SECTOR))
+    return {
+        "maintenance_spent_yuan_per_yr": round(so_far["maintenance_spent_yuan"] / model.n_years),
+        "drainage_upkeep_yuan_per_yr": round(float(value[drain].sum()) / model.n_years),
     }
 
 

@@ -40,14 +40,15 @@ def summary_table(summary: dict, scenario) -> Table:
     for col in ("simulated", "observed", "sim/obs"):
         table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
     for key, value in summary.items():
-        if key == "seed":
+        if key == "seed" or key.endswith(".seed"):  # a shock's seed: in its summary.json
             continue
         obs = scenario.observed.get(key)
         obs_txt, ratio = "", ""
         if obs is not None:
             obs_txt = format_number(obs.value)
             ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
-        unit = [] if units is None else [units.get(key, "count")]
+        shock = key.startswith("shocks.")  # an emergency key: its unit is in its name
+        unit = [] if units is None else [units.get(key, "" if shock else "count")]
         table.add_row(key, *unit, format_number(value), obs_txt, ratio)
     return table
 

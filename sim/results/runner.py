@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sim.models.base import SimulationModel
 from sim.results.kinds import ModelKind, model_kind
 from sim.results.run_folder import write_resolved, write_summary, write_tables
+from sim.results.shocks import run_with_shocks, shock_keys
 
 
 @dataclass
@@ -30,15 +32,21 @@ class RunResult:
 
 
 def run_scenario(
-    scenario, out_dir: Path, progress: bool = False, figures: bool = True
+    scenario, out_dir: Path, progress: bool = False, figures: bool = True, city_state=None
 ) -> RunResult:
     """Build the model of the scenario's kind, run it to the horizon and write the run folder.
+
+    A long run with ``shocks:`` runs an emergency window at each shock date on its city state
+    (:func:`sim.results.shocks.run_with_shocks`: ``shocks/<name>/``, summary keys
+    ``shocks.<name>.<key>``; a re-run in the same folder reuses complete shocks).
 
     Args:
         scenario: a validated scenario of either kind (:mod:`sim.scenario.kinds`).
         out_dir: run folder (created; existing files of the same names are replaced).
         progress: show a progress bar of simulated time (hours or years).
         figures: write the PNG figures.
+        city_state: an emergency scenario's :class:`~sim.risk.city_state.CityState` (a shock
+            of a long run); None: none.
 
     Returns:
         The :class:`RunResult`; ``summary["wall_time_s"]`` covers building, running and
@@ -52,9 +60,18 @@ def run_scenario(
     out_dir = Path(out_dir)
     kind = model_kind(scenario)
     paths = {"scenario": write_resolved(scenario, out_dir)}
-    model = kind.build(scenario)
-    run_model(model, kind, scenario.name, progress)
+    model = (
+        kind.build(scenario) if city_state is None else kind.build(scenario, city_state=city_state)
+    )
+    shocks = getattr(scenario, "shocks", None)
+    if shocks:
+        (out_dir / "summary.json").unlink(missing_ok=True)  # complete only when rewritten
+        done = run_with_shocks(model, scenario, out_dir, partial(_window, figures=figures))
+    else:
+        run_model(model, kind, scenario.name, progress)
     summary = kind.summarise(model, time.perf_counter() - t0)
+    if shocks:
+        summary |= shock_keys(done)
     paths |= write_tables(kind.tables(model), out_dir)
     if figures:
         from sim.results.figures import write_figures  # matplotlib: only when drawing
@@ -65,6 +82,11 @@ def run_scenario(
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
     paths["summary"] = write_summary(summary, out_dir)
     return RunResult(summary=summary, out_dir=out_dir, paths=paths, model=model)
+
+
+def _window(scenario, out_dir: Path, city_state, figures: bool) -> dict:
+    """A shock's emergency window (:data:`sim.results.shocks.RunWindow`)."""
+    return run_scenario(scenario, out_dir, figures=figures, city_state=city_state).summary
 
 
 def run_model(model: SimulationModel, kind: ModelKind, label: str, progress: bool) -> None:

@@ -241,12 +241,19 @@ def validate_mapping(
         got = repr(data.get("kind")) if isinstance(data, dict) else type(data).__name__
         raise ScenarioError([Problem(source, "kind", f"expected one of {valid} (got {got})")])
     try:
-        return SCENARIO_KINDS[kind].model_validate(
+        scen = SCENARIO_KINDS[kind].model_validate(
             data, context={"base_dir": base_dir, "check_files": check_files}
         )
     except ValidationError as exc:
         problems = validation_problems(exc, source)
         raise ScenarioError(problems) from None
+    cross = getattr(scen, "cross_file_problems", None)  # a long run's shocks
+    problems = [
+        Problem(source, f, m) for f, m in (cross(load_scenario, check_files) if cross else [])
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return scen
 
 
 def load_scenario(

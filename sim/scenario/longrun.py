@@ -16,9 +16,12 @@ resolved file of a scenario without them is unchanged.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import Field, field_validator, model_serializer, model_validator
 
 from sim.risk.construction import (
     ACCIDENTS_PER_WORKER_HOUR,
@@ -28,7 +31,7 @@ from sim.risk.construction import (
 from sim.risk.maintenance import PRIORITY_RULES
 from sim.risk.pipeline import P_CAVITY_PER_BURST_CALIBRATED
 from sim.scenario.policies import COUNT_KEYS, GovernanceConfig, PoliciesConfig
-from sim.scenario.schema import Fraction, ScenarioBase, Strict
+from sim.scenario.schema import DataPath, Fraction, ScenarioBase, Strict, UtcTime
 
 PolicyRule = Literal["risk", "visible", "white_elephant"]
 assert set(get_args(PolicyRule)) == set(PRIORITY_RULES)  # keep in step with sim.risk
@@ -222,6 +225,9 @@ LONGRUN_SUMMARY_KEYS = (
     "maintenance_budget_yuan",
     "maintenance_spent_yuan",
     "emergency_repair_yuan",
+    # with shocks: the upkeep beside the shocks' effects (sim.results.longrun_summary)
+    "maintenance_spent_yuan_per_yr",
+    "drainage_upkeep_yuan_per_yr",
     "latent_risk_index_initial",
     "latent_risk_index_final",
     "latent_risk_harm_initial",
@@ -264,6 +270,8 @@ LONGRUN_SUMMARY_UNITS = {
     "maintenance_budget_yuan": "yuan",
     "maintenance_spent_yuan": "yuan",
     "emergency_repair_yuan": "yuan",
+    "maintenance_spent_yuan_per_yr": "yuan/yr",
+    "drainage_upkeep_yuan_per_yr": "yuan/yr",
     "latent_risk_index_initial": "failures/yr",
     "latent_risk_index_final": "failures/yr",
     "latent_risk_harm_initial": "consequence/yr",
@@ -288,6 +296,49 @@ LONGRUN_SUMMARY_UNITS = {
 """Units of the long run's summary keys in the console table (keys not listed: counts)."""
 
 
+SHOCK_KEY = re.compile(r"^shocks\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)$")
+"""Summary key of a shock's emergency outcome: ``shocks.<shock name>.<emergency summary key>``
+(e.g. ``shocks.lekima.waterlogged_roads``), written into the long run's summary.json."""
+
+
+class ShockConfig(Strict):
+    """An emergency window run at a date of the long run, on the city state of that date
+    (one run, two clocks: :mod:`sim.results.shocks`, :mod:`sim.risk.city_state`).
+
+    The emergency scenario's own time window is kept as its file says (typhoon tracks and
+    scripted warnings carry absolute times): the shock date must lie inside it. To place a
+    design storm elsewhere, move its times with ``overrides``.
+    """
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Shock name (slug): its folder shocks/<name>/ and its summary keys "
+        "shocks.<name>.<key>.",
+    )
+    at_utc: UtcTime = Field(
+        description="Hand-over date (UTC): inside the run's years and inside the emergency "
+        "scenario's own window; the emergency window runs on the long run's state of it."
+    )
+    scenario: DataPath = Field(
+        description="Emergency scenario YAML (relative to this file), e.g. lekima-2019.yaml."
+    )
+    overrides: list[str] = Field(
+        default_factory=list,
+        description="-p style overrides of the emergency scenario (a.b.c=value); not seed: "
+        "the shock's seed derives from the run seed and the shock name.",
+    )
+
+    @field_validator("overrides")
+    @classmethod
+    def _override_form(cls, v: list[str]) -> list[str]:
+        bad = [o for o in v if "=" not in o or not o.partition("=")[0].strip()]
+        if bad:
+            raise ValueError(f"expected a.b.c=value overrides, got {bad}")
+        if any(o.partition("=")[0].strip() == "seed" for o in v):
+            raise ValueError("seed cannot be overridden: it derives from the run seed and name")
+        return v
+
+
 class LongRunScenario(ScenarioBase):
     """A complete, validated multi-year risk-dynamics scenario (the long run's clock)."""
 
@@ -303,7 +354,84 @@ class LongRunScenario(ScenarioBase):
         "each is switched by e.g. -p policies.risk_inventory.enabled=true.",
     )
 
+    shocks: list[ShockConfig] = Field(
+        default_factory=list,
+        description="Emergency windows run at dates of the long run on its city state "
+        "(shocks/<name>/ of the run folder; summary keys shocks.<name>.<key>).",
+    )
+
+    @field_validator("shocks")
+    @classmethod
+    def _unique_names(cls, v: list[ShockConfig]) -> list[ShockConfig]:
+        names = [s.name for s in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"shock names must be unique, got {names}")
+        return v
+
     def _drop_absent(self, data: dict) -> dict:
         if self.policies is None:
             data.pop("policies", None)
+        if not self.shocks:
+            data.pop("shocks", None)
         return data
+
+    def window_utc(self) -> tuple[datetime, datetime]:
+        """The run's years as [1 January of the first, 1 January after the last) in UTC."""
+        y0 = self.years.start_year
+        return datetime(y0, 1, 1, tzinfo=UTC), datetime(y0 + self.years.n_years, 1, 1, tzinfo=UTC)
+
+    def shock_outcome_keys(self, emergency_keys) -> list[str]:
+        """The summary keys its shocks add: ``shocks.<name>.<key>`` for each of
+        ``emergency_keys`` (:data:`sim.results.summary.SUMMARY_KEYS`) but ``wall_time_s``."""
+        keys = [k for k in emergency_keys if k != "wall_time_s"]
+        return [f"shocks.{s.name}.{k}" for s in self.shocks for k in keys]
+
+    def cross_file_problems(self, load, check_files: bool = True) -> list[tuple[str, str]]:
+        """(field path, what was expected) of each shock that does not fit: a date outside
+        the run's years; with ``check_files``, an emergency scenario that does not load
+        (``load(path, overrides)``, :func:`sim.scenario.loader.load_scenario`), is not an
+        emergency scenario, is of another city, or whose window misses the date."""
+        t0, t1 = self.window_utc()
+        out = []
+        for i, s in enumerate(self.shocks):
+            if not t0 <= s.at_utc < t1:
+                out.append(
+                    (
+                        f"shocks[{i}].at_utc",
+                        f"expected a date inside the run's years {t0:%Y-%m-%d} to "
+                        f"{t1:%Y-%m-%d} (exclusive), got {s.at_utc:%Y-%m-%dT%H:%M}Z",
+                    )
+                )
+            if check_files:
+                out += self._shock_file_problems(i, s, load)
+        return out
+
+    def _shock_file_problems(self, i: int, s: ShockConfig, load) -> list[tuple[str, str]]:
+        where = f"shocks[{i}].scenario"
+        try:
+            em = load(s.scenario, list(s.overrides))
+        except ValueError as exc:  # the loader's ScenarioError lists its problems
+            problems = getattr(exc, "problems", [exc])
+            return [(where, f"the emergency scenario does not load: {p}") for p in problems]
+        if em.kind != "emergency":
+            return [(where, f"expected an emergency scenario, got kind {em.kind!r}: {s.scenario}")]
+        if Path(em.city.data_dir).resolve() != Path(self.city.data_dir).resolve():
+            return [
+                (
+                    where,
+                    f"expected the long run's city {self.city.data_dir}, got "
+                    f"{em.city.data_dir} ({s.scenario})",
+                )
+            ]
+        start = em.time.start_utc
+        end = start.timestamp() + em.time.duration_h * 3600.0
+        if not start.timestamp() <= s.at_utc.timestamp() <= end:
+            return [
+                (
+                    f"shocks[{i}].at_utc",
+                    f"expected a date inside the emergency scenario's window from "
+                    f"{start:%Y-%m-%dT%H:%M}Z for {em.time.duration_h:g} h ({s.scenario}; "
+                    "its window is kept as the file says: move it with overrides)",
+                )
+            ]
+        return []

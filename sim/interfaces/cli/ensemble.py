@@ -20,6 +20,7 @@ from rich.console import Console
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
 from sim.results.run_folder import write_resolved
 from sim.studies.sweep.replicate import run_replications
+from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 from sim.studies.sweep.store import SweepError
 
 
@@ -79,6 +80,8 @@ def ensemble_command(
         typer.echo(f"every replication failed (errors in {done.folder}/failures.jsonl)", err=True)
         raise typer.Exit(code=1)
     outcomes = [k for k in done.spec.output_keys(scen.kind) if k != "wall_time_s"]
+    if scen.kind == "long_run":  # its shocks' outcomes, shocks.<name>.<key>
+        outcomes += scen.shock_outcome_keys(EMERGENCY_OUTCOME_KEYS)
     table = ensemble_table(done.rows, outcomes)
     stats = outcome_stats(table, outcomes, scen.observed)
     meta = {

@@ -208,6 +208,8 @@ def unreported_keys(spec: ExperimentSpec, scen, label: str, source: str) -> list
     """
     kind = scen.kind
     known = EMERGENCY_OUTCOME_KEYS if kind == "emergency" else LONGRUN_OUTCOME_KEYS
+    if kind == "long_run":  # its shocks' outcomes (shocks.<name>.<emergency key>)
+        known = (*known, *scen.shock_outcome_keys(EMERGENCY_OUTCOME_KEYS))
     listed = [("outputs", k) for k in spec.outputs or []]
     if spec.comparison is not None:
         listed += [("comparison.metrics", k) for k in spec.comparison.metrics or []]

@@ -69,7 +69,10 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
         "scenario_hash": scenario_hash(scenario),
         **run.params,
     }
-    for key in spec.output_keys(kind):
+    keys = spec.output_keys(kind)
+    if spec.outputs is None:  # default: also a long run's shock outcomes (shocks.<name>.<key>)
+        keys += [k for k in summary if k.startswith("shocks.") and not k.endswith(".seed")]
+    for key in keys:
         if key in summary:
             row[key] = summary[key]
         elif spec.outputs is not None and key in spec.outputs:

@@ -30,7 +30,7 @@ from pydantic import (
 
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import Problem, ScenarioError, validation_problems, yaml_error
-from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS
+from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS, SHOCK_KEY
 
 SLUG = r"^[A-Za-z0-9._-]+$"
 META_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_hash")
@@ -45,13 +45,24 @@ DEFAULT_COMPARISON_METRICS = ("deaths", "direct_loss_yuan", "accidents")
 """Metrics compared when ``comparison.metrics`` is not given (those the runs report)."""
 
 
+def is_outcome_key(key: str) -> bool:
+    """Whether ``key`` is an outcome of either kind, or a long run's shock outcome
+    ``shocks.<name>.<emergency key>`` (:data:`sim.scenario.longrun.SHOCK_KEY`; whether the
+    run has that shock is checked against its scenario, :func:`~.design.unreported_keys`)."""
+    m = SHOCK_KEY.match(key)
+    return key in OUTCOME_KEYS or (m is not None and m.group(2) in EMERGENCY_OUTCOME_KEYS)
+
+
 def _outcome_list(v: list[str] | None, noun: str, field: str) -> list[str] | None:
     """Validator body of a list of outcome keys: each known (either kind), none twice."""
     if v is None:
         return v
-    unknown = [k for k in v if k not in OUTCOME_KEYS]
+    unknown = [k for k in v if not is_outcome_key(k)]
     if unknown:
-        raise ValueError(f"unknown {noun} {unknown}; valid: {list(OUTCOME_KEYS)}")
+        raise ValueError(
+            f"unknown {noun} {unknown}; valid: {list(OUTCOME_KEYS)} and a long run's "
+            "shocks.<shock name>.<emergency key>"
+        )
     if len(set(v)) != len(v):
         raise ValueError(f"{field} are listed twice")
     return v
@@ -196,7 +207,7 @@ class Comparison(_Strict):
     @field_validator("cost", "deaths", "loss")
     @classmethod
     def _known_key(cls, v: str | None) -> str | None:
-        if v is not None and v not in OUTCOME_KEYS:
+        if v is not None and not is_outcome_key(v):
             raise ValueError(f"unknown outcome key {v!r}; valid: {list(OUTCOME_KEYS)}")
         return v
 

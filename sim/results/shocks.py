@@ -1,0 +1,142 @@
+"""One run, two clocks: a long run with ``shocks:`` runs an emergency window at each shock
+date on the city state of that date.
+
+:func:`run_with_shocks` advances the long run (:class:`~sim.models.longrun.RiskDynamicsModel`)
+to each shock in date order, takes its :class:`~sim.risk.city_state.CityState`, runs the
+shock's emergency scenario on it (:class:`~sim.models.emergency.CityModel`) into
+``shocks/<name>/`` of the run folder, logs it in the long run's events (kind
+``emergency_shock``, value = its direct loss in yuan) and then runs the long run to its
+horizon.
+
+* **Streams.** The long run draws nothing for a shock but the shock's seed, one draw from its
+  own stream ``emergency.<name>``; the emergency window runs on its own model. The long run's
+  outputs are therefore the same with and without shocks (but the ``emergency_shock`` rows),
+  and the same seed gives the same shocks.
+* **No feedback.** The shock does not change the long run's state (no repair of its damage,
+  no budget spent): the slow processes go on as if it had not happened. It is recorded only
+  (events, summary).
+* **Folders.** Each shock is written into a hidden temporary folder ``shocks/.<name>.partial-*``
+  which is renamed to ``shocks/<name>/`` once complete, with ``shock.json`` (its seed, date
+  and fingerprint: the resolved emergency scenario and the city state). A re-run of the same
+  scenario in the same folder (after an interruption) reuses a complete shock with the same
+  fingerprint instead of running it again, and removes partial folders. The long run's
+  summary.json is removed when the run starts and written last, so a folder with it is
+  complete.
+* **Summary.** Each shock's emergency outcomes go into the long run's summary.json as
+  ``shocks.<name>.<key>`` (:data:`sim.scenario.longrun.SHOCK_KEY`; every emergency summary key
+  but ``wall_time_s``), which ``citysafe compare`` and sweeps read like any outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.risk.city_state import CityState
+from sim.scenario.loader import dump_resolved, load_scenario
+
+if TYPE_CHECKING:
+    from sim.models.longrun import RiskDynamicsModel
+    from sim.scenario.longrun import LongRunScenario, ShockConfig
+
+SHOCKS_DIR = "shocks"
+MARKER = "shock.json"
+"""File of a complete shock folder: name, date, seed, fingerprint."""
+
+RunWindow = Callable[[object, Path, CityState], dict]
+"""Runs an emergency scenario on a city state into a folder; returns its summary."""
+
+
+def run_with_shocks(
+    model: RiskDynamicsModel, scenario: LongRunScenario, out_dir: Path, run_window: RunWindow
+) -> dict[str, dict]:
+    """Run the long run to its horizon with an emergency window at each shock date.
+
+    Args:
+        model: the long run, built and not yet run.
+        scenario: its scenario (``shocks`` not empty).
+        out_dir: the run folder (``shocks/<name>/`` are written there).
+        run_window: runs one emergency scenario on a city state into a folder
+            (:func:`sim.results.runner.run_scenario` with ``city_state``).
+
+    Returns:
+        Shock name → its emergency summary, in the order of ``scenario.shocks``.
+    """
+    shocks_dir = Path(out_dir) / SHOCKS_DIR
+    shocks_dir.mkdir(parents=True, exist_ok=True)
+    for partial in shocks_dir.glob(".*.partial-*"):
+        shutil.rmtree(partial)  # left by an interrupted run
+    results = {}
+    order = sorted(range(len(scenario.shocks)), key=lambda i: scenario.shocks[i].at_utc)
+    for i in order:
+        shock = scenario.shocks[i]
+        t_h = model.clock.hours_of(shock.at_utc)
+        model.advance(t_h)
+        state = model.city_state(t_h)
+        summary = run_shock(shock, state, model.shock_seed(shock.name), shocks_dir, run_window)
+        model.record_shock(i, t_h, float(summary["direct_loss_yuan"]))
+        results[shock.name] = summary
+    model.advance(model.horizon_h)
+    model.finish()
+    return {s.name: results[s.name] for s in scenario.shocks}
+
+
+def run_shock(
+    shock: ShockConfig, state: CityState, seed: int, shocks_dir: Path, run_window: RunWindow
+) -> dict:
+    """One shock's emergency window into ``shocks_dir/<name>/``, or the complete folder a
+    previous run left with the same fingerprint. Returns its summary."""
+    em = load_scenario(shock.scenario, [*shock.overrides, f"seed={seed}"])
+    fingerprint = shock_fingerprint(em, state)
+    final = shocks_dir / shock.name
+    done = finished_summary(final, fingerprint)
+    if done is not None:
+        return done
+    tmp = Path(tempfile.mkdtemp(prefix=f".{shock.name}.partial-", dir=shocks_dir))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a run folder is not
+    summary = run_window(em, tmp, state)
+    (tmp / "city_state.json").write_text(json.dumps(state.to_dict(), indent=1) + "\n")
+    marker = {
+        "name": shock.name,
+        "at_utc": state.t_utc,
+        "seed": seed,
+        "scenario": str(shock.scenario),
+        "overrides": list(shock.overrides),
+        "fingerprint": fingerprint,
+    }
+    (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+    if final.exists():
+        shutil.rmtree(final)  # a stale shock of another scenario or state
+    tmp.rename(final)
+    return summary
+
+
+def shock_fingerprint(emergency_scenario, state: CityState) -> str:
+    """sha256 of the resolved emergency scenario (seed included) and the city state."""
+    text = dump_resolved(emergency_scenario) + state.digest()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def finished_summary(folder: Path, fingerprint: str) -> dict | None:
+    """The summary of a complete shock folder with this fingerprint, else None."""
+    marker = folder / MARKER
+    if not marker.is_file() or not (folder / "summary.json").is_file():
+        return None
+    if json.loads(marker.read_text()).get("fingerprint") != fingerprint:
+        return None
+    return json.loads((folder / "summary.json").read_text())
+
+
+def shock_keys(summaries: dict[str, dict]) -> dict[str, float]:
+    """``shocks.<name>.<key>`` of every shock's summary but ``wall_time_s``."""
+    return {
+        f"{SHOCKS_DIR}.{name}.{k}": v
+        for name, summary in summaries.items()
+        for k, v in summary.items()
+        if k != "wall_time_s"
+    }
