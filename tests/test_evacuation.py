@@ -60,10 +60,12 @@ def passes(tmp_path_factory):
 def test_a_direct_hit_relocates_more_than_a_pass_300_km_offshore(passes):
     direct, offshore = passes["direct"], passes["offshore"]
     # Same scripted warnings (response II) in both: the difference is the forecast at places.
-    # With the storm-agnostic wind field a 955 hPa pass 300 km east still forecasts gusts near
-    # the ordering threshold on the coast, so the gap is 1.3x (it was 3x on the Lekima-scaled
-    # field); the multi-storm calibration of issue 13 revisits the thresholds.
-    assert direct.people_relocated > 1.2 * offshore.people_relocated
+    # With the calibrated PADM coefficients (six storms, experiments/typhoon_calibration) the
+    # response-level term moves many unordered shed and site households at II, so under
+    # identical warnings the gap is 1.12x (261,621 against 233,306 at this seed; 1.3x with the
+    # assumed coefficients). In forecast mode the offshore pass also gets lower warnings
+    # (tests/test_warning_modes.py), which is where most of the real difference comes from.
+    assert direct.people_relocated > 1.08 * offshore.people_relocated
     assert offshore.people_relocated > 0  # sea-side categories still move
     # the difference comes from the orders: places at risk in the forecast
     share = [np.mean([g.ordered.mean() for g in m.districts]) for m in (direct, offshore)]

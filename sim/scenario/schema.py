@@ -478,8 +478,8 @@ class BehaviourConfig(Strict):
     experience had weak and inconsistent effects (here: a small positive term). The paper's
     pooled effect sizes could not be read in full text for this model. The four coefficients
     intercept, official_order, per_response_level and exposure are **calibrated jointly** on the
-    six storms of 2015-2020 with a reported relocation count for the shipped city (Chan-hom 2015; Ampil,
-    Jongdari, Yagi, Rumbia 2018; Lekima 2019), by ABC-SMC on replays of traced ensembles
+    six storms of 2015-2020 with a reported relocation count in the shipped city (Chan-hom 2015;
+    Ampil, Jongdari, Yagi, Rumbia 2018; Lekima 2019), by ABC-SMC on replays of traced ensembles
     (``experiments/typhoon_calibration``, README "Calibrated on many storms"): each default is
     the joint posterior's weighted median, rounded to 0.1, with its 90% posterior interval in
     the field's description. No storm from 2021 on was used. experience and housing remain
