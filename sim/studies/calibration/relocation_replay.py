@@ -104,6 +104,10 @@ class _ReplayModel(mesa.Model):
     def log_event(self, *args, **kwargs) -> None:  # the replay keeps no event log
         return None
 
+    def advance_to(self, t_h: float) -> None:
+        """Set the clock to the recorded step's hour."""
+        self.time = t_h
+
 
 class _ReplayedDistrict(DistrictGovernment):
     """A district government whose reviews are the recorded ones."""
@@ -159,7 +163,7 @@ def replay_relocated(trace: StormTrace, behaviour: dict[str, float] | None = Non
         agent.start_replay(dt.events)
         for event in dt.events:
             if event[0] == "step":
-                model.time = event[1]
+                model.advance_to(event[1])
                 agent.step(None, event[2])
         total += agent.relocated_cumulative
     return total
