@@ -82,8 +82,9 @@ def test_lekima_forecast_mode_warns_in_order(lekima_forecast):
     11 Aug 06Z (78 h: the first issue below yellow at 72 h is held, the second lifts it,
     warnings.downgrade_after_issues = 2); no red (as in 2019) and no orange: the forecast land
     gusts stay just below the orange gust criterion (32.7 m/s; 30.7 m/s was observed at
-    Wusongkou), where 2019's forecasters issued orange at 38.2 h. Pinned values of this seed's run (re-derive them when
-    the wind physics changes); the multi-storm calibration of issue 13 revisits them.
+    Wusongkou), where 2019's forecasters issued orange at 38.2 h. Pinned values of this seed's
+    run (re-derive them when the wind physics changes); the multi-storm calibration of issue 13
+    found the decided warnings a grade below the reported ones on several storms.
     """
     perfect = lekima_forecast["perfect"]
     first = _first_times(perfect, "typhoon")
