@@ -21,16 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from storm_files import load_spec, scenario_of, scenario_seed
 
-from sim.interfaces.storm_scenario import build_scenario, write_scenario
 from sim.studies.calibration.storms import trace_run
 from sim.studies.sweep.design import replication_seeds
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "check"
-DATA = HERE.parents[1] / "scenarios" / "data"
-OBSERVED = DATA / "typhoons" / "observed_calibration.csv"
+OBSERVED = HERE.parents[1] / "scenarios" / "data" / "typhoons" / "observed_calibration.csv"
 OUTCOMES = (
     "people_relocated",
     "deaths",
@@ -40,17 +38,6 @@ OUTCOMES = (
     "direct_loss_yuan",
 )
 GRADES = ("none", "IV", "III", "II", "I")
-
-
-def scenario_of(name: str, spec: dict) -> Path:
-    """The storm's scenario (made as ``citysafe storm new`` makes it, if missing)."""
-    path = HERE / "scenarios" / f"{name}.yaml"
-    if not path.is_file():
-        track = spec["storms"][name]["track"] if name in spec["storms"] else None
-        track = HERE / track if track else DATA / "typhoons" / f"{name}_track.csv"
-        sc = build_scenario(track, path, DATA / "shanghai", agency=spec["agency"], name=name)
-        write_scenario(sc, path)
-    return path
 
 
 def _job(args) -> None:
@@ -95,14 +82,14 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
-    spec = yaml.safe_load((HERE / "storms.yaml").read_text(encoding="utf-8"))
+    spec = load_spec()
     names = [*spec["storms"], *spec["offshore_without_count"]]
     OUT.mkdir(parents=True, exist_ok=True)
     jobs = []
     for name in names:
         path = scenario_of(name, spec)
-        root = int(yaml.safe_load(path.read_text())["seed"])
-        jobs += [(name, path, r, s) for r, s in enumerate(replication_seeds(root, a.reps))]
+        seeds = replication_seeds(scenario_seed(path), a.reps)
+        jobs += [(name, path, r, s) for r, s in enumerate(seeds)]
     with ProcessPoolExecutor(a.workers) as pool:
         list(pool.map(_job, jobs))
     runs = pd.DataFrame(

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from storm_files import load_spec, scenario_of, scenario_seed
 
-from sim.interfaces.storm_scenario import build_scenario, write_scenario
 from sim.studies.calibration.spec import Prior
 from sim.studies.calibration.storms import (
     StormCase,
@@ -42,7 +41,6 @@ from sim.studies.sweep.design import replication_seeds
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-CITY = HERE.parents[1] / "scenarios" / "data" / "shanghai"
 
 # Priors of the PADM coefficients (sim.scenario.schema.BehaviourConfig): wide uniforms
 # around the assumed defaults (assumption: no published effect sizes were read).
@@ -56,16 +54,12 @@ OBS_SCALE_LN = 0.25  # observation uncertainty in ln units (storms.py docstring)
 SEED = 20130701
 
 
-def cases(spec: dict, scen_dir: Path) -> list[StormCase]:
+def cases(spec: dict) -> list[StormCase]:
     """The calibration storms with their scenario files (made if missing)."""
-    out = []
-    for name, s in spec["storms"].items():
-        path = scen_dir / f"{name}.yaml"
-        if not path.is_file():
-            sc = build_scenario(HERE / s["track"], path, CITY, agency=spec["agency"], name=name)
-            write_scenario(sc, path)
-        out.append(StormCase(name, path, float(s["observed_persons"]), s["source"]))
-    return out
+    return [
+        StormCase(name, scenario_of(name, spec), float(s["observed_persons"]), s["source"])
+        for name, s in spec["storms"].items()
+    ]
 
 
 def _trace_job(args):
@@ -77,8 +71,8 @@ def _trace_job(args):
 def traces(all_cases: list[StormCase], reps: int, workers: int) -> dict:
     jobs = []
     for c in all_cases:
-        root = int(yaml.safe_load(c.scenario.read_text())["seed"])
-        jobs += [(c, r, s) for r, s in enumerate(replication_seeds(root, reps))]
+        seeds = replication_seeds(scenario_seed(c.scenario), reps)
+        jobs += [(c, r, s) for r, s in enumerate(seeds)]
     with ProcessPoolExecutor(workers) as pool:
         for name, rep in pool.map(_trace_job, jobs):
             print(f"  traced {name} #{rep}", flush=True)
@@ -190,10 +184,7 @@ def main() -> None:
     ap.add_argument("--generations", type=int, default=6, help="ABC-SMC generations")
     ap.add_argument("--draws", type=int, default=400, help="posterior predictive draws")
     a = ap.parse_args()
-    spec = yaml.safe_load((HERE / "storms.yaml").read_text(encoding="utf-8"))
-    scen_dir = HERE / "scenarios"
-    scen_dir.mkdir(exist_ok=True)
-    all_cases = cases(spec, scen_dir)
+    all_cases = cases(load_spec())
     print("traces ...", flush=True)
     tr = traces(all_cases, a.reps, a.workers)
     print("fits ...", flush=True)

@@ -1,0 +1,40 @@
+"""The calibration storms' list and scenario files, shared by ``run.py`` and ``check.py``.
+
+Scenarios are made as ``citysafe storm new`` makes them (:mod:`sim.interfaces.storm_scenario`)
+into ``scenarios/`` when missing, from the tracks named in ``storms.yaml`` (or
+``scenarios/data/typhoons/<name>_track.csv`` for the offshore passes listed without a count).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from sim.interfaces.storm_scenario import build_scenario, write_scenario
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[1] / "scenarios" / "data"
+SCENARIOS = HERE / "scenarios"
+
+
+def load_spec() -> dict:
+    """``storms.yaml``: agency, storms (track, observed_persons, source), offshore passes."""
+    return yaml.safe_load((HERE / "storms.yaml").read_text(encoding="utf-8"))
+
+
+def scenario_of(name: str, spec: dict) -> Path:
+    """The storm's scenario file, made if missing."""
+    path = SCENARIOS / f"{name}.yaml"
+    if not path.is_file():
+        entry = spec["storms"].get(name)
+        track = HERE / entry["track"] if entry else DATA / "typhoons" / f"{name}_track.csv"
+        path.parent.mkdir(exist_ok=True)
+        sc = build_scenario(track, path, DATA / "shanghai", agency=spec["agency"], name=name)
+        write_scenario(sc, path)
+    return path
+
+
+def scenario_seed(path: Path) -> int:
+    """The scenario's own seed (the root of its replication seeds)."""
+    return int(yaml.safe_load(path.read_text(encoding="utf-8"))["seed"])
