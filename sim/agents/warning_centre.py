@@ -15,11 +15,12 @@ Two modes (``warnings.mode``):
 * ``replay``: only warning events set the levels (a recorded history, e.g. Lekima 2019).
 * ``forecast``: at every forecast issue the centre decides from the latest forecast
   (:meth:`WarningCentre.decide`) by the city's criteria (:mod:`sim.city.warning_criteria`):
-  each district's colour is the highest any of its sample points meets; the city-wide signal
-  is the highest over districts. Rule: an upgrade is issued at once; a downgrade or lift is
-  issued at the first issue whose forecast no longer meets the criteria of the colour in
-  force for ``downgrade_after_issues`` issues in a row (it then goes to the highest colour
-  those issues' forecasts met). A warning event in this mode is an
+  each district's colour is the highest any of its sample points meets (for a hazard whose
+  criteria are ``coastal``, its coastal-water points too: :mod:`sim.city.coast`); the
+  city-wide signal is the highest over districts. Rule: an upgrade is issued at once; a
+  downgrade or lift is issued at the first issue whose forecast no longer meets the criteria
+  of the colour in force for ``downgrade_after_issues`` issues in a row (it then goes to the
+  highest colour those issues' forecasts met). A warning event in this mode is an
   **override** (a trainer's inject, a forced level), logged as ``warning_override``: it sets
   the level now and holds it as a floor (the centre may still upgrade) until a later warning
   event for the same hazard; an override to ``none`` lifts the warning and hands the hazard
@@ -157,7 +158,13 @@ class WarningCentre(mesa.Agent):
             )
 
     def decide(
-        self, forecast: HazardForecast, x_m, y_m, district_of: np.ndarray, n_districts: int
+        self,
+        forecast: HazardForecast,
+        x_m,
+        y_m,
+        district_of: np.ndarray,
+        n_districts: int,
+        coast: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> bool:
         """Forecast mode: set each hazard's level from the forecast just issued.
 
@@ -166,6 +173,9 @@ class WarningCentre(mesa.Agent):
             x_m, y_m: (n,) sample points where the criteria are checked, metres.
             district_of: (n,) district index of each point.
             n_districts: number of districts.
+            coast: (x_m, y_m, district) of the coastal-water points
+                (:func:`sim.city.coast.coastal_points`), added to the points of hazards whose
+                criteria have ``coastal: true``; None: land points only.
 
         Returns:
             True if any level changed.
@@ -175,9 +185,15 @@ class WarningCentre(mesa.Agent):
             return False
         changed = False
         for hazard, rules in self.criteria.hazards.items():
-            ranks = colour_ranks(rules, forecast, x_m, y_m)
+            if rules.coastal and coast is not None:
+                px = np.concatenate([np.asarray(x_m, float), coast[0]])
+                py = np.concatenate([np.asarray(y_m, float), coast[1]])
+                pd_ = np.concatenate([district_of, coast[2]])
+            else:
+                px, py, pd_ = x_m, y_m, district_of
+            ranks = colour_ranks(rules, forecast, px, py)
             by_district = np.zeros(n_districts, dtype=int)
-            np.maximum.at(by_district, district_of, ranks)
+            np.maximum.at(by_district, pd_, ranks)
             self.district_levels[hazard] = by_district
             floor = LEVEL_RANK[self.overrides.get(hazard, "none")]  # an override holds
             rank = self._hold(hazard, max(int(by_district.max(initial=0)), floor))

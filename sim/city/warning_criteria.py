@@ -47,6 +47,12 @@ File format (YAML)::
       source: "..."
       levels: {typhoon: {blue: IV, yellow: III, orange: II, red: I}}
 
+A hazard with ``coastal: true`` is also checked over the city's coastal waters
+(``coastal_waters``: lon/lat boxes, the city's land polygons taken out, sampled every
+``spacing_deg``; each point counts for its nearest district, :mod:`sim.city.coast`): the
+typhoon standards read "沿海或者陆地" (coastal or land), and a storm's mean wind over open
+water exceeds that over land by the roughness ratio (about 1.3, :mod:`sim.hazards.typhoon`).
+
 ``stat: peak`` is met when the forecast maximum of the IM within ``lead_h`` reaches
 ``at_least``; ``stat: total`` when the forecast accumulation over some ``duration_h`` window
 (default ``lead_h``) inside the next ``lead_h`` hours reaches it (windows start on whole
@@ -114,6 +120,33 @@ class LevelRule(_Strict):
 class HazardRules(_Strict):
     source: Source
     levels: dict[Colour, LevelRule] = Field(min_length=1)
+    coastal: bool = Field(
+        False,
+        description="Criteria also checked over the city's coastal waters (the typhoon "
+        "standards' 沿海或者陆地, 'coastal or land'); needs a coastal_waters section.",
+    )
+
+
+class CoastalArea(_Strict):
+    """A stretch of the city's coastal waters: a lon/lat box, the city's land taken out."""
+
+    name: str = Field(min_length=1)
+    lon_deg: tuple[float, float] = Field(description="West and east bounds, degrees E.")
+    lat_deg: tuple[float, float] = Field(description="South and north bounds, degrees N.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not (self.lon_deg[0] < self.lon_deg[1] and self.lat_deg[0] < self.lat_deg[1]):
+            raise ValueError("lon_deg and lat_deg must be (low, high) with low < high")
+        return self
+
+
+class CoastalWaters(_Strict):
+    """Where the city's "coastal" warning criteria are checked (sampled on a lon/lat grid)."""
+
+    source: Source
+    spacing_deg: float = Field(0.04, gt=0, le=0.5, description="Grid spacing, degrees.")
+    areas: list[CoastalArea] = Field(min_length=1)
 
 
 class ResponseRules(_Strict):
@@ -129,6 +162,14 @@ class WarningCriteria(_Strict):
     source: Source
     hazards: dict[str, HazardRules]
     response: ResponseRules
+    coastal_waters: CoastalWaters | None = None
+
+    @model_validator(mode="after")
+    def _coast_defined(self):
+        coastal = [h for h, r in self.hazards.items() if r.coastal]
+        if coastal and self.coastal_waters is None:
+            raise ValueError(f"hazards {coastal} have coastal: true but no coastal_waters given")
+        return self
 
     def response_rank(self, hazard: str, colour_rank: int) -> int:
         """Response rank (0 none, 1 IV ... 4 I) that a ``hazard`` warning of rank

@@ -37,6 +37,7 @@ from sim.agents.district_government import DistrictGovernment
 from sim.agents.households import generate_households
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
+from sim.city.coast import coastal_points
 from sim.city.evacuation import load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.context import RunContext
@@ -191,12 +192,12 @@ class CityModel(SimulationModel):
         config = self.config
         warnings = config.warnings
         criteria_file = warnings.criteria_file or criteria_path(config.city.data_dir)
+        criteria = load_warning_criteria(criteria_file)
         self.warning_centre = WarningCentre(
-            self,
-            warnings.mode,
-            load_warning_criteria(criteria_file),
-            downgrade_after_issues=warnings.downgrade_after_issues,
+            self, warnings.mode, criteria, downgrade_after_issues=warnings.downgrade_after_issues
         )
+        waters = criteria.coastal_waters
+        self._coast = None if waters is None else coastal_points(self.city, waters)
         err = warnings.typhoon_errors
         self.forecaster = TyphoonForecaster(
             ForecastErrors(
@@ -521,7 +522,7 @@ class CityModel(SimulationModel):
         x, y = self.exposure.sample_xy
         d_count, k = self.exposure.sample_shape
         district_of = np.repeat(np.arange(d_count), k)  # sample points are district-major
-        if self.warning_centre.decide(forecast, x, y, district_of, d_count):
+        if self.warning_centre.decide(forecast, x, y, district_of, d_count, self._coast):
             self.service.on_alert(self.warning_centre.level_rank)
 
     def current_forecast(self) -> HazardForecast:
