@@ -487,33 +487,33 @@ class BehaviourConfig(Strict):
     """
 
     intercept: float = Field(
-        -4.2,
+        -5.9,
         description="Log-odds of an ordinary household leaving with no order at response "
-        "level IV and a forecast at the order threshold (x = 0): ~1.5 %. Calibrated "
-        "(posterior 90% interval -5.8 to -3.2; the prior -8 to -1).",
+        "level IV and a forecast at the order threshold (x = 0): ~0.3 %. Calibrated "
+        "(posterior 90% interval -7.7 to -3.9; the prior -8 to -1).",
     )
     official_order: float = Field(
-        1.4,
+        4.0,
         ge=0,
         description="Log-odds added by a district's relocation order (official warnings are "
         "the strongest predictor in Huang et al. 2016). Calibrated (posterior 90% interval "
-        "0.2 to 4.7; prior 0 to 8): weakly identified from city totals, since orders and the "
+        "0.2 to 7.0; prior 0 to 8): weakly identified from city totals, since orders and the "
         "response level rise together; with per_response_level, a household in a shed ordered "
-        "out at II and x = 0 complies with p = 0.88 (at III: 0.5).",
+        "out at II and x = 0 complies with p = 0.79 (at III: 0.43).",
     )
     per_response_level: float = Field(
-        1.9,
+        1.6,
         ge=0,
         description="Log-odds per response level above IV (warning salience; the districts' "
         "door-to-door enforcement grows with the grade). Calibrated (posterior 90% interval "
-        "0.2 to 3.3; prior 0 to 4).",
+        "0.05 to 3.3; prior 0 to 4).",
     )
     exposure: float = Field(
-        1.3,
+        2.2,
         ge=0,
         description="Log-odds per unit ln(forecast intensity / order threshold) at the "
         "household (environmental cues, expected personal impact). Calibrated (posterior 90% "
-        "interval 0.2 to 3.6; prior 0 to 4).",
+        "interval 0.3 to 3.8; prior 0 to 4).",
     )
     experience: float = Field(
         0.2,
