@@ -78,17 +78,16 @@ def lekima_forecast():
 
 def test_lekima_forecast_mode_warns_in_order(lekima_forecast):
     """Perfect forecast on the storm-agnostic wind field (Rmax and B fitted to Lekima's JMA
-    radii, no scale factor): blue 8 Aug 00Z (0 h; real 8 h), yellow 06Z (6 h; real 29 h), lifted
-    11 Aug 06Z (78 h: the first issue below yellow at 72 h is held, the second lifts it,
-    warnings.downgrade_after_issues = 2); no red (as in 2019) and no orange: the forecast land
-    gusts stay just below the orange gust criterion (32.7 m/s; 30.7 m/s was observed at
-    Wusongkou), where 2019's forecasters issued orange at 38.2 h. Pinned values of this seed's
-    run (re-derive them when the wind physics changes); the multi-storm calibration of issue 13
-    found the decided warnings a grade below the reported ones on several storms.
+    radii, no scale factor), the typhoon criteria checked on land and over the coastal waters
+    ("coastal or land"): yellow 8 Aug 00Z (0 h; real 29 h), orange 9 Aug 06Z (30 h; real
+    38.2 h), when the mean wind over the estuary is forecast to reach Beaufort 10 within 12 h
+    (the land gusts stay below the orange gust criterion, 32.7 m/s; 30.7 m/s was observed at
+    Wusongkou); no red (as in 2019); still in force at 80 h. Pinned values of this seed's run
+    (re-derive them when the wind physics changes).
     """
     perfect = lekima_forecast["perfect"]
     first = _first_times(perfect, "typhoon")
-    assert first == {"blue": 0.0, "yellow": 6.0, "none": 78.0}
+    assert first == {"yellow": 0.0, "orange": 30.0}
     assert "red" not in first
     # upgrades came first, then downgrades: the colour sequence rises then falls
     ranks = [LEVEL_RANK[lv] for _, hz, lv, _ in perfect.warning_centre.issued if hz == "typhoon"]
