@@ -150,6 +150,8 @@ def test_hidden_cavities_collapse_under_storm_rain():
     assert 0 < collapsed <= 200
     assert model._open_cavities.sum() == 200 - collapsed  # each cavity collapses once
     assert (model.service.records()["kind"] == "road_collapse").sum() == collapsed
+    # summary.json counts every collapsed segment (the cavities here; no scripted collapses)
+    assert summarise(model, 0.0)["road_collapses"] == collapsed == model.road_collapses
 
 
 def test_a_state_of_another_city_is_refused():
@@ -309,3 +311,34 @@ def test_compare_knows_shock_keys(tmp_path):
     assert not any("shocks.a.waterlogged_roads" in p for p in problems)
     with pytest.raises(ScenarioError, match="unknown outputs"):
         parse_spec(spec | {"outputs": ["shocks.a.no_such_key"]}, "spec.yaml", tmp_path)
+
+
+def test_cavity_screening_cost_is_coverage_times_network_km_times_unit_cost(tmp_path):
+    path = long_run_file(tmp_path, "")
+    for coverage, unit in ((0.3, 1000.0), (0.05, 2500.0)):
+        scen = load_scenario(
+            path,
+            [
+                f"processes.pipeline.screening_coverage_per_yr={coverage}",
+                f"processes.pipeline.screening_cost_yuan_per_km={unit}",
+            ],
+        )
+        model = RiskDynamicsModel(scen)
+        model.run()
+        out = runner.model_kind(scen).summarise(model, 0.0)
+        km = float(model.pipeline.model.network.length_km.sum())
+        assert km > 0
+        assert out["cavity_screening_yuan_per_yr"] == round(coverage * km * unit)
+
+
+def test_less_screening_leaves_more_cavities_to_collapse():
+    """The chain of experiments/pipeline-neglect.yaml in expectation: detection removes open
+    cavities at rate coverage x detection_prob, so cutting the coverage raises the expected
+    collapses (sim/risk/pipeline.py expected_counts, no sampling)."""
+    path = SHANGHAI / "pipeline-neglect-rainstorm.yaml"
+    expected = {}
+    for coverage in (0.3, 0.05, 0.0):
+        scen = load_scenario(path, [f"processes.pipeline.screening_coverage_per_yr={coverage}"])
+        model = RiskDynamicsModel(scen)
+        expected[coverage] = model.pipeline.model.expected_counts(2011, 14)["collapses"]
+    assert expected[0.3] < expected[0.05] < expected[0.0]

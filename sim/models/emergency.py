@@ -120,6 +120,7 @@ class CityModel(SimulationModel):
         )
         self.city_state = city_state
         self._open_cavities = None if city_state is None else city_state.open_cavities.copy()
+        self.road_collapses = 0  # road segments collapsed (cavities under rain, injects)
         self.dt_h = config.time.physics_step_h
         self.events = EventLog(self.start_utc)
         # Construction order is draw order (streams, Mesa agent ids): keep it.

@@ -60,6 +60,7 @@ def pipeline_summary(model, counts, kind, value) -> dict[str, float]:
     swans), open cavities at the end. ``counts``: events per :data:`EVENT_KINDS` code;
     ``kind``, ``value``: the event log's columns."""
     collapse = kind == EVENT_KINDS.index("road_collapse")
+    cfg = model.config.processes.pipeline
     expected = model.pipeline.model.expected_counts(model.start_year, model.n_years)
     return {
         "pipe_bursts": _count(counts, "burst"),
@@ -69,6 +70,13 @@ def pipeline_summary(model, counts, kind, value) -> dict[str, float]:
         "road_collapses_in_black_swans": int(np.count_nonzero(collapse & (value > 0))),
         "road_collapses_expected": round(expected["collapses"], 2),
         "open_cavities_final": int(model.pipeline.open_segment.size),
+        # the risk inventory's price: the share of the network screened a year x its km x the
+        # unit cost (sim.scenario.longrun.PipelineConfig, an assumption)
+        "cavity_screening_yuan_per_yr": round(
+            cfg.screening_coverage_per_yr
+            * float(model.pipeline.model.network.length_km.sum())
+            * cfg.screening_cost_yuan_per_km
+        ),
     }
 
 

@@ -79,6 +79,15 @@ class PipelineConfig(Strict):
     detection_prob: Fraction = Field(
         0.7, description="P(a scan finds the cavity under it) (assumption)."
     )
+    screening_cost_yuan_per_km: float = Field(
+        1000.0,
+        ge=0,
+        le=1e6,
+        description="Cost of screening one km of the pipe network by ground-penetrating radar, "
+        "yuan (summary key cavity_screening_yuan_per_yr = coverage x network km x this). "
+        "ASSUMPTION: an order of magnitude for vehicle-borne GPR road surveys; no published "
+        "Shanghai price was found.",
+    )
     shock_vulnerability: float = Field(
         0.03,
         ge=0,
@@ -214,6 +223,7 @@ LONGRUN_SUMMARY_KEYS = (
     "road_collapses_in_black_swans",
     "road_collapses_expected",
     "open_cavities_final",
+    "cavity_screening_yuan_per_yr",
     "construction_accidents",
     "construction_deaths",
     "construction_accidents_expected",
