@@ -379,6 +379,10 @@ class CityModel(SimulationModel):
         for gov in self.districts:
             gov.infectious = float(self.epidemic_state.i[gov.district])
 
+    def record_road_collapses(self, count: int) -> None:
+        """Count ``count`` road segments collapsed (summary key ``road_collapses``)."""
+        self.road_collapses += int(count)
+
     def add_epidemic_cases(self, district: int, count: int) -> int:
         """Move up to ``count`` susceptible residents of ``district`` to infectious (an
         ``epidemic_cases`` inject on a running chain); they count as seeds, not cases.

@@ -213,7 +213,7 @@ def apply_road_collapse(model: CityModel, ev: RoadCollapseEvent, rng, t_h: float
         return "no open road segment left in the district"
     hit = np.sort(rng.choice(cand, size=min(ev.count, cand.size), replace=False))
     infra.close_edges(hit)
-    model.road_collapses += int(hit.size)
+    model.record_road_collapses(int(hit.size))
     model.service.update_roads(infra.edge_speed_factor)
     for j in hit:
         model.service.raise_incident("road_collapse", d, int(e["u"][j]), ("roads_closed", j, 0))

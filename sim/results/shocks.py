@@ -140,3 +140,42 @@ def shock_keys(summaries: dict[str, dict]) -> dict[str, float]:
         for k, v in summary.items()
         if k != "wall_time_s"
     }
+
+
+class ShockFolderError(ValueError):
+    """A folder is not a complete shock of a long run (message: the file and what is missing)."""
+
+
+def read_shock(folder: str | Path):
+    """A complete shock folder's emergency scenario (as run, its seed included) and city state:
+    what a tabletop exercise needs to start where the long run left the city.
+
+    Args:
+        folder: ``RUN/shocks/<name>/`` of a long run with shocks.
+
+    Returns:
+        (scenario file, validated scenario, :class:`CityState`, marker dict of ``shock.json``).
+
+    Raises:
+        ShockFolderError: not a folder, or ``shock.json``, ``scenario.resolved.yaml`` or
+            ``city_state.json`` missing (an interrupted shock is never read) or unreadable.
+        sim.scenario.ScenarioError: the resolved scenario no longer validates.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ShockFolderError(f"{folder}: not a folder (expected RUN/shocks/<name>/)")
+    for name in (MARKER, "scenario.resolved.yaml", "city_state.json"):
+        if not (folder / name).is_file():
+            raise ShockFolderError(
+                f"{folder / name}: missing; a complete shock folder of a long run has "
+                f"{MARKER}, scenario.resolved.yaml and city_state.json"
+            )
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        state = CityState.from_dict(
+            json.loads((folder / "city_state.json").read_text(encoding="utf-8"))
+        )
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ShockFolderError(f"{folder}: unreadable shock files ({exc})") from None
+    path = folder / "scenario.resolved.yaml"
+    return path, load_scenario(path), state, marker

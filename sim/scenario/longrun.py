@@ -86,7 +86,7 @@ class PipelineConfig(Strict):
         description="Cost of screening one km of the pipe network by ground-penetrating radar, "
         "yuan (summary key cavity_screening_yuan_per_yr = coverage x network km x this). "
         "ASSUMPTION: an order of magnitude for vehicle-borne GPR road surveys; no published "
-        "Shanghai price was found.",
+        "price for the city was found.",
     )
     shock_vulnerability: float = Field(
         0.03,

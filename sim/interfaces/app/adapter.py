@@ -48,6 +48,7 @@ class SessionController:
         role: ``"trainer"`` or ``"viewer"`` (see :mod:`sim.interfaces.app.auth`); may change later.
         scenario_path, overrides: where the scenario came from (written into the journal so
             ``citysafe run SCENARIO --journal FILE`` replays it).
+        city_state: the city state of a long run's shock the exercise starts from, or None.
 
     Attributes:
         notes: log lines shown in the page (applied injects, loads).
@@ -59,8 +60,10 @@ class SessionController:
         role: str = TRAINER,
         scenario_path: Path | str = "",
         overrides: tuple[str, ...] | list[str] = (),
+        city_state=None,
     ):
         self._scenario = scenario
+        self.city_state = city_state
         self.scenario_path = scenario_path
         self.overrides = tuple(overrides)
         self.role = role
@@ -98,7 +101,7 @@ class SessionController:
     # ------------------------------------------------------------------ state
     def _new_session(self, journal) -> None:
         scen = self._scenario.model_copy(deep=True)
-        self.session = ExerciseSession(scen, journal)
+        self.session = ExerciseSession(scen, journal, self.city_state)
         # what `citysafe run SCENARIO --journal FILE` needs to replay this session
         self.session.journal.scenario = str(self.scenario_path)
         self.session.journal.overrides = list(self.overrides)

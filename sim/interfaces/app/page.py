@@ -33,7 +33,7 @@ from sim.interfaces.app.charts import charts_figure
 from sim.interfaces.app.forms import build_event, field_specs
 from sim.interfaces.app.mapview import COLOUR_BY, map_figure
 from sim.interfaces.app.readout import LAYERS, OUTCOME_KEYS, format_value
-from sim.interfaces.app.settings import AppSettings, load_app_scenario
+from sim.interfaces.app.settings import AppSettings, load_app_city_state, load_app_scenario
 from sim.response.resources import RESOURCE_NAMES
 from sim.scenario.events import INJECT_TYPES
 
@@ -55,13 +55,19 @@ _SHARED: dict[str, SessionController] = {}
 _SHARED_LOCK = threading.Lock()
 
 
+def _city_state(settings: AppSettings):
+    """The shock's city state the exercise starts from (``citysafe app RUN/shocks/NAME``)."""
+    path = settings.city_state_path
+    return load_app_city_state(None if path is None else str(path))
+
+
 def _shared_exercise(settings: AppSettings) -> SessionController:
     """The one exercise of a ``--share`` server, built by the first browser to connect."""
     with _SHARED_LOCK:
         if "exercise" not in _SHARED:
             scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
             _SHARED["exercise"] = SessionController(
-                scen, TRAINER, settings.scenario_path, settings.overrides
+                scen, TRAINER, settings.scenario_path, settings.overrides, _city_state(settings)
             )
         return _SHARED["exercise"]
 
@@ -76,7 +82,9 @@ def _make_controller() -> tuple[SessionController | None, AppSettings | None, st
             ctrl = _shared_exercise(settings).view(role_for(None, settings.token))
         else:
             scen = load_app_scenario(str(settings.scenario_path), settings.overrides)
-            ctrl = SessionController(scen, TRAINER, settings.scenario_path, settings.overrides)
+            ctrl = SessionController(
+                scen, TRAINER, settings.scenario_path, settings.overrides, _city_state(settings)
+            )
     except Exception as exc:  # shown in the page: the server runs on for other sessions
         return None, None, f"cannot start the exercise: {exc}"
     return ctrl, settings, ""

@@ -21,6 +21,7 @@ ENV_SCENARIO = "CITYSAFE_APP_SCENARIO"
 ENV_OVERRIDES = "CITYSAFE_APP_OVERRIDES"
 ENV_TOKEN = "CITYSAFE_APP_TOKEN"
 ENV_JOURNAL_DIR = "CITYSAFE_APP_JOURNAL_DIR"
+ENV_CITY_STATE = "CITYSAFE_APP_CITY_STATE"
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,15 @@ class AppSettings:
         overrides: ``a.b=value`` overrides, as for ``citysafe run -p``.
         token: trainer token, or None when the local user is the trainer (no ``--share``).
         journal_dir: folder where "save journal on the server" writes.
+        city_state_path: ``city_state.json`` of a long run's shock the exercise starts from
+            (``citysafe app RUN/shocks/NAME``), or None.
     """
 
     scenario_path: Path
     overrides: tuple[str, ...] = ()
     token: str | None = None
     journal_dir: Path = Path("runs/journals")
+    city_state_path: Path | None = None
 
     def to_env(self) -> dict[str, str]:
         """Environment variables that carry these settings to the server process."""
@@ -45,6 +49,7 @@ class AppSettings:
             ENV_SCENARIO: str(self.scenario_path),
             ENV_OVERRIDES: json.dumps(list(self.overrides)),
             ENV_JOURNAL_DIR: str(self.journal_dir),
+            ENV_CITY_STATE: "" if self.city_state_path is None else str(self.city_state_path),
         }
         env[ENV_TOKEN] = self.token or ""
         return env
@@ -65,6 +70,7 @@ class AppSettings:
             overrides=tuple(json.loads(env.get(ENV_OVERRIDES, "[]") or "[]")),
             token=env.get(ENV_TOKEN) or None,
             journal_dir=Path(env.get(ENV_JOURNAL_DIR) or "runs/journals"),
+            city_state_path=Path(env[ENV_CITY_STATE]) if env.get(ENV_CITY_STATE) else None,
         )
 
 
@@ -82,3 +88,18 @@ def load_app_scenario(path: str, overrides: tuple[str, ...]):
 def load_app_city(data_dir: str):
     """The city of a scenario (district polygons for the map), cached per process."""
     return load_city(Path(data_dir))
+
+
+@lru_cache(maxsize=4)
+def load_app_city_state(path: str | None):
+    """The :class:`~sim.risk.city_state.CityState` of a shock's ``city_state.json`` (cached
+    per process; immutable), or None without one.
+
+    Raises:
+        sim.results.shocks.ShockFolderError: the shock folder is incomplete or unreadable.
+    """
+    if not path:
+        return None
+    from sim.results.shocks import read_shock
+
+    return read_shock(Path(path).parent)[2]

@@ -11,11 +11,20 @@ from sim.interfaces.app.auth import new_token
 from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, SHARE_HOST, serve
 from sim.interfaces.app.settings import AppSettings
 from sim.interfaces.cli.common import load_or_exit
+from sim.results.shocks import ShockFolderError, read_shock
+from sim.scenario import ScenarioError
 from sim.scenario.schema import Scenario
 
 
 def app_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario YAML file, or a shock folder of a long run (RUN/shocks/NAME): the "
+            "exercise then starts on the city the long run left at that shock.",
+            show_default=False,
+        ),
+    ],
     param: Annotated[
         list[str] | None,
         typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
@@ -37,6 +46,23 @@ def app_command(
 ) -> None:
     """Serve the tabletop-exercise web app for a scenario (one model per browser session)."""
     overrides = list(param or [])
+    city_state_path = None
+    if scenario.is_dir():  # a shock of a long run: its scenario as run, on its city state
+        folder = scenario
+        try:
+            _, _, _, marker = read_shock(folder)
+        except ShockFolderError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(code=2) from None
+        except ScenarioError:
+            marker = None  # load_or_exit below reports the scenario's problems
+        scenario = folder / "scenario.resolved.yaml"
+        city_state_path = folder / "city_state.json"
+        if marker is not None:
+            typer.echo(
+                f"exercise from shock {marker['name']} at {marker['at_utc']} "
+                f"(seed {marker['seed']}): the city the long run left"
+            )
     scen = load_or_exit(scenario, overrides)  # exit 2 with FILE: field: message lines
     if not isinstance(scen, Scenario):
         typer.echo(
@@ -53,7 +79,13 @@ def app_command(
         raise typer.Exit(code=2) from None
     token = new_token() if share else None
     bind = host or (SHARE_HOST if share else DEFAULT_HOST)
-    settings = AppSettings(scenario.resolve(), tuple(overrides), token, journal_dir)
+    settings = AppSettings(
+        scenario.resolve(),
+        tuple(overrides),
+        token,
+        journal_dir,
+        None if city_state_path is None else city_state_path.resolve(),
+    )
     shown = "127.0.0.1" if bind == SHARE_HOST else bind
     typer.echo(f"citysafe app: {scen.name} at http://{shown}:{port}/", err=False)
     if token:

@@ -34,15 +34,18 @@ class ExerciseSession:
         scenario: the validated scenario (its seed makes the run reproducible).
         journal: injects to replay (each applies at its ``t_h``); they stay in
             :attr:`journal`, and new injects are appended after them.
+        city_state: the city a long run left at a shock
+            (:func:`sim.results.shocks.read_shock`); None: the scenario's own city.
 
     Raises:
         InjectError: a journal entry names an unknown district, depot or crossing.
     """
 
-    def __init__(self, scenario: Scenario, journal: Journal | None = None) -> None:
+    def __init__(self, scenario: Scenario, journal: Journal | None = None, city_state=None) -> None:
         if not isinstance(scenario, Scenario):
             raise InjectError("exercises run on emergency scenarios (not kind: long_run)")
         self.scenario = scenario
+        self.city_state = city_state
         self._replay = journal
         self.reset()
         if journal is not None:
@@ -64,7 +67,7 @@ class ExerciseSession:
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
         """Fresh model, same seed, empty journal."""
-        self.model = CityModel(self.scenario)
+        self.model = CityModel(self.scenario, city_state=self.city_state)
         self.journal = Journal(scenario=self.scenario.name, seed=self.scenario.seed)
         self._finished = False
 
