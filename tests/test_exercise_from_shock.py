@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_shocks import long_run_file, shock  # the same small long run (example city)
 from typer.testing import CliRunner
 
 from sim.interfaces.cli.main import app
@@ -23,35 +24,18 @@ from sim.results.shocks import ShockFolderError, read_shock
 from sim.results.summary import summarise
 from sim.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
-DATA = ROOT / "scenarios" / "data" / "example-city"
-
-LONG_RUN = f"""
-kind: long_run
-name: example-long
-seed: 7
-city: {{data_dir: {DATA}}}
-years: {{start_year: 2027, n_years: 4}}
-processes:
-  pipeline: {{}}
-  slow_risk: {{policy: white_elephant, screening_coverage_per_yr: 0.5}}
-shocks:
-  - {{name: storm, at_utc: 2030-08-02T00:00:00Z, scenario: {EXAMPLE}, overrides: []}}
-"""
-
 
 @pytest.fixture(scope="module")
 def shock_folder(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("longrun")
-    path = root / "long.yaml"
-    path.write_text(LONG_RUN)
+    path = long_run_file(root, shock("storm"))
     run_scenario(load_scenario(path), root / "run", figures=False)
     return root / "run" / "shocks" / "storm"
 
 
 def test_an_exercise_from_a_shock_is_the_shock_itself(shock_folder):
-    _, scenario, state, marker = read_shock(shock_folder)
+    path, state, marker = read_shock(shock_folder)
+    scenario = load_scenario(path)
     assert scenario.seed == marker["seed"]  # the shock's own seed, drawn by the long run
     session = ExerciseSession(scenario, city_state=state)
     model = session.model
@@ -67,7 +51,8 @@ def test_an_exercise_from_a_shock_is_the_shock_itself(shock_folder):
 
 
 def test_without_the_state_the_exercise_is_another_city(shock_folder):
-    _, scenario, state, _ = read_shock(shock_folder)
+    path, state, _ = read_shock(shock_folder)
+    scenario = load_scenario(path)
     assert not np.allclose(state.drainage_capacity_factor, 1.0)  # ten years left a mark
     plain = ExerciseSession(scenario)
     assert plain.model.city_state is None
@@ -101,7 +86,7 @@ def test_the_app_carries_the_shock_state_to_its_server_process(shock_folder):
     assert back == settings
     state = load_app_city_state(str(back.city_state_path))
     assert np.array_equal(
-        state.drainage_capacity_factor, read_shock(shock_folder)[2].drainage_capacity_factor
+        state.drainage_capacity_factor, read_shock(shock_folder)[1].drainage_capacity_factor
     )
     assert load_app_city_state(None) is None
     assert AppSettings.from_env(AppSettings(Path("s.yaml")).to_env()).city_state_path is None

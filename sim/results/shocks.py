@@ -146,20 +146,20 @@ class ShockFolderError(ValueError):
     """A folder is not a complete shock of a long run (message: the file and what is missing)."""
 
 
-def read_shock(folder: str | Path):
-    """A complete shock folder's emergency scenario (as run, its seed included) and city state:
-    what a tabletop exercise needs to start where the long run left the city.
+def read_shock(folder: str | Path) -> tuple[Path, CityState, dict]:
+    """A complete shock folder's emergency scenario file (as run, its seed included) and city
+    state: what a tabletop exercise needs to start where the long run left the city.
 
     Args:
         folder: ``RUN/shocks/<name>/`` of a long run with shocks.
 
     Returns:
-        (scenario file, validated scenario, :class:`CityState`, marker dict of ``shock.json``).
+        (``scenario.resolved.yaml`` path, :class:`CityState`, marker dict of ``shock.json``);
+        the caller loads the scenario (``load_scenario``), which reports its own problems.
 
     Raises:
         ShockFolderError: not a folder, or ``shock.json``, ``scenario.resolved.yaml`` or
             ``city_state.json`` missing (an interrupted shock is never read) or unreadable.
-        sim.scenario.ScenarioError: the resolved scenario no longer validates.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -177,5 +177,4 @@ def read_shock(folder: str | Path):
         )
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ShockFolderError(f"{folder}: unreadable shock files ({exc})") from None
-    path = folder / "scenario.resolved.yaml"
-    return path, load_scenario(path), state, marker
+    return folder / "scenario.resolved.yaml", state, marker

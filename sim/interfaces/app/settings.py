@@ -102,4 +102,4 @@ def load_app_city_state(path: str | None):
         return None
     from sim.results.shocks import read_shock
 
-    return read_shock(Path(path).parent)[2]
+    return read_shock(Path(path).parent)[1]

@@ -12,7 +12,6 @@ from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, SHARE_HOST, se
 from sim.interfaces.app.settings import AppSettings
 from sim.interfaces.cli.common import load_or_exit
 from sim.results.shocks import ShockFolderError, read_shock
-from sim.scenario import ScenarioError
 from sim.scenario.schema import Scenario
 
 
@@ -48,21 +47,16 @@ def app_command(
     overrides = list(param or [])
     city_state_path = None
     if scenario.is_dir():  # a shock of a long run: its scenario as run, on its city state
-        folder = scenario
         try:
-            _, _, _, marker = read_shock(folder)
+            scenario, _, marker = read_shock(scenario)
         except ShockFolderError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(code=2) from None
-        except ScenarioError:
-            marker = None  # load_or_exit below reports the scenario's problems
-        scenario = folder / "scenario.resolved.yaml"
-        city_state_path = folder / "city_state.json"
-        if marker is not None:
-            typer.echo(
-                f"exercise from shock {marker['name']} at {marker['at_utc']} "
-                f"(seed {marker['seed']}): the city the long run left"
-            )
+        city_state_path = scenario.with_name("city_state.json")
+        typer.echo(
+            f"exercise from shock {marker['name']} at {marker['at_utc']} "
+            f"(seed {marker['seed']}): the city the long run left"
+        )
     scen = load_or_exit(scenario, overrides)  # exit 2 with FILE: field: message lines
     if not isinstance(scen, Scenario):
         typer.echo(
