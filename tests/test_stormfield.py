@@ -171,6 +171,20 @@ def test_terrain_classes_from_the_city_polygons():
     assert list(TerrainMap(CITY)(x, y)) == list(exact)
 
 
+def test_points_near_a_coastline_take_their_exact_class():
+    """Cells next to another class are located exactly: on 20,000 random points over the
+    city's bounding box the raster agrees with exact location everywhere (a land point read
+    as sea would get the sea's roughness, about 1.3x the wind)."""
+    rng = np.random.default_rng(0)
+    b = np.array([p.bounds for p in CITY.polygons_xy])
+    x = rng.uniform(b[:, 0].min(), b[:, 2].max(), 20_000)
+    y = rng.uniform(b[:, 1].min(), b[:, 3].max(), 20_000)
+    exact = classes_of_districts(CITY, CITY.locate(x, y))
+    terrain = TerrainMap(CITY)
+    assert (terrain(x, y) == exact).all()
+    assert 0 < terrain.mixed.mean() < 0.5  # only the cells along the edges are located exactly
+
+
 # ------------------------------------------------------------------ convective cells
 def test_convective_cells_preserve_the_mean_rain():
     # E[M] = 1 by Campbell's theorem: point rain, and rain over 15-min steps on 3-km discs;

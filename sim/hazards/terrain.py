@@ -6,10 +6,11 @@ its intertidal flats included); inside, it is urban core when its district's zon
 roughness length and gust factor of :mod:`sim.hazards.typhoon` (WMO-No. 8 exposure correction,
 WMO/TD-1555 gust factors).
 
-Arbitrary points (network assets, road midpoints) are classed on a raster of
-``resolution_m`` cells built once from the polygons (cell centres located exactly): a point
-within half a cell of a coastline may take its neighbour's class (assumption: 250 m, below
-the resolution of the wind field). The district sample points are located exactly.
+Arbitrary points (network assets, road midpoints, the points a forecast is checked at) are
+classed on a raster of ``resolution_m`` cells built once from the polygons (cell centres
+located exactly); a point in a cell that touches another class (a coastline or the edge of
+the urban core, within one cell) is located exactly instead, so no point on land reads the
+sea's roughness. The district sample points are located exactly.
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ class TerrainMap:
         yc = self.y0 + (np.arange(ny) + 0.5) * self.res
         gx, gy = np.meshgrid(xc, yc)
         self.grid = classes_of_districts(city, city.locate(gx, gy))  # (ny, nx)
+        self.city = city
+        # cells next to another class (8-neighbourhood): their points are located exactly
+        g = np.pad(self.grid, 1, mode="edge")
+        mixed = np.zeros(self.grid.shape, dtype=bool)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                nb = g[1 + di : 1 + di + ny, 1 + dj : 1 + dj + nx]
+                mixed |= nb != self.grid
+        self.mixed = mixed
 
     def __call__(self, x_m, y_m) -> np.ndarray:
         """Terrain class per point (sea outside the raster), shape of the points."""
@@ -58,4 +68,9 @@ class TerrainMap:
         ok = (i >= 0) & (i < ny) & (j >= 0) & (j < nx)
         out = np.full(np.broadcast(x, y).shape, SEA, dtype=np.intp)
         out[ok] = self.grid[i[ok], j[ok]]
+        exact = np.zeros(out.shape, dtype=bool)
+        exact[ok] = self.mixed[i[ok], j[ok]]
+        if exact.any():
+            xb, yb = np.broadcast_to(x, out.shape), np.broadcast_to(y, out.shape)
+            out[exact] = classes_of_districts(self.city, self.city.locate(xb[exact], yb[exact]))
         return out
