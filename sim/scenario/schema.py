@@ -493,13 +493,13 @@ class BehaviourConfig(Strict):
         "(posterior 90% interval -7.7 to -3.9; the prior -8 to -1).",
     )
     official_order: float = Field(
-        4.0,
+        3.9,
         ge=0,
         description="Log-odds added by a district's relocation order (official warnings are "
         "the strongest predictor in Huang et al. 2016). Calibrated (posterior 90% interval "
         "0.2 to 7.0; prior 0 to 8): weakly identified from city totals, since orders and the "
-        "response level rise together; with per_response_level, a household in a shed ordered "
-        "out at II and x = 0 complies with p = 0.79 (at III: 0.43).",
+        "response level rise together; with per_response_level, an ordinary household ordered "
+        "out at II and x = 0 complies with p = 0.77 (at III: 0.40).",
     )
     per_response_level: float = Field(
         1.6,
@@ -513,7 +513,7 @@ class BehaviourConfig(Strict):
         ge=0,
         description="Log-odds per unit ln(forecast intensity / order threshold) at the "
         "household (environmental cues, expected personal impact). Calibrated (posterior 90% "
-        "interval 0.3 to 3.8; prior 0 to 4).",
+        "interval 0.3 to 3.7; prior 0 to 4).",
     )
     experience: float = Field(
         0.2,
