@@ -10,7 +10,9 @@ model's event engine (:mod:`sim.models.event_engine`), which calls :meth:`Warnin
 With early warning switched off (a ``policy`` inject) the centre issues nothing; the levels in
 force stay, and switching it back on issues the latest withheld level of each hazard at once.
 
-Two modes (``warnings.mode``):
+Two modes (``warnings.mode``; a scenario's third, ``disabled``, is the forecast mode switched
+off from the start, :meth:`WarningCentre.set_enabled`: the city without an early-warning
+platform):
 
 * ``replay``: only warning events set the levels (a recorded history, e.g. Lekima 2019).
 * ``forecast``: at every forecast issue the centre decides from the latest forecast

@@ -194,9 +194,13 @@ class CityModel(SimulationModel):
         warnings = config.warnings
         criteria_file = warnings.criteria_file or criteria_path(config.city.data_dir)
         criteria = load_warning_criteria(criteria_file)
+        # mode disabled: the centre decides as in forecast mode, but nothing is issued
+        mode = "forecast" if warnings.mode == "disabled" else warnings.mode
         self.warning_centre = WarningCentre(
-            self, warnings.mode, criteria, downgrade_after_issues=warnings.downgrade_after_issues
+            self, mode, criteria, downgrade_after_issues=warnings.downgrade_after_issues
         )
+        if warnings.mode == "disabled":
+            self.warning_centre.set_enabled(False)
         waters = criteria.coastal_waters
         self._coast = None if waters is None else coastal_points(self.city, waters)
         err = warnings.typhoon_errors

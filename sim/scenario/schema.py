@@ -643,12 +643,15 @@ class TyphoonForecastErrorsConfig(Strict):
 class WarningsConfig(Strict):
     """Who sets the colour-coded warnings (sim.agents.warning_centre)."""
 
-    mode: Literal["forecast", "replay"] = Field(
+    mode: Literal["forecast", "replay", "disabled"] = Field(
         "forecast",
         description="forecast: the warning centre decides from its forecasts by the city's "
         "criteria (<city data_dir>/warning_criteria.yaml, else the national ones); scripted "
         "warning events still force a level (an override). replay: only scripted warning "
-        "events set the levels (a recorded warning history).",
+        "events set the levels (a recorded warning history). disabled: the city without an "
+        "early-warning platform (a counterfactual): the centre's decisions are withheld, so "
+        "no colour-coded warning and no graded response, until a trainer's policy inject "
+        "switches early warning on; no warning events.",
     )
     forecast_interval_h: float = Field(
         6.0,
@@ -816,7 +819,15 @@ class Scenario(ScenarioBase):
     @model_validator(mode="after")
     def _replay_has_warnings(self) -> Scenario:
         """Replay mode with a typhoon or rainstorm and no scripted warning warns nobody: the
-        silent failure of a storm scenario that dropped another storm's warnings."""
+        silent failure of a storm scenario that dropped another storm's warnings. Mode disabled
+        says so on purpose, and takes no warning events."""
+        if self.warnings.mode == "disabled":
+            if any(ev.type == "warning" for ev in self.events):
+                raise ValueError(
+                    "warnings.mode: disabled issues no warning, but events has warning events; "
+                    "remove them or choose replay (or forecast, where they are overrides)"
+                )
+            return self
         if self.warnings.mode != "replay":
             return self
         decided = [h for h in ("typhoon", "rainstorm") if getattr(self.hazard, h) is not None]
