@@ -137,3 +137,8 @@ class DistrictMaintenanceOffice(mesa.Agent):
             The year's events, asset indices local to the district (see ``asset_ids``).
         """
         return self.process.advance(1, self.stream)
+
+    def book_planned_spend(self, yuan: float) -> None:
+        """Record planned repairs the responsibility layers paid for on this district's
+        stock this year (yuan; the year's maintenance record)."""
+        self.process.book_planned_spend(yuan)

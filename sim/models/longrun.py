@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from mesa.time import Priority, Schedule
 
+from sim.agents.city_layers import CityLayers
 from sim.agents.maintenance_office import (
     DistrictMaintenanceOffice,
     StaggeredWhiteElephant,
@@ -86,6 +87,7 @@ STREAMS = (
     "maintenance.terms",
     "shocks",
     "governance",
+    "responsibility",
 )
 """Names of the model's component streams (:class:`~sim.core.streams.RandomStreams`, keyed by
 name: adding a stream moves no other stream's draws). Each district maintenance office adds
@@ -122,6 +124,7 @@ _SLOW_TO_KIND = {
     "detection": "defect_detected",
     "repair": "repair",
 }
+_FAILURE_CODES = [SLOW_EVENT_KINDS.index(k) for k in ("failure", "shock_failure")]
 ROAD_CAVITY = "road_cavity"
 """Latent-risk sector of the pipeline chain's open cavities."""
 
@@ -203,6 +206,9 @@ class RiskDynamicsModel(SimulationModel):
         construction: the accident model (None without ``processes.construction``).
         governance: the :class:`~sim.agents.governance.system.GovernanceSystem` (None without
             ``processes.governance``).
+        layers: the :class:`~sim.agents.city_layers.CityLayers` (None without
+            ``processes.responsibility``): inspect, fund, repair, enforce and report the
+            offices' assets, the pipe chain's cavity screening and the sites' safety.
         sectors: names of the ``sector`` codes of events and latent-risk records.
         latent: list of (t_yr, (D, S) undetected, known_unfixed, total, harm) records.
         shock_log: one dict per black swan: t_yr, kind, intensity, amplification (expected
@@ -252,6 +258,7 @@ class RiskDynamicsModel(SimulationModel):
         if proc.pipeline is not None:
             self._build_pipeline()
         self.construction: ConstructionAccidentModel | None = None
+        self.construction_expected = 0.0  # accidents expected so far (with the layers)
         if proc.construction is not None:
             c = proc.construction
             sites = generate_sites(
@@ -262,6 +269,10 @@ class RiskDynamicsModel(SimulationModel):
             self.construction = ConstructionAccidentModel(
                 sites, c.accidents_per_worker_hour, c.extra_deaths_mean
             )
+
+        self.layers = None
+        if proc.responsibility is not None:
+            self.layers = CityLayers(self, self.streams["responsibility"])
 
         self.governance = None
         if proc.governance is not None:
@@ -323,6 +334,8 @@ class RiskDynamicsModel(SimulationModel):
                     term_start_yr=float(offsets[d]),
                 ),
                 emergency_cost_factor=cfg.emergency_cost_factor,
+                # with the responsibility layers the offices run the physics only
+                manages=self.config.processes.responsibility is None,
             )
             self.offices.append(
                 DistrictMaintenanceOffice(
@@ -385,6 +398,11 @@ class RiskDynamicsModel(SimulationModel):
         other stream."""
         return int(self.streams[f"emergency.{name}"].integers(0, 2**31 - 1))
 
+    def shock_overrides(self) -> list[str]:
+        """Overrides the enabled five ones put on every shock's emergency scenario (before
+        the shock's own): none without the responsibility layers."""
+        return self.config.policy_shock_overrides()
+
     def record_shock(self, index: int, t_h: float, direct_loss_yuan: float) -> None:
         """Log an emergency window run at ``t_h`` (events kind ``emergency_shock``). The
         shock does not feed back into the slow processes: their draws and states are the
@@ -411,7 +429,7 @@ class RiskDynamicsModel(SimulationModel):
         failures = np.zeros(t_s.size, np.int64)
         collapses = np.zeros(t_s.size, np.int64)
         if self.offices:
-            failures = self._maintenance_year(t_s, kinds, x)
+            failures = self._maintenance_year(year, t_s, kinds, x)
         if self.pipeline is not None:
             collapses = self._pipeline_year(year, t_s, kinds, x)
         if self.construction is not None:
@@ -444,13 +462,17 @@ class RiskDynamicsModel(SimulationModel):
             return np.zeros(0, np.int64)
         return np.bincount(np.searchsorted(t_s, t_event), minlength=t_s.size)[: t_s.size]
 
-    def _maintenance_year(self, t_s, kinds, x) -> np.ndarray:
-        """Every office's year; returns (k,) asset failures per black swan."""
+    def _maintenance_year(self, year: int, t_s, kinds, x) -> np.ndarray:
+        """Every office's year (then the responsibility layers' duties of it); returns (k,)
+        asset failures per black swan."""
         if self.year_shocks is not None:
             self.year_shocks.set_year(t_s, kinds, x)
         failures = np.zeros(t_s.size, np.int64)
+        failed = []
         for office in self.offices:
             ev = office.maintain_year()
+            hit = np.isin(ev.kind, _FAILURE_CODES)
+            failed.append(ev.asset[hit])
             for slow_kind, kind in _SLOW_TO_KIND.items():
                 sel = ev.kind == SLOW_EVENT_KINDS.index(slow_kind)
                 if not sel.any():
@@ -465,7 +487,21 @@ class RiskDynamicsModel(SimulationModel):
                 )
                 if slow_kind == "shock_failure":
                     failures += self._per_shock(t_s, ev.t_yr[sel])
+        if self.layers is not None:
+            self.layers.year(year, failed, self._layer_event)
         return failures
+
+    def _layer_event(self, t_yr: float, kind: str, k: int, local, value) -> None:
+        """An event of the responsibility layers on office ``k``'s assets ``local``."""
+        office = self.offices[k]
+        self.events.add(
+            np.full(local.size, t_yr),
+            EVENT_KINDS.index(kind),
+            office.district,
+            office.process.inv.sector[local],
+            office.asset_ids[local],
+            value,
+        )
 
     def _pipeline_year(self, year: int, t_s, kinds, x) -> np.ndarray:
         """The pipeline chain's year; returns (k,) road collapses per black swan."""
@@ -475,9 +511,18 @@ class RiskDynamicsModel(SimulationModel):
                 CavityShock(float(t), float(xi), self.black_swans.kinds[k].get("pipeline", 0.0))
                 for t, k, xi in zip(t_s, kinds, x, strict=True)
             ]
+        coverage = None
+        if self.layers is not None:  # the utilities' cavity screening programmes
+            cfg = self.config.processes.pipeline
+            coverage = self.layers.cavity_coverage(
+                cfg.screening_coverage_per_yr,
+                self.pipeline.model.network.km_by_district(float(year)),
+                cfg.screening_cost_yuan_per_km,
+            )
         ev = self.pipeline.step(
             year,
             self.streams["pipeline.chain"],
+            coverage=coverage,
             shocks=shocks,
             shock_rng=self.streams["pipeline.shock_collapses"],
         )
@@ -494,11 +539,19 @@ class RiskDynamicsModel(SimulationModel):
 
     def _construction_year(self, year: int) -> None:
         c = self.config.processes.construction
+        safety = c.safety_improvement
+        if self.layers is not None:  # the contractors' diligence
+            safety = safety * self.layers.site_multipliers(self.construction.sites.district)
+            self.construction_expected += self.construction.expected_accidents(
+                c.hours_per_worker_year, safety
+            )
         ev = self.construction.simulate(
             c.hours_per_worker_year,
             self.streams["construction.accidents"],
-            safety_improvement=c.safety_improvement,
+            safety_improvement=safety,
         )
+        if self.layers is not None:
+            self.layers.contractors_accidents(ev.district)
         # worked hours spread evenly over the calendar year (assumption)
         self.events.add(
             year + ev.time_h / c.hours_per_worker_year,

@@ -10,9 +10,9 @@ Run-folder file names and summary keys are each kind's own and unchanged:
   model_timeseries, incidents (Parquet), utilisation.csv; summary
   :data:`sim.results.summary.SUMMARY_KEYS`; resilience curves, district map, response times.
 * ``long_run`` (:class:`~sim.models.longrun.RiskDynamicsModel`): events, latent_risk,
-  maintenance, black_swans, audit, chemical_accidents, governance (Parquet, each when its
-  process is on); summary :data:`sim.scenario.longrun.LONGRUN_SUMMARY_KEYS` (keys of the
-  enabled processes); events per year, latent risk.
+  maintenance, black_swans, audit, chemical_accidents, governance, city_audit (Parquet,
+  each when its process is on); summary :data:`sim.scenario.longrun.LONGRUN_SUMMARY_KEYS`
+  (keys of the enabled processes); events per year, latent risk.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ def summarise(model: RiskDynamicsModel, wall_time_s: float) -> dict[str, float]:
             out |= upkeep_summary(model, out, kind, value)
     out |= latent_summary(model) | black_swan_summary(model)
     out |= governance_summary(model, out)
+    if model.layers is not None:
+        out |= model.layers.summary(model.n_years)
     out |= {
         "mesa_events": model.mesa_events,
         "wall_time_s": round(float(wall_time_s), 2),
@@ -85,14 +87,15 @@ def construction_summary(model, counts, kind, value) -> dict[str, float]:
     c = model.config.processes.construction
     hours = c.hours_per_worker_year * model.n_years
     acc = kind == EVENT_KINDS.index("construction_accident")
+    expected = model.construction.expected_accidents(hours, c.safety_improvement)
+    if model.layers is not None:  # the contractors' diligence changes the rate year by year
+        expected = model.construction_expected
     return {
         "construction_accidents": _count(counts, "construction_accident"),
         "construction_deaths": int(value[acc].sum()),
-        "construction_accidents_expected": round(
-            model.construction.expected_accidents(hours, c.safety_improvement), 2
-        ),
+        "construction_accidents_expected": round(expected, 2),
         "construction_deaths_expected": round(
-            model.construction.expected_deaths(hours, c.safety_improvement), 2
+            expected * (1.0 + model.construction.extra_deaths_mean), 2
         ),
     }
 
@@ -234,7 +237,9 @@ def longrun_tables(model: RiskDynamicsModel) -> dict[str, tuple[str, pd.DataFram
     district budgets, with ``slow_risk``), ``black_swans`` (one row per shock), and with
     ``processes.governance``: ``audit`` (one row per duty instance, columns
     :data:`sim.agents.governance.audit.AUDIT_COLUMNS`), ``chemical_accidents`` and
-    ``governance`` (monthly diligence per layer, latent hazards, barrier miss probability).
+    ``governance`` (monthly diligence per layer, latent hazards, barrier miss probability);
+    with ``processes.responsibility``: ``city_audit`` (the city layers' duties, same columns,
+    target = city-wide asset index).
     """
     out = {"events": ("events.parquet", model.events_frame())}
     if model.latent and (model.offices or model.pipeline is not None):
@@ -248,4 +253,6 @@ def longrun_tables(model: RiskDynamicsModel) -> dict[str, tuple[str, pd.DataFram
         out["audit"] = ("audit.parquet", gov.audit.frame())
         out["chemical_accidents"] = ("chemical_accidents.parquet", gov.accidents_frame())
         out["governance"] = ("governance.parquet", gov.monthly_frame())
+    if model.layers is not None:
+        out["city_audit"] = ("city_audit.parquet", model.layers.audit.frame())
     return out

@@ -78,7 +78,10 @@ def run_with_shocks(
         t_h = model.clock.hours_of(shock.at_utc)
         model.advance(t_h)
         state = model.city_state(t_h)
-        summary = run_shock(shock, state, model.shock_seed(shock.name), shocks_dir, run_window)
+        summary = run_shock(
+            shock, state, model.shock_seed(shock.name), shocks_dir, run_window,
+            model.shock_overrides(),
+        )  # fmt: skip
         model.record_shock(i, t_h, float(summary["direct_loss_yuan"]))
         results[shock.name] = summary
     model.advance(model.horizon_h)
@@ -87,11 +90,20 @@ def run_with_shocks(
 
 
 def run_shock(
-    shock: ShockConfig, state: CityState, seed: int, shocks_dir: Path, run_window: RunWindow
+    shock: ShockConfig,
+    state: CityState,
+    seed: int,
+    shocks_dir: Path,
+    run_window: RunWindow,
+    policy_overrides: list[str] | None = None,
 ) -> dict:
     """One shock's emergency window into ``shocks_dir/<name>/``, or the complete folder a
-    previous run left with the same fingerprint. Returns its summary."""
-    em = load_scenario(shock.scenario, [*shock.overrides, f"seed={seed}"])
+    previous run left with the same fingerprint. Returns its summary.
+
+    ``policy_overrides`` (the long run's five ones, :meth:`RiskDynamicsModel.shock_overrides`)
+    apply before the shock's own ``overrides``, which therefore win."""
+    overrides = [*(policy_overrides or []), *shock.overrides]
+    em = load_scenario(shock.scenario, [*overrides, f"seed={seed}"])
     fingerprint = shock_fingerprint(em, state)
     final = shocks_dir / shock.name
     done = finished_summary(final, fingerprint)
@@ -106,7 +118,7 @@ def run_shock(
         "at_utc": state.t_utc,
         "seed": seed,
         "scenario": str(shock.scenario),
-        "overrides": list(shock.overrides),
+        "overrides": overrides,
         "fingerprint": fingerprint,
     }
     (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n")

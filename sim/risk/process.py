@@ -41,6 +41,9 @@ class MaintenancePolicy:
         targeted_screening: inspect the assets with the highest failure probability first.
         decision_maker: white-elephant parameters (used when rule == "white_elephant").
         emergency_cost_factor: reactive repair cost / planned cost (assumption 2).
+        manages: False when others screen and repair (the responsibility layers,
+            :mod:`sim.agents.city_layers`): steps 4-5 are skipped (no draws) and the process
+            runs deterioration, failures and shocks only.
     """
 
     rule: str = "risk"
@@ -49,6 +52,7 @@ class MaintenancePolicy:
     targeted_screening: bool = False
     decision_maker: WhiteElephantDecisionMaker = field(default_factory=WhiteElephantDecisionMaker)
     emergency_cost_factor: float = 2.0
+    manages: bool = True
 
     def __post_init__(self) -> None:
         if self.rule not in PRIORITY_RULES:
@@ -198,18 +202,21 @@ class SlowRiskProcess:
                     fail_cells += self._cells(hit)
                     emergency += self._reactive(hit)
                     self.history["shock_amplification"].append((t, kind, float(x), amp))
-            # 4. screening
-            score = inv.failure_probability() if pol.targeted_screening else None
-            found = screen(inv, pol.screening_coverage, rng, targeted_score=score)
-            col.add(y + 0.5, "detection", inv, found, 0.0)
-            # 5. planned maintenance of known defects
-            cand = np.nonzero(inv.known_defect)[0]
-            cost = inv.fix_cost_yuan()[cand]
-            pick = allocate_budget(cost, self._scores(cand), pol.budget_yuan_per_yr)
-            fixed = cand[pick]
-            col.add(y + 0.75, "repair", inv, fixed, cost[pick])
-            inv.state[fixed] = 0
-            inv.known_defect[fixed] = False
+            planned = 0.0
+            if pol.manages:
+                # 4. screening
+                score = inv.failure_probability() if pol.targeted_screening else None
+                found = screen(inv, pol.screening_coverage, rng, targeted_score=score)
+                col.add(y + 0.5, "detection", inv, found, 0.0)
+                # 5. planned maintenance of known defects
+                cand = np.nonzero(inv.known_defect)[0]
+                cost = inv.fix_cost_yuan()[cand]
+                pick = allocate_budget(cost, self._scores(cand), pol.budget_yuan_per_yr)
+                fixed = cand[pick]
+                col.add(y + 0.75, "repair", inv, fixed, cost[pick])
+                inv.state[fixed] = 0
+                inv.known_defect[fixed] = False
+                planned = float(cost[pick].sum())
             # 6. record
             lr = latent_risk_index(inv)
             h = self.history
@@ -219,10 +226,15 @@ class SlowRiskProcess:
             h["latent_total"].append(lr["total"])
             h["latent_harm"].append(lr["harm"])
             h["failures"].append(fail_cells)
-            h["planned_spend_yuan"].append(float(cost[pick].sum()))
+            h["planned_spend_yuan"].append(planned)
             h["emergency_spend_yuan"].append(emergency)
             self.t_yr = y + 1.0
         return col.events()
+
+    def book_planned_spend(self, yuan: float) -> None:
+        """Add planned repairs others paid for on this stock this year (yuan) to the year's
+        record (the responsibility layers, when ``policy.manages`` is False)."""
+        self.history["planned_spend_yuan"][-1] += float(yuan)
 
     def history_arrays(self) -> dict[str, np.ndarray]:
         """``history`` with the per-year lists stacked into arrays."""

@@ -22,7 +22,8 @@ def screen(
     rng: np.random.Generator,
     detection_prob_by_state=DEFAULT_DETECTION_BY_STATE,
     targeted_score=None,
-) -> np.ndarray:
+    return_inspected: bool = False,
+):
     """Inspect assets and flag found defects (in place).
 
     Args:
@@ -32,9 +33,10 @@ def screen(
         detection_prob_by_state: (5,) P(found | inspected, state).
         targeted_score: optional (n,) score; if given, each sector inspects its highest-score
             assets (risk-based screening) instead of a random sample.
+        return_inspected: also return the (n,) mask of inspected assets.
 
     Returns:
-        (k,) indices of newly found defects.
+        (k,) indices of newly found defects (and the inspected mask if asked).
 
     Raises:
         ValueError: coverage outside [0, 1].
@@ -52,6 +54,21 @@ def screen(
             if m:
                 top = idx[np.argsort(-np.asarray(targeted_score)[idx], kind="stable")[:m]]
                 inspected[top] = True
+    found = detect(inv, inspected, rng, detection_prob_by_state)
+    return (found, inspected) if return_inspected else found
+
+
+def detect(
+    inv: AssetInventory,
+    inspected: np.ndarray,
+    rng: np.random.Generator,
+    detection_prob_by_state=DEFAULT_DETECTION_BY_STATE,
+) -> np.ndarray:
+    """Find defects among the ``inspected`` (n,) assets (in place: found ones become known).
+
+    One uniform draw per asset (inspected or not), so the draws do not depend on who was
+    inspected. Returns the (k,) indices of newly found defects.
+    """
     p_detect = np.asarray(detection_prob_by_state, float)[inv.state]
     found = inspected & (inv.state >= DEFECT_STATE) & ~inv.known_defect
     found &= rng.random(inv.n_assets) < p_detect

@@ -8,9 +8,11 @@ slow process on; its fields default to the values of the standalone module (cite
 
 ``pipeline`` → :mod:`sim.risk.pipeline`, ``construction`` → :mod:`sim.risk.construction`,
 ``slow_risk`` → :mod:`sim.risk`, ``black_swans`` → :mod:`sim.risk.shocks`, ``governance`` →
-:mod:`sim.agents.governance` (responsibility-layer agents around a chemical park). The top-level
-``policies`` block holds the policy plug-ins (:class:`sim.scenario.policies.PoliciesConfig`).
-Absent ``governance`` / ``policies`` blocks are left out of the resolved scenario, so the
+:mod:`sim.agents.governance` (responsibility-layer agents around a chemical park),
+``responsibility`` → :mod:`sim.agents.city_layers` (the layers over the city's assets). The
+top-level ``policies`` block holds the policy plug-ins
+(:class:`sim.scenario.policies.PoliciesConfig`). Absent ``governance``, ``responsibility`` and
+``policies`` blocks are left out of the resolved scenario, so the
 resolved file of a scenario without them is unchanged.
 """
 
@@ -31,6 +33,7 @@ from sim.risk.construction import (
 from sim.risk.maintenance import PRIORITY_RULES
 from sim.risk.pipeline import P_CAVITY_PER_BURST_CALIBRATED
 from sim.scenario.policies import COUNT_KEYS, GovernanceConfig, PoliciesConfig
+from sim.scenario.responsibility import ResponsibilityConfig
 from sim.scenario.schema import DataPath, Fraction, ScenarioBase, Strict, UtcTime
 
 PolicyRule = Literal["risk", "visible", "white_elephant"]
@@ -194,6 +197,21 @@ class ProcessesConfig(Strict):
     slow_risk: SlowRiskConfig | None = None
     black_swans: BlackSwanConfig | None = None
     governance: GovernanceConfig | None = None
+    responsibility: ResponsibilityConfig | None = Field(
+        None,
+        description="Responsibility layers over the city's own assets (needs slow_risk): "
+        "owners, regulators, the leadership and district governments inspect, fund, repair, "
+        "enforce and report; their choices set the city state of the shocks.",
+    )
+
+    @model_validator(mode="after")
+    def _layers_need_assets(self) -> ProcessesConfig:
+        if self.responsibility is not None and self.slow_risk is None:
+            raise ValueError(
+                "processes.responsibility acts on the asset stock: processes.slow_risk is "
+                "required with it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _at_least_one(self) -> ProcessesConfig:
@@ -211,6 +229,8 @@ class ProcessesConfig(Strict):
         data = handler(self)
         if self.governance is None:
             data.pop("governance", None)
+        if self.responsibility is None:
+            data.pop("responsibility", None)
         return data
 
 
@@ -268,6 +288,16 @@ LONGRUN_SUMMARY_KEYS = (
     "barrier_miss_mean",
     "dereliction_months",
     "governance_spend_yuan",
+    # with processes.responsibility (sim.agents.city_layers.CityLayers.summary):
+    "owner_repair_yuan_per_yr",
+    "regulator_inspection_yuan_per_yr",
+    "five_ones_cost_yuan_per_yr",
+    "enforcement_orders",
+    "problems_reported",
+    "problems_concealed",
+    "repairs_deferred",
+    "city_duty_completion",
+    "owner_diligence_final",
     "mesa_events",
     "wall_time_s",
     "seed",
@@ -302,6 +332,11 @@ LONGRUN_SUMMARY_UNITS = {
     "barrier_miss_mean": "P(all layers fail)",
     "dereliction_months": "months",
     "governance_spend_yuan": "yuan",
+    "owner_repair_yuan_per_yr": "yuan/yr",
+    "regulator_inspection_yuan_per_yr": "yuan/yr",
+    "five_ones_cost_yuan_per_yr": "yuan/yr",
+    "city_duty_completion": "share",
+    "owner_diligence_final": "P(duty done)",
 }
 """Units of the long run's summary keys in the console table (keys not listed: counts)."""
 
@@ -396,6 +431,14 @@ class LongRunScenario(ScenarioBase):
         keys = [k for k in emergency_keys if k != "wall_time_s"]
         return [f"shocks.{s.name}.{k}" for s in self.shocks for k in keys]
 
+    def policy_shock_overrides(self) -> list[str]:
+        """Overrides the enabled five ones put on every shock's emergency scenario, before
+        the shock's own (none without ``processes.responsibility``)."""
+        layers = self.processes.responsibility
+        if layers is None:
+            return []
+        return layers.shock_overrides(self.policies.enabled() if self.policies else [])
+
     def cross_file_problems(self, load, check_files: bool = True) -> list[tuple[str, str]]:
         """(field path, what was expected) of each shock that does not fit: a date outside
         the run's years; with ``check_files``, an emergency scenario that does not load
@@ -419,7 +462,7 @@ class LongRunScenario(ScenarioBase):
     def _shock_file_problems(self, i: int, s: ShockConfig, load) -> list[tuple[str, str]]:
         where = f"shocks[{i}].scenario"
         try:
-            em = load(s.scenario, list(s.overrides))
+            em = load(s.scenario, [*self.policy_shock_overrides(), *s.overrides])
         except ValueError as exc:  # the loader's ScenarioError lists its problems
             problems = getattr(exc, "problems", [exc])
             return [(where, f"the emergency scenario does not load: {p}") for p in problems]

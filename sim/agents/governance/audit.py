@@ -24,8 +24,11 @@ AGENT_TYPES = (
     "insurer",
     "third_party_inspector",
     "residents",
+    # the city's own assets (sim.agents.city_layers)
+    "building_owners",
+    "contractors",
 )
-DUTIES = ("inspect", "enforce", "maintain", "report", "warn", "respond")
+DUTIES = ("inspect", "enforce", "maintain", "report", "warn", "respond", "fund")
 DETAILS = (
     "",
     "over_capacity",
@@ -49,6 +52,8 @@ DETAILS = (
     "false_alarm",
     "campaign",
     "reviewed",
+    "funded",
+    "deferred",
 )
 AUDIT_COLUMNS = (
     "t_h",
