@@ -15,48 +15,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from storm_files import load_spec, scenario_of, scenario_seed
+from storm_files import OUTCOMES, load_spec, run_traced, scenario_of, scenario_seed
 
-from sim.studies.calibration.storms import trace_run
 from sim.studies.sweep.design import replication_seeds
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "check"
 OBSERVED = HERE.parents[1] / "scenarios" / "data" / "typhoons" / "observed_calibration.csv"
-OUTCOMES = (
-    "people_relocated",
-    "deaths",
-    "trees_down",
-    "power_line_faults",
-    "waterlogged_roads",
-    "direct_loss_yuan",
-)
 GRADES = ("none", "IV", "III", "II", "I")
 
 
 def _job(args) -> None:
-    name, path, rep, seed = args
-    out = OUT / f"{name}-{rep:03d}.json"
-    if out.is_file():
-        return
-    trace = trace_run(path, seed)
-    levels = [e[2] for e in trace.districts[0].events if e[0] == "step"]
-    row = {
-        "storm": name,
-        "replication": rep,
-        "seed": seed,
-        **{k: trace.summary[k] for k in OUTCOMES},
-        "max_response": int(max(levels, default=0)),
-    }
-    tmp = out.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(row))
-    os.replace(tmp, out)
+    run_traced(*args, OUT)
 
 
 def observed_rows(spec: dict) -> pd.DataFrame:

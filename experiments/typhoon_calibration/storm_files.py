@@ -7,11 +7,14 @@ into ``scenarios/`` when missing, from the tracks named in ``storms.yaml`` (or
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import yaml
 
 from sim.interfaces.storm_scenario import build_scenario, write_scenario
+from sim.studies.calibration.storms import trace_run
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "scenarios" / "data"
@@ -38,3 +41,35 @@ def scenario_of(name: str, spec: dict) -> Path:
 def scenario_seed(path: Path) -> int:
     """The scenario's own seed (the root of its replication seeds)."""
     return int(yaml.safe_load(path.read_text(encoding="utf-8"))["seed"])
+
+
+OUTCOMES = (
+    "people_relocated",
+    "deaths",
+    "trees_down",
+    "power_line_faults",
+    "waterlogged_roads",
+    "direct_loss_yuan",
+)
+"""Summary keys kept of each run."""
+
+
+def run_traced(name: str, path: Path, rep: int, seed: int, out_dir: Path) -> None:
+    """One replication of a storm with decision tracing, cached as ``out_dir/<name>-<rep>.json``
+    (the summary's :data:`OUTCOMES` and the highest response level; written atomically, so a
+    rerun resumes)."""
+    out = out_dir / f"{name}-{rep:03d}.json"
+    if out.is_file():
+        return
+    trace = trace_run(path, seed)
+    levels = [e[2] for e in trace.districts[0].events if e[0] == "step"]
+    row = {
+        "storm": name,
+        "replication": rep,
+        "seed": seed,
+        **{k: trace.summary[k] for k in OUTCOMES},
+        "max_response": int(max(levels, default=0)),
+    }
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(row))
+    os.replace(tmp, out)

@@ -5,8 +5,8 @@ Run from this folder:  /work/main/.venv/bin/python convert_tracks.py
 Inputs (see README.md for provenance):
   sources/wingwr_CH2018BST_extract.csv   rows of CMA CH2018BST.txt as converted to CSV by
                                           github WingWR/Typhone (full columns)
-  sources/wingwr_part_*.txt               further rows of the same CSV conversions, in a compact
-                                          form: "#<storm_id> <NAME>" then
+  sources/wingwr_part_*.txt               further rows of the same CSV conversions (2018-2025),
+                                          compact: "#<storm_id> <NAME>" then
                                           "YYYYMMDDHH,lon,lat,wind_ms,pressure_hpa"
   sources/jma_bst_extract_2015_2021.txt   JMA RSMC Tokyo best track (bst_all.txt format), the
                                           storms' blocks verbatim
@@ -40,14 +40,20 @@ WINGWR = (
 )
 WINGWR_COMMIT = {"2018": "6dd111d4", "2019": "154b0a3d", "2020": "6dd111d4",
                  "2021": "837a834c", "2022": "154b0a3d", "2023": "837a834c",
-                 "2024": "6dd111d4"}
+                 "2024": "6dd111d4", "2025": "27825fac"}
+WINGWR_2025 = (
+    "CMA best track (STI/CMA CH2025BST.txt) as converted to CSV in github WingWR/Typhone "
+    "train/CH2025BST_pinn_dataset.csv (commit 27825fac), storm_id {sid}, no name in the file: "
+    "identified as CO-MAY (2508, 竹节草) by its track (Luzon 24-25 Jul, over Zhoushan and "
+    "Shanghai 30 Jul 2025); wind = 2-min mean MSW m/s"
+)
 JMA = (
     "JMA RSMC Tokyo best track (bst_all.txt format) as stored in github PIVASIA/Storm_detection "
     "bst_all.txt (commit 2a1af68e), typhoon {num} {name}; wind converted from kt (10-min mean) "
     "x0.514444"
 )
 
-# storm key -> (international number, CMA/WingWR name or None, held out?)
+# storm key -> (international number or None: no JMA rows, CMA/WingWR name or None, held out?)
 STORMS = {
     "chan-hom-2015": ("1509", None, False),
     "ampil-2018": ("1810", "AMPIL", False),
@@ -58,7 +64,10 @@ STORMS = {
     "bavi-2020": ("2008", "BAVI", False),
     "maysak-2020": ("2009", "MAYSAK", False),
     "haishen-2020": ("2010", "HAISHEN", False),
-    "in-fa-2021": ("2106", None, True),
+    "in-fa-2021": ("2106", "IN-FA", True),
+    "muifa-2022": (None, "MUIFA", True),
+    "bebinca-2024": (None, "BEBINCA", True),
+    "co-may-2025": (None, "CO-MAY", True),
 }
 
 
@@ -125,11 +134,12 @@ def main() -> None:
             recs = cma.get((year, cma_name)) or []
             if not recs:
                 raise SystemExit(f"no CMA rows for {key}")
+            template = WINGWR_2025 if year == "2025" else WINGWR
             for r in recs:
                 out_rows.append([r["t"], r["lat"], r["lon"], r["pres"], r["wind"], "CMA",
-                                 WINGWR.format(year=year, commit=WINGWR_COMMIT[year],
-                                               sid=r["sid"], name=cma_name)])
-        name, jrecs = jma[num]
+                                 template.format(year=year, commit=WINGWR_COMMIT[year],
+                                                 sid=r["sid"], name=cma_name)])
+        name, jrecs = jma[num] if num else ("", [])
         src = JMA.format(num=num, name=name)
         radii = []
         for r in jrecs:
@@ -145,6 +155,9 @@ def main() -> None:
             wr = csv.writer(fh)
             wr.writerow(["time_utc", "lat", "lon", "pressure_hpa", "wind_ms", "agency", "source"])
             wr.writerows(out_rows)
+        if not num:  # CMA rows only: no JMA radii file
+            print(f"{key}: {len(out_rows)} CMA rows, no JMA rows")
+            continue
         with (folder / f"{key}_jma_wind_radii.csv").open("w", newline="") as fh:
             wr = csv.writer(fh)
             wr.writerow(["time_utc", "lat", "lon", "pressure_hpa", "wind_kt_10min", "wind_ms_10min",
