@@ -251,3 +251,25 @@ def test_agency_sets_the_wind_averaging_period(tmp_path):
     assert read_track_csv(path, "MYLAB", wind_averaging_min=10).wind_averaging_min == 10.0
     with pytest.raises(TrackFormatError, match="not supported"):
         read_track_csv(path, "MYLAB", wind_averaging_min=3)
+
+
+def test_terrain_map_is_shared_per_city_and_memoised_exactly():
+    from pathlib import Path
+
+    from sim.city import load_city
+    from sim.hazards.terrain import TerrainMap, terrain_map_for
+
+    city = load_city(Path(__file__).resolve().parents[1] / "scenarios" / "data" / "shanghai")
+    tm = terrain_map_for(city)
+    assert terrain_map_for(city) is tm  # one map per city object
+    rng = np.random.default_rng(3)
+    x0, y0 = tm.x0, tm.y0
+    ny, nx = tm.grid.shape
+    x = x0 + rng.uniform(0, nx * tm.res, 5000)
+    y = y0 + rng.uniform(0, ny * tm.res, 5000)
+    x2, y2 = x[::-1].copy(), y.copy()  # another point set of the same size
+    first, other = tm(x, y), tm(x2, y2)
+    again = tm(x, y)  # served from the memo, not confused with the other set
+    fresh = TerrainMap(city)
+    assert np.array_equal(first, again) and np.array_equal(first, fresh(x, y))
+    assert np.array_equal(other, fresh(x2, y2))

@@ -14,7 +14,7 @@ from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.earthquake import ScenarioEarthquake
 from sim.hazards.rain_cells import CellClimate, ConvectiveCells
 from sim.hazards.rainstorm import RainstormEvent, RainstormHazard
-from sim.hazards.terrain import TerrainMap, classes_of_districts
+from sim.hazards.terrain import TerrainMap, classes_of_districts, terrain_map_for
 from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.hazards.typhoon import TyphoonHazard, linear_rain_gradient, typhoon_from_config
 
@@ -83,9 +83,9 @@ class TyphoonField(Hazard):
         return False
 
     def terrain(self, x_m, y_m) -> np.ndarray:
-        """Terrain class of points (raster of the city's polygons, built once)."""
+        """Terrain class of points (raster of the city's polygons, built once per city)."""
         if self._terrain_map is None:
-            self._terrain_map = TerrainMap(self.context.city)
+            self._terrain_map = terrain_map_for(self.context.city)
         return self._terrain_map(x_m, y_m)
 
     def _wind(self, im: str, t_h: float, x_m, y_m, terrain) -> np.ndarray:

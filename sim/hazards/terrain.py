@@ -30,6 +30,11 @@ def classes_of_districts(city, district: np.ndarray) -> np.ndarray:
     return out
 
 
+EXACT_MEMO_SIZE = 16
+"""Point sets whose exact classes :class:`TerrainMap` keeps (a model classes a handful of
+fixed sets: assets, road midpoints, sample points, coastal points)."""
+
+
 class TerrainMap:
     """Terrain classes on a raster over the city's polygons.
 
@@ -57,6 +62,21 @@ class TerrainMap:
                 nb = g[1 + di : 1 + di + ny, 1 + dj : 1 + dj + nx]
                 mixed |= nb != self.grid
         self.mixed = mixed
+        # exact classes of the boundary points of recent calls: the same point sets (assets,
+        # sample points) are classed at every physics step and forecast issue
+        self._exact_memo: dict[tuple[bytes, bytes], np.ndarray] = {}
+
+    def _exact_classes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Exact classes of points (``city.locate``), memoised by the points' coordinates
+        (bit for bit; the last :data:`EXACT_MEMO_SIZE` point sets)."""
+        key = (x.tobytes(), y.tobytes())
+        hit = self._exact_memo.get(key)
+        if hit is None:
+            hit = classes_of_districts(self.city, self.city.locate(x, y))
+            if len(self._exact_memo) >= EXACT_MEMO_SIZE:
+                self._exact_memo.pop(next(iter(self._exact_memo)))  # the oldest
+            self._exact_memo[key] = hit
+        return hit
 
     def __call__(self, x_m, y_m) -> np.ndarray:
         """Terrain class per point (sea outside the raster), shape of the points."""
@@ -72,5 +92,25 @@ class TerrainMap:
         exact[ok] = self.mixed[i[ok], j[ok]]
         if exact.any():
             xb, yb = np.broadcast_to(x, out.shape), np.broadcast_to(y, out.shape)
-            out[exact] = classes_of_districts(self.city, self.city.locate(xb[exact], yb[exact]))
+            out[exact] = self._exact_classes(
+                np.ascontiguousarray(xb[exact]), np.ascontiguousarray(yb[exact])
+            )
         return out
+
+
+_MAPS: list[TerrainMap] = []
+"""The most recently used terrain maps, at most :data:`MAPS_KEPT` (a map holds its city, so
+the list is bounded rather than keyed; cities are unhashable dataclasses)."""
+MAPS_KEPT = 2
+
+
+def terrain_map_for(city) -> TerrainMap:
+    """The city's :class:`TerrainMap`, built once per city object and shared (the truth
+    hazard and every forecast's hazard class the same points; the map reads the city only)."""
+    for tm in _MAPS:
+        if tm.city is city:
+            return tm
+    tm = TerrainMap(city)
+    _MAPS.insert(0, tm)
+    del _MAPS[MAPS_KEPT:]
+    return tm
