@@ -169,3 +169,36 @@ def test_malformed_layer_and_bad_indices_raise():
     router = RoadRouter(grid_roads(2, 2))
     with pytest.raises(RoadNetworkError):
         router.travel_time_h([0], [4])
+
+
+@pytest.mark.parametrize("share", [0.01, 0.1, 1.0])
+def test_rows_kept_through_speed_changes_equal_a_fresh_search(share):
+    """After each change of a share of the edges' factors (slower, faster, closed, reopened),
+    the cached rows the router keeps give exactly the times a fresh router computes."""
+    roads = grid_roads(9, 7)
+    # parallel edges too: the fastest of a pair counts
+    roads.edges = {k: np.concatenate([v, v[:5]]) for k, v in roads.edges.items()}
+    roads.edges["speed_kmh"][-5:] = 30.0
+    router = RoadRouter(roads)
+    rng = np.random.default_rng(7)
+    nodes = np.arange(63)
+    sources = rng.choice(nodes, 12, replace=False)
+    factor = np.ones(router.n_edges)
+    for _ in range(15):
+        router.travel_time_h(sources, nodes)  # fill the cache
+        sel = rng.random(router.n_edges) < share
+        factor = factor.copy()
+        factor[sel] = np.clip(factor[sel] * rng.uniform(0.3, 1.5, sel.sum()), 0.0, 1.0)
+        factor[sel & (rng.random(router.n_edges) < 0.1)] = 0.0
+        router.set_edge_speed_factor(factor)
+        kept = sources[router._slot_of[sources] >= 0]
+        fresh = RoadRouter(roads)
+        fresh.set_edge_speed_factor(factor)
+        np.testing.assert_array_equal(
+            router.travel_time_h(kept, nodes), fresh.travel_time_h(kept, nodes)
+        )
+        np.testing.assert_array_equal(
+            router.travel_time_h(sources, nodes), fresh.travel_time_h(sources, nodes)
+        )
+    if share <= 0.01:
+        assert router.rows_kept > 0  # localised changes keep rows (checked exact above)

@@ -5,9 +5,15 @@ Travel time of edge e (h) = length_m[e] / (1000 * speed_kmh[e] * factor[e]); ``f
 edge. Times come from Dijkstra's algorithm (scipy.sparse.csgraph.dijkstra, Dijkstra 1959,
 Numerische Mathematik 1:269-271). Roads are two-way: each edge is usable in both directions.
 
-Rows of the all-pairs matrix (one per source node) are cached until the factors change, so a
-dispatcher that repeatedly asks "how far is each depot from this incident" pays one Dijkstra
-per depot per network state, then only array indexing.
+Rows of the all-pairs matrix (one per source node) are cached, so a dispatcher that
+repeatedly asks "how far is each depot from this incident" pays one Dijkstra per depot per
+network state, then only array indexing. When factors change, a cached row is kept if it is
+still exact: no changed arc is tight in it (d[a] + w_old = d[b]: on a shortest path) when its
+time grows, and no changed arc improves it (d[a] + w_new < d[b]) when its time shrinks; then
+every shortest path of the row avoids the changed arcs and no new path is shorter, so its
+distances are unchanged. Other rows are dropped and recomputed on demand. The sparse graph
+keeps one fixed structure (every directed node pair of the layer); a change rewrites its
+weights in place (a closed pair weighs inf, which Dijkstra treats as no arc).
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ from scipy.spatial import cKDTree
 # Lower bound on an edge time (h): csgraph treats explicit zeros as edges, but a strictly
 # positive weight keeps zero-length edges robust under any sparse-matrix clean-up.
 _MIN_EDGE_TIME_H = 1e-12
+MAX_CHECK_CELLS = 1_000_000
+"""Largest (cached rows x changed arcs) the validity check examines; above it, or when more
+than :data:`MAX_CHANGED_SHARE` of the arcs change, every row is dropped (such a change
+invalidates most rows anyway, and the check would cost more than it saves)."""
+MAX_CHANGED_SHARE = 0.1
 
 
 class RoadNetworkError(ValueError):
@@ -73,26 +84,45 @@ class RoadRouter:
         #: Incremented whenever travel times change; callers may key their own caches on it.
         self.version = 0
         self._cap_rows = max(1, int(cache_mb * 2**20 // (8 * self.n_nodes)))
-        self._build_graph()
+        self._build_structure()
+        self._clear_cache()
+        #: Dijkstra rows dropped by factor changes, and rows kept exact through them.
+        self.rows_dropped = 0
+        self.rows_kept = 0
 
     # -- network state ------------------------------------------------------------------
-    def _build_graph(self) -> None:
-        open_ = self._factor > 0
-        t = np.maximum(self.free_flow_time_h[open_] / self._factor[open_], _MIN_EDGE_TIME_H)
-        a = np.concatenate([self._u[open_], self._v[open_]])
-        b = np.concatenate([self._v[open_], self._u[open_]])
-        w = np.concatenate([t, t])
-        keep = a != b  # self-loops never shorten a path
-        a, b, w = a[keep], b[keep], w[keep]
-        # Parallel edges: keep the fastest (a sparse constructor would sum duplicates).
-        order = np.lexsort((w, b, a))
-        a, b, w = a[order], b[order], w[order]
+    def _build_structure(self) -> None:
+        """The fixed sparse structure: one arc per directed node pair of the layer (both
+        directions of every edge; self-loops never shorten a path), weighted by the fastest
+        of its parallel edges (:meth:`_pair_times`)."""
+        m = self.n_edges
+        a = np.concatenate([self._u, self._v])
+        b = np.concatenate([self._v, self._u])
+        edge = np.concatenate([np.arange(m), np.arange(m)])
+        keep = a != b
+        a, b, edge = a[keep], b[keep], edge[keep]
+        order = np.lexsort((b, a))
+        a, b, edge = a[order], b[order], edge[order]
         first = np.ones(a.size, dtype=bool)
         first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        self._arc_edge = edge
+        self._pair_start = np.flatnonzero(first)
+        self._pair_a, self._pair_b = a[first], b[first]
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self._pair_a, minlength=self.n_nodes), out=indptr[1:])
+        self._pair_w = self._pair_times(self._factor)
         self._graph = csr_array(
-            (w[first], (a[first], b[first])), shape=(self.n_nodes, self.n_nodes)
+            (self._pair_w.copy(), self._pair_b.copy(), indptr), shape=(self.n_nodes,) * 2
         )
-        self._clear_cache()
+
+    def _pair_times(self, factor: np.ndarray) -> np.ndarray:
+        """(pairs,) travel time of each directed pair under ``factor`` (h; inf: closed)."""
+        with np.errstate(divide="ignore"):
+            t = np.where(factor > 0, self.free_flow_time_h / factor, np.inf)
+        t = np.maximum(t, _MIN_EDGE_TIME_H)
+        if self._arc_edge.size == 0:
+            return np.zeros(0)
+        return np.minimum.reduceat(t[self._arc_edge], self._pair_start)
 
     def _clear_cache(self) -> None:
         self._buf = np.empty((0, self.n_nodes))
@@ -110,7 +140,8 @@ class RoadRouter:
     def set_edge_speed_factor(self, factor: np.ndarray) -> None:
         """Set the speed factor of every edge; 0 closes the edge.
 
-        Cached routes are dropped (and ``version`` incremented) only if a factor changed.
+        If a factor changed, ``version`` is incremented and the cached rows that the change
+        may alter are dropped (module docstring); the others stay, exact.
 
         Args:
             factor: (m,) floats in [0, 1].
@@ -126,8 +157,47 @@ class RoadRouter:
         if np.array_equal(factor, self._factor):
             return
         self._factor = factor.copy()
+        new = self._pair_times(factor)
+        changed = np.flatnonzero(new != self._pair_w)
         self.version += 1
-        self._build_graph()
+        if changed.size == 0:
+            return
+        self._drop_invalid_rows(changed, self._pair_w[changed], new[changed])
+        self._pair_w = new
+        self._graph.data[:] = new
+
+    def _drop_invalid_rows(self, pairs: np.ndarray, w_old: np.ndarray, w_new: np.ndarray):
+        """Keep the cached rows that stay exact when ``pairs`` change from ``w_old`` to
+        ``w_new`` (module docstring); drop the others (the buffer is compacted)."""
+        n = self._n_used
+        if n == 0:
+            return
+        if n * pairs.size > MAX_CHECK_CELLS or pairs.size > MAX_CHANGED_SHARE * self._pair_w.size:
+            self.rows_dropped += n
+            self._clear_cache()
+            return
+        d = self._buf[:n]
+        da, db = d[:, self._pair_a[pairs]], d[:, self._pair_b[pairs]]
+        grew = w_new > w_old
+        with np.errstate(invalid="ignore"):
+            # tight: on a shortest path (d[b] = d[a] + w, up to the last bits of the sum)
+            tight = grew & np.isfinite(da) & (da + w_old <= db * (1 + 1e-12) + 1e-15)
+            better = ~grew & (da + w_new < db)
+        valid = ~(tight | better).any(axis=1)
+        self.rows_kept += int(valid.sum())
+        self.rows_dropped += int(n - valid.sum())
+        if valid.all():
+            return
+        keep = np.flatnonzero(valid)
+        drop = np.flatnonzero(~valid)
+        self._slot_of[self._slot_src[drop]] = -1
+        k = keep.size
+        self._buf[:k] = self._buf[keep]
+        self._slot_src[:k] = self._slot_src[keep]
+        self._slot_age[:k] = self._slot_age[keep]
+        self._slot_src[k:n] = -1
+        self._slot_of[self._slot_src[:k]] = np.arange(k)
+        self._n_used = k
 
     # -- queries ------------------------------------------------------------------------
     def _check_nodes(self, idx, what: str) -> np.ndarray:
