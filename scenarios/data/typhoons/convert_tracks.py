@@ -38,9 +38,16 @@ WINGWR = (
     "train/dataset/CH{year}BST_pinn_dataset.csv (commit {commit}), storm_id {sid} {name}; "
     "wind = 2-min mean MSW m/s"
 )
-WINGWR_COMMIT = {"2018": "6dd111d4", "2019": "154b0a3d", "2020": "6dd111d4",
-                 "2021": "837a834c", "2022": "154b0a3d", "2023": "837a834c",
-                 "2024": "6dd111d4", "2025": "27825fac"}
+WINGWR_COMMIT = {
+    "2018": "6dd111d4",
+    "2019": "154b0a3d",
+    "2020": "6dd111d4",
+    "2021": "837a834c",
+    "2022": "154b0a3d",
+    "2023": "837a834c",
+    "2024": "6dd111d4",
+    "2025": "27825fac",
+}
 WINGWR_2025 = (
     "CMA best track (STI/CMA CH2025BST.txt) as converted to CSV in github WingWR/Typhone "
     "train/CH2025BST_pinn_dataset.csv (commit 27825fac), storm_id {sid}, no name in the file: "
@@ -79,8 +86,15 @@ def read_wingwr() -> dict[tuple[str, str], list[dict]]:
         for r in csv.DictReader(fh):
             t = r["timestamp"]
             rows[(t[:4], r["storm_name"])].append(
-                dict(sid=r["storm_id"], t=t, lon=r["lng"], lat=r["lat"],
-                     wind=r["wind_speed"], pres=r["pressure"]))
+                dict(
+                    sid=r["storm_id"],
+                    t=t,
+                    lon=r["lng"],
+                    lat=r["lat"],
+                    wind=r["wind_speed"],
+                    pres=r["pressure"],
+                )
+            )
     for part in sorted(SRC.glob("wingwr_part_*.txt")):
         sid = name = None
         for line in part.read_text().splitlines():
@@ -111,8 +125,14 @@ def read_jma() -> dict[str, tuple[str, list[dict]]]:
         yy = int(tok[0][:2])
         year = 1900 + yy if yy > 50 else 2000 + yy
         t = f"{year}-{tok[0][2:4]}-{tok[0][4:6]}T{tok[0][6:8]}:00:00Z"
-        rec = dict(t=t, grade=tok[2], lat=int(tok[3]) / 10, lon=int(tok[4]) / 10,
-                   pres=int(tok[5]), wind_kt=int(tok[6]) if len(tok) > 6 else 0)
+        rec = dict(
+            t=t,
+            grade=tok[2],
+            lat=int(tok[3]) / 10,
+            lon=int(tok[4]) / 10,
+            pres=int(tok[5]),
+            wind_kt=int(tok[6]) if len(tok) > 6 else 0,
+        )
         r50 = r30 = None
         if len(tok) >= 11:
             r50 = (int(tok[7][0]), int(tok[7][1:]), int(tok[8]))
@@ -136,9 +156,19 @@ def main() -> None:
                 raise SystemExit(f"no CMA rows for {key}")
             template = WINGWR_2025 if year == "2025" else WINGWR
             for r in recs:
-                out_rows.append([r["t"], r["lat"], r["lon"], r["pres"], r["wind"], "CMA",
-                                 template.format(year=year, commit=WINGWR_COMMIT[year],
-                                                 sid=r["sid"], name=cma_name)])
+                out_rows.append(
+                    [
+                        r["t"],
+                        r["lat"],
+                        r["lon"],
+                        r["pres"],
+                        r["wind"],
+                        "CMA",
+                        template.format(
+                            year=year, commit=WINGWR_COMMIT[year], sid=r["sid"], name=cma_name
+                        ),
+                    ]
+                )
         name, jrecs = jma[num] if num else ("", [])
         src = JMA.format(num=num, name=name)
         radii = []
@@ -148,9 +178,26 @@ def main() -> None:
             if r["r30"] is not None:
                 d50, l50, s50 = r["r50"]
                 d30, l30, s30 = r["r30"]
-                radii.append([r["t"], r["lat"], r["lon"], r["pres"], r["wind_kt"], w, r["grade"],
-                              d50, l50, s50, d30, l30, s30,
-                              round((l50 + s50) / 2 * NM_KM), round((l30 + s30) / 2 * NM_KM), src])
+                radii.append(
+                    [
+                        r["t"],
+                        r["lat"],
+                        r["lon"],
+                        r["pres"],
+                        r["wind_kt"],
+                        w,
+                        r["grade"],
+                        d50,
+                        l50,
+                        s50,
+                        d30,
+                        l30,
+                        s30,
+                        round((l50 + s50) / 2 * NM_KM),
+                        round((l30 + s30) / 2 * NM_KM),
+                        src,
+                    ]
+                )
         with (folder / f"{key}_track.csv").open("w", newline="") as fh:
             wr = csv.writer(fh)
             wr.writerow(["time_utc", "lat", "lon", "pressure_hpa", "wind_ms", "agency", "source"])
@@ -160,13 +207,31 @@ def main() -> None:
             continue
         with (folder / f"{key}_jma_wind_radii.csv").open("w", newline="") as fh:
             wr = csv.writer(fh)
-            wr.writerow(["time_utc", "lat", "lon", "pressure_hpa", "wind_kt_10min", "wind_ms_10min",
-                         "jma_grade", "r50kt_longdir_code", "r50kt_long_nm", "r50kt_short_nm",
-                         "r30kt_longdir_code", "r30kt_long_nm", "r30kt_short_nm",
-                         "r50kt_mean_km", "r30kt_mean_km", "source"])
+            wr.writerow(
+                [
+                    "time_utc",
+                    "lat",
+                    "lon",
+                    "pressure_hpa",
+                    "wind_kt_10min",
+                    "wind_ms_10min",
+                    "jma_grade",
+                    "r50kt_longdir_code",
+                    "r50kt_long_nm",
+                    "r50kt_short_nm",
+                    "r30kt_longdir_code",
+                    "r30kt_long_nm",
+                    "r30kt_short_nm",
+                    "r50kt_mean_km",
+                    "r30kt_mean_km",
+                    "source",
+                ]
+            )
             wr.writerows(radii)
-        print(f"{key}: {sum(1 for r in out_rows if r[5] == 'CMA')} CMA rows, "
-              f"{sum(1 for r in out_rows if r[5] == 'JMA')} JMA rows, {len(radii)} radii rows")
+        print(
+            f"{key}: {sum(1 for r in out_rows if r[5] == 'CMA')} CMA rows, "
+            f"{sum(1 for r in out_rows if r[5] == 'JMA')} JMA rows, {len(radii)} radii rows"
+        )
 
 
 if __name__ == "__main__":
