@@ -14,24 +14,16 @@ when the interval reaches it (p95 >= figure). Held-out storms (2021 on) are not 
 from __future__ import annotations
 
 import argparse
-import json
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from storm_files import OUTCOMES, load_spec, run_traced, scenario_of, scenario_seed
-
-from sim.studies.sweep.design import replication_seeds
+from storm_files import OUTCOMES, load_spec, run_ensemble
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "check"
 OBSERVED = HERE.parents[1] / "scenarios" / "data" / "typhoons" / "observed_calibration.csv"
 GRADES = ("none", "IV", "III", "II", "I")
-
-
-def _job(args) -> None:
-    run_traced(*args, OUT)
 
 
 def observed_rows(spec: dict) -> pd.DataFrame:
@@ -59,17 +51,7 @@ def main() -> None:
     a = ap.parse_args()
     spec = load_spec()
     names = [*spec["storms"], *spec["offshore_without_count"]]
-    OUT.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for name in names:
-        path = scenario_of(name, spec)
-        seeds = replication_seeds(scenario_seed(path), a.reps)
-        jobs += [(name, path, r, s) for r, s in enumerate(seeds)]
-    with ProcessPoolExecutor(a.workers) as pool:
-        list(pool.map(_job, jobs))
-    runs = pd.DataFrame(
-        [json.loads((OUT / f"{n}-{r:03d}.json").read_text()) for n, _, r, _ in jobs]
-    )
+    runs = run_ensemble(names, spec, a.reps, a.workers, OUT)
     runs.to_csv(HERE / "out" / "check_runs.csv", index=False)
     lines = [
         "| storm | outcome | observed | median [90% interval] | inside |",

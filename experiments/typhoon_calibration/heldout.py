@@ -23,15 +23,11 @@ defaults depends on it.
 from __future__ import annotations
 
 import argparse
-import json
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from storm_files import run_traced, scenario_of, scenario_seed
-
-from sim.studies.sweep.design import replication_seeds
+from storm_files import run_ensemble
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "heldout"
@@ -39,10 +35,6 @@ HELDOUT = HERE.parents[1] / "scenarios" / "data" / "typhoons" / "heldout"
 OBSERVED = HELDOUT / "observed_heldout.csv"
 AGENCY = "CMA"
 GRADES = ("none", "IV", "III", "II", "I")
-
-
-def _job(args) -> None:
-    run_traced(*args, OUT)
 
 
 def storms() -> dict[str, dict]:
@@ -70,17 +62,7 @@ def main() -> None:
     a = ap.parse_args()
     chosen = storms()
     spec = {"agency": AGENCY, "storms": {n: {"track": s["track"]} for n, s in chosen.items()}}
-    OUT.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for name in chosen:
-        path = scenario_of(name, spec)
-        seeds = replication_seeds(scenario_seed(path), a.reps)
-        jobs += [(name, path, r, s) for r, s in enumerate(seeds)]
-    with ProcessPoolExecutor(a.workers) as pool:
-        list(pool.map(_job, jobs))
-    runs = pd.DataFrame(
-        [json.loads((OUT / f"{n}-{r:03d}.json").read_text()) for n, _, r, _ in jobs]
-    )
+    runs = run_ensemble(chosen, spec, a.reps, a.workers, OUT)
     runs.to_csv(HERE / "out" / "heldout_runs.csv", index=False)
     reported = pd.read_csv(OBSERVED).query("outcome == 'response_level'")
     reported = reported.groupby("storm")["value"].agg(lambda v: "/".join(sorted(set(v))))

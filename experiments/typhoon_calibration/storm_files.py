@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from sim.interfaces.storm_scenario import build_scenario, write_scenario
 from sim.studies.calibration.storms import trace_run
+from sim.studies.sweep.design import replication_seeds
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "scenarios" / "data"
@@ -73,3 +76,23 @@ def run_traced(name: str, path: Path, rep: int, seed: int, out_dir: Path) -> Non
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(row))
     os.replace(tmp, out)
+
+
+def _job(args) -> None:
+    run_traced(*args)
+
+
+def run_ensemble(names, spec: dict, reps: int, workers: int, out_dir: Path) -> pd.DataFrame:
+    """``reps`` traced replications of each storm (the seeds of ``citysafe run
+    --replications``), cached in ``out_dir`` (a rerun resumes); one row per run."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for name in names:
+        path = scenario_of(name, spec)
+        seeds = replication_seeds(scenario_seed(path), reps)
+        jobs += [(name, path, r, s, out_dir) for r, s in enumerate(seeds)]
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_job, jobs))
+    return pd.DataFrame(
+        [json.loads((out_dir / f"{n}-{r:03d}.json").read_text()) for n, _, r, _, _ in jobs]
+    )

@@ -398,11 +398,6 @@ class RiskDynamicsModel(SimulationModel):
         other stream."""
         return int(self.streams[f"emergency.{name}"].integers(0, 2**31 - 1))
 
-    def shock_overrides(self) -> list[str]:
-        """Overrides the enabled five ones put on every shock's emergency scenario (before
-        the shock's own): none without the responsibility layers."""
-        return self.config.policy_shock_overrides()
-
     def record_shock(self, index: int, t_h: float, direct_loss_yuan: float) -> None:
         """Log an emergency window run at ``t_h`` (events kind ``emergency_shock``). The
         shock does not feed back into the slow processes: their draws and states are the

@@ -110,9 +110,9 @@ class RoadRouter:
         self._pair_a, self._pair_b = a[first], b[first]
         indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
         np.cumsum(np.bincount(self._pair_a, minlength=self.n_nodes), out=indptr[1:])
-        self._pair_w = self._pair_times(self._factor)
         self._graph = csr_array(
-            (self._pair_w.copy(), self._pair_b.copy(), indptr), shape=(self.n_nodes,) * 2
+            (self._pair_times(self._factor), self._pair_b.copy(), indptr),
+            shape=(self.n_nodes,) * 2,
         )
 
     def _pair_times(self, factor: np.ndarray) -> np.ndarray:
@@ -158,12 +158,12 @@ class RoadRouter:
             return
         self._factor = factor.copy()
         new = self._pair_times(factor)
-        changed = np.flatnonzero(new != self._pair_w)
+        old = self._graph.data  # the pair weights in force
+        changed = np.flatnonzero(new != old)
         self.version += 1
         if changed.size == 0:
             return
-        self._drop_invalid_rows(changed, self._pair_w[changed], new[changed])
-        self._pair_w = new
+        self._drop_invalid_rows(changed, old[changed], new[changed])
         self._graph.data[:] = new
 
     def _drop_invalid_rows(self, pairs: np.ndarray, w_old: np.ndarray, w_new: np.ndarray):
@@ -172,7 +172,8 @@ class RoadRouter:
         n = self._n_used
         if n == 0:
             return
-        if n * pairs.size > MAX_CHECK_CELLS or pairs.size > MAX_CHANGED_SHARE * self._pair_w.size:
+        n_pairs = self._graph.data.size
+        if n * pairs.size > MAX_CHECK_CELLS or pairs.size > MAX_CHANGED_SHARE * n_pairs:
             self.rows_dropped += n
             self._clear_cache()
             return

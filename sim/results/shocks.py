@@ -80,7 +80,7 @@ def run_with_shocks(
         state = model.city_state(t_h)
         summary = run_shock(
             shock, state, model.shock_seed(shock.name), shocks_dir, run_window,
-            model.shock_overrides(),
+            scenario.policy_shock_overrides(),
         )  # fmt: skip
         model.record_shock(i, t_h, float(summary["direct_loss_yuan"]))
         results[shock.name] = summary
@@ -100,7 +100,7 @@ def run_shock(
     """One shock's emergency window into ``shocks_dir/<name>/``, or the complete folder a
     previous run left with the same fingerprint. Returns its summary.
 
-    ``policy_overrides`` (the long run's five ones, :meth:`RiskDynamicsModel.shock_overrides`)
+    ``policy_overrides`` (the long run's five ones, :meth:`LongRunScenario.policy_shock_overrides`)
     apply before the shock's own ``overrides``, which therefore win."""
     overrides = [*(policy_overrides or []), *shock.overrides]
     em = load_scenario(shock.scenario, [*overrides, f"seed={seed}"])

@@ -92,6 +92,11 @@ PRIVATE_SECTORS = ("facade", "signboard")
 REVIEWED_SECTORS = ("drainage_underpass", "old_housing")
 """High-consequence public sectors the emergency regulator reviews (consequence >= 10 in
 :data:`sim.risk.deterioration.DEFAULT_SECTORS`)."""
+CITY_POLICIES = frozenset(
+    ("institutional", "risk_inventory", "handbook", "early_warning", "risk_control_insurance",
+     "accountability")
+)  # fmt: skip
+"""Policies that act on the city's layers (``co_governance`` acts on the park only)."""
 PRIORITY_SCORE = 1e12
 """Score of a reported problem in the leadership's ranking: funded before any other."""
 
@@ -190,7 +195,7 @@ class CityLayers:
             0,
         )
         self.costs = {"owner_repair": 0.0, "regulator_inspection": 0.0}
-        self.costs |= {name: 0.0 for name in sorted(self.enabled)}
+        self.costs |= {name: 0.0 for name in sorted(self.enabled & CITY_POLICIES)}
 
     # ------------------------------------------------------------------ who owns what
     def sector_codes(self, names) -> list[int]:
@@ -279,15 +284,8 @@ class CityLayers:
         self._fund_public(y, emit)
         self._review(y)
         self._accidents(failed)
-        for name in ("institutional", "handbook", "early_warning", "accountability"):
-            if name in self.enabled:  # fixed yearly costs (policies.<name>.annual_cost_yuan)
-                self.costs[name] += self._block(name).annual_cost_yuan
-        if "risk_inventory" in self.enabled:
-            self.costs["risk_inventory"] += self._block("risk_inventory").annual_cost_yuan
-        if self.insurer is not None:
-            self.costs["risk_control_insurance"] += self._block(
-                "risk_control_insurance"
-            ).annual_cost_yuan
+        for name in self.enabled & CITY_POLICIES:  # each block's fixed yearly cost
+            self.costs[name] += self._block(name).annual_cost_yuan
 
     def _public_screening(self, y: float, emit: Emit) -> None:
         """Each public owner's programme per district and sector, done with P = diligence."""
@@ -520,11 +518,6 @@ class CityLayers:
         """Accident accountability of the contractors of districts with an accident."""
         for k in np.unique(district):
             self.contractors[int(k)].hold_accountable(self.cfg.accountability_spike)
-
-    def shock_overrides(self) -> list[str]:
-        """Overrides of every shock's emergency scenario from the enabled five ones
-        (:meth:`sim.scenario.responsibility.ResponsibilityConfig.shock_overrides`)."""
-        return self.cfg.shock_overrides(self.enabled)
 
     # ------------------------------------------------------------------ outputs
     def summary(self, n_years: int) -> dict[str, float]:
