@@ -173,7 +173,10 @@ def _edit_profile(folder: Path, edit) -> None:
     [
         (lambda d: d.update(crs="EPSG:4326"), "crs: .*projected CRS in metres"),
         (lambda d: d.update(crs="EPSG:999999"), "crs: .*unknown CRS"),
-        (lambda d: d["emergency"].update(fire_stations=0), r"emergency\.fire_stations"),
+        (
+            lambda d: d["emergency"]["depots"]["fire_station"].update(count=0),
+            r"emergency\.depots\.fire_station\.count",
+        ),
         (lambda d: d["zones"]["core"].pop("source"), r"zones\.core\.source: Field required"),
         (
             lambda d: d["exposure_allocation"]["rules"]["underpasses"]["factors"].pop("core"),

@@ -28,6 +28,7 @@ from sim.response.harm import (
 )
 from sim.response.incidents import INCIDENT_CATALOGUE, Incident, IncidentError, make_incident
 from sim.response.resources import (
+    RESOURCE_INDEX,
     REUSABLE,
     Bundle,
     Depot,
@@ -406,11 +407,11 @@ def test_resupply_policy_reorders_consumables_with_lead_time():
     d.submit(incident(1, node=1, need=need), 0.0)
     d.step(0.0)
     # 40 left < 50 = half the initial stock: order 60 more, delivered at 6 h.
-    assert d.stock.on_order[0, -5] == pytest.approx(60)
+    assert d.stock.on_order[0, RESOURCE_INDEX["sandbags"]] == pytest.approx(60)
     d.step(5.9)
-    assert d.stock.available[0, -5] == pytest.approx(40)
+    assert d.stock.available[0, RESOURCE_INDEX["sandbags"]] == pytest.approx(40)
     d.step(6.0)
-    assert d.stock.available[0, -5] == pytest.approx(100)
+    assert d.stock.available[0, RESOURCE_INDEX["sandbags"]] == pytest.approx(100)
     d.stock.check_conservation()
 
 
@@ -495,10 +496,18 @@ def test_wakeup_index_gives_same_decisions_as_rechecking_everything(policy):
                 "medical": 1,
                 "power_repair": 1,
             },
-            equipment={"pump": 2, "vehicle": 3, "boat": 1, "chainsaw": 1, "bucket_truck": 1},
+            equipment={
+                "pump": 2,
+                "vehicle": 3,
+                "boat": 1,
+                "chainsaw": 1,
+                "bucket_truck": 1,
+                "haul_truck": 1,
+            },
             supplies={
                 "sandbags": 300,
                 "fuel_l": 300,
+                "conductor_m": 300,
                 "drinking_water_l": 100,
                 "food_rations": 100,
                 "medical_kits": 5,

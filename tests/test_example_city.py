@@ -78,10 +78,15 @@ def test_geometry_and_storm_are_in_the_city_crs(run):
     x0, y0 = city.reference_xy
     assert state.x_m - x0 == pytest.approx(-61_800, abs=1_500)
     assert abs(state.y_m - y0) < 1_000
-    # the central reserve sits at city hall in Old Harbour; one depot per fire station
+    # the central reserve sits at city hall in Old Harbour; every depot kind of the profile
+    # has at least its count of depots and at least one in every district
     reserve = [d for d in model.service.depots if d.central]
     assert [city.districts.name_en[reserve[0].district]] == ["Old Harbour"]
-    assert len(model.service.depots) == city.profile.emergency.fire_stations + 1
+    for kind, spec in city.profile.emergency.depots.items():
+        mine = [d for d in model.service.depots if d.kind == kind]
+        assert len(mine) >= spec.count
+        assert {d.district for d in mine} == set(range(city.n_districts))
+    assert len(reserve) == 1 and model.service.depots[-1].central
 
 
 def test_outcomes_are_plausible_for_a_strong_typhoon_on_a_small_city(run):

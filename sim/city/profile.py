@@ -13,6 +13,7 @@ every value in the file (each section has a ``source``; each network statistic i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -70,12 +71,35 @@ class CentralReserve(_Strict):
     site: str = Field(description="What stands there (informative).")
 
 
-class EmergencyProfile(_Strict):
-    """Depots of the emergency service (sim.response.service)."""
+class DepotKind(_Strict):
+    """One kind of depot of the emergency service: who runs it and how many the city has."""
 
-    fire_stations: int = Field(ge=1, description="Urban fire stations = district depots.")
+    count: int = Field(ge=1, description="Depots of this kind in the city (split over districts).")
+    holds: str = Field(description="Who runs it and what it holds (informative).")
+    source: Source
+
+
+class EmergencyProfile(_Strict):
+    """Depots of the emergency service (sim.response.service).
+
+    ``depots`` maps a depot kind (the key ``emergency_resources.csv`` names in its
+    ``depot_kind`` column) to its count; each kind's depots are split over the districts by half
+    population and half area share, at least one per district.
+    """
+
+    depots: dict[str, DepotKind] = Field(
+        min_length=1, description="Depot kinds (fire_station, ambulance_station, ...)."
+    )
     central_reserve: CentralReserve
     source: Source
+
+    @field_validator("depots")
+    @classmethod
+    def _kind_names(cls, v: dict[str, DepotKind]) -> dict[str, DepotKind]:
+        bad = [k for k in v if not re.fullmatch(r"[a-z][a-z0-9_]*", k)]
+        if bad:
+            raise ValueError(f"depot kinds must be snake_case names, got {bad}")
+        return v
 
 
 class IDFCurve(_Strict):

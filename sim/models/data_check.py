@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.city import load_city
 from sim.hazards.track import read_cma_bst, read_track_csv
+from sim.response.depots import read_resources
 from sim.scenario.loader import Problem
 from sim.scenario.schema import Scenario
 
@@ -38,6 +39,7 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
     except DATA_ERRORS as exc:
         problems.append(Problem(source, "city.data_dir", f"unusable city data: {exc}"))
     else:
+        problems += _resource_problems(scenario, city, source)
         epidemic = scenario.hazard.epidemic
         names = list(city.districts["name_en"])
         for i, imp in enumerate(scenario.networks.imports):
@@ -98,3 +100,12 @@ def check_data(scenario: Scenario, source: str) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _resource_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """The emergency resource table, read as the run reads it (sim.response.depots)."""
+    try:
+        read_resources(Path(scenario.city.data_dir), city.profile.emergency.depots)
+    except DATA_ERRORS as exc:
+        return [Problem(source, "city.data_dir", f"unusable emergency resources: {exc}")]
+    return []

@@ -4,9 +4,14 @@ An :class:`Incident` is a place on the road network that needs a :class:`Bundle`
 equipment and supplies on scene before ``work_h`` of on-scene service can start. The catalogue
 gives each incident kind a default bundle, service time, priority and harm class.
 
-Catalogue numbers are ASSUMPTIONS (stated per entry in ``basis``): no published
-resource-per-incident tables were found. They are order-of-magnitude choices: one crew with its
-vehicle and the tool the job cannot be done without. The only sourced quantity is drinking water
+Bundles are typed as personnel, equipment and supplies, the components of the NIMS resource
+typing (FEMA 508, Typed Resource Definitions, 2005) and of the AWWA water-sector typing manual
+(2007), and drawn from the organisations that hold them in the city (a line crew and its bucket
+truck from the grid's repair base, conductor from the district power store; a landscaping crew
+and a sanitation haul truck for a fallen tree). The counts are ASSUMPTIONS (stated per entry in
+``basis``): no published resource-per-incident tables were found. Crews travel in their own
+vehicle (part of the team). Fuel is burnt per running hour of pumps and generators
+(``PUMP_FUEL_L_PER_H``, ``GENERATOR_FUEL_L_PER_H``). The only sourced quantity is drinking water
 at 3 L per person per day (Sphere Project 2011, Humanitarian Charter and Minimum Standards in
 Humanitarian Response, basic survival water needs table: drinking and food 2.5-3 L/person/day;
 upper value used).
@@ -29,6 +34,11 @@ HARM_CLASSES = ("trapped", "injury", "property", "none")
 # Sphere Project (2011), basic survival water needs: 2.5-3 L/person/day; upper value used.
 DRINKING_WATER_L_PER_PERSON_DAY = 3.0
 MEALS_PER_PERSON_DAY = 3.0  # assumption
+# Diesel burnt per running hour (L/h). ASSUMPTION: ~0.27 L per kWh at full load, the typical
+# value of diesel generator fuel-consumption charts, for a 30 kW mobile pump set and a 100 kW
+# mobile generator.
+PUMP_FUEL_L_PER_H = 8.0
+GENERATOR_FUEL_L_PER_H = 27.0
 
 
 class IncidentError(ValueError):
@@ -84,55 +94,73 @@ def _t(
 
 
 _W = DRINKING_WATER_L_PER_PERSON_DAY
+# Fuel burnt on scene = units x work hours x rate (sandbags and parts are per site).
+_P = PUMP_FUEL_L_PER_H
+_G = GENERATOR_FUEL_L_PER_H
+_SPLIT = (
+    "; crews, equipment and supplies are held by different owners (emergency_resources.csv), "
+    "so the legs arrive from several depots"
+)
 # A data table: one entry per kind, positional as in _t (kept compact on purpose).
 # fmt: off
 INCIDENT_CATALOGUE: dict[str, IncidentType] = {
     t.kind: t
     for t in (
-        _t("power_line_fault", {"power_repair": 1}, {"bucket_truck": 1, "vehicle": 1},
-           {"fuel_l": 20}, 3.0, 2, "property", 0, 2.0e5, 24.0,
-           "assumption: one line crew with a bucket truck; 3 h repair (Lekima: 80 of 100 faulted"
-           " lines restored by 06:00 on 10 Aug 2019, facts.md §2c)"),
+        _t("power_line_fault", {"power_repair": 1}, {"bucket_truck": 1},
+           {"conductor_m": 100}, 3.0, 2, "property", 0, 2.0e5, 24.0,
+           "typed as a line crew, its aerial bucket truck and spare conductor from the district"
+           " power store (FEMA 508 resource typing: personnel, equipment, supplies); counts"
+           " assumption; 3 h repair (Lekima: 80 of 100 faulted lines restored by 06:00 on"
+           " 10 Aug 2019, facts.md §2c)" + _SPLIT),
         _t("substation_flood", {"power_repair": 2, "drainage": 1},
-           {"pump": 2, "generator": 1, "vehicle": 2}, {"sandbags": 200, "fuel_l": 200}, 8.0, 3,
+           {"pump": 2, "generator": 1}, {"sandbags": 200, "fuel_l": 8.0 * (2 * _P + _G)}, 8.0, 3,
            "property", 0, 5.0e6, 24.0,
-           "assumption: pump out and dry the switch room, sandbag the entrance, back-up power"),
+           "assumption: pump out and dry the switch room, sandbag the entrance, back-up power;"
+           " fuel for 2 pumps and a generator over the 8 h" + _SPLIT),
         _t("pump_station_failure", {"drainage": 1, "power_repair": 1},
-           {"generator": 1, "vehicle": 1}, {"fuel_l": 150}, 6.0, 3, "property", 0, 1.0e6, 12.0,
-           "assumption: mobile generator restores pumping; fuel for ~6 h of a 100 kW set"),
-        _t("road_blocked_by_tree", {"tree_clearance": 1}, {"chainsaw": 1, "vehicle": 1},
-           {"fuel_l": 10}, 1.5, 1, "property", 0, 2.0e4, 12.0,
-           "assumption: one crew with chainsaw clears one fallen street tree in ~1.5 h"),
-        _t("waterlogged_underpass", {"drainage": 1}, {"pump": 2, "vehicle": 1},
-           {"sandbags": 50, "fuel_l": 100}, 4.0, 2, "property", 0, 1.0e5, 6.0,
-           "assumption: two mobile pumps drain an underpass in ~4 h"),
-        _t("flooded_home", {"fire_rescue": 1}, {"boat": 1, "pump": 1, "vehicle": 1},
-           {"sandbags": 100, "drinking_water_l": 3 * 3 * _W, "food_rations": 3 * 3 * 3}, 2.0, 2,
-           "property", 3, 5.0e4, 12.0,
+           {"generator": 1}, {"fuel_l": 6.0 * _G}, 6.0, 3, "property", 0, 1.0e6, 12.0,
+           "assumption: a mobile generator restores pumping; fuel for 6 h of a 100 kW set"
+           + _SPLIT),
+        _t("road_blocked_by_tree", {"tree_clearance": 1}, {"chainsaw": 1, "haul_truck": 1},
+           {}, 1.5, 1, "property", 0, 2.0e4, 12.0,
+           "a landscaping crew cuts and lifts the tree and a sanitation haul truck takes the"
+           " wood away (the practice described in the city data, facts.md §3); crew size and"
+           " the ~1.5 h per tree: assumption" + _SPLIT),
+        _t("waterlogged_underpass", {"drainage": 1}, {"pump": 2},
+           {"sandbags": 50, "fuel_l": 4.0 * 2 * _P}, 4.0, 2, "property", 0, 1.0e5, 6.0,
+           "assumption: a drainage crew and two mobile pumps drain an underpass in ~4 h, fuel"
+           " for 8 pump-hours, sandbags to divert inflow" + _SPLIT),
+        _t("flooded_home", {"fire_rescue": 1}, {"boat": 1, "pump": 1},
+           {"sandbags": 100, "fuel_l": 2.0 * _P, "drinking_water_l": 3 * 3 * _W,
+            "food_rations": 3 * 3 * 3}, 2.0, 2, "property", 3, 5.0e4, 12.0,
            "assumption: 3 residents (census household 2.32 persons rounded up), 3 days of water"
-           " (Sphere 2011, 3 L/person/day) and meals; boat for evacuation"),
+           " (Sphere 2011, 3 L/person/day) and meals; boat for evacuation" + _SPLIT),
         _t("structural_collapse", {"fire_rescue": 2, "structural": 1, "medical": 1},
-           {"crane": 1, "vehicle": 3}, {"medical_kits": 2, "fuel_l": 50}, 6.0, 5, "trapped", 2,
+           {"crane": 1, "vehicle": 2}, {"medical_kits": 2}, 6.0, 5, "trapped", 2,
            5.0e5, 24.0,
-           "assumption: two rescue squads, an engineer to shore the structure, an ambulance;"
-           " 2 persons trapped (old small-beam thin-slab housing, domain.md §1)"),
-        _t("falling_object_injury", {"medical": 1}, {"vehicle": 1}, {"medical_kits": 1}, 1.0, 4,
+           "assumption: two rescue squads with their engines, an engineer and a crane to shore"
+           " the structure, an ambulance (rescue team, tools and medical support); 2 persons"
+           " trapped (old small-beam thin-slab housing, domain.md §1)" + _SPLIT),
+        _t("falling_object_injury", {"medical": 1}, {}, {"medical_kits": 1}, 1.0, 4,
            "injury", 1, 0.0, np.inf,
            "assumption: one ambulance; 1 h on scene and transport to hospital"),
-        _t("loose_signboard", {"fire_rescue": 1}, {"bucket_truck": 1, "vehicle": 1}, {}, 2.0, 2,
+        _t("loose_signboard", {"fire_rescue": 1}, {"vehicle": 1}, {}, 2.0, 2,
            "property", 0, 5.0e4, 12.0,
-           "assumption: aerial platform removes or secures a signboard / curtain-wall panel"),
-        _t("pipeline_burst", {"pipeline_repair": 1}, {"pump": 1, "crane": 1, "vehicle": 1},
-           {"fuel_l": 40}, 6.0, 2, "property", 0, 3.0e5, 12.0,
-           "assumption: excavate, pump the trench, replace a pipe section"),
-        _t("road_collapse", {"pipeline_repair": 1, "structural": 1}, {"crane": 1, "vehicle": 2},
-           {"sandbags": 20, "fuel_l": 60}, 10.0, 3, "property", 0, 1.0e6, 24.0,
-           "assumption: ground cavity from a pipe burst (domain.md §1, priority 1)"),
-        _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 4},
-           {"medical_kits": 5, "fuel_l": 150}, 8.0, 5, "property", 0, 2.0e6, 24.0,
-           "assumption: three fire squads and an ambulance contain a fire at a hazardous-"
-           "chemical site (sim.hazards.chemical consequence zones set the casualties)"),
-        _t("hazmat_casualty", {"medical": 1}, {"vehicle": 1}, {"medical_kits": 1}, 1.5, 4,
+           "assumption: an aerial fire engine removes or secures a signboard / curtain-wall"
+           " panel"),
+        _t("pipeline_burst", {"pipeline_repair": 1}, {"excavator": 1, "pump": 1},
+           {"fuel_l": 6.0 * _P, "fill_m3": 10}, 6.0, 2, "property", 0, 3.0e5, 12.0,
+           "assumption: excavate, pump the trench, replace a pipe section, backfill" + _SPLIT),
+        _t("road_collapse", {"pipeline_repair": 1, "structural": 1}, {"excavator": 1},
+           {"barriers": 10, "fill_m3": 30}, 10.0, 3, "property", 0, 1.0e6, 24.0,
+           "assumption: an engineering crew, an excavator, barriers and fill for a ground"
+           " cavity from a pipe burst (domain.md §1, priority 1)" + _SPLIT),
+        _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 3},
+           {"medical_kits": 5}, 8.0, 5, "property", 0, 2.0e6, 24.0,
+           "assumption: three fire squads with their engines and an ambulance contain a fire"
+           " at a hazardous-chemical site (sim.hazards.chemical consequence zones set the"
+           " casualties)" + _SPLIT),
+        _t("hazmat_casualty", {"medical": 1}, {}, {"medical_kits": 1}, 1.5, 4,
            "injury", 2, 0.0, np.inf,
            "assumption: one ambulance takes two casualties of a chemical release to hospital"),
         _t("shelter_resupply", {}, {"vehicle": 1},

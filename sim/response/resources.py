@@ -5,7 +5,7 @@ the incident; logistics is the bottleneck. Every resource lives on one index axi
 ``N_RESOURCES`` so that depot stocks are a ``(n_depots, N_RESOURCES)`` array and the candidate
 search in :mod:`sim.response.dispatch` is a few array operations.
 
-Index axis: the 7 team skills, then the 7 equipment types, then the 5 supplies. Teams and
+Index axis: the 7 team skills, then the 9 equipment types, then the 8 supplies. Teams and
 equipment are *reusable* (they return to their depot when the job ends); supplies are
 *consumable* (used up at the incident).
 """
@@ -46,6 +46,9 @@ UNITS: dict[str, str] = {
     "food_rations": "person-meals",
     "medical_kits": "kits",
     "fuel_l": "litres",
+    "conductor_m": "metres",
+    "barriers": "units",
+    "fill_m3": "m3",
 }
 
 # Tolerance for float bookkeeping of supply quantities (counts are exact small integers).
@@ -197,6 +200,7 @@ class Depot:
         district: district index 0..D-1 the depot belongs to.
         teams, equipment, supplies: initial stock (same vocabulary as :class:`Bundle`).
         name: label for reports.
+        kind: depot kind (a key of the city profile's ``emergency.depots``; informative).
         central: True for a city-level reserve; it may serve every district even when mutual
             aid between districts is off (the city's own resources are not "mutual aid").
     """
@@ -207,6 +211,7 @@ class Depot:
     equipment: Mapping[str, int] = field(default_factory=dict)
     supplies: Mapping[str, float] = field(default_factory=dict)
     name: str = ""
+    kind: str = ""
     central: bool = False
 
     def bundle(self) -> Bundle:
@@ -223,6 +228,9 @@ DEFAULT_LEAD_TIME_H: dict[str, float] = {
     "food_rations": 6.0,
     "medical_kits": 4.0,
     "fuel_l": 2.0,
+    "conductor_m": 8.0,
+    "barriers": 6.0,
+    "fill_m3": 4.0,
 }
 
 

@@ -6,11 +6,10 @@ district depots over the road network as it is now (ponding, fallen trees, close
 underpasses), and completions feed back: repaired assets return to service, cleared roads
 reopen, and the delay until the full bundle arrived decides the harm to people at risk.
 
-Depots: one per urban fire station (``emergency.fire_stations`` of the city profile), allocated
-to districts by half population share and half area share, plus one central reserve at the
-profile's ``emergency.central_reserve`` site; teams, equipment and supplies from
-``emergency_resources.csv`` beside the city data (per-100k-resident, per-depot and
-central-reserve quantities, each with its basis).
+Depots (:mod:`sim.response.depots`): every depot kind of the city profile, each holding what
+its owner holds (crews, their equipment and their supplies sit with different owners), so an
+incident's bundle is usually assembled from several depots and its legs arrive at different
+times; plus the central reserve.
 """
 
 from __future__ import annotations
@@ -23,13 +22,9 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.warning_centre import LEVEL_RANK
-from sim.city.exposure import largest_remainder
 from sim.response import (
-    EQUIPMENT,
     SKILLS,
-    SUPPLIES,
     Completion,
-    Depot,
     Dispatch,
     Dispatcher,
     DispatchPolicy,
@@ -38,6 +33,7 @@ from sim.response import (
     make_incident,
     sample_harm,
 )
+from sim.response.depots import build_depots
 from sim.response.incidents import get_incident_type
 
 if TYPE_CHECKING:
@@ -45,97 +41,6 @@ if TYPE_CHECKING:
     from sim.core.context import RunContext
     from sim.networks.infrastructure import Infrastructure
     from sim.scenario.schema import LogisticsConfig
-
-RESOURCES_FILE = "emergency_resources.csv"
-
-
-def read_resources(data_dir: Path) -> pd.DataFrame:
-    """Emergency resource table: resource, kind, per_100k_persons, per_depot, central_reserve."""
-    path = Path(data_dir) / RESOURCES_FILE
-    df = pd.read_csv(path)
-    known = set(SKILLS) | set(EQUIPMENT) | set(SUPPLIES)
-    unknown = set(df["resource"]) - known
-    if unknown:
-        raise ValueError(f"{path}: unknown resources {sorted(unknown)}; valid: {sorted(known)}")
-    return df.set_index("resource")
-
-
-def build_depots(
-    city: City, cfg: LogisticsConfig, data_dir: Path, router: RoadRouter, rng
-) -> list[Depot]:
-    """District depots (one per fire station) and the central reserve.
-
-    Per-100k quantities are allocated to a district by population and split over its depots
-    by largest remainder; per-depot quantities go to every district depot; scenario scale
-    factors (``logistics.teams_scale`` …) multiply everything (teams and equipment rounded).
-
-    Args:
-        city: the city (districts, polygons).
-        cfg: the scenario's ``logistics`` section.
-        data_dir: the city's data folder (``emergency_resources.csv``).
-        router: road router (depots sit at the road node nearest their site).
-        rng: the model's ``logistics`` stream (depot sites).
-
-    Returns:
-        Depots; the last one is the central reserve (``central=True``).
-    """
-    table = read_resources(Path(data_dir))
-    pop = city.districts["population"].to_numpy(dtype=float)
-    area = city.districts["area_km2"].to_numpy(dtype=float)
-    weights = 0.5 * pop / pop.sum() + 0.5 * area / area.sum()
-    stations = np.maximum(largest_remainder(city.profile.emergency.fire_stations, weights), 1)
-    scale = {
-        "team": cfg.teams_scale,
-        "equipment": cfg.equipment_scale,
-        "supply": cfg.supplies_scale,
-    }
-    depots: list[Depot] = []
-    for d in range(city.n_districts):
-        pts = city.sample_points(d, int(stations[d]), rng)
-        nodes = router.nearest_node(pts[:, 0], pts[:, 1])
-        per_depot: list[dict[str, dict[str, float]]] = [
-            {"teams": {}, "equipment": {}, "supplies": {}} for _ in range(stations[d])
-        ]
-        for res, row in table.iterrows():
-            kind = row["kind"]
-            section = {"team": "teams", "equipment": "equipment", "supply": "supplies"}[kind]
-            total = row["per_100k_persons"] * pop[d] / 1e5 * scale[kind]
-            split = largest_remainder(int(round(total)), np.ones(stations[d]))
-            for k in range(stations[d]):
-                qty = split[k] + row["per_depot"] * scale[kind]
-                qty = round(qty) if kind != "supply" else float(qty)
-                if qty > 0:
-                    per_depot[k][section][str(res)] = qty
-        for k in range(stations[d]):
-            depots.append(
-                Depot(
-                    node=int(nodes[k]),
-                    district=d,
-                    name=f"{city.districts.loc[d, 'name_en']} station {k + 1}",
-                    **per_depot[k],
-                )
-            )
-    site = city.profile.emergency.central_reserve
-    x, y = city.to_xy(site.lon, site.lat)
-    node = int(router.nearest_node(np.atleast_1d(x), np.atleast_1d(y))[0])
-    central: dict[str, dict[str, float]] = {"teams": {}, "equipment": {}, "supplies": {}}
-    for res, row in table.iterrows():
-        kind = row["kind"]
-        section = {"team": "teams", "equipment": "equipment", "supply": "supplies"}[kind]
-        qty = row["central_reserve"] * scale[kind]
-        qty = round(qty) if kind != "supply" else float(qty)
-        if qty > 0:
-            central[section][str(res)] = qty
-    depots.append(
-        Depot(
-            node=node,
-            district=int(city.locate(np.atleast_1d(x), np.atleast_1d(y))[0]),
-            name="central reserve",
-            central=True,
-            **central,
-        )
-    )
-    return depots
 
 
 class EmergencyService:

@@ -215,26 +215,32 @@ _BORROWED = (
     "fictional: the per-capita assumptions of scenarios/data/shanghai/emergency_resources.csv"
 )
 EMERGENCY_RESOURCES = [
-    ("resource", "kind", "per_100k_persons", "per_depot", "central_reserve", "basis"),
-    ("fire_rescue", "team", 0, 2, 0, "fictional: 2 squads per fire station"),
-    ("medical", "team", 4, 0, 0, _BORROWED),
-    ("drainage", "team", 2, 0, 0, _BORROWED),
-    ("power_repair", "team", 2, 0, 0, _BORROWED),
-    ("pipeline_repair", "team", 1, 0, 0, _BORROWED),
-    ("structural", "team", 1, 0, 0, _BORROWED),
-    ("tree_clearance", "team", 5, 0, 0, _BORROWED),
-    ("pump", "equipment", 6, 0, 4, _BORROWED),
-    ("generator", "equipment", 4, 0, 4, _BORROWED),
-    ("crane", "equipment", 1, 0, 1, _BORROWED),
-    ("boat", "equipment", 0, 1, 2, _BORROWED),
-    ("vehicle", "equipment", 15, 2, 4, _BORROWED),
-    ("bucket_truck", "equipment", 2, 0, 0, _BORROWED),
-    ("chainsaw", "equipment", 10, 0, 0, _BORROWED),
-    ("sandbags", "supply", 0, 2000, 5000, _BORROWED),
-    ("drinking_water_l", "supply", 0, 3000, 6000, _BORROWED),
-    ("food_rations", "supply", 0, 3000, 6000, _BORROWED),
-    ("medical_kits", "supply", 0, 50, 50, _BORROWED),
-    ("fuel_l", "supply", 0, 2000, 4000, _BORROWED),
+    ("resource", "kind", "depot_kind", "per_100k_persons", "per_depot", "central_reserve", "basis"),
+    ("fire_rescue", "team", "fire_station", 0, 2, 0, "fictional: 2 squads per fire station"),
+    ("boat", "equipment", "fire_station", 0, 1, 2, _BORROWED),
+    ("vehicle", "equipment", "fire_station", 0, 2, 0, _BORROWED),
+    ("medical", "team", "ambulance_station", 3.94, 0, 0, _BORROWED),
+    ("medical_kits", "supply", "ambulance_station", 0, 10, 50, _BORROWED),
+    ("power_repair", "team", "power_service_point", 2, 0, 0, _BORROWED),
+    ("bucket_truck", "equipment", "power_service_point", 2, 0, 0, _BORROWED),
+    ("generator", "equipment", "power_service_point", 4, 0, 4, _BORROWED),
+    ("conductor_m", "supply", "power_store", 0, 5000, 2000, _BORROWED),
+    ("drainage", "team", "drainage_depot", 2, 0, 0, _BORROWED),
+    ("pump", "equipment", "drainage_depot", 6, 0, 4, _BORROWED),
+    ("pipeline_repair", "team", "works_depot", 1, 0, 0, _BORROWED),
+    ("structural", "team", "works_depot", 1, 0, 0, _BORROWED),
+    ("excavator", "equipment", "works_depot", 1, 0, 1, _BORROWED),
+    ("crane", "equipment", "works_depot", 1, 0, 1, _BORROWED),
+    ("tree_clearance", "team", "landscaping_depot", 5, 0, 0, "fictional: a leafy city"),
+    ("chainsaw", "equipment", "landscaping_depot", 10, 0, 0, "fictional: 2 per crew"),
+    ("haul_truck", "equipment", "sanitation_yard", 4, 0, 0, "fictional"),
+    ("sandbags", "supply", "material_warehouse", 0, 25000, 5000, _BORROWED),
+    ("fuel_l", "supply", "material_warehouse", 0, 25000, 4000, _BORROWED),
+    ("drinking_water_l", "supply", "material_warehouse", 0, 37000, 6000, _BORROWED),
+    ("food_rations", "supply", "material_warehouse", 0, 37000, 6000, _BORROWED),
+    ("barriers", "supply", "material_warehouse", 0, 300, 100, _BORROWED),
+    ("fill_m3", "supply", "material_warehouse", 0, 500, 200, _BORROWED),
+    ("vehicle", "equipment", "material_warehouse", 0, 10, 4, _BORROWED),
 ]
 
 EVACUATION = """\
@@ -374,12 +380,21 @@ zones:
     source: Fictional (assumption).
 
 emergency:
-  fire_stations: 12
+  depots:
+    fire_station: {{count: 12, holds: fire squads and boats, source: Fictional.}}
+    ambulance_station: {{count: 10, holds: ambulance crews, source: Fictional.}}
+    power_service_point: {{count: 4, holds: line crews and bucket trucks, source: Fictional.}}
+    power_store: {{count: 4, holds: spare conductor, source: Fictional.}}
+    drainage_depot: {{count: 4, holds: drainage crews and pumps, source: Fictional.}}
+    works_depot: {{count: 4, holds: engineering crews and excavators, source: Fictional.}}
+    landscaping_depot: {{count: 4, holds: tree crews and chainsaws, source: Fictional.}}
+    sanitation_yard: {{count: 4, holds: haul trucks, source: Fictional.}}
+    material_warehouse: {{count: 4, holds: flood-control materials, source: Fictional.}}
   central_reserve:
     lon: {hall_lon}
     lat: {hall_lat}
     site: city hall depot, Old Harbour (fictional)
-  source: Fictional (about one station per 70,000 residents).
+  source: Fictional (about one fire station per 70,000 residents).
 
 rainfall_idf:
   a_mm_per_min: 10.5

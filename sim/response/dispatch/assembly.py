@@ -6,9 +6,10 @@ rule can be read and tested on its own:
 * ``bundle_complete=False`` ("nearest"): take what is available now, each resource from the
   nearest depot holding it (greedy, nearest first per resource); a job not yet started that
   needs a team starts only when one of its teams can go.
-* ``bundle_complete=True``: all or nothing; from the nearest single depot holding the whole
-  bundle if it arrives no more than ``consolidation_slack_h`` after the fastest multi-depot
-  assembly, else from several depots (nearest first per resource).
+* ``bundle_complete=True``: all or nothing; the fastest assembly (nearest first per resource)
+  sets the time ``t*``; among the depots reached by ``t* + consolidation_slack_h`` the legs are
+  then chosen to be few (greedy set cover: a depot holding the whole bundle is one leg, a crew
+  brings its own depot's tools).
 
 Depots at equal travel time are taken in the dispatcher's fixed tie-break order.
 """
@@ -85,15 +86,40 @@ def plan_legs(
         if (take.sum(axis=0) < need - EPS).any():
             return Wait(rel)  # short at the reachable depots it may draw on
         used = take.max(axis=1) > EPS
-        if idx.size > 1:
+        if idx.size > 1 and used.sum() > 1:
             t_star = times[idx[used]].max()
-            single = (a >= need - EPS).all(axis=1)
-            j = int(np.argmax(single))  # nearest depot holding the whole bundle, if any
-            if single[j] and times[idx[j]] <= t_star + policy.consolidation_slack_h:
-                return Legs(idx[j : j + 1], need[None, :])
+            near = times[idx] <= t_star + policy.consolidation_slack_h
+            return _fewest_legs(idx[near], a[near], need)
         return Legs(idx[used], take[used])
     if not started and needs_team and take[:, TEAM_COLS].max() <= EPS:
         # "nearest" starts when a team can go (a needed team exists, out of reach)
         return Wait(rel & IS_TEAM)
     used = take.max(axis=1) > EPS
     return Legs(idx[used], take[used])
+
+
+def _fewest_legs(idx: np.ndarray, a: np.ndarray, need: np.ndarray) -> Legs:
+    """Cover ``need`` from the depots ``idx`` (nearest first, all within the slack) with few
+    legs: greedy set cover, each time the depot that supplies the largest share of what is
+    still missing (ties: the nearer). A crew thus travels with its own depot's tools when that
+    depot is within the slack, and a depot holding the whole bundle is one leg.
+
+    ``a`` holds ``min(available, need)`` per depot and resource; the nearest-first assembly
+    covers the need from these depots, so the loop ends with the need covered.
+    """
+    rest = need.copy()
+    rel = rest > EPS
+    chosen: list[int] = []
+    takes: list[np.ndarray] = []
+    while rel.any():
+        share = (np.minimum(a[:, rel], rest[rel]) / rest[rel]).sum(axis=1)
+        k = int(np.argmax(share))
+        if share[k] <= 0.0:  # float residue below what any depot holds
+            break
+        take = np.minimum(a[k], rest)
+        chosen.append(k)
+        takes.append(take)
+        rest = rest - take
+        a[k] = 0.0
+        rel = rest > EPS
+    return Legs(idx[np.array(chosen)], np.array(takes))
