@@ -3,8 +3,8 @@
 Usage: python benchmarks/dispatch.py [--incidents N] [--hours H] [--policy P] [--road-changes]
 
 Builds the Lekima model's road network (5,478 nodes, ~10,200 edges at full resolution) and its
-199 depots (198 fire-station depots and the central reserve, with the scenario's teams,
-equipment and supplies), then submits N incidents of the catalogue's kinds at random road
+depots (every depot kind of the city profile and the central reserve, with the scenario's
+teams, equipment and supplies), then submits N incidents of the catalogue's kinds at random road
 nodes, uniformly over H hours, and steps the dispatcher through them. Prints incidents per
 second and the share of wall time spent routing (shortest-path searches in RoadRouter).
 With --road-changes the road speed factors change every hour (as waterlogging and debris
@@ -21,8 +21,8 @@ import numpy as np
 
 from sim.models.emergency import CityModel
 from sim.response import Dispatcher, DispatchPolicy, RoadRouter, make_incident
+from sim.response.depots import build_depots
 from sim.response.incidents import INCIDENT_CATALOGUE
-from sim.response.service import build_depots
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +38,13 @@ class TimedRouter(RoadRouter):
         t0 = time.perf_counter()
         try:
             return super().travel_time_h(sources, targets)
+        finally:
+            TimedRouter.routing_s += time.perf_counter() - t0
+
+    def times_within(self, source, limit_h):
+        t0 = time.perf_counter()
+        try:
+            return super().times_within(source, limit_h)
         finally:
             TimedRouter.routing_s += time.perf_counter() - t0
 
@@ -90,7 +97,8 @@ def main() -> None:
         f"{wall:.1f} s wall, {n / wall:,.0f} incidents/s, routing {TimedRouter.routing_s:.1f} s "
         f"({100 * TimedRouter.routing_s / wall:.0f}% of wall time); "
         f"{served:,} served with the full bundle, mean response "
-        f"{60 * rec['response_h'].mean():.1f} min"
+        f"{60 * rec['response_h'].mean():.1f} min; assembly attempts {disp.attempts:,}, "
+        f"{disp.failed_attempts:,} failed; {len(depots)} depots"
     )
 
 

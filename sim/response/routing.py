@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 # Lower bound on an edge time (h): csgraph treats explicit zeros as edges, but a strictly
@@ -83,6 +83,10 @@ class RoadRouter:
         self._tree = cKDTree(np.column_stack([x, y]))
         #: Incremented whenever travel times change; callers may key their own caches on it.
         self.version = 0
+        #: Incremented when the set of closed node pairs changes (what connects to what may).
+        self.closure_version = 0
+        self._labels: np.ndarray | None = None
+        self._labels_version = -1
         self._cap_rows = max(1, int(cache_mb * 2**20 // (8 * self.n_nodes)))
         self._build_structure()
         self._clear_cache()
@@ -163,6 +167,8 @@ class RoadRouter:
         self.version += 1
         if changed.size == 0:
             return
+        if (np.isinf(new[changed]) != np.isinf(old[changed])).any():
+            self.closure_version += 1
         self._drop_invalid_rows(changed, old[changed], new[changed])
         self._graph.data[:] = new
 
@@ -199,6 +205,20 @@ class RoadRouter:
         self._slot_src[k:n] = -1
         self._slot_of[self._slot_src[:k]] = np.arange(k)
         self._n_used = k
+
+    def component_labels(self) -> np.ndarray:
+        """(n_nodes,) label of each node's connected component over the open roads (roads
+        are two-way, so weak and strong components agree); recomputed only after the set of
+        closed roads changed (``closure_version``), O(edges). Labels number the components
+        in order of their lowest node, so an unchanged partition gives identical labels."""
+        if self._labels_version != self.closure_version or self._labels is None:
+            g = self._graph.copy()
+            g.data = np.isfinite(g.data).astype(np.float64)
+            g.eliminate_zeros()
+            _, labels = connected_components(g, directed=False)
+            self._labels = labels.astype(np.int64)
+            self._labels_version = self.closure_version
+        return self._labels
 
     # -- queries ------------------------------------------------------------------------
     def _check_nodes(self, idx, what: str) -> np.ndarray:
@@ -266,6 +286,21 @@ class RoadRouter:
                 return rows[inv[:, None], tgt[None, :]]
             slots = self._slot_of[src]
         return self._buf[slots[:, None], tgt[None, :]]
+
+    def times_within(self, source: int, limit_h: float) -> np.ndarray:
+        """(n_nodes,) shortest travel times from ``source`` (h), searched only up to
+        ``limit_h``: nodes farther away (or unreachable) read inf. A cached row of ``source``
+        is used when there is one; otherwise the search is not cached (it is partial).
+
+        Raises:
+            RoadNetworkError: ``source`` is not a node index.
+        """
+        src = self._check_nodes([source], "source")
+        slot = self._slot_of[src[0]]
+        if slot >= 0:
+            row = self._buf[slot]
+            return np.where(row <= limit_h, row, np.inf)
+        return dijkstra(self._graph, directed=True, indices=int(src[0]), limit=limit_h)
 
     def is_cached(self, sources) -> bool:
         """True if rows for all ``sources`` are cached for the current network state."""

@@ -24,10 +24,10 @@ Policy (:class:`DispatchPolicy`):
 * ``bundle_complete=False`` ("nearest"): as soon as a needed team is free at some eligible
   depot, send what is available now, each resource from the nearest depot holding it; the rest
   follows when it frees up. Teams may wait on scene for their equipment (counted as busy).
-* ``bundle_complete=True``: commit nothing until the whole bundle can be assembled; take it
-  from the nearest single depot holding all of it if that is no more than
-  ``consolidation_slack_h`` later than the fastest multi-depot assembly, else from several
-  depots (nearest first per resource). Full-bundle time = last arrival.
+* ``bundle_complete=True``: commit nothing until the whole bundle can be assembled; the
+  fastest assembly (nearest depot first per resource) sets the time ``t*``, and the legs are
+  then chosen among the depots reached by ``t* + consolidation_slack_h`` to be few (greedy set
+  cover; a depot holding the whole bundle is one leg). Full-bundle time = last arrival.
 * ``mutual_aid``: if False an incident may only draw on depots of its own district and
   central reserves.
 * ``backfill``: if True a later incident may be served when an earlier one cannot (its needs
@@ -39,18 +39,24 @@ Timing: decisions for incidents submitted at time t are taken when time moves pa
 
 Efficiency: pending incidents sit in arrays (one row per incident on the resource axis); each
 records which resources it waits for, and an event (units returning, resupply arriving)
-re-examines only incidents waiting for what grew and now possibly servable. Travel-time columns
-come from cached shortest-path rows. Per-incident Python work is a few dozen array operations.
+re-examines only incidents waiting for what grew and now possibly servable. An incident draws on
+the eligible depots in its road component (labels recomputed when closures change what connects
+to what), so readiness is judged against the stock it can reach and no assembly attempt fails
+for stock behind a closed road (``attempts``, ``failed_attempts`` count them). Travel-time
+columns come from cached shortest-path rows. Per-incident Python work is a few dozen array
+operations.
 
 Assumptions: dispatch decisions are not revised (in-flight units are not re-routed when roads
-change); reusable units go back to their own depot after the job, travelling the shortest route
-at completion time when that is known without a new search, else (or if the depot is then
-unreachable) taking their outbound time; supplies are used up.
+change); reusable units go back to their own depot after the job, on the roads of the dispatch
+if they have not changed since, else (or if the depot is then unreachable) taking their
+outbound time; supplies are used up.
 
-Cost: each change of the road speed factors invalidates routes; afterwards each new incident
-site costs one shortest-path search until ``n_depots`` sites have been routed, then all depot
-rows are computed once (ski rental). Callers should change factors only when they change
-materially (e.g. quantised), since equal factors keep the cache.
+Cost: each change of the road speed factors invalidates the routes it may alter (the router
+keeps the rows it provably leaves exact); afterwards each new incident site costs one
+shortest-path search, bounded at ``reach.search_limit_h`` and redone in full only when the
+depots within cannot serve, until ``n_depots`` sites have been searched; then all depot rows
+are computed once (ski rental). Callers should change factors only when they change materially
+(e.g. quantised), since equal factors keep the cache.
 
 Parts, one job each (the public API is :class:`Dispatcher` and the records below):
 

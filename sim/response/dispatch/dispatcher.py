@@ -97,6 +97,9 @@ class Dispatcher:
         self._jobs: dict[int, Job] = {}
         self._outbox: list[Dispatch | Completion] = []
         self._dirty = False  # something changed that may let a pending incident proceed
+        #: Assembly attempts, and those that found the bundle short (futile retries).
+        self.attempts = 0
+        self.failed_attempts = 0
         self.t0_h = float(t0_h)
 
     # -- clock and events ---------------------------------------------------------------
@@ -137,7 +140,9 @@ class Dispatcher:
             raise DispatchError(f"incident id {incident.id} submitted twice")
         if not 0 <= incident.node < self.router.n_nodes:
             raise DispatchError(f"incident {incident.id}: node {incident.node} not in road network")
-        job = Job(incident, t_h, self.reach.group_index(incident.district, self.policy.mutual_aid))
+        self._follow_components()
+        group = self.reach.group_index(incident.district, self.policy.mutual_aid, incident.node)
+        job = Job(incident, t_h, group)
         self._jobs[incident.id] = job
         if job.residual.max(initial=0.0) <= EPS:  # nothing to bring: work starts at once
             job.t_first_dispatch_h = t_h
@@ -212,7 +217,9 @@ class Dispatcher:
                 continue
             s = job.slot
             self.pending.prio[s] = self._priority(job.incident)
-            job.group = self.reach.group_index(job.incident.district, policy.mutual_aid)
+            job.group = self.reach.group_index(
+                job.incident.district, policy.mutual_aid, job.incident.node
+            )
             self.pending.grp[s] = job.group
             job.times_version = -1
         self.pending.recheck_all = True
@@ -307,10 +314,26 @@ class Dispatcher:
         except KeyError:
             raise DispatchError(f"unknown incident id {incident_id}") from None
 
+    def _follow_components(self) -> None:
+        """After closures changed what connects to what: re-group the pending jobs (each
+        draws on the depots it can reach) and examine them all."""
+        if not self.reach.refresh_components():
+            return
+        pending = self.pending
+        for s in pending.active_slots().tolist():
+            job = pending.slot_job[s]
+            job.group = self.reach.group_index(
+                job.incident.district, self.policy.mutual_aid, job.incident.node
+            )
+            pending.grp[s] = job.group
+            job.times_version = -1
+        pending.recheck_all = self._dirty = True
+
     def _assign(self, t_h: float) -> list[Dispatch]:
         if self.router.version != self._seen_version:  # roads changed: every route may change
             self._seen_version = self.router.version
             self.pending.network_changed = self._dirty = True
+            self._follow_components()
         if not self._dirty or self.pending.n_active == 0:
             self._dirty = False
             return []
@@ -319,6 +342,8 @@ class Dispatcher:
 
     def _try_assign(self, job: Job, t_h: float) -> Dispatch | None:
         times, eligible = self.reach.times_to(job)
+        if job.times_horizon_h < np.inf and not self._served_within_horizon(job, times, eligible):
+            times, eligible = self.reach.times_to(job, full=True)
         plan = plan_legs(
             job.residual,
             self.stock.available,
@@ -329,10 +354,23 @@ class Dispatcher:
             started=bool(job.legs),
             needs_team=job.needs_team,
         )
+        self.attempts += 1
         if isinstance(plan, Wait):
+            self.failed_attempts += 1
             self.pending.wait_for(job.slot, plan.blocked)
             return None
         return self._commit(job, plan.depots, plan.takes, times, t_h)
+
+    def _served_within_horizon(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> bool:
+        """True when the depots known to be within the search horizon (less the consolidation
+        slack) hold the whole residual need. Then the nearest-first assembly finishes within
+        it, every depot the bundle rule may choose is known, and the plan equals the one an
+        unbounded search would give; else the caller searches in full."""
+        within = eligible & (times <= job.times_horizon_h - self.policy.consolidation_slack_h)
+        if not within.any():
+            return False
+        held = self.stock.available[within].sum(axis=0)
+        return bool((held >= job.residual - EPS).all())
 
     def _commit(
         self, job: Job, depots: np.ndarray, takes: np.ndarray, times: np.ndarray, t_h: float
@@ -376,7 +414,7 @@ class Dispatcher:
         job.t_completed_h = t_h
         if job.legs:
             depots = np.array([leg.depot for leg in job.legs])
-            # Return trip on today's roads if that costs no new shortest-path search, else
+            # Return trip on today's roads if they have not changed since the dispatch, else
             # the outbound time.
             back = self.reach.return_times(job, depots)
             for leg, tb in zip(job.legs, back, strict=True):

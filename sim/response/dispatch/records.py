@@ -128,6 +128,7 @@ class Job:
         "group",
         "times_h",
         "base_mask",
+        "times_horizon_h",
         "times_version",
         "needs_team",
     )
@@ -147,5 +148,6 @@ class Job:
         self.group = group
         self.times_h: np.ndarray | None = None
         self.base_mask: np.ndarray | None = None
+        self.times_horizon_h = np.inf  # times beyond it are unknown (read inf)
         self.times_version = -1
         self.needs_team = bool(self.residual[TEAM_COLS].max() > EPS)
