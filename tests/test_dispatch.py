@@ -611,3 +611,84 @@ def test_plan_legs_takes_each_resource_nearest_first_and_consolidates_within_the
         need, avail, times, ~eligible, order, DispatchPolicy(), started=False, needs_team=True
     )
     assert isinstance(none, Wait) and none.blocked is False
+
+
+# --- reachable stock and bounded searches (issue 15) -----------------------------------------
+def test_stock_behind_a_closed_road_is_not_counted_and_no_attempt_fails():
+    """Depot 0 (the pump) is cut off by a closure; depot 10 (the crew) is not. Readiness
+    counts only the stock the incident can reach, so the job waits without a failed assembly
+    attempt, however often units return elsewhere, and is served once the road reopens."""
+    router = RoadRouter(street(21))
+    depots = [
+        Depot(node=0, district=0, equipment={"pump": 1}),
+        Depot(node=10, district=0, teams={"drainage": 3}),
+    ]
+    d = Dispatcher(router, depots, "bundle_complete", np.random.default_rng(0))
+    closed = np.ones(router.n_edges)
+    closed[4] = 0.0  # edge 4-5: nodes 0-4 cut off
+    router.set_edge_speed_factor(closed)
+    need = Bundle(teams={"drainage": 1}, equipment={"pump": 1})
+    d.submit(incident(1, node=12, need=need), 0.0)
+    for k in range(2, 6):  # crews go out and come back: stock events in the crew's component
+        d.submit(incident(k, node=15, need=Bundle(teams={"drainage": 1}), t=0.1 * k), 0.1 * k)
+        d.step(0.1 * k)
+    d.step(3.0)
+    assert 1 in set(d.unmet())
+    assert d.failed_attempts == 0 and d.attempts == 4  # the four crew-only jobs
+    router.set_edge_speed_factor(np.ones(router.n_edges))
+    recs = [r for r in d.step(3.5) if isinstance(r, Dispatch)]
+    assert [r.incident_id for r in recs] == [1]
+    assert recs[0].full_bundle_h == pytest.approx(3.5 + 12 * MIN)
+
+
+@pytest.mark.parametrize("policy", ["bundle_complete", "nearest"])
+def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
+    """The incident's own search stops at ``search_limit_h`` and is redone in full when the
+    depots within cannot serve: decisions must not depend on the limit."""
+    rng = np.random.default_rng(5)
+    kinds = ["waterlogged_underpass", "road_blocked_by_tree", "power_line_fault"]
+    full = {
+        "teams": {"drainage": 1, "tree_clearance": 1, "power_repair": 1},
+        "equipment": {"pump": 2, "chainsaw": 1, "haul_truck": 1, "bucket_truck": 1},
+        "supplies": {"sandbags": 200, "fuel_l": 200, "conductor_m": 300},
+    }
+    crews = {"teams": {"drainage": 2, "tree_clearance": 2, "power_repair": 2}}
+    kit = {
+        "equipment": {"pump": 2, "chainsaw": 2, "haul_truck": 1, "bucket_truck": 1},
+        "supplies": {"sandbags": 100, "fuel_l": 100, "conductor_m": 200},
+    }
+    # owners apart: crews, their kit and full depots at uneven spacing, so that bundles are
+    # assembled from several depots and the consolidation window reaches past the horizon
+    sites = {0: full, 4: crews, 7: kit, 15: crews, 19: kit, 26: full, 31: crews, 36: kit}
+    depots = [Depot(node=n, district=0, **st) for n, st in sites.items()]
+    incs = [
+        make_incident(kinds[int(rng.integers(3))], i, 0, int(nd), float(t))
+        for i, (t, nd) in enumerate(
+            zip(np.sort(rng.uniform(0, 8, 150)), rng.integers(0, 40, 150), strict=True)
+        )
+    ]
+    closures = rng.integers(0, 39, size=(8, 2))
+    slow = rng.uniform(0.3, 1.0, size=(8, 39))
+    runs = []
+    for limit in (np.inf, 17 * MIN, 22 * MIN):  # the slack is 15 min
+        router = RoadRouter(street(40))
+        d = Dispatcher(
+            router, depots, policy, np.random.default_rng(0), resupply=ResupplyPolicy(0.5)
+        )
+        d.reach.search_limit_h = limit
+        hour = 0
+        for inc in incs:
+            if inc.t_created_h >= hour + 1:
+                hour = int(inc.t_created_h)
+                factor = slow[hour - 1].copy()
+                factor[closures[hour - 1]] = 0.0
+                router.set_edge_speed_factor(factor)
+            d.submit(inc, inc.t_created_h)
+            d.step(inc.t_created_h)
+        router.set_edge_speed_factor(np.ones(router.n_edges))
+        d.run_until_idle()
+        runs.append(d.records().sort_values("incident_id").reset_index(drop=True))
+    cols = ["t_first_dispatch_h", "first_arrival_h", "full_bundle_h", "complete_h", "n_legs"]
+    assert runs[0]["full_bundle_h"].notna().sum() > 100
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0][cols].to_numpy(float), other[cols].to_numpy(float))
