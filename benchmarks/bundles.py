@@ -27,11 +27,11 @@ LATER_LEG_H = 1.0 / 60.0  # "more than a minute after the first arrival"
 
 
 def served_legs(scenario, overrides: list[str], seed: int | None) -> pd.DataFrame:
-    """The incidents table of one run, served incidents only (``full_bundle_h`` known)."""
+    """The damage incidents of one run that were served (``full_bundle_h`` known)."""
     extra = [] if seed is None else [f"seed={seed}"]
     model = CityModel(load_scenario(scenario, [*overrides, *extra]))
     model.run()
-    rec = model.service.records()
+    rec = model.service.damage_records()  # relief loads for shelters are ordered ahead
     return rec[rec["full_bundle_h"].notna()].copy()
 
 

@@ -121,3 +121,21 @@ def test_docs_worked_example_runs(monkeypatch, capsys):
     assert namespace["city"].crs == "EPSG:32650"
     assert namespace["summary"]["trees_down"] > 0
     assert "Old Harbour" in capsys.readouterr().out
+
+
+def test_the_sheltered_are_supplied_through_the_dispatcher(run):
+    """Relief loads (sim.response.relief) go through the same dispatcher as damage jobs:
+    one truck each, at most a day for 1,000 persons, from the warehouses' stock; their
+    shortfall is part of what they were ordered for, and they are not counted as incidents."""
+    model, s = run
+    svc = model.service
+    rec = svc.records()
+    loads = rec[rec["kind"] == "shelter_resupply"]
+    sheltered = sum(gov.sheltered_now for gov in model.districts)
+    assert s["people_relocated"] > 0 and len(loads) == svc.n_relief_loads > 0
+    assert s["incidents"] == len(rec) - len(loads)
+    assert 0 < s["relief_shortfall_person_days"] < s["relief_person_days"]
+    # ordered ahead: at least a day for everyone sheltered at any time is on order
+    assert s["relief_person_days"] >= sheltered * 1.0 - 1e-6
+    served = loads["full_bundle_h"].notna()
+    assert served.sum() > 0.5 * len(loads)

@@ -547,6 +547,7 @@ class CityModel(SimulationModel):
         self.agents_by_type[DistrictGovernment].shuffle_do(
             "step", self.current_forecast(), self.response_level
         )
+        self.service.supply_shelters(np.array([gov.sheltered_now for gov in self.districts]))
 
     @property
     def response_level(self) -> int:

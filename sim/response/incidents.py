@@ -164,9 +164,11 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            "injury", 2, 0.0, np.inf,
            "assumption: one ambulance takes two casualties of a chemical release to hospital"),
         _t("shelter_resupply", {}, {"vehicle": 1},
-           {"drinking_water_l": 100 * _W, "food_rations": 100 * MEALS_PER_PERSON_DAY}, 0.5, 1,
-           "none", 100, 0.0, np.inf,
-           "one day of water (Sphere 2011, 3 L/person/day) and meals for 100 relocated persons"),
+           {"drinking_water_l": 1000 * _W, "food_rations": 1000 * MEALS_PER_PERSON_DAY}, 0.5, 2,
+           "none", 1000, 0.0, np.inf,
+           "a truckload: one day of water (Sphere 2011, 3 L/person/day) and meals for 1,000"
+           " sheltered persons, ~4.5 t (assumption: a 5-t truck; sim.response.relief sizes"
+           " each load and adds bedding for arrivals)"),
     )
 }
 # fmt: on

@@ -5,7 +5,7 @@ the incident; logistics is the bottleneck. Every resource lives on one index axi
 ``N_RESOURCES`` so that depot stocks are a ``(n_depots, N_RESOURCES)`` array and the candidate
 search in :mod:`sim.response.dispatch` is a few array operations.
 
-Index axis: the 7 team skills, then the 9 equipment types, then the 8 supplies. Teams and
+Index axis: the 7 team skills, then the 9 equipment types, then the 9 supplies. Teams and
 equipment are *reusable* (they return to their depot when the job ends); supplies are
 *consumable* (used up at the incident).
 """
@@ -49,6 +49,7 @@ UNITS: dict[str, str] = {
     "conductor_m": "metres",
     "barriers": "units",
     "fill_m3": "m3",
+    "bedding_sets": "sets",
 }
 
 # Tolerance for float bookkeeping of supply quantities (counts are exact small integers).
@@ -231,6 +232,7 @@ DEFAULT_LEAD_TIME_H: dict[str, float] = {
     "conductor_m": 8.0,
     "barriers": 6.0,
     "fill_m3": 4.0,
+    "bedding_sets": 6.0,
 }
 
 

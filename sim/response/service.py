@@ -34,7 +34,10 @@ from sim.response import (
     sample_harm,
 )
 from sim.response.depots import build_depots
-from sim.response.incidents import get_incident_type
+from sim.response.incidents import Incident, get_incident_type
+from sim.response.relief import ReliefLoad, ShelterRelief
+
+RELIEF_KIND = "shelter_resupply"
 
 if TYPE_CHECKING:
     from sim.city import City
@@ -103,6 +106,15 @@ class EmergencyService:
         self.n_incidents = 0
         self._final_records: pd.DataFrame | None = None
         self._prepositioned = False
+        # Relief for the sheltered: each district's loads go to the road node nearest its
+        # centroid (the district's shelters, aggregated).
+        self.relief = ShelterRelief(city.n_districts)
+        self._shelter_node = self.router.nearest_node(
+            city.districts["centroid_x_m"].to_numpy(float),
+            city.districts["centroid_y_m"].to_numpy(float),
+        )
+        self._relief_loads: dict[int, ReliefLoad] = {}
+        self.n_relief_loads = 0
 
     # ------------------------------------------------------------------ inputs
     def _new_incident(
@@ -169,6 +181,38 @@ class EmergencyService:
                 self._new_incident(
                     c.kind, c.district, int(node), ("people", -1, 0), persons=c.persons
                 )
+
+    def supply_shelters(self, sheltered: np.ndarray) -> None:
+        """Raise the relief loads the districts' shelters need now (:mod:`sim.response.relief`).
+
+        Args:
+            sheltered: (D,) persons in each district's shelters now.
+        """
+        kind = get_incident_type(RELIEF_KIND)
+        for load in self.relief.orders(self.ctx.time, sheltered):
+            iid = self.n_incidents
+            self.n_incidents += 1
+            self.n_relief_loads += 1
+            d = load.district
+            inc = Incident(
+                id=iid,
+                kind=RELIEF_KIND,
+                district=d,
+                node=int(self._shelter_node[d]),
+                t_created_h=self.ctx.time,
+                severity=kind.severity,
+                need=load.bundle(),
+                work_h=kind.work_h,
+            )
+            self._relief_loads[iid] = load
+            self._target[iid] = ("relief", d, 0)
+            self._district_of_incident[iid] = d
+            self._open[d] += 1
+            self.dispatcher.submit(inc, self.ctx.time)
+            self.ctx.log_event(
+                "relief_order", district=d, detail="shelter_resupply", incident=iid,
+                value=float(load.persons),
+            )  # fmt: skip
 
     def update_roads(self, factor: np.ndarray) -> None:
         """Pass road speed factors to the router when they changed materially (routes are
@@ -265,10 +309,21 @@ class EmergencyService:
             infra.reopen_edges([idx])
             self.update_roads(infra.edge_speed_factor)
         self.ctx.events.add(rec.t_h, "resolution", district, layer, idx, iid, 1.0, rec.kind)
+        if iid in self._relief_loads:
+            self._relief_arrived(iid, self.dispatcher._jobs[iid].full_bundle_h)
         if iid in self._persons:
             kind, persons, t0 = self._persons.pop(iid)
             job = self.dispatcher._jobs[iid]
             self._apply_harm(kind, persons, job.full_bundle_h - t0, district, iid)
+
+    def _relief_arrived(self, iid: int, arrive_h: float) -> None:
+        load = self._relief_loads.pop(iid)
+        short = self.relief.delivered(load, arrive_h)
+        if short > 0:
+            self.ctx.log_event(
+                "relief_shortfall", district=load.district, detail="person-days",
+                incident=iid, value=short,
+            )  # fmt: skip
 
     def _apply_harm(self, kind: str, persons: int, delay_h: float, district: int, iid: int) -> None:
         harm = sample_harm([kind], [delay_h], [persons], [0.0], self.rng_casualties)
@@ -284,6 +339,8 @@ class EmergencyService:
         for iid, (kind, persons, t0) in sorted(self._persons.items()):
             self._apply_harm(kind, persons, end - t0, self._district_of_incident[iid], iid)
         self._persons.clear()
+        for iid in sorted(self._relief_loads):  # loads not delivered: short until the end
+            self._relief_arrived(iid, end)
         self._final_records = self.dispatcher.records()
 
     # ------------------------------------------------------------------ queries
@@ -309,15 +366,25 @@ class EmergencyService:
         busy_d = np.bincount(self._district_of_depot, weights=busy, minlength=self._open.size)
         return self._open.copy(), busy_d
 
+    def damage_records(self) -> pd.DataFrame:
+        """The rows of damage incidents: every job but the relief loads (ordered ahead, not
+        responses; reported as ``relief_*``)."""
+        rec = self.records()
+        return rec[rec["kind"] != RELIEF_KIND] if len(rec) else rec
+
+    @property
+    def n_damage_incidents(self) -> int:
+        return self.n_incidents - self.n_relief_loads
+
     @property
     def n_unserved(self) -> int:
-        rec = self.records()
+        rec = self.damage_records()
         return int(rec["full_bundle_h"].isna().sum()) if len(rec) else 0
 
     def response_times_h(self) -> np.ndarray:
-        rec = self.records()
+        rec = self.damage_records()
         return rec["response_h"].dropna().to_numpy() if len(rec) else np.zeros(0)
 
     def full_bundle_times_h(self) -> np.ndarray:
-        rec = self.records()
+        rec = self.damage_records()
         return rec["bundle_delay_h"].dropna().to_numpy() if len(rec) else np.zeros(0)

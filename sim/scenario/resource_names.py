@@ -2,7 +2,7 @@
 
 They are the scenario's vocabulary (``resources`` events and injects, depot stocks), so they
 live with the schema; :mod:`sim.response.resources` builds its index axis from them in this
-order (the 7 team skills, the 9 equipment types, the 8 supplies) and adds units and team types.
+order (the 7 team skills, the 9 equipment types, the 9 supplies) and adds units and team types.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ SUPPLIES: tuple[str, ...] = (
     "conductor_m",
     "barriers",
     "fill_m3",
+    "bedding_sets",
 )
 RESOURCE_NAMES: tuple[str, ...] = SKILLS + EQUIPMENT + SUPPLIES
 """Every resource name, in the order of the index axis of :mod:`sim.response.resources`."""

@@ -240,6 +240,7 @@ EMERGENCY_RESOURCES = [
     ("food_rations", "supply", "material_warehouse", 0, 37000, 6000, _BORROWED),
     ("barriers", "supply", "material_warehouse", 0, 300, 100, _BORROWED),
     ("fill_m3", "supply", "material_warehouse", 0, 500, 200, _BORROWED),
+    ("bedding_sets", "supply", "material_warehouse", 0, 5000, 4000, _BORROWED),
     ("vehicle", "equipment", "material_warehouse", 0, 10, 4, _BORROWED),
 ]
 

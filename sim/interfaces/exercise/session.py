@@ -160,7 +160,7 @@ class ExerciseSession:
             "totals": {
                 "deaths": float(m.deaths),
                 "injuries": float(m.injuries),
-                "incidents": int(m.service.n_incidents),
+                "incidents": int(m.service.n_damage_incidents),
                 "open_incidents": int(m.service.open_incidents),
                 "people_relocated": float(m.people_relocated),
                 "relocated_now": float(sum(g.relocated_now for g in m.districts)),
