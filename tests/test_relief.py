@@ -54,3 +54,14 @@ def test_bad_periods_are_refused():
         ShelterRelief(1, period_h=0.0)
     with pytest.raises(ValueError, match="lead_h"):
         ShelterRelief(1, period_h=24.0, lead_h=30.0)
+
+
+def test_small_arrivals_are_batched_until_half_a_load_or_the_wait_is_over():
+    r = ShelterRelief(1, topup_wait_h=3.0)
+    r.orders(0.0, np.array([800.0]))
+    assert r.orders(1.0, np.array([900.0])) == []  # 100 arrivals: not yet
+    assert r.orders(2.0, np.array([1000.0])) == []  # 200: not yet
+    (top,) = r.orders(3.0, np.array([1100.0]))  # 3 h after the last order
+    assert top.persons == pytest.approx(300) and top.hours == pytest.approx(21.0)
+    (big,) = r.orders(3.5, np.array([1700.0]))  # 600 >= half a truckload: at once
+    assert big.persons == pytest.approx(600)

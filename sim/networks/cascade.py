@@ -138,6 +138,7 @@ class CascadeEngine:
         """Forget buffer clocks and the last time (start a new run)."""
         self._lost_since = [np.full(len(d), np.nan) for d in self.net.dependencies]
         self._t_last = -np.inf
+        self._conn_memo: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.last_passes = 0
         self.tripped = {k: np.zeros(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
 
@@ -165,8 +166,20 @@ class CascadeEngine:
         return out
 
     def _connectivity(self, name: str, layer: Layer, alive: np.ndarray, edge_ok: np.ndarray):
+        """Nodes of ``layer`` connected as the mechanism requires. The last result of each
+        layer is reused while its alive nodes and usable edges are unchanged (most steps of a
+        storm change nothing in most layers): comparing two masks costs far less than the
+        components."""
         if name in self.unconstrained:
             return alive
+        last = self._conn_memo.get(name)
+        if last is not None and np.array_equal(last[0], alive) and np.array_equal(last[1], edge_ok):
+            return last[2].copy()
+        out = self._connectivity_now(layer, alive, edge_ok)
+        self._conn_memo[name] = (alive.copy(), np.asarray(edge_ok).copy(), out.copy())
+        return out
+
+    def _connectivity_now(self, layer: Layer, alive: np.ndarray, edge_ok: np.ndarray):
         u = layer.edges["u"][edge_ok]
         v = layer.edges["v"][edge_ok]
         if self.mechanism == "giant_component":

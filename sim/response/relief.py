@@ -5,7 +5,9 @@ day, Sphere Project 2011, Humanitarian Charter and Minimum Standards, basic surv
 needs), three meals a day (assumption) and one bedding set on arrival (assumption). The
 district orders them ahead: a day's supply for the persons sheltered now, due when the supply
 in hand runs out, ordered ``lead_h`` before that; persons who arrive between two orders get a
-top-up at once (their water and meals to the end of the day in hand, and their bedding). Each
+top-up (their water and meals to the end of the day in hand, and their bedding), ordered once
+half a truckload of them has gathered or ``topup_wait_h`` after the district's last order
+(assumption: shelters call for supplies in batches). Each
 order travels as truckloads (``shelter_resupply`` incidents, one vehicle and up to
 ``PERSONS_PER_LOAD`` persons' supplies each) from the depots that hold the supplies, through
 the dispatcher like any other job, so the warehouses' stocks, their resupply and the damaged
@@ -77,15 +79,24 @@ class ShelterRelief:
         ValueError: a non-positive period, or a lead outside [0, period].
     """
 
-    def __init__(self, n_districts: int, period_h: float = 24.0, lead_h: float = 6.0):
-        if not period_h > 0 or not 0 <= lead_h <= period_h:
+    def __init__(
+        self,
+        n_districts: int,
+        period_h: float = 24.0,
+        lead_h: float = 6.0,
+        topup_wait_h: float = 3.0,
+    ):
+        if not period_h > 0 or not 0 <= lead_h <= period_h or not topup_wait_h >= 0:
             raise ValueError(
-                f"need period_h > 0 and 0 <= lead_h <= period_h, got {period_h}, {lead_h}"
+                "need period_h > 0, 0 <= lead_h <= period_h and topup_wait_h >= 0, got "
+                f"{period_h}, {lead_h}, {topup_wait_h}"
             )
         self.period_h = float(period_h)
         self.lead_h = float(lead_h)
+        self.topup_wait_h = float(topup_wait_h)
         self.covered_until_h = np.full(n_districts, -np.inf)  # supply in hand runs out then
         self.covered_persons = np.zeros(n_districts)  # persons the orders so far cover
+        self.last_order_h = np.full(n_districts, -np.inf)
         self.demand_person_days = 0.0
         self.shortfall_person_days = 0.0
 
@@ -103,28 +114,25 @@ class ShelterRelief:
         sheltered = np.asarray(sheltered, dtype=float)
         for d in np.flatnonzero(sheltered > 0.5).tolist():
             persons = float(sheltered[d])
-            if self.covered_until_h[d] <= t_h:  # nothing in hand: a day from now
-                self.covered_until_h[d] = t_h
-                self.covered_persons[d] = 0.0
+            if self.covered_until_h[d] <= t_h:  # nothing in hand: a day from now, for all
+                self.covered_until_h[d] = t_h + self.period_h
+                loads += self._split(d, persons, persons, t_h, self.period_h, t_h)
+                self.covered_persons[d] = persons
+                continue
             new = persons - self.covered_persons[d]
-            if new > 0.5:  # arrivals: supplies to the end of the day in hand, and bedding
-                hours = max(self.covered_until_h[d] - t_h, 0.0)
-                if hours == 0.0:
-                    hours = self.period_h
-                    self.covered_until_h[d] = t_h + hours
-                    self.covered_persons[d] = persons
-                    loads += self._split(d, persons, new, t_h, hours)
-                    continue
-                loads += self._split(d, new, new, t_h, hours)
+            batch = new >= PERSONS_PER_LOAD / 2 or t_h >= self.last_order_h[d] + self.topup_wait_h
+            if new > 0.5 and batch:  # arrivals: to the end of the day in hand, and bedding
+                loads += self._split(d, new, new, t_h, self.covered_until_h[d] - t_h, t_h)
                 self.covered_persons[d] = persons
             if t_h >= self.covered_until_h[d] - self.lead_h:  # the next day, ahead
                 due = self.covered_until_h[d]
-                loads += self._split(d, persons, 0.0, due, self.period_h)
+                loads += self._split(d, persons, 0.0, due, self.period_h, t_h)
                 self.covered_until_h[d] = due + self.period_h
                 self.covered_persons[d] = persons
         return loads
 
-    def _split(self, d: int, persons: float, new: float, due_h: float, hours: float):
+    def _split(self, d: int, persons: float, new: float, due_h: float, hours: float, t_h: float):
+        self.last_order_h[d] = t_h
         n = int(np.ceil(persons / PERSONS_PER_LOAD - 1e-9))
         share = persons / n
         self.demand_person_days += persons * hours / 24.0
