@@ -692,3 +692,39 @@ def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
     assert runs[0]["full_bundle_h"].notna().sum() > 100
     for other in runs[1:]:
         np.testing.assert_array_equal(runs[0][cols].to_numpy(float), other[cols].to_numpy(float))
+
+
+def test_mutual_aid_and_the_reserve_set_out_after_their_activation_delays():
+    """Own district's depot 20 min away, another district's 5 min away, the reserve 2 min
+    away. With a 1-h aid delay and a 2-h reserve delay the own depot serves (20 min < 65 min);
+    with no delays the nearest does. Legs depart after the delay and arrive after the trip."""
+
+    def depots():
+        return [
+            Depot(node=20, district=0, teams={"fire_rescue": 1}),
+            Depot(node=5, district=1, teams={"fire_rescue": 1}),
+            Depot(node=2, district=1, teams={"fire_rescue": 1}, central=True),
+        ]
+
+    slow = DispatchPolicy(bundle_complete=True, aid_activation_h=1.0, reserve_activation_h=2.0)
+    d = Dispatcher(RoadRouter(street(21)), depots(), slow, np.random.default_rng(0))
+    d.submit(incident(1, node=0, district=0), 0.0)
+    (rec,) = d.step(0.0)
+    assert [leg.depot for leg in rec.legs] == [0] and rec.full_bundle_h == pytest.approx(20 * MIN)
+    d.submit(incident(2, node=0, district=0, t=0.1), 0.1)  # own crew busy: aid or reserve
+    (rec,) = [r for r in d.step(0.1) if isinstance(r, Dispatch)]
+    (leg,) = rec.legs
+    assert leg.depot == 1 and leg.depart_h == pytest.approx(1.1)
+    assert leg.arrive_h == pytest.approx(1.1 + 5 * MIN)  # 1.08 h + 5 min < reserve 2.1 h + 2 min
+    fast = DispatchPolicy(bundle_complete=True)
+    d = Dispatcher(RoadRouter(street(21)), depots(), fast, np.random.default_rng(0))
+    d.submit(incident(1, node=0, district=0), 0.0)
+    (rec,) = d.step(0.0)
+    assert [leg.depot for leg in rec.legs] == [2] and rec.full_bundle_h == pytest.approx(2 * MIN)
+
+
+def test_activation_delays_must_be_finite_and_non_negative():
+    with pytest.raises(DispatchError, match="aid_activation_h"):
+        DispatchPolicy(aid_activation_h=-1.0)
+    with pytest.raises(DispatchError, match="reserve_activation_h"):
+        DispatchPolicy(reserve_activation_h=float("inf"))

@@ -317,7 +317,14 @@ def apply_policy(model: CityModel, ev: PolicyEvent, rng, t_h: float) -> str:
         disp = model.service.dispatcher
         name = ev.logistics_policy or model.logistics_policy
         aid = disp.policy.mutual_aid if ev.mutual_aid is None else ev.mutual_aid
-        model.set_logistics_policy(name, DispatchPolicy.named(name, mutual_aid=aid), t_h)
+        now = disp.policy  # the activation delays stay the scenario's
+        policy = DispatchPolicy.named(
+            name,
+            mutual_aid=aid,
+            aid_activation_h=now.aid_activation_h,
+            reserve_activation_h=now.reserve_activation_h,
+        )
+        model.set_logistics_policy(name, policy, t_h)
         parts.append(f"logistics={name}, mutual_aid={aid}")
     if ev.close_underpasses is not None:
         model.set_close_underpasses(ev.close_underpasses)

@@ -80,7 +80,12 @@ class EmergencyService:
         self.roads = roads
         self.router = RoadRouter(roads)
         self.depots = build_depots(city, cfg, data_dir, self.router, rng_logistics)
-        policy = DispatchPolicy.named(cfg.policy, mutual_aid=cfg.mutual_aid)
+        policy = DispatchPolicy.named(
+            cfg.policy,
+            mutual_aid=cfg.mutual_aid,
+            aid_activation_h=cfg.aid_activation_h,
+            reserve_activation_h=cfg.reserve_activation_h,
+        )
         resupply = (
             None
             if cfg.resupply_reorder_fraction is None

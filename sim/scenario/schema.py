@@ -693,6 +693,23 @@ class LogisticsConfig(Strict):
 
     policy: Literal["nearest", "severity", "bundle_complete"] = "bundle_complete"
     mutual_aid: bool = Field(True, description="Depots may serve incidents in other districts.")
+    aid_activation_h: float = Field(
+        1.0,
+        ge=0,
+        le=48,
+        description="Hours before a depot of another district sets out: mutual aid is "
+        "requested through the municipal command and approved first (ASSUMPTION: no published "
+        "figure found).",
+    )
+    reserve_activation_h: float = Field(
+        2.0,
+        ge=0,
+        le=48,
+        description="Hours before the city reserve sets out: drawn from the municipal material "
+        "reserve on an order of the flood-control headquarters (ASSUMPTION). Pre-positioning "
+        "on a warning (preposition_level) moves reserve stock to district depots ahead, where "
+        "it serves without this delay.",
+    )
     teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
     equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")
     supplies_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on supply stocks.")

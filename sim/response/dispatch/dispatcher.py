@@ -342,8 +342,10 @@ class Dispatcher:
 
     def _try_assign(self, job: Job, t_h: float) -> Dispatch | None:
         times, eligible = self.reach.times_to(job)
+        times = times + self._activation(job)
         if job.times_horizon_h < np.inf and not self._served_within_horizon(job, times, eligible):
             times, eligible = self.reach.times_to(job, full=True)
+            times = times + self._activation(job)
         plan = plan_legs(
             job.residual,
             self.stock.available,
@@ -361,9 +363,18 @@ class Dispatcher:
             return None
         return self._commit(job, plan.depots, plan.takes, times, t_h)
 
+    def _activation(self, job: Job) -> np.ndarray:
+        """(n_depots,) hours before each depot's units set out for ``job`` (mutual aid and
+        the city reserve are activated first; :class:`DispatchPolicy`)."""
+        p = self.policy
+        return self.reach.activation_h(
+            job.incident.district, p.aid_activation_h, p.reserve_activation_h
+        )
+
     def _served_within_horizon(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> bool:
         """True when the depots known to be within the search horizon (less the consolidation
-        slack) hold the whole residual need. Then the nearest-first assembly finishes within
+        slack; ``times`` include the activation delays, which only push depots farther) hold
+        the whole residual need. Then the nearest-first assembly finishes within
         it, every depot the bundle rule may choose is known, and the plan equals the one an
         unbounded search would give; else the caller searches in full."""
         within = eligible & (times <= job.times_horizon_h - self.policy.consolidation_slack_h)
@@ -377,10 +388,13 @@ class Dispatcher:
     ) -> Dispatch:
         self.clock.integrate(self.stock)
         self.stock.dispatch(depots, takes)
-        arrive = t_h + times[depots]
+        arrive = t_h + times[depots]  # times include the activation delays
+        depart = t_h + self._activation(job)[depots]
         legs = tuple(
-            Leg(d, row, t_h, a)
-            for d, row, a in zip(depots.tolist(), takes.copy(), arrive.tolist(), strict=True)
+            Leg(d, row, t0, a)
+            for d, row, t0, a in zip(
+                depots.tolist(), takes.copy(), depart.tolist(), arrive.tolist(), strict=True
+            )
         )
         first_dispatch = not job.legs
         job.legs.extend(legs)

@@ -51,6 +51,7 @@ class DepotReach:
             raise DispatchError("a depot node is outside the road network")
         self.tiebreak = rng.permutation(n_d)
         self._closure_seen = -1
+        self._activation: dict[tuple[int, float, float], np.ndarray] = {}
         self.node_comp = np.zeros(router.n_nodes, dtype=np.int64)
         self.depot_comp = np.zeros(n_d, dtype=np.int64)
         self._reset_groups()
@@ -83,6 +84,19 @@ class DepotReach:
         self.depot_comp = comp[self.node]
         self._reset_groups()
         return True
+
+    def activation_h(self, district: int, aid_h: float, reserve_h: float) -> np.ndarray:
+        """(n_depots,) hours before each depot's units set out for an incident in
+        ``district``: 0 for the district's own depots, ``aid_h`` for other districts',
+        ``reserve_h`` for the central reserves (cached per district and delays)."""
+        key = (int(district), float(aid_h), float(reserve_h))
+        out = self._activation.get(key)
+        if out is None:
+            out = np.where(self.district == key[0], 0.0, key[1])
+            out[self.central] = key[2]
+            out.setflags(write=False)
+            self._activation[key] = out
+        return out
 
     def group_index(self, district: int, mutual_aid: bool, node: int) -> int:
         """The group of an incident in ``district`` at road ``node``: the eligible depots in

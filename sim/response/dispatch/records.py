@@ -38,12 +38,19 @@ class DispatchPolicy:
     mutual_aid: bool = True
     backfill: bool = True
     consolidation_slack_h: float = 0.25
+    aid_activation_h: float = 0.0
+    """Hours before a depot of another district sets out (mutual aid is requested and
+    approved first); its units are committed from the decision."""
+    reserve_activation_h: float = 0.0
+    """Hours before the city reserve sets out."""
 
     def __post_init__(self) -> None:
         if self.priority not in ("fcfs", "severity"):
             raise DispatchError(f"priority must be 'fcfs' or 'severity', got {self.priority!r}")
-        if not self.consolidation_slack_h >= 0:
-            raise DispatchError("consolidation_slack_h must be >= 0")
+        for name in ("consolidation_slack_h", "aid_activation_h", "reserve_activation_h"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise DispatchError(f"{name} must be finite and >= 0, got {value}")
 
     @classmethod
     def named(cls, name: str, **overrides) -> DispatchPolicy:
