@@ -31,11 +31,14 @@ def load_spec() -> dict:
 
 def scenario_of(name: str, spec: dict) -> Path:
     """The storm's scenario file, made if missing."""
-    path = SCENARIOS / f"{name}.yaml"
+    agency = spec["agency"]
+    # the calibration's own agency keeps the flat folder; another goes in a subfolder
+    folder = SCENARIOS if agency == load_spec()["agency"] else SCENARIOS / agency.lower()
+    path = folder / f"{name}.yaml"
     if not path.is_file():
         entry = spec["storms"].get(name)
         track = HERE / entry["track"] if entry else DATA / "typhoons" / f"{name}_track.csv"
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         sc = build_scenario(track, path, DATA / "shanghai", agency=spec["agency"], name=name)
         write_scenario(sc, path)
     return path

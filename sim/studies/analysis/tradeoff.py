@@ -36,6 +36,7 @@ FACTORS = ("teams_scale", "equipment_scale", "supplies_scale")
 OUTCOMES = (
     "response_time_mean_min",
     "full_bundle_time_mean_min",
+    "relief_shortfall_person_days",
     "incidents_unserved",
     "deaths",
     "customer_hours_without_power",
