@@ -660,9 +660,12 @@ def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
     # owners apart: crews, their kit and full depots at uneven spacing, so that bundles are
     # assembled from several depots and the consolidation window reaches past the horizon
     sites = {0: full, 4: crews, 7: kit, 15: crews, 19: kit, 26: full, 31: crews, 36: kit}
-    depots = [Depot(node=n, district=0, **st) for n, st in sites.items()]
+    # two districts (nodes 0-19, 20-39) and a central reserve: aid and the reserve set out
+    # after activation delays, so unreached depots may still be near in effective time
+    depots = [Depot(node=n, district=n // 20, **st) for n, st in sites.items()]
+    depots.append(Depot(node=24, district=1, central=True, **full))
     incs = [
-        make_incident(kinds[int(rng.integers(3))], i, 0, int(nd), float(t))
+        make_incident(kinds[int(rng.integers(3))], i, int(nd) // 20, int(nd), float(t))
         for i, (t, nd) in enumerate(
             zip(np.sort(rng.uniform(0, 8, 150)), rng.integers(0, 40, 150), strict=True)
         )
@@ -672,9 +675,8 @@ def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
     runs = []
     for limit in (np.inf, 17 * MIN, 22 * MIN):  # the slack is 15 min
         router = RoadRouter(street(40))
-        d = Dispatcher(
-            router, depots, policy, np.random.default_rng(0), resupply=ResupplyPolicy(0.5)
-        )
+        rule = DispatchPolicy.named(policy, aid_activation_h=0.1, reserve_activation_h=0.2)
+        d = Dispatcher(router, depots, rule, np.random.default_rng(0), resupply=ResupplyPolicy(0.5))
         d.reach.search_limit_h = limit
         hour = 0
         for inc in incs:

@@ -25,10 +25,13 @@ from sim.response.resources import IS_TEAM
 
 
 class Legs(NamedTuple):
-    """Depots (row indices) and the (k, N_RESOURCES) quantities each sends now."""
+    """Depots (row indices) and the (k, N_RESOURCES) quantities each sends now; ``t_star_h``:
+    under ``bundle_complete``, when the fastest assembly (nearest first per resource) would
+    have the whole bundle on scene (NaN otherwise)."""
 
     depots: np.ndarray
     takes: np.ndarray
+    t_star_h: float = float("nan")
 
 
 class Wait(NamedTuple):
@@ -86,11 +89,12 @@ def plan_legs(
         if (take.sum(axis=0) < need - EPS).any():
             return Wait(rel)  # short at the reachable depots it may draw on
         used = take.max(axis=1) > EPS
+        t_star = float(times[idx[used]].max())
         if idx.size > 1 and used.sum() > 1:
-            t_star = times[idx[used]].max()
             near = times[idx] <= t_star + policy.consolidation_slack_h
-            return _fewest_legs(idx[near], a[near], need)
-        return Legs(idx[used], take[used])
+            legs = _fewest_legs(idx[near], a[near], need)
+            return legs._replace(t_star_h=t_star)
+        return Legs(idx[used], take[used], t_star)
     if not started and needs_team and take[:, TEAM_COLS].max() <= EPS:
         # "nearest" starts when a team can go (a needed team exists, out of reach)
         return Wait(rel & IS_TEAM)

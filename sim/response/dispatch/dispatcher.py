@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.response.dispatch.assembly import Wait, plan_legs
+from sim.response.dispatch.assembly import Legs, Wait, plan_legs
 from sim.response.dispatch.clock import RANK_COMPLETE, RANK_STOCK, EventClock
 from sim.response.dispatch.pending import PendingTable
 from sim.response.dispatch.reach import DepotReach
@@ -341,21 +341,13 @@ class Dispatcher:
         return self.rounds.run(self.policy, t_h)
 
     def _try_assign(self, job: Job, t_h: float) -> Dispatch | None:
+        act = self._activation(job)
         times, eligible = self.reach.times_to(job)
-        times = times + self._activation(job)
-        if job.times_horizon_h < np.inf and not self._served_within_horizon(job, times, eligible):
+        plan = self._plan(job, times + act, eligible)
+        if job.times_horizon_h < np.inf and not self._exact(job, plan, times + act, eligible, act):
             times, eligible = self.reach.times_to(job, full=True)
-            times = times + self._activation(job)
-        plan = plan_legs(
-            job.residual,
-            self.stock.available,
-            times,
-            eligible,
-            self.reach.tiebreak,
-            self.policy,
-            started=bool(job.legs),
-            needs_team=job.needs_team,
-        )
+            plan = self._plan(job, times + act, eligible)
+        times = times + act
         self.attempts += 1
         if isinstance(plan, Wait):
             self.failed_attempts += 1
@@ -370,6 +362,38 @@ class Dispatcher:
         return self.reach.activation_h(
             job.incident.district, p.aid_activation_h, p.reserve_activation_h
         )
+
+    def _plan(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> Legs | Wait:
+        return plan_legs(
+            job.residual,
+            self.stock.available,
+            times,
+            eligible,
+            self.reach.tiebreak,
+            self.policy,
+            started=bool(job.legs),
+            needs_team=job.needs_team,
+        )
+
+    def _exact(self, job: Job, plan, times: np.ndarray, eligible: np.ndarray, act) -> bool:
+        """Whether a plan made from a bounded search equals the unbounded one.
+
+        Under ``bundle_complete``: a depot the search did not reach is more than the horizon
+        away, so it arrives later than horizon + its activation delay; when that is later
+        than ``t* + slack`` for every such depot of the job's group, none of them could enter
+        the fastest assembly or the consolidation window, and the plan is the same. Otherwise
+        (and for ``nearest``) the depots within the horizon less the slack must hold the whole
+        need (:meth:`_served_within_horizon`).
+        """
+        if not self.policy.bundle_complete:
+            return self._served_within_horizon(job, times, eligible)
+        if not isinstance(plan, Legs):
+            return False
+        unknown = self.reach.group_mask(job.group) & ~eligible
+        if not unknown.any():
+            return True
+        bound = job.times_horizon_h + act[unknown].min()
+        return bool(bound > plan.t_star_h + self.policy.consolidation_slack_h)
 
     def _served_within_horizon(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> bool:
         """True when the depots known to be within the search horizon (less the consolidation

@@ -116,6 +116,10 @@ class DepotReach:
             self.group_matrix = np.vstack([self.group_matrix, mask[None, :].astype(float)])
         return g
 
+    def group_mask(self, group: int) -> np.ndarray:
+        """(n_depots,) bool: the depots of ``group`` (eligible and in its road component)."""
+        return self._group_masks[group]
+
     def group_stock(self, available: np.ndarray) -> np.ndarray:
         """(groups, N_RESOURCES) units available to each group."""
         return self.group_matrix @ available
