@@ -474,6 +474,21 @@ class _BruteForceDispatcher(Dispatcher):
     pending_table = _BruteForceTable
 
 
+def _replay_hours(d, router, incs, factor_of_hour):
+    """Submit and step ``incs`` in time order, setting ``factor_of_hour(h)`` as the road
+    state when hour h begins; reopen every road at the end, run until idle; the records by id."""
+    hour = 0
+    for inc in incs:
+        if inc.t_created_h >= hour + 1:
+            hour = int(inc.t_created_h)
+            router.set_edge_speed_factor(factor_of_hour(hour))
+        d.submit(inc, inc.t_created_h)
+        d.step(inc.t_created_h)
+    router.set_edge_speed_factor(np.ones(router.n_edges))
+    d.run_until_idle()
+    return d.records().sort_values("incident_id").reset_index(drop=True)
+
+
 @pytest.mark.parametrize("policy", ["nearest", "bundle_complete", "severity"])
 def test_wakeup_index_gives_same_decisions_as_rechecking_everything(policy):
     rng = np.random.default_rng(17)
@@ -532,18 +547,13 @@ def test_wakeup_index_gives_same_decisions_as_rechecking_everything(policy):
             np.random.default_rng(0),
             resupply=ResupplyPolicy(0.5),
         )
-        hour = 0
-        for inc in incs:
-            if inc.t_created_h >= hour + 1:  # the hourly road state: some segments cut
-                hour = int(inc.t_created_h)
-                factor = np.ones(router.n_edges)
-                factor[closures[hour - 1]] = 0.0
-                router.set_edge_speed_factor(factor)
-            d.submit(inc, inc.t_created_h)
-            d.step(inc.t_created_h)
-        router.set_edge_speed_factor(np.ones(router.n_edges))
-        d.run_until_idle()
-        runs.append(d.records().sort_values("incident_id").reset_index(drop=True))
+
+        def cut(hour, router=router):  # the hourly road state: some segments cut
+            factor = np.ones(router.n_edges)
+            factor[closures[hour - 1]] = 0.0
+            return factor
+
+        runs.append(_replay_hours(d, router, incs, cut))
     assert runs[0]["full_bundle_h"].notna().all()  # resupply eventually serves everyone
     assert (runs[0]["t_first_dispatch_h"] > runs[0]["t_created_h"] + 1e-9).sum() > 20
     pd_cols = ["t_first_dispatch_h", "first_arrival_h", "full_bundle_h", "n_legs"]
@@ -678,18 +688,13 @@ def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
         rule = DispatchPolicy.named(policy, aid_activation_h=0.1, reserve_activation_h=0.2)
         d = Dispatcher(router, depots, rule, np.random.default_rng(0), resupply=ResupplyPolicy(0.5))
         d.reach.search_limit_h = limit
-        hour = 0
-        for inc in incs:
-            if inc.t_created_h >= hour + 1:
-                hour = int(inc.t_created_h)
-                factor = slow[hour - 1].copy()
-                factor[closures[hour - 1]] = 0.0
-                router.set_edge_speed_factor(factor)
-            d.submit(inc, inc.t_created_h)
-            d.step(inc.t_created_h)
-        router.set_edge_speed_factor(np.ones(router.n_edges))
-        d.run_until_idle()
-        runs.append(d.records().sort_values("incident_id").reset_index(drop=True))
+
+        def slowed(hour):
+            factor = slow[hour - 1].copy()
+            factor[closures[hour - 1]] = 0.0
+            return factor
+
+        runs.append(_replay_hours(d, router, incs, slowed))
     cols = ["t_first_dispatch_h", "first_arrival_h", "full_bundle_h", "complete_h", "n_legs"]
     assert runs[0]["full_bundle_h"].notna().sum() > 100
     for other in runs[1:]:
