@@ -14,6 +14,10 @@ every shortest path of the row avoids the changed arcs and no new path is shorte
 distances are unchanged. Other rows are dropped and recomputed on demand. The sparse graph
 keeps one fixed structure (every directed node pair of the layer); a change rewrites its
 weights in place (a closed pair weighs inf, which Dijkstra treats as no arc).
+
+Two more queries serve the dispatcher: :meth:`RoadRouter.component_labels` (connected
+components of the open roads, recomputed only when the set of closed roads changes) and
+:meth:`RoadRouter.times_within` (a search bounded in time, not cached).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ times; plus the central reserve.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from sim.response import (
     sample_harm,
 )
 from sim.response.depots import build_depots
-from sim.response.incidents import Incident, get_incident_type
+from sim.response.incidents import get_incident_type
 from sim.response.relief import ReliefLoad, ShelterRelief
 
 RELIEF_KIND = "shelter_resupply"
@@ -123,12 +124,25 @@ class EmergencyService:
 
     # ------------------------------------------------------------------ inputs
     def _new_incident(
-        self, kind: str, district: int, node: int, target, persons: int | None = None
-    ) -> None:
+        self,
+        kind: str,
+        district: int,
+        node: int,
+        target,
+        persons: int | None = None,
+        *,
+        need=None,
+        event: str = "incident",
+        value: float | None = None,
+    ) -> int:
+        """Submit one job; ``need`` replaces the catalogue bundle (relief loads), ``event`` and
+        ``value`` name its log row (default: persons at risk). Returns its id."""
         iid = self.n_incidents
         self.n_incidents += 1
         t = self.ctx.time
         inc = make_incident(kind, iid, district, int(node), t, persons_at_risk=persons)
+        if need is not None:
+            inc = dataclasses.replace(inc, need=need)
         self._target[iid] = target
         if inc.persons_at_risk > 0:
             self._persons[iid] = (kind, int(inc.persons_at_risk), t)
@@ -136,14 +150,15 @@ class EmergencyService:
         self._open[district] += 1
         self.dispatcher.submit(inc, t)
         self.ctx.log_event(
-            "incident",
+            event,
             district=district,
             layer=target[0],
             detail=kind,
             asset=target[1],
             incident=iid,
-            value=float(inc.persons_at_risk),
+            value=float(inc.persons_at_risk if value is None else value),
         )
+        return iid
 
     def raise_incident(
         self, kind: str, district: int, node: int, target, persons: int | None = None
@@ -193,31 +208,14 @@ class EmergencyService:
         Args:
             sheltered: (D,) persons in each district's shelters now.
         """
-        kind = get_incident_type(RELIEF_KIND)
         for load in self.relief.orders(self.ctx.time, sheltered):
-            iid = self.n_incidents
-            self.n_incidents += 1
-            self.n_relief_loads += 1
             d = load.district
-            inc = Incident(
-                id=iid,
-                kind=RELIEF_KIND,
-                district=d,
-                node=int(self._shelter_node[d]),
-                t_created_h=self.ctx.time,
-                severity=kind.severity,
-                need=load.bundle(),
-                work_h=kind.work_h,
-            )
-            self._relief_loads[iid] = load
-            self._target[iid] = ("relief", d, 0)
-            self._district_of_incident[iid] = d
-            self._open[d] += 1
-            self.dispatcher.submit(inc, self.ctx.time)
-            self.ctx.log_event(
-                "relief_order", district=d, detail="shelter_resupply", incident=iid,
-                value=float(load.persons),
+            iid = self._new_incident(
+                RELIEF_KIND, d, self._shelter_node[d], ("relief", d, 0), persons=0,
+                need=load.bundle(), event="relief_order", value=load.persons,
             )  # fmt: skip
+            self._relief_loads[iid] = load
+            self.n_relief_loads += 1
 
     def update_roads(self, factor: np.ndarray) -> None:
         """Pass road speed factors to the router when they changed materially (routes are

@@ -343,11 +343,12 @@ class Dispatcher:
     def _try_assign(self, job: Job, t_h: float) -> Dispatch | None:
         act = self._activation(job)
         times, eligible = self.reach.times_to(job)
-        plan = self._plan(job, times + act, eligible)
-        if job.times_horizon_h < np.inf and not self._exact(job, plan, times + act, eligible, act):
+        times = times + act  # when each depot's units would be on scene
+        plan = self._plan(job, times, eligible)
+        if job.times_horizon_h < np.inf and not self._exact(job, plan, times, eligible, act):
             times, eligible = self.reach.times_to(job, full=True)
-            plan = self._plan(job, times + act, eligible)
-        times = times + act
+            times = times + act
+            plan = self._plan(job, times, eligible)
         self.attempts += 1
         if isinstance(plan, Wait):
             self.failed_attempts += 1
@@ -398,9 +399,8 @@ class Dispatcher:
     def _served_within_horizon(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> bool:
         """True when the depots known to be within the search horizon (less the consolidation
         slack; ``times`` include the activation delays, which only push depots farther) hold
-        the whole residual need. Then the nearest-first assembly finishes within
-        it, every depot the bundle rule may choose is known, and the plan equals the one an
-        unbounded search would give; else the caller searches in full."""
+        the whole residual need: then the nearest-first takes come from known depots only and
+        equal those of an unbounded search (the rule of the ``nearest`` policy)."""
         within = eligible & (times <= job.times_horizon_h - self.policy.consolidation_slack_h)
         if not within.any():
             return False

@@ -59,7 +59,7 @@ class DepotReach:
         self._rows_version, self._incident_rows = -1, 0
         #: How far an incident's own search looks (h); ``inf``: unbounded searches.
         self.search_limit_h = SEARCH_LIMIT_H
-        self._node_times: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._node_times: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, float]] = {}
 
     def _reset_groups(self) -> None:
         self._group_of: dict[tuple[int, int], int] = {}
