@@ -177,6 +177,10 @@ def _edit_profile(folder: Path, edit) -> None:
             lambda d: d["emergency"]["depots"]["fire_station"].update(count=0),
             r"emergency\.depots\.fire_station\.count",
         ),
+        (
+            lambda d: d["emergency"].update(fire_stations=12),
+            r"emergency: .*fire_stations was replaced by depots: .*count: 12",
+        ),
         (lambda d: d["zones"]["core"].pop("source"), r"zones\.core\.source: Field required"),
         (
             lambda d: d["exposure_allocation"]["rules"]["underpasses"]["factors"].pop("core"),

@@ -19,7 +19,14 @@ from typing import Annotated, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -92,6 +99,17 @@ class EmergencyProfile(_Strict):
     )
     central_reserve: CentralReserve
     source: Source
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_fire_stations(cls, data):
+        if isinstance(data, dict) and "fire_stations" in data:
+            raise ValueError(
+                "fire_stations was replaced by depots: write depots: {fire_station: {count: "
+                f"{data['fire_stations']}, holds: ..., source: ...}}, one entry per depot kind "
+                "(docs/extending.md)"
+            )
+        return data
 
     @field_validator("depots")
     @classmethod
