@@ -682,12 +682,15 @@ def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
     ]
     closures = rng.integers(0, 39, size=(8, 2))
     slow = rng.uniform(0.3, 1.0, size=(8, 39))
-    runs = []
-    for limit in (np.inf, 17 * MIN, 22 * MIN):  # the slack is 15 min
-        router = RoadRouter(street(40))
+    runs, searches = [], []
+    # the slack is 15 min; 3 min: no bundle within, searches widen by doubling; after 8 plans
+    # of a kind its first search looks as far as its recent plans needed (adaptive)
+    for limit in (np.inf, 3 * MIN, 17 * MIN, 22 * MIN):
+        router = _CountingRouter(street(40))
         rule = DispatchPolicy.named(policy, aid_activation_h=0.1, reserve_activation_h=0.2)
         d = Dispatcher(router, depots, rule, np.random.default_rng(0), resupply=ResupplyPolicy(0.5))
         d.reach.search_limit_h = limit
+        searches.append(router.bounded)
 
         def slowed(hour):
             factor = slow[hour - 1].copy()
@@ -699,6 +702,22 @@ def test_bounded_searches_give_the_same_decisions_as_full_ones(policy):
     assert runs[0]["full_bundle_h"].notna().sum() > 100
     for other in runs[1:]:
         np.testing.assert_array_equal(runs[0][cols].to_numpy(float), other[cols].to_numpy(float))
+    assert not searches[0]  # unbounded: no bounded search at all
+    for limits in searches[1:]:  # bounded searches happened (bundle_complete: and farther)
+        assert len(limits) > 50
+        assert len(set(limits)) > 3 if policy == "bundle_complete" else len(set(limits)) == 1
+
+
+class _CountingRouter(RoadRouter):
+    """Remembers the horizon of every bounded search."""
+
+    def __init__(self, roads):
+        super().__init__(roads)
+        self.bounded: list[float] = []
+
+    def times_within(self, source, limit_h):
+        self.bounded.append(float(limit_h))
+        return super().times_within(source, limit_h)
 
 
 def test_mutual_aid_and_the_reserve_set_out_after_their_activation_delays():
@@ -735,3 +754,26 @@ def test_activation_delays_must_be_finite_and_non_negative():
         DispatchPolicy(aid_activation_h=-1.0)
     with pytest.raises(DispatchError, match="reserve_activation_h"):
         DispatchPolicy(reserve_activation_h=float("inf"))
+
+
+@pytest.mark.parametrize("first_min", [9.5, 12.0, 23.0, 23.9])
+def test_a_depot_just_past_the_first_search_still_joins_the_consolidation_window(first_min):
+    """Crew 2 min away, pump 10 min away: the fastest assembly t* = 10 min; with the 15-min
+    slack the window closes at 25 min, and a depot 24 min away holds the whole bundle, so the
+    unbounded plan is that one leg. Whatever the first search horizon (below t*, between,
+    just short of the depot), the plan is the same: the search is widened until no depot
+    beyond it could join the window."""
+    depots = [
+        Depot(node=2, district=0, teams={"drainage": 1}),
+        Depot(node=10, district=0, equipment={"pump": 1}),
+        Depot(node=24, district=0, teams={"drainage": 1}, equipment={"pump": 1}),
+    ]
+    router = _CountingRouter(street(30))
+    d = Dispatcher(router, depots, "bundle_complete", np.random.default_rng(0))
+    d.reach.search_limit_h = first_min * MIN
+    need = Bundle(teams={"drainage": 1}, equipment={"pump": 1})
+    d.submit(incident(1, node=0, need=need), 0.0)
+    (rec,) = d.step(0.0)
+    assert [leg.depot for leg in rec.legs] == [2]
+    assert rec.full_bundle_h == pytest.approx(24 * MIN)
+    assert router.bounded[0] == pytest.approx(first_min * MIN) and len(router.bounded) >= 2

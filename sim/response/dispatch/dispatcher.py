@@ -48,6 +48,10 @@ from sim.response.resources import (
     UnknownResourceError,
 )
 
+MAX_DOUBLINGS = 2
+"""A bounded search that found no complete bundle is redone twice as far, at most this many
+times before searching everywhere (a cost knob only: decisions do not depend on it)."""
+
 
 class Dispatcher:
     """Assign depot resources to incidents under a :class:`DispatchPolicy`.
@@ -315,19 +319,27 @@ class Dispatcher:
             raise DispatchError(f"unknown incident id {incident_id}") from None
 
     def _follow_components(self) -> None:
-        """After closures changed what connects to what: re-group the pending jobs (each
-        draws on the depots it can reach) and examine them all."""
-        if not self.reach.refresh_components():
+        """After closures changed which depots a node reaches: re-group the pending jobs
+        whose reach changed and examine them, with the jobs whose group gained depots
+        (:meth:`DepotReach.refresh_components`); O(pending) in numpy, a Python step per
+        re-grouped job only."""
+        gained = self.reach.refresh_components()
+        if gained is None:
             return
-        pending = self.pending
-        for s in pending.active_slots().tolist():
+        pending, reach = self.pending, self.reach
+        slots = pending.active_slots()
+        grp = pending.grp[slots]
+        moved = reach.node_rep[pending.node[slots]] != reach.group_rep[grp]
+        wake = slots[moved | gained[grp]]
+        for s in slots[moved].tolist():
             job = pending.slot_job[s]
-            job.group = self.reach.group_index(
+            job.group = reach.group_index(
                 job.incident.district, self.policy.mutual_aid, job.incident.node
             )
             pending.grp[s] = job.group
-            job.times_version = -1
-        pending.recheck_all = self._dirty = True
+        if wake.size:
+            pending.wake(wake)
+            self._dirty = True
 
     def _assign(self, t_h: float) -> list[Dispatch]:
         if self.router.version != self._seen_version:  # roads changed: every route may change
@@ -345,10 +357,14 @@ class Dispatcher:
         times, eligible = self.reach.times_to(job)
         times = times + act  # when each depot's units would be on scene
         plan = self._plan(job, times, eligible)
-        if job.times_horizon_h < np.inf and not self._exact(job, plan, times, eligible, act):
-            times, eligible = self.reach.times_to(job, full=True)
+        while job.times_horizon_h < np.inf and not self._exact(job, plan, times, eligible, act):
+            times, eligible = self.reach.times_to(job, horizon_h=self._farther(job, plan))
             times = times + act
             plan = self._plan(job, times, eligible)
+        if isinstance(plan, Legs) and self.policy.bundle_complete:
+            self.reach.learn_horizon(
+                job.incident.kind, plan.t_star_h + self.policy.consolidation_slack_h
+            )
         self.attempts += 1
         if isinstance(plan, Wait):
             self.failed_attempts += 1
@@ -380,7 +396,7 @@ class Dispatcher:
         """Whether a plan made from a bounded search equals the unbounded one.
 
         Under ``bundle_complete``: a depot the search did not reach is more than the horizon
-        away, so it arrives later than horizon + its activation delay; when that is later
+        away, so it arrives later than horizon + its activation delay; when that is no earlier
         than ``t* + slack`` for every such depot of the job's group, none of them could enter
         the fastest assembly or the consolidation window, and the plan is the same. Otherwise
         (and for ``nearest``) the depots within the horizon less the slack must hold the whole
@@ -393,8 +409,28 @@ class Dispatcher:
         unknown = self.reach.group_mask(job.group) & ~eligible
         if not unknown.any():
             return True
+        # an unreached depot is strictly beyond the horizon (the bounded search keeps times
+        # <= it), so it arrives strictly after ``bound``: outside a window ending at bound
         bound = job.times_horizon_h + act[unknown].min()
-        return bool(bound > plan.t_star_h + self.policy.consolidation_slack_h)
+        return bool(bound >= plan.t_star_h + self.policy.consolidation_slack_h)
+
+    def _farther(self, job: Job, plan) -> float:
+        """How far to search after a bounded search could not be shown exact (h), strictly
+        farther than it went. Under ``bundle_complete`` with a complete plan: its ``t* +
+        slack`` (adding depots never delays the fastest assembly, so every depot of the
+        unbounded plan arrives by then); with none yet: twice as far, up to
+        ``MAX_DOUBLINGS`` doublings of the first horizon; otherwise everywhere (inf)."""
+        went = job.times_horizon_h
+        if self.policy.bundle_complete:
+            if isinstance(plan, Legs):
+                h = plan.t_star_h + self.policy.consolidation_slack_h
+            else:
+                h = 2.0 * went
+                if h > self.reach.first_horizon_h(job.incident.kind) * 2**MAX_DOUBLINGS:
+                    return np.inf
+            if h > went:
+                return h
+        return np.inf
 
     def _served_within_horizon(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> bool:
         """True when the depots known to be within the search horizon (less the consolidation

@@ -36,6 +36,7 @@ class PendingTable:
         self.tc = np.zeros(0)  # incident creation time (h)
         self.seq = np.zeros(0, dtype=np.int64)  # activation order
         self.grp = np.zeros(0, dtype=np.int64)
+        self.node = np.zeros(0, dtype=np.int64)  # the incident's road node
         self.dispatched = np.zeros(0, dtype=bool)
         self.needs_team = np.zeros(0, dtype=bool)
         self.active = np.zeros(0, dtype=bool)
@@ -56,6 +57,7 @@ class PendingTable:
         self.tc = np.concatenate([self.tc, np.zeros(extra)])
         self.seq = np.concatenate([self.seq, np.zeros(extra, np.int64)])
         self.grp = np.concatenate([self.grp, np.zeros(extra, np.int64)])
+        self.node = np.concatenate([self.node, np.zeros(extra, np.int64)])
         self.dispatched = np.concatenate([self.dispatched, np.zeros(extra, bool)])
         self.needs_team = np.concatenate([self.needs_team, np.zeros(extra, bool)])
         self.active = np.concatenate([self.active, np.zeros(extra, bool)])
@@ -78,6 +80,7 @@ class PendingTable:
         self._activations += 1
         self.seq[s] = self._activations
         self.grp[s] = job.group
+        self.node[s] = job.incident.node
         self.dispatched[s] = False
         self.needs_team[s] = job.needs_team
         self.blocked[s] = False
@@ -103,6 +106,10 @@ class PendingTable:
     def in_priority_order(self, slots: np.ndarray) -> np.ndarray:
         """``slots`` sorted by priority, then creation time, then activation."""
         return slots[np.lexsort((self.seq[slots], self.tc[slots], self.prio[slots]))]
+
+    def wake(self, slots: np.ndarray) -> None:
+        """Examine ``slots`` at the next round, as if new (their reach changed)."""
+        self.new_slots.extend(slots.tolist())
 
     def clear_wake(self) -> None:
         """Forget what woke slots (after a round that examines them)."""
@@ -132,7 +139,7 @@ class PendingTable:
         if self.recheck_all:
             cand = np.flatnonzero(self.active[: self.hi])
         else:
-            new = np.array(self.new_slots, dtype=np.int64)
+            new = np.unique(np.array(self.new_slots, dtype=np.int64))
             cand = new[self.active[new]] if new.size else new
             if self.network_changed:  # only routing failures can be cured by new routes
                 hi = self.hi
