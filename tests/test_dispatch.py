@@ -415,6 +415,55 @@ def test_resupply_policy_reorders_consumables_with_lead_time():
     d.stock.check_conservation()
 
 
+def test_reorders_drive_from_the_nearest_reserve_over_the_roads_of_the_moment():
+    """Reserves at nodes 20 and 30, the depot at node 0: a reorder is ready at the source after
+    its 6-h lead time, then drives from the nearer reserve (20 min on open roads; 40 min with
+    every road at half speed when it sets out). Cut off from both reserves when it is ready,
+    it is held and sets out when the road reopens."""
+    sand = RESOURCE_INDEX["sandbags"]
+    need = Bundle(teams={"drainage": 1}, supplies={"sandbags": 60})
+
+    def run(factor_at_6h, reopen_h=None):
+        depots = [
+            Depot(node=0, district=0, teams={"drainage": 5}, supplies={"sandbags": 100}),
+            Depot(node=20, district=0, central=True),
+            Depot(node=30, district=0, central=True),
+        ]
+        router = RoadRouter(street(31))
+        d = Dispatcher(
+            router,
+            depots,
+            "nearest",
+            np.random.default_rng(0),
+            resupply=ResupplyPolicy(0.5, {"sandbags": 6.0}),
+        )
+        d.submit(incident(1, node=1, need=need), 0.0)
+        d.step(0.0)
+        assert d.stock.on_order[0, sand] == pytest.approx(60)  # 40 < 50 left: top up to 100
+        d.step(5.9)
+        router.set_edge_speed_factor(factor_at_6h)
+        d.step(5.95)
+        if reopen_h is not None:
+            d.step(reopen_h - 0.01)
+            assert d.stock.available[0, sand] == pytest.approx(40)  # held: nothing arrives
+            router.set_edge_speed_factor(np.ones(router.n_edges))
+            d.step(reopen_h)
+        times = np.arange(d.clock_h, 12.0, 1 / 600)
+        for t in times:
+            d.step(float(t))
+            if d.stock.available[0, sand] > 99:
+                d.stock.check_conservation()
+                return float(t)
+        return None
+
+    n_edges = RoadRouter(street(31)).n_edges
+    assert run(np.ones(n_edges)) == pytest.approx(6 + 20 * MIN, abs=1e-3)
+    assert run(np.full(n_edges, 0.5)) == pytest.approx(6 + 40 * MIN, abs=1e-3)
+    cut = np.ones(n_edges)
+    cut[10] = 0.0  # edge 10-11: the depot's side (nodes 0-10) is cut off from both reserves
+    assert run(cut, reopen_h=8.0) == pytest.approx(8 + 20 * MIN, abs=1e-3)
+
+
 def test_incident_catalogue_entries_are_consistent():
     for kind, it in INCIDENT_CATALOGUE.items():
         assert it.kind == kind and not it.need.is_empty and it.work_h > 0

@@ -221,7 +221,9 @@ class Depot:
 
 
 #: Assumed resupply lead times (h) for consumables from outside the city system (municipal
-#: flood-control material reserve / contracted suppliers). Assumption: no published
+#: flood-control material reserve / contracted suppliers): the time to prepare and load an
+#: order before it sets out; the drive from the nearest central reserve over the roads of the
+#: moment is added (:mod:`sim.response.dispatch.stock_moves`). Assumption: no published
 #: figures found; order of magnitude of a same-day truck delivery within the city.
 DEFAULT_LEAD_TIME_H: dict[str, float] = {
     "sandbags": 6.0,
@@ -241,10 +243,11 @@ class ResupplyPolicy:
     """Automatic (s, S) reordering of consumable supplies at each depot.
 
     When ``available + on_order`` of a supply at a depot falls below
-    ``reorder_fraction * initial``, an order tops it up to the initial level and arrives after
-    the supply's lead time. The standard (s, S) inventory rule (e.g. Silver, Pyke & Peterson
-    1998, "Inventory Management and Production Planning and Scheduling", 3rd ed., Wiley); the
-    fraction and lead times are assumptions.
+    ``reorder_fraction * initial``, an order tops it up to the initial level; it sets out after
+    the supply's lead time and arrives after the drive from the nearest central reserve on the
+    roads of that moment (held while no reserve can reach the depot). The standard (s, S)
+    inventory rule (e.g. Silver, Pyke & Peterson 1998, "Inventory Management and Production
+    Planning and Scheduling", 3rd ed., Wiley); the fraction and lead times are assumptions.
     """
 
     reorder_fraction: float = 0.25

@@ -716,8 +716,9 @@ class LogisticsConfig(Strict):
     resupply_reorder_fraction: Fraction | None = Field(
         0.25,
         description="(s, S) resupply of consumables: when a depot's stock of a supply falls "
-        "below this share of its initial level, it is topped up after the supply's lead time "
-        "(sim.response.resources.ResupplyPolicy). None: no resupply.",
+        "below this share of its initial level, it is topped up: the order sets out after the "
+        "supply's lead time and drives from the nearest central reserve over the roads of that "
+        "moment (sim.response.resources.ResupplyPolicy). None: no resupply.",
     )
     preposition_level: AlertLevel = Field(
         "none",

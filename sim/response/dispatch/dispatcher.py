@@ -346,6 +346,7 @@ class Dispatcher:
             self._seen_version = self.router.version
             self.pending.network_changed = self._dirty = True
             self._follow_components()
+            self.moves.release_held()
         if not self._dirty or self.pending.n_active == 0:
             self._dirty = False
             return []

@@ -1,6 +1,11 @@
 """Stock changes outside jobs: units arriving back or in transit, teams off duty, injected or
 withdrawn units, transfers between depots and resupply orders (as events on the clock).
 
+An automatic reorder is prepared at the source for the supply's lead time, then driven from
+the nearest central reserve (the city's material reserve, where outside suppliers deliver)
+over the roads as they are when it sets out; an order for a depot no reserve can reach waits
+for the roads to change (:meth:`StockMoves.release_held`).
+
 Every change first integrates the unit-hours up to the clock (utilisation), then changes the
 ledger (:class:`sim.response.resources.DepotStock`). Units in transit become available when
 their clock event is received.
@@ -47,13 +52,19 @@ class StockMoves:
         self.reach = reach
         self.resupply = resupply
         self._lead_vec = resupply.lead_time_vector() if resupply is not None else None
+        #: Reorders ready at the source that no reserve can reach yet: (depot, amounts).
+        self.held: list[tuple[int, np.ndarray]] = []
 
     def receive(self, kind: str, payload: tuple[int, np.ndarray]) -> np.ndarray:
-        """Apply a stock event from the clock (``return``, ``transfer``, ``delivery``).
+        """Apply a stock event from the clock (``return``, ``transfer``, ``delivery``, or
+        ``order_ready``: a reorder sets out, :meth:`_set_out`).
 
         Returns:
             (N_RESOURCES,) bool: the resources that became more available.
         """
+        if kind == "order_ready":
+            self._set_out(*payload)
+            return np.zeros(N_RESOURCES, dtype=bool)
         self.clock.integrate(self.stock)
         if kind == "return":
             self.stock.return_from_job(*payload)
@@ -144,4 +155,28 @@ class StockMoves:
                 vec = np.zeros(N_RESOURCES)
                 vec[r] = q[r]
                 self.stock.order(int(d), vec)
-                self.clock.push(t_h + self._lead_vec[r], RANK_STOCK, "delivery", (int(d), vec))
+                self.clock.push(t_h + self._lead_vec[r], RANK_STOCK, "order_ready", (int(d), vec))
+
+    def supply_travel_h(self, depot: int) -> float:
+        """Drive time of a reorder to ``depot`` from the nearest central reserve on today's
+        roads (h; inf: none reaches it). 0 for a reserve itself, and when the city has no
+        central reserve (orders then come straight in, after their lead time)."""
+        reach = self.reach
+        central = np.flatnonzero(reach.central)
+        if central.size == 0 or reach.central[depot]:
+            return 0.0
+        return float(min(reach.between(int(c), np.array([depot]))[0] for c in central))
+
+    def _set_out(self, depot: int, vec: np.ndarray) -> None:
+        """A reorder ready at the source now sets out for ``depot``, or is held."""
+        travel = self.supply_travel_h(depot)
+        if np.isfinite(travel):
+            self.clock.push(self.clock.now_h + travel, RANK_STOCK, "delivery", (depot, vec))
+        else:
+            self.held.append((depot, vec))
+
+    def release_held(self) -> None:
+        """After a road change: held reorders that a reserve can now reach set out."""
+        held, self.held = self.held, []
+        for depot, vec in held:
+            self._set_out(depot, vec)
