@@ -53,10 +53,12 @@ outbound time; supplies are used up.
 
 Cost: each change of the road speed factors invalidates the routes it may alter (the router
 keeps the rows it provably leaves exact); afterwards each new incident site costs one
-shortest-path search, bounded at ``reach.search_limit_h`` and redone in full only when the
-depots within cannot serve, until ``n_depots`` sites have been searched; then all depot rows
-are computed once (ski rental). Callers should change factors only when they change materially
-(e.g. quantised), since equal factors keep the cache.
+shortest-path search, bounded at the horizon its kind's recent plans needed
+(:meth:`DepotReach.first_horizon_h`) and redone farther (to ``t* + slack`` of the plan found,
+or twice as far) only when the depots within cannot be shown to give the unbounded plan, until
+``n_depots`` sites have been searched; then all depot rows are computed once (ski rental).
+Callers should change factors only when they change materially (e.g. quantised), since equal
+factors keep the cache. A closure re-examines only the incidents whose reach changed or grew.
 
 Parts, one job each (the public API is :class:`Dispatcher` and the records below):
 
