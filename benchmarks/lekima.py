@@ -3,7 +3,8 @@
 Usage: python benchmarks/lekima.py [--resolution R] [--repeat N]
 
 Prints the model build time, the run time (96 simulated hours), the whole run including
-writing the run folder, peak resident memory, and the model's size (assets, incidents).
+writing the run folder, peak resident memory, the model's size (assets, incidents), and how
+often the road network changed (and how many of those changes closed or opened roads).
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def main() -> None:
             f"({scen.time.duration_h:.0f} h simulated), total with tables {t3 - t0:.1f} s, "
             f"peak RSS {peak_mb:.0f} MB, assets {summary['assets']:,}, "
             f"incidents {summary['incidents']:,}"
+        )
+        router = model.service.router
+        print(
+            f"  road network changes {router.version} ({router.closure_version} closing or "
+            f"opening roads); cached route rows kept exact through them {router.rows_kept}, "
+            f"dropped {router.rows_dropped}"
         )
 
 
