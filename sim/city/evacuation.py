@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.city.errors import CityDataError
 from sim.city.exposure import largest_remainder
+from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.scenario.schema import HOUSING_TYPES, RELOCATION_CATEGORIES
 
 EVACUATION_FILE = "evacuation.yaml"
@@ -194,10 +194,10 @@ def load_evacuation(data_dir: str | Path, names: list[str], population) -> Evacu
     if not path.is_file():
         raise CityDataError(path, "file not found (relocation orders, buses, shelters)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml_file(path)
         spec = EvacuationSpec.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise CityDataError(path, f"not valid YAML ({exc})") from None
+    except YamlInputError as exc:
+        raise CityDataError(path, str(exc)) from None
     except ValidationError as exc:
         lines = [
             f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in exc.errors()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -31,6 +30,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from sim.city.errors import CityDataError
+from sim.core.yaml_input import YamlInputError, read_yaml_file
 
 PROFILE_FILE = "city.yaml"
 
@@ -317,9 +317,9 @@ def load_profile(data_dir: str | Path) -> CityProfile:
     if not path.is_file():
         raise CityDataError(path, "file not found (city profile: CRS, zones, reference point …)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CityDataError(path, f"not valid YAML ({exc})") from None
+        data = read_yaml_file(path)
+    except YamlInputError as exc:
+        raise CityDataError(path, str(exc)) from None
     try:
         profile = CityProfile.model_validate(data)
         profile.check_zones(set(profile.zones))

@@ -64,10 +64,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.city.errors import CityDataError
+from sim.core.yaml_input import YamlInputError, read_yaml_file
 
 CRITERIA_FILE = "warning_criteria.yaml"
 COLOURS = ("blue", "yellow", "orange", "red")
@@ -253,9 +253,9 @@ def load_warning_criteria(path: str | Path | None) -> WarningCriteria:
         return NATIONAL
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CityDataError(path, f"not valid YAML ({exc})") from None
+        data = read_yaml_file(path)
+    except YamlInputError as exc:
+        raise CityDataError(path, str(exc)) from None
     try:
         return WarningCriteria.model_validate(data)
     except ValidationError as exc:

@@ -45,11 +45,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from sim.city.errors import CityDataError
 from sim.city.profile import load_profile
+from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.hazards.approach import Pass, track_pass
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
 from sim.hazards.track import Track, read_cma_bst, read_track_csv
@@ -398,8 +398,8 @@ def read_observed(path: Path, storm: str) -> dict[str, dict[str, Any]]:
     if path.suffix.lower() == ".csv":
         return _validated_observed(path, _observed_from_table(path, storm))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        data = read_yaml_file(path)
+    except (OSError, YamlInputError) as exc:
         raise _fail(path, f"cannot read the observations ({' '.join(str(exc).split())})") from None
     if isinstance(data, dict) and set(data) == {"observed"}:
         data = data["observed"]
@@ -544,7 +544,7 @@ def scenario_text(sc: StormScenario) -> str:
             else "none (add an observed: section of summary key -> {value, source} to compare)."
         ),
     ]
-    body = yaml.safe_dump(sc.data, sort_keys=False, allow_unicode=True, width=100)
+    body = dump_yaml(sc.data, width=100)
     lines = [w for line in header for w in textwrap.wrap(line, 97, subsequent_indent="  ")]
     return "".join(f"# {line}\n" for line in lines) + body
 

@@ -12,9 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from sim.core.yaml_input import (
+    SCENARIO_MAX_BYTES,
+    YamlInputError,
+    dump_yaml,
+    load_yaml,
+    read_yaml_file,
+)
 from sim.scenario.schema import Scenario
+from sim.scenario.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from sim.scenario.longrun import LongRunScenario
@@ -51,20 +59,13 @@ class ScenarioError(ValueError):
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one YAML file safely (no object construction); must hold a mapping."""
+    """Parse one YAML file strictly (:mod:`sim.core.yaml_input`); must hold a mapping."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_yaml_file(path, SCENARIO_MAX_BYTES)
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "(file)", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), "(file)", f"cannot read: {exc}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where, what = yaml_error(exc)
-        raise ScenarioError([Problem(str(path), where, f"YAML syntax error: {what}")]) from None
-    except ValueError as exc:  # e.g. an impossible date such as 2019-13-45
-        raise ScenarioError([Problem(str(path), "(yaml)", f"invalid value: {exc}")]) from None
+    except YamlInputError as exc:  # syntax, duplicate keys, alias bombs, impossible dates …
+        raise ScenarioError([Problem(str(path), exc.where, exc.message)]) from None
     if data is None:
         raise ScenarioError(
             [Problem(str(path), "(file)", "empty file: expected a mapping of scenario fields")]
@@ -159,8 +160,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
             problems.append(Problem(source, item, "override must look like a.b.c=value"))
             continue
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except (yaml.YAMLError, ValueError):  # not YAML, or an impossible date: keep the text
+            value = load_yaml(raw) if raw.strip() else ""
+        except YamlInputError:  # not YAML, or an impossible date: keep the text
             value = raw
         node = out
         parts = key.split(".")
@@ -203,13 +204,17 @@ def validation_problems(
     exc: ValidationError,
     source: str,
     unknown: str = "unknown field (not in the scenario schema; see `citysafe schema`)",
+    model: type[BaseModel] | None = None,
 ) -> list[Problem]:
-    """One :class:`Problem` per pydantic error: field path, message, the offending value."""
+    """One :class:`Problem` per pydantic error: field path, message, the offending value; an
+    unknown field gets the closest valid name of ``model`` at that place, if one is close
+    (:mod:`sim.scenario.suggest`)."""
     problems = []
     for err in exc.errors(include_url=False):
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = unknown
+            hint = did_you_mean(model, err["loc"])
+            msg = unknown + (f"; did you mean {hint!r}?" if hint else "")
         elif err["type"] == "missing":
             msg = "required field is missing"
         elif "input" in err and err["type"] != "value_error":
@@ -245,7 +250,7 @@ def validate_mapping(
             data, context={"base_dir": base_dir, "check_files": check_files}
         )
     except ValidationError as exc:
-        problems = validation_problems(exc, source)
+        problems = validation_problems(exc, source, model=SCENARIO_KINDS[kind])
         raise ScenarioError(problems) from None
     cross = getattr(scen, "cross_file_problems", None)  # a long run's shocks
     problems = [
@@ -282,4 +287,4 @@ def load_scenario(
 def dump_resolved(scenario: Scenario) -> str:
     """The resolved scenario as YAML (absolute paths, every default filled in)."""
     data = scenario.model_dump(mode="json")
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return dump_yaml(data)

@@ -17,14 +17,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
+from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.interfaces.app.auth import TRAINER, require_trainer
 from sim.interfaces.app.readout import hourly_history, outcomes
 from sim.interfaces.exercise.journal import Journal
 from sim.interfaces.exercise.session import ExerciseSession
-from sim.scenario.loader import yaml_error
 
 
 class AppInputError(ValueError):
@@ -188,10 +187,9 @@ class SessionController:
         """
         require_trainer(self.role, "injects")
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            where, what = yaml_error(exc)
-            raise AppInputError(f"inject is not valid YAML ({where}): {what}") from None
+            data = load_yaml(text)
+        except YamlInputError as exc:
+            raise AppInputError(f"inject is not valid YAML ({exc.where}): {exc.message}") from None
         return self.inject(data)
 
     def reset(self) -> None:

@@ -1,6 +1,7 @@
 """The journal of an exercise session: every inject with its time and author.
 
-File format (YAML, read with ``yaml.safe_load`` only — no object construction, no code)::
+File format (YAML, read strictly by :mod:`sim.core.yaml_input` — no object construction, no
+code, no duplicate keys, aliases and size bounded)::
 
     journal: 1
     scenario: scenarios/shanghai/lekima-2019.yaml   # informative
@@ -22,11 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from sim.core.yaml_input import (
+    JOURNAL_MAX_BYTES,
+    YamlInputError,
+    dump_yaml,
+    load_yaml,
+    read_yaml_file,
+)
 from sim.scenario.events import EVENT_ADAPTER
-from sim.scenario.loader import apply_overrides, read_with_extends, yaml_error
+from sim.scenario.loader import apply_overrides, read_with_extends
 
 FORMAT_VERSION = 1
 
@@ -71,7 +78,7 @@ class Journal:
         }
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        return dump_yaml(self.to_dict())
 
     def save(self, path) -> None:
         Path(path).write_text(self.to_yaml(), encoding="utf-8")
@@ -110,12 +117,9 @@ class Journal:
             JournalError: bad YAML or any field not as expected (file, field path, message).
         """
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            where, what = yaml_error(exc)
-            raise JournalError(f"{source}: {where}: YAML syntax error: {what}") from None
-        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-            raise JournalError(f"{source}: (yaml): invalid value: {exc}") from None
+            data = load_yaml(text)
+        except YamlInputError as exc:
+            raise JournalError(f"{source}: {exc}") from None
         return cls.from_dict(data, source)
 
     @classmethod
@@ -189,16 +193,16 @@ class Journal:
 
     @classmethod
     def load(cls, path) -> Journal:
-        """Read a journal file (``yaml.safe_load`` only).
+        """Read a journal file (strict YAML, at most ``JOURNAL_MAX_BYTES``).
 
         Raises:
-            JournalError: unreadable file, bad YAML, or a field not as expected.
+            JournalError: unreadable or too large file, bad YAML, or a field not as expected.
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = read_yaml_file(path, JOURNAL_MAX_BYTES)
         except FileNotFoundError:
             raise JournalError(f"{path}: (file): file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise JournalError(f"{path}: (file): cannot read: {exc}") from None
-        return cls.from_yaml(text, str(path))
+        except YamlInputError as exc:
+            raise JournalError(f"{path}: {exc}") from None
+        return cls.from_dict(data, str(path))

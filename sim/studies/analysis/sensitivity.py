@@ -39,9 +39,9 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
-import yaml
 from pydantic import ValidationError
 
+from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.studies.sweep.spec import ExperimentSpec
 from sim.studies.sweep.store import SPEC_FILE
 from sim.studies.sweep.table import SweepFolderError, load
@@ -521,8 +521,8 @@ def load_design(sweep_dir: str | Path) -> Design:
     if not path.is_file():
         raise SensitivityError(f"{sweep_dir}: no {SPEC_FILE} (not a sweep folder?)")
     try:
-        spec = ExperimentSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
+        spec = ExperimentSpec.model_validate(read_yaml_file(path))
+    except (OSError, YamlInputError, ValidationError) as exc:
         raise SensitivityError(f"{path}: invalid spec: {exc}") from None
     return design_of(spec)
 

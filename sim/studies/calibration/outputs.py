@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from sim.core.yaml_input import dump_yaml
 from sim.studies.calibration.abc import weighted_quantile
 from sim.studies.calibration.spec import CalibrationSpec, ObservedTarget
 
@@ -78,7 +78,7 @@ def calibrated_yaml(spec: CalibrationSpec, medians: dict[str, float], out_dir: P
     )
     name = Path(spec.scenario).stem
     body = {"extends": rel, "name": f"{name}-calibrated", **tree}
-    return header + yaml.safe_dump(body, sort_keys=False)
+    return header + dump_yaml(body, allow_unicode=False)
 
 
 def plot_posterior(post: pd.DataFrame, spec: CalibrationSpec, path: Path) -> None:

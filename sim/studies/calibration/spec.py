@@ -21,9 +21,9 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.results.summary import SUMMARY_KEYS
 
 
@@ -120,8 +120,8 @@ def resolve_targets(spec: CalibrationSpec) -> list[ObservedTarget]:
         CalibrationSpecError: unknown case or target, or no spread and no relative_scale.
     """
     try:
-        data = yaml.safe_load(spec.targets_file.read_text(encoding="utf-8"))
-    except OSError as exc:
+        data = read_yaml_file(spec.targets_file)
+    except (OSError, YamlInputError) as exc:
         raise CalibrationSpecError(f"{spec.targets_file}: cannot read targets: {exc}") from exc
     case = (data or {}).get(spec.targets_case)
     if not isinstance(case, dict) or "targets" not in case:
@@ -187,7 +187,7 @@ def load_calibration_spec(path: Path) -> CalibrationSpec:
     """Read and validate a calibration spec YAML file (see :func:`parse_calibration_spec`)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = read_yaml_file(path)
+    except (OSError, YamlInputError) as exc:
         raise CalibrationSpecError(f"{path}: cannot read spec: {exc}") from exc
     return parse_calibration_spec(data, str(path), path.resolve().parent)

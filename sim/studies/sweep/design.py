@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from sim.core.yaml_input import dump_yaml
 from sim.scenario.loader import (
     Problem,
     ScenarioError,
@@ -138,7 +138,7 @@ def points(spec: ExperimentSpec) -> list[dict[str, Any]]:
 
 def format_override(path: str, value: Any) -> str:
     """``path=value`` with the value as one-line YAML (parsed back by the scenario loader)."""
-    text = yaml.safe_dump(value, default_flow_style=True, width=math.inf).strip()
+    text = dump_yaml(value, default_flow_style=True, width=math.inf, sort_keys=True).strip()
     text = text.removesuffix("...").strip()
     return f"{path}={text}"
 

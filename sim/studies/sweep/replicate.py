@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.studies.sweep.design import RunRecord, expand
 from sim.studies.sweep.executor import SweepOutcome, run_sweep
 from sim.studies.sweep.spec import ExperimentSpec, ScenarioRef
@@ -55,8 +55,8 @@ def _fixed(overrides: list[str]) -> dict:
         if key.strip() == "seed":
             continue
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except (yaml.YAMLError, ValueError):
+            value = load_yaml(raw) if raw.strip() else ""
+        except YamlInputError:
             value = raw
         out[key.strip()] = value
     return out

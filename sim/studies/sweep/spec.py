@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,8 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.results.summary import SUMMARY_KEYS
-from sim.scenario.loader import Problem, ScenarioError, validation_problems, yaml_error
+from sim.scenario.loader import Problem, ScenarioError, validation_problems
 from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS, SHOCK_KEY
 
 SLUG = r"^[A-Za-z0-9._-]+$"
@@ -306,7 +306,10 @@ def _path_problems(mapping: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _problems_of(exc: ValidationError, source: str) -> list[Problem]:
     return validation_problems(
-        exc, source, unknown="unknown field (not in the experiment spec schema)"
+        exc,
+        source,
+        unknown="unknown field (not in the experiment spec schema)",
+        model=ExperimentSpec,
     )
 
 
@@ -396,19 +399,14 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_yaml_file(path)
     except FileNotFoundError:
         raise SpecError([Problem(source, "(file)", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem(source, "(file)", f"cannot read: {exc}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where, what = yaml_error(exc)
-        raise SpecError([Problem(source, where, f"YAML syntax error: {what}")]) from None
+    except YamlInputError as exc:
+        raise SpecError([Problem(source, exc.where, exc.message)]) from None
     return parse_spec(data, source, path.resolve().parent)
 
 
 def dump_spec(spec: ExperimentSpec) -> str:
     """The validated spec as YAML (absolute scenario paths, defaults filled in)."""
-    return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    return dump_yaml(spec.model_dump(mode="json"))
