@@ -12,7 +12,7 @@ from rich.console import Console
 
 from sim.interfaces.cli.app import app_command
 from sim.interfaces.cli.calibrate import calibrate_command
-from sim.interfaces.cli.common import OverrideOpt, ScenarioArg, load_or_exit, prepare_out_dir
+from sim.interfaces.cli.common import OverrideOpt, ScenarioArg, load_or_exit
 from sim.interfaces.cli.riskmap import riskmap_command
 from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
@@ -81,8 +81,18 @@ def run(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, help="Processes for --replications.")
     ] = 1,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace a finished run folder at --out.", show_default=False
+        ),
+    ] = False,
 ) -> None:
-    """Run a scenario and write its run folder (summary, tables, figures)."""
+    """Run a scenario and write its run folder (summary, tables, figures).
+
+    The run writes into ``<out>.partial`` and the folder is renamed into place when the run
+    has finished (:mod:`sim.results.staging`): an interrupted run leaves ``<out>`` as it was.
+    """
     overrides = list(param or [])
     if seed is not None:
         overrides.append(f"seed={seed}")
@@ -96,30 +106,51 @@ def run(
 
         ensemble_command(scenario, overrides, scen, out, replications, workers, quiet, journal)
         return
-    out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
-    prepare_out_dir(out_dir)
+    _run_staged(
+        scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures
+    )
+
+
+def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
+    """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
+    finished (:mod:`sim.results.staging`); exit 2 on an unusable folder, 130 on Ctrl-C."""
+    from sim.results.staging import RunFolderError, publish, stage
+    from sim.scenario.loader import dump_resolved
+
+    try:
+        staging = stage(out_dir, dump_resolved(scen), overwrite)
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
     try:
         if journal is not None:
             from sim.interfaces.exercise.replay import replay_command
 
-            replay_command(scen, journal, out_dir, quiet, figures, console)
-            return
-        _run(scen, out_dir, quiet, figures)
+            replay_command(scen, journal, staging, quiet, figures, console)
+        else:
+            _run(scen, staging, quiet, figures)
     except KeyboardInterrupt:
         typer.echo(
-            f"interrupted: the run folder {out_dir} is incomplete (rerun to replace it)", err=True
+            f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
+            "(rerun to resume or replace it)",
+            err=True,
         )
         raise typer.Exit(code=130) from None
+    try:
+        publish(staging, out_dir)
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from None
+    console.print(f"run folder: {out_dir}", highlight=False)
 
 
 def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
-    """Run a scenario of either kind, print its console table and the run folder."""
+    """Run a scenario of either kind into ``out_dir`` and print its console table."""
     from sim.results.report import print_summary
     from sim.results.runner import run_scenario
 
     result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
     print_summary(console, result.summary, scen)
-    console.print(f"run folder: {out_dir}", highlight=False)
 
 
 # The commands of their own modules, registered here only (they import nothing from main).

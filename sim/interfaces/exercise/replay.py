@@ -89,4 +89,3 @@ def replay_command(scenario, journal: Journal, out_dir: Path, quiet: bool, figur
         raise typer.Exit(code=2) from None
     print_summary(console, result.summary, scenario)
     console.print(review.outcomes.to_string(index=False), highlight=False)
-    console.print(f"run folder: {out_dir}", highlight=False)
