@@ -121,3 +121,19 @@ def test_journal_and_replications_exclude_each_other(tmp_path):
         ensemble_command(EXAMPLE, [], scen, tmp_path, 2, 1, True, journal=tmp_path / "j.yaml")
     assert exc.value.exit_code == 2
     assert not any(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_an_ensemble_folder_appears_finished_and_is_kept_without_overwrite(serial, tmp_path):
+    """Written in <out>.partial and renamed into place (issue 16): after the run no staging
+    folder is left; a second run into the finished folder is refused without --overwrite."""
+    out = tmp_path / "ens"
+    args = ["run", str(EXAMPLE), "--replications", "2", "-q", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (out / "ensemble.json").is_file() and (out / "replications").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ens"]
+    before = (out / "ensemble.json").read_text()
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "holds a finished run; pass --overwrite" in res.output
+    assert (out / "ensemble.json").read_text() == before
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ens"]

@@ -26,9 +26,10 @@ class RunFolderError(Exception):
     """The run folder cannot be used: the message names it and says what to do."""
 
 
-def is_finished(folder: Path) -> bool:
-    """A run folder whose run finished (its summary was written, last)."""
-    return (Path(folder) / FINISHED_FILE).is_file()
+def is_finished(folder: Path, finished_file: str = FINISHED_FILE) -> bool:
+    """A run folder whose run finished (``finished_file`` is written last: ``summary.json``
+    for a run, ``ensemble.json`` for an ensemble)."""
+    return (Path(folder) / finished_file).is_file()
 
 
 def staging_path(out_dir: Path) -> Path:
@@ -37,7 +38,9 @@ def staging_path(out_dir: Path) -> Path:
     return out_dir.with_name(out_dir.name + PARTIAL_SUFFIX)
 
 
-def stage(out_dir: Path, resolved_text: str, overwrite: bool) -> Path:
+def stage(
+    out_dir: Path, resolved_text: str, overwrite: bool, finished_file: str = FINISHED_FILE
+) -> Path:
     """Check that ``out_dir`` may receive the run and prepare its staging folder.
 
     Args:
@@ -45,6 +48,7 @@ def stage(out_dir: Path, resolved_text: str, overwrite: bool) -> Path:
         resolved_text: the resolved scenario as it will be written (decides whether a
             staging folder left by an interrupted run is resumed or cleared).
         overwrite: replace a finished run folder.
+        finished_file: the file whose presence marks a finished folder.
 
     Returns:
         The staging folder (created, writable).
@@ -57,7 +61,7 @@ def stage(out_dir: Path, resolved_text: str, overwrite: bool) -> Path:
     if out_dir.exists():
         if not out_dir.is_dir():
             raise RunFolderError(f"{out_dir}: exists and is not a folder; choose another --out")
-        if is_finished(out_dir) and not overwrite:
+        if is_finished(out_dir, finished_file) and not overwrite:
             raise RunFolderError(
                 f"{out_dir}: holds a finished run; pass --overwrite to replace it, or choose "
                 "another --out"
@@ -82,11 +86,11 @@ def stage(out_dir: Path, resolved_text: str, overwrite: bool) -> Path:
         raise RunFolderError(
             f"{partial}: cannot write the run folder here ({exc.strerror or exc})"
         ) from None
-    (partial / FINISHED_FILE).unlink(missing_ok=True)
+    (partial / finished_file).unlink(missing_ok=True)
     return partial
 
 
-def publish(partial: Path, out_dir: Path) -> None:
+def publish(partial: Path, out_dir: Path, finished_file: str = FINISHED_FILE) -> None:
     """Move a finished staging folder into place, replacing ``out_dir`` if it exists.
 
     Raises:
@@ -94,8 +98,8 @@ def publish(partial: Path, out_dir: Path) -> None:
             failed (the message says where each folder is).
     """
     partial, out_dir = Path(partial), Path(out_dir)
-    if not is_finished(partial):
-        raise RunFolderError(f"{partial}: the run did not finish (no {FINISHED_FILE})")
+    if not is_finished(partial, finished_file):
+        raise RunFolderError(f"{partial}: the run did not finish (no {finished_file})")
     old = out_dir.with_name(f"{out_dir.name}.replaced-{os.getpid()}")
     try:
         if out_dir.exists():

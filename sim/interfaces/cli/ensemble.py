@@ -6,6 +6,10 @@ resolved scenario, ``ensemble.parquet`` and ``ensemble.json`` (:mod:`sim.results
 the sweep folder ``replications/`` (plan, one row per replication, failures). The console shows
 each outcome's median and 90% interval beside the observed figures.
 
+The folder is written in ``<out>.partial`` and renamed into place when the ensemble is written
+(:mod:`sim.results.staging`; an interrupted ensemble is resumed by the same command, a finished
+one is replaced only with ``--overwrite``).
+
 Exit codes: 0 every replication done; 1 some failed (the others are summarised); 2 unusable
 folder; 130 interrupted.
 """
@@ -17,8 +21,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
 from sim.results.run_folder import write_resolved
+from sim.results.staging import RunFolderError, publish, stage
+from sim.scenario.loader import dump_resolved
 from sim.studies.sweep.replicate import run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 from sim.studies.sweep.store import SweepError
@@ -34,6 +41,7 @@ def ensemble_command(
     quiet: bool,
     journal: Path | None,
     console: Console | None = None,
+    overwrite: bool = False,
 ) -> None:
     """Run the replications, write the ensemble files, print the table (see module doc).
 
@@ -43,6 +51,7 @@ def ensemble_command(
         out: the run folder (default ``runs/<name>-<seed>-x<N>/``).
         replications, workers: N runs on this many processes.
         quiet: no progress bar; journal: must be None (a replay is one run).
+        overwrite: replace a finished ensemble folder at ``out``.
 
     Raises:
         typer.Exit: 1 when some replication failed, 2 on a journal or an unusable folder, 130
@@ -52,12 +61,8 @@ def ensemble_command(
     if journal is not None:
         typer.echo("--journal replays one run: it excludes --replications", err=True)
         raise typer.Exit(code=2)
-    out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
-    try:
-        write_resolved(scen, out_dir)
-    except OSError as exc:
-        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
-        raise typer.Exit(code=2) from None
+    final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
+    out_dir = _stage(final_dir, scen, overwrite)
     try:
         done = run_replications(
             scenario_path,
@@ -73,7 +78,8 @@ def ensemble_command(
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
-        typer.echo(f"interrupted: the ensemble in {out_dir} is incomplete", err=True)
+        kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
+        typer.echo(f"interrupted: {kept} (rerun to resume it)", err=True)
         raise typer.Exit(code=130) from None
     failed = done.outcome.failed
     if done.rows.empty:
@@ -92,12 +98,35 @@ def ensemble_command(
         "failed": failed,
     }
     write_ensemble(table, stats, out_dir, meta)
+    _publish(out_dir, final_dir)
+    sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
     print_ensemble(console, stats, scen, len(table))
-    console.print(f"run folder: {out_dir}", highlight=False)
+    console.print(f"run folder: {final_dir}", highlight=False)
     if failed:
         typer.echo(
             f"{len(failed)} of {replications} replications failed: {', '.join(failed[:5])} "
-            f"(errors in {done.folder}/failures.jsonl)",
+            f"(errors in {sweep_folder}/failures.jsonl)",
             err=True,
         )
         raise typer.Exit(code=1)
+
+
+def _stage(final_dir: Path, scen, overwrite: bool) -> Path:
+    """The staging folder ``<out>.partial`` with the resolved scenario (resumed by a rerun of
+    the same scenario); exit 2 when the folder cannot be used."""
+    try:
+        out_dir = stage(final_dir, dump_resolved(scen), overwrite, ENSEMBLE_FILE)
+        write_resolved(scen, out_dir)
+    except (RunFolderError, OSError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    return out_dir
+
+
+def _publish(out_dir: Path, final_dir: Path) -> None:
+    """Rename the finished staging folder into place; exit 1 if that fails."""
+    try:
+        publish(out_dir, final_dir, ENSEMBLE_FILE)
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from None

@@ -104,7 +104,17 @@ def run(
     if replications is not None:
         from sim.interfaces.cli.ensemble import ensemble_command
 
-        ensemble_command(scenario, overrides, scen, out, replications, workers, quiet, journal)
+        ensemble_command(
+            scenario,
+            overrides,
+            scen,
+            out,
+            replications,
+            workers,
+            quiet,
+            journal,
+            overwrite=overwrite,
+        )
         return
     _run_staged(
         scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures
