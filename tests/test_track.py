@@ -50,6 +50,35 @@ def test_csv_reader_missing_column_names_the_file(tmp_path):
         read_track_csv(bad)
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("lat", "", r"lat = nan: expected a number in \[-90, 90\]"),
+        ("pressure_hpa", "", r"pressure_hpa = nan: expected a number in \[800, 1100\]"),
+        ("pressure_hpa", "0", r"pressure_hpa = 0.0"),
+        ("lon", "inf", r"lon = inf"),
+    ],
+)
+def test_a_fix_without_position_or_pressure_names_its_line(tmp_path, column, value, expected):
+    """Issue 16: such a row used to pass validate and crash run (a NaN pressure made a
+    negative binomial count, a NaN latitude an optimiser's bounds). The CSV line is named;
+    a missing wind is allowed (derived from the pressure)."""
+    import pandas as pd
+
+    df = pd.read_csv(TRACK_CSV)
+    k = int(np.flatnonzero((df["agency"] == "CMA").to_numpy())[9])
+    df[column] = df[column].astype(object)
+    df.loc[k, column] = value
+    bad = tmp_path / "t.csv"
+    df.to_csv(bad, index=False)
+    with pytest.raises(TrackFormatError, match=rf"t\.csv:{k + 2}: {expected}"):
+        read_track_csv(bad, "CMA")
+    df = pd.read_csv(TRACK_CSV)
+    df.loc[k, "wind_ms"] = np.nan
+    df.to_csv(bad, index=False)
+    assert np.isnan(read_track_csv(bad, "CMA").vmax_ms).sum() == 1
+
+
 def test_interpolation_is_linear_in_time_and_exact_at_records():
     tr = read_track_csv(TRACK_CSV, "CMA")
     at_records = tr.interpolate(tr.time_utc)

@@ -311,6 +311,7 @@ def read_track_csv(
         raise TrackFormatError(
             path, 0, f"unparsable value in agency {agency!r} rows: {exc}"
         ) from exc
+    _check_fixes(path, rows.index.to_numpy() + 2, values)
     order = np.argsort(times, kind="stable")
     r30, r50 = (_radius_column(rows, c, path) for c in RADII_COLUMNS)
     return Track(
@@ -324,6 +325,31 @@ def read_track_csv(
         r30_km=None if r30 is None else r30[order],
         r50_km=None if r50 is None else r50[order],
     )
+
+
+# Bounds a best-track fix must lie in: latitude and longitude (degrees), central pressure
+# (hPa: the lowest on record is 870 hPa, Typhoon Tip 1979; none exceeds 1100).
+_FIX_BOUNDS = {"lat": (-90.0, 90.0), "lon": (-180.0, 360.0), "pressure_hpa": (800.0, 1100.0)}
+
+
+def _check_fixes(path: Path, lines: np.ndarray, values: np.ndarray) -> None:
+    """Every fix has a position and a central pressure within :data:`_FIX_BOUNDS` (the wind
+    may be missing: it is then derived from the pressure).
+
+    Raises:
+        TrackFormatError: the first bad fix, with its CSV line and what was expected.
+    """
+    for col, (name, (lo, hi)) in enumerate(_FIX_BOUNDS.items()):
+        v = values[:, col]
+        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise TrackFormatError(
+                path,
+                int(lines[k]),
+                f"{name} = {float(v[k])}: expected a number in [{lo:g}, {hi:g}] "
+                "(fill the fix or remove the row)",
+            )
 
 
 @dataclass
