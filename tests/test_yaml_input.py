@@ -170,3 +170,28 @@ def test_what_citysafe_writes_reads_back_identically(data):
     """Files citysafe writes (resolved scenarios, journals, specs) use dump_yaml: every string
     that a strict or a YAML 1.1 reader could take for something else is quoted."""
     assert load_yaml(dump_yaml(data)) == data
+
+
+def test_district_names_are_checked_against_the_city_for_both_kinds(tmp_path):
+    """Issue 16: an unknown district passed validate (events, a long run's park district)."""
+    res, path = _validate(
+        tmp_path,
+        "warnings: {mode: forecast}\n"
+        "events:\n  - {type: road_collapse, at_h: 3, district: Nowhere}\n"
+        "logistics: {preposition_districts: [Pudong, Jingan]}\n",
+    )
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert "events[0].district: unknown district 'Nowhere' of this city" in out
+    assert "logistics.preposition_districts: unknown district 'Jingan'" in out
+    assert 'did you mean "Jing\'an"?' in out
+    park = ROOT / "scenarios" / "shanghai" / "chemical-park-dereliction.yaml"
+    res = runner.invoke(
+        app, ["validate", str(park), "-p", "processes.governance.park_district=Jinshn"]
+    )
+    assert res.exit_code == 2
+    assert (
+        "processes.governance.park_district: unknown district 'Jinshn' of this city; did "
+        "you mean 'Jinshan'?" in " ".join(res.output.split())
+    )
+    assert runner.invoke(app, ["validate", str(park)]).exit_code == 0

@@ -7,6 +7,7 @@ raised together in one :class:`ScenarioError`, so ``citysafe validate`` can prin
 from __future__ import annotations
 
 import copy
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -256,9 +257,49 @@ def validate_mapping(
     problems = [
         Problem(source, f, m) for f, m in (cross(load_scenario, check_files) if cross else [])
     ]
+    if check_files:
+        problems += [Problem(source, f, m) for f, m in district_problems(scen)]
     if problems:
         raise ScenarioError(problems)
     return scen
+
+
+DISTRICT_KEYS = ("district", "seed_district", "park_district", "preposition_districts")
+"""Fields, wherever they sit in a scenario, that name districts of the scenario's city."""
+
+
+def district_problems(scen) -> list[tuple[str, str]]:
+    """(field path, what was expected) of every district name in the scenario (fields
+    :data:`DISTRICT_KEYS`, at any depth: events, network imports, the epidemic seed, the
+    governance park, pre-positioning) that is not a district of its city (``districts.csv``
+    ``name_en``); none when that table cannot be read (its own check reports it)."""
+    import pandas as pd  # lazy: only when validating against the city's files
+
+    try:
+        names = set(pd.read_csv(Path(scen.city.data_dir) / "districts.csv")["name_en"])
+    except (OSError, KeyError, ValueError):
+        return []
+    out: list[tuple[str, str]] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                sub = f"{path}.{key}" if path else str(key)
+                if key in DISTRICT_KEYS and value is not None:
+                    values = value if isinstance(value, list) else [value]
+                    for v in values:
+                        if isinstance(v, str) and v not in names:
+                            close = difflib.get_close_matches(v, sorted(names), n=1)
+                            hint = f"; did you mean {close[0]!r}?" if close else ""
+                            out.append((sub, f"unknown district {v!r} of this city{hint}"))
+                else:
+                    walk(value, sub)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{path}[{i}]")
+
+    walk(scen.model_dump(mode="json"), "")
+    return out
 
 
 def load_scenario(
