@@ -180,3 +180,22 @@ def test_analyse_command_reads_a_sweep_folder(tmp_path):
     assert table.loc["x1", "lower"] == pytest.approx(0.5, abs=0.03)
     bad = CliRunner().invoke(app, [str(tmp_path), "--outcome", "deaths", "--method", "sobol"])
     assert bad.exit_code == 2 and "need a sobol design" in bad.output
+
+
+def test_unreliable_sobol_indices_are_flagged(sobol_case):
+    """Issue 16: S1 = 1.33 +- 1.2 was printed without a flag. Ishigami at N = 1024: x1 and x2
+    (S1 0.31, 0.44) carry no flag, x3 (S1 = 0) is 'not distinguishable from 0'; at N = 16 every
+    parameter is flagged for its sample size, and impossible or wide estimates say so."""
+    spec, df = sobol_case
+    got = sa.sobol_indices(df, spec, "deaths", np.random.default_rng(0))
+    assert got.loc[NAMES[0], "flags"] == "" and got.loc[NAMES[1], "flags"] == ""
+    assert "S1 interval spans 0" in got.loc[NAMES[2], "flags"]  # (its estimate may be < 0)
+    small = _spec("sobol", 16)
+    few = sa.sobol_indices(
+        _sweep_table(small, _ishigami), small, "deaths", np.random.default_rng(0)
+    )
+    assert few["flags"].str.contains("few samples \\(N = 16 < 512\\)").all()
+    hand = pd.DataFrame(
+        {"S1": [1.33, 0.5], "S1_conf": [1.2, 0.02], "ST": [0.9, 0.6], "ST_conf": [0.05, 0.03]}
+    )
+    assert sa.sobol_flags(hand, 1024) == ["S1 outside [0, 1]; interval wider than ±0.1", ""]

@@ -195,9 +195,9 @@ def sobol_indices(
 
     Returns:
         Index: parameter names; columns ``S1, S1_conf, ST, ST_conf`` (``*_conf``: half-width
-        of the bootstrap interval, SALib's convention). Estimators: Saltelli et al. 2010,
-        Table 2 (b) for S1 and (f) (Jansen 1999) for ST. Analysed on the per-point mean over
-        replications.
+        of the bootstrap interval, SALib's convention) and ``flags`` (:func:`sobol_flags`).
+        Estimators: Saltelli et al. 2010, Table 2 (b) for S1 and (f) (Jansen 1999) for ST.
+        Analysed on the per-point mean over replications.
 
     Raises:
         SensitivityError: the table does not hold the complete sobol design; the outcome is
@@ -221,7 +221,35 @@ def sobol_indices(
         seed=_seed(rng),
     )
     cols = ["S1", "S1_conf", "ST", "ST_conf"]
-    return pd.DataFrame({c: np.asarray(res[c], float) for c in cols}, index=design.names)
+    table = pd.DataFrame({c: np.asarray(res[c], float) for c in cols}, index=design.names)
+    table["flags"] = sobol_flags(table, design.samples)
+    return table
+
+
+MIN_SOBOL_SAMPLES = 512
+"""Base samples N below which Sobol' estimates are flagged. Assumption (a rule of thumb):
+Saltelli's estimators converge as 1/sqrt(N), and the SALib examples and Saltelli et al. (2010)
+use N of 500-1000 and more for a few parameters."""
+WIDE_CONF = 0.1
+"""A 95% half-width above this (in index units, of a [0, 1] quantity) is flagged as wide."""
+
+
+def sobol_flags(table: pd.DataFrame, n_base: int | None) -> list[str]:
+    """Why each parameter's indices should not be trusted ('' when none): a point estimate
+    outside [0, 1] (impossible for a variance share), an S1 interval spanning 0 (not
+    distinguishable from no effect), an interval wider than :data:`WIDE_CONF`, fewer than
+    :data:`MIN_SOBOL_SAMPLES` base samples."""
+    out = []
+    for _, r in table.iterrows():
+        why = [f"{c} outside [0, 1]" for c in ("S1", "ST") if not 0.0 <= r[c] <= 1.0]
+        if r["S1"] - r["S1_conf"] <= 0.0 <= r["S1"] + r["S1_conf"]:
+            why.append("S1 interval spans 0")
+        if max(r["S1_conf"], r["ST_conf"]) > WIDE_CONF:
+            why.append(f"interval wider than ±{WIDE_CONF:g}")
+        if n_base is not None and n_base < MIN_SOBOL_SAMPLES:
+            why.append(f"few samples (N = {n_base} < {MIN_SOBOL_SAMPLES})")
+        out.append("; ".join(why))
+    return out
 
 
 def morris_screening(
@@ -636,7 +664,14 @@ def analyse_command(
         except SensitivityError as exc:
             typer.echo(f"{sweep_dir}: {exc}", err=True)
             raise typer.Exit(code=2) from None
-        csv = pd.read_csv(paths["csv"], index_col=0)
+        csv = pd.read_csv(paths["csv"], index_col=0, keep_default_na=False)
         typer.echo(csv.to_string(float_format=lambda v: f"{v:.4g}"))
+        flagged = int((csv["flags"] != "").sum()) if "flags" in csv else 0
+        if flagged:
+            typer.echo(
+                f"warning: {flagged} of {len(csv)} parameters' indices are flagged (column "
+                "flags): read them as unresolved; more samples (space.samples) narrow them",
+                err=True,
+            )
         for path in paths.values():
             typer.echo(str(path))
