@@ -86,12 +86,14 @@ def test_a_folder_of_other_files_or_a_file_is_never_replaced(tmp_path):
 def test_staging_is_resumed_for_the_same_scenario_and_cleared_for_another(tmp_path):
     out = tmp_path / "run"
     partial = stage(out, "scenario A", overwrite=False)
-    (partial / "scenario.resolved.yaml").write_text("scenario A")
+    assert (partial / "scenario.resolved.yaml").read_text() == "scenario A"
     (partial / "shocks").mkdir()  # a finished shock window of a long run
     assert stage(out, "scenario A", overwrite=False) == partial
     assert (partial / "shocks").is_dir()  # resumed
     stage(out, "scenario B", overwrite=False)
-    assert list(partial.iterdir()) == []  # another scenario: cleared
+    # another scenario: cleared, then its resolved scenario written
+    assert [p.name for p in partial.iterdir()] == ["scenario.resolved.yaml"]
+    assert (partial / "scenario.resolved.yaml").read_text() == "scenario B"
     with pytest.raises(RunFolderError, match="did not finish"):
         publish(partial, out)
     assert not out.exists()

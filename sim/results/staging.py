@@ -45,13 +45,13 @@ def stage(
 
     Args:
         out_dir: the run folder asked for.
-        resolved_text: the resolved scenario as it will be written (decides whether a
-            staging folder left by an interrupted run is resumed or cleared).
+        resolved_text: the resolved scenario (written into the staging folder; decides
+            whether a staging folder left by an interrupted run is resumed or cleared).
         overwrite: replace a finished run folder.
         finished_file: the file whose presence marks a finished folder.
 
     Returns:
-        The staging folder (created, writable).
+        The staging folder (created, holding ``scenario.resolved.yaml``).
 
     Raises:
         RunFolderError: ``out_dir`` is a file, holds a finished run and ``overwrite`` is
@@ -79,9 +79,7 @@ def stage(
             if not same or not partial.is_dir():
                 _remove(partial)
         partial.mkdir(parents=True, exist_ok=True)
-        probe = partial / ".write-test"
-        probe.write_text("")
-        probe.unlink()
+        (partial / RESOLVED_FILE).write_text(resolved_text, encoding="utf-8")
     except OSError as exc:
         raise RunFolderError(
             f"{partial}: cannot write the run folder here ({exc.strerror or exc})"

@@ -7,12 +7,10 @@ raised together in one :class:`ScenarioError`, so ``citysafe validate`` can prin
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.core.yaml_input import (
@@ -23,7 +21,7 @@ from sim.core.yaml_input import (
     read_yaml_file,
 )
 from sim.scenario.schema import Scenario
-from sim.scenario.suggest import did_you_mean
+from sim.scenario.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
     from sim.scenario.longrun import LongRunScenario
@@ -41,14 +39,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.field}: {self.message}"
-
-
-def yaml_error(exc: yaml.YAMLError) -> tuple[str, str]:
-    """Where (``line L, column C``, or ``(yaml)`` without a mark) and what of a YAML error."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
-    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return where, what
 
 
 class ScenarioError(ValueError):
@@ -275,7 +265,7 @@ def district_problems(scen) -> list[tuple[str, str]]:
     ``name_en``); none when that table cannot be read (its own check reports it)."""
     import pandas as pd  # lazy: only when validating against the city's files
 
-    try:
+    try:  # the table itself (sim.city imports this package: no call back into it)
         names = set(pd.read_csv(Path(scen.city.data_dir) / "districts.csv")["name_en"])
     except (OSError, KeyError, ValueError):
         return []
@@ -289,8 +279,8 @@ def district_problems(scen) -> list[tuple[str, str]]:
                     values = value if isinstance(value, list) else [value]
                     for v in values:
                         if isinstance(v, str) and v not in names:
-                            close = difflib.get_close_matches(v, sorted(names), n=1)
-                            hint = f"; did you mean {close[0]!r}?" if close else ""
+                            close = closest(v, names)
+                            hint = f"; did you mean {close!r}?" if close else ""
                             out.append((sub, f"unknown district {v!r} of this city{hint}"))
                 else:
                     walk(value, sub)

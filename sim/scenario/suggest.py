@@ -70,9 +70,14 @@ def field_names_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def closest(word: str, valid) -> str | None:
+    """The name in ``valid`` closest to ``word`` (similarity >= 0.6), or None."""
+    match = difflib.get_close_matches(word, sorted(valid), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
 def did_you_mean(model: type[BaseModel] | None, loc: Sequence[Any]) -> str | None:
     """The valid field name closest to the unknown key at ``loc``, or None."""
     if model is None or not loc or not isinstance(loc[-1], str):
         return None
-    match = difflib.get_close_matches(loc[-1], field_names_at(model, loc), n=1, cutoff=0.6)
-    return match[0] if match else None
+    return closest(loc[-1], field_names_at(model, loc))

@@ -1,5 +1,5 @@
 """What every ``citysafe`` command shares: scenario arguments, loading a scenario or exiting
-with its problems, preparing an output folder.
+with its problems, preparing an output folder, staging and publishing a run folder.
 
 Commands live in their own modules and the typer app in :mod:`sim.interfaces.cli.main`, which
 registers them; they import these helpers from here, never from main (no cycle).
@@ -59,3 +59,34 @@ def prepare_out_dir(out_dir: Path) -> None:
     except OSError as exc:
         typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
         raise typer.Exit(code=2) from None
+
+
+def stage_or_exit(out_dir: Path, scen, overwrite: bool, finished_file: str | None = None) -> Path:
+    """The staging folder of a run into ``out_dir`` (:func:`sim.results.staging.stage`).
+
+    Raises:
+        typer.Exit: code 2 with the reason when ``out_dir`` cannot receive the run.
+    """
+    from sim.results.staging import FINISHED_FILE, RunFolderError, stage
+    from sim.scenario.loader import dump_resolved
+
+    try:
+        return stage(out_dir, dump_resolved(scen), overwrite, finished_file or FINISHED_FILE)
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+
+
+def publish_or_exit(staging: Path, out_dir: Path, finished_file: str | None = None) -> None:
+    """Rename a finished staging folder into place (:func:`sim.results.staging.publish`).
+
+    Raises:
+        typer.Exit: code 1 with where each folder is when the rename failed.
+    """
+    from sim.results.staging import FINISHED_FILE, RunFolderError, publish
+
+    try:
+        publish(staging, out_dir, finished_file or FINISHED_FILE)
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from None

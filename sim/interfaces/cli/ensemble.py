@@ -21,11 +21,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from sim.interfaces.cli.common import publish_or_exit, stage_or_exit
 from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
-from sim.results.run_folder import write_resolved
-from sim.results.staging import RunFolderError, publish, stage
-from sim.scenario.loader import dump_resolved
 from sim.studies.sweep.replicate import run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 from sim.studies.sweep.store import SweepError
@@ -62,7 +60,7 @@ def ensemble_command(
         typer.echo("--journal replays one run: it excludes --replications", err=True)
         raise typer.Exit(code=2)
     final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
-    out_dir = _stage(final_dir, scen, overwrite)
+    out_dir = stage_or_exit(final_dir, scen, overwrite, ENSEMBLE_FILE)  # with the resolved file
     try:
         done = run_replications(
             scenario_path,
@@ -98,7 +96,7 @@ def ensemble_command(
         "failed": failed,
     }
     write_ensemble(table, stats, out_dir, meta)
-    _publish(out_dir, final_dir)
+    publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
     sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
     print_ensemble(console, stats, scen, len(table))
     console.print(f"run folder: {final_dir}", highlight=False)
@@ -109,24 +107,3 @@ def ensemble_command(
             err=True,
         )
         raise typer.Exit(code=1)
-
-
-def _stage(final_dir: Path, scen, overwrite: bool) -> Path:
-    """The staging folder ``<out>.partial`` with the resolved scenario (resumed by a rerun of
-    the same scenario); exit 2 when the folder cannot be used."""
-    try:
-        out_dir = stage(final_dir, dump_resolved(scen), overwrite, ENSEMBLE_FILE)
-        write_resolved(scen, out_dir)
-    except (RunFolderError, OSError) as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
-    return out_dir
-
-
-def _publish(out_dir: Path, final_dir: Path) -> None:
-    """Rename the finished staging folder into place; exit 1 if that fails."""
-    try:
-        publish(out_dir, final_dir, ENSEMBLE_FILE)
-    except RunFolderError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=1) from None

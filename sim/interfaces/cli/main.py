@@ -12,7 +12,13 @@ from rich.console import Console
 
 from sim.interfaces.cli.app import app_command
 from sim.interfaces.cli.calibrate import calibrate_command
-from sim.interfaces.cli.common import OverrideOpt, ScenarioArg, load_or_exit
+from sim.interfaces.cli.common import (
+    OverrideOpt,
+    ScenarioArg,
+    load_or_exit,
+    publish_or_exit,
+    stage_or_exit,
+)
 from sim.interfaces.cli.riskmap import riskmap_command
 from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
@@ -124,14 +130,7 @@ def run(
 def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
     finished (:mod:`sim.results.staging`); exit 2 on an unusable folder, 130 on Ctrl-C."""
-    from sim.results.staging import RunFolderError, publish, stage
-    from sim.scenario.loader import dump_resolved
-
-    try:
-        staging = stage(out_dir, dump_resolved(scen), overwrite)
-    except RunFolderError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
+    staging = stage_or_exit(out_dir, scen, overwrite)
     try:
         if journal is not None:
             from sim.interfaces.exercise.replay import replay_command
@@ -146,11 +145,7 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
             err=True,
         )
         raise typer.Exit(code=130) from None
-    try:
-        publish(staging, out_dir)
-    except RunFolderError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=1) from None
+    publish_or_exit(staging, out_dir)
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
