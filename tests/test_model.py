@@ -174,6 +174,44 @@ def test_earthquake_strikes_once_at_its_time():
     assert model.losses.by_item["earthquake_housing"] * 1.0 <= loss + 1e-6
 
 
+def _quake_loss(overrides: list[str]) -> float:
+    scen = load_scenario(
+        ROOT / "scenarios" / "shanghai" / "earthquake-old-housing.yaml",
+        ["networks.resolution=0.1", "time.duration_h=2", *overrides],
+    )
+    model = CityModel(scen)
+    model.run_until(1.1)  # just after the origin time
+    return model.losses.by_item["earthquake_housing"]
+
+
+def test_fragility_overrides_reach_the_earthquake_damage():
+    """The scenario's ``fragility:`` overrides drive the housing damage (they were ignored).
+
+    A median of 0.001 g on every damage state of both old-housing classes puts every building
+    in "complete": loss = old housing floor area x repair ratio 1.0 x 3,000 yuan/m2 (the
+    floor area of the stocks is the exposure's ``old_housing_m2``, buildings rounded to
+    2,000 / 1,000 m2); a median of 50 g damages nothing.
+    """
+    from sim.city import load_city
+    from sim.damage.earthquake import old_housing_stocks
+    from sim.damage.exposure import REPLACEMENT_COST_YUAN_PER_M2
+
+    states = ("slight", "moderate", "extensive", "complete")
+    prefixes = ("eq_urm_precode_midrise", "eq_small_beam_thin_slab")
+
+    def every(theta: float) -> list[str]:
+        return [f"fragility.{p}_{s}.theta={theta}" for p in prefixes for s in states]
+
+    stocks = old_housing_stocks(load_city(ROOT / "scenarios" / "data" / "shanghai"))
+    all_complete = (
+        sum((st.buildings * st.building_floor_area_m2).sum() for st in stocks)
+        * REPLACEMENT_COST_YUAN_PER_M2
+    )
+    assert _quake_loss(every(0.001)) == pytest.approx(all_complete, rel=1e-9)
+    assert _quake_loss(every(50.0)) == 0.0
+    assert 0.0 < _quake_loss([]) < all_complete
+
+
 def test_epidemic_takes_sick_crews_off_duty_and_conserves_population():
     scen = load_scenario(
         ROOT / "scenarios" / "shanghai" / "epidemic-black-swan.yaml",

@@ -42,19 +42,21 @@ URM_CASUALTY_RATES = np.array(
 )
 
 
-def damage_state_probabilities(pga_g, curve_prefix: str) -> np.ndarray:
+def damage_state_probabilities(pga_g, curve_prefix: str, curve=get_curve) -> np.ndarray:
     """(..., 5) P(DS = none, slight, moderate, extensive, complete) at each PGA.
 
     Args:
         pga_g: PGA values (g).
         curve_prefix: fragility key prefix, e.g. "eq_urm_precode_midrise".
+        curve: fragility lookup (key → curve); the model passes its own, with the scenario's
+            ``fragility:`` overrides applied.
 
     Raises:
         KeyError: no such curves in the library.
     """
     pga = np.asarray(pga_g, float)
     exceed = np.stack(
-        [np.ones_like(pga)] + [get_curve(f"{curve_prefix}_{ds}").probability(pga)
+        [np.ones_like(pga)] + [curve(f"{curve_prefix}_{ds}").probability(pga)
                                for ds in DAMAGE_STATES[1:]] + [np.zeros_like(pga)],
         axis=-1,
     )  # fmt: skip
@@ -110,13 +112,14 @@ def old_housing_stocks(city) -> list[HousingStock]:
     ]
 
 
-def expected_impact(pga_g, stocks: list[HousingStock], local_hour: float) -> dict:
+def expected_impact(pga_g, stocks: list[HousingStock], local_hour: float, curve=get_curve) -> dict:
     """Expected damaged area and casualties per district.
 
     Args:
         pga_g: (D,) PGA per district.
         stocks: housing classes.
         local_hour: local time of the earthquake (occupancy).
+        curve: fragility lookup (key → curve), as in :func:`damage_state_probabilities`.
 
     Returns:
         dict: "area_by_ds_m2" (S, D, 5), "casualties" (D, 4) severity 1-4 (4 = deaths).
@@ -124,17 +127,20 @@ def expected_impact(pga_g, stocks: list[HousingStock], local_hour: float) -> dic
     occ = occupancy_fraction(local_hour)
     areas, cas = [], 0.0
     for st in stocks:
-        p = damage_state_probabilities(pga_g, st.curve_prefix)
+        p = damage_state_probabilities(pga_g, st.curve_prefix, curve)
         areas.append(np.asarray(st.floor_area_m2, float)[:, None] * p)
         cas = cas + (st.residents * occ)[:, None] * (p[:, 1:] @ URM_CASUALTY_RATES)
     return {"area_by_ds_m2": np.stack(areas), "casualties": cas}
 
 
-def sample_impact(pga_g, stocks: list[HousingStock], local_hour: float, rng) -> dict:
+def sample_impact(
+    pga_g, stocks: list[HousingStock], local_hour: float, rng, curve=get_curve
+) -> dict:
     """One stochastic realisation: building damage states and casualties per district.
 
     Buildings draw damage states multinomially; occupants of buildings in each state draw
-    severities multinomially with the HAZUS URM rates.
+    severities multinomially with the HAZUS URM rates. ``curve``: fragility lookup, as in
+    :func:`damage_state_probabilities`.
 
     Returns:
         dict: "buildings_by_ds" (S, D, 5) counts, "casualties" (D, 4) counts.
@@ -142,7 +148,7 @@ def sample_impact(pga_g, stocks: list[HousingStock], local_hour: float, rng) -> 
     occ = occupancy_fraction(local_hour)
     blds, cas = [], 0
     for st in stocks:
-        p = damage_state_probabilities(pga_g, st.curve_prefix)
+        p = damage_state_probabilities(pga_g, st.curve_prefix, curve)
         n_b = st.buildings.astype(np.int64)
         counts = rng.multinomial(n_b, p)
         blds.append(counts)

@@ -89,6 +89,7 @@ class ExposureModel:
 
     def __init__(self, city: City, streams, curve=get_curve, condition: dict | None = None):
         self.city = city
+        self.curve = curve
         self.condition = condition or {}
         self.streams = streams
         rng = streams["exposure"]
@@ -291,7 +292,7 @@ def earthquake_impact(
     local = ctx.utc() + exposure.utc_offset  # local time of the city
     local_hour = local.astype("datetime64[h]").astype(int) % 24
     stocks = old_housing_stocks(exposure.city)
-    impact = sample_impact(pga, stocks, float(local_hour), rng)
+    impact = sample_impact(pga, stocks, float(local_hour), rng, exposure.curve)
     casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
     buildings = impact["buildings_by_ds"]  # (S, D, 5)
     area = sum(
