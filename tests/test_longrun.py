@@ -207,3 +207,43 @@ def test_cli_run_writes_a_complete_run_folder(tmp_path):
     assert list(ev.columns) == ["t_h", "time_utc", "kind", "district", "sector", "asset", "value"]
     assert (ev["kind"] == "road_collapse").sum() == summary["road_collapses"]
     assert load_scenario(out / "scenario.resolved.yaml").seed == 5
+
+
+WHITE_ELEPHANT = ROOT / "scenarios/shanghai/white-elephant-drainage.yaml"
+LEKIMA = ROOT / "scenarios/shanghai/lekima-2019.yaml"
+
+
+def test_validate_reads_a_long_runs_city_data(tmp_path):
+    """A long run's city folder is read as the run reads it: a broken exposure table is a
+    problem of ``city.data_dir``, not a traceback of ``run`` (it passed ``validate``)."""
+    import shutil
+
+    city = tmp_path / "city"
+    shutil.copytree(ROOT / "scenarios/data/shanghai", city)
+    table = city / "exposure_totals.csv"
+    table.write_text(table.read_text().replace("city_total", "total", 1), encoding="utf-8")
+    res = runner.invoke(app, ["validate", str(PIPE), "-p", f"city.data_dir={city}"])
+    assert res.exit_code == 2, res.output
+    assert f"{PIPE}: city.data_dir: unusable city data" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_validate_checks_the_data_of_every_shock(tmp_path):
+    """A shock's emergency scenario is checked as a run of it would be: its unreadable track
+    is reported against the shock's own file and field."""
+    bad_track = tmp_path / "track.csv"
+    bad_track.write_text("when,where\n2019-08-09T00:00:00Z,here\n", encoding="utf-8")
+    shock = tmp_path / "shock.yaml"
+    shock.write_text(
+        f"extends: {LEKIMA}\nhazard:\n  typhoon:\n    track_file: {bad_track}\n", encoding="utf-8"
+    )
+    long_run = tmp_path / "long.yaml"
+    long_run.write_text(
+        f"extends: {WHITE_ELEPHANT}\nshocks:\n  - name: lekima\n"
+        f"    at_utc: 2019-08-08T00:00:00Z\n    scenario: {shock}\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["validate", str(long_run)])
+    assert res.exit_code == 2, res.output
+    assert f"{shock}: hazard.typhoon.track_file: unusable track" in res.output
+    assert runner.invoke(app, ["validate", str(WHITE_ELEPHANT)]).exit_code == 0

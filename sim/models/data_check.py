@@ -16,23 +16,27 @@ import numpy as np
 from sim.city import load_city
 from sim.hazards.track import read_cma_bst, read_track_csv
 from sim.response.depots import read_resources
-from sim.scenario.loader import Problem
+from sim.scenario.loader import Problem, load_scenario
+from sim.scenario.longrun import LongRunScenario
 from sim.scenario.schema import Scenario
 
 DATA_ERRORS = (ValueError, OSError, KeyError, UnicodeDecodeError)
 """What readers raise on malformed files (their own error classes derive from ValueError)."""
 
 
-def check_data(scenario: Scenario, source: str) -> list[Problem]:
+def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Problem]:
     """Read the scenario's data files; return one :class:`Problem` per failure.
 
     Args:
-        scenario: a schema-valid emergency scenario.
+        scenario: a schema-valid scenario of either kind. A long run reads its city and the
+            data of every shock's emergency scenario (:func:`_long_run_problems`).
         source: the scenario file named in the problems.
 
     Returns:
         Problems (empty when every file parses and fits).
     """
+    if isinstance(scenario, LongRunScenario):
+        return _long_run_problems(scenario, source)
     problems: list[Problem] = []
     try:
         city = load_city(Path(scenario.city.data_dir))
@@ -109,3 +113,24 @@ def _resource_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     except DATA_ERRORS as exc:
         return [Problem(source, "city.data_dir", f"unusable emergency resources: {exc}")]
     return []
+
+
+def _long_run_problems(scenario: LongRunScenario, source: str) -> list[Problem]:
+    """A long run's data: its city folder (read as :class:`~sim.models.longrun.
+    RiskDynamicsModel` reads it) and, for each shock, the emergency scenario with the
+    overrides the run puts on it (:func:`sim.results.shocks.run_shock`), checked as a run of
+    it would be; a shock's problems name the shock's own file and fields."""
+    try:
+        load_city(Path(scenario.city.data_dir))
+    except DATA_ERRORS as exc:
+        return [Problem(source, "city.data_dir", f"unusable city data: {exc}")]
+    problems: list[Problem] = []
+    for shock in scenario.shocks:
+        overrides = [*scenario.policy_shock_overrides(), *shock.overrides]
+        try:
+            em = load_scenario(shock.scenario, overrides)
+        except ValueError:  # already reported by the loader's cross-file checks
+            continue
+        if isinstance(em, Scenario):
+            problems += check_data(em, str(shock.scenario))
+    return problems

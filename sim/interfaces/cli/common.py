@@ -14,7 +14,6 @@ import typer
 
 from sim.models.data_check import check_data
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.schema import Scenario
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 OverrideOpt = Annotated[
@@ -37,7 +36,7 @@ def load_or_exit(path: Path, overrides: list[str] | None):
     except ScenarioError as exc:
         problems = exc.problems
     else:
-        problems = check_data(scen, str(path)) if isinstance(scen, Scenario) else []
+        problems = check_data(scen, str(path))
         if not problems:
             return scen
     for problem in problems:
