@@ -21,6 +21,7 @@ from sim.city.errors import CityDataError
 from sim.city.exposure import allocate_exposure, read_exposure_totals
 from sim.city.geo import lonlat_to_xy, xy_to_lonlat
 from sim.city.profile import CityProfile, load_profile
+from sim.core.text_input import read_csv_table
 
 DISTRICTS_FILE = "districts.csv"
 POLYGONS_FILE = "districts.geojson"
@@ -185,7 +186,7 @@ class City:
 def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     if not path.is_file():
         raise CityDataError(path, f"file not found ({what})")
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    table = read_csv_table(path, keep_default_na=False, na_values=[""])
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise CityDataError(path, f"missing column(s) {missing}; expected {list(columns)}")
@@ -210,17 +211,28 @@ def _read_districts(path: Path, zones: list[str]) -> pd.DataFrame:
 
 
 def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) -> list:
+    """The district polygons of ``districts.geojson`` (RFC 7946 FeatureCollection, WGS84), in
+    the order of ``districts.csv``; each feature names its district (``properties.name_en``,
+    ``properties.adcode`` as in the CSV).
+
+    Raises:
+        CityDataError: the file is missing, not a FeatureCollection, a feature is malformed
+            (named by its index), or a geometry is not a valid (Multi)Polygon.
+    """
     if not path.is_file():
         raise CityDataError(path, "file not found (district polygons, GeoJSON WGS84)")
     try:
         features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        if not isinstance(features, list):
+            raise TypeError(f"features is a {type(features).__name__}, not a list")
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
         raise CityDataError(path, f"not a GeoJSON FeatureCollection ({exc})") from exc
     by_name = {}
     for k, feat in enumerate(features):
-        name = (feat.get("properties") or {}).get("name_en")
-        if name is None:
-            raise CityDataError(path, f"feature {k} has no properties.name_en")
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        name = props.get("name_en") if isinstance(props, dict) else None
+        if not isinstance(name, str):
+            raise CityDataError(path, f"feature {k} has no properties.name_en (a string)")
         by_name[name] = feat
     names = list(districts["name_en"])
     if set(by_name) != set(names):
@@ -230,18 +242,33 @@ def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) ->
             f"{sorted(set(by_name) - set(names))}, only in {districts_path.name} "
             f"{sorted(set(names) - set(by_name))}",
         )
-    polygons = []
-    for name, adcode in zip(names, districts["adcode"], strict=True):
-        feat = by_name[name]
-        if int(feat["properties"].get("adcode", -1)) != int(adcode):
-            raise CityDataError(
-                path, f"{name}: adcode {feat['properties'].get('adcode')} != {adcode} in CSV"
-            )
-        geom = shapely.from_geojson(json.dumps(feat["geometry"]))
-        if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
-            raise CityDataError(path, f"{name}: geometry is not a valid (Multi)Polygon")
-        polygons.append(geom)
-    return polygons
+    return [
+        _district_polygon(path, name, by_name[name], adcode)
+        for name, adcode in zip(names, districts["adcode"], strict=True)
+    ]
+
+
+def _district_polygon(path: Path, name: str, feat: dict, adcode) -> shapely.Geometry:
+    """One feature's geometry, checked against its district's adcode in the CSV."""
+    code = feat["properties"].get("adcode")
+    try:
+        same = int(code) == int(adcode)
+    except (TypeError, ValueError, OverflowError):
+        same = False
+    if not same:
+        raise CityDataError(path, f"{name}: adcode {code!r} != {adcode} in CSV")
+    try:
+        geom = shapely.from_geojson(json.dumps(feat.get("geometry")))
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        raise CityDataError(path, f"{name}: unreadable geometry ({exc})") from exc
+    if (
+        geom is None
+        or geom.geom_type not in ("Polygon", "MultiPolygon")
+        or geom.is_empty
+        or not geom.is_valid
+    ):
+        raise CityDataError(path, f"{name}: geometry is not a valid (Multi)Polygon")
+    return geom
 
 
 def _read_links(path: Path, names: list[str]) -> pd.DataFrame:

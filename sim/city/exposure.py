@@ -50,6 +50,7 @@ from sim.city.profile import (
     PopulationByZoneAndRural,
     RuralArea,
 )
+from sim.core.text_input import read_csv_table
 from sim.scenario.schema import RELOCATION_CATEGORIES  # noqa: F401  (one list, re-exported)
 
 TOTALS_COLUMNS = ("category", "unit", "city_total", "source", "confidence")
@@ -194,7 +195,7 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
     path = Path(path)
     if not path.is_file():
         raise CityDataError(path, "file not found (exposure city totals)")
-    table = pd.read_csv(path, dtype={"category": str, "source": str})
+    table = read_csv_table(path, dtype={"category": str, "source": str})
     missing = [c for c in TOTALS_COLUMNS if c not in table.columns]
     if missing:
         raise CityDataError(path, f"missing column(s) {missing}; expected {list(TOTALS_COLUMNS)}")

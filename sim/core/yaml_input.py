@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from sim.core.text_input import InputFileError, decode_text
+
 MAX_EXPANDED_NODES = 200_000
 """Largest number of nodes a document may expand to once its aliases are followed (a scenario
 has a few hundred; a long sweep spec a few thousand)."""
@@ -209,7 +211,8 @@ def read_yaml_file(path: Path, max_bytes: int = SCENARIO_MAX_BYTES) -> Any:
 
     Raises:
         FileNotFoundError: no such file (callers word their own message).
-        YamlInputError: too large, not UTF-8 (a BOM is accepted), unreadable, or
+        YamlInputError: too large, not UTF-8 (a BOM is accepted; UTF-16 with its BOM is
+            decoded, :func:`sim.core.text_input.decode_text`), unreadable, or
             :func:`load_yaml` refused it.
     """
     path = Path(path)
@@ -224,13 +227,9 @@ def read_yaml_file(path: Path, max_bytes: int = SCENARIO_MAX_BYTES) -> Any:
             "(file)", f"file is {n_bytes:,} bytes; at most {max_bytes:,} are accepted"
         )
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise YamlInputError(
-            "(file)",
-            f"not UTF-8 text (byte {exc.start}): save the file as UTF-8 "
-            "(a GBK or UTF-16 file can be converted with iconv or any editor)",
-        ) from None
+        text = decode_text(path.read_bytes(), path)
+    except InputFileError as exc:
+        raise YamlInputError("(file)", exc.what) from None
     except IsADirectoryError:
         raise YamlInputError("(file)", "is a folder, not a file") from None
     except OSError as exc:

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.text_input import read_csv_table
 from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.builtin import build_typhoon
 
@@ -130,7 +131,7 @@ def read_defences(path: Path) -> pd.DataFrame:
         HazardDataError: unreadable file, missing columns or non-numeric levels.
     """
     try:
-        df = pd.read_csv(path)
+        df = read_csv_table(path)
     except (OSError, ValueError) as exc:
         raise HazardDataError(f"{path}: cannot read defences: {exc}") from None
     missing = [c for c in DEFENCE_COLUMNS if c not in df.columns]
@@ -152,7 +153,7 @@ def read_tide_levels(path: Path) -> dict[str, float]:
         HazardDataError: unreadable file or missing columns.
     """
     try:
-        df = pd.read_csv(path)
+        df = read_csv_table(path)
     except (OSError, ValueError) as exc:
         raise HazardDataError(f"{path}: cannot read tide levels: {exc}") from None
     if not {"station", "quantity", "value_m"} <= set(df.columns) or df.empty:

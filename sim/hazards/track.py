@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.text_input import read_csv_table
 from sim.hazards.errors import StormNotFoundError, TrackFormatError, TrackTimeError
 
 EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius (IUGG), for translation speed only
@@ -281,7 +282,7 @@ def read_track_csv(
             period.
     """
     path = Path(path)
-    df = pd.read_csv(path)
+    df = read_csv_table(path)
     required = ["time_utc", "lat", "lon", "pressure_hpa", "wind_ms", "agency"]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -399,7 +400,7 @@ def read_wind_radii_csv(path: str | Path, wind_averaging_min: float = 10.0) -> W
         TrackFormatError: missing columns or unparsable values.
     """
     path = Path(path)
-    df = pd.read_csv(path)
+    df = read_csv_table(path)
     cols = _JMA_RADII_COLUMNS if _JMA_RADII_COLUMNS[0] in df.columns else RADII_COLUMNS
     missing = [c for c in ("time_utc", *cols) if c not in df.columns]
     if missing:

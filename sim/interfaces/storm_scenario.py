@@ -49,6 +49,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.city.errors import CityDataError
 from sim.city.profile import load_profile
+from sim.core.text_input import read_csv_table
 from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.hazards.approach import Pass, track_pass
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
@@ -191,7 +192,7 @@ def csv_agencies(path: Path) -> list[str]:
         StormScenarioError: unreadable CSV, or an empty agency cell.
     """
     try:
-        labels = pd.read_csv(path, usecols=["agency"], dtype={"agency": "string"})["agency"]
+        labels = read_csv_table(path, usecols=["agency"], dtype={"agency": "string"})["agency"]
     except READ_ERRORS as exc:
         raise StormScenarioError(_one_line(exc, path)) from None
     labels = labels.str.strip()
@@ -353,7 +354,7 @@ def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
     totals, lower bounds of its total (scenarios/data/typhoons/README.md).
     """
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = read_csv_table(path, dtype=str, keep_default_na=False)
     except READ_ERRORS as exc:
         raise StormScenarioError(_one_line(exc, path)) from None
     missing = [c for c in ("storm", "outcome", "value", "source_outlet") if c not in df.columns]

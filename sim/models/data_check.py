@@ -14,7 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.city import load_city
-from sim.hazards.track import read_cma_bst, read_track_csv
+from sim.city.coast import coastal_points
+from sim.city.evacuation import load_evacuation
+from sim.city.warning_criteria import criteria_path, load_warning_criteria
+from sim.hazards.storm_surge import read_defences, read_tide_levels
+from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
 from sim.response.depots import read_resources
 from sim.scenario.loader import Problem, load_scenario
 from sim.scenario.longrun import LongRunScenario
@@ -44,26 +48,8 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
         problems.append(Problem(source, "city.data_dir", f"unusable city data: {exc}"))
     else:
         problems += _resource_problems(scenario, city, source)
-        epidemic = scenario.hazard.epidemic
-        names = list(city.districts["name_en"])
-        for i, imp in enumerate(scenario.networks.imports):
-            if imp.district not in names:
-                problems.append(
-                    Problem(
-                        source,
-                        f"networks.imports[{i}].district",
-                        f"unknown district {imp.district!r}; valid: {names}",
-                    )
-                )
-        for i, name in enumerate(scenario.logistics.preposition_districts):
-            if name not in names:
-                problems.append(
-                    Problem(
-                        source,
-                        f"logistics.preposition_districts[{i}]",
-                        f"unknown district {name!r}; valid: {names}",
-                    )
-                )
+        problems += _decision_data_problems(scenario, city, source)
+        # district names are checked with the schema (sim.scenario.loader.district_problems)
         zones = sorted(city.profile.zones)
         for zone in sorted(set(scenario.drainage.capacity_mm_per_h or {}) - set(zones)):
             problems.append(
@@ -73,14 +59,14 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
                     f"unknown zone {zone!r}; zones of the city (city.yaml): {zones}",
                 )
             )
-        if epidemic is not None and epidemic.seed_district not in names:
-            problems.append(
-                Problem(
-                    source,
-                    "hazard.epidemic.seed_district",
-                    f"unknown district {epidemic.seed_district!r}; valid: {names}",
-                )
-            )
+    problems += _hazard_file_problems(scenario, source)
+    problems += _track_problems(scenario, source)
+    return problems
+
+
+def _track_problems(scenario: Scenario, source: str) -> list[Problem]:
+    """The typhoon's track, read as the run reads it, and its overlap with the window."""
+    problems: list[Problem] = []
     typhoon = scenario.hazard.typhoon
     if typhoon is not None:
         try:
@@ -103,6 +89,49 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
                         f"({start} to {end} UTC): there would be no typhoon",
                     )
                 )
+    return problems
+
+
+def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """The city's relocation rules, buses and shelters (``evacuation.yaml``), its warning
+    criteria and their coastal waters, read as :class:`~sim.models.emergency.CityModel`
+    reads them."""
+    problems = []
+    data_dir = Path(scenario.city.data_dir)
+    table = city.districts
+    try:
+        load_evacuation(data_dir, list(table["name_en"]), table["population"].to_numpy())
+    except DATA_ERRORS as exc:
+        problems.append(Problem(source, "city.data_dir", f"unusable relocation data: {exc}"))
+    own = scenario.warnings.criteria_file
+    field = "warnings.criteria_file" if own is not None else "city.data_dir"
+    try:
+        criteria = load_warning_criteria(own or criteria_path(data_dir))
+        if criteria.coastal_waters is not None:
+            coastal_points(city, criteria.coastal_waters)
+    except DATA_ERRORS as exc:
+        problems.append(Problem(source, field, f"unusable warning criteria: {exc}"))
+    return problems
+
+
+def _hazard_file_problems(scenario: Scenario, source: str) -> list[Problem]:
+    """Files of hazard blocks beyond the track: wind radii, seawalls and tide levels."""
+    problems = []
+    typhoon = scenario.hazard.typhoon
+    if typhoon is not None and typhoon.radii_file is not None:
+        try:
+            read_wind_radii_csv(typhoon.radii_file)
+        except DATA_ERRORS as exc:
+            problems.append(
+                Problem(source, "hazard.typhoon.radii_file", f"unusable wind radii: {exc}")
+            )
+    surge = getattr(scenario.hazard, "storm_surge", None)
+    if surge is not None:
+        for field, reader in (("defences_file", read_defences), ("tide_file", read_tide_levels)):
+            try:
+                reader(getattr(surge, field))
+            except DATA_ERRORS as exc:
+                problems.append(Problem(source, f"hazard.storm_surge.{field}", f"unusable: {exc}"))
     return problems
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.city.errors import CityDataError
 from sim.city.exposure import largest_remainder
+from sim.core.text_input import read_csv_table
 from sim.response.resources import EQUIPMENT, SKILLS, SUPPLIES, Depot
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def read_resources(data_dir: Path, depot_kinds) -> pd.DataFrame:
     path = Path(data_dir) / RESOURCES_FILE
     if not path.is_file():
         raise CityDataError(path, "file not found (emergency resources per depot kind)")
-    df = pd.read_csv(path, dtype={"resource": str, "kind": str, "depot_kind": str})
+    df = read_csv_table(path, dtype={"resource": str, "kind": str, "depot_kind": str})
     missing = [c for c in RESOURCE_COLUMNS if c not in df.columns]
     if missing:
         raise CityDataError(path, f"missing column(s) {missing}; expected {list(RESOURCE_COLUMNS)}")

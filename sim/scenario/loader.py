@@ -263,10 +263,10 @@ def district_problems(scen) -> list[tuple[str, str]]:
     :data:`DISTRICT_KEYS`, at any depth: events, network imports, the epidemic seed, the
     governance park, pre-positioning) that is not a district of its city (``districts.csv``
     ``name_en``); none when that table cannot be read (its own check reports it)."""
-    import pandas as pd  # lazy: only when validating against the city's files
+    from sim.core.text_input import read_csv_table  # pandas: only when validating files
 
     try:  # the table itself (sim.city imports this package: no call back into it)
-        names = set(pd.read_csv(Path(scen.city.data_dir) / "districts.csv")["name_en"])
+        names = set(read_csv_table(Path(scen.city.data_dir) / "districts.csv")["name_en"])
     except (OSError, KeyError, ValueError):
         return []
     out: list[tuple[str, str]] = []

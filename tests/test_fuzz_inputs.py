@@ -1,0 +1,145 @@
+"""Fuzzed inputs: whatever ``citysafe validate`` accepts, ``citysafe run`` neither traces back
+on nor hangs (issue 16).
+
+Each example damages one input of a complete scenario — the scenario file, one of its city's
+data files or its track (:mod:`fuzz_mutations`: wrong types, deleted or misspelt keys,
+duplicate keys, YAML 1.1 tokens, blank or non-numeric cells, dropped columns, rows out of
+order, truncation, other encodings) — then runs ``validate`` and, when it says OK, ``run``.
+Both must end with an exit code (0, or 2 with a message), never an exception, and within
+``HANG_S``. The scenario is the example city's typhoon (scenarios/example-city/typhoon.yaml:
+five districts, 36 h, about a second a run), so many inputs fit in a test.
+
+CI runs ``CITYSAFE_FUZZ_EXAMPLES`` examples per target (default 25, derandomised so a CI run
+is repeatable); the long run is ``benchmarks/fuzz_inputs.py`` (random, ≥ 1,000 inputs).
+``CITYSAFE_FUZZ_LOG=FILE`` appends one JSON line per input (target, validate and run exit
+codes), which the long run counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+from fuzz_mutations import encoding_mutation, mutation_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sim.interfaces.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[1]
+CITY = ROOT / "scenarios" / "data" / "example-city"
+SCENARIO = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+EXAMPLES = int(os.environ.get("CITYSAFE_FUZZ_EXAMPLES", "25"))
+LONG = "CITYSAFE_FUZZ_EXAMPLES" in os.environ
+HANG_S = 60
+"""Seconds an input may take to validate and run (the unmutated scenario takes ~1 s)."""
+
+CITY_FILES = [
+    "city.yaml", "districts.csv", "districts.geojson", "emergency_resources.csv",
+    "evacuation.yaml", "exposure_totals.csv", "links.csv", "typhoon_track.csv",
+]  # fmt: skip
+runner = CliRunner()
+
+
+class Hang(Exception):
+    """An input took longer than ``HANG_S``."""
+
+
+def _alarm(signum, frame):
+    raise Hang(f"over {HANG_S} s")
+
+
+def _setup(folder: Path) -> Path:
+    """The example city's data and its typhoon scenario in ``folder``, paths made absolute."""
+    city = folder / "city"
+    shutil.copytree(CITY, city, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    text = SCENARIO.read_text(encoding="utf-8")
+    text = text.replace("../data/example-city/typhoon_track.csv", str(city / "typhoon_track.csv"))
+    text = text.replace("../data/example-city", str(city))
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def _invoke(args: list[str]):
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(HANG_S)
+    try:
+        return runner.invoke(app, args)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _no_traceback(res, what: str, target: str, data: bytes) -> None:
+    exc = res.exception
+    if exc is not None and not isinstance(exc, SystemExit):
+        raise AssertionError(
+            f"{what} raised {type(exc).__name__}: {exc} on a mutated {target}:\n"
+            f"{data[:400]!r}\n{res.output[-1000:]}"
+        ) from exc
+
+
+def _log(record: dict) -> None:
+    path = os.environ.get("CITYSAFE_FUZZ_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+
+def check_input(folder: Path, scenario: Path, target: Path, data: bytes) -> None:
+    """Write the mutated ``data`` to ``target``, then validate and (if OK) run."""
+    target.write_bytes(data)
+    res = _invoke(["validate", str(scenario)])
+    _no_traceback(res, "validate", target.name, data)
+    assert res.exit_code in (0, 2), res.output
+    ran = None
+    if res.exit_code == 0:
+        out = folder / "run"
+        run = _invoke(["run", str(scenario), "--out", str(out), "--no-figures", "-q"])
+        _no_traceback(run, "run after validate OK", target.name, data)
+        ran = run.exit_code
+        assert ran in (0, 2), run.output
+        assert ran != 0 or (out / "summary.json").is_file()
+    _log({"target": target.name, "validate": res.exit_code, "run": ran})
+
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not LONG,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.filterwarnings("ignore")
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_scenario_validates_and_runs_or_is_refused(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = _setup(folder)
+        text = scenario.read_text(encoding="utf-8")
+        mutated = data.draw(mutation_for(scenario.name, text), label="scenario")
+        raw = data.draw(encoding_mutation(mutated), label="bytes")
+        check_input(folder, scenario, scenario, raw)
+
+
+@pytest.mark.filterwarnings("ignore")
+@FUZZ
+@given(data=st.data(), name=st.sampled_from(CITY_FILES))
+def test_a_mutated_city_data_file_or_track_validates_and_runs_or_is_refused(data, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = _setup(folder)
+        target = folder / "city" / name
+        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
+        raw = data.draw(encoding_mutation(mutated), label="bytes")
+        check_input(folder, scenario, target, raw)
