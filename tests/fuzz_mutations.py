@@ -117,7 +117,8 @@ def text_mutation(draw, text: str) -> str:
         lines.insert(i, line)
     else:
         at = draw(st.integers(0, len(line)))
-        lines[i] = line[:at] + draw(st.sampled_from(["\t", ":", "-", "&", "*", "{", "\ufeff"])) + line[at:]  # fmt: skip
+        char = draw(st.sampled_from(["\t", ":", "-", "&", "*", "{", "\ufeff"]))
+        lines[i] = line[:at] + char + line[at:]
     return "".join(lines)
 
 

@@ -1,13 +1,14 @@
 """Fuzzed inputs: whatever ``citysafe validate`` accepts, ``citysafe run`` neither traces back
 on nor hangs (issue 16).
 
-Each example damages one input of a complete scenario — the scenario file, one of its city's
-data files or its track (:mod:`fuzz_mutations`: wrong types, deleted or misspelt keys,
-duplicate keys, YAML 1.1 tokens, blank or non-numeric cells, dropped columns, rows out of
-order, truncation, other encodings) — then runs ``validate`` and, when it says OK, ``run``.
-Both must end with an exit code (0, or 2 with a message), never an exception, and within
-``HANG_S``. The scenario is the example city's typhoon (scenarios/example-city/typhoon.yaml:
-five districts, 36 h, about a second a run), so many inputs fit in a test.
+Each example damages one input of a complete scenario — the scenario file, one of its
+city's data files, its track (CSV or CMA best-track text) or wind radii (:mod:`fuzz_mutations`:
+wrong types, deleted or misspelt keys, duplicate keys, YAML 1.1 tokens, blank or non-numeric
+cells, dropped columns, rows out of order, truncation, other encodings) — then runs
+``validate`` and, when it says OK, ``run``. Both must end with an exit code (0, or 2 with a
+message), never an exception, and within ``HANG_S``. The scenarios are the example city's
+typhoon (scenarios/example-city/typhoon.yaml: five districts, 36 h, about a second a run)
+and tests/data/small-lekima.yaml (Shanghai at 10% network resolution, 30 h, about 4 s).
 
 CI runs ``CITYSAFE_FUZZ_EXAMPLES`` examples per target (default 25, derandomised so a CI run
 is repeatable); the long run is ``benchmarks/fuzz_inputs.py`` (random, ≥ 1,000 inputs).
@@ -44,6 +45,17 @@ CITY_FILES = [
     "city.yaml", "districts.csv", "districts.geojson", "emergency_resources.csv",
     "evacuation.yaml", "exposure_totals.csv", "links.csv", "typhoon_track.csv",
 ]  # fmt: skip
+SMALL_LEKIMA = ROOT / "tests" / "data" / "small-lekima.yaml"
+BST = ROOT / "tests" / "data" / "CH2019BST_lekima_excerpt.txt"
+RADII = ROOT / "scenarios" / "data" / "lekima-2019" / "lekima_jma_wind_radii.csv"
+SHANGHAI = ROOT / "scenarios" / "data" / "shanghai"
+SHANGHAI_FILES = [
+    "scenario.yaml", "track.txt", "radii.csv", "city/warning_criteria.yaml",
+    "city/evacuation.yaml", "city/city.yaml", "city/emergency_resources.csv",
+]  # fmt: skip
+"""Inputs of the second set: small-lekima (Shanghai at 10% network resolution, 30 h) written
+out resolved, with its track as a CMA best-track file, its wind radii, and the city files the
+example city lacks (warning criteria with coastal waters) or holds in a simpler form."""
 runner = CliRunner()
 
 
@@ -64,6 +76,32 @@ def _setup(folder: Path) -> Path:
     text = text.replace("../data/example-city", str(city))
     scenario = folder / "scenario.yaml"
     scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def _setup_shanghai(folder: Path) -> Path:
+    """small-lekima resolved into one file in ``folder``, on copies of the Shanghai data, the
+    Lekima excerpt of a CMA best-track file and the JMA wind radii; warnings decided by the
+    model (forecast mode reads the criteria)."""
+    from sim.scenario.loader import dump_resolved, load_scenario
+
+    city = folder / "city"
+    shutil.copytree(SHANGHAI, city, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    shutil.copy(BST, folder / "track.txt")
+    shutil.copy(RADII, folder / "radii.csv")
+    scen = load_scenario(
+        SMALL_LEKIMA,
+        [
+            f"city.data_dir={city}",
+            f"hazard.typhoon.track_file={folder / 'track.txt'}",
+            "hazard.typhoon.track_format=cma_bst",
+            "hazard.typhoon.storm=Lekima",
+            f"hazard.typhoon.radii_file={folder / 'radii.csv'}",
+            "warnings.mode=forecast",
+        ],
+    )
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(dump_resolved(scen), encoding="utf-8")
     return scenario
 
 
@@ -140,6 +178,19 @@ def test_a_mutated_city_data_file_or_track_validates_and_runs_or_is_refused(data
         folder = Path(tmp)
         scenario = _setup(folder)
         target = folder / "city" / name
+        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
+        raw = data.draw(encoding_mutation(mutated), label="bytes")
+        check_input(folder, scenario, target, raw)
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(FUZZ, max_examples=max(EXAMPLES // 3, 1))  # a run takes ~4 s here
+@given(data=st.data(), name=st.sampled_from(SHANGHAI_FILES))
+def test_a_mutated_shanghai_input_validates_and_runs_or_is_refused(data, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = _setup_shanghai(folder)
+        target = folder / name
         mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
         raw = data.draw(encoding_mutation(mutated), label="bytes")
         check_input(folder, scenario, target, raw)

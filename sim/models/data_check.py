@@ -24,8 +24,9 @@ from sim.scenario.loader import Problem, load_scenario
 from sim.scenario.longrun import LongRunScenario
 from sim.scenario.schema import Scenario
 
-DATA_ERRORS = (ValueError, OSError, KeyError, UnicodeDecodeError)
-"""What readers raise on malformed files (their own error classes derive from ValueError)."""
+DATA_ERRORS = (ValueError, OSError, LookupError, UnicodeDecodeError)
+"""What readers raise on malformed files (their own error classes derive from ValueError; a
+storm or key not found is a LookupError)."""
 
 
 def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Problem]:
