@@ -451,6 +451,25 @@ def test_damaged_files_are_reported_then_rerun_once(tmp_path, monkeypatch):
     assert f"warning: {out}/failures.jsonl: line 2: torn last line" in status.output
 
 
+def test_status_of_a_running_sweep_does_not_call_a_line_being_written_torn(tmp_path):
+    from sim.studies.sweep.design import expand
+    from sim.studies.sweep.spec import parse_spec
+    from sim.studies.sweep.status import sweep_status
+    from sim.studies.sweep.store import SweepStore
+
+    spec = parse_spec(_spec_dict(), "s", tmp_path)
+    store = SweepStore(tmp_path / "o")
+    store.open(spec, expand(spec), resume=False)
+    store.write_row(_fake_row(spec, expand(spec)[0]))
+    with store.manifest_path.open("a") as fh:
+        fh.write('{"run_id": "lekima-p001')  # an append in progress
+    try:
+        assert sweep_status(store.out_dir).log_problems == []
+    finally:
+        store.close()
+    assert [p.field for p in sweep_status(store.out_dir).log_problems] == ["line 2"]
+
+
 @pytest.mark.parametrize("how", ["missing", "garbled"])
 def test_a_lost_plan_is_refused_by_readers_and_rebuilt_by_resume(tmp_path, monkeypatch, how):
     spec, out = _write_spec(tmp_path, _spec_dict()), tmp_path / "o"

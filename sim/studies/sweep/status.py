@@ -31,7 +31,8 @@ class SweepStatus:
             is wrong): corrupt, rerun by the next ``--resume``.
         strays: run files of runs the plan does not hold (ignored).
         log_problems: unreadable lines of manifest.jsonl and failures.jsonl (file,
-            ``line N``, torn or garbled).
+            ``line N``, torn or garbled; a torn last line is not one while the sweep runs:
+            it may be a line being written).
         set_aside: files in ``damaged/`` (set aside by earlier resumes, kept for inspection).
     """
 
@@ -78,6 +79,9 @@ def sweep_status(sweep_dir: str | Path) -> SweepStatus:
     walls = [r["wall_time_s"] for r in rows.values() if r.get("wall_time_s") is not None]
     mean_run_s = sum(walls) / len(walls) if walls else None
     running = lock_info(sweep_dir)
+    log_problems = manifest_problems + failure_problems
+    if running:  # a torn last line may be a line being appended right now
+        log_problems = [p for p in log_problems if not p.message.startswith("torn last line")]
     pending = len(plan) - len(done_ids)
     eta = None
     if running and mean_run_s is not None:
@@ -96,6 +100,6 @@ def sweep_status(sweep_dir: str | Path) -> SweepStatus:
         last_errors=last_errors,
         damaged=scan.damaged,
         strays=scan.strays,
-        log_problems=manifest_problems + failure_problems,
+        log_problems=log_problems,
         set_aside=len(list(set_aside.iterdir())) if set_aside.is_dir() else 0,
     )
