@@ -165,10 +165,15 @@ def test_analyse_command_reads_a_sweep_folder(tmp_path):
     df["run_id"] = [
         f"base-p{p:03d}-r{r:02d}" for p, r in zip(df["point"], df["replication"], strict=True)
     ]
+    df["seed"], df["scenario_path"], df["overrides"] = 0, "base.yaml", ""
     (tmp_path / "spec.resolved.yaml").write_text(dump_spec(spec))
-    df[["run_id", "scenario", "point", "replication", *NAMES]].to_parquet(tmp_path / "plan.parquet")
+    plan = ["run_id", "scenario", "point", "replication", "seed", *NAMES, "scenario_path"]
+    df[[*plan, "overrides"]].to_parquet(tmp_path / "plan.parquet")
     (tmp_path / "runs").mkdir()
-    df.to_parquet(tmp_path / "runs" / "all.parquet")
+    for i, run_id in enumerate(df["run_id"]):  # one file per run, as the store writes them
+        df.iloc[[i]].drop(columns=["scenario_path", "overrides"]).to_parquet(
+            tmp_path / "runs" / f"{run_id}.parquet", index=False
+        )
     assert yaml.safe_load((tmp_path / "spec.resolved.yaml").read_text())["space"]["kind"]
 
     app = typer.Typer()

@@ -9,12 +9,20 @@
 that is not a subcommand name to ``run`` (a spec file literally named ``status`` must be
 written ``./status``). Also runnable as ``python -m sim.interfaces.cli.sweep ...``.
 
-Exit codes: 0 all runs done; 1 some runs failed after every attempt; 2 invalid spec or
-unusable output folder; 130 interrupted (finished runs are kept; continue with --resume).
+Exit codes: 0 all runs done; 1 some runs failed after every attempt; 2 invalid spec,
+unusable output folder or a file that cannot be written (a full disk: one line naming the
+folder, never a traceback; finished runs are kept, continue with --resume); 130 interrupted
+(finished runs are kept; continue with --resume).
+
+Damaged files (a truncated or garbled run file, a run file holding another run, a garbled
+manifest or failure-log line, a lost plan) are listed by ``status`` ("corrupt, will rerun"),
+left out of ``report`` and ``analyse`` with a warning saying how many runs remain, and
+mended by ``run --resume`` (:mod:`sim.studies.sweep.store`), which prints what it mended.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -25,10 +33,11 @@ from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
 from sim.studies.sweep.design import check_runs, expand
 from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.files import write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
 from sim.studies.sweep.status import sweep_status
 from sim.studies.sweep.store import SweepError
-from sim.studies.sweep.table import SweepFolderError, load
+from sim.studies.sweep.table import SweepDamageWarning, SweepFolderError, load, partial_notes
 
 
 class DefaultToRunGroup(TyperGroup):
@@ -50,6 +59,10 @@ sweep_app = typer.Typer(
 )
 
 
+MAX_LISTED = 20
+"""Damaged files listed by ``status`` per kind (the rest are counted)."""
+
+
 def _echo_problems(problems) -> None:
     for problem in problems:
         typer.echo(str(problem), err=True)
@@ -62,6 +75,29 @@ def _fmt_s(seconds: float | None) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _sweep_or_exit(exp, runs, out_dir: Path, **kwargs):
+    """:func:`~sim.studies.sweep.executor.run_sweep`, or exit with one line: 2 for an
+    unusable folder or a failed write (a full disk), 130 for Ctrl-C."""
+    try:
+        return run_sweep(exp, runs, out_dir, **kwargs)
+    except SweepError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # a full disk, a read-only folder: finished runs are on disk
+        typer.echo(
+            f"{write_failure(exc, out_dir)}; finished runs are kept (nothing is half-written): "
+            "make room, then continue with --resume",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted: finished runs are saved in {out_dir}; continue with --resume",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
 
 
 @sweep_app.command("run")
@@ -109,25 +145,12 @@ def run_cmd(
         _echo_problems(problems)
         raise typer.Exit(code=2)
     out_dir = out or Path("runs") / "sweeps" / exp.name
-    try:
-        outcome = run_sweep(
-            exp,
-            runs,
-            out_dir,
-            workers=workers,
-            resume=resume,
-            progress=not quiet,
-            scheduler=scheduler,
-        )
-    except SweepError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
-    except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted: finished runs are saved in {out_dir}; continue with --resume",
-            err=True,
-        )
-        raise typer.Exit(code=130) from None
+    outcome = _sweep_or_exit(
+        exp, runs, out_dir, workers=workers, resume=resume, progress=not quiet,
+        scheduler=scheduler,
+    )  # fmt: skip
+    for repair in outcome.repairs:
+        typer.echo(f"repaired: {repair}", err=True)
     done = outcome.skipped + outcome.completed
     typer.echo(
         f"{exp.name}: {done}/{outcome.total} runs done ({outcome.completed} now, "
@@ -151,7 +174,7 @@ def status_cmd(
     """Report a sweep folder's progress: runs done, pending, failed, ETA if running."""
     try:
         st = sweep_status(sweep_dir)
-    except SweepFolderError as exc:
+    except (SweepFolderError, OSError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
     pct = 100.0 * st.done / st.total if st.total else 100.0
@@ -170,6 +193,36 @@ def status_cmd(
         typer.echo(f"  {label}: {done}/{total}")
     for run_id, error in list(st.last_errors.items())[:5]:
         typer.echo(f"  failed {run_id}: {error}")
+    for label, problems in (
+        ("corrupt, will rerun", st.damaged),
+        ("not in the plan, ignored", st.strays),
+        ("warning", st.log_problems),
+    ):
+        for problem in problems[:MAX_LISTED]:
+            typer.echo(f"  {label}: {problem}")
+        if len(problems) > MAX_LISTED:
+            typer.echo(f"  {label}: ... {len(problems) - MAX_LISTED} more")
+    if st.set_aside:
+        typer.echo(f"  {st.set_aside} damaged file(s) set aside in {sweep_dir}/damaged/")
+
+
+def load_or_exit(sweep_dir: Path):
+    """The sweep's table (:func:`~sim.studies.sweep.table.load`; its damage warning is left
+    to :func:`~sim.studies.sweep.table.partial_notes`), or exit 2 with one line: not a sweep,
+    an unreadable plan or folder, no finished run."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SweepDamageWarning)
+            df = load(sweep_dir)
+    except (SweepFolderError, OSError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    if df.empty:
+        damaged = len(df.attrs["damaged"])
+        why = f" ({damaged} damaged run files: see `citysafe sweep status`)" if damaged else ""
+        typer.echo(f"{sweep_dir}: no finished runs yet{why}", err=True)
+        raise typer.Exit(code=2)
+    return df
 
 
 @sweep_app.command("report")
@@ -178,18 +231,16 @@ def report_cmd(
 ) -> None:
     """Write the logistics trade-off report (tradeoff.csv, tradeoff_effects.csv,
     tradeoff_binding.csv, tradeoff.png) into the sweep folder."""
-    try:
-        df = load(sweep_dir)
-    except SweepFolderError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
-    if df.empty:
-        typer.echo(f"{sweep_dir}: no finished runs yet", err=True)
-        raise typer.Exit(code=2)
+    df = load_or_exit(sweep_dir)
+    for note in partial_notes(df, "the report"):
+        typer.echo(note, err=True)
     try:
         paths = write_report(df, sweep_dir)
     except KeyError as exc:
         typer.echo(f"{sweep_dir}: {exc.args[0]}", err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:
+        typer.echo(f"{write_failure(exc, sweep_dir)}; the report was not written", err=True)
         raise typer.Exit(code=2) from None
     for path in paths.values():
         typer.echo(str(path))

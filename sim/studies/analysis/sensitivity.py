@@ -42,9 +42,10 @@ import typer
 from pydantic import ValidationError
 
 from sim.core.yaml_input import YamlInputError, read_yaml_file
+from sim.studies.sweep.files import save_figure, write_csv, write_failure
 from sim.studies.sweep.spec import ExperimentSpec
 from sim.studies.sweep.store import SPEC_FILE
-from sim.studies.sweep.table import SweepFolderError, load
+from sim.studies.sweep.table import SweepDamageWarning, SweepFolderError, load, partial_notes
 
 
 class SensitivityError(ValueError):
@@ -469,7 +470,7 @@ def plot_sobol(indices: pd.DataFrame, path: str | Path, title: str = "") -> Path
     ax.legend()
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -493,7 +494,7 @@ def plot_morris(screening: pd.DataFrame, path: str | Path, title: str = "") -> P
     ax.set_title(title or "Morris screening")
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -531,7 +532,7 @@ def plot_prim(result: PrimResult, path: str | Path, title: str = "") -> Path:
         fig.suptitle(title)
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -587,11 +588,11 @@ def analyse(
     title = f"{outcome}" + (f" ({scenario})" if scenario else "")
     if method == "sobol":
         table = sobol_indices(df, design, outcome, rng, scenario=scenario)
-        table.to_csv(csv, index_label="parameter")
+        write_csv(table, csv, index_label="parameter")
         plot_sobol(table, png, f"Sobol' indices of {title}")
     elif method == "morris":
         table = morris_screening(df, design, outcome, rng, scenario=scenario)
-        table.to_csv(csv, index_label="parameter")
+        write_csv(table, csv, index_label="parameter")
         plot_morris(table, png, f"Morris screening of {title}")
     elif method == "prim":
         if threshold is None:
@@ -607,7 +608,7 @@ def analyse(
         rows = box.limits.T.join(box.data_range.T, rsuffix="_data")
         rows["restricted"] = [c in box.restricted for c in rows.index]
         rows["coverage"], rows["density"], rows["mass"] = box.coverage, box.density, box.mass
-        rows.to_csv(csv, index_label="parameter")
+        write_csv(rows, csv, index_label="parameter")
         plot_prim(box, png, f"PRIM: {title} {'>' if above else '<'} {threshold:g}")
     else:
         raise SensitivityError(f"unknown method {method!r} (sobol, morris, prim)")
@@ -642,14 +643,18 @@ def analyse_command(
     """Sobol' indices, Morris screening or PRIM boxes of one outcome of a sweep; writes
     sensitivity_<method>_<outcome>[_<scenario>].csv and .png into the sweep folder."""
     try:
-        df = load(sweep_dir)
+        with warnings.catch_warnings():  # damaged runs: reported below, by partial_notes
+            warnings.simplefilter("ignore", SweepDamageWarning)
+            df = load(sweep_dir)
         design = load_design(sweep_dir)
-    except (SweepFolderError, SensitivityError) as exc:
+    except (SweepFolderError, SensitivityError, OSError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
     if df.empty:
         typer.echo(f"{sweep_dir}: no finished runs yet", err=True)
         raise typer.Exit(code=2)
+    for note in partial_notes(df, "the analysis"):
+        typer.echo(note, err=True)
     if outcome not in df.columns:
         typer.echo(f"{sweep_dir}: no outcome {outcome!r}; have {df.attrs['outcomes']}", err=True)
         raise typer.Exit(code=2)
@@ -663,6 +668,9 @@ def analyse_command(
             )  # fmt: skip
         except SensitivityError as exc:
             typer.echo(f"{sweep_dir}: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+        except OSError as exc:  # a full disk: the file is complete or absent
+            typer.echo(f"{write_failure(exc, sweep_dir)}; the analysis was not written", err=True)
             raise typer.Exit(code=2) from None
         csv = pd.read_csv(paths["csv"], index_col=0, keep_default_na=False)
         typer.echo(csv.to_string(float_format=lambda v: f"{v:.4g}"))

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.studies.sweep.files import save_figure, write_csv
+
 FACTORS = ("teams_scale", "equipment_scale", "supplies_scale")
 """Factor columns (parameter names of logistics-tradeoff.yaml)."""
 OUTCOMES = (
@@ -358,7 +360,7 @@ def plot_tradeoff(
     )
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -367,7 +369,13 @@ def write_report(df: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
     """Write ``tradeoff.csv`` (:func:`cell_means`), ``tradeoff_effects.csv``
     (:func:`factor_effects`), ``tradeoff_conditional.csv`` (:func:`conditional_effects`),
     ``tradeoff_binding.csv`` (:func:`binding_factors`) and ``tradeoff.png``
-    (:func:`plot_tradeoff`) into ``out_dir``; return their paths."""
+    (:func:`plot_tradeoff`) into ``out_dir``; return their paths. Each file is written
+    atomically (:func:`sim.studies.sweep.files.atomic_write_bytes`).
+
+    Raises:
+        KeyError: the table is not a logistics factorial.
+        OSError: a file could not be written (a full disk: no file is left half-written).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     effects = factor_effects(df)
@@ -377,9 +385,9 @@ def write_report(df: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
         "conditional": out_dir / "tradeoff_conditional.csv",
         "binding": out_dir / "tradeoff_binding.csv",
     }
-    cell_means(df).to_csv(paths["means"], index=False)
-    effects.to_csv(paths["effects"], index=False)
-    conditional_effects(df).to_csv(paths["conditional"], index=False)
-    binding_factors(effects).to_csv(paths["binding"], index=False)
+    write_csv(cell_means(df), paths["means"], index=False)
+    write_csv(effects, paths["effects"], index=False)
+    write_csv(conditional_effects(df), paths["conditional"], index=False)
+    write_csv(binding_factors(effects), paths["binding"], index=False)
     paths["figure"] = plot_tradeoff(df, out_dir / "tradeoff.png")
     return paths

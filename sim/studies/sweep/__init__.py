@@ -8,7 +8,10 @@
 - :mod:`~sim.studies.sweep.executor`: :func:`run_sweep`, serial or process pool (forkserver
   preloading the model), retries;
 - :mod:`~sim.studies.sweep.dask_backend`: the same on a Dask distributed cluster (``--scheduler``);
-- :mod:`~sim.studies.sweep.store`: the sweep folder (one Parquet file per run, manifest);
+- :mod:`~sim.studies.sweep.store`: the sweep folder (one Parquet file per run, manifest;
+  damaged files found, reported and rerun);
+- :mod:`~sim.studies.sweep.files`: the one atomic writer, whole-line JSONL appends and
+  reads that name every unreadable line;
 - :mod:`~sim.studies.sweep.status`: progress of a sweep folder;
 - :mod:`~sim.interfaces.cli.sweep`: the ``citysafe sweep`` commands;
 - :mod:`~sim.studies.compare.arms` and :mod:`~sim.studies.compare.stats`: policy

@@ -90,6 +90,9 @@ class SweepOutcome:
         retries: failed attempts that were retried.
         wall_time_s: wall-clock time of this invocation.
         workers: processes used.
+        repairs: damaged or lost files the store found and mended before running (one
+            ``FILE: where: what was done`` line each: run files set aside and rerun, a
+            rebuilt plan, dropped manifest lines).
     """
 
     total: int
@@ -99,6 +102,7 @@ class SweepOutcome:
     retries: int = 0
     wall_time_s: float = 0.0
     workers: int = 1
+    repairs: list[str] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -339,6 +343,9 @@ def run_sweep(
     Raises:
         SweepError: the folder cannot be used (see :meth:`SweepStore.open`), or the Dask
             scheduler cannot be reached.
+        OSError: a result or log line could not be written (a full disk, ...): the runs in
+            flight are stopped; every file is complete or absent, so ``resume`` loses
+            nothing.
         KeyboardInterrupt: after cancelling pending runs; finished runs are kept.
     """
     t0 = time.perf_counter()
@@ -357,6 +364,7 @@ def run_sweep(
             done = store.completed()
             todo = [r for r in runs if r.run_id not in done]
             outcome = SweepOutcome(total=len(runs), skipped=len(runs) - len(todo), workers=workers)
+            outcome.repairs = [str(p) for p in store.repairs]
             bar = _Progress(progress and bool(todo), spec.name, len(runs), outcome.skipped)
             tracker = _Tracker(spec, store, outcome, bar, outcome.skipped)
             try:

@@ -1,87 +1,275 @@
-"""A sweep's output folder: results stream to disk as runs end, and nothing is lost on a kill.
+"""A sweep's output folder: results stream to disk as runs end, and nothing is lost on a kill,
+a full disk or a damaged file.
 
 Layout of ``OUT/``::
 
     spec.resolved.yaml   the validated spec (absolute scenario paths, defaults filled in)
     plan.parquet         every run of the sweep: run_id, scenario, point, replication, seed,
                          parameters, scenario path and overrides
-    runs/<run_id>.parquet   one row per finished run (written to a hidden temporary name,
-                         fsync'ed, then ``os.replace``'d: a file either is complete or absent)
+    runs/<run_id>.parquet   one row per finished run
     manifest.jsonl       one line per finished run: run_id, scenario_hash, seed, ...; the
                          key of a result is (scenario_hash, seed)
     failures.jsonl       one line per failed attempt, with the error text and traceback
+    damaged/             files set aside as damaged (kept for inspection, never read again)
     run_folders/<run_id>/   only with ``keep_run_folders: true``
     .lock                held (flock) by the running sweep; holds its pid and worker count
 
-The run files are the truth: on start the store drops half-written temporaries and unreadable
-files, then rebuilds the manifest lines of finished runs that lack one (a kill can fall
-between the two writes). A run is done exactly when its file is valid, so a resumed sweep
-runs each missing run once and never duplicates a finished one.
+Every file is written by :mod:`sim.studies.sweep.files`: whole files atomically (a full disk
+or Ctrl-C leaves the old file or none, never half of one), JSONL lines whole. Each Parquet
+file carries a digest of its rows (:data:`DIGEST_KEY`), so a garbled byte that still parses
+is caught too.
+
+The run files are the truth: a run is done exactly when its file is valid — readable, one
+row, and that row is the run its name says (run id, scenario, point, replication, seed and
+parameters as in the plan). On start the running sweep sets damaged run files aside in
+``damaged/`` (they are rerun), drops temporaries a kill left, and rebuilds the manifest
+from the run files (its garbled lines dropped, missing lines of finished runs added; a kill
+can fall between the two writes). So a resumed sweep runs each missing or damaged run once
+and never duplicates a finished one. A missing or unreadable plan is rebuilt from the spec
+given to ``sweep run --resume`` when ``spec.resolved.yaml`` expands to the same plan (the
+plan is a pure function of the spec, :func:`~sim.studies.sweep.design.expand`), and the
+spec file is rewritten when the plan matches; with both gone nothing says which spec the
+runs belong to and the sweep refuses. ``failures.jsonl`` is never rewritten (it is the only
+record of the errors): its unreadable lines are reported, not dropped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
+import math
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
-from sim.studies.sweep.design import RunRecord, plan_frame
-from sim.studies.sweep.spec import ExperimentSpec, dump_spec
+from sim.core.yaml_input import YamlInputError, read_yaml_file
+from sim.scenario.loader import Problem
+from sim.studies.sweep.design import RunRecord, expand, plan_frame
+from sim.studies.sweep.files import (
+    append_jsonl,
+    atomic_write_bytes,
+    scan_jsonl,
+    stale_temporaries,
+)
+from sim.studies.sweep.spec import META_COLUMNS, ExperimentSpec, dump_spec
 
 SPEC_FILE = "spec.resolved.yaml"
 PLAN_FILE = "plan.parquet"
 RUNS_DIR = "runs"
 MANIFEST_FILE = "manifest.jsonl"
 FAILURES_FILE = "failures.jsonl"
+DAMAGED_DIR = "damaged"
 LOCK_FILE = ".lock"
+
+PLAN_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_path", "overrides")
+"""Columns every plan holds (:func:`~sim.studies.sweep.design.plan_frame`), parameters aside."""
+CHECKED_COLUMNS = ("scenario", "point", "replication", "seed")
+"""Plan columns a run file's row must repeat (with the parameters) to count as that run."""
+_PLAN_KEY = ["run_id", "seed", "overrides"]
+"""What makes two plans the same sweep: every run's id, seed and overrides (fixed values,
+parameters, seed), in order."""
 
 
 class SweepError(RuntimeError):
     """The sweep folder cannot be used as asked (not empty, another spec, locked)."""
 
 
+class SweepFolderError(FileNotFoundError):
+    """The path is not a usable sweep folder: no ``plan.parquet``, or one that cannot be
+    read (the message names the file, what is wrong and what to do)."""
+
+
 def _now_utc() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a hidden temporary file, fsync and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _append_line(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON line with a single O_APPEND write (no interleaving, no partial
-    line unless the process dies inside the write; readers skip such a line)."""
-    line = (json.dumps(record, sort_keys=False, default=str) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
-
-
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Lines of a JSONL file; unparsable lines (a killed writer's last) are skipped."""
+    """The records of a JSONL file; unreadable lines are skipped (:func:`scan_jsonl` names
+    them)."""
+    return scan_jsonl(path)[0]
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an error, without Arrow's repetition of the file name."""
+    lines = str(exc).strip().splitlines()
+    text = re.sub(r"^Could not open Parquet input source '.*?': ", "", lines[0] if lines else "")
+    return text or type(exc).__name__
+
+
+DIGEST_KEY = b"citysafe.sha256"
+"""Schema-metadata key of the digest of a Parquet file the store writes: sha256 of its rows
+as canonical JSON (sorted keys). Parquet checks no checksum by default, and a flipped byte
+in a footer can rename a column or change a type and still read; the digest catches any
+change to the rows."""
+
+READ_ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, pa.ArrowException)
+"""What reading a damaged Parquet file raises: Arrow's errors, OSError for a bad footer,
+UnicodeDecodeError (a ValueError) for a garbled string; the others for garbled metadata."""
+
+
+class DigestError(ValueError):
+    """A Parquet file's rows differ from the digest written with them (garbled)."""
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, DigestError):
+        return f"garbled: {exc}"
+    return f"not a readable Parquet file (truncated or garbled: {_one_line(exc)})"
+
+
+def _digest(rows: list[dict[str, Any]]) -> bytes:
+    text = json.dumps(rows, sort_keys=True, default=str, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest().encode("ascii")
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """``table`` as a Parquet file carrying the digest of its rows (:data:`DIGEST_KEY`;
+    taken of the rows as read back, so numpy scalars hash as the Python values they become)."""
+    meta = {**(table.schema.metadata or {}), DIGEST_KEY: _digest(table.to_pylist())}
+    buf = pa.BufferOutputStream()
+    pq.write_table(table.replace_schema_metadata(meta), buf)
+    return buf.getvalue().to_pybytes()
+
+
+def _read_checked(path: Path) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """A Parquet file the store wrote and its rows.
+
+    Raises:
+        DigestError: the rows differ from their digest (files of older sweeps have none and
+            pass); any of :data:`READ_ERRORS` for an unreadable file.
+    """
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    digest = (table.schema.metadata or {}).get(DIGEST_KEY)
+    if digest is not None and digest != _digest(rows):
+        raise DigestError("its rows differ from the digest written with them")
+    return table, rows
+
+
+def _plan_problem(path: Path) -> tuple[pd.DataFrame | None, str]:
+    """The plan in ``path`` and ``''``, or None and what is wrong with it."""
     if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
+        return None, "missing"
+    try:
+        table, _ = _read_checked(path)
+        missing = [c for c in PLAN_COLUMNS if c not in table.column_names]
+        plan = table.to_pandas()
+    except READ_ERRORS as exc:
+        return None, _unreadable(exc)
+    if missing:
+        return None, f"lacks the plan columns {missing}"
+    if plan.empty or plan["run_id"].isna().any() or not plan["run_id"].is_unique:
+        return None, "run ids are missing or repeated"
+    return plan, ""
+
+
+def read_plan(sweep_dir: str | Path) -> pd.DataFrame:
+    """The plan of the sweep in ``sweep_dir`` (one row per run, :data:`PLAN_COLUMNS` and one
+    column per parameter).
+
+    Raises:
+        SweepFolderError: no plan (not a sweep folder), or an unreadable one: the message
+            names the file, what is wrong and how to rebuild it.
+    """
+    sweep_dir = Path(sweep_dir)
+    plan, why = _plan_problem(sweep_dir / PLAN_FILE)
+    if why == "missing":
+        raise SweepFolderError(f"{sweep_dir}: not a sweep folder (no {PLAN_FILE})")
+    if plan is None:
+        raise SweepFolderError(
+            str(
+                Problem(
+                    str(sweep_dir / PLAN_FILE),
+                    "(file)",
+                    f"{why}; the plan is derived from the spec: run the sweep again with its "
+                    f"spec and --resume to rebuild it (checked against {SPEC_FILE}; finished "
+                    "runs are kept)",
+                )
+            )
+        )
+    return plan
+
+
+def _planned(plan: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Run id → the values its run file must repeat (:data:`CHECKED_COLUMNS`, parameters)."""
+    params = [c for c in plan.columns if c not in (*META_COLUMNS, "scenario_path", "overrides")]
+    cols = [*CHECKED_COLUMNS, *params]
+    return {rec.pop("run_id"): rec for rec in plan[["run_id", *cols]].to_dict("records")}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def check_run_file(
+    path: Path, planned: dict[str, dict[str, Any]]
+) -> tuple[pa.Table | None, Problem | None]:
+    """Read one run file and check that it is the run its name says.
+
+    Args:
+        path: ``runs/<run_id>.parquet``.
+        planned: :func:`_planned` of the sweep's plan.
+
+    Returns:
+        The one-row table and None, or None and the :class:`Problem` (the file, the field
+        that is wrong or ``(file)``, what was expected).
+    """
+    where = str(path)
+    expected = planned.get(path.stem)
+    if expected is None:
+        return None, Problem(where, "(file)", f"{path.stem!r} is not a run of this sweep's plan")
+    try:
+        table, rows = _read_checked(path)
+    except READ_ERRORS as exc:
+        return None, Problem(where, "(file)", _unreadable(exc))
+    if len(rows) != 1:
+        return None, Problem(where, "(file)", f"holds {len(rows)} rows; a run file holds 1")
+    row = rows[0]
+    if row.get("run_id") != path.stem:
+        what = f"is {row.get('run_id')!r}: this file should hold run {path.stem!r}"
+        return None, Problem(where, "run_id", what)
+    for col, value in expected.items():
+        if col not in row and (value is None or _same(value, math.nan)):
+            continue  # a parameter this run does not set (the plan's cell is empty)
+        if col not in row:
+            return None, Problem(where, col, f"missing; the plan has {value!r} for this run")
+        if not _same(row[col], value):
+            return None, Problem(
+                where, col, f"is {row[col]!r}; the plan has {value!r} for this run"
+            )
+    return table, None
+
+
+@dataclass
+class RunScan:
+    """The run files of a sweep folder, checked against its plan.
+
+    Attributes:
+        tables: run id → the valid one-row table of a finished run (file-name order).
+        damaged: one :class:`Problem` per damaged file of a planned run (unreadable, wrong
+            row count, another run's row, values other than the plan's): rerun on resume.
+        strays: one per run file of a run the plan does not hold (ignored).
+    """
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    damaged: list[Problem] = field(default_factory=list)
+    strays: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, dict[str, Any]]:
+        """Run id → result row of every valid finished run."""
+        return {run_id: t.to_pylist()[0] for run_id, t in self.tables.items()}
 
 
 class SweepStore:
@@ -89,6 +277,10 @@ class SweepStore:
 
     Args:
         out_dir: the folder (created by :meth:`open`).
+
+    Attributes:
+        repairs: what :meth:`open` and :meth:`scan` with ``repair`` found and mended, one
+            :class:`Problem` each (file, where, what was done), for the caller to report.
     """
 
     def __init__(self, out_dir: str | Path):
@@ -96,6 +288,8 @@ class SweepStore:
         self.runs_dir = self.out_dir / RUNS_DIR
         self.manifest_path = self.out_dir / MANIFEST_FILE
         self.failures_path = self.out_dir / FAILURES_FILE
+        self.damaged_dir = self.out_dir / DAMAGED_DIR
+        self.repairs: list[Problem] = []
         self._lock_fd: int | None = None
 
     # --- opening -------------------------------------------------------------------------
@@ -104,9 +298,16 @@ class SweepStore:
     ) -> None:
         """Take the folder for this sweep: lock it, check or write the spec and plan.
 
+        A missing or damaged plan or spec file is rebuilt when the other one shows that the
+        folder holds this spec's sweep (see the module docstring); each rebuild is added to
+        :attr:`repairs`.
+
         Raises:
             SweepError: the folder holds files but ``resume`` is False; it holds another
-                spec's sweep; another sweep is running in it; it cannot be written.
+                spec's sweep; neither its plan nor its spec can be read; another sweep is
+                running in it; it cannot be created.
+            OSError: a file could not be written (e.g. a full disk); nothing half-written
+                is left and the lock is released.
         """
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -119,31 +320,92 @@ class SweepStore:
                 "saved there, or choose another --out"
             )
         self._lock(workers)
+        try:
+            if has_files:
+                self._check_saved(spec, runs)
+            else:
+                self._write_spec(spec)
+                self._write_plan(runs)
+            self.runs_dir.mkdir(exist_ok=True)
+        except BaseException:
+            self.close()
+            raise
+
+    def _write_spec(self, spec: ExperimentSpec) -> None:
+        atomic_write_bytes(self.out_dir / SPEC_FILE, dump_spec(spec).encode("utf-8"))
+
+    def _write_plan(self, runs: list[RunRecord]) -> None:
+        table = pa.Table.from_pandas(plan_frame(runs), preserve_index=False)
+        atomic_write_bytes(self.out_dir / PLAN_FILE, parquet_bytes(table))
+
+    def _saved_spec_runs(self) -> tuple[list[RunRecord] | None, str]:
+        """The runs ``spec.resolved.yaml`` expands to and ``''``, or None and what is wrong."""
+        path = self.out_dir / SPEC_FILE
+        try:
+            saved = ExperimentSpec.model_validate(read_yaml_file(path))
+            return expand(saved), ""
+        except FileNotFoundError:
+            return None, "missing"
+        except (OSError, YamlInputError, ValidationError, ValueError) as exc:
+            return None, f"unreadable ({_one_line(exc)})"
+
+    def _check_saved(self, spec: ExperimentSpec, runs: list[RunRecord]) -> None:
+        """Resume: check that the folder holds this plan; rebuild a lost plan or spec file."""
         plan = plan_frame(runs)
-        plan_path = self.out_dir / PLAN_FILE
-        if has_files:
-            if not plan_path.exists():
-                self.close()
-                raise SweepError(
-                    f"{self.out_dir}: not a sweep folder ({PLAN_FILE} missing); choose "
-                    "another --out"
-                )
-            saved = pq.read_table(plan_path).to_pandas()
-            cols = ["run_id", "seed", "overrides"]
-            if any(saved[c].tolist() != plan[c].tolist() for c in cols):
-                self.close()
+        key = plan[_PLAN_KEY].values.tolist()
+        saved, plan_why = _plan_problem(self.out_dir / PLAN_FILE)
+        if saved is not None:
+            if saved[_PLAN_KEY].values.tolist() != key:
                 n_saved, n_now = len(saved), len(plan)
                 raise SweepError(
                     f"{self.out_dir}: holds runs of another plan ({n_saved} runs there, "
                     f"{n_now} now: a different spec, scenario overrides or number of "
                     f"replications; see {SPEC_FILE}); choose another --out"
                 )
-        else:
-            atomic_write_bytes(self.out_dir / SPEC_FILE, dump_spec(spec).encode("utf-8"))
-            buf = pa.BufferOutputStream()
-            pq.write_table(pa.Table.from_pandas(plan, preserve_index=False), buf)
-            atomic_write_bytes(plan_path, buf.getvalue().to_pybytes())
-        self.runs_dir.mkdir(exist_ok=True)
+            spec_runs, spec_why = self._saved_spec_runs()
+            if spec_runs is None:
+                self._set_aside(self.out_dir / SPEC_FILE)
+                self._write_spec(spec)
+                self._repaired(SPEC_FILE, f"{spec_why}: rewritten from the spec given (it "
+                                          f"expands to the plan in {PLAN_FILE})")  # fmt: skip
+            return
+        spec_runs, spec_why = self._saved_spec_runs()
+        if spec_runs is None:
+            if plan_why == "missing" and spec_why == "missing":
+                raise SweepError(
+                    f"{self.out_dir}: not a sweep folder ({PLAN_FILE} missing); choose "
+                    "another --out"
+                )
+            raise SweepError(
+                f"{self.out_dir}: {PLAN_FILE} is {plan_why} and {SPEC_FILE} is {spec_why}: "
+                "nothing tells which spec the runs there belong to, so they cannot be "
+                "resumed safely; move the folder aside and start the sweep again, or "
+                "choose another --out"
+            )
+        if plan_frame(spec_runs)[_PLAN_KEY].values.tolist() != key:
+            raise SweepError(
+                f"{self.out_dir}: {PLAN_FILE} is {plan_why} and {SPEC_FILE} holds another "
+                f"spec ({len(spec_runs)} runs there, {len(runs)} now): resume with the spec "
+                f"in {SPEC_FILE}, or choose another --out"
+            )
+        self._set_aside(self.out_dir / PLAN_FILE)
+        self._write_plan(runs)
+        self._repaired(PLAN_FILE, f"{plan_why}: rebuilt from the spec (it matches {SPEC_FILE})")
+
+    def _repaired(self, name: str, what: str, where: str = "(file)") -> None:
+        self.repairs.append(Problem(str(self.out_dir / name), where, what))
+
+    def _set_aside(self, path: Path) -> Path | None:
+        """Move a damaged file into ``damaged/`` (never over another); None if absent."""
+        if not path.exists():
+            return None
+        self.damaged_dir.mkdir(exist_ok=True)
+        target, k = self.damaged_dir / path.name, 0
+        while target.exists():
+            k += 1
+            target = self.damaged_dir / f"{path.stem}.{k}{path.suffix}"
+        os.replace(path, target)
+        return target
 
     def _lock(self, workers: int) -> None:
         fd = os.open(self.out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
@@ -153,8 +415,12 @@ class SweepStore:
             os.close(fd)
             raise SweepError(f"{self.out_dir}: another sweep is running in this folder") from None
         info = {"pid": os.getpid(), "workers": workers, "started_utc": _now_utc()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        except BaseException:
+            os.close(fd)
+            raise
         self._lock_fd = fd
 
     def close(self) -> None:
@@ -170,32 +436,53 @@ class SweepStore:
             return []
         return sorted(p for p in self.runs_dir.glob("*.parquet") if not p.name.startswith("."))
 
-    def completed(self, repair: bool = True) -> dict[str, dict[str, Any]]:
-        """Run id → row of every valid finished run.
+    def scan(self, plan: pd.DataFrame | None = None, repair: bool = False) -> RunScan:
+        """Check every run file against the plan (:func:`check_run_file`).
 
-        With ``repair`` (the running sweep only), deletes temporaries and unreadable run
-        files and rewrites the manifest to list exactly the finished runs.
+        Args:
+            plan: the plan (default: read it, :func:`read_plan`).
+            repair: the running sweep only (it holds the lock): set damaged and stray run
+                files aside in ``damaged/``, delete temporaries a kill left, rewrite the
+                manifest to list exactly the finished runs; each noted in :attr:`repairs`.
+
+        Raises:
+            SweepFolderError: no plan, or an unreadable one.
         """
-        rows: dict[str, dict[str, Any]] = {}
+        planned = _planned(read_plan(self.out_dir) if plan is None else plan)
+        scan = RunScan()
         for path in self.run_files():
-            try:
-                table = pq.read_table(path)
-                row = table.to_pylist()[0] if table.num_rows == 1 else None
-            except (OSError, pa.ArrowException, IndexError):
-                row = None
-            if row is not None and row.get("run_id") == path.stem:
-                rows[path.stem] = row
-            elif repair:
-                path.unlink()
+            table, problem = check_run_file(path, planned)
+            if table is not None:
+                scan.tables[path.stem] = table
+                continue
+            (scan.damaged if path.stem in planned else scan.strays).append(problem)
+            if repair:
+                moved = self._set_aside(path).relative_to(self.out_dir)
+                then = ", to be rerun" if path.stem in planned else ""
+                self.repairs.append(
+                    Problem(
+                        problem.file, problem.field, f"{problem.message}; moved to {moved}{then}"
+                    )
+                )
         if repair:
-            for tmp in self.runs_dir.glob(".*.tmp-*"):
+            for tmp in stale_temporaries(self.runs_dir) + stale_temporaries(self.out_dir):
                 tmp.unlink()
-            self._reconcile_manifest(rows)
-        return rows
+            self._reconcile_manifest(scan.rows)
+        return scan
+
+    def completed(self, repair: bool = True) -> dict[str, dict[str, Any]]:
+        """Run id → row of every valid finished run (:meth:`scan`; ``repair`` as there)."""
+        return self.scan(repair=repair).rows
 
     def _reconcile_manifest(self, rows: dict[str, dict[str, Any]]) -> None:
+        records, problems = scan_jsonl(self.manifest_path)
+        for p in problems:
+            what = p.message.removesuffix("; ignored")
+            self.repairs.append(
+                Problem(p.file, p.field, f"{what}; dropped (rebuilt from the run files)")
+            )
         lines = {}
-        for rec in read_jsonl(self.manifest_path):
+        for rec in records:
             if rec.get("run_id") in rows and rec["run_id"] not in lines:
                 lines[rec["run_id"]] = rec
         for run_id, row in rows.items():
@@ -207,7 +494,11 @@ class SweepStore:
                 )
                 lines[run_id] = rec
         text = "".join(json.dumps(r, default=str) + "\n" for r in lines.values())
-        old = self.manifest_path.read_text(encoding="utf-8") if self.manifest_path.exists() else ""
+        old = (
+            self.manifest_path.read_text(encoding="utf-8", errors="replace")
+            if self.manifest_path.exists()
+            else ""
+        )
         if text != old:
             atomic_write_bytes(self.manifest_path, text.encode("utf-8"))
 
@@ -228,17 +519,24 @@ class SweepStore:
         }
 
     def write_row(self, row: dict[str, Any], attempts: int = 1) -> Path:
-        """Save a finished run's row (atomically), then its manifest line."""
+        """Save a finished run's row (atomically), then its manifest line.
+
+        Raises:
+            OSError: a write failed (full disk, ...): the run file is complete or absent,
+                the manifest holds no half line.
+        """
         path = self.runs_dir / f"{row['run_id']}.parquet"
-        buf = pa.BufferOutputStream()
-        pq.write_table(pa.Table.from_pylist([row]), buf)
-        atomic_write_bytes(path, buf.getvalue().to_pybytes())
-        _append_line(self.manifest_path, self._manifest_record(row, attempts))
+        atomic_write_bytes(path, parquet_bytes(pa.Table.from_pylist([row])))
+        append_jsonl(self.manifest_path, self._manifest_record(row, attempts))
         return path
 
     def record_failure(self, run: RunRecord, attempt: int, kind: str, error: str, tb: str) -> None:
-        """Append one failed attempt to failures.jsonl."""
-        _append_line(
+        """Append one failed attempt to failures.jsonl.
+
+        Raises:
+            OSError: the line could not be written (the log is as before).
+        """
+        append_jsonl(
             self.failures_path,
             {
                 "run_id": run.run_id,

@@ -13,17 +13,20 @@ Large sweeps can be queried without loading everything, e.g. with DuckDB::
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.studies.sweep.spec import META_COLUMNS, OUTCOME_KEYS
+from sim.studies.sweep.store import SweepFolderError, SweepStore, read_plan
+
+__all__ = ["SweepDamageWarning", "SweepFolderError", "load", "partial_notes"]
 
 
-class SweepFolderError(FileNotFoundError):
-    """The path is not a sweep folder (no ``plan.parquet``)."""
+class SweepDamageWarning(UserWarning):
+    """Some run files of the sweep are damaged and were left out of the table."""
 
 
 def load(sweep_dir: str | Path) -> pd.DataFrame:
@@ -38,20 +41,23 @@ def load(sweep_dir: str | Path) -> pd.DataFrame:
         parameter (its name: the path's last segment unless the spec set ``name:``), and the
         outcomes kept (summary keys, :data:`sim.results.summary.SUMMARY_KEYS`). ``df.attrs``
         holds ``parameters``, ``outcomes`` (column-name lists), ``total_runs`` (runs in the
-        plan) and ``sweep_dir``. Unfinished runs are absent: compare ``len(df)`` with
-        ``df.attrs["total_runs"]``.
+        plan), ``sweep_dir`` and ``damaged`` (one ``FILE: field: what is wrong`` line per
+        damaged run file, left out). Only valid run files count (checked against the plan,
+        :func:`sim.studies.sweep.store.check_run_file`), so no run appears twice. Unfinished
+        and damaged runs are absent: compare ``len(df)`` with ``df.attrs["total_runs"]``
+        (:func:`partial_notes` words it).
+
+    Warns:
+        SweepDamageWarning: when run files are damaged (they are left out).
 
     Raises:
-        SweepFolderError: ``sweep_dir`` holds no sweep.
+        SweepFolderError: ``sweep_dir`` holds no sweep, or its plan cannot be read.
     """
     sweep_dir = Path(sweep_dir)
-    plan_path = sweep_dir / "plan.parquet"
-    if not plan_path.exists():
-        raise SweepFolderError(f"{sweep_dir}: not a sweep folder (no plan.parquet)")
-    plan = pq.read_table(plan_path).to_pandas()
-    files = sorted(p for p in (sweep_dir / "runs").glob("*.parquet") if not p.name.startswith("."))
-    if files:
-        tables = [pq.read_table(f) for f in files]
+    plan = read_plan(sweep_dir)
+    scan = SweepStore(sweep_dir).scan(plan)
+    tables = list(scan.tables.values())
+    if tables:
         try:
             df = pa.concat_tables(tables, promote_options="permissive").to_pandas()
         except pa.ArrowInvalid:  # pragma: no cover - incompatible column types
@@ -68,4 +74,41 @@ def load(sweep_dir: str | Path) -> pd.DataFrame:
     df.attrs["outcomes"] = [c for c in df.columns if c in OUTCOME_KEYS]
     df.attrs["total_runs"] = len(plan)
     df.attrs["sweep_dir"] = str(sweep_dir)
+    df.attrs["damaged"] = [str(p) for p in scan.damaged]
+    if scan.damaged:
+        warnings.warn(
+            f"{sweep_dir}: {len(scan.damaged)} damaged run file(s) left out: "
+            + "; ".join(df.attrs["damaged"][:3]),
+            SweepDamageWarning,
+            stacklevel=2,
+        )
     return df
+
+
+def partial_notes(df: pd.DataFrame, what: str) -> list[str]:
+    """Warnings for a table that holds fewer runs than its plan (none when complete).
+
+    Args:
+        df: a table of :func:`load`.
+        what: what is computed from it (e.g. ``"the report"``), for the message.
+
+    Returns:
+        One line per damaged run file (the first 20), then one summary line: how many runs
+        ``what`` uses of the plan's, how many are damaged and unfinished, and how to
+        complete them.
+    """
+    damaged = list(df.attrs.get("damaged", []))
+    total = int(df.attrs.get("total_runs", len(df)))
+    if len(df) >= total and not damaged:
+        return []
+    folder = df.attrs.get("sweep_dir", "the sweep folder")
+    notes = [f"warning: damaged, left out: {d}" for d in damaged[:20]]
+    if len(damaged) > 20:
+        notes.append(f"warning: damaged, left out: ... {len(damaged) - 20} more")
+    unfinished = total - len(df) - len(damaged)
+    notes.append(
+        f"warning: {what} uses {len(df)} of {total} runs ({len(damaged)} damaged, "
+        f"{unfinished} not finished): means are over fewer replications where runs are "
+        f"missing; `citysafe sweep SPEC --out {folder} --resume` reruns them"
+    )
+    return notes
