@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import typing
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim.core.yaml_input import dump_yaml
+from sim.core.yaml_input import JOURNAL_MAX_BYTES, dump_yaml
 from sim.interfaces.cli.main import app
 from sim.interfaces.exercise.journal import Journal, JournalEntry, JournalError
 from sim.interfaces.exercise.session import ExerciseSession
@@ -216,3 +217,88 @@ def test_a_scenario_event_of_an_unknown_type_gets_a_did_you_mean(tmp_path):
     assert str(err.value).startswith(
         f"{path}: events[0].type: unknown type 'road_colapse'; did you mean 'road_collapse'?"
     )
+
+
+# ---------------------------------------------------------------------------- validate --journal
+MISFIT = """journal: 1
+entries:
+  - {t_h: 1, event: {type: pipe_burst, district: Riversde}}
+  - {t_h: 2, event: {type: resources, depot: central reservoir, resource: pump, count: 2}}
+  - {t_h: 3, event: {type: bridge_closure, between: [Old Harbour, Westhil]}}
+  - {t_h: 36, event: {type: policy, mutual_aid: false}}
+"""
+MISFIT_LINES = [
+    "entries[0].event.district: unknown district 'Riversde' of this city; did you mean "
+    "'Riverside'?",
+    "entries[1].event.depot: unknown depot 'central reservoir' of this city; did you mean "
+    "'central reserve'?",
+    "entries[2].event.between[1]: unknown district 'Westhil' of this city; did you mean "
+    "'Westhill'?",
+    "entries[3].t_h: 36 h is not before the scenario's horizon (36 h, time.duration_h): the "
+    "inject would never apply",
+]
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+
+
+def _cli(*args: str):
+    start = time.perf_counter()
+    res = CliRunner().invoke(app, [str(a) for a in args])
+    return res, time.perf_counter() - start
+
+
+def test_validate_checks_a_journal_as_run_would(tmp_path):
+    path = tmp_path / "j.yaml"
+    path.write_text("entries:\n  - {t_h: 1, event: {type: road_collapse, distrct: Riverside}}\n")
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    assert f"{path}: entries[0].event.distrct: unknown field; did you mean 'district'?" in (
+        res.output
+    )
+    path.write_text(MISFIT)
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    lines = res.output.splitlines()
+    for want in MISFIT_LINES:  # every problem at once, each with file, entry and field
+        assert any(line.startswith(f"{path}: {want}") for line in lines), want
+    path.write_text(BOMB)
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    assert f"{path}: (yaml): aliases expand to more than 200,000 nodes" in res.output
+    with path.open("wb") as f:  # one byte over the cap, all zeros (sparse: costs no disk)
+        f.truncate(JOURNAL_MAX_BYTES + 1)
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    assert f"{path}: (file): file is 20,000,001 bytes; at most 20,000,000" in res.output
+    path.write_text("entries:\n  - {t_h: 35, event: {type: road_collapse, district: Westhill}}\n")
+    res, _ = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 0 and " ".join(res.output.split()) == f"{EXAMPLE}: OK; {path}: OK"
+
+
+def test_run_refuses_the_journals_validate_refuses_with_the_same_lines(tmp_path):
+    path, out = tmp_path / "j.yaml", tmp_path / "run"
+    path.write_text(MISFIT)
+    checked, _ = _cli("validate", EXAMPLE, "--journal", path)
+    ran, _ = _cli("run", EXAMPLE, "--journal", path, "--out", out, "-q", "--no-figures")
+    assert ran.exit_code == 2 and ran.output == checked.output  # one code path
+    path.write_text(BOMB)
+    ran, took = _cli("run", EXAMPLE, "--journal", path, "--out", out, "-q", "--no-figures")
+    assert ran.exit_code == 2 and took < 2.0 and "alias bomb" in ran.output
+    assert "Traceback" not in ran.output and isinstance(ran.exception, SystemExit)
+    assert not out.exists() and not list(tmp_path.glob("run.partial*"))  # refused before
+
+
+def test_the_app_refuses_the_journals_validate_refuses():
+    pytest.importorskip("solara")
+    from sim.interfaces.app.adapter import AppInputError, SessionController
+
+    ctrl = SessionController(load_scenario(EXAMPLE))
+    with pytest.raises(AppInputError) as err:
+        ctrl.load_journal_text(MISFIT, "pasted")
+    lines = str(err.value).splitlines()
+    assert len(lines) == len(MISFIT_LINES)
+    assert all(
+        line.startswith(f"pasted: {want}") for line, want in zip(lines, MISFIT_LINES, strict=True)
+    )
+    assert ctrl.session.journal.entries == [] and ctrl.t_h == 0.0

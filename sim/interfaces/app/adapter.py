@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.interfaces.app.auth import TRAINER, require_trainer
 from sim.interfaces.app.readout import hourly_history, outcomes
-from sim.interfaces.exercise.journal import Journal
+from sim.interfaces.exercise.journal import Journal, fit_problems
 from sim.interfaces.exercise.session import ExerciseSession
 
 
@@ -220,15 +220,21 @@ class SessionController:
 
         Raises:
             ReadOnlyError: viewer session.
-            AppInputError: not a valid journal (the current session is kept).
+            AppInputError: not a valid journal, or one that does not fit this scenario
+                (:func:`~sim.interfaces.exercise.journal.fit_problems`); the current session
+                is kept.
         """
         require_trainer(self.role, "loading a journal")
         journal = self._parse_journal(text, source)
         with self.lock:
+            # what `citysafe validate/run --journal` refuse, with the same messages
+            problems = fit_problems(journal, self.session.model, source)
+            if problems:
+                raise AppInputError("\n".join(str(p) for p in problems))
             current = self.session
             try:
                 self._new_session(journal)
-            except ValueError as exc:  # names unknown to this city, etc.
+            except ValueError as exc:  # a name the model refuses that the check missed
                 self.session = current  # the running exercise is kept as it was
                 raise AppInputError(f"{source}: {exc}") from None
         n = len(journal.entries)

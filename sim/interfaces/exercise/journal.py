@@ -16,7 +16,9 @@ of that hour, see :mod:`sim.models.event_engine`); ``event`` is an event of
 
 Reading (:meth:`Journal.load`, :meth:`Journal.from_yaml`) reports every problem at once as a
 :class:`~sim.scenario.loader.Problem` (``FILE: entries[2].event.distrct: unknown field; did
-you mean 'district'?``).
+you mean 'district'?``); :func:`fit_problems` then checks a journal against the scenario it is
+replayed on (window, districts, depots, crossings), for ``citysafe validate --journal``,
+``citysafe run --journal`` and the app alike.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -36,9 +38,13 @@ from sim.core.yaml_input import (
     load_yaml,
     read_yaml_file,
 )
-from sim.scenario.events import EVENT_ADAPTER, Event
+from sim.models.event_effects import InjectError, check_event
+from sim.scenario.events import EVENT_ADAPTER, BridgeClosureEvent, Event, ResourcesEvent
 from sim.scenario.loader import Problem, apply_overrides, read_with_extends, validation_problems
 from sim.scenario.suggest import closest
+
+if TYPE_CHECKING:
+    from sim.models.emergency import CityModel
 
 FORMAT_VERSION = 1
 
@@ -296,3 +302,81 @@ def _event_problems(event: dict, at_h: float) -> list[tuple[str, str]]:
     except (TypeError, ValueError) as exc:  # a validator that fails outside pydantic's errors
         return [(".event", f"not a valid event: {exc}")]
     return []
+
+
+# ---------------------------------------------------------------------------- against a scenario
+def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Problem]:
+    """What replaying ``journal`` on ``model``'s scenario would trip on, one problem per
+    entry and field: an entry at or past the horizon (it would never apply: the event
+    engine drops it, :mod:`sim.models.event_engine`), a district not of the city (with the
+    closest name, as :func:`sim.scenario.loader.district_problems` does for scenarios), and
+    every name the model itself refuses (:func:`sim.models.event_effects.check_event`: an
+    unknown depot, a closure where no river crossing is).
+
+    ``citysafe validate --journal``, ``citysafe run --journal`` and the app's journal loading
+    all call this, so they refuse the same journals with the same messages.
+
+    Args:
+        journal: a parsed journal (:meth:`Journal.load`).
+        model: a model of the scenario the journal is to be replayed on, at any time (only its
+            horizon, city, depots and roads are read).
+        source: the journal's name in the messages (its file).
+    """
+    horizon = float(model.config.time.duration_h)
+    names = list(model.city.districts["name_en"])
+    depots = [d.name for d in model.service.depots]
+    problems: list[Problem] = []
+    for i, entry in enumerate(journal.entries):
+        where = f"entries[{i}]"
+        if entry.t_h >= horizon - 1e-9:
+            problems.append(
+                Problem(source, f"{where}.t_h", f"{entry.t_h:g} h is not before the scenario's "
+                        f"horizon ({horizon:g} h, time.duration_h): the inject would never apply")
+            )  # fmt: skip
+        try:
+            ev = EVENT_ADAPTER.validate_python(entry.timed_event())
+        except ValidationError:  # a journal built in code, not read: say what is wrong
+            bad = _event_problems(entry.event, entry.t_h)
+            problems += [Problem(source, f"{where}{path}", msg) for path, msg in bad]
+            continue
+        unknown = _unknown_names(ev, names, depots)
+        problems += [Problem(source, f"{where}.event.{path}", msg) for path, msg in unknown]
+        if unknown:
+            continue
+        try:
+            check_event(model, ev)
+        except InjectError as exc:
+            problems.append(Problem(source, f"{where}.event.{_named_field(ev)}", str(exc)))
+    return problems
+
+
+def _unknown_names(ev, districts: list[str], depots: list[str]) -> list[tuple[str, str]]:
+    """(field path, message with the closest valid name) of every district and depot an event
+    names that the model does not have."""
+    named = [("district", getattr(ev, "district", None))]
+    if isinstance(ev, BridgeClosureEvent):
+        named = [(f"between[{k}]", name) for k, name in enumerate(ev.between)]
+    out = []
+    for path, name in named:
+        if name is not None and name not in districts:
+            hint = closest(name, districts)
+            out.append((path, f"unknown district {name!r} of this city{_hint(hint)}"))
+    depot = getattr(ev, "depot", None)
+    if depot is not None and depot not in depots:
+        hint = _hint(closest(depot, depots))
+        named_like = "depots are named '<district> <kind> <k>' or 'central reserve'"
+        out.append(("depot", f"unknown depot {depot!r} of this city{hint} ({named_like})"))
+    return out
+
+
+def _hint(name: str | None) -> str:
+    return f"; did you mean {name!r}?" if name else ""
+
+
+def _named_field(ev) -> str:
+    """The field holding the name :func:`check_event` refused."""
+    if isinstance(ev, BridgeClosureEvent):
+        return "between"
+    if isinstance(ev, ResourcesEvent) and ev.depot is not None:
+        return "depot"
+    return "district"
