@@ -3,6 +3,9 @@ for malformed injects and journals, inject forms, and session isolation."""
 
 from __future__ import annotations
 
+import threading
+
+import numpy as np
 import pytest
 
 pytest.importorskip("solara")  # the `app` extra
@@ -219,3 +222,93 @@ def test_shared_exercise_views_see_one_model_and_only_trainers_change_it(scenari
     seen = viewer.version()
     trainer.reset()  # a reset replaces the model for every view
     assert viewer.t_h == 0.0 and viewer.version() != seen
+
+
+# ---------------------------------------------------------------------------- shared reads
+def test_a_viewers_review_does_not_stall_the_trainer(scenario):
+    # A viewer's "Compare with baseline" runs a baseline model (seconds). Here that run blocks
+    # until the test releases it, and the release comes only after the trainer's wait: if the
+    # review held the exercise's lock while computing, the trainer's inject and step could
+    # never finish and the wait would time out (the timeout bounds only the trainer's own work).
+    from sim.interfaces.exercise.after_action import BaselineCache, baseline_model
+    from sim.models.emergency import CityModel
+    from sim.results.summary import summarise
+
+    started, release, builds = threading.Event(), threading.Event(), []
+
+    def slow_build(scen, city_state):
+        builds.append(scen.name)
+        started.set()
+        assert release.wait(60)
+        return CityModel(scen.model_copy(update={"injects": []}), city_state=city_state)
+
+    trainer = SessionController(scenario, TRAINER, baselines=BaselineCache(build=slow_build))
+    viewers = [trainer.view(VIEWER), trainer.view(VIEWER)]
+    trainer.step(1)
+    reviews: list = []
+    asking = [
+        threading.Thread(target=lambda v=v: reviews.append(v.after_action())) for v in viewers
+    ]
+    for thread in asking:
+        thread.start()
+    assert started.wait(30)
+    acted = threading.Event()
+
+    def trainer_acts():
+        trainer.inject({"type": "road_collapse", "district": "Xuhui", "count": 3})
+        trainer.step(1)
+        acted.set()
+
+    threading.Thread(target=trainer_acts, daemon=True).start()
+    in_time = acted.wait(5.0)
+    release.set()
+    for thread in asking:
+        thread.join(60)
+    assert in_time, "the trainer was blocked while a viewer's baseline was computed"
+    assert len(reviews) == 2 and builds == [scenario.name]  # two viewers, one baseline run
+
+    # Asked again now (t = 2 h): no new run; the baseline is the scenario without injects at
+    # the same hour, as a fresh run gives it, and the inject shows as the difference.
+    review = viewers[0].after_action()
+    assert builds == [scenario.name]
+    table = review.outcomes.set_index("outcome")
+    fresh = summarise(baseline_model(scenario, 2.0), 0.0)
+    assert table["baseline"].to_dict() == {k: float(fresh[k]) for k in table.index}
+    assert table["exercise"].to_dict() == {
+        k: float(v) for k, v in summarise(trainer.model, 0.0).items() if k in table.index
+    }
+    assert table.loc["incidents", "difference"] > 0
+    assert "inject:road_collapse" in set(review.timeline["kind"])
+
+
+def test_baselines_are_cached_by_hour_and_equal_fresh_runs(scenario):
+    from sim.interfaces.exercise.after_action import BaselineCache, baseline_model
+    from sim.models.emergency import CityModel
+    from sim.results.summary import summarise
+
+    builds = []
+
+    def counted(scen, city_state):
+        builds.append(1)
+        return CityModel(scen.model_copy(update={"injects": []}), city_state=city_state)
+
+    cache = BaselineCache(build=counted)
+    cache.summary(scenario, 2.0)
+    passed = cache.summary(scenario, 1.0)  # an hour passed on the way to 2 h: kept
+    assert len(builds) == 1
+    assert passed == summarise(baseline_model(scenario, 1.0), 0.0)  # steps = one run
+    cache.summary(scenario, 0.5)  # earlier and off the hourly grid: a new run
+    assert len(builds) == 2
+
+
+def test_the_map_is_drawn_from_a_copy_of_the_model(scenario):
+    from sim.interfaces.app.mapview import map_data
+
+    ctrl = SessionController(scenario, TRAINER)
+    data = map_data(ctrl.model, "open incidents", ("roads", "power"))
+    before = data.values.copy()
+    ctrl.inject({"type": "road_collapse", "district": "Xuhui", "count": 5})
+    ctrl.step(1)
+    assert np.array_equal(data.values, before) and data.t_h == 0.0  # a copy, not a view
+    fig = ctrl.map_figure("open incidents", ("roads",))
+    assert "t = 1 h" in fig.axes[0].get_title()

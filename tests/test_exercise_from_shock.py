@@ -90,3 +90,25 @@ def test_the_app_carries_the_shock_state_to_its_server_process(shock_folder):
     )
     assert load_app_city_state(None) is None
     assert AppSettings.from_env(AppSettings(Path("s.yaml")).to_env()).city_state_path is None
+
+
+def test_the_review_of_an_exercise_on_a_shock_compares_with_the_same_city(shock_folder):
+    # The baseline is the same scenario without injects ON THE SAME CITY STATE: an exercise
+    # with no inject then differs from it in nothing (on the scenario's own city it would).
+    from sim.interfaces.exercise.after_action import (
+        BaselineCache,
+        baseline_model,
+        compare,
+        review,
+        snapshot,
+    )
+
+    path, state, _ = read_shock(shock_folder)
+    session = ExerciseSession(load_scenario(path), city_state=state)
+    while not session.done:
+        session.step(12.0)
+    assert (compare(session).outcomes["difference"] == 0).all()
+    live = review(snapshot(session.model), BaselineCache())  # the app's path
+    assert (live.outcomes["difference"] == 0).all()
+    other_city = compare(session, baseline_model(load_scenario(path)))  # without the state
+    assert (other_city.outcomes["difference"] != 0).any()  # the state matters: a real check

@@ -175,6 +175,10 @@ def test_bad_injects_get_page_friendly_messages(scenario):
         s.inject({"type": "flood"})
     with pytest.raises(InjectError, match="crossings join: Huangpu – Pudong New Area"):
         s.inject({"type": "bridge_closure", "between": ["Huangpu", "Xuhui"]})
+    with pytest.raises(InjectError, match="; did you mean 'road_collapse'\\?$"):
+        s.inject({"type": "road_colapse", "district": "Xuhui"})
+    with pytest.raises(InjectError, match="^cont: unknown field; did you mean 'count'\\?$"):
+        s.inject({"type": "pipe_burst", "district": "Xuhui", "cont": 2})
     assert s.journal.entries == [] and s.model.engine.applied[-1][2] == "scenario"
 
 

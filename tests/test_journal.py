@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import typing
 from pathlib import Path
 
 import pandas as pd
@@ -12,14 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from sim.core.yaml_input import JOURNAL_MAX_BYTES, dump_yaml
 from sim.interfaces.cli.main import app
 from sim.interfaces.exercise.journal import Journal, JournalEntry, JournalError
 from sim.interfaces.exercise.session import ExerciseSession
 from sim.models.emergency import CityModel
 from sim.results.summary import summarise
-from sim.scenario import load_scenario
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.events import Event
 
 SMALL = Path(__file__).parent / "data" / "small-lekima.yaml"
+EXAMPLE = Path(__file__).parents[1] / "scenarios" / "example-city" / "typhoon.yaml"
 OV = ["networks.resolution=0.05", "time.duration_h=3", "time.start_utc=2019-08-09T12:00:00Z"]
 
 
@@ -135,3 +140,165 @@ def test_any_text_parses_or_raises_journal_error_only(text):
         assert str(exc).startswith("fuzz.yaml: ")
     else:
         assert Journal.from_yaml(journal.to_yaml()) == journal
+
+
+# ---------------------------------------------------------------------------- did you mean
+EVENT_MODELS = {
+    m.model_fields["type"].default: m for m in typing.get_args(typing.get_args(Event)[0])
+}
+TIME_FIELDS = {"at_h", "at_utc", "type"}  # a journal gives the time as t_h; type: below
+
+
+def _journal_text(bad_event: dict, index: int) -> str:
+    good = {"t_h": 0, "event": {"type": "policy", "mutual_aid": True}}
+    return dump_yaml({"entries": [good] * index + [{"t_h": 1, "event": bad_event}]})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(EVENT_MODELS)), st.integers(0, 3), st.data())
+def test_a_misspelt_event_key_gets_the_right_name_with_its_entry(kind, index, data):
+    names = [n for n in EVENT_MODELS[kind].model_fields if n not in TIME_FIELDS and len(n) > 3]
+    name = data.draw(st.sampled_from(names), label="field")
+    cut = data.draw(st.integers(0, len(name) - 1), label="deleted character")
+    typo = name[:cut] + name[cut + 1 :]
+    with pytest.raises(JournalError) as err:
+        Journal.from_yaml(_journal_text({"type": kind, typo: 1}, index), "j.yaml")
+    lines = str(err.value).splitlines()
+    assert f"j.yaml: entries[{index}].event.{typo}: unknown field; did you mean {name!r}?" in lines
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(sorted(EVENT_MODELS)), st.integers(0, 3), st.data())
+def test_a_misspelt_inject_type_gets_the_right_type_with_its_entry(kind, index, data):
+    i = data.draw(st.integers(0, len(kind) - 2), label="position")
+    typo = data.draw(
+        st.sampled_from(
+            [kind[:i] + kind[i + 1 :], kind[:i] + kind[i + 1] + kind[i] + kind[i + 2 :]]
+        )
+    )
+    if typo == kind:
+        return  # a swap of two equal letters
+    with pytest.raises(JournalError) as err:
+        Journal.from_yaml(_journal_text({"type": typo, "district": "Xuhui"}, index), "j.yaml")
+    (line,) = str(err.value).splitlines()  # one problem: the type (no noise about its fields)
+    assert line.startswith(
+        f"j.yaml: entries[{index}].event.type: unknown type {typo!r}; did you mean {kind!r}? "
+    )
+
+
+def test_every_problem_of_a_journal_is_reported_with_a_did_you_mean():
+    text = (
+        "entrys: []\nseed: -1\nentries:\n"
+        "  - {t_h: 1, evnt: {type: policy}}\n"
+        "  - {t_h: 2, event: {type: road_collapse, distrct: Xuhui}}\n"
+        "  - {t_h: 3, event: {district: Xuhui}}\n"
+    )
+    with pytest.raises(JournalError) as err:
+        Journal.from_yaml(text, "j.yaml")
+    assert [str(p) for p in err.value.problems] == [
+        "j.yaml: entrys: unknown field (expected journal, scenario, seed, overrides, entries); "
+        "did you mean 'entries'?",
+        "j.yaml: seed: expected a non-negative integer, got -1",
+        "j.yaml: entries[0].evnt: unknown field (expected t_h, by, event); did you mean 'event'?",
+        "j.yaml: entries[0].event: expected an event mapping with a 'type'",
+        "j.yaml: entries[1].event.district: required field is missing",
+        "j.yaml: entries[1].event.distrct: unknown field; did you mean 'district'?",
+        "j.yaml: entries[2].event.type: required field is missing (one of: warning, "
+        "typhoon_landfall, pipe_burst, road_collapse, chemical_fire, epidemic_cases, "
+        "bridge_closure, resources, policy)",
+    ]
+
+
+def test_a_scenario_event_of_an_unknown_type_gets_a_did_you_mean(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"extends: {EXAMPLE.resolve()}\nevents:\n  - {{type: road_colapse, at_h: 2}}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value).startswith(
+        f"{path}: events[0].type: unknown type 'road_colapse'; did you mean 'road_collapse'?"
+    )
+
+
+# ---------------------------------------------------------------------------- validate --journal
+MISFIT = """journal: 1
+entries:
+  - {t_h: 1, event: {type: pipe_burst, district: Riversde}}
+  - {t_h: 2, event: {type: resources, depot: central reservoir, resource: pump, count: 2}}
+  - {t_h: 3, event: {type: bridge_closure, between: [Old Harbour, Westhil]}}
+  - {t_h: 36, event: {type: policy, mutual_aid: false}}
+"""
+MISFIT_LINES = [
+    "entries[0].event.district: unknown district 'Riversde' of this city; did you mean "
+    "'Riverside'?",
+    "entries[1].event.depot: unknown depot 'central reservoir' of this city; did you mean "
+    "'central reserve'?",
+    "entries[2].event.between[1]: unknown district 'Westhil' of this city; did you mean "
+    "'Westhill'?",
+    "entries[3].t_h: 36 h is not before the scenario's horizon (36 h, time.duration_h): the "
+    "inject would never apply",
+]
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+
+
+def _cli(*args: str):
+    start = time.perf_counter()
+    res = CliRunner().invoke(app, [str(a) for a in args])
+    return res, time.perf_counter() - start
+
+
+def test_validate_checks_a_journal_as_run_would(tmp_path):
+    path = tmp_path / "j.yaml"
+    path.write_text("entries:\n  - {t_h: 1, event: {type: road_collapse, distrct: Riverside}}\n")
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    assert f"{path}: entries[0].event.distrct: unknown field; did you mean 'district'?" in (
+        res.output
+    )
+    path.write_text(MISFIT)
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    lines = res.output.splitlines()
+    for want in MISFIT_LINES:  # every problem at once, each with file, entry and field
+        assert any(line.startswith(f"{path}: {want}") for line in lines), want
+    path.write_text(BOMB)
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    assert f"{path}: (yaml): aliases expand to more than 200,000 nodes" in res.output
+    with path.open("wb") as f:  # one byte over the cap, all zeros (sparse: costs no disk)
+        f.truncate(JOURNAL_MAX_BYTES + 1)
+    res, took = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 2 and took < 2.0
+    assert f"{path}: (file): file is 20,000,001 bytes; at most 20,000,000" in res.output
+    path.write_text("entries:\n  - {t_h: 35, event: {type: road_collapse, district: Westhill}}\n")
+    res, _ = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 0 and " ".join(res.output.split()) == f"{EXAMPLE}: OK; {path}: OK"
+
+
+def test_run_refuses_the_journals_validate_refuses_with_the_same_lines(tmp_path):
+    path, out = tmp_path / "j.yaml", tmp_path / "run"
+    path.write_text(MISFIT)
+    checked, _ = _cli("validate", EXAMPLE, "--journal", path)
+    ran, _ = _cli("run", EXAMPLE, "--journal", path, "--out", out, "-q", "--no-figures")
+    assert ran.exit_code == 2 and ran.output == checked.output  # one code path
+    path.write_text(BOMB)
+    ran, took = _cli("run", EXAMPLE, "--journal", path, "--out", out, "-q", "--no-figures")
+    assert ran.exit_code == 2 and took < 2.0 and "alias bomb" in ran.output
+    assert "Traceback" not in ran.output and isinstance(ran.exception, SystemExit)
+    assert not out.exists() and not list(tmp_path.glob("run.partial*"))  # refused before
+
+
+def test_the_app_refuses_the_journals_validate_refuses():
+    pytest.importorskip("solara")
+    from sim.interfaces.app.adapter import AppInputError, SessionController
+
+    ctrl = SessionController(load_scenario(EXAMPLE))
+    with pytest.raises(AppInputError) as err:
+        ctrl.load_journal_text(MISFIT, "pasted")
+    lines = str(err.value).splitlines()
+    assert len(lines) == len(MISFIT_LINES)
+    assert all(
+        line.startswith(f"pasted: {want}") for line, want in zip(lines, MISFIT_LINES, strict=True)
+    )
+    assert ctrl.session.journal.entries == [] and ctrl.t_h == 0.0

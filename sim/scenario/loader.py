@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sim.core.yaml_input import (
     SCENARIO_MAX_BYTES,
@@ -21,7 +21,7 @@ from sim.core.yaml_input import (
     read_yaml_file,
 )
 from sim.scenario.schema import Scenario
-from sim.scenario.suggest import closest, did_you_mean
+from sim.scenario.suggest import UNION_TAG_ERRORS, closest, did_you_mean, union_tag_problem
 
 if TYPE_CHECKING:
     from sim.scenario.longrun import LongRunScenario
@@ -195,15 +195,19 @@ def validation_problems(
     exc: ValidationError,
     source: str,
     unknown: str = "unknown field (not in the scenario schema; see `citysafe schema`)",
-    model: type[BaseModel] | None = None,
+    model: Any = None,
 ) -> list[Problem]:
     """One :class:`Problem` per pydantic error: field path, message, the offending value; an
-    unknown field gets the closest valid name of ``model`` at that place, if one is close
-    (:mod:`sim.scenario.suggest`)."""
+    unknown field or event type gets the closest valid name of ``model`` (a model, or a
+    TypeAdapter's annotation) at that place, if one is close (:mod:`sim.scenario.suggest`)."""
     problems = []
     for err in exc.errors(include_url=False):
         msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
+        loc = err["loc"]
+        tag = union_tag_problem(model, err) if err["type"] in UNION_TAG_ERRORS else None
+        if tag is not None:  # an event's unknown or missing `type`
+            loc, msg = tag
+        elif err["type"] == "extra_forbidden":
             hint = did_you_mean(model, err["loc"])
             msg = unknown + (f"; did you mean {hint!r}?" if hint else "")
         elif err["type"] == "missing":
@@ -211,7 +215,7 @@ def validation_problems(
         elif "input" in err and err["type"] != "value_error":
             shown = repr(err["input"])
             msg = f"{msg} (got {shown[:57] + '...' if len(shown) > 60 else shown})"
-        problems.append(Problem(source, _field_path(err["loc"]), msg))
+        problems.append(Problem(source, _field_path(loc), msg))
     return problems
 
 

@@ -1,9 +1,12 @@
-""" "Did you mean": the closest valid field name for an unknown key in a validated file.
+""" "Did you mean": the closest valid name for an unknown key or union tag in a validated file.
 
-Walks a pydantic model along an error's location (field names, list indices, the tag of a
+Walks a schema along an error's location (field names, list indices, the tag of a
 discriminated union) to the model that holds the unknown key, and proposes its closest field
 name (:func:`difflib.get_close_matches`, ratio >= 0.6, the standard library's
-Ratcliff/Obershelp similarity).
+Ratcliff/Obershelp similarity). The schema's root is a pydantic model (a scenario) or any
+annotation a :class:`pydantic.TypeAdapter` validates (a journal's event: a discriminated
+union of models, :data:`sim.scenario.events.Event`). An unknown tag of a discriminated union
+(``type: road_colapse``) gets the closest valid tag the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+
+UNION_TAG_ERRORS = ("union_tag_invalid", "union_tag_not_found")
+"""pydantic error types of a discriminated union whose tag is unknown or missing."""
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -43,11 +49,11 @@ def _field(model: type[BaseModel], name: str):
     return next((f for f in fields.values() if f.alias == name), None)
 
 
-def field_names_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
-    """Field names of the model holding the last key of ``loc`` (an error location); empty
-    when the path cannot be followed (a free-form mapping, an unknown branch)."""
-    candidates = [model]
-    for part in loc[:-1]:
+def _models_at(root: Any, parts: Sequence[Any]) -> list[type[BaseModel]]:
+    """The models a value at ``parts`` (an error location below ``root``) can be; empty when
+    the path cannot be followed (a free-form mapping, an unknown branch)."""
+    candidates = _models_in(root)
+    for part in parts:
         if isinstance(part, int):
             continue  # a list index: same candidates
         nxt: list[type[BaseModel]] = []
@@ -64,10 +70,27 @@ def field_names_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
         if not nxt:
             return []
         candidates = nxt
+    return candidates
+
+
+def field_names_at(root: Any, loc: Sequence[Any]) -> list[str]:
+    """Field names of the model holding the last key of ``loc`` (an error location below
+    ``root``: a model or a TypeAdapter's annotation); empty when the path cannot be followed."""
     names: list[str] = []
-    for m in candidates:
+    for m in _models_at(root, loc[:-1]):
         names.extend(f.alias or n for n, f in m.model_fields.items())
     return list(dict.fromkeys(names))
+
+
+def tags_at(root: Any, loc: Sequence[Any], discriminator: str) -> list[str]:
+    """The valid tags of the discriminated union at ``loc`` (the values of its members'
+    ``discriminator`` literal field), in declaration order; empty when unknown."""
+    tags: list[str] = []
+    for m in _models_at(root, loc):
+        f = _field(m, discriminator)
+        if f is not None and typing.get_origin(f.annotation) is typing.Literal:
+            tags.extend(str(v) for v in typing.get_args(f.annotation))
+    return list(dict.fromkeys(tags))
 
 
 def closest(word: str, valid) -> str | None:
@@ -76,8 +99,31 @@ def closest(word: str, valid) -> str | None:
     return match[0] if match else None
 
 
-def did_you_mean(model: type[BaseModel] | None, loc: Sequence[Any]) -> str | None:
-    """The valid field name closest to the unknown key at ``loc``, or None."""
-    if model is None or not loc or not isinstance(loc[-1], str):
+def did_you_mean(root: Any, loc: Sequence[Any]) -> str | None:
+    """The valid field name closest to the unknown key at ``loc``, or None (``root``: a model,
+    a TypeAdapter's annotation, or None)."""
+    if root is None or not loc or not isinstance(loc[-1], str):
         return None
-    return closest(loc[-1], field_names_at(model, loc))
+    return closest(loc[-1], field_names_at(root, loc))
+
+
+def union_tag_problem(root: Any, err: dict) -> tuple[tuple[Any, ...], str] | None:
+    """(location, message) of a pydantic error of :data:`UNION_TAG_ERRORS`: the location is
+    the tag field's (``events[2].type``), the message names the tag given, the closest valid
+    one and all valid ones. None when the tags cannot be found from ``root`` (the caller keeps
+    pydantic's message).
+
+    The tag given comes from the error's input (pydantic's ``ctx['tag']`` is its ``str()``).
+    """
+    disc = str((err.get("ctx") or {}).get("discriminator", "")).strip("'\"")
+    valid = tags_at(root, err["loc"], disc) if root is not None and disc else []
+    if not valid:
+        return None
+    loc = (*err["loc"], disc)
+    listed = ", ".join(valid)
+    if err["type"] == "union_tag_not_found":
+        return loc, f"required field is missing (one of: {listed})"
+    given = err["input"].get(disc) if isinstance(err.get("input"), dict) else None
+    hint = closest(given, valid) if isinstance(given, str) else None
+    msg = f"unknown {disc} {given!r}" + (f"; did you mean {hint!r}?" if hint else "")
+    return loc, f"{msg} (expected one of: {listed})"

@@ -5,8 +5,12 @@
 this
 class adds the role check, the lock, display-ready error messages and the chart history.
 
-All methods hold one lock: the play loop steps in a worker thread while the trainer injects
-from the page's event handler.
+One lock per exercise, shared by all its views: the play loop steps in a worker thread while
+the trainer injects from the page's event handler. Changes hold it for as long as they take;
+reads (outcomes, charts, map, the after-action review) hold it only to copy what they show
+(milliseconds) and draw or compute outside it, so no view, least of all a read-only viewer's,
+can stall the exercise: the review's baseline run (seconds) runs outside the lock, once per
+scenario and hour for every view (:class:`~sim.interfaces.exercise.after_action.BaselineCache`).
 """
 
 from __future__ import annotations
@@ -21,9 +25,15 @@ from pydantic import ValidationError
 
 from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.interfaces.app.auth import TRAINER, require_trainer
+from sim.interfaces.app.mapview import draw_map, map_data
 from sim.interfaces.app.readout import hourly_history, outcomes
-from sim.interfaces.exercise.journal import Journal
+from sim.interfaces.exercise.after_action import AfterAction, BaselineCache, review, snapshot
+from sim.interfaces.exercise.journal import Journal, fit_problems
 from sim.interfaces.exercise.session import ExerciseSession
+
+BASELINES = BaselineCache()
+"""The server process's baselines, shared by every session (the same scenario and city give
+the same baseline)."""
 
 
 class AppInputError(ValueError):
@@ -48,6 +58,8 @@ class SessionController:
         scenario_path, overrides: where the scenario came from (written into the journal so
             ``citysafe run SCENARIO --journal FILE`` replays it).
         city_state: the city state of a long run's shock the exercise starts from, or None.
+        baselines: where after-action baselines are computed and kept (default: the process's
+            :data:`BASELINES`).
 
     Attributes:
         notes: log lines shown in the page (applied injects, loads).
@@ -60,8 +72,10 @@ class SessionController:
         scenario_path: Path | str = "",
         overrides: tuple[str, ...] | list[str] = (),
         city_state=None,
+        baselines: BaselineCache | None = None,
     ):
         self._scenario = scenario
+        self._baselines = BASELINES if baselines is None else baselines
         self.city_state = city_state
         self.scenario_path = scenario_path
         self.overrides = tuple(overrides)
@@ -130,9 +144,30 @@ class SessionController:
             return outcomes(self.session.model)
 
     def history(self) -> pd.DataFrame:
-        """Chart series (:func:`sim.interfaces.app.readout.hourly_history`)."""
+        """Chart series (:func:`sim.interfaces.app.readout.hourly_history`; a few
+        milliseconds under the lock: hours × districts rows)."""
         with self.lock:
             return hourly_history(self.session)
+
+    def map_figure(self, colour_by: str = "alert level", layers: tuple[str, ...] = ()):
+        """The map now: its data copied under the lock (milliseconds), drawn outside it
+        (:mod:`sim.interfaces.app.mapview`), so a stepping model is never read half-way."""
+        with self.lock:
+            data = map_data(self.session.model, colour_by, layers)
+        return draw_map(data)
+
+    def after_action(self) -> AfterAction:
+        """The after-action review now: the timeline and the outcomes against the same
+        scenario without injects at the same hour (:mod:`sim.interfaces.exercise.after_action`).
+
+        Anyone may ask, viewers too: the lock is held only to snapshot the live model
+        (milliseconds); the baseline run (seconds) is computed outside it, once per scenario
+        and hour for every view and session of this server (:data:`BASELINES`), so the
+        trainer steps and injects meanwhile.
+        """
+        with self.lock:
+            snap = snapshot(self.session.model)
+        return review(snap, self._baselines)
 
     # ------------------------------------------------------------------ anyone
     def step(self, hours: float = 1.0) -> None:
@@ -220,15 +255,21 @@ class SessionController:
 
         Raises:
             ReadOnlyError: viewer session.
-            AppInputError: not a valid journal (the current session is kept).
+            AppInputError: not a valid journal, or one that does not fit this scenario
+                (:func:`~sim.interfaces.exercise.journal.fit_problems`); the current session
+                is kept.
         """
         require_trainer(self.role, "loading a journal")
         journal = self._parse_journal(text, source)
         with self.lock:
+            # what `citysafe validate/run --journal` refuse, with the same messages
+            problems = fit_problems(journal, self.session.model, source)
+            if problems:
+                raise AppInputError("\n".join(str(p) for p in problems))
             current = self.session
             try:
                 self._new_session(journal)
-            except ValueError as exc:  # names unknown to this city, etc.
+            except ValueError as exc:  # a name the model refuses that the check missed
                 self.session = current  # the running exercise is kept as it was
                 raise AppInputError(f"{source}: {exc}") from None
         n = len(journal.entries)

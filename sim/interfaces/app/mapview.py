@@ -5,11 +5,13 @@ at once). Networks are drawn from their stored coordinates (node ``x_m``, ``y_m`
 graph layout) as scatter layers, thinned to at most :data:`MAX_POINTS_PER_LAYER` points by a
 fixed stride, so a 25-million-city network (~79k assets) draws in a fraction of a second;
 failed nodes and closed road segments are always drawn in full (up to
-:data:`MAX_FAILED_POINTS`).
+:data:`MAX_FAILED_POINTS`). :func:`map_data` copies what the map shows from the model
+(milliseconds, under the session's lock); :func:`draw_map` draws it without the model.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -70,8 +72,36 @@ def layer_points(model, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return np.asarray(lon), np.asarray(lat), np.asarray(blon), np.asarray(blat)
 
 
+@dataclass(frozen=True)
+class MapData:
+    """What the map shows, copied from the model (:func:`map_data`): the district colouring
+    values, the alert level, the time and each overlaid layer's points (lon, lat, failed lon,
+    failed lat). ``city`` is the model's city, which a run never changes."""
+
+    city: object
+    t_h: float
+    colour_by: str
+    values: np.ndarray
+    alert_level: str
+    points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def map_data(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> MapData:
+    """The map's data at the model's current time: reads the model (milliseconds; callers
+    hold the session's lock), copies what it reads.
+
+    Raises:
+        KeyError: unknown ``colour_by``.
+    """
+    table = district_table(model)
+    values = table[COLOUR_BY[colour_by]].to_numpy(dtype=float, copy=True)
+    points = {layer: layer_points(model, layer) for layer in layers if layer in LAYERS}
+    level = str(table["alert_level"].iloc[0])
+    return MapData(model.city, float(model.time), colour_by, values, level, points)
+
+
 def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> Figure:
-    """The map at the model's current time.
+    """The map at the model's current time (:func:`draw_map` of :func:`map_data`).
 
     Args:
         model: a CityModel.
@@ -81,13 +111,17 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
     Raises:
         KeyError: unknown ``colour_by``.
     """
-    table = district_table(model)
-    column = COLOUR_BY[colour_by]
-    city = model.city
+    return draw_map(map_data(model, colour_by, layers))
+
+
+def draw_map(data: MapData) -> Figure:
+    """The map figure of :func:`map_data` (reads no model: draw it outside the lock)."""
+    column = COLOUR_BY[data.colour_by]
+    city = data.city
     rings, owner = district_parts(city.name, tuple(city.polygons_lonlat))
     fig = Figure(figsize=(6.4, 5.6), layout="constrained")
     ax = fig.add_subplot()
-    values = table[column].to_numpy(dtype=float)
+    values = data.values
     if column == "alert_rank":
         faces = [ALERT_COLOURS[int(values[d])] for d in owner]
         coll = PolyCollection(rings, facecolors=faces, edgecolors="#333333", linewidths=0.5)
@@ -97,12 +131,9 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
             rings, array=values[owner], cmap="OrRd", norm=Normalize(0.0, vmax),
             edgecolors="#333333", linewidths=0.5,
         )  # fmt: skip
-        fig.colorbar(coll, ax=ax, shrink=0.6, label=colour_by)
+        fig.colorbar(coll, ax=ax, shrink=0.6, label=data.colour_by)
     ax.add_collection(coll)
-    for layer in layers:
-        if layer not in LAYERS:
-            continue
-        lon, lat, blon, blat = layer_points(model, layer)
+    for layer, (lon, lat, blon, blat) in data.points.items():
         ax.scatter(lon, lat, s=1.5, c=LAYER_COLOURS[layer], alpha=0.5, label=layer, linewidths=0)
         if blon.size:
             ax.scatter(blon, blat, s=9, c="red", marker="x", linewidths=0.8)
@@ -111,8 +142,8 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
     ax.set_aspect(1.0 / np.cos(np.deg2rad(mid_lat)))  # equal distances at the city's latitude
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
-    level = table["alert_level"].iloc[0]
-    ax.set_title(f"t = {model.time:g} h  ·  alert: {level}  ·  colour: {colour_by}", fontsize=9)
-    if layers:
+    title = f"t = {data.t_h:g} h  ·  alert: {data.alert_level}  ·  colour: {data.colour_by}"
+    ax.set_title(title, fontsize=9)
+    if data.points:
         ax.legend(loc="lower right", fontsize=7, markerscale=4)
     return fig

@@ -31,7 +31,7 @@ from sim.interfaces.app.adapter import AppInputError, SessionController
 from sim.interfaces.app.auth import TRAINER, ReadOnlyError, role_for, token_from_query
 from sim.interfaces.app.charts import charts_figure
 from sim.interfaces.app.forms import build_event, field_specs
-from sim.interfaces.app.mapview import COLOUR_BY, map_figure
+from sim.interfaces.app.mapview import COLOUR_BY
 from sim.interfaces.app.readout import LAYERS, OUTCOME_KEYS, format_value
 from sim.interfaces.app.settings import AppSettings, load_app_city_state, load_app_scenario
 from sim.response.resources import RESOURCE_NAMES
@@ -218,7 +218,7 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
                 solara.Select("colour by", values=list(COLOUR_BY), value=colour_by)
                 solara.ToggleButtonsMultiple(layers, list(LAYERS))
             png = solara.use_memo(
-                lambda: _png(map_figure(ctrl.model, colour_by.value, tuple(layers.value))),
+                lambda: _png(ctrl.map_figure(colour_by.value, tuple(layers.value))),
                 [frame.value, colour_by.value, tuple(layers.value)],
             )
             solara.Image(png, classes=["map-image"])
@@ -376,20 +376,10 @@ def _JournalCard(ctrl, frame: int, settings, journal_text, trainer: bool, act):
 
 
 def _after_action(ctrl) -> str:
-    """HTML table of the after-action comparison (sim.interfaces.exercise.after_action)."""
-    try:
-        from sim.interfaces.exercise import after_action
-    except ImportError:
-        raise AppInputError("after-action review is not available in this build") from None
-    with ctrl.lock:
-        result = after_action.compare(ctrl.session, None)
-    parts = []
-    for name in ("outcomes", "timeline"):
-        table = getattr(result, name, None)
-        if table is None and isinstance(result, dict):
-            table = result.get(name)
-        if table is not None and hasattr(table, "to_html"):
-            parts.append(f"<h4>{name}</h4>" + table.to_html(index=False, border=0))
-    if not parts:
-        parts.append(f"<pre>{html.escape(str(result))}</pre>")
-    return "".join(parts)
+    """HTML tables of the after-action review (:meth:`SessionController.after_action`: the
+    exercise's lock is held only for a snapshot, so a viewer asking does not stall it)."""
+    result = ctrl.after_action()
+    return "".join(
+        f"<h4>{name}</h4>" + getattr(result, name).to_html(index=False, border=0)
+        for name in ("outcomes", "timeline")
+    )

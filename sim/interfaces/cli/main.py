@@ -38,10 +38,39 @@ console = Console()
 
 
 @app.command()
-def validate(scenario: ScenarioArg, param: OverrideOpt = None) -> None:
-    """Check a scenario file; print every problem as FILE: field.path: expected (exit 2)."""
-    load_or_exit(scenario, param)
-    console.print(f"{scenario}: OK", highlight=False)
+def validate(
+    scenario: ScenarioArg,
+    param: OverrideOpt = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Also check an exercise journal (YAML) as run --journal reads it."),
+    ] = None,
+) -> None:
+    """Check a scenario file (and a journal to replay on it); print every problem as
+    FILE: field.path: expected (exit 2)."""
+    _load_checked(scenario, list(param or []), journal)
+    also = f"; {journal}: OK" if journal is not None else ""
+    console.print(f"{scenario}: OK{also}", highlight=False)
+
+
+def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | None):
+    """The scenario (with the journal's seed and overrides, then the command line's) and the
+    journal, checked exactly as ``run`` uses them: ``validate`` and ``run`` share this path.
+
+    Returns:
+        (scenario, Journal or None, the overrides applied).
+
+    Raises:
+        typer.Exit: code 2 after printing every problem of the first file that has some.
+    """
+    if journal_path is None:
+        return load_or_exit(scenario, overrides), None, overrides
+    from sim.interfaces.exercise.replay import check_journal_or_exit, load_journal_overrides
+
+    journal, overrides = load_journal_overrides(journal_path, overrides)  # exit 2 if malformed
+    scen = load_or_exit(scenario, overrides)
+    check_journal_or_exit(journal, scen, journal_path)  # exit 2 if it does not fit the scenario
+    return scen, journal, overrides
 
 
 @app.command()
@@ -102,11 +131,7 @@ def run(
     overrides = list(param or [])
     if seed is not None:
         overrides.append(f"seed={seed}")
-    if journal is not None:
-        from sim.interfaces.exercise.replay import load_journal_overrides
-
-        journal, overrides = load_journal_overrides(journal, overrides)  # exit 2 if malformed
-    scen = load_or_exit(scenario, overrides)
+    scen, journal, overrides = _load_checked(scenario, overrides, journal)
     if replications is not None:
         from sim.interfaces.cli.ensemble import ensemble_command
 

@@ -13,6 +13,12 @@ code, no duplicate keys, aliases and size bounded)::
 ``t_h`` is the model hour at which the inject was made (it applies after every model process
 of that hour, see :mod:`sim.models.event_engine`); ``event`` is an event of
 :mod:`sim.scenario.events` without its time.
+
+Reading (:meth:`Journal.load`, :meth:`Journal.from_yaml`) reports every problem at once as a
+:class:`~sim.scenario.loader.Problem` (``FILE: entries[2].event.distrct: unknown field; did
+you mean 'district'?``); :func:`fit_problems` then checks a journal against the scenario it is
+replayed on (window, districts, depots, crossings), for ``citysafe validate --journal``,
+``citysafe run --journal`` and the app alike.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -32,14 +38,24 @@ from sim.core.yaml_input import (
     load_yaml,
     read_yaml_file,
 )
-from sim.scenario.events import EVENT_ADAPTER
-from sim.scenario.loader import apply_overrides, read_with_extends
+from sim.models.event_effects import InjectError, check_event
+from sim.scenario.events import EVENT_ADAPTER, BridgeClosureEvent, Event, ResourcesEvent
+from sim.scenario.loader import Problem, apply_overrides, read_with_extends, validation_problems
+from sim.scenario.suggest import closest
+
+if TYPE_CHECKING:
+    from sim.models.emergency import CityModel
 
 FORMAT_VERSION = 1
 
 
 class JournalError(ValueError):
-    """A journal file that cannot be used: ``FILE: field.path: what was expected``."""
+    """A journal that cannot be used; ``problems`` lists every problem found, each printed as
+    ``FILE: field.path: what was expected`` (one per line)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass
@@ -111,84 +127,71 @@ class Journal:
     # ------------------------------------------------------------------ reading
     @classmethod
     def from_yaml(cls, text: str, source: str = "<journal>") -> Journal:
-        """Parse and validate journal text.
+        """Parse and validate journal text (at most ``JOURNAL_MAX_BYTES`` in UTF-8, like a
+        file: :meth:`load`).
 
         Raises:
-            JournalError: bad YAML or any field not as expected (file, field path, message).
+            JournalError: too long, bad YAML, or fields not as expected (every problem found:
+                file, field path, message).
         """
+        n_bytes = len(text.encode("utf-8", "replace"))
         try:
+            if n_bytes > JOURNAL_MAX_BYTES:
+                raise YamlInputError(
+                    "(file)",
+                    f"text is {n_bytes:,} bytes; at most {JOURNAL_MAX_BYTES:,} are accepted",
+                )
             data = load_yaml(text)
         except YamlInputError as exc:
-            raise JournalError(f"{source}: {exc}") from None
+            raise JournalError([Problem(source, exc.where, exc.message)]) from None
         return cls.from_dict(data, source)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<journal>") -> Journal:
-        """Validate a parsed journal mapping (see :meth:`from_yaml`)."""
+        """Validate a parsed journal mapping (see :meth:`from_yaml`).
 
-        def fail(where: str, msg: str):
-            raise JournalError(f"{source}: {where}: {msg}")
-
+        Raises:
+            JournalError: every field not as expected; an unknown key or event type gets the
+                closest valid name (:mod:`sim.scenario.suggest`).
+        """
         if not isinstance(data, dict):
-            fail("(top level)", f"expected a mapping with 'entries', got {type(data).__name__}")
-        unknown = sorted(str(k) for k in data if k not in {"journal", "scenario", "seed",
-                                                            "overrides", "entries"})  # fmt: skip
-        if unknown:
-            fail(unknown[0], "unknown field (expected journal, scenario, seed, overrides, entries)")
+            got = type(data).__name__
+            raise JournalError(
+                [Problem(source, "(top level)", f"expected a mapping with 'entries', got {got}")]
+            )
+        problems: list[Problem] = []
+
+        def bad(where: str, msg: str) -> None:
+            problems.append(Problem(source, where, msg))
+
+        for key in sorted(str(k) for k in data if k not in TOP_KEYS):
+            bad(key, _unknown_key(key, TOP_KEYS))
         version = data.get("journal", FORMAT_VERSION)
         if version != FORMAT_VERSION:
-            fail("journal", f"unsupported format version {version!r} (expected {FORMAT_VERSION})")
+            bad("journal", f"unsupported format version {version!r} (expected {FORMAT_VERSION})")
         scenario = data.get("scenario") or ""
         if not isinstance(scenario, str):
-            fail("scenario", "expected the scenario file name (text)")
+            bad("scenario", "expected the scenario file name (text)")
         seed = data.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            fail("seed", f"expected a non-negative integer, got {seed!r}")
+            bad("seed", f"expected a non-negative integer, got {seed!r}")
         overrides = data.get("overrides") or []
         if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-            fail("overrides", "expected a list of a.b=value strings")
+            bad("overrides", "expected a list of a.b=value strings")
         entries_raw = data.get("entries")
         if entries_raw is None:
             entries_raw = []
         if not isinstance(entries_raw, list):
-            fail("entries", f"expected a list of entries, got {type(entries_raw).__name__}")
-        entries = []
-        last = 0.0
+            bad("entries", f"expected a list of entries, got {type(entries_raw).__name__}")
+            entries_raw = []
+        entries: list[JournalEntry] = []
         for i, raw in enumerate(entries_raw):
-            where = f"entries[{i}]"
-            if not isinstance(raw, dict):
-                fail(where, "expected a mapping with t_h, by and event")
-            extra = sorted(str(k) for k in raw if k not in {"t_h", "by", "event"})
-            if extra:
-                fail(f"{where}.{extra[0]}", "unknown field (expected t_h, by, event)")
-            t_h = raw.get("t_h")
-            if isinstance(t_h, bool) or not isinstance(t_h, int | float) or not math.isfinite(t_h):
-                fail(f"{where}.t_h", f"expected a number of model hours, got {t_h!r}")
-            if t_h < 0:
-                fail(f"{where}.t_h", f"must be >= 0, got {t_h}")
-            if t_h < last:
-                fail(f"{where}.t_h", f"entries must be in time order ({t_h} < {last})")
-            last = float(t_h)
-            by = raw.get("by", "trainer")
-            if not isinstance(by, str):
-                fail(f"{where}.by", "expected text (who made the inject)")
-            event = raw.get("event")
-            if not isinstance(event, dict):
-                fail(f"{where}.event", "expected an event mapping with a 'type'")
-            if "at_h" in event or "at_utc" in event:
-                fail(f"{where}.event", "give the time as the entry's t_h, not at_h/at_utc")
-            try:
-                EVENT_ADAPTER.validate_python({**event, "at_h": float(t_h)})
-            except (TypeError, ValueError) as exc:  # ValidationError is a ValueError
-                if not isinstance(exc, ValidationError) or not exc.errors():
-                    fail(f"{where}.event", f"not a valid event: {exc}")
-                from sim.scenario.loader import validation_problems
-
-                problem = validation_problems(exc, source, "unknown field")[0]
-                path = problem.field.removeprefix(str(event.get("type"))).lstrip(".")
-                path = "" if path == "(top level)" else path
-                fail(f"{where}.event" + (f".{path}" if path else ""), problem.message)
-            entries.append(JournalEntry(float(t_h), dict(event), by))
+            last = entries[-1].t_h if entries else 0.0
+            entry = _read_entry(raw, f"entries[{i}]", last, source, problems)
+            if entry is not None:
+                entries.append(entry)
+        if problems:
+            raise JournalError(problems)
         return cls(entries=entries, scenario=scenario, seed=seed, overrides=list(overrides))
 
     @classmethod
@@ -196,13 +199,184 @@ class Journal:
         """Read a journal file (strict YAML, at most ``JOURNAL_MAX_BYTES``).
 
         Raises:
-            JournalError: unreadable or too large file, bad YAML, or a field not as expected.
+            JournalError: unreadable or too large file, bad YAML, or fields not as expected.
         """
         path = Path(path)
         try:
             data = read_yaml_file(path, JOURNAL_MAX_BYTES)
         except FileNotFoundError:
-            raise JournalError(f"{path}: (file): file not found") from None
+            raise JournalError([Problem(str(path), "(file)", "file not found")]) from None
         except YamlInputError as exc:
-            raise JournalError(f"{path}: {exc}") from None
+            raise JournalError([Problem(str(path), exc.where, exc.message)]) from None
         return cls.from_dict(data, str(path))
+
+
+TOP_KEYS = ("journal", "scenario", "seed", "overrides", "entries")
+"""Fields of a journal file."""
+ENTRY_KEYS = ("t_h", "by", "event")
+"""Fields of a journal entry."""
+
+
+def _hours(value: Any) -> float | None:
+    """``value`` as finite hours, or None (not a number, a boolean, inf/nan, an integer too
+    large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        hours = float(value)
+    except OverflowError:
+        return None
+    return hours if math.isfinite(hours) else None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown_key(key: str, valid: tuple[str, ...]) -> str:
+    hint = closest(key, valid)
+    return f"unknown field (expected {', '.join(valid)})" + (
+        f"; did you mean {hint!r}?" if hint else ""
+    )
+
+
+def _read_entry(raw: Any, where: str, last: float, source: str, problems: list[Problem]):
+    """One entry checked (time, author, event), or None after adding its problems.
+
+    ``last`` is the previous good entry's time: entries are in time order.
+    """
+    n_before = len(problems)
+
+    def bad(path: str, msg: str) -> None:
+        problems.append(Problem(source, f"{where}{path}", msg))
+
+    if not isinstance(raw, dict):
+        bad("", "expected a mapping with t_h, by and event")
+        return None
+    for key in sorted(str(k) for k in raw if k not in ENTRY_KEYS):
+        bad(f".{key}", _unknown_key(key, ENTRY_KEYS))
+    t_h = raw.get("t_h")
+    t_ok = False
+    if _hours(t_h) is None:
+        bad(".t_h", f"expected a number of model hours, got {_shown(t_h)}")
+    elif t_h < 0:
+        bad(".t_h", f"must be >= 0, got {t_h}")
+    elif t_h < last:
+        bad(".t_h", f"entries must be in time order ({t_h} < {last})")
+    else:
+        t_ok = True
+    by = raw.get("by", "trainer")
+    if not isinstance(by, str):
+        bad(".by", "expected text (who made the inject)")
+    event = raw.get("event")
+    if not isinstance(event, dict):
+        bad(".event", "expected an event mapping with a 'type'")
+    elif "at_h" in event or "at_utc" in event:
+        bad(".event", "give the time as the entry's t_h, not at_h/at_utc")
+    else:  # checked at the entry's time (a bad time was reported above: 0 stands in)
+        for path, msg in _event_problems(event, float(t_h) if t_ok else 0.0):
+            bad(path, msg)
+    if len(problems) > n_before:
+        return None
+    return JournalEntry(float(t_h), dict(event), by)
+
+
+def _event_problems(event: dict, at_h: float) -> list[tuple[str, str]]:
+    """(field path below the entry, message) of each schema problem of one event at ``at_h``
+    (empty when valid); unknown keys and types get a did-you-mean. The event's time is the
+    entry's ``t_h``, so a problem with it is reported there."""
+    try:
+        EVENT_ADAPTER.validate_python({**event, "at_h": at_h})
+    except ValidationError as exc:
+        if not exc.errors():
+            return [(".event", f"not a valid event: {exc}")]
+        out = []
+        for problem in validation_problems(exc, "", "unknown field", model=Event):
+            # the location starts at the union member (the tag): not a field of the file
+            path = problem.field.removeprefix(str(event.get("type"))).lstrip(".")
+            path = "" if path == "(top level)" else path
+            out.append((".t_h" if path == "at_h" else ".event" + (f".{path}" if path else ""),
+                        problem.message))  # fmt: skip
+        return out
+    except (TypeError, ValueError) as exc:  # a validator that fails outside pydantic's errors
+        return [(".event", f"not a valid event: {exc}")]
+    return []
+
+
+# ---------------------------------------------------------------------------- against a scenario
+def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Problem]:
+    """What replaying ``journal`` on ``model``'s scenario would trip on, one problem per
+    entry and field: an entry at or past the horizon (it would never apply: the event
+    engine drops it, :mod:`sim.models.event_engine`), a district not of the city (with the
+    closest name, as :func:`sim.scenario.loader.district_problems` does for scenarios), and
+    every name the model itself refuses (:func:`sim.models.event_effects.check_event`: an
+    unknown depot, a closure where no river crossing is).
+
+    ``citysafe validate --journal``, ``citysafe run --journal`` and the app's journal loading
+    all call this, so they refuse the same journals with the same messages.
+
+    Args:
+        journal: a parsed journal (:meth:`Journal.load`).
+        model: a model of the scenario the journal is to be replayed on, at any time (only its
+            horizon, city, depots and roads are read).
+        source: the journal's name in the messages (its file).
+    """
+    horizon = float(model.config.time.duration_h)
+    names = list(model.city.districts["name_en"])
+    depots = [d.name for d in model.service.depots]
+    problems: list[Problem] = []
+    for i, entry in enumerate(journal.entries):
+        where = f"entries[{i}]"
+        if entry.t_h >= horizon - 1e-9:
+            problems.append(
+                Problem(source, f"{where}.t_h", f"{entry.t_h:g} h is not before the scenario's "
+                        f"horizon ({horizon:g} h, time.duration_h): the inject would never apply")
+            )  # fmt: skip
+        try:
+            ev = EVENT_ADAPTER.validate_python(entry.timed_event())
+        except ValidationError:  # a journal built in code, not read: say what is wrong
+            bad = _event_problems(entry.event, entry.t_h)
+            problems += [Problem(source, f"{where}{path}", msg) for path, msg in bad]
+            continue
+        unknown = _unknown_names(ev, names, depots)
+        problems += [Problem(source, f"{where}.event.{path}", msg) for path, msg in unknown]
+        if unknown:
+            continue
+        try:
+            check_event(model, ev)
+        except InjectError as exc:
+            problems.append(Problem(source, f"{where}.event.{_named_field(ev)}", str(exc)))
+    return problems
+
+
+def _unknown_names(ev, districts: list[str], depots: list[str]) -> list[tuple[str, str]]:
+    """(field path, message with the closest valid name) of every district and depot an event
+    names that the model does not have."""
+    named = [("district", getattr(ev, "district", None))]
+    if isinstance(ev, BridgeClosureEvent):
+        named = [(f"between[{k}]", name) for k, name in enumerate(ev.between)]
+    out = []
+    for path, name in named:
+        if name is not None and name not in districts:
+            hint = closest(name, districts)
+            out.append((path, f"unknown district {name!r} of this city{_hint(hint)}"))
+    depot = getattr(ev, "depot", None)
+    if depot is not None and depot not in depots:
+        hint = _hint(closest(depot, depots))
+        named_like = "depots are named '<district> <kind> <k>' or 'central reserve'"
+        out.append(("depot", f"unknown depot {depot!r} of this city{hint} ({named_like})"))
+    return out
+
+
+def _hint(name: str | None) -> str:
+    return f"; did you mean {name!r}?" if name else ""
+
+
+def _named_field(ev) -> str:
+    """The field holding the name :func:`check_event` refused."""
+    if isinstance(ev, BridgeClosureEvent):
+        return "between"
+    if isinstance(ev, ResourcesEvent) and ev.depot is not None:
+        return "depot"
+    return "district"

@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 
 from sim.interfaces.exercise.after_action import AfterAction, baseline_model, compare
-from sim.interfaces.exercise.journal import Journal, JournalError
+from sim.interfaces.exercise.journal import Journal, JournalError, fit_problems
+from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
 from sim.results.report import print_summary
 from sim.results.runner import run_scenario
@@ -55,13 +56,15 @@ def replay_to_folder(
 
 
 def load_journal_overrides(path: Path, overrides: list[str]) -> tuple[Journal, list[str]]:
-    """CLI helper: read the journal (exit 2 with ``FILE: field: message`` if malformed) and
-    put its overrides and seed before the command line's (which win)."""
+    """CLI helper of ``run --journal`` and ``validate --journal``: read the journal (exit 2
+    with one ``FILE: field.path: message`` line per problem if malformed) and put its overrides
+    and seed before the command line's (which win)."""
 
     try:
         journal = Journal.load(path)
     except JournalError as exc:
-        typer.echo(str(exc), err=True)
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
         raise typer.Exit(code=2) from None
     seed = [f"seed={journal.seed}"] if journal.seed is not None else []
     recorded = {o.split("=", 1)[0]: o for o in [*journal.overrides, *seed]}
@@ -76,12 +79,29 @@ def load_journal_overrides(path: Path, overrides: list[str]) -> tuple[Journal, l
     return journal, [*journal.overrides, *seed, *overrides]
 
 
-def replay_command(scenario, journal: Journal, out_dir: Path, quiet: bool, figures: bool, console):
-    """CLI body of ``run --journal``: replay, print the summary and the after-action table."""
+def check_journal_or_exit(journal: Journal, scenario, source: Path | str) -> None:
+    """CLI helper of ``run --journal`` and ``validate --journal`` (one path, so both refuse
+    the same journals with the same messages): exit 2 printing every problem replaying
+    ``journal`` on ``scenario`` would meet (:func:`~sim.interfaces.exercise.journal.fit_problems`;
+    builds the scenario's model once, under a second for a full-resolution city).
 
+    Raises:
+        typer.Exit: code 2 after one ``FILE: field.path: message`` line per problem, or when
+            the scenario is a long run (journals replay emergency windows).
+    """
     if not isinstance(scenario, Scenario):
         typer.echo("--journal replays emergency scenarios only (not kind: long_run)", err=True)
         raise typer.Exit(code=2)
+    problems = fit_problems(journal, CityModel(scenario), str(source))
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        raise typer.Exit(code=2)
+
+
+def replay_command(scenario, journal: Journal, out_dir: Path, quiet: bool, figures: bool, console):
+    """CLI body of ``run --journal`` on a journal :func:`check_journal_or_exit` passed: replay,
+    print the summary and the after-action table."""
     try:
         result, review = replay_to_folder(scenario, journal, out_dir, not quiet, figures)
     except InjectError as exc:

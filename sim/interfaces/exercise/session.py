@@ -20,9 +20,10 @@ from sim.interfaces.exercise.journal import Journal, JournalEntry
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
 from sim.response.resources import TEAM_SLICE
-from sim.scenario.events import EVENT_ADAPTER, INJECT_TYPES
+from sim.scenario.events import EVENT_ADAPTER, INJECT_TYPES, Event
 from sim.scenario.loader import validation_problems
 from sim.scenario.schema import Scenario
+from sim.scenario.suggest import closest
 
 __all__ = ["ExerciseSession", "InjectError"]
 
@@ -97,22 +98,26 @@ class ExerciseSession:
 
         Raises:
             InjectError: the exercise is over, or the event is malformed (message lists each
-                bad field and, for names, the valid ones); nothing is applied then.
+                bad field and, for names, the valid ones; an unknown key or type gets the
+                closest valid one); nothing is applied then.
         """
         if self.done:
             raise InjectError("the exercise has reached its horizon: reset to start again")
         if not isinstance(event, dict):
             raise InjectError(f"an inject is a mapping with a 'type', got {type(event).__name__}")
-        if event.get("type") not in INJECT_TYPES:
+        kind = event.get("type")
+        if kind not in INJECT_TYPES:
+            hint = closest(kind, INJECT_TYPES) if isinstance(kind, str) else None
             raise InjectError(
-                f"unknown inject type {event.get('type')!r}; valid: {', '.join(INJECT_TYPES)}"
+                f"unknown inject type {kind!r}; valid: {', '.join(INJECT_TYPES)}"
+                + (f"; did you mean {hint!r}?" if hint else "")
             )
         now = float(self.model.time)
         body = {k: v for k, v in event.items() if k not in ("at_h", "at_utc")}
         try:
             ev = EVENT_ADAPTER.validate_python({**body, "at_h": now})
         except ValidationError as exc:
-            problems = validation_problems(exc, "inject", "unknown field")
+            problems = validation_problems(exc, "inject", "unknown field", model=Event)
             tag = f"{body['type']}."
             raise InjectError(
                 "; ".join(f"{p.field.removeprefix(tag)}: {p.message}" for p in problems)
