@@ -826,3 +826,23 @@ def test_a_depot_just_past_the_first_search_still_joins_the_consolidation_window
     assert [leg.depot for leg in rec.legs] == [2]
     assert rec.full_bundle_h == pytest.approx(24 * MIN)
     assert router.bounded[0] == pytest.approx(first_min * MIN) and len(router.bounded) >= 2
+
+
+def test_a_depot_beyond_a_one_way_street_is_not_sent_against_it():
+    # 6 -> 7 -> 8 is one-way: the depot at node 8 is 2 min from node 6 the wrong way round
+    # (the incident's own search must follow the arcs into node 6, not out of it)
+    roads = street(21)
+    roads.edges["oneway"] = np.isin(roads.edges["u"], [6, 7])
+    depots = [
+        Depot(node=0, district=0, teams={"fire_rescue": 1}),
+        Depot(node=8, district=0, teams={"fire_rescue": 1}),
+    ]
+    d = Dispatcher(RoadRouter(roads), depots, "nearest", np.random.default_rng(0))
+    d.submit(incident(1, node=6), 0.0)
+    (rec,) = d.step(0.0)
+    assert [leg.depot for leg in rec.legs] == [0]
+    assert rec.first_arrival_h == pytest.approx(6 * MIN)
+    # an incident at node 9 is reached from node 8 (1 min) and not from node 0 at all
+    d.submit(incident(2, node=9), 0.0)
+    (rec,) = [r for r in d.step(0.0) if isinstance(r, Dispatch)]
+    assert [leg.depot for leg in rec.legs] == [1] and rec.first_arrival_h == pytest.approx(MIN)

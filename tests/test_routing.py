@@ -202,3 +202,48 @@ def test_rows_kept_through_speed_changes_equal_a_fresh_search(share):
         )
     if share <= 0.01:
         assert router.rows_kept > 0  # localised changes keep rows (checked exact above)
+
+
+def test_one_way_edges_match_networkx_on_a_directed_graph_and_times_to_agrees():
+    rng = np.random.default_rng(11)
+    g = nx.random_geometric_graph(120, 0.16, seed=5)
+    pos = np.array([g.nodes[i]["pos"] for i in range(120)]) * 10_000
+    u, v = np.array(list(g.edges())).T
+    length = np.hypot(*(pos[u] - pos[v]).T)
+    speed = rng.uniform(20, 80, u.size)
+    oneway = rng.random(u.size) < 0.4
+    roads = SimpleNamespace(
+        nodes={"x_m": pos[:, 0], "y_m": pos[:, 1]},
+        edges={"u": u, "v": v, "length_m": length, "speed_kmh": speed, "oneway": oneway},
+    )
+    router = RoadRouter(roads)
+    assert router.directed
+    for factor in (np.ones(u.size), rng.choice([0.0, 0.5, 1.0], size=u.size)):
+        router.set_edge_speed_factor(factor)
+        h = nx.DiGraph()
+        h.add_nodes_from(range(120))
+        for a, b, ln, sp, f, one in zip(u, v, length, speed, factor, oneway, strict=True):
+            if f > 0:
+                h.add_edge(int(a), int(b), w=ln / (1000 * sp * f))
+                if not one:
+                    h.add_edge(int(b), int(a), w=ln / (1000 * sp * f))
+        expected = np.full((120, 120), np.inf)
+        for s, row in nx.all_pairs_dijkstra_path_length(h, weight="w"):
+            for t, d in row.items():
+                expected[s, t] = d
+        got = router.travel_time_h(np.arange(120), np.arange(120))
+        np.testing.assert_allclose(got, expected, rtol=1e-10)
+        assert not np.allclose(got, got.T)  # one-way streets break the symmetry
+        for target in (0, 57):
+            to = router.times_to(target, np.arange(120))
+            np.testing.assert_allclose(to, expected[:, target], rtol=1e-10)
+            near = router.times_to(target, np.arange(120), limit_h=0.05)
+            want = np.where(expected[:, target] <= 0.05, expected[:, target], np.inf)
+            np.testing.assert_allclose(near, want, rtol=1e-10)
+
+
+def test_without_one_way_edges_times_to_is_the_row_out_of_the_node():
+    router = RoadRouter(grid_roads(4, 3))
+    assert not router.directed
+    nodes = np.arange(12)
+    np.testing.assert_allclose(router.times_to(5, nodes), router.travel_time_h([5], nodes)[0])

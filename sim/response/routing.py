@@ -3,7 +3,11 @@
 Travel time of edge e (h) = length_m[e] / (1000 * speed_kmh[e] * factor[e]); ``factor`` in
 [0, 1] models slow-downs (waterlogging, debris, speed limits during a typhoon) and 0 closes the
 edge. Times come from Dijkstra's algorithm (scipy.sparse.csgraph.dijkstra, Dijkstra 1959,
-Numerische Mathematik 1:269-271). Roads are two-way: each edge is usable in both directions.
+Numerische Mathematik 1:269-271). An edge is usable in both directions unless the layer's edge
+field ``oneway`` is True: then only from ``u`` to ``v`` (importers orient one-way streets so,
+`sim.networks.importers.read_osm`). Without one-way edges the graph is symmetric and
+:meth:`RoadRouter.times_to` reuses the rows out of a node; with them it searches the reversed
+graph.
 
 Rows of the all-pairs matrix (one per source node) are cached, so a dispatcher that
 repeatedly asks "how far is each depot from this incident" pays one Dijkstra per depot per
@@ -15,9 +19,10 @@ distances are unchanged. Other rows are dropped and recomputed on demand. The sp
 keeps one fixed structure (every directed node pair of the layer); a change rewrites its
 weights in place (a closed pair weighs inf, which Dijkstra treats as no arc).
 
-Two more queries serve the dispatcher: :meth:`RoadRouter.component_labels` (connected
-components of the open roads, recomputed only when the set of closed roads changes) and
-:meth:`RoadRouter.times_within` (a search bounded in time, not cached).
+Three more queries serve the dispatcher: :meth:`RoadRouter.component_labels` (connected
+components of the open roads, recomputed only when the set of closed roads changes),
+:meth:`RoadRouter.times_within` (a search bounded in time, not cached) and
+:meth:`RoadRouter.times_to` (times from many nodes to one).
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ class RoadRouter:
 
     Args:
         roads: object with ``nodes`` (dict with ``x_m``, ``y_m`` arrays of length n) and
-            ``edges`` (dict with ``u``, ``v``, ``length_m``, ``speed_kmh`` arrays of length m).
+            ``edges`` (dict with ``u``, ``v``, ``length_m``, ``speed_kmh`` arrays of length m;
+            optional ``oneway``, bool: drivable only from u to v).
         cache_mb: memory budget for cached Dijkstra rows (8 bytes x n per row).
 
     Raises:
@@ -82,6 +88,13 @@ class RoadRouter:
             raise RoadNetworkError("speed_kmh must be finite and > 0 (close edges with a factor)")
         self.n_edges = int(m)
         self._u, self._v = u, v
+        oneway = edges.get("oneway") if hasattr(edges, "get") else None
+        self._oneway = np.zeros(m, bool) if oneway is None else np.asarray(oneway, bool)
+        if self._oneway.shape != (m,):
+            raise RoadNetworkError("edge array oneway differs in length from u")
+        #: Whether some edge is one-way (travel times are then not symmetric).
+        self.directed = bool(self._oneway.any())
+        self._reverse: tuple[int, object] | None = None  # (version, transposed graph)
         self.free_flow_time_h = length_m / (1000.0 * speed_kmh)
         self._factor = np.ones(m)
         self._tree = cKDTree(np.column_stack([x, y]))
@@ -101,12 +114,13 @@ class RoadRouter:
     # -- network state ------------------------------------------------------------------
     def _build_structure(self) -> None:
         """The fixed sparse structure: one arc per directed node pair of the layer (both
-        directions of every edge; self-loops never shorten a path), weighted by the fastest
-        of its parallel edges (:meth:`_pair_times`)."""
+        directions of a two-way edge, u → v of a one-way edge; self-loops never shorten a
+        path), weighted by the fastest of its parallel edges (:meth:`_pair_times`)."""
         m = self.n_edges
-        a = np.concatenate([self._u, self._v])
-        b = np.concatenate([self._v, self._u])
-        edge = np.concatenate([np.arange(m), np.arange(m)])
+        two = ~self._oneway
+        a = np.concatenate([self._u, self._v[two]])
+        b = np.concatenate([self._v, self._u[two]])
+        edge = np.concatenate([np.arange(m), np.arange(m)[two]])
         keep = a != b
         a, b, edge = a[keep], b[keep], edge[keep]
         order = np.lexsort((b, a))
@@ -211,10 +225,12 @@ class RoadRouter:
         self._n_used = k
 
     def component_labels(self) -> np.ndarray:
-        """(n_nodes,) label of each node's connected component over the open roads (roads
-        are two-way, so weak and strong components agree); recomputed only after the set of
-        closed roads changed (``closure_version``), O(edges). Labels number the components
-        in order of their lowest node, so an unchanged partition gives identical labels."""
+        """(n_nodes,) label of each node's connected component over the open roads, arcs
+        taken both ways (weak components: with one-way edges a node may share a component
+        with a depot that cannot reach it; its travel time is then inf); recomputed only
+        after the set of closed roads changed (``closure_version``), O(edges). Labels number
+        the components in order of their lowest node, so an unchanged partition gives
+        identical labels."""
         if self._labels_version != self.closure_version or self._labels is None:
             g = self._graph.copy()
             g.data = np.isfinite(g.data).astype(np.float64)
@@ -305,6 +321,29 @@ class RoadRouter:
             row = self._buf[slot]
             return np.where(row <= limit_h, row, np.inf)
         return dijkstra(self._graph, directed=True, indices=int(src[0]), limit=limit_h)
+
+    def times_to(self, target: int, sources, limit_h: float = np.inf) -> np.ndarray:
+        """(k,) shortest travel times from each of ``sources`` to ``target`` (h), searched up
+        to ``limit_h`` (farther or unreachable: inf).
+
+        Two-way roads: the times out of ``target`` (its row, cached or bounded as in
+        :meth:`travel_time_h` and :meth:`times_within`). With one-way edges: one search out
+        of ``target`` on the reversed graph (not cached; the transpose is rebuilt once per
+        network version).
+
+        Raises:
+            RoadNetworkError: ``target`` or ``sources`` are not node indices.
+        """
+        tgt = int(self._check_nodes([target], "target")[0])
+        src = self._check_nodes(sources, "sources")
+        if not self.directed:
+            if np.isfinite(limit_h):
+                return self.times_within(tgt, limit_h)[src]
+            return self.travel_time_h([tgt], src)[0]
+        if self._reverse is None or self._reverse[0] != self.version:
+            self._reverse = (self.version, self._graph.T.tocsr())
+        row = dijkstra(self._reverse[1], directed=True, indices=tgt, limit=limit_h)
+        return row[src]
 
     def is_cached(self, sources) -> bool:
         """True if rows for all ``sources`` are cached for the current network state."""

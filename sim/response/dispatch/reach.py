@@ -36,8 +36,9 @@ class DepotReach:
         router: a :class:`sim.response.routing.RoadRouter` (or any object with
             ``travel_time_h(sources, targets)``, ``is_cached(sources)``, ``n_nodes`` and
             ``version``; with ``component_labels()`` and ``closure_version`` groups follow
-            the road components, else all nodes count as connected). Roads must be two-way
-            (symmetric travel times).
+            the road components, else all nodes count as connected). An incident's own
+            search uses ``times_to`` when the router has it (one-way streets: the times to
+            the incident differ from the times out of it), else assumes two-way roads.
         depots: the depots; row ``k`` of every stock array is ``depots[k]``.
         rng: the dispatcher's stream; one permutation draws a fixed tie-break order among
             depots at equal travel time (so ties do not always favour the first-listed depot).
@@ -188,8 +189,9 @@ class DepotReach:
         depots; cached per network version (and per node: repeated sites cost nothing).
         ``job.times_horizon_h`` says how far the times are known: depots beyond it read inf.
 
-        Roads are two-way, so the times can come from the depots' shortest-path rows or from
-        one search out of the incident. After a network change the first ``n_depots``
+        The times come from the depots' shortest-path rows or from one search from the
+        incident (out of it on two-way roads, on the reversed graph with one-way streets:
+        ``router.times_to``). After a network change the first ``n_depots``
         incidents each use their own search; after that all depot rows are computed once
         (exact). This is the ski-rental rule: never more than twice the cost of the better of
         the two strategies, whatever the number of incidents per network state. An incident's
@@ -220,23 +222,35 @@ class DepotReach:
                     self._incident_rows += hit is None
                     if np.isfinite(want):
                         horizon = want
-                        times = router.times_within(node, horizon)[self.node]
-                    else:
-                        times = router.travel_time_h([node], self.node)[0]
+                    times = self._times_to(node, horizon)
                 hit = (times, self._group_masks[job.group] & np.isfinite(times), horizon)
                 self._node_times[key] = hit
             job.times_h, job.base_mask, job.times_horizon_h = hit
             job.times_version = version
         return job.times_h, job.base_mask
 
+    def _times_to(self, node: int, horizon: float) -> np.ndarray:
+        """(n_depots,) travel times depot -> ``node`` from one search at ``node``, bounded by
+        ``horizon`` (inf: unbounded)."""
+        router = self.router
+        if getattr(router, "directed", False):
+            return router.times_to(node, self.node, horizon)
+        if np.isfinite(horizon):  # two-way roads: the times out of the incident
+            return router.times_within(node, horizon)[self.node]
+        return router.travel_time_h([node], self.node)[0]
+
     def return_times(self, job: Job, depots: np.ndarray) -> np.ndarray:
         """Travel time back from the incident to each of ``depots`` (h) on today's roads when
         the roads have not changed since the job's times were found; else inf (the caller then
-        uses the outbound time). It never depends on what the router happens to cache, so
-        results do not depend on the cache or the search horizon."""
-        if job.times_version == self.router.version:
-            return job.times_h[depots]
-        return np.full(depots.size, np.inf)
+        uses the outbound time). On two-way roads these are the outbound times; with one-way
+        streets a search out of the incident (exact, like every router query). It never
+        depends on what the router happens to cache, so results do not depend on the cache or
+        the search horizon."""
+        if job.times_version != self.router.version:
+            return np.full(depots.size, np.inf)
+        if getattr(self.router, "directed", False):
+            return self.router.travel_time_h([job.incident.node], self.node[depots])[0]
+        return job.times_h[depots]
 
     def between(self, src: int, targets: np.ndarray) -> np.ndarray:
         """(k,) travel times from depot ``src`` to depots ``targets`` (h; inf: unreachable)."""
