@@ -38,6 +38,7 @@ from scipy.spatial import cKDTree
 from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
 from sim.networks.generate import _backup_buffer, district_counts
+from sim.networks.import_files import id_list, note
 from sim.networks.importers import (
     NetworkImportError,
     place_in_district,
@@ -55,7 +56,9 @@ least `CONNECTOR_SPACING_M` apart (assumption: a few access roads)."""
 CONNECTOR_SPACING_M = 1000.0
 SELF_REFERENCES = ("zone_head", "outlet")
 """Node fields holding indices into their own layer (renumbered when nodes are removed)."""
-EDGE_DEFAULTS = {"normally_open": False, "crossing": False, "bridge": False}
+EDGE_DEFAULTS = {"normally_open": False, "crossing": False, "bridge": False, "oneway": False}
+"""Boolean edge fields an import may bring and their value on the other edges (``oneway``:
+drivable only from u to v, `sim.response.routing`)."""
 IMPORT_DEPENDENCIES = {
     ("water", "water_plant"): ("substation_110_35kv", False),
     ("water", "booster_pumping_station"): ("distribution_transformer_10kv", True),
@@ -64,16 +67,17 @@ IMPORT_DEPENDENCIES = {
 have a backup generator): the generator's rules (sim.networks.generate._dependencies)."""
 
 
-def read_network(fmt: str, path: str | Path, layer: str) -> Layer:
+def read_network(fmt: str, path: str | Path, layer: str, *, power_flow: bool = False) -> Layer:
     """Read a network file with the importer of `fmt` ("epanet", "pandapower", "osm",
-    "graphml") as a layer named `layer`.
+    "graphml") as a layer named `layer`; `power_flow` runs pandapower's power flow
+    (`read_pandapower`).
 
     Raises:
         NetworkImportError: unknown format, or the importer's own errors (naming the file).
     """
     readers = {
         "epanet": read_epanet,
-        "pandapower": lambda p, name: read_pandapower(str(p), name=name),
+        "pandapower": lambda p, name: read_pandapower(p, name=name, power_flow=power_flow),
         "osm": read_osm,
         "graphml": read_graphml,
     }
@@ -132,6 +136,30 @@ def _main_component(layer: Layer) -> np.ndarray:
     """Indices of the nodes of the layer's largest connected component (closed edges)."""
     ncomp, lab = connected_components(layer.adjacency(), directed=False)
     return np.flatnonzero(lab == int(np.argmax(np.bincount(lab, minlength=ncomp))))
+
+
+ID_FIELDS = ("epanet_id", "bus_id", "osm_id", "graphml_id")
+"""Node fields holding the file's own ids, by importer (messages name nodes by them)."""
+
+
+def _import_notes(imported: Layer, name: str) -> list[str]:
+    """The import's warnings: the importer's (``imported.notes``) and one naming the nodes
+    outside its largest connected part (border links and road connectors attach to that part
+    only), issued here."""
+    notes = list(getattr(imported, "notes", []))
+    n, main = imported.n_nodes, _main_component(imported)
+    if main.size < n:
+        outside = np.setdiff1d(np.arange(n), main)
+        key = next((k for k in ID_FIELDS if k in imported.nodes), None)
+        ids = imported.nodes[key][outside] if key else outside
+        joins = "border links and road connectors" if name == "roads" else "border links"
+        note(
+            notes,
+            getattr(imported, "source", "") or f"imported {name}",
+            f"{outside.size} of {n} nodes lie outside the network's largest connected part "
+            f"({id_list(ids)}): {joins} attach only to that part",
+        )
+    return notes
 
 
 def attach_road_nodes(net: MultilayerNetwork, layers) -> None:
@@ -426,7 +454,9 @@ def add_imported_network(
         import_id: stored in the node field ``import_id`` (-1 = synthetic).
 
     Returns:
-        New MultilayerNetwork; ``meta["imports"]`` gains a summary of this import.
+        New MultilayerNetwork; ``meta["imports"]`` gains a summary of this import, with
+        ``warnings``: the importer's (``imported.notes``) and the nodes outside the import's
+        largest connected part (issued as `NetworkImportWarning`).
 
     Raises:
         NetworkImportError: unknown layer or district, no rng, empty import.
@@ -458,6 +488,7 @@ def add_imported_network(
     if name == "roads":
         attach_road_nodes(new_net, ["roads"])
     new_net.meta["district_counts"] = district_counts(new_net, city.n_districts)
+    notes = _import_notes(imported, name)
     new_net.meta["imports"] = [
         *net.meta.get("imports", []),
         {
@@ -469,9 +500,35 @@ def add_imported_network(
             "nodes_removed": int(base.n_nodes - n_keep),
             "nodes_added": int(n_imp),
             **dict(zip(IMPORT_COUNTS, (relinked, connectors, relinked_deps, added), strict=True)),
+            "warnings": notes,
         },
     ]
     return new_net
+
+
+def check_imports(imports, city=None) -> list[tuple[int, str]]:
+    """Read (and, given the city, place) each of a scenario's ``networks.imports`` as
+    `import_networks` does, so ``citysafe validate`` opens every import file.
+
+    Args:
+        imports: items as in `import_networks`.
+        city: the city, or None to only read the files.
+
+    Returns:
+        (index into `imports`, message naming the file and element) per import that fails;
+        warnings are issued as the import would issue them.
+    """
+    problems = []
+    for k, imp in enumerate(imports):
+        try:
+            layer = read_network(
+                imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
+            )
+            if city is not None:
+                place_in_district(layer, city, imp.district, imp.scale)
+        except NetworkError as exc:  # NetworkImportError included
+            problems.append((k, str(exc)))
+    return problems
 
 
 def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rng):
@@ -480,8 +537,8 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
     Args:
         net: the generated networks.
         city: the city.
-        imports: items with layer, format, file, district, scale, replace, households
-            (`sim.scenario.schema.NetworkImportConfig`).
+        imports: items with layer, format, file, district, scale, replace, households and
+            optionally power_flow (`sim.scenario.schema.NetworkImportConfig`).
         spec: generator parameters.
         rng: numpy Generator.
 
@@ -489,7 +546,9 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
         The composed MultilayerNetwork (`net` itself when `imports` is empty).
     """
     for k, imp in enumerate(imports):
-        layer = read_network(imp.format, imp.file, imp.layer)
+        layer = read_network(
+            imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
+        )
         placed = place_in_district(layer, city, imp.district, imp.scale)
         net = add_imported_network(
             net,

@@ -13,3 +13,20 @@ class NetworkError(ValueError):
 
 class CascadeError(ValueError):
     """A cascade engine was called with inputs it cannot use (wrong mask shape, time going back)."""
+
+
+class NetworkImportError(NetworkError):
+    """A network file cannot be read or lacks what the importer needs.
+
+    The message starts with the file and names the section, element or field at fault, so
+    ``citysafe validate`` and ``citysafe run`` can print it as it is.
+    """
+
+
+class NetworkImportWarning(UserWarning):
+    """An import applied a default, dropped an element or found one it cannot connect.
+
+    The message starts with the file and names the section or element ids; the import still
+    succeeds. Recorded in the network's ``meta["imports"][k]["warnings"]`` and, in a run, as an
+    ``import_warning`` event.
+    """

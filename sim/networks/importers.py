@@ -24,6 +24,19 @@ attributes ``crs`` = frame of x_m / y_m and ``source``):
   the straight-line distance of the end nodes (assumption; pass ``coordinate_unit_m`` — e.g.
   0.3048 for coordinates in feet — when the unit is known). The frame is local (arbitrary
   origin); the original coordinates are kept in ``x_source`` / ``y_source``.
+- A file without any coordinates (EPANET, pandapower) is laid out to scale from its edge
+  lengths (`sim.networks.schematic`, frame "local:1 m schematic"), with a warning.
+
+Files as people have them (issue 16): every reader tells the file's type from its content and
+decodes its text by a fixed try-order (BOM, UTF-16, UTF-8, GB18030/GBK;
+`sim.networks.import_files`), and refuses what the format's own software would refuse with a
+`NetworkImportError` naming the file and the element (EPANET's rules:
+`sim.networks.epanet_inp`). A default applied (EPANET ``Units``, missing positions), an element
+dropped (out-of-service buses, segments cut at an extract's edge, self-loops) or one no source
+or vehicle can reach is reported as a `sim.networks.errors.NetworkImportWarning` starting with
+the file and naming the elements, and kept in the layer's ``notes``. OSM one-way streets
+become one-way edges and ``maxspeed`` is read by the OSM wiki's conventions
+(`sim.networks.osm_tags`).
 
 `place_in_district` then moves a layer into a district of the city: it translates the layer's
 centroid onto the district centroid (metres in the city's CRS, ``city.crs``), optionally scaling
@@ -37,18 +50,35 @@ are listed in each importer's docstring). Fragility fields are left NaN.
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
-from sim.networks.errors import NetworkError
+from sim.networks.cascade import source_served_mask
+from sim.networks.epanet_inp import check_inp, inp_rows
+from sim.networks.errors import NetworkImportError
+from sim.networks.import_files import (
+    SNIFF_BYTES,
+    decode_text,
+    id_list,
+    note,
+    read_bytes,
+    require_kind,
+)
 from sim.networks.multilayer import NODE_FIELDS, Layer
+from sim.networks.osm_tags import oneway_direction, parse_maxspeed
+from sim.networks.schematic import LAYOUT_MAX_NODES, layout_to_scale, length_scale
 
 HOUSEHOLD_WATER_USE_M3_PER_DAY = 0.35
 """Assumption: residential use ~150 L per person per day (order of magnitude of Chinese urban
@@ -78,22 +108,24 @@ OSM_DEFAULT_SPEED_KMH = {
 limits); also the set of highway classes kept for ``network_type="driving"``."""
 
 
-class NetworkImportError(NetworkError):
-    """A network file cannot be read or lacks what the importer needs (message names the file)."""
-
-
 @dataclass(eq=False)
 class ImportedLayer(Layer):
     """A `Layer` read from an external source.
 
     Attributes:
         crs: frame of x_m / y_m: the city's CRS once placed, "EPSG:326zz" for projected
-            lon/lat sources, "local:<unit> m" for EPANET drawing coordinates.
+            lon/lat sources, "local:<unit> m" for EPANET drawing coordinates, "local:1 m
+            schematic" for a layout computed from edge lengths (`sim.networks.schematic`).
         source: file or network the layer came from.
+        placement: where `place_in_district` put it (the source's frame, district, scale).
+        notes: the import's warnings (defaults applied, elements dropped or unconnected), each
+            starting with the file; also issued as `NetworkImportWarning`.
     """
 
     crs: str = ""
     source: str = ""
+    placement: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,25 +194,40 @@ EPANET_ASSET_TYPES = ["water_plant", "booster_pumping_station", "mains_junction"
 EPANET_EDGE_TYPES = ["pipe", "pump", "valve"]
 
 
-def _read_wntr(path: Path):
-    """The WNTR water network model of an EPANET ``.inp`` file.
+def _read_wntr(path: Path, notes: list[str]):
+    """(WNTR water network model, checked text) of an EPANET ``.inp`` file: its bytes are
+    checked to be an
+    EPANET file, decoded (`sim.networks.import_files.decode_text`) and checked
+    (`sim.networks.epanet_inp.check_inp`), and WNTR — which reads a path as UTF-8 — reads
+    that text from a temporary copy.
 
     Raises:
-        NetworkImportError: wntr missing or the file unreadable.
+        NetworkImportError: wntr missing; the file missing, of another type, undecodable,
+            refused by the checks or by WNTR (WNTR's message, the copy's path replaced by the
+            file's).
     """
     try:
         import wntr  # heavy optional dependency (extra "networks"): imported on demand
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise NetworkImportError("read_epanet needs wntr: pip install wntr") from exc
-    try:
-        return wntr.network.WaterNetworkModel(str(path))
-    except Exception as exc:  # wntr raises many types for malformed files
-        raise NetworkImportError(f"{path}: cannot read EPANET file: {exc}") from exc
+    data = read_bytes(path)
+    require_kind(path, data, ("epanet",), "an EPANET .inp file")
+    text, _ = decode_text(path, data, notes)
+    text = check_inp(text, path, notes)
+    with tempfile.TemporaryDirectory(prefix="citysafe-inp-") as tmp:
+        copy = Path(tmp) / "network.inp"
+        copy.write_text(text, encoding="utf-8")
+        try:
+            return wntr.network.WaterNetworkModel(str(copy)), text
+        except Exception as exc:  # wntr raises many types for malformed files
+            msg = str(exc).replace(str(copy), str(path))
+            raise NetworkImportError(f"{path}: cannot read EPANET file: {msg}") from exc
 
 
-def _epanet_nodes(wn, path: Path):
+def _epanet_nodes(wn, path: Path, located: set[str]):
     """(ids, id -> row, drawing xy, asset type codes, elevation or head (m), base demand
-    (m³/s)) of the reservoirs, junctions and tanks, in that order.
+    (m³/s)) of the reservoirs, junctions and tanks, in that order; xy NaN for the nodes not
+    in `located` (the ids of ``[COORDINATES]``: WNTR reads a missing position as (0, 0)).
 
     Raises:
         NetworkImportError: the file has no nodes.
@@ -188,9 +235,11 @@ def _epanet_nodes(wn, path: Path):
     res, tanks, juncs = wn.reservoir_name_list, wn.tank_name_list, wn.junction_name_list
     ids = list(res) + list(juncs) + list(tanks)
     if not ids:
-        raise NetworkImportError(f"{path}: no nodes")
+        raise NetworkImportError(f"{path}: no nodes ([JUNCTIONS], [RESERVOIRS], [TANKS] empty)")
     index = {nid: i for i, nid in enumerate(ids)}
-    xy = np.array([wn.get_node(i).coordinates or (np.nan, np.nan) for i in ids], float)
+    xy = np.array(
+        [wn.get_node(i).coordinates if i in located else (np.nan, np.nan) for i in ids], float
+    )
     code = np.array(
         [0] * len(res) + [2] * len(juncs) + [3] * len(tanks),
         dtype=np.int64,
@@ -221,21 +270,62 @@ def _epanet_pipes(wn, index: dict) -> tuple[list, ...]:
     return us, vs, lens, diam, etype, closed
 
 
-def _coordinate_unit(xy: np.ndarray, us: list, vs: list, lens: list, path: Path) -> float:
-    """Metres per coordinate unit: the median of pipe length / drawing distance.
+def _epanet_xy(wn, ids: list, xy: np.ndarray, links, path: Path, unit, notes) -> tuple:
+    """Drawing coordinates and metres per unit: the file's, partly filled, or a layout.
+
+    Nodes missing from ``[COORDINATES]`` are placed at the mean of their located neighbours
+    (`_fill_missing_xy`, after the pumps are added) with a warning naming them; a file without
+    any coordinates is laid out to scale from its pipe lengths (`sim.networks.schematic`),
+    with a warning; the unit is then 1 m.
+
+    Returns:
+        (xy, metres per coordinate unit, crs text).
 
     Raises:
-        NetworkImportError: no pipe with coordinates to estimate it from.
+        NetworkImportError: no coordinates and more nodes than a layout is computed for, or no
+            pipe to estimate the unit from.
     """
-    pu, pv, plen = np.array(us, int), np.array(vs, int), np.array(lens, float)
-    dist = np.hypot(*(xy[pu] - xy[pv]).T) if len(pu) else np.empty(0)
-    ok = np.isfinite(dist) & (dist > 0) & (plen > 0)
-    if not ok.any():
-        raise NetworkImportError(
-            f"{path}: cannot estimate the coordinate unit (no pipe with coordinates); "
-            "pass coordinate_unit_m"
+    located = np.isfinite(xy).all(axis=1)
+    if not located.any():
+        if len(ids) > LAYOUT_MAX_NODES:
+            raise NetworkImportError(
+                f"{path}: [COORDINATES] is empty and the network has {len(ids)} nodes; a "
+                f"layout is computed only up to {LAYOUT_MAX_NODES}: add the coordinates"
+            )
+        pu, pv = _link_ends(wn, list(wn.pump_name_list) + list(wn.valve_name_list), ids)
+        lens = list(links[2]) + [1.0] * len(pu)  # pumps and valves: 1 m, as in the layer
+        x, y = layout_to_scale(len(ids), list(links[0]) + pu, list(links[1]) + pv, lens)
+        note(
+            notes,
+            path,
+            f"[COORDINATES] is empty: the {len(ids)} nodes are laid out to scale "
+            "from the pipe lengths (a schematic, not the network's geography)",
         )
-    return float(np.median(plen[ok] / dist[ok]))
+        return np.column_stack([x, y]), 1.0, "local:1 m schematic"
+    if not located.all():
+        missing = [i for i, ok in zip(ids, located, strict=True) if not ok]
+        note(
+            notes,
+            path,
+            f"[COORDINATES] lacks {len(missing)} of {len(ids)} nodes "
+            f"({id_list(missing)}): each is placed at the mean of its located "
+            "neighbours",
+        )
+    if unit is None:
+        unit = length_scale(xy[:, 0], xy[:, 1], *links[:3])
+        if not np.isfinite(unit):
+            raise NetworkImportError(
+                f"{path}: cannot estimate the coordinate unit (no pipe of length > 0 between "
+                "two located nodes); pass coordinate_unit_m"
+            )
+    return xy, float(unit), f"local:{unit:.6g} m"
+
+
+def _link_ends(wn, names, ids: list) -> tuple[list, list]:
+    """(u, v) rows of the links `names` (pumps, valves) between the nodes `ids`."""
+    index = {nid: i for i, nid in enumerate(ids)}
+    links = [wn.get_link(n) for n in names]
+    return [index[p.start_node_name] for p in links], [index[p.end_node_name] for p in links]
 
 
 def _epanet_pumps_and_valves(wn, index: dict, xy: np.ndarray, n0: int, links) -> list:
@@ -266,6 +356,28 @@ def _epanet_pumps_and_valves(wn, index: dict, xy: np.ndarray, n0: int, links) ->
     return pump_xy
 
 
+def _report_unserved(notes, path, nodes: dict, edges: dict, ids, what: str) -> None:
+    """Warn naming the nodes that no source reaches over the edges in service (they would
+    never be served, whatever the damage)."""
+    n = len(ids)
+    closed = np.asarray(edges.get("normally_open", np.zeros(len(edges["u"]), bool)), bool)
+    served = source_served_mask(
+        n,
+        np.asarray(edges["u"])[~closed],
+        np.asarray(edges["v"])[~closed],
+        np.ones(n, bool),
+        np.asarray(nodes["is_source"], bool),
+    )
+    if not served.all():
+        cut = [str(i) for i, ok in zip(ids, served, strict=True) if not ok]
+        note(
+            notes,
+            path,
+            f"{len(cut)} of {n} nodes reach no {what} over the links in service "
+            f"({id_list(cut)}): they are never served",
+        )
+
+
 def read_epanet(
     path: str | Path,
     name: str = "water",
@@ -288,6 +400,13 @@ def read_epanet(
     diameter NaN); ``edge_type`` codes into ["pipe", "pump", "valve"]; pipes whose initial
     status is Closed are ``normally_open`` (not in the adjacency).
 
+    Files as people have them: any encoding of `sim.networks.import_files` (BOM, UTF-16,
+    GB18030/GBK); EPANET's rules checked first, naming the element (`sim.networks.epanet_inp`:
+    ids of at most 31 characters, pipe lengths > 0, links between defined nodes; no ``Units``
+    → GPM with a warning); nodes without coordinates filled or laid out (`_epanet_xy`), with a
+    warning; nodes no reservoir or tank reaches are named in a warning. Warnings are in the
+    layer's ``notes``.
+
     Args:
         path: the ``.inp`` file.
         name: layer name.
@@ -295,25 +414,26 @@ def read_epanet(
         household_use_m3_per_day: water use per household (assumption, see constant).
 
     Returns:
-        ImportedLayer with crs "local:<unit> m".
+        ImportedLayer with crs "local:<unit> m" (or "local:1 m schematic").
 
     Raises:
-        NetworkImportError: wntr missing, file unreadable, no coordinates or no nodes.
+        NetworkImportError: wntr missing; the file unreadable, of another type or refused
+            (above); no nodes.
     """
-    path = Path(path)
-    wn = _read_wntr(path)
-    ids, index, xy, code, elev, demand = _epanet_nodes(wn, path)
+    path, notes = Path(path), []
+    wn, text = _read_wntr(path, notes)
+    located = {tok[0] for sec, _, tok in inp_rows(text) if sec == "COORDINATES"}
+    ids, index, xy, code, elev, demand = _epanet_nodes(wn, path, located)
     pumps, n0 = wn.pump_name_list, len(ids)
 
     links = _epanet_pipes(wn, index)
-    if coordinate_unit_m is None:
-        coordinate_unit_m = _coordinate_unit(xy, *links[:3], path)
+    xy, coordinate_unit_m, crs = _epanet_xy(wn, ids, xy, links, path, coordinate_unit_m, notes)
     pump_xy = _epanet_pumps_and_valves(wn, index, xy, n0, links)
-    us, vs, lens, diam, etype, closed = links
+    edges = _epanet_edges(*links)
     n = n0 + len(pumps)
     xy_all = np.vstack([xy, np.array(pump_xy, float).reshape(-1, 2)])
-    u, v = np.array(us, np.int64), np.array(vs, np.int64)
-    _fill_missing_xy(xy_all[:, 0], xy_all[:, 1], u, v)
+    _fill_missing_xy(xy_all[:, 0], xy_all[:, 1], edges["u"], edges["v"])
+    drawn = xy_all if crs != "local:1 m schematic" else np.full_like(xy_all, np.nan)
     code_all = np.concatenate([code, np.ones(len(pumps), np.int64)])
     demand_all = np.concatenate([demand, np.zeros(len(pumps))]) * 86_400.0
     nodes = _nodes(
@@ -326,26 +446,24 @@ def read_epanet(
         customers_households=demand_all / household_use_m3_per_day,
         elevation_m=np.concatenate([elev, np.full(len(pumps), np.nan)]),
         epanet_id=np.array(ids + list(pumps), dtype=object),
-        x_source=xy_all[:, 0].copy(),
-        y_source=xy_all[:, 1].copy(),
+        x_source=drawn[:, 0].copy(),
+        y_source=drawn[:, 1].copy(),
     )
-    edges = {
-        "u": u,
-        "v": v,
+    _report_unserved(notes, path, nodes, edges, ids + list(pumps), "reservoir or tank")
+    types = (list(EPANET_ASSET_TYPES), list(EPANET_EDGE_TYPES))
+    return ImportedLayer(name, nodes, edges, *types, crs=crs, source=str(path), notes=notes)
+
+
+def _epanet_edges(us, vs, lens, diam, etype, closed) -> dict[str, np.ndarray]:
+    """The edge arrays of the lists built by `_epanet_pipes` and `_epanet_pumps_and_valves`."""
+    return {
+        "u": np.array(us, np.int64),
+        "v": np.array(vs, np.int64),
         "length_m": np.array(lens, float),
         "diameter_m": np.array(diam, float),
         "edge_type": np.array(etype, np.int64),
         "normally_open": np.array(closed, bool),
     }
-    return ImportedLayer(
-        name,
-        nodes,
-        edges,
-        list(EPANET_ASSET_TYPES),
-        list(EPANET_EDGE_TYPES),
-        crs=f"local:{coordinate_unit_m:.6g} m",
-        source=str(path),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,6 +471,11 @@ def read_epanet(
 # --------------------------------------------------------------------------------------------
 PANDAPOWER_ASSET_TYPES = ["substation_110_35kv", "distribution_transformer_10kv", "mv_bus"]
 PANDAPOWER_EDGE_TYPES = ["line", "trafo", "switch"]
+PANDAPOWER_TRAFO_LENGTH_M = 10.0
+"""Spring length of a transformer in a layout of a net without geodata: pandapower's own for
+generic coordinates (``create_generic_coordinates(trafo_length_km=0.01)``); switches 1 m."""
+PANDAPOWER_IGNORED = ("trafo3w", "impedance", "dcline", "ward", "xward", "tcsc", "vsc")
+"""Element tables the layer does not represent: reported when they hold rows."""
 
 
 def _bus_lonlat(net) -> tuple[np.ndarray, np.ndarray]:
@@ -371,11 +494,13 @@ def _bus_lonlat(net) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def _read_pandapower_json(path: str | Path):
-    """A pandapower network saved as ``.json``.
+def _read_pandapower_json(path: Path, notes: list[str]):
+    """A pandapower network saved as ``.json`` (``pandapower.to_json``).
 
     Raises:
-        NetworkImportError: pandapower missing or the file unreadable.
+        NetworkImportError: pandapower missing; the file missing, of another type, not valid
+            JSON (line and column), JSON of something else than a pandapower net, or refused
+            by pandapower.
     """
     try:
         import pandapower as pp  # heavy optional dependency (extra "networks"): on demand
@@ -383,54 +508,93 @@ def _read_pandapower_json(path: str | Path):
         raise NetworkImportError(
             "read_pandapower needs pandapower: pip install pandapower"
         ) from exc
+    data = read_bytes(path)
+    require_kind(path, data, ("json",), "a pandapower network (JSON of pandapower.to_json)")
+    text, _ = decode_text(path, data, notes)
     try:
-        return pp.from_json(str(path))
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NetworkImportError(
+            f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("_class") != "pandapowerNet":
+        raise NetworkImportError(
+            f'{path}: JSON but not a pandapower network (no "_class": "pandapowerNet" at the '
+            "top; save the net with pandapower.to_json)"
+        )
+    try:
+        return pp.from_json_string(text, convert=True)
     except Exception as exc:
         raise NetworkImportError(f"{path}: cannot read pandapower network: {exc}") from exc
 
 
-def _pandapower_edges(net, idx) -> tuple[np.ndarray, ...]:
-    """(u, v, length_m (NaN for transformers), edge type code, normally_open) of the lines,
-    transformers and bus-bus switches of a pandapower net between in-service buses
-    (``idx`` maps bus ids to node rows, NaN if not kept); self-loops dropped."""
-    sw, tr = net.switch, net.trafo
-    us, vs, lens, etype, opened = [], [], [], [], []
-    line = net.line
+def _pandapower_branches(net, idx, source, notes) -> list[tuple[np.ndarray, ...]]:
+    """Per branch kind (lines, transformers, bus-bus switches): (u, v, length_m (NaN for
+    transformers), edge type code, normally_open, element id) between kept buses (``idx``
+    maps bus ids to node rows, NaN if not kept). Branches to a bus not kept and self-loops
+    are dropped and named in a warning."""
+    sw, tr, line = net.switch, net.trafo, net.line
     line_open = np.zeros(len(line), bool)
     if len(sw):
         ls = sw[(sw["et"] == "l") & ~sw["closed"].astype(bool)]
         line_open |= np.isin(line.index.to_numpy(), ls["element"].to_numpy())
-    lu, lv = idx(line["from_bus"]), idx(line["to_bus"])
-    ok = np.isfinite(lu) & np.isfinite(lv)
-    us.append(lu[ok])
-    vs.append(lv[ok])
-    lens.append(line["length_km"].to_numpy(float)[ok] * 1000.0)
-    etype.append(np.zeros(ok.sum(), int))
-    opened.append((line_open | ~line["in_service"].astype(bool).to_numpy())[ok])
-    tu, tv = idx(tr["hv_bus"]), idx(tr["lv_bus"])
-    ok = np.isfinite(tu) & np.isfinite(tv)
-    us.append(tu[ok])
-    vs.append(tv[ok])
-    lens.append(np.full(ok.sum(), np.nan))
-    etype.append(np.ones(ok.sum(), int))
-    opened.append(~tr["in_service"].astype(bool).to_numpy()[ok])
-    if len(sw):
-        bb = sw[sw["et"] == "b"]
-        bu, bv = idx(bb["bus"]), idx(bb["element"])
-        ok = np.isfinite(bu) & np.isfinite(bv)
-        us.append(bu[ok])
-        vs.append(bv[ok])
-        lens.append(np.full(ok.sum(), 1.0))
-        etype.append(np.full(ok.sum(), 2))
-        opened.append(~bb["closed"].astype(bool).to_numpy()[ok])
-    u = np.concatenate(us).astype(np.int64)
-    v = np.concatenate(vs).astype(np.int64)
-    loop = u == v
-    u, v = u[~loop], v[~loop]
-    length = np.concatenate(lens)[~loop]
-    et = np.concatenate(etype)[~loop]
-    op = np.concatenate(opened)[~loop]
-    return u, v, length, et, op
+    bb = sw[sw["et"] == "b"] if len(sw) else sw
+    kinds = (
+        (
+            "line",
+            line,
+            "from_bus",
+            "to_bus",
+            line["length_km"].to_numpy(float) * 1000.0,
+            0,
+            line_open | ~line["in_service"].astype(bool).to_numpy(),
+        ),
+        (
+            "trafo",
+            tr,
+            "hv_bus",
+            "lv_bus",
+            np.full(len(tr), np.nan),
+            1,
+            ~tr["in_service"].astype(bool).to_numpy(),
+        ),
+        (
+            "switch",
+            bb,
+            "bus",
+            "element",
+            np.ones(len(bb)),
+            2,
+            ~bb["closed"].astype(bool).to_numpy(),
+        ),
+    )
+    out = []
+    for kind, table, a, b, length, code, opened in kinds:
+        u, v = idx(table[a]), idx(table[b])
+        ok = np.isfinite(u) & np.isfinite(v)
+        loop = ok & (u == v)
+        dropped = table.index.to_numpy()[~ok | loop]
+        if dropped.size:
+            note(
+                notes,
+                source,
+                f"{dropped.size} {kind}(s) dropped: an end bus is out of "
+                f"service or missing, or both ends are one bus "
+                f"({id_list(dropped)})",
+            )
+        keep = ok & ~loop
+        ids = table.index.to_numpy()[keep]
+        out.append(
+            (
+                u[keep].astype(np.int64),
+                v[keep].astype(np.int64),
+                length[keep],
+                np.full(keep.sum(), code),
+                opened[keep],
+                ids,
+            )
+        )
+    return out
 
 
 def _pandapower_buses(net, idx, n: int) -> tuple[np.ndarray, ...]:
@@ -466,11 +630,101 @@ def _pandapower_buses(net, idx, n: int) -> tuple[np.ndarray, ...]:
     return code, load_kw, rated_kw, sub_kva, source_mask
 
 
+def _pandapower_xy(lon, lat, u, v, length, et, source, notes) -> tuple[np.ndarray, ...]:
+    """(x_m, y_m, crs) of the kept buses: their geodata projected to UTM, missing positions
+    filled from neighbours (warning naming how many), or — without any geodata — a layout to
+    scale from the line lengths (`sim.networks.schematic`; transformers
+    `PANDAPOWER_TRAFO_LENGTH_M`, switches 1 m), with a warning. The NaN `length` of
+    transformers becomes the straight-line distance of their buses (in place).
+
+    Raises:
+        NetworkImportError: no geodata and more buses than a layout is computed for.
+    """
+    n = len(lon)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    if not located.any():
+        if n > LAYOUT_MAX_NODES:
+            raise NetworkImportError(
+                f"{source}: the buses have no geodata and there are {n}; a layout is computed "
+                f"only up to {LAYOUT_MAX_NODES} buses: add bus geodata"
+            )
+        spring = np.where(et == 1, PANDAPOWER_TRAFO_LENGTH_M, length)
+        x, y = layout_to_scale(n, u, v, spring)
+        _straight_where_nan(length, x, y, u, v)
+        note(
+            notes,
+            source,
+            f"the {n} buses have no geodata: laid out to scale from the line "
+            "lengths (a schematic, not the grid's geography)",
+        )
+        return x, y, "local:1 m schematic"
+    if not located.all():
+        note(
+            notes,
+            source,
+            f"{int((~located).sum())} of {n} buses have no geodata: each is "
+            "placed at the mean of its located neighbours",
+        )
+    x, y, crs = project_lonlat(lon, lat)
+    _fill_missing_xy(x, y, u, v)
+    _straight_where_nan(length, x, y, u, v)
+    return x, y, crs
+
+
+def _straight_where_nan(length: np.ndarray, x, y, u, v) -> None:
+    """Edge lengths that are NaN become the straight-line distance of their ends (in place)."""
+    nan = ~np.isfinite(length)
+    length[nan] = np.hypot(x[u[nan]] - x[v[nan]], y[u[nan]] - y[v[nan]])
+
+
+def _power_flow(net, source, notes, edges: dict, kinds: np.ndarray, ids: np.ndarray) -> None:
+    """Run one AC power flow (pandapower ``runpp``, Newton-Raphson, at the loads as given) and
+    take every line and transformer loaded over 100 % out of service (``normally_open``), as
+    its protection would trip it (assumption: the steady-state loading stands for the
+    protection's decision); their loading is kept in the edge field ``loading_percent``.
+    Non-convergence and other failures of the power flow are reported, nothing is changed.
+    In place."""
+    import pandapower as pp  # already imported by the caller's reader: on demand
+
+    loading = np.full(len(kinds), np.nan)
+    edges["loading_percent"] = loading
+    try:
+        pp.runpp(net)
+    except pp.LoadflowNotConverged:
+        note(
+            notes,
+            source,
+            "power flow did not converge (pandapower runpp): loading not "
+            "checked; every line and transformer kept in service",
+        )
+        return
+    except Exception as exc:  # pandapower raises many types on nets it cannot solve
+        note(notes, source, f"power flow failed ({type(exc).__name__}: {exc}): loading not checked")
+        return
+    for kind, table in (("line", net.res_line), ("trafo", net.res_trafo)):
+        sel = kinds == kind
+        loading[sel] = table["loading_percent"].reindex(ids[sel]).to_numpy(float)
+    over = np.nan_to_num(loading) > 100.0
+    if over.any():
+        edges["normally_open"] = edges["normally_open"] | over
+        named = [
+            f"{k} {i} ({p:.0f} %)"
+            for k, i, p in zip(kinds[over], ids[over], loading[over], strict=True)
+        ]
+        note(
+            notes,
+            source,
+            f"{int(over.sum())} branch(es) loaded over 100 % by the power flow "
+            f"taken out of service: {', '.join(named[:10])}",
+        )
+
+
 def read_pandapower(
     net,
     name: str = "power",
     *,
     kw_per_household: float = HOUSEHOLD_PEAK_KW,
+    power_flow: bool = False,
 ) -> ImportedLayer:
     """A pandapower network (object or saved ``.json``) as a power layer.
 
@@ -485,20 +739,33 @@ def read_pandapower(
     ``lon``, ``lat``.
 
     Edges: lines (length_km·1000), transformers (straight-line length), bus-bus switches;
-    ``normally_open`` = line or bus-bus switch open, or element out of service.
+    ``normally_open`` = line or bus-bus switch open, or element out of service. Extra fields
+    ``pp_element`` ("line", "trafo", "switch") and ``pp_index``.
+
+    Reported as warnings (the layer's ``notes``, naming the file, or the net's name when given
+    an object): buses out of service and the branches to them, dropped; element tables not
+    represented (`PANDAPOWER_IGNORED`); buses without geodata (filled, or all laid out); buses
+    no source reaches; with `power_flow`, the power flow's outcome (`_power_flow`).
+
+    Args:
+        net: a pandapowerNet or the path of its ``.json``.
+        name: layer name.
+        kw_per_household: diversified peak per household (assumption, see constant).
+        power_flow: run one AC power flow and open the branches loaded over 100 %.
 
     Raises:
-        NetworkImportError: pandapower missing, unreadable file, no buses or no geodata.
+        NetworkImportError: pandapower missing; an unreadable file, one of another type, or
+            not a pandapower net; no bus in service; no geodata on a net too large to lay out.
     """
+    notes: list[str] = []
     if isinstance(net, str | Path):
-        net = _read_pandapower_json(net)
-    source = getattr(net, "name", "") or "pandapower network"
-    bus = net.bus[net.bus["in_service"].astype(bool)]
-    if not len(bus):
-        raise NetworkImportError(f"{source}: no in-service bus")
-    lon_all, lat_all = _bus_lonlat(net)
-    keep = net.bus["in_service"].astype(bool).to_numpy()
-    lon, lat = lon_all[keep], lat_all[keep]
+        source = str(net)
+        net = _read_pandapower_json(Path(net), notes)
+    else:
+        source = getattr(net, "name", "") or "pandapower network"
+    in_service = _pandapower_kept_buses(net, source, notes)
+    bus = net.bus[in_service]
+    lon, lat = (a[in_service] for a in _bus_lonlat(net))
     bus_ids = bus.index.to_numpy()
     pos = pd.Series(np.arange(len(bus_ids)), index=bus_ids)
     n = len(bus_ids)
@@ -506,17 +773,12 @@ def read_pandapower(
     def idx(series) -> np.ndarray:
         return pos.reindex(np.asarray(series)).to_numpy()
 
-    u, v, length, et, op = _pandapower_edges(net, idx)
-
-    if not np.isfinite(lon).any():
-        raise NetworkImportError(f"{source}: buses have no geodata (lon/lat)")
-    x, y, crs = project_lonlat(lon, lat)
-    _fill_missing_xy(x, y, u, v)
-    nan_len = ~np.isfinite(length)
-    length[nan_len] = np.hypot(x[u[nan_len]] - x[v[nan_len]], y[u[nan_len]] - y[v[nan_len]])
-
+    parts = _pandapower_branches(net, idx, source, notes)
+    u, v, length, et, op, elem = (np.concatenate(col) for col in zip(*parts, strict=True))
+    elem = elem.astype(np.int64)
+    kinds = np.array(PANDAPOWER_EDGE_TYPES, dtype=object)[et.astype(int)]
+    x, y, crs = _pandapower_xy(lon, lat, u, v, length, et, source, notes)
     code, load_kw, rated_kw, sub_kva, source_mask = _pandapower_buses(net, idx, n)
-
     nodes = _nodes(
         n,
         x_m=x,
@@ -530,60 +792,119 @@ def read_pandapower(
         lon=lon,
         lat=lat,
     )
-    edges = {"u": u, "v": v, "length_m": length, "edge_type": et, "normally_open": op}
-    return ImportedLayer(
-        name,
-        nodes,
-        edges,
-        list(PANDAPOWER_ASSET_TYPES),
-        list(PANDAPOWER_EDGE_TYPES),
-        crs=crs,
-        source=str(source),
-    )
+    edges = {"u": u, "v": v, "length_m": length, "edge_type": et.astype(np.int64)}
+    edges |= {"normally_open": op.astype(bool), "pp_element": kinds, "pp_index": elem}
+    if power_flow:
+        _power_flow(net, source, notes, edges, kinds, elem)
+    _report_unserved(notes, source, nodes, edges, [f"bus {b}" for b in bus_ids], "source")
+    types = (list(PANDAPOWER_ASSET_TYPES), list(PANDAPOWER_EDGE_TYPES))
+    return ImportedLayer(name, nodes, edges, *types, crs=crs, source=source, notes=notes)
+
+
+def _pandapower_kept_buses(net, source: str, notes: list[str]) -> np.ndarray:
+    """(buses,) bool: the buses in service; the others and the element tables the layer does
+    not represent (`PANDAPOWER_IGNORED`) are reported.
+
+    Raises:
+        NetworkImportError: no bus in service.
+    """
+    in_service = net.bus["in_service"].astype(bool).to_numpy()
+    if not in_service.any():
+        raise NetworkImportError(f"{source}: no in-service bus")
+    if not in_service.all():
+        dropped = net.bus.index[~in_service]
+        note(notes, source, f"{dropped.size} bus(es) out of service dropped ({id_list(dropped)})")
+    for table in PANDAPOWER_IGNORED:
+        rows = len(getattr(net, table, ()))
+        if rows:
+            note(notes, source, f"{rows} {table} element(s) not represented in the layer")
+    return in_service
 
 
 # --------------------------------------------------------------------------------------------
 # OpenStreetMap
 # --------------------------------------------------------------------------------------------
-def _speed_kmh(maxspeed, highway) -> np.ndarray:
-    """Numeric maxspeed (km/h; "mph" converted) else the highway-class default (30 km/h)."""
+def _grouped(notes, source, found: dict[str, list], what: str) -> None:
+    """One warning per reason, naming the ways it concerns."""
+    for reason, ways in found.items():
+        note(notes, source, f"{reason} on way(s) {id_list(sorted(set(ways)))}; {what}")
+
+
+def _speed_kmh(maxspeed, highway, way_ids, source, notes) -> np.ndarray:
+    """Per segment: ``maxspeed`` read by the OSM wiki's conventions
+    (`sim.networks.osm_tags.parse_maxspeed`), else the highway-class default
+    (`OSM_DEFAULT_SPEED_KMH`, 30 km/h for other classes). Values that cannot be read are
+    reported once per value, naming the ways."""
     out = np.empty(len(highway))
-    for i, (ms, hw) in enumerate(zip(maxspeed, highway, strict=True)):
-        val = np.nan
-        if isinstance(ms, str | int | float) and ms == ms:
-            txt = str(ms).split(";")[0].strip().lower()
-            factor = 1.609344 if "mph" in txt else 1.0
-            try:
-                val = float(txt.replace("mph", "").replace("km/h", "").strip()) * factor
-            except ValueError:
-                val = np.nan
-        if not np.isfinite(val) or val <= 0:
-            val = OSM_DEFAULT_SPEED_KMH.get(str(hw), 30.0)
-        out[i] = val
+    parsed: dict[str, tuple] = {}
+    unread: dict[str, list] = {}
+    for i, (ms, hw, way) in enumerate(zip(maxspeed, highway, way_ids, strict=True)):
+        key = str(ms)
+        if key not in parsed:
+            parsed[key] = parse_maxspeed(ms)
+        kmh, why = parsed[key]
+        if why:
+            used = f"{kmh:g} km/h used" if kmh else "the highway class default used"
+            unread.setdefault(f"{why} ({used})", []).append(way)
+        out[i] = kmh if kmh else OSM_DEFAULT_SPEED_KMH.get(str(hw), 30.0)
+    _grouped(notes, source, unread, "see OSM wiki Key:maxspeed")
     return out
 
 
-def _roads_layer(
-    name: str,
-    ids: np.ndarray,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    u_ids: np.ndarray,
-    v_ids: np.ndarray,
-    length_m: np.ndarray | None,
-    highway: list,
-    maxspeed: list,
-    bridge: np.ndarray,
-    source: str,
-) -> ImportedLayer:
+def _report_strong_components(notes, source, n: int, u, v, oneway, osm_ids) -> None:
+    """Warn naming the road nodes outside the largest strongly connected part (one-way
+    streets leading out of the extract, or into a dead end): a vehicle can reach them or
+    leave them, not both."""
+    two = ~np.asarray(oneway, bool)
+    a = np.concatenate([u, v[two]])
+    b = np.concatenate([v, u[two]])
+    g = sparse.csr_array((np.ones(a.size), (a, b)), shape=(n, n))
+    _, lab = connected_components(g, directed=True, connection="strong")
+    main = lab == np.argmax(np.bincount(lab))
+    if not main.all():
+        cut = np.asarray(osm_ids)[~main]
+        note(
+            notes,
+            source,
+            f"{cut.size} of {n} road nodes are outside the largest strongly "
+            "connected part (one-way streets out of the extract or into a dead "
+            f"end): they can be reached or left, not both ({id_list(cut)})",
+        )
+
+
+def _roads_layer(name: str, ids, lon, lat, seg: dict, length_m, source: str,
+                 notes: list[str]) -> ImportedLayer:  # fmt: skip
+    """The road layer of OSM nodes and way segments.
+
+    Args:
+        ids, lon, lat: the nodes (OSM ids, WGS84).
+        seg: per segment, oriented in the permitted direction of a one-way way: ``u``, ``v``
+            (OSM node ids), ``highway``, ``maxspeed``, ``bridge``, ``oneway`` (bool), ``way``
+            (OSM way id).
+        length_m: per segment (pyrosm's) or None (haversine).
+
+    Raises:
+        NetworkImportError: no segment between two known nodes.
+    """
     index = pd.Index(ids)
-    u, v = index.get_indexer(u_ids), index.get_indexer(v_ids)
+    u, v = index.get_indexer(seg["u"]), index.get_indexer(seg["v"])
     ok = (u >= 0) & (v >= 0) & (u != v)
+    way = np.asarray(seg["way"])
+    cut = (u < 0) | (v < 0)
+    if cut.any():
+        note(
+            notes,
+            source,
+            f"{int(cut.sum())} segment(s) reference nodes missing from the "
+            "file (an extract cut at its edge), dropped: way(s) "
+            f"{id_list(sorted(set(way[cut].tolist())))}",
+        )
     if not ok.any():
-        raise NetworkImportError(f"{source}: no road edge between known nodes")
-    u, v = u[ok].astype(np.int64), v[ok].astype(np.int64)
-    highway = [highway[i] for i in np.flatnonzero(ok)]
-    maxspeed = [maxspeed[i] for i in np.flatnonzero(ok)]
+        raise NetworkImportError(f"{source}: no road segment between two nodes of the file")
+    u, v, way = u[ok].astype(np.int64), v[ok].astype(np.int64), way[ok]
+    pick = np.flatnonzero(ok)
+    highway = [seg["highway"][i] for i in pick]
+    oneway = np.asarray(seg["oneway"], bool)[ok]
     x, y, crs = project_lonlat(lon, lat)
     if length_m is None:
         length = _haversine_m(lon[u], lat[u], lon[v], lat[v])
@@ -600,20 +921,61 @@ def _roads_layer(
         "u": u,
         "v": v,
         "length_m": length,
-        "speed_kmh": _speed_kmh(maxspeed, highway),
+        "speed_kmh": _speed_kmh([seg["maxspeed"][i] for i in pick], highway, way, source, notes),
         "crossing": np.zeros(len(u), bool),
-        "bridge": np.asarray(bridge, bool)[ok],
+        "bridge": np.asarray(seg["bridge"], bool)[ok],
         "edge_type": etype,
+        "oneway": oneway,
+        "osm_way": way.astype(np.int64),
     }
-    return ImportedLayer(name, nodes, edges, ["intersection"], classes, crs=crs, source=source)
+    _report_strong_components(notes, source, len(ids), u, v, oneway, nodes["osm_id"])
+    return ImportedLayer(
+        name, nodes, edges, ["intersection"], classes, crs=crs, source=source, notes=notes
+    )
+
+
+def _add_way(seg: dict, way_id: int, refs: list, tags: dict, odd: dict) -> None:
+    """Append a way's segments to `seg`, oriented in the permitted direction
+    (`sim.networks.osm_tags.oneway_direction`); odd oneway values are collected in `odd`."""
+    direction, why = oneway_direction(tags)
+    if why:
+        odd.setdefault(why, []).append(way_id)
+    if direction < 0:
+        refs = refs[::-1]
+    k = len(refs) - 1
+    seg["u"] += refs[:-1]
+    seg["v"] += refs[1:]
+    seg["highway"] += [tags["highway"]] * k
+    seg["maxspeed"] += [tags.get("maxspeed", np.nan)] * k
+    seg["bridge"] += [str(tags.get("bridge", "no")) not in ("no", "", "nan", "None")] * k
+    seg["oneway"] += [direction != 0] * k
+    seg["way"] += [way_id] * k
+
+
+def _xml_utf8(path: Path, data: bytes, notes: list[str]) -> bytes:
+    """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text` (the
+    declaration's encoding, no longer true, removed)."""
+    text, enc = decode_text(path, data, notes)
+    if enc == "utf-8" and not data.startswith(b"\xef\xbb\xbf"):
+        return data
+    text = re.sub(r"^(\s*<\?xml[^>]*?)\s+encoding=(['\"])[^'\"]*\2", r"\1", text, count=1)
+    return text.encode("utf-8")
 
 
 def _read_osm_xml(path: Path, name: str, classes: set[str]) -> ImportedLayer:
-    """Minimal OSM XML reader: ways with a kept ``highway`` tag, split at every node."""
+    """Minimal OSM XML reader: ways with a kept ``highway`` tag, split at every node, each
+    segment oriented in its permitted direction."""
+    notes: list[str] = []
+    data = read_bytes(path)
+    require_kind(path, data, ("osm-xml",), "an OpenStreetMap file (.osm XML or .osm.pbf)")
+    data = _xml_utf8(path, data, notes)
     coords: dict[int, tuple[float, float]] = {}
-    segs_u, segs_v, hw, ms, br = [], [], [], [], []
+    seg: dict[str, list] = {
+        k: [] for k in ("u", "v", "highway", "maxspeed", "bridge", "oneway", "way")
+    }
+    odd: dict[str, list] = {}
     try:
-        for _, el in ET.iterparse(str(path), events=("end",)):
+        for _, el in ET.iterparse(io.BytesIO(data), events=("end",)):
             if el.tag == "node":
                 coords[int(el.get("id"))] = (float(el.get("lon")), float(el.get("lat")))
                 el.clear()
@@ -621,32 +983,57 @@ def _read_osm_xml(path: Path, name: str, classes: set[str]) -> ImportedLayer:
                 tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
                 refs = [int(nd.get("ref")) for nd in el.findall("nd")]
                 if tags.get("highway") in classes and len(refs) >= 2:
-                    segs_u += refs[:-1]
-                    segs_v += refs[1:]
-                    k = len(refs) - 1
-                    hw += [tags["highway"]] * k
-                    ms += [tags.get("maxspeed", np.nan)] * k
-                    br += [tags.get("bridge", "no") not in ("no", "")] * k
+                    _add_way(seg, int(el.get("id")), refs, tags, odd)
                 el.clear()
     except (ET.ParseError, TypeError, ValueError) as exc:
         raise NetworkImportError(f"{path}: malformed OSM XML: {exc}") from exc
-    used = np.unique(np.concatenate([np.array(segs_u, np.int64), np.array(segs_v, np.int64)]))
-    used = used[[int(i) in coords for i in used]]
+    _grouped(notes, path, odd, "see OSM wiki Key:oneway")
+    ends = np.array(seg["u"] + seg["v"], np.int64)
+    used = np.array(sorted({int(i) for i in ends if int(i) in coords}), np.int64)
     lon = np.array([coords[int(i)][0] for i in used], float)
     lat = np.array([coords[int(i)][1] for i in used], float)
-    return _roads_layer(
-        name,
-        used,
-        lon,
-        lat,
-        np.array(segs_u, np.int64),
-        np.array(segs_v, np.int64),
-        None,
-        hw,
-        ms,
-        np.array(br, bool),
-        str(path),
-    )
+    return _roads_layer(name, used, lon, lat, seg, None, str(path), notes)
+
+
+def _pyrosm_segments(edges: pd.DataFrame, path: Path, notes: list[str]) -> tuple[dict, np.ndarray]:
+    """Segments of pyrosm's edge table (one row per way segment, drawn direction), oriented
+    in their permitted direction; ``junction`` is read from the column or the ``tags`` JSON.
+
+    Returns:
+        (segments as for `_roads_layer`, pyrosm's lengths in the same order).
+    """
+
+    def column(key: str) -> list:
+        return edges[key].tolist() if key in edges.columns else [np.nan] * len(edges)
+
+    junction = column("junction")
+    if "junction" not in edges.columns and "tags" in edges.columns:
+        junction = [
+            json.loads(t).get("junction") if isinstance(t, str) else None for t in edges["tags"]
+        ]
+    seg: dict[str, list] = {"u": [], "v": [], "oneway": [], "bridge": []}
+    odd: dict[str, list] = {}
+    way = edges["id"].to_numpy(np.int64)
+    for a, b, ow, jn, hw, br, w in zip(
+        edges["u"],
+        edges["v"],
+        column("oneway"),
+        junction,
+        column("highway"),
+        column("bridge"),
+        way,
+        strict=True,
+    ):
+        direction, why = oneway_direction({"oneway": ow, "junction": jn, "highway": hw})
+        if why:
+            odd.setdefault(why, []).append(int(w))
+        seg["u"].append(b if direction < 0 else a)
+        seg["v"].append(a if direction < 0 else b)
+        seg["oneway"].append(direction != 0)
+        seg["bridge"].append(isinstance(br, str) and br not in ("no", ""))
+    _grouped(notes, path, odd, "see OSM wiki Key:oneway")
+    seg.update(highway=column("highway"), maxspeed=column("maxspeed"), way=way)
+    return seg, edges["length"].to_numpy(float)
 
 
 def read_osm(
@@ -656,28 +1043,35 @@ def read_osm(
 
     Every OSM node of a kept way is a node ("intersection" type; ways are not simplified) and
     every consecutive node pair of a way an edge: length_m (pyrosm's, or haversine for XML),
-    speed_kmh (``maxspeed`` or the `OSM_DEFAULT_SPEED_KMH` class default), bridge (``bridge``
-    tag), crossing False, edge_type = index into the sorted highway classes present (the
-    layer's ``edge_types``). One-way restrictions are ignored (undirected layer). Coordinates:
-    WGS84 → UTM zone of the centroid; ``lon``, ``lat``, ``osm_id`` kept.
+    speed_kmh (``maxspeed`` by the OSM wiki's conventions, `sim.networks.osm_tags`, or the
+    `OSM_DEFAULT_SPEED_KMH` class default), bridge (``bridge`` tag), crossing False,
+    edge_type = index into the sorted highway classes present (the layer's ``edge_types``),
+    ``oneway`` (True: the edge may be driven only from u to v — a one-way way's segments are
+    oriented in its permitted direction; `sim.response.routing` honours it) and ``osm_way``
+    (the way id). Coordinates: WGS84 → UTM zone of the centroid; ``lon``, ``lat``, ``osm_id``
+    kept.
+
+    The file's type is told from its content, not its name (`sim.networks.import_files`).
+    Reported as warnings (the layer's ``notes``), naming the ways or nodes: maxspeed and oneway
+    values that cannot be read, segments to nodes missing from the file (dropped), nodes
+    outside the largest strongly connected part.
 
     Args:
-        path: ``.pbf`` / ``.osm.pbf`` (pyrosm; network_type as in pyrosm: "driving", "walking",
-            "cycling", "all", ...) or ``.osm`` XML (highway classes of `OSM_DEFAULT_SPEED_KMH`).
+        path: an OSM PBF file (pyrosm; network_type as in pyrosm: "driving", "walking",
+            "cycling", "all", ...) or OSM XML (highway classes of `OSM_DEFAULT_SPEED_KMH`).
         name: layer name.
-        network_type: pyrosm network type (``.pbf`` only).
+        network_type: pyrosm network type (PBF only).
 
     Raises:
-        NetworkImportError: missing file or pyrosm, unknown extension, no road edges.
+        NetworkImportError: missing file or pyrosm, a file of another type, malformed XML, no
+            road segment.
     """
     path = Path(path)
-    if not path.exists():
-        raise NetworkImportError(f"{path}: file not found")
-    suffix = "".join(path.suffixes[-2:]).lower()
-    if suffix.endswith(".osm") or suffix.endswith(".xml"):
+    kind = require_kind(
+        path, read_bytes(path, SNIFF_BYTES), ("osm-xml", "osm-pbf"), "an OpenStreetMap file"
+    )
+    if kind == "osm-xml":
         return _read_osm_xml(path, name, set(OSM_DEFAULT_SPEED_KMH))
-    if not suffix.endswith(".pbf"):
-        raise NetworkImportError(f"{path}: expected .osm.pbf, .pbf or .osm")
     try:
         # pyrosm (optional): only to read OpenStreetMap extracts
         from pyrosm import OSM
@@ -690,25 +1084,127 @@ def read_osm(
     if got is None or got[1] is None or not len(got[1]):
         raise NetworkImportError(f"{path}: no {network_type} network in the extract")
     nodes, edges = got
-    bridge = edges["bridge"] if "bridge" in edges.columns else pd.Series([None] * len(edges))
+    notes: list[str] = []
+    seg, length = _pyrosm_segments(edges, path, notes)
     return _roads_layer(
         name,
         nodes["id"].to_numpy(np.int64),
         nodes["lon"].to_numpy(float),
         nodes["lat"].to_numpy(float),
-        edges["u"].to_numpy(np.int64),
-        edges["v"].to_numpy(np.int64),
-        edges["length"].to_numpy(float),
-        edges["highway"].tolist(),
-        edges["maxspeed"].tolist() if "maxspeed" in edges.columns else [np.nan] * len(edges),
-        np.array([isinstance(b, str) and b not in ("no", "") for b in bridge], bool),
+        seg,
+        length,
         str(path),
+        notes,
     )
 
 
 # --------------------------------------------------------------------------------------------
 # GraphML
 # --------------------------------------------------------------------------------------------
+def _number(value, path: Path, what: str) -> float:
+    """A numeric attribute, or an error naming the element."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise NetworkImportError(f"{path}: {what} is {value!r}, not a number") from None
+
+
+def _graphml_xy(g, ids: list, x: str, y: str, path: Path, notes) -> tuple[np.ndarray, ...]:
+    """Node coordinates (attributes `x`, `y`; NaN where missing, reported).
+
+    Raises:
+        NetworkImportError: no node has them, or a value is not a number (naming the node).
+    """
+    data = [g.nodes[i] for i in ids]
+    have = np.array([x in d and y in d for d in data])
+    if not have.any():
+        raise NetworkImportError(
+            f"{path}: no node has the coordinate attributes {x!r} and {y!r} (name them with "
+            "read_graphml's x= and y=)"
+        )
+    xs = np.full(len(ids), np.nan)
+    ys = np.full(len(ids), np.nan)
+    for k in np.flatnonzero(have):
+        xs[k] = _number(data[k][x], path, f"node {ids[k]!r} attribute {x!r}")
+        ys[k] = _number(data[k][y], path, f"node {ids[k]!r} attribute {y!r}")
+    if not have.all():
+        missing = [i for i, h in zip(ids, have, strict=True) if not h]
+        note(
+            notes,
+            path,
+            f"{len(missing)} of {len(ids)} nodes lack coordinates ({id_list(missing)}): "
+            "each is placed at the mean of its located neighbours",
+        )
+    return xs, ys
+
+
+def _graphml_edges(g, index: dict, path: Path, notes) -> tuple[list, np.ndarray]:
+    """The edges to keep and their ``oneway`` flags. Self-loops are dropped (reported). In a
+    directed graph (an OSMnx export) a pair of opposite edges is one two-way edge and an
+    edge without its opposite is one-way (u → v)."""
+    elist = list(g.edges(data=True))
+    loops = [a for a, b, _ in elist if a == b]
+    if loops:
+        note(notes, path, f"{len(loops)} self-loop edge(s) dropped, at node(s) {id_list(loops)}")
+    elist = [(a, b, d) for a, b, d in elist if a != b]
+    if not g.is_directed():
+        return elist, np.zeros(len(elist), bool)
+    pairs = {(a, b) for a, b, _ in elist}
+    keep, oneway = [], []
+    for a, b, d in elist:
+        both = (b, a) in pairs
+        if both and index[a] > index[b]:
+            continue  # the opposite edge stands for both directions
+        keep.append((a, b, d))
+        oneway.append(not both)
+    return keep, np.array(oneway, bool)
+
+
+def _graphml_speed(elist: list, path: Path, notes) -> np.ndarray | None:
+    """Per edge km/h from ``speed_kph`` (OSMnx) or ``maxspeed`` (`_speed_kmh`); None when no
+    edge has either."""
+    if not any("speed_kph" in d or "maxspeed" in d for _, _, d in elist):
+        return None
+    highway = [str(d.get("highway", "")) for _, _, d in elist]
+    ways = [d.get("osmid", f"{a}-{b}") for a, b, d in elist]
+    parsed = _speed_kmh([d.get("maxspeed") for _, _, d in elist], highway, ways, path, notes)
+    given = [d.get("speed_kph") for _, _, d in elist]
+    return np.array(
+        [
+            _number(s, path, f"edge {a!r}-{b!r} attribute 'speed_kph'") if s is not None else p
+            for (a, b, _), s, p in zip(elist, given, parsed, strict=True)
+        ]
+    )
+
+
+def _graphml_frame(xs, ys, crs: str | None) -> tuple:
+    """(x_m, y_m, frame, extra node fields) of coordinates in `crs` (`read_graphml`)."""
+    if crs is None:
+        return xs, ys, "local:1 m", {}
+    if crs.upper() in ("EPSG:4326", "WGS84"):
+        extra = {"lon": xs.copy(), "lat": ys.copy()}
+        return (*project_lonlat(xs, ys), extra)
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+    extra = {"lon": np.asarray(lon, float), "lat": np.asarray(lat, float)}
+    return (*project_lonlat(lon, lat), extra)
+
+
+def _graphml_lengths(elist: list, straight: np.ndarray, keys: tuple, path: Path) -> np.ndarray:
+    """Per edge: the first attribute of `keys` present, else the straight-line distance.
+
+    Raises:
+        NetworkImportError: a length that is not a number >= 0 (naming the edge).
+    """
+    lens = np.empty(len(elist))
+    for j, (a, b, d) in enumerate(elist):
+        key = next((k for k in keys if k in d), None)
+        what = f"edge {a!r}-{b!r} attribute {key!r}"
+        lens[j] = _number(d[key], path, what) if key else straight[j]
+        if not lens[j] >= 0:
+            raise NetworkImportError(f"{path}: {what} is {lens[j]:g}; a length must be >= 0")
+    return lens
+
+
 def read_graphml(
     path: str | Path,
     name: str,
@@ -725,40 +1221,32 @@ def read_graphml(
 
     Node coordinates come from attributes `x`, `y` in `crs`: "EPSG:4326" (lon/lat, projected to
     their UTM zone and kept as ``lon``/``lat``), another EPSG code (transformed to lon/lat, then
-    likewise), or
-    None (already metres in a local frame). Optional node attributes: `asset_type` (names,
-    become the layer's asset types; default one type "node"), `is_source` (truthy strings
+    likewise), or None (already metres in a local frame); nodes without them are placed at the
+    mean of their neighbours (warning). Optional node attributes: `asset_type` (names, become
+    the layer's asset types; default one type "node"), `is_source` (truthy strings
     "true"/"1"), `customers` (float). Edge length: the first attribute of `length` present,
-    else the straight-line distance. Other attributes are ignored.
+    else the straight-line distance. A directed graph's edges carry ``oneway``
+    (`_graphml_edges`); ``speed_kph`` or ``maxspeed`` give ``speed_kmh`` (`_graphml_speed`).
+    Other attributes are ignored. The file may be in any encoding of
+    `sim.networks.import_files`.
 
     Raises:
-        NetworkImportError: unreadable file, missing coordinates.
+        NetworkImportError: unreadable file, one of another type, malformed GraphML, no nodes,
+            no coordinates, a non-numeric value or a negative length (naming the element).
     """
-    path = Path(path)
+    path, notes = Path(path), []
+    raw = read_bytes(path)
+    require_kind(path, raw, ("graphml",), "a GraphML file")
     try:
-        g = nx.read_graphml(str(path))
-    except Exception as exc:
+        g = nx.parse_graphml(_xml_utf8(path, raw, notes))
+    except Exception as exc:  # networkx raises ParseError, NetworkXError, KeyError …
         raise NetworkImportError(f"{path}: cannot read GraphML: {exc}") from exc
     ids = list(g.nodes)
     if not ids:
         raise NetworkImportError(f"{path}: no nodes")
     index = {nid: i for i, nid in enumerate(ids)}
     data = [g.nodes[i] for i in ids]
-    try:
-        xs = np.array([float(d[x]) for d in data])
-        ys = np.array([float(d[y]) for d in data])
-    except KeyError as exc:
-        raise NetworkImportError(f"{path}: node lacks coordinate attribute {exc}") from exc
-    extra: dict[str, np.ndarray] = {}
-    if crs is None:
-        frame = "local:1 m"
-    elif crs.upper() in ("EPSG:4326", "WGS84"):
-        extra = {"lon": xs.copy(), "lat": ys.copy()}
-        xs, ys, frame = project_lonlat(xs, ys)
-    else:
-        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
-        extra = {"lon": np.asarray(lon, float), "lat": np.asarray(lat, float)}
-        xs, ys, frame = project_lonlat(lon, lat)
+    xs, ys, frame, extra = _graphml_frame(*_graphml_xy(g, ids, x, y, path, notes), crs)
 
     def truthy(val) -> bool:
         return str(val).strip().lower() in ("true", "1", "yes")
@@ -769,26 +1257,33 @@ def read_graphml(
         names = [str(d.get(asset_type, "node")) for d in data]
         types = sorted(set(names))
         code = np.array([types.index(t) for t in names], np.int64)
-    elist = list(g.edges(data=True))
+    elist, oneway = _graphml_edges(g, index, path, notes)
     u = np.array([index[a] for a, _, _ in elist], np.int64)
     v = np.array([index[b] for _, b, _ in elist], np.int64)
-    lens = np.empty(len(elist))
-    for j, (_, _, d) in enumerate(elist):
-        key = next((k for k in length if k in d), None)
-        lens[j] = float(d[key]) if key else np.hypot(xs[u[j]] - xs[v[j]], ys[u[j]] - ys[v[j]])
-    keep = u != v
+    _fill_missing_xy(xs, ys, u, v)
+    lens = _graphml_lengths(elist, np.hypot(xs[u] - xs[v], ys[u] - ys[v]), length, path)
     nodes = _nodes(
         len(ids),
         x_m=xs,
         y_m=ys,
         asset_type=code,
         is_source=np.array([truthy(d.get(is_source, False)) for d in data]),
-        customers_households=np.array([float(d.get(customers, 0.0)) for d in data]),
+        customers_households=np.array(
+            [
+                _number(d.get(customers, 0.0), path, f"node {i!r} attribute {customers!r}")
+                for i, d in zip(ids, data, strict=True)
+            ]
+        ),
         graphml_id=np.array(ids, dtype=object),
         **extra,
     )
-    edges = {"u": u[keep], "v": v[keep], "length_m": lens[keep]}
-    return ImportedLayer(name, nodes, edges, types, crs=frame, source=str(path))
+    edges = {"u": u, "v": v, "length_m": lens}
+    if g.is_directed():
+        edges["oneway"] = oneway
+    speed = _graphml_speed(elist, path, notes)
+    if speed is not None:
+        edges["speed_kmh"] = speed
+    return ImportedLayer(name, nodes, edges, types, crs=frame, source=str(path), notes=notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -815,7 +1310,8 @@ def place_in_district(
         scale: None, a positive float, or "fit".
 
     Returns:
-        New ImportedLayer with crs ``city.crs`` (input arrays are copied, not modified).
+        New ImportedLayer with crs ``city.crs``, the same ``source`` and ``notes``, and
+        ``placement`` saying where it was put (input arrays are copied, not modified).
 
     Raises:
         NetworkImportError: unknown district, bad scale or no finite coordinates.
@@ -860,7 +1356,7 @@ def place_in_district(
     edges["length_m"] = edges["length_m"] * s
     src = getattr(layer, "source", "")
     frame = getattr(layer, "crs", "")
-    note = f"{src} ({frame}) placed in district {d}" + (f", scale {s:g}" if s != 1.0 else "")
+    placed = f"from {frame} into district {d}" + (f", scale {s:g}" if s != 1.0 else "")
     return ImportedLayer(
         layer.name,
         nodes,
@@ -868,5 +1364,7 @@ def place_in_district(
         list(layer.asset_types),
         list(layer.edge_types),
         crs=city.crs,
-        source=note,
+        source=src,
+        placement=placed,
+        notes=list(getattr(layer, "notes", [])),
     )

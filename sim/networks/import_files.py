@@ -1,0 +1,228 @@
+"""Network files as people have them: reading the bytes, telling the file's type from its
+content, decoding its text, and the warnings an import reports.
+
+**File type** (`sniff`): from the content, never the name — an empty file, a JSON document, an
+EPANET ``.inp`` (a line ``[SECTION]`` of the EPANET sections), XML by its root element
+(``<osm>``, ``<graphml>``, other), an OpenStreetMap PBF (its first blob header names
+"OSMHeader", OSM PBF format, OSM wiki "PBF Format"), a zip or gzip archive, other binary data
+(NUL bytes that are not UTF-16) or other text. An importer handed the wrong type says what the
+file is and which ``format:`` reads it (`require_kind`).
+
+**Encodings** (`decode_text`): a strict try-order, the first that decodes wins:
+
+1. a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE; the BOMs of Python's ``codecs``) →
+   that encoding;
+2. UTF-16 without a BOM, recognised by NUL bytes in every other position (ASCII text in
+   UTF-16 has a zero high byte in each code unit) → UTF-16 LE or BE;
+3. UTF-8 (ASCII included);
+4. GB18030, the Chinese national standard encoding (a superset of GBK and GB2312, in which
+   Chinese Windows programs save text) — reported with a warning that quotes the first line
+   with non-ASCII text as decoded, so a wrong guess shows.
+
+Anything else is refused, naming the line of the first undecodable byte and a conversion
+(``iconv``). Why no detector: charset-normalizer (installed with requests) took a Net3 whose
+node ids were GBK for cp1250 and a two-line GBK comment for Big5 — a guess from the few
+non-ASCII bytes of a network file is unreliable; a fixed order is predictable. A wrong 8-bit
+guess cannot change a file's structure: whitespace, newlines, ``;``, ``<``, ``>``, ``"``, ``=``,
+``,`` and ``:`` are never part of a GB18030 multi-byte sequence (its trail bytes are 0x30-0x39,
+0x40-0x7E and 0x80-0xFE), so at worst comments and names are garbled.
+
+**Warnings** (`note`): a default applied, an element dropped or one that cannot be connected
+is reported as a :class:`~sim.networks.errors.NetworkImportWarning` whose message starts with
+the file, and kept in a list the importer attaches to its layer (``ImportedLayer.notes``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+from pathlib import Path
+
+from sim.networks.errors import NetworkImportError, NetworkImportWarning
+
+SNIFF_BYTES = 4096
+"""Bytes of the file's start the type is told from."""
+MAX_IDS_SHOWN = 10
+"""Element ids quoted in a message; the rest are counted."""
+
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+EPANET_SECTIONS = (
+    "TITLE JUNCTIONS RESERVOIRS TANKS PIPES PUMPS VALVES EMITTERS CURVES PATTERNS ENERGY STATUS "
+    "CONTROLS RULES DEMANDS QUALITY REACTIONS SOURCES MIXING OPTIONS TIMES REPORT COORDINATES "
+    "VERTICES LABELS BACKDROP TAGS END"
+).split()
+"""Section names of an EPANET 2.2 input file (EPANET 2.2 User Manual, Rossman et al. 2020,
+EPA/600/R-20/133, Appendix C.3)."""
+_EPANET_HEADER = re.compile(r"^\s*\[(" + "|".join(EPANET_SECTIONS) + r")\]", re.I | re.M)
+
+KIND_TEXT = {
+    "empty": "an empty file",
+    "json": "a JSON file",
+    "epanet": "an EPANET .inp file",
+    "osm-xml": "an OpenStreetMap XML file",
+    "osm-pbf": "an OpenStreetMap PBF file",
+    "graphml": "a GraphML file",
+    "xml": "an XML file",
+    "zip": "a zip archive (unpack it first)",
+    "gzip": "a gzip archive (unpack it first)",
+    "binary": "a binary file",
+    "text": "a text file",
+}
+KIND_FORMAT = {
+    "json": "pandapower",
+    "epanet": "epanet",
+    "osm-xml": "osm",
+    "osm-pbf": "osm",
+    "graphml": "graphml",
+}
+"""The ``format:`` of `sim.scenario.schema.NetworkImportConfig` that reads a kind of file."""
+
+
+def id_list(ids, limit: int = MAX_IDS_SHOWN) -> str:
+    """``'a', 'b', … (+N more)``: element ids for a message."""
+    ids = [str(i) for i in ids]
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    return shown + (f" … (+{len(ids) - limit} more)" if len(ids) > limit else "")
+
+
+def note(notes: list[str], path, message: str) -> None:
+    """Report ``path: message`` as a :class:`NetworkImportWarning` and append it to `notes`."""
+    text = f"{path}: {message}"
+    notes.append(text)
+    warnings.warn(text, NetworkImportWarning, stacklevel=3)
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes: all of them, or the first `limit`.
+
+    Raises:
+        NetworkImportError: missing, a folder, or unreadable (the OS reason).
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read() if limit is None else f.read(limit)
+    except FileNotFoundError:
+        raise NetworkImportError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise NetworkImportError(f"{path}: is a folder, not a network file") from None
+    except OSError as exc:
+        raise NetworkImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """ "utf-16-le"/"utf-16-be" when NUL bytes fill one byte position of most code units."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    odd_nul = head[1 : 2 * pairs : 2].count(0) / pairs
+    even_nul = head[0 : 2 * pairs : 2].count(0) / pairs
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def sniff(data: bytes) -> str:
+    """The kind of file `data` holds: a key of `KIND_TEXT` (module docstring)."""
+    head = data[:SNIFF_BYTES]
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    # OSM PBF: a 4-byte length, then a BlobHeader whose field 1 (type) is "OSMHeader"
+    if b"OSMHeader" in head[:32]:
+        return "osm-pbf"
+    encoding = next((enc for bom, enc in BOMS if head.startswith(bom)), None)
+    encoding = encoding or _utf16_without_bom(head)
+    if encoding is None and b"\x00" in head:
+        return "binary"
+    text = head.decode(encoding or "utf-8", errors="replace")
+    return _text_kind(text.lstrip("\ufeff"))
+
+
+def _text_kind(text: str) -> str:
+    """The kind of a text file from its first characters."""
+    body = text.lstrip()
+    if not body:
+        return "empty"
+    if _EPANET_HEADER.search(text):
+        return "epanet"
+    if body[0] in "{[":
+        return "json"
+    if body[0] == "<":
+        root = re.search(r"<\s*([A-Za-z_][\w.:-]*)", re.sub(r"<[?!][^>]*>", "", body))
+        name = root.group(1).split(":")[-1].lower() if root else ""
+        return {"osm": "osm-xml", "graphml": "graphml"}.get(name, "xml")
+    return "text"
+
+
+def require_kind(path: Path, data: bytes, allowed: tuple[str, ...], expected: str) -> str:
+    """The kind of `data` (`sniff`) if it is one of `allowed`.
+
+    Raises:
+        NetworkImportError: ``FILE: this is <kind>, not <expected>`` and, when another format
+            reads it, ``(format: X reads it)``.
+    """
+    kind = sniff(data)
+    if kind in allowed:
+        return kind
+    fmt = KIND_FORMAT.get(kind)
+    hint = f" (format: {fmt} reads it)" if fmt else ""
+    raise NetworkImportError(f"{path}: this is {KIND_TEXT[kind]}, not {expected}{hint}")
+
+
+def decode_text(path: Path, data: bytes, notes: list[str]) -> tuple[str, str]:
+    """The text of a network file and the encoding it was read in (module docstring).
+
+    A BOM is removed. Decoding as GB18030 (a guess) adds a warning to `notes`.
+
+    Raises:
+        NetworkImportError: no encoding of the try-order decodes the file; the message names
+            the line of the first undecodable byte and how to convert the file.
+    """
+    for bom, enc in BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise _undecodable(path, data, exc, enc) from None
+    enc = _utf16_without_bom(data[:SNIFF_BYTES])
+    if enc is not None:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            raise _undecodable(path, data, exc, enc) from None
+        return text, enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise _undecodable(path, data, utf8_error, "utf-8") from None
+    line = next((ln.strip() for ln in text.splitlines() if not ln.isascii()), "")
+    note(
+        notes,
+        path,
+        f"not UTF-8; read as GB18030 (GBK), e.g. {line[:60]!r}; if that is garbled, convert "
+        f"the file to UTF-8 (iconv -f <its encoding> -t UTF-8 {path.name})",
+    )
+    return text, "gb18030"
+
+
+def _undecodable(path: Path, data: bytes, exc: UnicodeDecodeError, enc: str):
+    """The error for a file no encoding of the try-order reads."""
+    line = data[: exc.start].count(b"\n") + 1
+    return NetworkImportError(
+        f"{path}: line {line}: byte 0x{data[exc.start]:02X} is not text in {enc.upper()} "
+        "(nor in GB18030/GBK); convert the file to UTF-8, e.g. "
+        f"iconv -f CP1252 -t UTF-8 {path.name} > utf8-{path.name} (with its real encoding)"
+    )
