@@ -14,6 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from sim.city.profile import load_profile
 from sim.networks import NetworkSpec, generate_city_networks
 from sim.networks.compose import ROAD_CONNECTORS, add_imported_network
+from sim.networks.errors import NetworkImportWarning
 from sim.networks.importers import ImportedLayer, NetworkImportError, place_in_district
 from sim.networks.toy import make_toy_city
 from sim.results.runner import run_scenario
@@ -66,6 +67,11 @@ def test_net3_scenario_validates_with_the_copied_file():
             "{layer: gas, format: graphml, file: NET3, district: X}",
             "networks.imports[0].layer",
             "'water'",
+        ),
+        (
+            "{layer: water, format: epanet, file: NET3, district: X, power_flow: true}",
+            "networks.imports[0]",
+            "power_flow needs format 'pandapower'",
         ),
     ],
 )
@@ -266,3 +272,109 @@ def test_unknown_district_is_named():
     city = make_toy_city()
     with pytest.raises(NetworkImportError, match="Omega"):
         place_in_district(_grid_roads(2, 100.0), city, "Omega")
+
+
+# ------------------------------------------------------------------ broken and quirky files
+def _scenario_with_import(tmp_path: Path, inp_text: str, *, encoding: str = "utf-8") -> Path:
+    """A Net3 scenario whose import file is `inp_text` (in `tmp_path`)."""
+    inp = tmp_path / "net.inp"
+    inp.write_bytes(inp_text.encode(encoding))
+    path = tmp_path / "s.yaml"
+    body = f"""\
+        extends: {NET3_SCENARIO}
+        networks:
+          imports: [{{layer: water, format: epanet, file: {inp}, district: {PUDONG}}}]
+        """
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_check_data_returns_a_problem_for_a_broken_import_file(tmp_path):
+    from sim.models.data_check import check_data
+
+    text = NET3.read_text(encoding="utf-8").replace(
+        " 20              \t3               \t20              \t99 ",
+        " 20              \t3               \t20              \t0 ",
+    )
+    path = _scenario_with_import(tmp_path, text)
+    scen = load_scenario(path)
+    (problem,) = check_data(scen, str(path))
+    assert problem.field == "networks.imports[0].file"
+    assert problem.message.startswith(f"{tmp_path / 'net.inp'}: line 117: [PIPES] pipe '20'")
+
+
+def test_cli_validate_and_run_exit_2_without_a_traceback_on_a_broken_import(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    path = _scenario_with_import(tmp_path, '{"not": "epanet"}')
+    for args in (["validate", str(path)], ["run", str(path), "-q", "--out", str(tmp_path / "r")]):
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert f"{path}: networks.imports[0].file: {tmp_path / 'net.inp'}: this is a JSON" in (
+            res.output
+        )
+        assert "Traceback" not in res.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_backstop_turns_an_import_error_into_exit_2(tmp_path, monkeypatch):
+    """Should an import fail after validation passed, run still exits 2 with the message."""
+    from typer.testing import CliRunner
+
+    import sim.networks.compose as compose
+    from sim.interfaces.cli.main import app
+    from sim.networks.errors import NetworkImportError
+
+    def fail(*args, **kwargs):
+        raise NetworkImportError("somewhere.inp: gone")
+
+    monkeypatch.setattr(compose, "import_networks", fail)
+    monkeypatch.setattr("sim.networks.infrastructure.import_networks", fail)
+    overrides = [arg for o in SHORT for arg in ("-p", o)]
+    out = ["-q", "--no-figures", "--out", str(tmp_path / "r")]
+    res = CliRunner().invoke(app, ["run", str(NET3_SCENARIO), *overrides, *out])
+    assert res.exit_code == 2 and "somewhere.inp: gone" in res.output, res.output
+    assert "Traceback" not in res.output and not (tmp_path / "r").exists()
+
+
+def test_a_run_records_the_import_warnings_as_events(tmp_path):
+    from sim.models.emergency import CityModel
+
+    text = NET3.read_text(encoding="utf-8")
+    text = "\n".join(ln for ln in text.split("\n") if not ln.strip().startswith("Units"))
+    path = _scenario_with_import(tmp_path, "\ufeff" + text)  # a BOM too: read silently
+    scen = load_scenario(path, SHORT)
+    with pytest.warns(NetworkImportWarning, match=r"\[OPTIONS\] has no Units"):
+        model = CityModel(scen)
+    events = model.events.to_frame()
+    rows = events[events["kind"] == "import_warning"]
+    assert len(rows) == 1 and rows["t_h"].tolist() == [0.0]
+    assert rows["detail"].iloc[0].startswith(f"{tmp_path / 'net.inp'}: [OPTIONS] has no Units")
+    assert rows["layer"].iloc[0] == "water"
+    assert rows["district"].iloc[0] == model.city.index_of(PUDONG)
+    assert model.infra.net.meta["imports"][0]["warnings"] == [rows["detail"].iloc[0]]
+
+
+def test_one_way_roads_survive_composition_and_unconnected_nodes_are_named(toy):
+    city, spec, net = toy
+    grid = _grid_roads(3, 400.0)
+    grid.edges["oneway"] = np.arange(grid.n_edges) % 2 == 0
+    nodes = {k: np.concatenate([v, v[:2]]) for k, v in grid.nodes.items()}
+    nodes["x_m"][-2:] += 5000.0  # an island of two nodes off the grid
+    edges = {k: np.concatenate([v, v[:1]]) for k, v in grid.edges.items()}
+    edges["u"][-1], edges["v"][-1] = 9, 10
+    layer = ImportedLayer("roads", nodes, edges, ["intersection"], ["residential"], source="g")
+    placed = place_in_district(layer, city, "Delta")
+    with pytest.warns(NetworkImportWarning, match=r"^g: 2 of 11 nodes lie outside"):
+        out = add_imported_network(
+            net, placed, city, "Delta", replace=False, spec=spec, rng=np.random.default_rng(0)
+        )
+    roads = out.layers["roads"]
+    imp = np.flatnonzero(roads.nodes["import_id"] == 0)
+    from_import = np.isin(roads.edges["u"], imp) & np.isin(roads.edges["v"], imp)
+    assert roads.edges["oneway"][from_import].sum() == grid.edges["oneway"].sum() + 1
+    assert not roads.edges["oneway"][~from_import].any()  # synthetic streets stay two-way
+    (msg,) = out.meta["imports"][0]["warnings"]
+    assert "('9', '10')" in msg and "road connectors attach only to that part" in msg

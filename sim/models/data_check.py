@@ -3,8 +3,9 @@
 Schema validation only sees that a file exists; these checks read the files with the same
 readers the model uses, so `citysafe validate` catches what `citysafe run` would trip on
 (a track with the wrong columns, an agency missing from it, a city folder without the census
-table, a track that never overlaps the simulated window). It lives with the model because it
-uses the readers of the layers the model assembles (city, hazards).
+table, a track that never overlaps the simulated window, a network import file that cannot be
+read or placed). It lives with the model because it uses the readers of the layers the model
+assembles (city, hazards, networks).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sim.city.evacuation import load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.hazards.storm_surge import read_defences, read_tide_levels
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
+from sim.networks.compose import check_imports
 from sim.response.depots import read_resources
 from sim.scenario.loader import Problem, load_scenario
 from sim.scenario.longrun import LongRunScenario
@@ -43,6 +45,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
     if isinstance(scenario, LongRunScenario):
         return _long_run_problems(scenario, source)
     problems: list[Problem] = []
+    city = None
     try:
         city = load_city(Path(scenario.city.data_dir))
     except DATA_ERRORS as exc:
@@ -60,6 +63,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
                     f"unknown zone {zone!r}; zones of the city (city.yaml): {zones}",
                 )
             )
+    problems += _import_problems(scenario, city, source)
     problems += _hazard_file_problems(scenario, source)
     problems += _track_problems(scenario, source)
     return problems
@@ -134,6 +138,18 @@ def _hazard_file_problems(scenario: Scenario, source: str) -> list[Problem]:
             except DATA_ERRORS as exc:
                 problems.append(Problem(source, f"hazard.storm_surge.{field}", f"unusable: {exc}"))
     return problems
+
+
+def _import_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """Each network import read and placed as the run does (:func:`check_imports`); placed
+    only when the city loaded and has the district (else that is the problem reported)."""
+    names = set(city.districts["name_en"]) if city is not None else set()
+    out = []
+    for i, imp in enumerate(scenario.networks.imports):
+        place_in = city if imp.district in names else None
+        for _, message in check_imports([imp], place_in):
+            out.append(Problem(source, f"networks.imports[{i}].file", message))
+    return out
 
 
 def _resource_problems(scenario: Scenario, city, source: str) -> list[Problem]:

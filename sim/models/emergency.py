@@ -160,6 +160,12 @@ class CityModel(SimulationModel):
             self.exposure.sample_xy,
             self.curve,
         )
+        # what the network imports dropped, defaulted or could not connect, in the run's record
+        for imp in self.infra.net.meta.get("imports", []):
+            for text in imp.get("warnings", []):
+                self.events.add(
+                    0.0, "import_warning", imp["district"], imp["layer"], -1, -1, 1.0, text
+                )
         self.waterlogging = self._build_waterlogging()
 
     def _check_city_state(self) -> None:

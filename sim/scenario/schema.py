@@ -386,12 +386,20 @@ class NetworkImportConfig(Strict):
         "replaced nodes' households (the district's total is kept); 'imported' keeps the "
         "counts derived from the file's demands.",
     )
+    power_flow: bool = Field(
+        False,
+        description="pandapower only: run one AC power flow at import (pandapower runpp); "
+        "lines and transformers loaded over 100 % are taken out of service (their protection "
+        "would trip them); a power flow that does not converge is reported, nothing changed.",
+    )
 
     @model_validator(mode="after")
     def _format_fits_layer(self) -> NetworkImportConfig:
         want = IMPORT_FORMATS[self.format]
         if want is not None and want != self.layer:
             raise ValueError(f"format {self.format!r} holds a {want} network, not {self.layer}")
+        if self.power_flow and self.format != "pandapower":
+            raise ValueError(f"power_flow needs format 'pandapower', not {self.format!r}")
         return self
 
 

@@ -23,6 +23,7 @@ from sim.interfaces.cli.riskmap import riskmap_command
 from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
 from sim.interfaces.cli.verify import verify_app
+from sim.networks.errors import NetworkImportError
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
 
@@ -154,7 +155,8 @@ def run(
 
 def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
-    finished (:mod:`sim.results.staging`); exit 2 on an unusable folder, 130 on Ctrl-C."""
+    finished (:mod:`sim.results.staging`); exit 2 on an unusable folder or network import,
+    130 on Ctrl-C."""
     staging = stage_or_exit(out_dir, scen, overwrite)
     try:
         if journal is not None:
@@ -170,6 +172,9 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
             err=True,
         )
         raise typer.Exit(code=130) from None
+    except NetworkImportError as exc:  # validate reads the files first; this is the backstop
+        typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
+        raise typer.Exit(code=2) from None
     publish_or_exit(staging, out_dir)
     console.print(f"run folder: {out_dir}", highlight=False)
 
