@@ -378,3 +378,17 @@ def test_one_way_roads_survive_composition_and_unconnected_nodes_are_named(toy):
     assert not roads.edges["oneway"][~from_import].any()  # synthetic streets stay two-way
     (msg,) = out.meta["imports"][0]["warnings"]
     assert "('9', '10')" in msg and "road connectors attach only to that part" in msg
+
+
+def test_cli_prints_an_import_warning_once_and_validates(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    text = NET3.read_text(encoding="utf-8")
+    text = "\n".join(ln for ln in text.split("\n") if not ln.strip().startswith("Units"))
+    path = _scenario_with_import(tmp_path, text)
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 0, res.output
+    line = f"warning: {tmp_path / 'net.inp'}: [OPTIONS] has no Units"
+    assert res.output.count(line) == 1 and "NetworkImportWarning" not in res.output

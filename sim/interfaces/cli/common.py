@@ -7,12 +7,14 @@ registers them; they import these helpers from here, never from main (no cycle).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sim.models.data_check import check_data
+from sim.networks.errors import NetworkImportWarning
 from sim.scenario import ScenarioError, load_scenario
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
@@ -25,20 +27,33 @@ OverrideOpt = Annotated[
 def load_or_exit(path: Path, overrides: list[str] | None):
     """Load and validate a scenario, then read its data files.
 
+    What the network imports warn (:class:`NetworkImportWarning`: defaults applied, elements
+    dropped or unreachable) is printed once as ``warning: FILE: message``; the same warnings
+    of the run that follows are not printed again (the run logs them as ``import_warning``
+    events).
+
     Returns:
         The validated scenario (either kind).
 
     Raises:
         typer.Exit: code 2 after printing one ``FILE: field.path: message`` line per problem.
     """
-    try:
-        scen = load_scenario(path, overrides or [])
-    except ScenarioError as exc:
-        problems = exc.problems
-    else:
-        problems = check_data(scen, str(path))
-        if not problems:
-            return scen
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NetworkImportWarning)
+        try:
+            scen = load_scenario(path, overrides or [])
+        except ScenarioError as exc:
+            problems = exc.problems
+        else:
+            problems = check_data(scen, str(path))
+    for w in caught:
+        if issubclass(w.category, NetworkImportWarning):
+            typer.echo(f"warning: {w.message}", err=True)
+        else:  # not ours: passed on as it came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not problems:
+        warnings.filterwarnings("ignore", category=NetworkImportWarning)
+        return scen
     for problem in problems:
         typer.echo(str(problem), err=True)
     raise typer.Exit(code=2)
