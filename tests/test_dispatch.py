@@ -846,3 +846,27 @@ def test_a_depot_beyond_a_one_way_street_is_not_sent_against_it():
     d.submit(incident(2, node=9), 0.0)
     (rec,) = [r for r in d.step(0.0) if isinstance(r, Dispatch)]
     assert [leg.depot for leg in rec.legs] == [1] and rec.first_arrival_h == pytest.approx(MIN)
+
+
+def test_the_return_trip_follows_one_way_streets():
+    # 0 -> 1 -> ... -> 5 is one-way; back from 5 the team drives 5 ... 10 and a 30 km road
+    # from 10 to 0: 35 min, not the 5 min out
+    roads = street(21)
+    e = roads.edges
+    for key, val in (("u", 10), ("v", 0), ("length_m", 30_000.0), ("speed_kmh", 60.0)):
+        e[key] = np.append(e[key], val)
+    e["crossing"] = np.append(e["crossing"], False)
+    e["oneway"] = np.isin(np.arange(e["u"].size), np.arange(5))
+    depots = [Depot(node=0, district=0, teams={"fire_rescue": 1})]
+    d = Dispatcher(
+        RoadRouter(roads), depots, "nearest", np.random.default_rng(0), auto_complete=False
+    )
+    d.submit(incident(1, node=5, work_h=1.0), 0.0)
+    (rec,) = d.step(0.0)
+    assert rec.first_arrival_h == pytest.approx(5 * MIN)
+    assert d.on_arrival(1, rec.full_bundle_h)
+    d.on_complete(1, rec.complete_h)
+    d.step(rec.complete_h + 34 * MIN)
+    assert d.stock.available[0, 0] == 0  # still driving back round the one-way street
+    d.step(rec.complete_h + 35 * MIN + 1e-9)
+    assert d.stock.available[0, 0] == 1
