@@ -59,29 +59,16 @@ def test_epanet_with_a_bom_or_in_utf16_reads_as_the_plain_file(tmp_path, net3, e
     assert msgs == []
 
 
-def test_epanet_in_gbk_with_chinese_comments_and_ids_is_read_with_a_warning(tmp_path, net3):
+def test_epanet_in_gbk_is_refused_with_the_way_to_convert_it(tmp_path):
+    # as every citysafe input: no decoding by a guess (sim.core.text_input)
     text = NET3.replace("[JUNCTIONS]", "; 浦东新区供水管网（示例）\n[JUNCTIONS]")
-    text = re.sub(r"(?<!\S)River(?!\S)", "江水", text)  # the river reservoir, everywhere
     path = tmp_path / "net3-gbk.inp"
     path.write_bytes(text.encode("gbk"))
-    layer, msgs = _read(read_epanet, path)
-    assert "江水" in list(layer.nodes["epanet_id"]) and "River" not in list(
-        layer.nodes["epanet_id"]
-    )
-    assert np.array_equal(layer.edges["length_m"], net3.edges["length_m"])
-    (msg,) = msgs
-    assert str(path) in msg and "GB18030" in msg and "浦东新区供水管网" in msg
-
-
-def test_epanet_in_an_encoding_no_try_decodes_is_refused_with_a_suggestion(tmp_path):
-    lines = NET3.split("\n")
-    lines[3] += " caf\xe9 \xff"  # Latin-1: neither UTF-8 nor GB18030
-    path = tmp_path / "latin.inp"
-    path.write_bytes("\n".join(lines).encode("latin-1"))
     with pytest.raises(NetworkImportError) as err:
         read_epanet(path)
-    assert str(path) in str(err.value) and "line 4" in str(err.value)
-    assert "iconv" in str(err.value) and "UTF-8" in str(err.value)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: not UTF-8 text (byte {text.index('浦')})")
+    assert "iconv" in msg and "-t UTF-8 net3-gbk.inp" in msg
 
 
 # ------------------------------------------------------------------------- EPANET wrong types
@@ -356,9 +343,9 @@ def test_directed_graphml_keeps_one_way_edges_and_merges_two_way_pairs(tmp_path)
     assert any("1 self-loop edge(s) dropped" in m for m in msgs)
 
 
-def test_graphml_in_gbk_with_its_declaration_is_read(tmp_path):
+def test_graphml_in_utf16_with_its_declaration_is_read(tmp_path):
     text = (
-        '<?xml version="1.0" encoding="GBK"?>\n'
+        '<?xml version="1.0" encoding="UTF-16"?>\n'
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
         '<key id="x" for="node" attr.name="x" attr.type="double"/>'
         '<key id="y" for="node" attr.name="y" attr.type="double"/>'
@@ -367,11 +354,12 @@ def test_graphml_in_gbk_with_its_declaration_is_read(tmp_path):
         '<node id="泵站"><data key="x">121.48</data><data key="y">31.23</data></node>'
         '<edge source="水厂" target="泵站"/></graph></graphml>'
     )
-    path = tmp_path / "gbk.graphml"
-    path.write_bytes(text.encode("gbk"))
-    layer, msgs = _read(read_graphml, path, "water")
-    assert list(layer.nodes["graphml_id"]) == ["水厂", "泵站"] and layer.n_edges == 1
-    assert len(msgs) == 1 and "GB18030" in msgs[0]
+    path = tmp_path / "u16.graphml"
+    for encoding in ("utf-16", "utf-16-le"):  # with and without a byte-order mark
+        path.write_bytes(text.encode(encoding))
+        layer, msgs = _read(read_graphml, path, "water")
+        assert list(layer.nodes["graphml_id"]) == ["水厂", "泵站"] and layer.n_edges == 1
+        assert msgs == []
 
 
 def test_graphml_bad_values_are_named(tmp_path):

@@ -90,7 +90,10 @@ def test_epanet_ky4_coordinate_unit_is_estimated_as_feet():
 def test_epanet_errors_name_the_file(tmp_path):
     bad = tmp_path / "broken.inp"
     bad.write_text("[JUNCTIONS]\n this is not epanet\n")
-    with pytest.raises(NetworkImportError, match="broken.inp"):
+    with (
+        pytest.warns(UserWarning, match="no Units"),
+        pytest.raises(NetworkImportError, match="broken.inp"),
+    ):
         read_epanet(bad)
 
 

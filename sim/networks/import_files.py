@@ -8,24 +8,13 @@ EPANET ``.inp`` (a line ``[SECTION]`` of the EPANET sections), XML by its root e
 (NUL bytes that are not UTF-16) or other text. An importer handed the wrong type says what the
 file is and which ``format:`` reads it (`require_kind`).
 
-**Encodings** (`decode_text`): a strict try-order, the first that decodes wins:
-
-1. a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE; the BOMs of Python's ``codecs``) →
-   that encoding;
-2. UTF-16 without a BOM, recognised by NUL bytes in every other position (ASCII text in
-   UTF-16 has a zero high byte in each code unit) → UTF-16 LE or BE;
-3. UTF-8 (ASCII included);
-4. GB18030, the Chinese national standard encoding (a superset of GBK and GB2312, in which
-   Chinese Windows programs save text) — reported with a warning that quotes the first line
-   with non-ASCII text as decoded, so a wrong guess shows.
-
-Anything else is refused, naming the line of the first undecodable byte and a conversion
-(``iconv``). Why no detector: charset-normalizer (installed with requests) took a Net3 whose
-node ids were GBK for cp1250 and a two-line GBK comment for Big5 — a guess from the few
-non-ASCII bytes of a network file is unreliable; a fixed order is predictable. A wrong 8-bit
-guess cannot change a file's structure: whitespace, newlines, ``;``, ``<``, ``>``, ``"``, ``=``,
-``,`` and ``:`` are never part of a GB18030 multi-byte sequence (its trail bytes are 0x30-0x39,
-0x40-0x7E and 0x80-0xFE), so at worst comments and names are garbled.
+**Encodings** (`decode_text`): as every text input of citysafe,
+`sim.core.text_input.decode_text` — UTF-8 with or without a byte-order mark, UTF-16 with one;
+anything else (GBK, Latin-1 …) refused with the encoding it most likely is and how to convert
+it, never decoded by a guess, which could change names silently. One addition for network
+files: UTF-16 without a byte-order mark is recognised by its NUL bytes (ASCII text in UTF-16 has
+a zero byte in every code unit, which no text has) and decoded, since read as UTF-8 it
+would pass as text with NULs between the characters.
 
 **Warnings** (`note`): a default applied, an element dropped or one that cannot be connected
 is reported as a :class:`~sim.networks.errors.NetworkImportWarning` whose message starts with
@@ -39,6 +28,8 @@ import re
 import warnings
 from pathlib import Path
 
+from sim.core.text_input import InputFileError
+from sim.core.text_input import decode_text as core_decode_text
 from sim.networks.errors import NetworkImportError, NetworkImportWarning
 
 SNIFF_BYTES = 4096
@@ -47,8 +38,6 @@ MAX_IDS_SHOWN = 10
 """Element ids quoted in a message; the rest are counted."""
 
 BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts with FF FE
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
@@ -179,50 +168,23 @@ def require_kind(path: Path, data: bytes, allowed: tuple[str, ...], expected: st
     raise NetworkImportError(f"{path}: this is {KIND_TEXT[kind]}, not {expected}{hint}")
 
 
-def decode_text(path: Path, data: bytes, notes: list[str]) -> tuple[str, str]:
-    """The text of a network file and the encoding it was read in (module docstring).
-
-    A BOM is removed. Decoding as GB18030 (a guess) adds a warning to `notes`.
+def decode_text(path: Path, data: bytes) -> str:
+    """The text of a network file (module docstring); a BOM is removed.
 
     Raises:
-        NetworkImportError: no encoding of the try-order decodes the file; the message names
-            the line of the first undecodable byte and how to convert the file.
+        NetworkImportError: not UTF-8 or UTF-16 (`sim.core.text_input.decode_text`'s message:
+            the byte, the likely encoding, how to convert the file).
     """
-    for bom, enc in BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(enc), enc
-            except UnicodeDecodeError as exc:
-                raise _undecodable(path, data, exc, enc) from None
-    enc = _utf16_without_bom(data[:SNIFF_BYTES])
+    has_bom = data.startswith(tuple(bom for bom, _ in BOMS))
+    enc = None if has_bom else _utf16_without_bom(data[:SNIFF_BYTES])
     if enc is not None:
         try:
-            text = data.decode(enc)
+            return data.decode(enc)
         except UnicodeDecodeError as exc:
-            raise _undecodable(path, data, exc, enc) from None
-        return text, enc
+            raise NetworkImportError(
+                f"{path}: broken {enc.upper()} text (byte {exc.start})"
+            ) from None
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise _undecodable(path, data, utf8_error, "utf-8") from None
-    line = next((ln.strip() for ln in text.splitlines() if not ln.isascii()), "")
-    note(
-        notes,
-        path,
-        f"not UTF-8; read as GB18030 (GBK), e.g. {line[:60]!r}; if that is garbled, convert "
-        f"the file to UTF-8 (iconv -f <its encoding> -t UTF-8 {path.name})",
-    )
-    return text, "gb18030"
-
-
-def _undecodable(path: Path, data: bytes, exc: UnicodeDecodeError, enc: str):
-    """The error for a file no encoding of the try-order reads."""
-    line = data[: exc.start].count(b"\n") + 1
-    return NetworkImportError(
-        f"{path}: line {line}: byte 0x{data[exc.start]:02X} is not text in {enc.upper()} "
-        "(nor in GB18030/GBK); convert the file to UTF-8, e.g. "
-        f"iconv -f CP1252 -t UTF-8 {path.name} > utf8-{path.name} (with its real encoding)"
-    )
+        return core_decode_text(data, path)
+    except InputFileError as exc:
+        raise NetworkImportError(str(exc)) from None

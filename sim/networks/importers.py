@@ -28,9 +28,10 @@ attributes ``crs`` = frame of x_m / y_m and ``source``):
   lengths (`sim.networks.schematic`, frame "local:1 m schematic"), with a warning.
 
 Files as people have them (issue 16): every reader tells the file's type from its content and
-decodes its text by a fixed try-order (BOM, UTF-16, UTF-8, GB18030/GBK;
-`sim.networks.import_files`), and refuses what the format's own software would refuse with a
-`NetworkImportError` naming the file and the element (EPANET's rules:
+decodes its text as every citysafe input (UTF-8 with or without BOM, UTF-16; anything else
+refused with the way to convert it: `sim.networks.import_files`), and refuses what the
+format's own software would refuse with a `NetworkImportError` naming the file and the element
+(EPANET's rules:
 `sim.networks.epanet_inp`). A default applied (EPANET ``Units``, missing positions), an element
 dropped (out-of-service buses, segments cut at an extract's edge, self-loops) or one no source
 or vehicle can reach is reported as a `sim.networks.errors.NetworkImportWarning` starting with
@@ -212,8 +213,7 @@ def _read_wntr(path: Path, notes: list[str]):
         raise NetworkImportError("read_epanet needs wntr: pip install wntr") from exc
     data = read_bytes(path)
     require_kind(path, data, ("epanet",), "an EPANET .inp file")
-    text, _ = decode_text(path, data, notes)
-    text = check_inp(text, path, notes)
+    text = check_inp(decode_text(path, data), path, notes)
     with tempfile.TemporaryDirectory(prefix="citysafe-inp-") as tmp:
         copy = Path(tmp) / "network.inp"
         copy.write_text(text, encoding="utf-8")
@@ -400,12 +400,12 @@ def read_epanet(
     diameter NaN); ``edge_type`` codes into ["pipe", "pump", "valve"]; pipes whose initial
     status is Closed are ``normally_open`` (not in the adjacency).
 
-    Files as people have them: any encoding of `sim.networks.import_files` (BOM, UTF-16,
-    GB18030/GBK); EPANET's rules checked first, naming the element (`sim.networks.epanet_inp`:
-    ids of at most 31 characters, pipe lengths > 0, links between defined nodes; no ``Units``
-    → GPM with a warning); nodes without coordinates filled or laid out (`_epanet_xy`), with a
-    warning; nodes no reservoir or tank reaches are named in a warning. Warnings are in the
-    layer's ``notes``.
+    Files as people have them: UTF-8 with or without BOM or UTF-16
+    (`sim.networks.import_files`); EPANET's rules checked first, naming the element
+    (`sim.networks.epanet_inp`: ids of at most 31 characters, pipe lengths > 0, links between
+    defined nodes; no ``Units`` → GPM with a warning); nodes without coordinates filled or
+    laid out (`_epanet_xy`), with a warning; nodes no reservoir or tank reaches are named in a
+    warning. Warnings are in the layer's ``notes``.
 
     Args:
         path: the ``.inp`` file.
@@ -510,7 +510,7 @@ def _read_pandapower_json(path: Path, notes: list[str]):
         ) from exc
     data = read_bytes(path)
     require_kind(path, data, ("json",), "a pandapower network (JSON of pandapower.to_json)")
-    text, _ = decode_text(path, data, notes)
+    text = decode_text(path, data)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -952,11 +952,11 @@ def _add_way(seg: dict, way_id: int, refs: list, tags: dict, odd: dict) -> None:
     seg["way"] += [way_id] * k
 
 
-def _xml_utf8(path: Path, data: bytes, notes: list[str]) -> bytes:
+def _xml_utf8(path: Path, data: bytes) -> bytes:
     """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text` (the
     declaration's encoding, no longer true, removed)."""
-    text, enc = decode_text(path, data, notes)
-    if enc == "utf-8" and not data.startswith(b"\xef\xbb\xbf"):
+    text = decode_text(path, data)
+    if data.isascii() or text.encode("utf-8") == data:
         return data
     text = re.sub(r"^(\s*<\?xml[^>]*?)\s+encoding=(['\"])[^'\"]*\2", r"\1", text, count=1)
     return text.encode("utf-8")
@@ -968,7 +968,7 @@ def _read_osm_xml(path: Path, name: str, classes: set[str]) -> ImportedLayer:
     notes: list[str] = []
     data = read_bytes(path)
     require_kind(path, data, ("osm-xml",), "an OpenStreetMap file (.osm XML or .osm.pbf)")
-    data = _xml_utf8(path, data, notes)
+    data = _xml_utf8(path, data)
     coords: dict[int, tuple[float, float]] = {}
     seg: dict[str, list] = {
         k: [] for k in ("u", "v", "highway", "maxspeed", "bridge", "oneway", "way")
@@ -1238,7 +1238,7 @@ def read_graphml(
     raw = read_bytes(path)
     require_kind(path, raw, ("graphml",), "a GraphML file")
     try:
-        g = nx.parse_graphml(_xml_utf8(path, raw, notes))
+        g = nx.parse_graphml(_xml_utf8(path, raw))
     except Exception as exc:  # networkx raises ParseError, NetworkXError, KeyError …
         raise NetworkImportError(f"{path}: cannot read GraphML: {exc}") from exc
     ids = list(g.nodes)
