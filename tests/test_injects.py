@@ -207,3 +207,35 @@ def test_landfall_track_passes_the_point_and_decays_over_land():
     # pressure deficit ∝ V² (Holland 1980): (1010 − p) = 50·(V/40)²
     assert 1010 - tr.pressure_hpa[-1] == pytest.approx(50 * (want / 40) ** 2)
     assert np.all(tr.vmax_ms[:5] == 40)
+
+
+@pytest.mark.parametrize(
+    ("event", "line"),
+    [
+        ("{type: bridge_closure, at_h: 1, between: [Atlantis, Northgate]}",
+         "events[0].between: unknown district 'Atlantis' of this city"),
+        ("{type: bridge_closure, at_h: 1, between: [Westhill, Northgate]}",
+         "events[0].between: no river crossing between Westhill and Northgate"),
+        ("{type: resources, at_h: 2, depot: Old Harbor fire station 1, resource: boat, count: 2}",
+         "events[0].depot: unknown depot 'Old Harbor fire station 1'"),
+    ],
+)  # fmt: skip
+def test_scripted_events_naming_what_the_city_lacks_are_refused_by_validate_and_run(
+    tmp_path, event, line
+):
+    """A scenario's events are checked against the model as a journal's are (they passed
+    validate and then crashed run with an InjectError traceback)."""
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    base = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    path = tmp_path / "events.yaml"
+    path.write_text(
+        f"extends: {base}\nwarnings: {{mode: forecast}}\nevents:\n  - {event}\n", encoding="utf-8"
+    )
+    for args in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "r")]):
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert f"{path}: {line}" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "r").exists()

@@ -63,11 +63,12 @@ def decode_text(data: bytes, file: str | Path) -> str:
         guess = _guess(data)
         likely = f"; it looks like {guess}" if guess and guess not in ("utf_8", "ascii") else ""
         source = guess.upper().replace("_", "-") if likely else "GBK"
+        name = Path(file).name
+        excel = ", or save from Excel as 'CSV UTF-8'" if name.lower().endswith(".csv") else ""
         raise InputFileError(
             file,
             f"not UTF-8 text (byte {exc.start}){likely}: save it as UTF-8, e.g. "
-            f"iconv -f {source} -t UTF-8 {Path(file).name} > fixed.csv, or in Excel "
-            "'CSV UTF-8'",
+            f"iconv -f {source} -t UTF-8 {name} > utf8-{name}{excel}",
         ) from None
 
 

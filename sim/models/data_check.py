@@ -20,8 +20,11 @@ from sim.city.evacuation import load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.hazards.storm_surge import read_defences, read_tide_levels
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
+from sim.models.emergency import CityModel
+from sim.models.event_effects import InjectError, check_event
 from sim.networks.compose import check_imports
 from sim.response.depots import read_resources
+from sim.scenario.events import BridgeClosureEvent
 from sim.scenario.loader import Problem, load_scenario
 from sim.scenario.longrun import LongRunScenario
 from sim.scenario.schema import Scenario
@@ -66,6 +69,32 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
     problems += _import_problems(scenario, city, source)
     problems += _hazard_file_problems(scenario, source)
     problems += _track_problems(scenario, source)
+    if not problems:  # the events' names need a model, which needs every file above
+        problems += _event_name_problems(scenario, source)
+    return problems
+
+
+def _event_name_problems(scenario: Scenario, source: str) -> list[Problem]:
+    """Names of scripted events that only a model can resolve (:func:`sim.models.
+    event_effects.check_event`): a depot, or a river crossing between two districts. The
+    model is built only when such events exist (about a second at full resolution)."""
+    named = [
+        i
+        for i, ev in enumerate(scenario.events)
+        if isinstance(ev, BridgeClosureEvent) or getattr(ev, "depot", None) is not None
+    ]
+    if not named:
+        return []
+    # without its events, so that each bad one is named (the model checks them when built)
+    model = CityModel(scenario.model_copy(update={"events": []}))
+    problems = []
+    for i in named:
+        ev = scenario.events[i]
+        try:
+            check_event(model, ev)
+        except InjectError as exc:
+            field = "between" if isinstance(ev, BridgeClosureEvent) else "depot"
+            problems.append(Problem(source, f"events[{i}].{field}", str(exc)))
     return problems
 
 

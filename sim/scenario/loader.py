@@ -258,7 +258,9 @@ def validate_mapping(
     return scen
 
 
-DISTRICT_KEYS = ("district", "seed_district", "park_district", "preposition_districts")
+DISTRICT_KEYS = (
+    "district", "seed_district", "park_district", "preposition_districts", "between",
+)  # fmt: skip
 """Fields, wherever they sit in a scenario, that name districts of the scenario's city."""
 
 
