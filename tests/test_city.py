@@ -377,3 +377,13 @@ def test_load_city_rejects_exposure_category_without_rule(data_copy):
         f.write("unicorns,count,5,nowhere,assumption\n")
     with pytest.raises(CityDataError, match="unicorns"):
         load_city(data_copy)
+
+
+def test_load_city_rejects_a_rule_category_without_a_total(data_copy):
+    """Every category of city.yaml's allocation rules needs its city total: the model reads
+    them all (a missing row passed validate and crashed run with a KeyError)."""
+    path = data_copy / "exposure_totals.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(ln for ln in lines if not ln.startswith("shop_signboards,")), "utf-8")
+    with pytest.raises(CityDataError, match=r"no city total for \['shop_signboards'\]"):
+        load_city(data_copy)

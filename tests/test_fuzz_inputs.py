@@ -10,8 +10,10 @@ message), never an exception, and within ``HANG_S``. The scenarios are the examp
 typhoon (scenarios/example-city/typhoon.yaml: five districts, 36 h, about a second a run)
 and tests/data/small-lekima.yaml (Shanghai at 10% network resolution, 30 h, about 4 s).
 
-CI runs ``CITYSAFE_FUZZ_EXAMPLES`` examples per target (default 25, derandomised so a CI run
-is repeatable); the long run is ``benchmarks/fuzz_inputs.py`` (random, ≥ 1,000 inputs).
+CI runs ``CITYSAFE_FUZZ_EXAMPLES`` = N (default 25; derandomised so a CI run is repeatable)
+examples of the scenario, N / 4 of each example-city file, import file and the journal, and
+N / 12 of each Shanghai input (at least 1): 111 inputs at the default. The long run is
+``benchmarks/fuzz_inputs.py`` (random, ≥ 1,000 inputs).
 ``CITYSAFE_FUZZ_LOG=FILE`` appends one JSON line per input (target, validate and run exit
 codes), which the long run counts.
 """
@@ -105,6 +107,66 @@ def _setup_shanghai(folder: Path) -> Path:
     return scenario
 
 
+NET3 = ROOT / "scenarios" / "data" / "networks" / "Net3.inp"
+IMPORT_FILES = ["net.inp", "feeder.json", "roads.osm", "journal.yaml"]
+"""Inputs of the third set: the example city with three network imports (EPANET Net3 in
+Northgate, pandapower's ``example_simple`` feeder in Westhill, a small OpenStreetMap extract
+with one-way streets, a roundabout and odd ``maxspeed`` values in Saltmarsh) replayed with an
+exercise journal (``run --journal``)."""
+
+OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+  <node id="1" lat="22.480" lon="118.080"/><node id="2" lat="22.480" lon="118.090"/>
+  <node id="3" lat="22.490" lon="118.090"/><node id="4" lat="22.490" lon="118.080"/>
+  <node id="5" lat="22.485" lon="118.100"/><node id="6" lat="22.485" lon="118.110"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/>
+    <tag k="oneway" v="yes"/><tag k="maxspeed" v="70|100"/></way>
+  <way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="secondary"/>
+    <tag k="oneway" v="-1"/><tag k="maxspeed" v="CN:urban"/></way>
+  <way id="12"><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/>
+    <tag k="maxspeed" v="30 mph"/></way>
+  <way id="13"><nd ref="2"/><nd ref="5"/><nd ref="6"/><nd ref="2"/><tag k="highway" v="tertiary"/>
+    <tag k="junction" v="roundabout"/></way>
+</osm>
+"""
+
+JOURNAL = """journal: 1
+scenario: example-city-typhoon
+seed: 2030
+overrides: []
+entries:
+- {t_h: 1.0, by: trainer, event: {type: road_collapse, district: Riverside, count: 2}}
+- {t_h: 2.0, by: trainer, event: {type: resources, district: Northgate, resource: boat, count: 3}}
+- {t_h: 2.0, by: trainer, event: {type: bridge_closure, between: [Old Harbour, Riverside]}}
+- {t_h: 3.0, by: white cell, event: {type: warning, hazard: typhoon, level: red, source: drill}}
+"""
+
+
+def _setup_imports(folder: Path) -> Path:
+    """The example city with three network imports and a journal, in ``folder``."""
+    import pandapower as pp
+    import pandapower.networks as pn
+
+    scenario = _setup(folder)
+    shutil.copy(NET3, folder / "net.inp")
+    pp.to_json(pn.example_simple(), str(folder / "feeder.json"))
+    (folder / "roads.osm").write_text(OSM, encoding="utf-8")
+    (folder / "journal.yaml").write_text(JOURNAL, encoding="utf-8")
+    imports = [
+        ("water", "epanet", "net.inp", "Northgate"),
+        ("power", "pandapower", "feeder.json", "Westhill"),
+        ("roads", "osm", "roads.osm", "Saltmarsh"),
+    ]
+    block = "  imports:\n" + "".join(
+        f"    - {{layer: {layer}, format: {fmt}, file: {folder / name}, district: {d}, "
+        "scale: fit}\n"
+        for layer, fmt, name, d in imports
+    )
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(text.replace("networks:\n", "networks:\n" + block, 1), encoding="utf-8")
+    return scenario
+
+
 def _invoke(args: list[str]):
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(HANG_S)
@@ -131,16 +193,19 @@ def _log(record: dict) -> None:
             fh.write(json.dumps(record) + "\n")
 
 
-def check_input(folder: Path, scenario: Path, target: Path, data: bytes) -> None:
-    """Write the mutated ``data`` to ``target``, then validate and (if OK) run."""
+def check_input(
+    folder: Path, scenario: Path, target: Path, data: bytes, extra: tuple[str, ...] = ()
+) -> None:
+    """Write the mutated ``data`` to ``target``, then validate and (if OK) run, both with
+    the ``extra`` arguments (a journal)."""
     target.write_bytes(data)
-    res = _invoke(["validate", str(scenario)])
+    res = _invoke(["validate", str(scenario), *extra])
     _no_traceback(res, "validate", target.name, data)
     assert res.exit_code in (0, 2), res.output
     ran = None
     if res.exit_code == 0:
         out = folder / "run"
-        run = _invoke(["run", str(scenario), "--out", str(out), "--no-figures", "-q"])
+        run = _invoke(["run", str(scenario), "--out", str(out), "--no-figures", "-q", *extra])
         _no_traceback(run, "run after validate OK", target.name, data)
         ran = run.exit_code
         assert ran in (0, 2), run.output
@@ -171,8 +236,9 @@ def test_a_mutated_scenario_validates_and_runs_or_is_refused(data):
 
 
 @pytest.mark.filterwarnings("ignore")
-@FUZZ
-@given(data=st.data(), name=st.sampled_from(CITY_FILES))
+@pytest.mark.parametrize("name", CITY_FILES)
+@settings(FUZZ, max_examples=max(EXAMPLES // 4, 2))
+@given(data=st.data())
 def test_a_mutated_city_data_file_or_track_validates_and_runs_or_is_refused(data, name):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -184,8 +250,9 @@ def test_a_mutated_city_data_file_or_track_validates_and_runs_or_is_refused(data
 
 
 @pytest.mark.filterwarnings("ignore")
-@settings(FUZZ, max_examples=max(EXAMPLES // 3, 1))  # a run takes ~4 s here
-@given(data=st.data(), name=st.sampled_from(SHANGHAI_FILES))
+@pytest.mark.parametrize("name", SHANGHAI_FILES)
+@settings(FUZZ, max_examples=max(EXAMPLES // 12, 1))  # a run takes ~4 s here
+@given(data=st.data())
 def test_a_mutated_shanghai_input_validates_and_runs_or_is_refused(data, name):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -194,3 +261,17 @@ def test_a_mutated_shanghai_input_validates_and_runs_or_is_refused(data, name):
         mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
         raw = data.draw(encoding_mutation(mutated), label="bytes")
         check_input(folder, scenario, target, raw)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", IMPORT_FILES)
+@settings(FUZZ, max_examples=max(EXAMPLES // 4, 2))
+@given(data=st.data())
+def test_a_mutated_network_import_or_journal_validates_and_runs_or_is_refused(data, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = _setup_imports(folder)
+        target = folder / name
+        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
+        raw = data.draw(encoding_mutation(mutated), label="bytes")
+        check_input(folder, scenario, target, raw, ("--journal", str(folder / "journal.yaml")))

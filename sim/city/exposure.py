@@ -189,8 +189,8 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
 
     Raises:
         CityDataError: missing file or column, duplicate or unknown category (no rule in
-            the profile's ``exposure_allocation.rules``), non-integer or negative total,
-            empty source.
+            the profile's ``exposure_allocation.rules``), a category of the rules without a
+            row, non-integer or negative total, empty source.
     """
     path = Path(path)
     if not path.is_file():
@@ -208,6 +208,13 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
             path,
             f"no allocation rule for {unknown} in city.yaml exposure_allocation.rules; "
             f"rules: {sorted(rules)}",
+        )
+    absent = sorted(set(rules) - set(table["category"]))
+    if absent:
+        raise CityDataError(
+            path,
+            f"no city total for {absent}: city.yaml exposure_allocation.rules lists them and "
+            "the model reads every category listed there",
         )
     totals = pd.to_numeric(table["city_total"], errors="coerce")
     bad = table["category"][~(totals.notna() & (totals >= 0) & (totals == totals.round()))]
