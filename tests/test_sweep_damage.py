@@ -537,3 +537,24 @@ def test_report_and_analyse_on_a_full_disk_write_nothing_half(tmp_path, monkeypa
         assert f"{out}: cannot write " in result.output
         assert "no space left on the device" in result.output
         assert sorted(p.name for p in out.iterdir()) == before  # no half CSV, no temporary
+
+
+def test_an_ensemble_on_a_full_disk_gives_one_line_and_resumes(tmp_path, monkeypatch):
+    """``run --replications`` runs through the sweep store too: a full disk while its runs
+    are written is one line and exit 2 (it traced back), and a rerun finishes the ensemble."""
+    from sim.interfaces.cli.main import app
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    out = tmp_path / "ens"
+    args = ["run", str(scenario), "--replications", "2", "--workers", "1", "--out", str(out),
+            "-q", "--no-figures", "-p", "time.duration_h=3"]  # fmt: skip
+    monkeypatch.setattr(os, "write", DiskFault(tmp_path, 4))
+    res = CliRunner().invoke(app, args)
+    monkeypatch.setattr(os, "write", _REAL_WRITE)
+    assert res.exit_code == 2, res.output
+    assert "no space left on the device" in res.output and "rerun to resume" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert not out.exists()  # the unfinished ensemble stays in the staging folder
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert (out / "ensemble.json").is_file()

@@ -36,7 +36,7 @@ from sim.studies.calibration.spec import (
     load_calibration_spec,
     resolve_targets,
 )
-from sim.studies.sweep.store import SweepError
+from sim.studies.sweep.exits import sweep_exits
 
 
 def _posterior_predictive(post: pd.DataFrame, spec, targets, simulator, out: Path):
@@ -160,16 +160,12 @@ def calibrate_command(
     """Fit scenario parameters to observed figures by ABC-SMC (pyabc); write the posterior,
     a posterior predictive check, plots and calibrated.yaml."""
     try:
-        calibrate(spec, out, workers=workers, quiet=quiet, scheduler=scheduler, resume=resume)
+        # a locked folder, an unreachable Dask scheduler, a full disk, Ctrl-C: one line
+        with sweep_exits(out, f"rerun with --resume --out {out}"):
+            calibrate(spec, out, workers=workers, quiet=quiet, scheduler=scheduler, resume=resume)
     except CalibrationSpecError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except SweepError as exc:  # Dask scheduler unreachable, folder locked by another run
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     except CalibrationRunError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; finished simulations are kept: rerun with --resume --out {out}")
-        raise typer.Exit(130) from None

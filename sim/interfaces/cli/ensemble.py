@@ -24,9 +24,9 @@ from rich.console import Console
 from sim.interfaces.cli.common import publish_or_exit, stage_or_exit
 from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
+from sim.studies.sweep.exits import sweep_exits
 from sim.studies.sweep.replicate import run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
-from sim.studies.sweep.store import SweepError
 
 
 def ensemble_command(
@@ -61,7 +61,8 @@ def ensemble_command(
         raise typer.Exit(code=2)
     final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
     out_dir = stage_or_exit(final_dir, scen, overwrite, ENSEMBLE_FILE)  # with the resolved file
-    try:
+    kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
+    with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
         done = run_replications(
             scenario_path,
             overrides,
@@ -72,13 +73,6 @@ def ensemble_command(
             workers=workers,
             progress=not quiet,
         )
-    except SweepError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
-    except KeyboardInterrupt:
-        kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
-        typer.echo(f"interrupted: {kept} (rerun to resume it)", err=True)
-        raise typer.Exit(code=130) from None
     failed = done.outcome.failed
     if done.rows.empty:
         typer.echo(f"every replication failed (errors in {done.folder}/failures.jsonl)", err=True)

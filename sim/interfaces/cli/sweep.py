@@ -33,10 +33,10 @@ from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
 from sim.studies.sweep.design import check_runs, expand
 from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.exits import sweep_exits
 from sim.studies.sweep.files import write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
 from sim.studies.sweep.status import sweep_status
-from sim.studies.sweep.store import SweepError
 from sim.studies.sweep.table import SweepDamageWarning, SweepFolderError, load, partial_notes
 
 
@@ -80,24 +80,8 @@ def _fmt_s(seconds: float | None) -> str:
 def _sweep_or_exit(exp, runs, out_dir: Path, **kwargs):
     """:func:`~sim.studies.sweep.executor.run_sweep`, or exit with one line: 2 for an
     unusable folder or a failed write (a full disk), 130 for Ctrl-C."""
-    try:
+    with sweep_exits(out_dir, "continue with --resume"):
         return run_sweep(exp, runs, out_dir, **kwargs)
-    except SweepError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
-    except OSError as exc:  # a full disk, a read-only folder: finished runs are on disk
-        typer.echo(
-            f"{write_failure(exc, out_dir)}; finished runs are kept (nothing is half-written): "
-            "make room, then continue with --resume",
-            err=True,
-        )
-        raise typer.Exit(code=2) from None
-    except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted: finished runs are saved in {out_dir}; continue with --resume",
-            err=True,
-        )
-        raise typer.Exit(code=130) from None
 
 
 @sweep_app.command("run")

@@ -46,8 +46,9 @@ from sim.scenario.loader import (
 from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH, comparison_table
 from sim.studies.sweep.design import expand, unreported_keys
 from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.exits import sweep_exits
 from sim.studies.sweep.spec import DEFAULT_COMPARISON_METRICS, ExperimentSpec, SpecError, load_spec
-from sim.studies.sweep.store import PLAN_FILE, SweepError
+from sim.studies.sweep.store import PLAN_FILE
 from sim.studies.sweep.table import load
 
 if TYPE_CHECKING:
@@ -336,16 +337,8 @@ def compare_command(
     spec, runs = _comparison_plan(experiment, replications)
     out_dir = out or Path("runs") / "comparisons" / spec.name
     resume = resume or (out_dir / PLAN_FILE).exists()
-    try:
+    with sweep_exits(out_dir, "rerun to continue"):
         outcome = run_sweep(spec, runs, out_dir, workers=workers, resume=resume, progress=not quiet)
-    except SweepError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
-    except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted: finished runs are saved in {out_dir}; rerun to continue", err=True
-        )
-        raise typer.Exit(code=130) from None
     df = load(out_dir)
     try:
         table, keys = analyse(spec, df, source)

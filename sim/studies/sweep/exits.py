@@ -1,0 +1,48 @@
+"""How the commands that run sweeps end when a sweep cannot go on: one line, an exit code.
+
+``sweep run``, ``run --replications``, ``compare`` and ``calibrate`` all run their
+simulations through the sweep store, so they fail the same ways — an unusable or locked
+folder (:class:`~sim.studies.sweep.store.SweepError`), a write that failed (a full disk, a
+read-only folder: :func:`~sim.studies.sweep.files.write_failure`; the store has written
+nothing halfway), Ctrl-C — and say so the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from sim.studies.sweep.files import write_failure
+from sim.studies.sweep.store import SweepError
+
+
+@contextlib.contextmanager
+def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
+    """Run the body; turn a sweep's expected failures into one line on stderr and an exit.
+
+    Args:
+        out_dir: the sweep folder, named in the messages.
+        resume_hint: how to continue, e.g. "continue with --resume" or "rerun to resume it".
+
+    Raises:
+        typer.Exit: code 2 for a :class:`SweepError` or an ``OSError`` (finished runs kept),
+            130 for Ctrl-C.
+    """
+    try:
+        yield
+    except SweepError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # a full disk, a read-only folder: finished runs are on disk
+        typer.echo(
+            f"{write_failure(exc, out_dir)}; finished runs are kept (nothing is half-written): "
+            f"make room, then {resume_hint}",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: finished runs are saved in {out_dir}; {resume_hint}", err=True)
+        raise typer.Exit(code=130) from None
