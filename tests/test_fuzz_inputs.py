@@ -167,6 +167,9 @@ def _setup_imports(folder: Path) -> Path:
     return scenario
 
 
+SETS = {_setup: "example city", _setup_shanghai: "shanghai", _setup_imports: "imports"}
+
+
 def _invoke(args: list[str]):
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(HANG_S)
@@ -194,10 +197,15 @@ def _log(record: dict) -> None:
 
 
 def check_input(
-    folder: Path, scenario: Path, target: Path, data: bytes, extra: tuple[str, ...] = ()
+    folder: Path,
+    scenario: Path,
+    target: Path,
+    data: bytes,
+    extra: tuple[str, ...] = (),
+    label: str = "",
 ) -> None:
     """Write the mutated ``data`` to ``target``, then validate and (if OK) run, both with
-    the ``extra`` arguments (a journal)."""
+    the ``extra`` arguments (a journal); ``label`` names the input in the log."""
     target.write_bytes(data)
     res = _invoke(["validate", str(scenario), *extra])
     _no_traceback(res, "validate", target.name, data)
@@ -210,7 +218,7 @@ def check_input(
         ran = run.exit_code
         assert ran in (0, 2), run.output
         assert ran != 0 or (out / "summary.json").is_file()
-    _log({"target": target.name, "validate": res.exit_code, "run": ran})
+    _log({"target": label or target.name, "validate": res.exit_code, "run": ran})
 
 
 FUZZ = settings(
@@ -222,17 +230,25 @@ FUZZ = settings(
 )
 
 
+def fuzz_one(data, setup, name: str, extra: tuple[str, ...] = ()) -> None:
+    """Set up a scenario in a fresh folder (``setup``, one of the three sets), damage its
+    input ``name`` (relative to the folder), then :func:`check_input`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = setup(folder)
+        target = folder / name
+        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
+        raw = data.draw(encoding_mutation(mutated), label="bytes")
+        extra = tuple(a.format(folder=folder) for a in extra)
+        label = f"{SETS[setup]}: {name}"
+        check_input(folder, scenario, target, raw, extra, label)
+
+
 @pytest.mark.filterwarnings("ignore")
 @FUZZ
 @given(data=st.data())
 def test_a_mutated_scenario_validates_and_runs_or_is_refused(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        scenario = _setup(folder)
-        text = scenario.read_text(encoding="utf-8")
-        mutated = data.draw(mutation_for(scenario.name, text), label="scenario")
-        raw = data.draw(encoding_mutation(mutated), label="bytes")
-        check_input(folder, scenario, scenario, raw)
+    fuzz_one(data, _setup, "scenario.yaml")
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -240,13 +256,7 @@ def test_a_mutated_scenario_validates_and_runs_or_is_refused(data):
 @settings(FUZZ, max_examples=max(EXAMPLES // 4, 2))
 @given(data=st.data())
 def test_a_mutated_city_data_file_or_track_validates_and_runs_or_is_refused(data, name):
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        scenario = _setup(folder)
-        target = folder / "city" / name
-        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
-        raw = data.draw(encoding_mutation(mutated), label="bytes")
-        check_input(folder, scenario, target, raw)
+    fuzz_one(data, _setup, f"city/{name}")
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -254,13 +264,7 @@ def test_a_mutated_city_data_file_or_track_validates_and_runs_or_is_refused(data
 @settings(FUZZ, max_examples=max(EXAMPLES // 12, 1))  # a run takes ~4 s here
 @given(data=st.data())
 def test_a_mutated_shanghai_input_validates_and_runs_or_is_refused(data, name):
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        scenario = _setup_shanghai(folder)
-        target = folder / name
-        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
-        raw = data.draw(encoding_mutation(mutated), label="bytes")
-        check_input(folder, scenario, target, raw)
+    fuzz_one(data, _setup_shanghai, name)
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -268,10 +272,4 @@ def test_a_mutated_shanghai_input_validates_and_runs_or_is_refused(data, name):
 @settings(FUZZ, max_examples=max(EXAMPLES // 4, 2))
 @given(data=st.data())
 def test_a_mutated_network_import_or_journal_validates_and_runs_or_is_refused(data, name):
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        scenario = _setup_imports(folder)
-        target = folder / name
-        mutated = data.draw(mutation_for(name, target.read_text(encoding="utf-8")), label=name)
-        raw = data.draw(encoding_mutation(mutated), label="bytes")
-        check_input(folder, scenario, target, raw, ("--journal", str(folder / "journal.yaml")))
+    fuzz_one(data, _setup_imports, name, ("--journal", "{folder}/journal.yaml"))
