@@ -397,7 +397,7 @@ def read_wind_radii_csv(path: str | Path, wind_averaging_min: float = 10.0) -> W
         wind_averaging_min: averaging period of the 30/50-kt winds (JMA: 10-min means).
 
     Raises:
-        TrackFormatError: missing columns or unparsable values.
+        TrackFormatError: missing columns, unparsable values, an empty or repeated time.
     """
     path = Path(path)
     df = read_csv_table(path)
@@ -414,6 +414,12 @@ def read_wind_radii_csv(path: str | Path, wind_averaging_min: float = 10.0) -> W
         times = to_datetime64(df["time_utc"].to_numpy())
     except (ValueError, TypeError) as exc:
         raise TrackFormatError(path, 0, f"unparsable time_utc: {exc}") from exc
+    if np.isnat(times).any():
+        row = int(np.flatnonzero(np.isnat(times))[0])
+        raise TrackFormatError(path, row + 2, "time_utc is empty")
+    dup = np.flatnonzero(pd.Series(times).duplicated().to_numpy())
+    if dup.size:
+        raise TrackFormatError(path, int(dup[0]) + 2, f"time {times[dup[0]]} is listed twice")
     renamed = df.rename(columns=dict(zip(cols, RADII_COLUMNS, strict=True)))
     r30, r50 = (_radius_column(renamed, c, path) for c in RADII_COLUMNS)
     order = np.argsort(times, kind="stable")

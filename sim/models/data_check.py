@@ -23,6 +23,7 @@ from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError, check_event
 from sim.networks.compose import check_imports
+from sim.networks.spec import city_network_spec
 from sim.response.depots import read_resources
 from sim.scenario.events import BridgeClosureEvent
 from sim.scenario.loader import Problem, load_scenario
@@ -127,9 +128,9 @@ def _track_problems(scenario: Scenario, source: str) -> list[Problem]:
 
 
 def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Problem]:
-    """The city's relocation rules, buses and shelters (``evacuation.yaml``), its warning
-    criteria and their coastal waters, read as :class:`~sim.models.emergency.CityModel`
-    reads them."""
+    """The city's relocation rules, buses and shelters (``evacuation.yaml``), its network
+    statistics, its warning criteria and their coastal waters, read as
+    :class:`~sim.models.emergency.CityModel` reads them."""
     problems = []
     data_dir = Path(scenario.city.data_dir)
     table = city.districts
@@ -137,6 +138,10 @@ def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Probl
         load_evacuation(data_dir, list(table["name_en"]), table["population"].to_numpy())
     except DATA_ERRORS as exc:
         problems.append(Problem(source, "city.data_dir", f"unusable relocation data: {exc}"))
+    try:  # the statistics the synthetic networks are generated from (city.yaml networks)
+        city_network_spec(city)
+    except DATA_ERRORS as exc:
+        problems.append(Problem(source, "city.data_dir", f"unusable network statistics: {exc}"))
     own = scenario.warnings.criteria_file
     field = "warnings.criteria_file" if own is not None else "city.data_dir"
     try:

@@ -38,6 +38,12 @@ _KIND_VOCAB = {"team": SKILLS, "equipment": EQUIPMENT, "supply": SUPPLIES}
 _SECTION = {"team": "teams", "equipment": "equipment", "supply": "supplies"}
 
 
+QUANTITY_MAX = 1e9
+"""Largest quantity a row may give (assumption: no city holds a billion teams, units or
+supply units of one kind per 100,000 residents, per depot or in reserve; it keeps the
+stock arithmetic finite)."""
+
+
 def read_resources(data_dir: Path, depot_kinds) -> pd.DataFrame:
     """The emergency resource table: who holds how much of each resource.
 
@@ -52,8 +58,9 @@ def read_resources(data_dir: Path, depot_kinds) -> pd.DataFrame:
 
     Raises:
         CityDataError: the file is missing, a column is missing, a resource or depot kind is
-            unknown, a (resource, depot kind) pair repeats, or a quantity is negative or not a
-            number. The message names the file, the row and what was expected.
+            unknown, a (resource, depot kind) pair repeats, or a quantity is negative, above
+            :data:`QUANTITY_MAX` or not a number. The message names the file, the row and
+            what was expected.
     """
     path = Path(data_dir) / RESOURCES_FILE
     if not path.is_file():
@@ -82,9 +89,11 @@ def read_resources(data_dir: Path, depot_kinds) -> pd.DataFrame:
             )
         for col in ("per_100k_persons", "per_depot", "central_reserve"):
             v = pd.to_numeric(getattr(row, col), errors="coerce")
-            if not np.isfinite(v) or v < 0:
+            if not np.isfinite(v) or v < 0 or v > QUANTITY_MAX:
                 raise CityDataError(
-                    path, f"{where}: {col} must be a number >= 0, got {getattr(row, col)!r}"
+                    path,
+                    f"{where}: {col} must be a number from 0 to {QUANTITY_MAX:.0e}, got "
+                    f"{getattr(row, col)!r}",
                 )
     dup = df.duplicated(["resource", "depot_kind"])
     if dup.any():
