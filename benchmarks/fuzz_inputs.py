@@ -46,12 +46,12 @@ def main() -> int:
     counts = collections.Counter((r["target"], r["validate"], r["run"]) for r in rows)
     targets = sorted({r["target"] for r in rows})
     print(f"\n{len(rows)} mutated inputs in {wall / 60:.1f} min (log: {log})")
-    print(f"{'input':<40}{'inputs':>8}{'refused':>9}{'ran':>6}{'run refused':>13}")
+    print(f"{'input':<44}{'inputs':>8}{'refused':>9}{'ran':>6}{'run refused':>13}")
     for t in targets:
         n = sum(v for (tt, _, _), v in counts.items() if tt == t)
         refused = counts[(t, 2, None)]
         ran = counts[(t, 0, 0)]
-        print(f"{t:<40}{n:>8}{refused:>9}{ran:>6}{counts[(t, 0, 2)]:>13}")
+        print(f"{t:<44}{n:>8}{refused:>9}{ran:>6}{counts[(t, 0, 2)]:>13}")
     print("result:", "no traceback, no hang" if result.returncode == 0 else "FAILED (see above)")
     return 0 if result.returncode == 0 else 1
 
