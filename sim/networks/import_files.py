@@ -106,9 +106,10 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """ "utf-16-le"/"utf-16-be" when NUL bytes fill one byte position of most code units."""
+    """ "utf-16-le"/"utf-16-be" when NUL bytes fill one byte position of most code units
+    (at least 8 of them: a text file holds no NUL, so the pattern is UTF-16's ASCII)."""
     pairs = len(head) // 2
-    if pairs < 2:
+    if pairs < 8:
         return None
     odd_nul = head[1 : 2 * pairs : 2].count(0) / pairs
     even_nul = head[0 : 2 * pairs : 2].count(0) / pairs
