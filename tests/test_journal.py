@@ -302,3 +302,18 @@ def test_the_app_refuses_the_journals_validate_refuses():
         line.startswith(f"pasted: {want}") for line, want in zip(lines, MISFIT_LINES, strict=True)
     )
     assert ctrl.session.journal.entries == [] and ctrl.t_h == 0.0
+
+
+def test_a_bad_override_in_a_journal_is_traced_to_the_journal(tmp_path):
+    """The journal's overrides are applied to the scenario, so their problems are the
+    scenario's fields; the message also names the journal they came from."""
+    path = tmp_path / "j.yaml"
+    path.write_text(
+        "journal: 1\nscenario: example-city-typhoon\nseed: 1\n"
+        "overrides: [networks.resolution=-3]\nentries: []\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["validate", str(EXAMPLE), "--journal", str(path)])
+    assert res.exit_code == 2, res.output
+    assert f"{EXAMPLE}: networks.resolution:" in res.output
+    assert f"{path}: overrides: the scenario was loaded with the journal's overrides" in res.output

@@ -69,7 +69,16 @@ def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | Non
     from sim.interfaces.exercise.replay import check_journal_or_exit, load_journal_overrides
 
     journal, overrides = load_journal_overrides(journal_path, overrides)  # exit 2 if malformed
-    scen = load_or_exit(scenario, overrides)
+    try:
+        scen = load_or_exit(scenario, overrides)
+    except typer.Exit:
+        if journal.overrides:  # say where the overrides in those problems came from
+            typer.echo(
+                f"{journal_path}: overrides: the scenario was loaded with the journal's "
+                f"overrides {journal.overrides}",
+                err=True,
+            )
+        raise
     check_journal_or_exit(journal, scen, journal_path)  # exit 2 if it does not fit the scenario
     return scen, journal, overrides
 
