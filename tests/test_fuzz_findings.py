@@ -63,3 +63,34 @@ def test_a_wind_radii_time_listed_twice(tmp_path):
     path.write_text("".join([*lines[:3], lines[2], *lines[3:]]), encoding="utf-8")
     with pytest.raises(TrackFormatError, match=r"radii.csv:4: time 2019-08-07T21:00:00 .*twice"):
         read_wind_radii_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("districts.csv", "210000,31.85,core", "210000,31.85,"), "line 3: zone is blank"),
+        (("links.csv", "Old Harbour,Riverside,river", "Old Harbour,,river"),
+         "name_en_b is blank"),
+        (("districts.csv", "210000,31.85,", "210000,3.185e9,"),
+         "line 3: area_km2 3.185e+09 of Riverside is not within a factor 4"),
+    ],
+)  # fmt: skip
+def test_blank_names_and_impossible_areas_in_city_tables(city, edit, message):
+    """Found by the fresh-clone break-it session: a blank name cell made validate trace back
+    (sorting text with NaN); an area a billion times the polygon's made run trace back."""
+    name, old, new = edit
+    _edit(city / name, old, new)
+    res = _validate(city)
+    assert res.exit_code == 2 and message in res.output, res.output
+
+
+def test_a_central_reserve_outside_the_city(city):
+    """A reserve site outside every district crashed run (negative district index)."""
+    _edit(
+        city / "city.yaml",
+        "    lon: 117.9807\n    lat: 22.4137",
+        "    lon: 117.9807\n    lat: 23.4137",
+    )
+    res = _validate(city)
+    assert res.exit_code == 2
+    assert "emergency.central_reserve" in res.output and "outside every district" in res.output

@@ -183,13 +183,28 @@ class City:
         return result.reshape(shape)
 
 
+TEXT_COLUMNS = ("name_en", "name_zh", "zone", "name_en_a", "name_en_b", "link_type")
+"""Columns of the district and link tables that hold names: read as text, never blank."""
+
+
 def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A city table with its ``columns``; name columns (:data:`TEXT_COLUMNS`) as text.
+
+    Raises:
+        CityDataError: missing file or column, or a blank name cell (naming its line).
+    """
     if not path.is_file():
         raise CityDataError(path, f"file not found ({what})")
-    table = read_csv_table(path, keep_default_na=False, na_values=[""])
+    text = {c: str for c in TEXT_COLUMNS}
+    table = read_csv_table(path, keep_default_na=False, na_values=[""], dtype=text)
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise CityDataError(path, f"missing column(s) {missing}; expected {list(columns)}")
+    for col in (c for c in columns if c in TEXT_COLUMNS):
+        blank = table[col].isna() | table[col].astype(str).str.strip().eq("")
+        if blank.any():
+            line = int(np.flatnonzero(blank.to_numpy())[0]) + 2
+            raise CityDataError(path, f"line {line}: {col} is blank")
     return table
 
 
@@ -376,10 +391,11 @@ def load_city(data_dir: Path) -> City:
             "polygon_area_km2": shapely.area(np.asarray(polygons_xy, dtype=object)) / 1e6,
         }
     )
+    _check_areas(districts, districts_path)
     links = _read_links(data_dir / LINKS_FILE, list(districts["name_en"]))
     totals = read_exposure_totals(data_dir / EXPOSURE_FILE, profile.exposure_allocation.rules)
     exposure = allocate_exposure(districts, totals, profile.exposure_allocation.rules)
-    return City(
+    city = City(
         name=data_dir.name,
         districts=districts,
         polygons_xy=polygons_xy,
@@ -388,3 +404,39 @@ def load_city(data_dir: Path) -> City:
         exposure=exposure,
         profile=profile,
     )
+    _check_reserve_site(city, data_dir / "city.yaml")
+    return city
+
+
+AREA_RATIO_BOUNDS = (0.25, 4.0)
+"""Accepted range of a district's ``area_km2`` over its polygon's area (assumption: the
+shipped cities lie within 0.56–1.03; land-only official areas are smaller than polygons
+that take in rivers)."""
+
+
+def _check_areas(districts: pd.DataFrame, path: Path) -> None:
+    """Each district's census area within :data:`AREA_RATIO_BOUNDS` of its polygon's."""
+    ratio = districts["area_km2"] / districts["polygon_area_km2"]
+    lo, hi = AREA_RATIO_BOUNDS
+    bad = np.flatnonzero(~((ratio >= lo) & (ratio <= hi)).to_numpy())
+    if bad.size:
+        k = int(bad[0])
+        raise CityDataError(
+            path,
+            f"line {k + 2}: area_km2 {districts['area_km2'].iloc[k]:g} of "
+            f"{districts['name_en'].iloc[k]} is not within a factor {hi:g} of its polygon's "
+            f"{districts['polygon_area_km2'].iloc[k]:.1f} km2 (districts.geojson)",
+        )
+
+
+def _check_reserve_site(city: City, path: Path) -> None:
+    """The central reserve (``emergency.central_reserve``) is a depot of some district: its
+    site must lie inside one (its stock is counted by the district it stands in)."""
+    site = city.profile.emergency.central_reserve
+    x, y = city.to_xy(site.lon, site.lat)
+    if city.locate(np.atleast_1d(x), np.atleast_1d(y))[0] < 0:
+        raise CityDataError(
+            path,
+            f"emergency.central_reserve ({site.lon}, {site.lat}) lies outside every district "
+            "of districts.geojson: put the reserve's site inside the city",
+        )

@@ -58,6 +58,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
         problems += _resource_problems(scenario, city, source)
         problems += _decision_data_problems(scenario, city, source)
         # district names are checked with the schema (sim.scenario.loader.district_problems)
+        problems += _epidemic_problems(scenario, city, source)
         zones = sorted(city.profile.zones)
         for zone in sorted(set(scenario.drainage.capacity_mm_per_h or {}) - set(zones)):
             problems.append(
@@ -97,6 +98,24 @@ def _event_name_problems(scenario: Scenario, source: str) -> list[Problem]:
             field = "between" if isinstance(ev, BridgeClosureEvent) else "depot"
             problems.append(Problem(source, f"events[{i}].{field}", str(exc)))
     return problems
+
+
+def _epidemic_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """An epidemic's first cases must be residents of its seed district."""
+    epi = scenario.hazard.epidemic
+    table = city.districts.set_index("name_en")
+    if epi is None or epi.seed_district not in table.index:
+        return []
+    pop = int(table.loc[epi.seed_district, "population"])
+    if epi.initial_infectious <= pop:
+        return []
+    return [
+        Problem(
+            source,
+            "hazard.epidemic.initial_infectious",
+            f"{epi.initial_infectious} exceeds the {pop:,} residents of {epi.seed_district}",
+        )
+    ]
 
 
 def _track_problems(scenario: Scenario, source: str) -> list[Problem]:

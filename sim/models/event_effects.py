@@ -255,14 +255,16 @@ def apply_epidemic_cases(model: CityModel, ev: EpidemicCasesEvent, rng, t_h: flo
     if model.epidemic is None:
         from sim.scenario.schema import EpidemicConfig
 
+        # at most the district's residents, as on a running chain (add_epidemic_cases)
+        count = int(min(ev.count, model.city.districts["population"].iloc[d]))
         cfg = EpidemicConfig(
             start_utc=model.start_utc.to_pydatetime(),
             r0=ev.r0,
             seed_district=ev.district,
-            initial_infectious=ev.count,
+            initial_infectious=count,
         )
         model.build_epidemic(cfg, rng, start_h=model.time)
-        return f"SEIR chain started: {ev.count} cases, R0 {ev.r0:g}"
+        return f"SEIR chain started: {count} cases, R0 {ev.r0:g}"
     n = model.add_epidemic_cases(d, ev.count)
     return f"{n} new infectious residents"
 

@@ -23,7 +23,7 @@ from sim.interfaces.cli.riskmap import riskmap_command
 from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
 from sim.interfaces.cli.verify import verify_app
-from sim.networks.errors import NetworkImportError
+from sim.networks.errors import NetworkError
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
 
@@ -181,8 +181,16 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
             err=True,
         )
         raise typer.Exit(code=130) from None
-    except NetworkImportError as exc:  # validate reads the files first; this is the backstop
+    except NetworkError as exc:  # validate reads the files first; this is the backstop
         typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
+        raise typer.Exit(code=2) from None
+    except MemoryError:  # statistics or parameters that ask for an impossible city
+        typer.echo(
+            f"the scenario needs more memory than this machine has: check the size-setting "
+            f"figures (city.yaml networks statistics, networks.resolution) ({out_dir} was not "
+            "changed)",
+            err=True,
+        )
         raise typer.Exit(code=2) from None
     publish_or_exit(staging, out_dir)
     console.print(f"run folder: {out_dir}", highlight=False)
