@@ -1,6 +1,7 @@
-"""Inputs the input fuzz (tests/test_fuzz_inputs.py) found that ``validate`` accepted and
-``run`` then traced back on; each is now refused by ``validate`` with the file and what was
-expected. One test per finding, on the smallest damage that showed it."""
+"""Inputs the input fuzz (tests/test_fuzz_inputs.py) and a fresh-clone break-it session found
+that ``validate`` traced back on, or accepted and ``run`` then traced back on; each is now
+refused with the file and what was expected. One test per finding, on the smallest damage
+that showed it."""
 
 from __future__ import annotations
 
