@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import sim.results.runner as runner_mod
 from sim.interfaces.cli.main import app
-from sim.results.staging import RunFolderError, publish, stage, staging_path
+from sim.results.staging import MARKER_FILE, RunFolderError, publish, stage, staging_path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
@@ -91,8 +91,8 @@ def test_staging_is_resumed_for_the_same_scenario_and_cleared_for_another(tmp_pa
     assert stage(out, "scenario A", overwrite=False) == partial
     assert (partial / "shocks").is_dir()  # resumed
     stage(out, "scenario B", overwrite=False)
-    # another scenario: cleared, then its resolved scenario written
-    assert [p.name for p in partial.iterdir()] == ["scenario.resolved.yaml"]
+    # another scenario: cleared, then its marker and resolved scenario written
+    assert sorted(p.name for p in partial.iterdir()) == [MARKER_FILE, "scenario.resolved.yaml"]
     assert (partial / "scenario.resolved.yaml").read_text() == "scenario B"
     with pytest.raises(RunFolderError, match="did not finish"):
         publish(partial, out)

@@ -19,9 +19,11 @@ horizon.
   which is renamed to ``shocks/<name>/`` once complete, with ``shock.json`` (its seed, date
   and fingerprint: the resolved emergency scenario and the city state). A re-run of the same
   scenario in the same folder (after an interruption) reuses a complete shock with the same
-  fingerprint instead of running it again, and removes partial folders. The long run's
-  summary.json is removed when the run starts and written last, so a folder with it is
-  complete.
+  fingerprint instead of running it again, and removes partial folders. Only folders holding
+  citysafe's marker (:data:`sim.results.staging.MARKER_FILE`, written first) are ever
+  removed; any other in their place is refused (:class:`~sim.results.staging.RunFolderError`).
+  The long run's summary.json is removed when the run starts and written last, so a folder
+  with it is complete.
 * **Summary.** Each shock's emergency outcomes go into the long run's summary.json as
   ``shocks.<name>.<key>`` (:data:`sim.scenario.longrun.SHOCK_KEY`; every emergency summary key
   but ``wall_time_s``), which ``citysafe compare`` and sweeps read like any outcome.
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.results.staging import MARKER_FILE, RunFolderError, read_marker, write_marker
 from sim.risk.city_state import CityState
 from sim.scenario.loader import dump_resolved, load_scenario
 
@@ -69,8 +72,7 @@ def run_with_shocks(
     """
     shocks_dir = Path(out_dir) / SHOCKS_DIR
     shocks_dir.mkdir(parents=True, exist_ok=True)
-    for partial in shocks_dir.glob(".*.partial-*"):
-        shutil.rmtree(partial)  # left by an interrupted run
+    clear_partials(shocks_dir)
     results = {}
     order = sorted(range(len(scenario.shocks)), key=lambda i: scenario.shocks[i].at_utc)
     for i in order:
@@ -111,6 +113,7 @@ def run_shock(
         return done
     tmp = Path(tempfile.mkdtemp(prefix=f".{shock.name}.partial-", dir=shocks_dir))
     tmp.chmod(0o755)  # mkdtemp makes it private; a run folder is not
+    write_marker(tmp, fingerprint)  # first: only a folder with it is ever cleared
     summary = run_window(em, tmp, state)
     (tmp / "city_state.json").write_text(json.dumps(state.to_dict(), indent=1) + "\n")
     marker = {
@@ -122,10 +125,31 @@ def run_shock(
         "fingerprint": fingerprint,
     }
     (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+    if final.exists() and read_marker(final) is None:
+        raise RunFolderError(
+            f"{final}: exists and was not written by citysafe (no {MARKER_FILE}); it is left "
+            "as it is: move it away and rerun"
+        )
     if final.exists():
         shutil.rmtree(final)  # a stale shock of another scenario or state
     tmp.rename(final)
     return summary
+
+
+def clear_partials(shocks_dir: Path) -> None:
+    """Remove the shock folders an interrupted run left unfinished (``.<name>.partial-*``
+    holding citysafe's marker).
+
+    Raises:
+        RunFolderError: such a name without the marker (not citysafe's: left as it is).
+    """
+    for partial in sorted(shocks_dir.glob(".*.partial-*")):
+        if read_marker(partial) is None:
+            raise RunFolderError(
+                f"{partial}: looks like an unfinished shock folder but was not written by "
+                f"citysafe (no {MARKER_FILE}); it is left as it is: move it away and rerun"
+            )
+        shutil.rmtree(partial)  # ours, left by an interrupted run
 
 
 def shock_fingerprint(emergency_scenario, state: CityState) -> str:

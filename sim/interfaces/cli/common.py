@@ -75,24 +75,33 @@ def prepare_out_dir(out_dir: Path) -> None:
         raise typer.Exit(code=2) from None
 
 
-def stage_or_exit(out_dir: Path, scen, overwrite: bool, finished_file: str | None = None) -> Path:
-    """The staging folder of a run into ``out_dir`` (:func:`sim.results.staging.stage`).
+def stage_or_exit(
+    out_dir: Path, scen, overwrite: bool, finished_file: str | None = None
+) -> tuple[Path, Path]:
+    """The run folder (absolute) and its staging folder (:func:`sim.results.staging.stage`;
+    the scenario's city data folder may not hold the run folder).
 
     Raises:
         typer.Exit: code 2 with the reason when ``out_dir`` cannot receive the run.
     """
-    from sim.results.staging import FINISHED_FILE, RunFolderError, stage
+    from sim.results.staging import FINISHED_FILE, RunFolderError, resolve_out, stage
     from sim.scenario.loader import dump_resolved
 
+    inputs = [scen.city.data_dir] if getattr(scen, "city", None) is not None else []
     try:
-        return stage(out_dir, dump_resolved(scen), overwrite, finished_file or FINISHED_FILE)
+        out_dir = resolve_out(out_dir, inputs)
+        staging = stage(
+            out_dir, dump_resolved(scen), overwrite, finished_file or FINISHED_FILE, inputs
+        )
     except RunFolderError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
+    return out_dir, staging
 
 
 def publish_or_exit(staging: Path, out_dir: Path, finished_file: str | None = None) -> None:
-    """Rename a finished staging folder into place (:func:`sim.results.staging.publish`).
+    """Rename a finished staging folder into place (:func:`sim.results.staging.publish`);
+    print a warning naming where a folder that gained someone's files was moved aside.
 
     Raises:
         typer.Exit: code 1 with where each folder is when the rename failed.
@@ -100,7 +109,13 @@ def publish_or_exit(staging: Path, out_dir: Path, finished_file: str | None = No
     from sim.results.staging import FINISHED_FILE, RunFolderError, publish
 
     try:
-        publish(staging, out_dir, finished_file or FINISHED_FILE)
+        kept = publish(staging, out_dir, finished_file or FINISHED_FILE)
     except RunFolderError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from None
+    if kept is not None:
+        typer.echo(
+            f"warning: {out_dir}: gained files its run did not write while this run ran; the "
+            f"previous folder is kept, untouched, in {kept}",
+            err=True,
+        )

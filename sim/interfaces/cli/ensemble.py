@@ -60,7 +60,7 @@ def ensemble_command(
         typer.echo("--journal replays one run: it excludes --replications", err=True)
         raise typer.Exit(code=2)
     final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
-    out_dir = stage_or_exit(final_dir, scen, overwrite, ENSEMBLE_FILE)  # with the resolved file
+    final_dir, out_dir = stage_or_exit(final_dir, scen, overwrite, ENSEMBLE_FILE)  # resolved file
     kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
     with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
         done = run_replications(

@@ -24,6 +24,7 @@ from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
 from sim.interfaces.cli.verify import verify_app
 from sim.networks.errors import NetworkError
+from sim.results.staging import RunFolderError
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
 
@@ -166,7 +167,7 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
     finished (:mod:`sim.results.staging`); exit 2 on an unusable folder or network import,
     130 on Ctrl-C."""
-    staging = stage_or_exit(out_dir, scen, overwrite)
+    out_dir, staging = stage_or_exit(out_dir, scen, overwrite)
     try:
         if journal is not None:
             from sim.interfaces.exercise.replay import replay_command
@@ -181,7 +182,7 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
             err=True,
         )
         raise typer.Exit(code=130) from None
-    except NetworkError as exc:  # validate reads the files first; this is the backstop
+    except (NetworkError, RunFolderError) as exc:  # validate reads the files first; a backstop
         typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
         raise typer.Exit(code=2) from None
     except MemoryError:  # statistics or parameters that ask for an impossible city

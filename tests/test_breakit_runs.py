@@ -1,0 +1,237 @@
+"""Break-it findings on ``citysafe run`` (issue 16): a run never deletes or overwrites a user's
+files, and a user's number never sizes a hang or an impossible allocation; each is refused
+with one line (file or option, what was expected, the number), exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.interfaces.cli.main import app
+from sim.results.shocks import clear_partials
+from sim.results.staging import (
+    MARKER_FILE,
+    RunFolderError,
+    publish,
+    resolve_out,
+    stage,
+    staging_path,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+EXAMPLE_DATA = ROOT / "scenarios" / "data" / "example-city"
+cli = CliRunner()
+
+
+def _cli(*args):
+    res = cli.invoke(app, [str(a) for a in args])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res
+
+
+def _run(scenario: Path, out, *extra):
+    return _cli("run", scenario, "--out", out, "--no-figures", "-q", *extra)
+
+
+def _one_line(res) -> str:
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    return " ".join(" ".join(lines).split())
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """A finished run folder of the example city (copied per test by ``myexp``)."""
+    out = tmp_path_factory.mktemp("finished") / "run"
+    assert _run(EXAMPLE, out).exit_code == 0
+    return out
+
+
+@pytest.fixture
+def myexp(finished, tmp_path) -> Path:
+    out = tmp_path / "myexp"
+    shutil.copytree(finished, out)
+    return out
+
+
+# ---------------------------------------------------------------- nothing of the user's lost
+
+
+def test_a_run_folder_lists_what_its_run_wrote(myexp):
+    marker = json.loads((myexp / MARKER_FILE).read_text())
+    assert marker["written_by"] == "citysafe" and len(marker["fingerprint"]) == 64
+    assert "summary.json" in marker["files"] and "scenario.resolved.yaml" in marker["files"]
+    assert set(marker["files"]) == {p.name for p in myexp.iterdir()} - {MARKER_FILE}
+
+
+@pytest.mark.parametrize("overwrite", [(), ("--overwrite",)])
+def test_a_rerun_into_its_own_folder_keeps_the_users_notes(myexp, overwrite):
+    """The break-it case: ``run myexp/scenario.resolved.yaml --out myexp`` deleted notes.md
+    (a folder with the resolved scenario but no summary was taken for an unfinished run)."""
+    (myexp / "notes.md").write_text("keep me")
+    (myexp / "summary.json").unlink()
+    before = sorted(p.name for p in myexp.iterdir())
+    res = _run(myexp / "scenario.resolved.yaml", myexp, *overwrite)
+    msg = _one_line(res)
+    assert f"{myexp}: holds files its run did not write (notes.md)" in msg
+    assert "even with --overwrite" in msg and "choose another --out" in msg
+    assert sorted(p.name for p in myexp.iterdir()) == before
+    assert (myexp / "notes.md").read_text() == "keep me"
+    assert not staging_path(myexp).exists()
+
+
+def test_a_file_added_inside_a_run_folder_is_kept_too(myexp):
+    sub = myexp / "analysis"
+    sub.mkdir()
+    (sub / "plot.py").write_text("x")
+    msg = _one_line(_run(EXAMPLE, myexp, "--overwrite"))
+    assert "(analysis, analysis/plot.py)" in msg
+    assert (sub / "plot.py").read_text() == "x"
+
+
+def test_a_run_folder_without_the_marker_is_never_replaced(myexp):
+    """An older version's run folder: its files cannot be told from a user's."""
+    (myexp / MARKER_FILE).unlink()
+    msg = _one_line(_run(EXAMPLE, myexp, "--overwrite"))
+    assert f"{myexp}: a run folder without citysafe's marker {MARKER_FILE}" in msg
+    assert "remove it yourself or choose another --out" in msg
+    assert (myexp / "summary.json").is_file()
+
+
+def test_a_users_partial_folder_is_refused_not_reused(tmp_path):
+    out = tmp_path / "run"
+    mine = staging_path(out)
+    mine.mkdir()
+    (mine / "scenario.resolved.yaml").write_text("my draft")
+    (mine / "data.csv").write_text("1,2")
+    msg = _one_line(_run(EXAMPLE, out))
+    assert f"{mine}: exists and was not made by citysafe (no {MARKER_FILE})" in msg
+    assert sorted(p.name for p in mine.iterdir()) == ["data.csv", "scenario.resolved.yaml"]
+    assert (mine / "scenario.resolved.yaml").read_text() == "my draft" and not out.exists()
+    (tmp_path / "other").mkdir()
+    afile = tmp_path / "other" / "run.partial"
+    afile.write_text("x")  # a file where the staging folder would go
+    assert "no .citysafe-run.json" in _one_line(_run(EXAMPLE, tmp_path / "other" / "run"))
+    assert afile.read_text() == "x"
+
+
+def test_a_file_added_while_the_run_runs_is_moved_aside_not_removed(myexp):
+    partial = stage(myexp, "scenario B", overwrite=True)
+    (partial / "summary.json").write_text("{}")
+    (myexp / "notes.md").write_text("written during the run")
+    kept = publish(partial, myexp)
+    assert kept is not None and kept.name.startswith("myexp.kept-")
+    assert (kept / "notes.md").read_text() == "written during the run"
+    assert (kept / "summary.json").is_file()  # the previous run, whole
+    assert (myexp / "scenario.resolved.yaml").read_text() == "scenario B"
+    assert json.loads((myexp / MARKER_FILE).read_text())["files"] == [
+        "scenario.resolved.yaml",
+        "summary.json",
+    ]
+
+
+def test_an_empty_folder_receives_the_run_and_a_clean_one_is_replaced(tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    partial = stage(out, "A", overwrite=False)
+    (partial / "summary.json").write_text("{}")
+    assert publish(partial, out) is None and (out / "summary.json").is_file()
+    with pytest.raises(RunFolderError, match="holds a finished run; pass --overwrite"):
+        stage(out, "B", overwrite=False)
+    partial = stage(out, "B", overwrite=True)
+    (partial / "summary.json").write_text("{}")
+    assert publish(partial, out) is None
+    assert (out / "scenario.resolved.yaml").read_text() == "B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+# ---------------------------------------------------------------- where a run folder may go
+
+
+def test_out_paths_that_cannot_be_a_run_folder(tmp_path, monkeypatch):
+    """``--out .`` traced back (``PosixPath('.') has an empty name``)."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)  # empty: '.' would have passed the content check
+    for out in (".", "..", "/", str(tmp_path)):
+        msg = _one_line(_run(EXAMPLE, out))
+        assert "give a new folder, e.g. --out runs/NAME" in msg, out
+    assert "is the current folder or holds it" in _one_line(_run(EXAMPLE, "."))
+    assert "the filesystem root cannot be a run folder" in _one_line(_run(EXAMPLE, "/"))
+    msg = _one_line(_run(EXAMPLE, "~no-such-user-here/runs"))
+    assert "~no-such-user-here/runs: no such user's home folder" in msg
+    assert list(here.iterdir()) == [] and not (tmp_path / "here.partial").exists()
+
+
+def test_an_out_path_that_is_a_file_a_link_or_among_the_inputs(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(EXAMPLE.read_text())
+    msg = _one_line(_run(EXAMPLE, scenario))
+    assert f"{scenario}: exists and is not a folder" in msg
+    assert scenario.read_text() == EXAMPLE.read_text()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path)
+    assert f"{link}: is a symbolic link" in _one_line(_run(EXAMPLE, link))
+    inside = EXAMPLE_DATA / "runs" / "x"
+    msg = _one_line(_run(EXAMPLE, inside))
+    assert f"is inside the city's data folder {EXAMPLE_DATA}" in msg
+    assert not (EXAMPLE_DATA / "runs").exists()
+    with pytest.raises(RunFolderError, match="empty path"):
+        resolve_out("  ")
+
+
+def test_a_home_relative_out_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert resolve_out("~/runs/a") == tmp_path / "runs" / "a"
+
+
+# ---------------------------------------------------------------- a long run's shock folders
+
+
+def test_only_citysafes_unfinished_shock_folders_are_cleared(tmp_path):
+    shocks = tmp_path / "shocks"
+    ours = shocks / ".a.partial-x1"
+    ours.mkdir(parents=True)
+    (ours / MARKER_FILE).write_text(json.dumps({"written_by": "citysafe", "fingerprint": "f"}))
+    (ours / "events.parquet").write_text("half")
+    clear_partials(shocks)
+    assert not ours.exists()
+    mine = shocks / ".b.partial-mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("keep")
+    with pytest.raises(RunFolderError, match=f"not written by citysafe \\(no {MARKER_FILE}\\)"):
+        clear_partials(shocks)
+    assert (mine / "notes.md").read_text() == "keep"
+
+
+def test_a_shock_temp_folder_carries_the_marker_first(tmp_path, monkeypatch):
+    """The marker is in the shock's temporary folder before the window runs."""
+    from sim.results import shocks as shocks_mod
+
+    seen = []
+
+    def window(em, out_dir, state):
+        seen.append((Path(out_dir) / MARKER_FILE).is_file())
+        raise KeyboardInterrupt
+
+    class Shock:
+        name, scenario, overrides = "a", EXAMPLE, []
+
+    class State:
+        t_utc = "2030-08-02T00:00:00Z"
+
+        def digest(self):
+            return "state"
+
+    with pytest.raises(KeyboardInterrupt):
+        shocks_mod.run_shock(Shock(), State(), 1, tmp_path, window)
+    assert seen == [True]
+    (left,) = tmp_path.iterdir()
+    shocks_mod.clear_partials(tmp_path)  # ours: cleared by the rerun
+    assert not left.exists() and os.listdir(tmp_path) == []
