@@ -235,3 +235,43 @@ def test_a_shock_temp_folder_carries_the_marker_first(tmp_path, monkeypatch):
     (left,) = tmp_path.iterdir()
     shocks_mod.clear_partials(tmp_path)  # ours: cleared by the rerun
     assert not left.exists() and os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- bounds against hangs
+
+
+def _validate(*overrides: str, scenario: Path = EXAMPLE):
+    args = ["validate", scenario]
+    for o in overrides:
+        args += ["-p", o]
+    return _cli(*args)
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "expected"),
+    [
+        # hung: 360,000 physics steps of the example city
+        ("time.physics_step_h=0.0001", "time.physics_step_h", "must be at least one minute"),
+        ("time.duration_h=8784", "time", "87,840 physics steps; at most 50,000"),
+        # hung: a forecast issue every 3.6 s
+        ("warnings.forecast_interval_h=0.001", "warnings.forecast_interval_h", "equal to 1"),
+        # 5.8 GB and 3.5 GB of rain cells before the 30-s timeout
+        ("hazard.typhoon.cell_radius_km=0.001", "hazard.typhoon", "7.96e+04 (cell_coverage"),
+        ("hazard.typhoon.cell_duration_h=0.00001", "hazard.typhoon", "at most 0.1 (8× the"),
+    ],
+)
+def test_a_step_or_rate_that_would_hang_the_run(override, field, expected):
+    extra = ["time.physics_step_h=0.1"] if override.startswith("time.duration") else []
+    msg = _one_line(_validate(override, *extra))
+    assert f"{EXAMPLE}: {field}: " in msg and expected in msg
+
+
+def test_an_epidemic_step_below_an_hour_is_refused(tmp_path):
+    scen = ROOT / "scenarios" / "shanghai" / "epidemic-black-swan.yaml"
+    msg = _one_line(_validate("hazard.epidemic.step_h=0.001", scenario=scen))
+    assert "hazard.epidemic.step_h: Input should be greater than or equal to 1" in msg
+
+
+def test_the_bounds_leave_the_shipped_steps_alone():
+    assert _validate("time.physics_step_h=0.02").exit_code == 0  # 72 s, 1,800 steps
+    assert _validate("hazard.typhoon.cell_radius_km=1").exit_code == 0

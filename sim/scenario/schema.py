@@ -14,6 +14,7 @@ the console comparison with records.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -46,6 +47,18 @@ class CityConfig(Strict):
     )
 
 
+MIN_PHYSICS_STEP_H = 1 / 60
+"""One minute: the finest resolution of any input the physics reads (rain intensities of the
+IDF formula and the design hyetograph in minutes, GB 50014; winds as 1- to 10-minute means,
+WMO; best tracks every 3-6 h). A shorter step resolves nothing more and only adds steps."""
+
+MAX_PHYSICS_STEPS = 50_000
+"""Physics steps a run may take (``duration_h / physics_step_h``): each updates every asset's
+hazard, damage and cascade, about 25 ms at Lekima's full 79,219 assets on one core, so 50,000
+steps are about 20 minutes of physics. The default 15-minute step over the longest window
+(366 days) takes 35,136."""
+
+
 class TimeConfig(Strict):
     start_utc: UtcTime = Field(description="Simulation start, ISO 8601 with timezone (UTC).")
     duration_h: float = Field(gt=0, le=24 * 366, description="Simulated horizon, hours.")
@@ -53,14 +66,32 @@ class TimeConfig(Strict):
         0.25,
         gt=0,
         le=6,
-        description="Time step of the hazard, damage and cascade updates, hours. The Mesa "
-        "step (records, agents' decisions) is one hour.",
+        description="Time step of the hazard, damage and cascade updates, hours (at least "
+        "one minute, 1/60 h; at most 50,000 steps over duration_h). The Mesa step (records, "
+        "agents' decisions) is one hour.",
     )
+
+    @field_validator("physics_step_h")
+    @classmethod
+    def _at_least_a_minute(cls, v: float) -> float:
+        if v < MIN_PHYSICS_STEP_H - 1e-12:
+            raise ValueError(
+                f"must be at least one minute ({MIN_PHYSICS_STEP_H:.4f} h: no input the physics "
+                f"reads is finer), got {v:g}"
+            )
+        return v
 
     @model_validator(mode="after")
     def _step_fits(self) -> TimeConfig:
         if self.physics_step_h > self.duration_h:
             raise ValueError("physics_step_h must not exceed duration_h")
+        n = self.duration_h / self.physics_step_h
+        if n > MAX_PHYSICS_STEPS:
+            raise ValueError(
+                f"duration_h / physics_step_h = {n:,.0f} physics steps; at most "
+                f"{MAX_PHYSICS_STEPS:,} (about 25 ms each at full city scale, ~20 min): use a "
+                "longer physics_step_h or a shorter duration_h"
+            )
         steps = self.duration_h / self.physics_step_h
         if abs(steps - round(steps)) > 1e-6:
             raise ValueError(
@@ -152,6 +183,36 @@ class TyphoonConfig(Strict):
         description="Mean duration of a rain cell's rain at a point, hours (exponential).",
     )
 
+    @model_validator(mode="after")
+    def _cells_bounded(self) -> TyphoonConfig:
+        held = self.cells_held_per_km2
+        if held > MAX_CELLS_HELD_PER_KM2:
+            raise ValueError(
+                f"convective cells held per km² c·(1 + d)/(2π r² d) = {held:.3g} (cell_coverage "
+                f"{self.cell_coverage:g}, cell_radius_km {self.cell_radius_km:g}, "
+                f"cell_duration_h {self.cell_duration_h:g}); at most {MAX_CELLS_HELD_PER_KM2:g} "
+                "(8× the default climate's 0.013: every physics step weighs each rain sample "
+                "point against every cell held): raise cell_radius_km or cell_duration_h, or "
+                "lower cell_coverage"
+            )
+        return self
+
+    @property
+    def cells_held_per_km2(self) -> float:
+        """Cells per km² the rain-cell process holds at a time: births per km² and hour
+        c / (E[π r²] d), E[r²] = 2 r̄², times the (1 + d) hours a cell is kept
+        (:class:`sim.hazards.rain_cells.ConvectiveCells` keeps an hour of the dead)."""
+        births = self.cell_coverage / (2 * math.pi * self.cell_radius_km**2 * self.cell_duration_h)
+        return births * (1 + self.cell_duration_h)
+
+
+MAX_CELLS_HELD_PER_KM2 = 0.1
+"""Bound of :attr:`TyphoonConfig.cells_held_per_km2`. Each physics step builds several
+(rain sample points × cells held) arrays (:meth:`ConvectiveCells.multiplier`): the default
+climate (coverage 0.1, radius 2.5 km, 15 min) holds 0.013 cells per km², about 300 cells over
+Shanghai's box; the bound, 8× that, keeps them at a few thousand cells (tens of MB). A radius of
+1 m asked for 5.8 GB and a duration of 0.04 s for 3.5 GB."""
+
 
 class LonLat(Strict):
     lon: float = Field(ge=-180, le=180, description="Longitude, degrees east (WGS84).")
@@ -214,7 +275,15 @@ class EpidemicConfig(Strict):
         description="Responders' infection hazard relative to residents' (assumption: more "
         "contacts at work).",
     )
-    step_h: float = Field(6.0, gt=0, le=24, description="Time step of the SEIR chain, hours.")
+    step_h: float = Field(
+        6.0,
+        ge=1,
+        le=24,
+        description="Time step of the SEIR chain, hours. At least 1 h: its periods are days "
+        "(latent and infectious at least ~1 d in practice), so an hourly chain moves at most a "
+        "few per cent of a compartment per step and a finer one only adds steps (each an event "
+        "of the run).",
+    )
 
 
 class HazardConfig(Strict):
@@ -663,11 +732,12 @@ class WarningsConfig(Strict):
     )
     forecast_interval_h: float = Field(
         6.0,
-        gt=0,
+        ge=1,
         le=24,
         description="Hours between forecast issues, at whole multiples of it in UTC (6: CMA's "
         "00/06/12/18 UTC official typhoon forecasts, the times verified by Chen et al.; 3: "
-        "the denser cycle near landfall).",
+        "the denser cycle near landfall). At least 1 h: no agency issues forecasts more often "
+        "(CMA's hourly positions near landfall), and each issue is a forecast of every hazard.",
     )
     horizon_h: float = Field(72.0, gt=0, le=120, description="Longest lead of a forecast, h.")
     downgrade_after_issues: int = Field(
