@@ -275,3 +275,61 @@ def test_an_epidemic_step_below_an_hour_is_refused(tmp_path):
 def test_the_bounds_leave_the_shipped_steps_alone():
     assert _validate("time.physics_step_h=0.02").exit_code == 0  # 72 s, 1,800 steps
     assert _validate("hazard.typhoon.cell_radius_km=1").exit_code == 0
+
+
+# ---------------------------------------------------------------- counts in the city's files
+
+
+@pytest.fixture
+def city(tmp_path) -> Path:
+    folder = tmp_path / "city"
+    shutil.copytree(EXAMPLE_DATA, folder, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _city_problem(city: Path) -> str:
+    return _one_line(_validate(f"city.data_dir={city}"))
+
+
+@pytest.mark.parametrize("count", ["1e9", "100000000000000000000000"])
+def test_a_depot_count_beyond_any_city_is_refused_not_ignored(city, count):
+    """1e9 fire stations built a billion depots; 10^23 overflowed to one per district."""
+    _edit(city / "city.yaml", "fire_station: {count: 12,", f"fire_station: {{count: {count},")
+    msg = _city_problem(city)
+    assert f"{city / 'city.yaml'}: emergency.depots.fire_station.count:" in msg
+    assert "less than or equal to 10000" in msg or "exceeded maximum size" in msg
+
+
+def test_a_total_that_cannot_be_split_exactly_raises():
+    from sim.city.exposure import largest_remainder
+
+    assert largest_remainder(2**53, [1, 1]).tolist() == [2**52, 2**52]
+    with pytest.raises(ValueError, match="above 2\\^53"):
+        largest_remainder(10**23, [1.0, 2.0])
+
+
+def test_exposure_totals_beyond_any_city_are_refused_by_line(city):
+    path = city / "exposure_totals.csv"
+    _edit(path, "shop_signboards,signboards,12000,", "shop_signboards,signboards,1e20,")
+    msg = _city_problem(city)
+    assert f"{path}: line 3 (shop_signboards): city_total 1e+20 is above 1,000,000,000,000" in msg
+    _edit(path, "1e20,", "12000,")
+    _edit(path, "construction_sites,sites,150,", "construction_sites,sites,2000000,")
+    msg = _city_problem(city)
+    assert "(construction_sites): city_total 2e+06 is above 1,000,000 (the model keeps" in msg
+
+
+def test_buses_and_risk_sources_beyond_any_city_are_refused(city):
+    _edit(city / "evacuation.yaml", "city_total: 120", "city_total: 100000000000000000000")
+    msg = _city_problem(city)
+    assert "evacuation.yaml: transport.buses.city_total: Input should be less than" in msg
+    shutil.copy(EXAMPLE_DATA / "evacuation.yaml", city / "evacuation.yaml")
+    _edit(city / "city.yaml", "radioactive_sources: 4", "radioactive_sources: 1000000000")
+    msg = _city_problem(city)
+    assert "city.yaml: hazmat: 1,000,000,003 risk sources" in msg and "at most 100,000" in msg

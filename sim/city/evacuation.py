@@ -90,14 +90,28 @@ class PopulationSpec(_Strict):
         return v
 
 
+COUNT_MAX = 10_000_000
+"""Largest count of buses or shelter sites: ~3,000× the default case study's (3,400 buses, 1,500
+sites: scenarios/data/shanghai/evacuation.yaml). It keeps the largest-remainder split exact (a total
+of 1e20 could not be split)."""
+
+
 class CountAllocation(_Strict):
     """A city total spread over districts: explicit counts, the rest by population."""
 
-    city_total: int = Field(ge=0)
+    city_total: int = Field(ge=0, le=COUNT_MAX)
     districts: dict[str, int] = Field(
         default_factory=dict, description="English district name → count (from a source)."
     )
     source: Source
+
+    @field_validator("districts")
+    @classmethod
+    def _counts_bounded(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = {k: n for k, n in v.items() if not 0 <= n <= COUNT_MAX}
+        if bad:
+            raise ValueError(f"district counts must be from 0 to {COUNT_MAX:,}, got {bad}")
+        return v
 
 
 class Transport(_Strict):
@@ -200,7 +214,9 @@ def load_evacuation(data_dir: str | Path, names: list[str], population) -> Evacu
         raise CityDataError(path, str(exc)) from None
     except ValidationError as exc:
         lines = [
-            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         ]
         raise CityDataError(path, "; ".join(lines)) from None
     pop = np.asarray(population, dtype=float)

@@ -57,6 +57,12 @@ TOTALS_COLUMNS = ("category", "unit", "city_total", "source", "confidence")
 FORESHORE_MIN_FRACTION = 0.05
 
 
+_EXACT_TOTAL = 2**53
+"""Largest total split exactly: the quotas are float64, whose integers are exact to 2^53 (and
+int64 parts overflow past ~9.2e18, which silently turned a huge depot count into one a
+district)."""
+
+
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Split an integer total into integer parts proportional to ``weights`` (Hamilton's method).
 
@@ -72,12 +78,15 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
         (D,) int64 array summing to ``total``; zero weight gives zero.
 
     Raises:
-        ValueError: negative total or weights, non-finite weights, or all weights zero.
+        ValueError: negative total or weights, non-finite weights, all weights zero, or a
+            total above 2^53.
     """
     w = np.asarray(weights, dtype=float)
     total = int(total)
     if total < 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("largest_remainder needs total >= 0 and finite weights >= 0, not all 0")
+    if total > _EXACT_TOTAL:  # quotas are floats: beyond 2^53 the parts would not sum exactly
+        raise ValueError(f"largest_remainder: total {total:,} above 2^53 cannot be split exactly")
     quota = total * (w / w.sum())
     parts = np.floor(quota).astype(np.int64)
     left = total - int(parts.sum())
@@ -177,6 +186,22 @@ def allocation_rule(spec: AllocationSpec) -> AllocationRule:
     raise TypeError(f"unknown allocation rule {spec!r}")
 
 
+TOTAL_MAX = 1e12
+"""Largest city total of a category: 7,000× the largest of the default case study (146 million m² of
+old housing), and far inside the exact integers of the float64 quotas and int64 counts (2^53 ≈ 9e15;
+1e20 wrapped round to a negative count)."""
+
+PER_ITEM_TOTAL_MAX = {"construction_sites": 1e6}
+"""Categories the model holds one record per item of (:func:`sim.risk.construction.generate_sites`:
+district, workers and safety grade per site, drawn for every year), and their bound: 216×
+the default case study's 4,628 sites, a few tens of MB."""
+
+_CAP_REASON = {
+    True: "no city counts more; the counts must stay exact integers",
+    False: "the model keeps a record of each",
+}
+
+
 def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.DataFrame:
     """Read and check ``exposure_totals.csv``.
 
@@ -190,7 +215,8 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
     Raises:
         CityDataError: missing file or column, duplicate or unknown category (no rule in
             the profile's ``exposure_allocation.rules``), a category of the rules without a
-            row, non-integer or negative total, empty source.
+            row, non-integer or negative total, a total above :data:`TOTAL_MAX` (or the
+            category's :data:`PER_ITEM_TOTAL_MAX`), empty source.
     """
     path = Path(path)
     if not path.is_file():
@@ -220,6 +246,14 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
     bad = table["category"][~(totals.notna() & (totals >= 0) & (totals == totals.round()))]
     if len(bad):
         raise CityDataError(path, f"city_total must be a non-negative integer for {list(bad)}")
+    for i, (category, total) in enumerate(zip(table["category"], totals, strict=True), start=2):
+        cap = PER_ITEM_TOTAL_MAX.get(category, TOTAL_MAX)
+        if total > cap:
+            raise CityDataError(
+                path,
+                f"line {i} ({category}): city_total {total:.6g} is above {cap:,.0f} "
+                f"({_CAP_REASON[cap == TOTAL_MAX]})",
+            )
     if table["source"].fillna("").str.strip().eq("").any():
         raise CityDataError(path, "every category needs a source (or an explicit assumption)")
     return table.assign(city_total=totals.astype(np.int64)).reset_index(drop=True)

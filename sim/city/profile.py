@@ -78,10 +78,21 @@ class CentralReserve(_Strict):
     site: str = Field(description="What stands there (informative).")
 
 
+MAX_DEPOTS_PER_KIND = 10_000
+"""Depots of one kind a city may have: 29× the largest kind of the default case study (345
+flood-control material warehouses; 198 fire stations). Every depot is placed, stocked and ranked in
+each incident's dispatch plan (sim.response), so the count sizes the run's memory and every plan's
+cost: a count of 1e9 would build a billion depots before the first hour."""
+
+
 class DepotKind(_Strict):
     """One kind of depot of the emergency service: who runs it and how many the city has."""
 
-    count: int = Field(ge=1, description="Depots of this kind in the city (split over districts).")
+    count: int = Field(
+        ge=1,
+        le=MAX_DEPOTS_PER_KIND,
+        description="Depots of this kind in the city (split over districts); at most 10,000.",
+    )
     holds: str = Field(description="Who runs it and what it holds (informative).")
     source: Source
 
@@ -144,6 +155,12 @@ class SiteProfile(_Strict):
     source: Source
 
 
+MAX_HAZMAT_SOURCES = 100_000
+"""Risk sources (high-risk enterprises and mobile radioactive sources) a city may list: ~1,000× the
+default case study's 93. sim.hazards.chemical holds a record of each (district, class, rate, the
+five layers' compliance) and draws for each every year, so the count sizes memory and time."""
+
+
 class HazmatProfile(_Strict):
     """High-risk hazardous-chemical enterprises and mobile radioactive sources."""
 
@@ -163,6 +180,16 @@ class HazmatProfile(_Strict):
         if bad:
             raise ValueError(f"counts must be >= 0: {bad}")
         return v
+
+    @model_validator(mode="after")
+    def _sources_bounded(self):
+        n = sum(self.enterprises_by_district.values()) + self.mobile_radioactive_sources
+        if n > MAX_HAZMAT_SOURCES:
+            raise ValueError(
+                f"{n:,} risk sources (enterprises_by_district + mobile_radioactive_sources); at "
+                f"most {MAX_HAZMAT_SOURCES:,}: the model keeps a record of each"
+            )
+        return self
 
 
 class PopulationByZone(_Strict):
@@ -324,7 +351,10 @@ def load_profile(data_dir: str | Path) -> CityProfile:
         profile = CityProfile.model_validate(data)
         profile.check_zones(set(profile.zones))
     except ValidationError as exc:
-        lines = [f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        lines = [
+            f"{_field_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
         raise CityDataError(path, "; ".join(lines)) from None
     except ValueError as exc:
         raise CityDataError(path, str(exc)) from None

@@ -260,7 +260,9 @@ def load_warning_criteria(path: str | Path | None) -> WarningCriteria:
         return WarningCriteria.model_validate(data)
     except ValidationError as exc:
         lines = [
-            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         ]
         raise CityDataError(path, "; ".join(lines)) from None
 

@@ -207,11 +207,11 @@ class TyphoonConfig(Strict):
 
 
 MAX_CELLS_HELD_PER_KM2 = 0.1
-"""Bound of :attr:`TyphoonConfig.cells_held_per_km2`. Each physics step builds several
-(rain sample points × cells held) arrays (:meth:`ConvectiveCells.multiplier`): the default
-climate (coverage 0.1, radius 2.5 km, 15 min) holds 0.013 cells per km², about 300 cells over
-Shanghai's box; the bound, 8× that, keeps them at a few thousand cells (tens of MB). A radius of
-1 m asked for 5.8 GB and a duration of 0.04 s for 3.5 GB."""
+"""Bound of :attr:`TyphoonConfig.cells_held_per_km2`. Each physics step builds several (rain sample
+points × cells held) arrays (:meth:`ConvectiveCells.multiplier`): the default climate (coverage 0.1,
+radius 2.5 km, 15 min) holds 0.013 cells per km², about 300 cells over the default case study's box;
+the bound, 8× that, keeps them at a few thousand cells (tens of MB). A radius of 1 m asked for 5.8
+GB and a duration of 0.04 s for 3.5 GB."""
 
 
 class LonLat(Strict):
