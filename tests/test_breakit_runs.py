@@ -333,3 +333,58 @@ def test_buses_and_risk_sources_beyond_any_city_are_refused(city):
     _edit(city / "city.yaml", "radioactive_sources: 4", "radioactive_sources: 1000000000")
     msg = _city_problem(city)
     assert "city.yaml: hazmat: 1,000,000,003 risk sources" in msg and "at most 100,000" in msg
+
+
+# ---------------------------------------------------------------- coastal waters
+
+
+@pytest.fixture
+def criteria(tmp_path) -> Path:
+    path = tmp_path / "warning_criteria.yaml"
+    shutil.copy(ROOT / "scenarios" / "data" / "shanghai" / "warning_criteria.yaml", path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # 3.8 TiB of grid points asked for
+        ("spacing_deg: 0.06", "spacing_deg: 0.000001", "940,003,500,003 grid points at spacing"),
+        # the whole globe: validate hung projecting and locating it
+        (
+            "lon_deg: [121.45, 122.5], lat_deg: [31.2, 31.7]",
+            "lon_deg: [-180, 180], lat_deg: [-90, 90]",
+            "grid points at spacing_deg 0.06 over areas",
+        ),
+        ("lon_deg: [121.45, 122.5]", "lon_deg: [-190, 122.5]", "areas.0.lon_deg.0: Input"),
+    ],
+)
+def test_coastal_waters_are_counted_before_they_are_laid_out(criteria, old, new, expected):
+    _edit(criteria, old, new)
+    res, took = _timed(_validate, f"warnings.criteria_file={criteria}")
+    msg = _one_line(res)
+    assert f"{criteria}: coastal_waters" in msg and expected in msg and took < 10
+    if "grid points" in expected:
+        assert "at most 20,000" in msg and "widen spacing_deg or shrink the areas" in msg
+
+
+def test_the_grid_count_is_the_grid_laid_out():
+    import numpy as np
+
+    from sim.city.warning_criteria import load_warning_criteria
+
+    path = ROOT / "scenarios" / "data" / "shanghai" / "warning_criteria.yaml"
+    waters = load_warning_criteria(path).coastal_waters
+    for area in waters.areas:
+        for spacing in (waters.spacing_deg, 0.05, 0.1, 0.013):
+            rows, cols = area.grid_shape(spacing)
+            assert cols == len(np.arange(area.lon_deg[0], area.lon_deg[1] + 1e-9, spacing))
+            assert rows == len(np.arange(area.lat_deg[0], area.lat_deg[1] + 1e-9, spacing))
+
+
+def _timed(fn, *args):
+    import time
+
+    t0 = time.perf_counter()
+    res = fn(*args)
+    return res, time.perf_counter() - t0

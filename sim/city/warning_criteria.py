@@ -61,6 +61,7 @@ hours after the issue).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -131,14 +132,36 @@ class CoastalArea(_Strict):
     """A stretch of the city's coastal waters: a lon/lat box, the city's land taken out."""
 
     name: str = Field(min_length=1)
-    lon_deg: tuple[float, float] = Field(description="West and east bounds, degrees E.")
-    lat_deg: tuple[float, float] = Field(description="South and north bounds, degrees N.")
+    lon_deg: tuple[
+        Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-180, le=180)]
+    ] = Field(description="West and east bounds, degrees E.")
+    lat_deg: tuple[
+        Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-90, le=90)]
+    ] = Field(description="South and north bounds, degrees N.")
 
     @model_validator(mode="after")
     def _ordered(self):
         if not (self.lon_deg[0] < self.lon_deg[1] and self.lat_deg[0] < self.lat_deg[1]):
             raise ValueError("lon_deg and lat_deg must be (low, high) with low < high")
         return self
+
+    def grid_shape(self, spacing_deg: float) -> tuple[int, int]:
+        """(latitudes, longitudes) of the area's grid at ``spacing_deg``, counted without
+        building it: ``numpy.arange(low, high + 1e-9, spacing)`` per axis, as
+        :func:`sim.city.coast.coastal_points` lays it."""
+
+        def n(lo: float, hi: float) -> int:
+            return max(math.ceil((hi + 1e-9 - lo) / spacing_deg), 1)
+
+        return n(*self.lat_deg), n(*self.lon_deg)
+
+
+MAX_COASTAL_POINTS = 20_000
+"""Grid points the coastal waters may have, all areas together: each is weighed against every
+district polygon once (a districts × points distance matrix) and sees the wind of every forecast
+issue. The default case study's three boxes at 0.06° have 300; 20,000 keeps the matrix and the
+per-issue wind within a few MB and milliseconds. A spacing of 1e-6° asked for 3.8 TiB and a
+whole-globe box hung validate."""
 
 
 class CoastalWaters(_Strict):
@@ -147,6 +170,19 @@ class CoastalWaters(_Strict):
     source: Source
     spacing_deg: float = Field(0.04, gt=0, le=0.5, description="Grid spacing, degrees.")
     areas: list[CoastalArea] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _points_bounded(self):
+        shapes = [a.grid_shape(self.spacing_deg) for a in self.areas]
+        n = sum(rows * cols for rows, cols in shapes)
+        if n > MAX_COASTAL_POINTS:
+            raise ValueError(
+                f"{n:,} grid points at spacing_deg {self.spacing_deg:g} over areas "
+                f"{[a.name for a in self.areas]}; at most {MAX_COASTAL_POINTS:,} (each is "
+                "weighed against every district and every forecast): widen spacing_deg or "
+                "shrink the areas"
+            )
+        return self
 
 
 class ResponseRules(_Strict):
