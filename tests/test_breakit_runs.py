@@ -388,3 +388,86 @@ def _timed(fn, *args):
     t0 = time.perf_counter()
     res = fn(*args)
     return res, time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- plans of runs
+
+
+def _grid_spec(tmp_path: Path, n: int, kind: str = "grid") -> Path:
+    levels = ", ".join(f"{0.5 + i * 0.001:.3f}" for i in range(n))
+    path = tmp_path / "big.yaml"
+    space = (
+        f"  kind: grid\n  parameters:\n    logistics.teams_scale: [{levels}]\n"
+        f"    logistics.equipment_scale: [{levels}]\n"
+        if kind == "grid"
+        else "  kind: sobol\n  samples: 1099511627776\n  parameters:\n"
+        "    logistics.teams_scale: {low: 0.5, high: 2}\n"
+    )
+    path.write_text(f"name: big\nscenarios: [{EXAMPLE}]\nspace:\n{space}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("grid", "the plan has 4,000,000 runs (4,000,000 points × 1 scenarios × 1 replications)"),
+        ("sobol", "the plan has 4,398,046,511,104 runs"),
+    ],
+)
+def test_a_sweep_plan_beyond_the_budget_is_refused_before_it_is_built(tmp_path, kind, expected):
+    spec = _grid_spec(tmp_path, 2000, kind)
+    res, took = _timed(_cli, "sweep", "run", spec, "--out", tmp_path / "sweep")
+    msg = _one_line(res)
+    assert f"{spec}: " in msg and expected in msg and "at most 100,000" in msg
+    assert "give fewer levels or samples, or fewer replications" in msg and took < 10
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_the_plan_count_is_the_plan_built(tmp_path):
+    from sim.studies.sweep.design import points
+    from sim.studies.sweep.spec import load_spec
+
+    spec = load_spec(_grid_spec(tmp_path, 7))
+    assert spec.space.n_points() == len(points(spec)) == 49
+    pytest.importorskip("SALib")
+    for kind, samples, extra in [
+        ("lhs", 5, ""),
+        ("sobol", 8, ""),
+        ("sobol", 8, "\n  second_order: false"),
+        ("morris", 3, ""),
+    ]:
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(
+            f"name: s\nscenarios: [{EXAMPLE}]\nspace:\n  kind: {kind}\n  samples: {samples}"
+            f"{extra}\n  parameters:\n    logistics.teams_scale: {{low: 0.5, high: 2}}\n"
+            "    logistics.equipment_scale: {low: 0.5, high: 2}\n"
+        )
+        spec = load_spec(path)
+        assert spec.space.n_points() == len(points(spec)), (kind, extra)
+
+
+def test_replications_and_workers_beyond_their_bounds_are_refused(tmp_path):
+    out = tmp_path / "ens"
+    res = _cli("run", EXAMPLE, "--replications", 1_000_000, "--out", out, "-q")
+    assert res.exit_code == 2 and "--replications" in res.output and "100000" in res.output
+    res = _cli("run", EXAMPLE, "--replications", 2, "--workers", 100_000, "--out", out, "-q")
+    assert res.exit_code == 2 and "--workers" in res.output and "256" in res.output
+    assert list(tmp_path.iterdir()) == []  # refused before a staging folder
+    spec = ROOT / "experiments" / "collective-dereliction.yaml"
+    msg = _one_line(_cli("compare", spec, "-n", 100_000, "--out", tmp_path / "cmp"))
+    assert f"{spec}: --replications 100000: the plan has 600,000 runs" in msg
+
+
+def test_a_calibration_beyond_the_budget_is_refused(tmp_path):
+    text = (ROOT / "calibration" / "shanghai.yaml").read_text()
+    assert "population_size: 20" in text
+    path = tmp_path / "cal.yaml"
+    path.write_text(text.replace("population_size: 20", "population_size: 100000000"))
+    for key in ("scenario", "targets_file"):  # relative to the shipped spec's folder
+        text = path.read_text()
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"{key}: "))
+        rel = line.split(": ", 1)[1]
+        path.write_text(text.replace(line, f"{key}: {(ROOT / 'calibration' / rel).resolve()}"))
+    msg = _one_line(_cli("calibrate", path, "--out", tmp_path / "cal"))
+    assert "population_size × max_generations + ppc_draws = 300,000,008 runs" in msg
+    assert "Value error" not in msg

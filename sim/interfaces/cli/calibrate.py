@@ -36,6 +36,7 @@ from sim.studies.calibration.spec import (
     load_calibration_spec,
     resolve_targets,
 )
+from sim.studies.sweep.executor import MAX_WORKERS
 from sim.studies.sweep.exits import sweep_exits
 
 
@@ -147,7 +148,9 @@ def calibrate_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "runs/calibration"
     ),
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, max=MAX_WORKERS, help="Worker processes.")
+    ] = 2,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT)."),

@@ -27,6 +27,8 @@ from sim.networks.errors import NetworkError
 from sim.results.staging import RunFolderError
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
+from sim.studies.sweep.executor import MAX_WORKERS
+from sim.studies.sweep.spec import MAX_PLAN_RUNS
 
 app = typer.Typer(
     name="citysafe",
@@ -119,13 +121,18 @@ def run(
         int | None,
         typer.Option(
             min=1,
+            max=MAX_PLAN_RUNS,
             help="Run an ensemble of N seeds spawned from the scenario's seed: median and "
-            "90% interval of each outcome (ensemble.parquet, ensemble.json).",
+            "90% interval of each outcome (ensemble.parquet, ensemble.json); at most 100,000 "
+            "(the sweep plan's bound).",
             show_default=False,
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", min=1, help="Processes for --replications.")
+        int,
+        typer.Option(
+            "--workers", "-w", min=1, max=MAX_WORKERS, help="Processes for --replications."
+        ),
     ] = 1,
     overwrite: Annotated[
         bool,

@@ -28,6 +28,8 @@ from sim.studies.riskmap.montecarlo import (
     replications_frame,
     run_replications,
 )
+from sim.studies.sweep.executor import MAX_WORKERS
+from sim.studies.sweep.spec import MAX_PLAN_RUNS
 
 SOURCES = {
     "risk_matrix_technique": "GB/T 27921-2011 (superseded by GB/T 27921-2023 = IEC 31010:2019):"
@@ -154,9 +156,16 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
 def riskmap_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
     replications: Annotated[
-        int, typer.Option("--replications", "-n", min=1, help="Monte Carlo replications.")
+        int,
+        typer.Option(
+            "--replications",
+            "-n",
+            min=1,
+            max=MAX_PLAN_RUNS,
+            help="Monte Carlo replications (at most 100,000, the sweep plan's bound).",
+        ),
     ] = 8,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="Worker processes.")] = 1,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Output folder (default runs/riskmap-<name>)."),

@@ -32,7 +32,7 @@ from typer.core import TyperGroup
 from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
 from sim.studies.sweep.design import check_runs, expand
-from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
 from sim.studies.sweep.exits import sweep_exits
 from sim.studies.sweep.files import write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
@@ -90,7 +90,12 @@ def run_cmd(
     workers: Annotated[
         int | None,
         typer.Option(
-            "--workers", "-w", min=1, help="Processes (default: all cores).", show_default=False
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help="Processes (default: all cores).",
+            show_default=False,
         ),
     ] = None,
     out: Annotated[

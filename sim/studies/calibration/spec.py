@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.results.summary import SUMMARY_KEYS
+from sim.studies.sweep.spec import MAX_PLAN_RUNS
 
 
 class CalibrationSpecError(ValueError):
@@ -85,6 +86,12 @@ class CalibrationSpec(_Strict):
 
     @model_validator(mode="after")
     def _paths_and_keys(self) -> CalibrationSpec:
+        runs = self.population_size * self.max_generations + self.ppc_draws
+        if runs > MAX_PLAN_RUNS:  # the sweep's bound: the runs go through its executor
+            raise ValueError(
+                f"population_size × max_generations + ppc_draws = {runs:,} runs at least; at "
+                f"most {MAX_PLAN_RUNS:,}, the sweep plan's bound (sim.studies.sweep.spec)"
+            )
         for key in self.parameters:
             if "=" in key or not all(key.split(".")):
                 raise ValueError(f"parameter {key!r} must be a dotted scenario path like a.b.c")
@@ -177,7 +184,8 @@ def parse_calibration_spec(data: Any, source: str, base_dir: Path) -> Calibratio
         return CalibrationSpec.model_validate(data)
     except ValidationError as exc:
         msgs = [
-            f"{source}: {'.'.join(str(p) for p in e['loc']) or '<top>'}: {e['msg']}"
+            f"{source}: {'.'.join(str(p) for p in e['loc']) or '<top>'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors()
         ]
         raise CalibrationSpecError("\n".join(msgs)) from exc

@@ -45,7 +45,7 @@ from sim.scenario.loader import (
 )
 from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH, comparison_table
 from sim.studies.sweep.design import expand, unreported_keys
-from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
 from sim.studies.sweep.exits import sweep_exits
 from sim.studies.sweep.spec import DEFAULT_COMPARISON_METRICS, ExperimentSpec, SpecError, load_spec
 from sim.studies.sweep.store import PLAN_FILE
@@ -290,6 +290,9 @@ def _comparison_plan(experiment: Path, replications: int | None):
         raise typer.Exit(code=2)
     if replications is not None:
         spec = spec.model_copy(update={"replications": replications})
+        if too_large := spec.plan_problem():
+            typer.echo(f"{source}: --replications {replications}: {too_large}", err=True)
+            raise typer.Exit(code=2)
     runs = expand(spec)
     problems = check_arms(spec, runs, source)
     if problems:
@@ -319,7 +322,12 @@ def compare_command(
     workers: Annotated[
         int | None,
         typer.Option(
-            "--workers", "-w", min=1, help="Processes (default: all cores).", show_default=False
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help="Processes (default: all cores).",
+            show_default=False,
         ),
     ] = None,
     resume: Annotated[

@@ -105,6 +105,13 @@ class SweepOutcome:
     repairs: list[str] = field(default_factory=list)
 
 
+MAX_WORKERS = 256
+"""Worker processes a command may ask for: each holds a model (~340 MB at Lekima's full
+scale), so 256 are already ~90 GB; more than the cores only adds memory, and a pool starts up
+to one process per run in flight (``--workers 1000000`` over 100,000 replications was a fork
+bomb)."""
+
+
 def default_workers() -> int:
     """All cores this process may use."""
     try:

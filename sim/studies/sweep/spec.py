@@ -14,6 +14,7 @@ outcomes are the summary keys of either kind.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -170,6 +171,18 @@ class Space(_Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    def n_points(self) -> int:
+        """Parameter points the space gives, counted without sampling (the
+        :func:`sim.studies.sweep.design.points` of each kind): grid, the product of the level
+        counts; lhs, ``samples``; sobol, N·(2D+2) or N·(D+2); morris, N·(D+1); none, 1."""
+        d = len(self.parameters)
+        if not d:
+            return 1
+        if self.kind == "grid":
+            return math.prod(len(p.levels or ()) for p in self.parameters.values())
+        per = {"lhs": 1, "sobol": 2 * d + 2 if self.second_order else d + 2, "morris": d + 1}
+        return (self.samples or 0) * per[self.kind]
+
 
 class Comparison(_Strict):
     """The ``comparison:`` block: arms = the spec's scenarios, compared with a baseline arm."""
@@ -212,6 +225,13 @@ class Comparison(_Strict):
         return v
 
 
+MAX_PLAN_RUNS = 100_000
+"""Runs a plan may hold (points × scenarios × replications), checked before it is built: the
+plan keeps a record and a table row of each run (about 1 KB: 100 MB), every point is validated
+before the first run, and 100,000 runs are over a day of the example city's ~1-s runs on two
+cores, weeks of Lekima's ~12 s. The same bound as ``replications``."""
+
+
 class ExperimentSpec(_Strict):
     """A validated experiment spec (scenario paths absolute)."""
 
@@ -222,7 +242,12 @@ class ExperimentSpec(_Strict):
         default_factory=dict, description="Overrides (dotted path → value) for every run."
     )
     space: Space = Field(default_factory=Space)
-    replications: int = Field(1, ge=1, le=100_000, description="Runs per parameter point.")
+    replications: int = Field(
+        1,
+        ge=1,
+        le=MAX_PLAN_RUNS,
+        description="Runs per parameter point (the plan: at most 100,000 runs).",
+    )
     seed: int = Field(0, ge=0, description="Root seed of the replication seeds and samplers.")
     outputs: list[str] | None = Field(
         None,
@@ -273,7 +298,25 @@ class ExperimentSpec(_Strict):
             )
         if problems:
             raise ValueError("; ".join(problems))
+        too_large = self.plan_problem()
+        if too_large:
+            raise ValueError(too_large)
         return self
+
+    def plan_problem(self) -> str | None:
+        """What is wrong with the plan's size (:data:`MAX_PLAN_RUNS`), counted without
+        building it, or None. Call it again after ``model_copy(update=...)``, which does not
+        validate."""
+        n_points = self.space.n_points()
+        n_runs = n_points * len(self.scenarios) * self.replications
+        if n_runs <= MAX_PLAN_RUNS:
+            return None
+        return (
+            f"the plan has {n_runs:,} runs ({n_points:,} points × {len(self.scenarios)} "
+            f"scenarios × {self.replications} replications); at most {MAX_PLAN_RUNS:,} (over a "
+            "day of the example city's 1-s runs on 2 cores, weeks of Lekima's): give fewer "
+            "levels or samples, or fewer replications"
+        )
 
     def labels(self) -> list[str]:
         """Scenario labels, in spec order."""
