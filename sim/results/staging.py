@@ -31,10 +31,12 @@ do instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable
 from importlib import metadata
@@ -273,23 +275,28 @@ def publish(partial: Path, out_dir: Path, finished_file: str = FINISHED_FILE) ->
     marker = read_marker(partial)
     if marker is None:
         raise RunFolderError(f"{partial}: not a citysafe staging folder (no {MARKER_FILE})")
-    old = out_dir.with_name(f"{out_dir.name}.replaced-{os.getpid()}")
-    kept = None
+    old = kept = None
     try:
         write_marker(partial, marker["fingerprint"], files=listing(partial))
-        if out_dir.exists() and _ours(out_dir):
-            os.replace(out_dir, old)
-        elif out_dir.exists():
+        if out_dir.exists():
+            ours = _ours(out_dir)
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            kept = out_dir.with_name(f"{out_dir.name}.kept-{stamp}-{os.getpid()}")
-            os.replace(out_dir, kept)
+            aside = f"{out_dir.name}.replaced-" if ours else f"{out_dir.name}.kept-{stamp}-"
+            # a fresh empty folder of our own to rename onto: no one else's name is taken
+            target = Path(tempfile.mkdtemp(prefix=aside, dir=out_dir.parent))
+            os.replace(out_dir, target)
+            old, kept = (target, None) if ours else (None, target)
         os.replace(partial, out_dir)
     except OSError as exc:
+        moved = old or kept
+        if moved is not None and not out_dir.exists():
+            with contextlib.suppress(OSError):  # put the previous folder back where it was
+                os.replace(moved, out_dir)
         raise RunFolderError(
             f"{out_dir}: cannot move the finished run into place ({exc.strerror or exc}); "
             f"it is in {partial}"
         ) from None
-    if old.exists():
+    if old is not None:
         shutil.rmtree(old)  # the previous run: only files it wrote (checked just above)
     return kept
 
