@@ -471,3 +471,27 @@ def test_a_calibration_beyond_the_budget_is_refused(tmp_path):
     msg = _one_line(_cli("calibrate", path, "--out", tmp_path / "cal"))
     assert "population_size × max_generations + ppc_draws = 300,000,008 runs" in msg
     assert "Value error" not in msg
+
+
+def test_run_refuses_a_foreign_folder_among_a_long_runs_shocks(tmp_path):
+    """The shocks of a resumed long run: a foreign ``.NAME.partial-*`` is refused by ``run``
+    with one line (exit 2), not removed."""
+    data = ROOT / "scenarios" / "data" / "example-city"
+    path = tmp_path / "long.yaml"
+    path.write_text(
+        f"kind: long_run\nname: example-long\nseed: 7\ncity: {{data_dir: {data}}}\n"
+        "years: {start_year: 2027, n_years: 4}\nprocesses:\n  pipeline: {}\n"
+        f"shocks:\n  - {{name: a, at_utc: 2030-08-02T00:00:00Z, scenario: {EXAMPLE}}}\n"
+    )
+    from sim.scenario import load_scenario
+    from sim.scenario.loader import dump_resolved
+
+    out = tmp_path / "run"
+    partial = stage(out, dump_resolved(load_scenario(path)), overwrite=False)
+    mine = partial / "shocks" / ".a.partial-mine"
+    mine.mkdir(parents=True)
+    (mine / "notes.md").write_text("keep")
+    msg = _one_line(_run(path, out))  # resumes the staging folder (same scenario)
+    assert f"{mine}: looks like an unfinished shock folder but was not written by citysafe" in msg
+    assert f"({out} was not changed)" in msg
+    assert (mine / "notes.md").read_text() == "keep" and not out.exists()
