@@ -8,16 +8,30 @@ a word. Sweeps: see the second half of this file.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from sim.core.yaml_input import MAX_EXPANDED_NODES, YamlInputError, load_yaml
+from sim.interfaces.cli.main import app
 from sim.interfaces.exercise.journal import Journal, JournalError
+from sim.interfaces.exercise.session import ExerciseSession
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+SMALL = ROOT / "tests" / "data" / "small-lekima.yaml"
+runner = CliRunner()
 
 # 10 levels of 10: under 500 bytes that expand to 10^10 strings (the break-it session's was 474).
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
 )
+
+
+def _cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
 
 
 # ---------------------------------------------------------------------------- the alias cap
@@ -90,3 +104,89 @@ def test_a_syntax_error_at_the_end_of_the_text_is_placed_on_its_last_line():
         load_yaml("entries: [1, 2")
     assert err.value.where == "line 1, column 15"
     assert "did not find expected ',' or ']' (at the end of the text)" in err.value.message
+
+
+# ---------------------------------------------------------------------------- journal's scenario
+def _recorded(tmp_path, overrides=("time.duration_h=4",)) -> Path:
+    """A journal recorded on the example city's typhoon with ``overrides``, as the app writes
+    it (its overrides noted)."""
+    session = ExerciseSession(load_scenario(EXAMPLE, list(overrides)))
+    session.step(1)
+    session.inject({"type": "road_collapse", "district": "Westhill", "count": 1})
+    session.journal.overrides = list(overrides)
+    path = tmp_path / "journal.yaml"
+    session.journal.save(path)
+    return path
+
+
+def test_a_journal_records_its_scenario_city_and_content(tmp_path):
+    journal = Journal.load(_recorded(tmp_path))
+    assert journal.scenario_name == "example-city-typhoon" and journal.city == "Example City"
+    assert len(journal.scenario_hash) == 16
+    res = _cli("validate", EXAMPLE, "--journal", tmp_path / "journal.yaml")
+    assert res.exit_code == 0 and "warning" not in res.output  # the same scenario: no word
+
+
+def test_another_scenario_of_the_city_is_a_warning_naming_both(tmp_path):
+    path = _recorded(tmp_path)
+    other = tmp_path / "other-storm.yaml"
+    other.write_text(f"extends: {EXAMPLE}\nname: other-storm\n")
+    for command in (["validate"], ["run", "--out", tmp_path / "run", "-q", "--no-figures"]):
+        res = _cli(*command, other, "--journal", path)
+        assert res.exit_code == 0, res.output
+        assert (
+            f"warning: {path}: recorded on scenario 'example-city-typhoon', replayed on "
+            "'other-storm': outcomes will differ from the recorded exercise"
+        ) in " ".join(res.output.split())
+
+
+def test_an_edited_scenario_is_a_warning_with_both_hashes(tmp_path):
+    path = _recorded(tmp_path)
+    recorded = Journal.load(path).scenario_hash
+    res = _cli("validate", EXAMPLE, "--journal", path, "-p", "networks.resolution=0.25")
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0
+    assert f"warning: {path}: scenario 'example-city-typhoon' is not the one the journal was " in (
+        out
+    )
+    assert f"(hash {recorded}, now " in out
+
+
+def test_a_journal_of_another_city_is_refused_naming_both(tmp_path):
+    path = _recorded(tmp_path)
+    checked = _cli("validate", SMALL, "--journal", path)
+    ran = _cli("run", SMALL, "--journal", path, "--out", tmp_path / "run", "-q", "--no-figures")
+    want = (
+        f"{path}: city: recorded on scenario 'example-city-typhoon' of the city 'Example City'; "
+        "this is scenario 'small-lekima' of "
+    )
+    for res in (checked, ran):
+        assert res.exit_code == 2 and want in " ".join(res.output.split())
+    assert ran.output == checked.output and not (tmp_path / "run").exists()
+
+
+def test_the_app_warns_and_refuses_as_the_cli_does(tmp_path):
+    pytest.importorskip("solara")
+    from sim.interfaces.app.adapter import AppInputError, SessionController
+
+    path = _recorded(tmp_path)
+    other = load_scenario(EXAMPLE, ["name=other-storm", "time.duration_h=4"])
+    ctrl = SessionController(other, scenario_path=EXAMPLE, overrides=["time.duration_h=4"])
+    assert ctrl.load_journal_text(path.read_text(), "j.yaml") == 1
+    assert any("recorded on scenario 'example-city-typhoon', replayed on 'other-storm'" in n
+               for n in ctrl.notes)  # fmt: skip
+    city = SessionController(load_scenario(SMALL, ["time.duration_h=3"]))
+    with pytest.raises(AppInputError, match="recorded on scenario 'example-city-typhoon' of"):
+        city.load_journal_text(path.read_text(), "j.yaml")
+
+
+def test_an_old_journal_is_compared_by_its_scenario_text(tmp_path):
+    """Journals written before the recorded fields name their scenario by file or name."""
+    path = tmp_path / "old.yaml"
+    entry = "entries:\n  - {t_h: 1, event: {type: road_collapse, district: Westhill}}\n"
+    path.write_text(f"scenario: scenarios/example-city/typhoon.yaml\n{entry}")
+    assert "warning" not in _cli("validate", EXAMPLE, "--journal", path).output
+    path.write_text(f"scenario: lekima-2019\n{entry}")
+    res = _cli("validate", EXAMPLE, "--journal", path)
+    assert res.exit_code == 0
+    assert "recorded on scenario 'lekima-2019', replayed on 'example-city-typhoon'" in res.output
