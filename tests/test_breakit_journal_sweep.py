@@ -2,7 +2,13 @@
 
 Journals: the alias cap counted every node (a plain 1.8 MB journal was an "alias bomb"), an
 alias inside what it names hung the reader, and a journal of another scenario replayed without
-a word. Sweeps: see the second half of this file.
+a word. Sweeps: a worker's exception did not survive pickling (BrokenProcessPool, or its
+message one character per line), ``sweep run`` skipped validate's data checks, a resume after
+editing a scenario mixed two versions of it, status and resume disagreed on another sweep's
+plan, and every write error got disk-full advice.
+
+The sweep's fake one-run functions run in worker processes, which import this module: keep
+its top-level imports light.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.core.yaml_input import MAX_EXPANDED_NODES, YamlInputError, load_yaml
-from sim.interfaces.cli.main import app
 from sim.interfaces.exercise.journal import Journal, JournalError
 from sim.interfaces.exercise.session import ExerciseSession
 from sim.scenario import load_scenario
@@ -31,6 +36,8 @@ BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
 
 
 def _cli(*args):
+    from sim.interfaces.cli.main import app  # here: sweep workers import this module
+
     return runner.invoke(app, [str(a) for a in args])
 
 
@@ -190,3 +197,141 @@ def test_an_old_journal_is_compared_by_its_scenario_text(tmp_path):
     res = _cli("validate", EXAMPLE, "--journal", path)
     assert res.exit_code == 0
     assert "recorded on scenario 'lekima-2019', replayed on 'example-city-typhoon'" in res.output
+
+
+# ---------------------------------------------------------------------------- sweeps: exceptions
+def _sim_exception_classes() -> list[type[BaseException]]:
+    """Every exception class defined in a module under sim/: the modules whose source
+    defines a class are imported (those whose optional dependency is missing are skipped)."""
+    import importlib
+    import inspect
+    import re
+
+    found: dict[str, type[BaseException]] = {}
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        if not re.search(r"^class \w+\(", path.read_text(encoding="utf-8"), re.M):
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, BaseException) and obj.__module__ == name:
+                found[f"{name}.{obj.__qualname__}"] = obj
+    return [found[k] for k in sorted(found)]
+
+
+def _sample_args(cls: type[BaseException]) -> list:
+    """Positional arguments of the kinds ``cls.__init__`` takes, by annotation."""
+    import inspect
+
+    from sim.scenario.loader import Problem
+
+    if not inspect.isfunction(cls.__init__):  # the built-in exception's: a message
+        return ["what went wrong"]
+    args = []
+    for param in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if param.default is not inspect.Parameter.empty or param.kind not in (
+            param.POSITIONAL_ONLY,
+            param.POSITIONAL_OR_KEYWORD,
+        ):
+            continue
+        kind = str(param.annotation)
+        if "list" in kind:
+            args.append([Problem("f.yaml", "a.b", "expected x"), Problem("f.yaml", "c", "y")])
+        elif "dict" in kind:
+            args.append({"teams_scale": 0.5})
+        elif "int" in kind:
+            args.append(7)
+        else:
+            args.append(f"{param.name} text")
+    return args
+
+
+def test_every_exception_class_of_sim_survives_pickling():
+    """A worker's exception reaches the sweep pickled: InputFileError (two arguments) did not
+    unpickle (BrokenProcessPool), ScenarioError came back one character per line."""
+    import pickle
+
+    classes = _sim_exception_classes()
+    names = {c.__name__ for c in classes}
+    assert {"InputFileError", "ScenarioError", "SpecError", "JournalError", "CityDataError"} <= (
+        names
+    )
+    for cls in classes:
+        exc = cls(*_sample_args(cls))
+        again = pickle.loads(pickle.dumps(exc))
+        assert type(again) is cls and str(again) == str(exc), cls
+        assert again.args == exc.args and vars(again) == vars(exc), cls
+
+
+def _spec(tmp_path, **over):
+    from sim.studies.sweep.spec import parse_spec
+
+    data = {
+        "name": "tiny",
+        "scenarios": [{"path": str(EXAMPLE), "label": "example"}],
+        "fixed": {"time.duration_h": 2},
+        "space": {"kind": "grid", "parameters": {"logistics.teams_scale": [0.5, 2.0]}},
+        "replications": 1,
+        "seed": 7,
+        "max_attempts": 1,
+        **over,
+    }
+    return parse_spec(data, str(tmp_path / "spec.yaml"), tmp_path)
+
+
+def _fake_row(spec, run, run_dir=None) -> dict:
+    return {
+        "run_id": run.run_id,
+        "scenario": run.scenario,
+        "point": run.point,
+        "replication": run.replication,
+        "seed": run.seed,
+        "scenario_hash": f"h{run.point}",
+        **run.params,
+        "deaths": run.point,
+    }
+
+
+def _raising_row(spec, run, run_dir=None) -> dict:
+    """Point 0 raises InputFileError (two arguments), point 1 a ScenarioError of two problems."""
+    from sim.core.text_input import InputFileError
+    from sim.scenario.loader import Problem, ScenarioError
+
+    if run.point == 0:
+        raise InputFileError("districts.csv", "not UTF-8 text (byte 65)")
+    raise ScenarioError([Problem("s.yaml", "time.duration_h", "must be > 0"),
+                         Problem("s.yaml", "seed", "expected an integer")])  # fmt: skip
+
+
+def test_a_workers_exception_reaches_the_failure_log_and_status_whole(tmp_path):
+    from sim.interfaces.cli.sweep import sweep_app
+    from sim.studies.sweep.design import expand
+    from sim.studies.sweep.executor import run_sweep
+    from sim.studies.sweep.store import read_jsonl
+
+    spec = _spec(tmp_path)
+    out = run_sweep(spec, expand(spec), tmp_path / "o", workers=2, run_fn=_raising_row)
+    assert sorted(out.failed) == ["example-p000-r00", "example-p001-r00"]
+    errors = {
+        f["run_id"]: (f["kind"], f["error"]) for f in read_jsonl(tmp_path / "o" / "failures.jsonl")
+    }
+    assert errors == {
+        "example-p000-r00": (
+            "exception",
+            "InputFileError: districts.csv: not UTF-8 text (byte 65)",
+        ),
+        "example-p001-r00": (
+            "exception",
+            "ScenarioError: s.yaml: time.duration_h: must be > 0\n"
+            "s.yaml: seed: expected an integer",
+        ),
+    }
+    status = runner.invoke(sweep_app, ["status", str(tmp_path / "o")])
+    assert status.exit_code == 0
+    assert (
+        "  failed example-p001-r00: ScenarioError: s.yaml: time.duration_h: must be > 0\n"
+        "    s.yaml: seed: expected an integer\n"
+    ) in status.output

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from sim.core.errors import Picklable
 from sim.core.text_input import InputFileError, decode_text
 
 MAX_EXPANDED_NODES = 200_000
@@ -52,7 +53,7 @@ and memory: a plain 20 MB journal (204,800 injects) loads in about 9 s with a 1.
 (measured on the project's 2-core machine; the node graph is most of it)."""
 
 
-class YamlInputError(ValueError):
+class YamlInputError(Picklable, ValueError):
     """A YAML text that cannot be accepted: ``where`` (``line L, column C``, ``(file)`` or
     ``(yaml)``) and ``message`` (what was found and what was expected)."""
 

@@ -175,8 +175,8 @@ def status_cmd(
     )
     for label, (done, total) in st.by_scenario.items():
         typer.echo(f"  {label}: {done}/{total}")
-    for run_id, error in list(st.last_errors.items())[:5]:
-        typer.echo(f"  failed {run_id}: {error}")
+    for run_id, error in list(st.last_errors.items())[:5]:  # one problem a line, indented
+        typer.echo(f"  failed {run_id}: " + "\n    ".join(str(error).splitlines() or [""]))
     for label, problems in (
         ("corrupt, will rerun", st.damaged),
         ("not in the plan, ignored", st.strays),

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from sim.core.errors import Picklable
 from sim.core.yaml_input import (
     JOURNAL_MAX_BYTES,
     YamlInputError,
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 
 
-class JournalError(ValueError):
+class JournalError(Picklable, ValueError):
     """A journal that cannot be used; ``problems`` lists every problem found, each printed as
     ``FILE: field.path: what was expected`` (one per line)."""
 
