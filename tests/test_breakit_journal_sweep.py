@@ -335,3 +335,61 @@ def test_a_workers_exception_reaches_the_failure_log_and_status_whole(tmp_path):
         "  failed example-p001-r00: ScenarioError: s.yaml: time.duration_h: must be > 0\n"
         "    s.yaml: seed: expected an integer\n"
     ) in status.output
+
+
+# ---------------------------------------------------------------------------- sweeps: the folder
+def _write_spec(tmp_path, **over) -> Path:
+    from sim.core.yaml_input import dump_yaml
+
+    data = {
+        "name": "tiny",
+        "scenarios": [{"path": str(over.pop("scenario", EXAMPLE)), "label": "example"}],
+        "fixed": {"time.duration_h": 2},
+        "space": {"kind": "grid", "parameters": {"logistics.teams_scale": [0.5, 2.0]}},
+        "replications": 1,
+        "seed": 7,
+        **over,
+    }
+    path = tmp_path / "spec.yaml"
+    path.write_text(dump_yaml(data), encoding="utf-8")
+    return path
+
+
+def _sweep(monkeypatch, *args, run_fn=_fake_row):
+    """``citysafe sweep ARGS`` with ``run_fn`` in place of the model."""
+    import functools
+
+    import sim.interfaces.cli.sweep as sweep_cli
+    from sim.studies.sweep.executor import run_sweep
+
+    monkeypatch.setattr(sweep_cli, "run_sweep", functools.partial(run_sweep, run_fn=run_fn))
+    return runner.invoke(sweep_cli.sweep_app, [str(a) for a in args])
+
+
+def test_sweep_run_refuses_what_validate_refuses_before_any_run(tmp_path, monkeypatch):
+    """A point whose window misses the storm's track: validate refuses it; sweep run ran it."""
+    late = "2031-08-02T00:00:00Z"
+    space = {"kind": "grid", "parameters": {"time.start_utc": ["2030-08-02T00:00:00Z", late]}}
+    spec, out = _write_spec(tmp_path, space=space), tmp_path / "o"
+    checked = _cli("validate", EXAMPLE, "-p", "time.duration_h=2", "-p", f"time.start_utc={late}")
+    assert checked.exit_code == 2
+    res = _sweep(monkeypatch, spec, "-w", "1", "--out", out, "-q")
+    assert res.exit_code == 2 and not out.exists()
+    want = f"{spec}: scenarios[example] point 1: " + checked.output.strip()
+    assert " ".join(res.output.split()) == " ".join(want.split())
+
+
+def test_large_plans_are_checked_at_the_points_that_bound_them():
+    from sim.studies.sweep.checks import MAX_CHECKED_POINTS, check_points
+    from sim.studies.sweep.design import RunRecord
+
+    runs = [
+        RunRecord(f"s-p{i:03d}-r{r}", "s", "s.yaml", i, r, r,
+                  {"a": (i * 37) % 101, "b": -i, "mode": ["x", "y", "z"][i % 3]}, ())
+        for i in range(120) for r in range(2)
+    ]  # fmt: skip
+    assert len(check_points(runs[: 2 * MAX_CHECKED_POINTS])) == MAX_CHECKED_POINTS  # all
+    picked = sorted(r.point for r in check_points(runs))
+    lowest_a = min(range(120), key=lambda i: (i * 37) % 101)
+    highest_a = max(range(120), key=lambda i: (i * 37) % 101)
+    assert picked == sorted({0, lowest_a, highest_a, 119, 1, 2})  # b: 0 and 119; mode: 0, 1, 2

@@ -31,6 +31,7 @@ from typer.core import TyperGroup
 
 from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
+from sim.studies.sweep.checks import check_run_data
 from sim.studies.sweep.design import check_runs, expand
 from sim.studies.sweep.executor import run_sweep
 from sim.studies.sweep.exits import sweep_exits
@@ -125,6 +126,10 @@ def run_cmd(
         raise typer.Exit(code=2) from None
     runs = expand(exp)
     problems = check_runs(exp, runs, str(spec))
+    if not problems:  # validate's data checks, before any worker starts
+        problems, notes = check_run_data(runs, str(spec))
+        for note in notes:
+            typer.echo(note, err=True)
     if problems:
         _echo_problems(problems)
         raise typer.Exit(code=2)
