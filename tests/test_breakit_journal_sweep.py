@@ -393,3 +393,44 @@ def test_large_plans_are_checked_at_the_points_that_bound_them():
     lowest_a = min(range(120), key=lambda i: (i * 37) % 101)
     highest_a = max(range(120), key=lambda i: (i * 37) % 101)
     assert picked == sorted({0, lowest_a, highest_a, 119, 1, 2})  # b: 0 and 119; mode: 0, 1, 2
+
+
+def test_resume_refuses_a_scenario_edited_since_the_sweep_started(tmp_path, monkeypatch):
+    scenario = tmp_path / "storm.yaml"
+    scenario.write_text(f"extends: {EXAMPLE}\nname: storm\n")
+    spec, out = _write_spec(tmp_path, scenario=scenario), tmp_path / "o"
+    assert _sweep(monkeypatch, spec, "-w", "1", "--out", out, "-q").exit_code == 0
+    (out / "runs" / "example-p001-r00.parquet").unlink()  # one run left to do
+    scenario.write_text(f"extends: {EXAMPLE}\nname: storm\nnetworks: {{resolution: 0.25}}\n")
+    res = _sweep(monkeypatch, spec, "-w", "1", "--out", out, "-q", "--resume")
+    assert res.exit_code == 2
+    assert " ".join(res.output.split()) == (
+        f"{out}: scenario 'example' ({scenario}) changed since the sweep started: "
+        "networks.resolution: 0.5 -> 0.25; its finished and new runs would simulate different "
+        "scenarios. Restore the file to resume, or start the sweep again in another --out"
+    )
+    assert not (out / "runs" / "example-p001-r00.parquet").exists()
+    scenario.write_text(f"extends: {EXAMPLE}\nname: storm\n")  # restored: resumes
+    res = _sweep(monkeypatch, spec, "-w", "1", "--out", out, "-q", "--resume")
+    assert res.exit_code == 0 and "2/2 runs done (1 now, 1 before)" in res.output
+
+
+def test_status_and_resume_agree_on_a_plan_of_another_sweep(tmp_path, monkeypatch):
+    ours, out = _write_spec(tmp_path), tmp_path / "o"
+    (tmp_path / "b").mkdir()
+    theirs, other = _write_spec(tmp_path / "b", replications=2, seed=9), tmp_path / "other"
+    assert _sweep(monkeypatch, ours, "-w", "1", "--out", out, "-q").exit_code == 0
+    assert _sweep(monkeypatch, theirs, "-w", "1", "--out", other, "-q").exit_code == 0
+    (out / "plan.parquet").write_bytes((other / "plan.parquet").read_bytes())
+    status = _sweep(monkeypatch, "status", out)
+    assert status.exit_code == 2 and "corrupt" not in status.output
+    assert f"{out}/plan.parquet: (file): the plan of another sweep (it was written with " in (
+        status.output
+    )
+    assert "run the sweep again with its spec and --resume to rebuild it" in status.output
+    res = _sweep(monkeypatch, ours, "-w", "1", "--out", out, "-q", "--resume")
+    assert res.exit_code == 0 and "2/2 runs done (0 now, 2 before)" in res.output
+    assert f"repaired: {out}/plan.parquet: (file): the plan of another sweep (4 runs)" in (
+        res.output
+    )
+    assert "2/2 runs done (100%), complete" in _sweep(monkeypatch, "status", out).output
