@@ -13,6 +13,7 @@ its top-level imports light.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -434,3 +435,34 @@ def test_status_and_resume_agree_on_a_plan_of_another_sweep(tmp_path, monkeypatc
         res.output
     )
     assert "2/2 runs done (100%), complete" in _sweep(monkeypatch, "status", out).output
+
+
+def test_a_folder_in_the_way_is_not_a_full_disk(tmp_path, monkeypatch):
+    import errno
+
+    from sim.studies.sweep.files import remedy, write_failure
+
+    spec, out = _write_spec(tmp_path), tmp_path / "o"
+    assert _sweep(monkeypatch, spec, "-w", "1", "--out", out, "-q").exit_code == 0
+    (out / "manifest.jsonl").unlink()
+    (out / "manifest.jsonl").mkdir()
+    res = _sweep(monkeypatch, spec, "-w", "1", "--out", out, "-q", "--resume")
+    assert res.exit_code == 2 and "make room" not in res.output
+    assert res.output.strip() == (
+        f"{out}: cannot write manifest.jsonl: is a folder, not a file; finished runs are kept "
+        "(nothing is half-written): move that folder out of the way, then continue with --resume"
+    )
+    status = _sweep(monkeypatch, "status", out)
+    assert status.exit_code == 2 and status.output.strip() == (
+        f"{out}: cannot read manifest.jsonl: is a folder, not a file; move that folder out of "
+        "the way"
+    )
+    for code, what, todo in [
+        (errno.ENOSPC, "no space left on the device", "make room"),
+        (errno.EACCES, "Permission denied", "give yourself write access to the folder"),
+        (errno.EROFS, "Read-only file system", "write to another --out"),
+        (errno.ENOTDIR, "a file stands where a folder should be", "move that file out"),
+    ]:
+        exc = OSError(code, os.strerror(code), str(out / "runs" / "x.parquet"))
+        assert write_failure(exc, out) == f"{out}: cannot write runs/x.parquet: {what}"
+        assert remedy(exc).startswith(todo)

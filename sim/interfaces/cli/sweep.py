@@ -35,7 +35,7 @@ from sim.studies.sweep.checks import check_run_data
 from sim.studies.sweep.design import check_runs, expand
 from sim.studies.sweep.executor import run_sweep
 from sim.studies.sweep.exits import sweep_exits
-from sim.studies.sweep.files import write_failure
+from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
 from sim.studies.sweep.status import sweep_status
 from sim.studies.sweep.table import SweepDamageWarning, SweepFolderError, load, partial_notes
@@ -163,8 +163,11 @@ def status_cmd(
     """Report a sweep folder's progress: runs done, pending, failed, ETA if running."""
     try:
         st = sweep_status(sweep_dir)
-    except (SweepFolderError, OSError) as exc:
+    except SweepFolderError as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # a folder where a file should be, permissions
+        typer.echo(f"{write_failure(exc, sweep_dir, 'read')}; {remedy(exc)}", err=True)
         raise typer.Exit(code=2) from None
     pct = 100.0 * st.done / st.total if st.total else 100.0
     state = (
@@ -203,8 +206,11 @@ def load_or_exit(sweep_dir: Path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SweepDamageWarning)
             df = load(sweep_dir)
-    except (SweepFolderError, OSError) as exc:
+    except SweepFolderError as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # a folder where a file should be, permissions
+        typer.echo(f"{write_failure(exc, sweep_dir, 'read')}; {remedy(exc)}", err=True)
         raise typer.Exit(code=2) from None
     if df.empty:
         damaged = len(df.attrs["damaged"])
