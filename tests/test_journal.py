@@ -196,7 +196,8 @@ def test_every_problem_of_a_journal_is_reported_with_a_did_you_mean():
     with pytest.raises(JournalError) as err:
         Journal.from_yaml(text, "j.yaml")
     assert [str(p) for p in err.value.problems] == [
-        "j.yaml: entrys: unknown field (expected journal, scenario, seed, overrides, entries); "
+        "j.yaml: entrys: unknown field (expected journal, scenario, scenario_name, city, "
+        "scenario_hash, seed, overrides, entries); "
         "did you mean 'entries'?",
         "j.yaml: seed: expected a non-negative integer, got -1",
         "j.yaml: entries[0].evnt: unknown field (expected t_h, by, event); did you mean 'event'?",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.core.errors import Picklable
 
-class CityDataError(ValueError):
+
+class CityDataError(Picklable, ValueError):
     """A city data file is missing or malformed.
 
     Attributes:

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.core.errors import Picklable
+
 TABLE_MAX_BYTES = 50 * 1024 * 1024
 """Largest CSV table read (bytes; assumption: ten times the largest shipped input)."""
 
 
-class InputFileError(ValueError):
+class InputFileError(Picklable, ValueError):
     """An input file cannot be read as text or as a table.
 
     Attributes:

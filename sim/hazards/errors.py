@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.core.errors import Picklable
 
-class TrackFormatError(ValueError):
+
+class TrackFormatError(Picklable, ValueError):
     """A best-track file or table is malformed.
 
     Args:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from sim.core.errors import Picklable
 from sim.core.yaml_input import (
     SCENARIO_MAX_BYTES,
     YamlInputError,
@@ -41,7 +42,7 @@ class Problem:
         return f"{self.file}: {self.field}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(Picklable, ValueError):
     """A scenario file could not be loaded; ``problems`` lists every problem found."""
 
     def __init__(self, problems: list[Problem]):

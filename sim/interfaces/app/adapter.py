@@ -28,7 +28,7 @@ from sim.interfaces.app.auth import TRAINER, require_trainer
 from sim.interfaces.app.mapview import draw_map, map_data
 from sim.interfaces.app.readout import hourly_history, outcomes
 from sim.interfaces.exercise.after_action import AfterAction, BaselineCache, review, snapshot
-from sim.interfaces.exercise.journal import Journal, fit_problems
+from sim.interfaces.exercise.journal import Journal, fit_problems, scenario_warnings
 from sim.interfaces.exercise.session import ExerciseSession
 
 BASELINES = BaselineCache()
@@ -273,6 +273,8 @@ class SessionController:
                 self.session = current  # the running exercise is kept as it was
                 raise AppInputError(f"{source}: {exc}") from None
         n = len(journal.entries)
+        # what `citysafe validate/run --journal` warn of: another scenario, or another version
+        self.notes += scenario_warnings(journal, self.session.model, source, self.scenario_path)
         if journal.seed not in (None, self._scenario.seed) or (
             journal.overrides and tuple(journal.overrides) != self.overrides
         ):

@@ -82,7 +82,7 @@ def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | Non
                 err=True,
             )
         raise
-    check_journal_or_exit(journal, scen, journal_path)  # exit 2 if it does not fit the scenario
+    check_journal_or_exit(journal, scen, journal_path, scenario)  # exit 2 if it does not fit
     return scen, journal, overrides
 
 

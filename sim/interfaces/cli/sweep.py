@@ -31,10 +31,11 @@ from typer.core import TyperGroup
 
 from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
+from sim.studies.sweep.checks import check_run_data
 from sim.studies.sweep.design import check_runs, expand
 from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
 from sim.studies.sweep.exits import sweep_exits
-from sim.studies.sweep.files import write_failure
+from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
 from sim.studies.sweep.status import sweep_status
 from sim.studies.sweep.table import SweepDamageWarning, SweepFolderError, load, partial_notes
@@ -130,6 +131,10 @@ def run_cmd(
         raise typer.Exit(code=2) from None
     runs = expand(exp)
     problems = check_runs(exp, runs, str(spec))
+    if not problems:  # validate's data checks, before any worker starts
+        problems, notes = check_run_data(runs, str(spec))
+        for note in notes:
+            typer.echo(note, err=True)
     if problems:
         _echo_problems(problems)
         raise typer.Exit(code=2)
@@ -163,8 +168,11 @@ def status_cmd(
     """Report a sweep folder's progress: runs done, pending, failed, ETA if running."""
     try:
         st = sweep_status(sweep_dir)
-    except (SweepFolderError, OSError) as exc:
+    except SweepFolderError as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # a folder where a file should be, permissions
+        typer.echo(f"{write_failure(exc, sweep_dir, 'read')}; {remedy(exc)}", err=True)
         raise typer.Exit(code=2) from None
     pct = 100.0 * st.done / st.total if st.total else 100.0
     state = (
@@ -180,8 +188,8 @@ def status_cmd(
     )
     for label, (done, total) in st.by_scenario.items():
         typer.echo(f"  {label}: {done}/{total}")
-    for run_id, error in list(st.last_errors.items())[:5]:
-        typer.echo(f"  failed {run_id}: {error}")
+    for run_id, error in list(st.last_errors.items())[:5]:  # one problem a line, indented
+        typer.echo(f"  failed {run_id}: " + "\n    ".join(str(error).splitlines() or [""]))
     for label, problems in (
         ("corrupt, will rerun", st.damaged),
         ("not in the plan, ignored", st.strays),
@@ -203,8 +211,11 @@ def load_or_exit(sweep_dir: Path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SweepDamageWarning)
             df = load(sweep_dir)
-    except (SweepFolderError, OSError) as exc:
+    except SweepFolderError as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # a folder where a file should be, permissions
+        typer.echo(f"{write_failure(exc, sweep_dir, 'read')}; {remedy(exc)}", err=True)
         raise typer.Exit(code=2) from None
     if df.empty:
         damaged = len(df.attrs["damaged"])

@@ -4,7 +4,10 @@ File format (YAML, read strictly by :mod:`sim.core.yaml_input` — no object con
 code, no duplicate keys, aliases and size bounded)::
 
     journal: 1
-    scenario: scenarios/shanghai/lekima-2019.yaml   # informative
+    scenario: scenarios/shanghai/lekima-2019.yaml   # informative: the file (app) or name
+    scenario_name: lekima-2019                      # the scenario the session ran ...
+    city: Example City                              # ... its city (city.yaml name) ...
+    scenario_hash: 0c1d2e3f4a5b6c7d                 # ... and its content (scenario_fingerprint)
     seed: 20190810                                  # the session's seed (replayed with it)
     overrides: [networks.resolution=0.05]           # -p overrides the session ran with
     entries:
@@ -13,6 +16,11 @@ code, no duplicate keys, aliases and size bounded)::
 ``t_h`` is the model hour at which the inject was made (it applies after every model process
 of that hour, see :mod:`sim.models.event_engine`); ``event`` is an event of
 :mod:`sim.scenario.events` without its time.
+
+The three recorded identity fields are optional (journals written before them have none).
+Replayed on another scenario of the same city, a journal gets a warning naming both scenarios
+(:func:`scenario_warnings`); on another city it is refused (:func:`fit_problems`): its
+districts, depots and crossings are the other city's.
 
 Reading (:meth:`Journal.load`, :meth:`Journal.from_yaml`) reports every problem at once as a
 :class:`~sim.scenario.loader.Problem` (``FILE: entries[2].event.distrct: unknown field; did
@@ -24,6 +32,8 @@ replayed on (window, districts, depots, crossings), for ``citysafe validate --jo
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from sim.core.errors import Picklable
 from sim.core.yaml_input import (
     JOURNAL_MAX_BYTES,
     YamlInputError,
@@ -49,7 +60,7 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 
 
-class JournalError(ValueError):
+class JournalError(Picklable, ValueError):
     """A journal that cannot be used; ``problems`` lists every problem found, each printed as
     ``FILE: field.path: what was expected`` (one per line)."""
 
@@ -79,12 +90,29 @@ class Journal:
     scenario: str = ""
     seed: int | None = None
     overrides: list[str] = field(default_factory=list)
+    scenario_name: str = ""
+    city: str = ""
+    scenario_hash: str = ""
+
+    @classmethod
+    def recorded_on(cls, on, city: str, **fields: Any) -> Journal:
+        """An empty journal (or one with ``fields``) that records the scenario ``on`` it is
+        made on: its name, its city's name (``city.yaml``) and :func:`scenario_fingerprint`."""
+        return cls(
+            scenario_name=str(on.name),
+            city=str(city),
+            scenario_hash=scenario_fingerprint(on),
+            **fields,
+        )
 
     # ------------------------------------------------------------------ writing
     def to_dict(self) -> dict:
         return {
             "journal": FORMAT_VERSION,
             "scenario": self.scenario,
+            "scenario_name": self.scenario_name,
+            "city": self.city,
+            "scenario_hash": self.scenario_hash,
             "seed": self.seed,
             "overrides": list(self.overrides),
             "entries": [
@@ -172,6 +200,10 @@ class Journal:
         scenario = data.get("scenario") or ""
         if not isinstance(scenario, str):
             bad("scenario", "expected the scenario file name (text)")
+        recorded = {key: data.get(key) or "" for key in ("scenario_name", "city", "scenario_hash")}
+        for key, value in recorded.items():
+            if not isinstance(value, str):
+                bad(key, f"expected text, got {_shown(value)}")
         seed = data.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             bad("seed", f"expected a non-negative integer, got {seed!r}")
@@ -192,7 +224,9 @@ class Journal:
                 entries.append(entry)
         if problems:
             raise JournalError(problems)
-        return cls(entries=entries, scenario=scenario, seed=seed, overrides=list(overrides))
+        return cls(
+            entries=entries, scenario=scenario, seed=seed, overrides=list(overrides), **recorded
+        )
 
     @classmethod
     def load(cls, path) -> Journal:
@@ -211,7 +245,16 @@ class Journal:
         return cls.from_dict(data, str(path))
 
 
-TOP_KEYS = ("journal", "scenario", "seed", "overrides", "entries")
+TOP_KEYS = (
+    "journal",
+    "scenario",
+    "scenario_name",
+    "city",
+    "scenario_hash",
+    "seed",
+    "overrides",
+    "entries",
+)
 """Fields of a journal file."""
 ENTRY_KEYS = ("t_h", "by", "event")
 """Fields of a journal entry."""
@@ -304,7 +347,79 @@ def _event_problems(event: dict, at_h: float) -> list[tuple[str, str]]:
     return []
 
 
+def scenario_fingerprint(scenario) -> str:
+    """A short hash (16 hex digits of sha256) of what a scenario simulates: every field but
+    its seed (a journal records its own) and injects (a replay replaces them), with each file
+    path reduced to its file name, so the same scenario gives the same hash in another
+    checkout or on another machine (a data file's content is not hashed).
+
+    Args:
+        scenario: a validated emergency scenario (:class:`~sim.scenario.schema.Scenario`).
+    """
+
+    def portable(value: Any) -> Any:
+        if isinstance(value, Path):
+            return value.name
+        if isinstance(value, dict):
+            return {str(k): portable(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [portable(v) for v in value]
+        return value
+
+    data = scenario.model_dump(mode="python", exclude={"seed", "injects"})
+    text = json.dumps(portable(data), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 # ---------------------------------------------------------------------------- against a scenario
+def scenario_warnings(
+    journal: Journal, model: CityModel, source: str, scenario_path: Path | str | None = None
+) -> list[str]:
+    """Warnings (one line each, naming ``source`` and both scenarios) when ``journal`` was
+    recorded on another scenario of the model's city, or on a version of it that differs
+    (another content hash: the file was edited since, or other ``-p`` options): the replay
+    runs, but its outcomes will not be the recorded exercise's. A journal of another city is
+    refused by :func:`fit_problems` instead.
+
+    A journal without the recorded fields (written before them) is compared by its
+    ``scenario`` text (a file or a name) with the scenario's name and ``scenario_path``.
+
+    Args:
+        journal: a parsed journal.
+        model: a model of the scenario it is replayed on.
+        source: the journal's name in the messages (its file).
+        scenario_path: the scenario file replayed on, when there is one.
+    """
+    scenario = model.config
+    name = str(scenario.name)
+    differ = "outcomes will differ from the recorded exercise"
+    if journal.scenario_name and journal.scenario_name != name:
+        return [
+            f"warning: {source}: recorded on scenario {journal.scenario_name!r}, replayed on "
+            f"{name!r}: {differ}"
+        ]
+    if journal.scenario_hash:
+        now = scenario_fingerprint(scenario)
+        if now != journal.scenario_hash:
+            return [
+                f"warning: {source}: scenario {name!r} is not the one the journal was recorded "
+                f"on (hash {journal.scenario_hash}, now {now}: the file or the -p options "
+                f"changed since): {differ}"
+            ]
+        return []
+    recorded = journal.scenario
+    file_name = Path(scenario_path).name if scenario_path else None
+    if journal.scenario_name or not recorded or recorded == name:
+        return []
+    if file_name is not None and Path(recorded).name == file_name:
+        return []
+    return [
+        f"warning: {source}: recorded on scenario {recorded!r}, replayed on {name!r}"
+        + (f" ({scenario_path})" if scenario_path else "")
+        + f": if that is another scenario, {differ}"
+    ]
+
+
 def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Problem]:
     """What replaying ``journal`` on ``model``'s scenario would trip on, one problem per
     entry and field: an entry at or past the horizon (it would never apply: the event
@@ -314,7 +429,9 @@ def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Proble
     unknown depot, a closure where no river crossing is).
 
     ``citysafe validate --journal``, ``citysafe run --journal`` and the app's journal loading
-    all call this, so they refuse the same journals with the same messages.
+    all call this, so they refuse the same journals with the same messages. A journal
+    recorded on another city (its ``city`` field) is refused whole: one problem naming both
+    cities and scenarios.
 
     Args:
         journal: a parsed journal (:meth:`Journal.load`).
@@ -322,6 +439,14 @@ def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Proble
             horizon, city, depots and roads are read).
         source: the journal's name in the messages (its file).
     """
+    city = str(model.city.profile.name)
+    if journal.city and journal.city != city:
+        recorded = f"scenario {journal.scenario_name!r} of " if journal.scenario_name else ""
+        return [
+            Problem(source, "city", f"recorded on {recorded}the city {journal.city!r}; this is "
+                    f"scenario {model.config.name!r} of {city!r}: replay it on a scenario of "
+                    f"{journal.city!r}")
+        ]  # fmt: skip
     horizon = float(model.config.time.duration_h)
     names = list(model.city.districts["name_en"])
     depots = [d.name for d in model.service.depots]

@@ -13,7 +13,12 @@ from pathlib import Path
 import typer
 
 from sim.interfaces.exercise.after_action import AfterAction, baseline_model, compare
-from sim.interfaces.exercise.journal import Journal, JournalError, fit_problems
+from sim.interfaces.exercise.journal import (
+    Journal,
+    JournalError,
+    fit_problems,
+    scenario_warnings,
+)
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
 from sim.results.report import print_summary
@@ -79,11 +84,15 @@ def load_journal_overrides(path: Path, overrides: list[str]) -> tuple[Journal, l
     return journal, [*journal.overrides, *seed, *overrides]
 
 
-def check_journal_or_exit(journal: Journal, scenario, source: Path | str) -> None:
+def check_journal_or_exit(
+    journal: Journal, scenario, source: Path | str, scenario_path: Path | str | None = None
+) -> None:
     """CLI helper of ``run --journal`` and ``validate --journal`` (one path, so both refuse
     the same journals with the same messages): exit 2 printing every problem replaying
     ``journal`` on ``scenario`` would meet (:func:`~sim.interfaces.exercise.journal.fit_problems`;
-    builds the scenario's model once, under a second for a full-resolution city).
+    builds the scenario's model once, under a second for a full-resolution city); otherwise
+    print a warning when the journal was recorded on another scenario of the city, or another
+    version of it (:func:`~sim.interfaces.exercise.journal.scenario_warnings`).
 
     Raises:
         typer.Exit: code 2 after one ``FILE: field.path: message`` line per problem, or when
@@ -92,11 +101,14 @@ def check_journal_or_exit(journal: Journal, scenario, source: Path | str) -> Non
     if not isinstance(scenario, Scenario):
         typer.echo("--journal replays emergency scenarios only (not kind: long_run)", err=True)
         raise typer.Exit(code=2)
-    problems = fit_problems(journal, CityModel(scenario), str(source))
+    model = CityModel(scenario)
+    problems = fit_problems(journal, model, str(source))
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:
         raise typer.Exit(code=2)
+    for line in scenario_warnings(journal, model, str(source), scenario_path):
+        typer.echo(line, err=True)
 
 
 def replay_command(scenario, journal: Journal, out_dir: Path, quiet: bool, figures: bool, console):

@@ -49,11 +49,10 @@ class ExerciseSession:
         self.city_state = city_state
         self._replay = journal
         self.reset()
-        if journal is not None:
-            self.journal = Journal(
+        if journal is not None:  # what follows is recorded on this scenario
+            self.journal = self._new_journal(
                 entries=list(journal.entries),
                 scenario=journal.scenario,
-                seed=scenario.seed,
                 overrides=list(journal.overrides),
             )
             try:
@@ -69,8 +68,13 @@ class ExerciseSession:
     def reset(self) -> None:
         """Fresh model, same seed, empty journal."""
         self.model = CityModel(self.scenario, city_state=self.city_state)
-        self.journal = Journal(scenario=self.scenario.name, seed=self.scenario.seed)
+        self.journal = self._new_journal(scenario=self.scenario.name)
         self._finished = False
+
+    def _new_journal(self, **fields) -> Journal:
+        """A journal recording this session's scenario, city and seed (and ``fields``)."""
+        city = self.model.city.profile.name
+        return Journal.recorded_on(self.scenario, city, seed=self.scenario.seed, **fields)
 
     @property
     def done(self) -> bool:

@@ -29,6 +29,8 @@ from collections.abc import Callable
 import numpy as np
 from pyabc.sampler import Sampler
 
+from sim.core.errors import Picklable
+
 ParamKey = tuple[tuple[str, float], ...]
 
 
@@ -37,7 +39,7 @@ def param_key(params: dict[str, float]) -> ParamKey:
     return tuple(sorted((str(k), float(v)) for k, v in params.items()))
 
 
-class NotSimulated(Exception):  # noqa: N818 - a control-flow signal, not an error
+class NotSimulated(Picklable, Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised by a cached model on a miss: the parameters still have to be simulated."""
 
     def __init__(self, params: dict[str, float]):

@@ -35,6 +35,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from sim.core.errors import Picklable
 from sim.results.report import format_number
 from sim.scenario.loader import (
     Problem,
@@ -58,7 +59,7 @@ COMPARE_STREAM = 0xC0_4DA7E
 """Second entropy word of the bootstrap generator, ``SeedSequence([spec.seed, this])``."""
 
 
-class ComparisonError(ValueError):
+class ComparisonError(Picklable, ValueError):
     """The comparison cannot be computed as asked; ``problems`` lists why."""
 
     def __init__(self, problems: list[Problem]):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from sim.studies.sweep.files import write_failure
+from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.store import SweepError
 
 
@@ -28,8 +28,9 @@ def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
         resume_hint: how to continue, e.g. "continue with --resume" or "rerun to resume it".
 
     Raises:
-        typer.Exit: code 2 for a :class:`SweepError` or an ``OSError`` (finished runs kept),
-            130 for Ctrl-C.
+        typer.Exit: code 2 for a :class:`SweepError` or an ``OSError`` (finished runs kept;
+            the advice is the error's, :func:`~sim.studies.sweep.files.remedy`), 130 for
+            Ctrl-C.
     """
     try:
         yield
@@ -39,7 +40,7 @@ def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
     except OSError as exc:  # a full disk, a read-only folder: finished runs are on disk
         typer.echo(
             f"{write_failure(exc, out_dir)}; finished runs are kept (nothing is half-written): "
-            f"make room, then {resume_hint}",
+            f"{remedy(exc)}, then {resume_hint}",
             err=True,
         )
         raise typer.Exit(code=2) from None

@@ -7,7 +7,8 @@ whole, and every unreadable line reported instead of guessed at.
 - :func:`append_jsonl`: one JSON record per line, appended whole or not at all.
 - :func:`scan_jsonl`: the records of a JSONL file and a :class:`~sim.scenario.loader.Problem`
   per line that is not one (a torn last line, a garbled middle line, with its number).
-- :func:`write_failure`: the one-line message of an ``OSError`` raised while writing.
+- :func:`write_failure`: the one-line message of an ``OSError`` raised while writing (or
+  reading), and :func:`remedy`: what to do about it — only a full disk is told to make room.
 
 Why not a library: ``atomicwrites`` (the usual one) is unmaintained since its author archived
 it in 2022, and the protocol below is a dozen lines of the standard library.
@@ -33,6 +34,16 @@ as results); :func:`stale_temporaries` finds the ones a killed writer left."""
 FULL_DISK_ERRNOS = {errno.ENOSPC: "no space left on the device"}
 if hasattr(errno, "EDQUOT"):  # not defined on every platform
     FULL_DISK_ERRNOS[errno.EDQUOT] = "disk quota exceeded"
+
+OTHER_ERRNOS = {
+    errno.EISDIR: ("is a folder, not a file", "move that folder out of the way"),
+    errno.ENOTDIR: ("a file stands where a folder should be", "move that file out of the way"),
+    errno.EACCES: (None, "give yourself write access to the folder"),
+    errno.EPERM: (None, "give yourself write access to the folder"),
+    errno.EROFS: (None, "write to another --out (this file system is read-only)"),
+}
+"""errno -> (what, if other than ``strerror``; what to do) of the write errors a folder
+causes (a folder or a file in the way, permissions, a read-only mount)."""
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -187,17 +198,28 @@ def scan_jsonl(path: str | Path) -> tuple[list[dict[str, Any]], list[Problem]]:
     return records, problems
 
 
-def write_failure(exc: OSError, folder: str | Path) -> str:
-    """One line for an ``OSError`` raised while writing into ``folder``.
+def write_failure(exc: OSError, folder: str | Path, verb: str = "write") -> str:
+    """One line for an ``OSError`` raised while writing into ``folder`` (``verb``: or
+    reading it).
 
-    A full disk or quota (``ENOSPC``, ``EDQUOT``) is named as such; any other error gives
-    its ``strerror``. The file is named relative to ``folder`` when inside it.
+    A full disk or quota (``ENOSPC``, ``EDQUOT``) is named as such, a folder where a file
+    should be (or a file where a folder should be) too (:data:`OTHER_ERRNOS`); any other error
+    gives its ``strerror``. The file is named relative to ``folder`` when inside it.
     """
-    what = FULL_DISK_ERRNOS.get(exc.errno, exc.strerror or str(exc))
+    what = FULL_DISK_ERRNOS.get(exc.errno) or (OTHER_ERRNOS.get(exc.errno) or (None,))[0]
+    what = what or exc.strerror or str(exc)
     name = ""
     if exc.filename:
         target = Path(exc.filename)
         with contextlib.suppress(ValueError):
             target = target.relative_to(folder)
         name = f" {target}"
-    return f"{folder}: cannot write{name}: {what}"
+    return f"{folder}: cannot {verb}{name}: {what}"
+
+
+def remedy(exc: OSError) -> str:
+    """What to do about :func:`write_failure`'s error: make room on a full disk; move what is
+    in the way; fix the permissions; otherwise fix what the message names."""
+    if exc.errno in FULL_DISK_ERRNOS:
+        return "make room"
+    return OTHER_ERRNOS.get(exc.errno, (None, "fix that"))[1]

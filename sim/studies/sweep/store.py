@@ -4,6 +4,8 @@ a full disk or a damaged file.
 Layout of ``OUT/``::
 
     spec.resolved.yaml   the validated spec (absolute scenario paths, defaults filled in)
+    scenarios.resolved.json   each scenario as its first run loads it (seed aside), field by
+                         field: a resume refuses a scenario edited since the sweep started
     plan.parquet         every run of the sweep: run_id, scenario, point, replication, seed,
                          parameters, scenario path and overrides
     runs/<run_id>.parquet   one row per finished run
@@ -29,8 +31,12 @@ and never duplicates a finished one. A missing or unreadable plan is rebuilt fro
 given to ``sweep run --resume`` when ``spec.resolved.yaml`` expands to the same plan (the
 plan is a pure function of the spec, :func:`~sim.studies.sweep.design.expand`), and the
 spec file is rewritten when the plan matches; with both gone nothing says which spec the
-runs belong to and the sweep refuses. ``failures.jsonl`` is never rewritten (it is the only
-record of the errors): its unreadable lines are reported, not dropped.
+runs belong to and the sweep refuses. The plan records the digest of the spec file written
+with it (:data:`SPEC_DIGEST_KEY`): a plan of another sweep put in the folder is refused by the
+readers and, when the spec file is the spec given, rebuilt by resume like a lost one; a spec
+file of another sweep beside a plan of this one is rewritten. ``failures.jsonl`` is never
+rewritten (it is the only record of the errors): its unreadable lines are reported, not
+dropped.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.core.yaml_input import YamlInputError, read_yaml_file
-from sim.scenario.loader import Problem
+from sim.scenario.loader import Problem, ScenarioError, load_scenario
 from sim.studies.sweep.design import RunRecord, expand, plan_frame
 from sim.studies.sweep.files import (
     append_jsonl,
@@ -63,6 +69,7 @@ from sim.studies.sweep.files import (
 from sim.studies.sweep.spec import META_COLUMNS, ExperimentSpec, dump_spec
 
 SPEC_FILE = "spec.resolved.yaml"
+SCENARIOS_FILE = "scenarios.resolved.json"
 PLAN_FILE = "plan.parquet"
 RUNS_DIR = "runs"
 MANIFEST_FILE = "manifest.jsonl"
@@ -172,6 +179,35 @@ def _plan_problem(path: Path) -> tuple[pd.DataFrame | None, str]:
     return plan, ""
 
 
+def _plan_key(plan: pd.DataFrame) -> list:
+    """What makes two plans the same sweep (:data:`_PLAN_KEY`), comparable with ``==``."""
+    return plan[_PLAN_KEY].values.tolist()
+
+
+SPEC_DIGEST_KEY = b"citysafe.spec_sha256"
+"""Schema-metadata key of a plan: sha256 of the ``spec.resolved.yaml`` written with it, so a
+plan of another sweep put in the folder is told from the folder's own (plans of older sweeps
+have none and are not checked)."""
+
+
+def _spec_digest(text: bytes) -> bytes:
+    return hashlib.sha256(text).hexdigest().encode("ascii")
+
+
+def _foreign_plan(sweep_dir: Path) -> str:
+    """What is wrong when the plan was written with another ``spec.resolved.yaml`` than the
+    folder's (one of the two is another sweep's), else ``''`` (also when either file has
+    nothing to compare)."""
+    try:
+        recorded = (pq.read_schema(sweep_dir / PLAN_FILE).metadata or {}).get(SPEC_DIGEST_KEY)
+        spec_text = (sweep_dir / SPEC_FILE).read_bytes()
+    except READ_ERRORS:
+        return ""
+    if recorded is None or recorded == _spec_digest(spec_text):
+        return ""
+    return f"the plan of another sweep (it was written with another spec than {SPEC_FILE})"
+
+
 def read_plan(sweep_dir: str | Path) -> pd.DataFrame:
     """The plan of the sweep in ``sweep_dir`` (one row per run, :data:`PLAN_COLUMNS` and one
     column per parameter).
@@ -184,6 +220,9 @@ def read_plan(sweep_dir: str | Path) -> pd.DataFrame:
     plan, why = _plan_problem(sweep_dir / PLAN_FILE)
     if why == "missing":
         raise SweepFolderError(f"{sweep_dir}: not a sweep folder (no {PLAN_FILE})")
+    if plan is not None:
+        why = _foreign_plan(sweep_dir)
+        plan = None if why else plan
     if plan is None:
         raise SweepFolderError(
             str(
@@ -304,8 +343,9 @@ class SweepStore:
 
         Raises:
             SweepError: the folder holds files but ``resume`` is False; it holds another
-                spec's sweep; neither its plan nor its spec can be read; another sweep is
-                running in it; it cannot be created.
+                spec's sweep; neither its plan nor its spec can be read; a scenario changed
+                since the sweep started (:meth:`_check_scenarios`); another sweep is running
+                in it; it cannot be created.
             OSError: a file could not be written (e.g. a full disk); nothing half-written
                 is left and the lock is released.
         """
@@ -323,9 +363,11 @@ class SweepStore:
         try:
             if has_files:
                 self._check_saved(spec, runs)
+                self._check_scenarios(runs)
             else:
                 self._write_spec(spec)
-                self._write_plan(runs)
+                self._write_plan(runs, spec)
+                self._write_scenarios(scenario_snapshots(runs))
             self.runs_dir.mkdir(exist_ok=True)
         except BaseException:
             self.close()
@@ -334,8 +376,12 @@ class SweepStore:
     def _write_spec(self, spec: ExperimentSpec) -> None:
         atomic_write_bytes(self.out_dir / SPEC_FILE, dump_spec(spec).encode("utf-8"))
 
-    def _write_plan(self, runs: list[RunRecord]) -> None:
+    def _write_plan(self, runs: list[RunRecord], spec: ExperimentSpec) -> None:
         table = pa.Table.from_pandas(plan_frame(runs), preserve_index=False)
+        digest = _spec_digest(dump_spec(spec).encode("utf-8"))  # the spec file's
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), SPEC_DIGEST_KEY: digest}
+        )
         atomic_write_bytes(self.out_dir / PLAN_FILE, parquet_bytes(table))
 
     def _saved_spec_runs(self) -> tuple[list[RunRecord] | None, str]:
@@ -352,24 +398,31 @@ class SweepStore:
     def _check_saved(self, spec: ExperimentSpec, runs: list[RunRecord]) -> None:
         """Resume: check that the folder holds this plan; rebuild a lost plan or spec file."""
         plan = plan_frame(runs)
-        key = plan[_PLAN_KEY].values.tolist()
+        key = _plan_key(plan)
         saved, plan_why = _plan_problem(self.out_dir / PLAN_FILE)
-        if saved is not None:
-            if saved[_PLAN_KEY].values.tolist() != key:
+        spec_runs, spec_why = self._saved_spec_runs()
+        spec_fits = self._spec_file_fits(spec, spec_runs, key)
+        if saved is not None and _plan_key(saved) != key:
+            if not spec_fits:
                 n_saved, n_now = len(saved), len(plan)
                 raise SweepError(
                     f"{self.out_dir}: holds runs of another plan ({n_saved} runs there, "
                     f"{n_now} now: a different spec, scenario overrides or number of "
                     f"replications; see {SPEC_FILE}); choose another --out"
                 )
-            spec_runs, spec_why = self._saved_spec_runs()
-            if spec_runs is None:
+            # the spec file is the spec given: the plan file is another sweep's
+            saved, plan_why = None, f"the plan of another sweep ({len(saved)} runs)"
+        if saved is not None:
+            foreign = _foreign_plan(self.out_dir)
+            if spec_runs is None or foreign:
+                why = spec_why if spec_runs is None else "the spec of another sweep"
                 self._set_aside(self.out_dir / SPEC_FILE)
                 self._write_spec(spec)
-                self._repaired(SPEC_FILE, f"{spec_why}: rewritten from the spec given (it "
+                self._repaired(SPEC_FILE, f"{why}: rewritten from the spec given (it "
                                           f"expands to the plan in {PLAN_FILE})")  # fmt: skip
+                if foreign:  # the same rows, recorded with the spec file now beside them
+                    self._write_plan(runs, spec)
             return
-        spec_runs, spec_why = self._saved_spec_runs()
         if spec_runs is None:
             if plan_why == "missing" and spec_why == "missing":
                 raise SweepError(
@@ -382,15 +435,78 @@ class SweepStore:
                 "resumed safely; move the folder aside and start the sweep again, or "
                 "choose another --out"
             )
-        if plan_frame(spec_runs)[_PLAN_KEY].values.tolist() != key:
+        if not spec_fits:
             raise SweepError(
                 f"{self.out_dir}: {PLAN_FILE} is {plan_why} and {SPEC_FILE} holds another "
                 f"spec ({len(spec_runs)} runs there, {len(runs)} now): resume with the spec "
                 f"in {SPEC_FILE}, or choose another --out"
             )
         self._set_aside(self.out_dir / PLAN_FILE)
-        self._write_plan(runs)
+        self._write_plan(runs, spec)
         self._repaired(PLAN_FILE, f"{plan_why}: rebuilt from the spec (it matches {SPEC_FILE})")
+
+    def _spec_file_fits(self, spec: ExperimentSpec, spec_runs, key: list) -> bool:
+        """Whether ``spec.resolved.yaml`` is the spec given: the same text, or a spec that
+        expands to the same plan (``spec_runs``, :meth:`_saved_spec_runs`)."""
+        if spec_runs is None:
+            return False
+        try:
+            text = (self.out_dir / SPEC_FILE).read_bytes()
+        except OSError:
+            return False
+        return text == dump_spec(spec).encode("utf-8") or _plan_key(plan_frame(spec_runs)) == key
+
+    def _write_scenarios(self, snapshots: dict[str, dict[str, str]]) -> None:
+        text = json.dumps(snapshots, sort_keys=True, indent=1) + "\n"
+        atomic_write_bytes(self.out_dir / SCENARIOS_FILE, text.encode("utf-8"))
+
+    def _check_scenarios(self, runs: list[RunRecord]) -> None:
+        """Resume: refuse when a scenario differs from the one the sweep started with.
+
+        The plan names scenario files, not their content: a base scenario edited between two
+        invocations would give finished and new runs of one point different scenarios (two
+        ``scenario_hash`` values in one table). A folder from before this check, or with an
+        unreadable file, gets the file written from the scenarios as they are now (noted in
+        :attr:`repairs`).
+
+        Raises:
+            SweepError: naming the scenario, its file and the fields that changed (old and
+                new values).
+        """
+        now = scenario_snapshots(runs)
+        path = self.out_dir / SCENARIOS_FILE
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(saved, dict):
+                raise ValueError("not a JSON object")
+        except FileNotFoundError:
+            self._write_scenarios(now)
+            self._repaired(SCENARIOS_FILE, "missing (a sweep of an earlier version): written "
+                           "from the scenarios as they are now")  # fmt: skip
+            return
+        except (ValueError, UnicodeDecodeError) as exc:
+            self._set_aside(path)
+            self._write_scenarios(now)
+            self._repaired(SCENARIOS_FILE, f"unreadable ({_one_line(exc)}): rewritten from the "
+                           "scenarios as they are now")  # fmt: skip
+            return
+        first = {r.scenario: r.scenario_path for r in reversed(runs)}
+        for label, fields in now.items():
+            before = saved.get(label)
+            if not isinstance(before, dict) or before == fields:
+                continue
+            changed = [
+                k for k in sorted(set(before) | set(fields)) if before.get(k) != fields.get(k)
+            ]
+            shown = "; ".join(f"{k}: {before.get(k, '(none)')} -> {fields.get(k, '(none)')}"
+                              for k in changed[:5])  # fmt: skip
+            more = f" (and {len(changed) - 5} more fields)" if len(changed) > 5 else ""
+            raise SweepError(
+                f"{self.out_dir}: scenario {label!r} ({first[label]}) changed since the sweep "
+                f"started: {shown}{more}; its finished and new runs would simulate different "
+                "scenarios. Restore the file to resume, or start the sweep again in another "
+                "--out"
+            )
 
     def _repaired(self, name: str, what: str, where: str = "(file)") -> None:
         self.repairs.append(Problem(str(self.out_dir / name), where, what))
@@ -547,6 +663,38 @@ class SweepStore:
                 "time_utc": _now_utc(),
             },
         )
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, str]:
+    """Field path -> JSON text of each leaf (``a.b``, ``events[2].at_h``)."""
+    if isinstance(value, dict) and value:
+        out: dict[str, str] = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flat(item, f"{prefix}[{i}]"))
+        return out
+    return {prefix: json.dumps(value, sort_keys=True, default=str)}
+
+
+def scenario_snapshots(runs: list[RunRecord]) -> dict[str, dict[str, str]]:
+    """Label -> the scenario as the label's first run loads it (its seed aside), field path
+    -> JSON text, for :meth:`SweepStore._check_scenarios`. A scenario that does not load is
+    left out (its runs fail and are recorded as such)."""
+    out: dict[str, dict[str, str]] = {}
+    for run in runs:
+        if run.scenario in out:
+            continue
+        try:
+            scenario = load_scenario(Path(run.scenario_path), list(run.overrides))
+        except (ScenarioError, OSError):
+            out[run.scenario] = {}
+            continue
+        out[run.scenario] = _flat(scenario.model_dump(mode="json", exclude={"seed"}))
+    return {label: fields for label, fields in out.items() if fields}
 
 
 def lock_info(out_dir: str | Path) -> dict[str, Any] | None:
