@@ -318,3 +318,18 @@ def test_a_bad_override_in_a_journal_is_traced_to_the_journal(tmp_path):
     assert res.exit_code == 2, res.output
     assert f"{EXAMPLE}: networks.resolution:" in res.output
     assert f"{path}: overrides: the scenario was loaded with the journal's overrides" in res.output
+
+
+def test_a_journal_with_thousands_of_problems_prints_the_first_hundred_and_a_count(tmp_path):
+    """1,000 entries naming unknown districts: 1,000 problems, of which the first 100 are
+    printed in order and the rest counted on one line (a damaged 20 MB journal printed 80,000)."""
+    path = tmp_path / "j.yaml"
+    entry = "  - {t_h: 1, event: {type: road_collapse, district: Nowhere%d}}\n"
+    path.write_text("entries:\n" + "".join(entry % i for i in range(1000)))
+    res, _ = _cli("validate", EXAMPLE, "--journal", path)
+    lines = res.output.splitlines()
+    assert res.exit_code == 2 and len(lines) == 101, lines[-3:]
+    assert lines[0].startswith(f"{path}: entries[0].") and lines[99].startswith(
+        f"{path}: entries[99]."
+    )
+    assert lines[100] == "... and 900 more problems (the first 100 shown)"

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from sim.interfaces.problems import echo_problems
 from sim.models.data_check import check_data
 from sim.networks.errors import NetworkImportWarning
 from sim.scenario import ScenarioError, load_scenario
@@ -54,8 +55,7 @@ def load_or_exit(path: Path, overrides: list[str] | None):
     if not problems:
         warnings.filterwarnings("ignore", category=NetworkImportWarning)
         return scen
-    for problem in problems:
-        typer.echo(str(problem), err=True)
+    echo_problems(problems)
     raise typer.Exit(code=2)
 
 

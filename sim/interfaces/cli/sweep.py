@@ -29,6 +29,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+from sim.interfaces.problems import echo_problems
 from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
 from sim.studies.sweep.checks import check_run_data
@@ -65,8 +66,7 @@ MAX_LISTED = 20
 
 
 def _echo_problems(problems) -> None:
-    for problem in problems:
-        typer.echo(str(problem), err=True)
+    echo_problems(problems)
 
 
 def _fmt_s(seconds: float | None) -> str:

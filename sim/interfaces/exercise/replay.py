@@ -19,6 +19,7 @@ from sim.interfaces.exercise.journal import (
     fit_problems,
     scenario_warnings,
 )
+from sim.interfaces.problems import echo_problems
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
 from sim.results.report import print_summary
@@ -103,8 +104,7 @@ def check_journal_or_exit(
         raise typer.Exit(code=2)
     model = CityModel(scenario)
     problems = fit_problems(journal, model, str(source))
-    for problem in problems:
-        typer.echo(str(problem), err=True)
+    echo_problems(problems)
     if problems:
         raise typer.Exit(code=2)
     for line in scenario_warnings(journal, model, str(source), scenario_path):
