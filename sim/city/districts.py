@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.city.exposure import allocate_exposure, read_exposure_totals
 from sim.city.geo import lonlat_to_xy, xy_to_lonlat
 from sim.city.profile import CityProfile, load_profile
-from sim.core.text_input import read_csv_table
+from sim.core.text_input import InputFileError, read_csv_table, read_json
 
 DISTRICTS_FILE = "districts.csv"
 POLYGONS_FILE = "districts.geojson"
@@ -193,8 +193,7 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     Raises:
         CityDataError: missing file or column, or a blank name cell (naming its line).
     """
-    if not path.is_file():
-        raise CityDataError(path, f"file not found ({what})")
+    require_file(path, what)
     text = {c: str for c in TEXT_COLUMNS}
     table = read_csv_table(path, keep_default_na=False, na_values=[""], dtype=text)
     missing = [c for c in columns if c not in table.columns]
@@ -230,18 +229,27 @@ def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) ->
     the order of ``districts.csv``; each feature names its district (``properties.name_en``,
     ``properties.adcode`` as in the CSV).
 
+    The file is read as every text input (`sim.core.text_input.read_json`: a UTF-8 BOM
+    accepted, a JSON error named by line and column).
+
     Raises:
-        CityDataError: the file is missing, not a FeatureCollection, a feature is malformed
-            (named by its index), or a geometry is not a valid (Multi)Polygon.
+        CityDataError: the file is missing or a folder, not UTF-8 or not JSON, not a
+            FeatureCollection, a feature is malformed (named by its index), or a geometry is
+            not a valid (Multi)Polygon.
     """
-    if not path.is_file():
-        raise CityDataError(path, "file not found (district polygons, GeoJSON WGS84)")
+    require_file(path, "district polygons, GeoJSON WGS84")
     try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-        if not isinstance(features, list):
-            raise TypeError(f"features is a {type(features).__name__}, not a list")
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise CityDataError(path, f"not a GeoJSON FeatureCollection ({exc})") from exc
+        doc = read_json(path)
+    except InputFileError as exc:
+        raise CityDataError(path, exc.what) from None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        found = (
+            'no "features" list at the top'
+            if features is None
+            else f'"features" is a {type(features).__name__}, not a list'
+        )
+        raise CityDataError(path, f"not a GeoJSON FeatureCollection ({found})")
     by_name = {}
     for k, feat in enumerate(features):
         props = feat.get("properties") if isinstance(feat, dict) else None
@@ -357,6 +365,8 @@ def load_city(data_dir: Path) -> City:
             invalid profile).
     """
     data_dir = Path(data_dir)
+    if data_dir.is_file():
+        raise CityDataError(data_dir, "is a file, not the city's data folder")
     if not data_dir.is_dir():
         raise CityDataError(data_dir, "city data directory not found")
     profile = load_profile(data_dir)

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.city.profile import (
     AllocationSpec,
     Foreshore,
@@ -193,8 +193,7 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
             row, non-integer or negative total, empty source.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CityDataError(path, "file not found (exposure city totals)")
+    require_file(path, "exposure city totals")
     table = read_csv_table(path, dtype={"category": str, "source": str})
     missing = [c for c in TOTALS_COLUMNS if c not in table.columns]
     if missing:
