@@ -113,3 +113,15 @@ def test_district_polygons_json_error_names_line_and_column(city):
     code, out = _validate(EXAMPLE, "-p", f"city.data_dir={city}")
     assert code == 2
     assert f"{geo}: line 1 column " in out and ": not valid JSON (Expecting value)" in out
+
+
+# ----------------------------------------------------------------------------------- long run
+def test_a_long_run_whose_shock_names_itself_is_one_line(tmp_path):
+    src = ROOT / "scenarios" / "shanghai" / "white-elephant-drainage.yaml"
+    text = src.read_text(encoding="utf-8").replace("../data/", f"{src.parents[1]}/data/")
+    path = tmp_path / "self.yaml"
+    path.write_text(text.replace("scenario: lekima-2019.yaml", "scenario: self.yaml"))
+    code, out = _validate(path)
+    assert code == 2
+    assert "does not load" not in out and len(out.strip().splitlines()) == 1
+    assert f"shocks[0].scenario: expected an emergency scenario, got kind 'long_run': {path}" in out
