@@ -4,6 +4,9 @@ CLI), never a traceback, never a guess that garbles the text."""
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +15,8 @@ from typer.testing import CliRunner
 
 from sim.core.text_input import InputFileError, decode_text, parse_json, read_csv_table
 from sim.interfaces.cli.main import app
+from sim.networks.errors import NetworkImportError
+from sim.networks.importers import read_osm, read_pandapower
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
@@ -77,7 +82,7 @@ def test_utf16_without_a_bom_in_a_scenario_is_named(tmp_path):
 
 # ------------------------------------------------------------------- JSON inputs and folders
 def test_json_nested_too_deep_or_with_a_huge_integer_names_the_file():
-    with pytest.raises(InputFileError, match=r"^net\.json: JSON nested deeper"):
+    with pytest.raises(InputFileError, match=r"^net\.json: JSON nested too deep"):
         parse_json("[" * 100_000 + "]" * 100_000, "net.json")
     with pytest.raises(InputFileError, match=r"^net\.json: line 2 column 7: a number of 100,000"):
         parse_json('{"a": 1,\n "b": ' + "9" * 100_000 + "}", "net.json")
@@ -125,3 +130,148 @@ def test_a_long_run_whose_shock_names_itself_is_one_line(tmp_path):
     assert code == 2
     assert "does not load" not in out and len(out.strip().splitlines()) == 1
     assert f"shocks[0].scenario: expected an emergency scenario, got kind 'long_run': {path}" in out
+
+
+# --------------------------------------------------------------------------------- pandapower
+def _scenario_with_import(tmp_path: Path, fmt: str, file: Path, layer: str) -> Path:
+    """The example city's typhoon with one network import in Old Harbour."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace("../data/", f"{EXAMPLE_DATA.parent}/")
+    text = text.replace(
+        "networks:\n  resolution: 0.5\n",
+        "networks:\n  resolution: 0.5\n  imports:\n"
+        f"    - {{layer: {layer}, format: {fmt}, file: '{file}', district: Old Harbour}}\n",
+    )
+    assert "imports:" in text
+    path = tmp_path / "with-import.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def simple_net(tmp_path_factory) -> dict:
+    """pandapower's example_simple saved by pandapower.to_json, as a JSON document."""
+    pp = pytest.importorskip("pandapower")
+    import pandapower.networks as pn
+
+    path = tmp_path_factory.mktemp("pp") / "simple.json"
+    pp.to_json(pn.example_simple(), str(path))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _damaged(doc: dict, table: str, change) -> dict:
+    """A copy of a saved net whose `table` (split-oriented DataFrame JSON) is `change`d."""
+    doc = copy.deepcopy(doc)
+    frame = json.loads(doc["_object"][table]["_object"])
+    change(frame)
+    doc["_object"][table]["_object"] = json.dumps(frame)
+    return doc
+
+
+def _cell(frame: dict, column: str, value, row: int = 0) -> None:
+    frame["data"][row][frame["columns"].index(column)] = value
+
+
+def _drop(frame: dict, column: str) -> None:
+    k = frame["columns"].index(column)
+    for row in [frame["columns"], *frame["data"]]:
+        row.pop(k)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deep for Python's parser"),
+        ('{"_class": "pandapowerNet", "x": ' + "9" * 100_000 + "}", "a number of 100,000 digits"),
+    ],
+)
+def test_pandapower_json_too_deep_or_with_a_huge_integer_is_refused_naming_it(tmp_path, text, says):
+    path = tmp_path / "net.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(NetworkImportError, match=f"^{re.escape(str(path))}: .*{says}"):
+        read_pandapower(path)
+    code, out = _validate(_scenario_with_import(tmp_path, "pandapower", path, "power"))
+    assert code == 2 and f"networks.imports[0].file: {path}: " in out and says in out
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "says"),
+    [
+        ("bus", lambda f: _cell(f, "geo", '{"type": "Point", "coordinates": [121.5, 999]}'),
+         "bus '0' at (lon, lat) (121.5, 999): not WGS84 degrees"),
+        ("bus", lambda f: _cell(f, "geo", '{"coordinates": ['),
+         "bus 0: geo is '{\"coordinates\": ['; expected a GeoJSON point"),
+        ("line", lambda f: _cell(f, "length_km", "abc"),
+         "line '0': length_km is 'abc'; expected a number > 0"),
+        ("line", lambda f: _cell(f, "length_km", 1e308), "expected a number > 0 and at most"),
+        ("load", lambda f: _cell(f, "p_mw", None), "load '0': p_mw is nan; expected a number"),
+        ("switch", lambda f: _cell(f, "et", "q"), "switch '0': et is 'q'; expected one of"),
+        ("line", lambda f: _drop(f, "length_km"),
+         "the 'line' table lacks the column(s) ['length_km']"),
+    ],
+)  # fmt: skip
+def test_damaged_pandapower_tables_are_refused_naming_element_and_column(
+    tmp_path, simple_net, table, change, says
+):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(_damaged(simple_net, table, change)), encoding="utf-8")
+    with pytest.raises(NetworkImportError, match=f"^{re.escape(str(path))}: ") as err:
+        read_pandapower(path)
+    assert says in str(err.value)
+
+
+def test_a_reader_failure_the_checks_miss_still_names_the_file(tmp_path, monkeypatch):
+    import sim.networks.compose as compose
+
+    def broken(path, name):
+        raise KeyError("in_service")
+
+    monkeypatch.setattr(compose, "read_osm", broken)
+    with pytest.raises(NetworkImportError, match=r"^f\.osm: cannot import this osm file \(Key"):
+        compose.read_network("osm", "f.osm", "roads")
+
+
+# ------------------------------------------------------------------------------ OpenStreetMap
+OSM_NODES = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+  <node id="1" lat="31.2300" lon="121.4700"/>
+  <node id="2" {node2}/>
+  <node id="3" lat="31.2400" lon="121.4800"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize(
+    ("node2", "says"),
+    [
+        ('lat="999" lon="121.48"', "node '2' at (lon, lat) (121.48, 999): not WGS84 degrees"),
+        ('lat="31.2" lon="-181"', "node '2' at (lon, lat) (-181, 31.2): not WGS84 degrees"),
+        ('lon="121.48"', "node 2 has no lat; expected WGS84 degrees"),
+        ('lat="nan" lon="121.48"', "node 2 has lat='nan', not a number"),
+        ('lat="31.2" lon="east"', "node 2 has lon='east', not a number"),
+    ],
+)
+def test_osm_node_without_a_usable_position_is_refused_naming_it(tmp_path, node2, says):
+    path = tmp_path / "roads.osm"
+    path.write_text(OSM_NODES.format(node2=node2), encoding="utf-8")
+    with pytest.raises(NetworkImportError, match=f"^{re.escape(str(path))}: {re.escape(says)}"):
+        read_osm(path)
+    code, out = _validate(_scenario_with_import(tmp_path, "osm", path, "roads"))
+    assert code == 2 and says in out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ('<node id="2" ', '<node ', "the <node> after node 1 has no id"),
+        ('<nd ref="2"/>', '<nd ref="x"/>', "way 10's <nd> has ref='x', not an integer"),
+        ('<way id="10">', '<way id="1e99">', "the <way> after node 3 has id='1e99', not an"),
+        ('id="2"', 'id="99999999999999999999"', "outside OSM's 64-bit integer ids"),
+    ],
+)  # fmt: skip
+def test_osm_ids_and_references_that_are_not_integers_are_named(tmp_path, old, new, says):
+    path = tmp_path / "roads.osm"
+    text = OSM_NODES.format(node2='lat="31.235" lon="121.475"')
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(NetworkImportError, match=re.escape(says)):
+        read_osm(path)

@@ -230,8 +230,9 @@ def parse_json(text: str, file: str | Path):
     except RecursionError:
         raise InputFileError(
             file,
-            f"JSON nested deeper than Python's parser allows ({sys.getrecursionlimit():,} "
-            "levels); a GeoJSON or pandapower file needs fewer than 10",
+            "JSON nested too deep for Python's parser (its recursion limit is "
+            f"{sys.getrecursionlimit():,}); a GeoJSON or pandapower file needs fewer than 10 "
+            "levels",
         ) from None
     except ValueError as exc:  # int(): more digits than sys.get_int_max_str_digits()
         limit = sys.get_int_max_str_digits()

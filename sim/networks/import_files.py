@@ -28,6 +28,8 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from sim.core.text_input import InputFileError, utf16_without_bom
 from sim.core.text_input import decode_text as core_decode_text
 from sim.networks.errors import NetworkImportError, NetworkImportWarning
@@ -174,3 +176,36 @@ def decode_text(path: Path, data: bytes) -> str:
         return core_decode_text(data, path)
     except InputFileError as exc:
         raise NetworkImportError(str(exc)) from None
+
+
+LON_RANGE = (-180.0, 180.0)
+LAT_RANGE = (-90.0, 90.0)
+"""WGS84 longitude and latitude ranges (degrees; OSM wiki "Node": lat -90..90, lon
+-180..180): positions outside are not places on Earth, and projected they become infinite."""
+
+
+def check_lonlat(lon, lat, ids, source, what: str) -> None:
+    """Refuse positions that are not WGS84 degrees; NaN (no position) is left to the caller.
+
+    Args:
+        lon, lat: degrees per element (NaN where the file gives none).
+        ids: the elements' ids in the file, named in the message.
+        source: the file.
+        what: the elements' kind ("node", "bus").
+
+    Raises:
+        NetworkImportError: ``FILE: node 'a', … (+N more) at (lon, lat) (121.5, 999), …: not
+            WGS84 degrees (lon -180..180, lat -90..90)``.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    given = ~(np.isnan(lon) & np.isnan(lat))
+    inside = (lon >= LON_RANGE[0]) & (lon <= LON_RANGE[1])
+    inside &= (lat >= LAT_RANGE[0]) & (lat <= LAT_RANGE[1])
+    bad = given & ~inside
+    if bad.any():
+        k = np.flatnonzero(bad)
+        shown = ", ".join(f"({lon[i]:g}, {lat[i]:g})" for i in k[:MAX_IDS_SHOWN])
+        raise NetworkImportError(
+            f"{source}: {what} {id_list(np.asarray(ids, dtype=object)[k])} at (lon, lat) "
+            f"{shown}: not WGS84 degrees (lon -180..180, lat -90..90)"
+        )
