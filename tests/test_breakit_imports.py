@@ -10,13 +10,14 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from sim.core.text_input import InputFileError, decode_text, parse_json, read_csv_table
 from sim.interfaces.cli.main import app
-from sim.networks.errors import NetworkImportError
-from sim.networks.importers import read_osm, read_pandapower
+from sim.networks.errors import NetworkImportError, NetworkImportWarning
+from sim.networks.importers import read_epanet, read_osm, read_pandapower
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
@@ -275,3 +276,79 @@ def test_osm_ids_and_references_that_are_not_integers_are_named(tmp_path, old, n
     path.write_text(text.replace(old, new), encoding="utf-8")
     with pytest.raises(NetworkImportError, match=re.escape(says)):
         read_osm(path)
+
+
+# ------------------------------------------------------------------------------------ EPANET
+NET3 = (ROOT / "scenarios" / "data" / "networks" / "Net3.inp").read_text(encoding="utf-8")
+PIPE_20 = re.compile(r"(?m)^ 20 +\t3 +\t20 +\t99 [^\n]*")
+CONTROL_330 = "Link 330 CLOSED IF Node 1 BELOW 17.1"
+
+
+def _net3(tmp_path: Path, old: str | re.Pattern, new: str) -> Path:
+    """Net3 with the first `old` (text or pattern) replaced by `new`."""
+    text = old.sub(new, NET3, count=1) if isinstance(old, re.Pattern) else NET3.replace(old, new, 1)
+    assert text != NET3
+    path = tmp_path / "net3-damaged.inp"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (PIPE_20, " 20 3 20 99",  # WNTR: "list index out of range"
+         "line 117: [PIPES] pipe '20' has 3 value(s) after the id; EPANET 2.2 needs Node1 "
+         "Node2 Length Diameter Roughness (EPANET error 201)"),
+        (re.compile(r"(?m)^ 330 [^\n]*\n"), "",  # WNTR: "'330'"
+         f"line 311: [CONTROLS] control '{CONTROL_330}': link '330' is not a defined link "
+         "(EPANET error 204)"),
+        ("HEAD 1\t;", "HEAD NOCURVE\t;",  # WNTR: "'NOCURVE'"
+         "line 237: [PUMPS] pump '10': HEAD 'NOCURVE' is not a defined curve of [CURVES] "
+         "(EPANET error 206)"),
+        (re.compile(r"(?m)^( 1 +\t131\.9) [^\n]*"), r"\1",  # WNTR: "(Error 200)"
+         "line 111: [TANKS] tank '1' has 1 value(s) after the id; EPANET 2.2 needs Elevation "
+         "InitLevel MinLevel MaxLevel Diameter (EPANET error 201)"),
+        (re.compile(r"(?m)^( 15 +\t32 +\t1 +\t)3 "), r"\g<1>77 ",  # WNTR: accepted silently
+         "line 12: [JUNCTIONS] junction '15': Pattern '77' is not a defined pattern of "
+         "[PATTERNS] (EPANET error 205)"),
+        (re.compile(r"(?m)^( 15 +\t32 +\t)1 "), r"\g<1>abc ",
+         "line 12: [JUNCTIONS] junction '15': Demand 'abc' is not a number (EPANET error 202)"),
+        ("\t1231        \t", "\tinf        \t",
+         "line 120: [PIPES] pipe '60' length 'inf' is not a number"),
+        (" 10              \tClosed", " 999 Closed",
+         "line 250: [STATUS] link '999' is not defined in the file (EPANET error 204)"),
+        ("[TAGS]", "[TAG5]", "line 243: [TAG5] is not a section of EPANET 2.2 files"),
+        (" Units              \tGPM", " Units LPH", "[OPTIONS] Units 'LPH' is not one of"),
+        (" Duration           \t168:00", " Duration abc",  # left to WNTR: still placed
+         "line 349: [TIMES] 'Duration abc': (Error 213) invalid option value 'abc' (WNTR)"),
+    ],
+)  # fmt: skip
+def test_damaged_epanet_files_name_line_section_and_element(tmp_path, old, new, says):
+    path = _net3(tmp_path, old, new)
+    with pytest.raises(NetworkImportError) as err:
+        read_epanet(path)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: ") and says in msg, msg
+
+
+def test_a_damaged_epanet_file_is_one_line_from_validate(tmp_path):
+    path = _net3(tmp_path, "HEAD 1\t;", "HEAD NOCURVE\t;")
+    code, out = _validate(_scenario_with_import(tmp_path, "epanet", path, "water"))
+    assert code == 2 and len(out.strip().splitlines()) == 1
+    assert f"networks.imports[0].file: {path}: line 237: [PUMPS] pump '10'" in out
+
+
+def test_epanet_status_in_the_minor_loss_column_is_read_as_epanet_reads_it(tmp_path):
+    path = _net3(tmp_path, re.compile(r"(?m)^( 330 [^\n]*\t140 +\t)0 +\t(Closed)"), r"\1\2")
+    layer = read_epanet(path)  # WNTR alone: "could not convert string to float: 'Closed'"
+    (k,) = np.flatnonzero(layer.nodes["epanet_id"] == "60")
+    (j,) = np.flatnonzero(layer.nodes["epanet_id"] == "601")
+    pipe = np.flatnonzero((layer.edges["u"] == k) & (layer.edges["v"] == j))
+    assert layer.edges["normally_open"][pipe].all()  # Closed, as in the shipped file
+
+
+def test_epanet_coordinates_epanet_ignores_are_ignored_with_a_warning(tmp_path):
+    path = _net3(tmp_path, "[COORDINATES]\n", "[COORDINATES]\n 10 abc def\n 999 1 2\n 15\n")
+    with pytest.warns(NetworkImportWarning, match=r"\[COORDINATES\] line\(s\) 383, 384, 385 are"):
+        layer = read_epanet(path)
+    assert np.isfinite(layer.nodes["x_m"]).all()

@@ -69,7 +69,7 @@ from scipy.sparse.csgraph import connected_components
 
 from sim.core.text_input import InputFileError, parse_json
 from sim.networks.cascade import source_served_mask
-from sim.networks.epanet_inp import check_inp, inp_rows
+from sim.networks.epanet_inp import check_inp, inp_rows, wntr_failure
 from sim.networks.errors import NetworkImportError
 from sim.networks.import_files import (
     SNIFF_BYTES,
@@ -208,8 +208,8 @@ def _read_wntr(path: Path, notes: list[str]):
 
     Raises:
         NetworkImportError: wntr missing; the file missing, of another type, undecodable,
-            refused by the checks or by WNTR (WNTR's message, the copy's path replaced by the
-            file's).
+            refused by the checks or by WNTR (`sim.networks.epanet_inp.wntr_failure`: WNTR's
+            message with the section and line it was reading).
     """
     try:
         import wntr  # heavy optional dependency (extra "networks"): imported on demand
@@ -224,8 +224,7 @@ def _read_wntr(path: Path, notes: list[str]):
         try:
             return wntr.network.WaterNetworkModel(str(copy)), text
         except Exception as exc:  # wntr raises many types for malformed files
-            msg = str(exc).replace(str(copy), str(path))
-            raise NetworkImportError(f"{path}: cannot read EPANET file: {msg}") from exc
+            raise wntr_failure(exc, path) from exc
 
 
 def _epanet_nodes(wn, path: Path, located: set[str]):
