@@ -8,6 +8,7 @@ import copy
 import json
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -352,3 +353,68 @@ def test_epanet_coordinates_epanet_ignores_are_ignored_with_a_warning(tmp_path):
     with pytest.warns(NetworkImportWarning, match=r"\[COORDINATES\] line\(s\) 383, 384, 385 are"):
         layer = read_epanet(path)
     assert np.isfinite(layer.nodes["x_m"]).all()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "[OPTIONS]",
+            "[END]\n[OPTIONS]",  # EPANET and WNTR stop at [END]: no Units read
+            "[OPTIONS] has no Units",
+        ),
+        (
+            "Link 10 OPEN AT TIME 1\n",
+            "nan\n",
+            "line 293: [CONTROLS] control 'nan' is not 'LINK id setting AT TIME t'",
+        ),
+        ("[TITLE]", "junk\n[TITLE]", "line 1: 'junk' comes before the first [SECTION] header"),
+        ("[EMITTERS]", "[EMITTERS", "line 323: '[EMITTERS' lacks its closing ]"),
+    ],
+)
+def test_epanet_structure_is_read_as_epanet_reads_it(tmp_path, old, new, says):
+    path = _net3(tmp_path, old, new)
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        try:
+            read_epanet(path)
+        except NetworkImportError as exc:
+            msg = str(exc)
+        else:
+            msg = " ".join(str(w.message) for w in got)
+    assert says in msg, msg
+
+
+def test_an_xml_declaration_naming_an_unknown_encoding_is_not_a_traceback(tmp_path):
+    path = tmp_path / "roads.osm"
+    text = OSM_NODES.format(node2='lat="31.235" lon="121.475"')
+    path.write_text(text.replace('encoding="UTF-8"', 'encoding="abc"'), encoding="utf-8")
+    assert read_osm(path).n_nodes == 3  # decoded as UTF-8 already: the declaration is moot
+
+
+def test_a_damaged_table_inside_a_pandapower_file_is_named(tmp_path, simple_net):
+    doc = copy.deepcopy(simple_net)
+    doc["_object"]["line"]["_object"] = doc["_object"]["line"]["_object"][:-2]
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(NetworkImportError, match=r"table 'line' \(its JSON text\): line 1"):
+        read_pandapower(path)  # pandas said "Unexpected character found when decoding"
+    doc = _damaged(simple_net, "line", lambda f: f["data"].pop())
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(NetworkImportError, match=r"table 'line' has \d+ index entries but"):
+        read_pandapower(path)
+
+
+# ------------------------------------------------------------------------------ text readers
+def test_a_cma_best_track_in_gbk_is_refused_not_decoded_by_a_guess(tmp_path):
+    data = (ROOT / "tests" / "data" / "CH2019BST_lekima_excerpt.txt").read_bytes()
+    path = tmp_path / "CH2019BST.txt"
+    path.write_bytes(data.replace(b"Lekima", "利奇马".encode("gbk")))
+    code, out = _validate(
+        ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml",
+        "-p", f"hazard.typhoon.track_file={path}",
+        "-p", "hazard.typhoon.track_format=cma_bst",
+        "-p", "hazard.typhoon.storm='1909'",
+    )  # fmt: skip
+    assert code == 2 and f"hazard.typhoon.track_file: unusable track: {path}: not UTF-8" in out
+    assert "Chinese text in GBK/GB18030" in out

@@ -68,7 +68,7 @@ have a backup generator): the generator's rules (sim.networks.generate._dependen
 
 
 READER_FAILURES = (
-    ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError,
+    ValueError, TypeError, LookupError, AttributeError, ArithmeticError, RecursionError,
 )  # fmt: skip
 """What parsing malformed data raises in Python and pandas: the backstop of `read_network`,
 so a damaged file the importers' own checks do not catch is still one message naming it."""

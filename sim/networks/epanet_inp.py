@@ -119,14 +119,55 @@ def _section(header: str) -> str:
     return name
 
 
+def _headers(text: str) -> list[tuple[int, str]]:
+    """(line number, name as written) of each section header up to ``[END]``, where EPANET
+    and WNTR stop reading."""
+    out = []
+    for lineno, line in enumerate(_lines(text), start=1):
+        head = _HEADER.match(line)
+        if head:
+            if _section(head.group(1)) == "END":
+                break
+            out.append((lineno, head.group(1).strip()))
+    return out
+
+
+def _structure_problems(text: str) -> list[str]:
+    """Lines EPANET cannot place (error 201): a header that is not an EPANET section, a
+    ``[`` without its ``]``, data before the first section."""
+    out = [
+        f"line {n}: [{name}] is not a section of EPANET 2.2 files (EPANET error 201)"
+        for n, name in _headers(text)
+        if _section(name) not in EPANET_SECTIONS
+    ]
+    for lineno, line in enumerate(_lines(text), start=1):
+        code = line.split(";", 1)[0].strip()
+        if _HEADER.match(line):
+            break
+        if code:
+            out.append(
+                f"line {lineno}: {code[:40]!r} comes before the first [SECTION] header "
+                "(EPANET error 201)"
+            )
+            break
+    for lineno, line in enumerate(_lines(text), start=1):
+        code = line.split(";", 1)[0].strip()
+        if code.startswith("[") and not _HEADER.match(line):
+            out.append(f"line {lineno}: {code[:40]!r} lacks its closing ] (EPANET error 201)")
+    return out
+
+
 def inp_rows(text: str) -> list[tuple[str, int, list[str]]]:
-    """(section in capitals, line number, tokens) of each data line; comments (after ``;``)
-    and blank lines skipped; a section's missing or extra trailing S is tolerated as in WNTR."""
+    """(section in capitals, line number, tokens) of each data line up to ``[END]``; comments
+    (after ``;``) and blank lines skipped; a section's missing or extra trailing S is tolerated
+    as in WNTR."""
     rows, section = [], ""
     for lineno, line in enumerate(_lines(text), start=1):
         head = _HEADER.match(line)
         if head:
             section = _section(head.group(1))
+            if section == "END":
+                break
             continue
         tokens = line.split(";", 1)[0].split()
         if tokens and section:
@@ -295,12 +336,14 @@ def _pump_problems(lineno: int, tokens: list[str], ids) -> list[str]:
 
 
 def _control_problems(lineno: int, tokens: list[str], ids) -> list[str]:
-    """A simple control's link (``LINK id …``) and, for ``IF NODE id``, its node."""
-    if tokens[0].upper() != "LINK":
-        return []
+    """A simple control (``LINK id setting AT|IF …``, at least 6 values): its link and, for
+    ``IF NODE id``, its node."""
     what = f"line {lineno}: [CONTROLS] control {' '.join(tokens)!r}"
-    if len(tokens) < 6:
-        return [f"{what} has too few values (EPANET error 201)"]
+    if tokens[0].upper() != "LINK" or len(tokens) < 6:
+        return [
+            f"{what} is not 'LINK id setting AT TIME t' or 'LINK id setting IF NODE id "
+            "ABOVE|BELOW level' (EPANET error 201)"
+        ]
     out = []
     if tokens[1] not in ids["link"]:
         out.append(f"{what}: link {tokens[1]!r} is not a defined link (EPANET error 204)")
@@ -357,12 +400,7 @@ def check_inp(text: str, path: Path, notes: list[str]) -> str:
             named (the first ten) with its line and EPANET's error code.
     """
     rows = inp_rows(text)
-    unknown = [
-        f"line {n}: [{head.group(1).strip()}] is not a section of EPANET 2.2 files "
-        "(EPANET error 201)"
-        for n, line in enumerate(_lines(text), start=1)
-        if (head := _HEADER.match(line)) and _section(head.group(1)) not in EPANET_SECTIONS
-    ]
+    unknown = _structure_problems(text)
     if unknown:
         raise NetworkImportError(f"{path}: " + "; ".join(unknown[:10]))
     ids = _defined(rows)

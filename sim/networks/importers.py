@@ -82,7 +82,7 @@ from sim.networks.import_files import (
 )
 from sim.networks.multilayer import NODE_FIELDS, Layer
 from sim.networks.osm_tags import oneway_direction, parse_maxspeed
-from sim.networks.pandapower_tables import bus_lonlat, check_tables
+from sim.networks.pandapower_tables import bus_lonlat, check_saved_tables, check_tables
 from sim.networks.schematic import LAYOUT_MAX_NODES, layout_to_scale, length_scale
 
 HOUSEHOLD_WATER_USE_M3_PER_DAY = 0.35
@@ -142,13 +142,17 @@ def utm_epsg(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def project_lonlat(lon, lat) -> tuple[np.ndarray, np.ndarray, str]:
-    """Project WGS84 degrees to the UTM zone of their (finite) centroid: (x_m, y_m, crs)."""
+def project_lonlat(lon, lat, source: str = "") -> tuple[np.ndarray, np.ndarray, str]:
+    """Project WGS84 degrees to the UTM zone of their (finite) centroid: (x_m, y_m, crs).
+
+    Raises:
+        NetworkImportError: no finite position (``SOURCE: no node has coordinates``).
+    """
     lon = np.asarray(lon, float)
     lat = np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
-        raise NetworkImportError("no node has coordinates")
+        raise NetworkImportError(f"{source or 'the network'}: no node has coordinates")
     crs = utm_epsg(lon[ok].mean(), lat[ok].mean())
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
     return np.asarray(x, float), np.asarray(y, float), crs
@@ -488,7 +492,8 @@ def _read_pandapower_json(path: Path, notes: list[str]):
         NetworkImportError: pandapower missing; the file missing, of another type, not valid
             JSON (line and column; nesting or integers Python's parser refuses:
             `sim.core.text_input.parse_json`), JSON of something else than a pandapower net,
-            or refused by pandapower.
+            a damaged table (`sim.networks.pandapower_tables.check_saved_tables`), or refused
+            by pandapower.
     """
     try:
         import pandapower as pp  # heavy optional dependency (extra "networks"): on demand
@@ -508,6 +513,7 @@ def _read_pandapower_json(path: Path, notes: list[str]):
             f'{path}: JSON but not a pandapower network (no "_class": "pandapowerNet" at the '
             "top; save the net with pandapower.to_json)"
         )
+    check_saved_tables(doc, str(path))
     try:
         return pp.from_json_string(text, convert=True)
     except Exception as exc:
@@ -651,7 +657,7 @@ def _pandapower_xy(lon, lat, u, v, length, et, source, notes) -> tuple[np.ndarra
             f"{int((~located).sum())} of {n} buses have no geodata: each is "
             "placed at the mean of its located neighbours",
         )
-    x, y, crs = project_lonlat(lon, lat)
+    x, y, crs = project_lonlat(lon, lat, source)
     _fill_missing_xy(x, y, u, v)
     _straight_where_nan(length, x, y, u, v)
     return x, y, crs
@@ -894,7 +900,7 @@ def _roads_layer(name: str, ids, lon, lat, seg: dict, length_m, source: str,
     pick = np.flatnonzero(ok)
     highway = [seg["highway"][i] for i in pick]
     oneway = np.asarray(seg["oneway"], bool)[ok]
-    x, y, crs = project_lonlat(lon, lat)
+    x, y, crs = project_lonlat(lon, lat, source)
     if length_m is None:
         length = _haversine_m(lon[u], lat[u], lon[v], lat[v])
     else:
@@ -942,11 +948,10 @@ def _add_way(seg: dict, way_id: int, refs: list, tags: dict, odd: dict) -> None:
 
 
 def _xml_utf8(path: Path, data: bytes) -> bytes:
-    """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text` (the
-    declaration's encoding, no longer true, removed)."""
+    """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text`; the
+    declaration's encoding is removed (the text is UTF-8 now, and an encoding the XML parser
+    does not know would stop it with a LookupError)."""
     text = decode_text(path, data)
-    if data.isascii() or text.encode("utf-8") == data:
-        return data
     text = re.sub(r"^(\s*<\?xml[^>]*?)\s+encoding=(['\"])[^'\"]*\2", r"\1", text, count=1)
     return text.encode("utf-8")
 
@@ -1248,7 +1253,7 @@ def _graphml_frame(xs, ys, crs: str | None, ids: list, path: Path) -> tuple:
         lon, lat = np.asarray(lon, float), np.asarray(lat, float)
         lon[np.isnan(xs)], lat[np.isnan(ys)] = np.nan, np.nan
     check_lonlat(lon, lat, ids, path, "node")
-    return (*project_lonlat(lon, lat), {"lon": lon, "lat": lat})
+    return (*project_lonlat(lon, lat, str(path)), {"lon": lon, "lat": lat})
 
 
 def _graphml_lengths(elist: list, straight: np.ndarray, keys: tuple, path: Path) -> np.ndarray:

@@ -21,6 +21,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from sim.core.text_input import InputFileError, parse_json
 from sim.networks.errors import NetworkImportError
 from sim.networks.import_files import MAX_IDS_SHOWN, check_lonlat, id_list
 
@@ -150,3 +151,46 @@ def bus_lonlat(net, source: str) -> tuple[np.ndarray, np.ndarray]:
             lat = pd.to_numeric(gd["y"], errors="coerce").to_numpy(float)
     check_lonlat(lon, lat, [f"{b}" for b in net.bus.index], source, "bus")
     return lon, lat
+
+
+def check_saved_tables(doc: dict, source: str) -> None:
+    """Check the tables of a saved net (``pandapower.to_json``: each DataFrame a JSON text in
+    pandas' "split" orientation, ``columns``, ``index``, ``data``) before pandapower reads
+    them, so a damaged table is named rather than reported by pandas as "Trailing data" or
+    "Length of values (6) does not match length of index (7)".
+
+    Raises:
+        NetworkImportError: a table's text is not JSON (line and column within it), or its
+            rows do not match its index and columns (the first bad row).
+    """
+    tables = doc.get("_object")
+    for name, item in tables.items() if isinstance(tables, dict) else ():
+        if not (isinstance(item, dict) and item.get("_class") == "DataFrame"):
+            continue
+        if not isinstance(item.get("_object"), str) or item.get("orient", "split") != "split":
+            continue
+        try:
+            frame = parse_json(item["_object"], source)
+        except InputFileError as exc:
+            raise NetworkImportError(
+                f"{source}: table {name!r} (its JSON text): {exc.what}"
+            ) from None
+        columns = frame.get("columns") if isinstance(frame, dict) else None
+        index = frame.get("index") if isinstance(frame, dict) else None
+        data = frame.get("data") if isinstance(frame, dict) else None
+        if not all(isinstance(v, list) for v in (columns, index, data)):
+            raise NetworkImportError(
+                f"{source}: table {name!r} lacks the lists columns, index and data of a "
+                "pandas table"
+            )
+        if len(data) != len(index):
+            raise NetworkImportError(
+                f"{source}: table {name!r} has {len(index)} index entries but {len(data)} rows"
+            )
+        for k, row in enumerate(data):
+            if not isinstance(row, list) or len(row) != len(columns):
+                got = len(row) if isinstance(row, list) else type(row).__name__
+                raise NetworkImportError(
+                    f"{source}: table {name!r} row {k} (index {index[k]!r}) has {got} values "
+                    f"for {len(columns)} columns"
+                )
