@@ -418,3 +418,31 @@ def test_a_cma_best_track_in_gbk_is_refused_not_decoded_by_a_guess(tmp_path):
     )  # fmt: skip
     assert code == 2 and f"hazard.typhoon.track_file: unusable track: {path}: not UTF-8" in out
     assert "Chinese text in GBK/GB18030" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "says"),
+    [
+        ("districts.csv", "Riverside,河畔区,990002,210000", "Riverside,河畔区,990002,many",
+         "line 3: population_2020 is 'many'; expected a number > 0"),
+        ("districts.csv", "Riverside,河畔区", "Old Harbour,河畔区",
+         "line 3: name_en 'Old Harbour' repeats line 2"),
+        ("links.csv", "Riverside,Northgate,land", "Riverside,Riverside,land",
+         "line 5: Riverside is linked to itself"),
+        ("links.csv", "Old Harbour,Westhill,land", "Old Harbour,Northgate,land",
+         "line 4: Old Harbour - Northgate is listed again (line 3)"),
+        ("links.csv", "Riverside,Saltmarsh,land", "Riverside,Saltmarsch,land",
+         "line 6: name_en_b 'Saltmarsch' is not a district"),
+        ("links.csv", "Riverside,Saltmarsh,land", "Riverside,Saltmarsh,road",
+         "line 6: link_type 'road'; expected one of"),
+        ("exposure_totals.csv", '400,"fictional (example city, make_city.py)"', "400,",
+         "line 2: glass_curtain_wall_buildings has no source"),
+    ],
+)  # fmt: skip
+def test_city_table_problems_name_the_line(city, name, old, new, says):
+    path = city / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, out = _validate(EXAMPLE, "-p", f"city.data_dir={city}")
+    assert code == 2 and f"{path}: {says}" in out, out

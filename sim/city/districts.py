@@ -207,20 +207,38 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     return table
 
 
+def _line(mask) -> int:
+    """The file line of a table's first row where `mask` holds (the header is line 1)."""
+    return int(np.flatnonzero(np.asarray(mask, bool))[0]) + 2
+
+
 def _read_districts(path: Path, zones: list[str]) -> pd.DataFrame:
+    """The census table, each problem named by its line.
+
+    Raises:
+        CityDataError: a name_en repeated, a zone not of city.yaml, an adcode, population or
+            area that is not a number > 0.
+    """
     table = _read_csv(path, DISTRICT_COLUMNS, "district census table")
-    dup = table["name_en"][table["name_en"].duplicated()].tolist()
-    if dup:
-        raise CityDataError(path, f"duplicate name_en {dup}")
-    bad_zone = sorted(set(table["zone"]) - set(zones))
-    if bad_zone:
+    dup = table["name_en"].duplicated().to_numpy()
+    if dup.any():
+        name = table["name_en"].iloc[_line(dup) - 2]
+        first = _line(table["name_en"].eq(name))
+        raise CityDataError(path, f"line {_line(dup)}: name_en {name!r} repeats line {first}")
+    bad_zone = ~table["zone"].isin(zones).to_numpy()
+    if bad_zone.any():
+        zone = table["zone"].iloc[_line(bad_zone) - 2]
         raise CityDataError(
-            path, f"zone must be one of the zones of city.yaml {zones}, found {bad_zone}"
+            path,
+            f"line {_line(bad_zone)}: zone must be one of the zones of city.yaml {zones}, "
+            f"found {zone!r}",
         )
     for col in ("adcode", "population_2020", "area_km2"):
         values = pd.to_numeric(table[col], errors="coerce")
-        if values.isna().any() or (values <= 0).any():
-            raise CityDataError(path, f"column {col!r} must be positive numbers")
+        bad = (values.isna() | ~(values > 0)).to_numpy()
+        if bad.any():
+            got = table[col].iloc[_line(bad) - 2]
+            raise CityDataError(path, f"line {_line(bad)}: {col} is {got!r}; expected a number > 0")
     return table
 
 
@@ -297,19 +315,33 @@ def _district_polygon(path: Path, name: str, feat: dict, adcode) -> shapely.Geom
 def _read_links(path: Path, names: list[str]) -> pd.DataFrame:
     table = _read_csv(path, LINK_COLUMNS, "district links")
     index = {n: i for i, n in enumerate(names)}
-    unknown = sorted((set(table["name_en_a"]) | set(table["name_en_b"])) - set(index))
-    if unknown:
-        raise CityDataError(path, f"unknown district names {unknown}; valid: {names}")
-    bad_type = sorted(set(table["link_type"]) - set(LINK_TYPES))
-    if bad_type:
-        raise CityDataError(path, f"link_type must be one of {list(LINK_TYPES)}, found {bad_type}")
+    for col in ("name_en_a", "name_en_b"):
+        unknown = ~table[col].isin(names).to_numpy()
+        if unknown.any():
+            name = table[col].iloc[_line(unknown) - 2]
+            raise CityDataError(
+                path, f"line {_line(unknown)}: {col} {name!r} is not a district; valid: {names}"
+            )
+    bad_type = ~table["link_type"].isin(LINK_TYPES).to_numpy()
+    if bad_type.any():
+        got = table["link_type"].iloc[_line(bad_type) - 2]
+        raise CityDataError(
+            path,
+            f"line {_line(bad_type)}: link_type {got!r}; expected one of {list(LINK_TYPES)}",
+        )
     ia = table["name_en_a"].map(index).to_numpy()
     ib = table["name_en_b"].map(index).to_numpy()
     if np.any(ia == ib):
-        raise CityDataError(path, "a district is linked to itself")
+        line = _line(ia == ib)
+        raise CityDataError(path, f"line {line}: {names[ia[line - 2]]} is linked to itself")
     a, b = np.minimum(ia, ib), np.maximum(ia, ib)
-    if pd.Series(list(zip(a, b, strict=True))).duplicated().any():
-        raise CityDataError(path, "a pair of districts is listed more than once")
+    again = pd.Series(list(zip(a, b, strict=True))).duplicated().to_numpy()
+    if again.any():
+        k = _line(again) - 2
+        first = _line((a == a[k]) & (b == b[k]))
+        raise CityDataError(
+            path, f"line {k + 2}: {names[a[k]]} - {names[b[k]]} is listed again (line {first})"
+        )
     border = np.array(pd.to_numeric(table["shared_border_km"], errors="coerce"), dtype=float)
     crossing = table["link_type"].isin(["tunnel_bridge", "ferry"]).to_numpy()
     border[crossing] = np.nan

@@ -219,8 +219,14 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
     bad = table["category"][~(totals.notna() & (totals >= 0) & (totals == totals.round()))]
     if len(bad):
         raise CityDataError(path, f"city_total must be a non-negative integer for {list(bad)}")
-    if table["source"].fillna("").str.strip().eq("").any():
-        raise CityDataError(path, "every category needs a source (or an explicit assumption)")
+    blank = table["source"].fillna("").str.strip().eq("").to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise CityDataError(
+            path,
+            f"line {k + 2}: {table['category'].iloc[k]} has no source (every category needs "
+            "one, or an explicit assumption)",
+        )
     return table.assign(city_total=totals.astype(np.int64)).reset_index(drop=True)
 
 
