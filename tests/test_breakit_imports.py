@@ -232,6 +232,24 @@ def test_a_reader_failure_the_checks_miss_still_names_the_file(tmp_path, monkeyp
         compose.read_network("osm", "f.osm", "roads")
 
 
+def test_a_merge_failure_in_a_run_names_the_import_file(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import sim.networks.compose as compose
+
+    monkeypatch.setattr(compose, "read_network", lambda *a, **k: object())
+    monkeypatch.setattr(compose, "place_in_district", lambda *a, **k: object())
+
+    def broken(*args, **kwargs):
+        raise ValueError("shapes (3,) and (4,) not aligned")
+
+    monkeypatch.setattr(compose, "add_imported_network", broken)
+    imp = SimpleNamespace(format="osm", file=tmp_path / "r.osm", layer="roads", district="x",
+                          scale=None, replace=True, households="district")  # fmt: skip
+    with pytest.raises(NetworkImportError, match=rf"^{re.escape(str(imp.file))}: cannot join"):
+        compose.import_networks(None, None, [imp], None, None)
+
+
 # ------------------------------------------------------------------------------ OpenStreetMap
 OSM_NODES = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">

@@ -571,7 +571,7 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
 
     Raises:
         NetworkImportError: an import that cannot be read, placed or merged, the message
-            starting with its file.
+            starting with its file (a merge failure of `READER_FAILURES` included).
     """
     for k, imp in enumerate(imports):
         try:
@@ -592,4 +592,9 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
             )
         except NetworkError as exc:
             raise _file_error(imp, exc) from exc
+        except READER_FAILURES as exc:  # the merge tripped on what the checks let through
+            raise NetworkImportError(
+                f"{imp.file}: cannot join this network to the city's ({type(exc).__name__}: "
+                f"{exc}); please report it with the file"
+            ) from exc
     return net
