@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.city.exposure import allocate_exposure, read_exposure_totals
 from sim.city.geo import lonlat_to_xy, xy_to_lonlat
 from sim.city.profile import CityProfile, load_profile
-from sim.core.text_input import read_csv_table
+from sim.core.text_input import InputFileError, read_csv_table, read_json
 
 DISTRICTS_FILE = "districts.csv"
 POLYGONS_FILE = "districts.geojson"
@@ -193,8 +193,7 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     Raises:
         CityDataError: missing file or column, or a blank name cell (naming its line).
     """
-    if not path.is_file():
-        raise CityDataError(path, f"file not found ({what})")
+    require_file(path, what)
     text = {c: str for c in TEXT_COLUMNS}
     table = read_csv_table(path, keep_default_na=False, na_values=[""], dtype=text)
     missing = [c for c in columns if c not in table.columns]
@@ -208,20 +207,38 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     return table
 
 
+def _line(mask) -> int:
+    """The file line of a table's first row where `mask` holds (the header is line 1)."""
+    return int(np.flatnonzero(np.asarray(mask, bool))[0]) + 2
+
+
 def _read_districts(path: Path, zones: list[str]) -> pd.DataFrame:
+    """The census table, each problem named by its line.
+
+    Raises:
+        CityDataError: a name_en repeated, a zone not of city.yaml, an adcode, population or
+            area that is not a number > 0.
+    """
     table = _read_csv(path, DISTRICT_COLUMNS, "district census table")
-    dup = table["name_en"][table["name_en"].duplicated()].tolist()
-    if dup:
-        raise CityDataError(path, f"duplicate name_en {dup}")
-    bad_zone = sorted(set(table["zone"]) - set(zones))
-    if bad_zone:
+    dup = table["name_en"].duplicated().to_numpy()
+    if dup.any():
+        name = table["name_en"].iloc[_line(dup) - 2]
+        first = _line(table["name_en"].eq(name))
+        raise CityDataError(path, f"line {_line(dup)}: name_en {name!r} repeats line {first}")
+    bad_zone = ~table["zone"].isin(zones).to_numpy()
+    if bad_zone.any():
+        zone = table["zone"].iloc[_line(bad_zone) - 2]
         raise CityDataError(
-            path, f"zone must be one of the zones of city.yaml {zones}, found {bad_zone}"
+            path,
+            f"line {_line(bad_zone)}: zone must be one of the zones of city.yaml {zones}, "
+            f"found {zone!r}",
         )
     for col in ("adcode", "population_2020", "area_km2"):
         values = pd.to_numeric(table[col], errors="coerce")
-        if values.isna().any() or (values <= 0).any():
-            raise CityDataError(path, f"column {col!r} must be positive numbers")
+        bad = (values.isna() | ~(values > 0)).to_numpy()
+        if bad.any():
+            got = table[col].iloc[_line(bad) - 2]
+            raise CityDataError(path, f"line {_line(bad)}: {col} is {got!r}; expected a number > 0")
     return table
 
 
@@ -230,18 +247,27 @@ def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) ->
     the order of ``districts.csv``; each feature names its district (``properties.name_en``,
     ``properties.adcode`` as in the CSV).
 
+    The file is read as every text input (`sim.core.text_input.read_json`: a UTF-8 BOM
+    accepted, a JSON error named by line and column).
+
     Raises:
-        CityDataError: the file is missing, not a FeatureCollection, a feature is malformed
-            (named by its index), or a geometry is not a valid (Multi)Polygon.
+        CityDataError: the file is missing or a folder, not UTF-8 or not JSON, not a
+            FeatureCollection, a feature is malformed (named by its index), or a geometry is
+            not a valid (Multi)Polygon.
     """
-    if not path.is_file():
-        raise CityDataError(path, "file not found (district polygons, GeoJSON WGS84)")
+    require_file(path, "district polygons, GeoJSON WGS84")
     try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-        if not isinstance(features, list):
-            raise TypeError(f"features is a {type(features).__name__}, not a list")
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise CityDataError(path, f"not a GeoJSON FeatureCollection ({exc})") from exc
+        doc = read_json(path)
+    except InputFileError as exc:
+        raise CityDataError(path, exc.what) from None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        found = (
+            'no "features" list at the top'
+            if features is None
+            else f'"features" is a {type(features).__name__}, not a list'
+        )
+        raise CityDataError(path, f"not a GeoJSON FeatureCollection ({found})")
     by_name = {}
     for k, feat in enumerate(features):
         props = feat.get("properties") if isinstance(feat, dict) else None
@@ -289,19 +315,33 @@ def _district_polygon(path: Path, name: str, feat: dict, adcode) -> shapely.Geom
 def _read_links(path: Path, names: list[str]) -> pd.DataFrame:
     table = _read_csv(path, LINK_COLUMNS, "district links")
     index = {n: i for i, n in enumerate(names)}
-    unknown = sorted((set(table["name_en_a"]) | set(table["name_en_b"])) - set(index))
-    if unknown:
-        raise CityDataError(path, f"unknown district names {unknown}; valid: {names}")
-    bad_type = sorted(set(table["link_type"]) - set(LINK_TYPES))
-    if bad_type:
-        raise CityDataError(path, f"link_type must be one of {list(LINK_TYPES)}, found {bad_type}")
+    for col in ("name_en_a", "name_en_b"):
+        unknown = ~table[col].isin(names).to_numpy()
+        if unknown.any():
+            name = table[col].iloc[_line(unknown) - 2]
+            raise CityDataError(
+                path, f"line {_line(unknown)}: {col} {name!r} is not a district; valid: {names}"
+            )
+    bad_type = ~table["link_type"].isin(LINK_TYPES).to_numpy()
+    if bad_type.any():
+        got = table["link_type"].iloc[_line(bad_type) - 2]
+        raise CityDataError(
+            path,
+            f"line {_line(bad_type)}: link_type {got!r}; expected one of {list(LINK_TYPES)}",
+        )
     ia = table["name_en_a"].map(index).to_numpy()
     ib = table["name_en_b"].map(index).to_numpy()
     if np.any(ia == ib):
-        raise CityDataError(path, "a district is linked to itself")
+        line = _line(ia == ib)
+        raise CityDataError(path, f"line {line}: {names[ia[line - 2]]} is linked to itself")
     a, b = np.minimum(ia, ib), np.maximum(ia, ib)
-    if pd.Series(list(zip(a, b, strict=True))).duplicated().any():
-        raise CityDataError(path, "a pair of districts is listed more than once")
+    again = pd.Series(list(zip(a, b, strict=True))).duplicated().to_numpy()
+    if again.any():
+        k = _line(again) - 2
+        first = _line((a == a[k]) & (b == b[k]))
+        raise CityDataError(
+            path, f"line {k + 2}: {names[a[k]]} - {names[b[k]]} is listed again (line {first})"
+        )
     border = np.array(pd.to_numeric(table["shared_border_km"], errors="coerce"), dtype=float)
     crossing = table["link_type"].isin(["tunnel_bridge", "ferry"]).to_numpy()
     border[crossing] = np.nan
@@ -357,6 +397,8 @@ def load_city(data_dir: Path) -> City:
             invalid profile).
     """
     data_dir = Path(data_dir)
+    if data_dir.is_file():
+        raise CityDataError(data_dir, "is a file, not the city's data folder")
     if not data_dir.is_dir():
         raise CityDataError(data_dir, "city data directory not found")
     profile = load_profile(data_dir)

@@ -19,3 +19,25 @@ class CityDataError(Picklable, ValueError):
         self.file = Path(file)
         self.what = what
         super().__init__(f"{self.file}: {what}")
+
+
+def require_file(path: str | Path, what: str) -> Path:
+    """`path`, when it is a file.
+
+    Args:
+        path: where a city data file should be.
+        what: what the file holds, named in the message (e.g. "district census table").
+
+    Raises:
+        CityDataError: ``FILE: file not found (what)``, or ``is a folder, not a file (what)``
+            (a folder of that name, e.g. an archive unpacked into ``districts.csv/``), or
+            ``is not a regular file (what)``.
+    """
+    path = Path(path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise CityDataError(path, f"is a folder, not a file ({what})")
+    if path.exists():
+        raise CityDataError(path, f"is not a regular file ({what})")
+    raise CityDataError(path, f"file not found ({what})")

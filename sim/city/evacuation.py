@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.city.exposure import largest_remainder
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.scenario.schema import HOUSING_TYPES, RELOCATION_CATEGORIES
@@ -205,8 +205,7 @@ def load_evacuation(data_dir: str | Path, names: list[str], population) -> Evacu
             expected) or district names the city does not have.
     """
     path = Path(data_dir) / EVACUATION_FILE
-    if not path.is_file():
-        raise CityDataError(path, "file not found (relocation orders, buses, shelters)")
+    require_file(path, "relocation orders, buses, shelters")
     try:
         data = read_yaml_file(path)
         spec = EvacuationSpec.model_validate(data)

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.city.profile import (
     AllocationSpec,
     Foreshore,
@@ -219,8 +219,7 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
             category's :data:`PER_ITEM_TOTAL_MAX`), empty source.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CityDataError(path, "file not found (exposure city totals)")
+    require_file(path, "exposure city totals")
     table = read_csv_table(path, dtype={"category": str, "source": str})
     missing = [c for c in TOTALS_COLUMNS if c not in table.columns]
     if missing:
@@ -254,8 +253,14 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
                 f"line {i} ({category}): city_total {total:.6g} is above {cap:,.0f} "
                 f"({_CAP_REASON[cap == TOTAL_MAX]})",
             )
-    if table["source"].fillna("").str.strip().eq("").any():
-        raise CityDataError(path, "every category needs a source (or an explicit assumption)")
+    blank = table["source"].fillna("").str.strip().eq("").to_numpy()
+    if blank.any():
+        k = int(np.flatnonzero(blank)[0])
+        raise CityDataError(
+            path,
+            f"line {k + 2}: {table['category'].iloc[k]} has no source (every category needs "
+            "one, or an explicit assumption)",
+        )
     return table.assign(city_total=totals.astype(np.int64)).reset_index(drop=True)
 
 

@@ -29,7 +29,7 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 
 PROFILE_FILE = "city.yaml"
@@ -341,8 +341,7 @@ def load_profile(data_dir: str | Path) -> CityProfile:
             was expected, one line per problem).
     """
     path = Path(data_dir) / PROFILE_FILE
-    if not path.is_file():
-        raise CityDataError(path, "file not found (city profile: CRS, zones, reference point …)")
+    require_file(path, "city profile: CRS, zones, reference point …")
     try:
         data = read_yaml_file(path)
     except YamlInputError as exc:

@@ -67,7 +67,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 
 CRITERIA_FILE = "warning_criteria.yaml"
@@ -277,17 +277,19 @@ NATIONAL = WarningCriteria.model_validate(
 
 
 def load_warning_criteria(path: str | Path | None) -> WarningCriteria:
-    """Read and validate a criteria file; ``None`` or a missing file gives :data:`NATIONAL`.
+    """Read and validate a criteria file; ``None`` or a missing file gives :data:`NATIONAL`
+    (a folder of that name is refused).
 
     Args:
         path: the file (usually ``<data_dir>/warning_criteria.yaml``) or None.
 
     Raises:
-        CityDataError: unreadable YAML or invalid content (field path and what was expected).
+        CityDataError: a folder, unreadable YAML or invalid content (field path and what was
+            expected).
     """
-    if path is None or not Path(path).is_file():
+    if path is None or not Path(path).exists():
         return NATIONAL
-    path = Path(path)
+    path = require_file(path, "warning criteria")
     try:
         data = read_yaml_file(path)
     except YamlInputError as exc:

@@ -2,18 +2,31 @@
 
 Every text input of citysafe is UTF-8. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is
 accepted; a UTF-16 file is recognised by its byte-order mark and decoded. Anything else that
-is not UTF-8 is refused with the encoding it most likely is (guessed by ``charset-normalizer``)
-and how to convert it — never decoded by a guess, which could silently change names and
-numbers.
+is not UTF-8 is refused with the encoding it most likely is and how to convert it — never
+decoded by a guess, which could silently change names and numbers:
+
+* bytes that decode as GB18030 (the superset of GBK and GB2312, Chinese national standard
+  GB 18030-2005) into mostly Chinese characters are named "Chinese text in GBK/GB18030",
+  with the offending line as GB18030 reads it so the user can check the guess (this tool is
+  for Chinese cities; ``charset-normalizer`` takes short GBK text for cp949 or Big5, and
+  converting by that guess garbles it);
+* otherwise ``charset-normalizer``'s guess is named;
+* UTF-16 without a byte-order mark (NUL bytes at every other position, as ASCII text in
+  UTF-16 has: `utf16_without_bom`) is named as such, not read as UTF-8 text full of NULs.
 
 Tables are read by pandas from the decoded text, so a table's parse errors (a ragged row, an
-empty file) come back as :class:`InputFileError` naming the file, like the decoding errors.
+empty file) come back as :class:`InputFileError` naming the file, like the decoding errors;
+JSON documents (`parse_json`, `read_json`) likewise, with the line and column of a syntax
+error, and nesting or numbers Python's parser refuses named as such.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import json
+import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +35,23 @@ from sim.core.errors import Picklable
 
 TABLE_MAX_BYTES = 50 * 1024 * 1024
 """Largest CSV table read (bytes; assumption: ten times the largest shipped input)."""
+JSON_MAX_BYTES = 50 * 1024 * 1024
+"""Largest JSON document read (bytes): parsed, a document takes a few times its text in
+memory (a number of 8 characters becomes a 24-byte float and an 8-byte list slot), so 50 MB
+stays within a few hundred MB; the largest shipped one (a city's district polygons) is
+0.2 MB."""
+SAMPLE_BYTES = 65536
+"""Bytes of a file's start its encoding is guessed from when it is not UTF-8 (a guess reads
+every character in Python: the first 64 KiB keep it well under a second)."""
+UTF16_MIN_UNITS = 8
+"""Code units of a file's start that must show UTF-16's NUL pattern before it is taken for
+UTF-16 without a byte-order mark (fewer could be a short text with one NUL)."""
+CJK_SHARE = 0.5
+"""Share of a GB18030 decoding's non-ASCII characters that must be common Chinese (GB 2312's
+symbol rows and its 3,755 level-1 hanzi, the most frequent characters) for the bytes to be
+named as Chinese GBK/GB18030 text: 0.84-1.0 in the shipped Chinese tables, READMEs and YAML
+saved as GBK (0.5 in one with few Chinese words); Latin-1, cp1252, cp1251, Shift-JIS or Big5
+sample words read as GB18030 give 0-0.33, or do not decode."""
 
 
 class InputFileError(Picklable, ValueError):
@@ -42,8 +72,75 @@ def _guess(data: bytes) -> str | None:
     """The encoding ``charset-normalizer`` finds most likely, or None."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:65536]).best()
+    best = from_bytes(data[:SAMPLE_BYTES]).best()
     return None if best is None else best.encoding
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """ "utf-16-le"/"utf-16-be" when NUL bytes fill one byte position of most code units of
+    `head` (at least `UTF16_MIN_UNITS` of them: a text file holds no NUL, so the pattern is
+    UTF-16's ASCII), else None."""
+    pairs = len(head) // 2
+    if pairs < UTF16_MIN_UNITS:
+        return None
+    odd_nul = head[1 : 2 * pairs : 2].count(0) / pairs
+    even_nul = head[0 : 2 * pairs : 2].count(0) / pairs
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _common_chinese(char: str) -> bool:
+    """True for a character of GB 2312's symbol rows (lead byte A1-A9) or its level-1 hanzi
+    (B0-D7), trail byte A1-FE (as GBK encodes it: GBK maps the em dash where GB 2312 has it)."""
+    try:
+        code = char.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    lead, trail = code[0], code[-1]
+    return len(code) == 2 and (0xA1 <= lead <= 0xA9 or 0xB0 <= lead <= 0xD7) and trail >= 0xA1
+
+
+def _as_chinese(data: bytes, start: int) -> str | None:
+    """``line N reads "…" in GB18030``: the line holding byte `start`, when the file's first
+    `SAMPLE_BYTES` decode as GB18030 into mostly Chinese characters (`CJK_SHARE`); else
+    None."""
+    try:
+        decoder = codecs.getincrementaldecoder("gb18030")()
+        text = decoder.decode(data[:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES)
+    except UnicodeDecodeError:
+        return None
+    wide = [c for c in text if ord(c) > 127]
+    if not wide or sum(_common_chinese(c) for c in wide) < CJK_SHARE * len(wide):
+        return None
+    first = data.rfind(b"\n", 0, start) + 1
+    last = data.find(b"\n", start)
+    line = data[first : None if last < 0 else last].decode("gb18030", errors="replace").strip()
+    shown = line if len(line) <= 40 else line[:40] + "…"
+    lineno = data.count(b"\n", 0, start) + 1
+    return f'line {lineno} reads "{shown}" in GB18030'
+
+
+def _not_utf8(data: bytes, file: str | Path, start: int) -> InputFileError:
+    """The error for bytes that are not UTF-8 (module docstring): what they look like and the
+    ``iconv`` command that converts them."""
+    name = Path(file).name
+    excel = ", or save from Excel as 'CSV UTF-8'" if name.lower().endswith(".csv") else ""
+    chinese = _as_chinese(data, start)
+    if chinese is not None:
+        likely, source = f"it looks like Chinese text in GBK/GB18030 ({chinese})", "GB18030"
+    else:
+        guess = _guess(data)
+        known = guess and guess not in ("utf_8", "ascii")
+        likely = f"it looks like {guess}" if known else "its encoding is unknown"
+        source = guess.upper().replace("_", "-") if known else "GB18030"
+    return InputFileError(
+        file,
+        f"not UTF-8 text (byte {start}); {likely}: save it as UTF-8, e.g. "
+        f"iconv -f {source} -t UTF-8 {name} > utf8-{name}{excel}",
+    )
 
 
 def decode_text(data: bytes, file: str | Path) -> str:
@@ -51,27 +148,28 @@ def decode_text(data: bytes, file: str | Path) -> str:
     byte-order mark.
 
     Raises:
-        InputFileError: the bytes are not UTF-8 (the message names the byte offset, the
-            encoding they most likely are and how to convert them).
+        InputFileError: the bytes are not UTF-8, or are UTF-16 without a byte-order mark (the
+            message names the byte offset, the encoding they most likely are and how to
+            convert them: module docstring).
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise InputFileError(file, f"broken UTF-16 text (byte {exc.start})") from None
+    if not data.startswith(codecs.BOM_UTF8):
+        bare = utf16_without_bom(data[:4096])
+        if bare is not None:
+            name, enc = Path(file).name, bare.upper().replace("-LE", "LE").replace("-BE", "BE")
+            raise InputFileError(
+                file,
+                f"{enc} text without a byte-order mark (NUL bytes between the characters): "
+                f"save it as UTF-8, e.g. iconv -f {enc} -t UTF-8 {name} > utf8-{name}",
+            )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        guess = _guess(data)
-        likely = f"; it looks like {guess}" if guess and guess not in ("utf_8", "ascii") else ""
-        source = guess.upper().replace("_", "-") if likely else "GBK"
-        name = Path(file).name
-        excel = ", or save from Excel as 'CSV UTF-8'" if name.lower().endswith(".csv") else ""
-        raise InputFileError(
-            file,
-            f"not UTF-8 text (byte {exc.start}){likely}: save it as UTF-8, e.g. "
-            f"iconv -f {source} -t UTF-8 {name} > utf8-{name}{excel}",
-        ) from None
+        raise _not_utf8(data, file, exc.start) from None
 
 
 def read_text(path: str | Path, max_bytes: int) -> str:
@@ -113,3 +211,52 @@ def read_csv_table(path: str | Path, max_bytes: int = TABLE_MAX_BYTES, **kwargs)
     except (pd.errors.ParserError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputFileError(path, f"not a readable CSV table ({first})") from None
+
+
+def parse_json(text: str, file: str | Path):
+    """The JSON document of `text` (:func:`json.loads`).
+
+    Raises:
+        InputFileError: not JSON (the line and column of the error), nesting deeper than
+            Python's parser recurses (:func:`sys.getrecursionlimit`, 1,000 by default; a
+            GeoJSON or pandapower document needs fewer than 10 levels), or an integer of
+            more digits than Python converts (:func:`sys.get_int_max_str_digits`, 4,300 by
+            default, a bound against denial of service, CVE-2020-10735), with its line.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            file, f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
+    except RecursionError:
+        raise InputFileError(
+            file,
+            "JSON nested too deep for Python's parser (its recursion limit is "
+            f"{sys.getrecursionlimit():,}); a GeoJSON or pandapower file needs fewer than 10 "
+            "levels",
+        ) from None
+    except ValueError as exc:  # int(): more digits than sys.get_int_max_str_digits()
+        limit = sys.get_int_max_str_digits()
+        found = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
+        if found is None:
+            raise InputFileError(file, f"not valid JSON ({exc})") from None
+        line = text.count("\n", 0, found.start()) + 1
+        col = found.start() - text.rfind("\n", 0, found.start())
+        raise InputFileError(
+            file,
+            f"line {line} column {col}: a number of {len(found.group()):,} digits; Python "
+            f"reads integers of at most {limit:,} digits (sys.get_int_max_str_digits)",
+        ) from None
+
+
+def read_json(path: str | Path, max_bytes: int = JSON_MAX_BYTES):
+    """The JSON document of a UTF-8 (BOM accepted) or UTF-16 file (:func:`read_text`,
+    :func:`parse_json`).
+
+    Raises:
+        FileNotFoundError: no such file.
+        InputFileError: a folder, unreadable, too large, not UTF-8, or not JSON (as
+            :func:`parse_json`).
+    """
+    return parse_json(read_text(path, max_bytes), path)

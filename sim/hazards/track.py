@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.core.text_input import read_csv_table
+from sim.core.text_input import TABLE_MAX_BYTES, read_csv_table, read_text
 from sim.hazards.errors import StormNotFoundError, TrackFormatError, TrackTimeError
 
 EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius (IUGG), for translation speed only
@@ -478,9 +478,11 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
     Raises:
         TrackFormatError: malformed header/record, or record count differing from the header.
         StormNotFoundError: no such storm; the message lists the storms in the file.
+        InputFileError: not UTF-8 text (`sim.core.text_input.read_text`: the file, the
+            encoding it looks like and how to convert it), a folder, or too large.
     """
     path = Path(path)
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = read_text(path, TABLE_MAX_BYTES).splitlines()  # UTF-8 or refused, never guessed
     by_number = isinstance(storm, int) or str(storm).strip().isdigit()
     wanted = int(storm) if by_number else str(storm).strip().upper()
     seen: list[str] = []

@@ -227,7 +227,7 @@ def _long_run_problems(scenario: LongRunScenario, source: str) -> list[Problem]:
     for shock in scenario.shocks:
         overrides = [*scenario.policy_shock_overrides(), *shock.overrides]
         try:
-            em = load_scenario(shock.scenario, overrides)
+            em = load_scenario(shock.scenario, overrides, kind="emergency")
         except ValueError:  # already reported by the loader's cross-file checks
             continue
         if isinstance(em, Scenario):

@@ -67,13 +67,22 @@ IMPORT_DEPENDENCIES = {
 have a backup generator): the generator's rules (sim.networks.generate._dependencies)."""
 
 
+READER_FAILURES = (
+    ValueError, TypeError, LookupError, AttributeError, ArithmeticError, RecursionError,
+)  # fmt: skip
+"""What parsing malformed data raises in Python and pandas: the backstop of `read_network`,
+so a damaged file the importers' own checks do not catch is still one message naming it."""
+
+
 def read_network(fmt: str, path: str | Path, layer: str, *, power_flow: bool = False) -> Layer:
     """Read a network file with the importer of `fmt` ("epanet", "pandapower", "osm",
     "graphml") as a layer named `layer`; `power_flow` runs pandapower's power flow
     (`read_pandapower`).
 
     Raises:
-        NetworkImportError: unknown format, or the importer's own errors (naming the file).
+        NetworkImportError: unknown format, or the importer's own errors (naming the file);
+            anything else the reader raises on malformed data (`READER_FAILURES`) as one,
+            naming the file.
     """
     readers = {
         "epanet": read_epanet,
@@ -83,7 +92,22 @@ def read_network(fmt: str, path: str | Path, layer: str, *, power_flow: bool = F
     }
     if fmt not in readers:
         raise NetworkImportError(f"unknown network format {fmt!r}; choose from {sorted(readers)}")
-    return readers[fmt](Path(path), name=layer)
+    try:
+        return readers[fmt](Path(path), name=layer)
+    except NetworkError:
+        raise
+    except READER_FAILURES as exc:  # a case the importer's checks missed: still the file's
+        raise NetworkImportError(
+            f"{path}: cannot import this {fmt} file ({type(exc).__name__}: {exc}); the file "
+            "is damaged, or holds a case the importer does not handle (please report it)"
+        ) from exc
+
+
+def _file_error(imp, exc: NetworkError) -> NetworkImportError:
+    """`exc` as an error that starts with the import's file (a layer or placement error names
+    only the layer)."""
+    msg = str(exc)
+    return NetworkImportError(msg if msg.startswith(str(imp.file)) else f"{imp.file}: {msg}")
 
 
 def _default(key: str, dtype: np.dtype, n: int) -> np.ndarray:
@@ -527,7 +551,7 @@ def check_imports(imports, city=None) -> list[tuple[int, str]]:
             if city is not None:
                 place_in_district(layer, city, imp.district, imp.scale)
         except NetworkError as exc:  # NetworkImportError included
-            problems.append((k, str(exc)))
+            problems.append((k, str(_file_error(imp, exc))))
     return problems
 
 
@@ -544,21 +568,33 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
 
     Returns:
         The composed MultilayerNetwork (`net` itself when `imports` is empty).
+
+    Raises:
+        NetworkImportError: an import that cannot be read, placed or merged, the message
+            starting with its file (a merge failure of `READER_FAILURES` included).
     """
     for k, imp in enumerate(imports):
-        layer = read_network(
-            imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
-        )
-        placed = place_in_district(layer, city, imp.district, imp.scale)
-        net = add_imported_network(
-            net,
-            placed,
-            city,
-            imp.district,
-            replace=imp.replace,
-            households=imp.households,
-            spec=spec,
-            rng=rng,
-            import_id=k,
-        )
+        try:
+            layer = read_network(
+                imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
+            )
+            placed = place_in_district(layer, city, imp.district, imp.scale)
+            net = add_imported_network(
+                net,
+                placed,
+                city,
+                imp.district,
+                replace=imp.replace,
+                households=imp.households,
+                spec=spec,
+                rng=rng,
+                import_id=k,
+            )
+        except NetworkError as exc:
+            raise _file_error(imp, exc) from exc
+        except READER_FAILURES as exc:  # the merge tripped on what the checks let through
+            raise NetworkImportError(
+                f"{imp.file}: cannot join this network to the city's ({type(exc).__name__}: "
+                f"{exc}); please report it with the file"
+            ) from exc
     return net

@@ -13,8 +13,8 @@ file is and which ``format:`` reads it (`require_kind`).
 anything else (GBK, Latin-1 …) refused with the encoding it most likely is and how to convert
 it, never decoded by a guess, which could change names silently. One addition for network
 files: UTF-16 without a byte-order mark is recognised by its NUL bytes (ASCII text in UTF-16 has
-a zero byte in every code unit, which no text has) and decoded, since read as UTF-8 it
-would pass as text with NULs between the characters.
+a zero byte in every code unit, which no text has; `sim.core.text_input.utf16_without_bom`)
+and decoded (the other text inputs name it and refuse it).
 
 **Warnings** (`note`): a default applied, an element dropped or one that cannot be connected
 is reported as a :class:`~sim.networks.errors.NetworkImportWarning` whose message starts with
@@ -28,7 +28,9 @@ import re
 import warnings
 from pathlib import Path
 
-from sim.core.text_input import InputFileError
+import numpy as np
+
+from sim.core.text_input import InputFileError, utf16_without_bom
 from sim.core.text_input import decode_text as core_decode_text
 from sim.networks.errors import NetworkImportError, NetworkImportWarning
 
@@ -105,21 +107,6 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
         raise NetworkImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _utf16_without_bom(head: bytes) -> str | None:
-    """ "utf-16-le"/"utf-16-be" when NUL bytes fill one byte position of most code units
-    (at least 8 of them: a text file holds no NUL, so the pattern is UTF-16's ASCII)."""
-    pairs = len(head) // 2
-    if pairs < 8:
-        return None
-    odd_nul = head[1 : 2 * pairs : 2].count(0) / pairs
-    even_nul = head[0 : 2 * pairs : 2].count(0) / pairs
-    if odd_nul > 0.4 and even_nul < 0.05:
-        return "utf-16-le"
-    if even_nul > 0.4 and odd_nul < 0.05:
-        return "utf-16-be"
-    return None
-
-
 def sniff(data: bytes) -> str:
     """The kind of file `data` holds: a key of `KIND_TEXT` (module docstring)."""
     head = data[:SNIFF_BYTES]
@@ -131,7 +118,7 @@ def sniff(data: bytes) -> str:
     if b"OSMHeader" in head[:32]:
         return "osm-pbf"
     encoding = next((enc for bom, enc in BOMS if head.startswith(bom)), None)
-    encoding = encoding or _utf16_without_bom(head)
+    encoding = encoding or utf16_without_bom(head)
     if encoding is None and b"\x00" in head:
         return "binary"
     text = head.decode(encoding or "utf-8", errors="replace")
@@ -177,7 +164,7 @@ def decode_text(path: Path, data: bytes) -> str:
             the byte, the likely encoding, how to convert the file).
     """
     has_bom = data.startswith(tuple(bom for bom, _ in BOMS))
-    enc = None if has_bom else _utf16_without_bom(data[:SNIFF_BYTES])
+    enc = None if has_bom else utf16_without_bom(data[:SNIFF_BYTES])
     if enc is not None:
         try:
             return data.decode(enc)
@@ -189,3 +176,36 @@ def decode_text(path: Path, data: bytes) -> str:
         return core_decode_text(data, path)
     except InputFileError as exc:
         raise NetworkImportError(str(exc)) from None
+
+
+LON_RANGE = (-180.0, 180.0)
+LAT_RANGE = (-90.0, 90.0)
+"""WGS84 longitude and latitude ranges (degrees; OSM wiki "Node": lat -90..90, lon
+-180..180): positions outside are not places on Earth, and projected they become infinite."""
+
+
+def check_lonlat(lon, lat, ids, source, what: str) -> None:
+    """Refuse positions that are not WGS84 degrees; NaN (no position) is left to the caller.
+
+    Args:
+        lon, lat: degrees per element (NaN where the file gives none).
+        ids: the elements' ids in the file, named in the message.
+        source: the file.
+        what: the elements' kind ("node", "bus").
+
+    Raises:
+        NetworkImportError: ``FILE: node 'a', … (+N more) at (lon, lat) (121.5, 999), …: not
+            WGS84 degrees (lon -180..180, lat -90..90)``.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    given = ~(np.isnan(lon) & np.isnan(lat))
+    inside = (lon >= LON_RANGE[0]) & (lon <= LON_RANGE[1])
+    inside &= (lat >= LAT_RANGE[0]) & (lat <= LAT_RANGE[1])
+    bad = given & ~inside
+    if bad.any():
+        k = np.flatnonzero(bad)
+        shown = ", ".join(f"({lon[i]:g}, {lat[i]:g})" for i in k[:MAX_IDS_SHOWN])
+        raise NetworkImportError(
+            f"{source}: {what} {id_list(np.asarray(ids, dtype=object)[k])} at (lon, lat) "
+            f"{shown}: not WGS84 degrees (lon -180..180, lat -90..90)"
+        )

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import tempfile
 import xml.etree.ElementTree as ET
@@ -66,11 +67,13 @@ from pyproj import Transformer
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sim.core.text_input import InputFileError, parse_json
 from sim.networks.cascade import source_served_mask
-from sim.networks.epanet_inp import check_inp, inp_rows
+from sim.networks.epanet_inp import check_inp, inp_rows, wntr_failure
 from sim.networks.errors import NetworkImportError
 from sim.networks.import_files import (
     SNIFF_BYTES,
+    check_lonlat,
     decode_text,
     id_list,
     note,
@@ -79,6 +82,7 @@ from sim.networks.import_files import (
 )
 from sim.networks.multilayer import NODE_FIELDS, Layer
 from sim.networks.osm_tags import oneway_direction, parse_maxspeed
+from sim.networks.pandapower_tables import bus_lonlat, check_saved_tables, check_tables
 from sim.networks.schematic import LAYOUT_MAX_NODES, layout_to_scale, length_scale
 
 HOUSEHOLD_WATER_USE_M3_PER_DAY = 0.35
@@ -138,13 +142,17 @@ def utm_epsg(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def project_lonlat(lon, lat) -> tuple[np.ndarray, np.ndarray, str]:
-    """Project WGS84 degrees to the UTM zone of their (finite) centroid: (x_m, y_m, crs)."""
+def project_lonlat(lon, lat, source: str = "") -> tuple[np.ndarray, np.ndarray, str]:
+    """Project WGS84 degrees to the UTM zone of their (finite) centroid: (x_m, y_m, crs).
+
+    Raises:
+        NetworkImportError: no finite position (``SOURCE: no node has coordinates``).
+    """
     lon = np.asarray(lon, float)
     lat = np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
-        raise NetworkImportError("no node has coordinates")
+        raise NetworkImportError(f"{source or 'the network'}: no node has coordinates")
     crs = utm_epsg(lon[ok].mean(), lat[ok].mean())
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
     return np.asarray(x, float), np.asarray(y, float), crs
@@ -204,8 +212,8 @@ def _read_wntr(path: Path, notes: list[str]):
 
     Raises:
         NetworkImportError: wntr missing; the file missing, of another type, undecodable,
-            refused by the checks or by WNTR (WNTR's message, the copy's path replaced by the
-            file's).
+            refused by the checks or by WNTR (`sim.networks.epanet_inp.wntr_failure`: WNTR's
+            message with the section and line it was reading).
     """
     try:
         import wntr  # heavy optional dependency (extra "networks"): imported on demand
@@ -220,8 +228,7 @@ def _read_wntr(path: Path, notes: list[str]):
         try:
             return wntr.network.WaterNetworkModel(str(copy)), text
         except Exception as exc:  # wntr raises many types for malformed files
-            msg = str(exc).replace(str(copy), str(path))
-            raise NetworkImportError(f"{path}: cannot read EPANET file: {msg}") from exc
+            raise wntr_failure(exc, path) from exc
 
 
 def _epanet_nodes(wn, path: Path, located: set[str]):
@@ -478,28 +485,14 @@ PANDAPOWER_IGNORED = ("trafo3w", "impedance", "dcline", "ward", "xward", "tcsc",
 """Element tables the layer does not represent: reported when they hold rows."""
 
 
-def _bus_lonlat(net) -> tuple[np.ndarray, np.ndarray]:
-    """Bus lon/lat from ``net.bus.geo`` (GeoJSON, pandapower >= 3) or ``net.bus_geodata``."""
-    n = len(net.bus)
-    lon, lat = np.full(n, np.nan), np.full(n, np.nan)
-    if "geo" in net.bus.columns:
-        for i, g in enumerate(net.bus["geo"].tolist()):
-            if isinstance(g, str) and g:
-                c = json.loads(g).get("coordinates")
-                if c:
-                    lon[i], lat[i] = float(c[0]), float(c[1])
-    elif getattr(net, "bus_geodata", None) is not None and len(net.bus_geodata):
-        gd = net.bus_geodata.reindex(net.bus.index)
-        lon, lat = gd["x"].to_numpy(float), gd["y"].to_numpy(float)
-    return lon, lat
-
-
 def _read_pandapower_json(path: Path, notes: list[str]):
     """A pandapower network saved as ``.json`` (``pandapower.to_json``).
 
     Raises:
         NetworkImportError: pandapower missing; the file missing, of another type, not valid
-            JSON (line and column), JSON of something else than a pandapower net, or refused
+            JSON (line and column; nesting or integers Python's parser refuses:
+            `sim.core.text_input.parse_json`), JSON of something else than a pandapower net,
+            a damaged table (`sim.networks.pandapower_tables.check_saved_tables`), or refused
             by pandapower.
     """
     try:
@@ -512,16 +505,15 @@ def _read_pandapower_json(path: Path, notes: list[str]):
     require_kind(path, data, ("json",), "a pandapower network (JSON of pandapower.to_json)")
     text = decode_text(path, data)
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NetworkImportError(
-            f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"
-        ) from None
+        doc = parse_json(text, path)
+    except InputFileError as exc:  # syntax (line, column), nesting, huge integers
+        raise NetworkImportError(str(exc)) from None
     if not isinstance(doc, dict) or doc.get("_class") != "pandapowerNet":
         raise NetworkImportError(
             f'{path}: JSON but not a pandapower network (no "_class": "pandapowerNet" at the '
             "top; save the net with pandapower.to_json)"
         )
+    check_saved_tables(doc, str(path))
     try:
         return pp.from_json_string(text, convert=True)
     except Exception as exc:
@@ -665,7 +657,7 @@ def _pandapower_xy(lon, lat, u, v, length, et, source, notes) -> tuple[np.ndarra
             f"{int((~located).sum())} of {n} buses have no geodata: each is "
             "placed at the mean of its located neighbours",
         )
-    x, y, crs = project_lonlat(lon, lat)
+    x, y, crs = project_lonlat(lon, lat, source)
     _fill_missing_xy(x, y, u, v)
     _straight_where_nan(length, x, y, u, v)
     return x, y, crs
@@ -765,7 +757,7 @@ def read_pandapower(
         source = getattr(net, "name", "") or "pandapower network"
     in_service = _pandapower_kept_buses(net, source, notes)
     bus = net.bus[in_service]
-    lon, lat = (a[in_service] for a in _bus_lonlat(net))
+    lon, lat = (a[in_service] for a in bus_lonlat(net, source))
     bus_ids = bus.index.to_numpy()
     pos = pd.Series(np.arange(len(bus_ids)), index=bus_ids)
     n = len(bus_ids)
@@ -802,12 +794,15 @@ def read_pandapower(
 
 
 def _pandapower_kept_buses(net, source: str, notes: list[str]) -> np.ndarray:
-    """(buses,) bool: the buses in service; the others and the element tables the layer does
-    not represent (`PANDAPOWER_IGNORED`) are reported.
+    """(buses,) bool: the buses in service, once the tables are checked
+    (`sim.networks.pandapower_tables.check_tables`); the others and the element tables the
+    layer does not represent (`PANDAPOWER_IGNORED`) are reported.
 
     Raises:
-        NetworkImportError: no bus in service.
+        NetworkImportError: a table or column missing, values pandapower refuses (naming the
+            elements), or no bus in service.
     """
+    check_tables(net, source)
     in_service = net.bus["in_service"].astype(bool).to_numpy()
     if not in_service.any():
         raise NetworkImportError(f"{source}: no in-service bus")
@@ -905,7 +900,7 @@ def _roads_layer(name: str, ids, lon, lat, seg: dict, length_m, source: str,
     pick = np.flatnonzero(ok)
     highway = [seg["highway"][i] for i in pick]
     oneway = np.asarray(seg["oneway"], bool)[ok]
-    x, y, crs = project_lonlat(lon, lat)
+    x, y, crs = project_lonlat(lon, lat, source)
     if length_m is None:
         length = _haversine_m(lon[u], lat[u], lon[v], lat[v])
     else:
@@ -953,18 +948,71 @@ def _add_way(seg: dict, way_id: int, refs: list, tags: dict, odd: dict) -> None:
 
 
 def _xml_utf8(path: Path, data: bytes) -> bytes:
-    """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text` (the
-    declaration's encoding, no longer true, removed)."""
+    """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text`; the
+    declaration's encoding is removed (the text is UTF-8 now, and an encoding the XML parser
+    does not know would stop it with a LookupError)."""
     text = decode_text(path, data)
-    if data.isascii() or text.encode("utf-8") == data:
-        return data
     text = re.sub(r"^(\s*<\?xml[^>]*?)\s+encoding=(['\"])[^'\"]*\2", r"\1", text, count=1)
     return text.encode("utf-8")
 
 
+OSM_ID_RANGE = (-(2**63), 2**63 - 1)
+"""OSM element ids are signed 64-bit integers (OSM wiki "Elements": 64-bit; editors such as
+JOSM give new elements negative ids)."""
+
+
+def _osm_id(text, path: Path, what: str, attr: str = "id") -> int:
+    """An element's id or a node reference (`attr`) in an OSM XML file.
+
+    Raises:
+        NetworkImportError: missing, not an integer, or outside 64 bits, naming `what` (the
+            element: "the <node> after node 12", "way 10's <nd>").
+    """
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        got = f"no {attr}" if text is None else f"{attr}={text!r}, not an integer"
+        raise NetworkImportError(f"{path}: {what} has {got}") from None
+    if not OSM_ID_RANGE[0] <= value <= OSM_ID_RANGE[1]:
+        raise NetworkImportError(
+            f"{path}: {what} has {attr}={text}, outside OSM's 64-bit integer ids"
+        )
+    return value
+
+
+def _osm_node(el, path: Path, after: str) -> tuple[int, float, float]:
+    """(id, lon, lat) of a ``<node>`` (`after`: the element before it, named when the node
+    has no id); a position outside WGS84's range is left to
+    `sim.networks.import_files.check_lonlat`.
+
+    Raises:
+        NetworkImportError: no id, or a ``lat``/``lon`` missing or not a finite number,
+            naming the node.
+    """
+    nid = _osm_id(el.get("id"), path, f"the <node> after {after}")
+    out = []
+    for key in ("lon", "lat"):
+        text = el.get(key)
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value):
+            got = f"no {key}" if text is None else f"{key}={text!r}, not a number"
+            raise NetworkImportError(f"{path}: node {nid} has {got}; expected WGS84 degrees")
+        out.append(value)
+    return nid, out[0], out[1]
+
+
 def _read_osm_xml(path: Path, name: str, classes: set[str]) -> ImportedLayer:
     """Minimal OSM XML reader: ways with a kept ``highway`` tag, split at every node, each
-    segment oriented in its permitted direction."""
+    segment oriented in its permitted direction.
+
+    Raises:
+        NetworkImportError: malformed XML; a node or way without a usable id, a node without
+            a finite ``lat``/``lon`` or outside WGS84's range, a ``<nd>`` without an integer
+            ``ref``, each named by its id (`_osm_id`, `_osm_node`).
+    """
     notes: list[str] = []
     data = read_bytes(path)
     require_kind(path, data, ("osm-xml",), "an OpenStreetMap file (.osm XML or .osm.pbf)")
@@ -974,19 +1022,26 @@ def _read_osm_xml(path: Path, name: str, classes: set[str]) -> ImportedLayer:
         k: [] for k in ("u", "v", "highway", "maxspeed", "bridge", "oneway", "way")
     }
     odd: dict[str, list] = {}
+    after = "the file's start"
     try:
         for _, el in ET.iterparse(io.BytesIO(data), events=("end",)):
             if el.tag == "node":
-                coords[int(el.get("id"))] = (float(el.get("lon")), float(el.get("lat")))
+                nid, lon, lat = _osm_node(el, path, after)
+                coords[nid], after = (lon, lat), f"node {nid}"
                 el.clear()
             elif el.tag == "way":
+                wid = _osm_id(el.get("id"), path, f"the <way> after {after}")
                 tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
-                refs = [int(nd.get("ref")) for nd in el.findall("nd")]
+                where = f"way {wid}'s <nd>"
+                refs = [_osm_id(nd.get("ref"), path, where, "ref") for nd in el.findall("nd")]
+                after = f"way {wid}"
                 if tags.get("highway") in classes and len(refs) >= 2:
-                    _add_way(seg, int(el.get("id")), refs, tags, odd)
+                    _add_way(seg, wid, refs, tags, odd)
                 el.clear()
-    except (ET.ParseError, TypeError, ValueError) as exc:
+    except ET.ParseError as exc:
         raise NetworkImportError(f"{path}: malformed OSM XML: {exc}") from exc
+    lonlat = np.array(list(coords.values()), float).reshape(-1, 2)
+    check_lonlat(lonlat[:, 0], lonlat[:, 1], list(coords), path, "node")
     _grouped(notes, path, odd, "see OSM wiki Key:oneway")
     ends = np.array(seg["u"] + seg["v"], np.int64)
     used = np.array(sorted({int(i) for i in ends if int(i) in coords}), np.int64)
@@ -1084,6 +1139,7 @@ def read_osm(
     if got is None or got[1] is None or not len(got[1]):
         raise NetworkImportError(f"{path}: no {network_type} network in the extract")
     nodes, edges = got
+    check_lonlat(nodes["lon"], nodes["lat"], nodes["id"].tolist(), path, "node")
     notes: list[str] = []
     seg, length = _pyrosm_segments(edges, path, notes)
     return _roads_layer(
@@ -1177,16 +1233,27 @@ def _graphml_speed(elist: list, path: Path, notes) -> np.ndarray | None:
     )
 
 
-def _graphml_frame(xs, ys, crs: str | None) -> tuple:
-    """(x_m, y_m, frame, extra node fields) of coordinates in `crs` (`read_graphml`)."""
+def _graphml_frame(xs, ys, crs: str | None, ids: list, path: Path) -> tuple:
+    """(x_m, y_m, frame, extra node fields) of coordinates in `crs` (`read_graphml`).
+
+    Raises:
+        NetworkImportError: lon/lat outside WGS84's range (read, or transformed from `crs`),
+            naming the nodes (`sim.networks.import_files.check_lonlat`).
+    """
     if crs is None:
+        inf = np.isinf(xs) | np.isinf(ys)
+        if inf.any():
+            bad = np.asarray(ids, dtype=object)[inf]
+            raise NetworkImportError(f"{path}: node(s) {id_list(bad)}: infinite coordinates")
         return xs, ys, "local:1 m", {}
     if crs.upper() in ("EPSG:4326", "WGS84"):
-        extra = {"lon": xs.copy(), "lat": ys.copy()}
-        return (*project_lonlat(xs, ys), extra)
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
-    extra = {"lon": np.asarray(lon, float), "lat": np.asarray(lat, float)}
-    return (*project_lonlat(lon, lat), extra)
+        lon, lat = xs.copy(), ys.copy()
+    else:
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+        lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+        lon[np.isnan(xs)], lat[np.isnan(ys)] = np.nan, np.nan
+    check_lonlat(lon, lat, ids, path, "node")
+    return (*project_lonlat(lon, lat, str(path)), {"lon": lon, "lat": lat})
 
 
 def _graphml_lengths(elist: list, straight: np.ndarray, keys: tuple, path: Path) -> np.ndarray:
@@ -1246,7 +1313,7 @@ def read_graphml(
         raise NetworkImportError(f"{path}: no nodes")
     index = {nid: i for i, nid in enumerate(ids)}
     data = [g.nodes[i] for i in ids]
-    xs, ys, frame, extra = _graphml_frame(*_graphml_xy(g, ids, x, y, path, notes), crs)
+    xs, ys, frame, extra = _graphml_frame(*_graphml_xy(g, ids, x, y, path, notes), crs, ids, path)
 
     def truthy(val) -> bool:
         return str(val).strip().lower() in ("true", "1", "yes")

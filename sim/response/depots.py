@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.city.errors import CityDataError
+from sim.city.errors import CityDataError, require_file
 from sim.city.exposure import largest_remainder
 from sim.core.text_input import read_csv_table
 from sim.response.resources import EQUIPMENT, SKILLS, SUPPLIES, Depot
@@ -63,8 +63,7 @@ def read_resources(data_dir: Path, depot_kinds) -> pd.DataFrame:
             what was expected.
     """
     path = Path(data_dir) / RESOURCES_FILE
-    if not path.is_file():
-        raise CityDataError(path, "file not found (emergency resources per depot kind)")
+    require_file(path, "emergency resources per depot kind")
     df = read_csv_table(path, dtype={"resource": str, "kind": str, "depot_kind": str})
     missing = [c for c in RESOURCE_COLUMNS if c not in df.columns]
     if missing:

@@ -105,7 +105,7 @@ def run_shock(
     ``policy_overrides`` (the long run's five ones, :meth:`LongRunScenario.policy_shock_overrides`)
     apply before the shock's own ``overrides``, which therefore win."""
     overrides = [*(policy_overrides or []), *shock.overrides]
-    em = load_scenario(shock.scenario, [*overrides, f"seed={seed}"])
+    em = load_scenario(shock.scenario, [*overrides, f"seed={seed}"], kind="emergency")
     fingerprint = shock_fingerprint(em, state)
     final = shocks_dir / shock.name
     done = finished_summary(final, fingerprint)

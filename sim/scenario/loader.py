@@ -43,10 +43,13 @@ class Problem:
 
 
 class ScenarioError(Picklable, ValueError):
-    """A scenario file could not be loaded; ``problems`` lists every problem found."""
+    """A scenario file could not be loaded; ``problems`` lists every problem found;
+    ``got_kind`` is the file's kind when it was refused for being of another kind
+    (`load_scenario`'s ``kind``), else None."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], got_kind: str | None = None):
         self.problems = problems
+        self.got_kind = got_kind
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -300,25 +303,38 @@ def district_problems(scen) -> list[tuple[str, str]]:
 
 
 def load_scenario(
-    path: str | Path, overrides: list[str] | None = None
+    path: str | Path, overrides: list[str] | None = None, *, kind: str | None = None
 ) -> Scenario | LongRunScenario:
     """Load, merge, override and validate a scenario file.
 
     Args:
         path: the scenario YAML file.
         overrides: ``a.b=value`` strings applied after ``extends:`` merging.
+        kind: the kind the file must be (None: any). Checked before the file is validated,
+            so a long run named where an emergency scenario belongs (a shock naming its own
+            long run, or two long runs naming each other) is one problem, not a recursion.
 
     Returns:
         The validated :class:`Scenario` (a :class:`~sim.scenario.longrun.LongRunScenario` for
         ``kind: long_run``); data paths are absolute.
 
     Raises:
-        ScenarioError: every problem found, each naming file, field path and expectation.
+        ScenarioError: every problem found, each naming file, field path and expectation; a
+            file of another `kind` is one problem, the error's ``got_kind`` its kind.
     """
     path = Path(path)
     data = read_with_extends(path)
     if overrides:
         data = apply_overrides(data, overrides, str(path))
+    if kind is not None:
+        from sim.scenario.kinds import scenario_kind  # lazy, as in validate_mapping
+
+        got = scenario_kind(data)
+        if got is not None and got != kind:
+            problem = Problem(
+                str(path), "kind", f"expected a scenario of kind {kind!r}, got {got!r}"
+            )
+            raise ScenarioError([problem], got_kind=got)
     return validate_mapping(data, str(path), path.resolve().parent)
 
 

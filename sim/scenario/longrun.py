@@ -442,7 +442,8 @@ class LongRunScenario(ScenarioBase):
     def cross_file_problems(self, load, check_files: bool = True) -> list[tuple[str, str]]:
         """(field path, what was expected) of each shock that does not fit: a date outside
         the run's years; with ``check_files``, an emergency scenario that does not load
-        (``load(path, overrides)``, :func:`sim.scenario.loader.load_scenario`), is not an
+        (``load(path, overrides, kind="emergency")``, :func:`sim.scenario.loader.load_scenario`:
+        a long run there, its own file included, is one problem), is not an
         emergency scenario, is of another city, or whose window misses the date."""
         t0, t1 = self.window_utc()
         out = []
@@ -462,8 +463,11 @@ class LongRunScenario(ScenarioBase):
     def _shock_file_problems(self, i: int, s: ShockConfig, load) -> list[tuple[str, str]]:
         where = f"shocks[{i}].scenario"
         try:
-            em = load(s.scenario, [*self.policy_shock_overrides(), *s.overrides])
+            em = load(s.scenario, [*self.policy_shock_overrides(), *s.overrides], kind="emergency")
         except ValueError as exc:  # the loader's ScenarioError lists its problems
+            got = getattr(exc, "got_kind", None)
+            if got is not None:  # a long run, maybe this one: not loaded, so no recursion
+                return [(where, f"expected an emergency scenario, got kind {got!r}: {s.scenario}")]
             problems = getattr(exc, "problems", [exc])
             return [(where, f"the emergency scenario does not load: {p}") for p in problems]
         if em.kind != "emergency":
