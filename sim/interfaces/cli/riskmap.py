@@ -146,8 +146,11 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
             f"{r['loss_yuan'] / 1e6:.1f}",
             str(r["responsible_layers"]),
         )
-    basis = inv["likelihood_basis"].iloc[0] if len(inv) else ""
-    table.caption = f"P: likelihood {basis}; consequences: {inv['consequence_basis'].iloc[0]}"
+    if inv.empty:  # a window in which nothing happened (no risk of any category)
+        table.caption = "no risk recorded in any district"
+    else:
+        basis, consequences = inv["likelihood_basis"].iloc[0], inv["consequence_basis"].iloc[0]
+        table.caption = f"P: likelihood {basis}; consequences: {consequences}"
     if len(top) > limit:
         table.caption += f"; {len(top) - limit} more in risk_inventory.csv"
     console.print(table)
