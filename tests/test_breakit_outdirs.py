@@ -268,6 +268,31 @@ def test_a_riskmap_that_fails_to_write_leaves_the_previous_one_whole(
     assert not staging_path(out).exists()
 
 
+def test_an_interrupted_ensemble_resumes_its_finished_replications(tmp_path, monkeypatch):
+    """The interrupted ensemble said 'rerun to resume it', but the rerun wiped replications/
+    and ran every replication again."""
+    from sim.interfaces.cli import ensemble
+
+    out = tmp_path / "ens"
+    args = ["run", EXAMPLE, *SHORT, "--replications", 2, "-q", "--out", out]
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ensemble, "write_ensemble", interrupted)  # Ctrl-C after the runs
+    res = _cli(*args)
+    assert res.exit_code == 130 and "rerun to resume it" in res.output
+    partial = staging_path(out)
+    runs = sorted((partial / "replications" / "runs").glob("*.parquet"))
+    assert len(runs) == 2 and not (partial / LOCK_FILE).exists()
+    stamps = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in runs]
+    monkeypatch.undo()
+    assert _cli(*args).exit_code == 0
+    runs = sorted((out / "replications" / "runs").glob("*.parquet"))
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in runs] == stamps  # not rerun
+    assert sorted(os.listdir(tmp_path)) == ["ens"] and not (out / LOCK_FILE).exists()
+
+
 def test_another_n_is_another_staging_folder():
     assert fingerprint("s", {"replications": 2}) != fingerprint("s", {"replications": 3})
     # a plain run's fingerprint is unchanged: its staging folders still resume

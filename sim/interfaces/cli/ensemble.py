@@ -8,7 +8,8 @@ each outcome's median and 90% interval beside the observed figures.
 
 The folder is written in ``<out>.partial`` and renamed into place when the ensemble is written
 (:mod:`sim.results.staging`, locked while it runs; an interrupted ensemble is resumed by the same
-command, a finished one is replaced only with ``--overwrite``).
+command — its finished replications are not run again — a finished one is replaced only with
+``--overwrite``).
 
 Exit codes: 0 every replication done; 1 some failed (the others are summarised); 2 unusable
 folder; 130 interrupted.
