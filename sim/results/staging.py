@@ -1,4 +1,15 @@
-"""Run folders that appear only when finished, and that never cost a user a file.
+"""Output folders that appear only when finished, and that never cost a user a file.
+
+**The rule, for every command that writes an output folder.** A command writes only into a
+folder that is absent or empty, or that carries citysafe's marker :data:`MARKER_FILE` of its
+own kind (``run``: ``run`` and ``run --replications``; ``riskmap``; ``criticality``;
+``sweep``: ``sweep`` and ``compare``; ``calibration``); any other folder — one holding a
+user's files, or another command's — is refused with one line naming what it holds. While it
+writes, the command holds the folder's lock (:mod:`sim.core.folder_lock`), so a second citysafe
+process is refused rather than interleaving its files. Commands that replace their output
+whole (``run``, ``riskmap``, ``criticality``) write through a staging folder, as below, and
+replace a finished folder only with ``--overwrite``; commands that resume in place (a sweep, a
+comparison, a calibration: :func:`take_folder`) keep adding to their own folder.
 
 A run writes into a staging folder beside its run folder (``<out>.partial``) which is renamed
 into place at the end, so an interrupted or failed run never leaves anything that looks
@@ -7,7 +18,8 @@ as it was until the new one replaces it (two renames in the same parent folder).
 
 **Ownership.** citysafe replaces or removes only folders it can prove it wrote. The first file
 written into a staging folder is the marker :data:`MARKER_FILE` (JSON: ``written_by``,
-citysafe's version, the sha256 fingerprint of the resolved scenario); when the run has
+citysafe's version, the command's ``kind``, the sha256 fingerprint of the resolved scenario
+and the settings that shape the output, e.g. an ensemble's replications); when the run has
 finished, the marker gets the list of every file and folder the run wrote (``files``) and the
 staging folder is renamed into place, marker included. Hence:
 
@@ -18,8 +30,9 @@ staging folder is renamed into place, marker included. Hence:
   to which someone added a file (``notes.md``), a run folder without the marker (an older
   version's: what is in it cannot be told from a user's files), a file;
 * a staging folder is resumed (same fingerprint: a long run's finished shocks, an ensemble's
-  finished replications are not run again) or cleared (another scenario) only when it carries
-  the marker; a user's own ``<out>.partial`` is refused;
+  finished replications are not run again) or cleared (another scenario; a command that does
+  not resume) only when it carries the marker, and only under its lock (:func:`stage` takes
+  it; a second process is refused); a user's own ``<out>.partial`` is refused;
 * if someone puts a file into the run folder while the run is running, the old folder is not
   removed at the end but moved aside to ``<out>.kept-<time>`` (:func:`publish` returns it).
 
@@ -38,17 +51,28 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
+
+from sim.core.folder_lock import LOCK_FILE, FolderBusyError, FolderLock, holder
 
 PARTIAL_SUFFIX = ".partial"
 FINISHED_FILE = "summary.json"
 RESOLVED_FILE = "scenario.resolved.yaml"
 MARKER_FILE = ".citysafe-run.json"
-"""Written first into every staging folder; lists the run's files once it has finished."""
+"""Written first into every folder citysafe owns; lists a staged run's files once finished."""
 WRITTEN_BY = "citysafe"
 _SHOWN = 3  # foreign files named in a message (then "and N more")
+KINDS = {
+    "run": "run folder",
+    "riskmap": "risk-map folder",
+    "criticality": "criticality folder",
+    "sweep": "sweep folder",
+    "calibration": "calibration folder",
+}
+"""Kinds of output folder (the marker's ``kind``; a marker without one is a run's) and how
+messages name them."""
 
 
 class RunFolderError(Exception):
@@ -68,9 +92,11 @@ def staging_path(out_dir: Path) -> Path:
     return out_dir.with_name(out_dir.name + PARTIAL_SUFFIX)
 
 
-def fingerprint(resolved_text: str) -> str:
-    """sha256 (hex) of a resolved scenario's text: a staging folder is resumed only by the
-    same resolved scenario."""
+def fingerprint(resolved_text: str, settings: dict | None = None) -> str:
+    """sha256 (hex) of a resolved scenario's text and of the ``settings`` that shape the
+    output (an ensemble's replications): a staging folder is resumed only by the same."""
+    if settings:
+        resolved_text += "\n# settings: " + json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(resolved_text.encode("utf-8")).hexdigest()
 
 
@@ -131,9 +157,9 @@ def read_marker(folder: Path) -> dict | None:
     return data
 
 
-def write_marker(folder: Path, fingerprint_hex: str, **extra) -> None:
+def write_marker(folder: Path, fingerprint_hex: str | None = None, **extra) -> None:
     """Write the marker of a folder citysafe owns (``written_by``, version, fingerprint and
-    ``extra`` fields). Raises OSError when it cannot be written."""
+    ``extra`` fields, e.g. ``kind``). Raises OSError when it cannot be written."""
     try:
         version = metadata.version("citysafe")
     except metadata.PackageNotFoundError:  # run from a source tree without installing
@@ -142,14 +168,19 @@ def write_marker(folder: Path, fingerprint_hex: str, **extra) -> None:
     (Path(folder) / MARKER_FILE).write_text(json.dumps(data | extra, indent=1) + "\n")
 
 
+def marker_kind(marker: dict) -> str:
+    """The kind of output folder a marker marks (a marker without one is a run's)."""
+    return str(marker.get("kind") or "run")
+
+
 def listing(folder: Path) -> list[str]:
     """Every file, folder and link under ``folder`` (relative POSIX paths, sorted; links not
-    followed), the marker excepted."""
+    followed), the marker and the lock file excepted."""
     found = []
     for root, dirs, files in os.walk(folder):
         rel = Path(root).relative_to(folder)
         found += [(rel / name).as_posix() for name in dirs + files]
-    return sorted(p for p in found if p != MARKER_FILE)
+    return sorted(p for p in found if p not in (MARKER_FILE, LOCK_FILE))
 
 
 def foreign_files(folder: Path, marker: dict) -> list[str]:
@@ -164,13 +195,41 @@ def _named(paths: list[str]) -> str:
     return ", ".join(paths[:_SHOWN]) + more
 
 
-def check_replaceable(out_dir: Path, overwrite: bool, finished_file: str = FINISHED_FILE) -> None:
-    """Refuse an ``out_dir`` that a run may not replace (see the module doc).
+def _top_level(folder: Path) -> list[str]:
+    """The names in ``folder`` (sorted), the marker and the lock file excepted."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in (MARKER_FILE, LOCK_FILE))
+
+
+def _not_ours(folder: Path, kind: str) -> RunFolderError:
+    """The refusal of a folder that holds files and no marker: one line naming them."""
+    return RunFolderError(
+        f"{folder}: is not empty and not a {KINDS[kind]} (no {MARKER_FILE}): it holds "
+        f"{_named(sorted(p.name for p in folder.iterdir()))}; citysafe writes only into an "
+        "empty folder or one it made: move them out or choose another --out"
+    )
+
+
+def _other_kind(folder: Path, marker: dict, kind: str) -> RunFolderError | None:
+    """The refusal of citysafe's folder of another kind (a sweep's given to ``run``), or None."""
+    theirs = marker_kind(marker)
+    if theirs == kind:
+        return None
+    return RunFolderError(
+        f"{folder}: is citysafe's {KINDS.get(theirs, theirs + ' folder')}, not a "
+        f"{KINDS[kind]}; choose another --out"
+    )
+
+
+def check_replaceable(
+    out_dir: Path, overwrite: bool, finished_file: str = FINISHED_FILE, kind: str = "run"
+) -> None:
+    """Refuse an ``out_dir`` that a command of ``kind`` may not replace (see the module doc).
 
     Raises:
-        RunFolderError: a file; a folder that is not empty and not citysafe's run folder; a
-            run folder holding files its run did not write (even with ``overwrite``); a run
-            folder without ``overwrite``; a folder that cannot be read.
+        RunFolderError: a file; a folder that is not empty and not citysafe's folder of this
+            kind (the message names what it holds); a folder holding files its run did not
+            write (even with ``overwrite``); a finished folder without ``overwrite``; a folder
+            that cannot be read.
     """
     if not out_dir.exists():
         return
@@ -181,18 +240,18 @@ def check_replaceable(out_dir: Path, overwrite: bool, finished_file: str = FINIS
             return
         marker = read_marker(out_dir)
         foreign = [] if marker is None else foreign_files(out_dir, marker)
+        if marker is None and not (out_dir / RESOLVED_FILE).is_file():
+            raise _not_ours(out_dir, kind)
     except OSError as exc:
         raise RunFolderError(f"{out_dir}: cannot be read ({exc.strerror or exc})") from None
-    if marker is None and (out_dir / RESOLVED_FILE).is_file():
+    if marker is None:
         raise RunFolderError(
             f"{out_dir}: a run folder without citysafe's marker {MARKER_FILE} (an older "
             "version's, or copied by hand), so its files cannot be told from yours; it is not "
             "replaced, even with --overwrite: remove it yourself or choose another --out"
         )
-    if marker is None:
-        raise RunFolderError(
-            f"{out_dir}: is not empty and not a run folder (no {MARKER_FILE}); choose another --out"
-        )
+    if (wrong := _other_kind(out_dir, marker, kind)) is not None:
+        raise wrong
     if foreign:
         raise RunFolderError(
             f"{out_dir}: holds files its run did not write ({_named(foreign)}); a run folder is "
@@ -200,10 +259,72 @@ def check_replaceable(out_dir: Path, overwrite: bool, finished_file: str = FINIS
             "choose another --out"
         )
     if not overwrite:
-        what = "a finished run" if is_finished(out_dir, finished_file) else "a run folder"
+        noun = {"riskmap": "risk map", "criticality": "criticality analysis"}.get(kind, kind)
+        what = f"a finished {noun}" if is_finished(out_dir, finished_file) else KINDS[kind]
         raise RunFolderError(
             f"{out_dir}: holds {what}; pass --overwrite to replace it, or choose another --out"
         )
+
+
+def _lock_staging(partial: Path, out_dir: Path) -> FolderLock:
+    """Create the staging folder if absent and take its lock (the message names ``out_dir``).
+
+    Raises:
+        RunFolderError: a staging folder (or file) without the marker (a user's, refused
+            untouched; or one another process has just made and holds), another process
+            writing it, or one that cannot be made or locked.
+    """
+    try:
+        if partial.exists() or partial.is_symlink():
+            if read_marker(partial) is None:
+                busy = holder(partial) if partial.is_dir() and not partial.is_symlink() else None
+                if busy is not None:
+                    raise FolderBusyError(out_dir, busy.get("pid"))
+                raise RunFolderError(
+                    f"{partial}: exists and was not made by citysafe (no {MARKER_FILE}); it is "
+                    "left as it is: move it away or choose another --out"
+                )
+        partial.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(partial, shown=out_dir)
+        lock.acquire()
+    except FolderBusyError as exc:
+        raise RunFolderError(str(exc)) from None
+    except OSError as exc:
+        raise RunFolderError(
+            f"{partial}: cannot write the run folder here ({exc.strerror or exc})"
+        ) from None
+    return lock
+
+
+def _fill_staging(
+    partial: Path, resolved_text: str, finished_file: str, marker: dict, resume: bool
+) -> None:
+    """Under the lock: clear a staging folder of ours left by another scenario or settings
+    (always, without ``resume``), write the marker (``marker``: its fingerprint and extra
+    fields) first, then the resolved scenario; an earlier attempt's finished file is removed.
+
+    Raises:
+        RunFolderError: files appeared in it without the marker.
+        OSError: a file could not be written or removed.
+    """
+    old = read_marker(partial)
+    if old is None and _top_level(partial):
+        raise RunFolderError(
+            f"{partial}: exists and was not made by citysafe (no {MARKER_FILE}); it is left "
+            "as it is: move it away or choose another --out"
+        )
+    if old is not None and (old.get("fingerprint") != marker["fingerprint_hex"] or not resume):
+        for entry in partial.iterdir():  # ours: another scenario's unfinished run
+            if entry.name == LOCK_FILE:
+                continue  # held by this process: removing it would let another take it
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    if read_marker(partial) is None:
+        write_marker(partial, **marker)  # first, before any file of the run
+    (partial / RESOLVED_FILE).write_text(resolved_text, encoding="utf-8")
+    (partial / finished_file).unlink(missing_ok=True)
 
 
 def stage(
@@ -212,8 +333,13 @@ def stage(
     overwrite: bool,
     finished_file: str = FINISHED_FILE,
     inputs: Iterable[str | Path] = (),
+    *,
+    kind: str = "run",
+    settings: dict | None = None,
+    resume: bool = True,
+    hold: contextlib.ExitStack | None = None,
 ) -> Path:
-    """Check that ``out_dir`` may receive the run and prepare its staging folder.
+    """Check that ``out_dir`` may receive the output and prepare its staging folder.
 
     Args:
         out_dir: the run folder asked for (checked by :func:`resolve_out` against ``inputs``).
@@ -222,6 +348,12 @@ def stage(
         overwrite: replace a run folder that holds only what its run wrote.
         finished_file: the file whose presence marks a finished folder.
         inputs: folders the run reads (the city's data folder), which must not hold it.
+        kind: the command's kind of folder (:data:`KINDS`), recorded in the marker.
+        settings: what else shapes the output (an ensemble's replications), in the
+            fingerprint: a staging folder of other settings is cleared, not resumed.
+        resume: False for a command that cannot resume: its staging folder is always cleared.
+        hold: keeps the staging folder's lock until it closes (the command runs and publishes
+            under it); without it the lock is released on return.
 
     Returns:
         The staging folder (created, holding the marker and ``scenario.resolved.yaml``).
@@ -229,31 +361,30 @@ def stage(
     Raises:
         RunFolderError: the path, ``out_dir`` or an existing staging folder may not be used
             (:func:`resolve_out`, :func:`check_replaceable`; a staging folder without the
-            marker), or the staging folder cannot be made.
+            marker), another process is writing it, or the staging folder cannot be made.
     """
     out_dir = resolve_out(out_dir, inputs)
-    check_replaceable(out_dir, overwrite, finished_file)
+    check_replaceable(out_dir, overwrite, finished_file, kind)
     partial = staging_path(out_dir)
-    digest = fingerprint(resolved_text)
+    digest = fingerprint(resolved_text, settings)
+    marker = {"fingerprint_hex": digest, "kind": kind} | (
+        {"settings": settings} if settings else {}
+    )
+    lock = _lock_staging(partial, out_dir)
     try:
-        if partial.exists() or partial.is_symlink():
-            marker = read_marker(partial)
-            if marker is None:
-                raise RunFolderError(
-                    f"{partial}: exists and was not made by citysafe (no {MARKER_FILE}); it is "
-                    "left as it is: move it away or choose another --out"
-                )
-            if marker.get("fingerprint") != digest:
-                shutil.rmtree(partial)  # ours: another scenario's unfinished run
-        partial.mkdir(parents=True, exist_ok=True)
-        if read_marker(partial) is None:
-            write_marker(partial, digest)  # first, before any file of the run
-        (partial / RESOLVED_FILE).write_text(resolved_text, encoding="utf-8")
-        (partial / finished_file).unlink(missing_ok=True)
+        _fill_staging(partial, resolved_text, finished_file, marker, resume)
     except OSError as exc:
+        lock.release()
         raise RunFolderError(
             f"{partial}: cannot write the run folder here ({exc.strerror or exc})"
         ) from None
+    except BaseException:
+        lock.release()
+        raise
+    if hold is not None:
+        hold.callback(lock.release)
+    else:
+        lock.release()
     return partial
 
 
@@ -277,7 +408,9 @@ def publish(partial: Path, out_dir: Path, finished_file: str = FINISHED_FILE) ->
         raise RunFolderError(f"{partial}: not a citysafe staging folder (no {MARKER_FILE})")
     old = kept = None
     try:
-        write_marker(partial, marker["fingerprint"], files=listing(partial))
+        fields = ("written_by", "version", "fingerprint", "files")
+        extra = {k: v for k, v in marker.items() if k not in fields}  # kind, settings
+        write_marker(partial, marker.get("fingerprint"), files=listing(partial), **extra)
         if out_dir.exists():
             ours = _ours(out_dir)
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -296,6 +429,8 @@ def publish(partial: Path, out_dir: Path, finished_file: str = FINISHED_FILE) ->
             f"{out_dir}: cannot move the finished run into place ({exc.strerror or exc}); "
             f"it is in {partial}"
         ) from None
+    with contextlib.suppress(OSError):
+        (out_dir / LOCK_FILE).unlink(missing_ok=True)  # the staging folder's, moved with it
     if old is not None:
         shutil.rmtree(old)  # the previous run: only files it wrote (checked just above)
     return kept
@@ -309,3 +444,70 @@ def _ours(folder: Path) -> bool:
         return True
     marker = read_marker(folder)
     return marker is not None and not foreign_files(folder, marker)
+
+
+# ---------------------------------------------------------------- folders written in place
+
+
+def check_own_folder(
+    folder: Path, kind: str, is_legacy: Callable[[Path], bool] | None = None
+) -> None:
+    """Refuse a ``folder`` that a command writing in place (a sweep, a calibration) may not
+    write in: it may be absent or empty, carry the marker of this ``kind``, or be an older
+    version's folder of this kind without a marker (``is_legacy``). Reads only.
+
+    Raises:
+        RunFolderError: a file; a folder of other files (named); citysafe's folder of another
+            kind; a folder another process has just made and holds; a folder that cannot be
+            read.
+    """
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if not folder.is_dir():
+        raise RunFolderError(f"{folder}: exists and is not a folder; choose another --out")
+    try:
+        marker = read_marker(folder)
+        if marker is not None:
+            if (wrong := _other_kind(folder, marker, kind)) is not None:
+                raise wrong
+            return
+        if not any(folder.iterdir()) or (is_legacy is not None and is_legacy(folder)):
+            return
+        if (busy := holder(folder)) is not None:  # just made by another process, not marked yet
+            raise RunFolderError(str(FolderBusyError(folder, busy.get("pid"))))
+        raise _not_ours(folder, kind)
+    except OSError as exc:
+        raise RunFolderError(f"{folder}: cannot be read ({exc.strerror or exc})") from None
+
+
+def take_folder(
+    folder: Path,
+    kind: str,
+    hold: contextlib.ExitStack,
+    is_legacy: Callable[[Path], bool] | None = None,
+    **info,
+) -> None:
+    """Take ``folder`` for a command that writes in place: check it
+    (:func:`check_own_folder`), create it, take its lock until ``hold`` closes (``info``
+    goes into the holder's record, e.g. ``workers``) and mark it (the marker first, before
+    any other file; an older version's folder gets it too).
+
+    Raises:
+        RunFolderError: the folder may not be used (see :func:`check_own_folder`), another
+            process is writing it, or it cannot be made, locked or marked.
+    """
+    check_own_folder(folder, kind, is_legacy)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(folder, **info)
+        lock.acquire()
+    except FolderBusyError as exc:
+        raise RunFolderError(str(exc)) from None
+    except OSError as exc:
+        raise RunFolderError(f"{folder}: cannot write here ({exc.strerror or exc})") from None
+    hold.callback(lock.release)
+    try:
+        if read_marker(folder) is None:
+            write_marker(folder, kind=kind)
+    except OSError as exc:
+        raise RunFolderError(f"{folder}: cannot write here ({exc.strerror or exc})") from None

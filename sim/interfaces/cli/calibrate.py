@@ -7,13 +7,18 @@ posterior is identical with 1 or N workers and on Dask.
 
 Writes to OUT: ``posterior.parquet`` (last-generation particles, weights, distances),
 ``posterior_summary.csv``, ``posterior.png``, ``ppc.csv`` / ``ppc.png`` (posterior
-predictive check), ``calibrated.yaml`` (scenario snippet with the posterior medians) and
-``runs/`` (every simulation, as sweep folders). Exit codes: 0 done; 2 invalid spec or
-unusable output folder; 1 simulations failed.
+predictive check), ``calibrated.yaml`` (scenario snippet with the posterior medians; written
+last) and ``runs/`` (every simulation, as sweep folders). OUT follows the rule of every output
+folder (:mod:`sim.results.staging`): it is empty, absent or a calibration's own (marked; a
+folder of other files is refused, naming them), locked while the calibration runs, and an
+earlier calibration's outputs are removed when it starts, so an interrupted one leaves no
+``calibrated.yaml``. Exit codes: 0 done; 2 invalid spec or unusable output folder; 1
+simulations failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +27,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from sim.results.staging import RunFolderError, take_folder
 from sim.studies.calibration.abc import run_abc
 from sim.studies.calibration.outputs import (
     calibrated_yaml,
@@ -83,8 +89,9 @@ def calibrate(
             are reused; the result is the same as an uninterrupted run).
 
     Raises:
-        CalibrationSpecError: invalid spec or targets, or ``out`` holds simulations and
-            ``resume`` is False.
+        CalibrationSpecError: invalid spec or targets; ``out`` holds other files than a
+            calibration's (named), or another process is writing it, or it holds
+            simulations and ``resume`` is False.
         CalibrationRunError: a simulation failed every attempt.
     """
     # pyabc (and scikit-learn under it) take seconds to import: only when calibrating.
@@ -94,17 +101,57 @@ def calibrate(
         raise CalibrationSpecError(
             'calibration needs pyabc: pip install -e ".[calibration]"'
         ) from None
-    from sim.studies.calibration.sampler import BatchSampler, CachedModel  # imports pyabc
-
     spec = load_calibration_spec(spec_path)
     targets = resolve_targets(spec)
+    with contextlib.ExitStack() as hold:  # the folder's lock, while the calibration runs
+        _take_out(out, resume, hold)
+        return _calibrate(spec, targets, out, workers, quiet, scheduler)
+
+
+OUTPUTS = (
+    "posterior.parquet",
+    "posterior_summary.csv",
+    "posterior.png",
+    "ppc_runs.csv",
+    "ppc.csv",
+    "ppc.png",
+    "calibrated.yaml",
+)
+"""What a calibration writes when it ends, ``calibrated.yaml`` last."""
+
+
+def _older_calibration(folder: Path) -> bool:
+    """A calibration folder an earlier version wrote (no marker): its ABC database and runs."""
+    return (folder / "abc.db").is_file() and (folder / "runs").is_dir()
+
+
+def _take_out(out: Path, resume: bool, hold: contextlib.ExitStack) -> None:
+    """Take ``out`` for this calibration (:func:`~sim.results.staging.take_folder`: empty,
+    absent or a calibration's own; locked until ``hold`` closes) and remove an earlier
+    calibration's outputs, so that until this one ends nothing there looks finished.
+
+    Raises:
+        CalibrationSpecError: ``out`` may not be used (a folder of other files, another
+            process writing it), or it holds simulations and ``resume`` is False.
+    """
+    try:
+        take_folder(out, "calibration", hold, _older_calibration)
+    except RunFolderError as exc:
+        raise CalibrationSpecError(str(exc)) from None
     runs_dir = out / "runs"
     if not resume and runs_dir.exists() and any(runs_dir.iterdir()):
         raise CalibrationSpecError(
             f"{out}: holds the simulations of an earlier calibration; pass --resume to "
             "continue it, or choose another --out"
         )
-    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:  # the folder is ours (marked): these are an earlier run's outputs
+        (out / name).unlink(missing_ok=True)
+
+
+def _calibrate(spec, targets, out: Path, workers: int, quiet: bool, scheduler) -> dict:
+    """The ABC-SMC, the posterior predictive check and the outputs, in ``out`` (taken)."""
+    from sim.studies.calibration.sampler import BatchSampler, CachedModel  # imports pyabc
+
     simulator = SweepSimulator(spec, out, workers=workers, scheduler=scheduler)
     model = CachedModel()
     sampler = BatchSampler(model, simulator, min_batch=max(2, workers))

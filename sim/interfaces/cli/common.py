@@ -1,5 +1,5 @@
 """What every ``citysafe`` command shares: scenario arguments, loading a scenario or exiting
-with its problems, preparing an output folder, staging and publishing a run folder.
+with its problems, staging and publishing an output folder (:mod:`sim.results.staging`).
 
 Commands live in their own modules and the typer app in :mod:`sim.interfaces.cli.main`, which
 registers them; they import these helpers from here, never from main (no cycle).
@@ -7,6 +7,7 @@ registers them; they import these helpers from here, never from main (no cycle).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -59,30 +60,28 @@ def load_or_exit(path: Path, overrides: list[str] | None):
     raise typer.Exit(code=2)
 
 
-def prepare_out_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` and check that it is writable.
-
-    Raises:
-        typer.Exit: code 2 with the folder and the OS reason when it cannot be written.
-    """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        typer.echo(f"{out_dir}: cannot write the run folder here ({exc.strerror or exc})", err=True)
-        raise typer.Exit(code=2) from None
-
-
 def stage_or_exit(
-    out_dir: Path, scen, overwrite: bool, finished_file: str | None = None
+    out_dir: Path,
+    scen,
+    overwrite: bool,
+    finished_file: str | None = None,
+    *,
+    hold: contextlib.ExitStack,
+    kind: str = "run",
+    settings: dict | None = None,
+    resume: bool = True,
 ) -> tuple[Path, Path]:
-    """The run folder (absolute) and its staging folder (:func:`sim.results.staging.stage`;
-    the scenario's city data folder may not hold the run folder).
+    """The output folder (absolute) and its staging folder, locked until ``hold`` closes
+    (:func:`sim.results.staging.stage`; the scenario's city data folder may not hold it).
+
+    Args:
+        out_dir, overwrite, finished_file, kind, settings, resume: as
+            :func:`~sim.results.staging.stage`.
+        hold: the command's exit stack: the staging folder's lock is released when it closes.
 
     Raises:
-        typer.Exit: code 2 with the reason when ``out_dir`` cannot receive the run.
+        typer.Exit: code 2 with the reason when ``out_dir`` cannot receive the output (a
+            folder of other files, one another process is writing, ...).
     """
     from sim.results.staging import FINISHED_FILE, RunFolderError, resolve_out, stage
     from sim.scenario.loader import dump_resolved
@@ -91,7 +90,15 @@ def stage_or_exit(
     try:
         out_dir = resolve_out(out_dir, inputs)
         staging = stage(
-            out_dir, dump_resolved(scen), overwrite, finished_file or FINISHED_FILE, inputs
+            out_dir,
+            dump_resolved(scen),
+            overwrite,
+            finished_file or FINISHED_FILE,
+            inputs,
+            kind=kind,
+            settings=settings,
+            resume=resume,
+            hold=hold,
         )
     except RunFolderError as exc:
         typer.echo(str(exc), err=True)

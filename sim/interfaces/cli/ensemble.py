@@ -7,8 +7,9 @@ the sweep folder ``replications/`` (plan, one row per replication, failures). Th
 each outcome's median and 90% interval beside the observed figures.
 
 The folder is written in ``<out>.partial`` and renamed into place when the ensemble is written
-(:mod:`sim.results.staging`; an interrupted ensemble is resumed by the same command, a finished
-one is replaced only with ``--overwrite``).
+(:mod:`sim.results.staging`, locked while it runs; an interrupted ensemble is resumed by the same
+command — its finished replications are not run again — a finished one is replaced only with
+``--overwrite``).
 
 Exit codes: 0 every replication done; 1 some failed (the others are summarised); 2 unusable
 folder; 130 interrupted.
@@ -16,6 +17,7 @@ folder; 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -60,20 +62,49 @@ def ensemble_command(
         typer.echo("--journal replays one run: it excludes --replications", err=True)
         raise typer.Exit(code=2)
     final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
-    final_dir, out_dir = stage_or_exit(final_dir, scen, overwrite, ENSEMBLE_FILE)  # resolved file
-    kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
-    with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
-        done = run_replications(
-            scenario_path,
-            overrides,
-            scen.name,
-            scen.seed,
-            replications,
-            out_dir,
-            workers=workers,
-            progress=not quiet,
+    with contextlib.ExitStack() as hold:  # the staging folder's lock, until published
+        final_dir, out_dir = stage_or_exit(
+            final_dir,
+            scen,
+            overwrite,
+            ENSEMBLE_FILE,
+            hold=hold,
+            settings={"replications": replications},  # another N: not this staging folder
         )
+        kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
+        with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
+            done = run_replications(
+                scenario_path,
+                overrides,
+                scen.name,
+                scen.seed,
+                replications,
+                out_dir,
+                workers=workers,
+                progress=not quiet,
+            )
+            stats, n_rows = _write_stats(done, scen, replications, out_dir)  # a full disk: 2
+        publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
     failed = done.outcome.failed
+    sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
+    print_ensemble(console, stats, scen, n_rows)
+    console.print(f"run folder: {final_dir}", highlight=False)
+    if failed:
+        typer.echo(
+            f"{len(failed)} of {replications} replications failed: {', '.join(failed[:5])} "
+            f"(errors in {sweep_folder}/failures.jsonl)",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+def _write_stats(done, scen, replications: int, out_dir: Path) -> tuple[dict, int]:
+    """Write ``ensemble.parquet`` and ``ensemble.json`` (last: the finished file) into the
+    staging folder; return the outcome statistics and the number of finished replications.
+
+    Raises:
+        typer.Exit: code 1 when every replication failed (nothing is written).
+    """
     if done.rows.empty:
         typer.echo(f"every replication failed (errors in {done.folder}/failures.jsonl)", err=True)
         raise typer.Exit(code=1)
@@ -87,17 +118,7 @@ def ensemble_command(
         "root_seed": int(scen.seed),
         "replications": replications,
         "seeds": [int(r.seed) for r in done.runs],
-        "failed": failed,
+        "failed": done.outcome.failed,
     }
     write_ensemble(table, stats, out_dir, meta)
-    publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
-    sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
-    print_ensemble(console, stats, scen, len(table))
-    console.print(f"run folder: {final_dir}", highlight=False)
-    if failed:
-        typer.echo(
-            f"{len(failed)} of {replications} replications failed: {', '.join(failed[:5])} "
-            f"(errors in {sweep_folder}/failures.jsonl)",
-            err=True,
-        )
-        raise typer.Exit(code=1)
+    return stats, len(table)

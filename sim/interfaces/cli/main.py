@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -172,35 +173,36 @@ def run(
 
 def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
-    finished (:mod:`sim.results.staging`); exit 2 on an unusable folder or network import,
-    130 on Ctrl-C."""
-    out_dir, staging = stage_or_exit(out_dir, scen, overwrite)
-    try:
-        if journal is not None:
-            from sim.interfaces.exercise.replay import replay_command
+    finished (:mod:`sim.results.staging`), holding the staging folder's lock throughout; exit 2
+    on an unusable folder or network import, 130 on Ctrl-C."""
+    with contextlib.ExitStack() as hold:
+        out_dir, staging = stage_or_exit(out_dir, scen, overwrite, hold=hold)
+        try:
+            if journal is not None:
+                from sim.interfaces.exercise.replay import replay_command
 
-            replay_command(scen, journal, staging, quiet, figures, console)
-        else:
-            _run(scen, staging, quiet, figures)
-    except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
-            "(rerun to resume or replace it)",
-            err=True,
-        )
-        raise typer.Exit(code=130) from None
-    except (NetworkError, RunFolderError) as exc:  # validate reads the files first; a backstop
-        typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
-        raise typer.Exit(code=2) from None
-    except MemoryError:  # statistics or parameters that ask for an impossible city
-        typer.echo(
-            f"the scenario needs more memory than this machine has: check the size-setting "
-            f"figures (city.yaml networks statistics, networks.resolution) ({out_dir} was not "
-            "changed)",
-            err=True,
-        )
-        raise typer.Exit(code=2) from None
-    publish_or_exit(staging, out_dir)
+                replay_command(scen, journal, staging, quiet, figures, console)
+            else:
+                _run(scen, staging, quiet, figures)
+        except KeyboardInterrupt:
+            typer.echo(
+                f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
+                "(rerun to resume or replace it)",
+                err=True,
+            )
+            raise typer.Exit(code=130) from None
+        except (NetworkError, RunFolderError) as exc:  # validate reads the files first
+            typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
+            raise typer.Exit(code=2) from None
+        except MemoryError:  # statistics or parameters that ask for an impossible city
+            typer.echo(
+                f"the scenario needs more memory than this machine has: check the size-setting "
+                f"figures (city.yaml networks statistics, networks.resolution) ({out_dir} was "
+                "not changed)",
+                err=True,
+            )
+            raise typer.Exit(code=2) from None
+        publish_or_exit(staging, out_dir)
     console.print(f"run folder: {out_dir}", highlight=False)
 
 

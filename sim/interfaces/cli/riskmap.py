@@ -2,12 +2,17 @@
 
 Writes to OUT: ``risk_inventory.csv`` / ``.parquet`` (:mod:`sim.studies.riskmap.inventory`),
 ``riskmap.png`` (districts by worst grade), ``risk_matrix.png`` (district × category grades),
-``replications.csv`` (seed and totals of each replication) and ``riskmap.json`` (the matrix,
-thresholds, sources and run settings). Exit codes: 0 done; 2 invalid scenario or options.
+``replications.csv`` (seed and totals of each replication), ``scenario.resolved.yaml`` and
+``riskmap.json`` (the matrix, thresholds, sources and run settings; written last). OUT follows
+the rule of every output folder (:mod:`sim.results.staging`): written in ``OUT.partial`` and
+renamed into place when complete, never into a folder of someone's files, a finished one
+replaced only with ``--overwrite``. Exit codes: 0 done; 2 invalid scenario or options, an
+unusable folder or a failed write; 130 interrupted (OUT unchanged).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -20,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.city import load_city
-from sim.interfaces.cli.common import load_or_exit, prepare_out_dir
+from sim.interfaces.cli.common import load_or_exit, publish_or_exit, stage_or_exit
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.inventory import build_inventory
 from sim.studies.riskmap.montecarlo import (
@@ -40,6 +45,8 @@ SOURCES = {
     "likelihood_levels": "assumption",
     "colour_cut_points": "assumption (R = L x C: blue <= 3, yellow 4-8, orange 9-14, red >= 15)",
 }
+FINISHED_FILE = "riskmap.json"
+"""Written last: a risk-map folder holding it is complete."""
 
 
 @dataclass
@@ -118,7 +125,7 @@ def make_riskmap(
         "wall_time_s": round(wall, 2),
         **(settings or {}),
     }
-    paths["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    paths["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")  # last
     return RiskMapResult(inventory=inv, replications=reps_df, paths=paths, wall_time_s=wall)
 
 
@@ -146,8 +153,11 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
             f"{r['loss_yuan'] / 1e6:.1f}",
             str(r["responsible_layers"]),
         )
-    basis = inv["likelihood_basis"].iloc[0] if len(inv) else ""
-    table.caption = f"P: likelihood {basis}; consequences: {inv['consequence_basis'].iloc[0]}"
+    if inv.empty:  # a window in which nothing happened (no risk of any category)
+        table.caption = "no risk recorded in any district"
+    else:
+        basis, consequences = inv["likelihood_basis"].iloc[0], inv["consequence_basis"].iloc[0]
+        table.caption = f"P: likelihood {basis}; consequences: {consequences}"
     if len(top) > limit:
         table.caption += f"; {len(top) - limit} more in risk_inventory.csv"
     console.print(table)
@@ -178,6 +188,12 @@ def riskmap_command(
         list[str] | None, typer.Option("-p", "--param", help="Override a field: -p a.b=value.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-replication lines.")] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace a finished risk map at --out.", show_default=False
+        ),
+    ] = False,
 ) -> None:
     """Safety risk map and risk inventory (安全风险地图/风险清单): likelihood × consequence of each
     risk category in each district by Monte Carlo, graded red/orange/yellow/blue."""
@@ -189,8 +205,6 @@ def riskmap_command(
             raise typer.Exit(code=2)
         overrides.append(f"networks.resolution={resolution}")
         scen = load_or_exit(scenario, overrides)
-    out_dir = out or Path("runs") / f"riskmap-{scen.name}"
-    prepare_out_dir(out_dir)
     console = Console(width=None if Console().is_terminal else 150)
 
     def tick(rep) -> None:
@@ -202,17 +216,44 @@ def riskmap_command(
                 highlight=False,
             )
 
-    res = make_riskmap(
-        scen,
-        replications,
-        out_dir,
-        workers,
-        tick,
-        {"overrides": overrides, "resolution": resolution},
-    )
+    settings = {"overrides": overrides, "resolution": resolution}
+    out_dir = out or Path("runs") / f"riskmap-{scen.name}"
+    out_dir, res = _staged(scen, replications, workers, out_dir, overwrite, tick, settings)
     print_summary(console, res.inventory)
     console.print(
         f"wrote {out_dir}/risk_inventory.csv, .parquet, riskmap.png, risk_matrix.png "
         f"in {res.wall_time_s:.1f} s",
         highlight=False,
     )
+
+
+def _staged(scen, replications, workers, out, overwrite, progress, settings):
+    """:func:`make_riskmap` into ``out``'s staging folder, published when complete
+    (:mod:`sim.results.staging`; its lock held throughout).
+
+    Returns:
+        (the output folder, absolute; the :class:`RiskMapResult`).
+
+    Raises:
+        typer.Exit: 2 on an unusable folder or a failed write, 130 on Ctrl-C (``out`` is
+            unchanged either way).
+    """
+    with contextlib.ExitStack() as hold:
+        out_dir, staging = stage_or_exit(
+            out, scen, overwrite, FINISHED_FILE, hold=hold, kind="riskmap",
+            resume=False,  # nothing to resume: an unfinished attempt's files are cleared
+        )  # fmt: skip
+        try:
+            res = make_riskmap(scen, replications, staging, workers, progress, settings)
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted: {out_dir} was not changed", err=True)
+            raise typer.Exit(code=130) from None
+        except OSError as exc:  # a full disk: the staging folder is not published
+            typer.echo(
+                f"{staging}: cannot write the risk map ({exc.strerror or exc}); {out_dir} was "
+                "not changed",
+                err=True,
+            )
+            raise typer.Exit(code=2) from None
+        publish_or_exit(staging, out_dir, FINISHED_FILE)
+    return out_dir, res

@@ -33,6 +33,7 @@ layer only. About 20 s per realisation for the 16-district city at resolution 1 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,6 +45,7 @@ import typer
 
 from sim.city import load_city
 from sim.core.streams import RandomStreams
+from sim.models.data_check import check_data
 from sim.networks import (
     CascadeEngine,
     Dependency,
@@ -52,12 +54,15 @@ from sim.networks import (
     assign_fragility,
     generate_city_networks,
 )
+from sim.results.staging import RunFolderError, publish, resolve_out, stage
 from sim.scenario import ScenarioError, load_scenario
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
 """Asset types evaluated exhaustively (besides every layer source)."""
 HOUSEHOLD_LAYERS = ("power", "water")
 """Layers whose ``customers_households`` count as households lost."""
+FINISHED_FILE = "criticality.png"
+"""Written last: a criticality folder holding it is complete."""
 
 
 class CriticalityError(ValueError):
@@ -469,29 +474,34 @@ def criticality_command(
     param: Annotated[
         list[str] | None, typer.Option("-p", "--param", help="Override a field: -p a.b=value.")
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace a finished criticality folder at --out.",
+            show_default=False,
+        ),
+    ] = False,
 ) -> None:
     """Rank assets and districts by the cascade size when they fail (Monte Carlo over seeds);
     writes criticality_assets.csv, criticality_districts.csv, criticality_types.csv and
-    criticality.png."""
-    try:
-        scen = load_scenario(scenario, list(param or []))
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(2) from None
+    criticality.png. The folder follows the rule of every output folder
+    (:mod:`sim.results.staging`): written in ``OUT.partial``, renamed into place when complete."""
+    scen = _checked_scenario(scenario, list(param or []))
     city = load_city(Path(scen.city.data_dir))
-    try:
-        res = run_criticality(
-            scen, samples, seeds, horizon_h, resolution, city=city, progress=typer.echo
-        )
-    except CriticalityError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    out.mkdir(parents=True, exist_ok=True)
-    res.assets.to_csv(out / "criticality_assets.csv", index=False)
-    res.districts.to_csv(out / "criticality_districts.csv", index=False)
-    res.types.to_csv(out / "criticality_types.csv", index=False)
-    criticality_figure(res, city, out / "criticality.png")
+    with contextlib.ExitStack() as hold:  # the staging folder's lock, until published
+        out, staging = _stage(scen, out, overwrite, hold)
+        try:
+            res = run_criticality(
+                scen, samples, seeds, horizon_h, resolution, city=city, progress=typer.echo
+            )
+        except CriticalityError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted: {out} was not changed", err=True)
+            raise typer.Exit(130) from None
+        _write_and_publish(res, city, staging, out)
     top = res.districts.sort_values("rank_top_asset").head(3)
     typer.echo(
         "most critical districts (household-services lost, power + water, "
@@ -502,3 +512,65 @@ def criticality_command(
         )
     )
     typer.echo(f"wrote {out}/criticality_*.csv and criticality.png in {res.elapsed_s:.1f} s")
+
+
+def _checked_scenario(path: Path, overrides: list[str]):
+    """The scenario with its data files read as ``run`` reads them
+    (:func:`~sim.models.data_check.check_data`); exit 2 after printing each problem."""
+    try:
+        scen = load_scenario(path, overrides)
+    except ScenarioError as exc:
+        problems = exc.problems
+    else:
+        problems = check_data(scen, str(path))
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(2)
+    return scen
+
+
+def _stage(scen, out: Path, overwrite: bool, hold: contextlib.ExitStack) -> tuple[Path, Path]:
+    """The output folder (absolute) and its staging folder, locked until ``hold`` closes
+    (:func:`sim.results.staging.stage`; nothing to resume: an unfinished attempt is cleared).
+
+    Raises:
+        typer.Exit: 2 when ``out`` cannot receive the output (the message says why).
+    """
+    from sim.scenario.loader import dump_resolved
+
+    inputs = [scen.city.data_dir]
+    try:
+        out = resolve_out(out, inputs)
+        staging = stage(
+            out, dump_resolved(scen), overwrite, FINISHED_FILE, inputs,
+            kind="criticality", resume=False, hold=hold,
+        )  # fmt: skip
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    return out, staging
+
+
+def _write_and_publish(res, city, staging: Path, out: Path) -> None:
+    """Write the tables and the figure (last: the finished file) into the staging folder and
+    rename it into place (:func:`sim.results.staging.publish`).
+
+    Raises:
+        typer.Exit: 2 when a write or the rename failed, 130 on Ctrl-C (``out`` unchanged).
+    """
+    try:
+        res.assets.to_csv(staging / "criticality_assets.csv", index=False)
+        res.districts.to_csv(staging / "criticality_districts.csv", index=False)
+        res.types.to_csv(staging / "criticality_types.csv", index=False)
+        criticality_figure(res, city, staging / FINISHED_FILE)
+        publish(staging, out, FINISHED_FILE)
+    except RunFolderError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:  # a full disk: the staging folder is not published
+        typer.echo(f"{out}: cannot write ({exc.strerror or exc}); it was not changed", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: {out} was not changed", err=True)
+        raise typer.Exit(130) from None

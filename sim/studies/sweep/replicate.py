@@ -10,7 +10,6 @@ that ran it, so serial and parallel ensembles are identical.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.studies.sweep.design import RunRecord, expand
 from sim.studies.sweep.executor import SweepOutcome, run_sweep
 from sim.studies.sweep.spec import ExperimentSpec, ScenarioRef
-from sim.studies.sweep.store import PLAN_FILE, SweepError, SweepStore
+from sim.studies.sweep.store import SweepStore
 
 REPLICATIONS_DIR = "replications"
 """Sweep folder of an ensemble, inside its run folder."""
@@ -84,20 +83,6 @@ def replication_spec(
     )
 
 
-def _fresh_folder(folder: Path) -> None:
-    """Empty the ensemble's sweep folder of an earlier ensemble (a rerun replaces it, as a
-    rerun of ``citysafe run`` replaces its files).
-
-    Raises:
-        SweepError: the folder holds files that are not a sweep's.
-    """
-    if not folder.exists():
-        return
-    if not (folder / PLAN_FILE).is_file():
-        raise SweepError(f"{folder}: exists and is not an ensemble's sweep folder; remove it")
-    shutil.rmtree(folder)
-
-
 def run_replications(
     scenario_path: str | Path,
     overrides: list[str],
@@ -108,7 +93,8 @@ def run_replications(
     workers: int = 1,
     progress: bool = False,
 ) -> Replications:
-    """Run ``n`` replications of a scenario into ``OUT_DIR/replications/``.
+    """Run ``n`` replications of a scenario into ``OUT_DIR/replications/``, resuming the
+    replications an interrupted run of the same ensemble finished there.
 
     Args:
         scenario_path, overrides, name, root_seed, n: as :func:`replication_spec`.
@@ -121,14 +107,16 @@ def run_replications(
         errors in ``replications/failures.jsonl``).
 
     Raises:
-        SweepError: the sweep folder cannot be used.
+        SweepError: the sweep folder cannot be used (another plan, another process in it).
         KeyboardInterrupt: finished replications are kept on disk.
     """
     spec = replication_spec(scenario_path, overrides, name, root_seed, n)
     runs = expand(spec)
     folder = Path(out_dir) / REPLICATIONS_DIR
-    _fresh_folder(folder)
-    outcome = run_sweep(spec, runs, folder, workers=workers, progress=progress)
+    # An interrupted ensemble's finished replications are kept: the run folder's staging
+    # is resumed only for the same scenario and N (sim.results.staging), hence the same plan.
+    resume = folder.is_dir() and any(folder.iterdir())
+    outcome = run_sweep(spec, runs, folder, workers=workers, resume=resume, progress=progress)
     done = SweepStore(folder).completed(repair=False)
     rows = pd.DataFrame([done[r.run_id] for r in runs if r.run_id in done])
     if not rows.empty:

@@ -14,7 +14,10 @@ Layout of ``OUT/``::
     failures.jsonl       one line per failed attempt, with the error text and traceback
     damaged/             files set aside as damaged (kept for inspection, never read again)
     run_folders/<run_id>/   only with ``keep_run_folders: true``
-    .lock                held (flock) by the running sweep; holds its pid and worker count
+    .citysafe-run.json   citysafe's marker (kind ``sweep``), written first: a sweep writes only
+                         into an empty folder or its own (:mod:`sim.results.staging`)
+    .lock                held by the running sweep (:mod:`sim.core.folder_lock`): its pid and
+                         worker count; a second process is refused
 
 Every file is written by :mod:`sim.studies.sweep.files`: whole files atomically (a full disk
 or Ctrl-C leaves the old file or none, never half of one), JSONL lines whole. Each Parquet
@@ -41,8 +44,8 @@ dropped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import math
@@ -57,7 +60,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from sim.core.folder_lock import LOCK_FILE, holder
 from sim.core.yaml_input import YamlInputError, read_yaml_file
+from sim.results.staging import MARKER_FILE, RunFolderError, take_folder
 from sim.scenario.loader import Problem, ScenarioError, load_scenario
 from sim.studies.sweep.design import RunRecord, expand, plan_frame
 from sim.studies.sweep.files import (
@@ -75,7 +80,9 @@ RUNS_DIR = "runs"
 MANIFEST_FILE = "manifest.jsonl"
 FAILURES_FILE = "failures.jsonl"
 DAMAGED_DIR = "damaged"
-LOCK_FILE = ".lock"
+KIND = "sweep"
+"""The kind in a sweep folder's marker (``sweep`` and ``compare`` folders, an ensemble's
+``replications/``, a calibration's batches)."""
 
 PLAN_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_path", "overrides")
 """Columns every plan holds (:func:`~sim.studies.sweep.design.plan_frame`), parameters aside."""
@@ -329,38 +336,40 @@ class SweepStore:
         self.failures_path = self.out_dir / FAILURES_FILE
         self.damaged_dir = self.out_dir / DAMAGED_DIR
         self.repairs: list[Problem] = []
-        self._lock_fd: int | None = None
+        self._hold: contextlib.ExitStack | None = None
 
     # --- opening -------------------------------------------------------------------------
     def open(
         self, spec: ExperimentSpec, runs: list[RunRecord], resume: bool, workers: int = 1
     ) -> None:
-        """Take the folder for this sweep: lock it, check or write the spec and plan.
+        """Take the folder for this sweep: check that it is empty or a sweep's, lock it, mark
+        it, check or write the spec and plan.
 
         A missing or damaged plan or spec file is rebuilt when the other one shows that the
         folder holds this spec's sweep (see the module docstring); each rebuild is added to
         :attr:`repairs`.
 
         Raises:
-            SweepError: the folder holds files but ``resume`` is False; it holds another
-                spec's sweep; neither its plan nor its spec can be read; a scenario changed
-                since the sweep started (:meth:`_check_scenarios`); another sweep is running
-                in it; it cannot be created.
+            SweepError: the folder holds files that are not a sweep's (named), or another
+                kind of citysafe folder; it holds a sweep but ``resume`` is False; it holds
+                another spec's sweep; neither its plan nor its spec can be read; a scenario
+                changed since the sweep started (:meth:`_check_scenarios`); another process
+                is writing it; it cannot be created.
             OSError: a file could not be written (e.g. a full disk); nothing half-written
                 is left and the lock is released.
         """
+        self._hold = contextlib.ExitStack()
         try:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SweepError(f"{self.out_dir}: cannot create the sweep folder ({exc})") from None
-        has_files = any(p.name != LOCK_FILE for p in self.out_dir.iterdir())
-        if has_files and not resume:
-            raise SweepError(
-                f"{self.out_dir}: folder is not empty; pass --resume to continue the sweep "
-                "saved there, or choose another --out"
-            )
-        self._lock(workers)
-        try:
+            try:
+                take_folder(self.out_dir, KIND, self._hold, _older_sweep, workers=workers)
+            except RunFolderError as exc:
+                raise SweepError(str(exc)) from None
+            has_files = any(p.name not in (LOCK_FILE, MARKER_FILE) for p in self.out_dir.iterdir())
+            if has_files and not resume:
+                raise SweepError(
+                    f"{self.out_dir}: folder is not empty; pass --resume to continue the sweep "
+                    "saved there, or choose another --out"
+                )
             if has_files:
                 self._check_saved(spec, runs)
                 self._check_scenarios(runs)
@@ -523,27 +532,11 @@ class SweepStore:
         os.replace(path, target)
         return target
 
-    def _lock(self, workers: int) -> None:
-        fd = os.open(self.out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise SweepError(f"{self.out_dir}: another sweep is running in this folder") from None
-        info = {"pid": os.getpid(), "workers": workers, "started_utc": _now_utc()}
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._lock_fd = fd
-
     def close(self) -> None:
-        """Release the folder's lock."""
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing the descriptor releases the flock
-            self._lock_fd = None
+        """Release the folder's lock (and remove its lock file)."""
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None
 
     # --- reading -------------------------------------------------------------------------
     def run_files(self) -> list[Path]:
@@ -699,19 +692,12 @@ def scenario_snapshots(runs: list[RunRecord]) -> dict[str, dict[str, str]]:
 
 def lock_info(out_dir: str | Path) -> dict[str, Any] | None:
     """The running sweep's lock record (pid, workers, start), or None when none runs."""
-    path = Path(out_dir) / LOCK_FILE
-    if not path.exists():
-        return None
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                return json.loads(path.read_text(encoding="utf-8") or "{}")
-            except json.JSONDecodeError:
-                return {}
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
+    return holder(out_dir)
+
+
+def _older_sweep(folder: Path) -> bool:
+    """A sweep folder an earlier version wrote (no marker): it kept its lock file and has a
+    plan or a spec; the store's own checks then hold it to the spec given."""
+    return (folder / LOCK_FILE).is_file() and (
+        (folder / PLAN_FILE).exists() or (folder / SPEC_FILE).exists()
+    )
