@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.errors import Picklable
+from sim.core.errors import InputDataError
 
 
-class CityDataError(Picklable, ValueError):
+class CityDataError(InputDataError):
     """A city data file is missing or malformed.
 
     Attributes:

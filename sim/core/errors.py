@@ -8,6 +8,15 @@ A class whose ``__init__`` takes other arguments therefore breaks on the way bac
 is lost), one taking a list of problems gets the message as that list and joins its
 characters one per line. :class:`Picklable` rebuilds such an exception without calling its
 ``__init__``: the same type, ``args`` (so the same message) and attributes.
+
+The two base classes of what citysafe says about its input files live here too. Every reader
+of an input file (city tables and profile, tracks and wind radii, storm-surge tables, network
+imports, text decoding) raises a subclass of :class:`InputDataError` whose message names the
+file, the line or field and what was expected; the command line turns any of them into that
+one line and exit code 2 (:mod:`sim.interfaces.cli`), never a traceback. A value that is legal
+but suspicious (a track that ends inside the simulated window, a city beyond its projection's
+area of use, a scripted event outside the window) is an :class:`InputDataWarning` naming the
+file: the command line prints each once as ``warning: FILE: ...`` and the run goes on.
 """
 
 from __future__ import annotations
@@ -32,3 +41,14 @@ class Picklable:
 
     def __reduce__(self):
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class InputDataError(Picklable, ValueError):
+    """An input file that cannot be used: the message names the file, the line or field and
+    what was expected (subclasses add attributes such as ``file`` and ``line_no``; they pickle
+    as :class:`Picklable` says)."""
+
+
+class InputDataWarning(UserWarning):
+    """An input that is legal but suspicious; the message starts with the file and says what
+    the run will do with it."""

@@ -1,13 +1,17 @@
-"""Exceptions raised by the hazard modules."""
+"""Exceptions raised by the hazard modules.
+
+The errors about input files derive from :class:`sim.core.errors.InputDataError`, so the
+command line reports each as one line naming the file (exit 2), wherever it is raised.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sim.core.errors import Picklable
+from sim.core.errors import InputDataError
 
 
-class TrackFormatError(Picklable, ValueError):
+class TrackFormatError(InputDataError):
     """A best-track file or table is malformed.
 
     Args:
@@ -23,9 +27,15 @@ class TrackFormatError(Picklable, ValueError):
         super().__init__(f"{self.file}:{self.line_no}: {what}")
 
 
-class StormNotFoundError(LookupError):
+class StormNotFoundError(InputDataError, LookupError):
     """The requested storm is not in the best-track file; the message lists those that are."""
 
 
 class TrackTimeError(ValueError):
     """A time lies outside the time span covered by a track."""
+
+
+class HazardDataError(InputDataError):
+    """A hazard's data file (storm-surge defences, tide levels) is missing or malformed, or
+    does not fit the scenario; the message starts with the file and names the line or field
+    and what was expected."""

@@ -51,11 +51,7 @@ import pandas as pd
 from sim.core.text_input import read_csv_table
 from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.builtin import build_typhoon
-
-
-class HazardDataError(ValueError):
-    """The storm-surge data of a scenario are missing or malformed (message: file, what)."""
-
+from sim.hazards.errors import HazardDataError
 
 G = 9.81
 """Gravity, m/s²."""

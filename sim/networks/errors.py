@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sim.core.errors import InputDataError, InputDataWarning
 
-class NetworkError(ValueError):
+
+class NetworkError(InputDataError):
     """A network or dependency is malformed (lengths differ, indices out of range, unknown layer).
 
     The message names the layer / dependency and the offending field so the caller can fix the
@@ -23,7 +25,7 @@ class NetworkImportError(NetworkError):
     """
 
 
-class NetworkImportWarning(UserWarning):
+class NetworkImportWarning(InputDataWarning):
     """An import applied a default, dropped an element or found one it cannot connect.
 
     The message starts with the file and names the section or element ids; the import still

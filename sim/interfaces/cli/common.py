@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
+from sim.core.errors import InputDataWarning
 from sim.interfaces.problems import echo_problems
 from sim.models.data_check import check_data
-from sim.networks.errors import NetworkImportWarning
 from sim.scenario import ScenarioError, load_scenario
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
@@ -29,10 +29,11 @@ OverrideOpt = Annotated[
 def load_or_exit(path: Path, overrides: list[str] | None):
     """Load and validate a scenario, then read its data files.
 
-    What the network imports warn (:class:`NetworkImportWarning`: defaults applied, elements
-    dropped or unreachable) is printed once as ``warning: FILE: message``; the same warnings
-    of the run that follows are not printed again (the run logs them as ``import_warning``
-    events).
+    What the input files warn (:class:`~sim.core.errors.InputDataWarning`: network imports'
+    defaults applied, elements dropped or unreachable; a track that misses part of the window;
+    scripted events outside the window; ...) is printed once as ``warning: FILE: message``;
+    the same warnings of the run that follows are not printed again (the run logs the network
+    imports' ones as ``import_warning`` events).
 
     Returns:
         The validated scenario (either kind).
@@ -41,20 +42,23 @@ def load_or_exit(path: Path, overrides: list[str] | None):
         typer.Exit: code 2 after printing one ``FILE: field.path: message`` line per problem.
     """
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", NetworkImportWarning)
+        warnings.simplefilter("always", InputDataWarning)
         try:
             scen = load_scenario(path, overrides or [])
         except ScenarioError as exc:
             problems = exc.problems
         else:
             problems = check_data(scen, str(path))
+    shown: set[str] = set()
     for w in caught:
-        if issubclass(w.category, NetworkImportWarning):
-            typer.echo(f"warning: {w.message}", err=True)
+        if issubclass(w.category, InputDataWarning):
+            if str(w.message) not in shown:  # a file read twice (a model built) warns once
+                typer.echo(f"warning: {w.message}", err=True)
+            shown.add(str(w.message))
         else:  # not ours: passed on as it came
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not problems:
-        warnings.filterwarnings("ignore", category=NetworkImportWarning)
+        warnings.filterwarnings("ignore", category=InputDataWarning)
         return scen
     echo_problems(problems)
     raise typer.Exit(code=2)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sim.core.errors import InputDataError
 from sim.interfaces.cli.app import app_command
 from sim.interfaces.cli.calibrate import calibrate_command
 from sim.interfaces.cli.common import (
@@ -24,7 +25,6 @@ from sim.interfaces.cli.riskmap import riskmap_command
 from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
 from sim.interfaces.cli.verify import verify_app
-from sim.networks.errors import NetworkError
 from sim.results.staging import RunFolderError
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
@@ -174,7 +174,8 @@ def run(
 def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
     finished (:mod:`sim.results.staging`), holding the staging folder's lock throughout; exit 2
-    on an unusable folder or network import, 130 on Ctrl-C."""
+    on an unusable folder or any input file error (:class:`~sim.core.errors.InputDataError`:
+    city, hazard, network data), 130 on Ctrl-C."""
     with contextlib.ExitStack() as hold:
         out_dir, staging = stage_or_exit(out_dir, scen, overwrite, hold=hold)
         try:
@@ -191,7 +192,7 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
                 err=True,
             )
             raise typer.Exit(code=130) from None
-        except (NetworkError, RunFolderError) as exc:  # validate reads the files first
+        except (InputDataError, RunFolderError) as exc:  # validate reads the files first
             typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
             raise typer.Exit(code=2) from None
         except MemoryError:  # statistics or parameters that ask for an impossible city

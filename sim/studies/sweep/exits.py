@@ -15,6 +15,7 @@ from pathlib import Path
 
 import typer
 
+from sim.core.errors import InputDataError
 from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.store import SweepError
 
@@ -28,13 +29,14 @@ def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
         resume_hint: how to continue, e.g. "continue with --resume" or "rerun to resume it".
 
     Raises:
-        typer.Exit: code 2 for a :class:`SweepError` or an ``OSError`` (finished runs kept;
+        typer.Exit: code 2 for a :class:`SweepError`, an input file that cannot be used
+            (:class:`~sim.core.errors.InputDataError`) or an ``OSError`` (finished runs kept;
             the advice is the error's, :func:`~sim.studies.sweep.files.remedy`), 130 for
             Ctrl-C.
     """
     try:
         yield
-    except SweepError as exc:
+    except (SweepError, InputDataError) as exc:  # input files: validate's backstop
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
     except OSError as exc:  # a full disk, a read-only folder: finished runs are on disk
