@@ -49,7 +49,7 @@ def test_gbk_is_refused_with_the_file_and_how_to_convert_it(tmp_path):
     ("data", "message"),
     [
         (b"", "empty file"),
-        (b"a,b\n1,2\n3,4,5,6\n", "not a readable CSV table"),
+        (b"a,b\n1,2\n3,4,5,6\n", "line 3: 4 cell\\(s\\), the header has 2"),
         (b"\xff\xfe\x00", "broken UTF-16"),
     ],
 )

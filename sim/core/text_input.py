@@ -14,15 +14,19 @@ decoded by a guess, which could silently change names and numbers:
 * UTF-16 without a byte-order mark (NUL bytes at every other position, as ASCII text in
   UTF-16 has: `utf16_without_bom`) is named as such, not read as UTF-8 text full of NULs.
 
-Tables are read by pandas from the decoded text, so a table's parse errors (a ragged row, an
-empty file) come back as :class:`InputFileError` naming the file, like the decoding errors;
+Tables are read by pandas from the decoded text, so a table's parse errors (an empty file, a
+broken quote) come back as :class:`InputFileError` naming the file, like the decoding errors;
 JSON documents (`parse_json`, `read_json`) likewise, with the line and column of a syntax
-error, and nesting or numbers Python's parser refuses named as such.
+error, and nesting or numbers Python's parser refuses named as such. A row with fewer or more
+cells than the header (a row cut short, a file truncated mid-line, a stray comma) is refused
+naming its line: pandas would fill the missing cells with NaN, or take the first column for an
+index, and the reader would see a blank where a value was lost.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 import re
@@ -31,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.core.errors import Picklable
+from sim.core.errors import InputDataError
 
 TABLE_MAX_BYTES = 50 * 1024 * 1024
 """Largest CSV table read (bytes; assumption: ten times the largest shipped input)."""
@@ -54,7 +58,7 @@ saved as GBK (0.5 in one with few Chinese words); Latin-1, cp1252, cp1251, Shift
 sample words read as GB18030 give 0-0.33, or do not decode."""
 
 
-class InputFileError(Picklable, ValueError):
+class InputFileError(InputDataError):
     """An input file cannot be read as text or as a table.
 
     Attributes:
@@ -201,9 +205,11 @@ def read_csv_table(path: str | Path, max_bytes: int = TABLE_MAX_BYTES, **kwargs)
 
     Raises:
         FileNotFoundError: no such file.
-        InputFileError: not text (as :func:`read_text`), empty, or rows pandas cannot parse.
+        InputFileError: not text (as :func:`read_text`), empty, a row whose number of cells
+            differs from the header's (:func:`_check_cells`), or rows pandas cannot parse.
     """
     text = read_text(path, max_bytes)
+    _check_cells(text, path)
     try:
         return pd.read_csv(io.StringIO(text), **kwargs)
     except pd.errors.EmptyDataError:
@@ -260,3 +266,29 @@ def read_json(path: str | Path, max_bytes: int = JSON_MAX_BYTES):
             :func:`parse_json`).
     """
     return parse_json(read_text(path, max_bytes), path)
+
+
+def _check_cells(text: str, path: str | Path) -> None:
+    """Every row of a CSV text has as many cells as its header (blank and whitespace-only lines
+    are skipped, as pandas skips them; quoted cells may span lines, as in pandas).
+
+    Raises:
+        InputFileError: the first row that differs, by its (first) line number.
+    """
+    reader = csv.reader(io.StringIO(text))
+    header, start = None, 1
+    try:
+        for row in reader:
+            blank = not row or (len(row) == 1 and not row[0].strip())  # pandas skips these
+            if not blank and header is None:
+                header = len(row)
+            elif not blank and len(row) != header:
+                raise InputFileError(
+                    path,
+                    f"line {start}: {len(row)} cell(s), the header has {header}: every row "
+                    "needs one cell per column (an empty cell is nothing between two commas); "
+                    "is the row cut short or the file truncated?",
+                )
+            start = reader.line_num + 1
+    except csv.Error:  # a broken quote: pandas says where
+        return
