@@ -26,6 +26,7 @@ All times are UTC (``numpy.datetime64[s]``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -243,16 +244,103 @@ RADII_COLUMNS = ("r30kt_km", "r50kt_km")
 
 
 def _radius_column(df: pd.DataFrame, column: str, path: Path) -> np.ndarray | None:
-    """Radii of one optional column, km (0 or empty = no such winds -> NaN), or None."""
+    """Radii of one optional column, km (0 or empty = no such winds -> NaN), or None.
+
+    Raises:
+        TrackFormatError: a cell that is not a number or lies outside [0, :data:`RADIUS_MAX_KM`]
+            (naming its line).
+    """
     if column not in df.columns:
         return None
-    try:
-        r = pd.to_numeric(df[column], errors="raise").to_numpy(dtype=float)
-    except (ValueError, TypeError) as exc:
-        raise TrackFormatError(path, 0, f"column {column!r}: not a number: {exc}") from exc
-    if np.any(r[np.isfinite(r)] < 0):
-        raise TrackFormatError(path, 0, f"column {column!r}: negative radius")
+    r = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    given = df[column].notna().to_numpy() & (df[column].astype(str).str.strip() != "").to_numpy()
+    bad = (given & np.isnan(r)) | np.isinf(r) | (r < 0) | (r > RADIUS_MAX_KM)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        shown = repr(str(df[column].iloc[k]).strip()) if np.isnan(r[k]) else f"{r[k]:g}"
+        raise TrackFormatError(
+            path,
+            int(df.index[k]) + 2,
+            f"{column} = {shown}: expected a radius in km from 0 to {RADIUS_MAX_KM:g} (0 or "
+            "empty: no such winds)",
+        )
     return np.where(r > 0, r, np.nan)
+
+
+def _check_radii_order(path: Path, lines: np.ndarray, r30, r50) -> None:
+    """Where both radii are given, the 50-kt winds lie inside the 30-kt ones (r50 <= r30).
+
+    Raises:
+        TrackFormatError: the first record with r50 > r30, by its line.
+    """
+    if r30 is None or r50 is None:
+        return
+    bad = np.isfinite(r30) & np.isfinite(r50) & (r50 > r30)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise TrackFormatError(
+            path,
+            int(lines[k]),
+            f"the 50-kt radius {r50[k]:g} km exceeds the 30-kt radius {r30[k]:g} km: the "
+            "stronger winds lie inside the weaker ones (columns swapped?)",
+        )
+
+
+def _csv_times(path: Path, cells: pd.Series, lines: np.ndarray) -> np.ndarray:
+    """The ``time_utc`` cells as UTC ``datetime64[s]``, each read on its own as ISO 8601
+    (:meth:`datetime.fromisoformat`; an offset such as +08:00 is converted to UTC, a time
+    without one is UTC). No guessing of day-first or month-first dates.
+
+    Raises:
+        TrackFormatError: a blank or unreadable cell, by its line.
+    """
+    out = np.empty(len(cells), dtype="datetime64[s]")
+    for k, cell in enumerate(cells):
+        text = "" if pd.isna(cell) else str(cell).strip()
+        if not text:
+            raise TrackFormatError(
+                path, int(lines[k]), "time_utc is blank: every fix needs its time (ISO 8601)"
+            )
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise TrackFormatError(
+                path,
+                int(lines[k]),
+                f"time_utc {text!r} is not an ISO 8601 time, e.g. 2019-08-09T18:00:00Z",
+            ) from None
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+        out[k] = np.datetime64(when, "s")
+    return out
+
+
+def _check_increasing(path: Path, lines: np.ndarray, times: np.ndarray, ordered: bool) -> None:
+    """A track's times are distinct (``ordered``: also increasing in file order).
+
+    Raises:
+        TrackFormatError: naming the two lines of a repeated time, or the line where time goes
+            back.
+    """
+    order = np.argsort(times, kind="stable")
+    same = np.flatnonzero(np.diff(times[order].astype(np.int64)) == 0)
+    if same.size:
+        a, b = sorted((int(lines[order[same[0]]]), int(lines[order[same[0] + 1]])))
+        raise TrackFormatError(
+            path,
+            b,
+            f"time {times[order[same[0]]]} is listed twice (lines {a} and {b}): a track's times "
+            "must be strictly increasing; keep one fix",
+        )
+    back = np.flatnonzero(np.diff(times.astype(np.int64)) < 0) if ordered else []
+    if len(back):
+        k = int(back[0])
+        raise TrackFormatError(
+            path,
+            int(lines[k + 1]),
+            f"time {times[k + 1]} comes before {times[k]} of line {int(lines[k])}: a track's "
+            "times must be strictly increasing",
+        )
 
 
 def read_track_csv(
@@ -277,9 +365,11 @@ def read_track_csv(
         The agency's :class:`Track`, sorted by time.
 
     Raises:
-        TrackFormatError: missing columns, empty agency cells, unparsable values, no rows for
-            ``agency`` (the message lists the agencies present) or an unsupported averaging
-            period.
+        TrackFormatError: missing columns, empty agency cells, no rows for ``agency`` (the
+            message lists the agencies present), an unsupported averaging period, or, naming
+            its line, a blank or non-ISO-8601 time, a time listed twice, a value that is not a
+            number or lies outside :data:`FIX_BOUNDS` (a missing wind is allowed), a radius
+            outside [0, :data:`RADIUS_MAX_KM`] or a 50-kt radius beyond the 30-kt one.
     """
     path = Path(path)
     df = read_csv_table(path)
@@ -305,16 +395,14 @@ def read_track_csv(
         raise TrackFormatError(
             path, 0, f"wind averaging {minutes} min not supported: {SUPPORTED_AVERAGING_MIN}"
         )
-    try:
-        times = to_datetime64(rows["time_utc"].to_numpy())
-        values = rows[["lat", "lon", "pressure_hpa", "wind_ms"]].astype(float).to_numpy()
-    except (ValueError, TypeError) as exc:
-        raise TrackFormatError(
-            path, 0, f"unparsable value in agency {agency!r} rows: {exc}"
-        ) from exc
-    _check_fixes(path, rows.index.to_numpy() + 2, values)
+    lines = rows.index.to_numpy() + 2
+    times = _csv_times(path, rows["time_utc"], lines)
+    values = _fix_values(path, rows, lines)
+    _check_fixes(path, lines, values)
+    _check_increasing(path, lines, times, ordered=False)  # rows may come in any order
     order = np.argsort(times, kind="stable")
     r30, r50 = (_radius_column(rows, c, path) for c in RADII_COLUMNS)
+    _check_radii_order(path, lines, r30, r50)
     return Track(
         time_utc=times[order],
         lat_deg=values[order, 0],
@@ -328,21 +416,60 @@ def read_track_csv(
     )
 
 
-# Bounds a best-track fix must lie in: latitude and longitude (degrees), central pressure
-# (hPa: the lowest on record is 870 hPa, Typhoon Tip 1979; none exceeds 1100).
-_FIX_BOUNDS = {"lat": (-90.0, 90.0), "lon": (-180.0, 360.0), "pressure_hpa": (800.0, 1100.0)}
+FIX_BOUNDS = {
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 360.0),
+    "pressure_hpa": (850.0, 1050.0),
+    "wind_ms": (0.0, 100.0),
+}
+"""Bounds of a best-track fix (physical limits with margin). Latitude and longitude: degrees
+(east longitudes past 180 allowed, as some agencies write them). Central pressure, hPa: the
+lowest sea-level pressure observed is 870 hPa (Typhoon Tip, 12 Oct 1979, WMO Weather and Climate
+Extremes Archive); a cyclone's centre lies below its environment's pressure, about 1,010 hPa
+in the tropics, so 1,050 hPa is above any fix. Maximum sustained wind, m/s: the highest
+best-track winds are 95 m/s (Hurricane Patricia 2015, 185 kt 1-min, NHC Tropical Cyclone
+Report AL202015) and 87 m/s (Typhoon Haiyan 2013, 170 kt 1-min, JTWC); a storm of 1e6 m/s
+made the run silently wrong. The wind may be missing (empty): it is then derived from the
+pressure."""
+RADIUS_MAX_KM = 1500.0
+"""Largest accepted 30-kt / 50-kt wind radius, km: the largest tropical cyclone observed, Tip
+(1979), had gales out to about 1,100 km (Dunnavan & Diercks 1980, Mon. Wea. Rev. 108:1915)."""
+_FIX_COLUMNS = ("lat", "lon", "pressure_hpa", "wind_ms")
+
+
+def _fix_values(path: Path, rows: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
+    """(n, 4) lat, lon, pressure, wind of the rows; an empty cell is NaN.
+
+    Raises:
+        TrackFormatError: a cell that is not a number, by its line.
+    """
+    values = np.empty((len(rows), len(_FIX_COLUMNS)))
+    for col, name in enumerate(_FIX_COLUMNS):
+        cells = rows[name]
+        v = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+        text = cells.astype("string").str.strip()
+        bad = np.isnan(v) & cells.notna().to_numpy() & (text != "").fillna(False).to_numpy()
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise TrackFormatError(
+                path, int(lines[k]), f"{name} = {cells.iloc[k]!r} is not a number"
+            )
+        values[:, col] = v
+    return values
 
 
 def _check_fixes(path: Path, lines: np.ndarray, values: np.ndarray) -> None:
-    """Every fix has a position and a central pressure within :data:`_FIX_BOUNDS` (the wind
-    may be missing: it is then derived from the pressure).
+    """Every fix has a position and a central pressure, and every value lies within
+    :data:`FIX_BOUNDS` (the wind may be missing: it is then derived from the pressure).
 
     Raises:
-        TrackFormatError: the first bad fix, with its CSV line and what was expected.
+        TrackFormatError: the first bad fix, with its line and what was expected.
     """
-    for col, (name, (lo, hi)) in enumerate(_FIX_BOUNDS.items()):
+    for col, (name, (lo, hi)) in enumerate(FIX_BOUNDS.items()):
         v = values[:, col]
-        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+        bad = (v < lo) | (v > hi) | np.isinf(v)
+        if name != "wind_ms":
+            bad |= np.isnan(v)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             raise TrackFormatError(
@@ -397,7 +524,9 @@ def read_wind_radii_csv(path: str | Path, wind_averaging_min: float = 10.0) -> W
         wind_averaging_min: averaging period of the 30/50-kt winds (JMA: 10-min means).
 
     Raises:
-        TrackFormatError: missing columns, unparsable values, an empty or repeated time.
+        TrackFormatError: missing columns, or, naming its line, a blank or non-ISO-8601 time,
+            a time listed twice, a radius that is not a number or lies outside
+            [0, :data:`RADIUS_MAX_KM`], a 50-kt radius beyond the 30-kt one.
     """
     path = Path(path)
     df = read_csv_table(path)
@@ -410,18 +539,11 @@ def read_wind_radii_csv(path: str | Path, wind_averaging_min: float = 10.0) -> W
             f"missing column(s) {missing}; a radii table needs time_utc and "
             f"{_JMA_RADII_COLUMNS} or {RADII_COLUMNS}; header is {list(df.columns)}",
         )
-    try:
-        times = to_datetime64(df["time_utc"].to_numpy())
-    except (ValueError, TypeError) as exc:
-        raise TrackFormatError(path, 0, f"unparsable time_utc: {exc}") from exc
-    if np.isnat(times).any():
-        row = int(np.flatnonzero(np.isnat(times))[0])
-        raise TrackFormatError(path, row + 2, "time_utc is empty")
-    dup = np.flatnonzero(pd.Series(times).duplicated().to_numpy())
-    if dup.size:
-        raise TrackFormatError(path, int(dup[0]) + 2, f"time {times[dup[0]]} is listed twice")
-    renamed = df.rename(columns=dict(zip(cols, RADII_COLUMNS, strict=True)))
-    r30, r50 = (_radius_column(renamed, c, path) for c in RADII_COLUMNS)
+    lines = df.index.to_numpy() + 2
+    times = _csv_times(path, df["time_utc"], lines)
+    _check_increasing(path, lines, times, ordered=False)
+    r30, r50 = (_radius_column(df, c, path) for c in cols)
+    _check_radii_order(path, lines, r30, r50)
     order = np.argsort(times, kind="stable")
     return WindRadii(times[order], r30[order], r50[order], wind_averaging_min, path.stem)
 
@@ -460,6 +582,12 @@ def _parse_record(tokens: list[str], path: Path, line_no: int) -> tuple:
         raise TrackFormatError(path, line_no, f"intensity category {category} not in 0-6 or 9")
     if not (-900 <= lat10 <= 900 and 0 <= lon10 <= 3600):
         raise TrackFormatError(path, line_no, f"position {lat10} {lon10} (0.1 deg) out of range")
+    for name, value in (("pressure_hpa", pres), ("wind_ms", wnd)):
+        lo, hi = FIX_BOUNDS[name]
+        if not lo <= value <= hi and not (name == "wind_ms" and value == 0):
+            raise TrackFormatError(
+                path, line_no, f"{name} = {value}: expected a number in [{lo:g}, {hi:g}]"
+            )
     wind = np.nan if wnd == 0 else float(wnd)  # 0 = missing; 9 = "< 10 m/s", kept as 9
     return time, lat10 / 10.0, lon10 / 10.0, float(pres), wind
 
@@ -476,7 +604,9 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
         The storm's :class:`Track` (vmax = 2-min mean wind, NaN where WND = 0).
 
     Raises:
-        TrackFormatError: malformed header/record, or record count differing from the header.
+        TrackFormatError: malformed header/record, a pressure or wind outside
+            :data:`FIX_BOUNDS`, times not strictly increasing (naming the lines), or record
+            count differing from the header.
         StormNotFoundError: no such storm; the message lists the storms in the file.
         InputFileError: not UTF-8 text (`sim.core.text_input.read_text`: the file, the
             encoding it looks like and how to convert it), a folder, or too large.
@@ -511,6 +641,7 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
             if not recs:
                 raise TrackFormatError(path, i + 1, "storm has no records")
             t, lat, lon, pres, wind = (np.array(col) for col in zip(*recs, strict=True))
+            _check_increasing(path, np.array([ln for ln, _ in body]), t, ordered=True)
             return Track(
                 t, lat, lon, pres, wind, name=name or f"{intl_id:04d}", wind_averaging_min=2.0
             )

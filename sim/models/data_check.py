@@ -10,6 +10,7 @@ assembles (city, hazards, networks).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from sim.city import load_city
 from sim.city.coast import coastal_points
 from sim.city.evacuation import load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
+from sim.core.errors import InputDataWarning
 from sim.hazards.storm_surge import read_defences, read_tide_levels
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
 from sim.models.emergency import CityModel
@@ -119,7 +121,9 @@ def _epidemic_problems(scenario: Scenario, city, source: str) -> list[Problem]:
 
 
 def _track_problems(scenario: Scenario, source: str) -> list[Problem]:
-    """The typhoon's track, read as the run reads it, and its overlap with the window."""
+    """The typhoon's track, read as the run reads it, and its overlap with the window: none
+    is a problem; a track that starts after the window's start or ends before its end is
+    warned of (:func:`_warn_uncovered`)."""
     problems: list[Problem] = []
     typhoon = scenario.hazard.typhoon
     if typhoon is not None:
@@ -143,7 +147,32 @@ def _track_problems(scenario: Scenario, source: str) -> list[Problem]:
                         f"({start} to {end} UTC): there would be no typhoon",
                     )
                 )
+            else:
+                _warn_uncovered(typhoon.track_file, (t0, t1), (start, end))
     return problems
+
+
+def _warn_uncovered(track_file, track_span, window) -> None:
+    """Warn once (:class:`~sim.core.errors.InputDataWarning`, naming the track file) when the
+    track covers only part of the simulated window: outside its span the storm is absent (no
+    wind, no rain), so it appears or vanishes abruptly at the track's ends."""
+    (t0, t1), (start, end) = track_span, window
+    hours = (end - start) / np.timedelta64(3600, "s")
+    gaps = []
+    if t0 > start:
+        h = (t0 - start) / np.timedelta64(3600, "s")
+        gaps.append(f"the first {h:g} h (hours 0-{h:g}: the storm appears at {t0} UTC)")
+    if t1 < end:
+        h = (t1 - start) / np.timedelta64(3600, "s")
+        gaps.append(f"the last {hours - h:g} h (hours {h:g}-{hours:g}: the storm ends at {t1} UTC)")
+    if gaps:
+        warnings.warn(
+            f"{track_file}: the track ({t0} to {t1} UTC) does not cover "
+            f"{' and '.join(gaps)} of the simulated window ({start} to {end} UTC): no wind or "
+            "rain from the typhoon there; extend the track or shorten time.duration_h",
+            InputDataWarning,
+            stacklevel=2,
+        )
 
 
 def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Problem]:

@@ -1,0 +1,208 @@
+"""Hazard and city data files from the wild (issue 16, break-it findings): each damage is
+refused by ``validate`` naming the file, the line or field and what was expected, or warned
+of once naming the file; ``run`` never traces back. One test per finding, on the example city
+(about a second a run) wherever it shows the damage."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.city.errors import CityDataError
+from sim.hazards.errors import HazardDataError, TrackFormatError
+from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
+from sim.interfaces.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+LEKIMA_DATA = ROOT / "scenarios" / "data" / "lekima-2019"
+BST = Path(__file__).parent / "data" / "CH2019BST_lekima_excerpt.txt"
+
+
+@pytest.fixture
+def city(tmp_path) -> Path:
+    """A copy of the example city's data folder (track included), to damage."""
+    folder = tmp_path / "city"
+    shutil.copytree(ROOT / "scenarios" / "data" / "example-city", folder)
+    return folder
+
+
+def _cli(command: str, city: Path, *extra: str):
+    """``citysafe COMMAND`` of the example scenario on the copied city folder and track."""
+    args = [command, str(EXAMPLE), "-p", f"city.data_dir={city}"]
+    args += ["-p", f"hazard.typhoon.track_file={city / 'typhoon_track.csv'}", *extra]
+    res = CliRunner().invoke(app, args)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- track files
+
+TRACK_ROW_5 = "2030-08-01T18:00:00Z,19.35,120.45,979,30,"
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        (",19.35,120.45,979,30,", "typhoon_track.csv:5: time_utc is blank"),
+        ("01/08/2030 18:00,19.35,120.45,979,30,",
+         "typhoon_track.csv:5: time_utc '01/08/2030 18:00' is not an ISO 8601 time"),
+        ("2030-08-01T12:00:00Z,19.35,120.45,979,30,",
+         "time 2030-08-01T12:00:00 is listed twice (lines 4 and 5)"),
+        ("2030-08-01T18:00:00Z,19.35,120.45,979,1e6,",
+         "typhoon_track.csv:5: wind_ms = 1000000.0: expected a number in [0, 100]"),
+        ("2030-08-01T18:00:00Z,19.35,120.45,1080,30,",
+         "typhoon_track.csv:5: pressure_hpa = 1080.0: expected a number in [850, 1050]"),
+        ("2030-08-01T18:00:00Z,19.35,120.45,979,fast,",
+         "typhoon_track.csv:5: wind_ms = 'fast' is not a number"),
+    ],
+)  # fmt: skip
+def test_a_damaged_track_row_is_refused_by_its_line(city, new, message):
+    """A blank time dropped the whole storm (0 incidents, exit 0); 1e6 m/s was accepted."""
+    _edit(city / "typhoon_track.csv", TRACK_ROW_5, new)
+    res = _cli("validate", city)
+    assert res.exit_code == 2, res.output
+    assert "hazard.typhoon.track_file: unusable track" in res.output
+    assert message in res.output, res.output
+
+
+def test_a_track_that_ends_inside_the_window_is_warned_of_once(city):
+    """The storm vanished silently 12 h before the window's end."""
+    path = city / "typhoon_track.csv"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:10]))
+    res = _cli("validate", city)
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning: ") == 1
+    assert f"warning: {path}: the track" in res.output
+    assert "does not cover the last 12 h (hours 24-36" in res.output
+
+
+def test_a_track_that_starts_inside_the_window_is_warned_of(city):
+    path = city / "typhoon_track.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([lines[0], *lines[7:]]))  # from 2030-08-02T12Z
+    res = _cli("validate", city)
+    assert res.exit_code == 0, res.output
+    assert "does not cover the first 12 h (hours 0-12: the storm appears" in res.output
+
+
+@pytest.mark.parametrize(
+    ("r30", "r50", "message"),
+    [
+        ("2500", "10", "r30kt_mean_km = 2500: expected a radius in km from 0 to 1500"),
+        ("10", "25", "the 50-kt radius 25 km exceeds the 30-kt radius 10 km"),
+        ("25", "-3", "r50kt_mean_km = -3: expected a radius"),
+    ],
+)
+def test_wind_radii_are_bounded_by_the_largest_storm_observed(tmp_path, r30, r50, message):
+    lines = (LEKIMA_DATA / "lekima_jma_wind_radii.csv").read_text(encoding="utf-8").splitlines()
+    head, cells = lines[0].split(","), lines[1].split(",")
+    cells[head.index("r30kt_mean_km")], cells[head.index("r50kt_mean_km")] = r30, r50
+    path = tmp_path / "radii.csv"
+    path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(TrackFormatError, match="radii.csv:2: ") as info:
+        read_wind_radii_csv(path)
+    assert message in str(info.value)
+
+
+def test_track_csv_radii_columns_are_bounded(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "time_utc,lat,lon,pressure_hpa,wind_ms,agency,r30kt_km,r50kt_km\n"
+        "2030-08-01T00:00:00Z,20,120,960,40,CMA,300,100\n"
+        "2030-08-01T06:00:00Z,21,120,960,40,CMA,3000,100\n"
+    )
+    with pytest.raises(TrackFormatError, match=r"t\.csv:3: r30kt_km = 3000: "):
+        read_track_csv(path, "CMA")
+
+
+def _bst(tmp_path: Path, records: list[str]) -> Path:
+    header = f"66666 9901 {len(records):4d} 0001 9901 0 6 TESTA{'00000000':>35s}"
+    path = tmp_path / "CH2099BST.txt"
+    path.write_text("\n".join([header, *records]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("records", "line", "message"),
+    [
+        (["2099080106 1 150 1300 1000 15", "2099080100 1 150 1300 1000 15"], 3,
+         "time 2099-08-01T00:00:00 comes before 2099-08-01T06:00:00 of line 2"),
+        (["2099080100 1 150 1300 1000 15", "2099080100 1 151 1300 1000 15"], 3,
+         "listed twice (lines 2 and 3)"),
+        (["2099080100 1 150 1300 1000 15", "2099080106 1 150 1300 1000 500"], 3,
+         "wind_ms = 500: expected a number in [0, 100]"),
+        (["2099080100 1 150 1300 0 15", "2099080106 1 150 1300 1000 15"], 2,
+         "pressure_hpa = 0: expected a number in [850, 1050]"),
+    ],
+)  # fmt: skip
+def test_cma_best_track_times_and_values_are_checked_by_line(tmp_path, records, line, message):
+    """ "Track strictly increasing" named neither the file nor the line."""
+    path = _bst(tmp_path, records)
+    with pytest.raises(TrackFormatError) as info:
+        read_cma_bst(path, 9901)
+    assert info.value.line_no == line and info.value.file == str(path)
+    assert message in str(info.value)
+
+
+def test_the_shipped_tracks_still_read():
+    assert len(read_cma_bst(BST, "LEKIMA")) == 31
+    assert len(read_track_csv(LEKIMA_DATA / "lekima_track.csv", "JMA")) == 23
+
+
+# ---------------------------------------------------------------------------- every table
+
+
+def test_a_row_cut_short_is_refused_by_its_line(city):
+    """A truncated emergency_resources.csv (the last row cut mid-line) or a row with missing
+    cells: pandas filled the missing cells with NaN, and the last number read may be cut
+    short itself (4 of 40 vehicles at the reserve); such a file was accepted."""
+    path = city / "emergency_resources.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.rindex(",fictional")], encoding="utf-8")  # ...,0,10,4
+    res = _cli("validate", city)
+    assert res.exit_code == 2
+    assert f"{path}: line 27: 6 cell(s), the header has 7" in res.output, res.output
+
+
+# ---------------------------------------------------------------------------- run's backstop
+
+
+def test_run_reports_a_data_error_it_meets_in_one_line(city, tmp_path, monkeypatch):
+    """Any input error the run meets (here a track validate was told to skip) ends the run
+    with the file's message and exit 2, not a traceback: every reader's error derives from
+    InputDataError, which the run's error path catches."""
+    import sim.interfaces.cli.common as common
+
+    monkeypatch.setattr(common, "check_data", lambda scen, source: [])
+    _edit(city / "typhoon_track.csv", TRACK_ROW_5, ",19.35,120.45,979,30,")
+    res = _cli("run", city, "-q", "--no-figures", "--out", str(tmp_path / "run"))
+    assert res.exit_code == 2, res.output
+    assert "typhoon_track.csv:5: time_utc is blank" in res.output
+    assert "was not changed" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        CityDataError("a.csv", "line 3: bad"),
+        TrackFormatError("t.csv", 4, "bad"),
+        HazardDataError("tide.csv: line 2: bad"),
+    ],
+)
+def test_input_errors_survive_a_worker_process(exc):
+    """Sweeps run in worker processes: their errors come back pickled, whatever arguments
+    the error's constructor takes."""
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is type(exc) and str(back) == str(exc)
+    assert back.__dict__ == exc.__dict__
