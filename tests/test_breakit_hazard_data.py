@@ -8,12 +8,14 @@ from __future__ import annotations
 import pickle
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
 
 from sim.city.errors import CityDataError
 from sim.hazards.errors import HazardDataError, TrackFormatError
+from sim.hazards.surge_data import read_defences, tide_parameters
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
 from sim.interfaces.cli.main import app
 
@@ -158,6 +160,117 @@ def test_cma_best_track_times_and_values_are_checked_by_line(tmp_path, records, 
 def test_the_shipped_tracks_still_read():
     assert len(read_cma_bst(BST, "LEKIMA")) == 31
     assert len(read_track_csv(LEKIMA_DATA / "lekima_track.csv", "JMA")) == 23
+
+
+# ---------------------------------------------------------------------------- storm surge
+
+SHANGHAI = ROOT / "scenarios" / "data" / "shanghai"
+SURGE = ROOT / "scenarios" / "shanghai" / "storm-surge.yaml"
+
+
+@pytest.fixture
+def surge_files(tmp_path) -> Path:
+    """Copies of Shanghai's seawall and tide tables, to damage."""
+    for name in ("seawall.csv", "tide_levels.csv"):
+        shutil.copy(SHANGHAI / name, tmp_path / name)
+    return tmp_path
+
+
+def _tide(folder: Path, high_water_m=None, range_m=None):
+    """(high water, range) as the run resolves them from ``folder``'s tide file."""
+    cfg = SimpleNamespace(
+        tide_file=folder / "tide_levels.csv",
+        tide=SimpleNamespace(high_water_m=high_water_m, range_m=range_m),
+    )
+    return tide_parameters(cfg)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("spring_high_water_m,3.64", "spring_high_water_m,",
+         "line 2: value_m is blank: expected a number in [-30, 30]"),
+        ("Wusongkou,alert_level_m", "Wusongkou,spring_range_m",
+         "line 4: station 'Wusongkou', quantity 'spring_range_m' is listed twice (lines 3 and 4)"),
+        ("spring_range_m,3.0", "spring_range_m,-3.0",
+         "line 3: spring_range_m -3 m: a range is >= 0"),
+        ("spring_range_m,3.0", "spring_range_m,3 m", "line 3: value_m is '3 m': expected a number"),
+        ("Wusongkou,spring_range_m", "Wusongkuo,spring_range_m",
+         "has no spring_range_m (line 3 gives it for station 'Wusongkuo', named like the "
+         "reference gauge 'Wusongkou': one of them misspelt?)"),
+        ("Wusongkou,spring_range_m", "Wusongkou,spring_range",
+         "has no spring_range_m (line 3 has quantity 'spring_range': did you mean "
+         "'spring_range_m'?)"),
+        ("station,quantity,value_m", "station,qty,value_m",
+         "need columns ['station', 'quantity', 'value_m']"),
+    ],
+)  # fmt: skip
+def test_a_damaged_tide_table_is_refused_by_its_line(surge_files, old, new, message):
+    """A blank value zeroed the surge, a repeated one silently replaced the first; a misspelt
+    station or quantity passed validate and made run trace back (HazardDataError)."""
+    _edit(surge_files / "tide_levels.csv", old, new)
+    with pytest.raises(HazardDataError) as info:
+        _tide(surge_files)
+    assert str(info.value).startswith(str(surge_files / "tide_levels.csv"))
+    assert message in str(info.value)
+
+
+def test_the_scenario_s_own_tide_needs_no_row(surge_files):
+    _edit(surge_files / "tide_levels.csv", "Wusongkou,spring_range_m", "Wusongkuo,spring_range_m")
+    assert _tide(surge_files, range_m=2.5) == (3.64, 2.5)
+    assert _tide(SHANGHAI) == (3.64, 3.0)
+
+
+SEAWALL_ROW = "huangpu_bund,floodwall,Huangpu,121.490,31.246,121.500,31.212,5.86,3.5,-0.41,"
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("huangpu_bund,floodwall,Huangpu,121.490,31.246,121.500,31.212,-5.86,3.5,-0.41,",
+         "line 4: crest_m is -5.86: expected a number in [0, 30]"),
+        ("huangpu_bund,floodwall,Huangpu,121.490,31.246,121.500,31.212,5.86,6.0,-0.41,",
+         "line 4: ground_m 6 is not below crest_m 5.86 of segment 'huangpu_bund'"),
+        ("huangpu_bund,floodwall,Huangpu,121.490,31.246,121.500,31.212,5.86,,-0.41,",
+         "line 4: ground_m is blank"),
+        ("huangpu_lujiazui,floodwall,Huangpu,121.490,31.246,121.500,31.212,5.86,3.5,-0.41,",
+         "line 5: segment 'huangpu_lujiazui' is listed twice (lines 4 and 5)"),
+        ("huangpu_bund,floodwall,Huangpoo,121.490,31.246,121.500,31.212,5.86,3.5,-0.41,",
+         "line 4: unknown district 'Huangpoo' of the city; did you mean 'Huangpu'?"),
+        ("huangpu_bund,floodwall,Huangpu,121.490,131.246,121.500,31.212,5.86,3.5,-0.41,",
+         "line 4: lat1 is 131.246: expected a number in [-90, 90]"),
+    ],
+)  # fmt: skip
+def test_a_damaged_seawall_row_is_refused_by_its_line(surge_files, new, message):
+    """A negative crest, ground above the crest, a district the city lacks were accepted."""
+    _edit(surge_files / "seawall.csv", SEAWALL_ROW, new)
+    with pytest.raises(HazardDataError) as info:
+        read_defences(surge_files / "seawall.csv", SHANGHAI_DISTRICTS)
+    assert message in str(info.value)
+
+
+SHANGHAI_DISTRICTS = [
+    line.split(",")[0]
+    for line in (SHANGHAI / "districts.csv").read_text(encoding="utf-8").splitlines()[1:]
+]
+
+
+def test_validate_refuses_what_the_surge_run_traced_back_on(surge_files):
+    """Validate resolves the tide as the run does (the run traced back on a misspelt
+    reference station) and checks the seawalls' districts against the city."""
+    _edit(surge_files / "tide_levels.csv", "Wusongkou,spring_range_m", "Wusongkuo,spring_range_m")
+    _edit(surge_files / "seawall.csv", "floodwall,Baoshan", "floodwall,Baoshn")
+    res = CliRunner().invoke(
+        app,
+        ["validate", str(SURGE),
+         "-p", f"hazard.storm_surge.defences_file={surge_files / 'seawall.csv'}",
+         "-p", f"hazard.storm_surge.tide_file={surge_files / 'tide_levels.csv'}"],
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "hazard.storm_surge.tide_file: unusable: " in res.output
+    assert "has no spring_range_m (line 3 gives it for station 'Wusongkuo'" in res.output
+    assert "hazard.storm_surge.defences_file: unusable: " in res.output
+    assert "line 2: unknown district 'Baoshn' of the city; did you mean 'Baoshan'?" in res.output
 
 
 # ---------------------------------------------------------------------------- every table

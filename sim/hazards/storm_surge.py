@@ -2,7 +2,8 @@
 
 Added through the hazard interface (:mod:`sim.hazards.base`): this module, its scenario block
 (:mod:`sim.scenario.blocks.storm_surge`) and the city's data (``seawall.csv``,
-``tide_levels.csv`` in the city folder, with their sources). It provides ``flood_depth_m``,
+``tide_levels.csv`` in the city folder, with their sources; read and checked by
+:mod:`sim.hazards.surge_data`). It provides ``flood_depth_m``,
 so every asset's existing depth fragility applies, and roads and underpasses flood.
 
 **Water level** at defence segment k (m, in the vertical datum of the city's seawall table)::
@@ -43,15 +44,13 @@ overtopping of a tidal river's floodwalls (the first city's data folder records 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from sim.core.text_input import read_csv_table
 from sim.hazards.base import Hazard, HazardContext, register_hazard
 from sim.hazards.builtin import build_typhoon
 from sim.hazards.errors import HazardDataError
+from sim.hazards.surge_data import read_defences, tide_parameters
 
 G = 9.81
 """Gravity, m/s²."""
@@ -63,7 +62,6 @@ OVERFLOW_COEFF = 0.54
 """q = 0.54 √(g h³): overflow at negative freeboard (EurOtop 2018)."""
 GRID_STEP_H = 1.0 / 12.0
 """Time step of the precomputed level, overflow and storage series, h (5 min)."""
-DEFENCE_COLUMNS = ("segment", "kind", "lon1", "lat1", "lon2", "lat2", "crest_m", "ground_m")
 
 
 def tide_level_m(t_h, high_water_h: float, high_water_m: float, range_m: float, period_h=12.42):
@@ -118,44 +116,6 @@ def storage_m3_m(q_m2_s: np.ndarray, dt_h: float, recession_h: float) -> np.ndar
         v = v * decay + q * gain
         out[i] = v
     return out
-
-
-def read_defences(path: Path) -> pd.DataFrame:
-    """Defence segments from a CSV (columns :data:`DEFENCE_COLUMNS`, ``level_offset_m``).
-
-    Raises:
-        HazardDataError: unreadable file, missing columns or non-numeric levels.
-    """
-    try:
-        df = read_csv_table(path)
-    except (OSError, ValueError) as exc:
-        raise HazardDataError(f"{path}: cannot read defences: {exc}") from None
-    missing = [c for c in DEFENCE_COLUMNS if c not in df.columns]
-    if missing:
-        raise HazardDataError(f"{path}: missing columns {missing}; need {list(DEFENCE_COLUMNS)}")
-    if "level_offset_m" not in df.columns:
-        df["level_offset_m"] = 0.0
-    num = ["lon1", "lat1", "lon2", "lat2", "crest_m", "ground_m", "level_offset_m"]
-    bad = [c for c in num if not pd.api.types.is_numeric_dtype(df[c]) or df[c].isna().any()]
-    if bad or df.empty:
-        raise HazardDataError(f"{path}: columns {bad or num} must be numbers in every row")
-    return df
-
-
-def read_tide_levels(path: Path) -> dict[str, float]:
-    """Tide quantities of the reference gauge (the file's first station): quantity -> m.
-
-    Raises:
-        HazardDataError: unreadable file or missing columns.
-    """
-    try:
-        df = read_csv_table(path)
-    except (OSError, ValueError) as exc:
-        raise HazardDataError(f"{path}: cannot read tide levels: {exc}") from None
-    if not {"station", "quantity", "value_m"} <= set(df.columns) or df.empty:
-        raise HazardDataError(f"{path}: need columns station, quantity, value_m")
-    ref = df[df["station"] == df["station"].iloc[0]]
-    return {str(q): float(v) for q, v in zip(ref["quantity"], ref["value_m"], strict=True)}
 
 
 def point_segment_distance_m(x, y, x1, y1, x2, y2) -> np.ndarray:
@@ -276,20 +236,14 @@ def _surge_series(cfg, context: HazardContext, times_h: np.ndarray) -> np.ndarra
 
 def build_storm_surge(cfg, context: HazardContext) -> StormSurge:
     """The storm surge of a ``hazard.storm_surge`` block
-    (:class:`~sim.scenario.blocks.storm_surge.StormSurgeConfig`)."""
-    defences = read_defences(cfg.defences_file)
-    levels = read_tide_levels(cfg.tide_file)
-    hw = (
-        cfg.tide.high_water_m
-        if cfg.tide.high_water_m is not None
-        else levels.get("spring_high_water_m")
-    )
-    rng = cfg.tide.range_m if cfg.tide.range_m is not None else levels.get("spring_range_m")
-    if hw is None or rng is None:
-        raise HazardDataError(
-            f"{cfg.tide_file}: needs spring_high_water_m and spring_range_m for the first "
-            "station, or give hazard.storm_surge.tide.high_water_m and range_m"
-        )
+    (:class:`~sim.scenario.blocks.storm_surge.StormSurgeConfig`).
+
+    Raises:
+        HazardDataError: malformed defences or tide file, or a tide quantity missing
+            (:mod:`sim.hazards.surge_data`); ``from_typhoon`` without a typhoon.
+    """
+    defences = read_defences(cfg.defences_file, list(context.city.districts["name_en"]))
+    hw, rng = tide_parameters(cfg)
     if cfg.hydrograph is not None:
         t0 = context.hours(cfg.hydrograph[0].at_utc)
         t1 = context.hours(cfg.hydrograph[-1].at_utc)

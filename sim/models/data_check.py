@@ -20,7 +20,7 @@ from sim.city.coast import coastal_points
 from sim.city.evacuation import load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.errors import InputDataWarning
-from sim.hazards.storm_surge import read_defences, read_tide_levels
+from sim.hazards.surge_data import read_defences, tide_parameters
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError, check_event
@@ -71,7 +71,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
                 )
             )
     problems += _import_problems(scenario, city, source)
-    problems += _hazard_file_problems(scenario, source)
+    problems += _hazard_file_problems(scenario, city, source)
     problems += _track_problems(scenario, source)
     if not problems:  # the events' names need a model, which needs every file above
         problems += _event_name_problems(scenario, source)
@@ -201,8 +201,10 @@ def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Probl
     return problems
 
 
-def _hazard_file_problems(scenario: Scenario, source: str) -> list[Problem]:
-    """Files of hazard blocks beyond the track: wind radii, seawalls and tide levels."""
+def _hazard_file_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """Files of hazard blocks beyond the track: wind radii, seawalls (their districts checked
+    against ``city`` when it loaded) and tide levels (with the tide the run resolves from
+    them)."""
     problems = []
     typhoon = scenario.hazard.typhoon
     if typhoon is not None and typhoon.radii_file is not None:
@@ -214,9 +216,14 @@ def _hazard_file_problems(scenario: Scenario, source: str) -> list[Problem]:
             )
     surge = getattr(scenario.hazard, "storm_surge", None)
     if surge is not None:
-        for field, reader in (("defences_file", read_defences), ("tide_file", read_tide_levels)):
+        names = None if city is None else list(city.districts["name_en"])
+        checks = (
+            ("defences_file", lambda: read_defences(surge.defences_file, names)),
+            ("tide_file", lambda: tide_parameters(surge)),  # as the run resolves the tide
+        )
+        for field, check in checks:
             try:
-                reader(getattr(surge, field))
+                check()
             except DATA_ERRORS as exc:
                 problems.append(Problem(source, f"hazard.storm_surge.{field}", f"unusable: {exc}"))
     return problems
