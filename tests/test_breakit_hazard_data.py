@@ -273,6 +273,68 @@ def test_validate_refuses_what_the_surge_run_traced_back_on(surge_files):
     assert "line 2: unknown district 'Baoshn' of the city; did you mean 'Baoshan'?" in res.output
 
 
+# ---------------------------------------------------------------------------- city data
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        ("links.csv", "Northgate,land,6.546", "Northgate,land,about 6",
+         "links.csv: line 3: shared_border_km = 'about 6': expected a length in km above 0, "
+         "or an empty cell when it is not known"),
+        ("links.csv", "Northgate,land,6.546", "Northgate,land,-6.546",
+         "links.csv: line 3: shared_border_km = -6.546: expected a length in km above 0"),
+        ("links.csv", "Northgate,land,6.546", "Northgate,land,654.6",
+         "links.csv: line 3: shared_border_km 654.6 of Old Harbour and Northgate is longer "
+         "than the boundary of one of them"),
+        ("districts.csv", "旧港区,990001,260000,", "旧港区,990001,inf,",
+         "districts.csv: line 2: population_2020 is inf; expected a number > 0, whole, at most "
+         "100,000,000"),
+        ("districts.csv", "旧港区,990001,260000,", "旧港区,990001,-260000,",
+         "districts.csv: line 2: population_2020 is -260000; expected a number > 0"),
+        ("districts.csv", "旧港区,990001,260000,", "旧港区,990001,2600.5,",
+         "districts.csv: line 2: population_2020 is 2600.5; expected a number > 0, whole"),
+        ("city.yaml", "factors: {core: 2.0, new_town: 1.5, outskirts: 0.3}",
+         "factors: {core: 0, new_town: 0, outskirts: 0}",
+         "city.yaml: exposure_allocation.rules.glass_curtain_wall_buildings (population x zone "
+         "factor {core 0, new_town 0, outskirts 0}): cannot split 400 by weights [0. 0. 0. 0. "
+         "0.]"),
+        ("city.yaml", "factors: {core: 2.0, new_town: 1.5, outskirts: 0.3}",
+         "factors: {core: .inf, new_town: 1.5, outskirts: 0.3}",
+         "city.yaml: exposure_allocation.rules.glass_curtain_wall_buildings.population_by_zone"
+         ".factors.core: Input should be a finite number"),
+    ],
+)  # fmt: skip
+def test_a_damaged_city_table_is_refused_by_its_line(city, name, old, new, message):
+    """A text or negative border was taken for a blank; an infinite or negative population
+    (or a rule without weights) reached the exposure allocation as an error naming no file."""
+    _edit(city / name, old, new)
+    res = _cli("validate", city)
+    assert res.exit_code == 2, res.output
+    assert message in res.output, res.output
+
+
+def test_a_far_utm_zone_is_refused_naming_the_zone_that_fits(city):
+    """The example city (118 E) in UTM zone 52N (126-132 E): every length 1.6 % off and
+    negative eastings, accepted before."""
+    _edit(city / "city.yaml", "crs: EPSG:32650", "crs: EPSG:32652")
+    res = _cli("validate", city)
+    assert res.exit_code == 2, res.output
+    assert "city.yaml: crs EPSG:32652 (WGS 84 / UTM zone 52N) does not fit the city" in res.output
+    assert "it distorts lengths by 1.6%, easting -651,385 m" in res.output
+    assert "EPSG:32650 (WGS 84 / UTM zone 50N) holds the reference point" in res.output
+
+
+def test_the_neighbouring_utm_zone_is_warned_of(city):
+    _edit(city / "city.yaml", "crs: EPSG:32650", "crs: EPSG:32651")
+    res = _cli("validate", city)
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning: ") == 1
+    assert "city.yaml: the reference point (118.0, 22.4) lies outside the area of use of crs " in (
+        res.output
+    )
+
+
 # ---------------------------------------------------------------------------- every table
 
 

@@ -10,17 +10,20 @@ order. Internal geometry is in metres in the profile's CRS.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from sim.city.errors import CityDataError, require_file
 from sim.city.exposure import allocate_exposure, read_exposure_totals
-from sim.city.geo import lonlat_to_xy, xy_to_lonlat
+from sim.city.geo import SCALE_ERROR_MAX, lonlat_to_xy, scale_error, utm_crs_for, xy_to_lonlat
 from sim.city.profile import CityProfile, load_profile
+from sim.core.errors import InputDataWarning
 from sim.core.text_input import InputFileError, read_csv_table, read_json
 
 DISTRICTS_FILE = "districts.csv"
@@ -233,13 +236,43 @@ def _read_districts(path: Path, zones: list[str]) -> pd.DataFrame:
             f"line {_line(bad_zone)}: zone must be one of the zones of city.yaml {zones}, "
             f"found {zone!r}",
         )
-    for col in ("adcode", "population_2020", "area_km2"):
-        values = pd.to_numeric(table[col], errors="coerce")
-        bad = (values.isna() | ~(values > 0)).to_numpy()
-        if bad.any():
-            got = table[col].iloc[_line(bad) - 2]
-            raise CityDataError(path, f"line {_line(bad)}: {col} is {got!r}; expected a number > 0")
+    for col, (hi, whole) in DISTRICT_NUMBERS.items():
+        table[col] = _positive(table, col, path, hi, whole)
     return table
+
+
+DISTRICT_NUMBERS = {"adcode": (999_999_999, True), "population_2020": (1e8, True),
+                    "area_km2": (np.inf, False)}  # fmt: skip
+"""Numeric columns of ``districts.csv``: (largest value, whole numbers only). An adcode has at
+most nine digits (China's six, GB/T 2260, or a village's nine). No city on Earth has 100
+million residents (the largest urban area, Tokyo, about 37 million: UN World Urbanization
+Prospects 2018), so no district has. The area is bounded by its polygon's
+(:data:`AREA_RATIO_BOUNDS`)."""
+
+
+def _positive(table: pd.DataFrame, col: str, path: Path, hi: float, whole: bool) -> pd.Series:
+    """A numeric column whose every cell is a finite number in (0, hi] (a whole one if
+    ``whole``): an infinite or fractional population reached the exposure allocation as an
+    error naming no file.
+
+    Raises:
+        CityDataError: the first bad cell, by its line.
+    """
+    values = pd.to_numeric(table[col], errors="coerce")
+    v = values.to_numpy(dtype=float)
+    bad = ~np.isfinite(v) | (v <= 0) | (v > hi)
+    if whole:
+        bad |= np.isfinite(v) & (v != np.round(v))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        whole_one = ", whole," if whole else ""
+        most = f" at most {hi:,.0f}" if np.isfinite(hi) else ""
+        raise CityDataError(
+            path,
+            f"line {k + 2}: {col} is {_shown(table[col].iloc[k])}; expected a number > 0"
+            f"{whole_one}{most}",
+        )
+    return values
 
 
 def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) -> list:
@@ -312,7 +345,20 @@ def _district_polygon(path: Path, name: str, feat: dict, adcode) -> shapely.Geom
     return geom
 
 
-def _read_links(path: Path, names: list[str]) -> pd.DataFrame:
+def _read_links(path: Path, names: list[str], perimeter_km: np.ndarray) -> pd.DataFrame:
+    """The links between districts (``links.csv``), one row per undirected pair.
+
+    Args:
+        path: the table.
+        names: district names in district order.
+        perimeter_km: (D,) length of each district's polygon boundary, km: no shared border
+            is longer than the shorter of its two districts' (a physical bound).
+
+    Raises:
+        CityDataError: a missing column, a blank name, an unknown district, link type, a
+            self-link or repeated pair, or (by line) a border length that is not a positive
+            number or exceeds a district's boundary.
+    """
     table = _read_csv(path, LINK_COLUMNS, "district links")
     index = {n: i for i, n in enumerate(names)}
     for col in ("name_en_a", "name_en_b"):
@@ -342,9 +388,19 @@ def _read_links(path: Path, names: list[str]) -> pd.DataFrame:
         raise CityDataError(
             path, f"line {k + 2}: {names[a[k]]} - {names[b[k]]} is listed again (line {first})"
         )
-    border = np.array(pd.to_numeric(table["shared_border_km"], errors="coerce"), dtype=float)
+    border = _border_km(table, path)
     crossing = table["link_type"].isin(["tunnel_bridge", "ferry"]).to_numpy()
     border[crossing] = np.nan
+    limit = np.minimum(perimeter_km[ia], perimeter_km[ib])
+    over = np.flatnonzero(border > limit)  # NaN (not known) compares False
+    if over.size:
+        k = int(over[0])
+        raise CityDataError(
+            path,
+            f"line {k + 2}: shared_border_km {border[k]:g} of {names[ia[k]]} and "
+            f"{names[ib[k]]} is longer than the boundary of one of them ({limit[k]:.1f} km "
+            "around its polygon in districts.geojson)",
+        )
     links = pd.DataFrame(
         {
             "a": a.astype(np.int64),
@@ -355,6 +411,80 @@ def _read_links(path: Path, names: list[str]) -> pd.DataFrame:
         }
     )
     return links.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+
+
+def _shown(cell) -> str:
+    """A table cell as a message shows it: a number as written, text quoted."""
+    if isinstance(cell, int | float | np.number):
+        return f"{float(cell):g}"
+    return repr(str(cell).strip())
+
+
+def _border_km(table: pd.DataFrame, path: Path) -> np.ndarray:
+    """``shared_border_km`` of each link: a positive length in km, or blank (not known: a river
+    link then counts as 1 km when the generator spreads its crossings).
+
+    Raises:
+        CityDataError: a cell that is text, zero, negative or infinite (it was taken for a
+            blank), by its line.
+    """
+    cells = table["shared_border_km"]
+    border = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+    given = cells.notna().to_numpy() & (cells.astype(str).str.strip() != "").to_numpy()
+    bad = given & ~(np.isfinite(border) & (border > 0))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise CityDataError(
+            path,
+            f"line {k + 2}: shared_border_km = {_shown(cells.iloc[k])}: expected a length in km "
+            "above 0, or an empty cell when it is not known",
+        )
+    return border
+
+
+def _check_projection(profile: CityProfile, polygons_lonlat: list, path: Path) -> None:
+    """The profile's CRS fits the city: its scale error at the reference point and at the
+    corners of every district's bounding box is at most :data:`~sim.city.geo.SCALE_ERROR_MAX`
+    (a UTM zone far from the city's longitude is refused, naming the zone that fits); a
+    reference point outside the CRS's area of use is warned of.
+
+    Raises:
+        CityDataError: naming ``crs``, the worst point, its error (and easting for a UTM zone)
+            and the UTM zone of the reference point.
+    """
+    crs = CRS.from_user_input(profile.crs)
+    ref = profile.reference_point
+    box = shapely.bounds(np.asarray(polygons_lonlat, dtype=object))  # (D, 4) lon/lat
+    lon = np.concatenate([[ref.lon], box[:, 0], box[:, 2], box[:, 0], box[:, 2]])
+    lat = np.concatenate([[ref.lat], box[:, 1], box[:, 1], box[:, 3], box[:, 3]])
+    err = scale_error(lon, lat, profile.crs)
+    fits = utm_crs_for(ref.lon, ref.lat)
+    use = f"; {fits[0]} ({fits[1]}) holds the reference point" if fits else ""
+    k = int(np.argmax(err))
+    if err[k] > SCALE_ERROR_MAX:
+        x = float(lonlat_to_xy(lon[k], lat[k], profile.crs)[0])
+        easting = (
+            f", easting {x:,.0f} m; a UTM zone's own eastings run 166,000-834,000 m"
+            if crs.utm_zone
+            else ""
+        )
+        raise CityDataError(
+            path,
+            f"crs {profile.crs} ({crs.name}) does not fit the city: at ({lon[k]:.2f}, "
+            f"{lat[k]:.2f}) it distorts lengths by {err[k]:.1%}{easting} (at most "
+            f"{SCALE_ERROR_MAX:.0%} is accepted){use}",
+        )
+    area = crs.area_of_use
+    if area is not None and not (
+        area.west <= ref.lon <= area.east and area.south <= ref.lat <= area.north
+    ):
+        warnings.warn(
+            f"{path}: the reference point ({ref.lon}, {ref.lat}) lies outside the area of use of "
+            f"crs {profile.crs} ({area.west:g} to {area.east:g} E, {area.south:g} to "
+            f"{area.north:g} N; lengths off by up to {err.max():.1%}){use}",
+            InputDataWarning,
+            stacklevel=3,
+        )
 
 
 def _reference_points(polygons_xy: list) -> np.ndarray:
@@ -407,6 +537,7 @@ def load_city(data_dir: Path) -> City:
     table = _read_districts(districts_path, list(profile.zones))
     _check_profile_names(profile, list(table["name_en"]), data_dir / "city.yaml")
     polygons_lonlat = _read_polygons(data_dir / POLYGONS_FILE, table, districts_path)
+    _check_projection(profile, polygons_lonlat, data_dir / "city.yaml")
     polygons_xy = [
         shapely.transform(
             p, lambda c: np.column_stack(lonlat_to_xy(c[:, 0], c[:, 1], crs)), include_z=False
@@ -434,9 +565,13 @@ def load_city(data_dir: Path) -> City:
         }
     )
     _check_areas(districts, districts_path)
-    links = _read_links(data_dir / LINKS_FILE, list(districts["name_en"]))
+    perimeter_km = shapely.length(np.asarray(polygons_xy, dtype=object)) / 1e3
+    links = _read_links(data_dir / LINKS_FILE, list(districts["name_en"]), perimeter_km)
     totals = read_exposure_totals(data_dir / EXPOSURE_FILE, profile.exposure_allocation.rules)
-    exposure = allocate_exposure(districts, totals, profile.exposure_allocation.rules)
+    try:
+        exposure = allocate_exposure(districts, totals, profile.exposure_allocation.rules)
+    except ValueError as exc:  # a rule that gives no district a share: the profile's fault
+        raise CityDataError(data_dir / "city.yaml", str(exc)) from None
     city = City(
         name=data_dir.name,
         districts=districts,

@@ -84,7 +84,11 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
     total = int(total)
     if total < 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError("largest_remainder needs total >= 0 and finite weights >= 0, not all 0")
+        shown = np.array2string(w, precision=4, threshold=20)
+        raise ValueError(
+            f"cannot split {total} by weights {shown}: needs a total >= 0 and finite weights "
+            ">= 0, not all 0"
+        )
     if total > _EXACT_TOTAL:  # quotas are floats: beyond 2^53 the parts would not sum exactly
         raise ValueError(f"largest_remainder: total {total:,} above 2^53 cannot be split exactly")
     quota = total * (w / w.sum())
@@ -279,10 +283,17 @@ def allocate_exposure(
         the order of ``totals``; each column sums exactly to its ``city_total``.
 
     Raises:
-        ValueError: a rule yields no positive weight (e.g. no coastal district for foreshore).
+        ValueError: a rule yields no positive weight (e.g. no coastal district for foreshore,
+            no district in the zones named); the message names the rule
+            (``exposure_allocation.rules.<category>``) and its weights.
     """
     columns = {}
     for category, total in zip(totals["category"], totals["city_total"], strict=True):
-        weights = allocation_rule(rules[category]).weights(districts)
-        columns[category] = largest_remainder(int(total), weights)
+        rule = allocation_rule(rules[category])
+        try:
+            columns[category] = largest_remainder(int(total), rule.weights(districts))
+        except ValueError as exc:
+            raise ValueError(
+                f"exposure_allocation.rules.{category} ({rule.description}): {exc}"
+            ) from None
     return pd.DataFrame(columns, index=districts.index)

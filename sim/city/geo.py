@@ -19,7 +19,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from pyproj import Transformer
+from pyproj import CRS, Proj, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 
 _WGS84 = "EPSG:4326"
 
@@ -66,6 +68,45 @@ def xy_to_lonlat(x_m, y_m, crs: str) -> tuple[np.ndarray, np.ndarray]:
         np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
     )
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+SCALE_ERROR_MAX = 0.01
+"""Largest accepted scale error of a city's projected CRS over the city, |k - 1| (1 %): a UTM
+zone keeps it within 0.1 % inside its 6° (k from 0.9996 to about 1.001), and within 1 % to
+about 8° of longitude from its central meridian at the equator, so a neighbouring zone passes
+and a zone two or more away, whose distances, areas and travel times would be off by more
+than 1 %, does not."""
+
+
+def scale_error(lon, lat, crs: str) -> np.ndarray:
+    """The projection's relative length error at points: the larger of |meridional scale − 1|
+    and |parallel scale − 1| (PROJ's point scale factors, :meth:`pyproj.Proj.get_factors`).
+
+    Args:
+        lon, lat: WGS84 degrees, (n,) arrays.
+        crs: a projected CRS.
+
+    Returns:
+        (n,) float; inf where the projection is undefined.
+    """
+    factors = Proj(CRS.from_user_input(crs)).get_factors(
+        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    )
+    err = np.maximum(
+        np.abs(np.asarray(factors.meridional_scale) - 1.0),
+        np.abs(np.asarray(factors.parallel_scale) - 1.0),
+    )
+    return np.where(np.isfinite(err), err, np.inf)
+
+
+def utm_crs_for(lon: float, lat: float) -> tuple[str, str] | None:
+    """(``"EPSG:code"``, name) of the WGS 84 UTM zone holding a point, from the PROJ
+    database (:func:`pyproj.database.query_utm_crs_info`), or None."""
+    found = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest(float(lon), float(lat), float(lon), float(lat)),
+    )
+    return (f"{found[0].auth_name}:{found[0].code}", found[0].name) if found else None
 
 
 def _outside_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

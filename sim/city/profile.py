@@ -39,7 +39,13 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base: unknown keys are errors; ``.inf`` and ``.nan`` are refused wherever a number is
+    expected (an infinite factor reached the exposure allocation as an error naming no file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+Factor = Annotated[float, Field(ge=0.0, description="A weight multiplier (>= 0).")]
 
 
 class ReferencePoint(_Strict):
@@ -196,7 +202,7 @@ class PopulationByZone(_Strict):
     """weights = population x zone factor."""
 
     rule: Literal["population_by_zone"]
-    factors: dict[str, float]
+    factors: dict[str, Factor]
 
 
 class PopulationAreaMix(_Strict):
@@ -211,7 +217,7 @@ class PopulationByZoneAndRural(_Strict):
     """weights = p x share of (population x zone factor) + r x rural land-area share."""
 
     rule: Literal["population_by_zone_and_rural_area"]
-    factors: dict[str, float]
+    factors: dict[str, Factor]
     population: float = Field(ge=0)
     rural: float = Field(ge=0)
 

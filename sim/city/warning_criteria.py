@@ -82,7 +82,9 @@ Source = Annotated[str, Field(min_length=3, description="Where the values come f
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base: unknown keys are errors; ``.inf`` and ``.nan`` are refused as numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Criterion(_Strict):

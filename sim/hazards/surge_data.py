@@ -6,7 +6,7 @@ optionally ``district``, ``standard`` and ``source``. ``tide_file`` (e.g.
 ``tide_levels.csv``): rows ``station, quantity, value_m, source``; the first row's station is
 the reference gauge, whose ``spring_high_water_m`` and ``spring_range_m`` set the tide unless
 the scenario gives them (:func:`tide_parameters`). Levels are metres in the city's vertical
-datum (Shanghai: Wusong datum), as the crest levels are.
+datum (the first city's: Wusong datum), as the crest levels are.
 
 Every problem is a :class:`~sim.hazards.errors.HazardDataError` naming the file, the line and
 what was expected: a blank, repeated or non-numeric cell would otherwise zero or change the
