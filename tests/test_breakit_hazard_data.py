@@ -335,6 +335,48 @@ def test_the_neighbouring_utm_zone_is_warned_of(city):
     )
 
 
+# ---------------------------------------------------------------------------- scripted events
+
+
+def test_events_outside_the_window_are_warned_of_by_index_and_time(tmp_path):
+    """An event after the window's end vanished silently and one before its start was
+    applied at hour 0 unsaid. Warned, not refused: a window narrowed by extends: or -p keeps
+    its parent's events (tests/data/small-lekima.yaml), and those before the start set the
+    warning level in force at it."""
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"extends: {EXAMPLE}\n"
+        "events:\n"
+        "  - {type: warning, at_utc: 2030-08-01T21:00:00Z, hazard: typhoon, level: yellow}\n"
+        "  - {type: warning, at_h: 9, hazard: typhoon, level: orange}\n"
+        "  - {type: pipe_burst, at_h: 40, district: Riverside}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["validate", str(child)])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning: ") == 1
+    assert (
+        f"warning: {child}: scripted events outside the simulated window (0 to 36 h from "
+        "2030-08-02T00:00Z): events[0] (warning at -3 h) come before the start and apply at "
+        "hour 0; events[2] (pipe_burst at 40 h) come at or after the end and change nothing"
+    ) in res.output
+
+
+def test_the_shipped_scenarios_have_no_event_outside_their_window():
+    import warnings
+
+    from sim.models.data_check import _warn_events_outside
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.schema import Scenario
+
+    for path in sorted((ROOT / "scenarios").glob("*/*.yaml")):
+        scen = load_scenario(path)
+        if isinstance(scen, Scenario):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                _warn_events_outside(scen, str(path))
+
+
 # ---------------------------------------------------------------------------- every table
 
 

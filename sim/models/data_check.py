@@ -70,12 +70,46 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
                     f"unknown zone {zone!r}; zones of the city (city.yaml): {zones}",
                 )
             )
+    _warn_events_outside(scenario, source)
     problems += _import_problems(scenario, city, source)
     problems += _hazard_file_problems(scenario, city, source)
     problems += _track_problems(scenario, source)
     if not problems:  # the events' names need a model, which needs every file above
         problems += _event_name_problems(scenario, source)
     return problems
+
+
+def _warn_events_outside(scenario: Scenario, source: str) -> None:
+    """Warn once (:class:`~sim.core.errors.InputDataWarning`, naming the scenario file) of
+    scripted events outside the simulated window, each by its index, type and time: one
+    before the start applies at the start (hour 0), one at or after the end changes nothing.
+
+    Warned, not refused as a journal's entries are (:func:`sim.interfaces.exercise.journal.
+    fit_problems`): a window narrowed by ``extends:``, ``-p time.duration_h`` or a sweep keeps
+    its parent's events, and the warnings before its start set the level in force at it
+    (``tests/data/small-lekima.yaml``); a journal is recorded on its own scenario's window.
+    """
+    start_s = scenario.time.start_utc.timestamp()
+    horizon = float(scenario.time.duration_h)
+    early, late = [], []
+    for i, ev in enumerate(scenario.events):
+        t_h = ev.time_h(start_s)
+        if t_h < 0:
+            early.append(f"events[{i}] ({ev.type} at {t_h:g} h)")
+        elif t_h >= horizon - 1e-9:
+            late.append(f"events[{i}] ({ev.type} at {t_h:g} h)")
+    parts = []
+    if early:
+        parts.append(f"{', '.join(early)} come before the start and apply at hour 0")
+    if late:
+        parts.append(f"{', '.join(late)} come at or after the end and change nothing")
+    if parts:
+        warnings.warn(
+            f"{source}: scripted events outside the simulated window (0 to {horizon:g} h from "
+            f"{scenario.time.start_utc:%Y-%m-%dT%H:%M}Z): {'; '.join(parts)}",
+            InputDataWarning,
+            stacklevel=3,
+        )
 
 
 def _event_name_problems(scenario: Scenario, source: str) -> list[Problem]:
