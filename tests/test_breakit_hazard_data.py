@@ -303,6 +303,12 @@ def test_validate_refuses_what_the_surge_run_traced_back_on(surge_files):
          "factors: {core: .inf, new_town: 1.5, outskirts: 0.3}",
          "city.yaml: exposure_allocation.rules.glass_curtain_wall_buildings.population_by_zone"
          ".factors.core: Input should be a finite number"),
+        ("exposure_totals.csv", "shop_signboards,signboards,12000", ",signboards,12000",
+         "exposure_totals.csv: line 3: category is blank"),
+        ("exposure_totals.csv", "vessel_crew_persons,persons,300",
+         "vessel_crew_persons,persons,3000000",
+         "exposure_totals.csv: line 18 (vessel_crew_persons): 3,000,000 persons exceed the "
+         "city's 825,000 residents"),
     ],
 )  # fmt: skip
 def test_a_damaged_city_table_is_refused_by_its_line(city, name, old, new, message):
@@ -331,6 +337,21 @@ def test_the_neighbouring_utm_zone_is_warned_of(city):
     assert res.exit_code == 0, res.output
     assert res.output.count("warning: ") == 1
     assert "city.yaml: the reference point (118.0, 22.4) lies outside the area of use of crs " in (
+        res.output
+    )
+
+
+def test_warning_criteria_with_an_unknown_measure_are_refused_by_validate(city):
+    """The warning centre refused it only when the run built it: a traceback."""
+    text = (SHANGHAI / "warning_criteria.yaml").read_text(encoding="utf-8")
+    assert "{im: gust_ms, stat: peak" in text
+    (city / "warning_criteria.yaml").write_text(
+        text.replace("{im: gust_ms, stat: peak", "{im: gust_m, stat: peak", 1), encoding="utf-8"
+    )
+    res = _cli("validate", city)
+    assert res.exit_code == 2, res.output
+    assert "city.data_dir: unusable warning criteria: " in res.output
+    assert "warning_criteria.yaml: hazards.typhoon.levels.blue: unknown intensity measure " in (
         res.output
     )
 

@@ -567,7 +567,9 @@ def load_city(data_dir: Path) -> City:
     _check_areas(districts, districts_path)
     perimeter_km = shapely.length(np.asarray(polygons_xy, dtype=object)) / 1e3
     links = _read_links(data_dir / LINKS_FILE, list(districts["name_en"]), perimeter_km)
-    totals = read_exposure_totals(data_dir / EXPOSURE_FILE, profile.exposure_allocation.rules)
+    totals = read_exposure_totals(
+        data_dir / EXPOSURE_FILE, profile.exposure_allocation.rules, int(population.sum())
+    )
     try:
         exposure = allocate_exposure(districts, totals, profile.exposure_allocation.rules)
     except ValueError as exc:  # a rule that gives no district a share: the profile's fault

@@ -118,14 +118,23 @@ class CountAllocation(_Strict):
 
 class Transport(_Strict):
     buses: CountAllocation
-    persons_per_trip: float = Field(gt=0, description="Persons a bus carries per trip.")
-    trips_per_h: float = Field(gt=0, description="Round trips a bus makes per hour.")
+    persons_per_trip: float = Field(
+        gt=0, le=300, description="Persons a bus carries per trip (the largest, bi-articulated "
+        "buses carry about 250-300)."
+    )  # fmt: skip
+    trips_per_h: float = Field(
+        gt=0, le=12, description="Round trips a bus makes per hour (a round trip takes at "
+        "least 5 minutes)."
+    )  # fmt: skip
     source: Source
 
 
 class Shelters(_Strict):
     sites: CountAllocation
-    places_per_site: float = Field(gt=0, description="Persons a shelter site houses.")
+    places_per_site: float = Field(
+        gt=0, le=100_000, description="Persons a shelter site houses (the largest shelters, "
+        "stadiums, hold tens of thousands)."
+    )  # fmt: skip
     source: Source
 
 

@@ -206,28 +206,37 @@ _CAP_REASON = {
 }
 
 
-def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.DataFrame:
+def read_exposure_totals(
+    path: Path, rules: dict[str, AllocationSpec], population: int | None = None
+) -> pd.DataFrame:
     """Read and check ``exposure_totals.csv``.
 
     Args:
         path: CSV with columns category, unit, city_total, source, confidence.
         rules: the profile's allocation rules by category (``exposure_allocation.rules``).
+        population: the city's residents; when given, a total counted in ``persons`` may not
+            exceed it (the exposed people are among the residents).
 
     Returns:
         The table, ``city_total`` as int64, one row per category.
 
     Raises:
-        CityDataError: missing file or column, duplicate or unknown category (no rule in
-            the profile's ``exposure_allocation.rules``), a category of the rules without a
-            row, non-integer or negative total, a total above :data:`TOTAL_MAX` (or the
-            category's :data:`PER_ITEM_TOTAL_MAX`), empty source.
+        CityDataError: missing file or column, a blank category (by line), duplicate or
+            unknown category (no rule in the profile's ``exposure_allocation.rules``), a
+            category of the rules without a row, non-integer or negative total, a total above
+            :data:`TOTAL_MAX` (or the category's :data:`PER_ITEM_TOTAL_MAX`), persons beyond
+            ``population``, empty source.
     """
     path = Path(path)
     require_file(path, "exposure city totals")
-    table = read_csv_table(path, dtype={"category": str, "source": str})
+    table = read_csv_table(path, dtype={"category": str, "source": str, "unit": str})
     missing = [c for c in TOTALS_COLUMNS if c not in table.columns]
     if missing:
         raise CityDataError(path, f"missing column(s) {missing}; expected {list(TOTALS_COLUMNS)}")
+    blank = table["category"].isna() | table["category"].astype(str).str.strip().eq("")
+    if blank.any():
+        raise CityDataError(path, f"line {int(np.flatnonzero(blank.to_numpy())[0]) + 2}: "
+                            "category is blank")  # fmt: skip
     dup = table["category"][table["category"].duplicated()].tolist()
     if dup:
         raise CityDataError(path, f"duplicate categories {dup}")
@@ -257,6 +266,16 @@ def read_exposure_totals(path: Path, rules: dict[str, AllocationSpec]) -> pd.Dat
                 f"line {i} ({category}): city_total {total:.6g} is above {cap:,.0f} "
                 f"({_CAP_REASON[cap == TOTAL_MAX]})",
             )
+    people = (table["unit"].astype(str).str.strip() == "persons") & (
+        totals > (population or np.inf)
+    )
+    if people.any():
+        k = int(np.flatnonzero(people.to_numpy())[0])
+        raise CityDataError(
+            path,
+            f"line {k + 2} ({table['category'].iloc[k]}): {int(totals.iloc[k]):,} persons exceed "
+            f"the city's {population:,} residents (districts.csv)",
+        )
     blank = table["source"].fillna("").str.strip().eq("").to_numpy()
     if blank.any():
         k = int(np.flatnonzero(blank)[0])

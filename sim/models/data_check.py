@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.agents.warning_rules import check_ims
 from sim.city import load_city
 from sim.city.coast import coastal_points
 from sim.city.evacuation import load_evacuation
@@ -211,8 +212,8 @@ def _warn_uncovered(track_file, track_span, window) -> None:
 
 def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     """The city's relocation rules, buses and shelters (``evacuation.yaml``), its network
-    statistics, its warning criteria and their coastal waters, read as
-    :class:`~sim.models.emergency.CityModel` reads them."""
+    statistics, its warning criteria (their intensity measures known) and their coastal
+    waters, read as :class:`~sim.models.emergency.CityModel` reads them."""
     problems = []
     data_dir = Path(scenario.city.data_dir)
     table = city.districts
@@ -227,7 +228,10 @@ def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Probl
     own = scenario.warnings.criteria_file
     field = "warnings.criteria_file" if own is not None else "city.data_dir"
     try:
-        criteria = load_warning_criteria(own or criteria_path(data_dir))
+        path = own or criteria_path(data_dir)
+        criteria = load_warning_criteria(path)
+        for hazard, rules in criteria.hazards.items():  # as the warning centre checks them
+            check_ims(rules, f"{path}: hazards.{hazard}")
         if criteria.coastal_waters is not None:
             coastal_points(city, criteria.coastal_waters)
     except DATA_ERRORS as exc:
