@@ -98,6 +98,16 @@ def test_a_track_that_starts_inside_the_window_is_warned_of(city):
     assert "does not cover the first 12 h (hours 0-12: the storm appears" in res.output
 
 
+def test_a_mistyped_position_is_warned_of_by_its_lines(city):
+    """120.45 E typed as 12.45 E: the storm jumped 11,000 km and back, silently."""
+    _edit(city / "typhoon_track.csv", TRACK_ROW_5, "2030-08-01T18:00:00Z,19.35,12.45,979,30,")
+    res = _cli("validate", city)
+    assert res.exit_code == 0, res.output
+    assert "typhoon_track.csv: lines 4 and 5: the storm moves 11,175 km in 6 h (517 m/s)" in (
+        res.output
+    )
+
+
 @pytest.mark.parametrize(
     ("r30", "r50", "message"),
     [

@@ -25,6 +25,7 @@ All times are UTC (``numpy.datetime64[s]``).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.errors import InputDataWarning
 from sim.core.text_input import TABLE_MAX_BYTES, read_csv_table, read_text
 from sim.hazards.errors import StormNotFoundError, TrackFormatError, TrackTimeError
 
@@ -315,6 +317,37 @@ def _csv_times(path: Path, cells: pd.Series, lines: np.ndarray) -> np.ndarray:
     return out
 
 
+TRANSLATION_MAX_MS = 40.0
+"""Fastest forward speed believed between two fixes, m/s: the fastest tropical cyclones move at
+about 30 m/s (the 1938 New England hurricane, about 60 kt; NOAA NHC), and the shipped tracks
+stay below 20 m/s. A faster step is most likely a mistyped position; it is warned of."""
+
+
+def _warn_jumps(path: Path, lines: np.ndarray, times: np.ndarray, lat, lon) -> None:
+    """Warn (:class:`~sim.core.errors.InputDataWarning`) of the first step between consecutive
+    fixes (in time order) faster than :data:`TRANSLATION_MAX_MS`, naming its two lines: the
+    storm would jump (great-circle distance on the mean Earth radius)."""
+    if len(times) < 2:
+        return
+    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    hav = (
+        np.sin(np.diff(la) / 2) ** 2
+        + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(np.diff(lo) / 2) ** 2
+    )
+    km = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0))) / 1e3
+    hours = np.diff(times.astype("datetime64[s]").astype(np.int64)) / 3600.0
+    fast = np.flatnonzero(km / hours / 3.6 > TRANSLATION_MAX_MS)
+    if fast.size:
+        k = int(fast[0])
+        warnings.warn(
+            f"{path}: lines {int(lines[k])} and {int(lines[k + 1])}: the storm moves {km[k]:,.0f} "
+            f"km in {hours[k]:g} h ({km[k] / hours[k] / 3.6:.0f} m/s), faster than any tropical "
+            f"cyclone (at most about 30 m/s): a mistyped position?",
+            InputDataWarning,
+            stacklevel=3,
+        )
+
+
 def _check_increasing(path: Path, lines: np.ndarray, times: np.ndarray, ordered: bool) -> None:
     """A track's times are distinct (``ordered``: also increasing in file order).
 
@@ -403,6 +436,7 @@ def read_track_csv(
     order = np.argsort(times, kind="stable")
     r30, r50 = (_radius_column(rows, c, path) for c in RADII_COLUMNS)
     _check_radii_order(path, lines, r30, r50)
+    _warn_jumps(path, lines[order], times[order], values[order, 0], values[order, 1])
     return Track(
         time_utc=times[order],
         lat_deg=values[order, 0],
@@ -642,6 +676,7 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
                 raise TrackFormatError(path, i + 1, "storm has no records")
             t, lat, lon, pres, wind = (np.array(col) for col in zip(*recs, strict=True))
             _check_increasing(path, np.array([ln for ln, _ in body]), t, ordered=True)
+            _warn_jumps(path, np.array([ln for ln, _ in body]), t, lat, lon)
             return Track(
                 t, lat, lon, pres, wind, name=name or f"{intl_id:04d}", wind_averaging_min=2.0
             )
