@@ -372,15 +372,17 @@ def test_warning_criteria_with_an_unknown_measure_are_refused_by_validate(city):
 def test_events_outside_the_window_are_warned_of_by_index_and_time(tmp_path):
     """An event after the window's end vanished silently and one before its start was
     applied at hour 0 unsaid. Warned, not refused: a window narrowed by extends: or -p keeps
-    its parent's events (tests/data/small-lekima.yaml), and those before the start set the
-    warning level in force at it."""
+    its parent's events. Scripted warnings are the level history (those before the start set
+    the level in force at it): not warned of."""
     child = tmp_path / "child.yaml"
     child.write_text(
         f"extends: {EXAMPLE}\n"
         "events:\n"
         "  - {type: warning, at_utc: 2030-08-01T21:00:00Z, hazard: typhoon, level: yellow}\n"
+        "  - {type: pipe_burst, at_utc: 2030-08-01T22:00:00Z, district: Riverside}\n"
         "  - {type: warning, at_h: 9, hazard: typhoon, level: orange}\n"
-        "  - {type: pipe_burst, at_h: 40, district: Riverside}\n",
+        "  - {type: road_collapse, at_h: 40, district: Riverside}\n"
+        "  - {type: warning, at_h: 40, hazard: typhoon, level: none}\n",
         encoding="utf-8",
     )
     res = CliRunner().invoke(app, ["validate", str(child)])
@@ -388,8 +390,8 @@ def test_events_outside_the_window_are_warned_of_by_index_and_time(tmp_path):
     assert res.output.count("warning: ") == 1
     assert (
         f"warning: {child}: scripted events outside the simulated window (0 to 36 h from "
-        "2030-08-02T00:00Z): events[0] (warning at -3 h) come before the start and apply at "
-        "hour 0; events[2] (pipe_burst at 40 h) come at or after the end and change nothing"
+        "2030-08-02T00:00Z): events[1] (pipe_burst at -2 h) come before the start and apply at "
+        "hour 0; events[3] (road_collapse at 40 h) come at or after the end and never happen"
     ) in res.output
 
 

@@ -82,19 +82,24 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
 
 def _warn_events_outside(scenario: Scenario, source: str) -> None:
     """Warn once (:class:`~sim.core.errors.InputDataWarning`, naming the scenario file) of
-    scripted events outside the simulated window, each by its index, type and time: one
-    before the start applies at the start (hour 0), one at or after the end changes nothing.
+    scripted events other than warnings outside the simulated window, each by its index, type
+    and time: one before the start applies at the start (hour 0, not at its time), one at or
+    after the end never happens.
 
     Warned, not refused as a journal's entries are (:func:`sim.interfaces.exercise.journal.
     fit_problems`): a window narrowed by ``extends:``, ``-p time.duration_h`` or a sweep keeps
-    its parent's events, and the warnings before its start set the level in force at it
-    (``tests/data/small-lekima.yaml``); a journal is recorded on its own scenario's window.
+    its parent's events; a journal is recorded on its own scenario's window. Scripted
+    warnings are left out: they are the recorded level history, whose entries before the start
+    set the level in force at it and whose later ones a narrowed window rightly never reaches
+    (``tests/data/small-lekima.yaml``).
     """
     start_s = scenario.time.start_utc.timestamp()
     horizon = float(scenario.time.duration_h)
     early, late = [], []
     for i, ev in enumerate(scenario.events):
         t_h = ev.time_h(start_s)
+        if ev.type == "warning":
+            continue
         if t_h < 0:
             early.append(f"events[{i}] ({ev.type} at {t_h:g} h)")
         elif t_h >= horizon - 1e-9:
@@ -103,7 +108,7 @@ def _warn_events_outside(scenario: Scenario, source: str) -> None:
     if early:
         parts.append(f"{', '.join(early)} come before the start and apply at hour 0")
     if late:
-        parts.append(f"{', '.join(late)} come at or after the end and change nothing")
+        parts.append(f"{', '.join(late)} come at or after the end and never happen")
     if parts:
         warnings.warn(
             f"{source}: scripted events outside the simulated window (0 to {horizon:g} h from "
