@@ -319,6 +319,13 @@ def test_validate_refuses_what_the_surge_run_traced_back_on(surge_files):
          "vessel_crew_persons,persons,3000000",
          "exposure_totals.csv: line 18 (vessel_crew_persons): 3,000,000 persons exceed the "
          "city's 825,000 residents"),
+        ("exposure_totals.csv", "shop_signboards,signboards,12000",
+         "shop_signboards,signboards,1000000000000",
+         "exposure_totals.csv: line 3 (shop_signboards): 1,000,000,000,000 signboards exceed 1 "
+         "per resident of the city's 825,000 (districts.csv); no city has as many"),
+        ("exposure_totals.csv", "old_housing_m2,m2,3000000", "old_housing_m2,m2,3000000000",
+         "exposure_totals.csv: line 5 (old_housing_m2): 3,000,000,000 m2 exceed 1000 per "
+         "resident"),
     ],
 )  # fmt: skip
 def test_a_damaged_city_table_is_refused_by_its_line(city, name, old, new, message):

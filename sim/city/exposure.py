@@ -200,6 +200,20 @@ PER_ITEM_TOTAL_MAX = {"construction_sites": 1e6}
 district, workers and safety grade per site, drawn for every year), and their bound: 216×
 the default case study's 4,628 sites, a few tens of MB."""
 
+PER_RESIDENT_MAX = {"persons": 1.0, "m2": 1_000.0, "km": 1.0}
+"""Largest city total of a category per resident, by its unit (any other unit:
+:data:`ITEMS_PER_RESIDENT_MAX`). Persons: the exposed people are among the residents.
+Assumptions, each far above any city: 1,000 m² per resident is 170× the default case
+study's old housing (146 million m² for 24.9 million residents) and over 20× any city's
+floor area per person; 1 km per resident is 250× its 100,000 km of underground pipelines."""
+
+ITEMS_PER_RESIDENT_MAX = 1.0
+"""Largest number of counted items (signboards, buildings, sites …) per resident. Assumption:
+69× the default case study's densest item (360,000 shop signboards for 24.9 million
+residents). Counted items fail and become incidents one by one, so a total far beyond the
+city's size is a run of millions of incidents (10^12 signboards in the example city: 2
+million incidents, 9 minutes) rather than an answer."""
+
 _CAP_REASON = {
     True: "no city counts more; the counts must stay exact integers",
     False: "the model keeps a record of each",
@@ -224,8 +238,9 @@ def read_exposure_totals(
         CityDataError: missing file or column, a blank category (by line), duplicate or
             unknown category (no rule in the profile's ``exposure_allocation.rules``), a
             category of the rules without a row, non-integer or negative total, a total above
-            :data:`TOTAL_MAX` (or the category's :data:`PER_ITEM_TOTAL_MAX`), persons beyond
-            ``population``, empty source.
+            :data:`TOTAL_MAX` (or the category's :data:`PER_ITEM_TOTAL_MAX`), a total beyond
+            its bound per resident of ``population`` (:data:`PER_RESIDENT_MAX`,
+            :data:`ITEMS_PER_RESIDENT_MAX`), empty source.
     """
     path = Path(path)
     require_file(path, "exposure city totals")
@@ -266,16 +281,8 @@ def read_exposure_totals(
                 f"line {i} ({category}): city_total {total:.6g} is above {cap:,.0f} "
                 f"({_CAP_REASON[cap == TOTAL_MAX]})",
             )
-    people = (table["unit"].astype(str).str.strip() == "persons") & (
-        totals > (population or np.inf)
-    )
-    if people.any():
-        k = int(np.flatnonzero(people.to_numpy())[0])
-        raise CityDataError(
-            path,
-            f"line {k + 2} ({table['category'].iloc[k]}): {int(totals.iloc[k]):,} persons exceed "
-            f"the city's {population:,} residents (districts.csv)",
-        )
+    if population is not None:
+        _check_per_resident(path, table, totals, population)
     blank = table["source"].fillna("").str.strip().eq("").to_numpy()
     if blank.any():
         k = int(np.flatnonzero(blank)[0])
@@ -285,6 +292,30 @@ def read_exposure_totals(
             "one, or an explicit assumption)",
         )
     return table.assign(city_total=totals.astype(np.int64)).reset_index(drop=True)
+
+
+def _check_per_resident(path: Path, table: pd.DataFrame, totals: pd.Series, population: int):
+    """Refuse the first category whose total exceeds its bound per resident
+    (:data:`PER_RESIDENT_MAX` by unit, else :data:`ITEMS_PER_RESIDENT_MAX`).
+
+    Raises:
+        CityDataError: naming the line, the category, its total and the bound.
+    """
+    units = table["unit"].astype(str).str.strip()
+    per = units.map(PER_RESIDENT_MAX).fillna(ITEMS_PER_RESIDENT_MAX).to_numpy(float)
+    over = totals.to_numpy(float) > per * population
+    if not over.any():
+        return
+    k = int(np.flatnonzero(over)[0])
+    unit, category = units.iloc[k], table["category"].iloc[k]
+    if unit == "persons":
+        why = f"persons exceed the city's {population:,} residents (districts.csv)"
+    else:
+        why = (
+            f"{unit} exceed {per[k]:g} per resident of the city's {population:,} "
+            "(districts.csv); no city has as many"
+        )
+    raise CityDataError(path, f"line {k + 2} ({category}): {int(totals.iloc[k]):,} {why}")
 
 
 def allocate_exposure(
