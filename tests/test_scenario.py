@@ -285,3 +285,14 @@ def test_extends_of_an_empty_string_or_a_folder_is_a_clear_problem(tmp_path):
             load_scenario(f)
         (problem,) = err.value.problems
         assert problem.field == "extends"
+
+
+def test_a_nul_character_in_a_path_is_one_problem_not_a_traceback(tmp_path):
+    """Hypothesis found ``extends: "\\0"`` (os.path raised 'embedded null byte')."""
+    path = tmp_path / "nul.yaml"
+    path.write_text('extends: "\\0"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value.problems[0]) == (
+        f"{path}: (paths): a file path holds a NUL character (\\0); file names cannot"
+    )

@@ -388,7 +388,8 @@ def _read_links(path: Path, names: list[str], perimeter_km: np.ndarray) -> pd.Da
         raise CityDataError(
             path, f"line {k + 2}: {names[a[k]]} - {names[b[k]]} is listed again (line {first})"
         )
-    border = _border_km(table, path)
+    # a copy: pandas 3 hands out read-only views of its columns
+    border = np.array(_border_km(table, path), dtype=float)
     crossing = table["link_type"].isin(["tunnel_bridge", "ferry"]).to_numpy()
     border[crossing] = np.nan
     limit = np.minimum(perimeter_km[ia], perimeter_km[ib])

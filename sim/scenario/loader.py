@@ -323,6 +323,19 @@ def load_scenario(
             file of another `kind` is one problem, the error's ``got_kind`` its kind.
     """
     path = Path(path)
+    try:
+        return _load(path, overrides, kind)
+    except ScenarioError:
+        raise
+    except ValueError as exc:  # os.path refuses a NUL in a file name (extends:, data paths, -p)
+        if "null byte" not in str(exc):
+            raise
+        what = "a file path holds a NUL character (\\0); file names cannot"
+        raise ScenarioError([Problem(str(path), "(paths)", what)]) from None
+
+
+def _load(path: Path, overrides: list[str] | None, kind: str | None):
+    """:func:`load_scenario`'s body (its docstring)."""
     data = read_with_extends(path)
     if overrides:
         data = apply_overrides(data, overrides, str(path))
