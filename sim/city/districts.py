@@ -388,8 +388,7 @@ def _read_links(path: Path, names: list[str], perimeter_km: np.ndarray) -> pd.Da
         raise CityDataError(
             path, f"line {k + 2}: {names[a[k]]} - {names[b[k]]} is listed again (line {first})"
         )
-    # a copy: pandas 3 hands out read-only views of its columns
-    border = np.array(_border_km(table, path), dtype=float)
+    border = _border_km(table, path)
     crossing = table["link_type"].isin(["tunnel_bridge", "ferry"]).to_numpy()
     border[crossing] = np.nan
     limit = np.minimum(perimeter_km[ia], perimeter_km[ib])
@@ -430,7 +429,8 @@ def _border_km(table: pd.DataFrame, path: Path) -> np.ndarray:
             blank), by its line.
     """
     cells = table["shared_border_km"]
-    border = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+    # writable: pandas 3 hands out read-only views, and the caller blanks crossings
+    border = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, copy=True)
     given = cells.notna().to_numpy() & (cells.astype(str).str.strip() != "").to_numpy()
     bad = given & ~(np.isfinite(border) & (border > 0))
     if bad.any():
