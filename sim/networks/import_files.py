@@ -24,6 +24,7 @@ the file, and kept in a list the importer attaches to its layer (``ImportedLayer
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import warnings
 from pathlib import Path
@@ -38,6 +39,13 @@ SNIFF_BYTES = 4096
 """Bytes of the file's start the type is told from."""
 MAX_IDS_SHOWN = 10
 """Element ids quoted in a message; the rest are counted."""
+MAX_FILE_BYTES = 1024**3
+"""Largest network file read (1 GiB). A file is read whole, then parsed into Python objects
+(WNTR, networkx, pandapower tables, pyrosm frames) that take several times its size: past 1 GiB
+a 2-core, 8-GB machine (the CI's) runs out of memory. A city's networks are far smaller (an EPANET
+model of 200,000 pipes is about 25 MB; an OpenStreetMap PBF of a province about 200 MB), so a
+larger file is most likely a country extract: clip it to the city first. Assumption: the memory
+factor is from the libraries' object sizes, not measured per format."""
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -94,10 +102,19 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes: all of them, or the first `limit`.
 
     Raises:
-        NetworkImportError: missing, a folder, or unreadable (the OS reason).
+        NetworkImportError: missing, a folder, unreadable (the OS reason), or larger than
+            `MAX_FILE_BYTES` (checked before reading, whatever `limit`).
     """
     try:
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise NetworkImportError(
+                    f"{path}: file is {size:,} bytes; network files of at most "
+                    f"{MAX_FILE_BYTES:,} bytes are read, as they are parsed whole into "
+                    "memory: clip it to the city first (e.g. osmium extract --bbox for "
+                    "OpenStreetMap)"
+                )
             return f.read() if limit is None else f.read(limit)
     except FileNotFoundError:
         raise NetworkImportError(f"{path}: file not found") from None

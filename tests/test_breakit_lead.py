@@ -1,0 +1,41 @@
+"""Network import files are bounded in size before they are read (issue 16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.networks import import_files
+from sim.networks.errors import NetworkImportError
+from sim.networks.importers import read_graphml, read_osm
+
+
+def _sparse(path, n_bytes: int):
+    """A file of `n_bytes` bytes that takes no disk space (a hole)."""
+    with open(path, "wb") as f:
+        f.truncate(n_bytes)
+    return path
+
+
+@pytest.mark.parametrize("reader", [read_osm, lambda path: read_graphml(path, "roads")])
+def test_network_file_over_the_memory_bound_is_refused_before_reading(tmp_path, reader):
+    big = _sparse(tmp_path / "country.osm", import_files.MAX_FILE_BYTES + 1)
+    with pytest.raises(NetworkImportError) as err:
+        reader(big)
+    text = str(err.value)
+    assert str(big) in text and f"{import_files.MAX_FILE_BYTES + 1:,} bytes" in text
+    assert "clip it to the city" in text
+
+
+def test_file_at_the_bound_is_read(tmp_path):
+    path = _sparse(tmp_path / "edge.osm", 4096)
+    assert len(import_files.read_bytes(path, 16)) == 16
+    path.write_bytes(b"x" * 10)
+    old = import_files.MAX_FILE_BYTES
+    try:
+        import_files.MAX_FILE_BYTES = 10
+        assert import_files.read_bytes(path) == b"x" * 10
+        import_files.MAX_FILE_BYTES = 9
+        with pytest.raises(NetworkImportError, match="at most 9 bytes are read"):
+            import_files.read_bytes(path)
+    finally:
+        import_files.MAX_FILE_BYTES = old
