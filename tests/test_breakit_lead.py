@@ -39,3 +39,25 @@ def test_file_at_the_bound_is_read(tmp_path):
             import_files.read_bytes(path)
     finally:
         import_files.MAX_FILE_BYTES = old
+
+
+def test_session_refuses_a_journal_entry_past_the_horizon_as_the_cli_does():
+    """A journal handed to ExerciseSession in code is checked as `run --journal` checks it: an
+    inject at or past the horizon would never apply, so it is refused, not dropped."""
+    from pathlib import Path
+
+    from sim.interfaces.exercise.journal import Journal, JournalEntry
+    from sim.interfaces.exercise.session import ExerciseSession
+    from sim.models.event_effects import InjectError
+    from sim.scenario import load_scenario
+
+    small = Path(__file__).parent / "data" / "small-lekima.yaml"
+    scen = load_scenario(small, ["networks.resolution=0.05", "time.duration_h=3"])
+    fire = {"type": "chemical_fire", "district": "Baoshan"}
+    ok = Journal(entries=[JournalEntry(1.0, fire, "t")])
+    assert len(ExerciseSession(scen, ok).journal.entries) == 1
+    late = Journal(entries=[JournalEntry(1.0, fire, "t"), JournalEntry(3.0, fire, "t")])
+    with pytest.raises(InjectError, match=r"entries\[1\]\.t_h: 3 h is not before"):
+        ExerciseSession(scen, late)
+    with pytest.raises(InjectError, match="did you mean"):
+        ExerciseSession(scen, Journal(entries=[JournalEntry(1.0, {**fire, "district": "Baoshn"})]))

@@ -16,7 +16,7 @@ import math
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.interfaces.exercise.journal import Journal, JournalEntry
+from sim.interfaces.exercise.journal import Journal, JournalEntry, fit_problems
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
 from sim.response.resources import TEAM_SLICE
@@ -39,7 +39,10 @@ class ExerciseSession:
             (:func:`sim.results.shocks.read_shock`); None: the scenario's own city.
 
     Raises:
-        InjectError: a journal entry names an unknown district, depot or crossing.
+        InjectError: the journal does not fit the scenario, as ``citysafe run --journal``
+            refuses it (:func:`sim.interfaces.exercise.journal.fit_problems`: an entry at or
+            past the horizon, which would never apply; an unknown district, depot or
+            crossing; another city): every problem in one message.
     """
 
     def __init__(self, scenario: Scenario, journal: Journal | None = None, city_state=None) -> None:
@@ -55,12 +58,10 @@ class ExerciseSession:
                 scenario=journal.scenario,
                 overrides=list(journal.overrides),
             )
-            try:
-                events = journal.events()
-            except ValidationError as exc:
-                raise InjectError(f"journal: {exc}") from None
-            for ev in events:
-                self.model.engine.check(ev, "journal")
+            problems = fit_problems(journal, self.model, "journal")
+            if problems:  # the CLI's and the app's checks, so no entry is dropped silently
+                raise InjectError("; ".join(f"{p.field}: {p.message}" for p in problems))
+            events = journal.events()
             for ev in events:
                 self.model.engine.schedule_inject(ev, float(ev.at_h))
 
