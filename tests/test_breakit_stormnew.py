@@ -16,6 +16,7 @@ All on the example city (about 0.5 s a command).
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,49 @@ def _storm_new(work: Path, out: Path | str, *more: str | Path, track: Path | Non
 
 
 # --- 2. the track read as the run reads it: the same verdict, the same message ---------------
+
+
+def _cma_text() -> str:
+    track = read_track_csv(TRACK_SRC, "EXAMPLE")
+    return format_cma_bst_block(track, 3001, "利奇马台风")  # a Chinese name: GBK detectable
+
+
+ENCODINGS = {
+    "utf-8": lambda t: t.encode("utf-8"),
+    "utf-8 with BOM": lambda t: codecs.BOM_UTF8 + t.encode("utf-8"),
+    "utf-16 with BOM": lambda t: t.encode("utf-16"),
+    "utf-16-be with BOM": lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"),
+    "utf-16-le without BOM": lambda t: t.encode("utf-16-le"),
+    "gbk": lambda t: t.encode("gbk"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "cma_bst"])
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+def test_storm_new_and_the_runs_reader_give_the_same_verdict(work, fmt, encoding):
+    if fmt == "csv":
+        text = TRACK_SRC.read_text(encoding="utf-8").replace("fictional track", "虚构的台风路径")
+        path, select = work / "track_in.csv", ()
+    else:
+        text, path, select = _cma_text(), work / "CH2030BST.txt", ("--storm", "3001")
+    path.write_bytes(ENCODINGS[encoding](text))
+    try:
+        if fmt == "csv":
+            read_track_csv(path, agency="EXAMPLE")
+        else:
+            read_cma_bst(path, 3001)
+    except ValueError as exc:
+        run_says = str(exc)
+    else:
+        run_says = None
+    res = _storm_new(work, work / "out.yaml", *select, track=path)
+    if run_says is None:
+        assert res.exit_code == 0, (encoding, res.output)
+        assert encoding in ("utf-8", "utf-8 with BOM", "utf-16 with BOM", "utf-16-be with BOM")
+    else:
+        assert _one_clear_line(res) == run_says
+        assert encoding in ("utf-16-le without BOM", "gbk")
+        assert ("GB18030" if encoding == "gbk" else "without a byte-order mark") in run_says
 
 
 # --- 3. tried as a user would -----------------------------------------------------------------

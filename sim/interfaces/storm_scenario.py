@@ -32,6 +32,11 @@ a storm can affect a coastal city (assumption for other cities).
 The scenario is self-contained rather than ``extends:`` a city base: a child inherits every
 mapping of its parent (``observed:`` included, see :func:`sim.scenario.loader.deep_merge`),
 any city works without a base file, and the file shows every setting it runs with.
+
+**The same files as a run.** The track is read by the run's own readers through the project's
+one text reader (:mod:`sim.core.text_input`: UTF-8 with or without BOM, UTF-16 with its BOM,
+anything else refused naming the encoding it looks like), so storm new and ``run`` accept and
+refuse the same track files, with the same messages.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.city.errors import CityDataError
 from sim.city.profile import load_profile
-from sim.core.text_input import read_csv_table
+from sim.core.text_input import TABLE_MAX_BYTES, InputFileError, read_csv_table, read_text
 from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.hazards.approach import Pass, track_pass
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
@@ -136,18 +141,26 @@ def _fail(path: Path | str, what: str) -> StormScenarioError:
 
 
 def _one_line(exc: BaseException, path: Path) -> str:
-    """The reader's message on one line, prefixed by the file unless it already names it."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """The reader's message on one line (its line breaks joined by a space, nothing else
+    changed: the run prints the same text), prefixed by the file unless it already names it."""
+    text = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+    text = text or type(exc).__name__
     return text if text.startswith(str(path)) else f"{path}: {text}"
 
 
 def _read_text(path: Path) -> str:
+    """The track file's text, read as the run's track readers read it
+    (:func:`sim.core.text_input.read_text`: the same files accepted, the same messages).
+
+    Raises:
+        StormScenarioError: no such file, a folder, too large, or not UTF-8/UTF-16 text.
+    """
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text(path, TABLE_MAX_BYTES)
     except FileNotFoundError:
         raise _fail(path, "track file not found") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot read the track file ({exc.strerror or exc})") from None
+    except InputFileError as exc:
+        raise StormScenarioError(_one_line(exc, path)) from None
 
 
 def sniff_format(path: Path) -> str:
@@ -161,7 +174,7 @@ def sniff_format(path: Path) -> str:
     first = lines[0] if lines else ""
     if first.split()[:1] == ["66666"]:
         return "cma_bst"
-    header = [c.strip().strip('"').strip("'") for c in first.lstrip("\ufeff").split(",")]
+    header = [c.strip().strip('"').strip("'") for c in first.split(",")]
     if all(c in header for c in CSV_COLUMNS):
         return "csv"
     raise _fail(
