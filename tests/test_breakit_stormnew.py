@@ -17,15 +17,21 @@ All on the example city (about 0.5 s a command).
 from __future__ import annotations
 
 import codecs
+import errno
+import os
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from sim.hazards.approach import track_pass
 from sim.hazards.errors import StormNotFoundError
 from sim.hazards.track import Track, format_cma_bst_block, read_cma_bst, read_track_csv
+from sim.interfaces import storm_scenario
 from sim.interfaces.cli.main import app
+from sim.interfaces.storm_scenario import MARK, storm_new_file
+from sim.studies.sweep import files
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY_SRC = ROOT / "scenarios/data/example-city"
@@ -65,6 +71,104 @@ def _storm_new(work: Path, out: Path | str, *more: str | Path, track: Path | Non
 
 
 # --- 1. nothing lost: the output is never an input, --force replaces only storm new's own file
+
+
+def test_out_that_is_the_track_is_refused_even_with_force(work):
+    before = (work / "track.csv").read_bytes()
+    res = _storm_new(work, work / "track.csv", "--force")
+    _one_clear_line(res, str(work / "track.csv"), "--track", "inputs")
+    assert (work / "track.csv").read_bytes() == before
+    # a hard link to it is the same file
+    os.link(work / "track.csv", work / "hard.yaml")
+    _one_clear_line(_storm_new(work, work / "hard.yaml", "--force"), "--track")
+    assert (work / "track.csv").read_bytes() == before
+
+
+def test_out_that_is_another_input_is_refused(work):
+    obs = work / "obs.yaml"
+    obs.write_text("trees_down: {value: 3, source: x}\n")
+    res = _storm_new(work, obs, "--observed", obs, "--force")
+    _one_clear_line(res, "--observed")
+    assert obs.read_text() == "trees_down: {value: 3, source: x}\n"
+
+
+def test_out_inside_the_city_data_folder_is_refused(work):
+    city = work / "city"
+    before = {p.name: p.read_bytes() for p in city.iterdir()}
+    for out in (city / "districts.csv", city / "new.yaml", city / "sub" / "storm.yaml"):
+        res = _storm_new(work, out, "--force")
+        _one_clear_line(res, str(out), "inside the city's data folder")
+    assert {p.name: p.read_bytes() for p in city.iterdir()} == before  # nothing added
+
+
+def test_a_users_file_is_not_replaced_even_with_force(work):
+    mine = work / "storm.yaml"
+    mine.write_text("name: my-own-scenario\n")
+    for force in ((), ("--force",)):
+        res = _storm_new(work, mine, *force)
+        _one_clear_line(res, str(mine), "not written by citysafe storm new", "even with --force")
+    assert mine.read_text() == "name: my-own-scenario\n"
+
+
+def test_an_older_versions_output_without_the_mark_is_not_replaced(work):
+    """storm new's output before the mark: its header says "made by" but cannot be told from
+    a user's edited copy, as staging treats a run folder without its marker."""
+    old = work / "old.yaml"
+    old.write_text(
+        "# Storm x: made by `citysafe storm new` (sim/interfaces/storm_scenario.py).\nname: x\n"
+    )
+    _one_clear_line(_storm_new(work, old, "--force"), "not written by citysafe storm new")
+    assert old.read_text().endswith("name: x\n")
+
+
+def test_own_file_is_replaced_with_force_only_while_unedited(work):
+    out = work / "scen" / "storm.yaml"
+    assert _storm_new(work, out).exit_code == 0
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith(f"{MARK} ") and " sha256:" in first
+    assert storm_new_file(out) == "ours"
+    _one_clear_line(_storm_new(work, out), "storm new wrote", "--force")
+    res = _storm_new(work, out, "--force", "--seed", "7")
+    assert res.exit_code == 0, res.output
+    assert yaml.safe_load(out.read_text())["seed"] == 7
+    with out.open("a", encoding="utf-8") as handle:
+        handle.write("# my note\n")
+    edited = out.read_text()
+    assert storm_new_file(out) == "edited"
+    _one_clear_line(_storm_new(work, out, "--force"), "edited since", "even with --force")
+    assert out.read_text() == edited
+
+
+def test_a_folder_and_a_symbolic_link_are_refused(work):
+    _one_clear_line(_storm_new(work, work / "city"), "is a folder")
+    (work / "link.yaml").symlink_to(work / "track.csv")
+    _one_clear_line(_storm_new(work, work / "link.yaml", "--force"), "symbolic link")
+    assert (work / "track.csv").read_bytes() == TRACK_SRC.read_bytes()
+
+
+def test_a_full_disk_leaves_the_file_as_it_was_and_no_temporary(work, monkeypatch):
+    out = work / "storm.yaml"
+    assert _storm_new(work, out).exit_code == 0
+    before = out.read_bytes()
+
+    def full(fd, data):
+        os.write(fd, data[:10])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files, "_write_all", full)
+    res = _storm_new(work, out, "--force", "--seed", "7")
+    _one_clear_line(res, str(out), "cannot write the scenario here", "make room")
+    assert out.read_bytes() == before
+    assert files.stale_temporaries(work) == []
+
+
+def test_a_read_only_folder_is_one_line(work, monkeypatch):
+    def refused(path, data):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(storm_scenario, "atomic_write_bytes", refused)
+    res = _storm_new(work, work / "ro" / "storm.yaml")
+    _one_clear_line(res, "cannot write the scenario here", "write access")
 
 
 # --- 2. the track read as the run reads it: the same verdict, the same message ---------------

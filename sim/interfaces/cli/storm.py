@@ -13,15 +13,17 @@ line ``FILE: what``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 import sim
 from sim.interfaces.storm_scenario import (
     REACH_KM,
+    StormScenario,
     StormScenarioError,
     build_scenario,
+    check_output,
     write_scenario,
 )
 
@@ -41,6 +43,26 @@ def _default_city() -> Path:
     """The default city folder: relative to the working folder if there, else the repository."""
     here = Path(DEFAULT_CITY)
     return here if here.is_dir() else Path(sim.__file__).resolve().parents[1] / DEFAULT_CITY
+
+
+def _make(
+    track: Path, out: Path, city: Path, force: bool, **options: Any
+) -> tuple[Path, StormScenario]:
+    """Check ``out`` first (a refused output costs no reading: :func:`check_output`), then
+    make the scenario (:func:`build_scenario` with ``options``) and write it.
+
+    Returns:
+        The file written (``~`` expanded) and the scenario.
+
+    Raises:
+        StormScenarioError: as :func:`build_scenario` and :func:`write_scenario`.
+    """
+    given = {"--track": track, "--observed": options.get("observed_path")}
+    given |= {"--radii": options.get("radii_path"), "--city": city}
+    out = check_output(out, {k: Path(v) for k, v in given.items() if v is not None}, force)
+    sc = build_scenario(track, out, city, **options)
+    write_scenario(sc, out, force=force)
+    return out, sc
 
 
 @storm_app.command("new")
@@ -90,23 +112,20 @@ def new_command(
             "--reach-km", min=1.0, help="Distance within which the storm can affect the city, km."
         ),
     ] = REACH_KM,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace a file storm new wrote (marked by its first line) and no one edited.",
+        ),
+    ] = False,
 ) -> None:
     """Write a scenario for one storm of a best-track file over a city."""
+    city = city if city is not None else _default_city()
+    selection = {"storm": storm, "agency": agency, "name": name, "seed": seed}
+    files = {"observed_path": observed, "radii_path": radii}
     try:
-        sc = build_scenario(
-            track,
-            out,
-            city if city is not None else _default_city(),
-            storm=storm,
-            agency=agency,
-            name=name,
-            seed=seed,
-            observed_path=observed,
-            radii_path=radii,
-            reach_km=reach_km,
-        )
-        write_scenario(sc, out, force=force)
+        out, sc = _make(track, out, city, force, reach_km=reach_km, **selection, **files)
     except StormScenarioError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
