@@ -31,6 +31,7 @@ from sim.hazards.track import Track, format_cma_bst_block, read_cma_bst, read_tr
 from sim.interfaces import storm_scenario
 from sim.interfaces.cli.main import app
 from sim.interfaces.storm_scenario import MARK, storm_new_file
+from sim.scenario import load_scenario
 from sim.studies.sweep import files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +172,29 @@ def test_a_read_only_folder_is_one_line(work, monkeypatch):
     _one_clear_line(res, "cannot write the scenario here", "write access")
 
 
+def test_a_missing_folder_is_made_and_names_may_hold_spaces_and_chinese(work):
+    track = work / "台风 路径.csv"
+    track.write_bytes(TRACK_SRC.read_bytes())
+    out = work / "我的 场景" / "sub dir" / "台风 x.yaml"
+    res = _storm_new(work, out, track=track)
+    assert res.exit_code == 0, res.output
+    scen = load_scenario(out)
+    assert scen.hazard.typhoon.track_file == track.resolve()
+    assert scen.name == "storm-2030"  # no ASCII letter in the file name: a neutral name
+    res = _storm_new(work, work / "x.yaml", "--name", "台风 利奇马", track=track)
+    _one_clear_line(res, "--name '台风 利奇马'", "letters")
+
+
+def test_a_line_break_in_a_file_name_stays_inside_the_header_comment(work):
+    """U+2028 ends a line for YAML: in the "Track:" comment it began a mapping key."""
+    track = work / "a\u2028name: evil.csv"
+    track.write_bytes(TRACK_SRC.read_bytes())
+    out = work / "storm.yaml"
+    assert _storm_new(work, out, track=track).exit_code == 0
+    assert load_scenario(out).hazard.typhoon.track_file == track.resolve()
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
 # --- 2. the track read as the run reads it: the same verdict, the same message ---------------
 
 
@@ -233,6 +257,11 @@ def test_the_pass_of_a_one_record_track_is_its_record(work):
     assert track_pass(track, 118.0, 22.4, 800.0).closest_utc == track.start_utc
 
 
+def test_a_one_record_track_is_one_line_not_a_traceback(work):
+    res = _storm_new(work, work / "x.yaml", track=_one_record(work))
+    _one_clear_line(res, "1 record", "at least 2")
+
+
 def test_a_cma_selection_several_storms_answer_to_is_refused_by_both(work):
     """Real CMA files number every tropical depression 0000 and name it (nameless): taking
     the first one silently could run another storm than the one meant."""
@@ -247,3 +276,45 @@ def test_a_cma_selection_several_storms_answer_to_is_refused_by_both(work):
             read_cma_bst(path, storm)  # the run's reader: the same refusal
         assert str(caught.value) == line
     assert _storm_new(work, work / "x.yaml", "--storm", "alpha", track=path).exit_code == 0
+
+
+def test_what_validate_refuses_is_not_written(work):
+    """A wind-radii table the run cannot read: storm new wrote the scenario anyway."""
+    bad = work / "radii.csv"
+    bad.write_text("a,b\n1,2\n")
+    out = work / "x.yaml"
+    res = _storm_new(work, out, "--radii", bad)
+    _one_clear_line(res, str(out), "hazard.typhoon.radii_file", "unusable wind radii", str(bad))
+    assert not out.exists()
+
+
+def test_the_readers_warnings_are_printed_once_as_warning_file(work):
+    lines = TRACK_SRC.read_text().splitlines(keepends=True)
+    cells = lines[4].split(",")
+    cells[1] = str(float(cells[1]) + 15)  # a mistyped latitude: the storm jumps 1,700 km
+    lines[4] = ",".join(cells)
+    jump = work / "jump.csv"
+    jump.write_text("".join(lines))
+    res = _storm_new(work, work / "x.yaml", track=jump)
+    assert res.exit_code == 0, res.output
+    warned = [ln for ln in res.stderr.splitlines() if ln.startswith("warning: ")]
+    assert warned == [ln for ln in res.stderr.splitlines() if ln.strip()], res.stderr
+    assert len(warned) == 1 and f"warning: {jump}: lines 4 and 5" in warned[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--storm", "1909"), ("a track CSV holds one storm",)),
+        (("--agency", "JMA"), ("no rows for agency 'JMA'", "EXAMPLE")),
+        (("--reach-km", "10"), ("never comes within 10 km", "closest")),
+    ],
+)
+def test_selections_the_file_does_not_have_are_one_line(work, args, fragments):
+    _one_clear_line(_storm_new(work, work / "x.yaml", *args), *fragments)
+    assert not (work / "x.yaml").exists()
+
+
+def test_a_year_without_a_file_is_one_line(work):
+    missing = work / "CH2031BST.txt"
+    _one_clear_line(_storm_new(work, work / "x.yaml", track=missing), "track file not found")

@@ -35,8 +35,10 @@ any city works without a base file, and the file shows every setting it runs wit
 
 **The same files as a run.** The track is read by the run's own readers through the project's
 one text reader (:mod:`sim.core.text_input`: UTF-8 with or without BOM, UTF-16 with its BOM,
-anything else refused naming the encoding it looks like), so storm new and ``run`` accept and
-refuse the same track files, with the same messages.
+anything else refused naming the encoding it looks like), and the scenario made is checked by
+:func:`sim.models.data_check.check_data`, as ``citysafe validate`` checks it: what ``run``
+would refuse (a wind-radii table it cannot read, a city whose tables it cannot load) is
+refused here with the same messages, and what it would warn of is warned of here.
 
 **Nothing lost** (:func:`check_output`, :func:`write_scenario`; the rule of output folders in
 :mod:`sim.results.staging`, for one file). The file written is marked as storm new's by its
@@ -71,6 +73,7 @@ from sim.core.yaml_input import SCENARIO_MAX_BYTES, YamlInputError, dump_yaml, r
 from sim.hazards.approach import Pass, track_pass
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
 from sim.hazards.track import Track, read_cma_bst, read_track_csv
+from sim.models.data_check import check_data
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import ScenarioError, validate_mapping
 from sim.scenario.schema import ObservedOutcome, Scenario, TyphoonConfig
@@ -265,7 +268,15 @@ def _pick_storm(path: Path, wanted: str | None) -> str:
 
 
 def _check_positions(st: StormTrack) -> None:
+    """Refuse a track with fewer than two records (no passage can be found along one point)
+    or with records lacking a position or pressure, or beyond +-90 / -180..360 degrees."""
     t = st.track
+    if len(t) < 2:
+        raise _fail(
+            st.path,
+            f"the track has {len(t)} record(s): at least 2 are needed to find where the storm "
+            "passes the city (its closest approach and the window)",
+        )
     bad = ~(np.isfinite(t.lat_deg) & np.isfinite(t.lon_deg) & np.isfinite(t.pressure_hpa))
     if bad.any():
         raise _fail(st.path, f"{int(bad.sum())} record(s) lack a position or a central pressure")
@@ -479,6 +490,33 @@ def _passage(st: StormTrack, city_dir: Path, reach_km: float) -> tuple[Pass, str
     return passage, where
 
 
+def _check_scenario(data: dict[str, Any], out_path: Path, name: str | None) -> None:
+    """Check the scenario made as ``citysafe validate`` would check the file: its schema
+    (:func:`~sim.scenario.loader.validate_mapping`), then every data file the run reads, with
+    the run's readers (:func:`~sim.models.data_check.check_data`; what they warn of is warned
+    of, :class:`~sim.core.errors.InputDataWarning`).
+
+    Raises:
+        StormScenarioError: the schema refuses it: its first problem, as ``--name 'x': ...``
+            when the name given is the problem.
+        ScenarioError: the run's readers refuse a file (a wind-radii table, the city's tables):
+            every problem, each naming ``out_path``, the field and the file.
+    """
+    try:
+        scen = validate_mapping(data, str(out_path), out_path.parent.resolve())
+    except ScenarioError as exc:
+        first = exc.problems[0]
+        if name is not None and first.field == "name":
+            raise StormScenarioError(
+                f"--name {name!r}: {first.message}; a scenario name holds only the letters "
+                "A-Z and a-z, digits, '.', '_' and '-'"
+            ) from None
+        raise StormScenarioError(str(first)) from None
+    problems = check_data(scen, str(out_path))
+    if problems:
+        raise ScenarioError(problems)
+
+
 def build_scenario(
     track_path: Path,
     out_path: Path,
@@ -510,6 +548,8 @@ def build_scenario(
 
     Raises:
         StormScenarioError: one line naming the file and the problem.
+        ScenarioError: the scenario made would be refused by ``citysafe validate`` (its data
+            files read as the run reads them: :func:`_check_scenario`); one problem each.
     """
     out_dir = Path(out_path).parent
     city_dir = Path(city_dir)
@@ -539,10 +579,7 @@ def build_scenario(
         data["warnings"] = warnings
     if observed_path is not None:
         data["observed"] = read_observed(Path(observed_path), data["name"])
-    try:
-        validate_mapping(data, str(out_path), out_dir.resolve())
-    except ScenarioError as exc:
-        raise StormScenarioError(str(exc.problems[0])) from None
+    _check_scenario(data, Path(out_path), name)
     notes = []
     if passage.closest_utc == st.track.end_utc:
         notes.append("the closest approach is the track's last record: it may end too early")
@@ -554,6 +591,13 @@ def build_scenario(
     inputs = {"--track": st.path, "--observed": observed_path, "--radii": radii_path}
     inputs = {k: Path(v) for k, v in inputs.items() if v is not None}
     return StormScenario(data, st, passage, start, end, notes, inputs | {"--city": city_dir})
+
+
+def _comment(line: str) -> str:
+    """``line`` as one comment line: a character that is not printable (a YAML line break
+    such as U+2028 in a file name would end the comment and start a mapping) is escaped."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
+    return f"# {text}\n"
 
 
 def citysafe_version() -> str:
@@ -605,7 +649,7 @@ def scenario_text(sc: StormScenario) -> str:
     ]
     body = dump_yaml(sc.data, width=100)
     lines = [w for line in header for w in textwrap.wrap(line, 97, subsequent_indent="  ")]
-    text = "".join(f"# {line}\n" for line in lines) + body
+    text = "".join(_comment(line) for line in lines) + body
     return storm_new_mark(text) + text
 
 

@@ -7,17 +7,21 @@ Reads a CMA best-track file (``CHYYYYBST.txt``) or the project's track CSV, find
 approach to the city, sets the window and writes a scenario whose warnings are left to the
 model and which holds no observed figures unless ``--observed`` gives them
 (:mod:`sim.interfaces.storm_scenario`). Exit codes: 0 written; 2 any problem, printed as one
-line ``FILE: what``.
+line ``FILE: what`` (the problems ``citysafe validate`` would find in the scenario made, one line
+each). What the inputs warn of is printed once as ``warning: FILE: what``.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 import sim
+from sim.core.errors import InputDataWarning
+from sim.interfaces.problems import echo_problems
 from sim.interfaces.storm_scenario import (
     REACH_KM,
     StormScenario,
@@ -26,6 +30,7 @@ from sim.interfaces.storm_scenario import (
     check_output,
     write_scenario,
 )
+from sim.scenario.loader import ScenarioError
 
 DEFAULT_CITY = "scenarios/data/shanghai"
 """The city of the shipped scenarios, relative to the repository (the ``--city`` default)."""
@@ -55,7 +60,7 @@ def _make(
         The file written (``~`` expanded) and the scenario.
 
     Raises:
-        StormScenarioError: as :func:`build_scenario` and :func:`write_scenario`.
+        StormScenarioError, ScenarioError: as :func:`build_scenario` and :func:`write_scenario`.
     """
     given = {"--track": track, "--observed": options.get("observed_path")}
     given |= {"--radii": options.get("radii_path"), "--city": city}
@@ -63,6 +68,18 @@ def _make(
     sc = build_scenario(track, out, city, **options)
     write_scenario(sc, out, force=force)
     return out, sc
+
+
+def _echo_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Print each input warning once as ``warning: FILE: what`` (a file read twice, by storm
+    new and by the data check, warns twice); any other warning is passed on as it came."""
+    shown: set[str] = set()
+    for w in caught:
+        if not issubclass(w.category, InputDataWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in shown:
+            typer.echo(f"warning: {w.message}", err=True)
+            shown.add(str(w.message))
 
 
 @storm_app.command("new")
@@ -124,11 +141,17 @@ def new_command(
     city = city if city is not None else _default_city()
     selection = {"storm": storm, "agency": agency, "name": name, "seed": seed}
     files = {"observed_path": observed, "radii_path": radii}
-    try:
-        out, sc = _make(track, out, city, force, reach_km=reach_km, **selection, **files)
-    except StormScenarioError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
+    failed: StormScenarioError | ScenarioError | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputDataWarning)
+        try:
+            out, sc = _make(track, out, city, force, reach_km=reach_km, **selection, **files)
+        except (StormScenarioError, ScenarioError) as exc:
+            failed = exc
+    _echo_warnings(caught)
+    if failed is not None:
+        echo_problems(getattr(failed, "problems", None) or [failed])
+        raise typer.Exit(code=2)
     p = sc.passage
     typer.echo(
         f"{out}: {sc.data['name']}: closest approach {p.closest_km:.0f} km at "
