@@ -50,7 +50,10 @@ class Pass:
 def sample_times(track: Track, step_min: int = SAMPLE_STEP_MIN) -> np.ndarray:
     """Times from the track's start to its end every ``step_min`` minutes (end included)."""
     step = np.timedelta64(int(step_min) * 60, "s")
-    times = np.arange(track.start_utc, track.end_utc, step) if len(track) > 1 else np.array([])
+    if len(track) > 1:
+        times = np.arange(track.start_utc, track.end_utc, step)
+    else:  # one record: its time alone (an empty float array would not join a datetime64)
+        times = np.array([], dtype="datetime64[s]")
     return np.append(times, track.end_utc).astype("datetime64[s]")
 
 

@@ -28,7 +28,8 @@ class TrackFormatError(InputDataError):
 
 
 class StormNotFoundError(InputDataError, LookupError):
-    """The requested storm is not in the best-track file; the message lists those that are."""
+    """The requested storm is not in the best-track file (the message lists those that are),
+    or is not the only one answering to the selection."""
 
 
 class TrackTimeError(ValueError):

@@ -626,6 +626,42 @@ def _parse_record(tokens: list[str], path: Path, line_no: int) -> tuple:
     return time, lat10 / 10.0, lon10 / 10.0, float(pres), wind
 
 
+def _header_matches(lines: list[str], wanted: int | str) -> list[tuple[int, str]]:
+    """(1-based line, ``'NNNN NAME'``) of every ``66666`` header selected by ``wanted`` (an
+    international number, or an upper-case name); headers that do not parse are skipped (the
+    reader reports them where it reaches them)."""
+    found = []
+    for i, line in enumerate(lines):
+        tokens = line.split()
+        if tokens[:1] != ["66666"]:
+            continue
+        try:
+            intl_id, _, name = _parse_header(tokens, Path(), i + 1)
+        except TrackFormatError:
+            continue
+        if (intl_id == wanted) if isinstance(wanted, int) else (name.upper() == wanted):
+            found.append((i + 1, f"{intl_id:04d} {name or '(no name)'}"))
+    return found
+
+
+def _refuse_ambiguous(path: Path, storm: str | int, matches: list[tuple[int, str]]) -> None:
+    """Refuse a selection that several storms of the file answer to: real files number every
+    tropical depression 0000 and name it "(nameless)", and taking the first would silently run
+    another storm than the one meant.
+
+    Raises:
+        StormNotFoundError: naming the matching storms and their header lines.
+    """
+    if len(matches) < 2:
+        return
+    listed = ", ".join(f"line {line}: {storm_id}" for line, storm_id in matches)
+    raise StormNotFoundError(
+        f"{path}: storm {str(storm).strip()!r} matches {len(matches)} storms ({listed}), so "
+        "which one is meant cannot be told: select it by a number or name no other storm "
+        "has, or copy its block (its 66666 header and records) into a file of its own"
+    )
+
+
 def read_cma_bst(path: str | Path, storm: str | int) -> Track:
     """Read one storm from a CMA best-track file ``CHYYYYBST.txt``.
 
@@ -641,7 +677,8 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
         TrackFormatError: malformed header/record, a pressure or wind outside
             :data:`FIX_BOUNDS`, times not strictly increasing (naming the lines), or record
             count differing from the header.
-        StormNotFoundError: no such storm; the message lists the storms in the file.
+        StormNotFoundError: no such storm (the message lists the storms in the file), or
+            several storms answer to ``storm`` (:func:`_refuse_ambiguous`).
         InputFileError: not UTF-8 text (`sim.core.text_input.read_text`: the file, the
             encoding it looks like and how to convert it), a folder, or too large.
     """
@@ -649,6 +686,7 @@ def read_cma_bst(path: str | Path, storm: str | int) -> Track:
     lines = read_text(path, TABLE_MAX_BYTES).splitlines()  # UTF-8 or refused, never guessed
     by_number = isinstance(storm, int) or str(storm).strip().isdigit()
     wanted = int(storm) if by_number else str(storm).strip().upper()
+    _refuse_ambiguous(path, storm, _header_matches(lines, wanted))
     seen: list[str] = []
     i = 0
     while i < len(lines):

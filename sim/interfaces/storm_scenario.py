@@ -32,14 +32,33 @@ a storm can affect a coastal city (assumption for other cities).
 The scenario is self-contained rather than ``extends:`` a city base: a child inherits every
 mapping of its parent (``observed:`` included, see :func:`sim.scenario.loader.deep_merge`),
 any city works without a base file, and the file shows every setting it runs with.
+
+**The same files as a run.** The track is read by the run's own readers through the project's
+one text reader (:mod:`sim.core.text_input`: UTF-8 with or without BOM, UTF-16 with its BOM,
+anything else refused naming the encoding it looks like), and the scenario made is checked by
+:func:`sim.models.data_check.check_data`, as ``citysafe validate`` checks it: what ``run``
+would refuse (a wind-radii table it cannot read, a city whose tables it cannot load) is
+refused here with the same messages, and what it would warn of is warned of here.
+
+**Nothing lost** (:func:`check_output`, :func:`write_scenario`; the rule of output folders in
+:mod:`sim.results.staging`, for one file). The file written is marked as storm new's by its
+first line, :data:`MARK` with citysafe's version and the sha256 of the text below it. An
+output that is one of the command's inputs (``--track``, ``--observed``, ``--radii``) or lies
+inside the city's data folder is refused; an existing file is replaced, with ``--force``, only
+if its first line is that mark and the text below still matches it (storm new wrote it and no
+one has edited it since); any other file is refused even with ``--force``, as are a folder and a
+symbolic link. The file is written atomically
+(:func:`sim.studies.sweep.files.atomic_write_bytes`): whole, or not at all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import textwrap
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +68,16 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.city.errors import CityDataError
 from sim.city.profile import load_profile
-from sim.core.text_input import read_csv_table
-from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
+from sim.core.text_input import TABLE_MAX_BYTES, InputFileError, read_csv_table, read_text
+from sim.core.yaml_input import SCENARIO_MAX_BYTES, YamlInputError, dump_yaml, read_yaml_file
 from sim.hazards.approach import Pass, track_pass
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
 from sim.hazards.track import Track, read_cma_bst, read_track_csv
+from sim.models.data_check import check_data
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import ScenarioError, validate_mapping
 from sim.scenario.schema import ObservedOutcome, Scenario, TyphoonConfig
+from sim.studies.sweep.files import atomic_write_bytes, remedy
 
 LEAD_H = 72.0
 """Hours before the closest approach at which the window starts at the latest (see above)."""
@@ -77,6 +98,12 @@ CSV_COLUMNS = ("time_utc", "lat", "lon", "pressure_hpa", "wind_ms", "agency")
 READ_ERRORS = (ValueError, LookupError, OSError, TypeError)
 """What the readers raise on malformed input (their own errors derive from the first two;
 pandas' parser errors and ``UnicodeDecodeError`` derive from ValueError)."""
+MARK = "# citysafe storm new"
+"""Start of the first line of every file storm new writes: ``# citysafe storm new VERSION
+sha256:HEX``, HEX the sha256 of the UTF-8 text after that line (:func:`storm_new_mark`)."""
+_MARK_LINE = re.compile(rf"^{re.escape(MARK)} (\S+) sha256:([0-9a-f]{{64}})$")
+HINT = "choose another --out, e.g. --out my/storm.yaml"
+"""What every refusal of ``--out`` suggests."""
 
 
 class StormScenarioError(ValueError):
@@ -121,6 +148,9 @@ class StormScenario:
         passage: the closest approach and time within reach.
         start_utc, end_utc: the window, ``datetime64[s]``.
         notes: remarks for the user (e.g. the track ends before the storm passes).
+        inputs: the files it was made from, by option (``--track``, ``--observed``,
+            ``--radii``), and the city's data folder (``--city``): the output may not be one
+            of them or lie inside the folder (:func:`check_output`).
     """
 
     data: dict[str, Any]
@@ -129,6 +159,7 @@ class StormScenario:
     start_utc: np.datetime64
     end_utc: np.datetime64
     notes: list[str] = field(default_factory=list)
+    inputs: dict[str, Path] = field(default_factory=dict)
 
 
 def _fail(path: Path | str, what: str) -> StormScenarioError:
@@ -136,18 +167,26 @@ def _fail(path: Path | str, what: str) -> StormScenarioError:
 
 
 def _one_line(exc: BaseException, path: Path) -> str:
-    """The reader's message on one line, prefixed by the file unless it already names it."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """The reader's message on one line (its line breaks joined by a space, nothing else
+    changed: the run prints the same text), prefixed by the file unless it already names it."""
+    text = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+    text = text or type(exc).__name__
     return text if text.startswith(str(path)) else f"{path}: {text}"
 
 
 def _read_text(path: Path) -> str:
+    """The track file's text, read as the run's track readers read it
+    (:func:`sim.core.text_input.read_text`: the same files accepted, the same messages).
+
+    Raises:
+        StormScenarioError: no such file, a folder, too large, or not UTF-8/UTF-16 text.
+    """
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text(path, TABLE_MAX_BYTES)
     except FileNotFoundError:
         raise _fail(path, "track file not found") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot read the track file ({exc.strerror or exc})") from None
+    except InputFileError as exc:
+        raise StormScenarioError(_one_line(exc, path)) from None
 
 
 def sniff_format(path: Path) -> str:
@@ -161,7 +200,7 @@ def sniff_format(path: Path) -> str:
     first = lines[0] if lines else ""
     if first.split()[:1] == ["66666"]:
         return "cma_bst"
-    header = [c.strip().strip('"').strip("'") for c in first.lstrip("\ufeff").split(",")]
+    header = [c.strip().strip('"').strip("'") for c in first.split(",")]
     if all(c in header for c in CSV_COLUMNS):
         return "csv"
     raise _fail(
@@ -229,7 +268,15 @@ def _pick_storm(path: Path, wanted: str | None) -> str:
 
 
 def _check_positions(st: StormTrack) -> None:
+    """Refuse a track with fewer than two records (no passage can be found along one point)
+    or with records lacking a position or pressure, or beyond +-90 / -180..360 degrees."""
     t = st.track
+    if len(t) < 2:
+        raise _fail(
+            st.path,
+            f"the track has {len(t)} record(s): at least 2 are needed to find where the storm "
+            "passes the city (its closest approach and the window)",
+        )
     bad = ~(np.isfinite(t.lat_deg) & np.isfinite(t.lon_deg) & np.isfinite(t.pressure_hpa))
     if bad.any():
         raise _fail(st.path, f"{int(bad.sum())} record(s) lack a position or a central pressure")
@@ -443,6 +490,33 @@ def _passage(st: StormTrack, city_dir: Path, reach_km: float) -> tuple[Pass, str
     return passage, where
 
 
+def _check_scenario(data: dict[str, Any], out_path: Path, name: str | None) -> None:
+    """Check the scenario made as ``citysafe validate`` would check the file: its schema
+    (:func:`~sim.scenario.loader.validate_mapping`), then every data file the run reads, with
+    the run's readers (:func:`~sim.models.data_check.check_data`; what they warn of is warned
+    of, :class:`~sim.core.errors.InputDataWarning`).
+
+    Raises:
+        StormScenarioError: the schema refuses it: its first problem, as ``--name 'x': ...``
+            when the name given is the problem.
+        ScenarioError: the run's readers refuse a file (a wind-radii table, the city's tables):
+            every problem, each naming ``out_path``, the field and the file.
+    """
+    try:
+        scen = validate_mapping(data, str(out_path), out_path.parent.resolve())
+    except ScenarioError as exc:
+        first = exc.problems[0]
+        if name is not None and first.field == "name":
+            raise StormScenarioError(
+                f"--name {name!r}: {first.message}; a scenario name holds only the letters "
+                "A-Z and a-z, digits, '.', '_' and '-'"
+            ) from None
+        raise StormScenarioError(str(first)) from None
+    problems = check_data(scen, str(out_path))
+    if problems:
+        raise ScenarioError(problems)
+
+
 def build_scenario(
     track_path: Path,
     out_path: Path,
@@ -474,10 +548,13 @@ def build_scenario(
 
     Raises:
         StormScenarioError: one line naming the file and the problem.
+        ScenarioError: the scenario made would be refused by ``citysafe validate`` (its data
+            files read as the run reads them: :func:`_check_scenario`); one problem each.
     """
     out_dir = Path(out_path).parent
+    city_dir = Path(city_dir)
     st = read_storm_track(Path(track_path), storm, agency)
-    passage, where = _passage(st, Path(city_dir), reach_km)
+    passage, where = _passage(st, city_dir, reach_km)
     start, end = storm_window(st.track, passage)
     year = str(passage.closest_utc.astype("datetime64[Y]"))
     label = _slug(st.label)
@@ -489,7 +566,7 @@ def build_scenario(
             "warnings and relocation decided by the model. Made by citysafe storm new."
         ),
         "seed": seed if seed is not None else int(str(passage.closest_utc)[:10].replace("-", "")),
-        "city": {"data_dir": _relative(Path(city_dir), out_dir)},
+        "city": {"data_dir": _relative(city_dir, out_dir)},
         "time": {
             "start_utc": _iso(start),
             "duration_h": int((end - start).astype(np.int64) // 3600),
@@ -502,10 +579,7 @@ def build_scenario(
         data["warnings"] = warnings
     if observed_path is not None:
         data["observed"] = read_observed(Path(observed_path), data["name"])
-    try:
-        validate_mapping(data, str(out_path), out_dir.resolve())
-    except ScenarioError as exc:
-        raise StormScenarioError(str(exc.problems[0])) from None
+    _check_scenario(data, Path(out_path), name)
     notes = []
     if passage.closest_utc == st.track.end_utc:
         notes.append("the closest approach is the track's last record: it may end too early")
@@ -514,11 +588,37 @@ def build_scenario(
             "this scenario schema has no warnings.mode: without scripted warning events the "
             "model issues no warning (add events: to replay a warning history)"
         )
-    return StormScenario(data, st, passage, start, end, notes)
+    inputs = {"--track": st.path, "--observed": observed_path, "--radii": radii_path}
+    inputs = {k: Path(v) for k, v in inputs.items() if v is not None}
+    return StormScenario(data, st, passage, start, end, notes, inputs | {"--city": city_dir})
+
+
+def _comment(line: str) -> str:
+    """``line`` as one comment line: a character that is not printable (a YAML line break
+    such as U+2028 in a file name would end the comment and start a mapping) is escaped."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
+    return f"# {text}\n"
+
+
+def citysafe_version() -> str:
+    """citysafe's installed version (``unknown`` when run from a source tree without
+    installing), as :func:`sim.results.staging.write_marker` records it."""
+    try:
+        return metadata.version("citysafe")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def storm_new_mark(text: str) -> str:
+    """The first line that marks ``text`` as written by storm new (:data:`MARK`, citysafe's
+    version, the sha256 of ``text`` as UTF-8), newline included."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{MARK} {citysafe_version()} sha256:{digest}\n"
 
 
 def scenario_text(sc: StormScenario) -> str:
-    """The scenario as YAML, after a comment header that says how it was made."""
+    """The scenario as YAML, after storm new's mark (:func:`storm_new_mark`) and a comment
+    header that says how it was made."""
     st, p = sc.storm, sc.passage
     typhoon = sc.data["hazard"]["typhoon"]
     select = f"agency {st.agency}" if st.agency is not None else f"storm {st.storm}"
@@ -544,23 +644,120 @@ def scenario_text(sc: StormScenario) -> str:
             if "observed" in sc.data
             else "none (add an observed: section of summary key -> {value, source} to compare)."
         ),
+        "The first line marks this file as storm new's: storm new --force replaces it only "
+        "while the text below that line is as written (its sha256).",
     ]
     body = dump_yaml(sc.data, width=100)
     lines = [w for line in header for w in textwrap.wrap(line, 97, subsequent_indent="  ")]
-    return "".join(f"# {line}\n" for line in lines) + body
+    text = "".join(_comment(line) for line in lines) + body
+    return storm_new_mark(text) + text
+
+
+def storm_new_file(path: Path) -> str | None:
+    """Whether ``path`` is a file storm new wrote: ``"ours"`` (its first line is storm new's
+    mark and the text below matches its sha256), ``"edited"`` (the mark, but the text has
+    changed since) or None (no mark: any other file, or an older version's output).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(SCENARIO_MAX_BYTES + 1)  # a scenario is at most this (yaml_input)
+    first, _, rest = data.partition(b"\n")
+    found = _MARK_LINE.match(first.decode("utf-8", errors="replace"))
+    if found is None:
+        return None
+    return "ours" if hashlib.sha256(rest).hexdigest() == found.group(2) else "edited"
+
+
+def _refuse_input(path: Path, inputs: dict[str, Path]) -> None:
+    """Refuse an output that is one of the inputs or lies inside the city's data folder."""
+    real = Path(os.path.realpath(path))
+    for option, given in inputs.items():
+        source = Path(os.path.realpath(os.path.expanduser(given)))
+        if option == "--city":
+            if source == real or source in real.parents:
+                raise _fail(
+                    path,
+                    f"is inside the city's data folder {source}, and scenarios are not written "
+                    f"among the inputs; {HINT}",
+                )
+        elif real == source or (path.exists() and source.exists() and path.samefile(source)):
+            raise _fail(
+                path,
+                f"is the file this command reads as {option} ({given}), and a scenario is never "
+                f"written over its inputs; {HINT}",
+            )
+
+
+def check_output(out_path: Path | str, inputs: dict[str, Path], force: bool = False) -> Path:
+    """The scenario file to write (``~`` expanded), or the refusal of one (module docstring).
+
+    Args:
+        out_path: ``--out`` as given.
+        inputs: option -> the files read (``--track``, ``--observed``, ``--radii``) and the
+            city's data folder (``--city``).
+        force: replace a file storm new wrote and no one has edited since.
+
+    Raises:
+        StormScenarioError: one line naming the path, why, and what to do: an empty path;
+            ``~user`` of no such user; a folder; a symbolic link; one of ``inputs`` or inside
+            the city's data folder; an existing file that is not storm new's unedited output
+            (even with ``force``), or is and ``force`` is not given; a file that cannot be read.
+    """
+    raw = str(out_path)
+    if not raw.strip():
+        raise StormScenarioError(f"--out: an empty path; {HINT}")
+    path = Path(os.path.expanduser(raw))
+    if path.parts and path.parts[0].startswith("~"):
+        raise _fail(raw, f"no such user's home folder to expand '~' into; {HINT}")
+    if path.is_symlink():
+        raise _fail(path, "is a symbolic link; give the file it points to")
+    if path.is_dir():
+        raise _fail(path, f"is a folder; give a scenario file in it, e.g. {path / 'storm.yaml'}")
+    _refuse_input(path, inputs)
+    if not path.exists():
+        return path
+    try:
+        state = storm_new_file(path)
+    except OSError as exc:
+        raise _fail(path, f"exists and cannot be read ({exc.strerror or exc}); {HINT}") from None
+    if state is None:
+        raise _fail(
+            path,
+            f"exists and was not written by citysafe storm new (its first line is not "
+            f"'{MARK} VERSION sha256:...'; an older version's output has none either), so it "
+            f"is not replaced, even with --force: move it away or {HINT}",
+        )
+    if state == "edited":
+        raise _fail(
+            path,
+            "was written by citysafe storm new and edited since (the text no longer matches "
+            "the sha256 in its first line), so it is not replaced, even with --force: move it "
+            f"away or {HINT}",
+        )
+    if not force:
+        raise _fail(path, "holds a scenario citysafe storm new wrote; pass --force to replace it")
+    return path
 
 
 def write_scenario(sc: StormScenario, out_path: Path, force: bool = False) -> None:
-    """Write the scenario file (creating its folder).
+    """Write the scenario file atomically (creating its folder): whole, or not at all, an
+    existing file left as it was on any failure.
 
     Raises:
-        StormScenarioError: the file exists (without ``force``) or cannot be written.
+        StormScenarioError: ``out_path`` refused (:func:`check_output`: an input, inside the
+            city's data folder, an existing file not storm new's unedited output, or without
+            ``force``), or the file cannot be written (why, and what to do).
     """
-    out_path = Path(out_path)
-    if out_path.exists() and not force:
-        raise _fail(out_path, "exists; pass --force to replace it")
+    out_path = check_output(out_path, sc.inputs, force)
+    data = scenario_text(sc).encode("utf-8")
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text(scenario_text(sc), encoding="utf-8")
+        atomic_write_bytes(out_path, data)
     except OSError as exc:
-        raise _fail(out_path, f"cannot write the scenario here ({exc.strerror or exc})") from None
+        raise _fail(
+            out_path,
+            f"cannot write the scenario here ({exc.strerror or exc}): the file was not written "
+            f"or changed; {remedy(exc)}",
+        ) from None

@@ -7,23 +7,30 @@ Reads a CMA best-track file (``CHYYYYBST.txt``) or the project's track CSV, find
 approach to the city, sets the window and writes a scenario whose warnings are left to the
 model and which holds no observed figures unless ``--observed`` gives them
 (:mod:`sim.interfaces.storm_scenario`). Exit codes: 0 written; 2 any problem, printed as one
-line ``FILE: what``.
+line ``FILE: what`` (the problems ``citysafe validate`` would find in the scenario made, one line
+each). What the inputs warn of is printed once as ``warning: FILE: what``.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 import sim
+from sim.core.errors import InputDataWarning
+from sim.interfaces.problems import echo_problems
 from sim.interfaces.storm_scenario import (
     REACH_KM,
+    StormScenario,
     StormScenarioError,
     build_scenario,
+    check_output,
     write_scenario,
 )
+from sim.scenario.loader import ScenarioError
 
 DEFAULT_CITY = "scenarios/data/shanghai"
 """The city of the shipped scenarios, relative to the repository (the ``--city`` default)."""
@@ -41,6 +48,38 @@ def _default_city() -> Path:
     """The default city folder: relative to the working folder if there, else the repository."""
     here = Path(DEFAULT_CITY)
     return here if here.is_dir() else Path(sim.__file__).resolve().parents[1] / DEFAULT_CITY
+
+
+def _make(
+    track: Path, out: Path, city: Path, force: bool, **options: Any
+) -> tuple[Path, StormScenario]:
+    """Check ``out`` first (a refused output costs no reading: :func:`check_output`), then
+    make the scenario (:func:`build_scenario` with ``options``) and write it.
+
+    Returns:
+        The file written (``~`` expanded) and the scenario.
+
+    Raises:
+        StormScenarioError, ScenarioError: as :func:`build_scenario` and :func:`write_scenario`.
+    """
+    given = {"--track": track, "--observed": options.get("observed_path")}
+    given |= {"--radii": options.get("radii_path"), "--city": city}
+    out = check_output(out, {k: Path(v) for k, v in given.items() if v is not None}, force)
+    sc = build_scenario(track, out, city, **options)
+    write_scenario(sc, out, force=force)
+    return out, sc
+
+
+def _echo_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Print each input warning once as ``warning: FILE: what`` (a file read twice, by storm
+    new and by the data check, warns twice); any other warning is passed on as it came."""
+    shown: set[str] = set()
+    for w in caught:
+        if not issubclass(w.category, InputDataWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in shown:
+            typer.echo(f"warning: {w.message}", err=True)
+            shown.add(str(w.message))
 
 
 @storm_app.command("new")
@@ -90,26 +129,29 @@ def new_command(
             "--reach-km", min=1.0, help="Distance within which the storm can affect the city, km."
         ),
     ] = REACH_KM,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace a file storm new wrote (marked by its first line) and no one edited.",
+        ),
+    ] = False,
 ) -> None:
     """Write a scenario for one storm of a best-track file over a city."""
-    try:
-        sc = build_scenario(
-            track,
-            out,
-            city if city is not None else _default_city(),
-            storm=storm,
-            agency=agency,
-            name=name,
-            seed=seed,
-            observed_path=observed,
-            radii_path=radii,
-            reach_km=reach_km,
-        )
-        write_scenario(sc, out, force=force)
-    except StormScenarioError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
+    city = city if city is not None else _default_city()
+    selection = {"storm": storm, "agency": agency, "name": name, "seed": seed}
+    files = {"observed_path": observed, "radii_path": radii}
+    failed: StormScenarioError | ScenarioError | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputDataWarning)
+        try:
+            out, sc = _make(track, out, city, force, reach_km=reach_km, **selection, **files)
+        except (StormScenarioError, ScenarioError) as exc:
+            failed = exc
+    _echo_warnings(caught)
+    if failed is not None:
+        echo_problems(getattr(failed, "problems", None) or [failed])
+        raise typer.Exit(code=2)
     p = sc.passage
     typer.echo(
         f"{out}: {sc.data['name']}: closest approach {p.closest_km:.0f} km at "
