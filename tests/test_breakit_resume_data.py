@@ -2,11 +2,12 @@
 cities in one table, with no word.
 
 ``sweep run --resume`` (and ``compare``, ``run --replications``, a calibration's batches: the
-same sweep store) checked that the scenario was unchanged, not the files it reads. Now the
-files a run reads are listed in one place (:func:`sim.models.data_check.input_files`),
-recorded when a command starts (``inputs.json``: path, sha256, size) and compared when it
-resumes: a changed, added or removed file is refused naming it (exit 2). The list is held to
-what ``validate`` and ``run`` open (an ``open`` audit hook).
+same sweep store) checked that the scenario was unchanged, not the files it reads; a long run
+reused a finished shock whose data had changed. Now the files a run reads are listed in one
+place (:func:`sim.models.data_check.input_files`), recorded when a command starts
+(``inputs.json``: path, sha256, size) and compared when it resumes: a changed, added or
+removed file is refused naming it (exit 2); a shock with changed data runs again. The list is
+held to what ``validate`` and ``run`` open (an ``open`` audit hook).
 
 The sweeps here run a fake one-run function (no model): keep top-level imports light.
 """
@@ -21,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -282,6 +284,48 @@ def test_an_interrupted_ensemble_refuses_data_changed_before_its_rerun(tmp_path,
     res = _cli(*args, "--out", out)
     assert res.exit_code == 0, res.output
     assert json.loads((out / "ensemble.json").read_text())["replications_done"] == 2
+
+
+# ---------------------------------------------------------------------------- a long run's shocks
+
+
+def test_a_finished_shock_is_run_again_when_its_data_changed(tmp_path):
+    """A long run rerun in its folder reuses a finished shock of the same fingerprint; the
+    fingerprint now holds the content of the shock's data files."""
+    from sim.city import load_city
+    from sim.results.shocks import run_shock
+    from sim.risk.city_state import CityState
+    from sim.scenario.longrun import ShockConfig
+
+    scenario, data = _city(tmp_path)
+    shock = ShockConfig(name="a", at_utc="2030-08-02T00:00:00Z", scenario=scenario,
+                        overrides=["time.duration_h=2"])  # fmt: skip
+    n = load_city(data).n_districts
+    ones, zeros = np.ones(n), np.zeros(n)
+    state = CityState(
+        t_utc="2030-08-02T00:00:00Z", drainage_capacity_factor=ones, drainage_defect_share=zeros,
+        drainage_backlog_yuan=zeros, pipe_age_mean_yr=zeros, open_cavities=zeros,
+        facade_median_factor=ones, old_housing_retrofit_share=zeros, construction_sites=zeros,
+    )  # fmt: skip
+    windows = []
+
+    def window(em, folder, city_state):
+        windows.append(em.city.data_dir)
+        summary = {"direct_loss_yuan": 1.0}
+        (folder / "summary.json").write_text(json.dumps(summary))
+        return summary
+
+    shocks = tmp_path / "shocks"
+    shocks.mkdir()
+    for _ in range(2):
+        run_shock(shock, state, 11, shocks, window)
+    assert len(windows) == 1  # the second reused the first
+    _edit(data / "typhoon_track.csv", "EXAMPLE", "EXAMPLE")
+    run_shock(shock, state, 11, shocks, window)
+    assert len(windows) == 1  # the same bytes written again
+    _edit(data / "districts.csv", "260000", "260001")
+    run_shock(shock, state, 11, shocks, window)
+    assert len(windows) == 2  # run again on the new data, not reused
 
 
 # ---------------------------------------------------------------------------- the list is complete
