@@ -274,7 +274,7 @@ def test_write_failure_names_the_folder_the_file_and_a_full_disk(tmp_path):
 
 # --- a full disk or Ctrl-C at any write of a sweep --------------------------------------
 
-N_WRITES = 11  # spec, plan, scenarios, then a run file and a manifest line per run (4 runs)
+N_WRITES = 12  # spec, plan, scenarios, inputs, then a run file and a manifest line per run (4)
 
 
 @pytest.mark.parametrize("n", range(1, N_WRITES + 1))
@@ -313,7 +313,7 @@ def test_ctrl_c_inside_a_write_leaves_nothing_that_looks_complete(
     assert result.exit_code == 130 and "continue with --resume" in result.output
     _assert_nothing_half_written(out)
     done = len(list((out / "runs").glob("[!.]*.parquet")))
-    assert done == max(0, (n - 3) // 2)  # runs whose file was written before the interrupt
+    assert done == max(0, (n - 4) // 2)  # runs whose file was written before the interrupt
     again = _run(monkeypatch, spec, out, "--resume")
     assert again.exit_code == 0 and f"({4 - done} now, {done} before)" in again.output
     pd.testing.assert_frame_equal(_rows(out), reference)
@@ -335,8 +335,8 @@ def test_a_full_disk_under_the_model_resumes_to_the_undisturbed_rows(tmp_path, m
         return row
 
     spec, out = _write_spec(tmp_path, _spec_dict(replications=1)), tmp_path / "o"
-    monkeypatch.setattr(os, "write", DiskFault(out, 6))  # spec, plan, scenarios, run 1 + line,
-    # run 2
+    monkeypatch.setattr(os, "write", DiskFault(out, 7))  # spec, plan, scenarios, inputs,
+    # run 1 + line, run 2
     result = _run(monkeypatch, spec, out, run_fn=recording_run_one)
     monkeypatch.setattr(os, "write", _REAL_WRITE)
     assert result.exit_code == 2 and "no space left on the device" in result.output

@@ -1,6 +1,6 @@
 """City layer: the city profile, districts, polygons, links between districts and exposure."""
 
-from sim.city.districts import City, load_city
+from sim.city.districts import City, city_files, load_city
 from sim.city.errors import CityDataError
 from sim.city.exposure import RELOCATION_CATEGORIES, allocation_rule, largest_remainder
 from sim.city.geo import gcj02_to_wgs84, lonlat_to_xy, wgs84_to_gcj02, xy_to_lonlat
@@ -12,6 +12,7 @@ __all__ = [
     "CityDataError",
     "CityProfile",
     "allocation_rule",
+    "city_files",
     "gcj02_to_wgs84",
     "largest_remainder",
     "load_city",

@@ -22,7 +22,7 @@ from pyproj import CRS
 from sim.city.errors import CityDataError, require_file
 from sim.city.exposure import allocate_exposure, read_exposure_totals
 from sim.city.geo import SCALE_ERROR_MAX, lonlat_to_xy, scale_error, utm_crs_for, xy_to_lonlat
-from sim.city.profile import CityProfile, load_profile
+from sim.city.profile import PROFILE_FILE, CityProfile, load_profile
 from sim.core.errors import InputDataWarning
 from sim.core.text_input import InputFileError, read_csv_table, read_json
 
@@ -34,6 +34,13 @@ EXPOSURE_FILE = "exposure_totals.csv"
 DISTRICT_COLUMNS = ("name_en", "name_zh", "adcode", "population_2020", "area_km2", "zone")
 LINK_COLUMNS = ("name_en_a", "name_en_b", "link_type", "shared_border_km")
 LINK_TYPES = ("land", "river", "tunnel_bridge", "ferry")
+
+
+def city_files(data_dir: str | Path) -> list[Path]:
+    """The files :func:`load_city` reads from a city's data folder: the profile, the census
+    table, the polygons, the links and the exposure totals."""
+    names = (PROFILE_FILE, DISTRICTS_FILE, POLYGONS_FILE, LINKS_FILE, EXPOSURE_FILE)
+    return [Path(data_dir) / name for name in names]
 
 
 @dataclass

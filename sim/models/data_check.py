@@ -6,19 +6,25 @@ readers the model uses, so `citysafe validate` catches what `citysafe run` would
 table, a track that never overlaps the simulated window, a network import file that cannot be
 read or placed). It lives with the model because it uses the readers of the layers the model
 assembles (city, hazards, networks).
+
+:func:`input_files` lists the files a run of a scenario opens (those these checks read), so a
+command that resumes can record their content when it starts and refuse to mix runs of two
+versions of the data (:mod:`sim.core.file_digests`). ``tests/test_breakit_resume_data.py``
+holds the list to what ``validate`` and ``run`` open.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from sim.agents.warning_rules import check_ims
-from sim.city import load_city
+from sim.city import city_files, load_city
 from sim.city.coast import coastal_points
-from sim.city.evacuation import load_evacuation
+from sim.city.evacuation import EVACUATION_FILE, load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.errors import InputDataWarning
 from sim.hazards.surge_data import read_defences, tide_parameters
@@ -27,9 +33,9 @@ from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError, check_event
 from sim.networks.compose import check_imports
 from sim.networks.spec import city_network_spec
-from sim.response.depots import read_resources
+from sim.response.depots import RESOURCES_FILE, read_resources
 from sim.scenario.events import BridgeClosureEvent
-from sim.scenario.loader import Problem, load_scenario
+from sim.scenario.loader import Problem, data_paths, load_scenario, scenario_files
 from sim.scenario.longrun import LongRunScenario
 from sim.scenario.schema import Scenario
 
@@ -312,3 +318,37 @@ def _long_run_problems(scenario: LongRunScenario, source: str) -> list[Problem]:
         if isinstance(em, Scenario):
             problems += check_data(em, str(shock.scenario))
     return problems
+
+
+def input_files(scenario: Scenario | LongRunScenario) -> list[Path]:
+    """Every data file a run of ``scenario`` opens, or looks for: the files it names (its
+    ``DataPath`` fields, :func:`~sim.scenario.loader.data_paths`: track, wind radii,
+    storm-surge tables, network imports, warning criteria, a long run's shock scenarios) and
+    the city's files in ``city.data_dir`` — those :func:`~sim.city.load_city` reads and, for
+    an emergency window, its relocation rules, emergency resources and, unless the scenario
+    names its own, ``warning_criteria.yaml`` (listed even when absent: the run looks for it,
+    and adding it changes the run). A long run adds each shock's scenario file with its
+    ``extends:`` parents and the files of that scenario as the shock runs it. The scenario
+    file itself is not listed (its content is the scenario).
+
+    Returns:
+        Absolute paths, sorted, each once. Reads only the scenario files of shocks; a shock's
+        scenario that does not load contributes its file alone (``validate`` reports it).
+    """
+    data_dir = Path(scenario.city.data_dir)
+    files = city_files(data_dir)
+    files += [path for field, path in data_paths(scenario) if field != "city.data_dir"]
+    if isinstance(scenario, LongRunScenario):
+        for shock in scenario.shocks:
+            overrides = [*scenario.policy_shock_overrides(), *shock.overrides]
+            try:
+                files += scenario_files(shock.scenario)
+                em = load_scenario(shock.scenario, overrides, kind="emergency")
+            except ValueError:  # a ScenarioError, or a NUL in an extends: path
+                continue
+            files += input_files(em)
+    else:
+        files += [data_dir / EVACUATION_FILE, data_dir / RESOURCES_FILE]
+        if scenario.warnings.criteria_file is None:
+            files.append(criteria_path(data_dir))
+    return sorted({Path(os.path.abspath(p)) for p in files})

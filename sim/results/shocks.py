@@ -17,11 +17,13 @@ horizon.
   (events, summary).
 * **Folders.** Each shock is written into a hidden temporary folder ``shocks/.<name>.partial-*``
   which is renamed to ``shocks/<name>/`` once complete, with ``shock.json`` (its seed, date
-  and fingerprint: the resolved emergency scenario and the city state). A re-run of the same
-  scenario in the same folder (after an interruption) reuses a complete shock with the same
-  fingerprint instead of running it again, and removes partial folders. Only folders holding
-  citysafe's marker (:data:`sim.results.staging.MARKER_FILE`, written first) are ever
-  removed; any other in their place is refused (:class:`~sim.results.staging.RunFolderError`).
+  and fingerprint: the resolved emergency scenario, the content of the data files it reads
+  and the city state). A re-run of the same scenario in the same folder (after an
+  interruption) reuses a complete shock with the same fingerprint instead of running it
+  again, and removes partial folders; a shock whose data files changed runs again. Only
+  folders holding citysafe's marker (:data:`sim.results.staging.MARKER_FILE`, written first)
+  are ever removed; any other in their place is refused
+  (:class:`~sim.results.staging.RunFolderError`).
   The long run's summary.json is removed when the run starts and written last, so a folder
   with it is complete.
 * **Summary.** Each shock's emergency outcomes go into the long run's summary.json as
@@ -39,6 +41,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.core.file_digests import digests
+from sim.models.data_check import input_files
 from sim.results.staging import MARKER_FILE, RunFolderError, read_marker, write_marker
 from sim.risk.city_state import CityState
 from sim.scenario.loader import dump_resolved, load_scenario
@@ -153,8 +157,11 @@ def clear_partials(shocks_dir: Path) -> None:
 
 
 def shock_fingerprint(emergency_scenario, state: CityState) -> str:
-    """sha256 of the resolved emergency scenario (seed included) and the city state."""
-    text = dump_resolved(emergency_scenario) + state.digest()
+    """sha256 of the resolved emergency scenario (seed included), the content of the data
+    files it reads (:func:`sim.models.data_check.input_files`: a city table, track or import
+    edited since a shock ran makes it run again, never reused) and the city state."""
+    files = digests(input_files(emergency_scenario))
+    text = dump_resolved(emergency_scenario) + json.dumps(files, sort_keys=True) + state.digest()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -108,10 +108,13 @@ def _rebase_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     return out
 
 
-def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def read_with_extends(
+    path: Path, _chain: tuple[Path, ...] = (), files: list[Path] | None = None
+) -> dict[str, Any]:
     """Read ``path`` and its ``extends:`` ancestors into one merged mapping.
 
-    Relative paths inside each file are resolved against that file's folder.
+    Relative paths inside each file are resolved against that file's folder. ``files``, when
+    given, receives every file read (absolute; ``path`` first, then its parents).
 
     Raises:
         ScenarioError: unreadable or malformed files, missing parents, cycles.
@@ -122,6 +125,8 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
         raise ScenarioError([Problem(str(path), "extends", f"cycle of extends: {cycle}")])
     if len(_chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError([Problem(str(path), "extends", "extends chain too deep")])
+    if files is not None:
+        files.append(path)
     data = _rebase_paths(_read_yaml(path), path.parent)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
@@ -136,8 +141,20 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
         raise ScenarioError(
             [Problem(str(path), "extends", f"parent scenario {what}: {parent_path}")]
         )
-    parent = read_with_extends(parent_path, (*_chain, path))
+    parent = read_with_extends(parent_path, (*_chain, path), files)
     return deep_merge(parent, data)
+
+
+def scenario_files(path: str | Path) -> list[Path]:
+    """A scenario file and its ``extends:`` ancestors (absolute, the file first), as
+    :func:`read_with_extends` reads them.
+
+    Raises:
+        ScenarioError: as :func:`read_with_extends`.
+    """
+    files: list[Path] = []
+    read_with_extends(Path(path), files=files)
+    return files
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> dict[str, Any]:
@@ -299,6 +316,28 @@ def district_problems(scen) -> list[tuple[str, str]]:
                 walk(item, f"{path}[{i}]")
 
     walk(scen.model_dump(mode="json"), "")
+    return out
+
+
+def data_paths(scen) -> list[tuple[str, Path]]:
+    """(field path, path) of every file or folder a validated scenario names: the values of
+    its ``DataPath`` fields (:mod:`sim.scenario.fields`; the city's data folder, a track, wind
+    radii, storm-surge tables, network imports, warning criteria, a long run's shock
+    scenarios), at any depth, in field order. A field added with that type is found here
+    without being listed (:func:`sim.models.data_check.input_files` reads this)."""
+    out: list[tuple[str, Path]] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, Path):
+            out.append((path, node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list | tuple):
+            for i, item in enumerate(node):
+                walk(item, f"{path}[{i}]")
+
+    walk(scen.model_dump(mode="python"), "")
     return out
 
 

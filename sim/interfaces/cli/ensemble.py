@@ -26,7 +26,7 @@ from rich.console import Console
 from sim.interfaces.cli.common import publish_or_exit, stage_or_exit
 from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
-from sim.studies.sweep.exits import sweep_exits
+from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.replicate import run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 
@@ -83,6 +83,7 @@ def ensemble_command(
                 workers=workers,
                 progress=not quiet,
             )
+            echo_notes(done.outcome)
             stats, n_rows = _write_stats(done, scen, replications, out_dir)  # a full disk: 2
         publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
     failed = done.outcome.failed

@@ -35,7 +35,7 @@ from sim.studies.analysis.tradeoff import write_report
 from sim.studies.sweep.checks import check_run_data
 from sim.studies.sweep.design import check_runs, expand
 from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
-from sim.studies.sweep.exits import sweep_exits
+from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
 from sim.studies.sweep.status import sweep_status
@@ -143,8 +143,7 @@ def run_cmd(
         exp, runs, out_dir, workers=workers, resume=resume, progress=not quiet,
         scheduler=scheduler,
     )  # fmt: skip
-    for repair in outcome.repairs:
-        typer.echo(f"repaired: {repair}", err=True)
+    echo_notes(outcome)
     done = outcome.skipped + outcome.completed
     typer.echo(
         f"{exp.name}: {done}/{outcome.total} runs done ({outcome.completed} now, "

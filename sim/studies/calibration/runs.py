@@ -22,6 +22,7 @@ from sim.studies.calibration.abc import particle_seed
 from sim.studies.calibration.spec import CalibrationSpec
 from sim.studies.sweep.design import RunRecord
 from sim.studies.sweep.executor import run_sweep
+from sim.studies.sweep.exits import echo_notes
 from sim.studies.sweep.spec import ExperimentSpec, parse_spec
 from sim.studies.sweep.table import load
 
@@ -86,7 +87,8 @@ class SweepSimulator:
         return runs
 
     def run(self, params_list: list[dict[str, float]], seeds: list[int], tag: str) -> pd.DataFrame:
-        """Run one batch in ``runs/<tag>`` (resuming it if present); rows in batch order.
+        """Run one batch in ``runs/<tag>`` (resuming it if present); rows in batch order. What
+        the batch's sweep mended or could not check is printed (``repaired:``, ``warning:``).
 
         Raises:
             CalibrationRunError: a run failed all its attempts.
@@ -102,6 +104,7 @@ class SweepSimulator:
             progress=self.progress,
             scheduler=self.scheduler,
         )
+        echo_notes(outcome)
         if outcome.failed:
             raise CalibrationRunError(
                 f"{len(outcome.failed)} simulation(s) of batch {tag} failed every attempt "

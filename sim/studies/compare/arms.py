@@ -47,7 +47,7 @@ from sim.scenario.loader import (
 from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH, comparison_table
 from sim.studies.sweep.design import expand, unreported_keys
 from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
-from sim.studies.sweep.exits import sweep_exits
+from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.spec import DEFAULT_COMPARISON_METRICS, ExperimentSpec, SpecError, load_spec
 from sim.studies.sweep.store import PLAN_FILE
 from sim.studies.sweep.table import load
@@ -348,6 +348,7 @@ def compare_command(
     resume = resume or (out_dir / PLAN_FILE).exists()
     with sweep_exits(out_dir, "rerun to continue"):
         outcome = run_sweep(spec, runs, out_dir, workers=workers, resume=resume, progress=not quiet)
+    echo_notes(outcome)
     df = load(out_dir)
     try:
         table, keys = analyse(spec, df, source)

@@ -43,19 +43,20 @@ def check_points(runs: list[RunRecord], limit: int = MAX_CHECKED_POINTS) -> list
         points = [run for (scenario, _), run in firsts.items() if scenario == label]
         chosen.add((label, points[0].point))
         for name in points[0].params:
-            numbers = [r for r in points if _is_number(r.params.get(name))]
+            numbers = [r for r in points if is_number(r.params.get(name))]
             if numbers:
                 chosen.add((label, min(numbers, key=lambda r: r.params[name]).point))
                 chosen.add((label, max(numbers, key=lambda r: r.params[name]).point))
             others: dict[str, RunRecord] = {}
             for run in points:
-                if not _is_number(run.params.get(name)):
+                if not is_number(run.params.get(name)):
                     others.setdefault(repr(run.params.get(name)), run)
             chosen.update((label, run.point) for run in others.values())
     return [run for key, run in firsts.items() if key in chosen]
 
 
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
+    """A parameter value that is a finite number (not a bool): it never names a file."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

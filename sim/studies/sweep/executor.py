@@ -49,6 +49,7 @@ from rich.progress import (
 )
 
 from sim.studies.sweep.design import RunRecord
+from sim.studies.sweep.inputs import changed_while_running
 from sim.studies.sweep.runone import run_one
 from sim.studies.sweep.spec import ExperimentSpec
 from sim.studies.sweep.store import SweepStore
@@ -93,6 +94,9 @@ class SweepOutcome:
         repairs: damaged or lost files the store found and mended before running (one
             ``FILE: where: what was done`` line each: run files set aside and rerun, a
             rebuilt plan, dropped manifest lines).
+        warnings: what the caller should print as ``warning: ...``: finished runs whose data
+            files could not be checked (a folder of an earlier version), data files edited
+            while the runs ran (:mod:`sim.studies.sweep.inputs`).
     """
 
     total: int
@@ -103,6 +107,7 @@ class SweepOutcome:
     wall_time_s: float = 0.0
     workers: int = 1
     repairs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 MAX_WORKERS = 256
@@ -372,6 +377,7 @@ def run_sweep(
             todo = [r for r in runs if r.run_id not in done]
             outcome = SweepOutcome(total=len(runs), skipped=len(runs) - len(todo), workers=workers)
             outcome.repairs = [str(p) for p in store.repairs]
+            outcome.warnings = [str(p) for p in store.warnings]
             bar = _Progress(progress and bool(todo), spec.name, len(runs), outcome.skipped)
             tracker = _Tracker(spec, store, outcome, bar, outcome.skipped)
             try:
@@ -386,6 +392,8 @@ def run_sweep(
                     _pool(todo, tracker, run_fn, max(1, min(workers, len(todo))))
             finally:
                 bar.stop()
+            if todo and (moved := changed_while_running(store.out_dir, runs)) is not None:
+                outcome.warnings.append(moved)
         finally:
             store.close()
     finally:

@@ -20,6 +20,16 @@ from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.store import SweepError
 
 
+def echo_notes(outcome) -> None:
+    """Print what a sweep mended (``repaired: ...``) and what it could not check or saw change
+    (``warning: ...``) to stderr: :attr:`~sim.studies.sweep.executor.SweepOutcome.repairs`
+    and ``warnings``."""
+    for repair in outcome.repairs:
+        typer.echo(f"repaired: {repair}", err=True)
+    for warning in outcome.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
 @contextlib.contextmanager
 def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
     """Run the body; turn a sweep's expected failures into one line on stderr and an exit.

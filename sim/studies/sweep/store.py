@@ -6,6 +6,9 @@ Layout of ``OUT/``::
     spec.resolved.yaml   the validated spec (absolute scenario paths, defaults filled in)
     scenarios.resolved.json   each scenario as its first run loads it (seed aside), field by
                          field: a resume refuses a scenario edited since the sweep started
+    inputs.json          the data files the runs read (city folder, track, imports ...):
+                         path, sha256, size; a resume refuses any changed, added or removed
+                         (:mod:`sim.studies.sweep.inputs`)
     plan.parquet         every run of the sweep: run_id, scenario, point, replication, seed,
                          parameters, scenario path and overrides
     runs/<run_id>.parquet   one row per finished run
@@ -60,6 +63,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from sim.core.file_digests import changes
 from sim.core.folder_lock import LOCK_FILE, holder
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.results.staging import MARKER_FILE, RunFolderError, take_folder
@@ -70,6 +74,13 @@ from sim.studies.sweep.files import (
     atomic_write_bytes,
     scan_jsonl,
     stale_temporaries,
+)
+from sim.studies.sweep.inputs import (
+    INPUTS_FILE,
+    changed_message,
+    input_digests,
+    read_inputs,
+    write_inputs,
 )
 from sim.studies.sweep.spec import META_COLUMNS, ExperimentSpec, dump_spec
 
@@ -327,6 +338,8 @@ class SweepStore:
     Attributes:
         repairs: what :meth:`open` and :meth:`scan` with ``repair`` found and mended, one
             :class:`Problem` each (file, where, what was done), for the caller to report.
+        warnings: what :meth:`open` could not check (the data files of runs an earlier
+            version finished), one :class:`Problem` each, for the caller to report.
     """
 
     def __init__(self, out_dir: str | Path):
@@ -336,6 +349,7 @@ class SweepStore:
         self.failures_path = self.out_dir / FAILURES_FILE
         self.damaged_dir = self.out_dir / DAMAGED_DIR
         self.repairs: list[Problem] = []
+        self.warnings: list[Problem] = []
         self._hold: contextlib.ExitStack | None = None
 
     # --- opening -------------------------------------------------------------------------
@@ -353,8 +367,9 @@ class SweepStore:
             SweepError: the folder holds files that are not a sweep's (named), or another
                 kind of citysafe folder; it holds a sweep but ``resume`` is False; it holds
                 another spec's sweep; neither its plan nor its spec can be read; a scenario
-                changed since the sweep started (:meth:`_check_scenarios`); another process
-                is writing it; it cannot be created.
+                changed since the sweep started (:meth:`_check_scenarios`), or a data file
+                its runs read (:meth:`_check_inputs`); another process is writing it; it
+                cannot be created.
             OSError: a file could not be written (e.g. a full disk); nothing half-written
                 is left and the lock is released.
         """
@@ -373,10 +388,12 @@ class SweepStore:
             if has_files:
                 self._check_saved(spec, runs)
                 self._check_scenarios(runs)
+                self._check_inputs(runs)
             else:
                 self._write_spec(spec)
                 self._write_plan(runs, spec)
                 self._write_scenarios(scenario_snapshots(runs))
+                write_inputs(self.out_dir, input_digests(runs))
             self.runs_dir.mkdir(exist_ok=True)
         except BaseException:
             self.close()
@@ -516,6 +533,36 @@ class SweepStore:
                 "scenarios. Restore the file to resume, or start the sweep again in another "
                 "--out"
             )
+
+    def _check_inputs(self, runs: list[RunRecord]) -> None:
+        """Resume: refuse when a data file the runs read differs from :data:`INPUTS_FILE`.
+
+        A folder of an earlier version (no record) or with an unreadable record gets it
+        written from the files as they are now; when runs had finished, a warning (in
+        :attr:`warnings`) says that their data could not be checked.
+
+        Raises:
+            SweepError: naming the files changed, added or removed, and what to do.
+        """
+        now = input_digests(runs)
+        try:
+            before = read_inputs(self.out_dir)
+        except FileNotFoundError:
+            why = "missing (a sweep of an earlier version)"
+        except ValueError as exc:
+            self._set_aside(self.out_dir / INPUTS_FILE)
+            why = f"unreadable ({_one_line(exc)}; moved to {DAMAGED_DIR}/)"
+        else:
+            if changed := changes(before, now):
+                raise SweepError(changed_message(self.out_dir, changed))
+            return
+        write_inputs(self.out_dir, now)
+        if done := len(self.run_files()):
+            self.warnings.append(Problem(
+                str(self.out_dir / INPUTS_FILE), "(file)",
+                f"{why}: the data files {done} finished run(s) read could not be checked "
+                "against the files as they are now; recorded now and checked from here on",
+            ))  # fmt: skip
 
     def _repaired(self, name: str, what: str, where: str = "(file)") -> None:
         self.repairs.append(Problem(str(self.out_dir / name), where, what))
