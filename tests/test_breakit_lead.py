@@ -61,3 +61,34 @@ def test_session_refuses_a_journal_entry_past_the_horizon_as_the_cli_does():
         ExerciseSession(scen, late)
     with pytest.raises(InjectError, match="did you mean"):
         ExerciseSession(scen, Journal(entries=[JournalEntry(1.0, {**fire, "district": "Baoshn"})]))
+
+
+def test_unfinished_ensemble_of_another_scenario_is_refused_not_discarded(tmp_path):
+    """`run --replications` into a folder whose staging holds another scenario's replications
+    refused (exit 2, naming the way out), not cleared silently; the same scenario resumes, and
+    --overwrite discards it."""
+    import shutil
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+    from sim.results.staging import staging_path
+
+    example = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    out = tmp_path / "ens"
+    args = ["run", str(example), "--replications", "2", "--workers", "1", "-q", "--out", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(app, args).exit_code == 0
+    partial = staging_path(out)
+    shutil.move(out, partial)  # as if interrupted after its replications, before publishing
+    before = sorted(p.relative_to(partial) for p in partial.rglob("*"))
+    other = runner.invoke(app, [*args, "-p", "seed=7"])
+    assert other.exit_code == 2 and "Traceback" not in other.output
+    assert "unfinished work of another scenario" in other.output and "--overwrite" in other.output
+    assert sorted(p.relative_to(partial) for p in partial.rglob("*")) == before  # nothing lost
+    assert runner.invoke(app, args).exit_code == 0 and not partial.exists()  # resumed
+    shutil.move(out, partial)
+    discard = runner.invoke(app, [*args, "-p", "seed=7", "--overwrite"])
+    assert discard.exit_code == 0, discard.output
+    assert "seed: 7" in (out / "scenario.resolved.yaml").read_text()

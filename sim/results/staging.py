@@ -297,14 +297,22 @@ def _lock_staging(partial: Path, out_dir: Path) -> FolderLock:
 
 
 def _fill_staging(
-    partial: Path, resolved_text: str, finished_file: str, marker: dict, resume: bool
+    partial: Path,
+    resolved_text: str,
+    finished_file: str,
+    marker: dict,
+    resume: bool,
+    keep_other: bool = False,
 ) -> None:
     """Under the lock: clear a staging folder of ours left by another scenario or settings
     (always, without ``resume``), write the marker (``marker``: its fingerprint and extra
     fields) first, then the resolved scenario; an earlier attempt's finished file is removed.
+    With ``keep_other``, a staging folder of another scenario or settings that holds finished
+    work (anything beyond its marker and resolved scenario) is refused instead of cleared.
 
     Raises:
-        RunFolderError: files appeared in it without the marker.
+        RunFolderError: files appeared in it without the marker; or (``keep_other``) it holds
+            another scenario's or settings' unfinished work.
         OSError: a file could not be written or removed.
     """
     old = read_marker(partial)
@@ -313,7 +321,16 @@ def _fill_staging(
             f"{partial}: exists and was not made by citysafe (no {MARKER_FILE}); it is left "
             "as it is: move it away or choose another --out"
         )
-    if old is not None and (old.get("fingerprint") != marker["fingerprint_hex"] or not resume):
+    other = old is not None and old.get("fingerprint") != marker["fingerprint_hex"]
+    if other and keep_other and resume and set(_top_level(partial)) - {RESOLVED_FILE}:
+        was = old.get("settings")
+        raise RunFolderError(
+            f"{partial}: holds the unfinished work of another scenario or settings"
+            + (f" ({', '.join(f'{k} {v}' for k, v in was.items())})" if was else "")
+            + f" (its scenario: {partial / RESOLVED_FILE}); it is left as it is: rerun that "
+            "scenario to resume it, add --overwrite to discard it, or choose another --out"
+        )
+    if old is not None and (other or not resume):
         for entry in partial.iterdir():  # ours: another scenario's unfinished run
             if entry.name == LOCK_FILE:
                 continue  # held by this process: removing it would let another take it
@@ -338,6 +355,7 @@ def stage(
     settings: dict | None = None,
     resume: bool = True,
     hold: contextlib.ExitStack | None = None,
+    keep_other: bool = False,
 ) -> Path:
     """Check that ``out_dir`` may receive the output and prepare its staging folder.
 
@@ -354,6 +372,9 @@ def stage(
         resume: False for a command that cannot resume: its staging folder is always cleared.
         hold: keeps the staging folder's lock until it closes (the command runs and publishes
             under it); without it the lock is released on return.
+        keep_other: refuse, rather than clear, a staging folder holding another scenario's or
+            settings' finished work (an ensemble's replications: hours of runs are not
+            discarded without ``--overwrite``).
 
     Returns:
         The staging folder (created, holding the marker and ``scenario.resolved.yaml``).
@@ -372,7 +393,7 @@ def stage(
     )
     lock = _lock_staging(partial, out_dir)
     try:
-        _fill_staging(partial, resolved_text, finished_file, marker, resume)
+        _fill_staging(partial, resolved_text, finished_file, marker, resume, keep_other)
     except OSError as exc:
         lock.release()
         raise RunFolderError(

@@ -74,12 +74,13 @@ def stage_or_exit(
     kind: str = "run",
     settings: dict | None = None,
     resume: bool = True,
+    keep_other: bool = False,
 ) -> tuple[Path, Path]:
     """The output folder (absolute) and its staging folder, locked until ``hold`` closes
     (:func:`sim.results.staging.stage`; the scenario's city data folder may not hold it).
 
     Args:
-        out_dir, overwrite, finished_file, kind, settings, resume: as
+        out_dir, overwrite, finished_file, kind, settings, resume, keep_other: as
             :func:`~sim.results.staging.stage`.
         hold: the command's exit stack: the staging folder's lock is released when it closes.
 
@@ -103,6 +104,7 @@ def stage_or_exit(
             settings=settings,
             resume=resume,
             hold=hold,
+            keep_other=keep_other,
         )
     except RunFolderError as exc:
         typer.echo(str(exc), err=True)

@@ -70,6 +70,7 @@ def ensemble_command(
             ENSEMBLE_FILE,
             hold=hold,
             settings={"replications": replications},  # another N: not this staging folder
+            keep_other=not overwrite,  # another scenario's replications: refused, not lost
         )
         kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
         with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
