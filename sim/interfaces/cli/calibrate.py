@@ -12,14 +12,20 @@ last) and ``runs/`` (every simulation, as sweep folders). OUT follows the rule o
 folder (:mod:`sim.results.staging`): it is empty, absent or a calibration's own (marked; a
 folder of other files is refused, naming them), locked while the calibration runs, and an
 earlier calibration's outputs are removed when it starts, so an interrupted one leaves no
-``calibrated.yaml``. Exit codes: 0 done; 2 invalid spec or unusable output folder; 1
-simulations failed.
+``calibrated.yaml``.
+
+Before anything is made, the spec, its targets file, its scenario (with the run's own checks,
+as ``citysafe validate``), each parameter path and prior and each target are checked
+(:mod:`sim.studies.calibration.checks`): every problem is one ``FILE: field.path: expected``
+line. Exit codes: 0 done; 2 invalid spec, targets or scenario, or an unusable output
+folder; 1 simulations failed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -27,8 +33,11 @@ import numpy as np
 import pandas as pd
 import typer
 
+from sim.core.errors import InputDataWarning
+from sim.interfaces.problems import echo_problems
 from sim.results.staging import RunFolderError, take_folder
 from sim.studies.calibration.abc import run_abc
+from sim.studies.calibration.checks import check_calibration
 from sim.studies.calibration.outputs import (
     calibrated_yaml,
     plot_posterior,
@@ -37,11 +46,7 @@ from sim.studies.calibration.outputs import (
     ppc_table,
 )
 from sim.studies.calibration.runs import CalibrationRunError, SweepSimulator
-from sim.studies.calibration.spec import (
-    CalibrationSpecError,
-    load_calibration_spec,
-    resolve_targets,
-)
+from sim.studies.calibration.spec import CalibrationSpecError, load_calibration_spec
 from sim.studies.sweep.executor import MAX_WORKERS
 from sim.studies.sweep.exits import sweep_exits
 
@@ -79,21 +84,27 @@ def calibrate(
 ) -> dict:
     """Run a calibration spec end to end and write its outputs; returns the medians table.
 
+    Everything is checked before anything is made (:func:`~sim.studies.calibration.checks.
+    check_calibration`: the spec, its targets, its scenario and data files, its parameter
+    paths and priors): a spec with problems leaves no folder, no database.
+
     Args:
         spec_path: the calibration spec YAML.
         out: output folder.
         workers: local worker processes for the simulations (ignored with ``scheduler``).
-        quiet: print nothing.
+        quiet: print nothing but warnings.
         scheduler: Dask scheduler address: simulate on that cluster.
         resume: continue a calibration interrupted in ``out`` (its finished simulations
             are reused; the result is the same as an uninterrupted run).
 
     Raises:
-        CalibrationSpecError: invalid spec or targets; ``out`` holds other files than a
-            calibration's (named), or another process is writing it, or it holds
-            simulations and ``resume`` is False.
+        CalibrationSpecError: every problem of the spec, its targets or its scenario; ``out``
+            holds other files than a calibration's (named), or another process is writing
+            it, or it holds simulations and ``resume`` is False.
         CalibrationRunError: a simulation failed every attempt.
     """
+    spec = load_calibration_spec(spec_path)
+    targets = _checked(spec, spec_path)
     # pyabc (and scikit-learn under it) take seconds to import: only when calibrating.
     try:
         import pyabc  # noqa: F401 - the extra "calibration"
@@ -101,11 +112,33 @@ def calibrate(
         raise CalibrationSpecError(
             'calibration needs pyabc: pip install -e ".[calibration]"'
         ) from None
-    spec = load_calibration_spec(spec_path)
-    targets = resolve_targets(spec)
     with contextlib.ExitStack() as hold:  # the folder's lock, while the calibration runs
         _take_out(out, resume, hold)
         return _calibrate(spec, targets, out, workers, quiet, scheduler)
+
+
+def _checked(spec, spec_path: Path) -> list:
+    """The spec's targets, once :func:`~sim.studies.calibration.checks.check_calibration`
+    found no problem; what it warns of is printed once (``warning: FILE: ...``), and not
+    again by the simulations.
+
+    Raises:
+        CalibrationSpecError: every problem found.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputDataWarning)
+        targets, problems = check_calibration(spec, str(spec_path))
+    shown = set()
+    for w in caught:
+        if not issubclass(w.category, InputDataWarning):  # not ours: passed on as it came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in shown:
+            shown.add(str(w.message))
+            typer.echo(f"warning: {w.message}", err=True)
+    if problems:
+        raise CalibrationSpecError(problems)
+    warnings.filterwarnings("ignore", category=InputDataWarning)
+    return targets
 
 
 OUTPUTS = (
@@ -213,9 +246,9 @@ def calibrate_command(
         # a locked folder, an unreachable Dask scheduler, a full disk, Ctrl-C: one line
         with sweep_exits(out, f"rerun with --resume --out {out}"):
             calibrate(spec, out, workers=workers, quiet=quiet, scheduler=scheduler, resume=resume)
-    except CalibrationSpecError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    except CalibrationSpecError as exc:  # one line per problem, FILE: field.path: expected
+        echo_problems(exc.problems)
+        raise typer.Exit(2) from None
     except CalibrationRunError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -9,7 +9,8 @@ the same batches, see :mod:`sim.studies.calibration.sampler`, and finds their fi
 disk).
 
 Each run is built as any sweep run (:func:`sim.studies.sweep.runone.run_one`): the base
-scenario plus the spec's overrides, ``path=value`` per parameter and ``seed=``.
+scenario plus the spec's overrides, ``path=value`` per parameter and ``seed=``
+(:func:`particle_overrides`, which the checks before a calibration use too).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ from sim.studies.sweep.table import load
 
 class CalibrationRunError(RuntimeError):
     """Some simulations of a batch failed every attempt (see the batch's failures.jsonl)."""
+
+
+def particle_overrides(spec: CalibrationSpec, params: dict[str, float], seed: int) -> tuple:
+    """The ``-p`` overrides of a particle's simulation: the spec's, then ``path=value`` per
+    parameter, then its seed."""
+    own = [f"{k}={float(v)!r}" for k, v in params.items()]
+    return (*spec.overrides, *own, f"seed={int(seed)}")
 
 
 class SweepSimulator:
@@ -71,7 +79,6 @@ class SweepSimulator:
         """The sweep runs of a batch: one run per parameter set, with its seed."""
         runs = []
         for i, (params, seed) in enumerate(zip(params_list, seeds, strict=True)):
-            own = [f"{k}={float(v)!r}" for k, v in params.items()]
             runs.append(
                 RunRecord(
                     run_id=f"particle-{i:04d}",
@@ -81,7 +88,7 @@ class SweepSimulator:
                     replication=0,
                     seed=int(seed),
                     params={k: float(v) for k, v in params.items()},
-                    overrides=(*self.spec.overrides, *own, f"seed={int(seed)}"),
+                    overrides=particle_overrides(self.spec, params, seed),
                 )
             )
         return runs
