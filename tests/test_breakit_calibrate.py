@@ -1,6 +1,7 @@
 """Break-it findings on ``citysafe calibrate`` (issue 16): a calibration that cannot work is
 refused before anything is made (no folder, no database, no pyabc), one line per problem
-(``FILE: field.path: expected``), exit 2."""
+(``FILE: field.path: expected``), exit 2; a simulation that fails all the same stops the
+calibration at once with its message on screen, and leaves nothing that looks finished."""
 
 from __future__ import annotations
 
@@ -313,3 +314,105 @@ def test_the_data_are_checked_at_the_ends_of_the_priors(tmp_path, monkeypatch):
         f"prior (time.duration_h = 12): {EXAMPLE}: hazard.typhoon: the track"
     )
     assert "does not overlap the simulated window" in msg
+
+
+# ------------------------------------------------------------ simulations that fail all the same
+
+
+def _fake_rows(fail_from: int, error: Exception):
+    """A stand-in for one simulation (no model): a row of made-up outcomes, then ``error``
+    from the ``fail_from``-th call on; returns it and the list of calls."""
+    calls = []
+
+    def run_one(spec, run, run_dir=None):
+        calls.append(run.run_id)
+        if len(calls) >= fail_from:
+            raise error
+        row = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point}
+        row |= {"replication": run.replication, "seed": run.seed, "scenario_hash": "x"}
+        return row | dict(run.params) | {"people_relocated": 9000.0, "trees_down": 1400.0}
+
+    return run_one, calls
+
+
+def test_a_simulation_that_refuses_its_input_stops_the_calibration_at_once(tmp_path, monkeypatch):
+    """What the checks cannot see (here: the checks switched off) fails on the first
+    simulation, with the scenario's message on screen, exit 2, and no folder left."""
+    pytest.importorskip("pyabc")
+    import sim.interfaces.cli.calibrate as cal
+    import sim.studies.calibration.runs as runs
+
+    prior = {"prior": "uniform", "low": 0.5, "high": 2.0}
+    spec = _spec(tmp_path, parameters={"logistcs.teams_scale": prior})
+    monkeypatch.setattr(cal, "_checked", lambda spec, path: read_targets(spec)[0])
+    real, calls = runs.run_one, []
+    monkeypatch.setattr(runs, "run_one", lambda *a: calls.append(1) or real(*a))
+    out = tmp_path / "out"
+    res = cli.invoke(app, ["calibrate", str(spec), "--out", str(out), "-w", "1", "-q"])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert len(calls) == 1  # not retried, not the rest of the batch
+    assert "simulation particle-0000 of batch g00-b000 refused its input" in res.output
+    assert f"{EXAMPLE}: logistcs: unknown field" in res.output
+    assert not out.exists()
+
+
+def test_a_failed_simulation_stops_the_calibration_with_its_error_and_no_result(
+    tmp_path, monkeypatch
+):
+    """A simulation that fails every attempt (here: in the posterior predictive check) stops
+    the calibration at once (exit 1, its error on screen), and the folder holds no posterior
+    nor calibrated.yaml: only what --resume needs."""
+    pytest.importorskip("pyabc")
+    import sim.studies.calibration.runs as runs
+
+    spec = _spec(tmp_path)
+    fake, calls = _fake_rows(fail_from=5, error=RuntimeError("the model broke"))
+    monkeypatch.setattr(runs, "run_one", fake)  # generation 0: a batch of 4, then the ppc
+    out = tmp_path / "out"
+    res = cli.invoke(app, ["calibrate", str(spec), "--out", str(out), "-w", "1", "-q"])
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert "RuntimeError: the model broke" in res.output
+    assert "simulation particle-0000 of batch ppc failed every attempt" in res.output
+    assert len(calls) == 4 + 3  # the ppc's first run, 3 attempts; no second
+    left = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert left == ["abc.db", "runs"]
+
+
+def _refusing_run(spec, run, run_dir=None):
+    """A run whose input cannot be used (module level: a pool worker imports it by name)."""
+    from sim.core.errors import InputDataError
+
+    raise InputDataError(f"track.csv: line 2: not a number (run {run.run_id})")
+
+
+def test_a_sweep_asked_to_stop_stops_at_the_first_run_that_refuses_its_input(tmp_path):
+    """The executor's part: an error ``stop_on_failure`` lists is not retried, and the sweep
+    ends there, the run's error being the cause. (A pool stops the same way, as on
+    Ctrl-C: its start-up alone takes seconds, so it is not tested here.)"""
+    workers = 1
+    from sim.core.errors import InputDataError
+    from sim.studies.sweep.design import expand
+    from sim.studies.sweep.executor import RunFailedError, run_sweep
+    from sim.studies.sweep.spec import parse_spec
+    from sim.studies.sweep.store import read_jsonl
+
+    data = {
+        "name": "stop",
+        "scenarios": [{"path": str(EXAMPLE), "label": "ex"}],
+        "space": {"kind": "grid", "parameters": {"logistics.teams_scale": [0.5, 1, 2, 3]}},
+        "max_attempts": 3,
+    }
+    spec = parse_spec(data, "s", tmp_path)
+    with pytest.raises(RunFailedError) as err:
+        run_sweep(
+            spec,
+            expand(spec),
+            tmp_path / "o",
+            workers=workers,
+            run_fn=_refusing_run,
+            stop_on_failure=(InputDataError,),
+        )
+    assert isinstance(err.value.__cause__, InputDataError)
+    assert "track.csv: line 2: not a number" in err.value.error
+    failures = read_jsonl(tmp_path / "o" / "failures.jsonl")
+    assert 1 <= len(failures) <= workers and {f["attempt"] for f in failures} == {1}
