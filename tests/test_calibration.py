@@ -63,7 +63,7 @@ def test_targets_centre_and_scale_come_from_the_reported_spread(tmp_path):
         ({"parameters": {"losses.scale": {"prior": "uniform", "low": 5, "high": 1}}}, "low < high"),
         ({"parameters": {"a.b": {"prior": "lognormal", "median": 1.0}}}, "sigma"),
         ({"parameters": {}}, "parameters"),
-        ({"targets": {"not_a_key": {}}}, "not summary keys"),
+        ({"targets": {"not_a_key": {}}}, "not an outcome a run writes"),
         ({"population_size": 1}, "population_size"),
         ({"unknown_field": 1}, "unknown_field"),
     ],

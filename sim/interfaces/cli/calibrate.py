@@ -11,15 +11,24 @@ predictive check), ``calibrated.yaml`` (scenario snippet with the posterior medi
 last) and ``runs/`` (every simulation, as sweep folders). OUT follows the rule of every output
 folder (:mod:`sim.results.staging`): it is empty, absent or a calibration's own (marked; a
 folder of other files is refused, naming them), locked while the calibration runs, and an
-earlier calibration's outputs are removed when it starts, so an interrupted one leaves no
-``calibrated.yaml``. Exit codes: 0 done; 2 invalid spec or unusable output folder; 1
-simulations failed.
+earlier calibration's outputs are removed when it starts; the outputs are written once every
+simulation has run, so an interrupted or failed one leaves only ``abc.db`` and ``runs/``.
+
+Before anything is made, the spec, its targets file, its scenario (with the run's own checks,
+as ``citysafe validate``), each parameter path and prior and each target are checked
+(:mod:`sim.studies.calibration.checks`): every problem is one ``FILE: field.path: expected``
+line. A simulation that refuses its input all the same stops the calibration at once, with
+the input's message. Exit codes: 0 done; 2 invalid spec, targets or scenario, a simulation
+that refused its input, or an unusable output folder; 1 a simulation failed every attempt
+(the calibration stops there, its message on screen).
 """
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -27,8 +36,11 @@ import numpy as np
 import pandas as pd
 import typer
 
+from sim.core.errors import InputDataWarning
+from sim.interfaces.problems import echo_problems
 from sim.results.staging import RunFolderError, take_folder
 from sim.studies.calibration.abc import run_abc
+from sim.studies.calibration.checks import check_calibration
 from sim.studies.calibration.outputs import (
     calibrated_yaml,
     plot_posterior,
@@ -36,22 +48,23 @@ from sim.studies.calibration.outputs import (
     posterior_summary,
     ppc_table,
 )
-from sim.studies.calibration.runs import CalibrationRunError, SweepSimulator
-from sim.studies.calibration.spec import (
-    CalibrationSpecError,
-    load_calibration_spec,
-    resolve_targets,
+from sim.studies.calibration.runs import (
+    CalibrationRunError,
+    SimulationInputError,
+    SweepSimulator,
 )
+from sim.studies.calibration.spec import CalibrationSpecError, load_calibration_spec
 from sim.studies.sweep.executor import MAX_WORKERS
 from sim.studies.sweep.exits import sweep_exits
 
 
-def _posterior_predictive(post: pd.DataFrame, spec, targets, simulator, out: Path):
+def _posterior_predictive(post: pd.DataFrame, spec, targets, simulator):
     """Posterior predictive check: resample ``spec.ppc_draws`` particles by weight, one
-    fresh-seeded run each (seeds from ``spec.seed``); writes ppc_runs.csv, ppc.csv, ppc.png.
+    fresh-seeded run each (seeds from ``spec.seed``).
 
     Returns:
-        The ppc table, or None when no draw is asked for.
+        (the draws with their simulated targets, the ppc table), or (None, None) when no draw
+        is asked for.
     """
     names = list(spec.parameters)
     rng = np.random.default_rng(spec.seed)
@@ -59,14 +72,10 @@ def _posterior_predictive(post: pd.DataFrame, spec, targets, simulator, out: Pat
     draws = [{n: float(post.loc[i, n]) for n in names} for i in idx]
     seeds = [int(s) for s in rng.integers(2**31 - 1, size=len(draws))]
     if not draws:
-        return None
+        return None, None
     rows = simulator.run(draws, seeds, "ppc")
     sims = pd.concat([pd.DataFrame(draws), rows[list(spec.targets)]], axis=1)
-    sims.to_csv(out / "ppc_runs.csv", index=False)
-    ppc = ppc_table(sims, targets)
-    ppc.to_csv(out / "ppc.csv", index=False)
-    plot_ppc(ppc, targets, out / "ppc.png")
-    return ppc
+    return sims, ppc_table(sims, targets)
 
 
 def calibrate(
@@ -79,21 +88,30 @@ def calibrate(
 ) -> dict:
     """Run a calibration spec end to end and write its outputs; returns the medians table.
 
+    Everything is checked before anything is made (:func:`~sim.studies.calibration.checks.
+    check_calibration`: the spec, its targets, its scenario and data files, its parameter
+    paths and priors): a spec with problems leaves no folder, no database.
+
     Args:
         spec_path: the calibration spec YAML.
         out: output folder.
         workers: local worker processes for the simulations (ignored with ``scheduler``).
-        quiet: print nothing.
+        quiet: print nothing but warnings.
         scheduler: Dask scheduler address: simulate on that cluster.
         resume: continue a calibration interrupted in ``out`` (its finished simulations
             are reused; the result is the same as an uninterrupted run).
 
     Raises:
-        CalibrationSpecError: invalid spec or targets; ``out`` holds other files than a
-            calibration's (named), or another process is writing it, or it holds
-            simulations and ``resume`` is False.
+        CalibrationSpecError: every problem of the spec, its targets or its scenario; ``out``
+            holds other files than a calibration's (named), or another process is writing
+            it, or it holds simulations and ``resume`` is False.
+        SimulationInputError: a simulation refused its input all the same (a
+            ``CalibrationSpecError``); a folder this call made, and in which no simulation
+            finished, is removed.
         CalibrationRunError: a simulation failed every attempt.
     """
+    spec = load_calibration_spec(spec_path)
+    targets = _checked(spec, spec_path)
     # pyabc (and scikit-learn under it) take seconds to import: only when calibrating.
     try:
         import pyabc  # noqa: F401 - the extra "calibration"
@@ -101,11 +119,39 @@ def calibrate(
         raise CalibrationSpecError(
             'calibration needs pyabc: pip install -e ".[calibration]"'
         ) from None
-    spec = load_calibration_spec(spec_path)
-    targets = resolve_targets(spec)
-    with contextlib.ExitStack() as hold:  # the folder's lock, while the calibration runs
-        _take_out(out, resume, hold)
-        return _calibrate(spec, targets, out, workers, quiet, scheduler)
+    made = not out.exists() or (out.is_dir() and not any(out.iterdir()))
+    try:
+        with contextlib.ExitStack() as hold:  # the folder's lock, while the calibration runs
+            _take_out(out, resume, hold)
+            return _calibrate(spec, targets, out, workers, quiet, scheduler)
+    except SimulationInputError:
+        if made and not any(out.glob("runs/*/runs/*.parquet")):  # nothing to resume
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _checked(spec, spec_path: Path) -> list:
+    """The spec's targets, once :func:`~sim.studies.calibration.checks.check_calibration`
+    found no problem; what it warns of is printed once (``warning: FILE: ...``), and not
+    again by the simulations.
+
+    Raises:
+        CalibrationSpecError: every problem found.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputDataWarning)
+        targets, problems = check_calibration(spec, str(spec_path))
+    shown = set()
+    for w in caught:
+        if not issubclass(w.category, InputDataWarning):  # not ours: passed on as it came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in shown:
+            shown.add(str(w.message))
+            typer.echo(f"warning: {w.message}", err=True)
+    if problems:
+        raise CalibrationSpecError(problems)
+    warnings.filterwarnings("ignore", category=InputDataWarning)
+    return targets
 
 
 OUTPUTS = (
@@ -149,7 +195,11 @@ def _take_out(out: Path, resume: bool, hold: contextlib.ExitStack) -> None:
 
 
 def _calibrate(spec, targets, out: Path, workers: int, quiet: bool, scheduler) -> dict:
-    """The ABC-SMC, the posterior predictive check and the outputs, in ``out`` (taken)."""
+    """The ABC-SMC, the posterior predictive check and the outputs, in ``out`` (taken).
+
+    The outputs are written once every simulation has run, ``calibrated.yaml`` last: a
+    calibration that stops on the way leaves only its database and simulations (for
+    ``--resume``), nothing that looks like a result."""
     from sim.studies.calibration.sampler import BatchSampler, CachedModel  # imports pyabc
 
     simulator = SweepSimulator(spec, out, workers=workers, scheduler=scheduler)
@@ -168,13 +218,15 @@ def _calibrate(spec, targets, out: Path, workers: int, quiet: bool, scheduler) -
         seed=spec.seed,
     )
     t_abc = time.time() - t0
+    summ = posterior_summary(post, list(spec.parameters))
+    sims, ppc = _posterior_predictive(post, spec, targets, simulator)
     post.to_parquet(out / "posterior.parquet", index=False)
-    names = list(spec.parameters)
-    summ = posterior_summary(post, names)
     summ.to_csv(out / "posterior_summary.csv", index_label="parameter")
     plot_posterior(post, spec, out / "posterior.png")
-
-    ppc = _posterior_predictive(post, spec, targets, simulator, out)
+    if ppc is not None:
+        sims.to_csv(out / "ppc_runs.csv", index=False)
+        ppc.to_csv(out / "ppc.csv", index=False)
+        plot_ppc(ppc, targets, out / "ppc.png")
     medians = summ["q50"].to_dict()
     (out / "calibrated.yaml").write_text(calibrated_yaml(spec, medians, out), encoding="utf-8")
     if not quiet:
@@ -213,9 +265,9 @@ def calibrate_command(
         # a locked folder, an unreachable Dask scheduler, a full disk, Ctrl-C: one line
         with sweep_exits(out, f"rerun with --resume --out {out}"):
             calibrate(spec, out, workers=workers, quiet=quiet, scheduler=scheduler, resume=resume)
-    except CalibrationSpecError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    except CalibrationSpecError as exc:  # one line per problem, FILE: field.path: expected
+        echo_problems(exc.problems)
+        raise typer.Exit(2) from None
     except CalibrationRunError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

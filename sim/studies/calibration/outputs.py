@@ -28,11 +28,15 @@ def posterior_summary(post: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 
 def observed_interval(t: ObservedTarget) -> tuple[float, float]:
-    """The observed range implied by centre ± scale (back-transformed for log targets)."""
+    """The observed range implied by centre ± scale (back-transformed for log targets), cut
+    at 0: every outcome a run writes is a count, an amount or a duration, never negative (a
+    linear target of value 0 has the scale ``relative_scale`` × 1 either side of it)."""
     if t.log:
         c = math.log(t.observed + 1.0)
-        return math.exp(c - t.scale) - 1.0, math.exp(c + t.scale) - 1.0
-    return t.observed - t.scale, t.observed + t.scale
+        low, high = math.exp(c - t.scale) - 1.0, math.exp(c + t.scale) - 1.0
+    else:
+        low, high = t.observed - t.scale, t.observed + t.scale
+    return max(low, 0.0), high
 
 
 def ppc_table(sims: pd.DataFrame, targets: list[ObservedTarget]) -> pd.DataFrame:

@@ -18,7 +18,12 @@ Failures:
   one at a time, so the run that kills its worker is identified and charged an attempt while
   its innocent neighbours are not;
 - each worker watches its parent and exits when the sweep process is gone (a ``SIGKILL``ed
-  sweep leaves no orphans computing); ``--resume`` then runs what is missing.
+  sweep leaves no orphans computing); ``--resume`` then runs what is missing;
+- a caller that cannot use a sweep with a failed run (a calibration: every particle needs its
+  outcome) asks to stop at the first run that has failed all its attempts
+  (``stop_on_failure``: :class:`RunFailedError`, the runs in flight stopped, finished runs
+  kept), listing the errors that are not worth a retry (an input error recurs on every
+  attempt).
 
 At most ``workers`` runs are in flight at once, so a pool failure costs at most that many.
 """
@@ -48,6 +53,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sim.core.errors import Picklable
 from sim.studies.sweep.design import RunRecord
 from sim.studies.sweep.inputs import changed_while_running
 from sim.studies.sweep.runone import run_one
@@ -108,6 +114,20 @@ class SweepOutcome:
     workers: int = 1
     repairs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+class RunFailedError(Picklable, RuntimeError):
+    """A run failed all its attempts and the sweep stopped there (``stop_on_failure``).
+
+    Attributes:
+        run_id: the run.
+        error: its last error, ``Type: message``; the exception itself is the ``__cause__``.
+    """
+
+    def __init__(self, run_id: str, error: str):
+        super().__init__(f"run {run_id} failed every attempt: {error}")
+        self.run_id = run_id
+        self.error = error
 
 
 MAX_WORKERS = 256
@@ -205,10 +225,12 @@ class _Progress:
 class _Tracker:
     """Book-keeping shared by the serial and the pool loops."""
 
-    def __init__(self, spec, store, outcome, bar, n_done):
+    def __init__(self, spec, store, outcome, bar, n_done, stop_on_failure=None):
         self.spec, self.store, self.outcome, self.bar = spec, store, outcome, bar
         self.attempts: Counter[str] = Counter()
         self.n_done = n_done
+        self.stop_on_failure = stop_on_failure is not None
+        self.no_retry = tuple(stop_on_failure or ())
 
     def run_dir(self, run: RunRecord) -> str | None:
         if not self.spec.keep_run_folders:
@@ -222,17 +244,25 @@ class _Tracker:
         self.bar.update(self.n_done, len(self.outcome.failed))
 
     def failure(self, run: RunRecord, exc: BaseException, kind: str, charge: bool = True) -> bool:
-        """Record a failed attempt; True when the run should be tried again."""
+        """Record a failed attempt; True when the run should be tried again.
+
+        Raises:
+            RunFailedError: the run has failed all its attempts (an error ``stop_on_failure``
+                lists ends them at once) and the sweep stops at the first such run.
+        """
         if charge:
             self.attempts[run.run_id] += 1
         tb = "".join(traceback.format_exception(exc))
         error = f"{type(exc).__name__}: {exc}"
         self.store.record_failure(run, self.attempts[run.run_id], kind, error, tb)
-        if self.attempts[run.run_id] < self.spec.max_attempts:
+        final = charge and isinstance(exc, self.no_retry)
+        if self.attempts[run.run_id] < self.spec.max_attempts and not final:
             self.outcome.retries += 1
             return True
         self.outcome.failed.append(run.run_id)
         self.bar.update(self.n_done, len(self.outcome.failed))
+        if self.stop_on_failure:
+            raise RunFailedError(run.run_id, error) from exc
         return False
 
 
@@ -333,6 +363,7 @@ def run_sweep(
     progress: bool = False,
     run_fn: RunFn = run_one,
     scheduler: str | None = None,
+    stop_on_failure: tuple[type[BaseException], ...] | None = None,
 ) -> SweepOutcome:
     """Run every run of ``runs`` not yet finished in ``out_dir``; stream rows to disk.
 
@@ -348,6 +379,8 @@ def run_sweep(
         scheduler: a Dask scheduler address (``tcp://HOST:PORT``): run on that cluster
             instead of locally (``workers`` is then ignored; the outcome reports the
             cluster's worker threads). Same folder, manifest, retries and resume.
+        stop_on_failure: errors that end a run's attempts at once (they recur); not None:
+            raise :class:`RunFailedError` at the first run that failed all its attempts.
 
     Returns:
         The :class:`SweepOutcome`.
@@ -379,7 +412,7 @@ def run_sweep(
             outcome.repairs = [str(p) for p in store.repairs]
             outcome.warnings = [str(p) for p in store.warnings]
             bar = _Progress(progress and bool(todo), spec.name, len(runs), outcome.skipped)
-            tracker = _Tracker(spec, store, outcome, bar, outcome.skipped)
+            tracker = _Tracker(spec, store, outcome, bar, outcome.skipped, stop_on_failure)
             try:
                 if client is not None:
                     # the Dask backend: only with --scheduler
