@@ -29,6 +29,16 @@ from filelock import FileLock, Timeout
 
 LOCK_FILE = ".lock"
 """The lock file, inside the folder it guards."""
+_HELD: dict[str, int] = {}
+"""Folders (real paths) whose lock a :class:`FolderLock` of this process holds, with the pid
+that took it (a forked child inherits the dict, not the lock): :func:`held_here`."""
+
+
+def held_here(folder: str | Path) -> bool:
+    """True when this process holds ``folder``'s lock (through a :class:`FolderLock`): the
+    folder is the one a command of this process is writing, so a folder inside it is that
+    command's own (an ensemble's ``replications/``, a calibration's batches)."""
+    return _HELD.get(os.path.realpath(folder)) == os.getpid()
 
 
 class FolderBusyError(RuntimeError):
@@ -88,6 +98,7 @@ class FolderLock:
         self.shown = Path(shown if shown is not None else folder)
         self.info = info
         self._held: os.stat_result | None = None
+        self._key = os.path.realpath(self.path.parent)
         self._lock = FileLock(
             self.path,
             blocking=False,
@@ -116,6 +127,7 @@ class FolderLock:
             self._lock.acquire()
         except Timeout:
             raise FolderBusyError(self.shown, _record(self.path).get("pid")) from None
+        _HELD[self._key] = os.getpid()
 
     def release(self) -> None:
         """Remove the lock file (if it is still this lock's: a folder renamed away or a
@@ -126,6 +138,7 @@ class FolderLock:
             if self._held is not None and os.path.samestat(os.lstat(self.path), self._held):
                 self.path.unlink()  # while held: a waiter on this inode sees it unlinked
         self._held = None
+        _HELD.pop(self._key, None)
         self._lock.release()
 
     def __enter__(self) -> FolderLock:

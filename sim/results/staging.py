@@ -40,6 +40,15 @@ The path itself is checked first (:func:`resolve_out`): ``.``, ``..``, the files
 folder holding the current folder, ``~user`` of no such user, a symbolic link, a folder inside
 the city's data folder (outputs are never written among the inputs) are refused with what to
 do instead.
+
+**Nesting.** No output folder is made inside another one (:func:`check_not_nested`, by
+:func:`resolve_out` and :func:`check_own_folder`, so by every command): a folder carrying the
+marker holds only what its own command wrote, so a run put into ``RUN1/sub`` or a sweep's
+``runs/`` would make ``RUN1``'s next ``--overwrite`` refuse (files its run did not write) and a
+sweep's next ``--resume`` report damage. Each folder above ``--out`` is looked at; the first
+that carries the marker is named in the refusal. A command's own sub-folders (an ensemble's
+``replications/``, a calibration's batches under ``runs/``) are made while it holds the outer
+folder's lock (:func:`sim.core.folder_lock.held_here`) and are not refused.
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 
-from sim.core.folder_lock import LOCK_FILE, FolderBusyError, FolderLock, holder
+from sim.core.folder_lock import LOCK_FILE, FolderBusyError, FolderLock, held_here, holder
 
 PARTIAL_SUFFIX = ".partial"
 FINISHED_FILE = "summary.json"
@@ -106,8 +115,9 @@ def resolve_out(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
 
     A run folder is built beside itself and renamed into place whole, so it must be a folder
     of its own: not the filesystem root, not the current folder or one holding it, not a
-    symbolic link (the rename would replace the link, not the folder), and not inside one of
-    ``inputs`` (the city's data folder: outputs are never written among the inputs).
+    symbolic link (the rename would replace the link, not the folder), not inside one of
+    ``inputs`` (the city's data folder: outputs are never written among the inputs), and not
+    inside another citysafe output folder (:func:`check_not_nested`).
 
     Raises:
         RunFolderError: one line naming the path, why, and what to give instead.
@@ -138,7 +148,42 @@ def resolve_out(out_dir: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
                 f"{path}: is inside the city's data folder {data}, and run outputs are not "
                 f"written among the inputs; {hint}"
             )
+    check_not_nested(path)
     return path
+
+
+def enclosing_output(path: str | Path) -> tuple[Path, dict] | None:
+    """The nearest folder above ``path`` (symbolic links resolved) that carries citysafe's
+    marker, with its marker; None when there is none, or when the nearest one is a folder
+    this process is writing (:func:`~sim.core.folder_lock.held_here`: its command's own
+    sub-folder). A folder that cannot be read counts as unmarked."""
+    real = Path(os.path.realpath(os.path.abspath(path)))
+    for parent in real.parents:
+        try:
+            marker = read_marker(parent)
+        except OSError:  # no permission to look: not a folder citysafe could have marked
+            continue
+        if marker is not None:
+            return None if held_here(parent) else (parent, marker)
+    return None
+
+
+def check_not_nested(path: str | Path) -> None:
+    """Refuse an output folder inside another citysafe output folder (module doc, "Nesting").
+
+    Raises:
+        RunFolderError: one line naming the enclosing folder and its kind.
+    """
+    found = enclosing_output(path)
+    if found is None:
+        return
+    outer, marker = found
+    kind = marker_kind(marker)
+    raise RunFolderError(
+        f"{path}: is inside {outer}, citysafe's {KINDS.get(kind, kind + ' folder')}, which "
+        "holds only what its own command wrote (its next --overwrite or --resume would refuse "
+        "or remove what is put there); choose an --out outside it"
+    )
 
 
 def read_marker(folder: Path) -> dict | None:
@@ -478,10 +523,12 @@ def check_own_folder(
     version's folder of this kind without a marker (``is_legacy``). Reads only.
 
     Raises:
-        RunFolderError: a file; a folder of other files (named); citysafe's folder of another
-            kind; a folder another process has just made and holds; a folder that cannot be
-            read.
+        RunFolderError: a folder inside another citysafe output folder
+            (:func:`check_not_nested`); a file; a folder of other files (named); citysafe's
+            folder of another kind; a folder another process has just made and holds; a folder
+            that cannot be read.
     """
+    check_not_nested(folder)
     if not folder.exists() and not folder.is_symlink():
         return
     if not folder.is_dir():

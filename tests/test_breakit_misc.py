@@ -1,0 +1,129 @@
+"""Break-it findings of a fresh clone (issue 16), one section each: an output folder inside
+another one; a CSV saved with ';' between its cells; Python names the docs quote; the
+criticality share; paths given with -p."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.interfaces.cli.main import app
+from sim.results.staging import MARKER_FILE, RunFolderError, resolve_out, take_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+EXAMPLE_DATA = ROOT / "scenarios" / "data" / "example-city"
+SHORT = ["-p", "time.duration_h=2"]  # two hours of the example city: well under a second
+cli = CliRunner()
+
+
+def _cli(*args):
+    res = cli.invoke(app, [str(a) for a in args])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res
+
+
+def _one_line(res, code: int = 2) -> str:
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == code and "Traceback" not in res.output, res.output
+    assert len(lines) == 1, res.output
+    return " ".join(lines[0].split())
+
+
+# ------------------------------------------------- 1. an output folder inside another one
+
+
+def _marked(folder: Path, kind: str | None = None) -> Path:
+    """A folder carrying citysafe's marker (of ``kind``; none: a run's), as a command left it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = {"written_by": "citysafe", "files": []} | ({"kind": kind} if kind else {})
+    (folder / MARKER_FILE).write_text(json.dumps(marker))
+    return folder
+
+
+def _spec(tmp_path: Path, comparison: bool = False) -> Path:
+    arms = f"  - {{path: {EXAMPLE}, label: more, fixed: {{logistics.teams_scale: 2.0}}}}\n"
+    text = (
+        f"name: tiny\nscenarios:\n  - {{path: {EXAMPLE}, label: base}}\n"
+        + (arms if comparison else "")
+        + "fixed: {time.duration_h: 2}\nreplications: 1\nseed: 1\n"
+        + (
+            "comparison: {baseline: base, metrics: [incidents]}\n"
+            if comparison
+            else "space: {kind: grid, parameters: {logistics.teams_scale: [1.0]}}\n"
+        )
+    )
+    path = tmp_path / ("cmp.yaml" if comparison else "spec.yaml")
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("kind", [None, "sweep", "riskmap"])
+def test_run_refuses_an_out_inside_another_output_folder(tmp_path, kind):
+    """`run --out RUN1/sub` was accepted: RUN1 then held files its run did not write."""
+    outer = _marked(tmp_path / "RUN1", kind)
+    inner = outer / "runs" / "sub"
+    msg = _one_line(_cli("run", EXAMPLE, *SHORT, "-q", "--no-figures", "--out", inner))
+    what = {None: "run folder", "sweep": "sweep folder", "riskmap": "risk-map folder"}[kind]
+    assert f"{inner}: is inside {outer}, citysafe's {what}" in msg
+    assert "choose an --out outside it" in msg
+    assert os.listdir(outer) == [MARKER_FILE]  # nothing made in it
+
+
+def test_every_command_that_writes_a_folder_refuses_one_inside_another(tmp_path):
+    """run --replications, riskmap, criticality, sweep, compare: the same rule (staging.py)."""
+    outer = _marked(tmp_path / "RUN1")
+    before = sorted(os.listdir(outer))
+    commands = {
+        "ensemble": ["run", EXAMPLE, *SHORT, "-q", "--replications", 2, "-w", 1],
+        "riskmap": ["riskmap", EXAMPLE, "-n", 1, "-q"],
+        "criticality": ["criticality", EXAMPLE, "--samples", 1, "--seeds", 1],
+        "sweep": ["sweep", _spec(tmp_path), "-w", 1, "-q"],
+        "compare": ["compare", _spec(tmp_path, comparison=True), "-w", 1, "-q"],
+    }
+    for name, args in commands.items():
+        inner = outer / name
+        msg = _one_line(_cli(*args, "--out", inner))
+        assert f"{inner}: is inside {outer}, citysafe's run folder" in msg, name
+    assert sorted(os.listdir(outer)) == before  # nothing made in it
+
+
+def test_calibrate_refuses_an_out_inside_a_sweep_folder(tmp_path):
+    """calibrate takes its folder by _take_out (before any simulation)."""
+    from sim.interfaces.cli.calibrate import _take_out
+    from sim.studies.calibration.spec import CalibrationSpecError
+
+    outer = _marked(tmp_path / "sw", "sweep")
+    inner = outer / "runs" / "cal"
+    with contextlib.ExitStack() as hold, pytest.raises(CalibrationSpecError) as err:
+        _take_out(inner, resume=False, hold=hold)
+    assert f"{inner}: is inside {outer}, citysafe's sweep folder" in str(err.value)
+    assert os.listdir(outer) == [MARKER_FILE]
+
+
+def test_a_commands_own_sub_folders_are_not_refused(tmp_path):
+    """An ensemble's replications/ and a calibration's batches are sweep folders made inside
+    the folder the command holds; the nearest marked folder above decides."""
+    outer = tmp_path / "cal"
+    with contextlib.ExitStack() as hold:
+        take_folder(outer, "calibration", hold)
+        with contextlib.ExitStack() as inner:
+            take_folder(outer / "runs" / "g00-b000", "sweep", inner)
+        assert (outer / "runs" / "g00-b000" / MARKER_FILE).is_file()
+    # released: the same folder is now someone else's, and refused
+    with contextlib.ExitStack() as hold, pytest.raises(RunFolderError, match="is inside"):
+        take_folder(outer / "runs" / "g00-b001", "sweep", hold)
+    # an unmarked folder between is looked through; an unmarked one above is not a reason
+    assert resolve_out(tmp_path / "plain" / "x") == tmp_path / "plain" / "x"
+
+
+def test_an_ensemble_still_writes_its_replications_inside_its_own_folder(tmp_path):
+    out = tmp_path / "ens"
+    res = _cli("run", EXAMPLE, *SHORT, "-q", "--replications", 2, "-w", 1, "--out", out)
+    assert res.exit_code == 0, res.output
+    assert (out / "ensemble.json").is_file() and (out / "replications" / MARKER_FILE).is_file()
