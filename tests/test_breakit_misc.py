@@ -127,3 +127,78 @@ def test_an_ensemble_still_writes_its_replications_inside_its_own_folder(tmp_pat
     res = _cli("run", EXAMPLE, *SHORT, "-q", "--replications", 2, "-w", 1, "--out", out)
     assert res.exit_code == 0, res.output
     assert (out / "ensemble.json").is_file() and (out / "replications" / MARKER_FILE).is_file()
+
+
+# ------------------------------------------------- 2. a CSV with ';' between its cells
+
+
+def _excel_locale_csv(src: Path, dst: Path, sep: str = ";") -> None:
+    """``src`` saved as Excel does where the decimal separator is a comma: cells separated by
+    ``sep``, decimals written with a comma."""
+    import csv
+    import re
+
+    with src.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    decimal = re.compile(r"^-?\d+\.\d+$")
+    with dst.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=sep)
+        for row in rows:
+            writer.writerow([c.replace(".", ",") if decimal.match(c) else c for c in row])
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["districts.csv", "links.csv", "exposure_totals.csv", "emergency_resources.csv",
+     "typhoon_track.csv"],
+)  # fmt: skip
+def test_validate_names_a_semicolon_csv_of_the_city(tmp_path, name):
+    """Each city table saved with ';' got "missing column(s) [...every column...]" or "line 2:
+    2 cell(s), the header has 1"; now one line saying what the file is and how to save it."""
+    import shutil
+
+    city = tmp_path / "city"
+    shutil.copytree(EXAMPLE_DATA, city)
+    _excel_locale_csv(EXAMPLE_DATA / name, city / name)
+    track = city / "typhoon_track.csv"
+    over = ["-p", f"city.data_dir={city}", "-p", f"hazard.typhoon.track_file={track}"]
+    msg = _one_line(_cli("validate", EXAMPLE, *over))
+    assert (
+        f"{city / name}: cells are separated by ';' — citysafe reads comma-separated CSV; "
+        "save as CSV (comma delimited)"
+    ) in msg
+    if name == "districts.csv":  # area_km2 is the first decimal of the table
+        assert "numbers need a decimal point: line 2, column area_km2 reads '" in msg
+    msg = _one_line(_cli("run", EXAMPLE, *over, "-q", "--out", tmp_path / "out"))
+    assert "cells are separated by ';'" in msg and not (tmp_path / "out").exists()
+
+
+def test_a_tab_separated_table_is_named_and_a_comma_table_is_read(tmp_path):
+    from sim.core.text_input import InputFileError, read_csv_table
+
+    path = tmp_path / "t.csv"
+    path.write_text("\nname\tarea_km2\nOld Harbour\t28,44\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        read_csv_table(path)
+    assert str(err.value) == (
+        f"{path}: cells are separated by tabs — citysafe reads comma-separated CSV; save as "
+        "CSV (comma delimited); numbers need a decimal point: line 3, column area_km2 reads "
+        "'28,44' (set the decimal separator to '.' before saving)"
+    )
+    # a comma table may hold ';' and tabs in its cells; a one-column table has no separator
+    path.write_text('name,note\nA,"x;y"\n', encoding="utf-8")
+    assert read_csv_table(path)["note"].tolist() == ["x;y"]
+    path.write_text("name\nA\n", encoding="utf-8")
+    assert read_csv_table(path)["name"].tolist() == ["A"]
+
+
+def test_storm_new_names_a_semicolon_track_csv(tmp_path):
+    """storm new called a ';' track CSV "neither a CMA best-track file nor a track CSV"."""
+    track = tmp_path / "track.csv"
+    _excel_locale_csv(EXAMPLE_DATA / "typhoon_track.csv", track)
+    res = _cli(
+        "storm", "new", "--track", track, "--city", EXAMPLE_DATA, "--out", tmp_path / "s.yaml"
+    )
+    msg = _one_line(res)
+    assert msg.startswith(f"{track}: cells are separated by ';' — citysafe reads comma-separated")
+    assert "numbers need a decimal point: line 2, column lat reads '" in msg

@@ -20,7 +20,10 @@ JSON documents (`parse_json`, `read_json`) likewise, with the line and column of
 error, and nesting or numbers Python's parser refuses named as such. A row with fewer or more
 cells than the header (a row cut short, a file truncated mid-line, a stray comma) is refused
 naming its line: pandas would fill the missing cells with NaN, or take the first column for an
-index, and the reader would see a blank where a value was lost.
+index, and the reader would see a blank where a value was lost. A table whose header has no
+comma but a ';' or a tab (as Excel writes "CSV" where the decimal separator is a comma: much
+of Europe, and on some Chinese-locale settings) is refused as such, with the first number
+written with a decimal comma, rather than read as one column whose names are all missing.
 """
 
 from __future__ import annotations
@@ -205,10 +208,12 @@ def read_csv_table(path: str | Path, max_bytes: int = TABLE_MAX_BYTES, **kwargs)
 
     Raises:
         FileNotFoundError: no such file.
-        InputFileError: not text (as :func:`read_text`), empty, a row whose number of cells
-            differs from the header's (:func:`_check_cells`), or rows pandas cannot parse.
+        InputFileError: not text (as :func:`read_text`), empty, cells separated by ';' or
+            tabs (:func:`_check_separator`), a row whose number of cells differs from the
+            header's (:func:`_check_cells`), or rows pandas cannot parse.
     """
     text = read_text(path, max_bytes)
+    _check_separator(text, path)
     _check_cells(text, path)
     try:
         return pd.read_csv(io.StringIO(text), **kwargs)
@@ -292,3 +297,51 @@ def _check_cells(text: str, path: str | Path) -> None:
             start = reader.line_num + 1
     except csv.Error:  # a broken quote: pandas says where
         return
+
+
+SEPARATORS = {";": "';'", "\t": "tabs"}
+"""Cell separators of spreadsheet exports that are not CSV's comma, and how messages name them
+(Excel's "CSV" takes the list separator of the system's locale: ';' where the decimal
+separator is a comma; "Text (Tab delimited)" uses tabs)."""
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+"""A cell that is a number written with a decimal comma ("12,5")."""
+
+
+def _check_separator(text: str, path: str | Path) -> None:
+    """Refuse a table whose header has no comma and a ';' or a tab: its cells are separated
+    by that, not by commas, and pandas would read each line as one cell (every column then
+    "missing"). A number with a decimal comma in it (``12,5``) is named too, by line and
+    column, since saving as comma-separated CSV alone would split it in two.
+
+    Raises:
+        InputFileError: ``FILE: cells are separated by ';' — citysafe reads comma-separated
+            CSV; save as CSV (comma delimited)``, and the first decimal comma, if any
+            (``; numbers need a decimal point: line 2, column area_km2 reads '28,44' ...``).
+    """
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or "," in lines[first]:
+        return
+    sep = next((s for s in SEPARATORS if s in lines[first]), None)
+    if sep is None:
+        return
+    what = (
+        f"cells are separated by {SEPARATORS[sep]} — citysafe reads comma-separated CSV; "
+        "save as CSV (comma delimited)"
+    )
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        header = next(row for row in rows if any(c.strip() for c in row))
+        for row in rows:
+            cell = next((i for i, c in enumerate(row) if _DECIMAL_COMMA.match(c)), None)
+            if cell is not None:
+                column = header[cell] if cell < len(header) else f"cell {cell + 1}"
+                what += (
+                    f"; numbers need a decimal point: line {rows.line_num}, column {column} "
+                    f"reads {row[cell].strip()!r} (set the decimal separator to '.' before "
+                    "saving)"
+                )
+                break
+    except csv.Error:  # a broken quote: the separator is still named
+        pass
+    raise InputFileError(path, what)

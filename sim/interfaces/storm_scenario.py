@@ -191,7 +191,8 @@ def _read_text(path: Path) -> str:
 
 def sniff_format(path: Path) -> str:
     """``cma_bst`` when the first non-blank line starts with ``66666`` (a CMA header),
-    ``csv`` when it is a header holding :data:`CSV_COLUMNS`.
+    ``csv`` when it is a header holding :data:`CSV_COLUMNS` (separated by commas, or by ';' or
+    tabs, which the CSV reader then refuses saying how to save the file).
 
     Raises:
         StormScenarioError: neither (or the file cannot be read).
@@ -200,9 +201,10 @@ def sniff_format(path: Path) -> str:
     first = lines[0] if lines else ""
     if first.split()[:1] == ["66666"]:
         return "cma_bst"
-    header = [c.strip().strip('"').strip("'") for c in first.split(",")]
-    if all(c in header for c in CSV_COLUMNS):
-        return "csv"
+    for sep in (",", ";", "\t"):  # ';' or tabs: the CSV reader says how to save it
+        header = [c.strip().strip('"').strip("'") for c in first.split(sep)]
+        if all(c in header for c in CSV_COLUMNS):
+            return "csv"
     raise _fail(
         path,
         "neither a CMA best-track file (first line a '66666 ...' storm header, "
