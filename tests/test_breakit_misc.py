@@ -202,3 +202,76 @@ def test_storm_new_names_a_semicolon_track_csv(tmp_path):
     msg = _one_line(res)
     assert msg.startswith(f"{track}: cells are separated by ';' — citysafe reads comma-separated")
     assert "numbers need a decimal point: line 2, column lat reads '" in msg
+
+
+# ------------------------------------------------- 3. names the docs quote
+
+
+def _doc_files() -> list[Path]:
+    """The prose a user reads for commands and Python names: the README, docs/, and the
+    READMEs and scripts of experiments/, benchmarks/, calibration/ and scenarios/."""
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    for folder in ("experiments", "benchmarks", "calibration", "scenarios"):
+        files += sorted((ROOT / folder).rglob("*.md")) + sorted((ROOT / folder).rglob("*.py"))
+    return files
+
+
+def test_every_python_name_the_docs_quote_exists():
+    """experiments/README.md said `sim.results.load(DIR)`; the function is
+    sim.studies.sweep.table.load. Every dotted sim.* name quoted is imported and looked up."""
+    import importlib
+    import re
+
+    names = {
+        m.group(): path.relative_to(ROOT)
+        for path in _doc_files()
+        for m in re.finditer(r"(?<![\w./-])sim(?:\.[A-Za-z_]\w*)+", path.read_text("utf-8"))
+    }
+    assert len(names) > 30  # the scan finds what it should
+    missing = []
+    for name, where in sorted(names.items()):
+        parts = name.split(".")
+        for n in range(len(parts), 0, -1):  # the longest importable module prefix
+            try:
+                obj = importlib.import_module(".".join(parts[:n]))
+                break
+            except ImportError:
+                continue
+        for attr in parts[n:]:
+            if not hasattr(obj, attr):
+                missing.append(f"{where}: {name}")
+                break
+            obj = getattr(obj, attr)
+    assert not missing, missing
+
+
+def test_every_citysafe_command_and_option_the_docs_quote_exists():
+    """`citysafe CMD [SUB] --option` in the docs names a command and options it has."""
+    import re
+
+    import typer.main
+
+    root = typer.main.get_command(app)
+    wrong, seen = [], 0
+    for path in _doc_files():
+        text = path.read_text("utf-8").replace("\\\n", " ")
+        for m in re.finditer(r"citysafe ([a-z-]+)((?: [^\s`|]+)*)", text):
+            cmd, words = root.commands.get(m.group(1)), m.group(2).split()
+            if cmd is None:
+                continue  # prose: "citysafe is ...", "citysafe run took ..."
+            if hasattr(cmd, "commands"):  # a group: its subcommand (sweep's default: run)
+                if words and words[0].isupper():
+                    continue  # a placeholder: "citysafe verify NAME"
+                sub = words[0] if words and words[0] in cmd.commands else None
+                cmd = cmd.commands.get(sub or ("run" if m.group(1) == "sweep" else ""))
+                if cmd is None:
+                    wrong.append(f"{path.name}: {m.group(0)}: no such subcommand")
+                    continue
+            options = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+            for word in words:
+                flag = word.split("=")[0].rstrip(".,;:)")
+                if re.match(r"^--?[A-Za-z]", flag):
+                    seen += 1
+                    if flag not in options:
+                        wrong.append(f"{path.name}: {m.group(0)}: no option {flag}")
+    assert seen > 30 and not wrong, wrong
