@@ -275,3 +275,51 @@ def test_every_citysafe_command_and_option_the_docs_quote_exists():
                     if flag not in options:
                         wrong.append(f"{path.name}: {m.group(0)}: no option {flag}")
     assert seen > 30 and not wrong, wrong
+
+
+# ------------------------------------------------- 4. the criticality share
+
+
+def test_the_top_asset_share_is_a_share_of_the_citys_household_services():
+    """top_asset_share_of_households divided the household-services lost city-wide (power +
+    water) by the district's households: 1.19 in the example city's Northgate."""
+    import pandas as pd
+
+    from sim.studies.analysis.criticality import district_table
+
+    city = _example_city()
+    assets = pd.DataFrame(
+        {
+            "realisation": [0, 0, 0, 1, 1],
+            "district": [0, 0, 1, 0, 1],
+            "key": [True, False, True, True, True],
+            "weight": [1.0, 10.0, 1.0, 1.0, 1.0],
+            "households_lost": [100.0, 2.0, 40.0, 60.0, 80.0],
+        }
+    )
+    counts = pd.DataFrame([[20, 5, 1, 1, 1], [20, 5, 1, 1, 1]], dtype=float)
+    d = district_table(assets, counts, city, household_services=[200.0, 400.0])
+    share = d["top_asset_share_of_city_household_services"]
+    # district 0: 100/200 and 60/400 -> (0.5 + 0.15)/2; district 1: 40/200 and 80/400
+    assert share.tolist() == pytest.approx([0.325, 0.2, 0.0, 0.0, 0.0])
+    assert "top_asset_share_of_households" not in d.columns
+
+
+def _example_city():
+    from sim.city import load_city
+
+    return load_city(EXAMPLE_DATA)
+
+
+def test_the_top_asset_share_lies_between_0_and_1():
+    from sim.scenario import load_scenario
+    from sim.studies.analysis.criticality import run_criticality
+
+    scen = load_scenario(EXAMPLE)
+    city = _example_city()
+    res = run_criticality(scen, samples=10, seeds=2, city=city)
+    d = res.districts
+    share = d["top_asset_share_of_city_household_services"]
+    assert ((share >= 0) & (share <= 1)).all() and (share > 0).any()
+    # the old ratio (city-wide loss over the district's households) was no share
+    assert (d["households_lost_top_asset"] / d["households"]).max() > 1

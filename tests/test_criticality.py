@@ -122,7 +122,7 @@ def test_district_table_horvitz_thompson_and_top_asset():
         }
     )
     counts = pd.DataFrame([[20, 5, 1, 1], [20, 5, 1, 1]], dtype=float)
-    d = cr.district_table(assets, counts, city)
+    d = cr.district_table(assets, counts, city, [1000.0, 1000.0])
     # district 0: realisation 0 (100 + 10*2)/20 = 6, realisation 1 60/20 = 3 -> 4.5
     assert d.loc[0, "households_lost_mean_any_asset"] == pytest.approx(4.5)
     assert d.loc[0, "households_lost_mean_key_asset"] == pytest.approx(80.0)  # (100 + 60)/2

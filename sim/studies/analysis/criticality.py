@@ -242,20 +242,29 @@ def evaluate_realisation(
     return out
 
 
-def district_table(assets: pd.DataFrame, asset_counts: pd.DataFrame, city) -> pd.DataFrame:
+def district_table(
+    assets: pd.DataFrame, asset_counts: pd.DataFrame, city, household_services
+) -> pd.DataFrame:
     """Aggregate asset rows (all realisations) to districts.
 
     Args:
         assets: rows of `evaluate_realisation` with a ``realisation`` column.
         asset_counts: realisation x district total number of assets (all layers).
         city: the city (district names).
+        household_services: per realisation (indexed by its number, as ``asset_counts``'
+            rows), the household-services of its networks: the customers (households) of
+            every :data:`HOUSEHOLD_LAYERS` layer, summed (:func:`household_services_of`).
 
     Returns:
         One row per district: key assets per realisation; expected households lost when a
         key asset / any asset (Horvitz–Thompson, known asset counts) of the district fails;
-        mean and standard deviation over realisations of the households lost when the
-        district's most critical asset fails; ranks (1 = most critical) by the top-asset mean
-        and by the any-asset mean.
+        mean and standard deviation over realisations of the household-services lost
+        (anywhere in the city: a district's asset may supply others) when the district's most
+        critical asset fails, and that loss as a share of the city's household-services
+        (``top_asset_share_of_city_household_services``, in [0, 1]: a failure takes down
+        only customers that were served, each counted once per layer, as in the numerator;
+        the mean over realisations of each one's share); ranks (1 = most critical) by the
+        top-asset mean and by the any-asset mean.
     """
     d_n = city.n_districts
     reals = sorted(assets["realisation"].unique())
@@ -291,10 +300,20 @@ def district_table(assets: pd.DataFrame, asset_counts: pd.DataFrame, city) -> pd
             "households": city.districts["households"].to_numpy(float),
         }
     )
-    df["top_asset_share_of_households"] = df["households_lost_top_asset"] / df["households"]
+    services = np.asarray(household_services, float)[np.asarray(reals, int)][:, None]
+    share = np.divide(top, services, out=np.zeros_like(top), where=services > 0)
+    df["top_asset_share_of_city_household_services"] = share.mean(axis=0)
     df["rank_top_asset"] = df["households_lost_top_asset"].rank(ascending=False, method="min")
     df["rank_any_asset"] = df["households_lost_mean_any_asset"].rank(ascending=False, method="min")
     return df.astype({"rank_top_asset": int, "rank_any_asset": int})
+
+
+def household_services_of(net: MultilayerNetwork) -> float:
+    """The household-services a network serves: the customers (households) of each of its
+    :data:`HOUSEHOLD_LAYERS` layers, summed (a household with power and water counts twice,
+    as in ``households_lost``)."""
+    layers = [net.layers[k] for k in HOUSEHOLD_LAYERS if k in net.layers]
+    return float(sum(layer.nodes["customers_households"].sum() for layer in layers))
 
 
 @dataclass
@@ -368,7 +387,7 @@ def run_criticality(
             pump_backup_buffer_h=cfg.pump_backup_h,
         )
     spec = spec if resolution is None else replace(spec, resolution=resolution)
-    frames, counts = [], []
+    frames, counts, services = [], [], []
     for r in range(seeds):
         streams = RandomStreams(scenario.seed + r)
         net = generate_city_networks(city, spec, streams["networks"])
@@ -389,11 +408,12 @@ def run_criticality(
             d = layer.nodes["district"]
             cnt += np.bincount(d[d >= 0], minlength=city.n_districts)
         counts.append(cnt)
+        services.append(household_services_of(net))
         if progress:
             progress(f"realisation {r + 1}/{seeds}: {len(df)} failures evaluated")
     assets = pd.concat(frames, ignore_index=True).sort_values(["realisation", "rank"])
     asset_counts = pd.DataFrame(counts)
-    districts = district_table(assets, asset_counts, city)
+    districts = district_table(assets, asset_counts, city, services)
     types = _type_table(assets)
     return CriticalityResult(assets, districts, types, time.perf_counter() - t0)
 
