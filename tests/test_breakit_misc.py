@@ -323,3 +323,122 @@ def test_the_top_asset_share_lies_between_0_and_1():
     assert ((share >= 0) & (share <= 1)).all() and (share > 0).any()
     # the old ratio (city-wide loss over the district's households) was no share
     assert (d["households_lost_top_asset"] / d["households"]).max() > 1
+
+
+# ------------------------------------------------- 5. paths given with -p, and in files
+
+
+def test_a_relative_path_given_with_p_is_taken_from_the_current_folder(tmp_path, monkeypatch):
+    """-p city.data_dir=REL was taken from the scenario file's folder: a city folder beside
+    the user, typed as a shell completes it, was "not found" under scenarios/example-city/."""
+    import shutil
+
+    from sim.core.yaml_input import read_yaml_file
+
+    shutil.copytree(EXAMPLE_DATA, tmp_path / "my city 旧港")
+    monkeypatch.chdir(tmp_path)
+    track = "hazard.typhoon.track_file=my city 旧港/typhoon_track.csv"
+    over = ["-p", "city.data_dir=my city 旧港", "-p", track]
+    res = _cli("validate", EXAMPLE, *over)
+    assert res.exit_code == 0 and res.output == f"{EXAMPLE}: OK\n", res.output
+    res = _cli("run", EXAMPLE, *over, *SHORT, "-q", "--no-figures", "--out", "out")
+    assert res.exit_code == 0, res.output
+    resolved = read_yaml_file(tmp_path / "out" / "scenario.resolved.yaml")
+    assert resolved["city"]["data_dir"] == str(tmp_path / "my city 旧港")
+    # a path relative to the scenario file, given with -p, is looked for here, and named
+    msg = _one_line(_cli("validate", EXAMPLE, "-p", "city.data_dir=../data/example-city"))
+    assert f"file or folder not found: {tmp_path.parent / 'data' / 'example-city'}" in msg
+    import typer.main
+
+    from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
+
+    commands = typer.main.get_command(app).commands
+    p_options = [p for c in commands.values() for p in getattr(c, "params", []) if "-p" in p.opts]
+    assert len(p_options) == 5  # run, validate, riskmap, criticality, app: --help says it
+    assert all(p.help == OVERRIDE_HELP and p.callback is not None for p in p_options)
+    assert "taken from the current folder" in OVERRIDE_HELP and overrides_from_cwd(None) is None
+
+
+def test_overrides_keep_every_value_but_the_relative_paths_they_set(tmp_path):
+    from sim.scenario.loader import apply_overrides
+    from sim.scenario.paths import rebase_overrides
+
+    given = [
+        "time.duration_h=4",
+        "city.data_dir=/abs/city",
+        "hazard.typhoon.track_file=旧港 trk,[1].csv",  # written back quoted where YAML needs it
+        "networks.imports=[{format: epanet, file: net.inp, layer: water}]",
+        "hazard.storm_surge={defences_file: s.csv, tide_file: /abs/t.csv}",
+        "name=file.csv",
+        "no equals sign",
+    ]
+    got = rebase_overrides(given, tmp_path)
+    assert [got[i] for i in (0, 1, 5, 6)] == [given[i] for i in (0, 1, 5, 6)]
+    data = apply_overrides({}, got[:-1], "test")
+    assert data["hazard"]["typhoon"]["track_file"] == str(tmp_path / "旧港 trk,[1].csv")
+    assert data["networks"]["imports"][0] == {
+        "format": "epanet", "file": str(tmp_path / "net.inp"), "layer": "water"
+    }  # fmt: skip
+    surge = data["hazard"]["storm_surge"]
+    assert surge == {"defences_file": str(tmp_path / "s.csv"), "tide_file": "/abs/t.csv"}
+
+
+def test_a_parents_paths_stay_its_own_when_a_child_in_another_folder_extends_it(tmp_path):
+    """Only city.data_dir and the typhoon's two files of a parent were taken from the
+    parent's folder: a child elsewhere lost the storm surge's tables ("not found:
+    /tmp/data/shanghai/seawall.csv") and would have read a same-named file beside itself."""
+    from sim.scenario import load_scenario
+
+    parent = ROOT / "scenarios" / "shanghai" / "storm-surge.yaml"
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {parent}\nname: child\n", encoding="utf-8")
+    surge = load_scenario(child).hazard.storm_surge
+    data = ROOT / "scenarios" / "data" / "shanghai"
+    assert (surge.defences_file, surge.tide_file) == (
+        data / "seawall.csv", data / "tide_levels.csv"
+    )  # fmt: skip
+
+
+def test_overrides_written_in_a_file_are_taken_from_that_files_folder(tmp_path):
+    """A long run's shock overrides and a sweep spec's fixed values: the file's folder, not
+    the folder of the emergency scenario they are applied to."""
+    from sim.scenario.loader import read_with_extends
+    from sim.studies.sweep.spec import parse_spec
+
+    long_run = tmp_path / "lr.yaml"
+    long_run.write_text(
+        "kind: long_run\nname: x\nshocks:\n"
+        f"  - {{name: s, at_utc: 2030-08-02T00:00:00Z, scenario: {EXAMPLE},\n"
+        "     overrides: [city.data_dir=mycity, time.duration_h=4]}\n",
+        encoding="utf-8",
+    )
+    shock = read_with_extends(long_run)["shocks"][0]
+    assert shock["overrides"] == [f"city.data_dir={tmp_path / 'mycity'}", "time.duration_h=4"]
+    spec = parse_spec(
+        {
+            "name": "s",
+            "scenarios": [{"path": str(EXAMPLE), "fixed": {"city.data_dir": "b"}}],
+            "fixed": {"city": {"data_dir": "a"}, "time.duration_h": 4},
+        },
+        "spec.yaml",
+        tmp_path,
+    )
+    assert spec.fixed == {"city": {"data_dir": str(tmp_path / "a")}, "time.duration_h": 4}
+    assert spec.scenarios[0].fixed == {"city.data_dir": str(tmp_path / "b")}
+
+
+@pytest.mark.parametrize("how", ["plain", "-p", "extends"])
+def test_a_value_nested_hundreds_deep_is_one_problem(tmp_path, how):
+    """YAML lets a value nest 1,000 deep; copying it for the paths, -p or extends: recursed
+    past Python's limit (a RecursionError traceback, on any scenario)."""
+    text = EXAMPLE.read_text("utf-8").replace("../data/", f"{EXAMPLE_DATA.parent}/")
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(text + f"\nobserved: {'[' * 990}{']' * 990}\n", encoding="utf-8")
+    args = {"plain": [deep], "-p": [deep, "-p", "seed=3"], "extends": [tmp_path / "child.yaml"]}
+    (tmp_path / "child.yaml").write_text(f"extends: {deep}\nseed: 4\n", encoding="utf-8")
+    msg = _one_line(_cli("validate", *args[how]))
+    if how == "plain":  # read whole; the schema names the field
+        assert msg.startswith(f"{deep}: observed: Input should be a valid dictionary")
+    else:  # merged by copying
+        shown = deep if how == "-p" else tmp_path / "child.yaml"
+        assert msg.startswith(f"{shown}: (file): values nested deeper than Python copies them")

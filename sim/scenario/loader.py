@@ -7,6 +7,7 @@ raised together in one :class:`ScenarioError`, so ``citysafe validate`` can prin
 from __future__ import annotations
 
 import copy
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from sim.core.yaml_input import (
     load_yaml,
     read_yaml_file,
 )
+from sim.scenario.paths import rebase_paths
 from sim.scenario.schema import Scenario
 from sim.scenario.suggest import UNION_TAG_ERRORS, closest, did_you_mean, union_tag_problem
 
@@ -92,29 +94,15 @@ def deep_merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rebase_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """Make the relative data paths of a parent file absolute, so children inherit them intact."""
-    out = copy.deepcopy(data)
-    for section, key in (("city", "data_dir"),):
-        sec = out.get(section)
-        if isinstance(sec, dict) and isinstance(sec.get(key), str):
-            sec[key] = str((base_dir / sec[key]).resolve())
-    typhoon = (
-        (out.get("hazard") or {}).get("typhoon") if isinstance(out.get("hazard"), dict) else None
-    )
-    for key in ("track_file", "radii_file"):
-        if isinstance(typhoon, dict) and isinstance(typhoon.get(key), str):
-            typhoon[key] = str((base_dir / typhoon[key]).resolve())
-    return out
-
-
 def read_with_extends(
     path: Path, _chain: tuple[Path, ...] = (), files: list[Path] | None = None
 ) -> dict[str, Any]:
     """Read ``path`` and its ``extends:`` ancestors into one merged mapping.
 
-    Relative paths inside each file are resolved against that file's folder. ``files``, when
-    given, receives every file read (absolute; ``path`` first, then its parents).
+    Relative paths inside each file (every path field of the schema, and a long run's shock
+    overrides: :func:`sim.scenario.paths.rebase_paths`) are resolved against that file's
+    folder. ``files``, when given, receives every file read (absolute; ``path`` first, then
+    its parents).
 
     Raises:
         ScenarioError: unreadable or malformed files, missing parents, cycles.
@@ -127,7 +115,7 @@ def read_with_extends(
         raise ScenarioError([Problem(str(path), "extends", "extends chain too deep")])
     if files is not None:
         files.append(path)
-    data = _rebase_paths(_read_yaml(path), path.parent)
+    data = rebase_paths(_read_yaml(path), path.parent)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data
@@ -359,7 +347,8 @@ def load_scenario(
 
     Raises:
         ScenarioError: every problem found, each naming file, field path and expectation; a
-            file of another `kind` is one problem, the error's ``got_kind`` its kind.
+            file of another `kind` is one problem, the error's ``got_kind`` its kind; values
+            nested too deep to merge (``extends:``, ``-p``) are one problem too.
     """
     path = Path(path)
     try:
@@ -371,6 +360,12 @@ def load_scenario(
             raise
         what = "a file path holds a NUL character (\\0); file names cannot"
         raise ScenarioError([Problem(str(path), "(paths)", what)]) from None
+    except RecursionError:  # copying a value nested hundreds deep (extends:, -p) for the merge
+        what = (
+            "values nested deeper than Python copies them (its recursion limit is "
+            f"{sys.getrecursionlimit():,} calls; a scenario needs fewer than 10 levels)"
+        )
+        raise ScenarioError([Problem(str(path), "(file)", what)]) from None
 
 
 def _load(path: Path, overrides: list[str] | None, kind: str | None):

@@ -2,7 +2,7 @@
 
 One scenario file fully determines a run (inputs, seed, horizon), in the manner of an
 OpenQuake job file. Every field carries its unit in its name or description; paths are
-resolved relative to the file that declares them (see :mod:`sim.scenario.loader`).
+resolved relative to the file that declares them (see :mod:`sim.scenario.paths`).
 
 Sections map one-to-one onto the model's components:
 ``city`` → :mod:`sim.city`, ``networks`` → :mod:`sim.networks`, ``hazard`` →
@@ -325,6 +325,13 @@ class HazardConfig(Strict):
                 ]
                 raise ValueError("; ".join(lines)) from None
         return out
+
+    @classmethod
+    def extra_block_model(cls, name: str) -> type[BaseModel] | None:
+        """The model of the block registered as ``hazard.<name>`` (None: no such block), for
+        walkers of the schema (:mod:`sim.scenario.paths`)."""
+        spec = hazard_blocks.block(name)
+        return None if spec is None else spec.model
 
     def blocks(self) -> dict[str, BaseModel]:
         """Block name -> validated block, for every hazard present (registration order)."""

@@ -12,6 +12,7 @@ from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, SHARE_HOST, se
 from sim.interfaces.app.settings import AppSettings
 from sim.interfaces.cli.common import load_or_exit
 from sim.results.shocks import ShockFolderError, read_shock
+from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
 from sim.scenario.schema import Scenario
 
 
@@ -26,7 +27,7 @@ def app_command(
     ],
     param: Annotated[
         list[str] | None,
-        typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
+        typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),
     ] = None,
     host: Annotated[str | None, typer.Option(help="Address to serve on [127.0.0.1].")] = None,
     port: Annotated[int, typer.Option(help="Port.")] = DEFAULT_PORT,

@@ -18,11 +18,12 @@ from sim.core.errors import InputDataWarning
 from sim.interfaces.problems import echo_problems
 from sim.models.data_check import check_data
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 OverrideOpt = Annotated[
     list[str] | None,
-    typer.Option("-p", "--param", help="Override a field: -p a.b=value (repeatable)."),
+    typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),
 ]
 
 

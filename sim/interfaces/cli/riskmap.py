@@ -26,6 +26,7 @@ from rich.table import Table
 
 from sim.city import load_city
 from sim.interfaces.cli.common import load_or_exit, publish_or_exit, stage_or_exit
+from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.inventory import build_inventory
 from sim.studies.riskmap.montecarlo import (
@@ -185,7 +186,8 @@ def riskmap_command(
         typer.Option(help="Override networks.resolution (emergency scenarios only)."),
     ] = None,
     param: Annotated[
-        list[str] | None, typer.Option("-p", "--param", help="Override a field: -p a.b=value.")
+        list[str] | None,
+        typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-replication lines.")] = False,
     overwrite: Annotated[

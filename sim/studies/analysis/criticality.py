@@ -56,6 +56,7 @@ from sim.networks import (
 )
 from sim.results.staging import RunFolderError, publish, resolve_out, stage
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
 """Asset types evaluated exhaustively (besides every layer source)."""
@@ -492,7 +493,8 @@ def criticality_command(
         float | None, typer.Option(help="Override networks.resolution of the scenario.")
     ] = None,
     param: Annotated[
-        list[str] | None, typer.Option("-p", "--param", help="Override a field: -p a.b=value.")
+        list[str] | None,
+        typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),
     ] = None,
     overwrite: Annotated[
         bool,

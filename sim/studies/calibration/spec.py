@@ -29,6 +29,7 @@ from sim.core.errors import InputDataWarning, Picklable
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.scenario.loader import Problem, validation_problems
 from sim.scenario.longrun import SHOCK_KEY
+from sim.scenario.paths import rebase_overrides
 from sim.scenario.suggest import closest
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS, MAX_PLAN_RUNS, OUTCOME_KEYS
 
@@ -382,7 +383,9 @@ def resolve_targets(
 
 
 def parse_calibration_spec(data: Any, source: str, base_dir: Path) -> CalibrationSpec:
-    """Validate a mapping; relative paths are resolved against ``base_dir``.
+    """Validate a mapping; relative paths (``scenario``, ``targets_file`` and the file paths
+    ``overrides`` set: :func:`sim.scenario.paths.rebase_overrides`) are resolved against
+    ``base_dir``.
 
     Raises:
         CalibrationSpecError: one :class:`Problem` per validation problem, naming ``source``
@@ -397,6 +400,9 @@ def parse_calibration_spec(data: Any, source: str, base_dir: Path) -> Calibratio
     for k in ("scenario", "targets_file"):
         if isinstance(data.get(k), str):
             data[k] = (base_dir / data[k]).resolve()
+    overrides = data.get("overrides")
+    if isinstance(overrides, list) and all(isinstance(o, str) for o in overrides):
+        data["overrides"] = rebase_overrides(overrides, base_dir)  # paths: from the spec's folder
     try:
         return CalibrationSpec.model_validate(data)
     except ValidationError as exc:

@@ -32,6 +32,7 @@ from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import Problem, ScenarioError, validation_problems
 from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS, SHOCK_KEY
+from sim.scenario.paths import rebase_dotted
 
 SLUG = r"^[A-Za-z0-9._-]+$"
 META_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_hash")
@@ -357,7 +358,8 @@ def _problems_of(exc: ValidationError, source: str) -> list[Problem]:
 
 
 def parse_spec(data: Any, source: str, base_dir: Path) -> ExperimentSpec:
-    """Validate a spec mapping; scenario paths are made absolute against ``base_dir``.
+    """Validate a spec mapping; scenario paths, and the file paths that ``fixed`` values set
+    (:func:`sim.scenario.paths.rebase_dotted`), are made absolute against ``base_dir``.
 
     Raises:
         SpecError: one :class:`Problem` per error, including missing scenario files.
@@ -370,11 +372,13 @@ def parse_spec(data: Any, source: str, base_dir: Path) -> ExperimentSpec:
     except ValidationError as exc:
         raise SpecError(_problems_of(exc, source)) from None
     problems = []
+    spec.fixed = {k: rebase_dotted(k, v, base_dir) for k, v in spec.fixed.items()}
     for i, ref in enumerate(spec.scenarios):
         path = (base_dir / ref.path).resolve()
         if not path.is_file():
             problems.append(Problem(source, f"scenarios[{i}].path", f"file not found: {path}"))
         ref.path = str(path)
+        ref.fixed = {k: rebase_dotted(k, v, base_dir) for k, v in ref.fixed.items()}
     problems += _comparison_problems(spec, source)
     if problems:
         raise SpecError(problems)
