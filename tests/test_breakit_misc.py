@@ -442,3 +442,14 @@ def test_a_value_nested_hundreds_deep_is_one_problem(tmp_path, how):
     else:  # merged by copying
         shown = deep if how == "-p" else tmp_path / "child.yaml"
         assert msg.startswith(f"{shown}: (file): values nested deeper than Python copies them")
+
+
+def test_a_header_of_separators_alone_is_named_not_a_traceback(tmp_path):
+    """A file holding ';' alone: the header search ran out of rows (StopIteration)."""
+    from sim.core.text_input import InputFileError, read_csv_table
+
+    path = tmp_path / "t.csv"
+    for text in (";", ";\n;;\n1,5;\n"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputFileError, match="cells are separated by ';'"):
+            read_csv_table(path)

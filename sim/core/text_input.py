@@ -331,7 +331,7 @@ def _check_separator(text: str, path: str | Path) -> None:
     )
     rows = csv.reader(io.StringIO(text), delimiter=sep)
     try:
-        header = next(row for row in rows if any(c.strip() for c in row))
+        header = next((row for row in rows if any(c.strip() for c in row)), [])
         for row in rows:
             cell = next((i for i, c in enumerate(row) if _DECIMAL_COMMA.match(c)), None)
             if cell is not None:
