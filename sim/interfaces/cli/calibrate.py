@@ -54,7 +54,7 @@ from sim.studies.calibration.runs import (
     SweepSimulator,
 )
 from sim.studies.calibration.spec import CalibrationSpecError, load_calibration_spec
-from sim.studies.sweep.executor import MAX_WORKERS
+from sim.studies.sweep.executor import WORKERS
 from sim.studies.sweep.exits import sweep_exits
 
 
@@ -248,7 +248,10 @@ def calibrate_command(
         "runs/calibration"
     ),
     workers: Annotated[
-        int, typer.Option("--workers", "-w", min=1, max=MAX_WORKERS, help="Worker processes.")
+        int,
+        typer.Option(
+            "--workers", "-w", callback=WORKERS.check, help=f"Worker processes ({WORKERS})."
+        ),
     ] = 2,
     scheduler: Annotated[
         str | None,

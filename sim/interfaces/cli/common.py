@@ -14,13 +14,28 @@ from typing import Annotated
 
 import typer
 
+from sim.core.cli_input import schema_bound
 from sim.core.errors import InputDataWarning
 from sim.interfaces.problems import echo_problems
 from sim.models.data_check import check_data
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
+from sim.scenario.schema import Scenario, ScenarioBase
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+SCENARIO_SEED = schema_bound(ScenarioBase, "seed", "a scenario's seed")
+"""What ``--seed`` of a scenario accepts: the schema's ``seed`` field's bounds."""
+NETWORK_RESOLUTION = schema_bound(Scenario, "networks.resolution")
+"""What ``--resolution`` accepts: the schema's ``networks.resolution`` bounds (it is applied
+as that field)."""
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        callback=SCENARIO_SEED.check,
+        help=f"Seed (overrides the file's seed; {SCENARIO_SEED}).",
+        show_default=False,
+    ),
+]
 OverrideOpt = Annotated[
     list[str] | None,
     typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),

@@ -17,6 +17,7 @@ from sim.interfaces.cli.calibrate import calibrate_command
 from sim.interfaces.cli.common import (
     OverrideOpt,
     ScenarioArg,
+    SeedOpt,
     load_or_exit,
     publish_or_exit,
     stage_or_exit,
@@ -28,8 +29,8 @@ from sim.interfaces.cli.verify import verify_app
 from sim.results.staging import RunFolderError
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
-from sim.studies.sweep.executor import MAX_WORKERS
-from sim.studies.sweep.spec import MAX_PLAN_RUNS
+from sim.studies.sweep.executor import WORKERS
+from sim.studies.sweep.spec import PLAN_RUNS
 
 app = typer.Typer(
     name="citysafe",
@@ -99,7 +100,7 @@ def schema() -> None:
 def run(
     scenario: ScenarioArg,
     param: OverrideOpt = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (overrides the file's seed).")] = None,
+    seed: SeedOpt = None,
     out: Annotated[
         Path | None, typer.Option(help="Run folder (default runs/<scenario>-<seed>/).")
     ] = None,
@@ -121,10 +122,9 @@ def run(
     replications: Annotated[
         int | None,
         typer.Option(
-            min=1,
-            max=MAX_PLAN_RUNS,
+            callback=PLAN_RUNS.check,
             help="Run an ensemble of N seeds spawned from the scenario's seed: median and "
-            "90% interval of each outcome (ensemble.parquet, ensemble.json); at most 100,000 "
+            f"90% interval of each outcome (ensemble.parquet, ensemble.json); {PLAN_RUNS} "
             "(the sweep plan's bound).",
             show_default=False,
         ),
@@ -132,7 +132,10 @@ def run(
     workers: Annotated[
         int,
         typer.Option(
-            "--workers", "-w", min=1, max=MAX_WORKERS, help="Processes for --replications."
+            "--workers",
+            "-w",
+            callback=WORKERS.check,
+            help=f"Processes for --replications ({WORKERS}).",
         ),
     ] = 1,
     overwrite: Annotated[

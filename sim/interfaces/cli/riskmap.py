@@ -25,7 +25,12 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.city import load_city
-from sim.interfaces.cli.common import load_or_exit, publish_or_exit, stage_or_exit
+from sim.interfaces.cli.common import (
+    NETWORK_RESOLUTION,
+    load_or_exit,
+    publish_or_exit,
+    stage_or_exit,
+)
 from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.inventory import build_inventory
@@ -34,8 +39,8 @@ from sim.studies.riskmap.montecarlo import (
     replications_frame,
     run_replications,
 )
-from sim.studies.sweep.executor import MAX_WORKERS
-from sim.studies.sweep.spec import MAX_PLAN_RUNS
+from sim.studies.sweep.executor import WORKERS
+from sim.studies.sweep.spec import PLAN_RUNS
 
 SOURCES = {
     "risk_matrix_technique": "GB/T 27921-2011 (superseded by GB/T 27921-2023 = IEC 31010:2019):"
@@ -171,19 +176,23 @@ def riskmap_command(
         typer.Option(
             "--replications",
             "-n",
-            min=1,
-            max=MAX_PLAN_RUNS,
-            help="Monte Carlo replications (at most 100,000, the sweep plan's bound).",
+            callback=PLAN_RUNS.check,
+            help=f"Monte Carlo replications ({PLAN_RUNS}, the sweep plan's bound).",
         ),
     ] = 8,
-    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int, typer.Option(callback=WORKERS.check, help=f"Worker processes ({WORKERS}).")
+    ] = 1,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Output folder (default runs/riskmap-<name>)."),
     ] = None,
     resolution: Annotated[
         float | None,
-        typer.Option(help="Override networks.resolution (emergency scenarios only)."),
+        typer.Option(
+            callback=NETWORK_RESOLUTION.check,
+            help=f"Override networks.resolution (emergency scenarios only; {NETWORK_RESOLUTION}).",
+        ),
     ] = None,
     param: Annotated[
         list[str] | None,

@@ -34,7 +34,7 @@ from sim.studies.analysis.sensitivity import analyse_command
 from sim.studies.analysis.tradeoff import write_report
 from sim.studies.sweep.checks import check_run_data
 from sim.studies.sweep.design import check_runs, expand
-from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
+from sim.studies.sweep.executor import WORKERS, run_sweep
 from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.files import remedy, write_failure
 from sim.studies.sweep.spec import SpecError, load_spec
@@ -93,9 +93,8 @@ def run_cmd(
         typer.Option(
             "--workers",
             "-w",
-            min=1,
-            max=MAX_WORKERS,
-            help="Processes (default: all cores).",
+            callback=WORKERS.check,
+            help=f"Processes (default: all cores; {WORKERS}).",
             show_default=False,
         ),
     ] = None,

@@ -41,6 +41,7 @@ import pandas as pd
 import typer
 from pydantic import ValidationError
 
+from sim.core.cli_input import SEED, Bound
 from sim.core.yaml_input import YamlInputError, read_yaml_file
 from sim.studies.sweep.files import save_figure, write_csv, write_failure
 from sim.studies.sweep.spec import ExperimentSpec
@@ -627,7 +628,10 @@ def analyse_command(
         ),
     ] = None,
     threshold: Annotated[
-        float | None, typer.Option("--threshold", help="prim: outcome threshold.")
+        float | None,
+        typer.Option(
+            "--threshold", callback=Bound().check, help="prim: outcome threshold (finite)."
+        ),
     ] = None,
     below: Annotated[
         bool, typer.Option("--below", help="prim: cases of interest are below the threshold.")
@@ -638,7 +642,9 @@ def analyse_command(
             "--scenario", help="Scenario label (default: each in turn).", show_default=False
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap CIs.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", callback=SEED.check, help="Seed of the bootstrap CIs (>= 0).")
+    ] = 0,
 ) -> None:
     """Sobol' indices, Morris screening or PRIM boxes of one outcome of a sweep; writes
     sensitivity_<method>_<outcome>[_<scenario>].csv and .png into the sweep folder."""

@@ -35,6 +35,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from sim.core.cli_input import schema_bound
 from sim.core.errors import Picklable
 from sim.results.report import format_number
 from sim.scenario.loader import (
@@ -46,7 +47,7 @@ from sim.scenario.loader import (
 )
 from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH, comparison_table
 from sim.studies.sweep.design import expand, unreported_keys
-from sim.studies.sweep.executor import MAX_WORKERS, run_sweep
+from sim.studies.sweep.executor import WORKERS, run_sweep
 from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.spec import DEFAULT_COMPARISON_METRICS, ExperimentSpec, SpecError, load_spec
 from sim.studies.sweep.store import PLAN_FILE
@@ -55,6 +56,8 @@ from sim.studies.sweep.table import load
 if TYPE_CHECKING:
     import pandas as pd
 
+REPLICATIONS = schema_bound(ExperimentSpec, "replications", "the spec's replications")
+"""What ``compare --replications`` accepts: the spec field's own bounds (it overrides it)."""
 COMPARE_STREAM = 0xC0_4DA7E
 """Second entropy word of the bootstrap generator, ``SeedSequence([spec.seed, this])``."""
 
@@ -311,8 +314,8 @@ def compare_command(
         typer.Option(
             "--replications",
             "-n",
-            min=1,
-            help="Replications per arm (overrides the spec's).",
+            callback=REPLICATIONS.check,
+            help=f"Replications per arm (overrides the spec's; {REPLICATIONS}).",
             show_default=False,
         ),
     ] = None,
@@ -325,9 +328,8 @@ def compare_command(
         typer.Option(
             "--workers",
             "-w",
-            min=1,
-            max=MAX_WORKERS,
-            help="Processes (default: all cores).",
+            callback=WORKERS.check,
+            help=f"Processes (default: all cores; {WORKERS}).",
             show_default=False,
         ),
     ] = None,

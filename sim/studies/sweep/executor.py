@@ -53,6 +53,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sim.core.cli_input import Bound
 from sim.core.errors import Picklable
 from sim.studies.sweep.design import RunRecord
 from sim.studies.sweep.inputs import changed_while_running
@@ -135,6 +136,8 @@ MAX_WORKERS = 256
 scale), so 256 are already ~90 GB; more than the cores only adds memory, and a pool starts up
 to one process per run in flight (``--workers 1000000`` over 100,000 replications was a fork
 bomb)."""
+WORKERS = Bound(1, MAX_WORKERS, integer=True)
+"""What every command's ``--workers`` accepts (:mod:`sim.core.cli_input`)."""
 
 
 def default_workers() -> int:

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.core.cli_input import Bound
 from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import Problem, ScenarioError, validation_problems
@@ -231,6 +232,8 @@ MAX_PLAN_RUNS = 100_000
 plan keeps a record and a table row of each run (about 1 KB: 100 MB), every point is validated
 before the first run, and 100,000 runs are over a day of the example city's ~1-s runs on two
 cores, weeks of Lekima's ~12 s. The same bound as ``replications``."""
+PLAN_RUNS = Bound(1, MAX_PLAN_RUNS, integer=True, source="the runs a plan may hold")
+"""What ``run --replications`` and ``riskmap -n`` accept: each is a plan of that many runs."""
 
 
 class ExperimentSpec(_Strict):

@@ -1,0 +1,112 @@
+"""Break-it findings on command-line numbers (issue 16): every numeric option of every command
+is checked as it is parsed, against the bound its reason sets (an overridden schema field's own
+constraints, a memory or time budget, a physical range), and refused with one line naming the
+option, the value and what is accepted, exit 2, before any scenario is read, any folder made or
+any work started. Found: ``criticality --resolution nan`` traced back, ``0`` and ``-1`` were
+accepted, ``1000`` ran away, ``--seeds 10^9`` ran forever, a refused option left
+``OUT.partial`` behind; ``verify`` options traced back (negative seeds, ``--customers 0``,
+``--samples 0``, ``--r0 1e300``) or hung (``--nodes 10^12``), ``app --port 70000`` traced back,
+``morris_levels`` and ``--reach-km`` had no bound."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+from typer.testing import CliRunner
+
+from sim.core.cli_input import Bound, schema_bound
+from sim.interfaces.cli.main import app
+from sim.scenario.schema import NetworksConfig, Scenario, ScenarioBase
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+SPEC = ROOT / "experiments" / "smoke.yaml"
+CALIBRATION = ROOT / "calibration" / "shanghai.yaml"
+TRACK = ROOT / "scenarios" / "data" / "lekima-2019" / "lekima_track.csv"
+cli = CliRunner()
+
+
+def _cli(*args):
+    res = cli.invoke(app, [str(a) for a in args])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res
+
+
+def _refused(res) -> str:
+    """The one line of a refusal (exit 2, no traceback)."""
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert len(lines) == 1, res.output
+    return lines[0]
+
+
+# (command and its fixed arguments, option, refused value); OUT is replaced by a folder under
+# the test's tmp_path, which must stay empty.
+CASES = [
+    (["run", EXAMPLE, "--out", "OUT"], "--seed", "-1"),
+    (["run", EXAMPLE, "--out", "OUT"], "--replications", "0"),
+    (["run", EXAMPLE, "--out", "OUT"], "--replications", "1000000"),
+    (["run", EXAMPLE, "--out", "OUT", "--replications", "2"], "--workers", "0"),
+    (["run", EXAMPLE, "--out", "OUT", "--replications", "2"], "--workers", "100000"),
+    (["riskmap", EXAMPLE, "--out", "OUT"], "--replications", "0"),
+    (["riskmap", EXAMPLE, "--out", "OUT"], "--workers", "257"),
+    *[(["riskmap", EXAMPLE, "--out", "OUT"], "--resolution", v) for v in ("nan", "0", "5")],
+    (["compare", SPEC, "--out", "OUT"], "--replications", "0"),
+    (["compare", SPEC, "--out", "OUT"], "--replications", "1000000"),
+    (["compare", SPEC, "--out", "OUT"], "--workers", "0"),
+    (["calibrate", CALIBRATION, "--out", "OUT"], "--workers", "0"),
+    (["sweep", SPEC, "--out", "OUT"], "--workers", "1000"),
+    (["sweep", "analyse", "OUT", "--outcome", "deaths"], "--threshold", "nan"),
+    (["sweep", "analyse", "OUT", "--outcome", "deaths"], "--threshold", "inf"),
+    (["sweep", "analyse", "OUT", "--outcome", "deaths"], "--seed", "-1"),
+]
+
+
+@pytest.mark.parametrize(
+    "command,option,value", CASES, ids=[f"{c[0]}-{o}-{v}" for c, o, v in CASES]
+)
+def test_a_bad_number_is_refused_in_one_line_before_anything_is_made(
+    command, option, value, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    args = [str(work / "out") if a == "OUT" else a for a in command]
+    line = _refused(_cli(*args, option, value))
+    assert option in line and (value.lstrip("-") in line or str(float(value)) in line), line
+    assert "expected" in line or "at most" in line, line
+    assert [p.name for p in tmp_path.iterdir()] == ["work"] and not any(work.iterdir())
+
+
+def test_an_overridden_field_accepts_exactly_what_the_schema_accepts():
+    bound = schema_bound(Scenario, "networks.resolution")
+    for value in (math.nan, math.inf, -1.0, 0.0, 1e-9, 0.25, 4.0, 4.000001, 1000.0):
+        try:
+            NetworksConfig(resolution=value)
+        except ValidationError:
+            assert bound.problem(value) is not None, value
+        else:
+            assert bound.problem(value) is None, value
+    seed = schema_bound(ScenarioBase, "seed")
+    assert seed.problem(-1) and seed.problem(0) is None and seed.problem(10**400) is None
+    assert str(bound) == "a finite number > 0 and <= 4"
+
+
+def test_a_field_constraint_without_a_command_line_form_is_not_passed_silently():
+    class Toy(BaseModel):
+        step: int = Field(2, multiple_of=2)
+
+    with pytest.raises(TypeError, match="multiple_of"):
+        schema_bound(Toy, "step")
+
+
+def test_bounds_read_as_their_help_says_and_take_any_integer():
+    assert str(Bound(1, 256, integer=True)) == "an integer from 1 to 256"
+    assert str(Bound(0, None, low_open=True)) == "a finite number > 0"
+    assert str(Bound()) == "a finite number"
+    assert Bound(1, 256, integer=True).problem(10**400) is not None  # no OverflowError
+    assert Bound(0, None, integer=True).problem(10**400) is None
+    assert Bound(1, 256, integer=True).problem(True) is not None
