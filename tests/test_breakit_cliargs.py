@@ -62,6 +62,12 @@ CASES = [
     (["sweep", "analyse", "OUT", "--outcome", "deaths"], "--threshold", "nan"),
     (["sweep", "analyse", "OUT", "--outcome", "deaths"], "--threshold", "inf"),
     (["sweep", "analyse", "OUT", "--outcome", "deaths"], "--seed", "-1"),
+    *[(["app", EXAMPLE], "--port", v) for v in ("0", "-1", "70000")],
+    (["storm", "new", "--track", TRACK, "--out", "OUT"], "--seed", "-1"),
+    *[
+        (["storm", "new", "--track", TRACK, "--out", "OUT"], "--reach-km", v)
+        for v in ("nan", "inf", "0", "1000000")
+    ],
 ]
 
 
@@ -101,6 +107,13 @@ def test_a_field_constraint_without_a_command_line_form_is_not_passed_silently()
 
     with pytest.raises(TypeError, match="multiple_of"):
         schema_bound(Toy, "step")
+
+
+def test_app_refuses_a_journal_folder_below_a_file_before_serving(tmp_path):
+    (tmp_path / "f").write_text("x")
+    line = _refused(_cli("app", EXAMPLE, "--journal-dir", tmp_path / "f" / "journals"))
+    folder = tmp_path / "f" / "journals"
+    assert line == f"--journal-dir {folder}: {folder.parent} is a file; expected a folder"
 
 
 def test_bounds_read_as_their_help_says_and_take_any_integer():

@@ -68,11 +68,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.city.errors import CityDataError
 from sim.city.profile import load_profile
+from sim.core.cli_input import Bound
 from sim.core.text_input import TABLE_MAX_BYTES, InputFileError, read_csv_table, read_text
 from sim.core.yaml_input import SCENARIO_MAX_BYTES, YamlInputError, dump_yaml, read_yaml_file
 from sim.hazards.approach import Pass, track_pass
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
-from sim.hazards.track import Track, read_cma_bst, read_track_csv
+from sim.hazards.track import EARTH_RADIUS_M, Track, read_cma_bst, read_track_csv
 from sim.models.data_check import check_data
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import ScenarioError, validate_mapping
@@ -88,6 +89,10 @@ AFTER_MAX_H = 48.0
 REACH_KM = 800.0
 """Distance of the centre from the city's reference point within which a storm can affect
 the city, km (HKO Standby Signal No. 1 criterion; assumption for other cities)."""
+REACH = Bound(1.0, np.pi * EARTH_RADIUS_M / 1e3, source="a distance on the Earth, km")
+"""What ``--reach-km`` accepts: at least 1 km (best-track positions are given to 0.1°, ~11
+km, so a smaller reach means nothing), at most half the Earth's circumference (~20,015 km):
+no point is farther away."""
 SYNOPTIC_H = 6
 """Spacing of synoptic times (00/06/12/18 UTC) to which the window start is floored, hours."""
 PHYSICS_STEP_H = 0.25
@@ -543,7 +548,7 @@ def build_scenario(
         observed_path: observations file (:func:`read_observed`); None: no ``observed:``.
         radii_path: wind-radii table written as ``hazard.typhoon.radii_file`` (only where the
             schema has that field).
-        reach_km: distance within which the storm can affect the city, km.
+        reach_km: distance within which the storm can affect the city, km (:data:`REACH`).
 
     Returns:
         The :class:`StormScenario`, validated against the scenario schema.
@@ -553,6 +558,8 @@ def build_scenario(
         ScenarioError: the scenario made would be refused by ``citysafe validate`` (its data
             files read as the run reads them: :func:`_check_scenario`); one problem each.
     """
+    if (problem := REACH.problem(reach_km)) is not None:
+        raise StormScenarioError(f"reach_km {reach_km}: {problem}")
     out_dir = Path(out_path).parent
     city_dir = Path(city_dir)
     st = read_storm_track(Path(track_path), storm, agency)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 
+from sim.core.cli_input import Bound
 from sim.interfaces.app.settings import AppSettings
 
 PAGE_MODULE = "sim.interfaces.app.page"
 DEFAULT_HOST = "127.0.0.1"
 SHARE_HOST = "0.0.0.0"
 DEFAULT_PORT = 8765
+PORT = Bound(1, 65_535, integer=True, source="a TCP port")
+"""What ``--port`` accepts: TCP ports are 16-bit (RFC 793); 0 would let the system pick one,
+and the link printed for the trainer would be wrong."""
 
 
 def server_environment(settings: AppSettings, host: str, port: int) -> dict[str, str]:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from sim.core.cli_input import refuse
 from sim.interfaces.app.auth import new_token
-from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, SHARE_HOST, serve
+from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, PORT, SHARE_HOST, serve
 from sim.interfaces.app.settings import AppSettings
 from sim.interfaces.cli.common import load_or_exit
 from sim.results.shocks import ShockFolderError, read_shock
@@ -30,7 +31,7 @@ def app_command(
         typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),
     ] = None,
     host: Annotated[str | None, typer.Option(help="Address to serve on [127.0.0.1].")] = None,
-    port: Annotated[int, typer.Option(help="Port.")] = DEFAULT_PORT,
+    port: Annotated[int, typer.Option(callback=PORT.check, help=f"Port ({PORT}).")] = DEFAULT_PORT,
     share: Annotated[
         bool,
         typer.Option(
@@ -45,6 +46,7 @@ def app_command(
     ] = Path("runs/journals"),
 ) -> None:
     """Serve the tabletop-exercise web app for a scenario (one model per browser session)."""
+    _check_journal_dir(journal_dir)
     overrides = list(param or [])
     city_state_path = None
     if scenario.is_dir():  # a shock of a long run: its scenario as run, on its city state
@@ -89,3 +91,17 @@ def app_command(
     else:
         typer.echo("local mode: this browser is the trainer (use --share to serve others)")
     serve(settings, bind, port)
+
+
+def _check_journal_dir(folder: Path) -> None:
+    """Refuse a ``--journal-dir`` that cannot hold journals (a file there or above it), before
+    the server starts: the trainer's "save journal" would fail in the page otherwise.
+
+    Raises:
+        typer.Exit: code 2 naming the option and what is in the way.
+    """
+    for place in (folder, *folder.parents):
+        if place.exists():
+            if not place.is_dir():
+                refuse(f"--journal-dir {folder}: {place} is a file; expected a folder")
+            return

@@ -21,8 +21,10 @@ import typer
 
 import sim
 from sim.core.errors import InputDataWarning
+from sim.interfaces.cli.common import SCENARIO_SEED
 from sim.interfaces.problems import echo_problems
 from sim.interfaces.storm_scenario import (
+    REACH,
     REACH_KM,
     StormScenario,
     StormScenarioError,
@@ -82,6 +84,25 @@ def _echo_warnings(caught: list[warnings.WarningMessage]) -> None:
             shown.add(str(w.message))
 
 
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        callback=SCENARIO_SEED.check,
+        help=f"Scenario seed (default: closest-approach date YYYYMMDD; {SCENARIO_SEED}).",
+    ),
+]
+"""``--seed``: the scenario schema's ``seed`` bounds (:mod:`sim.core.cli_input`)."""
+ReachOpt = Annotated[
+    float,
+    typer.Option(
+        "--reach-km",
+        callback=REACH.check,
+        help=f"Distance within which the storm can affect the city, km ({REACH}).",
+    ),
+]
+"""``--reach-km``: a distance on the Earth (:data:`sim.interfaces.storm_scenario.REACH`)."""
+
+
 @storm_app.command("new")
 def new_command(
     track: Annotated[
@@ -119,16 +140,8 @@ def new_command(
     name: Annotated[
         str | None, typer.Option(help="Scenario name (default <storm>-<year>).")
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(min=0, help="Scenario seed (default: closest-approach date YYYYMMDD)."),
-    ] = None,
-    reach_km: Annotated[
-        float,
-        typer.Option(
-            "--reach-km", min=1.0, help="Distance within which the storm can affect the city, km."
-        ),
-    ] = REACH_KM,
+    seed: SeedOpt = None,
+    reach_km: ReachOpt = REACH_KM,
     force: Annotated[
         bool,
         typer.Option(
