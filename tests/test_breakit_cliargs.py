@@ -26,6 +26,7 @@ EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
 SPEC = ROOT / "experiments" / "smoke.yaml"
 CALIBRATION = ROOT / "calibration" / "shanghai.yaml"
 TRACK = ROOT / "scenarios" / "data" / "lekima-2019" / "lekima_track.csv"
+LONG_RUN = ROOT / "scenarios" / "shanghai" / "construction-safety-3y.yaml"
 cli = CliRunner()
 
 
@@ -51,6 +52,14 @@ CASES = [
     (["run", EXAMPLE, "--out", "OUT"], "--replications", "1000000"),
     (["run", EXAMPLE, "--out", "OUT", "--replications", "2"], "--workers", "0"),
     (["run", EXAMPLE, "--out", "OUT", "--replications", "2"], "--workers", "100000"),
+    *[(["criticality", EXAMPLE, "--out", "OUT"], "--seeds", v) for v in ("0", "-1", "1000000000")],
+    *[(["criticality", EXAMPLE, "--out", "OUT"], "--samples", v) for v in ("-1", "10000000")],
+    *[(["criticality", EXAMPLE, "--out", "OUT"], "--horizon-h", v) for v in ("nan", "inf", "-5")],
+    *[
+        (["criticality", EXAMPLE, "--out", "OUT"], "--resolution", v)
+        for v in ("nan", "inf", "0", "-1", "4.5", "1000")
+    ],
+    (["criticality", EXAMPLE, "--out", "OUT", "--samples", "100000"], "--seeds", "100"),
     (["riskmap", EXAMPLE, "--out", "OUT"], "--replications", "0"),
     (["riskmap", EXAMPLE, "--out", "OUT"], "--workers", "257"),
     *[(["riskmap", EXAMPLE, "--out", "OUT"], "--resolution", v) for v in ("nan", "0", "5")],
@@ -107,6 +116,30 @@ def test_a_field_constraint_without_a_command_line_form_is_not_passed_silently()
 
     with pytest.raises(TypeError, match="multiple_of"):
         schema_bound(Toy, "step")
+
+
+def test_criticality_applies_resolution_as_the_scenario_field(tmp_path):
+    out = tmp_path / "crit"
+    res = _cli("criticality", EXAMPLE, "--out", out, "--seeds", 1, "--samples", 0,
+               "--resolution", 0.5)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "resolution: 0.5" in (out / "scenario.resolved.yaml").read_text()
+
+
+def test_criticality_refuses_a_long_run_before_its_folder(tmp_path):
+    out = tmp_path / "crit"
+    line = _refused(_cli("criticality", LONG_RUN, "--out", out, "--seeds", 1, "--samples", 0))
+    assert f"{LONG_RUN}: criticality screens an emergency scenario's networks" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_criticality_refuses_what_the_command_refuses():
+    from sim.studies.analysis import criticality as cr
+
+    with pytest.raises(cr.CriticalityError, match="--seeds 1000 x --samples 10000"):
+        cr.run_criticality(None, samples=10_000, seeds=1000)
+    with pytest.raises(cr.CriticalityError, match="--resolution nan"):
+        cr.run_criticality(None, resolution=math.nan)
 
 
 def test_app_refuses_a_journal_folder_below_a_file_before_serving(tmp_path):

@@ -44,6 +44,8 @@ import pandas as pd
 import typer
 
 from sim.city import load_city
+from sim.core.cli_input import Bound, refuse, schema_bound
+from sim.core.errors import InputDataError
 from sim.core.streams import RandomStreams
 from sim.models.data_check import check_data
 from sim.networks import (
@@ -57,6 +59,7 @@ from sim.networks import (
 from sim.results.staging import RunFolderError, publish, resolve_out, stage
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
+from sim.scenario.schema import Scenario
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
 """Asset types evaluated exhaustively (besides every layer source)."""
@@ -64,10 +67,46 @@ HOUSEHOLD_LAYERS = ("power", "water")
 """Layers whose ``customers_households`` count as households lost."""
 FINISHED_FILE = "criticality.png"
 """Written last: a criticality folder holding it is complete."""
+MAX_REALISATIONS = 1000
+"""Realisations (``--seeds``): each generates the city's networks and screens every key asset
+(about 20 s and 2,300 rows of the assets table at Lekima's full resolution on the development
+machine), and every row is kept for the tables: 1,000 are ~6 hours and ~1 GB at that scale."""
+MAX_SAMPLED = 1_000_000
+"""Sampled assets over all realisations (``--seeds`` × ``--samples``): each is one cascade
+(about 9 ms at Lekima's scale) and one row of the assets table (~300 bytes), so a million are
+~2.5 hours and ~0.3 GB. A realisation never draws more than its non-key assets."""
+SEEDS = Bound(1, MAX_REALISATIONS, integer=True)
+"""What ``--seeds`` (realisations) accepts."""
+SAMPLES = Bound(0, MAX_SAMPLED, integer=True)
+"""What ``--samples`` (non-key assets sampled per realisation) accepts."""
+HORIZON_H = Bound(0, None, source="hours after the failure")
+"""What ``--horizon-h`` accepts: finite and >= 0 (any value beyond the longest backup buffer
+gives the sustained outage, so no upper bound is needed)."""
+RESOLUTION = schema_bound(Scenario, "networks.resolution")
+"""What ``--resolution`` accepts: the scenario field's bounds (it is applied as that field)."""
 
 
 class CriticalityError(ValueError):
     """Invalid options for the criticality analysis (message names the option)."""
+
+
+def options_problem(samples: int, seeds: int, horizon_h: float) -> str | None:
+    """What is wrong with the options of :func:`run_criticality` (:data:`SAMPLES`,
+    :data:`SEEDS`, :data:`HORIZON_H`, and their product within :data:`MAX_SAMPLED`), or None."""
+    for option, value, bound in (
+        ("--samples", samples, SAMPLES),
+        ("--seeds", seeds, SEEDS),
+        ("--horizon-h", horizon_h, HORIZON_H),
+    ):
+        if (problem := bound.problem(value)) is not None:
+            return f"{option} {value}: {problem}"
+    if seeds * samples > MAX_SAMPLED:
+        return (
+            f"--seeds {seeds} x --samples {samples} = {seeds * samples:,} sampled assets; at "
+            f"most {MAX_SAMPLED:,} (each a cascade of ~9 ms and a row of ~300 bytes at "
+            "Lekima's scale): fewer seeds or samples"
+        )
+    return None
 
 
 def key_asset_mask(net: MultilayerNetwork) -> dict[str, np.ndarray]:
@@ -356,10 +395,11 @@ def run_criticality(
 
     Args:
         scenario: validated `sim.scenario.Scenario`.
-        samples: non-key assets sampled per realisation (>= 0).
-        seeds: realisations (different generated networks; >= 1).
-        horizon_h: hours after the failure at which buffers are judged (>= 0).
-        resolution: override of ``scenario.networks.resolution`` (None: keep).
+        samples: non-key assets sampled per realisation (:data:`SAMPLES`).
+        seeds: realisations (different generated networks; :data:`SEEDS`).
+        horizon_h: hours after the failure at which buffers are judged (:data:`HORIZON_H`).
+        resolution: override of ``scenario.networks.resolution`` (None: keep;
+            :data:`RESOLUTION`).
         city: preloaded city (default `load_city(scenario.city.data_dir)`).
         progress: optional callable(str) for progress messages.
         spec: generator parameters (default: as a run builds them from the scenario's
@@ -370,13 +410,14 @@ def run_criticality(
         district table (`district_table`) and mean losses by layer and asset type.
 
     Raises:
-        CriticalityError: invalid option values.
+        CriticalityError: option values beyond their bounds (:func:`options_problem`,
+            :data:`RESOLUTION`).
     """
-    if samples < 0 or seeds < 1 or not horizon_h >= 0:
-        raise CriticalityError(
-            f"need --samples >= 0, --seeds >= 1, --horizon-h >= 0 (got {samples}, {seeds}, "
-            f"{horizon_h})"
-        )
+    problem = options_problem(samples, seeds, horizon_h)
+    if problem is None and resolution is not None and RESOLUTION.problem(resolution):
+        problem = f"--resolution {resolution}: {RESOLUTION.problem(resolution)}"
+    if problem is not None:
+        raise CriticalityError(problem)
     t0 = time.perf_counter()
     city = city if city is not None else load_city(Path(scenario.city.data_dir))
     cfg = scenario.networks
@@ -483,14 +524,34 @@ def criticality_command(
         "runs/criticality"
     ),
     samples: Annotated[
-        int, typer.Option(help="Non-key assets sampled per realisation (key assets: all).")
+        int,
+        typer.Option(
+            callback=SAMPLES.check,
+            help=f"Non-key assets sampled per realisation (key assets: all; {SAMPLES}).",
+        ),
     ] = 200,
-    seeds: Annotated[int, typer.Option(help="Realisations (generated networks).")] = 3,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            callback=SEEDS.check,
+            help=f"Realisations (generated networks; {SEEDS}; seeds x samples at most "
+            f"{MAX_SAMPLED:,}).",
+        ),
+    ] = 3,
     horizon_h: Annotated[
-        float, typer.Option("--horizon-h", help="Hours after failure (buffers <= this run dry).")
+        float,
+        typer.Option(
+            "--horizon-h",
+            callback=HORIZON_H.check,
+            help="Hours after failure (buffers <= this run dry; finite, >= 0).",
+        ),
     ] = 24.0,
     resolution: Annotated[
-        float | None, typer.Option(help="Override networks.resolution of the scenario.")
+        float | None,
+        typer.Option(
+            callback=RESOLUTION.check,
+            help=f"Override networks.resolution of the scenario ({RESOLUTION}).",
+        ),
     ] = None,
     param: Annotated[
         list[str] | None,
@@ -508,22 +569,15 @@ def criticality_command(
     """Rank assets and districts by the cascade size when they fail (Monte Carlo over seeds);
     writes criticality_assets.csv, criticality_districts.csv, criticality_types.csv and
     criticality.png. The folder follows the rule of every output folder
-    (:mod:`sim.results.staging`): written in ``OUT.partial``, renamed into place when complete."""
-    scen = _checked_scenario(scenario, list(param or []))
-    city = load_city(Path(scen.city.data_dir))
-    with contextlib.ExitStack() as hold:  # the staging folder's lock, until published
-        out, staging = _stage(scen, out, overwrite, hold)
-        try:
-            res = run_criticality(
-                scen, samples, seeds, horizon_h, resolution, city=city, progress=typer.echo
-            )
-        except CriticalityError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            typer.echo(f"interrupted: {out} was not changed", err=True)
-            raise typer.Exit(130) from None
-        _write_and_publish(res, city, staging, out)
+    (:mod:`sim.results.staging`): written in ``OUT.partial``, renamed into place when complete.
+    Every option is checked before the scenario is read and the folder staged: exit 2."""
+    if (problem := options_problem(samples, seeds, horizon_h)) is not None:
+        refuse(problem)
+    overrides = list(param or [])
+    if resolution is not None:  # applied as the field: the resolved scenario records it
+        overrides.append(f"networks.resolution={resolution!r}")
+    scen = _checked_scenario(scenario, overrides)
+    out, res = _screen_staged(scen, out, overwrite, samples, seeds, horizon_h)
     top = res.districts.sort_values("rank_top_asset").head(3)
     typer.echo(
         "most critical districts (household-services lost, power + water, "
@@ -536,9 +590,43 @@ def criticality_command(
     typer.echo(f"wrote {out}/criticality_*.csv and criticality.png in {res.elapsed_s:.1f} s")
 
 
+def _screen_staged(scen, out: Path, overwrite: bool, samples: int, seeds: int, horizon_h: float):
+    """:func:`run_criticality` into ``out``'s staging folder, published when complete (its lock
+    held throughout).
+
+    Returns:
+        (the output folder, absolute; the :class:`CriticalityResult`).
+
+    Raises:
+        typer.Exit: 2 on an unusable folder, networks that cannot be built or memory that
+            runs out, 130 on Ctrl-C (``out`` is unchanged either way).
+    """
+    city = load_city(Path(scen.city.data_dir))
+    with contextlib.ExitStack() as hold:  # the staging folder's lock, until published
+        out, staging = _stage(scen, out, overwrite, hold)
+        try:
+            res = run_criticality(scen, samples, seeds, horizon_h, city=city, progress=typer.echo)
+        except (CriticalityError, InputDataError) as exc:  # e.g. the networks cannot be built
+            typer.echo(f"{exc} ({out} was not changed)", err=True)
+            raise typer.Exit(2) from None
+        except MemoryError:
+            typer.echo(
+                f"the networks need more memory than this machine has: check the size-setting "
+                f"figures (city.yaml networks statistics, --resolution) ({out} was not changed)",
+                err=True,
+            )
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted: {out} was not changed", err=True)
+            raise typer.Exit(130) from None
+        _write_and_publish(res, city, staging, out)
+    return out, res
+
+
 def _checked_scenario(path: Path, overrides: list[str]):
-    """The scenario with its data files read as ``run`` reads them
-    (:func:`~sim.models.data_check.check_data`); exit 2 after printing each problem."""
+    """The emergency scenario with its data files read as ``run`` reads them
+    (:func:`~sim.models.data_check.check_data`); exit 2 after printing each problem, or on a
+    long run (it has no networks of its own to screen)."""
     try:
         scen = load_scenario(path, overrides)
     except ScenarioError as exc:
@@ -549,6 +637,8 @@ def _checked_scenario(path: Path, overrides: list[str]):
         for problem in problems:
             typer.echo(str(problem), err=True)
         raise typer.Exit(2)
+    if not isinstance(scen, Scenario):
+        refuse(f"{path}: criticality screens an emergency scenario's networks, not kind: long_run")
     return scen
 
 
