@@ -1,7 +1,9 @@
 """``citysafe verify NAME``: checks of the installation against published results.
 
 Each subcommand prints lines ``NAME: QUANTITY simulated X vs theory Y (tolerance T) PASS|FAIL``
-(`sim.studies.verify.report`) and exits 1 if any line fails (2 for invalid options). The lead
+(`sim.studies.verify.report`) and exits 1 if any line fails (2 for invalid options: each
+option's :class:`~sim.core.cli_input.Bound` is checked as it is parsed, and what the options
+ask for together — memory, the one-hour time budget — before the check runs). The lead
 registers `verify_app` on the main CLI (``app.add_typer(verify_app, name="verify")``).
 """
 
@@ -12,12 +14,14 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from sim.core.cli_input import SEED
 from sim.response.queueing import UnstableQueueError
-from sim.studies.verify.buldyrev import PINF_MIN_OFFSET, BuldyrevInputError, run_buldyrev
+from sim.studies.verify import buldyrev, erlang_c, fragility_check, motter_lai, sir_final_size
+from sim.studies.verify.buldyrev import PINF_MIN_OFFSET, run_buldyrev
 from sim.studies.verify.erlang_c import verify_erlang_c
 from sim.studies.verify.fragility_check import verify_fragility
-from sim.studies.verify.motter_lai import MotterLaiInputError, run_motter_lai
-from sim.studies.verify.report import Check, all_passed, print_checks
+from sim.studies.verify.motter_lai import run_motter_lai
+from sim.studies.verify.report import Check, VerifyInputError, all_passed, print_checks
 from sim.studies.verify.sir_final_size import verify_sir_final_size
 
 verify_app = typer.Typer(
@@ -41,12 +45,33 @@ def _finish(checks: list[Check], verbose: bool) -> None:
 def buldyrev_command(
     mean_degree: Annotated[
         float,
-        typer.Option("--mean-degree", "-k", help="Mean degree <k> of both ER layers (>= 2.5)."),
+        typer.Option(
+            "--mean-degree",
+            "-k",
+            callback=buldyrev.MEAN_DEGREE.check,
+            help=f"Mean degree <k> of both ER layers ({buldyrev.MEAN_DEGREE}).",
+        ),
     ] = 4.0,
-    nodes: Annotated[int, typer.Option("--nodes", "-n", help="Nodes N per layer.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Root seed (numpy SeedSequence).")] = 0,
+    nodes: Annotated[
+        int,
+        typer.Option(
+            "--nodes",
+            "-n",
+            callback=buldyrev.NODES.check,
+            help=f"Nodes N per layer ({buldyrev.NODES}).",
+        ),
+    ] = 100_000,
+    seed: Annotated[
+        int, typer.Option(callback=SEED.check, help="Root seed (numpy SeedSequence).")
+    ] = 0,
     realisations: Annotated[
-        int, typer.Option("--realisations", "-r", help="Independent layer pairs averaged.")
+        int,
+        typer.Option(
+            "--realisations",
+            "-r",
+            callback=buldyrev.REALISATIONS.check,
+            help=f"Independent layer pairs averaged ({buldyrev.REALISATIONS}).",
+        ),
     ] = 8,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print spreads too.")] = False,
 ) -> None:
@@ -55,7 +80,7 @@ def buldyrev_command(
     P∞ = p(1 - exp(-<k>P∞))² for p >= p_c + 0.04 (tol 0.01)."""
     try:
         res = run_buldyrev(mean_degree, nodes, seed, realisations)
-    except BuldyrevInputError as exc:
+    except VerifyInputError as exc:
         typer.echo(f"buldyrev: {exc}", err=True)
         raise typer.Exit(2) from None
     checks = res.checks()
@@ -70,10 +95,33 @@ def buldyrev_command(
 
 @verify_app.command("motter-lai")
 def motter_lai_command(
-    nodes: Annotated[int, typer.Option("--nodes", "-n", help="Nodes of each BA graph.")] = 1000,
-    m: Annotated[int, typer.Option("-m", help="Edges per new node (BA model).")] = 2,
-    seed: Annotated[int, typer.Option(help="Root seed (numpy SeedSequence).")] = 0,
-    graphs: Annotated[int, typer.Option(help="Independent BA graphs averaged.")] = 3,
+    nodes: Annotated[
+        int,
+        typer.Option(
+            "--nodes",
+            "-n",
+            callback=motter_lai.NODES.check,
+            help=f"Nodes of each BA graph ({motter_lai.NODES}).",
+        ),
+    ] = 1000,
+    m: Annotated[
+        int,
+        typer.Option(
+            "-m",
+            callback=motter_lai.M.check,
+            help=f"Edges per new node (BA model; {motter_lai.M}).",
+        ),
+    ] = 2,
+    seed: Annotated[
+        int, typer.Option(callback=SEED.check, help="Root seed (numpy SeedSequence).")
+    ] = 0,
+    graphs: Annotated[
+        int,
+        typer.Option(
+            callback=motter_lai.GRAPHS.check,
+            help=f"Independent BA graphs averaged ({motter_lai.GRAPHS}).",
+        ),
+    ] = 3,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print per-graph values.")
     ] = False,
@@ -83,7 +131,7 @@ def motter_lai_command(
     G >= 0.95, and G rises with alpha."""
     try:
         res = run_motter_lai(nodes=nodes, m=m, seed=seed, graphs=graphs)
-    except MotterLaiInputError as exc:
+    except VerifyInputError as exc:
         typer.echo(f"motter-lai: {exc}", err=True)
         raise typer.Exit(2) from None
     checks = res.checks()
@@ -95,17 +143,38 @@ def motter_lai_command(
 
 @verify_app.command("erlang-c")
 def erlang_c_command(
-    servers: Annotated[int, typer.Option("--servers", "-c", help="Identical teams C.")] = 5,
+    servers: Annotated[
+        int,
+        typer.Option(
+            "--servers",
+            "-c",
+            callback=erlang_c.SERVERS.check,
+            help=f"Identical teams C ({erlang_c.SERVERS}).",
+        ),
+    ] = 5,
     arrival_rate: Annotated[
-        float, typer.Option("--arrival-rate", "-l", help="Incident rate λ, per hour.")
+        float,
+        typer.Option(
+            "--arrival-rate", "-l", callback=erlang_c.RATE.check, help="Incident rate λ, per hour."
+        ),
     ] = 4.0,
     service_rate: Annotated[
-        float, typer.Option("--service-rate", "-m", help="Service rate μ of one team, per hour.")
+        float,
+        typer.Option(
+            "--service-rate",
+            "-m",
+            callback=erlang_c.RATE.check,
+            help="Service rate μ of one team, per hour.",
+        ),
     ] = 1.0,
     customers: Annotated[
-        int | None, typer.Option(help="Incidents simulated after warm-up (default: by load).")
+        int | None,
+        typer.Option(
+            callback=erlang_c.CUSTOMERS.check,
+            help=f"Incidents simulated after warm-up (default: by load; {erlang_c.CUSTOMERS}).",
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int, typer.Option(callback=SEED.check, help="Seed.")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print intervals.")] = False,
 ) -> None:
     """M/M/C through the real dispatcher (Poisson incidents, exponential service, zero travel,
@@ -116,7 +185,7 @@ def erlang_c_command(
         checks = verify_erlang_c(
             servers, arrival_rate, service_rate, np.random.default_rng(seed), customers
         )
-    except UnstableQueueError as exc:
+    except (UnstableQueueError, VerifyInputError) as exc:
         typer.echo(f"erlang-c: {exc}", err=True)
         raise typer.Exit(2) from None
     _finish(checks, verbose)
@@ -124,25 +193,36 @@ def erlang_c_command(
 
 @verify_app.command("sir-final-size")
 def sir_final_size_command(
-    r0: Annotated[float, typer.Option("--r0", help="Basic reproduction number R0 (> 1).")] = 2.0,
-    runs: Annotated[int, typer.Option(help="Outbreaks simulated.")] = 4000,
+    r0: Annotated[
+        float,
+        typer.Option(
+            "--r0",
+            callback=sir_final_size.R0.check,
+            help=f"Basic reproduction number R0 ({sir_final_size.R0}).",
+        ),
+    ] = 2.0,
+    runs: Annotated[
+        int,
+        typer.Option(
+            callback=sir_final_size.RUNS.check,
+            help=f"Outbreaks simulated ({sir_final_size.RUNS}).",
+        ),
+    ] = 4000,
     population: Annotated[
-        int | None, typer.Option(help="Population size (default: chosen from R0).")
+        int | None,
+        typer.Option(
+            callback=sir_final_size.POPULATION.check,
+            help=f"Population size (default: chosen from R0; {sir_final_size.POPULATION}).",
+        ),
     ] = None,
     method: Annotated[
         str, typer.Option(help="gillespie (exact SSA) or binomial_chain (the city-scale model).")
     ] = "gillespie",
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int, typer.Option(callback=SEED.check, help="Seed.")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print details.")] = False,
 ) -> None:
     """Stochastic SIR: mean final size of major outbreaks vs the root of z = 1 − e^{−R0·z},
     and the major-outbreak probability vs 1 − 1/R0 (exponential infectious periods)."""
-
-    if not r0 > 1:  # also catches NaN
-        typer.echo(
-            f"sir-final-size: R0 must be > 1 (a major outbreak needs it), got {r0}", err=True
-        )
-        raise typer.Exit(2)
     try:
         checks = verify_sir_final_size(
             r0, np.random.default_rng(seed), n=population, runs=runs, method=method
@@ -155,8 +235,14 @@ def sir_final_size_command(
 
 @verify_app.command("fragility")
 def fragility_command(
-    samples: Annotated[int, typer.Option(help="Capacities sampled per curve.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    samples: Annotated[
+        int,
+        typer.Option(
+            callback=fragility_check.SAMPLES.check,
+            help=f"Capacities sampled per curve ({fragility_check.SAMPLES}).",
+        ),
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(callback=SEED.check, help="Seed.")] = 0,
     per_check: Annotated[
         bool,
         typer.Option(
@@ -169,9 +255,13 @@ def fragility_command(
     """Every curve of the fragility library: sampled damage fractions at five intensity levels
     vs Φ(ln(IM/θ)/β), within binomial (Wilson) confidence intervals."""
 
-    checks = verify_fragility(
-        np.random.default_rng(seed), n_samples=samples, family_wise=not per_check
-    )
+    try:
+        checks = verify_fragility(
+            np.random.default_rng(seed), n_samples=samples, family_wise=not per_check
+        )
+    except VerifyInputError as exc:
+        typer.echo(f"fragility: {exc}", err=True)
+        raise typer.Exit(2) from None
     _finish(checks, verbose)
 
 

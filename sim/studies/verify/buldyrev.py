@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, sparse
 
+from sim.core.cli_input import Bound
 from sim.networks.cascade import mutual_percolation
-from sim.studies.verify.report import Check
+from sim.studies.verify.report import Check, VerifyInputError, budget_problem
 
 NAME = "buldyrev"
 PC_TOLERANCE = 0.01
@@ -53,8 +54,47 @@ PC_RESOLUTION = 1e-4
 """Bisection resolution of p_c(N) (in p; at least one node)."""
 
 
-class BuldyrevInputError(ValueError):
+MAX_EDGE_ENDS = 4_000_000
+"""Largest N·⟨k⟩ (edge ends of a layer) a realisation may hold: memory grows with it, about
+120 bytes an edge end (0.5 GB measured at N = 10⁶, ⟨k⟩ = 4 on the development machine)."""
+MEAN_DEGREE = Bound(2.5, MAX_EDGE_ENDS / 100, source="p_c = 2.4554/<k> must lie below 1")
+"""⟨k⟩: at least 2.5, so that p_c = 2.4554/⟨k⟩ lies below 1 and the transition can be seen; at
+most MAX_EDGE_ENDS over the fewest nodes."""
+NODES = Bound(100, MAX_EDGE_ENDS / MEAN_DEGREE.low, integer=True)
+"""N per layer: at least 100 (below, finite-size effects swamp the transition); at most
+MAX_EDGE_ENDS over the least ⟨k⟩."""
+REALISATIONS = Bound(1, 1000, integer=True)
+"""Realisations averaged: the spread of the means falls as 1/√R, so 1,000 resolve them to 3 %
+of one realisation's; :data:`SECONDS_1E5` and the time budget bound R with N further."""
+SECONDS_1E5 = 1.8
+"""Seconds a realisation of N = 10⁵, ⟨k⟩ = 4 takes on the development machine; it grows as
+(N⟨k⟩)^1.5 (56 s at N = 10⁶)."""
+
+
+class BuldyrevInputError(VerifyInputError):
     """Invalid size, mean degree or number of realisations for the Buldyrev check."""
+
+
+def input_problem(mean_degree: float, nodes: int, realisations: int) -> str | None:
+    """What is wrong with the options of :func:`run_buldyrev` (the module's bounds, the
+    memory of a realisation, the time budget), or None."""
+    for option, value, bound in (
+        ("--mean-degree", mean_degree, MEAN_DEGREE),
+        ("--nodes", nodes, NODES),
+        ("--realisations", realisations, REALISATIONS),
+    ):
+        if (problem := bound.problem(value)) is not None:
+            return f"{option} {value}: {problem}"
+    asked = f"--nodes {nodes} x --mean-degree {mean_degree:g}"
+    if nodes * mean_degree > MAX_EDGE_ENDS:
+        return (
+            f"{asked} = {nodes * mean_degree:,.0f} edge ends a layer; at most {MAX_EDGE_ENDS:,} "
+            "(about 0.5 GB a realisation)"
+        )
+    estimate = SECONDS_1E5 * (nodes * mean_degree / 4e5) ** 1.5 * realisations
+    return budget_problem(
+        f"{asked} x --realisations {realisations}", estimate, "fewer nodes or realisations"
+    )
 
 
 def g_er(x, mean_degree: float):
@@ -282,17 +322,13 @@ def run_buldyrev(
         BuldyrevResult with theory, per-realisation results and run time.
 
     Raises:
-        BuldyrevInputError: ⟨k⟩ < 2.5 (p_c = 2.4554/⟨k⟩ would be near or above 1, so no
-            transition can be observed), nodes < 100, or realisations < 1.
+        BuldyrevInputError: options beyond their bounds (:func:`input_problem`): ⟨k⟩ < 2.5
+            (p_c = 2.4554/⟨k⟩ would be near or above 1, so no transition can be observed),
+            nodes < 100, realisations < 1, a layer beyond the memory bound or a run beyond
+            the time budget.
     """
-    if not mean_degree >= 2.5:
-        raise BuldyrevInputError(
-            f"--mean-degree must be >= 2.5 (p_c = 2.4554/<k> must lie below 1), got {mean_degree}"
-        )
-    if nodes < 100:
-        raise BuldyrevInputError(f"--nodes must be >= 100, got {nodes}")
-    if realisations < 1:
-        raise BuldyrevInputError(f"--realisations must be >= 1, got {realisations}")
+    if (problem := input_problem(mean_degree, nodes, realisations)) is not None:
+        raise BuldyrevInputError(problem)
     t0 = time.perf_counter()
     pc, xstar = theory_critical_point(mean_degree)
     grid = default_p_grid(mean_degree) if p_grid is None else np.sort(np.asarray(p_grid))[::-1]

@@ -12,8 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.cli_input import Bound
 from sim.response.queueing import erlang_c, simulate_mmc
-from sim.studies.verify.report import Check
+from sim.studies.verify.report import Check, VerifyInputError
+
+SERVERS = Bound(1, 10_000_000, integer=True)
+"""Teams C: the Erlang B recursion takes C steps (about 2 s for 10 million on the development
+machine); the dispatcher holds a count of teams, not one object each."""
+RATE = Bound(0, None, low_open=True, source="a rate per hour")
+"""λ and μ: positive and finite."""
+N_BATCHES = 30
+"""Batches of the batch-means confidence interval (:func:`sim.response.queueing.simulate_mmc`)."""
+CUSTOMERS = Bound(N_BATCHES, 500_000, integer=True)
+"""Customers after warm-up: at least one per batch of the interval; at most 500,000: the
+dispatcher keeps a record of each, about 2 KB (220 MB and 74 s for 100,000 on the development
+machine), so 500,000 are ~1.1 GB and ~6 minutes; the default is at most 400,000."""
 
 
 def default_customers(c: int, lam: float, mu: float) -> int:
@@ -56,17 +69,25 @@ def verify_erlang_c(
         lam: incident arrival rate, per hour.
         mu: service rate of one team, per hour.
         rng: random generator.
-        n_customers: incidents after warm-up (default :func:`default_customers`).
+        n_customers: incidents after warm-up (default :func:`default_customers`;
+            :data:`CUSTOMERS`).
 
     Returns:
         Two checks: P(wait) and Wq (hours).
 
     Raises:
-        UnstableQueueError: λ ≥ cμ or a non-positive rate.
+        VerifyInputError: an option beyond its bound (:data:`SERVERS`, :data:`RATE`,
+            :data:`CUSTOMERS`).
+        UnstableQueueError: λ ≥ cμ.
     """
+    asked = (("--servers", c, SERVERS), ("--arrival-rate", lam, RATE),
+             ("--service-rate", mu, RATE), ("--customers", n_customers, CUSTOMERS))  # fmt: skip
+    for option, value, bound in asked:
+        if (problem := bound.problem(value)) is not None:
+            raise VerifyInputError(f"{option} {value}: {problem}")
     p_theory, wq_theory = erlang_c(c, lam, mu)
     n = default_customers(c, lam, mu) if n_customers is None else int(n_customers)
-    res = simulate_mmc(c, lam, mu, n, rng)
+    res = simulate_mmc(c, lam, mu, n, rng, n_batches=N_BATCHES)
     return [
         _ci_check("erlang-c", "P(wait)", res.p_wait, res.p_wait_ci, p_theory),
         _ci_check("erlang-c", "Wq (h)", res.wq_h, res.wq_ci, wq_theory),

@@ -18,11 +18,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
+from sim.core.cli_input import Bound
 from sim.damage.fragility import FRAGILITY_LIBRARY, FragilityCurve
-from sim.studies.verify.report import Check
+from sim.studies.verify.report import Check, VerifyInputError
 from sim.studies.verify.sir_final_size import wilson_interval
 
 Z_LEVELS = (-1.5, -0.5, 0.0, 0.5, 1.5)
+SAMPLES = Bound(1, 10_000_000, integer=True)
+"""Capacities sampled per curve: at most 10 million, 80 MB an array (the curves are sampled one
+at a time; about a minute for every curve on the development machine, 0.1 s at the default
+20,000)."""
 
 
 def check_curve(
@@ -78,7 +83,12 @@ def verify_fragility(
 
     Returns:
         One `Check` per (curve, z level).
+
+    Raises:
+        VerifyInputError: ``n_samples`` beyond :data:`SAMPLES`.
     """
+    if (problem := SAMPLES.problem(n_samples)) is not None:
+        raise VerifyInputError(f"--samples {n_samples}: {problem}")
     lib = FRAGILITY_LIBRARY if library is None else library
     n_checks = len(lib) * len(Z_LEVELS)
     per_check = 1.0 - (1.0 - confidence) / n_checks if family_wise else confidence

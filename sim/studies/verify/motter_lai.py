@@ -34,8 +34,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from sim.core.cli_input import Bound
 from sim.networks.load_cascade import motter_lai, shortest_path_load
-from sim.studies.verify.report import Check
+from sim.studies.verify.report import Check, VerifyInputError, budget_problem
 
 NAME = "motter-lai"
 TARGETED_MAX_G = 0.5
@@ -46,8 +47,36 @@ DEFAULT_ALPHAS = (0.05, 0.1, 0.2, 0.4, 0.8)
 """Tolerance values of the sweep (targeted removal)."""
 
 
-class MotterLaiInputError(ValueError):
+NODES = Bound(50, 5000, integer=True)
+"""N of each BA graph: at least 50 (a scale-free degree spread needs some hubs); at most 5,000:
+the time grows about as N^2.8 (:data:`SECONDS_1000`), ~20 minutes a graph at 5,000."""
+M = Bound(1, 10, integer=True)
+"""Edges per new node of the BA model (⟨k⟩ = 2m): the networks Motter & Lai studied have
+⟨k⟩ ≈ 2.7 (a power grid) to 4 (the Internet's autonomous systems), so m ≤ 10 (⟨k⟩ ≤ 20)
+covers them with room; the graph and the loads' memory grow with N·m."""
+GRAPHS = Bound(1, 1000, integer=True)
+"""Independent graphs averaged (the time budget bounds them further with N)."""
+SECONDS_1000 = 11.2
+"""Seconds a graph of N = 1,000, m = 2 takes on the development machine with 10 random removals
+and 5 tolerances (78 s at N = 2,000: time grows as about N^2.8, little with m)."""
+
+
+class MotterLaiInputError(VerifyInputError):
     """Invalid graph size, BA parameter, number of graphs or tolerance values."""
+
+
+def input_problem(nodes: int, m: int, graphs: int, removals: int = 15) -> str | None:
+    """What is wrong with the options of :func:`run_motter_lai` (the module's bounds and the
+    time budget; ``removals``: random removals plus tolerances per graph), or None."""
+    for option, value, bound in (
+        ("--nodes", nodes, NODES),
+        ("-m", m, M),
+        ("--graphs", graphs, GRAPHS),
+    ):
+        if (problem := bound.problem(value)) is not None:
+            return f"{option} {value}: {problem}"
+    estimate = SECONDS_1000 * (nodes / 1000) ** 2.8 * graphs * removals / 15
+    return budget_problem(f"--nodes {nodes} x --graphs {graphs}", estimate, "fewer nodes or graphs")
 
 
 def largest_component_fraction(adjacency, alive: np.ndarray) -> float:
@@ -129,11 +158,12 @@ def run_motter_lai(
     """Targeted and random single-node removals on BA graphs, and an α sweep.
 
     Args:
-        nodes: N of each BA graph (>= 50).
-        m: edges per new node of the BA model (>= 1).
+        nodes: N of each BA graph (:data:`NODES`).
+        m: edges per new node of the BA model (:data:`M`).
         seed: root of `numpy.random.SeedSequence`; graph r uses its r-th spawned child (BA
             seed = an integer drawn from it, then the random removals).
-        graphs: number of independent BA graphs (>= 1).
+        graphs: number of independent BA graphs (:data:`GRAPHS`; with ``nodes`` within the
+            time budget, :func:`input_problem`).
         alpha: tolerance of the targeted and random checks.
         alphas: increasing tolerances of the sweep (targeted removal); `alpha` is added.
         random_samples: random single-node removals per graph.
@@ -144,13 +174,13 @@ def run_motter_lai(
     Raises:
         MotterLaiInputError: invalid sizes or tolerances.
     """
-    if nodes < 50 or m < 1 or m >= nodes:
-        raise MotterLaiInputError(f"need nodes >= 50 and 1 <= m < nodes, got {nodes}, {m}")
-    if graphs < 1 or random_samples < 1:
-        raise MotterLaiInputError("graphs and random_samples must be >= 1")
+    if random_samples < 1:
+        raise MotterLaiInputError(f"random_samples must be >= 1, got {random_samples}")
     sweep = tuple(sorted(set(float(a) for a in alphas) | {float(alpha)}))
-    if sweep[0] < 0:
-        raise MotterLaiInputError(f"tolerances alpha must be >= 0, got {sweep}")
+    if not (sweep[0] >= 0 and np.all(np.isfinite(sweep))):
+        raise MotterLaiInputError(f"tolerances alpha must be finite and >= 0, got {sweep}")
+    if (problem := input_problem(nodes, m, graphs, random_samples + len(sweep))) is not None:
+        raise MotterLaiInputError(problem)
     t0 = time.perf_counter()
     res = MotterLaiResult(nodes, m, alpha, sweep, graphs, g_sweep={a: [] for a in sweep})
     for child in np.random.SeedSequence(seed).spawn(graphs):

@@ -7,6 +7,12 @@ Every check prints one line per compared quantity::
 and the command exits 1 if any line says FAIL. `Check` is the shared result type; checks that
 compare against a bound rather than a value use ``relation="le"`` / ``"ge"`` (the theory
 column then reads ``<= Y`` / ``>= Y``).
+
+Sizes: each verification's options are bounded (their :class:`~sim.core.cli_input.Bound`
+beside the code they size, checked as the command line is parsed) and the work they ask for
+together is estimated before anything runs, from the cost measured on the development machine
+(2 cores; constants in each module), and refused beyond :data:`MAX_VERIFY_S` with
+:class:`VerifyInputError` naming the options and the estimate.
 """
 
 from __future__ import annotations
@@ -17,6 +23,36 @@ from dataclasses import dataclass, field
 import numpy as np
 
 RELATIONS = ("abs", "le", "ge")
+MAX_VERIFY_S = 3600.0
+"""Longest a verification may be asked to run, estimated before it starts: one hour on the
+development machine. The published checks take seconds to a minute at their defaults; an hour
+is 60x that, room for larger sizes, but ``--nodes 10^12`` or ``--realisations 10^9`` never
+starts a run that would not end."""
+
+
+class VerifyInputError(ValueError):
+    """Options a verification cannot run with (the message names them and the bound)."""
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{seconds / 86400:,.0f} days"
+
+
+def budget_problem(asked: str, estimate_s: float, remedy: str) -> str | None:
+    """None if the estimated run time is within :data:`MAX_VERIFY_S`, else the refusal:
+    ``ASKED: about T of computing ...; at most 1 hour: REMEDY``."""
+    if estimate_s <= MAX_VERIFY_S:
+        return None
+    return (
+        f"{asked}: about {_duration(estimate_s)} of computing (estimated from the cost measured "
+        f"on the development machine); at most {_duration(MAX_VERIFY_S)}: {remedy}"
+    )
 
 
 @dataclass(frozen=True)

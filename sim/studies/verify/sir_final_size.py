@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
+from sim.core.cli_input import Bound
 from sim.hazards.epidemic import (
     MetapopulationSEIR,
     SEIRParams,
@@ -45,9 +46,24 @@ from sim.hazards.epidemic import (
     final_size_root,
     sir_final_sizes_gillespie,
 )
-from sim.studies.verify.report import Check
+from sim.studies.verify.report import Check, VerifyInputError, budget_problem
 
 METHODS = ("gillespie", "binomial_chain")
+R0 = Bound(1, 100, low_open=True, source="a major outbreak needs R0 > 1")
+"""R0: above 1 (a major outbreak needs it); at most 100, beyond any known infection's (measles,
+12-18), where the final size is 1 to machine precision."""
+RUNS = Bound(1, 10_000_000, integer=True)
+"""Outbreaks simulated: their state is a few arrays of that length (~0.3 GB at 10 million);
+the time budget bounds them further with the population."""
+POPULATION = Bound(1, 10_000_000_000, integer=True)
+"""Population N: at most the world's (8 billion, rounded up); the time budget bounds it
+further with the runs."""
+SECONDS_PER_RUN_PERSON = 4e-8
+"""Gillespie's time per outbreak and person (0.37 s for 4,000 runs of 2,000 people, 3.1 s of
+20,000, on the development machine)."""
+CHAIN_SECONDS_4000 = 0.9
+"""The binomial chain's time for 4,000 runs of 2,000 people; it grows with the runs and the
+epidemic's length, about log N."""
 
 
 def wilson_interval(successes: int, n: int, confidence: float) -> tuple[float, float]:
@@ -76,6 +92,31 @@ def auto_population(r0: float) -> int:
     rho = 4 * r0 / (1 + r0) ** 2
     n = max(2000.0, 100 * final_size_variance(r0) / z**2, 30.0 / ((z / 2) * -np.log(rho)))
     return int(np.ceil(n))
+
+
+def input_problem(r0: float, n: int | None, runs: int, method: str) -> str | None:
+    """What is wrong with the options of :func:`verify_sir_final_size` (:data:`R0`,
+    :data:`RUNS`, :data:`POPULATION`, the time budget with the population ``n`` or, when None,
+    the one :func:`auto_population` chooses: it grows without bound as R0 -> 1), or None."""
+    for option, value, bound in (
+        ("--r0", r0, R0),
+        ("--runs", runs, RUNS),
+        ("--population", n, POPULATION),
+    ):
+        if (problem := bound.problem(value)) is not None:
+            return f"{option} {value}: {problem}"
+    try:
+        pop = auto_population(r0) if n is None else int(n)
+    except (ValueError, OverflowError):  # brentq cannot bracket z = 1 - exp(-R0 z) near 0
+        return f"--r0 {r0}: too close to 1 (the major final size, about 2(R0 - 1), is not resolved)"
+    if method == "gillespie":
+        estimate = SECONDS_PER_RUN_PERSON * runs * pop
+    else:
+        estimate = CHAIN_SECONDS_4000 * runs / 4000 * max(1.0, np.log(pop) / np.log(2000))
+    asked = f"--r0 {r0:g}: population {pop:,}" if n is None else f"--population {pop:,}"
+    return budget_problem(
+        f"{asked} x --runs {runs}", estimate, "fewer runs or people, or a larger R0"
+    )
 
 
 def _chain_final_fractions(r0, n, runs, dt_d, rng) -> np.ndarray:
@@ -113,10 +154,14 @@ def verify_sir_final_size(
         Two `sim.studies.verify.report.Check`: major-outbreak share, mean major final fraction.
 
     Raises:
-        ValueError: R0 <= 1, unknown method, or no major outbreak to average.
+        VerifyInputError: options beyond their bounds or the time budget
+            (:func:`input_problem`).
+        ValueError: unknown method, or no major outbreak to average.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if (problem := input_problem(r0, n, runs, method)) is not None:
+        raise VerifyInputError(problem)
     n = auto_population(r0) if n is None else int(n)
     z = final_size_root(r0)
     if method == "gillespie":
