@@ -204,6 +204,21 @@ def test_run_criticality_refuses_what_the_command_refuses():
         cr.run_criticality(None, resolution=math.nan)
 
 
+def test_morris_levels_are_bounded_in_the_spec(tmp_path):
+    from sim.studies.sweep.spec import MAX_MORRIS_LEVELS, SpecError, load_spec
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        f"name: m\nscenarios: [{EXAMPLE}]\nspace:\n  kind: morris\n  samples: 2\n"
+        f"  morris_levels: 1000000000000\n  parameters:\n    logistics.teams_scale: "
+        "{low: 0.5, high: 2}\n"
+    )
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert "space.morris_levels" in str(err.value.problems[0])
+    assert f"{MAX_MORRIS_LEVELS}" in str(err.value.problems[0])
+
+
 def test_app_refuses_a_journal_folder_below_a_file_before_serving(tmp_path):
     (tmp_path / "f").write_text("x")
     line = _refused(_cli("app", EXAMPLE, "--journal-dir", tmp_path / "f" / "journals"))

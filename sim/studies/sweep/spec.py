@@ -36,6 +36,11 @@ from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS, SHOCK_KEY
 from sim.scenario.paths import rebase_dotted
 
 SLUG = r"^[A-Za-z0-9._-]+$"
+MAX_MORRIS_LEVELS = 1000
+"""Grid levels p of a Morris design: at most 1,000, where the grid step 1/(p − 1) is 0.1 % of a
+parameter's range, finer than any scenario parameter means (Morris 1991 and Campolongo et al.
+2007 use p = 4 to 10). SALib lays out p/2 grid values for each trajectory, so an unbounded p
+sized memory (``morris_levels: 10^12`` asked for 3.6 TiB)."""
 META_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "scenario_hash")
 """Columns of every result row besides parameters and outcomes (see :mod:`sim.studies.sweep`)."""
 EMERGENCY_OUTCOME_KEYS = tuple(k for k in SUMMARY_KEYS if k != "seed")
@@ -138,7 +143,13 @@ class Space(_Strict):
         None, ge=1, description="lhs: points; sobol: base N (a power of 2); morris: trajectories."
     )
     second_order: bool = Field(True, description="sobol: sample for second-order indices.")
-    morris_levels: int = Field(4, ge=2, description="morris: grid levels p (even).")
+    morris_levels: int = Field(
+        4,
+        ge=2,
+        le=MAX_MORRIS_LEVELS,
+        description="morris: grid levels p (even; at most 1,000: SALib lays out p/2 grid values "
+        "per trajectory, and a finer grid than that means nothing for a scenario parameter).",
+    )
 
     @field_validator("parameters", mode="before")
     @classmethod
