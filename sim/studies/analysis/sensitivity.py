@@ -332,6 +332,18 @@ class PrimResult:
     data_range: pd.DataFrame
 
 
+def prim_table(box: PrimResult) -> pd.DataFrame:
+    """The table ``sweep analyse`` writes of a PRIM box: one row per parameter, columns
+    ``lower, upper`` (the box), ``lower_data, upper_data`` (the data's range), ``restricted``,
+    ``coverage, density, mass`` (the box's, repeated)."""
+    # the data range's columns are renamed before the join: join's rsuffix is deprecated in
+    # pandas 3.1 (Pandas4Warning) and its replacement, suffixes, is absent from pandas 2
+    rows = box.limits.T.join(box.data_range.T.add_suffix("_data"))
+    rows["restricted"] = [c in box.restricted for c in rows.index]
+    rows["coverage"], rows["density"], rows["mass"] = box.coverage, box.density, box.mass
+    return rows
+
+
 def _ema_prim():
     """ema_workbench's prim module (heavy optional dependency, extra "analysis": it loads
     statsmodels and scikit-learn, several seconds, so it is imported only when PRIM runs).
@@ -606,10 +618,7 @@ def analyse(
                 f"no run has {outcome} {'>' if above else '<'} {threshold}: nothing to find"
             )
         box = boxes[0]
-        rows = box.limits.T.join(box.data_range.T, rsuffix="_data")
-        rows["restricted"] = [c in box.restricted for c in rows.index]
-        rows["coverage"], rows["density"], rows["mass"] = box.coverage, box.density, box.mass
-        write_csv(rows, csv, index_label="parameter")
+        write_csv(prim_table(box), csv, index_label="parameter")
         plot_prim(box, png, f"PRIM: {title} {'>' if above else '<'} {threshold:g}")
     else:
         raise SensitivityError(f"unknown method {method!r} (sobol, morris, prim)")

@@ -225,7 +225,10 @@ def paired_changes(df: pd.DataFrame, factors=FACTORS, outcomes=OUTCOMES) -> pd.D
         at_base &= np.isclose(df[f].to_numpy(dtype=float), base[f])
     ref = df[at_base].set_index(["scenario", "replication"])[outcomes]
     diff = df.set_index(["scenario", "replication"])
-    diff = diff[[*factors, *outcomes]].join(ref, rsuffix="__base", how="inner").reset_index()
+    # ref's columns are renamed before the join: join's rsuffix is deprecated in pandas 3.1
+    # (Pandas4Warning) and its replacement, suffixes, is absent from pandas 2
+    ref = ref.add_suffix("__base")
+    diff = diff[[*factors, *outcomes]].join(ref, how="inner").reset_index()
     rows = []
     for key, group in diff.groupby(["scenario", *factors], sort=True):
         for outcome in outcomes:
