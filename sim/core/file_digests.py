@@ -6,8 +6,8 @@ A record maps each file's path (absolute, as text) to ``{"sha256": HEX, "bytes":
 ``warning_criteria.yaml``: adding it later changes the run as much as editing it), or to
 ``{"unreadable": REASON}`` (a folder where the file belongs, no permission). The hash is
 SHA-256 (:func:`hashlib.file_digest`, FIPS 180-4), read in blocks, so memory does not grow with
-the file; it runs at the speed of the disk (Lekima's ten input files, 282 kB of the Shanghai
-data folder and the track, in 0.4 ms; measured), so every resume can afford it.
+the file; it runs at the speed of the disk (the Lekima scenario's ten input files, 282 kB of
+its city's data folder and the track, in 0.4 ms; measured), so every resume can afford it.
 """
 
 from __future__ import annotations
