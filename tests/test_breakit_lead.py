@@ -92,3 +92,67 @@ def test_unfinished_ensemble_of_another_scenario_is_refused_not_discarded(tmp_pa
     discard = runner.invoke(app, [*args, "-p", "seed=7", "--overwrite"])
     assert discard.exit_code == 0, discard.output
     assert "seed: 7" in (out / "scenario.resolved.yaml").read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# Devices, named pipes and sockets never end: every reader refuses them before reading
+# ---------------------------------------------------------------------------------------------
+def _not_regular(tmp_path):
+    """A character device that never ends and a named pipe with no writer."""
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    return ["/dev/zero", str(fifo)]
+
+
+@pytest.fixture
+def alarm():
+    """Fail, not hang, if a read does not return (SIGALRM after 20 s)."""
+    import signal
+
+    def _timeout(*_):
+        raise TimeoutError("the read did not return: it would hang")
+
+    old = signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def test_every_reader_refuses_a_device_or_a_pipe_before_reading(tmp_path, alarm):
+    from sim.core.file_digests import file_digest
+    from sim.core.text_input import InputFileError, read_csv_table, read_text
+    from sim.core.yaml_input import YamlInputError, read_yaml_file
+
+    for path in _not_regular(tmp_path):
+        with pytest.raises(InputFileError, match="is not a regular file"):
+            read_text(path, 1000)
+        with pytest.raises(InputFileError, match="is not a regular file"):
+            read_csv_table(path)
+        with pytest.raises(YamlInputError, match="is not a regular file"):
+            read_yaml_file(path)
+        with pytest.raises(NetworkImportError, match=f"{path}: is not a regular file"):
+            import_files.read_bytes(path)
+        assert file_digest(path) == {"unreadable": "not a regular file (a device, a named pipe "
+                                                  "or a socket)"}  # fmt: skip
+
+
+def test_cli_refuses_dev_zero_as_scenario_journal_and_spec(tmp_path):
+    """Each ran for ever, memory growing past 3 GB (fresh-clone break-it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    cli = [sys.executable, "-c", "from sim.interfaces.cli.main import app; app()"]
+    for args in (
+        ["validate", "/dev/zero"],
+        ["run", str(example), "--journal", "/dev/zero", "--out", str(tmp_path / "j")],
+        ["sweep", "run", "/dev/zero", "--out", str(tmp_path / "s")],
+    ):
+        done = subprocess.run([*cli, *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "/dev/zero: (file): is not a regular file" in done.stdout + done.stderr
+        assert "Traceback" not in done.stderr

@@ -28,6 +28,8 @@ def file_digest(path: str | Path) -> dict | None:
     have). Never raises."""
     path = Path(path)
     try:
+        if path.exists() and not (path.is_file() or path.is_dir()):
+            return {"unreadable": "not a regular file (a device, a named pipe or a socket)"}
         with open(path, "rb") as f:
             digest = hashlib.file_digest(f, HASH).hexdigest()
             size = f.tell()

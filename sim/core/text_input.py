@@ -33,6 +33,7 @@ import csv
 import io
 import json
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -179,28 +180,65 @@ def decode_text(data: bytes, file: str | Path) -> str:
         raise _not_utf8(data, file, exc.start) from None
 
 
-def read_text(path: str | Path, max_bytes: int) -> str:
-    """The text of a UTF-8 (or UTF-16 with BOM) file of at most ``max_bytes`` bytes.
+def regular_file_size(path: str | Path) -> int:
+    """The size in bytes of ``path``, a regular file, checked before it is opened: a device
+    (``/dev/zero``, ``/dev/urandom``), a named pipe or a socket reports size 0 and never ends
+    (reading one grew memory without bound; opening a pipe waits for a writer).
 
     Raises:
         FileNotFoundError: no such file (callers word their own message).
-        InputFileError: a folder, unreadable, too large or not UTF-8.
+        InputFileError: a folder, not a regular file, or unreadable (the OS reason).
     """
     path = Path(path)
     try:
-        n_bytes = path.stat().st_size
-        if path.is_dir():
-            raise InputFileError(path, "is a folder, not a file")
-        if n_bytes > max_bytes:
-            raise InputFileError(
-                path, f"file is {n_bytes:,} bytes; at most {max_bytes:,} are accepted"
-            )
-        data = path.read_bytes()
-    except (FileNotFoundError, InputFileError):
+        info = path.stat()
+    except FileNotFoundError:
+        raise
+    except ValueError:  # a NUL character in the name
+        raise InputFileError(path, "not a file name (it holds a NUL character)") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputFileError(path, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFileError(
+            path, "is not a regular file (a device, a named pipe or a socket): give a file"
+        )
+    return info.st_size
+
+
+def read_bounded(path: str | Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file (:func:`regular_file_size`) of at most ``max_bytes``
+    bytes; at most ``max_bytes + 1`` are read, so a file growing meanwhile cannot pass.
+
+    Raises:
+        FileNotFoundError: no such file (callers word their own message).
+        InputFileError: a folder, not a regular file, too large, or unreadable (the OS reason).
+    """
+    n_bytes = regular_file_size(path)
+    if n_bytes > max_bytes:
+        raise InputFileError(path, f"file is {n_bytes:,} bytes; at most {max_bytes:,} are accepted")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError:
         raise
     except OSError as exc:
         raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return decode_text(data, path)
+    if len(data) > max_bytes:
+        raise InputFileError(path, f"file grew past {max_bytes:,} bytes while it was read")
+    return data
+
+
+def read_text(path: str | Path, max_bytes: int) -> str:
+    """The text of a UTF-8 (or UTF-16 with BOM) file of at most ``max_bytes`` bytes
+    (:func:`read_bounded`).
+
+    Raises:
+        FileNotFoundError: no such file (callers word their own message).
+        InputFileError: a folder, not a regular file, unreadable, too large or not UTF-8.
+    """
+    return decode_text(read_bounded(path, max_bytes), path)
 
 
 def read_csv_table(path: str | Path, max_bytes: int = TABLE_MAX_BYTES, **kwargs) -> pd.DataFrame:

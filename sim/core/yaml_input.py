@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from sim.core.errors import Picklable
-from sim.core.text_input import InputFileError, decode_text
+from sim.core.text_input import InputFileError, decode_text, read_bounded
 
 MAX_EXPANDED_NODES = 200_000
 """Most nodes that alias expansions may add to a document (each alias counts the nodes of the
@@ -284,27 +284,13 @@ def read_yaml_file(path: Path, max_bytes: int = SCENARIO_MAX_BYTES) -> Any:
 
     Raises:
         FileNotFoundError: no such file (callers word their own message).
-        YamlInputError: too large, not UTF-8 (a BOM is accepted; UTF-16 with its BOM is
-            decoded, :func:`sim.core.text_input.decode_text`), unreadable, or
+        YamlInputError: a folder, not a regular file, too large, unreadable
+            (:func:`sim.core.text_input.read_bounded`), not UTF-8 (a BOM is accepted; UTF-16
+            with its BOM is decoded, :func:`sim.core.text_input.decode_text`), or
             :func:`load_yaml` refused it.
     """
-    path = Path(path)
     try:
-        n_bytes = path.stat().st_size
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise YamlInputError("(file)", f"cannot read: {exc}") from None
-    if n_bytes > max_bytes:
-        raise YamlInputError(
-            "(file)", f"file is {n_bytes:,} bytes; at most {max_bytes:,} are accepted"
-        )
-    try:
-        text = decode_text(path.read_bytes(), path)
+        text = decode_text(read_bounded(path, max_bytes), path)
     except InputFileError as exc:
         raise YamlInputError("(file)", exc.what) from None
-    except IsADirectoryError:
-        raise YamlInputError("(file)", "is a folder, not a file") from None
-    except OSError as exc:
-        raise YamlInputError("(file)", f"cannot read: {exc}") from None
     return load_yaml(text)

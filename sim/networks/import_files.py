@@ -24,14 +24,13 @@ the file, and kept in a list the importer attaches to its layer (``ImportedLayer
 from __future__ import annotations
 
 import codecs
-import os
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from sim.core.text_input import InputFileError, utf16_without_bom
+from sim.core.text_input import InputFileError, regular_file_size, utf16_without_bom
 from sim.core.text_input import decode_text as core_decode_text
 from sim.networks.errors import NetworkImportError, NetworkImportWarning
 
@@ -102,24 +101,27 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes: all of them, or the first `limit`.
 
     Raises:
-        NetworkImportError: missing, a folder, unreadable (the OS reason), or larger than
-            `MAX_FILE_BYTES` (checked before reading, whatever `limit`).
+        NetworkImportError: missing, a folder, not a regular file (a device or a pipe never
+            ends), unreadable (the OS reason), or larger than `MAX_FILE_BYTES` (checked
+            before reading, whatever `limit`).
     """
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise NetworkImportError(
-                    f"{path}: file is {size:,} bytes; network files of at most "
-                    f"{MAX_FILE_BYTES:,} bytes are read, as they are parsed whole into "
-                    "memory: clip it to the city first (e.g. osmium extract --bbox for "
-                    "OpenStreetMap)"
-                )
-            return f.read() if limit is None else f.read(limit)
+        size = regular_file_size(path)
     except FileNotFoundError:
         raise NetworkImportError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise NetworkImportError(f"{path}: is a folder, not a network file") from None
+    except InputFileError as exc:
+        folder = exc.what.startswith("is a folder")
+        reason = "is a folder, not a network file" if folder else exc.what
+        raise NetworkImportError(f"{path}: {reason}") from None
+    if size > MAX_FILE_BYTES:
+        raise NetworkImportError(
+            f"{path}: file is {size:,} bytes; network files of at most {MAX_FILE_BYTES:,} bytes "
+            "are read, as they are parsed whole into memory: clip it to the city first (e.g. "
+            "osmium extract --bbox for OpenStreetMap)"
+        )
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_FILE_BYTES if limit is None else limit)
     except OSError as exc:
         raise NetworkImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
