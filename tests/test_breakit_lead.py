@@ -156,3 +156,25 @@ def test_cli_refuses_dev_zero_as_scenario_journal_and_spec(tmp_path):
         assert done.returncode == 2, (args, done.stderr)
         assert "/dev/zero: (file): is not a regular file" in done.stdout + done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_boolean_is_not_taken_for_a_number(tmp_path):
+    """Pydantic's lax mode read `true` as 1: `seed: true` ran as seed 1 and
+    `-p time.duration_h=true` as a 1-hour run, with no word (fresh-clone break-it)."""
+    from pathlib import Path
+
+    from sim.scenario import ScenarioError, load_scenario
+
+    example = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    for override, field in (("seed=true", "seed"), ("time.duration_h=true", "time.duration_h")):
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(example, [override])
+        assert f"{field}: expected a number, got the boolean true" in str(err.value)
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {example}\nseed: false\nnetworks: {{resolution: true}}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    text = str(err.value)
+    assert "seed: expected a number, got the boolean false" in text
+    assert "networks.resolution: expected a number, got the boolean true" in text
+    assert load_scenario(example, ["seed=7"]).seed == 7  # numbers still are numbers

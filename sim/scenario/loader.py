@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import sys
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.core.errors import Picklable
 from sim.core.yaml_input import (
@@ -249,13 +251,16 @@ def validate_mapping(
         valid = ", ".join(repr(k) for k in SCENARIO_KINDS)
         got = repr(data.get("kind")) if isinstance(data, dict) else type(data).__name__
         raise ScenarioError([Problem(source, "kind", f"expected one of {valid} (got {got})")])
+    booleans = [Problem(source, f, m) for f, m in bool_problems(SCENARIO_KINDS[kind], data)]
     try:
         scen = SCENARIO_KINDS[kind].model_validate(
             data, context={"base_dir": base_dir, "check_files": check_files}
         )
     except ValidationError as exc:
         problems = validation_problems(exc, source, model=SCENARIO_KINDS[kind])
-        raise ScenarioError(problems) from None
+        raise ScenarioError(booleans + problems) from None
+    if booleans:
+        raise ScenarioError(booleans)
     cross = getattr(scen, "cross_file_problems", None)  # a long run's shocks
     problems = [
         Problem(source, f, m) for f, m in (cross(load_scenario, check_files) if cross else [])
@@ -265,6 +270,62 @@ def validate_mapping(
     if problems:
         raise ScenarioError(problems)
     return scen
+
+
+def _takes_bool(annotation) -> bool:
+    """Whether a field of this annotation accepts a boolean as such (``bool``, ``Any``, a
+    ``Literal`` of True/False, or a union or ``Annotated`` holding one)."""
+    if annotation is bool or annotation is typing.Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _takes_bool(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(annotation))
+    if origin in (typing.Union, types.UnionType):
+        return any(_takes_bool(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _is_number(annotation) -> bool:
+    """Whether a field takes an int or a float (itself, an arm of a union, or Annotated)."""
+    arms = set(typing.get_args(annotation)) | {annotation}
+    arms |= {typing.get_args(a)[0] for a in arms if typing.get_origin(a) is typing.Annotated}
+    return bool(arms & {int, float})
+
+
+def _model_of(annotation):
+    """The pydantic model class of a field (itself or the one arm of an optional), or None."""
+    arms = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    models = [a for a in arms if isinstance(a, type) and issubclass(a, BaseModel)]
+    return models[0] if len(models) == 1 and len(arms) == 1 else None
+
+
+def bool_problems(model: type[BaseModel], data, path: str = "") -> list[tuple[str, str]]:
+    """(field path, message) for every boolean given where the schema wants a number (text
+    fields refuse booleans already),
+    walking ``data`` with the models' fields (nested models too; lists are not walked).
+
+    Pydantic's lax mode reads ``true`` as 1 for an int or float field: ``seed: true`` and
+    ``-p time.duration_h=true`` ran silently as seed 1 and a 1-hour run.
+    """
+    if not isinstance(data, dict):
+        return []
+    found = []
+    for key, value in data.items():
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            continue
+        where = f"{path}{key}"
+        if (
+            isinstance(value, bool)
+            and _is_number(field.annotation)
+            and not _takes_bool(field.annotation)
+        ):
+            found.append((where, f"expected a number, got the boolean {str(value).lower()}"))
+        elif isinstance(value, dict) and (sub := _model_of(field.annotation)) is not None:
+            found += bool_problems(sub, value, f"{where}.")
+    return found
 
 
 DISTRICT_KEYS = (
