@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.city import load_city
+from sim.city.errors import CityDataError
 from sim.hazards.approach import out_of_reach
 from sim.hazards.track import read_track_csv
 from sim.interfaces.cli.main import app
@@ -112,3 +113,31 @@ def test_storm_new_and_validate_share_the_closest_approach_check(city):
     )
     assert res.exit_code == 2, res.output
     assert "closest 12101 km" in res.output and "signs flipped" in res.output
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_swapped_lon_lat_in_the_geojson_is_refused_naming_file_and_district(
+    city, tmp_path, command
+):
+    """It was blamed on city.yaml's CRS ("distorts lengths by inf%")."""
+    _edit_geojson(city / "districts.geojson", _swap)
+    extra = ("--out", str(tmp_path / "out"), "-q", "--no-figures") if command == "run" else ()
+    res = _cli(command, city, *extra)
+    assert res.exit_code == 2, res.output
+    assert f"{city / 'districts.geojson'}: Old Harbour: position 0" in res.output
+    assert "has latitude 117.942, expected degrees in [-90, 90]" in res.output
+    assert SWAP_HINT in res.output
+    assert "distorts" not in res.output and "Traceback" not in res.output
+
+
+def test_a_longitude_beyond_180_is_refused_without_the_swap_hint(city):
+    def far_east(geometry):
+        geometry["coordinates"][0][0][0] += 360.0  # a 0-360 longitude
+        geometry["coordinates"][0][-1][0] += 360.0  # the ring stays closed
+
+    _edit_geojson(city / "districts.geojson", far_east)
+    with pytest.raises(CityDataError) as err:
+        load_city(city)
+    assert "Old Harbour: position 0" in str(err.value)
+    assert "has longitude 477.942, expected degrees in [-180, 180]" in str(err.value)
+    assert "may be swapped" not in str(err.value)
