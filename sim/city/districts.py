@@ -292,8 +292,9 @@ def _read_polygons(path: Path, districts: pd.DataFrame, districts_path: Path) ->
 
     Raises:
         CityDataError: the file is missing or a folder, not UTF-8 or not JSON, not a
-            FeatureCollection, a feature is malformed (named by its index), or a geometry is
-            not a valid (Multi)Polygon.
+            FeatureCollection, a feature is malformed (named by its index), a position is not
+            a longitude and latitude (:func:`_check_lonlat`, named by district), or a geometry
+            is not a valid (Multi)Polygon.
     """
     require_file(path, "district polygons, GeoJSON WGS84")
     try:
@@ -342,6 +343,8 @@ def _district_polygon(path: Path, name: str, feat: dict, adcode) -> shapely.Geom
         geom = shapely.from_geojson(json.dumps(feat.get("geometry")))
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
         raise CityDataError(path, f"{name}: unreadable geometry ({exc})") from exc
+    if geom is not None:  # positions first: a swapped or 0-360 one may also make it invalid
+        _check_lonlat(path, name, shapely.get_coordinates(geom))
     if (
         geom is None
         or geom.geom_type not in ("Polygon", "MultiPolygon")
@@ -350,6 +353,41 @@ def _district_polygon(path: Path, name: str, feat: dict, adcode) -> shapely.Geom
     ):
         raise CityDataError(path, f"{name}: geometry is not a valid (Multi)Polygon")
     return geom
+
+
+def _check_lonlat(path: Path, name: str, xy: np.ndarray) -> None:
+    """Refuse a polygon whose positions are not longitudes and latitudes.
+
+    A GeoJSON position is ``[lon, lat]`` in WGS84 degrees (RFC 7946 §3.1.1 and §4), so a
+    latitude lies in [-90, 90] and a longitude in [-180, 180] (the physical ranges; a GeoJSON
+    that crosses the antimeridian is cut there, §3.1.9). Checked here rather than left to the
+    projection check, which blamed ``city.yaml``'s CRS for a file with lon and lat swapped.
+
+    Args:
+        path: the GeoJSON file; name: the feature's district (both named in the message).
+        xy: the polygon's (lon, lat) positions, shape (n, 2).
+
+    Raises:
+        CityDataError: the first position out of range (or not finite), with a note when
+            swapping lon and lat would put every position in range.
+    """
+    lon, lat = xy[:, 0], xy[:, 1]
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if not bad.any():
+        return
+    k = int(np.argmax(bad))
+    what = "latitude" if not abs(lat[k]) <= 90 else "longitude"
+    limit = 90 if what == "latitude" else 180
+    swapped = bool(np.all((np.abs(lon) <= 90) & (np.abs(lat) <= 180)))
+    hint = " (GeoJSON is [lon, lat], RFC 7946 §3.1.1)"
+    if swapped:
+        hint = f": lon and lat may be swapped{hint}"
+    raise CityDataError(
+        path,
+        f"{name}: position {k} [{lon[k]:g}, {lat[k]:g}] has {what} "
+        f"{lat[k] if what == 'latitude' else lon[k]:g}, expected degrees in "
+        f"[-{limit}, {limit}]{hint}",
+    )
 
 
 def _read_links(path: Path, names: list[str], perimeter_km: np.ndarray) -> pd.DataFrame:

@@ -9,8 +9,9 @@ relative to the output file, with
 - the **window** (``time``): from the later of the track's start and :data:`LEAD_H` = 72 h
   before the closest approach to the city's reference point, floored to a 6-hourly synoptic
   time (00/06/12/18 UTC: best-track records and official typhoon forecasts are issued there),
-  to the time the centre leaves :data:`REACH_KM` of the point, but at least
-  :data:`AFTER_MIN_H` = 24 h and at most :data:`AFTER_MAX_H` = 48 h after the closest approach;
+  to the time the centre leaves :data:`~sim.hazards.approach.REACH_KM` of the point, but at
+  least :data:`AFTER_MIN_H` = 24 h and at most :data:`AFTER_MAX_H` = 48 h after the closest
+  approach;
 - **no scripted warnings** (no ``events:``): the warning centre decides from its forecasts
   (``warnings: {mode: forecast}`` is written when the scenario schema has that field);
 - **no observed figures** unless an observations file is given.
@@ -24,10 +25,10 @@ centre's horizon), so starting 72 h before the closest approach leaves every for
 could raise a warning inside the run, with a margin for storms whose gales arrive long before
 their centre. Why 24-48 h after: warnings are lifted, repairs proceed and relocated residents
 return in the day or two after the storm passes (assumption); the upper bound keeps a slow
-storm's run short. Why :data:`REACH_KM` = 800 km: the Hong Kong Observatory raises its Standby
-Signal No. 1 when a tropical cyclone is centred within about 800 km and may affect the
-territory (HKO, "Tropical Cyclone Warning Signals"); taken here as the distance within which
-a storm can affect a coastal city (assumption for other cities).
+storm's run short. Why :data:`~sim.hazards.approach.REACH_KM` = 800 km: the Hong Kong
+Observatory raises its Standby Signal No. 1 when a tropical cyclone is centred within about
+800 km and may affect the territory (HKO, "Tropical Cyclone Warning Signals"); taken here as
+the distance within which a storm can affect a coastal city (assumption for other cities).
 
 The scenario is self-contained rather than ``extends:`` a city base: a child inherits every
 mapping of its parent (``observed:`` included, see :func:`sim.scenario.loader.deep_merge`),
@@ -71,7 +72,7 @@ from sim.city.profile import load_profile
 from sim.core.cli_input import Bound
 from sim.core.text_input import TABLE_MAX_BYTES, InputFileError, read_csv_table, read_text
 from sim.core.yaml_input import SCENARIO_MAX_BYTES, YamlInputError, dump_yaml, read_yaml_file
-from sim.hazards.approach import Pass, track_pass
+from sim.hazards.approach import REACH_KM, Pass, out_of_reach
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
 from sim.hazards.track import EARTH_RADIUS_M, Track, read_cma_bst, read_track_csv
 from sim.models.data_check import check_data
@@ -86,9 +87,6 @@ AFTER_MIN_H = 24.0
 """Least hours simulated after the closest approach (assumption, see above)."""
 AFTER_MAX_H = 48.0
 """Most hours simulated after the closest approach (assumption, see above)."""
-REACH_KM = 800.0
-"""Distance of the centre from the city's reference point within which a storm can affect
-the city, km (HKO Standby Signal No. 1 criterion; assumption for other cities)."""
 REACH = Bound(1.0, np.pi * EARTH_RADIUS_M / 1e3, source="a distance on the Earth, km")
 """What ``--reach-km`` accepts: at least 1 km (best-track positions are given to 0.1°, ~11
 km, so a smaller reach means nothing), at most half the Earth's circumference (~20,015 km):
@@ -486,14 +484,11 @@ def _passage(st: StormTrack, city_dir: Path, reach_km: float) -> tuple[Pass, str
     except CityDataError as exc:
         raise StormScenarioError(" ".join(str(exc).split())) from None
     where = f"{ref.lon:g} E, {ref.lat:g} N"
-    passage = track_pass(st.track, ref.lon, ref.lat, reach_km)
-    if not passage.in_reach:
-        raise _fail(
-            st.path,
-            f"the storm never comes within {reach_km:g} km of the city's reference point "
-            f"({where}, {city_dir}/city.yaml): closest {passage.closest_km:.0f} km at "
-            f"{_iso(passage.closest_utc)}",
-        )
+    passage, far = out_of_reach(
+        st.track, ref.lon, ref.lat, f"{where}, {city_dir}/city.yaml", reach_km
+    )
+    if far is not None:
+        raise _fail(st.path, far)
     return passage, where
 
 

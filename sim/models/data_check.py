@@ -25,8 +25,10 @@ from sim.agents.warning_rules import check_ims
 from sim.city import city_files, load_city
 from sim.city.coast import coastal_points
 from sim.city.evacuation import EVACUATION_FILE, load_evacuation
+from sim.city.profile import PROFILE_FILE
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.errors import InputDataWarning
+from sim.hazards.approach import out_of_reach
 from sim.hazards.surge_data import read_defences, tide_parameters
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
 from sim.models.emergency import CityModel
@@ -80,7 +82,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
     _warn_events_outside(scenario, source)
     problems += _import_problems(scenario, city, source)
     problems += _hazard_file_problems(scenario, city, source)
-    problems += _track_problems(scenario, source)
+    problems += _track_problems(scenario, city, source)
     if not problems:  # the events' names need a model, which needs every file above
         problems += _event_name_problems(scenario, source)
     return problems
@@ -166,10 +168,11 @@ def _epidemic_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     ]
 
 
-def _track_problems(scenario: Scenario, source: str) -> list[Problem]:
+def _track_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     """The typhoon's track, read as the run reads it, and its overlap with the window: none
     is a problem; a track that starts after the window's start or ends before its end is
-    warned of (:func:`_warn_uncovered`)."""
+    warned of (:func:`_warn_uncovered`), and so is one that never comes near the city
+    (:func:`_warn_far`, when ``city`` loaded)."""
     problems: list[Problem] = []
     typhoon = scenario.hazard.typhoon
     if typhoon is not None:
@@ -195,7 +198,32 @@ def _track_problems(scenario: Scenario, source: str) -> list[Problem]:
                 )
             else:
                 _warn_uncovered(typhoon.track_file, (t0, t1), (start, end))
+                _warn_far(typhoon.track_file, track, city, scenario.city.data_dir)
     return problems
+
+
+def _warn_far(track_file, track, city, data_dir) -> None:
+    """Warn once (:class:`~sim.core.errors.InputDataWarning`, naming the track file) when the
+    storm never comes within :data:`~sim.hazards.approach.REACH_KM` of the city's reference
+    point (:func:`~sim.hazards.approach.out_of_reach`, the check ``citysafe storm new``
+    refuses by): the run is legal but sees no storm (e.g. every longitude's sign slipped).
+    Nothing is said when the city did not load (that is the problem reported) or the track
+    has positions the pass cannot use (the run's readers refuse those)."""
+    if city is None:
+        return
+    ref = city.profile.reference_point
+    where = f"{ref.lon:g} E, {ref.lat:g} N, {Path(data_dir) / PROFILE_FILE}"
+    try:
+        _, far = out_of_reach(track, ref.lon, ref.lat, where)
+    except ValueError:
+        return
+    if far is not None:
+        warnings.warn(
+            f"{track_file}: {far}; the run sees little or no storm: check the track's "
+            "positions, or run it so on purpose",
+            InputDataWarning,
+            stacklevel=2,
+        )
 
 
 def _warn_uncovered(track_file, track_span, window) -> None:
