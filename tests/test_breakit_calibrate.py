@@ -301,10 +301,11 @@ def test_the_scenarios_data_files_are_read_as_the_run_reads_them(tmp_path, monke
 
 
 def test_the_data_are_checked_at_the_ends_of_the_priors(tmp_path, monkeypatch):
-    """A 72-hour window from 30 July meets the track (from 1 August); a 12-hour one does not."""
+    """The file's 36-hour window from 31 July meets the track (from 1 August); a 12-hour one
+    does not (no override of the calibrated duration: refused, tests/test_breakit_twice.py)."""
     spec = _spec(
         tmp_path,
-        overrides=["time.start_utc=2030-07-30T00:00:00Z", "time.duration_h=72"],
+        overrides=["time.start_utc=2030-07-31T00:00:00Z"],
         parameters={"time.duration_h": {"prior": "uniform", "low": 12, "high": 96}},
     )
     lines = _refused(tmp_path, spec, monkeypatch)  # and a warning: the track starts late

@@ -32,6 +32,7 @@ from sim.risk.construction import (
 )
 from sim.risk.maintenance import PRIORITY_RULES
 from sim.risk.pipeline import P_CAVITY_PER_BURST_CALIBRATED
+from sim.scenario.override_paths import set_twice
 from sim.scenario.policies import COUNT_KEYS, GovernanceConfig, PoliciesConfig
 from sim.scenario.responsibility import ResponsibilityConfig
 from sim.scenario.schema import DataPath, Fraction, ScenarioBase, Strict, UtcTime
@@ -381,6 +382,9 @@ class ShockConfig(Strict):
             raise ValueError(f"expected a.b.c=value overrides, got {bad}")
         if any(o.partition("=")[0].strip() == "seed" for o in v):
             raise ValueError("seed cannot be overridden: it derives from the run seed and name")
+        twice = [f"{v[i]} and {v[j]}" for i, j in set_twice(v)]
+        if twice:  # the later would silently win
+            raise ValueError(f"{'; '.join(twice)} both set one path: give one")
         return v
 
 

@@ -26,8 +26,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sim.core.cli_input import refuse
 from sim.core.yaml_input import YamlInputError, dump_yaml, load_yaml
 from sim.scenario.fields import DataPath
+from sim.scenario.override_paths import overlapping, override_key, set_twice
 
 _PATH_CHECK = typing.get_args(DataPath)[1]
 """The validator that marks a field as a data path (DataPath's metadata)."""
@@ -179,7 +181,41 @@ def rebase_overrides(overrides: list[str], base_dir: Path) -> list[str]:
 
 def overrides_from_cwd(overrides: list[str] | None) -> list[str] | None:
     """``-p`` overrides typed on the command line, their relative paths made absolute against
-    the current folder (the option's callback in every command that takes ``-p``)."""
+    the current folder (the option's callback in every command that takes ``-p``).
+
+    Raises:
+        typer.Exit: code 2 after one line when two of them set the same path
+            (:func:`set_twice`): the later one would silently win.
+    """
     if not overrides:
         return overrides
+    for i, j in set_twice(list(overrides)):
+        first, second = overrides[i], overrides[j]
+        path = max(override_key(first), override_key(second), key=len)  # the inner one
+        refuse(f"-p {first} and -p {second} both set {path}: give one")
     return rebase_overrides(list(overrides), Path.cwd())
+
+
+def command_overrides(param: list[str] | None, options: dict[str, tuple[str, Any]]) -> list[str]:
+    """The overrides of a command: its ``-p`` ones, then one ``path=value`` per option that
+    sets a scenario field and was given (``--seed``, ``--resolution``).
+
+    Args:
+        param: the ``-p`` overrides (:func:`overrides_from_cwd`).
+        options: scenario path → (option name, value or None when not given), e.g.
+            ``{"seed": ("--seed", seed)}``.
+
+    Raises:
+        typer.Exit: code 2 after one line (``--seed 5 and -p seed=7 both set seed: give
+            one``) when an option and a ``-p`` set the same path: neither silently wins.
+    """
+    items = list(param or [])
+    added = []
+    for path, (name, value) in options.items():
+        if value is None:
+            continue
+        for given in items:
+            if overlapping(override_key(given), path):
+                refuse(f"{name} {value} and -p {given} both set {path}: give one")
+        added.append(f"{path}={value!r}")
+    return items + added

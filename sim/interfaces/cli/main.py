@@ -27,6 +27,7 @@ from sim.interfaces.cli.storm import storm_app
 from sim.interfaces.cli.sweep import sweep_app
 from sim.interfaces.cli.verify import verify_app
 from sim.results.staging import RunFolderError
+from sim.scenario.paths import command_overrides
 from sim.studies.analysis.criticality import criticality_command
 from sim.studies.compare.arms import compare_command
 from sim.studies.sweep.executor import WORKERS
@@ -150,9 +151,7 @@ def run(
     The run writes into ``<out>.partial`` and the folder is renamed into place when the run
     has finished (:mod:`sim.results.staging`): an interrupted run leaves ``<out>`` as it was.
     """
-    overrides = list(param or [])
-    if seed is not None:
-        overrides.append(f"seed={seed}")
+    overrides = command_overrides(param, {"seed": ("--seed", seed)})  # exit 2 if both given
     scen, journal, overrides = _load_checked(scenario, overrides, journal)
     if replications is not None:
         from sim.interfaces.cli.ensemble import ensemble_command

@@ -31,7 +31,7 @@ from sim.interfaces.cli.common import (
     publish_or_exit,
     stage_or_exit,
 )
-from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
+from sim.scenario.paths import OVERRIDE_HELP, command_overrides, overrides_from_cwd
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.inventory import build_inventory
 from sim.studies.riskmap.montecarlo import (
@@ -208,13 +208,13 @@ def riskmap_command(
 ) -> None:
     """Safety risk map and risk inventory (安全风险地图/风险清单): likelihood × consequence of each
     risk category in each district by Monte Carlo, graded red/orange/yellow/blue."""
-    overrides = list(param or [])
-    scen = load_or_exit(scenario, overrides)
+    options = {"networks.resolution": ("--resolution", resolution)}
+    overrides = command_overrides(param, options)  # exit 2 if -p sets it too
+    scen = load_or_exit(scenario, list(param or []))
     if resolution is not None:
         if is_long_run(scen):
             typer.echo(f"{scenario}: --resolution applies to emergency scenarios only", err=True)
             raise typer.Exit(code=2)
-        overrides.append(f"networks.resolution={resolution}")
         scen = load_or_exit(scenario, overrides)
     console = Console(width=None if Console().is_terminal else 150)
 

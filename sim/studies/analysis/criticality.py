@@ -58,7 +58,7 @@ from sim.networks import (
 )
 from sim.results.staging import RunFolderError, publish, resolve_out, stage
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
+from sim.scenario.paths import OVERRIDE_HELP, command_overrides, overrides_from_cwd
 from sim.scenario.schema import Scenario
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
@@ -573,9 +573,8 @@ def criticality_command(
     Every option is checked before the scenario is read and the folder staged: exit 2."""
     if (problem := options_problem(samples, seeds, horizon_h)) is not None:
         refuse(problem)
-    overrides = list(param or [])
-    if resolution is not None:  # applied as the field: the resolved scenario records it
-        overrides.append(f"networks.resolution={resolution!r}")
+    # applied as the field (the resolved scenario records it); exit 2 if -p sets it too
+    overrides = command_overrides(param, {"networks.resolution": ("--resolution", resolution)})
     scen = _checked_scenario(scenario, overrides)
     out, res = _screen_staged(scen, out, overwrite, samples, seeds, horizon_h)
     top = res.districts.sort_values("rank_top_asset").head(3)

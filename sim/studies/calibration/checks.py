@@ -40,6 +40,7 @@ from sim.scenario.loader import (
     read_with_extends,
     validate_mapping,
 )
+from sim.scenario.override_paths import overlapping, override_key, set_twice
 from sim.studies.calibration.runs import particle_overrides
 from sim.studies.calibration.spec import CalibrationSpec, ObservedTarget, Prior, read_targets
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS, LONGRUN_OUTCOME_KEYS
@@ -65,6 +66,7 @@ def check_calibration(
         (:class:`~sim.core.errors.InputDataWarning`, the data checks' and the targets').
     """
     targets, problems = read_targets(spec, source)
+    problems += _given_twice(spec, source)
     path = Path(spec.scenario)
     try:
         scen = load_scenario(path, list(spec.overrides))
@@ -84,6 +86,43 @@ def check_calibration(
     for end in (0, 1):
         problems += _corner_problems(spec, raw, end, source)
     return targets, problems
+
+
+def _given_twice(spec: CalibrationSpec, source: str) -> list[Problem]:
+    """Scenario paths the spec sets in two places, where one would silently lose: an override
+    of a calibrated parameter or of ``seed`` (each simulation sets both after the overrides,
+    :func:`~sim.studies.calibration.runs.particle_overrides`, while calibrated.yaml's header
+    would still list the override), or two overrides of one path (the later one wins)."""
+    given = list(spec.overrides)
+    problems = [
+        Problem(
+            source,
+            f"overrides[{j}]",
+            f"{given[j]}: also set by overrides[{i}] {given[i]}: give one",
+        )
+        for i, j in set_twice(given)
+    ]
+    for i, item in enumerate(spec.overrides):
+        key = override_key(item)
+        if overlapping(key, "seed"):
+            problems.append(
+                Problem(
+                    source,
+                    f"overrides[{i}]",
+                    f"{item}: seed is set by each "
+                    "simulation (the particle's own seed, from the spec's seed)",
+                )
+            )
+        problems += [
+            Problem(
+                source,
+                f"overrides[{i}]",
+                f"{item}: also calibrated in parameters.{name}: give it in one place",
+            )
+            for name in spec.parameters
+            if overlapping(key, name)
+        ]
+    return problems
 
 
 def _if(condition: Any, source: str, note: str) -> list[Problem]:

@@ -33,6 +33,7 @@ from sim.core.yaml_input import YamlInputError, dump_yaml, read_yaml_file
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import Problem, ScenarioError, validation_problems
 from sim.scenario.longrun import LONGRUN_SUMMARY_KEYS, SHOCK_KEY
+from sim.scenario.override_paths import overlapping, set_twice
 from sim.scenario.paths import rebase_dotted
 
 SLUG = r"^[A-Za-z0-9._-]+$"
@@ -110,6 +111,16 @@ class Parameter(_Strict):
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Column name in results (default: the path's last segment).",
     )
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct_levels(cls, v: list[Any] | None) -> list[Any] | None:
+        """Each level once: a repeated level would run the same points again, unannounced,
+        and weigh them twice in every mean over the grid."""
+        for i, level in enumerate(v or []):
+            if level in v[:i]:
+                raise ValueError(f"level {level!r} repeated: give each level once")
+        return v
 
     @model_validator(mode="after")
     def _levels_or_bounds(self) -> Parameter:
@@ -394,9 +405,38 @@ def parse_spec(data: Any, source: str, base_dir: Path) -> ExperimentSpec:
         ref.path = str(path)
         ref.fixed = {k: rebase_dotted(k, v, base_dir) for k, v in ref.fixed.items()}
     problems += _comparison_problems(spec, source)
+    problems += _given_twice(spec, source)
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _given_twice(spec: ExperimentSpec, source: str) -> list[Problem]:
+    """Scenario paths a spec sets in two places, where one would silently lose: a ``fixed``
+    path (the spec's or a scenario's) that the space also varies (the space's value wins),
+    or two paths of one ``fixed`` mapping of which one lies inside the other (``networks``
+    and ``networks.resolution``: the later one wins). A scenario's ``fixed`` over the spec's
+    ``fixed`` is not one of these: it is the documented way to set one arm apart."""
+    problems = []
+    for where, mapping in [("fixed", spec.fixed)] + [
+        (f"scenarios[{i}].fixed", s.fixed) for i, s in enumerate(spec.scenarios)
+    ]:
+        keys = list(mapping)
+        for i, j in set_twice(keys):
+            problems.append(
+                Problem(source, f"{where}.{keys[j]}", f"also set by {where}.{keys[i]}: give one")
+            )
+        for key in keys:
+            problems += [
+                Problem(
+                    source,
+                    f"{where}.{key}",
+                    f"also varied in space.parameters.{varied}: give it in one place",
+                )
+                for varied in spec.space.parameters
+                if overlapping(key, varied)
+            ]
+    return problems
 
 
 def _comparison_problems(spec: ExperimentSpec, source: str) -> list[Problem]:
