@@ -455,7 +455,28 @@ def _read_links(path: Path, names: list[str], perimeter_km: np.ndarray) -> pd.Da
             "note": table["note"].fillna("").to_numpy() if "note" in table else "",
         }
     )
+    _warn_isolated(path, names, a, b)
     return links.sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+
+
+def _warn_isolated(path: Path, names: list[str], a: np.ndarray, b: np.ndarray) -> None:
+    """Warn once, naming them, of districts linked to no other (of a city of several): their
+    teams cannot cross out, nor others' in, so mutual aid and the reserves never reach them.
+    Legal (an island city district), but a links.csv cut short gives it silently."""
+    if len(names) < 2:
+        return
+    linked = np.zeros(len(names), dtype=bool)
+    linked[a], linked[b] = True, True
+    alone = [names[i] for i in np.flatnonzero(~linked)]
+    if alone:
+        shown = ", ".join(alone[:10]) + (f" and {len(alone) - 10} more" if len(alone) > 10 else "")
+        warnings.warn(
+            f"{path}: {len(alone)} of {len(names)} districts have no link to any other ({shown}):"
+            " no road, bridge or ferry joins them to the rest, so mutual aid and the central "
+            "reserves cannot reach them; add their links if that is not meant",
+            InputDataWarning,
+            stacklevel=4,
+        )
 
 
 def _shown(cell) -> str:
