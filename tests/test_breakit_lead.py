@@ -207,3 +207,23 @@ def test_districts_linked_to_no_other_are_warned_of_once(tmp_path):
     alone = [m for m in found if "no link to any other" in m]
     assert len(alone) == 1 and "1 of 5 districts" in alone[0] and "(Saltmarsh)" in alone[0]
     assert str(city / "links.csv") in alone[0]
+
+
+def test_a_district_given_by_its_chinese_name_is_told_its_english_one():
+    """A journal or scenario naming 河畔区 got 'unknown district' and no list (break-it)."""
+    from pathlib import Path
+
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.suggest import district_hint
+
+    en, zh = ["Old Harbour", "Riverside"], ["旧港区", "河畔区"]
+    assert district_hint("河畔区", en, zh) == (
+        "; it is the Chinese name (name_zh) of 'Riverside': give its name_en"
+    )
+    assert district_hint("Rivrside", en, zh) == "; did you mean 'Riverside'?"
+    assert district_hint("Qwzzx", en, zh) == "; valid: Old Harbour, Riverside"
+    many = [f"D{i:02d}" for i in range(25)]
+    assert district_hint("zzzz", many).endswith("D19 and 5 more")
+    example = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    with pytest.raises(ScenarioError, match="name_zh\\) of 'Riverside'"):
+        load_scenario(example, ["logistics.preposition_districts=[河畔区]"])

@@ -26,7 +26,12 @@ from sim.core.yaml_input import (
 )
 from sim.scenario.paths import rebase_paths
 from sim.scenario.schema import Scenario
-from sim.scenario.suggest import UNION_TAG_ERRORS, closest, did_you_mean, union_tag_problem
+from sim.scenario.suggest import (
+    UNION_TAG_ERRORS,
+    did_you_mean,
+    district_hint,
+    union_tag_problem,
+)
 
 if TYPE_CHECKING:
     from sim.scenario.longrun import LongRunScenario
@@ -342,9 +347,12 @@ def district_problems(scen) -> list[tuple[str, str]]:
     from sim.core.text_input import read_csv_table  # pandas: only when validating files
 
     try:  # the table itself (sim.city imports this package: no call back into it)
-        names = set(read_csv_table(Path(scen.city.data_dir) / "districts.csv")["name_en"])
+        table = read_csv_table(Path(scen.city.data_dir) / "districts.csv")
+        ordered = [str(n) for n in table["name_en"]]
+        chinese = [str(n) for n in table.get("name_zh", [])]
     except (OSError, KeyError, ValueError):
         return []
+    names = set(ordered)
     out: list[tuple[str, str]] = []
 
     def walk(node, path: str) -> None:
@@ -355,8 +363,7 @@ def district_problems(scen) -> list[tuple[str, str]]:
                     values = value if isinstance(value, list) else [value]
                     for v in values:
                         if isinstance(v, str) and v not in names:
-                            close = closest(v, names)
-                            hint = f"; did you mean {close!r}?" if close else ""
+                            hint = district_hint(v, ordered, chinese)
                             out.append((sub, f"unknown district {v!r} of this city{hint}"))
                 else:
                     walk(value, sub)

@@ -99,6 +99,20 @@ def closest(word: str, valid) -> str | None:
     return match[0] if match else None
 
 
+def district_hint(name: str, names_en: Sequence[str], names_zh: Sequence[str] = ()) -> str:
+    """What to tell a user who named ``name``, not a district's ``name_en``: the district it is
+    the Chinese name of (``name_zh``, same order as ``names_en``), else the closest name, else
+    the valid names (up to 20). Starts with "; " (appended to "unknown district ...")."""
+    zh = dict(zip(names_zh, names_en, strict=False))
+    if name in zh:
+        return f"; it is the Chinese name (name_zh) of {zh[name]!r}: give its name_en"
+    close = closest(name, names_en)
+    if close:
+        return f"; did you mean {close!r}?"
+    more = f" and {len(names_en) - 20} more" if len(names_en) > 20 else ""
+    return f"; valid: {', '.join(names_en[:20])}{more}"
+
+
 def did_you_mean(root: Any, loc: Sequence[Any]) -> str | None:
     """The valid field name closest to the unknown key at ``loc``, or None (``root``: a model,
     a TypeAdapter's annotation, or None)."""

@@ -52,7 +52,7 @@ from sim.core.yaml_input import (
 from sim.models.event_effects import InjectError, check_event
 from sim.scenario.events import EVENT_ADAPTER, BridgeClosureEvent, Event, ResourcesEvent
 from sim.scenario.loader import Problem, apply_overrides, read_with_extends, validation_problems
-from sim.scenario.suggest import closest
+from sim.scenario.suggest import closest, district_hint
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -449,6 +449,7 @@ def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Proble
         ]  # fmt: skip
     horizon = float(model.config.time.duration_h)
     names = list(model.city.districts["name_en"])
+    chinese = [str(n) for n in model.city.districts.get("name_zh", [])]
     depots = [d.name for d in model.service.depots]
     problems: list[Problem] = []
     for i, entry in enumerate(journal.entries):
@@ -464,7 +465,7 @@ def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Proble
             bad = _event_problems(entry.event, entry.t_h)
             problems += [Problem(source, f"{where}{path}", msg) for path, msg in bad]
             continue
-        unknown = _unknown_names(ev, names, depots)
+        unknown = _unknown_names(ev, names, depots, chinese)
         problems += [Problem(source, f"{where}.event.{path}", msg) for path, msg in unknown]
         if unknown:
             continue
@@ -475,7 +476,9 @@ def fit_problems(journal: Journal, model: CityModel, source: str) -> list[Proble
     return problems
 
 
-def _unknown_names(ev, districts: list[str], depots: list[str]) -> list[tuple[str, str]]:
+def _unknown_names(
+    ev, districts: list[str], depots: list[str], chinese: list[str] = ()
+) -> list[tuple[str, str]]:
     """(field path, message with the closest valid name) of every district and depot an event
     names that the model does not have."""
     named = [("district", getattr(ev, "district", None))]
@@ -484,8 +487,8 @@ def _unknown_names(ev, districts: list[str], depots: list[str]) -> list[tuple[st
     out = []
     for path, name in named:
         if name is not None and name not in districts:
-            hint = closest(name, districts)
-            out.append((path, f"unknown district {name!r} of this city{_hint(hint)}"))
+            hint = district_hint(name, districts, chinese)
+            out.append((path, f"unknown district {name!r} of this city{hint}"))
     depot = getattr(ev, "depot", None)
     if depot is not None and depot not in depots:
         hint = _hint(closest(depot, depots))
