@@ -227,3 +227,19 @@ def test_a_district_given_by_its_chinese_name_is_told_its_english_one():
     example = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
     with pytest.raises(ScenarioError, match="name_zh\\) of 'Riverside'"):
         load_scenario(example, ["logistics.preposition_districts=[河畔区]"])
+
+
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(tmp_path):
+    """`-p city.data_dir=` looked for the city in the folder the command was typed in."""
+    from pathlib import Path
+
+    from sim.scenario import ScenarioError, load_scenario
+
+    example = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+    for override in ("city.data_dir=", "hazard.typhoon.track_file=' '"):
+        with pytest.raises(ScenarioError, match="an empty path: give a file or folder"):
+            load_scenario(example, [override])
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {example}\ncity: {{data_dir: ''}}\n")
+    with pytest.raises(ScenarioError, match="city.data_dir: an empty path"):
+        load_scenario(child)

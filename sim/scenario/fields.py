@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 ALERT_LEVELS = ("none", "blue", "yellow", "orange", "red")
 """Colour-coded alert levels of Chinese early warning (分色预警), in increasing severity."""
@@ -36,7 +36,15 @@ def _existing_path(value: Path, info: ValidationInfo) -> Path:
     return path
 
 
-DataPath = Annotated[Path, AfterValidator(_existing_path)]
+def _not_blank(value):
+    """Refuse an empty or blank path: ``Path("")`` is the current folder, so ``-p
+    city.data_dir=`` silently looked for the city where the command was typed."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("an empty path: give a file or folder")
+    return value
+
+
+DataPath = Annotated[Path, BeforeValidator(_not_blank), AfterValidator(_existing_path)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

@@ -113,7 +113,11 @@ def path_locations(
 
 
 def _absolute(value: str, base_dir: Path) -> str:
-    return value if os.path.isabs(value) else str((base_dir / value).resolve())
+    """``value`` made absolute against ``base_dir``; a blank one is left for the schema to
+    refuse (joined, it would name ``base_dir`` itself)."""
+    if not value.strip() or os.path.isabs(value):
+        return value
+    return str((base_dir / value).resolve())
 
 
 def rebase_paths(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
