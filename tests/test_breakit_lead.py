@@ -243,3 +243,12 @@ def test_an_empty_path_is_refused_not_taken_for_the_current_folder(tmp_path):
     child.write_text(f"extends: {example}\ncity: {{data_dir: ''}}\n")
     with pytest.raises(ScenarioError, match="city.data_dir: an empty path"):
         load_scenario(child)
+
+
+def test_storm_new_names_its_output_yaml(tmp_path):
+    """`storm new --out s4.csv` wrote a YAML scenario under a table's name."""
+    from sim.interfaces.storm_scenario import StormScenarioError, check_output
+
+    with pytest.raises(StormScenarioError, match="a scenario is YAML: name it .yaml"):
+        check_output(tmp_path / "s4.csv", {})
+    assert check_output(tmp_path / "s4.YML", {}) == tmp_path / "s4.YML"

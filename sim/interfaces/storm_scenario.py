@@ -705,7 +705,8 @@ def check_output(out_path: Path | str, inputs: dict[str, Path], force: bool = Fa
 
     Raises:
         StormScenarioError: one line naming the path, why, and what to do: an empty path;
-            ``~user`` of no such user; a folder; a symbolic link; one of ``inputs`` or inside
+            ``~user`` of no such user; a folder; a name not ending in .yaml or .yml (the file
+            is a YAML scenario); a symbolic link; one of ``inputs`` or inside
             the city's data folder; an existing file that is not storm new's unedited output
             (even with ``force``), or is and ``force`` is not given; a file that cannot be read.
     """
@@ -720,6 +721,8 @@ def check_output(out_path: Path | str, inputs: dict[str, Path], force: bool = Fa
     if path.is_dir():
         raise _fail(path, f"is a folder; give a scenario file in it, e.g. {path / 'storm.yaml'}")
     _refuse_input(path, inputs)
+    if path.suffix.lower() not in (".yaml", ".yml"):  # a scenario named .csv reads as a table
+        raise _fail(path, f"a scenario is YAML: name it .yaml, e.g. {path.with_suffix('.yaml')}")
     if not path.exists():
         return path
     try:
