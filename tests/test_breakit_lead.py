@@ -252,3 +252,12 @@ def test_storm_new_names_its_output_yaml(tmp_path):
     with pytest.raises(StormScenarioError, match="a scenario is YAML: name it .yaml"):
         check_output(tmp_path / "s4.csv", {})
     assert check_output(tmp_path / "s4.YML", {}) == tmp_path / "s4.YML"
+
+
+def test_extends_of_a_device_says_so(tmp_path):
+    from sim.scenario import ScenarioError, load_scenario
+
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: /dev/zero\nname: x\n")
+    with pytest.raises(ScenarioError, match="parent scenario is not a regular file"):
+        load_scenario(child)

@@ -132,7 +132,13 @@ def read_with_extends(
         )
     parent_path = (path.parent / parent_ref).resolve()
     if not parent_path.is_file():
-        what = "is a folder, not a file" if parent_path.is_dir() else "not found"
+        what = (
+            "is a folder, not a file"
+            if parent_path.is_dir()
+            else "is not a regular file (a device, a named pipe or a socket)"
+            if parent_path.exists()
+            else "not found"
+        )
         raise ScenarioError(
             [Problem(str(path), "extends", f"parent scenario {what}: {parent_path}")]
         )
