@@ -59,7 +59,6 @@ import os
 import re
 import textwrap
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +75,7 @@ from sim.hazards.approach import REACH_KM, Pass, out_of_reach
 from sim.hazards.errors import StormNotFoundError, TrackFormatError
 from sim.hazards.track import EARTH_RADIUS_M, Track, read_cma_bst, read_track_csv
 from sim.models.data_check import check_data
+from sim.results.staging import citysafe_version
 from sim.results.summary import SUMMARY_KEYS
 from sim.scenario.loader import ScenarioError, validate_mapping
 from sim.scenario.schema import ObservedOutcome, Scenario, TyphoonConfig
@@ -602,15 +602,6 @@ def _comment(line: str) -> str:
     such as U+2028 in a file name would end the comment and start a mapping) is escaped."""
     text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
     return f"# {text}\n"
-
-
-def citysafe_version() -> str:
-    """citysafe's installed version (``unknown`` when run from a source tree without
-    installing), as :func:`sim.results.staging.write_marker` records it."""
-    try:
-        return metadata.version("citysafe")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def storm_new_mark(text: str) -> str:

@@ -202,13 +202,19 @@ def read_marker(folder: Path) -> dict | None:
     return data
 
 
+def citysafe_version() -> str:
+    """citysafe's installed version, as every file citysafe marks as its own records it
+    (``unknown`` when run from a source tree without installing)."""
+    try:
+        return metadata.version("citysafe")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def write_marker(folder: Path, fingerprint_hex: str | None = None, **extra) -> None:
     """Write the marker of a folder citysafe owns (``written_by``, version, fingerprint and
     ``extra`` fields, e.g. ``kind``). Raises OSError when it cannot be written."""
-    try:
-        version = metadata.version("citysafe")
-    except metadata.PackageNotFoundError:  # run from a source tree without installing
-        version = "unknown"
+    version = citysafe_version()
     data = {"written_by": WRITTEN_BY, "version": version, "fingerprint": fingerprint_hex}
     (Path(folder) / MARKER_FILE).write_text(json.dumps(data | extra, indent=1) + "\n")
 
