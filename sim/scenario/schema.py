@@ -830,6 +830,23 @@ class LossConfig(Strict):
     scale: float = Field(1.0, gt=0, le=100, description="Multiplier on all unit costs.")
 
 
+class ScenarioFrequency(Strict):
+    """How often the scenario happens, and who says so: the likelihood basis of the risk map
+    (``citysafe riskmap``, :mod:`sim.studies.riskmap.frequency`). Not read by the model."""
+
+    events_per_yr: float = Field(
+        gt=0,
+        le=1000,
+        description="Annual frequency of the scenario, events per year (1 / return period in "
+        "years; e.g. 0.01 for a 1-in-100-year event).",
+    )
+    source: str = Field(
+        min_length=1,
+        description="Where the figure comes from: a citation, or 'assumption: ...' with its "
+        "reasoning.",
+    )
+
+
 class ObservedOutcome(Strict):
     value: float = Field(description="Observed figure.")
     source: str = Field(description="Citation of the figure.")
@@ -918,6 +935,17 @@ class Scenario(ScenarioBase):
         "and sensitivity; keys from sim.damage.fragility.FRAGILITY_LIBRARY.",
     )
     losses: LossConfig = Field(default_factory=LossConfig)
+    frequency: ScenarioFrequency | None = Field(
+        None,
+        description="Annual frequency of the scenario with its source (the risk map's "
+        "likelihood; a scenario whose one hazard is a rainstorm takes 1 / its return period "
+        "when this is absent).",
+    )
+
+    def _drop_absent(self, data: dict) -> dict:
+        if self.frequency is None:  # resolved files of scenarios without it read as before
+            data.pop("frequency", None)
+        return data
 
     @model_validator(mode="after")
     def _replay_has_warnings(self) -> Scenario:
