@@ -47,10 +47,10 @@ def test_every_matrix_cell_has_the_hand_computed_colour():
 
 
 def test_likelihood_levels_switch_at_their_lower_bounds():
-    p = [0.0, 0.0499, 0.05, 0.1999, 0.2, 0.4999, 0.5, 0.8999, 0.9, 1.0]
-    assert likelihood_level(p).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    f = [0.0, 0.000999, 0.001, 0.00999, 0.01, 0.0999, 0.1, 0.999, 1.0, 3.0]  # events per year
+    assert likelihood_level(f).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     with pytest.raises(ValueError):
-        likelihood_level([1.2])
+        likelihood_level([-0.2])
 
 
 def test_consequence_levels_follow_state_council_decree_493_bounds():
@@ -90,26 +90,29 @@ def _records(rows):
 
 
 def test_likelihood_is_k_of_n_trials_and_consequence_the_mean_given_occurrence():
-    # district 0 hit in 3 of 10 trials with 1, 2, 3 deaths -> P = 0.3, E[deaths | occ] = 2
+    # district 0 hit in 3 of 10 trials with 1, 2, 3 deaths -> P = 0.3, E[deaths | occ] = 2;
+    # a scenario of 0.5 per year -> 0.15 per year
     rec = _records(
         [(t, 0, "typhoon", "waterlogging", 1, float(t + 1), 0.0, 0.0) for t in range(3)]
         + [(5, 1, "typhoon", "tree_fall", 4, 0.0, 0.0, 2.0e6)]
     )
-    inv = build_inventory(rec, 10, "scenario", _districts())
+    inv = build_inventory(rec, 10, "scenario", _districts(), scenario_frequency_per_yr=0.5)
     w0 = inv[(inv.district == 0) & (inv.category == "waterlogging")].iloc[0]
-    assert w0.likelihood == pytest.approx(0.3) and w0.occurrences == 3 and w0.trials == 10
+    assert w0.p_occurrence == pytest.approx(0.3) and w0.occurrences == 3 and w0.trials == 10
+    assert w0.frequency_per_yr == pytest.approx(0.15)
     assert w0.deaths == pytest.approx(2.0)
-    # L: 0.3 -> level 3; C: 2 deaths >= 0.1 -> level 2 (below 493's 3); R = 6 -> yellow
-    assert (w0.likelihood_level, w0.consequence_level, w0.grade) == (3, 2, "yellow")
-    assert w0.likelihood_basis == "per scenario occurrence"
-    # a district never hit still has its row: P = 0, blue
+    # L: 0.15/yr -> level 4; C: 2 deaths >= 0.1 -> level 2 (below 493's 3); R = 8 -> yellow
+    assert (w0.likelihood_level, w0.consequence_level, w0.grade) == (4, 2, "yellow")
+    assert w0.frequency_basis.startswith("scenario frequency")
+    # a district never hit still has its row: frequency 0, blue
     w2 = inv[(inv.district == 2) & (inv.category == "waterlogging")].iloc[0]
-    assert (w2.likelihood, w2.grade, w2.likelihood_level) == (0.0, "blue", 1)
+    assert (w2.frequency_per_yr, w2.grade, w2.likelihood_level) == (0.0, "blue", 1)
     assert len(inv) == 2 * 3  # two categories × three districts
     # per-year basis: consequence per event (4 events, 2 M yuan -> 0.5 M yuan per event)
     inv_y = build_inventory(rec, 10, "year", _districts())
     t1 = inv_y[(inv_y.district == 1) & (inv_y.category == "tree_fall")].iloc[0]
-    assert t1.loss_yuan == pytest.approx(5.0e5) and t1.likelihood_basis == "per year"
+    assert t1.loss_yuan == pytest.approx(5.0e5)
+    assert t1.frequency_basis == "events per simulated year"
     # worst grade over risks that occurred: district 2 saw none (-1: not "low risk")
     assert worst_grade_by_district(inv, 3).tolist() == [1, 1, -1]
 
@@ -149,7 +152,7 @@ def test_emergency_aggregation_conserves_events_deaths_injuries_and_loss():
     assert (fo.loss_yuan, fo.deaths, fo.log_events) == (3e5, 1.0, 2)
     other = rec[rec.category == "other"].iloc[0]
     assert (other.district, other.loss_yuan) == (CITYWIDE, 1e3)
-    inv = build_inventory(rec, 1, "scenario", _districts(4))
+    inv = build_inventory(rec, 1, "scenario", _districts(4), scenario_frequency_per_yr=1.0)
     assert inv["log_events"].sum() == 8
     assert inv["deaths_total"].sum() == 2.0 and inv["injuries_total"].sum() == 2.0
     assert inv["loss_yuan_total"].sum() == pytest.approx(sum(by_item.values()))
@@ -199,11 +202,12 @@ def test_riskmap_command_on_a_long_run_writes_inventory_and_maps(tmp_path):
     )
     assert res.exit_code == 0, res.output
     for name in ("risk_inventory.csv", "risk_inventory.parquet", "riskmap.png",
-                 "risk_matrix.png", "replications.csv", "riskmap.json"):  # fmt: skip
+                 "risk_matrix.png", "grades.md", "replications.csv", "riskmap.json"):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
     inv = pd.read_parquet(out / "risk_inventory.parquet")
     reps = pd.read_csv(out / "replications.csv")
-    assert set(inv["likelihood_basis"]) == {"per year"} and set(inv["trials"]) == {9}
+    assert set(inv["frequency_basis"]) == {"events per simulated year"}
+    assert set(inv["trials"]) == {9}
     assert inv["category"].unique().tolist() == ["construction_accident"]
     assert len(inv) == 16  # one row per district
     # deaths conserved from the model's construction accidents to the inventory
@@ -232,8 +236,8 @@ def test_riskmap_command_on_a_short_emergency_run(tmp_path):
     assert res.exit_code == 0, res.output
     inv = pd.read_csv(out / "risk_inventory.csv")
     reps = pd.read_csv(out / "replications.csv")
-    assert set(inv["likelihood_basis"]) == {"per scenario occurrence"}
-    assert set(inv["likelihood"]) <= {0.0, 0.5, 1.0}  # k of 2 replications
+    assert set(inv["p_occurrence"]) <= {0.0, 0.5, 1.0}  # k of 2 replications
+    assert set(inv["frequency_per_yr"]) <= {0.0, 0.3125 / 2, 0.3125}  # Lekima's 5/16 per year
     assert inv["loss_yuan_total"].sum() == pytest.approx(reps["loss_yuan"].sum(), rel=1e-9)
     assert (out / "riskmap.png").stat().st_size > 0
 

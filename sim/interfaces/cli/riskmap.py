@@ -1,9 +1,15 @@
 """``citysafe riskmap SCENARIO``: the safety risk map and risk inventory (安全风险地图/风险清单).
 
+The likelihood is an annual frequency (events per year): an emergency scenario's own
+(:mod:`sim.studies.riskmap.frequency`; refused with exit 2 when it gives none) times the share
+of replications in which the risk occurred, or a long run's events per simulated year.
+
 Writes to OUT: ``risk_inventory.csv`` / ``.parquet`` (:mod:`sim.studies.riskmap.inventory`),
-``riskmap.png`` (districts by worst grade), ``risk_matrix.png`` (district × category grades),
-``replications.csv`` (seed and totals of each replication), ``scenario.resolved.yaml`` and
-``riskmap.json`` (the matrix, thresholds, sources and run settings; written last). OUT follows
+``risk_matrix.png`` (district × risk grades) and ``riskmap.png`` (one four-colour district map
+per risk), both drawn from the inventory's grades, ``grades.md`` (the likelihood basis, the
+bounds of both axes, the colours, sources and grade counts), ``replications.csv`` (seed and
+totals of each replication), ``scenario.resolved.yaml`` and ``riskmap.json`` (the matrix,
+thresholds, sources, scenario frequency and run settings; written last). OUT follows
 the rule of every output folder (:mod:`sim.results.staging`): written in ``OUT.partial`` and
 renamed into place when complete, never into a folder of someone's files, a finished one
 replaced only with ``--overwrite``. Exit codes: 0 done; 2 invalid scenario or options, an
@@ -33,7 +39,14 @@ from sim.interfaces.cli.common import (
 )
 from sim.scenario.paths import OVERRIDE_HELP, command_overrides, overrides_from_cwd
 from sim.studies.riskmap import matrix
-from sim.studies.riskmap.inventory import build_inventory
+from sim.studies.riskmap.frequency import (
+    AnnualFrequency,
+    FrequencyMissing,
+    once_in_years,
+    scenario_frequency,
+)
+from sim.studies.riskmap.grades import grades_markdown
+from sim.studies.riskmap.inventory import build_inventory, grade_counts
 from sim.studies.riskmap.montecarlo import (
     is_long_run,
     replications_frame,
@@ -42,15 +55,6 @@ from sim.studies.riskmap.montecarlo import (
 from sim.studies.sweep.executor import WORKERS
 from sim.studies.sweep.spec import PLAN_RUNS
 
-SOURCES = {
-    "risk_matrix_technique": "GB/T 27921-2011 (superseded by GB/T 27921-2023 = IEC 31010:2019):"
-    " consequence/likelihood matrix technique; no thresholds given",
-    "four_colours": "安委办〔2016〕11号: 重大/较大/一般/低 risk, red/orange/yellow/blue",
-    "consequence_levels": "国务院令第493号 Art. 3 accident grades (levels 3-5); level 2 bound "
-    "assumed",
-    "likelihood_levels": "assumption",
-    "colour_cut_points": "assumption (R = L x C: blue <= 3, yellow 4-8, orange 9-14, red >= 15)",
-}
 FINISHED_FILE = "riskmap.json"
 """Written last: a risk-map folder holding it is complete."""
 
@@ -82,25 +86,32 @@ def make_riskmap(
         workers: worker processes.
         progress: called with each finished :class:`~sim.studies.riskmap.montecarlo.Replication`.
         settings: extra run settings recorded in riskmap.json (overrides, resolution).
+
+    Raises:
+        FrequencyMissing: an emergency scenario without an annual frequency (checked before
+            any replication runs).
     """
     from sim.studies.riskmap.figures import grade_matrix, risk_map  # matplotlib: only when drawing
 
     t0 = time.perf_counter()
+    long = is_long_run(scenario)
+    freq = None if long else scenario_frequency(scenario)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     city = load_city(Path(scenario.city.data_dir))
     reps = run_replications(scenario, replications, workers, progress)
-    long = is_long_run(scenario)
     n_trials = replications * (scenario.years.n_years if long else 1)
     records = pd.concat([r.records for r in reps], ignore_index=True)
     inv = build_inventory(
-        records, n_trials, "year" if long else "scenario", city.districts, scenario.name
-    )
+        records, n_trials, "year" if long else "scenario", city.districts, scenario.name,
+        scenario_frequency_per_yr=None if long else freq.events_per_yr,
+    )  # fmt: skip
     paths = {
         "csv": out_dir / "risk_inventory.csv",
         "parquet": out_dir / "risk_inventory.parquet",
         "map": out_dir / "riskmap.png",
         "matrix": out_dir / "risk_matrix.png",
+        "grades": out_dir / "grades.md",
         "replications": out_dir / "replications.csv",
         "meta": out_dir / "riskmap.json",
     }
@@ -108,31 +119,51 @@ def make_riskmap(
     inv.to_parquet(paths["parquet"], index=False)
     reps_df = replications_frame(reps)
     reps_df.to_csv(paths["replications"], index=False)
-    basis = "per year" if long else "per scenario occurrence"
-    title = f"{scenario.name}: safety risk map ({replications} replications, {basis})"
+    title = f"{scenario.name}: safety risk map, {replications} replications; likelihood: "
+    title += _basis(freq, n_trials)
     risk_map(inv, city, title, paths["map"])
     grade_matrix(inv, city, title, paths["matrix"])
+    counts = grade_counts(inv)
+    paths["grades"].write_text(grades_markdown(counts, freq, n_trials if long else None), "utf-8")
     wall = time.perf_counter() - t0
-    meta = {
-        "scenario": scenario.name,
+    meta = _meta(scenario.name, replications, n_trials, workers, freq, reps_df, counts, wall)
+    meta.update(settings or {})
+    paths["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")  # last
+    return RiskMapResult(inventory=inv, replications=reps_df, paths=paths, wall_time_s=wall)
+
+
+def _meta(name, replications, n_trials, workers, freq, reps_df, counts, wall) -> dict:
+    """riskmap.json: the basis, the matrix, its bounds, colours and sources, the counts."""
+    return {
+        "scenario": name,
         "replications": replications,
         "trials": n_trials,
-        "likelihood_basis": basis,
+        "likelihood_basis": "annual frequency, events per year: " + _basis(freq, n_trials),
+        "scenario_frequency": None
+        if freq is None
+        else {"events_per_yr": freq.events_per_yr, "source": freq.source, "origin": freq.origin},
         "workers": workers,
         "seeds": reps_df["seed"].tolist(),
         "matrix_rows_C5_to_C1_cols_L1_to_L5": matrix.matrix_table(),
-        "likelihood_bounds": list(matrix.LIKELIHOOD_BOUNDS),
+        "likelihood_bounds_per_yr": list(matrix.LIKELIHOOD_BOUNDS_PER_YR),
+        "likelihood_names": list(matrix.LIKELIHOOD_NAMES),
         "consequence_bounds_level_deaths_injuries_yuan": [
             list(b) for b in matrix.CONSEQUENCE_BOUNDS
         ],
         "score_bounds_yellow_orange_red": list(matrix.SCORE_BOUNDS),
-        "sources": SOURCES,
-        "grades": inv["grade"].value_counts().to_dict(),
+        "grade_colours": dict(matrix.GRADE_HEX),
+        "sources": matrix.SOURCES,
+        "grades": counts,
         "wall_time_s": round(wall, 2),
-        **(settings or {}),
     }
-    paths["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")  # last
-    return RiskMapResult(inventory=inv, replications=reps_df, paths=paths, wall_time_s=wall)
+
+
+def _basis(freq: AnnualFrequency | None, n_trials: int) -> str:
+    """One line on the likelihood basis (titles, riskmap.json)."""
+    if freq is None:
+        return f"events per year over {n_trials} simulated years"
+    f = freq.events_per_yr
+    return f"scenario {f:.3g}/yr ({once_in_years(f)}) x share of replications"
 
 
 def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
@@ -141,10 +172,10 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
     heading = "red (重大) and orange (较大) risks"
     if top.empty:
         top, heading = inv.head(10), "no red or orange risk; highest entries"
-    counts = ", ".join(f"{g} {int((inv['grade'] == g).sum())}" for g in reversed(matrix.GRADES))
+    counts = ", ".join(f"{g} {n}" for g, n in reversed(grade_counts(inv).items()))
     table = Table(title=f"{heading} — {counts}")
-    for col in ("grade", "district", "category", "P [95% CI]", "L×C", "deaths",
-                "injuries", "loss M¥", "responsible layers"):  # fmt: skip
+    for col in ("grade", "district", "category", "events/yr [95% CI]", "L×C", "deaths",
+                "injuries", "loss M¥", "loss M¥/yr", "responsible layers"):  # fmt: skip
         table.add_column(col)
     style = {"red": "bold red", "orange": "dark_orange", "yellow": "yellow", "blue": "blue"}
     for _, r in top.head(limit).iterrows():
@@ -152,18 +183,23 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
             f"[{style[r['grade']]}]{r['grade']}[/]",
             f"{r['name_en']} {r['name_zh']}",
             str(r["category"]),
-            f"{r['likelihood']:.2f} [{r['likelihood_lo']:.2f}, {r['likelihood_hi']:.2f}]",
+            f"{r['frequency_per_yr']:.3g} [{r['frequency_lo_per_yr']:.3g}, "
+            f"{r['frequency_hi_per_yr']:.3g}]",
             f"{r['likelihood_level']}×{r['consequence_level']}",
             f"{r['deaths']:.2f}",
             f"{r['injuries']:.1f}",
             f"{r['loss_yuan'] / 1e6:.1f}",
+            f"{r['loss_yuan_per_yr'] / 1e6:.2f}",
             str(r["responsible_layers"]),
         )
     if inv.empty:  # a window in which nothing happened (no risk of any category)
         table.caption = "no risk recorded in any district"
     else:
-        basis, consequences = inv["likelihood_basis"].iloc[0], inv["consequence_basis"].iloc[0]
-        table.caption = f"P: likelihood {basis}; consequences: {consequences}"
+        basis, consequences = inv["frequency_basis"].iloc[0], inv["consequence_basis"].iloc[0]
+        table.caption = (
+            f"events/yr: annual frequency = {basis}; deaths, injuries, loss: {consequences}; "
+            "loss M¥/yr = frequency × loss; bounds and sources in grades.md"
+        )
     if len(top) > limit:
         table.caption += f"; {len(top) - limit} more in risk_inventory.csv"
     console.print(table)
@@ -216,6 +252,12 @@ def riskmap_command(
             typer.echo(f"{scenario}: --resolution applies to emergency scenarios only", err=True)
             raise typer.Exit(code=2)
         scen = load_or_exit(scenario, overrides)
+    if not is_long_run(scen):
+        try:
+            scenario_frequency(scen)
+        except FrequencyMissing as exc:  # before any folder or replication
+            typer.echo(f"{scenario}: {exc}", err=True)
+            raise typer.Exit(code=2) from None
     console = Console(width=None if Console().is_terminal else 150)
 
     def tick(rep) -> None:
@@ -232,7 +274,7 @@ def riskmap_command(
     out_dir, res = _staged(scen, replications, workers, out_dir, overwrite, tick, settings)
     print_summary(console, res.inventory)
     console.print(
-        f"wrote {out_dir}/risk_inventory.csv, .parquet, riskmap.png, risk_matrix.png "
+        f"wrote {out_dir}/risk_inventory.csv, .parquet, riskmap.png, risk_matrix.png, grades.md "
         f"in {res.wall_time_s:.1f} s",
         highlight=False,
     )

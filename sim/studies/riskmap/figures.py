@@ -1,8 +1,17 @@
-"""Figures of the risk map: the four-colour district map (安全风险四色图) and the district ×
-category grade matrix."""
+"""Figures of the risk map: the district × risk grade matrix and the four-colour district maps
+(安全风险四色图), one small map per matrix column.
+
+Both figures draw the same cells, :func:`sim.studies.riskmap.inventory.grade_cells` (one per
+inventory row, its grade as :func:`sim.studies.riskmap.matrix.grade` assigned it), each in its
+grade's colour from :data:`~sim.studies.riskmap.matrix.GRADE_HEX`, the one colour table. Every
+cell is one patch whose ``gid`` is ``cell:<row>:<column>``, so a reader (or a test) can take
+the data behind a figure from its patches; the legends count those patches by colour.
+"""
 
 from __future__ import annotations
 
+import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -11,79 +20,156 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
+from matplotlib.patches import Patch, PathPatch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
 
-from sim.studies.riskmap.inventory import worst_grade_by_district  # noqa: E402
-from sim.studies.riskmap.matrix import GRADE_EN, GRADE_HEX, GRADES, grade_rank  # noqa: E402
+from sim.studies.riskmap.inventory import grade_cells  # noqa: E402
+from sim.studies.riskmap.matrix import GRADE_EN, GRADE_HEX, GRADES  # noqa: E402
 
-NOT_OBSERVED_HEX = "#d9d9d9"
-_CMAP = ListedColormap([NOT_OBSERVED_HEX, *(GRADE_HEX[g] for g in GRADES)])  # index = rank + 1
+KEY_FILL_HEX = "#e6e6e6"
+"""Fill of the key panel's districts (not a grade colour)."""
+TEXT_ON = {"blue": "white", "yellow": "black", "orange": "black", "red": "white"}
+"""Cell label colour on each grade's fill (contrast)."""
+
+
+def _legend_handles(cells: pd.DataFrame) -> list[Patch]:
+    """One handle per grade, high to low, with the number of cells drawn in its colour."""
+    n = cells["grade"].value_counts()
+    return [
+        Patch(facecolor=GRADE_HEX[g], label=f"{g} ({GRADE_EN[g]} risk): {int(n.get(g, 0))} cells")
+        for g in reversed(GRADES)
+    ]
+
+
+def draw_matrix(cells: pd.DataFrame, row_labels: list[str], title: str) -> plt.Figure:
+    """The district × (category, hazard) grade matrix, each cell labelled ``L… C…``.
+
+    Args:
+        cells: :func:`~sim.studies.riskmap.inventory.grade_cells` output.
+        row_labels: district names in order (a ``(city-wide)`` row is added when used).
+        title: figure title.
+    """
+    labels = [*row_labels, "(city-wide)"] if (cells["row"] >= len(row_labels)).any() else row_labels
+    cols = cells.drop_duplicates("column").sort_values("column")["column_label"].tolist()
+    n_r, n_c = len(labels), max(len(cols), 1)
+    fig, ax = plt.subplots(figsize=(1.45 * max(n_c, 3) + 3.2, 0.42 * n_r + 2.4))
+    for c in cells.itertuples(index=False):
+        ax.add_patch(
+            Rectangle(
+                (c.column - 0.5, c.row - 0.5), 1, 1, facecolor=c.colour, edgecolor="white",
+                linewidth=1.0, gid=f"cell:{c.row}:{c.column}",
+            )
+        )  # fmt: skip
+        ax.text(c.column, c.row, c.label, ha="center", va="center", fontsize=8,
+                color=TEXT_ON[c.grade])  # fmt: skip
+    ax.set_xlim(-0.5, n_c - 0.5)
+    ax.set_ylim(n_r - 0.5, -0.5)
+    ax.set_xticks(range(len(cols)), cols, fontsize=8)
+    ax.set_yticks(range(n_r), labels, fontsize=8)
+    ax.tick_params(length=0)
+    ax.legend(
+        handles=_legend_handles(cells), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+        title="grade", title_fontsize=8,
+    )  # fmt: skip
+    ax.set_title(title, fontsize=10)
+    fig.text(
+        0.01, 0.01,
+        "L: likelihood level of the annual frequency (1 < 0.001/yr, 2 < 0.01, 3 < 0.1, 4 < 1, "
+        "5 >= 1 per year); C: consequence level (State Council Decree 493 grades); grades.md "
+        "gives the bounds and sources",
+        fontsize=7, ha="left", va="bottom",
+    )  # fmt: skip
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def _district_paths(city) -> list[MplPath]:
+    """One compound path (exteriors of all parts) per district, lon/lat degrees."""
+    out = []
+    for geom in city.polygons_lonlat:
+        parts = [MplPath(np.asarray(p.exterior.coords), closed=True)
+                 for p in getattr(geom, "geoms", [geom])]  # fmt: skip
+        out.append(MplPath.make_compound_path(*parts))
+    return out
+
+
+def draw_map(cells: pd.DataFrame, city, title: str) -> plt.Figure:
+    """Small four-colour maps, one per matrix column, after a key map of district names.
+
+    Args:
+        cells: :func:`~sim.studies.riskmap.inventory.grade_cells` output.
+        city: the :class:`~sim.city.City` (``polygons_lonlat``, ``districts``).
+        title: figure title.
+    """
+    paths = _district_paths(city)
+    n_d = len(paths)
+    columns = cells.drop_duplicates("column").sort_values("column")
+    n_panels = len(columns) + 1
+    n_cols = min(4, n_panels)
+    n_rows = math.ceil(n_panels / n_cols)
+    aspect = 1.0 / np.cos(np.deg2rad(city.districts["lat"].mean()))
+    verts = np.concatenate([p.vertices for p in paths])
+    span = np.ptp(verts, axis=0)  # lon, lat extent, degrees
+    panel_h = float(np.clip(3.0 * span[1] * aspect / max(span[0], 1e-9), 1.5, 4.5)) + 0.8
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.6 * n_cols, panel_h * n_rows + 1.5),
+                             squeeze=False)  # fmt: skip
+    axes = axes.ravel()
+    key = axes[0]
+    for path in paths:
+        key.add_patch(PathPatch(path, facecolor=KEY_FILL_HEX, edgecolor="grey", linewidth=0.5))
+    for i, (lon, lat) in enumerate(zip(city.districts["lon"], city.districts["lat"], strict=True)):
+        key.text(lon, lat, str(i + 1), fontsize=6, ha="center", va="center")
+    key.set_title("districts (numbers below)", fontsize=9)
+    for ax, col in zip(axes[1:], columns.itertuples(index=False), strict=False):
+        mine = cells[cells["column"] == col.column]
+        for c in mine.itertuples(index=False):
+            if c.row < n_d:
+                patch = PathPatch(paths[c.row], facecolor=c.colour, edgecolor="white",
+                                  linewidth=0.5, gid=f"cell:{c.row}:{c.column}")  # fmt: skip
+            else:  # a city-wide cell: a box in the panel's corner
+                patch = Rectangle((0.02, 0.02), 0.1, 0.08, transform=ax.transAxes,
+                                  facecolor=c.colour, edgecolor="black", linewidth=0.5,
+                                  gid=f"cell:{c.row}:{c.column}")  # fmt: skip
+                ax.text(0.13, 0.06, "city-wide", transform=ax.transAxes, fontsize=6,
+                        va="center")  # fmt: skip
+            ax.add_patch(patch)
+        ax.set_title(col.column_label.replace("\n", " "), fontsize=9)
+    for ax in axes[:n_panels]:
+        ax.autoscale_view()
+        ax.set_aspect(aspect)
+        ax.tick_params(labelsize=6)
+        ax.set_xlabel("longitude (°E)", fontsize=7)
+        ax.set_ylabel("latitude (°N)", fontsize=7)
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    nbsp = "\u00a0"  # no-break spaces: a name is never split over two lines
+    names = [
+        f"{i + 1}{nbsp}{n.replace(' ', nbsp)}" for i, n in enumerate(city.districts["name_en"])
+    ]
+    key_text = textwrap.fill("districts: " + " · ".join(names), width=int(30 * n_cols))
+    fig.text(0.5, 0.005, key_text, fontsize=7, ha="center", va="bottom")
+    n_lines = key_text.count("\n") + 1
+    legend_y = (0.15 + 0.13 * n_lines) / fig.get_figheight()
+    fig.legend(handles=_legend_handles(cells), loc="lower center", ncol=4, fontsize=8,
+               title="grade of each district in each panel", title_fontsize=8,
+               bbox_to_anchor=(0.5, legend_y))  # fmt: skip
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, legend_y + 0.75 / fig.get_figheight(), 1, 0.97))
+    return fig
 
 
 def risk_map(inventory: pd.DataFrame, city, title: str, path: Path) -> Path:
-    """Districts coloured by their worst grade over all categories (City.polygons_lonlat)."""
-    worst = worst_grade_by_district(inventory, city.n_districts)
-    patches, vals = [], []
-    for d, geom in enumerate(city.polygons_lonlat):
-        for poly in getattr(geom, "geoms", [geom]):
-            patches.append(MplPolygon(np.asarray(poly.exterior.coords), closed=True))
-            vals.append(worst[d] + 1)
-    fig, ax = plt.subplots(figsize=(8, 8))
-    pc = PatchCollection(patches, cmap=_CMAP, edgecolor="white", linewidth=0.6)
-    pc.set_array(np.asarray(vals, dtype=float))
-    pc.set_clim(-0.5, len(GRADES) + 0.5)
-    ax.add_collection(pc)
-    ax.autoscale_view()
-    ax.set_aspect(1.0 / np.cos(np.deg2rad(city.districts["lat"].mean())))
-    for _, row in city.districts.iterrows():
-        ax.annotate(row["name_en"], (row["lon"], row["lat"]), fontsize=7, ha="center")
-    handles = [
-        Patch(color=GRADE_HEX[g], label=f"{g} ({GRADE_EN[g]}): {int(np.sum(worst == i))}")
-        for i, g in reversed(list(enumerate(GRADES)))
-    ]
-    handles.append(
-        Patch(color=NOT_OBSERVED_HEX, label=f"no risk observed: {int(np.sum(worst < 0))}")
-    )
-    ax.legend(handles=handles, loc="lower right", fontsize=8, title="worst grade: districts")
-    ax.set_title(title)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    """Write :func:`draw_map` of the inventory's cells to ``path`` (PNG)."""
+    fig = draw_map(grade_cells(inventory, list(city.districts["name_en"])), city, title)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
 
 
 def grade_matrix(inventory: pd.DataFrame, city, title: str, path: Path) -> Path:
-    """District × category grid coloured by grade, each cell labelled ``L×C``."""
-    rows = inventory[inventory["district"] >= 0]
-    cats = sorted(rows["category"].unique())
-    n_d = city.n_districts
-    rank = np.full((n_d, len(cats)), np.nan)
-    label = np.full((n_d, len(cats)), "", dtype=object)
-    col = {c: j for j, c in enumerate(cats)}
-    ranks = grade_rank(rows["grade"].to_numpy()) if len(rows) else np.zeros(0, int)
-    for r, (_, row) in zip(ranks, rows.iterrows(), strict=True):
-        d, j = int(row["district"]), col[row["category"]]
-        if np.isnan(rank[d, j]) or r > rank[d, j]:  # several hazards: keep the worst
-            rank[d, j] = r
-            label[d, j] = f"{row['likelihood_level']}×{row['consequence_level']}"
-    fig, ax = plt.subplots(figsize=(1.3 * max(len(cats), 3) + 3, 0.38 * n_d + 2))
-    ax.imshow(
-        np.ma.masked_invalid(rank), cmap=_CMAP, vmin=-0.5, vmax=len(GRADES) - 0.5, aspect="auto"
-    )
-    for d in range(n_d):
-        for j in range(len(cats)):
-            ax.text(j, d, label[d, j], ha="center", va="center", fontsize=7)
-    ax.set_xticks(range(len(cats)), [c.replace("_", "\n") for c in cats], fontsize=8)
-    ax.set_yticks(range(n_d), list(city.districts["name_en"]), fontsize=8)
-    handles = [Patch(color=GRADE_HEX[g], label=f"{g} ({GRADE_EN[g]})") for g in reversed(GRADES)]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    ax.set_title(f"{title}\ncell: likelihood level × consequence level")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    """Write :func:`draw_matrix` of the inventory's cells to ``path`` (PNG)."""
+    names = list(city.districts["name_en"])
+    fig = draw_matrix(grade_cells(inventory, names), names, title)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)

@@ -19,12 +19,19 @@ Sources, as confirmed (and what is *not* taken from them):
   the bound, "以下" excludes it. Levels 3–5 below are these grades exactly; the 一般 grade is
   split into levels 2 and 1 at an **assumed** bound (0.1 expected deaths, 1 injury or
   1 M yuan). Simulated injuries are counted as serious injuries (assumption, conservative).
+* **Likelihood as an annual frequency** — the likelihood axis is the frequency f of the risk,
+  events per year, as in risk registers that compare hazards on one time basis (e.g. the
+  Australian National Emergency Risk Assessment Guidelines, AIDR 2015, Handbook 10, whose
+  likelihood levels are annual exceedance probabilities in steps of a factor of ten: cited from
+  memory, not read in a stored source). For f well below 1 the annual exceedance probability
+  1 − exp(−f) ≈ f, so a 1-in-100-year event is f = 0.01 per year either way.
 
 Assumptions (not found in any source; change them here):
 
-* likelihood levels: probability p of at least one occurrence per basis unit (one occurrence
-  of the scenario, or one year): 1 rare p < 0.05; 2 unlikely 0.05 ≤ p < 0.2; 3 possible
-  0.2 ≤ p < 0.5; 4 likely 0.5 ≤ p < 0.9; 5 almost certain p ≥ 0.9;
+* likelihood levels, decade bands of the annual frequency f (events per year): 1 very rare
+  f < 0.001 (rarer than once in 1,000 years); 2 rare 0.001 ≤ f < 0.01 (once in 100 to 1,000
+  years); 3 unlikely 0.01 ≤ f < 0.1 (once in 10 to 100 years); 4 likely 0.1 ≤ f < 1 (once in
+  1 to 10 years); 5 almost certain f ≥ 1 (once a year or more). Lower bounds inclusive;
 * colours from the risk score R = L × C: blue (低) R ≤ 3; yellow (一般) 4 ≤ R ≤ 8;
   orange (较大) 9 ≤ R ≤ 14; red (重大) R ≥ 15. The matrix (rows C = 5 … 1, columns L = 1 … 5)::
 
@@ -33,6 +40,8 @@ Assumptions (not found in any source; change them here):
       C3  blue   yellow orange orange red
       C2  blue   yellow yellow yellow orange
       C1  blue   blue   blue   yellow yellow
+
+:data:`GRADE_HEX` is the one colour table of every output (figures, console, ``grades.md``).
 """
 
 from __future__ import annotations
@@ -45,10 +54,11 @@ GRADE_ZH = {"blue": "低风险", "yellow": "一般风险", "orange": "较大风�
 GRADE_EN = {"blue": "low", "yellow": "general", "orange": "large", "red": "major"}
 """English names of the grades (figures: the default font has no CJK glyphs)."""
 GRADE_HEX = {"blue": "#1f6fd1", "yellow": "#f2c400", "orange": "#f28c00", "red": "#d62728"}
+"""The one colour table of the grades: every figure draws a cell of grade g in GRADE_HEX[g]."""
 
-LIKELIHOOD_BOUNDS = (0.05, 0.2, 0.5, 0.9)
-"""Lower bounds of likelihood levels 2..5 (probability per basis unit; assumption)."""
-LIKELIHOOD_NAMES = ("rare", "unlikely", "possible", "likely", "almost certain")
+LIKELIHOOD_BOUNDS_PER_YR = (0.001, 0.01, 0.1, 1.0)
+"""Lower bounds of likelihood levels 2..5: annual frequency, events per year (assumption)."""
+LIKELIHOOD_NAMES = ("very rare", "rare", "unlikely", "likely", "almost certain")
 
 CONSEQUENCE_BOUNDS: tuple[tuple[int, float, float, float], ...] = (
     # level, deaths, serious injuries, direct loss (yuan): the level is reached when ANY bound
@@ -64,16 +74,30 @@ SCORE_BOUNDS = (4, 9, 15)
 """Lowest R = L × C of yellow, orange and red (assumption)."""
 
 
-def likelihood_level(p) -> np.ndarray:
-    """Likelihood level 1..5 of probabilities ``p`` (array-like in [0, 1]).
+SOURCES = {
+    "risk_matrix_technique": "GB/T 27921-2011 (superseded by GB/T 27921-2023 = IEC 31010:2019):"
+    " consequence/likelihood matrix technique; no thresholds given",
+    "four_colours": "安委办〔2016〕11号: 重大/较大/一般/低 risk, red/orange/yellow/blue",
+    "likelihood_scale": "annual frequency, events per year, in decade bands as in the AIDR 2015 "
+    "National Emergency Risk Assessment Guidelines (cited from memory)",
+    "likelihood_levels": "assumption (f < 0.001, 0.001-0.01, 0.01-0.1, 0.1-1, >= 1 per year)",
+    "consequence_levels": "国务院令第493号 Art. 3 accident grades (levels 3-5); level 2 bound "
+    "assumed",
+    "colour_cut_points": "assumption (R = L x C: blue <= 3, yellow 4-8, orange 9-14, red >= 15)",
+}
+"""Source, or 'assumption', of each part of the matrix (riskmap.json and grades.md)."""
+
+
+def likelihood_level(frequency_per_yr) -> np.ndarray:
+    """Likelihood level 1..5 of annual frequencies (events per year, array-like, >= 0).
 
     Raises:
-        ValueError: a probability outside [0, 1] or NaN.
+        ValueError: a negative, infinite or NaN frequency.
     """
-    p = np.asarray(p, dtype=float)
-    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
-        raise ValueError("likelihoods must be probabilities in [0, 1]")
-    return 1 + np.searchsorted(np.asarray(LIKELIHOOD_BOUNDS), p, side="right")
+    f = np.asarray(frequency_per_yr, dtype=float)
+    if not np.isfinite(f).all() or (f < 0).any():
+        raise ValueError("likelihoods must be annual frequencies >= 0 (events per year)")
+    return 1 + np.searchsorted(np.asarray(LIKELIHOOD_BOUNDS_PER_YR), f, side="right")
 
 
 def consequence_level(deaths, injuries, loss_yuan) -> np.ndarray:
@@ -136,3 +160,29 @@ def wilson_interval(k, n, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
     centre = (p + z**2 / (2 * n)) / denom
     half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def poisson_rate_interval(
+    n_events, exposure_yr, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval of a Poisson rate: ``n_events`` counted over ``exposure_yr``.
+
+    Source: Garwood, F. (1936), Biometrika 28(3/4): 437–442: lower χ²(α/2; 2n)/2, upper
+    χ²(1 − α/2; 2n + 2)/2 events, divided by the exposure (lower 0 when n = 0).
+
+    Returns:
+        (lower, upper) events per year.
+
+    Raises:
+        ValueError: exposure <= 0 or a negative count.
+    """
+    from scipy.stats import chi2
+
+    n = np.asarray(n_events, dtype=float)
+    t = np.asarray(exposure_yr, dtype=float)
+    if (t <= 0).any() or (n < 0).any():
+        raise ValueError("need exposure_yr > 0 and n_events >= 0")
+    a = 1.0 - confidence
+    lo = np.where(n > 0, chi2.ppf(a / 2, 2 * np.maximum(n, 1)) / 2, 0.0)
+    hi = chi2.ppf(1 - a / 2, 2 * n + 2) / 2
+    return lo / t, hi / t
