@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,10 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
+from sim.interfaces.cli import doctor
 from sim.interfaces.cli.lazy import LazyCommands
 from sim.interfaces.cli.main import COMMANDS, app
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
@@ -127,3 +130,121 @@ def test_commands_are_built_on_first_use_only():
         commands["nosuch"]
     res = CliRunner().invoke(app, ["rn"])
     assert res.exit_code == 2 and "Did you mean 'run'?" in res.output
+
+
+# ------------------------------------------------- 4. citysafe doctor
+
+
+def _versions(installed: dict[str, str]):
+    def version_of(name: str) -> str:
+        try:
+            return installed[name]
+        except KeyError:
+            raise doctor.metadata.PackageNotFoundError(name) from None
+
+    return version_of
+
+
+def test_python_and_requirements_are_read_as_pep440_not_as_text():
+    assert doctor.check_python(">=3.12", "3.12.0").status == "OK"
+    assert doctor.check_python(">=3.12", "3.9.18").status == "FAIL"  # "3.9" > "3.12" as text
+    version_of = _versions({"pandas": "2.10.0", "numpy": "1.26.4"})
+    assert doctor.requirement_problem("pandas>=2.2,<3", version_of) is None
+    assert "pandas 2.10.0 installed, the project needs" in doctor.requirement_problem(
+        "pandas>=2.11,<3", version_of
+    )
+    assert doctor.requirement_problem("mesa>=3.5", version_of) == (
+        "mesa not installed (needs >=3.5)"
+    )
+
+
+def test_packages_fail_for_the_base_and_warn_for_an_extra():
+    project = doctor.Project(
+        ">=3.12",
+        ["numpy>=1.26", "pandas>=2.2,<3"],
+        {"app": ["solara>=1.40"], "test": ["pytest>=8", "citysafe[app]"]},
+    )
+    checks = doctor.check_packages(project, _versions({"numpy": "2.0", "pandas": "3.0.1"}))
+    assert [(c.status, c.what) for c in checks] == [
+        ("FAIL", "packages"),
+        ("WARN", "extra [app]"),
+        ("WARN", "extra [test]"),
+    ]
+    assert "pandas 3.0.1 installed, the project needs <3,>=2.2" in checks[0].detail
+    assert "citysafe" not in checks[2].detail and "pytest not installed" in checks[2].detail
+    good = doctor.check_packages(
+        project, _versions({"numpy": "2.0", "pandas": "2.3", "solara": "1.64", "pytest": "9"})
+    )
+    assert [c.status for c in good] == ["OK", "OK", "OK"]
+    assert good[0].detail == "2 required packages within their bounds"
+
+
+def test_an_install_older_than_pyproject_is_named():
+    a = doctor.Project(">=3.12", ["filelock>=3.30", "pandas>=2.2,<3"], {})
+    b = doctor.Project(">=3.12", ["pandas<3,>=2.2"], {})  # before filelock was added
+    assert doctor.check_metadata(a, a).status == "OK"
+    assert (
+        doctor.check_metadata(
+            a, doctor.Project(">=3.12", ["pandas<3, >=2.2", "filelock>=3.30"], {})
+        ).status
+        == "OK"
+    )
+    assert "changed since the install" in doctor.check_metadata(a, b).detail
+    assert "not installed" in doctor.check_metadata(a, None).detail
+    source = doctor.read_project()
+    assert source is not None and "mesa>=3.5" in source.dependencies and "app" in source.extras
+
+
+def test_data_files_present_readable_and_read_without_a_problem(tmp_path):
+    from sim.models.data_check import input_files
+
+    [ok] = doctor.check_data_files(EXAMPLE)
+    files = input_files(load_scenario(EXAMPLE, []))
+    present = sum(f.exists() for f in files)
+    assert ok.status == "OK" and ok.detail.startswith(f"{present} data files of "), ok
+    assert present == len(files) - 1 and "warning_criteria.yaml absent" in ok.detail  # optional
+    city = tmp_path / "city"
+    shutil.copytree(EXAMPLE.parent.parent / "data" / "example-city", city)
+    (city / "links.csv").unlink()
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"extends: {EXAMPLE}\ncity: {{data_dir: {city}}}\n", encoding="utf-8")
+    [missing] = doctor.check_data_files(scenario)
+    assert missing.status == "FAIL", missing  # the city reader's own message, as validate's
+    assert f"{city / 'links.csv'}: file not found" in missing.detail
+    assert missing.detail.endswith(f"(1 problem: citysafe validate {scenario})")
+    (city / "links.csv").mkdir()
+    [folder] = doctor.check_data_files(scenario)
+    assert folder.status == "FAIL" and f"{city / 'links.csv'}: not a regular file" in folder.detail
+
+
+def test_chromium_output_folder_and_command_checks(tmp_path, monkeypatch):
+    assert doctor.check_chromium(tmp_path / "chromium").status == "WARN"
+    (tmp_path / "chromium").write_text("")
+    assert doctor.check_chromium(tmp_path / "chromium").status == "OK"
+    assert doctor.check_output(tmp_path / "runs").detail.endswith(f"can be created in {tmp_path}")
+    (tmp_path / "runs").mkdir()
+    assert doctor.check_output(tmp_path / "runs").status == "OK"
+    (tmp_path / "file").write_text("")
+    assert doctor.check_output(tmp_path / "file").status == "FAIL"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "not on the PATH" in doctor.check_command(bin_dir).detail
+    (bin_dir / "citysafe").write_text("#!/bin/sh\n")
+    (bin_dir / "citysafe").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert doctor.check_command(bin_dir).status == "OK"
+
+
+def test_doctor_prints_one_line_per_check_and_exits_1_on_a_fail(monkeypatch):
+    runner = CliRunner()
+    res = runner.invoke(app, ["doctor", str(EXAMPLE)])
+    lines = res.stdout.splitlines()
+    assert lines and all(re.match(r"^(OK  |WARN|FAIL)  [\w \[\]-]+: ", ln) for ln in lines), lines
+    assert any(ln.startswith("OK    data: ") for ln in lines), lines
+    assert res.exit_code == (1 if any(ln.startswith("FAIL") for ln in lines) else 0)
+    monkeypatch.setattr(
+        doctor, "check_chromium", lambda: doctor.Check("FAIL", "chromium", "stand-in")
+    )
+    res = runner.invoke(app, ["doctor", str(EXAMPLE)])
+    assert res.exit_code == 1 and "FAIL  chromium: stand-in" in res.stdout

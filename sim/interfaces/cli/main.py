@@ -51,6 +51,11 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "Serve the tabletop-exercise web app for a scenario.",
     ),
     LazyCommand(
+        "doctor",
+        "sim.interfaces.cli.doctor:doctor_command",
+        "Check this installation: Python, packages, data, chromium.",
+    ),
+    LazyCommand(
         "verify",
         "sim.interfaces.cli.verify:verify_app",
         "Compare the model with published results (exit 1 on any FAIL).",
