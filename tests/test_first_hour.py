@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -23,15 +24,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import typer
 import typer.main
+from rich.console import Console
 from typer.testing import CliRunner
 
 from sim.interfaces.cli import doctor
 from sim.interfaces.cli.lazy import LazyCommands
 from sim.interfaces.cli.main import COMMANDS, app
+from sim.results.ensemble import outcome_stats, print_ensemble
 from sim.scenario import load_scenario
+from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
@@ -248,3 +253,33 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_a_fail(monkeypatch):
     )
     res = runner.invoke(app, ["doctor", str(EXAMPLE)])
     assert res.exit_code == 1 and "FAIL  chromium: stand-in" in res.stdout
+
+
+# ------------------------------------------------- 5. the ensemble table, piped
+
+
+def _stats():
+    scen = load_scenario(EXAMPLE, [])
+    keys = [k for k in EMERGENCY_OUTCOME_KEYS if k != "wall_time_s"]
+    rows = pd.DataFrame(
+        {k: [123_456.0 * (i + 1) + 1_000.0 * j for i in range(5)] for j, k in enumerate(keys)}
+    )
+    return scen, keys, outcome_stats(rows, keys, scen.observed)
+
+
+def test_the_piped_ensemble_table_keeps_one_line_per_outcome():
+    scen, keys, stats = _stats()
+    piped = Console(file=io.StringIO(), width=80)  # not a terminal: rich's 80 columns
+    print_ensemble(piped, stats, scen, 5)
+    out = piped.file.getvalue()
+    for key in keys:
+        [line] = [ln for ln in out.splitlines() if f" {key} " in ln]
+        assert f"{stats[key]['median']:,}" in line, line
+    assert max(map(len, out.splitlines())) > 80 and piped.width == 80
+
+
+def test_on_a_terminal_the_table_still_fits_the_window():
+    scen, keys, stats = _stats()
+    term = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None)
+    print_ensemble(term, stats, scen, 5)
+    assert max(map(len, term.file.getvalue().splitlines())) <= 80
