@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -44,6 +45,121 @@ BIN = Path(sys.executable).parent
 """The running environment's scripts: what the quick start's ``.venv/bin`` holds."""
 WIDE = {"COLUMNS": "250"}
 """A console wide enough that rich never wraps a help line (comparisons by token)."""
+
+# ------------------------------------------------- 2. loud browser skips
+
+
+BROWSER_SKIPPED = (
+    "import pytest\n"
+    "pytest.skip('/nowhere/chromium not installed (apt-get install chromium)',"
+    " allow_module_level=True)\n"
+)
+
+
+def test_skipped_browser_tests_fail_the_session_with_a_banner(tmp_path):
+    """End to end: pytest on a copy of tests/conftest.py, a passing test and a stand-in
+    test_app_browser.py that skips as the real one does without chromium."""
+    (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text("utf-8"))
+    (tmp_path / "test_other.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    (tmp_path / "test_app_browser.py").write_text(BROWSER_SKIPPED)
+    env = {k: v for k, v in os.environ.items() if k != "CITYSAFE_SKIP_BROWSER"}
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert "browser tests NOT run: /nowhere/chromium not installed" in out
+    assert "apt-get install chromium" in out and "CITYSAFE_SKIP_BROWSER=1" in out
+    assert "1 passed, 1 skipped" in out  # the other test did run and pass
+
+
+def _conftest():
+    """tests/conftest.py as a module of its own (its hooks called directly below)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("first_hour_conftest", CONFTEST)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONFTEST = ROOT / "tests" / "conftest.py"
+
+
+class _Terminal:
+    """Records what a hook writes to the terminal."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+
+    def section(self, title, **markup) -> None:
+        self.text.append(f"== {title} ==")
+
+    def line(self, text, **markup) -> None:
+        self.text.append(text)
+
+
+def _session(hooks, reports, keyword: str = "", env: str | None = None, monkeypatch=None):
+    """Feed ``reports`` to the hooks of a passing session; return (exit status, banner)."""
+    config = SimpleNamespace(
+        getoption=lambda name, default=None: {"keyword": keyword}.get(name, "")
+    )
+    session = SimpleNamespace(config=config, exitstatus=pytest.ExitCode.OK)
+    if env is None:
+        monkeypatch.delenv("CITYSAFE_SKIP_BROWSER", raising=False)
+    else:
+        monkeypatch.setenv("CITYSAFE_SKIP_BROWSER", env)
+    hooks.pytest_sessionstart(session)
+    for report in reports:
+        if isinstance(report, pytest.CollectReport):
+            hooks.pytest_collectreport(report)
+        else:
+            hooks.pytest_runtest_logreport(report)
+    hooks.pytest_sessionfinish(session, pytest.ExitCode.OK)
+    terminal = _Terminal()
+    hooks.pytest_terminal_summary(terminal, session.exitstatus, config)
+    return session.exitstatus, "\n".join(terminal.text)
+
+
+MODULE_SKIP = pytest.CollectReport(
+    "tests/test_app_browser.py",
+    "skipped",
+    ("tests/test_app_browser.py", 27, "Skipped: /usr/bin/chromium not installed"),
+    [],
+)
+ITEM_SKIP = pytest.TestReport(
+    "tests/test_app_browser.py::test_page",
+    ("tests/test_app_browser.py", 80, "test_page"),
+    {},
+    "skipped",
+    ("tests/test_app_browser.py", 80, "Skipped: no display"),
+    "setup",
+)
+OTHER_SKIP = pytest.CollectReport(
+    "tests/test_other.py", "skipped", ("tests/test_other.py", 1, "Skipped: slow"), []
+)
+
+
+def test_the_hooks_fail_only_a_full_session_that_skipped_browser_tests(monkeypatch):
+    hooks = _conftest()
+    status, banner = _session(hooks, [MODULE_SKIP, ITEM_SKIP], monkeypatch=monkeypatch)
+    assert status == pytest.ExitCode.TESTS_FAILED
+    assert "browser tests NOT run: /usr/bin/chromium not installed; no display" in banner
+    assert "the session fails; set CITYSAFE_SKIP_BROWSER=1" in banner
+    status, banner = _session(hooks, [MODULE_SKIP], env="1", monkeypatch=monkeypatch)
+    assert status == pytest.ExitCode.OK and "accepted (CITYSAFE_SKIP_BROWSER=1)" in banner
+    status, banner = _session(hooks, [MODULE_SKIP], keyword="other", monkeypatch=monkeypatch)
+    assert status == pytest.ExitCode.OK and "-k/-m narrowed the selection" in banner
+    status, banner = _session(hooks, [OTHER_SKIP], monkeypatch=monkeypatch)  # not a browser test
+    assert status == pytest.ExitCode.OK and banner == ""
+    status, banner = _session(hooks, [], monkeypatch=monkeypatch)  # the browser tests ran
+    assert status == pytest.ExitCode.OK and banner == ""
+
 
 # ------------------------------------------------- 3. a fast --help, same options
 
