@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,160 @@ BIN = Path(sys.executable).parent
 """The running environment's scripts: what the quick start's ``.venv/bin`` holds."""
 WIDE = {"COLUMNS": "250"}
 """A console wide enough that rich never wraps a help line (comparisons by token)."""
+
+# ------------------------------------------------- 1. the README's commands
+
+
+def _doc_texts() -> list[Path]:
+    """The pages a user copies commands from."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    for folder in ("experiments", "benchmarks", "calibration", "scenarios"):
+        pages += sorted((ROOT / folder).rglob("README.md"))
+    return pages
+
+
+def _shell_lines(text: str) -> list[str]:
+    """The commands of a page: lines of its ``bash``/``sh`` code blocks and the lines of its
+    unlabelled blocks that start with a command word (comments dropped, backslash
+    continuations joined), and inline code that starts with one (``.venv/bin/…``, ``python``,
+    ``pytest``, ``pip``, ``PYTHONPATH=``; not ``citysafe``, which prose uses to name a
+    command)."""
+    starts = r"(?:\S*/bin/|python3? |pytest |pip |citysafe |PYTHONPATH=)"
+    out = []
+    for lang, body in re.findall(r"^```(\w*)\n(.*?)^```", text, flags=re.S | re.M):
+        if lang in ("", "bash", "sh", "console", "shell"):
+            body = body.replace("\\\n", " ")
+            lines = [ln.split(" #")[0].strip() for ln in body.splitlines()]
+            out += [ln for ln in lines if lang or re.match(starts, ln)]  # "": text or commands
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    inline = starts.replace("citysafe |", "")  # `citysafe run` in prose names the command
+    out += [m for m in re.findall(r"`([^`\n]+)`", prose) if re.match(inline, m)]
+    return [ln for ln in out if ln and not ln.startswith("#")]
+
+
+def _script_usage_lines() -> list[str]:
+    """The usage lines of the benchmark and experiment scripts (``Usage: … python X.py``)."""
+    out = []
+    for folder in ("benchmarks", "experiments", "tests/golden"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for m in re.finditer(
+                r"^\s*(?:Usage:\s*)?(?:``)?((?:\S+=\S+ )*\S*python3? \S+\.py[^`\n]*)",
+                path.read_text(encoding="utf-8"),
+                flags=re.M,
+            ):
+                out.append(m.group(1))
+    return out
+
+
+def _simple_commands(line: str) -> list[list[str]]:
+    """The simple commands of a shell line (split at ``&&``, ``||``, ``;``, ``|``)."""
+    out = []
+    for part in re.split(r"&&|\|\||;|\|", line):
+        try:
+            words = shlex.split(part)
+        except ValueError:  # an unbalanced quote in prose-like code
+            words = part.split()
+        while words and re.match(r"^[A-Z_]+=", words[0]):
+            words = [*words[1:]]
+        if words:
+            out.append(words)
+    return out
+
+
+PLACEHOLDER = re.compile(r"(?:^|/)[A-Z][A-Z_]+(?:\.\w+)?$|<|\[")
+"""A path argument that is a placeholder (``benchmarks/NAME.py``, ``<city>/<scenario>``)."""
+TOP_FOLDERS = ("scenarios/", "experiments/", "benchmarks/", "calibration/", "tests/", "docs/")
+SYSTEM_TOOLS = {"apt-get", "git", "cd", "source", "iconv", "ls", "cat", "dask"}
+"""Commands the quick start does not provide and the README may name."""
+
+
+def _command_problems(words: list[str], made: set[str]) -> list[str]:
+    """What keeps one simple command from working as written after the quick start."""
+    exe, args = words[0], words[1:]
+    if exe == "python3" and args[:2] == ["-m", "venv"]:
+        return []  # the quick start's set-up
+    if exe in ("python", "python3", "citysafe", "pytest", "pip", "ruff"):
+        return [f"{exe} is not on the PATH after the quick start: write .venv/bin/{exe}"]
+    problems = []
+    if exe.startswith(".venv/bin/"):
+        if not (BIN / exe.removeprefix(".venv/bin/")).exists():
+            problems.append(f"{exe}: the environment has no such command")
+    elif exe not in SYSTEM_TOOLS:
+        problems.append(f"{exe}: not a command of the environment or a listed system tool")
+    if exe.endswith("/python") and args and args[0] == "-m":
+        import importlib.util
+
+        if importlib.util.find_spec(args[1]) is None:
+            problems.append(f"{exe} -m {args[1]}: no such module")
+    for i, arg in enumerate(args):
+        if args[i - 1 : i] == ["--out"] or arg.startswith("-"):
+            made.add(arg)
+            continue
+        if arg.startswith(TOP_FOLDERS) and not PLACEHOLDER.search(arg) and arg not in made:
+            if not (ROOT / arg).exists():
+                problems.append(f"{arg}: no such file in the repository")
+    return problems
+
+
+def test_the_scan_finds_the_commands_and_catches_each_kind_of_mistake():
+    lines = [ln for p in _doc_texts() for ln in _shell_lines(p.read_text("utf-8"))]
+    assert len(lines) > 30 and any("benchmarks/lekima.py" in ln for ln in lines)
+    assert any(".venv/bin/citysafe storm new" in ln for ln in lines)
+    assert len(_script_usage_lines()) >= 10
+    made: set[str] = set()
+    assert _command_problems(["python", "benchmarks/lekima.py"], made)
+    assert _command_problems(["citysafe", "run", "x.yaml"], made)
+    assert _command_problems([".venv/bin/nosuch"], made)
+    assert _command_problems([".venv/bin/python", "benchmarks/nosuch.py"], made)
+    assert _command_problems([".venv/bin/python", "-m", "sim.nosuch"], made)
+    assert not _command_problems([".venv/bin/python", "benchmarks/NAME.py"], made)
+    assert not _command_problems(
+        [".venv/bin/citysafe", "storm", "new", "--out", "scenarios/x/new.yaml"], made
+    )
+    assert not _command_problems([".venv/bin/citysafe", "run", "scenarios/x/new.yaml"], made)
+    assert _simple_commands("PYTHONPATH=. a b && c | d") == [["a", "b"], ["c"], ["d"]]
+
+
+def test_every_quoted_command_works_as_written_after_the_quick_start():
+    problems = []
+    for page in _doc_texts():
+        made: set[str] = set()  # files a command of the page writes (--out) before its use
+        for line in _shell_lines(page.read_text("utf-8")):
+            for words in _simple_commands(line):
+                problems += [
+                    f"{page.relative_to(ROOT)}: {line}: {p}" for p in _command_problems(words, made)
+                ]
+    for line in _script_usage_lines():
+        for words in _simple_commands(line):
+            problems += [f"usage line {line}: {p}" for p in _command_problems(words, set())]
+    assert not problems, "\n".join(problems)
+
+
+def test_no_quoted_command_needs_pythonpath():
+    """The editable install makes ``sim`` importable from any folder: PYTHONPATH=. was a
+    leftover that hid whether the install worked."""
+    found = [
+        f"{p.relative_to(ROOT)}: {ln}"
+        for p in _doc_texts()
+        for ln in _shell_lines(p.read_text("utf-8"))
+        if "PYTHONPATH" in ln
+    ]
+    found += [ln for ln in _script_usage_lines() if "PYTHONPATH" in ln]
+    assert not found, found
+
+
+def test_the_quick_start_keeps_two_setup_commands_and_ci_runs_the_second_verbatim():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```bash\n(.*?)^```", quick, flags=re.S | re.M)
+    assert len(blocks) == 2 and all(b.count("\n") == 1 for b in blocks), blocks
+    install_and_run, install_and_test = (b.strip() for b in blocks)
+    assert install_and_run.startswith("python3 -m venv .venv && .venv/bin/pip install -e .")
+    assert ".venv/bin/citysafe run " in install_and_run
+    ci = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+    assert ci[-1] == install_and_test, (ci[-1], install_and_test)
+    assert "activate" in quick and "citysafe doctor" in quick
+
 
 # ------------------------------------------------- 2. loud browser skips
 
