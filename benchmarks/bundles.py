@@ -1,6 +1,6 @@
 """Benchmark: do the bundles bind? Legs of the served incidents of the Lekima run.
 
-Usage: python benchmarks/bundles.py [--scenario FILE] [-p key=value ...] [--seeds N]
+Usage: .venv/bin/python benchmarks/bundles.py [--scenario FILE] [-p key=value ...] [--seeds N]
 
 Runs the scenario (Lekima by default; ``--seeds N`` runs the first N replication seeds of
 ``citysafe run --replications``) and reports, over the incidents served with their full

@@ -19,7 +19,8 @@ convention, least disturbed by other load on the machine):
 * peak memory at each size: resident set size of a fresh subprocess (generation + cascade,
   `resource.getrusage`), and the tracemalloc peak of one cascade call (target < 1 GB at 1e6).
 
-Usage: ``python benchmarks/cascade.py [--quick]`` (quick: sizes 1e4 and 1e5, networkx at 1e4).
+Usage: ``.venv/bin/python benchmarks/cascade.py [--quick]`` (quick: sizes 1e4 and 1e5,
+networkx at 1e4).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Benchmark: dispatch 10^5 incidents over the Shanghai road network.
 
-Usage: python benchmarks/dispatch.py [--incidents N] [--hours H] [--policy P] [--road-changes]
+Usage: .venv/bin/python benchmarks/dispatch.py [--incidents N] [--hours H] [--policy P]
+       [--road-changes]
 
 Builds the Lekima model's road network (5,478 nodes, ~10,200 edges at full resolution) and its
 depots (every depot kind of the city profile and the central reserve, with the scenario's

@@ -1,6 +1,6 @@
 """The long input fuzz run (issue 16): many mutated inputs, no traceback, no hang.
 
-Usage: python benchmarks/fuzz_inputs.py [--examples N] [--log FILE]
+Usage: .venv/bin/python benchmarks/fuzz_inputs.py [--examples N] [--log FILE]
 
 Runs ``tests/test_fuzz_inputs.py`` with ``N`` hypothesis examples per example-city target
 (``N // 3`` per Shanghai target, whose runs take ~4 s; random, not the CI's derandomised

@@ -8,7 +8,7 @@ headline outcomes over seeds 0..N-1 for the status quo and for each policy plug-
 alone (common random numbers: the same seeds in every arm). Target: the run under ~10 s.
 
 Usage:
-    PYTHONPATH=. python benchmarks/governance.py [--seed S] [--replicates N] [--json]
+    .venv/bin/python benchmarks/governance.py [--seed S] [--replicates N] [--json]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: wall time and peak memory of the Shanghai / Lekima run.
 
-Usage: python benchmarks/lekima.py [--resolution R] [--repeat N]
+Usage: .venv/bin/python benchmarks/lekima.py [--resolution R] [--repeat N]
 
 Prints the model build time, the run time (96 simulated hours), the whole run including
 writing the run folder, peak resident memory, the model's size (assets, incidents), and how

@@ -8,7 +8,7 @@ own ``wall_time_s`` (model + run folder) and the events written per second are r
 and standard deviation of the counts that have a record, since one run is one realisation.
 
 Usage:
-    PYTHONPATH=. python benchmarks/longrun.py [--scenario FILE] [--seed S] [--replicates N]
+    .venv/bin/python benchmarks/longrun.py [--scenario FILE] [--seed S] [--replicates N]
         [--json]
 """
 

@@ -4,7 +4,7 @@ Target (issue): an 18-year run for all of Shanghai finishes in < 2 minutes on a 
 Reports wall time, events (bursts, cavities, detections, collapses) and events per second.
 
 Usage:
-    PYTHONPATH=. python benchmarks/pipeline_ageing.py [--segment-km 0.5] [--repeats 3] [--json]
+    .venv/bin/python benchmarks/pipeline_ageing.py [--segment-km 0.5] [--repeats 3] [--json]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmark: the cost of the two-clock coupling on Lekima's emergency window.
 
-Usage: python benchmarks/shock_coupling.py alone
-       python benchmarks/shock_coupling.py shock [CITY_STATE_JSON]
+Usage: .venv/bin/python benchmarks/shock_coupling.py alone
+       .venv/bin/python benchmarks/shock_coupling.py shock [CITY_STATE_JSON]
 
 ``alone`` runs the shipped Lekima scenario (its own seed) into a temporary run folder, the
 way ``citysafe run`` does (no figures). ``shock`` runs the same scenario and seed on a long

@@ -1,6 +1,6 @@
 """Benchmark: sweep executor overhead and parallel efficiency.
 
-Usage: python benchmarks/sweep.py [--runs N] [--workers W] [--skip-model] [--skip-dask]
+Usage: .venv/bin/python benchmarks/sweep.py [--runs N] [--workers W] [--skip-model] [--skip-dask]
                                   [--scheduler tcp://HOST:PORT]
 
 1. Per-run overhead of the executor and the store, with a no-op run (no model): serial

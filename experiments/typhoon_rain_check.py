@@ -1,6 +1,6 @@
 """Typhoon rain against Shanghai's station figures: simulated vs observed rain per storm.
 
-Usage: python experiments/typhoon_rain_check.py [--seeds N] [--gauges-per-district K]
+Usage: .venv/bin/python experiments/typhoon_rain_check.py [--seeds N] [--gauges-per-district K]
 
 For each calibration storm (before 2021) with a track and an observed rain figure in
 ``scenarios/data/typhoons/observed_calibration.csv`` (``rain_max_mm``, ``rain_max_mm_per_h``)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from typer.testing import CliRunner
 
 from sim.core.cli_input import Bound, schema_bound
-from sim.interfaces.cli.main import app
+from sim.interfaces.cli.main import COMMANDS, app
 from sim.scenario.schema import NetworksConfig, Scenario, ScenarioBase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,15 @@ def test_a_bad_number_is_refused_in_one_line_before_anything_is_made(
 
 
 def _commands(group: typer.Typer, prefix: str = ""):
-    """(name, function) of every command of the CLI, subcommands included."""
+    """(name, function) of every command of the CLI, subcommands included (the root app's
+    commands are registered by its table, sim.interfaces.cli.main.COMMANDS)."""
+    if group is app:
+        for spec in COMMANDS:
+            target = spec.load()
+            if isinstance(target, typer.Typer):
+                yield from _commands(target, f"{spec.name} ")
+            else:
+                yield spec.name, target
     for info in group.registered_commands:
         name = info.name or info.callback.__name__.removesuffix("_command").replace("_", "-")
         yield f"{prefix}{name}", info.callback

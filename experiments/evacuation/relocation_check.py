@@ -4,7 +4,7 @@ Runs Lekima 2019 (scenarios/shanghai/lekima-2019.yaml) and Bavi 2020 passing ~30
 Shanghai (bavi-2020-offshore.yaml here: Lekima's warnings shifted to Bavi's closest approach,
 so only the storm differs) and prints people relocated by category.
 
-    PYTHONPATH=. python experiments/evacuation/relocation_check.py
+    .venv/bin/python experiments/evacuation/relocation_check.py
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ensemble with today's defaults; each observed outcome against its 90% interval, deaths per
 replication, warnings decided against those reported.
 
-    PYTHONPATH=. python experiments/typhoon_calibration/check.py [--reps 10] [--workers 2]
+    .venv/bin/python experiments/typhoon_calibration/check.py [--reps 10] [--workers 2]
         [--agency CMA]
 
 ``--agency CMA`` reads every track as CMA's best track (2-min winds; the agency of the

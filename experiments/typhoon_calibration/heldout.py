@@ -1,7 +1,7 @@
 """Issue 13, item 5: the held-out test — typhoons from 2021 on, never used to calibrate, tune or
 choose a default, run with today's defaults and compared with what Shanghai reported.
 
-    PYTHONPATH=. python experiments/typhoon_calibration/heldout.py [--reps 10] [--workers 2]
+    .venv/bin/python experiments/typhoon_calibration/heldout.py [--reps 10] [--workers 2]
 
 Storms: every held-out storm with a best track in ``scenarios/data/typhoons/heldout/`` and a
 reported count of people relocated in ``heldout/observed_heldout.csv`` (In-fa 2021, Muifa 2022,

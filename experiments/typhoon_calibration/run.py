@@ -1,7 +1,7 @@
 """Issue 13: joint calibration of household relocation on the pre-2021 storms, with a
 leave-one-storm-out (LOSO) cross-validation table.
 
-    PYTHONPATH=. python experiments/typhoon_calibration/run.py [--reps 8] [--workers 2]
+    .venv/bin/python experiments/typhoon_calibration/run.py [--reps 8] [--workers 2]
 
 Stages (each cached under ``experiments/typhoon_calibration/out/``, so a rerun or an
 interrupted run resumes):

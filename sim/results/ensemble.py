@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from sim.results.report import format_number
@@ -40,6 +41,8 @@ TABLE_FILE = "ensemble.parquet"
 STATS_FILE = "ensemble.json"
 ROW_COLUMNS = ("replication", "seed")
 """Columns of the ensemble table before the outcomes."""
+MAX_PIPED_WIDTH = 1000
+"""The widest (columns) the table is printed when piped: no row of it comes near."""
 
 
 def ensemble_table(rows: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -157,8 +160,17 @@ def ensemble_report(stats: dict[str, dict], scenario, n_done: int) -> Table:
 
 
 def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: int) -> None:
-    """Print the table, the share of records inside the intervals and a small-N caveat."""
-    console.print(ensemble_report(stats, scenario, n_done))
+    """Print the table, the share of records inside the intervals and a small-N caveat.
+
+    On a terminal the table fits the window (long outcome names fold); piped or redirected
+    (``console.is_terminal`` false, where rich assumes 80 columns) it is printed at its
+    natural width, one line per outcome, so ``grep`` and other readers get whole rows.
+    """
+    table = ensemble_report(stats, scenario, n_done)
+    if console.is_terminal:
+        console.print(table)
+    else:
+        print_unwrapped(console, table)
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         console.print(
@@ -172,3 +184,17 @@ def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: i
             "90% interval (fewer give a narrower interval)",
             highlight=False,
         )
+
+
+def print_unwrapped(console: Console, table: Table) -> None:
+    """Print ``table`` no narrower than its natural width (the widest its cells ask for,
+    :class:`rich.measure.Measurement`, up to :data:`MAX_PIPED_WIDTH` columns), widening
+    ``console`` for this one print."""
+    natural = Measurement.get(console, console.options.update_width(MAX_PIPED_WIDTH), table)
+    natural = natural.maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width

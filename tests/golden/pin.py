@@ -1,6 +1,6 @@
 """Re-pin the golden summaries: run every shipped scenario through the CLI and record them.
 
-Usage: ``python tests/golden/pin.py [NAME ...] --reason "why the values changed"``.
+Usage: ``.venv/bin/python tests/golden/pin.py [NAME ...] --reason "why the values changed"``.
 
 Only for a change whose effect on the outcomes is understood and stated in the commit
 (e.g. a random stream moved to its own component). The source line of each re-pinned

@@ -1,0 +1,204 @@
+"""``citysafe validate``, ``schema`` and ``run``: the commands on one scenario file.
+
+Registered by :mod:`sim.interfaces.cli.main` (which imports this module only when one of them
+is run or its help is asked); ``run --replications`` hands over to
+:mod:`sim.interfaces.cli.ensemble`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sim.core.errors import InputDataError
+from sim.interfaces.cli.common import (
+    OverrideOpt,
+    ScenarioArg,
+    SeedOpt,
+    load_or_exit,
+    publish_or_exit,
+    stage_or_exit,
+)
+from sim.results.staging import RunFolderError
+from sim.scenario.paths import command_overrides
+from sim.studies.sweep.executor import WORKERS
+from sim.studies.sweep.spec import PLAN_RUNS
+
+console = Console()
+
+
+def validate(
+    scenario: ScenarioArg,
+    param: OverrideOpt = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Also check an exercise journal (YAML) as run --journal reads it."),
+    ] = None,
+) -> None:
+    """Check a scenario file (and a journal to replay on it); print every problem as
+    FILE: field.path: expected (exit 2)."""
+    _load_checked(scenario, list(param or []), journal)
+    also = f"; {journal}: OK" if journal is not None else ""
+    console.print(f"{scenario}: OK{also}", highlight=False)
+
+
+def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | None):
+    """The scenario (with the journal's seed and overrides, then the command line's) and the
+    journal, checked exactly as ``run`` uses them: ``validate`` and ``run`` share this path.
+
+    Returns:
+        (scenario, Journal or None, the overrides applied).
+
+    Raises:
+        typer.Exit: code 2 after printing every problem of the first file that has some.
+    """
+    if journal_path is None:
+        return load_or_exit(scenario, overrides), None, overrides
+    from sim.interfaces.exercise.replay import check_journal_or_exit, load_journal_overrides
+
+    journal, overrides = load_journal_overrides(journal_path, overrides)  # exit 2 if malformed
+    try:
+        scen = load_or_exit(scenario, overrides)
+    except typer.Exit:
+        if journal.overrides:  # say where the overrides in those problems came from
+            typer.echo(
+                f"{journal_path}: overrides: the scenario was loaded with the journal's "
+                f"overrides {journal.overrides}",
+                err=True,
+            )
+        raise
+    check_journal_or_exit(journal, scen, journal_path, scenario)  # exit 2 if it does not fit
+    return scen, journal, overrides
+
+
+def schema() -> None:
+    """Print the JSON Schema of scenario files (both kinds: emergency and long_run)."""
+    from sim.scenario.kinds import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+def run(
+    scenario: ScenarioArg,
+    param: OverrideOpt = None,
+    seed: SeedOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder (default runs/<scenario>-<seed>/).")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar.", show_default=False)
+    ] = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            "--figures/--no-figures",
+            help="Write the PNG figures (default: yes).",
+            show_default=False,
+        ),
+    ] = True,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Replay an exercise journal (YAML) with the journal's seed."),
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            callback=PLAN_RUNS.check,
+            help="Run an ensemble of N seeds spawned from the scenario's seed: median and "
+            f"90% interval of each outcome (ensemble.parquet, ensemble.json); {PLAN_RUNS} "
+            "(the sweep plan's bound).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            callback=WORKERS.check,
+            help=f"Processes for --replications ({WORKERS}).",
+        ),
+    ] = 1,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace a finished run folder at --out.", show_default=False
+        ),
+    ] = False,
+) -> None:
+    """Run a scenario and write its run folder (summary, tables, figures).
+
+    The run writes into ``<out>.partial`` and the folder is renamed into place when the run
+    has finished (:mod:`sim.results.staging`): an interrupted run leaves ``<out>`` as it was.
+    """
+    overrides = command_overrides(param, {"seed": ("--seed", seed)})  # exit 2 if both given
+    scen, journal, overrides = _load_checked(scenario, overrides, journal)
+    if replications is not None:
+        from sim.interfaces.cli.ensemble import ensemble_command
+
+        ensemble_command(
+            scenario,
+            overrides,
+            scen,
+            out,
+            replications,
+            workers,
+            quiet,
+            journal,
+            overwrite=overwrite,
+        )
+        return
+    _run_staged(
+        scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures
+    )
+
+
+def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
+    """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
+    finished (:mod:`sim.results.staging`), holding the staging folder's lock throughout; exit 2
+    on an unusable folder or any input file error (:class:`~sim.core.errors.InputDataError`:
+    city, hazard, network data), 130 on Ctrl-C."""
+    with contextlib.ExitStack() as hold:
+        out_dir, staging = stage_or_exit(out_dir, scen, overwrite, hold=hold)
+        try:
+            if journal is not None:
+                from sim.interfaces.exercise.replay import replay_command
+
+                replay_command(scen, journal, staging, quiet, figures, console)
+            else:
+                _run(scen, staging, quiet, figures)
+        except KeyboardInterrupt:
+            typer.echo(
+                f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
+                "(rerun to resume or replace it)",
+                err=True,
+            )
+            raise typer.Exit(code=130) from None
+        except (InputDataError, RunFolderError) as exc:  # validate reads the files first
+            typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
+            raise typer.Exit(code=2) from None
+        except MemoryError:  # statistics or parameters that ask for an impossible city
+            typer.echo(
+                f"the scenario needs more memory than this machine has: check the size-setting "
+                f"figures (city.yaml networks statistics, networks.resolution) ({out_dir} was "
+                "not changed)",
+                err=True,
+            )
+            raise typer.Exit(code=2) from None
+        publish_or_exit(staging, out_dir)
+    console.print(f"run folder: {out_dir}", highlight=False)
+
+
+def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
+    """Run a scenario of either kind into ``out_dir`` and print its console table."""
+    from sim.results.report import print_summary
+    from sim.results.runner import run_scenario
+
+    result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
+    print_summary(console, result.summary, scen)
