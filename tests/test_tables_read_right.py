@@ -2,16 +2,21 @@
 
 - the run folder's tables: district names beside ids, one completion column, whole persons
   that add up (largest remainder), the summary untouched;
+- compare: a bootstrap interval from too few replications carries a warning (rule checked by
+  hand), on screen and in comparison.csv;
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from sim.results.runner import run_scenario
 from sim.results.table_form import INCIDENT_COLUMNS, whole_persons
@@ -20,6 +25,7 @@ from sim.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
 EXAMPLE_DATA = ROOT / "scenarios" / "data" / "example-city"
+CHEMICAL = ROOT / "scenarios" / "shanghai" / "chemical-park-dereliction.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +98,168 @@ def test_written_persons_are_whole_and_add_up_hour_by_hour(example_run):
     assert np.all(np.abs(both["relocated"] - both["relocated_model"]) < 1.0)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["people_relocated"] == round(model.people_relocated)
+
+
+# --------------------------------------------------------------------------- compare
+def _pairs(n: int) -> pd.DataFrame:
+    """Two arms × n replications: the policy costs 1e6 yuan and avoids 2e6-4e6 of loss."""
+    rows = []
+    for r in range(n):
+        loss = 1e7 + 1e5 * r
+        rows.append(
+            {
+                "scenario": "base",
+                "replication": r,
+                "policy_cost_yuan": 0.0,
+                "direct_loss_yuan": loss,
+                "deaths": 3.0,
+            }
+        )
+        rows.append(
+            {
+                "scenario": "arm",
+                "replication": r,
+                "policy_cost_yuan": 1e6,
+                "direct_loss_yuan": loss - 2e6 - 1e6 * (r % 3),
+                "deaths": 3.0,
+            }
+        )
+    return pd.DataFrame(rows)  # fmt: skip
+
+
+def test_bootstrap_coverage_rule_hand_checked():
+    from scipy import stats
+
+    from sim.studies.compare.stats import bootstrap_coverage, min_bootstrap_n
+
+    # n = 3 at 95%: P(|T_2| <= 1.959964·sqrt(2/3)); for 2 degrees of freedom
+    # P(|T_2| <= x) = x / sqrt(2 + x²) (closed form), x = 1.600300 → 0.749331
+    x = stats.norm.ppf(0.975) * math.sqrt(2 / 3)
+    assert bootstrap_coverage(3, 0.95) == pytest.approx(x / math.sqrt(2 + x * x), rel=1e-9)
+    assert bootstrap_coverage(3, 0.95) == pytest.approx(0.749331, abs=1e-6)
+    # the rule: misses at most twice the nominal 5 % → coverage >= 90 %, first reached at 10
+    assert bootstrap_coverage(9, 0.95) < 0.90 <= bootstrap_coverage(10, 0.95)
+    assert min_bootstrap_n(0.95) == 10 and min_bootstrap_n(0.90) == 6
+    assert all(bootstrap_coverage(n, 0.95) < bootstrap_coverage(n + 1, 0.95) for n in range(2, 40))
+
+
+def test_few_replications_put_a_warning_beside_the_bootstrap_interval():
+    from sim.studies.compare.arms import bootstrap_warning
+    from sim.studies.compare.stats import LOSS_PER_YUAN, comparison_table
+
+    def ratio_row(n):
+        keys = {"cost": "policy_cost_yuan", "deaths": "deaths", "loss": "direct_loss_yuan"}
+        t = comparison_table(
+            _pairs(n), "base", ["direct_loss_yuan"], np.random.default_rng(0), **keys
+        )
+        return t, t[t["metric"] == LOSS_PER_YUAN].iloc[0]
+
+    table, row = ratio_row(3)
+    assert np.isfinite(row["ci_low"]) and row["estimate"] == pytest.approx(3.0)
+    assert "n = 3 < 10" in row["note"] and "covers about 75%" in row["note"]
+    warning = bootstrap_warning(table)
+    assert warning.startswith("warning:") and "n = 3" in warning and "-n 10" in warning
+    table, row = ratio_row(10)
+    assert row["note"] == "" and bootstrap_warning(table) is None
+    # an unresolved ratio (no interval drawn) needs no warning: deaths never change here
+    deaths_row = table[table["metric"] == "yuan_per_death_avoided"].iloc[0]
+    assert deaths_row["note"].startswith("not resolved")
+
+
+def test_compare_with_three_replications_warns_on_screen_and_in_the_csv(tmp_path):
+    from sim.studies.compare.arms import compare_command
+
+    compare_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    compare_app.command()(compare_command)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: tiny\n"
+        "scenarios:\n"
+        f"  - {{path: {CHEMICAL}, label: base, fixed: {{years.n_years: 1}}}}\n"
+        f"  - {{path: {CHEMICAL}, label: handbook,\n"
+        "     fixed: {years.n_years: 1, policies.handbook.enabled: true}}\n"
+        "replications: 3\nseed: 5\n"
+        "comparison: {baseline: base, metrics: [accidents], cost: policy_cost_yuan,\n"
+        "             deaths: deaths, loss: direct_loss_yuan}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(compare_app, [str(spec), "--out", str(out), "-w", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "comparison.csv")
+    ratio = table[(table["kind"] == "ratio") & table["ci_low"].notna()]
+    assert len(ratio) and ratio["note"].str.contains("n = 3 < 10").all()
+    assert "warning: the cost-effectiveness intervals rest on n = 3" in result.output
+
+
+def _diff_rows(rows):
+    """Difference rows of a comparison table: (arm, metric, estimate, low, high)."""
+    return pd.DataFrame(
+        [
+            {"arm": a, "baseline": "base", "metric": m, "kind": "difference", "n": 5,
+             "estimate": e, "sd": 1.0, "ci_low": lo, "ci_high": hi, "confidence": 0.95,
+             "note": ""}
+            for a, m, e, lo, hi in rows
+        ]
+    )  # fmt: skip
+
+
+def test_forest_plot_colours_say_worse_better_or_cost_not_just_nonzero():
+    from sim.studies.compare.verdicts import COLOURS, effect_verdicts
+
+    nan = math.nan
+    table = _diff_rows(
+        [
+            ("arm", "deaths", 2.0, 0.5, 3.5),  # more deaths, resolved: worse
+            ("arm", "direct_loss_yuan", -5e6, -8e6, -1e6),  # less loss: better
+            ("arm", "accidents", -0.4, -1.5, 0.7),  # includes 0
+            ("arm", "people_relocated", 900.0, 400.0, 1400.0),  # no direction: resolved
+            ("arm", "policy_cost_yuan", 1e8, 1e8, 1e8),  # fixed cost, zero width: a cost
+            ("arm", "shocks.lekima.waterlogged_roads", 9.2, 6.2, 12.2),  # a shock's harm
+            ("arm", "cavity_screening_yuan_per_yr", -25e6, -25e6, -25e6),  # a saving: cost
+            ("one", "deaths", 1.0, nan, nan),  # n < 2: no interval
+        ]
+    )
+    metrics = list(dict.fromkeys(table["metric"]))
+    v = effect_verdicts(table, metrics, cost="policy_cost_yuan").set_index(["arm", "metric"])
+    assert v.loc[("arm", "deaths"), "verdict"] == "worse"
+    assert v.loc[("arm", "direct_loss_yuan"), "verdict"] == "better"
+    assert v.loc[("arm", "accidents"), "verdict"] == "not resolved"
+    assert v.loc[("arm", "people_relocated"), "verdict"] == "resolved"
+    assert v.loc[("arm", "shocks.lekima.waterlogged_roads"), "verdict"] == "worse"
+    assert v.loc[("one", "deaths"), "verdict"] == "no interval"
+    for cost in ("policy_cost_yuan", "cavity_screening_yuan_per_yr"):
+        assert v.loc[("arm", cost), "verdict"] == "cost"
+        assert v.loc[("arm", cost), "colour"] != COLOURS["worse"]  # red no more for a cost
+    red = v[v["colour"] == COLOURS["worse"]].index.tolist()
+    assert red == [("arm", "deaths"), ("arm", "shocks.lekima.waterlogged_roads")]
+
+
+def test_forest_plot_draws_the_verdicts_with_a_legend(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from sim.studies.compare import figure
+
+    table = _diff_rows(
+        [("arm", "deaths", 2.0, 0.5, 3.5), ("arm", "policy_cost_yuan", 1e8, 1e8, 1e8)]
+    )
+    drawn = {}
+    real_close = plt.close
+
+    def keep(fig):  # look at the figure before it is closed
+        drawn["fig"] = fig
+        real_close(fig)
+
+    monkeypatch.setattr(figure.plt, "close", keep)
+    figure.forest_plot(table, ["deaths", "policy_cost_yuan"], tmp_path / "f.png",
+                       cost="policy_cost_yuan")  # fmt: skip
+    fig = drawn["fig"]
+    deaths_ax, cost_ax = fig.axes[:2]
+    colours = {ax: {ln.get_color() for ln in ax.lines if ln.get_linestyle() != "--"}
+               for ax in (deaths_ax, cost_ax)}  # fmt: skip
+    assert colours[deaths_ax] == {"#d62728"} and colours[cost_ax] == {"#7b4ea3"}
+    assert cost_ax.get_title() == "policy_cost_yuan (cost)"
+    assert "(yuan)" in cost_ax.get_xlabel() and "(persons)" in deaths_ax.get_xlabel()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["worse: interval above 0 (lower is better)",
+                      "cost of the arm (a trade-off, not judged)"]  # fmt: skip
