@@ -3,7 +3,8 @@
 - the run folder's tables: district names beside ids, one completion column, whole persons
   that add up (largest remainder), the summary untouched;
 - compare: a bootstrap interval from too few replications carries a warning (rule checked by
-  hand), on screen and in comparison.csv;
+  hand), on screen and in comparison.csv; the forest plot's colours say worse, better or cost;
+- observed figures are compared only with a run whose window covers their event (run, replay);
 """
 
 from __future__ import annotations
@@ -263,3 +264,73 @@ def test_forest_plot_draws_the_verdicts_with_a_legend(tmp_path, monkeypatch):
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["worse: interval above 0 (lower is better)",
                       "cost of the arm (a trade-off, not judged)"]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- observed vs window
+LEKIMA = ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml"
+
+
+def _with_observed(tmp_path) -> Path:
+    """The example city's typhoon (36 h) with an observed figure for its whole window."""
+    child = tmp_path / "observed.yaml"
+    child.write_text(
+        f"extends: {EXAMPLE}\nname: observed-typhoon\n"
+        "observed:\n  trees_down: {value: 1000, source: test record of the whole event}\n",
+        encoding="utf-8",
+    )
+    return child
+
+
+def test_observed_figures_cover_the_window_of_the_file_that_gives_them(tmp_path):
+    from sim.results.report import Window, event_window, observed_comparable
+
+    whole = event_window(LEKIMA)
+    assert (str(whole.start_utc), whole.hours) == ("2019-08-08 00:00:00+00:00", 96.0)
+    # a child that shortens the window inherits Lekima's figures, not a 12-h period
+    child = tmp_path / "short.yaml"
+    child.write_text(f"extends: {LEKIMA}\nname: short\ntime: {{duration_h: 12}}\n")
+    assert event_window(child) == whole
+    short = load_scenario(child)
+    assert Window.of(short).hours == 12 and not observed_comparable(short, whole)
+    assert observed_comparable(load_scenario(LEKIMA), whole)
+    # a window that starts late misses the event's start: not comparable either
+    late = load_scenario(LEKIMA, ["time.start_utc=2019-08-09T00:00:00Z", "time.duration_h=120"])
+    assert not observed_comparable(late, whole)
+    assert event_window(ROOT / "scenarios" / "shanghai" / "construction-safety-3y.yaml") is None
+
+
+def test_console_gives_no_ratio_for_a_window_shorter_than_the_observed_event(tmp_path):
+    from rich.console import Console
+
+    from sim.results.report import event_window, print_summary
+
+    child = _with_observed(tmp_path)
+    event = event_window(child)
+
+    def printed(overrides):
+        console = Console(record=True, width=100)
+        print_summary(console, {"trees_down": 400}, load_scenario(child, overrides), event)
+        return console.export_text()
+
+    full = printed([])
+    assert "sim/obs" in full and "0.40" in full and "not compared" not in full
+    assert "simulated and observed: 02 Aug 2030 00:00 to 03 Aug 2030 12:00 UTC, 36 h" in full
+    short = printed(["time.duration_h=6"])
+    assert "sim/obs" not in short and "0.40" not in short
+    assert "simulated (6 h)" in short and "observed (event)" in short
+    assert "not compared: simulated 02 Aug 2030 00:00 to 02 Aug 2030 06:00 UTC, 6 h" in short
+    assert "whole event, 02 Aug 2030 00:00 to 03 Aug 2030 12:00 UTC, 36 h" in short
+
+
+def test_replaying_a_short_exercise_does_not_compare_it_with_the_whole_event(tmp_path):
+    from sim.interfaces.cli.main import app
+
+    child = _with_observed(tmp_path)
+    journal = tmp_path / "exercise.yaml"
+    journal.write_text("journal: 1\noverrides: [time.duration_h=4]\nentries: []\n")
+    out = tmp_path / "replay"
+    args = ["run", str(child), "--journal", str(journal), "--out", str(out), "-q"]
+    res = CliRunner().invoke(app, [*args, "--no-figures"])
+    assert res.exit_code == 0, res.output
+    assert "not compared: simulated" in res.output and "4 h" in res.output
+    assert "sim/obs" not in res.output

@@ -168,25 +168,34 @@ def run(
             overwrite=overwrite,
         )
         return
+    event = None
+    if scen.observed:  # the period its observed figures cover: the window of their file
+        from sim.results.report import event_window
+
+        event = event_window(scenario)
     _run_staged(
-        scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures
-    )
+        scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures,
+        event,
+    )  # fmt: skip
 
 
-def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
+def _run_staged(
+    scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool, event=None
+) -> None:
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
     finished (:mod:`sim.results.staging`), holding the staging folder's lock throughout; exit 2
     on an unusable folder or any input file error (:class:`~sim.core.errors.InputDataError`:
-    city, hazard, network data), 130 on Ctrl-C."""
+    city, hazard, network data), 130 on Ctrl-C. ``event``: the period the scenario's observed
+    figures cover (:func:`sim.results.report.event_window`), for the console table."""
     with contextlib.ExitStack() as hold:
         out_dir, staging = stage_or_exit(out_dir, scen, overwrite, hold=hold)
         try:
             if journal is not None:
                 from sim.interfaces.exercise.replay import replay_command
 
-                replay_command(scen, journal, staging, quiet, figures, console)
+                replay_command(scen, journal, staging, quiet, figures, console, event)
             else:
-                _run(scen, staging, quiet, figures)
+                _run(scen, staging, quiet, figures, event)
         except KeyboardInterrupt:
             typer.echo(
                 f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
@@ -209,13 +218,13 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
-def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
+def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
     """Run a scenario of either kind into ``out_dir`` and print its console table."""
     from sim.results.report import print_summary
     from sim.results.runner import run_scenario
 
     result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
-    print_summary(console, result.summary, scen)
+    print_summary(console, result.summary, scen, event)
 
 
 # The commands of their own modules, registered here only (they import nothing from main).
