@@ -4,7 +4,9 @@
   that add up (largest remainder), the summary untouched;
 - compare: a bootstrap interval from too few replications carries a warning (rule checked by
   hand), on screen and in comparison.csv; the forest plot's colours say worse, better or cost;
-- observed figures are compared only with a run whose window covers their event (run, replay);
+- observed figures are compared only with a run whose window covers their event (run, replay,
+  ensemble);
+- -q says what it hides; a rerun after an interrupt says what it resumed (ensemble, shocks);
 """
 
 from __future__ import annotations
@@ -334,3 +336,83 @@ def test_replaying_a_short_exercise_does_not_compare_it_with_the_whole_event(tmp
     assert res.exit_code == 0, res.output
     assert "not compared: simulated" in res.output and "4 h" in res.output
     assert "sim/obs" not in res.output
+
+
+# --------------------------------------------------------------------------- -q and resuming
+def test_quiet_says_what_it_hides_and_what_it_keeps():
+    import typer.main
+
+    from sim.interfaces.cli.main import app
+
+    commands = typer.main.get_command(app).commands
+
+    def quiet_help(command):
+        return next(p.help for p in command.params if p.name == "quiet")
+
+    assert quiet_help(commands["run"]).startswith("No progress bar; the outcome table")
+    assert "still printed" in quiet_help(commands["compare"])
+    assert quiet_help(commands["calibrate"])  # it had none
+    assert "still printed" in quiet_help(commands["sweep"].commands["run"])
+
+
+def test_a_resumed_ensemble_says_how_many_replications_were_done_and_compares_like(
+    tmp_path, monkeypatch
+):
+    from sim.interfaces.cli import ensemble
+    from sim.interfaces.cli.main import app
+
+    out = tmp_path / "ens"
+    child = _with_observed(tmp_path)  # observed over 36 h: 4 h are not compared with them
+    args = ["run", str(child), "-p", "time.duration_h=4", "--replications", "2", "-q"]
+    args += ["--out", str(out)]
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ensemble, "write_ensemble", interrupted)  # Ctrl-C after the runs
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 130 and "resumed: " not in first.output
+    monkeypatch.undo()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "resumed: 2 of 2 replications done" in again.output
+    assert "running the other 0" in again.output
+    assert "not compared: simulated" in again.output
+    stats = json.loads((out / "ensemble.json").read_text())
+    assert stats["observed_inside"] == {"inside": 0, "observed": 0}
+    assert "observed" not in stats["outcomes"]["trees_down"]
+
+
+def test_a_resumed_long_run_says_which_shocks_were_done(tmp_path, monkeypatch):
+    from sim.interfaces.cli.main import app
+    from sim.results import runner
+
+    data = ROOT / "scenarios" / "data" / "example-city"
+    shocks = "".join(
+        f"  - {{name: {n}, at_utc: 2030-08-02T00:00:00Z, scenario: {EXAMPLE}, "
+        "overrides: [time.duration_h=3]}\n"
+        for n in ("a", "b")
+    )
+    long_run = tmp_path / "long.yaml"
+    long_run.write_text(
+        f"kind: long_run\nname: long\nseed: 7\ncity: {{data_dir: {data}}}\n"
+        "years: {start_year: 2030, n_years: 1}\nprocesses: {pipeline: {}}\n"
+        f"shocks:\n{shocks}",
+        encoding="utf-8",
+    )
+    real, calls = runner._window, []
+
+    def crash_in_the_second(em, out_dir, city_state, figures):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(em, out_dir, city_state, figures)
+
+    monkeypatch.setattr(runner, "_window", crash_in_the_second)
+    args = ["run", str(long_run), "--out", str(tmp_path / "run"), "-q", "--no-figures"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 130, first.output
+    monkeypatch.undo()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "resumed: 1 of 2 shocks done (a:" in again.output

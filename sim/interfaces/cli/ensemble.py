@@ -18,6 +18,7 @@ folder; 130 interrupted.
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -83,6 +84,7 @@ def ensemble_command(
                 out_dir,
                 workers=workers,
                 progress=not quiet,
+                on_start=partial(_say_resumed, console),
             )
             echo_notes(done.outcome)
             observed = _comparable_observed(scenario_path, scen, console)
@@ -99,6 +101,16 @@ def ensemble_command(
             err=True,
         )
         raise typer.Exit(code=1)
+
+
+def _say_resumed(console: Console, outcome) -> None:
+    """Before running: how many replications an interrupted attempt had finished (kept)."""
+    if outcome.skipped:
+        console.print(
+            f"resumed: {outcome.skipped} of {outcome.total} replications done (finished by the "
+            f"interrupted run, kept); running the other {outcome.total - outcome.skipped}",
+            highlight=False,
+        )
 
 
 def _comparable_observed(scenario_path: Path, scen, console: Console) -> dict:

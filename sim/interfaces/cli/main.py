@@ -106,7 +106,14 @@ def run(
         Path | None, typer.Option(help="Run folder (default runs/<scenario>-<seed>/).")
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar.", show_default=False)
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No progress bar; the outcome table, warnings and the run folder are still "
+            "printed.",
+            show_default=False,
+        ),
     ] = False,
     figures: Annotated[
         bool,
@@ -224,6 +231,13 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
     from sim.results.runner import run_scenario
 
     result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
+    if result.resumed:  # a rerun after an interrupt: say what it did not run again
+        n = len(getattr(scen, "shocks", None) or ())
+        console.print(
+            f"resumed: {len(result.resumed)} of {n} shocks done ({', '.join(result.resumed)}: "
+            "finished by the interrupted run, reused)",
+            highlight=False,
+        )
     print_summary(console, result.summary, scen, event)
 
 

@@ -370,7 +370,12 @@ def compare_command(
             help="Continue the comparison saved in --out (implied when the folder holds its plan).",
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar; the tables and warnings are still printed."
+        ),
+    ] = False,
 ) -> None:
     """Compare policy arms with common random numbers: paired differences with confidence
     intervals and cost-effectiveness; writes comparison.csv/.parquet/.png."""
