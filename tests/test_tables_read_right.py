@@ -7,12 +7,15 @@
 - observed figures are compared only with a run whose window covers their event (run, replay,
   ensemble);
 - -q says what it hides; a rerun after an interrupt says what it resumed (ensemble, shocks);
+- every source cited in sim/, scenarios/, experiments/, calibration/, docs/ and the README is a
+  file of the repository (no shared/seed, no bare domain.md or facts.md).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -416,3 +419,57 @@ def test_a_resumed_long_run_says_which_shocks_were_done(tmp_path, monkeypatch):
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output
     assert "resumed: 1 of 2 shocks done (a:" in again.output
+
+
+# --------------------------------------------------------------------------- sources
+CITED = ("domain.md", "facts.md", "sources.md", "outputs.md", "cma_bst_format.md")
+"""Files the code, scenarios and docs cite by name: each citation must name a file that is here."""
+CITATION = re.compile(r"(?<![\w/.:-])((?:[\w.-]+/)*(?:" + "|".join(map(re.escape, CITED)) + r"))")
+ELSEWHERE = re.compile(r"(?<![\w.-])(shared/|seed/)[\w.-]")
+"""Paths of the project's working space outside the repository (the briefing, its brief)."""
+
+
+def _cited_files():
+    tops = ["sim", "scenarios", "experiments", "calibration", "benchmarks", "docs"]
+    kinds = {".py", ".yaml", ".yml", ".csv", ".md", ".txt", ".json"}
+    for top in tops:
+        yield from (p for p in (ROOT / top).rglob("*") if p.is_file() and p.suffix in kinds)
+    yield ROOT / "README.md"
+
+
+def test_every_cited_source_is_a_file_of_the_repository():
+    """ "shared/seed", "domain.md §1" and a bare "facts.md" outside its folder pointed at files
+    that are not in the repository; a citation resolves from the repository's root or from the
+    folder of the file that cites it."""
+    unresolved = []
+    for path in _cited_files():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        where = path.relative_to(ROOT).as_posix()
+        for m in CITATION.finditer(text):
+            cited = m.group(1)
+            if not ((ROOT / cited).is_file() or (path.parent / cited).is_file()):
+                unresolved.append(f"{where}: {cited}")
+        unresolved += [f"{where}: {m.group(0)}…" for m in ELSEWHERE.finditer(text)]
+    assert not unresolved, unresolved
+    # the scan sees what it should: citations of all kinds are there, resolved
+    lekima = (ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml").read_text(encoding="utf-8")
+    assert "scenarios/data/shanghai/facts.md §2c" in lekima and "docs/sources.md" in lekima
+
+
+def test_the_scan_catches_an_unresolvable_citation(tmp_path):
+    text = 'source: "briefing (shared/seed), via domain.md §1; facts.md §2c"'
+    found = [m.group(1) for m in CITATION.finditer(text)]
+    assert found == ["domain.md", "facts.md"]
+    assert not any((tmp_path / c).is_file() or (ROOT / c).is_file() for c in found)
+    assert [m.group(1) for m in ELSEWHERE.finditer(text)] == ["shared/"]
+    assert [m.group(1) for m in CITATION.finditer("see ../shanghai/facts.md §2")] == [
+        "../shanghai/facts.md"
+    ]
+
+
+def test_the_observed_figures_printed_name_resolvable_sources():
+    lekima = load_scenario(ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml")
+    for key, obs in lekima.observed.items():
+        cited = CITATION.findall(obs.source)
+        assert cited and all((ROOT / c).is_file() for c in cited), (key, obs.source)
+        assert "shared/" not in obs.source
