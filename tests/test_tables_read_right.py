@@ -106,6 +106,18 @@ def test_written_persons_are_whole_and_add_up_hour_by_hour(example_run):
     assert summary["people_relocated"] == round(model.people_relocated)
 
 
+def test_a_window_ending_between_hours_keeps_its_time_in_both_tables(tmp_path):
+    """The model table's t_h counted records (4.0 for a 3.5-h window's last one), so its hours
+    did not match the district table's and the totals could not be matched by hour."""
+    scen = load_scenario(EXAMPLE, ["time.duration_h=3.5"])
+    out = run_scenario(scen, tmp_path / "run", figures=False).out_dir
+    mv = pd.read_parquet(out / "model_timeseries.parquet")
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert mv["t_h"].tolist() == [0.0, 1.0, 2.0, 3.0, 3.5] == sorted(ts["t_h"].unique())
+    by_hour = ts[ts["layer"] == "power"].groupby("t_h")["relocated"].sum()
+    assert (by_hour.to_numpy() == mv["people_relocated_now"].to_numpy()).all()
+
+
 # --------------------------------------------------------------------------- compare
 def _pairs(n: int) -> pd.DataFrame:
     """Two arms × n replications: the policy costs 1e6 yuan and avoids 2e6-4e6 of loss."""

@@ -92,6 +92,9 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
     mv = model.datacollector.get_model_vars_dataframe().reset_index(names="t_h")
     mv["t_h"] = mv["t_h"].astype(float)
     ts = timeseries_frame(model)
+    hours = np.sort(ts["t_h"].unique())
+    if len(hours) == len(mv):  # the same records: a final one between hours keeps its time
+        mv["t_h"] = hours  # (the model table's index counts records: 4.0 for a 3.5-h window)
     for col in PERSON_COLUMNS:  # whole persons as written; the model keeps its fractions
         mv[col] = np.rint(mv[col].clip(lower=0.0)).astype(np.int64)
     ts["relocated"] = whole_persons_by_hour(ts, "relocated", mv.set_index("t_h")[PERSON_COLUMNS[0]])

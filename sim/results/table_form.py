@@ -79,8 +79,8 @@ def whole_persons_by_hour(
         frame: rows with ``t_h``, ``district`` and ``column``; a (t_h, district) pair may
             repeat (the timeseries' one row per layer) and must carry the same value.
         column: the persons column.
-        totals: whole city total per ``t_h`` to reach (index ``t_h``); default each hour's
-            sum rounded.
+        totals: whole city total per ``t_h`` to reach (index ``t_h``); an hour it does not
+            hold, and every hour by default, reaches its sum rounded.
 
     Returns:
         int64 series aligned with ``frame``.
@@ -88,7 +88,7 @@ def whole_persons_by_hour(
     cells = frame.drop_duplicates(["t_h", "district"])[["t_h", "district", column]]
     whole = []
     for t_h, hour in cells.groupby("t_h", sort=False):
-        total = None if totals is None else int(totals.loc[t_h])
+        total = None if totals is None or t_h not in totals.index else int(totals.loc[t_h])
         whole.append(pd.Series(whole_persons(hour[column].to_numpy(), total), index=hour.index))
     cells = cells.assign(**{column: pd.concat(whole) if whole else cells[column]})
     keyed = cells.set_index(["t_h", "district"])[column]
