@@ -175,15 +175,19 @@ def run(
             overwrite=overwrite,
         )
         return
-    event = None
-    if scen.observed:  # the period its observed figures cover: the window of their file
-        from sim.results.report import event_window
+    out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
+    event = _observed_period(scenario, scen)
+    _run_staged(scen, out_dir, overwrite, journal, quiet, figures, event)
 
-        event = event_window(scenario)
-    _run_staged(
-        scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures,
-        event,
-    )  # fmt: skip
+
+def _observed_period(path: Path, scen):
+    """The period the scenario's observed figures cover: the window of the file that gives
+    them (:func:`sim.results.report.event_window`); None without observed figures."""
+    if not scen.observed:
+        return None
+    from sim.results.report import event_window
+
+    return event_window(path)
 
 
 def _run_staged(
