@@ -131,7 +131,7 @@ def test_cli_run_prints_observed_comparison(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "people_relocated" in res.output and "sim/obs" in res.output
+    assert "people_relocated" in res.output and "observed (event)" in res.output
     assert (tmp_path / "summary.json").exists()
 
 

@@ -1,7 +1,7 @@
 """District maintenance offices (Mesa agents) and the city's shared black swans.
 
 A district government owns the maintenance of the assets on its territory (territorial
-responsibility, domain.md §2). :class:`DistrictMaintenanceOffice` is that decision-maker: it
+responsibility, docs/domain.md §2). :class:`DistrictMaintenanceOffice` is that decision-maker: it
 holds its district's part of the asset stock as a :class:`sim.risk.SlowRiskProcess` with its
 own budget and priority rule (risk-based, visible-first or white-elephant), and each year it
 screens, funds repairs by that rule and defers what the rule defers. All per-asset work is

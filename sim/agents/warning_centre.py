@@ -1,7 +1,7 @@
 """The municipal warning centre: leadership responsibility for colour-coded warnings.
 
 The city's meteorological observatory issues typhoon and rainstorm warnings on the national
-four-colour scale (blue < yellow < orange < red; domain.md §4, 分色预警) and the municipal
+four-colour scale (blue < yellow < orange < red; docs/domain.md §4, 分色预警) and the municipal
 flood-control headquarters raises its graded response with them. The centre keeps the
 current level per hazard; district governments act on the highest of them.
 

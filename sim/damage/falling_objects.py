@@ -1,6 +1,6 @@
 """Falling objects from height in wind: object fragility x pedestrian exposure -> casualties.
 
-Objects (the briefing's list, domain.md §1, priority 5): shop signboards (~360,000), outdoor
+Objects (the briefing's list, docs/domain.md §1, priority 5): shop signboards (~360,000), outdoor
 advertising structures (~29,000), glass curtain walls (12,888 buildings), air-conditioner
 brackets, external wall insulation (236 estates awaiting repair). Counts per district come from
 the city exposure table; the units per exposure item (panels per building, brackets per
@@ -24,7 +24,8 @@ indoors under typhoon warnings: blue 0.9, yellow 0.7, orange 0.4, red 0.15) are 
 hit person is killed with probability ``p_death_given_hit`` and otherwise injured (assumptions per
 type). Consistency check: for Lekima (peak gusts ~22-31 m/s on land, orange warning) the model
 gives a few falling signboards and expected deaths below 1 (0.3 with every district at 28 m/s),
-matching the record of 4 falling signboards and no casualties (facts.md §2c).
+matching the record of 4 falling signboards and no casualties
+(scenarios/data/shanghai/facts.md §2c).
 """
 
 from __future__ import annotations

@@ -158,7 +158,7 @@ _ENTRIES: list[FragilityCurve] = [
             "Assumption (no published curve found); calibration parameter. Chosen so that "
             "sheds are the most wind-fragile dwellings: P = 1.5% at 25 m/s, 4.4% at 30 m/s, "
             "consistent with the pre-emptive evacuation of shed dwellers before Lekima "
-            "(facts.md §2c) and no reported casualties."
+            "(scenarios/data/shanghai/facts.md §2c) and no reported casualties."
         ),
     ),
     FragilityCurve(
@@ -169,7 +169,7 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="light damage (roof tiles, windows) to pre-1996 unreinforced masonry housing",
         source=(
             "Assumption; calibration parameter (P = 9% at 30 m/s). Exposure: ~146 million m2 "
-            "of 1950-1996 housing without seismic fortification (domain.md §1, briefing)."
+            "of 1950-1996 housing without seismic fortification (docs/domain.md §1, briefing)."
         ),
     ),
     FragilityCurve(
@@ -180,7 +180,7 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="partial or total collapse of pre-1996 unreinforced masonry housing",
         source=(
             "Assumption; calibration parameter (P = 1.2e-4 at 30 m/s), consistent with no "
-            "housing collapse reported during Lekima (facts.md §2c)."
+            "housing collapse reported during Lekima (scenarios/data/shanghai/facts.md §2c)."
         ),
     ),
     FragilityCurve(
@@ -191,7 +191,7 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="partial collapse of small-beam thin-slab (xiaoliang-baoban) housing",
         source=(
             "Assumption; calibration parameter: the most dangerous old-housing type "
-            "(~500,000 m2, domain.md §1) gets a lower median than other pre-1996 masonry: "
+            "(~500,000 m2, docs/domain.md §1) gets a lower median than other pre-1996 masonry: "
             "P = 5e-3 at 30 m/s."
         ),
     ),
@@ -203,8 +203,9 @@ _ENTRIES: list[FragilityCurve] = [
         im="gust_ms",
         damage_state="detachment / fall of a shop signboard",
         source=(
-            f"Theta, beta {_CAL}: 4 falling signboards among ~360,000 (facts.md §2c; "
-            "domain.md §1) -> P ~ 1.1e-5 at the districts' Lekima peak gusts of ~28-32 m/s "
+            f"Theta, beta {_CAL}: 4 falling signboards among ~360,000 "
+            "(scenarios/data/shanghai/facts.md §2c; docs/domain.md §1) -> P ~ 1.1e-5 at the "
+            "districts' Lekima peak gusts of ~28-32 m/s "
             "(this curve: 4.5e-6 at 28 m/s, 4.3e-5 at 31 m/s, 1.8e-3 at 38 m/s)."
         ),
     ),
@@ -217,7 +218,7 @@ _ENTRIES: list[FragilityCurve] = [
         source=(
             "Assumption; calibration parameter: larger sail area than a shop sign, so a lower "
             "median than shop_signboard; P = 7e-5 at 28 m/s (~2 of ~29,000 structures, "
-            "domain.md §1), no failures reported for Lekima."
+            "docs/domain.md §1), no failures reported for Lekima."
         ),
     ),
     FragilityCurve(
@@ -228,7 +229,7 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="breakage / fall of a glass curtain-wall panel",
         source=(
             "Assumption; calibration parameter (P = 1.2e-4 per panel at 28 m/s); exposure "
-            "12,888 glass-curtain-wall buildings (domain.md §1)."
+            "12,888 glass-curtain-wall buildings (docs/domain.md §1)."
         ),
     ),
     FragilityCurve(
@@ -241,8 +242,9 @@ _ENTRIES: list[FragilityCurve] = [
             "Lognormal wind fragility of urban street trees as in 'Wind risk assessment of "
             "urban street trees based on wind-induced fragility', Dis. Prev. Res. 1:7 (2022), "
             "doi:10.20517/dpr.2022.05 (form only; its parameters not read). Theta, beta "
-            f"{_CAL}: 2,984 trees down (facts.md §2c) -> P = 3e-3 at 28 m/s if ~1e6 trees "
-            "are exposed (tree count is an assumption: check against the exposure table)."
+            f"{_CAL}: 2,984 trees down (scenarios/data/shanghai/facts.md §2c) -> P = 3e-3 at "
+            "28 m/s if ~1e6 trees are exposed (tree count is an assumption: check against the "
+            "exposure table)."
         ),
     ),
     FragilityCurve(
@@ -254,7 +256,7 @@ _ENTRIES: list[FragilityCurve] = [
         source=(
             "Assumption; calibration parameter: P = 5.7e-2 per road segment at 28 m/s, i.e. "
             "of order 10^3 blockages on a 10^4-segment road layer, the same order as the "
-            "2,984 trees down during Lekima (facts.md §2c)."
+            "2,984 trees down during Lekima (scenarios/data/shanghai/facts.md §2c)."
         ),
     ),
     # ------------------------------------------------------------------ flood depth
@@ -332,7 +334,8 @@ _ENTRIES: list[FragilityCurve] = [
         source=(
             "Assumption (no published curve found); calibration parameter: with ~1 external unit "
             "per household (~1.07e7) the curve gives ~15 falls city-wide at a 28 m/s peak gust "
-            "(P = 1.5e-6), consistent with none being reported for Lekima (facts.md §2c)."
+            "(P = 1.5e-6), consistent with none being reported for Lekima "
+            "(scenarios/data/shanghai/facts.md §2c)."
         ),
     ),
     FragilityCurve(
@@ -343,7 +346,7 @@ _ENTRIES: list[FragilityCurve] = [
         damage_state="detachment / fall of a ~100 m2 patch of degraded external wall insulation",
         source=(
             "Assumption; calibration parameter: only the 236 estates awaiting repair "
-            "(domain.md §1) are exposed; P = 1.1e-3 per patch at 28 m/s."
+            "(docs/domain.md §1) are exposed; P = 1.1e-3 per patch at 28 m/s."
         ),
     ),
 ]

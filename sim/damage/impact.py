@@ -117,5 +117,6 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
 }
 """Unit direct-loss costs (yuan). No published unit-cost table was found; these are
 stated assumptions, scaled together by ``losses.scale`` in calibration against the
-Lekima direct loss (125.8 million yuan, briefing; >34 million yuan NDRCC; facts.md §2c).
+Lekima direct loss (125.8 million yuan, briefing; >34 million yuan NDRCC;
+scenarios/data/shanghai/facts.md §2c).
 Booked by the run's :class:`sim.core.ledger.LossLedger`."""

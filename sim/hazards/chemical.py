@@ -2,11 +2,11 @@
 
 Risk sources: the city profile's high-risk hazardous-chemical enterprises by district and its
 mobile radioactive sources under key supervision (``city.yaml`` ``hazmat``, with sources; the
-first city's briefing counts 15 enterprises and 78 sources, domain.md §1, priority 4).
+first city's briefing counts 15 enterprises and 78 sources, docs/domain.md §1, priority 4).
 
 Accident probability: Reason's Swiss-cheese model (Reason 1990, "Human Error", Cambridge UP;
 Reason 1997, "Managing the Risks of Organizational Accidents", Ashgate) applied to the five
-responsibility layers of the briefing (domain.md §2: leadership, territorial, regulatory,
+responsibility layers of the briefing (docs/domain.md §2: leadership, territorial, regulatory,
 industry, principal/enterprise). An initiating event (leak, process upset, lost or damaged
 source) occurs at rate f per source-year; each layer l stops it with probability e_l c_l, where
 c_l in [0, 1] is that layer's compliance and e_l its effectiveness when fully compliant. An
@@ -17,7 +17,7 @@ accident needs every layer to fail:
 Defaults (ASSUMPTIONS, no city frequency data was found): enterprises f = 0.2/yr, mobile
 radioactive sources f = 0.05/yr, e_l = 0.7 for all layers, compliance 0.8. Then an enterprise has
 p = 3.3e-3/yr (15 enterprises: one accident in ~20 years) and p = 4.9e-4/yr at full
-compliance, 0.18/yr with every layer failing (collective dereliction, domain.md §2).
+compliance, 0.18/yr with every layer failing (collective dereliction, docs/domain.md §2).
 
 Affected areas:
 - toxic gas release: initial isolation circle of radius 100 m in all directions (Emergency

@@ -27,7 +27,8 @@ assumption) and mean duration 0.25 h at a point (rainband cells live tens of min
 2010, and drift with the band-relative flow: a 5-km cell moving at ~5 m/s rains on a point
 for ~17 min; assumption). Cells are fixed in space for that duration (their drift is folded
 into it, assumption). With these values Lekima's hourly peaks over the city's 384 sample
-points reach ~60-80 mm/h (its rainstorm-orange warning forecast 60-80 mm/h, facts.md §2a).
+points reach ~60-80 mm/h (its rainstorm-orange warning forecast 60-80 mm/h,
+scenarios/data/shanghai/facts.md §2a).
 
 Randomness: all draws come from the generator given (the model's ``rain.cells`` stream), one
 batch per model hour in hour order, so the cells depend only on the seed, never on how often

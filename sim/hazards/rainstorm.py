@@ -19,7 +19,7 @@ Storm arrivals (partial-duration series convention): storms whose intensity exce
 IDF value occur at an annual rate 1/T, so storms above a threshold T_min arrive as a Poisson
 process of rate 1/T_min per year with return periods T = T_min / U, U ~ Uniform(0, 1]
 (then P(T > t) = T_min / t). Default T_min = 0.5 yr (two rainstorms a year above the half-year
-intensity; the briefing says "several rainstorms a year", domain.md §1): assumption. Storms
+intensity; the briefing says "several rainstorms a year", docs/domain.md §1): assumption. Storms
 fall in the flood season June-September (uniform: assumption).
 
 Compound chain (issue item 2): typhoon -> power loss -> pump failure -> waterlogging. Drainage

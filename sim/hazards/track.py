@@ -64,7 +64,8 @@ DEFAULT_WIND_AVERAGING_MIN = 1.0
 SUPPORTED_AVERAGING_MIN = (1.0, 2.0, 10.0)
 
 # GB/T 19201-2006 intensity categories of the 2-min mean wind (m/s), as listed in the CMA
-# best-track description (cma_bst_format.md): lower bounds of categories 1..6.
+# best-track description (scenarios/data/lekima-2019/cma_bst_format.md): lower bounds of
+# categories 1..6.
 _GB_CATEGORY_LOWER_MS = (10.8, 17.2, 24.5, 32.7, 41.5, 51.0)
 _VALID_CATEGORIES = {0, 1, 2, 3, 4, 5, 6, 9}
 
@@ -733,10 +734,10 @@ def format_cma_bst_block(
 ) -> str:
     """Format a track as one CMA best-track block (header + records), e.g. for test fixtures.
 
-    Layout follows cma_bst_format.md; the header's last-line flag, interval and compile-date
-    fields are written as placeholders (0, 6, 00000000) because a track carries no such
-    information. Positions are rounded to 0.1 degree, pressure and wind to integers
-    (NaN wind written as 0 = missing).
+    Layout follows scenarios/data/lekima-2019/cma_bst_format.md; the header's last-line flag,
+    interval and compile-date fields are written as placeholders (0, 6, 00000000) because a
+    track carries no such information. Positions are rounded to 0.1 degree, pressure and wind
+    to integers (NaN wind written as 0 = missing).
 
     Returns:
         The block as text, newline-terminated.

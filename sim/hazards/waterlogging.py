@@ -14,11 +14,12 @@ Depths: ponded water collects on the low-lying, paved fraction ``ponding_area_fr
 district, so road depth = S / ponding_area_fraction; underpasses (下立交) collect water from a
 larger surrounding area, modelled by a concentration factor: underpass depth = road depth x
 ``underpass_concentration``. Defaults (0.2, 4.0) are calibrated to the 21 Aug 2012 event
-(facts.md §4: 60-70 mm/h on a ~36 mm/h system -> 20+ road sections at 5-15 cm and an airport
-rail underpass > 40 cm); see tests/test_waterlogging.py.
+(scenarios/data/shanghai/facts.md §4: 60-70 mm/h on a ~36 mm/h system -> 20+ road sections at
+5-15 cm and an airport rail underpass > 40 cm); see tests/test_waterlogging.py.
 
-Thresholds (facts.md §4): underpass alert to maintainers 5 cm, automatic report to the city
-flood headquarters 15 cm, city monitoring alert 20 cm, underpass closure 25 cm.
+Thresholds (scenarios/data/shanghai/facts.md §4): underpass alert to maintainers 5 cm,
+automatic report to the city flood headquarters 15 cm, city monitoring alert 20 cm, underpass
+closure 25 cm.
 
 Road speed: Pregnolato, Ford, Wilkinson & Dawson (2017), "The impact of flooding on road
 transport: a depth-disruption function", Transportation Research Part D 55:67-81,

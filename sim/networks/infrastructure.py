@@ -53,9 +53,10 @@ SERVICE_LAYERS = ("power", "water", "drainage")
 TREES_PER_ROAD_KM = 55.0
 """Street trees exposed per road km (both sides): calibration parameter. 55/km on the
 ~11,500 km generated network (~630,000 trees) brings ~3,000 trees down under the Lekima
-gust field with the ``urban_tree`` curve (observed 2,984, facts.md §2c)."""
+gust field with the ``urban_tree`` curve (observed 2,984, scenarios/data/shanghai/facts.md §2c)."""
 WATERLOGGED_DEPTH_M = 0.15
-"""Road waterlogging point: ponding of 15 cm or more (facts.md §4: the 15 cm alarm level)."""
+"""Road waterlogging point: ponding of 15 cm or more (scenarios/data/shanghai/facts.md §4: the
+15 cm alarm level)."""
 SAG_SIGMA = 1.0
 """Log-standard deviation of road segments' low-spot factor (mean 1): water collects in sags
 and at blocked inlets, so a few segments hold several times the cell's mean ponding depth.
@@ -348,7 +349,7 @@ class Infrastructure:
 
         Returns:
             Underpass positions (indices into ``underpass_nodes``) newly above the 15 cm
-            alarm (facts.md §4), each an incident for drainage crews.
+            alarm (scenarios/data/shanghai/facts.md §4), each an incident for drainage crews.
         """
         roads = self.layers["roads"]
         flooded = field is not None and field.provides(ROAD_FLOOD_IM)

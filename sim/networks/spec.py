@@ -45,8 +45,9 @@ ASSET_TYPES: dict[str, AssetType] = {
 # Default fragility curves by asset type and intensity measure (IM names of
 # sim.hazards.base.INTENSITY_MEASURES -> keys of sim.damage.fragility.FRAGILITY_LIBRARY; the
 # curves and their sources live there). Choices here are mappings, not new numbers: the 10 kV
-# feeder node carries the overhead-segment wind curve (feeder faults, facts.md §2c: 100 faulted
-# lines in Lekima); the 220 kV station borrows the 110/35 kV flood curve (proxy, assumption).
+# feeder node carries the overhead-segment wind curve (feeder faults,
+# scenarios/data/shanghai/facts.md §2c: 100 faulted lines in Lekima); the 220 kV station borrows
+# the 110/35 kV flood curve (proxy, assumption).
 # Buried assets (mains junctions, sewer nodes) and road nodes have no default curve. A new
 # hazard whose IM damages an asset type adds its curve with `register_asset_curve`.
 DEFAULT_FRAGILITY_TABLE: dict[str, dict[str, str]] = {
@@ -147,7 +148,8 @@ class NetworkSpec:
     """Persons per 500/220 kV bulk-supply substation (layer sources). Assumption: order of
     magnitude; no city count of 220 kV substations was found."""
     households_per_substation: float = 10_000.0
-    """Households per 110/35 kV substation (assumption; counts not in facts.md §3)."""
+    """Households per 110/35 kV substation (assumption; counts not in
+    scenarios/data/shanghai/facts.md §3)."""
     km2_per_substation_max: float = 25.0
     """Area floor: at least one 110/35 kV substation per this many km² (assumption)."""
     households_per_transformer: float = 250.0

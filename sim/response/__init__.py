@@ -1,6 +1,6 @@
 """Emergency logistics: routing, resources, incidents, dispatch, harm and a queueing check.
 
-People are the combatants, equipment the guns, supplies the ammunition (domain.md §4): an
+People are the combatants, equipment the guns, supplies the ammunition (docs/domain.md §4): an
 incident is served when its full bundle of all three is on scene.
 """
 

@@ -15,9 +15,9 @@ vehicle (part of the team). Fuel is burnt per running hour of pumps and generato
 at 3 L per person per day (Sphere Project 2011, Humanitarian Charter and Minimum Standards in
 Humanitarian Response, basic survival water needs table: drinking and food 2.5-3 L/person/day;
 upper value used).
-Calibration anchors for counts of incidents come from facts.md §2c (Lekima 2019: 2,984 trees
-down, 100 faulted power lines, 46 waterlogging points, 4 falling signboards, 7,842 rescue
-dispatches), not from this module.
+Calibration anchors for counts of incidents come from scenarios/data/shanghai/facts.md §2c
+(Lekima 2019: 2,984 trees down, 100 faulted power lines, 46 waterlogging points, 4 falling
+signboards, 7,842 rescue dispatches), not from this module.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            "typed as a line crew, its aerial bucket truck and spare conductor from the district"
            " power store (FEMA 508 resource typing: personnel, equipment, supplies); counts"
            " assumption; 3 h repair (Lekima: 80 of 100 faulted lines restored by 06:00 on"
-           " 10 Aug 2019, facts.md §2c)" + _SPLIT),
+           " 10 Aug 2019, scenarios/data/shanghai/facts.md §2c)" + _SPLIT),
         _t("substation_flood", {"power_repair": 2, "drainage": 1},
            {"pump": 2, "generator": 1}, {"sandbags": 200, "fuel_l": 8.0 * (2 * _P + _G)}, 8.0, 3,
            "property", 0, 5.0e6, 24.0,
@@ -124,8 +124,9 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
         _t("road_blocked_by_tree", {"tree_clearance": 1}, {"chainsaw": 1, "haul_truck": 1},
            {}, 1.5, 1, "property", 0, 2.0e4, 12.0,
            "a landscaping crew cuts and lifts the tree and a sanitation haul truck takes the"
-           " wood away (the practice described in the city data, facts.md §3); crew size and"
-           " the ~1.5 h per tree: assumption" + _SPLIT),
+           " wood away (the practice described in the city data,"
+           " scenarios/data/shanghai/facts.md §3); crew size and the ~1.5 h per tree:"
+           " assumption" + _SPLIT),
         _t("waterlogged_underpass", {"drainage": 1}, {"pump": 2},
            {"sandbags": 50, "fuel_l": 4.0 * 2 * _P}, 4.0, 2, "property", 0, 1.0e5, 6.0,
            "assumption: a drainage crew and two mobile pumps drain an underpass in ~4 h, fuel"
@@ -140,7 +141,7 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            5.0e5, 24.0,
            "assumption: two rescue squads with their engines, an engineer and a crane to shore"
            " the structure, an ambulance (rescue team, tools and medical support); 2 persons"
-           " trapped (old small-beam thin-slab housing, domain.md §1)" + _SPLIT),
+           " trapped (old small-beam thin-slab housing, docs/domain.md §1)" + _SPLIT),
         _t("falling_object_injury", {"medical": 1}, {}, {"medical_kits": 1}, 1.0, 4,
            "injury", 1, 0.0, np.inf,
            "assumption: one ambulance; 1 h on scene and transport to hospital"),
@@ -154,7 +155,7 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
         _t("road_collapse", {"pipeline_repair": 1, "structural": 1}, {"excavator": 1},
            {"barriers": 10, "fill_m3": 30}, 10.0, 3, "property", 0, 1.0e6, 24.0,
            "assumption: an engineering crew, an excavator, barriers and fill for a ground"
-           " cavity from a pipe burst (domain.md §1, priority 1)" + _SPLIT),
+           " cavity from a pipe burst (docs/domain.md §1, priority 1)" + _SPLIT),
         _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 3},
            {"medical_kits": 5}, 8.0, 5, "property", 0, 2.0e6, 24.0,
            "assumption: three fire squads with their engines and an ambulance contain a fire"

@@ -1,6 +1,6 @@
 """Emergency resources: teams (the combatants), equipment (the guns), supplies (the ammunition).
 
-The field's framing (domain.md §4, "two keys"): personnel, equipment and supplies must meet at
+The field's framing (docs/domain.md §4, "two keys"): personnel, equipment and supplies must meet at
 the incident; logistics is the bottleneck. Every resource lives on one index axis of length
 ``N_RESOURCES`` so that depot stocks are a ``(n_depots, N_RESOURCES)`` array and the candidate
 search in :mod:`sim.response.dispatch` is a few array operations.
@@ -86,7 +86,10 @@ class TeamType:
     basis: str
 
 
-_CREW_BASIS = "assumption: typical crew of one vehicle; no city headcount found (facts.md §3)"
+_CREW_BASIS = (
+    "assumption: typical crew of one vehicle; no city headcount found "
+    "(scenarios/data/shanghai/facts.md §3)"
+)
 TEAM_TYPES: dict[str, TeamType] = {
     "fire_rescue": TeamType("fire_rescue", "fire and rescue squad (one engine)", 5, _CREW_BASIS),
     "medical": TeamType("medical", "120 ambulance crew (doctor, nurse, driver)", 3, _CREW_BASIS),

@@ -1,7 +1,7 @@
 """The emergency service: the bridge between the model and :mod:`sim.response`.
 
 Damage becomes incidents (each needing a bundle of personnel, equipment and supplies —
-domain.md §4: the combatants, the guns and the ammunition), incidents are dispatched from
+docs/domain.md §4: the combatants, the guns and the ammunition), incidents are dispatched from
 district depots over the road network as it is now (ponding, fallen trees, closed
 underpasses), and completions feed back: repaired assets return to service, cleared roads
 reopen, and the delay until the full bundle arrived decides the harm to people at risk.

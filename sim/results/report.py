@@ -1,8 +1,19 @@
 """Console report of a run, either kind: outcomes, with simulated against observed where
-records exist. :func:`print_summary` is the one entry of ``citysafe run`` for both clocks."""
+records exist. :func:`print_summary` is the one entry of ``citysafe run`` for both clocks.
+
+Observed figures are totals of the event the scenario file describes: they cover the window
+of the file that writes them (:func:`event_window`, before any ``-p`` or journal override). A
+run over a window that does not cover it (``-p time.duration_h=12``, an exercise started at
+landfall, a variant that shortens its parent's window) is not compared: its table says which
+period each column covers and gives no sim/obs ratio.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -25,20 +36,95 @@ def _title(scenario) -> str:
     return f"{scenario.name} (seed {scenario.seed}{window})"
 
 
-def summary_table(summary: dict, scenario) -> Table:
+@dataclass(frozen=True)
+class Window:
+    """A simulated period: start (UTC) and length (hours)."""
+
+    start_utc: pd.Timestamp
+    hours: float
+
+    @classmethod
+    def of(cls, scenario) -> Window | None:
+        """The window of an emergency scenario (None for a long run: no ``time``)."""
+        time = getattr(scenario, "time", None)
+        if time is None:
+            return None
+        return cls(pd.Timestamp(time.start_utc).tz_convert("UTC"), float(time.duration_h))
+
+    @property
+    def end_utc(self) -> pd.Timestamp:
+        return self.start_utc + timedelta(hours=self.hours)
+
+    def covers(self, other: Window) -> bool:
+        """Whether this window contains ``other`` (to the minute)."""
+        slack = timedelta(minutes=1)
+        return self.start_utc <= other.start_utc + slack and self.end_utc >= other.end_utc - slack
+
+    def __str__(self) -> str:
+        fmt = "%d %b %Y %H:%M"
+        return (
+            f"{self.start_utc.strftime(fmt)} to {self.end_utc.strftime(fmt)} UTC, {self.hours:g} h"
+        )
+
+
+def event_window(path) -> Window | None:
+    """The period a scenario file's observed figures cover: the window of the file that
+    writes its ``observed:`` (the file itself or the first of its ``extends:`` ancestors that
+    does), as written there, without ``-p`` or journal overrides. A child that shortens its
+    parent's window (a test variant, an exercise) inherits the parent's figures, not its period.
+
+    Returns:
+        The window; None for a long run, or a file that does not load alone.
+    """
+    from sim.core.yaml_input import YamlInputError, read_yaml_file
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.loader import scenario_files
+
+    try:
+        for file in scenario_files(path):
+            data = read_yaml_file(file)
+            if isinstance(data, dict) and "observed" in data:
+                return Window.of(load_scenario(file))
+        return Window.of(load_scenario(path))
+    except (ScenarioError, YamlInputError, OSError):
+        return None
+
+
+def observed_comparable(scenario, event: Window | None) -> bool:
+    """Whether the run's window covers ``event``, the period of its observed figures (True
+    when either is unknown: a long run, or no period given)."""
+    run = Window.of(scenario)
+    return run is None or event is None or run.covers(event)
+
+
+def not_compared(scenario, event: Window) -> str:
+    """The line that says why observed figures are not compared with this run."""
+    return (
+        f"not compared: simulated {Window.of(scenario)}; observed figures are totals of the "
+        f"whole event, {event} (the window of the scenario file that gives them)"
+    )
+
+
+def summary_table(summary: dict, scenario, comparable: bool = True) -> Table:
     """A rich table: outcome, unit (for a kind whose units are not in the key names:
     ``OUTCOME_UNITS`` of its schema), simulated, observed, simulated / observed.
 
     The reported spread and source of each observed figure are printed below the table
-    (see :func:`print_summary`), which keeps it within an 80-column terminal.
+    (see :func:`print_summary`), which keeps it within an 80-column terminal. When the run's
+    window does not cover the observed figures' period (``comparable`` False) the columns say
+    so — "simulated (12 h)", "observed (event)" — and there is no sim/obs column.
     """
     units = type(scenario).OUTCOME_UNITS
     table = Table(title=_title(scenario), show_lines=False)
     table.add_column("outcome", overflow="fold")  # long keys fold rather than squeeze numbers
     if units is not None:
         table.add_column("unit", overflow="fold")
-    for col in ("simulated", "observed", "sim/obs"):
-        table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+    cols = ("simulated", "observed", "sim/obs")
+    if not comparable:
+        window = Window.of(scenario)
+        cols = (f"simulated ({window.hours:g} h)" if window else "simulated", "observed (event)")
+    for col in cols:
+        table.add_column(col, justify="right", no_wrap=True, min_width=min(len(col), 10))
     for key, value in summary.items():
         if key == "seed" or key.endswith(".seed"):  # a shock's seed: in its summary.json
             continue
@@ -49,13 +135,30 @@ def summary_table(summary: dict, scenario) -> Table:
             ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
         shock = key.startswith("shocks.")  # an emergency key: its unit is in its name
         unit = [] if units is None else [units.get(key, "" if shock else "count")]
-        table.add_row(key, *unit, format_number(value), obs_txt, ratio)
+        cells = [format_number(value), obs_txt, *([ratio] if comparable else [])]
+        table.add_row(key, *unit, *cells)
     return table
 
 
-def print_summary(console: Console, summary: dict, scenario) -> None:
-    """Print the table, then each observed figure's spread and source."""
-    console.print(summary_table(summary, scenario))
+def print_summary(console: Console, summary: dict, scenario, event: Window | None = None) -> None:
+    """Print the table, then each observed figure's spread and source.
+
+    Args:
+        console: where to print.
+        summary: the run's summary.
+        scenario: the scenario as run (overrides applied).
+        event: the period the observed figures cover (:func:`event_window`); None: the
+            run's own window. With observed figures, the line under the table names both
+            periods, and says they are not compared when the run's window does not cover it.
+    """
+    run = Window.of(scenario)
+    comparable = observed_comparable(scenario, event)
+    console.print(summary_table(summary, scenario, comparable))
+    if scenario.observed and run is not None:
+        if comparable:
+            console.print(f"simulated and observed: {run}", highlight=False)
+        else:
+            console.print(not_compared(scenario, event), style="bold", highlight=False)
     if scenario.observed:
         console.print("Observed figures (reported spread) and sources:", style="bold")
         for key, obs in scenario.observed.items():

@@ -13,14 +13,18 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from sim.results.table_form import incidents_table, whole_persons_by_hour
 from sim.scenario.loader import dump_resolved
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
 
 LAYERS = ("power", "water", "drainage", "roads")
+PERSON_COLUMNS = ("people_relocated_now", "deaths", "injuries")
+"""Persons columns of ``model_timeseries.parquet``, written as whole persons (rounded)."""
 
 
 def write_resolved(scenario, out_dir: Path) -> Path:
@@ -77,17 +81,30 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
     """The emergency window's tables: path key → (file name, table).
 
     ``timeseries`` (:func:`timeseries_frame`), ``events`` (the event log), ``model_timeseries``
-    (hourly city-wide DataCollector records), ``incidents`` (one row per incident) and
-    ``utilisation`` (resource → share of time busy, CSV).
+    (hourly city-wide DataCollector records), ``incidents`` (one row per incident,
+    :func:`sim.results.table_form.incidents_table`) and ``utilisation`` (resource → share of
+    time busy, CSV). Persons are written whole (:mod:`sim.results.table_form`): the city's
+    relocated, deaths and injuries rounded per hour, the districts' relocated and infectious
+    apportioned by largest remainder so that an hour's districts add up to its city total.
+    Columns, units and meaning: docs/outputs.md.
     """
     util = model.service.utilisation()
     mv = model.datacollector.get_model_vars_dataframe().reset_index(names="t_h")
     mv["t_h"] = mv["t_h"].astype(float)
+    ts = timeseries_frame(model)
+    hours = np.sort(ts["t_h"].unique())
+    if len(hours) == len(mv):  # the same records: a final one between hours keeps its time
+        mv["t_h"] = hours  # (the model table's index counts records: 4.0 for a 3.5-h window)
+    for col in PERSON_COLUMNS:  # whole persons as written; the model keeps its fractions
+        mv[col] = np.rint(mv[col].clip(lower=0.0)).astype(np.int64)
+    ts["relocated"] = whole_persons_by_hour(ts, "relocated", mv.set_index("t_h")[PERSON_COLUMNS[0]])
+    ts["infectious"] = whole_persons_by_hour(ts, "infectious")
+    incidents = incidents_table(model.service.records(), model.city.districts["name_en"])
     return {
-        "timeseries": ("timeseries.parquet", timeseries_frame(model)),
+        "timeseries": ("timeseries.parquet", ts),
         "events": ("events.parquet", model.events_frame()),
         "model_timeseries": ("model_timeseries.parquet", mv),
-        "incidents": ("incidents.parquet", model.service.records()),
+        "incidents": ("incidents.parquet", incidents),
         "utilisation": (
             "utilisation.csv",
             pd.DataFrame({"resource": list(util), "utilisation": list(util.values())}),

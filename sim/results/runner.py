@@ -23,12 +23,15 @@ from sim.results.shocks import run_with_shocks, shock_keys
 
 @dataclass
 class RunResult:
-    """A finished run: its summary, folder, written files (path key → path) and the model."""
+    """A finished run: its summary, folder, written files (path key → path) and the model;
+    ``resumed``: a long run's shocks that a previous, interrupted attempt had finished (reused,
+    not run again)."""
 
     summary: dict
     out_dir: Path
     paths: dict[str, Path]
     model: SimulationModel
+    resumed: tuple[str, ...] = ()
 
 
 def run_scenario(
@@ -64,9 +67,11 @@ def run_scenario(
         kind.build(scenario) if city_state is None else kind.build(scenario, city_state=city_state)
     )
     shocks = getattr(scenario, "shocks", None)
+    reused: list[str] = []
     if shocks:
         (out_dir / "summary.json").unlink(missing_ok=True)  # complete only when rewritten
-        done = run_with_shocks(model, scenario, out_dir, partial(_window, figures=figures))
+        window = partial(_window, figures=figures)
+        done = run_with_shocks(model, scenario, out_dir, window, reused)
     else:
         run_model(model, kind, scenario.name, progress)
     summary = kind.summarise(model, time.perf_counter() - t0)
@@ -81,7 +86,7 @@ def run_scenario(
         paths |= drawn
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
     paths["summary"] = write_summary(summary, out_dir)
-    return RunResult(summary=summary, out_dir=out_dir, paths=paths, model=model)
+    return RunResult(summary, out_dir, paths, model, resumed=tuple(reused))
 
 
 def _window(scenario, out_dir: Path, city_state, figures: bool) -> dict:

@@ -60,7 +60,11 @@ RunWindow = Callable[[object, Path, CityState], dict]
 
 
 def run_with_shocks(
-    model: RiskDynamicsModel, scenario: LongRunScenario, out_dir: Path, run_window: RunWindow
+    model: RiskDynamicsModel,
+    scenario: LongRunScenario,
+    out_dir: Path,
+    run_window: RunWindow,
+    reused: list[str] | None = None,
 ) -> dict[str, dict]:
     """Run the long run to its horizon with an emergency window at each shock date.
 
@@ -70,6 +74,8 @@ def run_with_shocks(
         out_dir: the run folder (``shocks/<name>/`` are written there).
         run_window: runs one emergency scenario on a city state into a folder
             (:func:`sim.results.runner.run_scenario` with ``city_state``).
+        reused: receives the names of the shocks a previous attempt had finished (resumed,
+            not run again), in the order they come.
 
     Returns:
         Shock name → its emergency summary, in the order of ``scenario.shocks``.
@@ -86,7 +92,7 @@ def run_with_shocks(
         state = model.city_state(t_h)
         summary = run_shock(
             shock, state, model.shock_seed(shock.name), shocks_dir, run_window,
-            scenario.policy_shock_overrides(),
+            scenario.policy_shock_overrides(), reused,
         )  # fmt: skip
         model.record_shock(i, t_h, float(summary["direct_loss_yuan"]))
         results[shock.name] = summary
@@ -102,9 +108,11 @@ def run_shock(
     shocks_dir: Path,
     run_window: RunWindow,
     policy_overrides: list[str] | None = None,
+    reused: list[str] | None = None,
 ) -> dict:
     """One shock's emergency window into ``shocks_dir/<name>/``, or the complete folder a
-    previous run left with the same fingerprint. Returns its summary.
+    previous run left with the same fingerprint (its name then goes to ``reused``). Returns
+    its summary.
 
     ``policy_overrides`` (the long run's five ones, :meth:`LongRunScenario.policy_shock_overrides`)
     apply before the shock's own ``overrides``, which therefore win."""
@@ -114,6 +122,8 @@ def run_shock(
     final = shocks_dir / shock.name
     done = finished_summary(final, fingerprint)
     if done is not None:
+        if reused is not None:
+            reused.append(shock.name)
         return done
     tmp = Path(tempfile.mkdtemp(prefix=f".{shock.name}.partial-", dir=shocks_dir))
     tmp.chmod(0o755)  # mkdtemp makes it private; a run folder is not

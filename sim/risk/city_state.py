@@ -56,7 +56,7 @@ deposits graded in steps of 5-10 % of height); 50 % at the critical state."""
 CAVITY_COLLAPSE_PER_MM = 1.0 / 500.0
 """κ, per mm of storm rain: an open cavity under 100 mm of rain collapses with P = 18 %.
 ASSUMPTION (order of magnitude): infiltrating rain washes soil into the void and road
-collapses cluster in the rainy season (domain.md §1, priority 1); no rate per mm was found."""
+collapses cluster in the rainy season (docs/domain.md §1, priority 1); no rate per mm was found."""
 
 FACADE_MEDIAN_BY_STATE = np.array([1.0, 0.97, 0.90, 0.80, 0.65])
 """Multiplier on the median gust capacity θ of a facade or signboard item in condition state

@@ -10,11 +10,11 @@ sites were halted for Typhoon Co-may in 2025, exposure table source). Each accid
 1 + Poisson(mu) people, so deaths per accident have mean 1 + mu (the record counts fatal
 production-safety accidents, hence at least one death).
 
-Calibration (stated): the briefing's record (domain.md §1), 69 construction accidents and 89
-deaths in 3 years (domain.md §1; facts.md §6: not corroborated in a second source; context:
-74 construction deaths in 2005, facts.md §6), with the exposure table's ~600,000 workers
-(itself an assumption: ~130 per site x 4,628 sites) and ``hours_per_worker_year`` = 2,500 h
-(assumption: ~10 h/day, 250 days/yr) gives
+Calibration (stated): the briefing's record (docs/domain.md §1), 69 construction accidents and 89
+deaths in 3 years (docs/domain.md §1; scenarios/data/shanghai/facts.md §6: not corroborated in a
+second source; context: 74 construction deaths in 2005, scenarios/data/shanghai/facts.md §6),
+with the exposure table's ~600,000 workers (itself an assumption: ~130 per site x 4,628 sites)
+and ``hours_per_worker_year`` = 2,500 h (assumption: ~10 h/day, 250 days/yr) gives
 
     lambda0 = 69 / (600,000 x 2,500 x 3) = 1.533e-8 accidents per worker-hour,
     mu      = 89 / 69 - 1 = 0.290.

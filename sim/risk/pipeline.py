@@ -11,7 +11,7 @@ Chain (per pipe segment i of length L_i, material m, age a_i(t)):
    structural deterioration of water mains: statistical models", Urban Water 3(3):131-150).
    N0_m and A_m per material are ORDER-OF-MAGNITUDE values (breaks of order 0.01-1 per km and
    year, growth of a few % per year) chosen here, not fitted to city data: assumption.
-   Multipliers (assumptions, mechanisms named in the briefing, domain.md §1): heavy-traffic
+   Multipliers (assumptions, mechanisms named in the briefing, docs/domain.md §1): heavy-traffic
    fatigue loading x1.5 on ``heavy_traffic_share`` = 30% of segments; nearby construction
    (excavation, dewatering) x3 for pipes within ``construction_radius_m`` = 100 m of one of the
    district's active construction sites (the affected share of a district's pipes is
@@ -27,9 +27,10 @@ Chain (per pipe segment i of length L_i, material m, age a_i(t)):
 
 Calibration (stated): ``p_cavity_per_burst`` is set so that the EXPECTED number of road
 collapses in the first city 2003-2020 (18 years) is 95, the briefing's count "95 road collapses
-since 2003" (domain.md §1; facts.md §6 marks it not corroborated in a second source). National
-context (facts.md §6): China 2,322 collapses in 2014-2018, 347 in 2021; Beijing 277 in
-2007-2009. See `calibrate_p_cavity` and tests/test_pipeline.py.
+since 2003" (docs/domain.md §1; scenarios/data/shanghai/facts.md §6 marks it not corroborated in
+a second source). National context (scenarios/data/shanghai/facts.md §6): China 2,322 collapses
+in 2014-2018, 347 in 2021; Beijing 277 in 2007-2009. See `calibrate_p_cavity` and
+tests/test_pipeline.py.
 
 Inventory (`generate_pipe_network`): each district's ``underground_pipeline_km`` (all utilities,
 >= 100,000 km city-wide, exposure table) is cut into segments of ``segment_length_km``. The

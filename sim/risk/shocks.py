@@ -13,7 +13,7 @@ Interaction with latent risk: an asset in condition state s fails in a shock of 
     P = 1 - exp(-X v_s sensitivity),   v = (0.0005, 0.001, 0.003, 0.01, 0.03) (assumption),
 
 so a stock with many deferred defects loses far more assets to the same shock than a maintained
-one (the briefing: white elephants turn black swans into grey rhinos, domain.md §2).
+one (the briefing: white elephants turn black swans into grey rhinos, docs/domain.md §2).
 `amplification` reports that ratio against an as-new stock.
 """
 

@@ -1,6 +1,6 @@
 """White-elephant decision-making (大白象): short tenure, discounting and visible spending.
 
-The briefing (domain.md §2) describes managers who ignore widespread, long-accumulated and
+The briefing (docs/domain.md §2) describes managers who ignore widespread, long-accumulated and
 costly problems because the spending is large and its benefit hard to show, hope nothing
 breaks during their tenure and prefer rescue after the event to prevention. We encode this as a
 decision rule (an ASSUMPTION of this model, not an estimated behavioural law) with three

@@ -48,7 +48,7 @@ COUNT_KEYS = (
 
 
 class LayerFractions(Strict):
-    """One fraction per responsibility layer (domain.md §2), in the fixed layer order."""
+    """One fraction per responsibility layer (docs/domain.md §2), in the fixed layer order."""
 
     leadership: Fraction = 0.8
     territorial: Fraction = 0.7
@@ -110,7 +110,7 @@ class TenureConfig(Strict):
 
 
 class CampaignConfig(Strict):
-    """Reaction to an accident ("one falls ill, everyone takes medicine", domain.md §2)."""
+    """Reaction to an accident ("one falls ill, everyone takes medicine", docs/domain.md §2)."""
 
     mode: Literal["city_wide", "risk_targeted"] = Field(
         "city_wide",
@@ -444,7 +444,7 @@ class RiskControlInsurancePolicy(PolicyBlock):
 
 
 class AccountabilityPolicy(PolicyBlock):
-    """Problem accountability plus accident accountability (domain.md §2 remedy)."""
+    """Problem accountability plus accident accountability (docs/domain.md §2 remedy)."""
 
     annual_cost_yuan: float = Field(
         1.0e6, ge=0, le=1e12, description="Audit office staff, yuan/yr (assumption)."
@@ -473,7 +473,7 @@ class CoGovernancePolicy(PolicyBlock):
 
 
 class PoliciesConfig(Strict):
-    """The "five ones" (domain.md §5) and two remedies of §2, each switchable, and any other
+    """The "five ones" (docs/domain.md §5) and two remedies of §2, each switchable, and any other
     registered policy (validated by its own block model, read with :meth:`block`)."""
 
     model_config = ConfigDict(extra="allow", validate_assignment=True)

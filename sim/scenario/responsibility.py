@@ -31,12 +31,12 @@ class LayerDiligence(Strict):
     principal: Fraction = Field(
         0.3,
         description="Building owners and contractors before deterrence and insurance "
-        "(owners rarely check facades and signs unprompted: domain.md §1, priority 3).",
+        "(owners rarely check facades and signs unprompted: docs/domain.md §1, priority 3).",
     )
 
 
 class ResponsibilityConfig(Strict):
-    """The five responsibility layers over the city's assets (domain.md §2).
+    """The five responsibility layers over the city's assets (docs/domain.md §2).
 
     Owners by asset sector: the drainage authority (drainage and underpass assets) and the
     utilities (pipes, and the pipe chain's cavity screening) are the industry layer; district

@@ -386,7 +386,11 @@ class DrainageConfig(Strict):
         "calibrated to the 21 Aug 2012 storm, sim.hazards.waterlogging).",
     )
     underpass_closure_depth_m: float = Field(
-        0.25, gt=0, le=2, description="Underpass closed above this depth, m (facts.md §4: 25 cm)."
+        0.25,
+        gt=0,
+        le=2,
+        description="Underpass closed above this depth, m (scenarios/data/shanghai/facts.md §4: "
+        "25 cm).",
     )
 
     @field_validator("capacity_mm_per_h")
@@ -520,7 +524,7 @@ RELOCATION_CATEGORIES = (
     "vessel_crew_persons",
 )
 """People district governments relocate before typhoons (the categories reported for Lekima,
-facts.md §2c; the exposure inventory's pools, :mod:`sim.city.exposure`)."""
+scenarios/data/shanghai/facts.md §2c; the exposure inventory's pools, :mod:`sim.city.exposure`)."""
 
 DEFAULT_COMPLIANCE = dict.fromkeys(RELOCATION_CATEGORIES, 1.0)
 """Category multiplier on the households' compliance probability: 1 = the behavioural model

@@ -4,7 +4,7 @@ The long run (:class:`sim.models.longrun.RiskDynamicsModel`) with ``processes.re
 lets the district maintenance offices run the assets' physics only (deterioration, failures,
 black swans; :class:`sim.risk.MaintenancePolicy` ``manages=False``); the screening and the
 repairs that decide the city state of a shock (:mod:`sim.risk.city_state`) are the duties of
-these actors (domain.md §2, five layers):
+these actors (docs/domain.md §2, five layers):
 
 ======================  =====================  ===========================================
 actor                   layer                  duties over the year

@@ -1,9 +1,9 @@
 """Responsibility-bearing agents and mechanism designs in the long-run model.
 
-Five responsibility layers (domain.md §2: leadership, territorial, regulatory, industry,
+Five responsibility layers (docs/domain.md §2: leadership, territorial, regulatory, industry,
 principal/enterprise), insurers, third-party inspectors and residents around a park of
 hazardous-chemical enterprises; accidents through layered barriers (Swiss cheese); policy
-plug-ins for the "five ones" (domain.md §5) and the remedies of §2.
+plug-ins for the "five ones" (docs/domain.md §5) and the remedies of §2.
 
 Modules: ``agents`` (Mesa agents), ``park`` (enterprise arrays), ``cast`` (who is who, their
 diligence and barrier compliance), ``behaviour`` (behaviour rules), ``params`` (the tick's

@@ -1,6 +1,6 @@
 """The accident pathway: initiating events pass the five barriers (Swiss cheese); an accident
 has consequences (people in the zones, losses), then accident accountability for every layer
-and a campaign ("one falls ill, everyone takes medicine", domain.md §2)."""
+and a campaign ("one falls ill, everyone takes medicine", docs/domain.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mesa agents that bear safety responsibilities (domain.md §2, five layers) and the market
+"""Mesa agents that bear safety responsibilities (docs/domain.md §2, five layers) and the market
 and society actors around them.
 
 Every agent has duties (a subset of :data:`sim.agents.governance.audit.DUTIES`), a capacity (duty

@@ -3,7 +3,7 @@
 Each rule states its source or says it is an assumption. The functional forms are
 standard (discounting, exponential decay, logit choice, expected-penalty deterrence); the
 coefficients are ASSUMPTIONS of this model, chosen so that the signs and orders of magnitude
-follow the briefing's narrative (domain.md §2) — they are not estimated.
+follow the briefing's narrative (docs/domain.md §2) — they are not estimated.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ major accident once in ~20 years; assumption, the order of sim.hazards.chemical 
 REPORT_DILIGENCE_SLOPE = 6.0
 REPORT_BLAME_ACCIDENT_ONLY = 1.5
 """Utility cost of reporting a found problem when only accidents are punished: a reported
-problem is a visible blemish ("do more, err more", domain.md §2) (assumption)."""
+problem is a visible blemish ("do more, err more", docs/domain.md §2) (assumption)."""
 
 # logit coefficients of an intermediary's falsification (assumptions)
 FALSIFY_INTERCEPT = -3.0
@@ -88,7 +88,7 @@ def report_probability(
         dU = a (d - 0.5) - blame + audit_prob x penalty,
 
     a = 6 (assumption). Under ``accident_only`` accountability, reporting carries a blame
-    (1.5, assumption: a reported problem counts against the reporter, domain.md §2 "do more,
+    (1.5, assumption: a reported problem counts against the reporter, docs/domain.md §2 "do more,
     err more") and concealment is never punished unless an accident happens; under
     ``problem_and_accident`` reporting carries no blame and discovered concealment is
     penalised (``audit_prob`` x ``concealment_penalty``).
@@ -120,7 +120,7 @@ def falsification_probability(price_pressure, check_strength):
     (coefficients: assumption). The mechanism follows the auditor-independence literature
     (DeAngelo 1981, "Auditor size and audit quality", J. Accounting and Economics 3(3):183-199:
     quality falls when fee pressure rises and detection is weak) and the Xiangshui 2019 case
-    (falsifying intermediaries, domain.md §2).
+    (falsifying intermediaries, docs/domain.md §2).
     """
     return sigmoid(
         FALSIFY_INTERCEPT

@@ -1,4 +1,4 @@
-"""Colour-coded early warning (分色预警) and graded response (分级响应), domain.md §4-5.
+"""Colour-coded early warning (分色预警) and graded response (分级响应), docs/domain.md §4-5.
 
 The platform senses each latent hazard with probability ``sensing_coverage`` a month and
 computes a risk indicator per enterprise: the estimated accident rate per year with the

@@ -260,7 +260,12 @@ def calibrate_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a calibration interrupted in --out.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only warnings and errors (no summary of the fit)."
+        ),
+    ] = False,
 ) -> None:
     """Fit scenario parameters to observed figures by ABC-SMC (pyabc); write the posterior,
     a posterior predictive check, plots and calibrated.yaml."""

@@ -18,6 +18,7 @@ folder; 130 interrupted.
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -83,9 +84,11 @@ def ensemble_command(
                 out_dir,
                 workers=workers,
                 progress=not quiet,
+                on_start=partial(_say_resumed, console),
             )
             echo_notes(done.outcome)
-            stats, n_rows = _write_stats(done, scen, replications, out_dir)  # a full disk: 2
+            observed = _comparable_observed(scenario_path, scen, console)
+            stats, n_rows = _write_stats(done, scen, replications, out_dir, observed)
         publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
     failed = done.outcome.failed
     sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
@@ -100,9 +103,36 @@ def ensemble_command(
         raise typer.Exit(code=1)
 
 
-def _write_stats(done, scen, replications: int, out_dir: Path) -> tuple[dict, int]:
+def _say_resumed(console: Console, outcome) -> None:
+    """Before running: how many replications an interrupted attempt had finished (kept)."""
+    if outcome.skipped:
+        console.print(
+            f"resumed: {outcome.skipped} of {outcome.total} replications done (finished by the "
+            f"interrupted run, kept); running the other {outcome.total - outcome.skipped}",
+            highlight=False,
+        )
+
+
+def _comparable_observed(scenario_path: Path, scen, console: Console) -> dict:
+    """The scenario's observed figures if the ensemble's window covers their period
+    (:func:`sim.results.report.event_window`); otherwise none, with the line saying why."""
+    from sim.results.report import event_window, not_compared, observed_comparable
+
+    if not scen.observed:
+        return {}
+    event = event_window(scenario_path)
+    if observed_comparable(scen, event):
+        return scen.observed
+    console.print(not_compared(scen, event) + "; none compared", style="bold", highlight=False)
+    return {}
+
+
+def _write_stats(
+    done, scen, replications: int, out_dir: Path, observed: dict | None = None
+) -> tuple[dict, int]:
     """Write ``ensemble.parquet`` and ``ensemble.json`` (last: the finished file) into the
     staging folder; return the outcome statistics and the number of finished replications.
+    ``observed``: the figures to compare (default the scenario's).
 
     Raises:
         typer.Exit: code 1 when every replication failed (nothing is written).
@@ -114,7 +144,7 @@ def _write_stats(done, scen, replications: int, out_dir: Path) -> tuple[dict, in
     if scen.kind == "long_run":  # its shocks' outcomes, shocks.<name>.<key>
         outcomes += scen.shock_outcome_keys(EMERGENCY_OUTCOME_KEYS)
     table = ensemble_table(done.rows, outcomes)
-    stats = outcome_stats(table, outcomes, scen.observed)
+    stats = outcome_stats(table, outcomes, scen.observed if observed is None else observed)
     meta = {
         "scenario": scen.name,
         "root_seed": int(scen.seed),

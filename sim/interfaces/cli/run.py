@@ -92,7 +92,14 @@ def run(
         Path | None, typer.Option(help="Run folder (default runs/<scenario>-<seed>/).")
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar.", show_default=False)
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No progress bar; the outcome table, warnings and the run folder are still "
+            "printed.",
+            show_default=False,
+        ),
     ] = False,
     figures: Annotated[
         bool,
@@ -154,25 +161,38 @@ def run(
             overwrite=overwrite,
         )
         return
-    _run_staged(
-        scen, out or Path("runs") / f"{scen.name}-{scen.seed}", overwrite, journal, quiet, figures
-    )
+    out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
+    event = _observed_period(scenario, scen)
+    _run_staged(scen, out_dir, overwrite, journal, quiet, figures, event)
 
 
-def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool) -> None:
+def _observed_period(path: Path, scen):
+    """The period the scenario's observed figures cover: the window of the file that gives
+    them (:func:`sim.results.report.event_window`); None without observed figures."""
+    if not scen.observed:
+        return None
+    from sim.results.report import event_window
+
+    return event_window(path)
+
+
+def _run_staged(
+    scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figures: bool, event=None
+) -> None:
     """Run (or replay ``journal``) into ``out_dir``'s staging folder and publish it when
     finished (:mod:`sim.results.staging`), holding the staging folder's lock throughout; exit 2
     on an unusable folder or any input file error (:class:`~sim.core.errors.InputDataError`:
-    city, hazard, network data), 130 on Ctrl-C."""
+    city, hazard, network data), 130 on Ctrl-C. ``event``: the period the scenario's observed
+    figures cover (:func:`sim.results.report.event_window`), for the console table."""
     with contextlib.ExitStack() as hold:
         out_dir, staging = stage_or_exit(out_dir, scen, overwrite, hold=hold)
         try:
             if journal is not None:
                 from sim.interfaces.exercise.replay import replay_command
 
-                replay_command(scen, journal, staging, quiet, figures, console)
+                replay_command(scen, journal, staging, quiet, figures, console, event)
             else:
-                _run(scen, staging, quiet, figures)
+                _run(scen, staging, quiet, figures, event)
         except KeyboardInterrupt:
             typer.echo(
                 f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
@@ -195,10 +215,17 @@ def _run_staged(scen, out_dir: Path, overwrite: bool, journal, quiet: bool, figu
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
-def _run(scen, out_dir: Path, quiet: bool, figures: bool) -> None:
+def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
     """Run a scenario of either kind into ``out_dir`` and print its console table."""
     from sim.results.report import print_summary
     from sim.results.runner import run_scenario
 
     result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
-    print_summary(console, result.summary, scen)
+    if result.resumed:  # a rerun after an interrupt: say what it did not run again
+        n = len(getattr(scen, "shocks", None) or ())
+        console.print(
+            f"resumed: {len(result.resumed)} of {n} shocks done ({', '.join(result.resumed)}: "
+            "finished by the interrupted run, reused)",
+            highlight=False,
+        )
+    print_summary(console, result.summary, scen, event)

@@ -105,7 +105,12 @@ def run_cmd(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the sweep saved in --out.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar; the closing summary is still printed."
+        ),
+    ] = False,
     scheduler: Annotated[
         str | None,
         typer.Option(

@@ -111,13 +111,18 @@ def check_journal_or_exit(
         typer.echo(line, err=True)
 
 
-def replay_command(scenario, journal: Journal, out_dir: Path, quiet: bool, figures: bool, console):
+def replay_command(
+    scenario, journal: Journal, out_dir: Path, quiet: bool, figures: bool, console, event=None
+):
     """CLI body of ``run --journal`` on a journal :func:`check_journal_or_exit` passed: replay,
-    print the summary and the after-action table."""
+    print the summary and the after-action table. ``event``: the period the scenario's observed
+    figures cover (:func:`sim.results.report.event_window`; a journal's window overrides, an
+    exercise started at landfall, make the replay's window shorter: then they are not
+    compared)."""
     try:
         result, review = replay_to_folder(scenario, journal, out_dir, not quiet, figures)
     except InjectError as exc:
         typer.echo(f"journal: {exc}", err=True)
         raise typer.Exit(code=2) from None
-    print_summary(console, result.summary, scenario)
+    print_summary(console, result.summary, scenario, event)
     console.print(review.outcomes.to_string(index=False), highlight=False)

@@ -3,7 +3,7 @@
 Input: a loaded factorial sweep (:func:`sim.studies.sweep.table.load`) over
 ``logistics.teams_scale``, ``logistics.equipment_scale`` and ``logistics.supplies_scale``
 (``experiments/logistics-tradeoff.yaml``). An incident is served only when a team, its
-equipment and its supplies meet (domain.md §4, "two keys"), so response behaves like a
+equipment and its supplies meet (docs/domain.md §4, "two keys"), so response behaves like a
 Leontief (fixed-proportions) production function: adding the factor that is not short buys
 little. Outputs:
 

@@ -45,7 +45,14 @@ from sim.scenario.loader import (
     read_with_extends,
     validate_mapping,
 )
-from sim.studies.compare.stats import LOSS_PER_YUAN, YUAN_PER_DEATH, comparison_table
+from sim.studies.compare.stats import (
+    BOOTSTRAP_MISS_FACTOR,
+    LOSS_PER_YUAN,
+    YUAN_PER_DEATH,
+    bootstrap_coverage,
+    comparison_table,
+    min_bootstrap_n,
+)
 from sim.studies.sweep.design import expand, unreported_keys
 from sim.studies.sweep.executor import WORKERS, run_sweep
 from sim.studies.sweep.exits import echo_notes, sweep_exits
@@ -206,7 +213,7 @@ def write_outputs(table: pd.DataFrame, keys: Keys, out_dir: Path) -> dict[str, P
     table.to_csv(paths["csv"], index=False)
     table.to_parquet(paths["parquet"], index=False)
     panels = [*keys.metrics, *([keys.cost] if keys.cost and keys.cost not in keys.metrics else [])]
-    forest_plot(table, panels, paths["png"])
+    forest_plot(table, panels, paths["png"], cost=keys.cost)
     return paths
 
 
@@ -270,6 +277,29 @@ def console_tables(table: pd.DataFrame, keys: Keys, title: str) -> list:
             ce.add_row(*cells)
         out.append(ce)
     return out
+
+
+def bootstrap_warning(table: pd.DataFrame) -> str | None:
+    """The console's warning when a cost-effectiveness interval rests on fewer pairs than a
+    bootstrap interval needs (:func:`~sim.studies.compare.stats.bootstrap_note`), or None."""
+    ratios = table[(table["kind"] == "ratio") & table["ci_low"].notna()]
+    if ratios.empty:
+        return None
+    n, conf = int(ratios["n"].min()), float(ratios["confidence"].iloc[0])
+    need = min_bootstrap_n(conf)
+    if n >= need:
+        return None
+    cover = (
+        f"covers the true ratio about {bootstrap_coverage(n, conf):.0%} of the time"
+        if n > 1
+        else "has no width"
+    )
+    return (
+        f"warning: the cost-effectiveness intervals rest on n = {n} paired replications: a "
+        f"{conf:.0%} percentile-bootstrap interval from {n} {cover}; at least {need} are "
+        f"needed for it to miss at most {BOOTSTRAP_MISS_FACTOR:g} × {1 - conf:.0%} of the time "
+        f"(Hesterberg 2015; comparison.csv notes it): rerun with -n {need} or more"
+    )
 
 
 def _echo_problems(problems) -> None:
@@ -340,7 +370,12 @@ def compare_command(
             help="Continue the comparison saved in --out (implied when the folder holds its plan).",
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar; the tables and warnings are still printed."
+        ),
+    ] = False,
 ) -> None:
     """Compare policy arms with common random numbers: paired differences with confidence
     intervals and cost-effectiveness; writes comparison.csv/.parquet/.png."""
@@ -363,6 +398,8 @@ def compare_command(
         console.print(rich_table)
     for note in keys.notes:
         console.print(f"note: {note}", highlight=False)
+    if warning := bootstrap_warning(table):
+        typer.echo(warning, err=True)
     console.print(
         f"{outcome.completed} runs now, {outcome.skipped} before; "
         + ", ".join(str(p) for p in paths.values()),

@@ -1,4 +1,5 @@
-"""Forest plot of a policy comparison: paired differences arm − baseline with intervals."""
+"""Forest plot of a policy comparison: paired differences arm − baseline with intervals,
+coloured by :mod:`sim.studies.compare.verdicts`."""
 
 from __future__ import annotations
 
@@ -10,17 +11,47 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from sim.studies.compare.verdicts import COLOURS, LABELS, effect_verdicts, role  # noqa: E402
 
 
-def forest_plot(table: pd.DataFrame, metrics: list[str], path: str | Path) -> Path:
+def unit_of(metric: str) -> str:
+    """The unit of an outcome key, read from its name (the project names keys by unit:
+    ``_yuan``, ``_yuan_per_yr``, ``_min``, ``_person_days``); persons for casualties and
+    relocation; otherwise a count."""
+    key = metric.rsplit(".", 1)[-1]
+    for suffix, unit in (
+        ("_yuan_per_yr", "yuan/yr"), ("_yuan", "yuan"), ("_min", "min"),
+        ("_person_days", "person-days"),
+    ):  # fmt: skip
+        if key.endswith(suffix):
+            return unit
+    if key.endswith(("deaths", "injuries", "relocated", "cases")):
+        return "persons"
+    return "count"
+
+
+def _tick(x: float, _pos) -> str:
+    """Tick labels: millions as 'x M', other values as they are (no '1e9' offset)."""
+    return f"{x / 1e6:g} M" if abs(x) >= 1e6 else f"{x:g}"
+
+
+def forest_plot(
+    table: pd.DataFrame, metrics: list[str], path: str | Path, cost: str | None = None
+) -> Path:
     """One panel per metric: each non-baseline arm's mean paired difference (dot) and its
-    confidence interval (bar), with the no-effect line at 0.
+    confidence interval (bar), with the no-effect line at 0, coloured by what it says
+    (:func:`sim.studies.compare.verdicts.effect_verdicts`: red worse, blue better, black an
+    effect without a direction, grey not resolved, purple the arm's cost), with a legend.
 
     Args:
         table: the comparison table (:func:`sim.studies.compare.stats.comparison_table`);
             its ``kind == "difference"`` rows are drawn.
         metrics: metrics to draw, one panel each, in order.
         path: PNG file to write.
+        cost: the comparison's cost key (drawn as a trade-off, not judged), or None.
 
     Returns:
         ``path``.
@@ -30,34 +61,39 @@ def forest_plot(table: pd.DataFrame, metrics: list[str], path: str | Path) -> Pa
     arms = list(dict.fromkeys(diff["arm"]))
     baseline = str(table["baseline"].iloc[0]) if len(table) else "baseline"
     conf = float(table["confidence"].iloc[0]) if len(table) else 0.95
+    verdicts = effect_verdicts(table, metrics, cost)
     n_panels = max(len(metrics), 1)
     fig, axes = plt.subplots(
-        1, n_panels, figsize=(3.6 * n_panels + 1.5, 0.45 * len(arms) + 1.8), squeeze=False
+        1, n_panels, figsize=(3.6 * n_panels + 1.5, 0.45 * len(arms) + 2.4), squeeze=False
     )
     y = np.arange(len(arms))[::-1]  # first arm on top
     for ax, metric in zip(axes[0], metrics, strict=False):
-        rows = diff[diff["metric"] == metric].set_index("arm").reindex(arms)
-        est = rows["estimate"].to_numpy(float)
-        lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
-        has_ci = np.isfinite(lo) & np.isfinite(hi)
-        # Red: the interval excludes 0 (a difference at this level); grey otherwise.
-        signif = has_ci & ((lo > 0) | (hi < 0))
-        colours = np.where(signif, "#d62728", "#555555")
+        rows = verdicts[verdicts["metric"] == metric].set_index("arm").reindex(arms)
         ax.axvline(0.0, color="black", lw=0.8, ls="--")
-        for yi, e, a, b, c, ok in zip(y, est, lo, hi, colours, has_ci, strict=True):
-            if ok:
-                ax.plot([a, b], [yi, yi], color=c, lw=2)
-            ax.plot([e], [yi], "o", color=c)
+        for yi, (_, r) in zip(y, rows.iterrows(), strict=True):
+            if not isinstance(r["verdict"], str):
+                continue  # the arm has no row for this metric
+            c = r["colour"]
+            if r["verdict"] != "no interval":
+                ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, lw=2)
+            hollow = r["verdict"] == "no interval"
+            ax.plot([r["estimate"]], [yi], "o", color=c, mfc="white" if hollow else c)
         ax.set_yticks(y, arms if ax is axes[0][0] else [""] * len(arms))
-        ax.set_title(metric, fontsize=10)
-        ax.set_xlabel(f"Δ vs {baseline}")
+        ax.set_title(metric + (" (cost)" if role(metric, cost) == "cost" else ""), fontsize=10)
+        ax.set_xlabel(f"Δ vs {baseline} ({unit_of(metric)})")
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(
-        f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals; red: the interval "
-        "excludes 0",
-        fontsize=11,
-    )
-    fig.tight_layout()
+    shown = [v for v in LABELS if (verdicts["verdict"] == v).any()]
+    handles = [
+        Line2D(
+            [], [], color=COLOURS[v], marker="o", lw=2, mfc="white" if v == "no interval" else None
+        )
+        for v in shown
+    ]
+    fig.legend(handles, [LABELS[v] for v in shown], loc="lower center", ncol=min(len(shown), 3),
+               fontsize=9, frameon=False)  # fmt: skip
+    fig.suptitle(f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06 * (1 + (len(shown) > 3)) + 0.04, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

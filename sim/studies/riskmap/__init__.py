@@ -1,4 +1,4 @@
-"""Safety risk map and risk inventory (安全风险地图/风险清单, domain.md §5, the second of the
+"""Safety risk map and risk inventory (安全风险地图/风险清单, docs/domain.md §5, the second of the
 "five ones"): Monte Carlo likelihood × consequence per district and risk category, graded on
 the four-colour scale (see :mod:`sim.studies.riskmap.matrix` for the matrix and its sources)."""
 

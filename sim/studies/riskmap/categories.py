@@ -1,8 +1,8 @@
 """Risk categories of the inventory, their responsible layers, and how run events map to them.
 
-Responsible layers are the five of domain.md §2 (leadership 领导责任, territorial 属地责任,
+Responsible layers are the five of docs/domain.md §2 (leadership 领导责任, territorial 属地责任,
 regulatory 监管责任, industry 行业责任, principal/enterprise 主体责任). The mapping per category is
-a modelling judgement drawn from the domain brief's priorities (domain.md §1; assumption where
+a modelling judgement drawn from the domain brief's priorities (docs/domain.md §1; assumption where
 the brief names no owner): the territorial layer (district / street governments) answers for
 public space and relocation, the industry layer for the sector's assets and standards (water
 authority for drainage, housing for old buildings and construction, greening for street

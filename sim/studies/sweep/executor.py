@@ -357,6 +357,20 @@ def _pool(todo: list[RunRecord], tracker: _Tracker, run_fn: RunFn, workers: int)
         pool.shutdown(wait=not pool_broken, cancel_futures=True)
 
 
+def _run_all(todo: list[RunRecord], tracker, run_fn: RunFn, client, workers: int) -> None:
+    """The runs to do, on the Dask cluster (``client``), in this process (1 worker) or on a
+    process pool."""
+    if client is not None:
+        # the Dask backend: only with --scheduler
+        from sim.studies.sweep.dask_backend import run_on_dask
+
+        run_on_dask(todo, tracker, run_fn, client)
+    elif workers == 1:
+        _serial(todo, tracker, run_fn)
+    else:
+        _pool(todo, tracker, run_fn, max(1, min(workers, len(todo))))
+
+
 def run_sweep(
     spec: ExperimentSpec,
     runs: list[RunRecord],
@@ -367,6 +381,7 @@ def run_sweep(
     run_fn: RunFn = run_one,
     scheduler: str | None = None,
     stop_on_failure: tuple[type[BaseException], ...] | None = None,
+    on_start: Callable[[SweepOutcome], None] | None = None,
 ) -> SweepOutcome:
     """Run every run of ``runs`` not yet finished in ``out_dir``; stream rows to disk.
 
@@ -384,6 +399,8 @@ def run_sweep(
             cluster's worker threads). Same folder, manifest, retries and resume.
         stop_on_failure: errors that end a run's attempts at once (they recur); not None:
             raise :class:`RunFailedError` at the first run that failed all its attempts.
+        on_start: called once the folder is open, before any run, with the outcome so far
+            (``total`` and ``skipped``: what a resumed sweep finds done).
 
     Returns:
         The :class:`SweepOutcome`.
@@ -414,18 +431,12 @@ def run_sweep(
             outcome = SweepOutcome(total=len(runs), skipped=len(runs) - len(todo), workers=workers)
             outcome.repairs = [str(p) for p in store.repairs]
             outcome.warnings = [str(p) for p in store.warnings]
+            if on_start is not None:
+                on_start(outcome)
             bar = _Progress(progress and bool(todo), spec.name, len(runs), outcome.skipped)
             tracker = _Tracker(spec, store, outcome, bar, outcome.skipped, stop_on_failure)
             try:
-                if client is not None:
-                    # the Dask backend: only with --scheduler
-                    from sim.studies.sweep.dask_backend import run_on_dask
-
-                    run_on_dask(todo, tracker, run_fn, client)
-                elif workers == 1:
-                    _serial(todo, tracker, run_fn)
-                else:
-                    _pool(todo, tracker, run_fn, max(1, min(workers, len(todo))))
+                _run_all(todo, tracker, run_fn, client, workers)
             finally:
                 bar.stop()
             if todo and (moved := changed_while_running(store.out_dir, runs)) is not None:

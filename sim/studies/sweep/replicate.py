@@ -10,6 +10,7 @@ that ran it, so serial and parallel ensembles are identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def run_replications(
     out_dir: str | Path,
     workers: int = 1,
     progress: bool = False,
+    on_start: Callable[[SweepOutcome], None] | None = None,
 ) -> Replications:
     """Run ``n`` replications of a scenario into ``OUT_DIR/replications/``, resuming the
     replications an interrupted run of the same ensemble finished there.
@@ -101,6 +103,9 @@ def run_replications(
         out_dir: the ensemble's run folder.
         workers: processes (1: in this process).
         progress: show the executor's progress bar.
+        on_start: called before the first replication runs with the outcome so far
+            (:func:`~sim.studies.sweep.executor.run_sweep`: how many a resumed ensemble finds
+            done).
 
     Returns:
         The :class:`Replications`; ``outcome.failed`` lists replications that raised (their
@@ -116,7 +121,9 @@ def run_replications(
     # An interrupted ensemble's finished replications are kept: the run folder's staging
     # is resumed only for the same scenario and N (sim.results.staging), hence the same plan.
     resume = folder.is_dir() and any(folder.iterdir())
-    outcome = run_sweep(spec, runs, folder, workers=workers, resume=resume, progress=progress)
+    outcome = run_sweep(
+        spec, runs, folder, workers=workers, resume=resume, progress=progress, on_start=on_start
+    )
     done = SweepStore(folder).completed(repair=False)
     rows = pd.DataFrame([done[r.run_id] for r in runs if r.run_id in done])
     if not rows.empty:

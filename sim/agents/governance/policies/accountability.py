@@ -1,5 +1,5 @@
 """Policy ``accountability`` — problem accountability on top of accident accountability
-(domain.md §2 remedy): the leadership's review uncovers concealed findings with
+(docs/domain.md §2 remedy): the leadership's review uncovers concealed findings with
 ``audit_prob`` and concealment carries a utility penalty, so officials report more. Schema
 and yearly cost: :class:`sim.scenario.policies.AccountabilityPolicy` (the review:
 :mod:`sim.agents.governance.reporting`)."""

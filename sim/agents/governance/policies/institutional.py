@@ -1,5 +1,5 @@
 """Policy ``institutional`` — one set of institutional arrangements (sustained commitment,
-budgets, plans; domain.md §5): more capacity and budget for officials, budgets no longer
+budgets, plans; docs/domain.md §5): more capacity and budget for officials, budgets no longer
 hostage to the leadership's diligence, plans that outlast terms (weaker short-termism).
 Schema and yearly cost: :class:`sim.scenario.policies.InstitutionalPolicy`."""
 
