@@ -76,6 +76,11 @@ def test_warning_spans_run_from_each_issue_to_the_next_of_the_same_hazard():
         ("rainstorm", "blue", 10.5, 16.0),  # in force now
         ("typhoon", "red", 15.0, 16.0),
     ]
+    # levels issued before the start all apply at 0 h: only the one in force is a span
+    before = [(0.0, "typhoon", "blue", "a"), (0.0, "typhoon", "yellow", "b")]
+    assert [(s.level, s.start_h, s.end_h) for s in warning_spans(before, 0.0)] == [
+        ("yellow", 0.0, 0.0)
+    ]
 
 
 def test_timeline_shows_what_happened_and_the_storms_closest_approach(scenario):
@@ -127,6 +132,28 @@ def test_timeline_text_is_escaped():
     )  # fmt: skip
     text = timeline_html(tl)
     assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_a_closest_approach_after_the_horizon_is_not_drawn():
+    short = load_app_scenario(EXAMPLE, ("time.duration_h=12",))  # the pass is at 15.8 h
+    tl = SessionController(short).timeline()
+    assert [m.kind for m in tl.markers] == []
+    assert 'data-kind="closest approach"' not in timeline_html(tl)
+    assert next_event_h(tl) == 9.0  # the orange warning
+
+
+def test_a_marker_near_the_end_has_its_name_on_its_left():
+    tl = Timeline(
+        now_h=1.0, duration_h=10.0, start_utc=pd.Timestamp("2030-01-01", tz="UTC"),
+        utc_offset_h=0.0, hazards=(),  warnings=(),
+        markers=(Marker("inject", 1.0, "policy: x"), Marker("landfall", 9.0, "at sea")),
+        pending_h=(),
+    )  # fmt: skip
+    text = timeline_html(tl)
+    assert re.search(r'data-kind="inject"[^>]*left:10\.000%;top:\d+px;color[^>]*>▲ policy<', text)
+    assert re.search(
+        r'data-kind="landfall"[^>]*left:90\.000%[^>]*translateX[^>]*>landfall ●<', text
+    )
 
 
 def test_step_to_next_event_stops_on_the_whole_hour_after_each_event(scenario):

@@ -36,6 +36,8 @@ TEXT_ON = {"none": "#333333", "blue": "#ffffff", "yellow": "#222222", "orange": 
 MARKER_COLOURS = {"inject": "#6a3d9a", "scenario event": "#555555", "closest approach": "#000000",
                   "landfall": "#b2182b"}  # fmt: skip
 """Colour of each kind of marker on the events row."""
+RIGHT_LABELS_FROM = 75.0
+"""A marker further right than this (% of the strip) has its name on its left."""
 MIN_LABEL_SHARE = 0.06
 """A warning segment narrower than this share of the strip carries no text (its hover does)."""
 
@@ -101,7 +103,9 @@ def warning_spans(issued, now_h: float) -> list[WarningSpan]:
         now_h: the time now; the last level of each hazard runs to it.
 
     Returns:
-        One span per issue, ending at the next issue for the same hazard (or now).
+        One span per issue, ending at the next issue for the same hazard (or now); a span of
+        no length (issues at one instant, e.g. the levels in force before the start, all
+        applied at 0 h) is left out unless it is the level in force.
     """
     spans: list[WarningSpan] = []
     open_by_hazard: dict[str, int] = {}
@@ -112,7 +116,8 @@ def warning_spans(issued, now_h: float) -> list[WarningSpan]:
             spans[k] = WarningSpan(prev.hazard, prev.level, prev.start_h, float(t_h), prev.source)
         open_by_hazard[hazard] = len(spans)
         spans.append(WarningSpan(hazard, level, float(t_h), float(now_h), str(source)))
-    return [s for s in spans if s.end_h > s.start_h or s.end_h == now_h]
+    in_force = set(open_by_hazard.values())  # the last span of each hazard, even if empty
+    return [s for k, s in enumerate(spans) if s.end_h > s.start_h or k in in_force]
 
 
 def closest_approach(model) -> Marker | None:
@@ -194,8 +199,9 @@ def timeline_data(session) -> Timeline:
     pending += later
     approach = closest_approach(model)
     if approach is not None:
-        markers.append(approach)
         pending.append(approach.t_h)
+        if 0.0 <= approach.t_h <= duration:  # a pass outside the window is not on the strip
+            markers.append(approach)
     hazards = tuple(dict.fromkeys([*centre.levels, *(h for _, h, _, _ in centre.issued)]))
     return Timeline(
         now_h=now,
@@ -291,10 +297,15 @@ def _marker_html(marker: Marker, tl: Timeline, row: int) -> str:
         if marker.kind in ("closest approach", "landfall")
         else ""
     )
+    symbol, name = MARKER_SYMBOLS[marker.kind], html.escape(name)
+    if left > RIGHT_LABELS_FROM:  # the name to the left of the symbol, inside the strip
+        shift, text = "transform:translateX(calc(0.5em - 100%));", f"{name} {symbol}"
+    else:
+        shift, text = "", f"{symbol} {name}"
     return (
         f'{line}<div class="tl-marker" data-kind="{_attr(marker.kind)}" title="{_attr(hover)}" '
-        f'style="left:{left:.3f}%;top:{top}px;color:{MARKER_COLOURS[marker.kind]}">'
-        f"{MARKER_SYMBOLS[marker.kind]} {html.escape(name)}</div>"
+        f'style="left:{left:.3f}%;top:{top}px;{shift}color:{MARKER_COLOURS[marker.kind]}">'
+        f"{text}</div>"
     )
 
 
