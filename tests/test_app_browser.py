@@ -1,12 +1,15 @@
 """The exercise web app in a real browser (Playwright + Debian's chromium).
 
-One `citysafe app --share` server on a free loopback port serves a coarse 12-hour Lekima
+One `citysafe app --share` server on a free loopback port serves a coarse 16-hour Lekima
 scenario as one shared exercise (the tests use it in file order). The trainer (token in the
 URL) steps, injects a road collapse, sees the outcomes change, downloads the journal and
 replays it to the same outcome values; a second browser context without the token watches
 the same exercise read-only, and the server refuses its inject even when the disabled button
-is re-enabled in the page; Play shows frame after frame and Pause stops the clock. Skipped
-only when /usr/bin/chromium is absent.
+is re-enabled in the page; Play shows frame after frame and Pause stops the clock; the room's
+page has a map as wide as the screen with the district names and legends, a timeline that
+shows a warning once it is issued, a "to next event" step that stops at it, and charts that
+show values with units on hover. Full-page screenshots are saved in tests/artifacts/ (their
+paths are printed: ``pytest -s``). Skipped only when /usr/bin/chromium is absent.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,8 +41,10 @@ SCENARIO = "scenarios/shanghai/lekima-2019.yaml"
 COARSE = [
     "-p", "networks.resolution=0.05",
     "-p", "time.start_utc=2019-08-09T16:00:00Z",
-    "-p", "time.duration_h=12",
+    "-p", "time.duration_h=16",
 ]  # fmt: skip
+STEP = "step by (each click, each play frame)"
+"""Label of the step choice (sim.interfaces.app.page.STEP_CHOICES)."""
 LOAD_MS = 90_000  # first page of a session: model build on a shared 2-core machine
 ACT_MS = 60_000
 
@@ -96,8 +102,8 @@ def browser():
         b.close()
 
 
-def _open(browser, url: str):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+def _open(browser, url: str, width: int = 1400):
+    ctx = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
     page = ctx.new_page()
     page.set_default_timeout(ACT_MS)
     page.goto(url)
@@ -137,6 +143,21 @@ def _message(page, pattern: str) -> str:
     return loc.first.inner_text()
 
 
+def _save(page, name: str) -> Path:
+    """A screenshot of the whole page in tests/artifacts/ (solara scrolls an inner element,
+    so the viewport is first made as tall as the content); its path is printed."""
+    tall = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": int(tall) + 40})
+    page.wait_for_timeout(1000)  # charts resize to the new viewport
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / name
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    return shot
+
+
 def _step(page, hours: str) -> None:
     before = float(_clock(page))
     page.get_by_role("button", name="Step", exact=True).click()
@@ -147,7 +168,7 @@ def test_trainer_steps_injects_and_replays_the_journal(server, browser):
     base, token = server
     ctx, page = _open(browser, f"{base}?token={token}")
     assert "trainer" in page.locator(".v-toolbar").inner_text().lower()
-    _pick(page, "hours per step / frame", "3")
+    _pick(page, STEP, "3 h")
     _step(page, "3")
     before = _outcomes(page)
     assert before["v-t_h"] == "3 h"
@@ -179,10 +200,7 @@ def test_trainer_steps_injects_and_replays_the_journal(server, browser):
     _step(page, "3")
     _step(page, "3")
     assert _outcomes(page) == live  # the replay reaches the same values
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "app-trainer.png"
-    page.screenshot(path=str(shot), full_page=True)
-    print(f"screenshot: {shot}")
+    _save(page, "app-trainer.png")
     ctx.close()
 
 
@@ -209,6 +227,7 @@ def test_viewer_without_token_is_read_only_and_server_refuses(server, browser):
     assert page.get_by_role("button", name="Play", exact=True).is_disabled()
     tctx, trainer = _open(browser, f"{base}?token={server[1]}")
     assert _clock(trainer) == _clock(page)
+    _pick(trainer, STEP, "1 h")
     _step(trainer, "1")
     _wait_clock(page, _clock(trainer))  # the viewer's page follows within its poll period
     ctx.close()
@@ -217,9 +236,10 @@ def test_viewer_without_token_is_read_only_and_server_refuses(server, browser):
 
 def test_play_advances_the_clock_frame_by_frame_and_pause_stops_it(server, browser):
     base, token = server
-    ctx, page = _open(browser, f"{base}?token={token}")  # 1 h per frame (the default)
+    ctx, page = _open(browser, f"{base}?token={token}")
     page.get_by_role("button", name="Reset", exact=True).click()  # the exercise is shared
     _wait_clock(page, "0")
+    _pick(page, STEP, "1 h")  # 1 h per frame
     page.get_by_role("button", name="Play", exact=True).click()
     # the page shows intermediate frames (not only the horizon)
     page.wait_for_function(
@@ -228,7 +248,51 @@ def test_play_advances_the_clock_frame_by_frame_and_pause_stops_it(server, brows
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for()
     paused_at = float(_clock(page))
-    assert 1 <= paused_at < 12
+    assert 1 <= paused_at < 16
     time.sleep(3)  # several frame periods: a paused clock stays where it is
     assert float(_clock(page)) == paused_at
+    ctx.close()
+
+
+def test_room_page_map_timeline_next_event_step_and_charts(server, browser):
+    base, token = server
+    ctx, page = _open(browser, f"{base}?token={token}", width=1600)
+    page.get_by_role("button", name="Reset", exact=True).click()  # the exercise is shared
+    _wait_clock(page, "0")
+    choice = page.locator(".v-select").filter(has=page.locator("label", has_text=STEP))
+    assert choice.locator(".v-select__selection").inner_text() == "6 h"  # the default step
+
+    # the map: as wide as a projector's page, every district named, legends for all it shows
+    svg = page.locator(".map-svg svg")
+    svg.wait_for()
+    assert svg.bounding_box()["width"] >= 900
+    texts = set(svg.locator("text").all_text_contents())
+    districts = pd.read_csv(ROOT / "scenarios/data/shanghai/districts.csv")["name_en"]
+    assert set(districts) <= texts
+    assert {"Alert level in force", "no warning", "blue", "yellow", "orange", "red"} <= texts
+    assert any(re.fullmatch(r"roads closed: \d+", t) for t in texts)  # the failure markers
+
+    # the timeline: the typhoon's orange (issued before the start) is in force; the rainstorm
+    # orange of 10 Aug 06:20 UTC (14.33 h) is not shown before it is issued
+    timeline = page.locator("#timeline")
+    typhoon = timeline.locator('[data-hazard="typhoon"] .tl-span[data-level="orange"]')
+    assert typhoon.count() == 1
+    rain = timeline.locator('[data-hazard="rainstorm"] .tl-span[data-level="orange"]')
+    assert rain.count() == 0
+    _pick(page, STEP, "to next event")
+    page.get_by_role("button", name="Step", exact=True).click()
+    _wait_clock(page, "15")  # the whole hour after the warning
+    rain.wait_for()
+    assert "Rainstorm warning: orange from 14.3333 h" in rain.get_attribute("title")
+
+    # the charts: hovering shows the values at an hour, with their units
+    chart = page.locator(".chart-4")
+    canvas = chart.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    canvas.hover(position={"x": 0.6 * box["width"], "y": 0.6 * box["height"]})
+    chart.get_by_text("People relocated now (persons)").wait_for()  # the tooltip
+    assert re.search(r"\d+ h\s", chart.inner_text())  # its hour
+    page.get_by_text("People relocated so far (persons)").wait_for()  # outcome labels
+    _save(page, "app-room.png")
     ctx.close()

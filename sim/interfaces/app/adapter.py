@@ -25,12 +25,15 @@ from pydantic import ValidationError
 
 from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.interfaces.app.auth import TRAINER, require_trainer
-from sim.interfaces.app.mapview import draw_map, map_data
+from sim.interfaces.app.mapview import draw_map, map_data, map_svg
 from sim.interfaces.app.readout import hourly_history, outcomes
+from sim.interfaces.app.timeline import Timeline, next_event_h, timeline_data
 from sim.interfaces.exercise.after_action import AfterAction, BaselineCache, review, snapshot
 from sim.interfaces.exercise.journal import Journal, fit_problems, scenario_warnings
 from sim.interfaces.exercise.session import ExerciseSession
 
+MAP_CACHE_SIZE = 8
+"""Maps kept per exercise (colourings and layer choices of the state now)."""
 BASELINES = BaselineCache()
 """The server process's baselines, shared by every session (the same scenario and city give
 the same baseline)."""
@@ -83,7 +86,8 @@ class SessionController:
         self.shared = False  # True: several browsers drive and watch this one exercise
         self.lock = threading.RLock()
         self.notes: list[str] = []
-        self._box = SimpleNamespace(session=None)  # shared by every view of this exercise
+        # shared by every view of this exercise: the session and the maps drawn of it
+        self._box = SimpleNamespace(session=None, maps={})
         self._new_session(None)
 
     def view(self, role: str) -> SessionController:
@@ -155,6 +159,43 @@ class SessionController:
         with self.lock:
             data = map_data(self.session.model, colour_by, layers)
         return draw_map(data)
+
+    def map_svg(self, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> str:
+        """The map now as SVG text (:func:`~sim.interfaces.app.mapview.map_svg`): the model is
+        read under the lock, drawn outside it, and kept for every view of this exercise until
+        it changes (:meth:`version`), so a room of viewers costs one drawing per change, not
+        one each (a drawing takes about half a second)."""
+        with self.lock:
+            key = (self.version(), colour_by, tuple(layers))
+            svg = self._box.maps.get(key)
+            if svg is not None:
+                return svg
+            data = map_data(self.session.model, colour_by, layers)
+        svg = map_svg(draw_map(data))
+        maps = self._box.maps
+        if len(maps) >= MAP_CACHE_SIZE:
+            maps.clear()
+        maps[key] = svg
+        return svg
+
+    def timeline(self) -> Timeline:
+        """The timeline's data now (:func:`~sim.interfaces.app.timeline.timeline_data`: copied
+        under the lock in milliseconds)."""
+        with self.lock:
+            return timeline_data(self.session)
+
+    def step_to_next_event(self) -> float:
+        """Advance to the next moment on the timeline (a scripted event, a queued inject, the
+        storm's closest approach, a landfall; :func:`~sim.interfaces.app.timeline.next_event_h`)
+        or to the horizon when none is left; returns the hours advanced.
+
+        Raises:
+            ReadOnlyError: a viewer of a shared exercise (as :meth:`step`).
+        """
+        with self.lock:
+            hours = next_event_h(timeline_data(self.session)) - self.t_h
+            self.step(hours)
+        return hours
 
     def after_action(self) -> AfterAction:
         """The after-action review now: the timeline and the outcomes against the same

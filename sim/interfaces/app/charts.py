@@ -1,43 +1,111 @@
-"""Live charts of a session: functionality per layer, open incidents, casualties, resources
-busy and people relocated, from :func:`sim.interfaces.app.readout.hourly_history`."""
+"""Live charts of a session: service per network, open incidents, casualties, teams busy,
+people relocated and direct loss over model time, from
+:func:`sim.interfaces.app.readout.hourly_history`.
+
+Each chart is an Apache ECharts option (a JSON-able dict) for ``solara.FigureEcharts``:
+ECharts ships with solara's bundled front-end assets (``solara-assets``), so the charts work
+on a closed network, and hovering a chart shows the values at that hour with their units (the
+series names carry them). Fonts are 16 px (12 pt).
+"""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim.interfaces.app.mapview import LAYER_COLOURS
 from sim.interfaces.app.readout import LAYERS
 
+FONT_PX = 16
+"""Font size of axes, legends and tooltips, CSS pixels (12 pt)."""
+TITLE_PX = 18
+"""Font size of chart titles, CSS pixels."""
+TIME_AXIS = "Time since start (h)"
+LEGEND_PER_ROW = 3
+"""Legend entries a chart's width holds in a row (room kept above the plot for the rows)."""
+PANELS = (
+    ("Service by network (% of normal)",
+     [(f"functionality_{k}", f"{k.capitalize()} (%)", 100.0, 1) for k in LAYERS]),
+    ("Open incidents (count)", [("open_incidents", "Open incidents (count)", 1.0, 0)]),
+    ("Casualties (persons)",
+     [("deaths", "Deaths (persons)", 1.0, 0), ("injuries", "Injuries (persons)", 1.0, 0)]),
+    ("Teams busy (teams)", [("busy_teams", "Teams busy (teams)", 1.0, 0)]),
+    ("People relocated now (persons)",
+     [("relocated_now_persons", "People relocated now (persons)", 1.0, 0)]),
+    ("Direct loss so far (million yuan)",
+     [("direct_loss_yuan", "Direct loss (million yuan)", 1e-6, 2)]),
+)  # fmt: skip
+"""Charts: title and series (column of the history, name shown with its unit, factor to that
+unit, decimals kept)."""
 
-def charts_figure(history: pd.DataFrame) -> Figure:
-    """Five small panels over model time (hours), plus the direct loss so far."""
-    t = history["t_h"].to_numpy()
-    fig = Figure(figsize=(9.6, 4.6))
-    # fixed margins: constrained layout costs seconds per frame on a busy server
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.1, top=0.93, wspace=0.3, hspace=0.55)
-    axes = fig.subplots(2, 3).ravel()
-    ax = axes[0]
-    for layer in LAYERS:
-        ax.plot(t, 100 * history[f"functionality_{layer}"], label=layer,
-                color=LAYER_COLOURS[layer], drawstyle="steps-post")  # fmt: skip
-    ax.set_title("functionality (% of service)", fontsize=9)
-    ax.legend(fontsize=7)
-    panels = [
-        ("open incidents", [("open_incidents", "open")]),
-        ("casualties (persons)", [("deaths", "deaths"), ("injuries", "injuries")]),
-        ("resources busy (teams)", [("busy_teams", "busy")]),
-        ("people relocated (persons)", [("relocated_now_persons", "now")]),
-        ("direct loss (million yuan)", [("direct_loss_yuan", "loss")]),
-    ]
-    for ax, (title, series) in zip(axes[1:], panels, strict=False):
-        for key, label in series:
-            scale = 1e-6 if key.endswith("_yuan") else 1.0
-            ax.plot(t, scale * history[key], label=label, drawstyle="steps-post")
-        ax.set_title(title, fontsize=9)
-        if len(series) > 1:
-            ax.legend(fontsize=7)
-    for ax in axes:
-        ax.set_xlabel("model time (h)", fontsize=8)
-        ax.tick_params(labelsize=7)
-    return fig
+
+def _values(series: pd.Series, factor: float, decimals: int) -> list[float | None]:
+    """A column in the unit shown, rounded; missing values as None (a gap in the line)."""
+    out = []
+    for v in series.to_numpy(dtype=float):
+        out.append(None if not math.isfinite(v) else round(float(v) * factor, decimals))
+    return out
+
+
+def _colour(column: str) -> str | None:
+    """Line colour: the network's colour for its service, else ECharts' palette."""
+    layer = column.removeprefix("functionality_")
+    return LAYER_COLOURS.get(layer) if column.startswith("functionality_") else None
+
+
+def chart_options(history: pd.DataFrame) -> list[dict]:
+    """One ECharts option per chart of :data:`PANELS`, over model time.
+
+    Args:
+        history: :func:`sim.interfaces.app.readout.hourly_history` (one row per recorded hour,
+            then the state now; a row at the same hour as the one before replaces it).
+
+    Returns:
+        Options with a category time axis labelled ``"<hours> h"``, step lines (a value holds
+        until the next record), an axis tooltip and, for several series, a legend.
+    """
+    hist = history.drop_duplicates("t_h", keep="last")
+    hours = [f"{t:g} h" for t in hist["t_h"].to_numpy(dtype=float)]
+    options = []
+    for title, series in PANELS:
+        lines = []
+        for column, name, factor, decimals in series:
+            line = {
+                "type": "line", "name": name, "step": "end", "showSymbol": False,
+                "lineStyle": {"width": 3}, "data": _values(hist[column], factor, decimals),
+            }  # fmt: skip
+            colour = _colour(column)
+            if colour is not None:
+                line["itemStyle"] = {"color": colour}
+                line["lineStyle"]["color"] = colour
+            lines.append(line)
+        percent = title.endswith("% of normal)")
+        counts = all(decimals == 0 for *_, decimals in series)
+        options.append(_option(title, hours, lines, percent, counts))
+    return options
+
+
+def _option(title: str, hours: list[str], lines: list[dict], percent: bool, counts: bool) -> dict:
+    """The ECharts option of one chart (fonts :data:`FONT_PX`, no animation: the charts are
+    redrawn every frame): a percentage axis ends at 100 and starts near the data, a count
+    axis has whole-number ticks."""
+    text = {"fontSize": FONT_PX}
+    legend_rows = math.ceil(len(lines) / LEGEND_PER_ROW) if len(lines) > 1 else 0
+    option = {
+        "animation": False,
+        "textStyle": text,
+        "title": {"text": title, "textStyle": {"fontSize": TITLE_PX}},
+        "tooltip": {"trigger": "axis", "textStyle": text},
+        "grid": {"left": 16, "right": 24, "top": 50 + 28 * legend_rows, "bottom": 40,
+                 "containLabel": True},
+        "xAxis": {"type": "category", "data": hours, "name": TIME_AXIS,
+                  "nameLocation": "middle", "nameGap": 30, "nameTextStyle": text,
+                  "axisLabel": {**text, "hideOverlap": True}, "boundaryGap": False},
+        "yAxis": {"type": "value", "axisLabel": text, "scale": percent,
+                  **({"max": 100} if percent else {}), **({"minInterval": 1} if counts else {})},
+        "series": lines,
+    }  # fmt: skip
+    if len(lines) > 1:
+        option["legend"] = {"top": 30, "textStyle": text, "data": [s["name"] for s in lines]}
+    return option

@@ -1,4 +1,5 @@
-"""The district map: polygons coloured by warning level or impact, infrastructure on top.
+"""The district map: polygons coloured by warning level or impact, infrastructure on top,
+district names at their centroids and a legend for every colour and marker.
 
 Drawn with matplotlib's object API (no pyplot: figures are built in several session threads
 at once). Networks are drawn from their stored coordinates (node ``x_m``, ``y_m``; never a
@@ -6,26 +7,47 @@ graph layout) as scatter layers, thinned to at most :data:`MAX_POINTS_PER_LAYER`
 fixed stride, so a 25-million-city network (~79k assets) draws in a fraction of a second;
 failed nodes and closed road segments are always drawn in full (up to
 :data:`MAX_FAILED_POINTS`). :func:`map_data` copies what the map shows from the model
-(milliseconds, under the session's lock); :func:`draw_map` draws it without the model.
+(milliseconds, under the session's lock); :func:`draw_map` draws it without the model;
+:func:`map_svg` gives the page an SVG whose text (names, legends) stays text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+import threading
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.text import Annotation, Text
 
 from sim.interfaces.app.readout import LAYERS, district_table
+from sim.scenario import ALERT_LEVELS
 
 MAX_POINTS_PER_LAYER = 2500
 MAX_FAILED_POINTS = 5000
 ALERT_COLOURS = {0: "#e8e8e8", 1: "#3b7dd8", 2: "#f2d430", 3: "#f28c28", 4: "#d7301f"}
 """Alert rank → colour of the Chinese four-colour warning scale (none grey)."""
+ALERT_LABELS = {"none": "no warning", "blue": "blue", "yellow": "yellow", "orange": "orange",
+                "red": "red"}  # fmt: skip
+"""Legend text of each alert level."""
 LAYER_COLOURS = {"power": "#7b3294", "water": "#0571b0", "drainage": "#1a9641", "roads": "#555555"}
+FAILED_MARKERS = {"power": "^", "water": "o", "drainage": "s", "roads": "X"}
+"""Marker of a layer's failures (a shape per layer, so they read on any fill colour)."""
+FAILED_LABELS = {
+    "power": "power nodes failed",
+    "water": "water nodes failed",
+    "drainage": "drainage nodes failed",
+    "roads": "roads closed",
+}
+"""Legend text of a layer's failure markers (followed by their count: for roads, the closed
+segments and failed nodes)."""
 COLOUR_BY = {
     "alert level": "alert_rank",
     "service loss": "service_loss",
@@ -33,14 +55,48 @@ COLOUR_BY = {
     "people relocated": "relocated_now_persons",
 }
 """Map colouring choices → column of :func:`sim.interfaces.app.readout.district_table`."""
+COLOUR_LABELS = {
+    "alert level": "Alert level in force",
+    "service loss": "Service lost, mean over networks (% of normal)",
+    "open incidents": "Open incidents (count)",
+    "people relocated": "People relocated now (persons)",
+}
+"""What each colouring shows, with its unit (the choice list and the colour bar)."""
+COLOUR_SCALE = {"service_loss": 100.0}
+"""Factor from a column's value to the unit shown (service loss: fraction → %)."""
+MAP_HEIGHT_IN = 8.6
+"""Figure height, inches; the width follows the city's shape (:func:`_figure_size`). The
+page shows the figure at its card's width (900-1,600 px on a projector)."""
+LEGEND_WIDTH_IN = 3.5
+"""Width of the side panel of legends, inches."""
+MARGINS_IN = (0.9, 0.7, 0.25, 0.5)
+"""Margins of the map axes (left, bottom, right, top), inches: tick labels, axis labels and
+the title."""
+LABEL_OFFSETS_PT = (28.0, 48.0, 72.0, 100.0)
+"""Distances a district name may move from its centroid to stay clear of others, points."""
+FONT_PT = 14
+"""Font size of names, axes and legends, points: ≥ 12 pt as shown on a 1,600-pixel-wide
+screen (the figure, about 12.5 in wide, is scaled to a map card of about 1,100 pixels)."""
+SVG_RASTER_DPI = 100
+"""Resolution of the raster point layers inside the SVG, dots per inch."""
+SIMPLIFY_SHARE = 1 / 1500
+"""Tolerance of the drawn district outlines, share of the city's extent (half a pixel
+on a 1,300-pixel-wide map)."""
+_SVG_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
 def district_parts(city_key: str, polygons: tuple) -> tuple[list[np.ndarray], np.ndarray]:
-    """Polygon rings (lon, lat) of every district part, and the district of each part."""
+    """Polygon rings (lon, lat) of every district part, and the district of each part.
+
+    Rings are simplified (Douglas-Peucker, shapely ``simplify``) to :data:`SIMPLIFY_SHARE` of
+    the city's extent, below a pixel at the sizes shown, so the page's SVG stays small."""
     rings, owner = [], []
+    bounds = np.array([g.bounds for g in polygons], dtype=float)
+    extent = max(np.ptp(bounds[:, [0, 2]]), np.ptp(bounds[:, [1, 3]])) if len(bounds) else 0.0
     for d, geom in enumerate(polygons):
         for part in getattr(geom, "geoms", [geom]):
+            part = part.simplify(SIMPLIFY_SHARE * extent, preserve_topology=True)
             rings.append(np.asarray(part.exterior.coords)[:, :2])
             owner.append(d)
     return rings, np.asarray(owner)
@@ -72,11 +128,22 @@ def layer_points(model, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return np.asarray(lon), np.asarray(lat), np.asarray(blon), np.asarray(blat)
 
 
+def failed_count(model, layer: str) -> int:
+    """How many of a layer's nodes are out of service now (for roads, plus the closed road
+    segments): the count behind its failure markers, before thinning."""
+    infra = model.infra
+    n = int(np.count_nonzero(~np.asarray(infra.functional[layer], dtype=bool)))
+    if layer == "roads":
+        n += int(np.count_nonzero(infra.edge_speed_factor <= 0))
+    return n
+
+
 @dataclass(frozen=True)
 class MapData:
     """What the map shows, copied from the model (:func:`map_data`): the district colouring
-    values, the alert level, the time and each overlaid layer's points (lon, lat, failed lon,
-    failed lat). ``city`` is the model's city, which a run never changes."""
+    values, the alert level, the time, each overlaid layer's points (lon, lat, failed lon,
+    failed lat) and its count of failures (:func:`failed_count`). ``city`` is the model's
+    city, which a run never changes."""
 
     city: object
     t_h: float
@@ -84,6 +151,7 @@ class MapData:
     values: np.ndarray
     alert_level: str
     points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    failed: dict[str, int] = field(default_factory=dict)
 
 
 def map_data(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> MapData:
@@ -95,9 +163,11 @@ def map_data(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()
     """
     table = district_table(model)
     values = table[COLOUR_BY[colour_by]].to_numpy(dtype=float, copy=True)
-    points = {layer: layer_points(model, layer) for layer in layers if layer in LAYERS}
+    shown = [layer for layer in layers if layer in LAYERS]
+    points = {layer: layer_points(model, layer) for layer in shown}
+    failed = {layer: failed_count(model, layer) for layer in shown}
     level = str(table["alert_level"].iloc[0])
-    return MapData(model.city, float(model.time), colour_by, values, level, points)
+    return MapData(model.city, float(model.time), colour_by, values, level, points, failed)
 
 
 def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> Figure:
@@ -114,36 +184,175 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
     return draw_map(map_data(model, colour_by, layers))
 
 
-def draw_map(data: MapData) -> Figure:
-    """The map figure of :func:`map_data` (reads no model: draw it outside the lock)."""
+def _district_labels(ax, fig, city) -> None:
+    """District names at their centroids (the city table's lon/lat), bold on a white box so
+    they read on every fill colour (a box, not a halo: a path effect would turn the SVG's text
+    into outlines).
+
+    Placed largest district first; a name that would overlap one already placed (the small
+    central districts of a large city) moves out along :data:`LABEL_OFFSETS_PT` to the first
+    free place, with a leader line to its centroid. Overlap is tested on the rendered text
+    extents in the axes' final box (``Axes.apply_aspect``).
+    """
+    table = city.districts
+    order = np.argsort(-table["area_km2"].to_numpy(dtype=float), kind="stable")
+    centre = np.array([table["lon"].mean(), table["lat"].mean()])
+    style = {
+        "fontsize": FONT_PT, "fontweight": "bold", "color": "#111111", "zorder": 6,
+        "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                 "alpha": 0.8},
+        "ha": "center", "va": "center", "gid": "district-label",
+    }  # fmt: skip
+    ax.apply_aspect()  # the axes' final box: text extents in their final place
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for d in order:
+        name, lon, lat = str(table["name_en"].iat[d]), table["lon"].iat[d], table["lat"].iat[d]
+        away = np.arctan2(lat - centre[1], lon - centre[0])
+        for dx, dy in _offsets(away):
+            if dx == dy == 0:
+                text = ax.text(lon, lat, name, **style)
+            else:
+                text = ax.annotate(
+                    name, (lon, lat), xytext=(dx, dy), textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "color": "#111111", "lw": 1.5}, **style,
+                )  # fmt: skip
+            text.set_in_layout(False)
+            if isinstance(text, Annotation):
+                text.update_positions(renderer)  # where the offset puts the name
+            box = Text.get_window_extent(text, renderer).padded(2)  # the name, not its line
+            if not any(box.overlaps(other) for other in placed):
+                break
+            text.remove()  # try the next place
+        else:
+            text = ax.text(lon, lat, name, **style)  # nowhere free: at the centroid
+            box = Text.get_window_extent(text, renderer)
+        placed.append(box)
+
+
+def _offsets(away_rad: float):
+    """Candidate label offsets (points): the centroid, then rings of :data:`LABEL_OFFSETS_PT`
+    radii, directions starting away from the city's centre."""
+    yield 0.0, 0.0
+    for radius in LABEL_OFFSETS_PT:
+        for k in range(12):
+            angle = away_rad + (k + 1) // 2 * (np.pi / 6) * (1 if k % 2 else -1)
+            yield radius * np.cos(angle), radius * np.sin(angle)
+
+
+def _fill(ax, fig, data: MapData, rings, owner, side: float) -> None:
+    """District polygons coloured by ``data.colour_by``, with their legend in the side panel
+    (left edge ``side``, figure fraction): the alert colours (a patch per level) or a colour
+    bar in the measure's unit."""
     column = COLOUR_BY[data.colour_by]
-    city = data.city
-    rings, owner = district_parts(city.name, tuple(city.polygons_lonlat))
-    fig = Figure(figsize=(6.4, 5.6), layout="constrained")
-    ax = fig.add_subplot()
     values = data.values
     if column == "alert_rank":
         faces = [ALERT_COLOURS[int(values[d])] for d in owner]
-        coll = PolyCollection(rings, facecolors=faces, edgecolors="#333333", linewidths=0.5)
-    else:
-        vmax = float(np.nanmax(values)) if np.nanmax(values) > 0 else 1.0
-        coll = PolyCollection(
-            rings, array=values[owner], cmap="OrRd", norm=Normalize(0.0, vmax),
-            edgecolors="#333333", linewidths=0.5,
+        coll = PolyCollection(rings, facecolors=faces, edgecolors="#333333", linewidths=0.8)
+        ax.add_collection(coll)
+        handles = [
+            Patch(facecolor=ALERT_COLOURS[i], edgecolor="#333333", label=ALERT_LABELS[level])
+            for i, level in enumerate(ALERT_LEVELS)
+        ]
+        fig.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(side, 0.97), fontsize=FONT_PT,
+            title="Alert level in force", title_fontsize=FONT_PT, alignment="left",
         )  # fmt: skip
-        fig.colorbar(coll, ax=ax, shrink=0.6, label=data.colour_by)
+        return
+    scale = COLOUR_SCALE.get(column, 1.0)
+    shown = values * scale
+    vmax = float(np.nanmax(shown)) if np.nanmax(shown) > 0 else 1.0
+    coll = PolyCollection(
+        rings, array=shown[owner], cmap="OrRd", norm=Normalize(0.0, vmax),
+        edgecolors="#333333", linewidths=0.8,
+    )  # fmt: skip
     ax.add_collection(coll)
+    cax = fig.add_axes((side + 0.01, 0.52, 0.018, 0.42))
+    bar = fig.colorbar(coll, cax=cax)
+    bar.set_label(COLOUR_LABELS[data.colour_by], fontsize=FONT_PT)
+    bar.ax.tick_params(labelsize=FONT_PT)
+
+
+def _layers(ax, fig, data: MapData, side: float) -> None:
+    """Each overlaid network: a thinned sample of its nodes (dots) and its failures (the
+    layer's marker, black edge), with one legend entry each stating the failure count, in
+    the side panel (left edge ``side``, figure fraction)."""
+    handles = []
     for layer, (lon, lat, blon, blat) in data.points.items():
-        ax.scatter(lon, lat, s=1.5, c=LAYER_COLOURS[layer], alpha=0.5, label=layer, linewidths=0)
-        if blon.size:
-            ax.scatter(blon, blat, s=9, c="red", marker="x", linewidths=0.8)
+        colour = LAYER_COLOURS[layer]
+        handles.append(
+            ax.scatter(
+                lon, lat, s=3, c=colour, alpha=0.6, linewidths=0, rasterized=True,
+                label=f"{layer} network",
+            )
+        )  # fmt: skip
+        n_failed = data.failed.get(layer, blon.size)
+        handles.append(
+            ax.scatter(
+                blon, blat, s=70, c=colour, marker=FAILED_MARKERS[layer], edgecolors="black",
+                linewidths=0.8, rasterized=True, zorder=4,
+                label=f"{FAILED_LABELS[layer]}: {n_failed:,}",
+            )
+        )  # fmt: skip
+    if handles:
+        fig.legend(
+            handles=handles, loc="lower left", bbox_to_anchor=(side, 0.03), fontsize=FONT_PT,
+            title="Networks: nodes, failures now", title_fontsize=FONT_PT, markerscale=1.4,
+            alignment="left",
+        )  # fmt: skip
+
+
+def _figure_size(rings, mid_lat: float) -> tuple[float, float]:
+    """Figure size (inches) for the city's shape: :data:`MAP_HEIGHT_IN` high, as wide as the
+    map at equal distances (plus its margins) and :data:`LEGEND_WIDTH_IN` for the legends."""
+    pts = np.concatenate(rings) if rings else np.zeros((1, 2))
+    span_lon = max(float(np.ptp(pts[:, 0])), 1e-6) * np.cos(np.deg2rad(mid_lat))
+    span_lat = max(float(np.ptp(pts[:, 1])), 1e-6)
+    inner_h = MAP_HEIGHT_IN - MARGINS_IN[1] - MARGINS_IN[3]
+    map_w = float(np.clip(span_lon / span_lat, 0.6, 1.8)) * inner_h
+    return MARGINS_IN[0] + map_w + MARGINS_IN[2] + LEGEND_WIDTH_IN, MAP_HEIGHT_IN
+
+
+def draw_map(data: MapData) -> Figure:
+    """The map figure of :func:`map_data` (reads no model: draw it outside the lock).
+
+    Sized for a projector (:func:`_figure_size`, fonts :data:`FONT_PT`): the map on the
+    left, district names at their centroids; on the right the legend of the fill (alert
+    colours or a colour bar with its unit) and of each network's nodes and failure markers.
+    The title starts ``t = <hours> h``. Fixed margins (:data:`MARGINS_IN`), no layout engine.
+    """
+    city = data.city
+    rings, owner = district_parts(city.name, tuple(city.polygons_lonlat))
+    mid_lat = float(city.districts["lat"].mean())
+    width, height = _figure_size(rings, mid_lat)
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)  # a renderer to measure the names by
+    left, bottom, right, top = MARGINS_IN
+    side = (width - LEGEND_WIDTH_IN) / width
+    ax = fig.add_axes(
+        (left / width, bottom / height, side - (left + right) / width, 1 - (bottom + top) / height)
+    )
+    _fill(ax, fig, data, rings, owner, side)
+    _layers(ax, fig, data, side)
     ax.autoscale_view()
-    mid_lat = city.districts["lat"].mean()
     ax.set_aspect(1.0 / np.cos(np.deg2rad(mid_lat)))  # equal distances at the city's latitude
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    title = f"t = {data.t_h:g} h  ·  alert: {data.alert_level}  ·  colour: {data.colour_by}"
-    ax.set_title(title, fontsize=9)
-    if data.points:
-        ax.legend(loc="lower right", fontsize=7, markerscale=4)
+    ax.set_xlabel("Longitude (°E)", fontsize=FONT_PT)
+    ax.set_ylabel("Latitude (°N)", fontsize=FONT_PT)
+    ax.tick_params(labelsize=FONT_PT)
+    title = f"t = {data.t_h:g} h  ·  alert level {data.alert_level}  ·  colour: {data.colour_by}"
+    ax.set_title(title, fontsize=FONT_PT + 2)
+    _district_labels(ax, fig, city)
     return fig
+
+
+def map_svg(fig: Figure) -> str:
+    """The map as SVG text for the page: names and legends stay text (searchable, sharp at any
+    projector width: the page scales it to the card), the point layers are raster.
+
+    The SVG font type is set under a lock (matplotlib's rcParams are process-wide and the
+    server draws for several sessions at once)."""
+    buf = io.StringIO()
+    with _SVG_LOCK, rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", dpi=SVG_RASTER_DPI)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]

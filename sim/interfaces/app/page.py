@@ -20,7 +20,6 @@ shown in the page, never raised into the session.
 from __future__ import annotations
 
 import html
-import io
 import threading
 import traceback
 
@@ -29,26 +28,45 @@ import solara
 
 from sim.interfaces.app.adapter import AppInputError, SessionController
 from sim.interfaces.app.auth import TRAINER, ReadOnlyError, role_for, token_from_query
-from sim.interfaces.app.charts import charts_figure
+from sim.interfaces.app.charts import chart_options
 from sim.interfaces.app.forms import build_event, field_specs
-from sim.interfaces.app.mapview import COLOUR_BY
-from sim.interfaces.app.readout import LAYERS, OUTCOME_KEYS, format_value
+from sim.interfaces.app.mapview import COLOUR_LABELS
+from sim.interfaces.app.readout import LABELS, LAYERS, OUTCOME_KEYS, format_value
 from sim.interfaces.app.settings import AppSettings, load_app_city_state, load_app_scenario
+from sim.interfaces.app.timeline import timeline_html
 from sim.response.resources import RESOURCE_NAMES
 from sim.scenario.events import INJECT_TYPES
 
-STEP_CHOICES = ["1", "2", "3", "6", "12", "24"]
-"""Hours per Step click / per play frame."""
+NEXT_EVENT = "to next event"
+STEP_CHOICES = [NEXT_EVENT, "1 h", "2 h", "3 h", "6 h", "12 h", "24 h"]
+"""What a Step click (and a play frame) advances: to the next moment on the timeline
+(:func:`sim.interfaces.app.timeline.next_event_h`) or a number of hours."""
+DEFAULT_STEP = "6 h"
+"""Default step: a storm window of 2-5 days in 8-20 clicks (1 h took 42 to Lekima's landfall)."""
+CSS = """
+.map-svg svg {width: 100%; height: auto; display: block}
+#outcomes {font-size: 16px; border-spacing: 0 2px}
+#outcomes th {text-align: left; padding-right: 0.8em; font-weight: 500}
+#outcomes td {text-align: right; white-space: nowrap; font-weight: 600}
+#clock {font-size: 18px; line-height: 1.5}
+"""
+"""Page styles: the map scales to its card, tables and clock at 16-18 px (12-14 pt)."""
 PAUSE_S = 0.2
 """Pause between play frames (s), so the browser keeps up."""
 POLL_S = 1.0
 """How often a page of a shared exercise checks for others' changes (s)."""
 
 
-def _png(fig, dpi: int = 80) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+def advance(ctrl: SessionController, choice: str) -> None:
+    """One Step click or play frame: ``choice`` is one of :data:`STEP_CHOICES`.
+
+    Raises:
+        ReadOnlyError: a viewer of a shared exercise.
+    """
+    if choice == NEXT_EVENT:
+        ctrl.step_to_next_event()
+    else:
+        ctrl.step(float(choice.removesuffix(" h")))
 
 
 _SHARED: dict[str, SessionController] = {}
@@ -90,14 +108,16 @@ def _make_controller() -> tuple[SessionController | None, AppSettings | None, st
     return ctrl, settings, ""
 
 
-def _outcome_table(values: dict) -> str:
+def outcome_table(values: dict) -> str:
+    """HTML table of the outcomes now: one row per value, labelled with its unit
+    (:data:`~sim.interfaces.app.readout.LABELS`); each value cell has id ``v-<key>``."""
     rows = [*OUTCOME_KEYS, *(f"functionality_{k}" for k in LAYERS)]
     cells = "".join(
-        f'<tr><th style="text-align:left;padding-right:1em">{k.replace("_", " ")}</th>'
+        f"<tr><th>{html.escape(LABELS[k])}</th>"
         f'<td id="v-{k}">{html.escape(format_value(k, values[k]))}</td></tr>'
         for k in rows
     )
-    return f'<table id="outcomes" style="font-size:0.9em">{cells}</table>'
+    return f'<table id="outcomes">{cells}</table>'
 
 
 @solara.component
@@ -122,8 +142,8 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
     frame = solara.use_reactive(0)  # bumped after each change: redraw map and charts
     message = solara.use_reactive(("", "info"))
     playing = solara.use_reactive(False)
-    step_h = solara.use_reactive("1")
-    colour_by = solara.use_reactive("alert level")
+    step_h = solara.use_reactive(DEFAULT_STEP)
+    colour_by = solara.use_reactive(COLOUR_LABELS["alert level"])
     layers = solara.use_reactive(["roads"])
     kind = solara.use_reactive(INJECT_TYPES[0])
     form_values = solara.use_reactive({})
@@ -162,7 +182,7 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
             playing.set(False)
             return
         try:
-            ctrl.step(float(step_h.value))
+            advance(ctrl, step_h.value)
         except Exception as exc:  # shown in the page; the session goes on
             message.set((f"stopped: {exc}", "error"))
             playing.set(False)
@@ -191,12 +211,15 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
 
     solara.use_thread(poll, dependencies=[frame.value, poll_tick.value], intrusive_cancel=False)
 
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle(f"citysafe exercise — {ctrl.scenario_name}")
         solara.Text(f"{role}", classes=["role-chip"], style={"margin-left": "1em"})
 
     with solara.Sidebar():
         _ClockCard(ctrl, frame.value, playing, step_h, trainer, act)
+        with solara.Card("Outcomes now"):
+            solara.HTML(unsafe_innerHTML=outcome_table(ctrl.outcomes()))
         with solara.Card("Trainer"):
             if settings.token is None:
                 solara.Text("Local session: you are the trainer.")
@@ -212,21 +235,18 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
         alert = solara.Error if level == "error" else solara.Success
         alert(text, classes=["app-message"], dense=True)
 
-    with solara.Columns([3, 2]):
-        with solara.Card("Map"):
-            with solara.Row():
-                solara.Select("colour by", values=list(COLOUR_BY), value=colour_by)
-                solara.ToggleButtonsMultiple(layers, list(LAYERS))
-            png = solara.use_memo(
-                lambda: _png(ctrl.map_figure(colour_by.value, tuple(layers.value))),
-                [frame.value, colour_by.value, tuple(layers.value)],
-            )
-            solara.Image(png, classes=["map-image"])
-        with solara.Card("Outcomes now"):
-            solara.HTML(unsafe_innerHTML=_outcome_table(ctrl.outcomes()))
-    with solara.Card("Charts"):
-        charts_png = solara.use_memo(lambda: _png(charts_figure(ctrl.history())), [frame.value])
-        solara.Image(charts_png, classes=["charts-image"])
+    with solara.Card("Timeline: warnings, storm, injects"):
+        strip = solara.use_memo(lambda: timeline_html(ctrl.timeline()), [frame.value])
+        solara.HTML(unsafe_innerHTML=strip)
+    _MapCard(ctrl, frame.value, colour_by, layers)
+    with solara.Card("Charts (hover for the values)"):
+        options = solara.use_memo(lambda: chart_options(ctrl.history()), [frame.value])
+        with solara.GridFixed(columns=3):
+            for k, option in enumerate(options):
+                solara.FigureEcharts(
+                    option, responsive=True,
+                    attributes={"style": "height: 340px; width: 100%", "class": f"chart-{k}"},
+                )  # fmt: skip
 
     with solara.Columns([1, 1]):
         with solara.Card("Inject"):
@@ -245,6 +265,24 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
 
 
 @solara.component
+def _MapCard(ctrl, frame: int, colour_by, layers):
+    """The district map (SVG scaled to the card's width), its colouring and network layers."""
+    key = {label: k for k, label in COLOUR_LABELS.items()}[colour_by.value]
+    with solara.Card("Map"):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Select(
+                "colour districts by", values=list(COLOUR_LABELS.values()), value=colour_by,
+                style={"min-width": "24em"},
+            )  # fmt: skip
+            solara.Text("networks shown:", style={"font-size": "16px"})
+            solara.ToggleButtonsMultiple(layers, list(LAYERS))
+        svg = solara.use_memo(
+            lambda: ctrl.map_svg(key, tuple(layers.value)), [frame, key, tuple(layers.value)]
+        )
+        solara.HTML(unsafe_innerHTML=svg, classes=["map-svg"])
+
+
+@solara.component
 def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
     values = ctrl.outcomes()
     with solara.Card("Clock"):
@@ -253,16 +291,17 @@ def _ClockCard(ctrl, frame: int, playing, step_h, trainer: bool, act):
         solara.HTML(
             unsafe_innerHTML=(
                 f'<div id="clock">t = <b id="clock-t">{values["t_h"]:g}</b> h of '
-                f"{ctrl.duration_h:g} h<br>{values['utc']} ({profile.name} {local})<br>"
+                f"{ctrl.duration_h:g} h<br>{profile.name} {local} "
+                f"(UTC{profile.utc_offset_h:+g})<br>"
                 f'alert level: <b id="clock-alert">{values["alert_level"]}</b></div>'
             )
         )
-        solara.Select("hours per step / frame", values=STEP_CHOICES, value=step_h)
+        solara.Select("step by (each click, each play frame)", values=STEP_CHOICES, value=step_h)
         with solara.Row():
             clock_ok = trainer or not ctrl.shared  # a shared exercise's clock is a change
             solara.Button(
                 "Step",
-                on_click=act(lambda: ctrl.step(float(step_h.value))),
+                on_click=act(lambda: advance(ctrl, step_h.value)),
                 disabled=playing.value or ctrl.done or not clock_ok,
             )
             solara.Button(
@@ -312,7 +351,7 @@ def _InjectForm(ctrl, kind, form_values, raw_inject, trainer: bool, act):
         else:
             solara.InputText(
                 spec.label, value=values[spec.name], on_value=set_field(spec.name),
-                continuous_update=True,
+                continuous_update=True, message=spec.help or None,
             )  # fmt: skip
     solara.Button(
         "Inject",

@@ -31,6 +31,25 @@ OUTCOME_KEYS = (
 )
 """Keys of :func:`outcomes`, in display order."""
 
+LABELS = {
+    "t_h": "Time since start (h)",
+    "alert_level": "Alert level in force",
+    "open_incidents": "Open incidents (count)",
+    "busy_teams": "Teams busy (teams)",
+    "deaths": "Deaths (persons)",
+    "injuries": "Injuries (persons)",
+    "relocated_now_persons": "People relocated now (persons)",
+    "relocated_cumulative_persons": "People relocated so far (persons)",
+    "direct_loss_yuan": "Direct loss (yuan)",
+    "damaged_assets": "Damaged network assets (count)",
+    "functionality_power": "Power service (% of normal)",
+    "functionality_water": "Water service (% of normal)",
+    "functionality_drainage": "Drainage service (% of normal)",
+    "functionality_roads": "Road service (% of normal)",
+}
+"""What the page calls each value of :func:`outcomes`, with its unit (functionality: the
+population-weighted mean over districts, shown in %)."""
+
 
 def outcomes(model) -> dict:
     """Current city-wide outcome values.

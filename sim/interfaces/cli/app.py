@@ -9,7 +9,16 @@ import typer
 
 from sim.core.cli_input import refuse
 from sim.interfaces.app.auth import new_token
-from sim.interfaces.app.server import DEFAULT_HOST, DEFAULT_PORT, PORT, SHARE_HOST, serve
+from sim.interfaces.app.server import (
+    ALL_INTERFACES,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PORT,
+    SHARE_HOST,
+    lan_address,
+    serve,
+    startup_lines,
+)
 from sim.interfaces.app.settings import AppSettings
 from sim.interfaces.cli.common import load_or_exit
 from sim.results.shocks import ShockFolderError, read_shock
@@ -36,8 +45,9 @@ def app_command(
         bool,
         typer.Option(
             "--share",
-            help="Serve on 0.0.0.0 for other machines; print a trainer token (without it "
-            "browsers are read-only).",
+            help="Serve the room: listen on all interfaces (0.0.0.0) and print the viewer link "
+            "(read-only) and the trainer link with its token, on this machine's local-network "
+            "address.",
             show_default=False,
         ),
     ] = False,
@@ -83,13 +93,9 @@ def app_command(
         journal_dir,
         None if city_state_path is None else city_state_path.resolve(),
     )
-    shown = "127.0.0.1" if bind == SHARE_HOST else bind
-    typer.echo(f"citysafe app: {scen.name} at http://{shown}:{port}/", err=False)
-    if token:
-        typer.echo(f"trainer link: http://{shown}:{port}/?token={token}")
-        typer.echo(f"trainer token: {token}  (others see the exercise read-only)")
-    else:
-        typer.echo("local mode: this browser is the trainer (use --share to serve others)")
+    lan = lan_address() if token and bind in ALL_INTERFACES else None
+    for line in startup_lines(str(scen.name), bind, port, token, lan):
+        typer.echo(line)
     serve(settings, bind, port)
 
 
