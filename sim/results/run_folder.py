@@ -78,11 +78,15 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
 
     ``timeseries`` (:func:`timeseries_frame`), ``events`` (the event log), ``model_timeseries``
     (hourly city-wide DataCollector records), ``incidents`` (one row per incident) and
-    ``utilisation`` (resource → share of time busy, CSV).
+    ``utilisation`` (resource → share of time busy, CSV); with an epidemic, ``epidemic``
+    (its SEIR compartments by district and hour, persons: :meth:`CityModel.epidemic_frame`).
     """
     util = model.service.utilisation()
     mv = model.datacollector.get_model_vars_dataframe().reset_index(names="t_h")
     mv["t_h"] = mv["t_h"].astype(float)
+    epidemic = {}
+    if len(model.epidemic_record):  # a run with an epidemic: its curves by district
+        epidemic = {"epidemic": ("epidemic.parquet", model.epidemic_frame())}
     return {
         "timeseries": ("timeseries.parquet", timeseries_frame(model)),
         "events": ("events.parquet", model.events_frame()),
@@ -92,6 +96,7 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
             "utilisation.csv",
             pd.DataFrame({"resource": list(util), "utilisation": list(util.values())}),
         ),
+        **epidemic,
     }
 
 
