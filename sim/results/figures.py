@@ -280,7 +280,7 @@ def resilience_panels(model) -> list[Panel]:
     ]
 
 
-def _disrupted_window(hours: np.ndarray, lost: np.ndarray) -> tuple[float, float] | None:
+def disrupted_window(hours: np.ndarray, lost: np.ndarray) -> tuple[float, float] | None:
     """The hours to show when service is lost for a short part of a long run: from 6 h (or a
     quarter of the disruption) before the first loss to as long after the last; None when the
     disruption spans over 40 % of the run (show it whole)."""
@@ -304,7 +304,7 @@ def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
     lowest = min(float(np.nanmin(v)) for v in func.values())
     ax.set_ylim(max(0.0, lowest - 0.1 * (1.0 - lowest) - 0.01), 1.0 + 0.05 * (1.0 - lowest) + 0.002)
     xlabel = f"hours since {model.start_utc:%Y-%m-%d %H:%M} UTC"
-    window = _disrupted_window(hours, panel.values)
+    window = disrupted_window(hours, panel.values)
     if window is not None:
         ax.set_xlim(*window)
         xlabel += f" (hours {window[0]:.0f}–{window[1]:.0f} of {hours[-1]:.0f}: the disruption)"
