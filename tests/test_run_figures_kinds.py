@@ -256,6 +256,8 @@ def test_report_shows_the_run_s_figures_and_outcomes(runs, kind):
     assert shown == _pngs(result.out_dir) and shown  # each figure, by its relative path
     for key, obs in scenario.observed.items():  # observed figures beside the simulated
         assert key in page and obs.source.split()[0] in page
+    linked = set(re.findall(r'<a href="([^"]+)"', page))  # every other file of the folder
+    assert linked == {p.name for p in result.out_dir.iterdir()} - {REPORT_FILE}
 
 
 def test_cli_run_without_figures_writes_the_report_and_the_marker_lists_it(tmp_path):

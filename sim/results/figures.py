@@ -31,7 +31,7 @@ from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # noqa: E402
 from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
 from shapely import unary_union  # noqa: E402
 
@@ -176,7 +176,9 @@ def _district_map(fig, ax, city, panel: Panel, numbered: list[int]) -> None:
     bar.set_label(panel.unit)
     if panel.data.get("integer"):
         bar.locator = MaxNLocator(integer=True)
-        bar.update_ticks()
+    if top >= 1e4:  # 50,000 rather than 50000
+        bar.formatter = StrMethodFormatter("{x:,.0f}")
+    bar.update_ticks()
     if decorate is not None:
         decorate(bar)
     _label_districts(ax, city, numbered)

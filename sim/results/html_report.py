@@ -150,8 +150,8 @@ def _figures(out_dir: Path, figures: list[tuple[Path, str]], drawn: bool) -> str
 
 def _files(out_dir: Path, paths: dict[str, Path]) -> str:
     """Links to the run's files, then to each shock's report (a long run with shocks)."""
-    names = sorted({Path(p).relative_to(out_dir).as_posix() for p in paths.values()})
-    names.append(REPORT_FILE)
+    names = {Path(p).relative_to(out_dir).as_posix() for p in paths.values()}
+    names = sorted(names | {"summary.json"})  # written after the report, as the folder's last
     items = [f'<li><a href="{html.escape(n, quote=True)}">{html.escape(n)}</a></li>' for n in names]
     for shock in sorted((out_dir / "shocks").glob(f"*/{REPORT_FILE}")):
         rel = html.escape(shock.relative_to(out_dir).as_posix(), quote=True)
