@@ -56,6 +56,7 @@ from sim.hazards.waterlogging import Waterlogging
 from sim.models.base import SimulationModel
 from sim.models.event_effects import apply_road_collapse, typhoon_settings
 from sim.models.event_engine import EventEngine
+from sim.models.records import EpidemicRecord, HazardRecord
 from sim.networks.infrastructure import Infrastructure
 from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
@@ -134,6 +135,8 @@ class CityModel(SimulationModel):
         self._build_agents()
         self._build_service()
         self._customer_hours = {"power": 0.0, "water": 0.0}
+        self.hazard_record = HazardRecord(self.city.n_districts)  # for the run's figures
+        self.epidemic_record = EpidemicRecord()
         self.epidemic = None
         if config.hazard.epidemic is not None:
             self.build_epidemic(config.hazard.epidemic, self.streams["epidemic"])
@@ -142,6 +145,7 @@ class CityModel(SimulationModel):
         self.datacollector = self._build_datacollector()
         self.update_district_records()
         self.datacollector.collect(self)
+        self._record_epidemic()
         self._schedule_processes()
         self.engine.queue_injects(config.injects)  # a replayed journal, after the t = 0 record
 
@@ -623,6 +627,16 @@ class CityModel(SimulationModel):
         )
         # 5. Incidents to the emergency service (dispatched by the caller).
         self.service.submit_damage(new_damage, alarms, casualties)
+        flood = (
+            field.at_samples("flood_depth_m", n_pts) if field.provides("flood_depth_m") else None
+        )
+        self.hazard_record.add_step(
+            self.dt_h,
+            gust_pts.reshape(shape),
+            rain_pts.reshape(shape),
+            depth_cells.reshape(shape),
+            None if flood is None else flood.reshape(shape),
+        )
         gust_d = gust_pts.reshape(shape).max(axis=1)
         rain_d = rain_pts.reshape(shape).mean(axis=1)
         for gov in self.districts:
@@ -689,6 +703,18 @@ class CityModel(SimulationModel):
         """Hourly record for the DataCollector (runs after that hour's physics and logistics)."""
         self.update_district_records()
         self.datacollector.collect(self)
+        self._record_epidemic()
+
+    def _record_epidemic(self) -> None:
+        """The epidemic's compartments by district now (once it has started)."""
+        if self.epidemic is not None:
+            st = self.epidemic_state
+            self.epidemic_record.add(self.time, st.s, st.e, st.i, st.r)
+
+    def epidemic_frame(self):
+        """The epidemic's compartments by district and hour (epidemic.parquet; persons):
+        :meth:`sim.models.records.EpidemicRecord.frame`."""
+        return self.epidemic_record.frame(self.start_utc, self.city.districts["name_en"])
 
     def finish(self) -> None:
         """End of run at the horizon: final record if between hours, pending harm settled."""

@@ -1,144 +1,434 @@
-"""PNG figures of a run, either kind: :func:`write_figures` is the one entry; the emergency
-window's figures (resilience curves, district impact map, response-time distribution) are
-drawn here, the long run's in :mod:`sim.results.longrun_figures`."""
+"""PNG figures of a run, either kind: :func:`write_figures` is the one entry.
+
+A figure is a :class:`RunFigure`: a function giving the data of each of its panels
+(:class:`Panel`) from what the finished model recorded, and a function drawing them. Only the
+panels that show something are drawn (a field that is all zero or absent has no panel), and a
+figure without a panel is not written: which figures a run folder holds follows from what the
+run simulated (:meth:`sim.results.kinds.ModelKind.figure_makers` lists the candidates).
+
+Drawn here: the helpers every figure shares (district maps labelled with the districts' names
+at their centroids, the alert-level legend, titles naming the scenario) and the emergency
+window's service figures — resilience curves, service loss by district, response times. The
+hazard figures (wind, rain, storm-surge flooding, earthquake, epidemic) are in
+:mod:`sim.results.hazard_figures`, the long run's in :mod:`sim.results.longrun_figures`.
+"""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patheffects as path_effects  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # noqa: E402
+from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
+from shapely import unary_union  # noqa: E402
 
 from sim.results.run_folder import LAYERS, timeseries_frame  # noqa: E402
+from sim.scenario.schema import ALERT_LEVELS  # noqa: E402
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
 
+DPI = 110
+"""Resolution of the run's PNGs (dots per inch)."""
+
 ALERT_COLOURS = {1: "#3b7dd8", 2: "#f2c400", 3: "#f28c00", 4: "#d62728"}
+"""Colour of each alert level (rank of :data:`sim.scenario.schema.ALERT_LEVELS`: blue,
+yellow, orange, red), the colours the levels are named after."""
+
+SMALL_DISTRICT_SHARE = 0.015
+"""A district covering less than this share of the city's area is labelled on a map by a number
+(its name in the key under the map): its name would not fit inside it (assumption: 1.5 %,
+which numbers the first city's seven central districts and none of the example city's)."""
 
 
-def _shade_alerts(ax, model: CityModel) -> None:
-    mv = model.datacollector.get_model_vars_dataframe()
-    levels = mv["alert_level"].to_numpy()
-    for t, lvl in enumerate(levels):
-        if lvl > 0:
-            ax.axvspan(t - 0.5, t + 0.5, color=ALERT_COLOURS[int(lvl)], alpha=0.12, lw=0)
+@dataclass(frozen=True)
+class Panel:
+    """The data of one panel of a run figure.
+
+    Attributes:
+        title: what the panel shows (e.g. ``peak 3-s gust``).
+        unit: the unit of ``values`` (axis or colour-bar label), e.g. ``m/s``, ``persons``.
+        values: the numbers the panel draws — one per district on a map, a series over time
+            on a curve; the panel is drawn only if one of them is non-zero
+            (:meth:`shows_something`).
+        cmap: colour map of a district map.
+        reference: a recorded value drawn beside the simulated ones (a record's mean per year),
+            or None; a panel with a non-zero reference is drawn even if ``values`` are zero.
+        data: whatever else the drawing needs, by name: times, labels; on a map ``integer``
+            (whole-number colour-bar ticks), ``from_zero`` (False: the colour scale spans the
+            values' range, for an intensity that is nowhere near zero), ``colour_bar`` (a
+            function decorating the colour bar).
+    """
+
+    title: str
+    unit: str
+    values: np.ndarray
+    cmap: str = "viridis"
+    reference: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def shows_something(self, tolerance: float = 1e-9) -> bool:
+        """Whether a value (or the reference) differs from zero by more than ``tolerance``."""
+        v = np.asarray(self.values, dtype=float)
+        finite = v[np.isfinite(v)]
+        return bool(np.any(np.abs(finite) > tolerance)) or bool(self.reference)
 
 
-def resilience_curves(model: CityModel, path: Path) -> Path:
-    """City-wide functionality of each layer over time (the resilience curve), with the
-    alert level shaded. Power and water are weighted by households, drainage and roads by
-    district (each district's share is already capacity- or length-weighted)."""
-    ts = timeseries_frame(model)
-    hh = model.city.districts["households"].to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    lowest = 1.0
-    for layer in LAYERS:
-        sub = ts[ts["layer"] == layer].pivot(
-            index="t_h", columns="district", values="functionality"
-        )
-        w = hh if layer in ("power", "water") else np.ones(sub.shape[1])
-        city = (sub.to_numpy() * w).sum(axis=1) / w.sum()
-        ax.plot(sub.index, city, label=layer, lw=1.8)
-        lowest = min(lowest, float(np.nanmin(city)))
-    _shade_alerts(ax, model)
-    ax.set_xlabel(f"hours since {model.start_utc:%Y-%m-%d %H:%M} UTC")
-    ax.set_ylabel("functionality (share of service)")
-    # Zoom on the dip (a city-wide curve rarely falls far), but never hide 0 when reached.
-    ax.set_ylim(max(0.0, lowest - 0.1 * (1.0 - lowest) - 0.01), 1.0 + 0.05 * (1.0 - lowest) + 0.002)
-    ax.set_title(f"{model.config.name}: resilience curves (shading = alert level)")
-    ax.legend(loc="lower left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+@dataclass(frozen=True)
+class RunFigure:
+    """A figure of a finished run: ``panels(model)`` gives its candidate panels from what the
+    model recorded, ``draw(model, panels, path)`` draws those that show something.
+
+    Calling it (``figure(model, path)``) writes the PNG and returns its path, or returns None
+    when no panel shows anything (the figure does not apply to this run). ``caption``: one
+    sentence saying what it shows (the run's report prints it under the figure).
+    """
+
+    panels: Callable[[Any], list[Panel]]
+    draw: Callable[[Any, list[Panel], Path], Path]
+    caption: str = ""
+
+    def drawn_panels(self, model) -> list[Panel]:
+        """The panels that would be drawn for ``model`` (none: no figure)."""
+        return [p for p in self.panels(model) if p.shows_something()]
+
+    def __call__(self, model, path: Path) -> Path | None:
+        panels = self.drawn_panels(model)
+        return self.draw(model, panels, Path(path)) if panels else None
+
+
+def figure_title(model, what: str) -> str:
+    """``<scenario name> (seed N): <what>`` — every figure names its scenario."""
+    return f"{model.config.name} (seed {model.config.seed}): {what}"
+
+
+def save(fig, path: Path) -> Path:
+    """Write ``fig`` to ``path`` as PNG at :data:`DPI` and close it."""
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
+# ------------------------------------------------------------------ district maps
 def _patches(geom):
     polys = getattr(geom, "geoms", [geom])
     return [MplPolygon(np.asarray(p.exterior.coords), closed=True) for p in polys]
 
 
-def district_map(model: CityModel, path: Path) -> Path:
-    """Two maps of the districts: peak 3-s gust (m/s) and worst share of households without
-    power during the run."""
+def numbered_districts(city) -> list[int]:
+    """Districts labelled by a number on maps (:data:`SMALL_DISTRICT_SHARE`), in order."""
+    area = city.districts["area_km2"].to_numpy(dtype=float)
+    return [int(d) for d in np.flatnonzero(area < SMALL_DISTRICT_SHARE * area.sum())]
+
+
+def _label_districts(ax, city, numbered: list[int]) -> None:
+    """Each district's name (or number, for a small one) at its centroid, with a white halo."""
+    halo = [path_effects.withStroke(linewidth=2.2, foreground="white")]
+    for d, row in city.districts.reset_index(drop=True).iterrows():
+        text = str(numbered.index(d) + 1) if d in numbered else row["name_en"]
+        ax.annotate(
+            text,
+            (row["lon"], row["lat"]),
+            fontsize=7.5,
+            ha="center",
+            va="center",
+            path_effects=halo,
+        )
+
+
+def _district_map(fig, ax, city, panel: Panel, numbered: list[int]) -> None:
+    """One panel: the districts coloured by ``panel.values`` with a colour bar in its unit."""
+    patches, vals = [], []
+    for d, geom in enumerate(city.polygons_lonlat):
+        for p in _patches(geom):
+            patches.append(p)
+            vals.append(panel.values[d])
+    vals = np.asarray(vals, dtype=float)
+    top = float(np.nanmax(vals)) if vals.size else 1.0
+    low = float(np.nanmin(vals)) if vals.size else 0.0
+    if panel.data.get("from_zero", True):
+        low = min(0.0, low)
+    norm = Normalize(vmin=low, vmax=top if top > low else low + 1.0)
+    coll = PatchCollection(patches, cmap=panel.cmap, norm=norm, edgecolor="white", linewidth=0.6)
+    coll.set_array(vals)
+    ax.add_collection(coll)
+    ax.autoscale_view()
+    ax.set_aspect(1.0 / np.cos(np.deg2rad(city.districts["lat"].mean())))
+    ax.set_title(panel.title, fontsize=10)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    decorate = panel.data.get("colour_bar")
+    cax = make_axes_locatable(ax).append_axes("right", size="4%", pad=0.6 if decorate else 0.1)
+    bar = fig.colorbar(coll, cax=cax)
+    bar.set_label(panel.unit)
+    if panel.data.get("integer"):
+        bar.locator = MaxNLocator(integer=True)
+    if top >= 1e4:  # 50,000 rather than 50000
+        bar.formatter = StrMethodFormatter("{x:,.0f}")
+    bar.update_ticks()
+    if decorate is not None:
+        decorate(bar)
+    _label_districts(ax, city, numbered)
+
+
+def _map_aspect(city) -> float:
+    """Height / width of the city's bounding box on the map (longitude shrunk by cos lat),
+    bounded to [0.5, 1.6] so that a long thin city still gets a readable map."""
+    lon0, lat0, lon1, lat1 = unary_union(list(city.polygons_lonlat)).bounds
+    width = (lon1 - lon0) * np.cos(np.deg2rad(0.5 * (lat0 + lat1)))
+    return float(np.clip((lat1 - lat0) / max(width, 1e-9), 0.5, 1.6))
+
+
+def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Path:
+    """Maps of the districts, one per panel (up to three in a row), each coloured by its
+    panel's values with a colour bar in its unit; districts named at their centroids (small
+    ones numbered, with the key under the maps); titled with the scenario."""
+    city = model.city
+    n = len(panels)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(5.6 * cols, 4.3 * _map_aspect(city) * rows + 1.0), squeeze=False
+    )
+    numbered = numbered_districts(city)
+    for ax, panel in zip(axes.ravel(), panels, strict=False):
+        _district_map(fig, ax, city, panel, numbered)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    fig.suptitle(figure_title(model, what))
+    bottom = 0.0
+    if numbered:
+        names = city.districts["name_en"].to_numpy()
+        key = ", ".join(f"{k + 1} {names[d]}" for k, d in enumerate(numbered))
+        lines = textwrap.wrap(f"numbered districts: {key}", width=int(15 * 5.6 * cols))
+        fig.text(0.5, 0.012, "\n".join(lines), ha="center", va="bottom", fontsize=8)
+        bottom = 0.03 + 0.025 * len(lines) / rows
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return save(fig, path)
+
+
+# ------------------------------------------------------------------ time series helpers
+def alert_runs(levels) -> list[tuple[int, int, int]]:
+    """(first hour, last hour + 1, level rank) of each run of hours at one alert level > 0."""
+    levels = np.asarray(levels, dtype=int)
+    out, start = [], 0
+    for t in range(1, levels.size + 1):
+        if t == levels.size or levels[t] != levels[start]:
+            if levels[start] > 0:
+                out.append((start, t, int(levels[start])))
+            start = t
+    return out
+
+
+def shade_alerts(ax, model, scale: float = 1.0) -> list[Patch]:
+    """Shade the hours under each alert level (x in hours / ``scale``); return the legend
+    handles of the levels that occurred, in rank order."""
+    mv = model.datacollector.get_model_vars_dataframe()
+    seen = set()
+    for t0, t1, lvl in alert_runs(mv["alert_level"].to_numpy()):
+        ax.axvspan(
+            (t0 - 0.5) / scale, (t1 - 0.5) / scale, color=ALERT_COLOURS[lvl], alpha=0.15, lw=0
+        )
+        seen.add(lvl)
+    return [
+        Patch(color=ALERT_COLOURS[lvl], alpha=0.3, label=f"{ALERT_LEVELS[lvl]} warning in force")
+        for lvl in sorted(seen)
+    ]
+
+
+# ------------------------------------------------------------------ service figures
+def _city_functionality(model) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Hours and the city-wide functionality of each layer (power and water weighted by
+    households, drainage and roads by district: each district's share is already
+    capacity- or length-weighted)."""
     ts = timeseries_frame(model)
-    peak_gust = ts.groupby("district")["gust_ms"].max().to_numpy()
-    power = ts[ts["layer"] == "power"].groupby("district")["functionality"].min().to_numpy()
-    worst_out = 1.0 - power
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
-    for ax, values, title, cmap in (
-        (axes[0], peak_gust, "peak 3-s gust (m/s)", "viridis"),
-        (axes[1], worst_out, "worst share of households without power", "magma_r"),
-    ):
-        patches, vals = [], []
-        for d, geom in enumerate(model.city.polygons_lonlat):
-            for p in _patches(geom):
-                patches.append(p)
-                vals.append(values[d])
-        coll = PatchCollection(patches, cmap=cmap, edgecolor="white", linewidth=0.5)
-        coll.set_array(np.asarray(vals, dtype=float))
-        ax.add_collection(coll)
-        ax.autoscale_view()
-        ax.set_aspect(1.0 / np.cos(np.deg2rad(model.city.districts["lat"].mean())))
-        ax.set_title(title)
-        ax.set_xlabel("longitude (°E)")
-        ax.set_ylabel("latitude (°N)")
-        fig.colorbar(coll, ax=ax, shrink=0.7)
-        for _, row in model.city.districts.iterrows():
-            ax.annotate(row["name_en"], (row["lon"], row["lat"]), fontsize=6, ha="center")
-    fig.suptitle(f"{model.config.name}: impact by district")
+    hh = model.city.districts["households"].to_numpy(dtype=float)
+    out, hours = {}, np.zeros(0)
+    for layer in LAYERS:
+        sub = ts[ts["layer"] == layer].pivot(
+            index="t_h", columns="district", values="functionality"
+        )
+        w = hh if layer in ("power", "water") else np.ones(sub.shape[1])
+        out[layer] = (sub.to_numpy() * w).sum(axis=1) / w.sum()
+        hours = sub.index.to_numpy(dtype=float)
+    return hours, out
+
+
+def resilience_panels(model) -> list[Panel]:
+    """One panel: the share of each layer's service lost over time (drawn only when some
+    service was lost: an earthquake that damages housing only leaves a flat line)."""
+    hours, func = _city_functionality(model)
+    lost = np.vstack([1.0 - func[layer] for layer in LAYERS])
+    return [
+        Panel(
+            "city-wide functionality",
+            "share of service",
+            np.where(np.abs(lost) < 1e-9, 0.0, lost),
+            data={"t_h": hours, "functionality": func},
+        )
+    ]
+
+
+def disrupted_window(hours: np.ndarray, lost: np.ndarray) -> tuple[float, float] | None:
+    """The hours to show when service is lost for a short part of a long run: from 6 h (or a
+    quarter of the disruption) before the first loss to as long after the last; None when the
+    disruption spans over 40 % of the run (show it whole)."""
+    hit = hours[np.any(lost > 1e-9, axis=0)]
+    span = float(hit[-1] - hit[0]) if hit.size else 0.0
+    if not hit.size or span > 0.4 * float(hours[-1] - hours[0]):
+        return None
+    pad = max(6.0, 0.25 * span)
+    return max(float(hours[0]), float(hit[0]) - pad), min(float(hours[-1]), float(hit[-1]) + pad)
+
+
+def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
+    """City-wide functionality of each layer over time (the resilience curve), with the
+    alert levels shaded; zoomed on the disruption when it is short against the run."""
+    (panel,) = panels
+    hours, func = panel.data["t_h"], panel.data["functionality"]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for layer in LAYERS:
+        ax.plot(hours, func[layer], label=layer, lw=1.8)
+    handles = shade_alerts(ax, model)
+    lowest = min(float(np.nanmin(v)) for v in func.values())
+    ax.set_ylim(max(0.0, lowest - 0.1 * (1.0 - lowest) - 0.01), 1.0 + 0.05 * (1.0 - lowest) + 0.002)
+    xlabel = f"hours since {model.start_utc:%Y-%m-%d %H:%M} UTC"
+    window = disrupted_window(hours, panel.values)
+    if window is not None:
+        ax.set_xlim(*window)
+        xlabel += f" (hours {window[0]:.0f}–{window[1]:.0f} of {hours[-1]:.0f}: the disruption)"
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("functionality (share of service)")
+    ax.set_title(figure_title(model, "resilience curves"))
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
-def response_times(model: CityModel, path: Path) -> Path:
-    """Distributions of the first arrival and of the full bundle on scene (minutes after the
-    incident; damage incidents only), with their means."""
+def run_events(model):
+    """The emergency model's event log as a table (:meth:`CityModel.events_frame`)."""
+    return model.events_frame()
+
+
+def count_by_district(events, kind: str, n_districts: int, detail: str | None = None, layer=None):
+    """(D,) events of ``kind`` (and ``detail``, ``layer`` if given) per district."""
+    sel = events["kind"] == kind
+    if detail is not None:
+        sel &= events["detail"] == detail
+    if layer is not None:
+        sel &= events["layer"] == layer
+    d = events.loc[sel, "district"].to_numpy(dtype=int)
+    return np.bincount(d[d >= 0], minlength=n_districts).astype(float)
+
+
+def impact_panels(model) -> list[Panel]:
+    """Service loss by district: households without power and without water at the worst hour
+    (%), people relocated at the peak (persons), road segments waterlogged (ponding reached
+    15 cm at least once) and underpasses closed."""
+    ts = timeseries_frame(model)
+    n = model.city.n_districts
+    worst = {
+        layer: 100.0
+        * (1.0 - ts[ts["layer"] == layer].groupby("district")["functionality"].min().to_numpy())
+        for layer in ("power", "water")
+    }
+    relocated = ts[ts["layer"] == "power"].groupby("district")["relocated"].max().to_numpy()
+    ev = run_events(model)
+    return [
+        Panel("households without power, worst hour", "% of households", worst["power"], "magma_r"),
+        Panel("households without water, worst hour", "% of households", worst["water"], "PuBu"),
+        Panel("people relocated, peak", "persons", relocated, "Greens"),
+        Panel(
+            "road segments waterlogged (≥ 15 cm)",
+            "road segments",
+            count_by_district(ev, "waterlogged", n),
+            "Blues",
+            data={"integer": True},
+        ),
+        Panel(
+            "underpasses closed",
+            "underpasses",
+            count_by_district(ev, "underpass_closed", n),
+            "Purples",
+            data={"integer": True},
+        ),
+    ]
+
+
+def draw_impact_map(model, panels: list[Panel], path: Path) -> Path:
+    return draw_district_maps(model, panels, path, "service loss by district")
+
+
+def response_panels(model) -> list[Panel]:
+    """Minutes from each damage incident to its first arrival and to its full bundle."""
     resp = np.asarray(model.service.response_times_h(), dtype=float) * 60.0
     full = np.asarray(model.service.full_bundle_times_h(), dtype=float) * 60.0
+    return [Panel("response times", "minutes after the incident", resp, data={"full": full})]
+
+
+def draw_response_times(model, panels: list[Panel], path: Path) -> Path:
+    """Distributions of the first arrival and of the full bundle on scene (minutes after the
+    incident; damage incidents only), with their means."""
+    (panel,) = panels
+    resp, full = panel.values, panel.data["full"]
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    if resp.size:
-        top = (
-            np.percentile(np.concatenate([resp, full]), 99)
-            if full.size
-            else np.percentile(resp, 99)
-        )
-        bins = np.linspace(0, max(top, 1.0), 40)
-        ax.hist(resp, bins=bins, alpha=0.7, label=f"first arrival (n={resp.size})")
-        if full.size:
-            ax.hist(full, bins=bins, alpha=0.5, label=f"full bundle (n={full.size})")
+    top = np.percentile(np.concatenate([resp, full]), 99)
+    bins = np.linspace(0, max(top, 1.0), 40)
+    ax.hist(resp, bins=bins, alpha=0.7, label=f"first arrival (n={resp.size})")
+    ax.axvline(
+        np.mean(resp), color="k", ls="--", lw=1, label=f"first arrival mean {np.mean(resp):.0f} min"
+    )
+    if full.size:
+        ax.hist(full, bins=bins, alpha=0.5, label=f"full bundle (n={full.size})")
         ax.axvline(
-            np.mean(resp),
-            color="k",
-            ls="--",
-            lw=1,
-            label=f"first arrival mean {np.mean(resp):.0f} min",
+            np.mean(full),
+            color="C1",
+            ls=":",
+            lw=1.5,
+            label=f"full bundle mean {np.mean(full):.0f} min",
         )
-        if full.size:
-            ax.axvline(
-                np.mean(full), color="C1", ls=":", lw=1.5,
-                label=f"full bundle mean {np.mean(full):.0f} min",
-            )  # fmt: skip
-        ax.legend()
-    else:
-        ax.text(0.5, 0.5, "no incident served", ha="center", transform=ax.transAxes)
-    ax.set_xlabel("minutes after the incident")
+    ax.legend(fontsize=8)
+    ax.set_xlabel("minutes after the incident (99th percentile shown)")
     ax.set_ylabel("incidents")
-    ax.set_title(f"{model.config.name}: response times")
+    ax.set_title(figure_title(model, "response times"))
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, path)
+
+
+resilience_curves = RunFigure(
+    resilience_panels,
+    draw_resilience,
+    "Share of each network's service over time, city-wide (power and water by households "
+    "served, drainage by pump capacity, roads by passable length); shading: the alert level "
+    "in force.",
+)
+district_map = RunFigure(
+    impact_panels,
+    draw_impact_map,
+    "Service loss by district: households without power or water at the worst hour, people "
+    "relocated at the peak, road segments waterlogged and underpasses closed (panels that "
+    "stayed zero are left out).",
+)
+response_times = RunFigure(
+    response_panels,
+    draw_response_times,
+    "Minutes from each damage incident to the first unit on scene and to the full bundle of "
+    "crew, equipment and supplies.",
+)
 
 
 def write_figures(model, out_dir: Path, makers: dict) -> dict[str, Path]:
@@ -149,10 +439,10 @@ def write_figures(model, out_dir: Path, makers: dict) -> dict[str, Path]:
         out_dir: the run folder.
         makers: path key → (file name, maker), as
             :meth:`sim.results.kinds.ModelKind.figure_makers`; a maker returns None when its
-            figure does not apply (e.g. no latent risk without a stock or pipes).
+            figure does not apply (no panel shows anything: e.g. no wind map of a rainstorm).
 
     Returns:
-        Path key → written path.
+        Path key → written path, in the makers' order.
     """
     out_dir = Path(out_dir)
     out = {}

@@ -8,11 +8,16 @@ Run-folder file names and summary keys are each kind's own and unchanged:
 
 * ``emergency`` (:class:`~sim.models.emergency.CityModel`): timeseries, events,
   model_timeseries, incidents (Parquet), utilisation.csv; summary
-  :data:`sim.results.summary.SUMMARY_KEYS`; resilience curves, district map, response times.
+  :data:`sim.results.summary.SUMMARY_KEYS`; the figures of its hazards (wind, rain, storm
+  surge, earthquake, epidemic: :mod:`sim.results.hazard_figures`), service loss by district,
+  resilience curves and response times — each written only when the run has something to
+  show in it (:class:`sim.results.figures.RunFigure`); with an epidemic, epidemic.parquet.
 * ``long_run`` (:class:`~sim.models.longrun.RiskDynamicsModel`): events, latent_risk,
   maintenance, black_swans, audit, chemical_accidents, governance, city_audit (Parquet,
   each when its process is on); summary :data:`sim.scenario.longrun.LONGRUN_SUMMARY_KEYS`
-  (keys of the enabled processes); events per year, latent risk.
+  (keys of the enabled processes); events per year (with Poisson intervals), latent risk.
+
+Both write ``report.html`` (:mod:`sim.results.html_report`).
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ class ModelKind(Protocol):
         ...
 
     def figure_makers(self) -> dict[str, tuple[str, FigureMaker]]:
-        """Path key → (file name, maker) of the run's figures."""
+        """Path key → (file name, maker) of the figures a run of this kind may draw; a maker
+        returns None when its figure does not apply to the run (nothing to show)."""
         ...
 
 
@@ -90,10 +96,16 @@ class EmergencyKind:
 
     def figure_makers(self) -> dict[str, tuple[str, FigureMaker]]:
         from sim.results import figures as f
+        from sim.results import hazard_figures as h
 
-        return {
-            "fig_resilience": ("resilience_curves.png", f.resilience_curves),
+        return {  # what the hazards did first, then what it did to the city's services
+            "fig_wind": ("wind_map.png", h.wind_map),
+            "fig_rain": ("rain_map.png", h.rain_map),
+            "fig_flood": ("flood_map.png", h.flood_map),
+            "fig_earthquake": ("earthquake_map.png", h.earthquake_map),
+            "fig_epidemic": ("epidemic_curves.png", h.epidemic_curves),
             "fig_map": ("district_impact_map.png", f.district_map),
+            "fig_resilience": ("resilience_curves.png", f.resilience_curves),
             "fig_response": ("response_times.png", f.response_times),
         }
 

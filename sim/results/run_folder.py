@@ -86,7 +86,8 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
     time busy, CSV). Persons are written whole (:mod:`sim.results.table_form`): the city's
     relocated, deaths and injuries rounded per hour, the districts' relocated and infectious
     apportioned by largest remainder so that an hour's districts add up to its city total.
-    Columns, units and meaning: docs/outputs.md.
+    With an epidemic, ``epidemic`` (its SEIR compartments by district and hour, persons:
+    :meth:`CityModel.epidemic_frame`). Columns, units and meaning: docs/outputs.md.
     """
     util = model.service.utilisation()
     mv = model.datacollector.get_model_vars_dataframe().reset_index(names="t_h")
@@ -100,6 +101,9 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
     ts["relocated"] = whole_persons_by_hour(ts, "relocated", mv.set_index("t_h")[PERSON_COLUMNS[0]])
     ts["infectious"] = whole_persons_by_hour(ts, "infectious")
     incidents = incidents_table(model.service.records(), model.city.districts["name_en"])
+    epidemic = {}
+    if len(model.epidemic_record):  # a run with an epidemic: its curves by district
+        epidemic = {"epidemic": ("epidemic.parquet", model.epidemic_frame())}
     return {
         "timeseries": ("timeseries.parquet", ts),
         "events": ("events.parquet", model.events_frame()),
@@ -109,6 +113,7 @@ def emergency_tables(model: CityModel) -> dict[str, tuple[str, pd.DataFrame]]:
             "utilisation.csv",
             pd.DataFrame({"resource": list(util), "utilisation": list(util.values())}),
         ),
+        **epidemic,
     }
 
 

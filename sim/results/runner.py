@@ -1,5 +1,5 @@
 """Run one scenario of either kind end to end: model → run folder (resolved scenario, tables,
-figures, summary).
+figures, report.html, summary).
 
 The one runner of both clocks: ``citysafe run``, sweeps (:func:`sim.studies.sweep.runone.run_one`)
 and calibration (through sweeps) call :func:`run_scenario`; what differs by kind comes from
@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.models.base import SimulationModel
+from sim.results.html_report import write_report
 from sim.results.kinds import ModelKind, model_kind
 from sim.results.run_folder import write_resolved, write_summary, write_tables
 from sim.results.shocks import run_with_shocks, shock_keys
@@ -35,7 +36,12 @@ class RunResult:
 
 
 def run_scenario(
-    scenario, out_dir: Path, progress: bool = False, figures: bool = True, city_state=None
+    scenario,
+    out_dir: Path,
+    progress: bool = False,
+    figures: bool = True,
+    city_state=None,
+    report: bool = True,
 ) -> RunResult:
     """Build the model of the scenario's kind, run it to the horizon and write the run folder.
 
@@ -47,9 +53,11 @@ def run_scenario(
         scenario: a validated scenario of either kind (:mod:`sim.scenario.kinds`).
         out_dir: run folder (created; existing files of the same names are replaced).
         progress: show a progress bar of simulated time (hours or years).
-        figures: write the PNG figures.
+        figures: write the PNG figures (those that apply to the run: :mod:`sim.results.kinds`).
         city_state: an emergency scenario's :class:`~sim.risk.city_state.CityState` (a shock
             of a long run); None: none.
+        report: write the one-page ``report.html`` (:mod:`sim.results.html_report`; with or
+            without figures).
 
     Returns:
         The :class:`RunResult`; ``summary["wall_time_s"]`` covers building, running and
@@ -78,13 +86,18 @@ def run_scenario(
     if shocks:
         summary |= shock_keys(done)
     paths |= write_tables(kind.tables(model), out_dir)
+    shown: list[tuple[Path, str]] = []
     if figures:
         from sim.results.figures import write_figures  # matplotlib: only when drawing
 
-        drawn = write_figures(model, out_dir, kind.figure_makers())
+        makers = kind.figure_makers()
+        drawn = write_figures(model, out_dir, makers)
         assert not drawn.keys() & paths.keys(), "a figure's path key names a table"
         paths |= drawn
+        shown = [(path, getattr(makers[key][1], "caption", "")) for key, path in drawn.items()]
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
+    if report:
+        paths["report"] = write_report(out_dir, scenario, summary, paths, shown, drawn=figures)
     paths["summary"] = write_summary(summary, out_dir)
     return RunResult(summary, out_dir, paths, model, resumed=tuple(reused))
 

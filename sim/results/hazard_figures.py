@@ -1,0 +1,277 @@
+"""Figures of what a run's hazards did, each drawn only for the hazards the run had and only
+with the fields that are not all zero (:class:`sim.results.figures.RunFigure`):
+
+* ``wind_map.png`` — a hazard providing ``gust_ms`` (a typhoon): peak 3-s gust by district.
+* ``rain_map.png`` — a hazard providing ``rain_mm_per_h`` (rainstorm, typhoon rain): rain
+  fallen and the deepest ponding on roads by district.
+* ``flood_map.png`` — a hazard providing ``flood_depth_m`` (storm surge): the deepest
+  flooding by district.
+* ``earthquake_map.png`` — an instant hazard providing ``pga_g``: peak ground acceleration
+  (with the Modified Mercalli intensity it corresponds to), rescue incidents (collapsed
+  buildings with trapped persons) and deaths by district.
+* ``epidemic_curves.png`` — an epidemic (configured or injected): susceptible, exposed,
+  infectious and recovered persons over time, deaths if any, infectious share by district.
+
+They read only what the model recorded: :class:`sim.models.records.HazardRecord` (peaks and
+totals over every physics step), the event log and :class:`sim.models.records.EpidemicRecord`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+from sim.results.figures import (
+    Panel,
+    RunFigure,
+    count_by_district,
+    draw_district_maps,
+    figure_title,
+    run_events,
+    save,
+    shade_alerts,
+)
+from sim.results.report import format_number
+
+
+def provided(model, im: str) -> bool:
+    """Whether one of the run's hazards provides intensity measure ``im``."""
+    return any(im in h.ims for h in model.hazards)
+
+
+# ------------------------------------------------------------------ wind, rain, flood
+def wind_panels(model) -> list[Panel]:
+    """Peak 3-s gust by district (m/s): the highest at any of its sample points over the run."""
+    if not provided(model, "gust_ms"):
+        return []
+    gust = model.hazard_record.peak_gust_ms
+    return [Panel("peak 3-s gust", "m/s", gust, "viridis", data={"from_zero": False})]
+
+
+def rain_panels(model) -> list[Panel]:
+    """Rain fallen (district mean, mm) and the deepest district-mean ponding on roads (mm)."""
+    if not provided(model, "rain_mm_per_h"):
+        return []
+    rec = model.hazard_record
+    return [
+        Panel("rain fallen over the run", "mm (district mean)", rec.rain_mm, "Blues"),
+        Panel(
+            "deepest ponding on roads", "mm (district mean)", 1e3 * rec.peak_road_depth_m, "PuBu"
+        ),
+    ]
+
+
+def flood_panels(model) -> list[Panel]:
+    """The deepest flooding by a hazard's flood depth (storm surge) in each district, m."""
+    if not provided(model, "flood_depth_m"):
+        return []
+    rec = model.hazard_record
+    depth = rec.peak_flood_depth_m
+    return [Panel("deepest storm-surge flooding", "m (deepest sample point)", depth, "Blues")]
+
+
+def draw_wind_map(model, panels, path: Path) -> Path:
+    return draw_district_maps(model, panels, path, "wind by district")
+
+
+def draw_rain_map(model, panels, path: Path) -> Path:
+    return draw_district_maps(model, panels, path, "rain and ponding by district")
+
+
+def draw_flood_map(model, panels, path: Path) -> Path:
+    return draw_district_maps(model, panels, path, "coastal flooding by district")
+
+
+# ------------------------------------------------------------------ earthquake
+def mmi_from_pga_g(pga_g):
+    """Modified Mercalli intensity from peak ground acceleration: I = 3.66 log10(PGA) − 1.66,
+    PGA in cm/s² (Wald, Quitoriano, Heaton & Kanamori 1999, "Relationships between peak
+    ground acceleration, peak ground velocity, and Modified Mercalli intensity in California",
+    Earthquake Spectra 15(3):557–564; fitted for V ≤ I ≤ VIII). ``pga_g`` in g (9.80665 m/s²).
+    """
+    pga_cm_s2 = np.maximum(np.asarray(pga_g, dtype=float), 1e-12) * 980.665
+    return 3.66 * np.log10(pga_cm_s2) - 1.66
+
+
+def pga_g_from_mmi(mmi):
+    """The inverse of :func:`mmi_from_pga_g`: PGA (g) of an intensity."""
+    return 10.0 ** ((np.asarray(mmi, dtype=float) + 1.66) / 3.66) / 980.665
+
+
+def _mmi_scale(bar) -> None:
+    """The Modified Mercalli intensities of the PGA colour bar's range, on its left side."""
+    ax = bar.ax.secondary_yaxis("left", functions=(mmi_from_pga_g, pga_g_from_mmi))
+    ax.set_ylabel("MMI (Wald et al. 1999, fit for V–VIII)", fontsize=8)
+
+
+def earthquake_panels(model) -> list[Panel]:
+    """PGA (g, district mean of its sample points, as the strike logged it), rescue incidents
+    (one per completely damaged building with trapped persons) and deaths (all causes) by
+    district."""
+    if not any("pga_g" in h.ims and h.instant for h in model.hazards):
+        return []
+    ev = run_events(model)
+    n = model.city.n_districts
+    quake = ev[(ev["kind"] == "earthquake") & (ev["detail"] == "pga_g")]
+    pga = np.zeros(n)
+    np.maximum.at(pga, quake["district"].to_numpy(dtype=int), quake["value"].to_numpy(float))
+    deaths = ev[ev["kind"] == "death"]
+    dead = np.bincount(
+        deaths["district"].to_numpy(dtype=int), deaths["value"].to_numpy(float), minlength=n
+    )
+    mmi = _mmi_scale
+    return [
+        Panel(
+            "peak ground acceleration",
+            "PGA (g)",
+            pga,
+            "YlOrRd",
+            data={"colour_bar": mmi, "from_zero": False},
+        ),
+        Panel(
+            "collapsed buildings with trapped persons",
+            "rescue incidents",
+            count_by_district(ev, "incident", n, detail="structural_collapse"),
+            "Oranges",
+            data={"integer": True},
+        ),
+        Panel("deaths (all causes)", "persons", dead, "Reds"),
+    ]
+
+
+def draw_earthquake_map(model, panels, path: Path) -> Path:
+    return draw_district_maps(model, panels, path, "ground shaking and its toll by district")
+
+
+# ------------------------------------------------------------------ epidemic
+def epidemic_panels(model) -> list[Panel]:
+    """City-wide SEIR compartments over time (persons), deaths of all causes over time if any
+    (persons, cumulative), and the infectious share of each district's residents (%)."""
+    if model.epidemic is None or not len(model.epidemic_record):
+        return []
+    frame = model.epidemic_frame()
+    city = frame.groupby("t_h")[["susceptible", "exposed", "infectious", "recovered"]].sum()
+    days = city.index.to_numpy(dtype=float) / 24.0
+    wide = frame.pivot(index="t_h", columns="district", values="infectious")
+    residents = (
+        frame[frame["t_h"] == frame["t_h"].iloc[0]]
+        .set_index("district")[["susceptible", "exposed", "infectious", "recovered"]]
+        .sum(axis=1)
+    )
+    share = 100.0 * wide.to_numpy(dtype=float) / residents.reindex(wide.columns).to_numpy()
+    mv = model.datacollector.get_model_vars_dataframe()
+    return [
+        Panel(
+            "SEIR compartments, whole city",
+            "persons",
+            (city["exposed"] + city["infectious"] + city["recovered"]).to_numpy(dtype=float),
+            data={"days": days, "city": city},
+        ),
+        Panel(
+            "deaths, all causes (cumulative)",
+            "persons",
+            mv["deaths"].to_numpy(dtype=float),
+            data={"days": mv.index.to_numpy(dtype=float) / 24.0},
+        ),
+        Panel(
+            "infectious residents by district",
+            "% of residents",
+            share.T,
+            "magma_r",
+            data={"days": days, "names": model.city.districts["name_en"].to_numpy()},
+        ),
+    ]
+
+
+def _seir_axes(ax, model, panel: Panel, deaths: Panel | None) -> None:
+    city, days = panel.data["city"], panel.data["days"]
+    warnings = shade_alerts(ax, model, scale=24.0)
+    colours = {"susceptible": "#4c72b0", "exposed": "#dd8452", "infectious": "#c44e52",
+               "recovered": "#55a868"}  # fmt: skip
+    residents = float(city.iloc[0].sum())
+    scale, scale_name = (1e6, "millions") if residents >= 1e6 else (1e3, "thousands")
+    for col, colour in colours.items():
+        ax.plot(days, city[col].to_numpy() / scale, color=colour, lw=1.8, label=col)
+    ax.set_ylabel(f"persons ({scale_name})")
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if deaths is not None:
+        twin = ax.twinx()
+        twin.set_axes_locator(ax.get_axes_locator())  # the panel's place beside its colour bar
+        (line,) = twin.plot(deaths.data["days"], deaths.values, color="k", ls="--", lw=1.4)
+        twin.set_ylabel("deaths, all causes (persons, cumulative)")
+        twin.set_ylim(bottom=0)
+        handles, labels = [*handles, line], [*labels, "deaths (right axis)"]
+    handles += warnings
+    labels += [h.get_label() for h in warnings]
+    ax.legend(handles, labels, loc="center left", fontsize=8)
+    infected = float(residents - city["susceptible"].iloc[-1])
+    ax.set_title(
+        f"whole city: {format_number(infected)} of {format_number(residents)} residents infected "
+        "by the end (seeds included)",
+        fontsize=10,
+    )
+
+
+def draw_epidemic(model, panels: list[Panel], path: Path) -> Path:
+    """Top: the city's SEIR curves (and deaths, right axis); bottom: infectious share of each
+    district's residents over time."""
+    by = {p.title: p for p in panels}
+    seir = by.get("SEIR compartments, whole city")
+    deaths = by.get("deaths, all causes (cumulative)")
+    heat = by.get("infectious residents by district")
+    rows = [p for p in (seir, heat) if p is not None]
+    fig, axes = plt.subplots(
+        len(rows), 1, figsize=(9.5, 3.8 * len(rows) + 0.4), squeeze=False, sharex=True
+    )
+    for ax, panel in zip(axes[:, 0], rows, strict=True):
+        cax = make_axes_locatable(ax).append_axes("right", size="2.5%", pad=0.15)
+        if panel is seir:
+            _seir_axes(ax, model, seir, deaths)
+            cax.set_visible(False)  # keeps the two panels' time axes aligned
+        else:
+            days, names = panel.data["days"], panel.data["names"]
+            mesh = ax.pcolormesh(
+                days, np.arange(len(names)), panel.values, cmap=panel.cmap, shading="nearest"
+            )
+            ax.set_yticks(np.arange(len(names)), labels=names, fontsize=7)
+            ax.set_title(panel.title, fontsize=10)
+            bar = fig.colorbar(mesh, cax=cax)
+            bar.set_label(panel.unit)
+    axes[-1, 0].set_xlabel(f"days since {model.start_utc:%Y-%m-%d %H:%M} UTC")
+    fig.suptitle(figure_title(model, "epidemic curves"))
+    fig.tight_layout()
+    return save(fig, path)
+
+
+wind_map = RunFigure(
+    wind_panels,
+    draw_wind_map,
+    "Peak 3-s gust in each district over the run (the highest at any of its sample points).",
+)
+rain_map = RunFigure(
+    rain_panels,
+    draw_rain_map,
+    "Rain fallen over the run and the deepest ponding on roads (rain beyond the drainage's "
+    "capacity), district means.",
+)
+flood_map = RunFigure(
+    flood_panels,
+    draw_flood_map,
+    "The deepest storm-surge flooding in each district (water over the sea walls).",
+)
+earthquake_map = RunFigure(
+    earthquake_panels,
+    draw_earthquake_map,
+    "Peak ground acceleration by district (with the Modified Mercalli intensity, Wald et al. "
+    "1999), rescue incidents (collapsed buildings with trapped persons) and deaths.",
+)
+epidemic_curves = RunFigure(
+    epidemic_panels,
+    draw_epidemic,
+    "Susceptible, exposed, infectious and recovered persons over time (deaths if any), and "
+    "the infectious share of each district's residents.",
+)
