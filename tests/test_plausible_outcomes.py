@@ -4,6 +4,8 @@ a published model, checked here against values computed by hand.
 - City profile: the residents' age bands and the country's earthquake fatality model.
 - Epidemic: the final-size equation z = 1 - exp(-R0 z) for the scenario's R0 and mixing; deaths
   from COVID-19's IFR by age (Levin et al. 2020), never more than the infected.
+- Earthquake: the Worden et al. (2012) intensity and the PAGER fatality rate
+  nu = Phi(ln(MMI / theta) / beta) (Jaiswal & Wald 2010) by hand; HAZUS casualties scaled to it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.city import CityDataError, load_city, load_profile
+from sim.damage.earthquake import (
+    MAX_CASUALTY_SCALE,
+    URM_CASUALTY_RATES,
+    HousingStock,
+    expected_impact,
+    mmi_from_pga,
+    pager_casualty_scale,
+    pager_fatality_rate,
+    sample_impact,
+)
 from sim.hazards.epidemic import (
     MetapopulationSEIR,
     SEIRParams,
@@ -35,6 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ROOT / "scenarios" / "data" / "shanghai"
 EXAMPLE_DATA = ROOT / "scenarios" / "data" / "example-city"
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+
+
+def _phi(x: float) -> float:
+    """Standard normal CDF by hand (math.erfc), independent of scipy."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 # ------------------------------------------------------------------------------ city profile
@@ -168,3 +185,87 @@ def test_validate_asks_for_an_ifr_or_the_age_bands(tmp_path):
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "hazard.epidemic.infection_fatality_ratio" in res.output
     assert "population_ages" in res.output
+
+
+# ------------------------------------------------------------------------------ earthquake
+def test_worden_2012_mmi_from_pga_by_hand():
+    # 0.2 g = 196.2 cm/s2, log10 = 2.292699 > 1.57: MMI = -1.60 + 3.70 x 2.292699
+    assert float(mmi_from_pga(0.2)) == pytest.approx(-1.60 + 3.70 * math.log10(196.2))
+    assert float(mmi_from_pga(0.2)) == pytest.approx(6.8830, abs=1e-4)
+    # 0.02 g = 19.62 cm/s2, log10 = 1.292699 <= 1.57: MMI = 1.78 + 1.55 x 1.292699
+    assert float(mmi_from_pga(0.02)) == pytest.approx(1.78 + 1.55 * math.log10(19.62))
+    assert float(mmi_from_pga(5.0)) == 10.0  # clipped
+
+
+def test_pager_rate_equals_phi_by_hand_for_china():
+    fat = load_profile(SHANGHAI).earthquake_fatality
+    assert (fat.country, fat.theta_mmi, fat.beta) == ("CN", 10.328811, 0.100058)
+    for mmi in (6.0, 7.0, 8.0, 9.0):
+        hand = _phi(math.log(mmi / 10.328811) / 0.100058)
+        assert float(pager_fatality_rate(mmi, 10.328811, 0.100058)) == pytest.approx(hand)
+    assert float(pager_fatality_rate(8.0, 10.328811, 0.100058)) == pytest.approx(0.005332, 1e-3)
+    # capped at 9 (PAGER folds MMI 10 into 9), zero below 4.5
+    assert pager_fatality_rate(10.0, 10.33, 0.1) == pager_fatality_rate(9.0, 10.33, 0.1)
+    assert pager_fatality_rate(4.4, 10.33, 0.1) == 0.0
+
+
+class _Fatality:
+    theta_mmi, beta = 10.328811, 0.100058
+
+
+def _stock(area_m2: float) -> list[HousingStock]:
+    area = np.array([area_m2, area_m2, area_m2])
+    return [HousingStock("urm_precode", "eq_urm_precode_midrise", area, 2000.0)]
+
+
+def test_hazus_casualties_are_scaled_to_pager_deaths():
+    """Expected deaths on the spot = population x nu(MMI) in each district; the sampled deaths
+    average to it; no district's rates exceed 1; deaths never exceed the occupants."""
+    pga = np.array([0.15, 0.25, 0.40])
+    pop = np.array([1e6, 1e6, 1e6])
+    stocks = _stock(4e7)  # 2 M residents of old housing per district
+    scale, pager = pager_casualty_scale(pga, pop, stocks, 2.0, _Fatality)
+    hand = pop * np.array([_phi(math.log(m / 10.328811) / 0.100058) for m in mmi_from_pga(pga)])
+    np.testing.assert_allclose(pager, hand)
+    hazus = expected_impact(pga, stocks, 2.0)["casualties"][:, 3]
+    capped = scale >= MAX_CASUALTY_SCALE - 1e-12
+    np.testing.assert_allclose((hazus * scale)[~capped], pager[~capped], rtol=1e-12)
+    assert (MAX_CASUALTY_SCALE * URM_CASUALTY_RATES.sum(axis=1)).max() == pytest.approx(1.0)
+    rng = np.random.default_rng(7)
+    draws = np.array(
+        [
+            sample_impact(pga, stocks, 2.0, rng, casualty_scale=scale)["casualties"]
+            for _ in range(40)
+        ]
+    )
+    occupants = stocks[0].residents * 0.95
+    assert (draws.sum(axis=2) <= occupants).all()
+    mean = draws[:, :, 3].mean(axis=0)
+    ok = ~capped
+    expected = (hazus * scale)[ok]
+    assert np.all(np.abs(mean[ok] - expected) < 5 * np.sqrt(expected / 40) + 1)
+
+
+def test_earthquake_under_the_example_city_kills_what_pager_expects(tmp_path):
+    """A full model run: deaths on the spot near PAGER's expectation at the districts' logged
+    PGA, deaths at most the residents, and the damaged housing costs something."""
+    path = tmp_path / "quake.yaml"
+    path.write_text(
+        "name: example-quake\nseed: 11\ncity: {data_dir: " + str(EXAMPLE_DATA) + "}\n"
+        "time: {start_utc: 2030-03-01T17:00:00Z, duration_h: 6, physics_step_h: 0.5}\n"
+        "networks: {resolution: 0.5}\n"
+        "hazard:\n  earthquake: {at_utc: 2030-03-01T18:00:00Z, magnitude: 6.0, "
+        "epicentre: {lon: 118.0, lat: 22.4}}\n",
+        encoding="utf-8",
+    )
+    model = CityModel(load_scenario(path))
+    model.run()
+    ev = model.events.to_frame()
+    pga = ev[ev["kind"] == "earthquake"].sort_values("district")["value"].to_numpy()
+    pop = model.city.districts["population"].to_numpy(float)
+    expected = float((pop * pager_fatality_rate(mmi_from_pga(pga), 10.33, 0.10)).sum())
+    on_spot = float(ev[(ev["kind"] == "death") & (ev["detail"] == "earthquake")]["value"].sum())
+    assert expected > 5.0
+    assert abs(on_spot - expected) < 5 * math.sqrt(expected) + 2
+    assert model.deaths <= pop.sum()
+    assert model.context.losses.by_item["earthquake_housing"] > 0
