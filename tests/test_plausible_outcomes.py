@@ -6,6 +6,8 @@ a published model, checked here against values computed by hand.
   from COVID-19's IFR by age (Levin et al. 2020), never more than the infected.
 - Earthquake: the Worden et al. (2012) intensity and the PAGER fatality rate
   nu = Phi(ln(MMI / theta) / beta) (Jaiswal & Wald 2010) by hand; HAZUS casualties scaled to it.
+- Chemical fire: heat flux of a point source and the TNO lethality probit by hand at a given
+  distance; a default inject kills no more than an "ordinary" accident and books a loss.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.city import CityDataError, load_city, load_profile
+from sim.core.ledger import LossLedger
 from sim.damage.earthquake import (
     MAX_CASUALTY_SCALE,
     URM_CASUALTY_RATES,
@@ -29,6 +32,15 @@ from sim.damage.earthquake import (
     pager_casualty_scale,
     pager_fatality_rate,
     sample_impact,
+)
+from sim.hazards.chemical import (
+    FireScenario,
+    burn_injury_probability,
+    fire_consequences,
+    heat_flux_kw_m2,
+    injury_radius_m,
+    lethality_probability,
+    ring_probabilities,
 )
 from sim.hazards.epidemic import (
     MetapopulationSEIR,
@@ -40,6 +52,7 @@ from sim.hazards.epidemic import (
     population_ifr,
 )
 from sim.interfaces.cli.main import app
+from sim.interfaces.exercise.session import ExerciseSession
 from sim.models.emergency import CityModel
 from sim.scenario import load_scenario
 
@@ -269,3 +282,77 @@ def test_earthquake_under_the_example_city_kills_what_pager_expects(tmp_path):
     assert abs(on_spot - expected) < 5 * math.sqrt(expected) + 2
     assert model.deaths <= pop.sum()
     assert model.context.losses.by_item["earthquake_housing"] > 0
+
+
+# ------------------------------------------------------------------------------ chemical fire
+def test_heat_flux_and_tno_probit_at_a_given_distance_by_hand():
+    # 100 MW radiated, 20 m away: q = 100,000 / (4 pi 400) = 19.894 kW/m2
+    q = float(heat_flux_kw_m2(20.0, 100.0, 10.0))
+    assert q == pytest.approx(1e5 / (4 * math.pi * 400))
+    pr = -37.23 + 2.56 * math.log(20.0 * (q * 1e3) ** (4 / 3))
+    assert float(lethality_probability(q, 20.0)) == pytest.approx(_phi(pr - 5.0))
+    assert float(lethality_probability(q, 20.0)) == pytest.approx(0.2191, abs=1e-3)
+    # the flux of 50 % lethality in 20 s: Pr = 5 <=> t q^(4/3) = exp(42.23 / 2.56) (W/m2)
+    q50 = (math.exp(42.23 / 2.56) / 20.0) ** 0.75 / 1e3
+    assert float(lethality_probability(q50, 20.0)) == pytest.approx(0.5)
+    # inside the flames the flux is that at their edge
+    assert float(heat_flux_kw_m2(3.0, 100.0, 10.0)) == float(heat_flux_kw_m2(10.0, 100.0, 10.0))
+
+
+def test_second_degree_burns_start_at_290_tdu():
+    q = (290.0 / 20.0) ** 0.75  # kW/m2 giving 290 TDU in 20 s
+    assert float(burn_injury_probability(q * 1.0001, 20.0)) == pytest.approx(
+        1.0 - float(lethality_probability(q * 1.0001, 20.0))
+    )
+    assert float(burn_injury_probability(q * 0.999, 20.0)) == 0.0
+    fire = FireScenario()
+    assert float(heat_flux_kw_m2(injury_radius_m(fire), 100.0)) == pytest.approx(q)
+
+
+def test_ring_probabilities_inside_the_flames_equal_the_edge_values():
+    fire = FireScenario()
+    edge = float(heat_flux_kw_m2(fire.flame_radius_m, fire.radiated_power_mw))
+    p_death, p_injury = ring_probabilities(fire, 0.0, fire.flame_radius_m)
+    assert p_death == pytest.approx(float(lethality_probability(edge, 20.0)), rel=1e-6)
+    assert p_injury == pytest.approx(float(burn_injury_probability(edge, 20.0)), rel=1e-6)
+    # beyond the burn radius nobody is harmed
+    far = injury_radius_m(fire)
+    assert ring_probabilities(fire, far, far + 500.0)[1] == 0.0
+
+
+def test_fire_consequences_never_exceed_the_exposed_and_always_cost():
+    rng = np.random.default_rng(3)
+    big = FireScenario(radiated_power_mw=20_000.0, workers_on_site=50)
+    for fire in (FireScenario(), big):
+        for _ in range(50):
+            out = fire_consequences(fire, 30_000.0, 1.0, rng)
+            assert 0 <= out.deaths + out.injuries <= out.exposed
+            assert out.loss_yuan > 0
+    with pytest.raises(ValueError):
+        fire_consequences(FireScenario(), 1e4, 1.5, rng)
+
+
+def test_default_chemical_fire_inject_is_an_ordinary_accident_with_a_loss():
+    """Before: a default inject killed everyone within 300 m with P = 0.05 (~100-400 dead at once
+    in a dense district) and booked no loss. Now, in the example city's densest district: at most
+    a few dead (an "ordinary" accident has < 3), and the direct loss is in the ledger."""
+    scenario = load_scenario(EXAMPLE, ["networks.resolution=0.2", "time.duration_h=3"])
+    session = ExerciseSession(scenario)
+    model = session.model
+    deaths0, loss0 = model.deaths, model.context.losses.total_yuan
+    session.inject({"type": "chemical_fire", "district": "Old Harbour"})
+    assert model.deaths - deaths0 < 3
+    booked = model.context.losses.by_item["chemical_fire"]
+    assert booked > 0 and model.context.losses.total_yuan - loss0 == pytest.approx(booked)
+    # the expected toll of the default fire: workers x their mean lethality, well under one
+    fire = FireScenario()
+    assert fire.workers_on_site * ring_probabilities(fire, 0.0, fire.site_radius_m)[0] < 1.0
+
+
+def test_a_loss_from_records_is_not_multiplied_by_the_unit_cost_calibration():
+    """``losses.scale`` calibrates unit costs (Lekima: x3); a chemical fire's direct loss comes
+    from accident records and is booked as drawn."""
+    ledger = LossLedger({}, scale=3.0)
+    assert ledger.add_yuan("earthquake_housing", 10.0) == 30.0
+    assert ledger.add_yuan("chemical_fire", 10.0, scaled=False) == 10.0
+    assert ledger.total_yuan == 40.0
