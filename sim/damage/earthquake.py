@@ -18,9 +18,10 @@ rates (% of occupants) slight (0.05, 0, 0, 0), moderate (0.35, 0.4, 0, 0), exten
 
 Deaths calibrated to the country's empirical record: HAZUS's rates are those of US buildings,
 and with the PGA fragility above they give an M6.0 under a city of 24.9 M people ~15,000 deaths,
-more than any M6-6.9 earthquake in China since 1970 (e.g. Ludian 2014, Ms 6.5: 617 dead;
-Jishishan 2023, M 6.2: 151). Where the city profile has an ``earthquake_fatality`` model, the
-casualty rates of each district are therefore scaled by one factor k_d so that the expected
+25 times the toll of the Ludian earthquake of 2014 (Ms 6.5: 617 dead, Wikipedia "2014 Ludian
+earthquake") and 100 times Jishishan's of 2023 (M 6.2: 148 dead, 3 missing; AP, 23 Dec 2023).
+Where the city profile has an ``earthquake_fatality`` model, the casualty rates of each
+district are therefore scaled by one factor k_d so that the expected
 deaths on the spot equal USGS PAGER's empirical estimate (Jaiswal & Wald 2010, "An empirical
 model for global earthquake fatality estimation", Earthquake Spectra 26(4):1017-1037):
 
