@@ -52,7 +52,7 @@ from sim.hazards.epidemic import (
     population_ifr,
 )
 from sim.interfaces.cli.main import app
-from sim.interfaces.exercise.session import ExerciseSession
+from sim.interfaces.exercise.session import ExerciseSession, InjectError
 from sim.models.emergency import CityModel
 from sim.scenario import load_scenario
 
@@ -181,13 +181,18 @@ def test_epidemic_deaths_wait_for_onset_to_death(tmp_path):
     assert model.epidemic_state.r.sum() > 1e4 and _epidemic_deaths(model) == 0.0
 
 
-def test_validate_asks_for_an_ifr_or_the_age_bands(tmp_path):
+def _city_without_ages(tmp_path: Path) -> Path:
     city = tmp_path / "city"
     shutil.copytree(EXAMPLE_DATA, city)
     text = (city / "city.yaml").read_text(encoding="utf-8")
     text = re.sub(r"population_ages:\n(?:  .*\n|    .*\n)+\n", "", text)
     assert "population_ages" not in text
     (city / "city.yaml").write_text(text, encoding="utf-8")
+    return city
+
+
+def test_validate_asks_for_an_ifr_or_the_age_bands(tmp_path):
+    city = _city_without_ages(tmp_path)
     path = tmp_path / "s.yaml"
     path.write_text(
         f"extends: {EXAMPLE}\nname: no-ages\ncity: {{data_dir: {city}}}\nhazard:\n  epidemic: "
@@ -198,6 +203,15 @@ def test_validate_asks_for_an_ifr_or_the_age_bands(tmp_path):
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "hazard.epidemic.infection_fatality_ratio" in res.output
     assert "population_ages" in res.output
+
+
+def test_an_injected_epidemic_without_age_bands_is_refused_whole(tmp_path):
+    city = _city_without_ages(tmp_path)
+    scenario = load_scenario(EXAMPLE, [f"city.data_dir={city}", "networks.resolution=0.2"])
+    session = ExerciseSession(scenario)
+    with pytest.raises(InjectError, match="population_ages"):
+        session.inject({"type": "epidemic_cases", "district": "Northgate", "count": 10})
+    assert session.model.epidemic is None  # nothing half-built
 
 
 # ------------------------------------------------------------------------------ earthquake

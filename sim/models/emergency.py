@@ -371,7 +371,11 @@ class CityModel(SimulationModel):
             rng: stream of the chain's binomial draws (casualties; injects for an injected
                 epidemic, so the other streams keep their draws).
             start_h: model hour of the first cases (default: from ``cfg.start_utc``).
+
+        Raises:
+            ValueError: no infection fatality ratio and no age bands (:func:`epidemic_ifr`).
         """
+        ifr = epidemic_ifr(cfg, self.city.profile)  # first: a refusal leaves the model as it was
         self._epidemic_cfg, self._epidemic_rng = cfg, rng
         d = self.city.districts
         pop = d["population"].to_numpy(dtype=float)
@@ -397,7 +401,7 @@ class CityModel(SimulationModel):
         seeds[self.city.index_of(cfg.seed_district)] = cfg.initial_infectious
         self.epidemic_state = self.epidemic.initial_state(seeds)
         self.epidemic_initial = int(seeds.sum())
-        self._epidemic_ifr = epidemic_ifr(cfg, self.city.profile)
+        self._epidemic_ifr = ifr
         self._epidemic_death_delay_h = 24.0 * death_delay_d(
             cfg.onset_to_death_d, cfg.infectious_period_d
         )

@@ -288,7 +288,10 @@ def apply_epidemic_cases(model: CityModel, ev: EpidemicCasesEvent, rng, t_h: flo
             seed_district=ev.district,
             initial_infectious=count,
         )
-        model.build_epidemic(cfg, rng, start_h=model.time)
+        try:
+            model.build_epidemic(cfg, rng, start_h=model.time)
+        except ValueError as exc:  # the city has no age bands for the deaths
+            raise InjectError(str(exc)) from None
         return f"SEIR chain started: {count} cases, R0 {ev.r0:g}"
     n = model.add_epidemic_cases(d, ev.count)
     return f"{n} new infectious residents"
