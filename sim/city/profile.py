@@ -2,10 +2,11 @@
 
 The code holds formulas and generic (published or assumed) parameters; what belongs to one city
 (its projected CRS, UTC offset, zones, reference point, fire stations and central reserve,
-design-storm IDF curve, site class, household size, hazardous-chemical sources, how exposure
-totals are spread over its districts, and the city-wide statistics the network generator scales
-from) lives in ``<data_dir>/city.yaml``, validated by :class:`CityProfile`, with the source of
-every value in the file (each section has a ``source``; each network statistic its own).
+design-storm IDF curve, site class, household size, hazardous-chemical sources, residents'
+age bands, its country's earthquake fatality model, how exposure totals are spread over its
+districts, and the city-wide statistics the network generator scales from) lives in
+``<data_dir>/city.yaml``, validated by :class:`CityProfile`, with the source of every value in
+the file (each section has a ``source``; each network statistic its own).
 
 `load_profile` reads and validates the file; `sim.city.load_city` attaches the profile to the
 :class:`~sim.city.City` (``city.profile``), and every component reads its city constants there.
@@ -161,6 +162,47 @@ class SiteProfile(_Strict):
     source: Source
 
 
+class AgeBand(_Strict):
+    """A band of ages [from_years, to_years) and its share of the residents."""
+
+    from_years: float = Field(ge=0, le=120, description="Lowest age of the band, years.")
+    to_years: float = Field(gt=0, le=120, description="Age the band ends before, years.")
+    share: Fraction = Field(description="Share of the residents in the band (0-1).")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.to_years <= self.from_years:
+            raise ValueError(f"to_years {self.to_years} must exceed from_years {self.from_years}")
+        return self
+
+
+class PopulationAges(_Strict):
+    """The residents' ages in bands (an epidemic's deaths: IFR by age, sim.hazards.epidemic)."""
+
+    bands: list[AgeBand] = Field(min_length=1, description="Contiguous bands from age 0.")
+    source: Source
+
+    @model_validator(mode="after")
+    def _contiguous_shares(self):
+        edges = [(b.from_years, b.to_years) for b in self.bands]
+        if edges[0][0] != 0 or any(a[1] != b[0] for a, b in zip(edges, edges[1:], strict=False)):
+            raise ValueError(f"bands must start at age 0 and follow each other, got {edges}")
+        total = sum(b.share for b in self.bands)
+        if abs(total - 1.0) > 0.01:
+            raise ValueError(f"shares must sum to 1 (within 0.01), got {total:.4f}")
+        return self
+
+
+class EarthquakeFatality(_Strict):
+    """The empirical earthquake fatality model of the city's country: USGS PAGER, Jaiswal &
+    Wald (2010), fatality rate nu(MMI) = Phi(ln(MMI / theta) / beta) (sim.damage.earthquake)."""
+
+    country: str = Field(min_length=2, description="Country (ISO 3166 code) of the parameters.")
+    theta_mmi: float = Field(gt=0, le=30, description="theta: MMI of a 50 % fatality rate.")
+    beta: float = Field(gt=0, le=2, description="beta: log-standard deviation.")
+    source: Source
+
+
 MAX_HAZMAT_SOURCES = 100_000
 """Risk sources (high-risk enterprises and mobile radioactive sources) a city may list: ~1,000× the
 default case study's 93. sim.hazards.chemical holds a record of each (district, class, rate, the
@@ -283,6 +325,8 @@ class CityProfile(_Strict):
     rainfall_idf: IDFCurve
     site: SiteProfile
     hazmat: HazmatProfile | None = None
+    population_ages: PopulationAges | None = None
+    earthquake_fatality: EarthquakeFatality | None = None
     exposure_allocation: ExposureAllocation
     networks: dict[str, SourcedValue] = Field(
         description="City-wide statistics of the network generator (fields of "

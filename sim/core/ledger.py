@@ -135,9 +135,11 @@ class LossLedger:
         self.counts[item] = self.counts.get(item, 0.0) + float(count)
         return yuan
 
-    def add_yuan(self, item: str, yuan: float) -> float:
+    def add_yuan(self, item: str, yuan: float, *, scaled: bool = True) -> float:
         """Book a loss assessed in yuan (not in units, e.g. earthquake repair cost) × scale;
-        returns the yuan added. Units are not counted.
+        returns the yuan added. Units are not counted. ``scaled=False`` books it as given: a
+        loss taken from records, which the scale (a calibration of the unit costs) must not
+        touch (e.g. a chemical fire's direct loss).
 
         Raises:
             ValueError: negative or non-finite ``yuan``.
@@ -147,8 +149,9 @@ class LossLedger:
             raise ValueError(
                 f"loss {item!r} must be a finite non-negative yuan amount, got {yuan!r}"
             )
-        self.by_item[item] = self.by_item.get(item, 0.0) + yuan * self.scale
-        return yuan * self.scale
+        booked = yuan * self.scale if scaled else yuan
+        self.by_item[item] = self.by_item.get(item, 0.0) + booked
+        return booked
 
     @property
     def total_yuan(self) -> float:

@@ -15,6 +15,33 @@ rates (% of occupants) slight (0.05, 0, 0, 0), moderate (0.35, 0.4, 0, 0), exten
 (40, 20, 5, 10) = (14.5, 4.7, 0.77, 1.52). Severity 4 = killed. Occupants = floor area /
 ``m2_per_person`` (assumption 20 m2, older small flats) x occupancy by local hour (assumption:
 0.95 at night 20-07 h, 0.5 by day; HAZUS uses 2 am / 2 pm / 5 pm scenario occupancies).
+
+Deaths calibrated to the country's empirical record: HAZUS's rates are those of US buildings,
+and with the PGA fragility above they give an M6.0 under a city of 24.9 M people ~15,000 deaths,
+25 times the toll of the Ludian earthquake of 2014 (Ms 6.5: 617 dead, Wikipedia "2014 Ludian
+earthquake") and 100 times Jishishan's of 2023 (M 6.2: 148 dead, 3 missing; AP, 23 Dec 2023).
+Where the city profile has an ``earthquake_fatality`` model, the casualty rates of each
+district are therefore scaled by one factor k_d so that the expected
+deaths on the spot equal USGS PAGER's empirical estimate (Jaiswal & Wald 2010, "An empirical
+model for global earthquake fatality estimation", Earthquake Spectra 26(4):1017-1037):
+
+    deaths_d = population_d x nu(MMI_d),   nu(S) = Phi(ln(S / theta) / beta),
+
+theta and beta of the city's country (``city.yaml``; China: theta 10.33, beta 0.100, from the
+PAGER code's fatality.xml). MMI_d comes from the district's PGA by the ground-motion-to-intensity
+conversion of Worden et al. (2012), "Probabilistic relationships between ground-motion parameters
+and modified Mercalli intensity in California", BSSA 102(1):204-221, PGA branch (coefficients
+as in USGS ShakeLib's wgrw12.py, PGA in cm/s2 with g = 981 cm/s2):
+
+    MMI = 1.78 + 1.55 log10(PGA)  for log10(PGA) <= 1.57,  else  -1.60 + 3.70 log10(PGA).
+
+PAGER evaluates the rate on integer MMI bins 5-9 (losspager's emploss.py; MMI 10 counted as 9)
+on ~1 km population cells; here it is evaluated at the district's mean MMI itself (no bins, so
+that a district at 6.49 and one at 6.51 do not differ 1,000-fold), capped at 9, zero below 4.5
+(assumption). k_d scales all four severities alike (HAZUS's ratio of injured and trapped to
+killed is kept), at most so that no damage state's rates sum above 1. PAGER's deaths are taken
+as the deaths on the spot; those who die trapped, awaiting rescue, come on top (the response
+decides them). Damage states and losses stay HAZUS's.
 """
 
 from __future__ import annotations
@@ -22,6 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 
 from sim.damage.fragility import get_curve
 
@@ -40,6 +68,72 @@ URM_CASUALTY_RATES = np.array(
         + URM_COLLAPSE_SHARE_OF_COMPLETE * _COLLAPSE,
     ]
 )
+
+
+MAX_CASUALTY_SCALE = float(1.0 / URM_CASUALTY_RATES.sum(axis=1).max())
+"""Largest factor on the casualty rates that keeps every damage state's rates summing to <= 1."""
+
+WORDEN2012_PGA = {"c1": 1.78, "c2": 1.55, "c3": -1.60, "c4": 3.70, "t1": 1.57}
+"""Worden et al. (2012) PGA-to-MMI coefficients (module docstring); t1 in log10(cm/s2)."""
+G_CM_PER_S2 = 981.0
+"""Gravity in cm/s2 as ShakeLib converts g (wgrw12.py)."""
+
+
+def mmi_from_pga(pga_g) -> np.ndarray:
+    """Modified Mercalli intensity from PGA (Worden et al. 2012, module docstring).
+
+    Args:
+        pga_g: peak ground acceleration(s), g.
+
+    Returns:
+        MMI, clipped to [1, 10], same shape as the input.
+    """
+    c = WORDEN2012_PGA
+    y = np.log10(np.maximum(np.asarray(pga_g, float), 1e-12) * G_CM_PER_S2)
+    mmi = np.where(y <= c["t1"], c["c1"] + c["c2"] * y, c["c3"] + c["c4"] * y)
+    return np.clip(mmi, 1.0, 10.0)
+
+
+def pager_fatality_rate(mmi, theta_mmi: float, beta: float) -> np.ndarray:
+    """PAGER empirical fatality rate nu(MMI) = Phi(ln(MMI / theta) / beta) (Jaiswal & Wald
+    2010), evaluated at MMI capped at 9 and 0 below 4.5 (module docstring).
+
+    Args:
+        mmi: intensity (or intensities).
+        theta_mmi, beta: the country's parameters (``city.yaml`` ``earthquake_fatality``).
+
+    Returns:
+        Deaths per resident, same shape as ``mmi``.
+    """
+    s = np.minimum(np.asarray(mmi, float), 9.0)
+    rate = norm.cdf(np.log(np.maximum(s, 1e-9) / theta_mmi) / beta)
+    return np.where(s < 4.5, 0.0, rate)
+
+
+def pager_casualty_scale(
+    pga_g, population, stocks, local_hour: float, fatality, curve=get_curve
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-district factor on the HAZUS casualty rates that makes the expected deaths on the
+    spot equal PAGER's (module docstring).
+
+    Args:
+        pga_g: (D,) district PGA, g.
+        population: (D,) residents.
+        stocks: housing classes (:func:`old_housing_stocks`).
+        local_hour: local time of the earthquake (HAZUS occupancy).
+        fatality: the city's ``earthquake_fatality`` (``theta_mmi``, ``beta``).
+        curve: fragility lookup, as in :func:`damage_state_probabilities`.
+
+    Returns:
+        (scale (D,), PAGER expected deaths (D,)); scale is 0 where HAZUS expects no death
+        and at most :data:`MAX_CASUALTY_SCALE`.
+    """
+    pager = np.asarray(population, float) * pager_fatality_rate(
+        mmi_from_pga(pga_g), fatality.theta_mmi, fatality.beta
+    )
+    hazus = expected_impact(pga_g, stocks, local_hour, curve)["casualties"][:, 3]
+    scale = np.divide(pager, hazus, out=np.zeros_like(pager), where=hazus > 0)
+    return np.minimum(scale, MAX_CASUALTY_SCALE), pager
 
 
 def damage_state_probabilities(pga_g, curve_prefix: str, curve=get_curve) -> np.ndarray:
@@ -134,18 +228,27 @@ def expected_impact(pga_g, stocks: list[HousingStock], local_hour: float, curve=
 
 
 def sample_impact(
-    pga_g, stocks: list[HousingStock], local_hour: float, rng, curve=get_curve
+    pga_g,
+    stocks: list[HousingStock],
+    local_hour: float,
+    rng,
+    curve=get_curve,
+    casualty_scale=None,
 ) -> dict:
     """One stochastic realisation: building damage states and casualties per district.
 
     Buildings draw damage states multinomially; occupants of buildings in each state draw
-    severities multinomially with the HAZUS URM rates. ``curve``: fragility lookup, as in
+    severities multinomially with the HAZUS URM rates, times ``casualty_scale`` (D,) when
+    given (:func:`pager_casualty_scale`). ``curve``: fragility lookup, as in
     :func:`damage_state_probabilities`.
 
     Returns:
         dict: "buildings_by_ds" (S, D, 5) counts, "casualties" (D, 4) counts.
     """
     occ = occupancy_fraction(local_hour)
+    n_d = np.shape(pga_g)[0]
+    scale = np.ones(n_d) if casualty_scale is None else np.asarray(casualty_scale, float)
+    rates = scale[:, None, None] * URM_CASUALTY_RATES[None, :, :]  # (D, state, severity)
     blds, cas = [], 0
     for st in stocks:
         p = damage_state_probabilities(pga_g, st.curve_prefix, curve)
@@ -155,6 +258,6 @@ def sample_impact(
         per_bld = st.building_floor_area_m2 / st.m2_per_person * occ
         occupants = np.round(counts[:, 1:] * per_bld).astype(np.int64)  # (D, 4)
         for k in range(4):
-            pv = np.append(URM_CASUALTY_RATES[k], 1.0 - URM_CASUALTY_RATES[k].sum())
-            cas = cas + rng.multinomial(occupants[:, k], pv)[:, :4]
+            pv = np.concatenate([rates[:, k], 1.0 - rates[:, k].sum(axis=1, keepdims=True)], 1)
+            cas = cas + rng.multinomial(occupants[:, k], np.clip(pv, 0.0, 1.0))[:, :4]
     return {"buildings_by_ds": np.stack(blds), "casualties": np.asarray(cas)}

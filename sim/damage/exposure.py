@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.city.exposure import RELOCATION_CATEGORIES
-from sim.damage.earthquake import old_housing_stocks, sample_impact
+from sim.damage.earthquake import old_housing_stocks, pager_casualty_scale, sample_impact
 from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
@@ -272,8 +272,10 @@ def earthquake_impact(
     Ground motion: ``pga_points`` (g) at the D·K district sample points, one realisation of
     the hazard's ground motion (:mod:`sim.hazards.earthquake`, Boore & Atkinson 2008; district
     PGA = mean of its points); damage: HAZUS-type PGA fragility of pre-code masonry and
-    small-beam thin-slab housing; casualties: HAZUS indoor casualty rates by damage state
-    (:mod:`sim.damage.earthquake`); ``rng``: the earthquake's stream.
+    small-beam thin-slab housing; casualties: HAZUS indoor casualty rates by damage state,
+    scaled per district so that the deaths on the spot are USGS PAGER's empirical estimate
+    for the city's country when ``city.yaml`` has ``earthquake_fatality`` (Jaiswal & Wald
+    2010; :mod:`sim.damage.earthquake`); ``rng``: the earthquake's stream.
     Severity 1–2 casualties are injuries; severity 4 are deaths on the spot; severity 3
     (life-threatening, trapped) wait for rescue teams, and the delay until their bundle
     arrives decides whether they survive.
@@ -292,7 +294,14 @@ def earthquake_impact(
     local = ctx.utc() + exposure.utc_offset  # local time of the city
     local_hour = local.astype("datetime64[h]").astype(int) % 24
     stocks = old_housing_stocks(exposure.city)
-    impact = sample_impact(pga, stocks, float(local_hour), rng, exposure.curve)
+    fatality = exposure.city.profile.earthquake_fatality
+    scale = None
+    if fatality is not None:
+        population = exposure.city.districts["population"].to_numpy(float)
+        scale, _ = pager_casualty_scale(
+            pga, population, stocks, float(local_hour), fatality, exposure.curve
+        )
+    impact = sample_impact(pga, stocks, float(local_hour), rng, exposure.curve, scale)
     casualties = impact["casualties"]  # (D, 4) persons by severity 1..4
     buildings = impact["buildings_by_ds"]  # (S, D, 5)
     area = sum(

@@ -151,8 +151,22 @@ def _event_name_problems(scenario: Scenario, source: str) -> list[Problem]:
 
 
 def _epidemic_problems(scenario: Scenario, city, source: str) -> list[Problem]:
-    """An epidemic's first cases must be residents of its seed district."""
+    """An epidemic's first cases must be residents of its seed district, and its deaths need
+    an infection fatality ratio or the city's age bands."""
     epi = scenario.hazard.epidemic
+    if (
+        epi is not None
+        and epi.infection_fatality_ratio is None
+        and city.profile.population_ages is None
+    ):
+        return [
+            Problem(
+                source,
+                "hazard.epidemic.infection_fatality_ratio",
+                "a ratio (0-1), or population_ages in the city's city.yaml: the epidemic's "
+                "deaths need one of them",
+            )
+        ]
     table = city.districts.set_index("name_en")
     if epi is None or epi.seed_district not in table.index:
         return []

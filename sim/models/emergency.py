@@ -49,7 +49,13 @@ from sim.damage.impact import UNIT_COST_YUAN
 from sim.damage.strike import STRIKE_DAMAGE
 from sim.hazards.base import Hazard, HazardContext, HazardSet, IntensityField, build_hazards
 from sim.hazards.builtin import CalmWind, TyphoonField
-from sim.hazards.epidemic import MetapopulationSEIR, SEIRParams, gravity_mobility_matrix
+from sim.hazards.epidemic import (
+    MetapopulationSEIR,
+    SEIRParams,
+    death_delay_d,
+    gravity_mobility_matrix,
+    population_ifr,
+)
 from sim.hazards.forecast import HazardForecast, PerfectForecast
 from sim.hazards.typhoon_forecast import ForecastErrors, TyphoonForecaster
 from sim.hazards.waterlogging import Waterlogging
@@ -73,6 +79,7 @@ STREAMS = (
     "casualties",
     "earthquake",
     "epidemic",
+    "epidemic.deaths",
     "injects",
     "households",
     "forecast",
@@ -80,6 +87,25 @@ STREAMS = (
 """Component streams of the model itself (:class:`~sim.core.streams.RandomStreams`, keyed by
 name, so one component's draws never move another's). The infrastructure adds one stream per
 layer and intensity measure (``capacity.<layer>.<im>``), ``roads.sag`` and ``trees``."""
+
+
+def epidemic_ifr(cfg, profile) -> float:
+    """An epidemic's infection fatality ratio (fraction): the scenario's
+    ``infection_fatality_ratio``, else COVID-19's IFR by age (Levin et al. 2020,
+    :func:`sim.hazards.epidemic.population_ifr`) over the city's ``population_ages``.
+
+    Raises:
+        ValueError: neither is given (``validate`` reports it first, sim.models.data_check).
+    """
+    if cfg.infection_fatality_ratio is not None:
+        return float(cfg.infection_fatality_ratio)
+    ages = profile.population_ages
+    if ages is None:
+        raise ValueError(
+            "the epidemic's deaths need the residents' ages: add population_ages to the city's "
+            "city.yaml, or set hazard.epidemic.infection_fatality_ratio"
+        )
+    return population_ifr((b.from_years, b.to_years, b.share) for b in ages.bands)
 
 
 class CityModel(SimulationModel):
@@ -349,7 +375,11 @@ class CityModel(SimulationModel):
             rng: stream of the chain's binomial draws (casualties; injects for an injected
                 epidemic, so the other streams keep their draws).
             start_h: model hour of the first cases (default: from ``cfg.start_utc``).
+
+        Raises:
+            ValueError: no infection fatality ratio and no age bands (:func:`epidemic_ifr`).
         """
+        ifr = epidemic_ifr(cfg, self.city.profile)  # first: a refusal leaves the model as it was
         self._epidemic_cfg, self._epidemic_rng = cfg, rng
         d = self.city.districts
         pop = d["population"].to_numpy(dtype=float)
@@ -375,6 +405,11 @@ class CityModel(SimulationModel):
         seeds[self.city.index_of(cfg.seed_district)] = cfg.initial_infectious
         self.epidemic_state = self.epidemic.initial_state(seeds)
         self.epidemic_initial = int(seeds.sum())
+        self._epidemic_ifr = ifr
+        self._epidemic_death_delay_h = 24.0 * death_delay_d(
+            cfg.onset_to_death_d, cfg.infectious_period_d
+        )
+        self._epidemic_deaths_due: list[tuple[float, np.ndarray]] = []
         t0 = max(self.clock.hours_of(cfg.start_utc), 0.0)
         if start_h is not None:
             t0 = start_h
@@ -385,13 +420,34 @@ class CityModel(SimulationModel):
     def epidemic_step(self) -> None:
         """Advance the SEIR chain one step; sick crews go off duty."""
         cfg = self._epidemic_cfg
+        removed_before = self.epidemic_state.r.copy()
         self.epidemic_state = self.epidemic.step_binomial(
             self.epidemic_state, cfg.step_h / 24.0, self._epidemic_rng
         )
+        self._epidemic_deaths(self.epidemic_state.r - removed_before)
         factor = self.epidemic_state.response_capacity_factor()
         self.service.dispatcher.set_team_capacity(factor, self.time)
         for gov in self.districts:
             gov.infectious = float(self.epidemic_state.i[gov.district])
+
+    def _epidemic_deaths(self, removed: np.ndarray) -> None:
+        """Residents who left the infectious state this step die with the population's IFR
+        (draws on the ``epidemic.deaths`` stream, so the chain's own draws are unchanged);
+        each death is booked ``death_delay_d`` later (sim.hazards.epidemic), cause
+        ``epidemic``. Deaths due after the window are never booked."""
+        rng = self.streams["epidemic.deaths"]
+        dying = rng.binomial(removed.astype(np.int64), self._epidemic_ifr)
+        if dying.any():
+            self._epidemic_deaths_due.append((self.time + self._epidemic_death_delay_h, dying))
+        due = [d for t, d in self._epidemic_deaths_due if t <= self.time + 1e-9]
+        self._epidemic_deaths_due = [
+            (t, d) for t, d in self._epidemic_deaths_due if t > self.time + 1e-9
+        ]
+        for deaths in due:
+            for district in np.flatnonzero(deaths):
+                self.context.book_casualties(
+                    int(district), "epidemic", deaths=float(deaths[district])
+                )
 
     def record_road_collapses(self, count: int) -> None:
         """Count ``count`` road segments collapsed (summary key ``road_collapses``)."""

@@ -222,18 +222,43 @@ def apply_road_collapse(model: CityModel, ev: RoadCollapseEvent, rng, t_h: float
 
 
 def apply_chemical_fire(model: CityModel, ev: ChemicalFireEvent, rng, t_h: float) -> str:
-    """Consequence zones of sim.hazards.chemical at the district's resident density: Poisson
-    persons in the isolation circle (deaths, binomial) and the downwind protective zone
-    (casualties needing ambulances; their survival depends on the response delay)."""
-    from sim.hazards.chemical import HAZMAT_CLASSES, exposed_persons
+    """A fire or release at a hazardous-chemical site in the district.
+
+    ``fire_explosion``: heat radiation of a fire (:func:`sim.hazards.chemical.fire_consequences`:
+    TNO lethality probit, second-degree-burn dose, the site's workers and residents outdoors
+    around it) and its direct loss, booked as ``chemical_fire``. ``toxic_gas``: the ERG zones
+    of :mod:`sim.hazards.chemical` at the district's resident density, Poisson persons in the
+    isolation circle (deaths, binomial) and the downwind protective zone (casualties). Deaths
+    are booked at once; the injured need ambulances and their survival depends on the delay.
+    """
+    from dataclasses import replace
+
+    from sim.hazards.chemical import (
+        HAZMAT_CLASSES,
+        FireScenario,
+        exposed_persons,
+        fire_consequences,
+    )
 
     d = district_index(model, ev.district)
     row = model.city.districts.loc[d]
     density = float(row["population"]) / float(row["area_km2"])
-    cls = HAZMAT_CLASSES[ev.hazmat_class]
-    iso, prot = exposed_persons(cls, density, ev.presence)
-    deaths = int(rng.binomial(rng.poisson(float(iso)), cls.p_death_isolation))
-    casualties = int(rng.binomial(rng.poisson(float(prot)), cls.p_injury_protective))
+    if ev.hazmat_class == "fire_explosion":
+        fire = replace(
+            FireScenario(),
+            radiated_power_mw=ev.radiated_power_mw,
+            workers_on_site=ev.workers_on_site,
+        )
+        outcome = fire_consequences(fire, density, ev.presence, rng)
+        deaths, casualties = outcome.deaths, outcome.injuries
+        model.context.losses.add_yuan("chemical_fire", outcome.loss_yuan, scaled=False)
+        loss = f", direct loss {outcome.loss_yuan / 1e6:.1f} M yuan"
+    else:
+        cls = HAZMAT_CLASSES[ev.hazmat_class]
+        iso, prot = exposed_persons(cls, density, ev.presence)
+        deaths = int(rng.binomial(rng.poisson(float(iso)), cls.p_death_isolation))
+        casualties = int(rng.binomial(rng.poisson(float(prot)), cls.p_injury_protective))
+        loss = ""
     xy = model.city.sample_points(d, 1, rng)
     node = int(model.service.router.nearest_node(xy[:, 0], xy[:, 1])[0])
     model.service.raise_incident("chemical_fire", d, node, ("people", -1, 0))
@@ -247,7 +272,7 @@ def apply_chemical_fire(model: CityModel, ev: ChemicalFireEvent, rng, t_h: float
         for p in persons:
             model.service.raise_incident("hazmat_casualty", d, node, ("people", -1, 0), int(p))
     model.service.dispatch()
-    return f"{ev.hazmat_class}: {deaths} dead on site, {casualties} casualties"
+    return f"{ev.hazmat_class}: {deaths} dead on site, {casualties} casualties{loss}"
 
 
 def apply_epidemic_cases(model: CityModel, ev: EpidemicCasesEvent, rng, t_h: float) -> str:
@@ -263,7 +288,10 @@ def apply_epidemic_cases(model: CityModel, ev: EpidemicCasesEvent, rng, t_h: flo
             seed_district=ev.district,
             initial_infectious=count,
         )
-        model.build_epidemic(cfg, rng, start_h=model.time)
+        try:
+            model.build_epidemic(cfg, rng, start_h=model.time)
+        except ValueError as exc:  # the city has no age bands for the deaths
+            raise InjectError(str(exc)) from None
         return f"SEIR chain started: {count} cases, R0 {ev.r0:g}"
     n = model.add_epidemic_cases(d, ev.count)
     return f"{n} new infectious residents"

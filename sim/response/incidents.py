@@ -159,8 +159,8 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
         _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 3},
            {"medical_kits": 5}, 8.0, 5, "property", 0, 2.0e6, 24.0,
            "assumption: three fire squads with their engines and an ambulance contain a fire"
-           " at a hazardous-chemical site (sim.hazards.chemical consequence zones set the"
-           " casualties)" + _SPLIT),
+           " at a hazardous-chemical site (sim.hazards.chemical sets the casualties: a fire's"
+           " heat radiation, a toxic release's ERG zones)" + _SPLIT),
         _t("hazmat_casualty", {"medical": 1}, {}, {"medical_kits": 1}, 1.5, 4,
            "injury", 2, 0.0, np.inf,
            "assumption: one ambulance takes two casualties of a chemical release to hospital"),

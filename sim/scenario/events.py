@@ -124,13 +124,25 @@ class RoadCollapseEvent(_Event):
 
 
 class ChemicalFireEvent(_Event):
-    """A fire or release at a hazardous-chemical site (sim.hazards.chemical zones)."""
+    """A fire or release at a hazardous-chemical site: a fire's heat radiation
+    (``fire_explosion``, sim.hazards.chemical.fire_consequences) or a toxic release's ERG
+    zones (``toxic_gas``)."""
 
     type: Literal["chemical_fire"] = "chemical_fire"
     district: str = Field(description="English district name.")
     hazmat_class: Literal["fire_explosion", "toxic_gas"] = "fire_explosion"
     presence: Fraction = Field(
         1.0, description="Share of residents present in the zones (night 1.0; assumption)."
+    )
+    radiated_power_mw: float = Field(
+        100.0,
+        gt=0,
+        le=100_000,
+        description="fire_explosion: heat radiated by the flames, MW (100 MW: a ~20 m "
+        "tank-bund fire; assumption).",
+    )
+    workers_on_site: int = Field(
+        20, ge=0, le=10_000, description="fire_explosion: workers on the site (assumption)."
     )
 
 

@@ -284,6 +284,21 @@ class EpidemicConfig(Strict):
         "few per cent of a compartment per step and a finer one only adds steps (each an event "
         "of the run).",
     )
+    infection_fatality_ratio: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of infected residents who die (population IFR, a fraction). None: "
+        "COVID-19's IFR by age (Levin et al. 2020, sim.hazards.epidemic) over the city's age "
+        "bands (city.yaml population_ages).",
+    )
+    onset_to_death_d: float = Field(
+        17.8,
+        ge=0,
+        le=120,
+        description="Mean time from onset to death, days (Verity et al. 2020, COVID-19); "
+        "deaths follow removal from the infectious state by this less the infectious period.",
+    )
 
 
 class HazardConfig(Strict):

@@ -410,6 +410,22 @@ site:
   site_class: III (fictional)
   source: Fictional (assumption, stiff coastal sediments).
 
+population_ages:
+  bands:
+    - {{from_years: 0, to_years: 15, share: 0.15}}
+    - {{from_years: 15, to_years: 60, share: 0.65}}
+    - {{from_years: 60, to_years: 65, share: 0.06}}
+    - {{from_years: 65, to_years: 85, share: 0.14}}
+  source: Fictional (assumption, an ageing coastal city).
+
+earthquake_fatality:
+  country: CN
+  theta_mmi: 10.33
+  beta: 0.10
+  source: >-
+    Fictional city on an imagined Chinese coast: USGS PAGER's empirical fatality model for China
+    (Jaiswal & Wald 2010, Earthquake Spectra 26(4):1017-1037), rounded.
+
 hazmat:
   enterprises_by_district:
     Saltmarsh: 2
