@@ -29,8 +29,22 @@ def load_spec() -> dict:
     return yaml.safe_load((HERE / "storms.yaml").read_text(encoding="utf-8"))
 
 
+def track_agency(track: Path, preferred: str, fallback: str = "JMA") -> str:
+    """``preferred`` if the track file has rows of that agency, else ``fallback`` (Chan-hom
+    2015 and Mitag 2019 have JMA rows only)."""
+    agencies = set(pd.read_csv(track, comment="#")["agency"].astype(str).str.upper())
+    return preferred if preferred.upper() in agencies else fallback
+
+
+def radii_of(track: Path) -> Path | None:
+    """The JMA 30/50-kt radii table beside a track (``<storm>_jma_wind_radii.csv``), if any."""
+    path = track.with_name(track.name.replace("_track.csv", "_jma_wind_radii.csv"))
+    return path if path.is_file() else None
+
+
 def scenario_of(name: str, spec: dict) -> Path:
-    """The storm's scenario file, made if missing."""
+    """The storm's scenario file, made if missing: the track read as ``spec["agency"]`` where
+    it has rows of it (else JMA), with its JMA wind radii where shipped."""
     agency = spec["agency"]
     # the calibration's own agency keeps the flat folder; another goes in a subfolder
     folder = SCENARIOS if agency == load_spec()["agency"] else SCENARIOS / agency.lower()
@@ -39,7 +53,14 @@ def scenario_of(name: str, spec: dict) -> Path:
         entry = spec["storms"].get(name)
         track = HERE / entry["track"] if entry else DATA / "typhoons" / f"{name}_track.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        sc = build_scenario(track, path, DATA / "shanghai", agency=spec["agency"], name=name)
+        sc = build_scenario(
+            track,
+            path,
+            DATA / "shanghai",
+            agency=track_agency(track, agency),
+            name=name,
+            radii_path=radii_of(track),
+        )
         write_scenario(sc, path)
     return path
 

@@ -145,6 +145,13 @@ class TyphoonConfig(Strict):
     translation_fraction: float = Field(
         0.5, ge=0, le=1, description="Share of the storm's forward speed added to the wind."
     )
+    peak_from_vmax: bool = Field(
+        True,
+        description="Set Holland B so that the peak surface wind over sea, forward-motion "
+        "asymmetry included, equals the track's maximum wind where it gives one (Holland "
+        "1980; sim.hazards.typhoon, step 2c); false: the pressure deficit and the radii alone "
+        "set the peak.",
+    )
     wind_scale: float = Field(
         1.0, gt=0, le=3, description="Multiplier on surface wind (calibration, sensitivity)."
     )
