@@ -112,9 +112,8 @@ def test_rmax_from_wind_radius_inverts_the_profile():
 
 def test_forward_motion_strengthens_the_right_side():
     track = _straight_track(6.0)
-    # the profile itself fixed (not refitted to the track's peak wind per translation share)
-    moving = TyphoonHazard(track, crs=CRS, peak_from_vmax=False)
-    symmetric = TyphoonHazard(track, crs=CRS, translation_fraction=0.0, peak_from_vmax=False)
+    moving = TyphoonHazard(track, crs=CRS)
+    symmetric = TyphoonHazard(track, crs=CRS, translation_fraction=0.0)
     t = np.datetime64("2019-01-01T06:00:00")
     st = moving.storm_state(t)
     # points 150 km east (right of a northward track) and west (left) of the centre

@@ -19,20 +19,6 @@ Wind (per point, one time):
           transcribed in public code (not checked against the paper text), clipped to
           [0.8, 2.5] (numerical limits, assumption).
        ``rmax_scale`` (default 1) multiplies either; a storm's calibration lives in its file.
-       c. Peak from the track's intensity (``peak_from_vmax``, default on), where the track
-          gives a maximum wind. B_peak is the B whose profile's peak surface wind over sea,
-          with the forward-motion asymmetry of step 3, equals it (:func:`holland_b_for_peak`;
-          Holland 1980: V_max^2 = B dp / (rho e), refined for the Coriolis term). A best
-          track's maximum wind is the storm's highest wind, asymmetry included, so the
-          translation share is taken off the symmetric part before it is added back (as
-          parametric models that use Vmax do, e.g. Georgiou 1985 and CLIMADA's Holland 2008
-          implementation, which subtract the translation speed from Vmax).
-          Without radii (b.), B = B_peak: the track's intensity sets the peak, the relation
-          the size. With radii (a.), the radii fit stands and B = min(B_fit, B_peak): its
-          peak may not exceed the track's (a 25-hPa, 23 m/s storm reached 25.5 m/s), but is
-          not raised to it either, because one Holland profile cannot meet both radii and
-          the peak of a large storm (Holland et al. 2010 add an outer exponent for this) and
-          the radii set the winds over most of a city away from the core (assumption).
     3. Forward-motion asymmetry: the symmetric wind vector (counter-clockwise, tangential,
        no inflow angle) plus ``translation_fraction`` x the storm translation vector, default
        0.5 (:meth:`TyphoonHazard.gradient_wind_ms`; the 0.5 Vt convention of parametric wind
@@ -56,6 +42,15 @@ Wind (per point, one time):
        guideline gives 0.93 for 1-min -> 10-min at sea (used to read 10-min JMA winds).
     Over land the defaults give gust = 0.8 x 0.784 x 1.49 = 0.93 V_g; over the sea
     0.8 x 1.11 = 0.89 V_g; in the urban core 0.78 V_g.
+    6. Bounded by the track's intensity (``cap_at_track_vmax``, default on): a best track's
+       maximum wind is the highest sustained surface wind anywhere in the storm, its
+       asymmetry included, so no point's 1-min wind exceeds it (read as a 1-min wind: 10-min
+       winds / 0.93), times ``wind_scale``; gusts are the capped wind times the gust factor.
+       The profile from dp and the radii, plus half the translation speed, can exceed it
+       (Rumbia 2018, CMA 23 m/s at landfall, reached 25.5 m/s over the sea); the cap takes
+       the excess off where it occurs and changes nothing where the field stays below, e.g.
+       over land, where roughness keeps the winds under a land-observed maximum wind.
+       Where the track gives no wind, no cap.
 
 Decay over land (:func:`kaplan_demaria_vmax_ms`, :func:`decay_after_landfall`): Kaplan &
 DeMaria (1995, J. Appl. Meteor. 34:2499-2512), V(t) = Vb + (R V0 - Vb) e^{-alpha t}, alpha =
@@ -181,40 +176,6 @@ def holland_b_vickery_2000(rmax_km, lat_deg) -> np.ndarray:
     """
     b = 1.881 - 0.00557 * np.asarray(rmax_km, float) - 0.01295 * np.abs(np.asarray(lat_deg, float))
     return np.clip(b, 0.8, 2.5)
-
-
-def holland_peak_ms(dp_hpa, rmax_km, b, lat_deg, rho_kg_m3=RHO_AIR) -> float:
-    """Peak of the Holland gradient wind profile, m/s (on a radial grid around Rmax: with the
-    Coriolis term the peak lies just inside Rmax)."""
-    r = float(rmax_km) * np.geomspace(0.5, 2.0, 121)
-    return float(np.max(holland_gradient_wind_ms(r, dp_hpa, rmax_km, b, lat_deg, rho_kg_m3)))
-
-
-def holland_b_for_peak(
-    v_peak_ms: float, dp_hpa: float, rmax_km: float, lat_deg: float, rho_kg_m3: float = RHO_AIR
-) -> float:
-    """Holland B whose gradient profile peaks at ``v_peak_ms``.
-
-    Holland (1980): without the Coriolis term the peak is V^2 = B dp / (rho e), so
-    B = rho e V^2 / dp; the Coriolis term lowers the peak by a few percent, which two
-    fixed-point steps B <- B (V / peak(B))^2 take out (to < 0.1%). Clipped to
-    :data:`B_FIT_BOUNDS`.
-
-    Args:
-        v_peak_ms: wanted peak gradient wind, m/s (> 0).
-        dp_hpa: central pressure deficit, hPa (> 0).
-        rmax_km: radius of maximum winds, km.
-        lat_deg: latitude, degrees.
-
-    Returns:
-        B (dimensionless).
-    """
-    lo, hi = B_FIT_BOUNDS
-    b = float(np.clip(rho_kg_m3 * np.e * v_peak_ms**2 / (dp_hpa * 100.0), lo, hi))
-    for _ in range(2):
-        peak = holland_peak_ms(dp_hpa, rmax_km, b, lat_deg, rho_kg_m3)
-        b = float(np.clip(b * (v_peak_ms / peak) ** 2, lo, hi))
-    return b
 
 
 def one_min_ratio_at_sea(averaging_min: float) -> float:
@@ -406,7 +367,7 @@ def rcliper_rain_mm_per_h(r_km, vmax_ms, radius_scale: float = 1.0) -> np.ndarra
 
 def radii_profile(
     track: Track, radii: WindRadii, ambient_pressure_hpa: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rmax and B over time: fitted at the radii times, Vickery & Wadhera elsewhere.
 
     Args:
@@ -415,9 +376,9 @@ def radii_profile(
         ambient_pressure_hpa: environmental pressure.
 
     Returns:
-        (seconds since the track start, rmax_km, b, fitted), increasing in time; the fitted
-        radii times within the track span (``fitted`` True), plus the track records farther
-        than :data:`RADII_REACH_H` from every fitted time (Rmax from Vickery & Wadhera, B from
+        (seconds since the track start, rmax_km, b), increasing in time; the fitted radii
+        times within the track span, plus the track records farther than
+        :data:`RADII_REACH_H` from every fitted time (Rmax from Vickery & Wadhera, B from
         Vickery et al. 2000).
     """
     level = SURFACE_FACTOR_SEA * one_min_ratio_at_sea(radii.wind_averaging_min)
@@ -448,8 +409,7 @@ def radii_profile(
     order = np.argsort(s, kind="stable")
     rmax = np.concatenate([fit_r, r_vw])[order]
     b = np.concatenate([fit_b, holland_b_vickery_2000(r_vw, track.lat_deg[far])])[order]
-    fitted = np.concatenate([np.ones(len(fit_r), bool), np.zeros(r_vw.size, bool)])[order]
-    return s[order], rmax, b, fitted
+    return s[order], rmax, b
 
 
 @dataclass(frozen=True)
@@ -478,11 +438,7 @@ class TyphoonHazard:
         rmax_km: None (from ``radii``, else Vickery & Wadhera 2008 at each time), a constant,
             or an (n,) array per track record (interpolated in time).
         rmax_scale: multiplier of Rmax (a storm's calibration; 1 = as fitted / published).
-        holland_b: None (from the peak wind, else fitted with Rmax, else Vickery et al.
-            2000) or a constant.
-        peak_from_vmax: where the track gives a maximum wind and ``holland_b`` is None, set B
-            so that the peak surface wind over sea, asymmetry included, equals it (module
-            docstring, step 2c); False: dp and the radii alone set the peak.
+        holland_b: None (fitted with Rmax, else Vickery et al. 2000) or a constant.
         radii: 30/50-kt wind radii (:class:`~sim.hazards.track.WindRadii`) that set Rmax and
             B (:func:`radii_profile`); None: the track's own radii columns, if any.
         ambient_pressure_hpa: environmental pressure for dp, hPa.
@@ -494,6 +450,8 @@ class TyphoonHazard:
         rain_scale: multiplier of the R-CLIPER rain rate (calibration; 1 = published).
         rain_radius_scale: multiplier of the R-CLIPER radii rm, re (calibration; 1 = published).
         rain_multiplier: optional callable (x_m, y_m) -> (n,) spatial multiplier of rain.
+        cap_at_track_vmax: cap every point's sustained wind at the track's maximum wind
+            (module docstring, step 6); False: no cap.
 
     Raises:
         ValueError: if ``rmax_km`` as an array does not match the track length.
@@ -517,10 +475,10 @@ class TyphoonHazard:
         rain_scale: float = 1.0,
         rain_radius_scale: float = 1.0,
         rain_multiplier: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-        peak_from_vmax: bool = True,
+        cap_at_track_vmax: bool = True,
     ) -> None:
+        self.cap_at_track_vmax = bool(cap_at_track_vmax)
         self.track = track
-        self.peak_from_vmax = bool(peak_from_vmax) and holland_b is None
         self.crs = crs
         if rmax_km is not None and np.ndim(rmax_km) == 1 and len(rmax_km) != len(track):
             raise ValueError(f"rmax_km has {len(rmax_km)} values, track has {len(track)} records")
@@ -529,62 +487,29 @@ class TyphoonHazard:
         self.holland_b = holland_b
         self.ambient_pressure_hpa = float(ambient_pressure_hpa)
         self.radii = radii if radii is not None else track.radii()
-        self.translation_fraction = float(translation_fraction)
-        self.rho_kg_m3 = float(rho_kg_m3)
-        self._to_one_min = 1.0 / one_min_ratio_at_sea(track.wind_averaging_min)
-        self._u_t, self._v_t = track.translation_velocity_ms()
-        self._t0 = track.time_utc[0]
-        self._s = (track.time_utc - self._t0).astype("timedelta64[s]").astype(float)
         self._profile = None
         if rmax_km is None and self.radii is not None:
             self._profile = radii_profile(track, self.radii, self.ambient_pressure_hpa)
         sustained = [surface_factor_sea * exposure_correction(z0) for z0 in z0_m]
+        self._wind_scale = surface_factor_sea / SURFACE_FACTOR_SEA  # the cap scales with it
         self.surface_factors = np.array(sustained)  # 10 m 1-min / gradient, by terrain class
         self.gust_factors = np.array(gust_factors, dtype=float)
+        self.translation_fraction = float(translation_fraction)
+        self.rho_kg_m3 = float(rho_kg_m3)
         self.rain_scale = float(rain_scale)
         self.rain_radius_scale = float(rain_radius_scale)
         self.rain_multiplier = rain_multiplier
+        self._to_one_min = 1.0 / one_min_ratio_at_sea(track.wind_averaging_min)
+        self._u_t, self._v_t = track.translation_velocity_ms()
+        self._t0 = track.time_utc[0]
+        self._s = (track.time_utc - self._t0).astype("timedelta64[s]").astype(float)
         self._cache: tuple[np.datetime64, StormState | None] | None = None
 
     # ------------------------------------------------------------------ storm state
-    def _peak_b(self, s: float, dp: float, lat: float, rmax_km: float) -> float | None:
-        """B whose profile meets the track's maximum wind at ``s`` seconds since the track
-        start (module docstring, step 2c), or None where the track gives no wind there.
-
-        The maximum wind, read as a 1-min wind over sea, is taken to the gradient level by
-        the standard sea factor (not ``wind_scale``, which stays a multiplier on top) and
-        the translation share is taken off; that share is floored at half the peak
-        (assumption: only for storms moving faster than their own winds)."""
-        vmax = float(np.interp(s, self._s, self.track.vmax_ms))
-        if not (np.isfinite(vmax) and vmax > 0 and dp > 0):
-            return None
-        v_t = float(np.hypot(np.interp(s, self._s, self._u_t), np.interp(s, self._s, self._v_t)))
-        v_grad = vmax * self._to_one_min / SURFACE_FACTOR_SEA
-        target = max(v_grad - self.translation_fraction * v_t, 0.5 * v_grad)
-        return holland_b_for_peak(target, dp, rmax_km, lat, self.rho_kg_m3)
-
     def _size(self, s: float, dp: float, lat: float) -> tuple[float, float]:
         """(Rmax km, B) at ``s`` seconds since the track start."""
-        rmax, b = self._shape(s, dp, lat)
-        if self.peak_from_vmax:
-            b_peak = self._peak_b(s, dp, lat, rmax)
-            if b_peak is not None:
-                # radii set the shape: their fit stands, its peak capped at the track's
-                return rmax, (min(b, b_peak) if self._radii_fitted(s) else b_peak)
-        return rmax, b
-
-    def _radii_fitted(self, s: float) -> bool:
-        """Whether the shape at ``s`` comes from a radii fit (within :data:`RADII_REACH_H`
-        of a fitted radii time)."""
-        if self._profile is None:
-            return False
-        ps, fitted = self._profile[0], self._profile[3]
-        return bool(fitted.any()) and bool(np.min(np.abs(ps[fitted] - s)) <= RADII_REACH_H * 3600.0)
-
-    def _shape(self, s: float, dp: float, lat: float) -> tuple[float, float]:
-        """(Rmax km, B) from the radii profile, a given Rmax or the published relations."""
         if self._profile is not None:
-            ps, pr, pb, _ = self._profile
+            ps, pr, pb = self._profile
             rmax = float(np.interp(s, ps, pr)) * self.rmax_scale
             b = float(np.interp(s, ps, pb))
         else:
@@ -677,13 +602,25 @@ class TyphoonHazard:
                 :data:`URBAN`); wins over ``over_water``. Default: open land everywhere.
         """
         vg = self.gradient_wind_ms(time_utc, x_m, y_m)
-        return vg * self.surface_factors[self._classes(vg.shape, over_water, terrain)]
+        v = vg * self.surface_factors[self._classes(vg.shape, over_water, terrain)]
+        return np.minimum(v, self.vmax_cap_ms(time_utc))
 
     def gust_ms(self, time_utc, x_m, y_m, over_water=None, terrain=None) -> np.ndarray:
-        """Peak 3-s gust at 10 m, m/s, per point (arguments as :meth:`sustained_ms`)."""
+        """Peak 3-s gust at 10 m, m/s, per point (arguments as :meth:`sustained_ms`): the
+        sustained wind, capped (step 6), times the gust factor of the point's exposure."""
         vg = self.gradient_wind_ms(time_utc, x_m, y_m)
         c = self._classes(vg.shape, over_water, terrain)
-        return vg * (self.surface_factors * self.gust_factors)[c]
+        v = np.minimum(vg * self.surface_factors[c], self.vmax_cap_ms(time_utc))
+        return v * self.gust_factors[c]
+
+    def vmax_cap_ms(self, time_utc) -> float:
+        """The cap on any point's 1-min sustained wind at ``time_utc``, m/s (module
+        docstring, step 6): the track's maximum wind as a 1-min wind, times ``wind_scale``;
+        +inf where the track gives no wind, outside the track, or with the cap off."""
+        st = self.storm_state(time_utc)
+        if not self.cap_at_track_vmax or st is None or not np.isfinite(st.vmax_ms):
+            return float("inf")
+        return st.vmax_ms * self._to_one_min * self._wind_scale
 
     # ------------------------------------------------------------------ rain
     def rain_mm_per_h(self, time_utc, x_m, y_m) -> np.ndarray:
@@ -766,7 +703,7 @@ def typhoon_from_config(
         rain_scale=cfg.rain_scale,
         rain_radius_scale=cfg.rain_radius_scale,
         rain_multiplier=rain_multiplier,
-        peak_from_vmax=getattr(cfg, "peak_from_vmax", True),
+        cap_at_track_vmax=getattr(cfg, "cap_at_track_vmax", True),
     )
 
 

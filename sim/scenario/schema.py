@@ -145,12 +145,11 @@ class TyphoonConfig(Strict):
     translation_fraction: float = Field(
         0.5, ge=0, le=1, description="Share of the storm's forward speed added to the wind."
     )
-    peak_from_vmax: bool = Field(
+    cap_at_track_vmax: bool = Field(
         True,
-        description="Set Holland B so that the peak surface wind over sea, forward-motion "
-        "asymmetry included, equals the track's maximum wind where it gives one (Holland "
-        "1980; sim.hazards.typhoon, step 2c); false: the pressure deficit and the radii alone "
-        "set the peak.",
+        description="Cap every point's sustained wind at the track's maximum wind (read as a "
+        "1-min wind, times wind_scale): a best track's maximum wind is the highest anywhere in "
+        "the storm (sim.hazards.typhoon, step 6); false: no cap.",
     )
     wind_scale: float = Field(
         1.0, gt=0, le=3, description="Multiplier on surface wind (calibration, sensitivity)."
