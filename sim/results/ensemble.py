@@ -153,7 +153,8 @@ def ensemble_report(stats: dict[str, dict], scenario, n_done: int) -> Table:
         obs = s.get("observed")
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
         obs_txt = "" if obs is None else format_number(obs["value"])
-        table.add_row(key, outcome_unit(key, units), _short(s["median"]), _interval(s), obs_txt, inside)
+        unit = outcome_unit(key, units)
+        table.add_row(key, unit, _short(s["median"]), _interval(s), obs_txt, inside)
     return table
 
 
