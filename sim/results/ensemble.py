@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from sim.results.report import format_number
+from sim.results.outcome_text import format_number, outcome_unit
 
 LOW_PERCENTILE = 5.0
 HIGH_PERCENTILE = 95.0
@@ -146,16 +146,15 @@ def ensemble_report(stats: dict[str, dict], scenario, n_done: int) -> Table:
     title = f"{scenario.name}: {n_done} replications (seeds spawned from {scenario.seed})"
     table = Table(title=title)
     table.add_column("outcome", overflow="fold")
-    if units is not None:
-        table.add_column("unit", overflow="fold")
+    table.add_column("unit", overflow="fold")
     for col in ("median", "[5%, 95%]", "observed", "inside"):
         table.add_column(col, justify="right", no_wrap=True)
     for key, s in stats.items():
         obs = s.get("observed")
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
-        unit = [] if units is None else [units.get(key, "count")]
         obs_txt = "" if obs is None else format_number(obs["value"])
-        table.add_row(key, *unit, _short(s["median"]), _interval(s), obs_txt, inside)
+        unit = outcome_unit(key, units)
+        table.add_row(key, unit, _short(s["median"]), _interval(s), obs_txt, inside)
     return table
 
 

@@ -233,15 +233,37 @@ def alert_runs(levels) -> list[tuple[int, int, int]]:
     return out
 
 
+def alert_spans(issued, end_h: float) -> list[tuple[float, float, int]]:
+    """(start hour, end hour, level rank) of each period under one city alert level > 0, from
+    the warning centre's issue log: a level holds from the hour it was issued until the next
+    issue changes the highest level in force (step semantics), the last to ``end_h``.
+
+    Args:
+        issued: :attr:`sim.agents.warning_centre.WarningCentre.issued`, (t_h, hazard,
+            level, source) in issue order.
+        end_h: the end of the run (hours).
+    """
+    levels: dict[str, int] = {}
+    spans, start, rank = [], 0.0, 0
+    for t_h, hazard, level, _ in issued:
+        levels[hazard] = ALERT_LEVELS.index(level)
+        now = max(levels.values())
+        if now != rank:
+            if rank > 0 and t_h > start:
+                spans.append((start, float(t_h), rank))
+            start, rank = float(t_h), now
+    if rank > 0 and end_h > start:
+        spans.append((start, float(end_h), rank))
+    return spans
+
+
 def shade_alerts(ax, model, scale: float = 1.0) -> list[Patch]:
-    """Shade the hours under each alert level (x in hours / ``scale``); return the legend
-    handles of the levels that occurred, in rank order."""
-    mv = model.datacollector.get_model_vars_dataframe()
+    """Shade the hours under each alert level (x in hours / ``scale``) from the hour each
+    warning was issued (:func:`alert_spans`); return the legend handles of the levels that
+    occurred, in rank order."""
     seen = set()
-    for t0, t1, lvl in alert_runs(mv["alert_level"].to_numpy()):
-        ax.axvspan(
-            (t0 - 0.5) / scale, (t1 - 0.5) / scale, color=ALERT_COLOURS[lvl], alpha=0.15, lw=0
-        )
+    for t0, t1, lvl in alert_spans(model.warning_centre.issued, float(model.time)):
+        ax.axvspan(t0 / scale, t1 / scale, color=ALERT_COLOURS[lvl], alpha=0.15, lw=0)
         seen.add(lvl)
     return [
         Patch(color=ALERT_COLOURS[lvl], alpha=0.3, label=f"{ALERT_LEVELS[lvl]} warning in force")

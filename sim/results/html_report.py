@@ -15,7 +15,7 @@ import html
 from pathlib import Path
 from string import Template
 
-from sim.results.report import format_number
+from sim.results.outcome_text import format_number, outcome_label
 from sim.results.staging import citysafe_version
 
 REPORT_FILE = "report.html"
@@ -26,7 +26,9 @@ _PAGE = Template("""<!DOCTYPE html>
 <meta charset="utf-8">
 <title>$name — citysafe run report</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
+body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC",
+       "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC",
+       "Hiragino Sans GB", sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
        padding: 0 1em; line-height: 1.4; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.8em; text-align: left; }
@@ -80,9 +82,10 @@ def _facts(scenario, summary: dict) -> str:
 
 
 def outcome_rows(summary: dict, scenario) -> list[tuple[str, str, str, str, str]]:
-    """(outcome, unit, simulated, observed, simulated / observed) of each summary key, as the
-    console table shows them (:func:`sim.results.report.summary_table`); the seed and wall
-    time are in the page's facts instead."""
+    """(key, label with unit, simulated, observed, simulated / observed) of each summary key,
+    as the console table shows them (:func:`sim.results.report.summary_table`; labels:
+    :func:`sim.results.outcome_text.outcome_label`); the seed and wall time are in the page's
+    facts instead."""
     units = type(scenario).OUTCOME_UNITS
     rows = []
     for key, value in summary.items():
@@ -93,20 +96,23 @@ def outcome_rows(summary: dict, scenario) -> list[tuple[str, str, str, str, str]
         if obs is not None:
             obs_txt = format_number(obs.value)
             ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
-        unit = "" if units is None else units.get(key, "" if key.startswith("shocks.") else "count")
-        rows.append((key, unit, format_number(value), obs_txt, ratio))
+        rows.append((key, outcome_label(key, units), format_number(value), obs_txt, ratio))
     return rows
 
 
-def _table(rows, with_unit: bool) -> str:
-    head = ["outcome", *(["unit"] if with_unit else []), "simulated", "observed", "sim/obs"]
+def _label(key: str, label: str) -> str:
+    """A label cell; the summary key (as in summary.json) shows on hovering."""
+    return f'<td title="{html.escape(key, quote=True)}">{html.escape(label)}</td>'
+
+
+def _table(rows) -> str:
+    head = ["outcome", "simulated", "observed", "sim/obs"]
     out = ["<table><tr>"]
-    out += [_cell(h, num=i > (1 if with_unit else 0), tag="th") for i, h in enumerate(head)]
+    out += [_cell(h, num=i > 0, tag="th") for i, h in enumerate(head)]
     out.append("</tr>")
-    for key, unit, sim, obs, ratio in rows:
-        cells = [_cell(key), *([_cell(unit)] if with_unit else [])]
-        cells += [_cell(sim, num=True), _cell(obs, num=True), _cell(ratio, num=True)]
-        out.append("<tr>" + "".join(cells) + "</tr>")
+    for key, label, sim, obs, ratio in rows:
+        cells = [_label(key, label), _cell(sim, num=True), _cell(obs, num=True)]
+        out.append("<tr>" + "".join([*cells, _cell(ratio, num=True)]) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -115,20 +121,21 @@ def _outcomes(summary: dict, scenario) -> str:
     """The headline table (outcomes that are not zero, or have an observed figure), the
     observed figures' spread and sources, then every outcome folded away."""
     rows = outcome_rows(summary, scenario)
-    with_unit = type(scenario).OUTCOME_UNITS is not None
+    units = type(scenario).OUTCOME_UNITS
     headline = [r for r in rows if r[3] or summary[r[0]] != 0]
-    parts = [_table(headline, with_unit)]
+    parts = [_table(headline)]
     if scenario.observed:
         items = []
         for key, obs in scenario.observed.items():
             spread = ""
             if obs.low is not None and obs.high is not None and obs.low != obs.high:
                 spread = f" (reported {format_number(obs.low)} to {format_number(obs.high)})"
-            items.append(f"<li>{html.escape(key + spread)}: {html.escape(obs.source)}</li>")
+            text = f"{outcome_label(key, units)}{spread}: {obs.source}"
+            items.append(f'<li title="{html.escape(key, quote=True)}">{html.escape(text)}</li>')
         parts.append("<p>Observed figures and their sources:</p><ul>" + "".join(items) + "</ul>")
     parts.append(
         f"<details><summary>all {len(rows)} outcomes (zeros included)</summary>"
-        f"{_table(rows, with_unit)}</details>"
+        f"{_table(rows)}</details>"
     )
     return "\n".join(parts)
 

@@ -10,6 +10,7 @@ period each column covers and gives no sim/obs ratio.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,14 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-
-def format_number(v: float) -> str:
-    """Counts with thousands separators, millions as 'x.xx M', other values to 2 decimals."""
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.2f} M"
-    if float(v).is_integer():
-        return f"{int(v):,}"
-    return f"{v:,.2f}"
+from sim.results.outcome_text import format_number, outcome_unit
 
 
 def _title(scenario) -> str:
@@ -105,26 +99,49 @@ def not_compared(scenario, event: Window) -> str:
     )
 
 
-def summary_table(summary: dict, scenario, comparable: bool = True) -> Table:
-    """A rich table: outcome, unit (for a kind whose units are not in the key names:
-    ``OUTCOME_UNITS`` of its schema), simulated, observed, simulated / observed.
+def fold_name(name: str, width: int) -> str:
+    """``name`` on lines of at most ``width`` characters, broken only after an underscore or a
+    dot (a part longer than ``width`` stays whole on its own line): an outcome name is never
+    split mid-word ("road_collapses_in_black_" / "swans" is the break this avoids)."""
+    parts = [p for p in re.split(r"(?<=[_.])", name) if p]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
+
+
+def outcome_width(total: int | None, other: list[list[str]], longest: int) -> int:
+    """Width left for the outcome column in a table ``total`` characters wide (None: no
+    limit) whose other columns hold ``other`` (header and cells of each); at least 12."""
+    if total is None:
+        return longest
+    used = sum(max(len(c) for c in col) for col in other) + 3 * (len(other) + 1) + 1
+    return max(12, min(longest, total - used))
+
+
+def summary_table(
+    summary: dict, scenario, comparable: bool = True, width: int | None = None
+) -> Table:
+    """A rich table: outcome, unit (:func:`sim.results.outcome_text.outcome_unit`: the
+    scenario kind's ``OUTCOME_UNITS``, else read from the key's name), simulated, observed,
+    simulated / observed.
 
     The reported spread and source of each observed figure are printed below the table
-    (see :func:`print_summary`), which keeps it within an 80-column terminal. When the run's
-    window does not cover the observed figures' period (``comparable`` False) the columns say
-    so — "simulated (12 h)", "observed (event)" — and there is no sim/obs column.
+    (see :func:`print_summary`), which keeps it within an 80-column terminal: given the
+    terminal's ``width``, outcome names longer than the room left fold at underscores
+    (:func:`fold_name`), never mid-word. When the run's window does not cover the observed
+    figures' period (``comparable`` False) the columns say so — "simulated (12 h)",
+    "observed (event)" — and there is no sim/obs column.
     """
     units = type(scenario).OUTCOME_UNITS
-    table = Table(title=_title(scenario), show_lines=False)
-    table.add_column("outcome", overflow="fold")  # long keys fold rather than squeeze numbers
-    if units is not None:
-        table.add_column("unit", overflow="fold")
-    cols = ("simulated", "observed", "sim/obs")
+    cols = ["unit", "simulated", "observed", "sim/obs"]
     if not comparable:
         window = Window.of(scenario)
-        cols = (f"simulated ({window.hours:g} h)" if window else "simulated", "observed (event)")
-    for col in cols:
-        table.add_column(col, justify="right", no_wrap=True, min_width=min(len(col), 10))
+        cols = ["unit", f"simulated ({window.hours:g} h)" if window else "simulated"]
+        cols.append("observed (event)")
+    rows = []
     for key, value in summary.items():
         if key == "seed" or key.endswith(".seed"):  # a shock's seed: in its summary.json
             continue
@@ -133,10 +150,17 @@ def summary_table(summary: dict, scenario, comparable: bool = True) -> Table:
         if obs is not None:
             obs_txt = format_number(obs.value)
             ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
-        shock = key.startswith("shocks.")  # an emergency key: its unit is in its name
-        unit = [] if units is None else [units.get(key, "" if shock else "count")]
-        cells = [format_number(value), obs_txt, *([ratio] if comparable else [])]
-        table.add_row(key, *unit, *cells)
+        cells = [outcome_unit(key, units), format_number(value), obs_txt]
+        rows.append((key, [*cells, *([ratio] if comparable else [])]))
+    other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]
+    room = outcome_width(width, other, max([len("outcome"), *(len(k) for k, _ in rows)]))
+    table = Table(title=_title(scenario), show_lines=False)
+    table.add_column("outcome", no_wrap=True)  # folded at underscores by fold_name only
+    table.add_column("unit", overflow="fold")
+    for col in cols[1:]:
+        table.add_column(col, justify="right", no_wrap=True, min_width=min(len(col), 10))
+    for key, cells in rows:
+        table.add_row(fold_name(key, room), *cells)
     return table
 
 
@@ -153,7 +177,7 @@ def print_summary(console: Console, summary: dict, scenario, event: Window | Non
     """
     run = Window.of(scenario)
     comparable = observed_comparable(scenario, event)
-    console.print(summary_table(summary, scenario, comparable))
+    console.print(summary_table(summary, scenario, comparable, console.width))
     if scenario.observed and run is not None:
         if comparable:
             console.print(f"simulated and observed: {run}", highlight=False)

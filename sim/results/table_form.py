@@ -106,11 +106,12 @@ def incidents_table(records: pd.DataFrame, district_names) -> pd.DataFrame:
         district_names: district names, position = district id.
 
     Returns:
-        The table (``persons_at_risk`` int64 whole persons).
+        The table (``persons_at_risk`` int64 whole persons; ``severity`` the int64 1–5 score).
     """
     names = np.asarray(list(district_names), dtype=object)
     table = records.copy()
     ids = table["district"].to_numpy(np.int64)
     table["district_name"] = names[ids] if len(table) else np.array([], dtype=object)
     table["persons_at_risk"] = table["persons_at_risk"].astype(np.int64)
+    table["severity"] = np.rint(table["severity"].to_numpy(float)).astype(np.int64)  # 1-5 score
     return table[list(INCIDENT_COLUMNS)].reset_index(drop=True)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.district_government import DistrictGovernment
+from sim.results.outcome_text import LABELS as OUTCOME_LABELS
 from sim.scenario import ALERT_LEVELS
 
 LAYERS = ("power", "water", "drainage", "roads")
@@ -31,24 +32,9 @@ OUTCOME_KEYS = (
 )
 """Keys of :func:`outcomes`, in display order."""
 
-LABELS = {
-    "t_h": "Time since start (h)",
-    "alert_level": "Alert level in force",
-    "open_incidents": "Open incidents (count)",
-    "busy_teams": "Teams busy (teams)",
-    "deaths": "Deaths (persons)",
-    "injuries": "Injuries (persons)",
-    "relocated_now_persons": "People relocated now (persons)",
-    "relocated_cumulative_persons": "People relocated so far (persons)",
-    "direct_loss_yuan": "Direct loss (yuan)",
-    "damaged_assets": "Damaged network assets (count)",
-    "functionality_power": "Power service (% of normal)",
-    "functionality_water": "Water service (% of normal)",
-    "functionality_drainage": "Drainage service (% of normal)",
-    "functionality_roads": "Road service (% of normal)",
-}
-"""What the page calls each value of :func:`outcomes`, with its unit (functionality: the
-population-weighted mean over districts, shown in %)."""
+LABELS = OUTCOME_LABELS
+"""What the page calls each value of :func:`outcomes`, with its unit: the one table of outcome
+labels, shared with the run's report (:data:`sim.results.outcome_text.LABELS`)."""
 
 
 def outcomes(model) -> dict:

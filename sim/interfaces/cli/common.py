@@ -38,7 +38,13 @@ SeedOpt = Annotated[
 ]
 OverrideOpt = Annotated[
     list[str] | None,
-    typer.Option("-p", "--param", help=OVERRIDE_HELP, callback=overrides_from_cwd),
+    typer.Option(
+        "-p",
+        "--param",
+        metavar="PATH=VALUE",
+        help=OVERRIDE_HELP,
+        callback=overrides_from_cwd,
+    ),
 ]
 
 

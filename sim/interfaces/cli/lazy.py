@@ -22,6 +22,7 @@ help: typer 0.29's rich help prints a flag's type, which reads as if the flag to
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,7 @@ def build_command(spec: LazyCommand) -> TyperCommand | TyperGroup:
     holder.callback()(_no_options)
     command = typer.main.get_command(holder).commands[spec.name]
     plain_flags(command, recursive=True)
+    plain_help(command, recursive=True)
     return command
 
 
@@ -96,6 +98,44 @@ def plain_flags(command, recursive: bool = False) -> None:
     if recursive and isinstance(command, TyperGroup):
         for sub in command.commands.values():
             plain_flags(sub, recursive=True)
+
+
+_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def plain_text(text: str | None) -> str | None:
+    """Help text as a terminal shows it well: Sphinx roles (``:mod:`x```) and literals
+    (double backquotes) become their plain text, and each paragraph's lines (hard-wrapped in
+    the docstring) are joined, so the terminal wraps them at its own width instead of
+    breaking mid-sentence. Paragraphs (blank lines) and a typer ``\\f`` cut are kept."""
+    if not text:
+        return text
+    text = text.split("\f")[0]  # typer shows nothing after it
+    text = _LITERAL.sub(r"\1", _ROLE.sub(r"\1", text))
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def plain_help(command, recursive: bool = False) -> None:
+    """Make ``command``'s help plain (:func:`plain_text`: its docstring, which typer shows, and
+    each option's help), and give a repeatable option without a metavar a plain one
+    (``VALUE ...``, not typer's ``<list[str]>``).
+
+    Args:
+        command: a typer command or group.
+        recursive: also the subcommands of a group (those already built).
+    """
+    command.help = plain_text(command.help)
+    command.short_help = plain_text(command.short_help)
+    for param in command.params:
+        if isinstance(param, TyperOption):
+            param.help = plain_text(param.help)
+            if param.multiple and param.metavar is None:
+                param.metavar = "VALUE ..."
+    if recursive and isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            plain_help(sub, recursive=True)
 
 
 class LazyCommands(MutableMapping):

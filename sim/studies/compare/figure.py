@@ -14,23 +14,14 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from sim.results.outcome_text import outcome_unit  # noqa: E402
 from sim.studies.compare.verdicts import COLOURS, LABELS, effect_verdicts, role  # noqa: E402
 
 
 def unit_of(metric: str) -> str:
-    """The unit of an outcome key, read from its name (the project names keys by unit:
-    ``_yuan``, ``_yuan_per_yr``, ``_min``, ``_person_days``); persons for casualties and
-    relocation; otherwise a count."""
-    key = metric.rsplit(".", 1)[-1]
-    for suffix, unit in (
-        ("_yuan_per_yr", "yuan/yr"), ("_yuan", "yuan"), ("_min", "min"),
-        ("_person_days", "person-days"),
-    ):  # fmt: skip
-        if key.endswith(suffix):
-            return unit
-    if key.endswith(("deaths", "injuries", "relocated", "cases")):
-        return "persons"
-    return "count"
+    """The unit of an outcome key (:func:`sim.results.outcome_text.outcome_unit`: read from
+    the key's name, as every other table of outcomes reads it)."""
+    return outcome_unit(metric)
 
 
 def _tick(x: float, _pos) -> str:

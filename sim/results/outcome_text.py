@@ -1,0 +1,126 @@
+"""How an outcome key reads to a person: its unit, its label, its number.
+
+One table for every place that shows outcomes — the console table of ``citysafe run``, the
+run folder's ``report.html``, the ensemble table, the comparison's forest plot and the
+tabletop app's readout (:data:`sim.interfaces.app.readout.LABELS` is :data:`LABELS`).
+
+The project names its keys by unit (``_yuan``, ``_yuan_per_yr``, ``_min``, ``_h``,
+``_person_days``, ``_persons``...), so :func:`outcome_unit` reads the unit from the name and a
+scenario kind's own table (``OUTCOME_UNITS`` of its schema) only adds what a name cannot say
+(``latent_risk_index_final``: failures/yr). :func:`outcome_label` writes the key in words with
+its unit; :func:`format_number` prints the value (thousands separators, "M" from a million,
+"bn" from a billion, whole numbers from 100 up).
+"""
+
+from __future__ import annotations
+
+SUFFIX_UNITS = (
+    ("_yuan_per_yr", "yuan/yr"),
+    ("_yuan", "yuan"),
+    ("_per_yr", "per yr"),
+    ("_person_days", "person-days"),
+    ("_persons", "persons"),
+    ("_months", "months"),
+    ("_min", "min"),
+    ("_h", "h"),
+    ("_s", "s"),
+)
+"""Unit of a key by how its name ends, longest first (the naming rule of the project)."""
+
+PERSON_WORDS = ("deaths", "injuries", "relocated", "cases", "casualties")
+"""Keys ending in one of these words count persons."""
+
+NAME_UNITS = {
+    "years": "yr",
+    "customer_hours_without_power": "customer-hours",
+    "customer_hours_without_water": "customer-hours",
+}
+"""Units a key's ending cannot tell (customer = household; see sim.results.summary)."""
+
+LABELS = {
+    # the run's summary (sim.results.summary.SUMMARY_KEYS)
+    "people_relocated": "People relocated (persons)",
+    "direct_loss_yuan": "Direct loss (yuan)",
+    "customer_hours_without_power": "Households without power (customer-hours)",
+    "customer_hours_without_water": "Households without water (customer-hours)",
+    "response_time_mean_min": "Response time, mean (min)",
+    "response_time_p95_min": "Response time, 95th percentile (min)",
+    "full_bundle_time_mean_min": "Full bundle on site, mean (min)",
+    "relief_person_days": "Relief needed (person-days)",
+    "relief_shortfall_person_days": "Relief short (person-days)",
+    "assets": "Network assets (count)",
+    "wall_time_s": "Wall time (s)",
+    # the tabletop app's readout (sim.interfaces.app.readout.outcomes)
+    "t_h": "Time since start (h)",
+    "alert_level": "Alert level in force",
+    "open_incidents": "Open incidents (count)",
+    "busy_teams": "Teams busy (teams)",
+    "deaths": "Deaths (persons)",
+    "injuries": "Injuries (persons)",
+    "relocated_now_persons": "People relocated now (persons)",
+    "relocated_cumulative_persons": "People relocated so far (persons)",
+    "damaged_assets": "Damaged network assets (count)",
+    "functionality_power": "Power service (% of normal)",
+    "functionality_water": "Water service (% of normal)",
+    "functionality_drainage": "Drainage service (% of normal)",
+    "functionality_roads": "Road service (% of normal)",
+}
+"""Labels written by hand, with their unit; any other key gets :func:`outcome_label`'s
+generated label (functionality: the population-weighted mean over districts, shown in %)."""
+
+
+def outcome_unit(key: str, units: dict[str, str] | None = None) -> str:
+    """The unit of a summary key.
+
+    Args:
+        key: a summary key; a shock's key ``shocks.<name>.<key>`` has its emergency key's unit.
+        units: the scenario kind's own units (``OUTCOME_UNITS``), consulted first; None: none.
+
+    Returns:
+        ``units[key]``, else the unit of :data:`NAME_UNITS`, of the name's ending
+        (:data:`SUFFIX_UNITS`), "persons" for :data:`PERSON_WORDS`, else "count".
+    """
+    if units and key in units:
+        return units[key]
+    base = key.rsplit(".", 1)[-1]
+    if base in NAME_UNITS:
+        return NAME_UNITS[base]
+    for suffix, unit in SUFFIX_UNITS:
+        if base.endswith(suffix):
+            return unit
+    if base.endswith(PERSON_WORDS):
+        return "persons"
+    return "count"
+
+
+def outcome_label(key: str, units: dict[str, str] | None = None) -> str:
+    """A key in words with its unit: :data:`LABELS`, else the name with its unit ending
+    dropped, underscores as spaces, and ``(unit)``: "Cavity screening (yuan/yr)". A shock's
+    key reads "Shock lekima: deaths (persons)"."""
+    prefix, _, base = key.rpartition(".")
+    if not prefix and key in LABELS:
+        return LABELS[key]
+    unit = outcome_unit(key, units)
+    words = base
+    for suffix, _ in SUFFIX_UNITS:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            words = base[: -len(suffix)]
+            break
+    words = words.replace("_", " ")
+    if prefix.startswith("shocks."):
+        return f"Shock {prefix.split('.', 1)[1]}: {words} ({unit})"
+    return f"{words[:1].upper()}{words[1:]} ({unit})"
+
+
+def format_number(v: float) -> str:
+    """Display text of an outcome value: billions as "x.xx bn", millions as "x.xx M", whole
+    numbers with thousands separators from 100 up (a fraction of a person or of an hour means
+    nothing there), smaller fractions to 2 decimals."""
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:,.2f} bn"
+    if a >= 1e6:
+        return f"{v / 1e6:,.2f} M"
+    if float(v).is_integer() or a >= 100:
+        return f"{round(v):,}"
+    return f"{v:,.2f}"
