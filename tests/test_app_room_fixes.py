@@ -94,3 +94,88 @@ def test_example_city_names_every_district_and_has_no_key():
     fig = _map(city)
     assert _key(fig) == []
     assert sorted(t.get_text() for t in _labels(fig)) == sorted(city.districts["name_en"])
+
+
+# ---------------------------------------------------------------------------- timeline
+@pytest.fixture(scope="module")
+def scenario():
+    from sim.interfaces.app.settings import load_app_scenario
+
+    return load_app_scenario("scenarios/example-city/typhoon.yaml", ())
+
+
+def _legend(text: str) -> str:
+    return text[text.index('class="tl-legend"') :]
+
+
+def test_timeline_legend_lists_only_the_marks_drawn(scenario):
+    from sim.interfaces.app.adapter import SessionController
+    from sim.interfaces.app.timeline import next_event_h, timeline_html
+
+    ctrl = SessionController(scenario)
+    ctrl.step(16)
+    tl = ctrl.timeline()
+    assert {m.kind for m in tl.markers} == {"closest approach"}  # no landfall event, no inject
+    legend = _legend(timeline_html(tl))
+    assert "◆ closest approach" in legend and "no warning" in legend and "now (black" in legend
+    for absent in ("landfall", "inject", "scenario event"):
+        assert absent not in legend
+    assert next_event_h(tl) == 30.0  # the lifting at 30 h: no landfall claimed on the way
+
+
+def test_a_landfall_event_is_drawn_listed_and_stopped_at(scenario):
+    from sim.interfaces.app.adapter import SessionController
+    from sim.interfaces.app.timeline import timeline_html
+
+    ctrl = SessionController(scenario)
+    ctrl.step(10)
+    ctrl.inject(
+        {"type": "typhoon_landfall", "landfall_lon": 120.4, "landfall_lat": 30.2,
+         "landfall_in_h": 4}
+    )  # fmt: skip
+    tl = ctrl.timeline()
+    (landfall,) = [m for m in tl.markers if m.kind == "landfall"]
+    assert landfall.t_h == 14.0  # inject at 10 h + 4 h
+    legend = _legend(timeline_html(tl))
+    assert "● landfall" in legend and "▲ inject" in legend and "scenario event" not in legend
+    assert ctrl.step_to_next_event() == 4.0 and ctrl.t_h == 14.0
+
+
+# ---------------------------------------------------------------------------- chart ticks
+@pytest.mark.parametrize(
+    ("hours", "interval"),
+    [
+        (np.arange(43.0), 5),  # 0-42 h: every 6 h (ECharts chose every 7 h)
+        (np.arange(97.0), 11),  # Lekima's 96 h: every 12 h
+        (np.arange(200.0), 23),  # over 120 h: every 24 h
+        (np.arange(0.0, 24.5, 0.5), 11),  # half-hour records: still every 6 h
+        (np.array([0.0, 1.0, 2.5]), None),  # irregular: ECharts' own choice
+        (np.arange(1.0, 20.0), None),  # not starting on a tick
+    ],
+)
+def test_hour_label_interval(hours, interval):
+    from sim.interfaces.app.charts import hour_label_interval
+
+    assert hour_label_interval(hours) == interval
+
+
+def test_chart_time_axes_label_every_6_hours_up_to_48_hours():
+    import pandas as pd
+
+    from sim.interfaces.app.charts import chart_options
+    from sim.interfaces.app.readout import LAYERS
+
+    n = 43
+    history = pd.DataFrame(
+        {
+            "t_h": np.arange(n, dtype=float),
+            **{k: np.zeros(n) for k in ("open_incidents", "busy_teams", "deaths", "injuries",
+                                         "relocated_now_persons", "direct_loss_yuan")},
+            **{f"functionality_{k}": np.ones(n) for k in LAYERS},
+        }
+    )  # fmt: skip
+    for option in chart_options(history):
+        axis = option["xAxis"]
+        shown = axis["data"][:: axis["axisLabel"]["interval"] + 1]
+        assert shown == ["0 h", "6 h", "12 h", "18 h", "24 h", "30 h", "36 h", "42 h"]
+        assert axis["axisTick"]["interval"] == axis["axisLabel"]["interval"]
