@@ -134,6 +134,13 @@ def numbered_districts(city) -> list[int]:
     return [int(d) for d in np.flatnonzero(area < SMALL_DISTRICT_SHARE * area.sum())]
 
 
+def district_key(city, numbered: list[int]) -> list[str]:
+    """The key of the numbered districts: ``"<number> <name>"`` for each of ``numbered`` (district
+    rows, numbered from 1 in this order), as maps print it beside or under the map."""
+    names = city.districts["name_en"].to_numpy()
+    return [f"{k + 1} {names[d]}" for k, d in enumerate(numbered)]
+
+
 def _label_districts(ax, city, numbered: list[int]) -> None:
     """Each district's name (or number, for a small one) at its centroid, with a white halo."""
     halo = [path_effects.withStroke(linewidth=2.2, foreground="white")]
@@ -211,8 +218,7 @@ def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Pat
     fig.suptitle(figure_title(model, what))
     bottom = 0.0
     if numbered:
-        names = city.districts["name_en"].to_numpy()
-        key = ", ".join(f"{k + 1} {names[d]}" for k, d in enumerate(numbered))
+        key = ", ".join(district_key(city, numbered))
         lines = textwrap.wrap(f"numbered districts: {key}", width=int(15 * 5.6 * cols))
         fig.text(0.5, 0.012, "\n".join(lines), ha="center", va="bottom", fontsize=8)
         bottom = 0.03 + 0.025 * len(lines) / rows

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.interfaces.app.mapview import LAYER_COLOURS
 from sim.interfaces.app.readout import LAYERS
+from sim.interfaces.app.timeline import tick_step_h
 
 FONT_PX = 16
 """Font size of axes, legends and tooltips, CSS pixels (12 pt)."""
@@ -48,6 +49,29 @@ def _values(series: pd.Series, factor: float, decimals: int) -> list[float | Non
     return out
 
 
+def hour_label_interval(hours) -> int | None:
+    """ECharts' ``interval`` of a category time axis (labels skipped between two shown) that
+    labels it every :func:`~sim.interfaces.app.timeline.tick_step_h` hours (0, 6, 12 h, ...),
+    or None (ECharts' own choice) when the hours are not a regular grid starting on such a
+    tick. ECharts' own choice follows the label widths and gave ticks every 7 h.
+
+    Args:
+        hours: the axis' hours, increasing.
+    """
+    t = [float(h) for h in hours]
+    if len(t) < 2:
+        return None
+    dt = t[1] - t[0]
+    step = tick_step_h(t[-1] - t[0])
+    per_tick = step / dt if dt > 0 else 0.0
+    regular = all(abs((b - a) - dt) < 1e-9 for a, b in zip(t, t[1:], strict=False))
+    if not regular or per_tick < 1 or abs(per_tick - round(per_tick)) > 1e-9:
+        return None
+    if abs(t[0] / step - round(t[0] / step)) > 1e-9:
+        return None
+    return int(round(per_tick)) - 1
+
+
 def _colour(column: str) -> str | None:
     """Line colour: the network's colour for its service, else ECharts' palette."""
     layer = column.removeprefix("functionality_")
@@ -62,11 +86,13 @@ def chart_options(history: pd.DataFrame) -> list[dict]:
             then the state now; a row at the same hour as the one before replaces it).
 
     Returns:
-        Options with a category time axis labelled ``"<hours> h"``, step lines (a value holds
+        Options with a category time axis labelled ``"<hours> h"`` every 6, 12 or 24 h
+        (:func:`hour_label_interval`), step lines (a value holds
         until the next record), an axis tooltip and, for several series, a legend.
     """
     hist = history.drop_duplicates("t_h", keep="last")
     hours = [f"{t:g} h" for t in hist["t_h"].to_numpy(dtype=float)]
+    interval = hour_label_interval(hist["t_h"].to_numpy(dtype=float))
     options = []
     for title, series in PANELS:
         lines = []
@@ -82,14 +108,18 @@ def chart_options(history: pd.DataFrame) -> list[dict]:
             lines.append(line)
         percent = title.endswith("% of normal)")
         counts = all(decimals == 0 for *_, decimals in series)
-        options.append(_option(title, hours, lines, percent, counts))
+        options.append(_option(title, hours, lines, percent, counts, interval))
     return options
 
 
-def _option(title: str, hours: list[str], lines: list[dict], percent: bool, counts: bool) -> dict:
+def _option(
+    title: str, hours: list[str], lines: list[dict], percent: bool, counts: bool,
+    interval: int | None = None,
+) -> dict:  # fmt: skip
     """The ECharts option of one chart (fonts :data:`FONT_PX`, no animation: the charts are
     redrawn every frame): a percentage axis ends at 100 and starts near the data, a count
-    axis has whole-number ticks."""
+    axis has whole-number ticks, the time axis is labelled and ticked every ``interval`` + 1
+    hours (:func:`hour_label_interval`; None: ECharts' choice)."""
     text = {"fontSize": FONT_PX}
     legend_rows = math.ceil(len(lines) / LEGEND_PER_ROW) if len(lines) > 1 else 0
     option = {
@@ -106,6 +136,9 @@ def _option(title: str, hours: list[str], lines: list[dict], percent: bool, coun
                   **({"max": 100} if percent else {}), **({"minInterval": 1} if counts else {})},
         "series": lines,
     }  # fmt: skip
+    if interval is not None:
+        option["xAxis"]["axisLabel"]["interval"] = interval
+        option["xAxis"]["axisTick"] = {"interval": interval}
     if len(lines) > 1:
         option["legend"] = {"top": 30, "textStyle": text, "data": [s["name"] for s in lines]}
     return option

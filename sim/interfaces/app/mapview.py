@@ -1,5 +1,6 @@
 """The district map: polygons coloured by warning level or impact, infrastructure on top,
-district names at their centroids and a legend for every colour and marker.
+district names inside the districts (small ones numbered, with a key) and a legend for every
+colour and marker.
 
 Drawn with matplotlib's object API (no pyplot: figures are built in several session threads
 at once). Networks are drawn from their stored coordinates (node ``x_m``, ``y_m``; never a
@@ -25,9 +26,11 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.text import Annotation, Text
+from shapely import Point
+from shapely.ops import polylabel
 
 from sim.interfaces.app.readout import LAYERS, district_table
+from sim.results.figures import district_key, numbered_districts
 from sim.scenario import ALERT_LEVELS
 
 MAX_POINTS_PER_LAYER = 2500
@@ -72,8 +75,11 @@ LEGEND_WIDTH_IN = 3.5
 MARGINS_IN = (0.9, 0.7, 0.25, 0.5)
 """Margins of the map axes (left, bottom, right, top), inches: tick labels, axis labels and
 the title."""
-LABEL_OFFSETS_PT = (28.0, 48.0, 72.0, 100.0)
-"""Distances a district name may move from its centroid to stay clear of others, points."""
+ANCHOR_GRID = 9
+"""Grid (points per side) of the places inside a district its name may be tried at."""
+KEY_TOP = 0.5
+"""Top of the key of numbered districts in the side panel, figure fraction (below the alert
+legend or the colour bar, above the networks' legend)."""
 FONT_PT = 14
 """Font size of names, axes and legends, points: ≥ 12 pt as shown on a 1,600-pixel-wide
 screen (the figure, about 12.5 in wide, is scaled to a map card of about 1,100 pixels)."""
@@ -184,19 +190,57 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
     return draw_map(map_data(model, colour_by, layers))
 
 
-def _district_labels(ax, fig, city) -> None:
-    """District names at their centroids (the city table's lon/lat), bold on a white box so
-    they read on every fill colour (a box, not a halo: a path effect would turn the SVG's text
-    into outlines).
+@lru_cache(maxsize=4)
+def label_anchors(city_key: str, polygons: tuple) -> tuple[np.ndarray, ...]:
+    """Where each district's label may go: (lon, lat) points inside its largest part, best
+    first — the pole of inaccessibility (shapely ``polylabel``, after Garcia-Castellanos &
+    Lombardo 2007: the point inside the polygon furthest from its edge), then the points of a
+    :data:`ANCHOR_GRID` × :data:`ANCHOR_GRID` grid over the part that lie inside it, furthest
+    from its edge first. A label is so inside its own district even where the district's
+    centroid is not (a crescent, a district beside a river bend).
 
-    Placed largest district first; a name that would overlap one already placed (the small
-    central districts of a large city) moves out along :data:`LABEL_OFFSETS_PT` to the first
-    free place, with a leader line to its centroid. Overlap is tested on the rendered text
-    extents in the axes' final box (``Axes.apply_aspect``).
+    Args:
+        city_key: the city's name (the cache key).
+        polygons: the districts' (Multi)Polygons in lon/lat, in the districts' order.
+
+    Returns:
+        One array of shape (k, 2) per district, k ≥ 1.
+    """
+    out = []
+    for geom in polygons:
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        x0, y0, x1, y1 = part.bounds
+        best = polylabel(part, tolerance=max(1e-3 * max(x1 - x0, y1 - y0), 1e-9))
+        xs = np.linspace(x0, x1, ANCHOR_GRID + 2)[1:-1]
+        ys = np.linspace(y0, y1, ANCHOR_GRID + 2)[1:-1]
+        grid = [Point(x, y) for y in ys for x in xs]
+        inside = sorted(
+            (p for p in grid if part.contains(p)), key=lambda p: -part.exterior.distance(p)
+        )
+        out.append(np.asarray([(q.x, q.y) for q in [best, *inside]], dtype=float))
+    return tuple(out)
+
+
+def _district_labels(ax, fig, city) -> list[int]:
+    """District names inside their districts, bold on a white box so they read on every fill
+    colour (a box, not a halo: a path effect would turn the SVG's text into outlines); a small
+    district gets a number instead, named in the key (:func:`_district_key`).
+
+    Each label sits at the first of its district's :func:`label_anchors` points where it
+    overlaps no label already placed (a number at the first point). The districts the run
+    figures number (:func:`sim.results.figures.numbered_districts`: below
+    :data:`~sim.results.figures.SMALL_DISTRICT_SHARE` of the city's area) are numbered in the
+    same order and placed first; the others are named, largest first, and a name that overlaps
+    a label already placed at each of its district's points (tested on the rendered text
+    extents in the axes' final box, ``Axes.apply_aspect``) is numbered too, after them.
+
+    Returns:
+        The numbered districts (rows of the city's table), in number order.
     """
     table = city.districts
+    anchors = label_anchors(city.name, tuple(city.polygons_lonlat))
+    numbered = numbered_districts(city)
     order = np.argsort(-table["area_km2"].to_numpy(dtype=float), kind="stable")
-    centre = np.array([table["lon"].mean(), table["lat"].mean()])
     style = {
         "fontsize": FONT_PT, "fontweight": "bold", "color": "#111111", "zorder": 6,
         "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
@@ -205,39 +249,43 @@ def _district_labels(ax, fig, city) -> None:
     }  # fmt: skip
     ax.apply_aspect()  # the axes' final box: text extents in their final place
     renderer = fig.canvas.get_renderer()
-    placed = []
-    for d in order:
-        name, lon, lat = str(table["name_en"].iat[d]), table["lon"].iat[d], table["lat"].iat[d]
-        away = np.arctan2(lat - centre[1], lon - centre[0])
-        for dx, dy in _offsets(away):
-            if dx == dy == 0:
-                text = ax.text(lon, lat, name, **style)
-            else:
-                text = ax.annotate(
-                    name, (lon, lat), xytext=(dx, dy), textcoords="offset points",
-                    arrowprops={"arrowstyle": "-", "color": "#111111", "lw": 1.5}, **style,
-                )  # fmt: skip
-            text.set_in_layout(False)
-            if isinstance(text, Annotation):
-                text.update_positions(renderer)  # where the offset puts the name
-            box = Text.get_window_extent(text, renderer).padded(2)  # the name, not its line
+
+    def draw(d: int, where, text: str):
+        label = ax.text(*where, text, **style)
+        label.set_in_layout(False)
+        return label, label.get_window_extent(renderer).padded(2)
+
+    placed = [draw(d, anchors[d][0], str(k + 1))[1] for k, d in enumerate(numbered)]
+    crowded = []
+    for d in (int(d) for d in order if d not in numbered):
+        for where in anchors[d]:
+            label, box = draw(d, where, str(table["name_en"].iat[d]))
             if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
                 break
-            text.remove()  # try the next place
+            label.remove()  # try the next place inside the district
         else:
-            text = ax.text(lon, lat, name, **style)  # nowhere free: at the centroid
-            box = Text.get_window_extent(text, renderer)
-        placed.append(box)
+            crowded.append(d)  # no room for its name: a number, named in the key
+    for d in crowded:
+        numbered.append(d)
+        draw(d, anchors[d][0], str(len(numbered)))
+    return numbered
 
 
-def _offsets(away_rad: float):
-    """Candidate label offsets (points): the centroid, then rings of :data:`LABEL_OFFSETS_PT`
-    radii, directions starting away from the city's centre."""
-    yield 0.0, 0.0
-    for radius in LABEL_OFFSETS_PT:
-        for k in range(12):
-            angle = away_rad + (k + 1) // 2 * (np.pi / 6) * (1 if k % 2 else -1)
-            yield radius * np.cos(angle), radius * np.sin(angle)
+def _district_key(fig, city, numbered: list[int], side: float) -> None:
+    """The key of the numbered districts (:func:`sim.results.figures.district_key`, the run
+    figures' key) in the side panel (left edge ``side``, figure fraction) below the fill's
+    legend, in two columns."""
+    if not numbered:
+        return
+    entries = district_key(city, numbered)
+    handles = [Patch(visible=False, label=entry) for entry in entries]
+    fig.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(side, KEY_TOP), fontsize=FONT_PT,
+        title="Numbered districts", title_fontsize=FONT_PT, alignment="left",
+        ncols=2 if len(entries) > 3 else 1, handlelength=0, handletextpad=0,
+        columnspacing=1.0,
+    )  # fmt: skip
 
 
 def _fill(ax, fig, data: MapData, rings, owner, side: float) -> None:
@@ -317,8 +365,10 @@ def draw_map(data: MapData) -> Figure:
     """The map figure of :func:`map_data` (reads no model: draw it outside the lock).
 
     Sized for a projector (:func:`_figure_size`, fonts :data:`FONT_PT`): the map on the
-    left, district names at their centroids; on the right the legend of the fill (alert
-    colours or a colour bar with its unit) and of each network's nodes and failure markers.
+    left, district names (or numbers, for small districts) inside the districts
+    (:func:`_district_labels`); on the right the legend of the fill (alert colours or a colour
+    bar with its unit), the key of the numbered districts and the legend of each network's
+    nodes and failure markers.
     The title starts ``t = <hours> h``. Fixed margins (:data:`MARGINS_IN`), no layout engine.
     """
     city = data.city
@@ -341,7 +391,7 @@ def draw_map(data: MapData) -> Figure:
     ax.tick_params(labelsize=FONT_PT)
     title = f"t = {data.t_h:g} h  ·  alert level {data.alert_level}  ·  colour: {data.colour_by}"
     ax.set_title(title, fontsize=FONT_PT + 2)
-    _district_labels(ax, fig, city)
+    _district_key(fig, city, _district_labels(ax, fig, city), side)
     return fig
 
 

@@ -231,10 +231,16 @@ def _pct(t_h: float, duration_h: float) -> float:
     return min(max(100.0 * t_h / duration_h, 0.0), 100.0)
 
 
+def tick_step_h(span_h: float) -> int:
+    """Hours between labelled ticks of a time axis spanning ``span_h`` hours: 6 h up to 48 h,
+    12 h up to 120 h, else 24 h (a quarter, half or whole day: 5 to 10 labels; the timeline
+    and the charts use the same rule)."""
+    return 6 if span_h <= 48 else 12 if span_h <= 120 else 24
+
+
 def _tick_hours(duration_h: float) -> list[float]:
-    """Tick marks: every 6 h up to 48 h, 12 h up to 120 h, else 24 h."""
-    step = 6 if duration_h <= 48 else 12 if duration_h <= 120 else 24
-    return [float(t) for t in range(0, int(duration_h) + 1, step)]
+    """Tick marks every :func:`tick_step_h` hours from 0 h."""
+    return [float(t) for t in range(0, int(duration_h) + 1, tick_step_h(duration_h))]
 
 
 ROW_LABELS = {"typhoon": "Typhoon warning", "rainstorm": "Rainstorm warning"}
@@ -316,7 +322,12 @@ def _track(inner: str, tl: Timeline) -> str:
     return f'<div class="tl-track">{future}{inner}{line}</div>'
 
 
-def _legend_html() -> str:
+def _legend_html(tl: Timeline) -> str:
+    """The strip's legend: the warning colours, then an entry for each kind of marker drawn
+    (a landfall is listed only when the strip shows one: a best track carries no landfall,
+    and nothing the app holds says where land is outside the city), the now line and the
+    hatching."""
+    drawn = {m.kind for m in tl.markers}
     swatches = "".join(
         f'<span><span class="tl-swatch" style="background:{ALERT_COLOURS[i]}"></span>'
         f"{'no warning' if level == 'none' else level}</span>"
@@ -325,6 +336,7 @@ def _legend_html() -> str:
     marks = "".join(
         f'<span style="color:{MARKER_COLOURS[kind]}">{MARKER_SYMBOLS[kind]} {kind}</span>'
         for kind in MARKER_COLOURS
+        if kind in drawn
     )
     return (
         f'<div class="tl-legend">{swatches}{marks}<span>│ now (black line)</span>'
@@ -334,7 +346,8 @@ def _legend_html() -> str:
 
 def timeline_html(tl: Timeline) -> str:
     """The strip as HTML (inline styles; text escaped): a time axis in model hours, one row
-    of coloured warning spans per hazard, a row of markers, the "now" line and a legend.
+    of coloured warning spans per hazard, a row of markers, the "now" line and a legend of
+    the colours and of the kinds of marker drawn.
     Hovering a span or marker shows its times (model hours and local time) and source."""
     ticks = "".join(
         f'<span class="tl-tick" style="left:{_pct(t, tl.duration_h):.3f}%">{t:g} h</span>'
@@ -359,5 +372,5 @@ def timeline_html(tl: Timeline) -> str:
     now = f"now: {tl.now_h:g} h ({tl.local(tl.now_h)} local) of {tl.duration_h:g} h"
     return (
         f'<style>{STYLE}</style><div id="timeline"><div class="tl-now-text">{html.escape(now)}'
-        f"</div>{''.join(rows)}{_legend_html()}</div>"
+        f"</div>{''.join(rows)}{_legend_html(tl)}</div>"
     )
