@@ -15,7 +15,7 @@ import html
 from pathlib import Path
 from string import Template
 
-from sim.results.report import format_number
+from sim.results.report import format_number, outcome_notes
 from sim.results.staging import citysafe_version
 
 REPORT_FILE = "report.html"
@@ -118,6 +118,7 @@ def _outcomes(summary: dict, scenario) -> str:
     with_unit = type(scenario).OUTCOME_UNITS is not None
     headline = [r for r in rows if r[3] or summary[r[0]] != 0]
     parts = [_table(headline, with_unit)]
+    parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in outcome_notes(summary)]
     if scenario.observed:
         items = []
         for key, obs in scenario.observed.items():

@@ -1,0 +1,92 @@
+"""Figures and study outputs that read right (issue 17, figfix17): each figure draws what its
+title says, the report shows the scenario's main hazard first, a direct loss next to an
+epidemic says what it counts, intervals of a non-negative outcome stay non-negative, and the
+risk map's grade labels name the right State Council grades."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.results import hazard_figures as hz
+from sim.results.html_report import REPORT_FILE
+from sim.results.report import outcome_notes
+from sim.results.runner import run_scenario
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CITY = ROOT / "scenarios/data/example-city"
+
+# A 20-year design storm falling on the whole example city while an epidemic runs: the
+# epidemic opens the run (hour 0), the rainstorm strikes on day 2.
+EPIDEMIC_AND_RAIN = f"""name: example-city-epidemic-rain
+seed: 17
+city: {{data_dir: {CITY}}}
+networks: {{resolution: 0.3}}
+time: {{start_utc: 2030-01-01T00:00:00Z, duration_h: 72, physics_step_h: 0.5}}
+hazard:
+  epidemic: {{start_utc: 2030-01-01T00:00:00Z, r0: 3.0, seed_district: Old Harbour,
+             initial_infectious: 200, step_h: 6}}
+  rainstorm: {{start_utc: 2030-01-02T01:00:00Z, return_period_yr: 50, duration_min: 180}}
+"""
+
+
+@pytest.fixture(scope="module")
+def epidemic_rain(tmp_path_factory):
+    """One run of the example city with an epidemic and a rainstorm."""
+    root = tmp_path_factory.mktemp("epirain")
+    path = root / "s.yaml"
+    path.write_text(EPIDEMIC_AND_RAIN, encoding="utf-8")
+    return run_scenario(load_scenario(path, []), root / "run", figures=True)
+
+
+def test_rain_map_draws_the_share_of_road_segments_waterlogged(epidemic_rain):
+    """The ponding panel is the share of each district's road segments logged waterlogged
+    (≥ 15 cm) in events.parquet, and its total matches the summary's waterlogged_roads."""
+    model = epidemic_rain.model
+    panel = hz.rain_panels(model)[1]
+    assert "15 cm" in panel.title and panel.unit == "% of the district's road segments"
+    ev = pd.read_parquet(epidemic_rain.out_dir / "events.parquet")
+    wet = ev[ev["kind"] == "waterlogged"]
+    n = model.city.n_districts
+    counted = np.bincount(wet["district"].to_numpy(int), minlength=n)
+    segments = np.bincount(model.infra.edge_district, minlength=n)
+    assert counted.sum() == epidemic_rain.summary["waterlogged_roads"] > 0
+    np.testing.assert_allclose(panel.values, 100.0 * counted / segments)
+    assert (panel.values <= 100.0).all()
+
+
+def test_report_shows_the_main_hazard_first_and_notes_the_loss(epidemic_rain):
+    html = (epidemic_rain.out_dir / REPORT_FILE).read_text(encoding="utf-8")
+    assert html.index("epidemic_curves.png") < html.index("rain_map.png")
+    assert epidemic_rain.summary["direct_loss_yuan"] > 0
+    assert "epidemic&#x27;s own cost" in html or "epidemic's own cost" in html
+
+
+def test_main_hazard_first_orders_by_start_and_keeps_the_rest():
+    """Hazard figures by their hazard's start hour; service figures keep their order."""
+    rain = SimpleNamespace(ims=("rain_mm_per_h",), window_h=lambda: (50.0, 53.0))
+    wind = SimpleNamespace(ims=("gust_ms", "rain_mm_per_h"), window_h=lambda: (10.0, 80.0))
+    model = SimpleNamespace(
+        hazards=[rain, wind],
+        epidemic=object(),
+        epidemic_record=[1],
+        epidemic_frame=lambda: pd.DataFrame({"t_h": [20.0, 21.0]}),
+    )
+    drawn = {k: k for k in ("fig_rain", "fig_epidemic", "fig_wind", "fig_map", "fig_response")}
+    order = list(hz.main_hazard_first(model, drawn))
+    # wind from hour 10 (so is the typhoon's rain), then the epidemic from hour 20
+    assert order == ["fig_rain", "fig_wind", "fig_epidemic", "fig_map", "fig_response"]
+    assert hz.hazard_start_h(model, "fig_rain") == 10.0
+    assert hz.hazard_start_h(model, "fig_map") == float("inf")
+
+
+def test_loss_note_only_with_an_epidemic_and_a_loss():
+    assert outcome_notes({"epidemic_cases": 0, "direct_loss_yuan": 5e6}) == []
+    assert outcome_notes({"epidemic_cases": 10, "direct_loss_yuan": 0}) == []
+    (note,) = outcome_notes({"epidemic_cases": 10, "direct_loss_yuan": 5e6})
+    assert "not modelled" in note and "direct_loss_yuan" in note
