@@ -90,3 +90,60 @@ def test_loss_note_only_with_an_epidemic_and_a_loss():
     assert outcome_notes({"epidemic_cases": 10, "direct_loss_yuan": 0}) == []
     (note,) = outcome_notes({"epidemic_cases": 10, "direct_loss_yuan": 5e6})
     assert "not modelled" in note and "direct_loss_yuan" in note
+
+
+# --------------------------------------------------------------------------- compare
+def _runs(values: dict[str, list[float]]) -> pd.DataFrame:
+    """A results frame: arm → deaths of replications 0, 1, 2, ..."""
+    rows = [
+        {"scenario": arm, "replication": r, "deaths": v}
+        for arm, vs in values.items()
+        for r, v in enumerate(vs)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_level_interval_of_a_non_negative_outcome_stops_at_zero():
+    from sim.studies.compare.stats import arm_levels
+
+    # deaths 0, 2, 25: mean 9, s = 13.89, t_{0.975,2} = 4.303 → 9 ± 34.5: the t low is -25.5
+    df = _runs({"baseline": [0.0, 2.0, 25.0], "arm": [1.0, 2.0, 3.0]})
+    levels = arm_levels(df, ["deaths"], "baseline").set_index("arm")
+    base = levels.loc["baseline"]
+    half = 4.302652729749464 * np.std([0, 2, 25], ddof=1) / np.sqrt(3)
+    assert base["ci_low"] == 0.0 and base["ci_high"] == pytest.approx(9.0 + half)
+    assert "clipped at 0" in base["note"] and f"{9.0 - half:.4g}" in base["note"]
+    arm = levels.loc["arm"]  # 2 ± 4.303 / √3 · 1 = [-0.48, 4.48] → [0, 4.48]
+    assert arm["ci_low"] == 0.0 and arm["ci_high"] == pytest.approx(2.0 + 4.302652729749464 / 3**0.5)
+
+
+def test_level_interval_keeps_a_negative_bound_of_a_signed_outcome():
+    from sim.studies.compare.stats import level_interval
+
+    (_, mean, _, lo, hi), note = level_interval(np.array([-3.0, 1.0, 2.0]))
+    assert lo < 0 and note == "" and mean == pytest.approx(0.0)
+
+
+def test_forest_plot_states_n_the_warning_and_readable_titles(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from sim.studies.compare import figure
+    from sim.studies.compare.stats import comparison_table
+
+    df = _runs({"baseline": [0.0, 2.0, 25.0], "arm": [1.0, 2.0, 3.0]})
+    df["direct_loss_yuan"] = [0.0, 1e6, 2e6, 0.0, 1e6, 1e6]
+    table = comparison_table(df, "baseline", ["deaths", "direct_loss_yuan"], np.random.default_rng(1))
+    drawn = {}
+    real_close = plt.close
+
+    def keep(fig):
+        drawn["fig"] = fig
+        real_close(fig)
+
+    monkeypatch.setattr(figure.plt, "close", keep)
+    figure.forest_plot(table, ["deaths", "direct_loss_yuan"], tmp_path / "f.png")
+    fig = drawn["fig"]
+    title = fig._suptitle.get_text().replace("\n", " ")
+    assert "n = 3 paired replications per arm" in title and "too few (< 10)" in title
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["deaths (persons)", "direct loss (yuan)"]
+    assert figure.sample_line(table.assign(n=10)) == "n = 10 paired replications per arm"
