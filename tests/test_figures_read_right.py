@@ -114,7 +114,9 @@ def test_level_interval_of_a_non_negative_outcome_stops_at_zero():
     assert base["ci_low"] == 0.0 and base["ci_high"] == pytest.approx(9.0 + half)
     assert "clipped at 0" in base["note"] and f"{9.0 - half:.4g}" in base["note"]
     arm = levels.loc["arm"]  # 2 ± 4.303 / √3 · 1 = [-0.48, 4.48] → [0, 4.48]
-    assert arm["ci_low"] == 0.0 and arm["ci_high"] == pytest.approx(2.0 + 4.302652729749464 / 3**0.5)
+    assert arm["ci_low"] == 0.0 and arm["ci_high"] == pytest.approx(
+        2.0 + 4.302652729749464 / 3**0.5
+    )
 
 
 def test_level_interval_keeps_a_negative_bound_of_a_signed_outcome():
@@ -132,7 +134,9 @@ def test_forest_plot_states_n_the_warning_and_readable_titles(tmp_path, monkeypa
 
     df = _runs({"baseline": [0.0, 2.0, 25.0], "arm": [1.0, 2.0, 3.0]})
     df["direct_loss_yuan"] = [0.0, 1e6, 2e6, 0.0, 1e6, 1e6]
-    table = comparison_table(df, "baseline", ["deaths", "direct_loss_yuan"], np.random.default_rng(1))
+    table = comparison_table(
+        df, "baseline", ["deaths", "direct_loss_yuan"], np.random.default_rng(1)
+    )
     drawn = {}
     real_close = plt.close
 
@@ -147,3 +151,67 @@ def test_forest_plot_states_n_the_warning_and_readable_titles(tmp_path, monkeypa
     assert "n = 3 paired replications per arm" in title and "too few (< 10)" in title
     assert [ax.get_title() for ax in fig.axes[:2]] == ["deaths (persons)", "direct loss (yuan)"]
     assert figure.sample_line(table.assign(n=10)) == "n = 10 paired replications per arm"
+
+
+# --------------------------------------------------------------------------- long-run figures
+@pytest.fixture(scope="module")
+def construction(tmp_path_factory):
+    """Two years of the construction-safety long run (accidents and deaths)."""
+    path = ROOT / "scenarios/shanghai/construction-safety-3y.yaml"
+    scenario = load_scenario(path, ["years.n_years=2"])
+    return run_scenario(scenario, tmp_path_factory.mktemp("lr") / "run", figures=False)
+
+
+def _drawn(monkeypatch, module, draw, *args):
+    import matplotlib.pyplot as plt
+
+    kept = {}
+    real_close = plt.close
+
+    def keep(fig):
+        kept["fig"] = fig
+        fig.canvas.draw()
+        real_close(fig)
+
+    monkeypatch.setattr(module, "save", lambda fig, path: (keep(fig), path)[1])
+    draw(*args)
+    return kept["fig"]
+
+
+def test_deaths_panel_draws_its_mean_and_legends_stay_off_the_data(
+    construction, monkeypatch, tmp_path
+):
+    from sim.results import longrun_figures as lf
+
+    model = construction.model
+    panels = lf.event_rate_panels(model)
+    fig = _drawn(monkeypatch, lf, lf.draw_events_per_year, model, panels, tmp_path / "e.png")
+    by_title = dict(zip([p.title for p in panels], fig.axes, strict=True))
+    deaths = next(p for p in panels if p.title == "construction deaths")
+    ax = by_title["construction deaths"]
+    mean = float(np.sum(deaths.values)) / model.n_years
+    lines = [ln for ln in ax.lines if ln.get_label().startswith("mean")]
+    assert len(lines) == 1 and lines[0].get_ydata()[0] == pytest.approx(mean) and mean > 0
+    assert "no interval" in lines[0].get_label()
+    for ax in fig.axes:  # every legend lies right of its axes: it covers no bar
+        legend = ax.get_legend().get_window_extent()
+        assert legend.x0 >= ax.get_window_extent().x1
+
+
+def test_late_black_swan_label_stays_inside_the_figure(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from sim.results import longrun_figures as lf
+
+    by = pd.DataFrame(
+        {"t_yr": [2003, 2004, 2005] * 2, "sector": ["a"] * 3 + ["b"] * 3,
+         "total": [1.0, 2, 3, 1, 1, 1], "harm": [1.0, 2, 3, 1, 1, 1]}
+    )  # fmt: skip
+    shock = {"t_yr": 2005.0, "kind": "black_swan_long_name", "intensity": 2.0,
+             "amplification": 3.0}  # fmt: skip
+    model = SimpleNamespace(shock_log=[shock], config=SimpleNamespace(name="t"))
+    monkeypatch.setattr(lf, "figure_title", lambda m, what: what)
+    panels = [SimpleNamespace(data={"by": by})]
+    fig = _drawn(monkeypatch, lf, lf.draw_latent_risk, model, panels, tmp_path / "l.png")
+    texts = [t for t in fig.axes[1].texts if "black_swan_long_name" in t.get_text()]
+    assert texts and texts[0].get_window_extent().x1 <= fig.bbox.x1
