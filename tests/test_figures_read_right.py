@@ -215,3 +215,27 @@ def test_late_black_swan_label_stays_inside_the_figure(monkeypatch, tmp_path):
     fig = _drawn(monkeypatch, lf, lf.draw_latent_risk, model, panels, tmp_path / "l.png")
     texts = [t for t in fig.axes[1].texts if "black_swan_long_name" in t.get_text()]
     assert texts and texts[0].get_window_extent().x1 <= fig.bbox.x1
+
+
+# --------------------------------------------------------------------------- risk map grades
+def test_grades_md_names_decree_493_levels_and_no_source_from_memory():
+    from sim.studies.riskmap.grades import grades_markdown
+    from sim.studies.riskmap.matrix import CONSEQUENCE_NAMES, SOURCES, consequence_level
+
+    text = grades_markdown({"red": 1})
+    assert "from memory" not in text and all("memory" not in v for v in SOURCES.values())
+    assert "assumption" in SOURCES["likelihood_scale"]
+    # C5..C3 are Decree 493's grades 特别重大/重大/较大 (its levels 1..3); C2 and C1 both 一般
+    assert [n.split(" ")[0] for n in CONSEQUENCE_NAMES] == [
+        "一般",
+        "一般",
+        "较大",
+        "重大",
+        "特别重大",
+    ]
+    assert [n.split("(")[1].split(")")[0] for n in CONSEQUENCE_NAMES] == [
+        "level 4", "level 4", "level 3", "level 2", "level 1"
+    ]  # fmt: skip
+    assert "mean deaths per occurrence" in text
+    # the bounds the names claim: 3 deaths is 较大 (C3), 2 deaths 一般 with harm (C2)
+    assert list(consequence_level([3.0, 2.0, 0.05], [0, 0, 0], [0, 0, 0])) == [3, 2, 1]
