@@ -18,7 +18,8 @@ Sources, as confirmed (and what is *not* taken from them):
   重大 10–29 / 50–99 / 50–100 M; 较大 3–9 / 10–49 / 10–50 M; 一般 below that. "以上" includes
   the bound, "以下" excludes it. Levels 3–5 below are these grades exactly; the 一般 grade is
   split into levels 2 and 1 at an **assumed** bound (a mean of 0.1 deaths or 1 serious
-  injury per occurrence, or 1 M yuan). Simulated injuries are counted as serious injuries (assumption, conservative).
+  injury per occurrence, or 1 M yuan). Simulated injuries are counted as serious injuries
+  (assumption, conservative).
 * **Likelihood as an annual frequency** — the likelihood axis is the frequency f of the risk,
   events per year, so that hazards are compared on one time basis. Bands a factor of ten wide
   are in use: the Priority Risk Index of US local hazard mitigation plans grades probability
