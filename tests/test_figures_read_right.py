@@ -239,3 +239,36 @@ def test_grades_md_names_decree_493_levels_and_no_source_from_memory():
     assert "mean deaths per occurrence" in text
     # the bounds the names claim: 3 deaths is 较大 (C3), 2 deaths 一般 with harm (C2)
     assert list(consequence_level([3.0, 2.0, 0.05], [0, 0, 0], [0, 0, 0])) == [3, 2, 1]
+
+
+# --------------------------------------------------------------------------- map layout
+def test_maps_of_a_figure_share_size_and_ticks_and_names_do_not_touch():
+    import matplotlib.pyplot as plt
+
+    from sim.city.districts import load_city
+    from sim.results import figures as f
+
+    city = load_city(ROOT / "scenarios/data/shanghai")
+    fig, axes = plt.subplots(1, 3, figsize=(16.8, 5.0))
+    numbered = f.numbered_districts(city)
+    values = np.arange(city.n_districts, dtype=float)
+    mmi = {"colour_bar": lambda bar: bar.ax.secondary_yaxis("left")}
+    panels = [f.Panel("a", "g", values, data=mmi), f.Panel("b", "n", values)]
+    panels.append(f.Panel("c", "n", values))
+    for ax, panel in zip(axes, panels, strict=True):
+        f._district_map(fig, ax, city, panel, numbered, pad=0.6)
+    fig.tight_layout()
+    for ax in axes:
+        f.separate_labels(fig, ax)
+    widths = [ax.get_window_extent().width for ax in axes]
+    assert max(widths) - min(widths) < 1.0  # pixels: the PGA map is no narrower
+    ticks = [tuple(ax.get_xticks()) for ax in axes]
+    assert ticks[0] == ticks[1] == ticks[2]
+    renderer = fig.canvas.get_renderer()
+    gap_px = 5.0 * fig.dpi / 72.0
+    names = [t for t in axes[0].texts if not t.get_text().isdigit()]
+    boxes = [t.get_window_extent(renderer) for t in names]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.padded(gap_px).overlaps(b)
+    plt.close(fig)

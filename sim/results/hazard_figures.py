@@ -22,6 +22,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import StrMethodFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from sim.results.figures import (
@@ -223,6 +224,7 @@ def _seir_axes(ax, model, panel: Panel, deaths: Panel | None) -> None:
         (line,) = twin.plot(deaths.data["days"], deaths.values, color="k", ls="--", lw=1.4)
         twin.set_ylabel("deaths, all causes (persons, cumulative)")
         twin.set_ylim(bottom=0)
+        twin.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 120,000 not 120000
         handles, labels = [*handles, line], [*labels, "deaths (right axis)"]
     handles += warnings
     labels += [h.get_label() for h in warnings]
