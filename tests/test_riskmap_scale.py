@@ -242,7 +242,7 @@ def test_grades_md_states_both_axes_with_their_sources():
     md = grades_markdown({"blue": 3, "yellow": 1, "orange": 0, "red": 0}, None, 30)
     assert "| L2 | rare | 0.001 ≤ f < 0.01 | 100 to 1,000 years |" in md
     assert "| L5 | almost certain | f ≥ 1 | a year or less |" in md
-    assert "| C3 | 较大 | ≥ 3 | ≥ 10 | ≥ 10,000,000 |" in md  # Decree 493 Art. 3
+    assert "| C3 | 较大 (level 3) | ≥ 3 | ≥ 10 | ≥ 10,000,000 |" in md  # Decree 493 Art. 3
     assert "over the 30 simulated years" in md
     assert "| C5 | yellow | orange | red | red | red |" in md
     assert "国务院令第493号" in md and "assumption" in md

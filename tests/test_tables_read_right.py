@@ -276,7 +276,7 @@ def test_forest_plot_draws_the_verdicts_with_a_legend(tmp_path, monkeypatch):
     colours = {ax: {ln.get_color() for ln in ax.lines if ln.get_linestyle() != "--"}
                for ax in (deaths_ax, cost_ax)}  # fmt: skip
     assert colours[deaths_ax] == {"#d62728"} and colours[cost_ax] == {"#7b4ea3"}
-    assert cost_ax.get_title() == "policy_cost_yuan (cost)"
+    assert cost_ax.get_title() == "policy cost (yuan), the arm's cost"
     assert "(yuan)" in cost_ax.get_xlabel() and "(persons)" in deaths_ax.get_xlabel()
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["worse: interval above 0 (lower is better)",

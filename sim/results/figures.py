@@ -149,6 +149,8 @@ def _label_districts(ax, city, numbered: list[int]) -> None:
         ax.annotate(
             text,
             (row["lon"], row["lat"]),
+            xytext=(0.0, 0.0),
+            textcoords="offset points",
             fontsize=7.5,
             ha="center",
             va="center",
@@ -156,8 +158,44 @@ def _label_districts(ax, city, numbered: list[int]) -> None:
         )
 
 
-def _district_map(fig, ax, city, panel: Panel, numbered: list[int]) -> None:
-    """One panel: the districts coloured by ``panel.values`` with a colour bar in its unit."""
+def separate_labels(fig, ax, gap_pt: float = 6.0, tries: int = 4) -> int:
+    """Move a district's name that overlaps (or nearly touches) an earlier one down, below it,
+    after the layout is final (display extents are only known then); the numbers of small
+    districts stay where they are.
+
+    Args:
+        fig: the figure (drawn once here to know the texts' extents).
+        ax: a map axes whose annotations are the district labels (:func:`_label_districts`).
+        gap_pt: space left around a name, points (its halo is 1.1 pt wide).
+        tries: moves per label at most (a label moved onto a third one moves again).
+
+    Returns:
+        The number of moves made.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    px_per_pt = fig.dpi / 72.0
+    placed, moves = [], 0
+    names = [t for t in ax.texts if hasattr(t, "xyann") and not t.get_text().isdigit()]
+    for ann in names:  # numbers stay on their small districts (the key names them)
+        for _ in range(tries):
+            box = ann.get_window_extent(renderer)
+            pad = gap_pt * px_per_pt  # labels that touch read as one
+            hit = next((b for b in placed if b.padded(pad).overlaps(box)), None)
+            if hit is None:
+                break
+            down_pt = (box.y1 - hit.y0) / px_per_pt + gap_pt
+            x_pt, y_pt = ann.xyann
+            ann.xyann = (x_pt, y_pt - down_pt)
+            moves += 1
+        placed.append(ann.get_window_extent(renderer))
+    return moves
+
+
+def _district_map(fig, ax, city, panel: Panel, numbered: list[int], pad: float = 0.1) -> None:
+    """One panel: the districts coloured by ``panel.values`` with a colour bar in its unit,
+    ``pad`` inches to the right of the map (the same in every panel of a figure, so that the
+    maps are the same size)."""
     patches, vals = [], []
     for d, geom in enumerate(city.polygons_lonlat):
         for p in _patches(geom):
@@ -172,13 +210,17 @@ def _district_map(fig, ax, city, panel: Panel, numbered: list[int]) -> None:
     coll = PatchCollection(patches, cmap=panel.cmap, norm=norm, edgecolor="white", linewidth=0.6)
     coll.set_array(vals)
     ax.add_collection(coll)
-    ax.autoscale_view()
+    lon0, lat0, lon1, lat1 = unary_union(list(city.polygons_lonlat)).bounds
+    margin = 0.04 * max(lon1 - lon0, lat1 - lat0)  # the same extent and ticks in every panel
+    ax.set_xlim(lon0 - margin, lon1 + margin)
+    ax.set_ylim(lat0 - margin, lat1 + margin)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.set_aspect(1.0 / np.cos(np.deg2rad(city.districts["lat"].mean())))
     ax.set_title(panel.title, fontsize=10)
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     decorate = panel.data.get("colour_bar")
-    cax = make_axes_locatable(ax).append_axes("right", size="4%", pad=0.6 if decorate else 0.1)
+    cax = make_axes_locatable(ax).append_axes("right", size="4%", pad=pad)
     bar = fig.colorbar(coll, cax=cax)
     bar.set_label(panel.unit)
     if panel.data.get("integer"):
@@ -211,8 +253,9 @@ def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Pat
         rows, cols, figsize=(5.6 * cols, 4.3 * _map_aspect(city) * rows + 1.0), squeeze=False
     )
     numbered = numbered_districts(city)
+    pad = 0.6 if any(p.data.get("colour_bar") for p in panels) else 0.1  # room for a left scale
     for ax, panel in zip(axes.ravel(), panels, strict=False):
-        _district_map(fig, ax, city, panel, numbered)
+        _district_map(fig, ax, city, panel, numbered, pad)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     fig.suptitle(figure_title(model, what))
@@ -223,6 +266,8 @@ def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Pat
         fig.text(0.5, 0.012, "\n".join(lines), ha="center", va="bottom", fontsize=8)
         bottom = 0.03 + 0.025 * len(lines) / rows
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    for ax in axes.ravel()[:n]:
+        separate_labels(fig, ax)
     return save(fig, path)
 
 

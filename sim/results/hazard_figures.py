@@ -3,7 +3,7 @@ with the fields that are not all zero (:class:`sim.results.figures.RunFigure`):
 
 * ``wind_map.png`` — a hazard providing ``gust_ms`` (a typhoon): peak 3-s gust by district.
 * ``rain_map.png`` — a hazard providing ``rain_mm_per_h`` (rainstorm, typhoon rain): rain
-  fallen and the deepest ponding on roads by district.
+  fallen and the share of road segments waterlogged (ponding ≥ 15 cm) by district.
 * ``flood_map.png`` — a hazard providing ``flood_depth_m`` (storm surge): the deepest
   flooding by district.
 * ``earthquake_map.png`` — an instant hazard providing ``pga_g``: peak ground acceleration
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import StrMethodFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from sim.results.figures import (
@@ -51,15 +52,34 @@ def wind_panels(model) -> list[Panel]:
     return [Panel("peak 3-s gust", "m/s", gust, "viridis", data={"from_zero": False})]
 
 
+def waterlogged_share_pct(model) -> np.ndarray:
+    """(D,) share of each district's road segments whose ponding reached 15 cm at least once, %.
+
+    Read from the event log: one ``waterlogged`` event per road segment, the first time its
+    ponding (cell depth × the segment's sag, plus any hazard flood depth) reached
+    :data:`sim.networks.infrastructure.WATERLOGGED_DEPTH_M` (the same segments
+    ``waterlogged_roads`` counts). A district without road segments shows 0.
+    """
+    n = model.city.n_districts
+    waterlogged = count_by_district(run_events(model), "waterlogged", n, layer="roads")
+    segments = np.bincount(model.infra.edge_district, minlength=n).astype(float)
+    return np.divide(100.0 * waterlogged, segments, out=np.zeros(n), where=segments > 0)
+
+
 def rain_panels(model) -> list[Panel]:
-    """Rain fallen (district mean, mm) and the deepest district-mean ponding on roads (mm)."""
+    """Rain fallen (district mean, mm) and the share of each district's road segments
+    waterlogged, ponding ≥ 15 cm at least once (% of its segments,
+    :func:`waterlogged_share_pct`)."""
     if not provided(model, "rain_mm_per_h"):
         return []
     rec = model.hazard_record
     return [
         Panel("rain fallen over the run", "mm (district mean)", rec.rain_mm, "Blues"),
         Panel(
-            "deepest ponding on roads", "mm (district mean)", 1e3 * rec.peak_road_depth_m, "PuBu"
+            "road segments waterlogged (ponding ≥ 15 cm at least once)",
+            "% of the district's road segments",
+            waterlogged_share_pct(model),
+            "PuBu",
         ),
     ]
 
@@ -204,6 +224,7 @@ def _seir_axes(ax, model, panel: Panel, deaths: Panel | None) -> None:
         (line,) = twin.plot(deaths.data["days"], deaths.values, color="k", ls="--", lw=1.4)
         twin.set_ylabel("deaths, all causes (persons, cumulative)")
         twin.set_ylim(bottom=0)
+        twin.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 120,000 not 120000
         handles, labels = [*handles, line], [*labels, "deaths (right axis)"]
     handles += warnings
     labels += [h.get_label() for h in warnings]
@@ -255,8 +276,8 @@ wind_map = RunFigure(
 rain_map = RunFigure(
     rain_panels,
     draw_rain_map,
-    "Rain fallen over the run and the deepest ponding on roads (rain beyond the drainage's "
-    "capacity), district means.",
+    "Rain fallen over the run (district mean) and the share of each district's road segments "
+    "whose ponding (rain beyond the drainage's capacity) reached 15 cm at least once.",
 )
 flood_map = RunFigure(
     flood_panels,
@@ -275,3 +296,37 @@ epidemic_curves = RunFigure(
     "Susceptible, exposed, infectious and recovered persons over time (deaths if any), and "
     "the infectious share of each district's residents.",
 )
+
+
+HAZARD_FIGURE_IMS = {
+    "fig_wind": "gust_ms",
+    "fig_rain": "rain_mm_per_h",
+    "fig_flood": "flood_depth_m",
+    "fig_earthquake": "pga_g",
+}
+"""Path key of a hazard figure → the intensity measure whose hazards it draws."""
+
+
+def hazard_start_h(model, key: str) -> float:
+    """Model hour at which the hazard a figure draws began (inf: not a hazard figure).
+
+    The epidemic's start is its first record (configured or injected); another hazard's,
+    the earliest active window (:meth:`sim.hazards.base.Hazard.window_h`) of the run's
+    hazards providing the figure's intensity measure (:data:`HAZARD_FIGURE_IMS`).
+    """
+    if key == "fig_epidemic":
+        if model.epidemic is None or not len(model.epidemic_record):
+            return float("inf")
+        return float(model.epidemic_frame()["t_h"].min())
+    im = HAZARD_FIGURE_IMS.get(key)
+    starts = [h.window_h()[0] for h in model.hazards if im is not None and im in h.ims]
+    return float(min(starts)) if starts else float("inf")
+
+
+def main_hazard_first(model, drawn: dict) -> dict:
+    """The figures ``drawn`` (path key → path) with the hazard figures in the order their
+    hazards began, so that the scenario's main hazard — the one that opens it, e.g. an
+    epidemic into which a rainstorm later falls — comes first; the figures of what the hazards
+    did to the city follow in their own order (a stable sort)."""
+    keys = sorted(drawn, key=lambda k: hazard_start_h(model, k))
+    return {k: drawn[k] for k in keys}

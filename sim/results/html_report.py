@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 
 from sim.results.outcome_text import format_number, outcome_label
+from sim.results.report import outcome_notes
 from sim.results.staging import citysafe_version
 
 REPORT_FILE = "report.html"
@@ -124,6 +125,7 @@ def _outcomes(summary: dict, scenario) -> str:
     units = type(scenario).OUTCOME_UNITS
     headline = [r for r in rows if r[3] or summary[r[0]] != 0]
     parts = [_table(headline)]
+    parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in outcome_notes(summary)]
     if scenario.observed:
         items = []
         for key, obs in scenario.observed.items():

@@ -109,6 +109,13 @@ class EmergencyKind:
             "fig_response": ("response_times.png", f.response_times),
         }
 
+    def order_figures(self, model, drawn: dict) -> dict:
+        """The figures drawn, the main hazard's first
+        (:func:`sim.results.hazard_figures.main_hazard_first`)."""
+        from sim.results.hazard_figures import main_hazard_first
+
+        return main_hazard_first(model, drawn)
+
 
 class LongRunKind:
     """The long run (years): :class:`~sim.models.longrun.RiskDynamicsModel`."""

@@ -7,8 +7,9 @@ whose rate is the year's expected count, and the 90 % interval of that rate is G
 exact (central) interval: for n events, [χ²(0.05; 2n) / 2, χ²(0.95; 2n + 2) / 2] (Garwood
 1936, "Fiducial limits for the Poisson distribution", Biometrika 28(3/4):437–442); the whole
 run's mean rate takes the same interval of its total, divided by the years. Deaths are drawn
-without a band: they come in clusters (several in one accident), which a Poisson interval on
-persons would make too narrow.
+with the run's mean per year but without an interval: they come in clusters (several in one
+accident), which a Poisson interval on persons would make too narrow. Legends sit to the right
+of their panel, off the data.
 """
 
 from __future__ import annotations
@@ -160,6 +161,11 @@ def _rate_axes(ax, model, panel: Panel, years: np.ndarray) -> None:
             label=f"mean {mean:.2g}/yr, 90 % interval {m_lo:.2g}–{m_hi:.2g}",
         )
         ax.axhline(mean, color="#4c72b0", lw=1)
+    else:  # deaths: clustered, so the mean without a Poisson interval
+        mean = counts.sum() / years.size
+        ax.axhline(
+            mean, color="#4c72b0", lw=1, label=f"mean {mean:.2g}/yr (no interval: clustered)"
+        )
     if panel.reference is not None:
         record = panel.reference * years.size
         ax.axhline(
@@ -171,16 +177,17 @@ def _rate_axes(ax, model, panel: Panel, years: np.ndarray) -> None:
     ax.set_ylabel(panel.unit)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper left", fontsize=7.5)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, borderaxespad=0.0)
     ax.grid(alpha=0.3, axis="y")
 
 
 def draw_events_per_year(model: RiskDynamicsModel, panels: list[Panel], path: Path) -> Path:
     """One row per process: bars of events per calendar year with 90 % Poisson intervals,
-    the run's mean rate and its interval as a band, and the record's mean per year."""
+    the run's mean rate and its interval as a band (deaths: the mean alone), and the record's
+    mean per year; each legend to the right of its panel."""
     years = model.start_year + np.arange(model.n_years)
     fig, axes = plt.subplots(
-        len(panels), 1, figsize=(9, 2.9 * len(panels) + 0.5), squeeze=False, sharex=True
+        len(panels), 1, figsize=(12, 2.9 * len(panels) + 0.5), squeeze=False, sharex=True
     )
     for ax, panel in zip(axes[:, 0], panels, strict=True):
         _rate_axes(ax, model, panel, years)
@@ -220,14 +227,17 @@ def draw_latent_risk(model: RiskDynamicsModel, panels: list[Panel], path: Path) 
     harm = by.groupby("t_yr")["harm"].sum()
     ax2.plot(harm.index, harm.to_numpy(), color="k", marker=".", label="all sectors")
     top = ax2.get_ylim()[1]
+    x_lo, x_hi = ax2.get_xlim()
     for i, s in enumerate(model.shock_log):
         for ax in (ax1, ax2):
             ax.axvline(s["t_yr"], color="#d62728", alpha=0.5, lw=1)
+        right_half = s["t_yr"] > (x_lo + x_hi) / 2  # label to the left, inside the axes
         ax2.annotate(
             f"{s['kind']} x={s['intensity']:.1f} (×{s['amplification']:.1f})",
             (s["t_yr"], top),
-            xytext=(2, -10 * (1 + i % 3)),
+            xytext=(-2 if right_half else 2, -10 * (1 + i % 3)),
             textcoords="offset points",
+            ha="right" if right_half else "left",
             fontsize=7,
             color="#d62728",
         )
@@ -250,7 +260,8 @@ events_per_year = RunFigure(
     event_rate_panels,
     draw_events_per_year,
     "Events per calendar year with 90 % Poisson intervals (Garwood 1936), the run's mean rate "
-    "and its interval (band), and the record's mean per year where observed.",
+    "and its interval (band), and the record's mean per year where observed; deaths with "
+    "their mean per year only (they come in clusters, so no Poisson interval).",
 )
 latent_risk = RunFigure(
     latent_panels,

@@ -164,6 +164,25 @@ def summary_table(
     return table
 
 
+def outcome_notes(summary: dict) -> list[str]:
+    """What an outcome of the summary does not count, when the run makes that easy to misread.
+
+    An epidemic (``epidemic_cases`` > 0) next to a direct loss: ``direct_loss_yuan`` is the
+    damage of the physical hazards (buildings, contents, networks; :mod:`sim.damage`) only; the
+    epidemic's own cost (care, lost work) is not modelled, so it is not in the figure.
+
+    Returns:
+        One sentence per note (none for most runs).
+    """
+    notes = []
+    if summary.get("epidemic_cases", 0) > 0 and summary.get("direct_loss_yuan", 0) > 0:
+        notes.append(
+            "direct_loss_yuan counts the physical hazards' damage only; the epidemic's own "
+            "cost (care, lost work) is not modelled"
+        )
+    return notes
+
+
 def print_summary(console: Console, summary: dict, scenario, event: Window | None = None) -> None:
     """Print the table, then each observed figure's spread and source.
 
@@ -178,6 +197,8 @@ def print_summary(console: Console, summary: dict, scenario, event: Window | Non
     run = Window.of(scenario)
     comparable = observed_comparable(scenario, event)
     console.print(summary_table(summary, scenario, comparable, console.width))
+    for note in outcome_notes(summary):
+        console.print(f"note: {note}", highlight=False)
     if scenario.observed and run is not None:
         if comparable:
             console.print(f"simulated and observed: {run}", highlight=False)

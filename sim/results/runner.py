@@ -92,6 +92,8 @@ def run_scenario(
 
         makers = kind.figure_makers()
         drawn = write_figures(model, out_dir, makers)
+        if hasattr(kind, "order_figures"):  # the main hazard's figure first
+            drawn = kind.order_figures(model, drawn)
         assert not drawn.keys() & paths.keys(), "a figure's path key names a table"
         paths |= drawn
         shown = [(path, getattr(makers[key][1], "caption", "")) for key, path in drawn.items()]

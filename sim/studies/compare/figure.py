@@ -3,6 +3,7 @@ coloured by :mod:`sim.studies.compare.verdicts`."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -15,13 +16,48 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.results.outcome_text import outcome_unit  # noqa: E402
+from sim.studies.compare.stats import min_bootstrap_n  # noqa: E402
 from sim.studies.compare.verdicts import COLOURS, LABELS, effect_verdicts, role  # noqa: E402
+
+UNIT_SUFFIXES = (("_yuan_per_yr", "yuan/yr"), ("_yuan", "yuan"), ("_min", "min"),
+                 ("_person_days", "person-days"))  # fmt: skip
+"""Key suffix → unit (the project names keys by unit)."""
 
 
 def unit_of(metric: str) -> str:
     """The unit of an outcome key (:func:`sim.results.outcome_text.outcome_unit`: read from
     the key's name, as every other table of outcomes reads it)."""
     return outcome_unit(metric)
+
+
+def readable(metric: str) -> str:
+    """A panel title for an outcome key: its words without the unit suffix, then the unit
+    (:func:`unit_of`): ``direct_loss_yuan`` → "direct loss (yuan)", ``deaths`` →
+    "deaths (persons)"."""
+    key = metric.rsplit(".", 1)[-1]
+    for suffix, _ in UNIT_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    return f"{key.replace('_', ' ')} ({unit_of(metric)})"
+
+
+def sample_line(table: pd.DataFrame) -> str:
+    """The subtitle: paired replications per arm, with a warning when they are fewer than
+    :func:`sim.studies.compare.stats.min_bootstrap_n` (10 at 95 %), the count the comparison
+    asks for before its intervals are read as such (its console warning)."""
+    diff = table[table["kind"] == "difference"]
+    if diff.empty:
+        return "no paired differences"
+    n, conf = int(diff["n"].min()), float(diff["confidence"].iloc[0])
+    line = f"n = {n} paired replications per arm"
+    need = min_bootstrap_n(conf)
+    if n < need:
+        line += (
+            f" — too few (< {need}): wide intervals that assume near-normal differences; "
+            f"rerun with -n {need} or more"
+        )
+    return line
 
 
 def _tick(x: float, _pos) -> str:
@@ -70,7 +106,8 @@ def forest_plot(
             hollow = r["verdict"] == "no interval"
             ax.plot([r["estimate"]], [yi], "o", color=c, mfc="white" if hollow else c)
         ax.set_yticks(y, arms if ax is axes[0][0] else [""] * len(arms))
-        ax.set_title(metric + (" (cost)" if role(metric, cost) == "cost" else ""), fontsize=10)
+        is_cost = role(metric, cost) == "cost"
+        ax.set_title(readable(metric) + (", the arm's cost" if is_cost else ""), fontsize=10)
         ax.set_xlabel(f"Δ vs {baseline} ({unit_of(metric)})")
         ax.xaxis.set_major_formatter(FuncFormatter(_tick))
         ax.grid(axis="x", alpha=0.3)
@@ -83,7 +120,11 @@ def forest_plot(
     ]
     fig.legend(handles, [LABELS[v] for v in shown], loc="lower center", ncol=min(len(shown), 3),
                fontsize=9, frameon=False)  # fmt: skip
-    fig.suptitle(f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals", fontsize=11)
+    width_chars = int(fig.get_figwidth() * 12)  # about 12 characters an inch at 10 pt
+    subtitle = "\n".join(textwrap.wrap(sample_line(table), width_chars))
+    fig.suptitle(
+        f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals\n{subtitle}", fontsize=10
+    )
     fig.tight_layout(rect=(0, 0.06 * (1 + (len(shown) > 3)) + 0.04, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)

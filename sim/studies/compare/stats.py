@@ -9,7 +9,8 @@ cancel the noise both runs share (Law 2015, *Simulation Modeling and Analysis*, 
 
 Every function returns rows of one tidy table (:data:`COLUMNS`):
 
-- ``kind = "level"``: an arm's mean with its t-interval;
+- ``kind = "level"``: an arm's mean with its t-interval, its lower bound clipped at 0 for an
+  outcome whose every value is ≥ 0 (counts, deaths, yuan; :func:`level_interval`);
 - ``kind = "difference"``: mean paired difference arm − baseline with its t-interval,
   mean ± t_{(1+c)/2, n−1} · s / √n (Student 1908; Law 2015 eq. 4.12);
 - ``kind = "ratio"``: cost-effectiveness, the ratio of mean paired differences with a
@@ -151,6 +152,26 @@ def paired(df: pd.DataFrame, arm: str, baseline: str, keys: list[str]) -> pd.Dat
     return a.loc[both].astype(float) - b.loc[both].astype(float)
 
 
+def level_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[tuple, str]:
+    """The t-interval of an arm's mean (:func:`t_interval`), not below 0 for an outcome that
+    cannot be negative.
+
+    From few, skewed replications (deaths 0, 2, 25) mean − t·s/√n falls below 0, which no
+    mean of non-negative values can be; when every value is ≥ 0 the lower bound is clipped at
+    0 and the note says so, with the unclipped bound. Clipping only removes impossible values:
+    the interval's coverage does not drop (the true mean is ≥ 0).
+
+    Returns:
+        ``((n, mean, sd, low, high), note)``; note "" when nothing was clipped.
+    """
+    x = np.asarray(values, dtype=float)
+    n, mean, sd, lo, hi = t_interval(x, confidence)
+    finite = x[~np.isnan(x)]
+    if finite.size and (finite >= 0).all() and lo < 0:
+        return (n, mean, sd, 0.0, hi), f"lower bound clipped at 0 (t-interval gave {lo:.4g})"
+    return (n, mean, sd, lo, hi), ""
+
+
 def arm_levels(
     df: pd.DataFrame,
     metrics: list[str],
@@ -158,21 +179,14 @@ def arm_levels(
     confidence: float = 0.95,
     arms: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Each arm's mean of each metric with its t-interval (``kind = "level"``)."""
+    """Each arm's mean of each metric with its t-interval, not below 0 for a non-negative
+    outcome (:func:`level_interval`; ``kind = "level"``)."""
     rows = []
     for arm in _arms(df, arms):
         sub = df[df["scenario"] == arm]
         for m in metrics:
-            rows.append(
-                _row(
-                    arm,
-                    baseline,
-                    m,
-                    "level",
-                    *t_interval(sub[m].to_numpy(float), confidence),
-                    confidence,
-                )
-            )
+            stats_, note = level_interval(sub[m].to_numpy(float), confidence)
+            rows.append(_row(arm, baseline, m, "level", *stats_, confidence, note))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -63,7 +63,8 @@ def _likelihood_table() -> list[str]:
 
 def _consequence_table() -> list[str]:
     lines = [
-        "| level | name | deaths | or serious injuries | or direct loss (yuan) |",
+        "| level | name (State Council Decree 493 grade) | mean deaths per occurrence | "
+        "or mean serious injuries per occurrence | or mean direct loss per occurrence (yuan) |",
         "|---|---|---|---|---|",
     ]
     for lvl, d, i, y in CONSEQUENCE_BOUNDS:

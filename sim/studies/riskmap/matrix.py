@@ -17,14 +17,16 @@ Sources, as confirmed (and what is *not* taken from them):
   one criterion sufficing: 特别重大 ≥ 30 deaths or ≥ 100 serious injuries or ≥ 100 M yuan;
   重大 10–29 / 50–99 / 50–100 M; 较大 3–9 / 10–49 / 10–50 M; 一般 below that. "以上" includes
   the bound, "以下" excludes it. Levels 3–5 below are these grades exactly; the 一般 grade is
-  split into levels 2 and 1 at an **assumed** bound (0.1 expected deaths, 1 injury or
-  1 M yuan). Simulated injuries are counted as serious injuries (assumption, conservative).
+  split into levels 2 and 1 at an **assumed** bound (a mean of 0.1 deaths or 1 serious
+  injury per occurrence, or 1 M yuan). Simulated injuries are counted as serious injuries
+  (assumption, conservative).
 * **Likelihood as an annual frequency** — the likelihood axis is the frequency f of the risk,
-  events per year, as in risk registers that compare hazards on one time basis (e.g. the
-  Australian National Emergency Risk Assessment Guidelines, AIDR 2015, Handbook 10, whose
-  likelihood levels are annual exceedance probabilities in steps of a factor of ten: cited from
-  memory, not read in a stored source). For f well below 1 the annual exceedance probability
-  1 − exp(−f) ≈ f, so a 1-in-100-year event is f = 0.01 per year either way.
+  events per year, so that hazards are compared on one time basis. Bands a factor of ten wide
+  are in use: the Priority Risk Index of US local hazard mitigation plans grades probability
+  as less than 1 %, 1 % to 10 % and 10 % to 100 % a year (a county plan's Table 4.5, read at
+  online.flippingbook.com/view/880500934/89). Our five bands are an **assumption** modelled on
+  that practice, not taken from a standard. For f well below 1 the annual exceedance
+  probability 1 − exp(−f) ≈ f, so a 1-in-100-year event is f = 0.01 per year either way.
 
 Assumptions (not found in any source; change them here):
 
@@ -68,7 +70,15 @@ CONSEQUENCE_BOUNDS: tuple[tuple[int, float, float, float], ...] = (
     (3, 3.0, 10.0, 1.0e7),  # 较大
     (2, 0.1, 1.0, 1.0e6),  # 一般, with harm (assumed bound)
 )
-CONSEQUENCE_NAMES = ("minor (一般, below level 2)", "一般", "较大", "重大", "特别重大")
+CONSEQUENCE_NAMES = (
+    "一般 (level 4), little harm",
+    "一般 (level 4), with harm",
+    "较大 (level 3)",
+    "重大 (level 2)",
+    "特别重大 (level 1)",
+)
+"""Names of consequence levels C1..C5: the 国务院令第493号 accident grade (its levels 4..1)
+each reaches; C1 and C2 both lie in its lowest grade, 一般, split at an assumed bound."""
 
 SCORE_BOUNDS = (4, 9, 15)
 """Lowest R = L × C of yellow, orange and red (assumption)."""
@@ -78,8 +88,9 @@ SOURCES = {
     "risk_matrix_technique": "GB/T 27921-2011 (superseded by GB/T 27921-2023 = IEC 31010:2019):"
     " consequence/likelihood matrix technique; no thresholds given",
     "four_colours": "安委办〔2016〕11号: 重大/较大/一般/低 risk, red/orange/yellow/blue",
-    "likelihood_scale": "annual frequency, events per year, in decade bands as in the AIDR 2015 "
-    "National Emergency Risk Assessment Guidelines (cited from memory)",
+    "likelihood_scale": "annual frequency, events per year, in bands a factor of ten wide "
+    "(assumption, after the Priority Risk Index of US hazard mitigation plans: < 1 %, 1-10 %, "
+    "10-100 % a year)",
     "likelihood_levels": "assumption (f < 0.001, 0.001-0.01, 0.01-0.1, 0.1-1, >= 1 per year)",
     "consequence_levels": "国务院令第493号 Art. 3 accident grades (levels 3-5); level 2 bound "
     "assumed",
