@@ -34,7 +34,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from sim.interfaces.cli import doctor
-from sim.interfaces.cli.lazy import LazyCommands
+from sim.interfaces.cli.lazy import _LITERAL, _ROLE, LazyCommands
 from sim.interfaces.cli.main import COMMANDS, app
 from sim.results.ensemble import outcome_stats, print_ensemble
 from sim.scenario import load_scenario
@@ -380,7 +380,11 @@ def test_every_commands_help_is_what_the_eager_registration_gave_without_bool():
         eager_help = runner.invoke(eager, [*path, "--help"], env=WIDE)
         assert lazy_help.exit_code == 0 == eager_help.exit_code, path
         assert "<bool>" not in lazy_help.output, path
-        assert _tokens(lazy_help.output) == _tokens(eager_help.output), path
+        # the lazy group makes each help plain (sim.interfaces.cli.lazy.plain_help): the same
+        # words as the eager registration's once its markup and list metavars are read plainly
+        eager_plain = _LITERAL.sub(r"\1", _ROLE.sub(r"\1", eager_help.output))
+        eager_plain = eager_plain.replace("<list[str]>", "VALUE ...")
+        assert _tokens(lazy_help.output) == _tokens(eager_plain), path
 
 
 def test_flags_read_as_flags():
