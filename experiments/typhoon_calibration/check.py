@@ -3,11 +3,12 @@ ensemble with today's defaults; each observed outcome against its 90% interval, 
 replication, warnings decided against those reported.
 
     .venv/bin/python experiments/typhoon_calibration/check.py [--reps 10] [--workers 2]
-        [--agency CMA]
+        [--agency JMA]
 
-``--agency CMA`` reads every track as CMA's best track (2-min winds; the agency of the
-held-out storms and of the Chinese warning criteria) instead of the calibration's JMA, for the
-storms whose track file has CMA rows; results go to ``out/check-cma/`` and ``out/check-cma.md``.
+The storms are read as ``storms.yaml`` says (CMA where the track has CMA rows, else JMA, with
+their JMA wind radii). ``--agency JMA`` reads the storms whose track file has JMA rows as
+JMA's best track (10-min winds) instead, for comparison; results go to ``out/check-jma/`` and
+``out/check-jma.md``.
 
 Runs are the seeds of ``citysafe run --replications`` (the same model, one process per run);
 results are cached per run in ``out/check/`` (a rerun resumes) and written to
