@@ -31,6 +31,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from sim.results.outcome_text import format_number, outcome_unit
+from sim.results.report import fold_name, outcome_width
 
 LOW_PERCENTILE = 5.0
 HIGH_PERCENTILE = 95.0
@@ -140,21 +141,31 @@ def _interval(s: dict) -> str:
     return f"[{_short(s['p5'])}, {_short(s['p95'])}]"
 
 
-def ensemble_report(stats: dict[str, dict], scenario, n_done: int) -> Table:
-    """A rich table: outcome, (unit), median, 90% interval, observed, inside."""
+def ensemble_report(
+    stats: dict[str, dict], scenario, n_done: int, width: int | None = None
+) -> Table:
+    """A rich table: outcome, (unit), median, 90% interval, observed, inside; in ``width``
+    characters (None: no limit) the outcome names fold at underscores only
+    (:func:`sim.results.report.fold_name`), never mid-word."""
     units = type(scenario).OUTCOME_UNITS
     title = f"{scenario.name}: {n_done} replications (seeds spawned from {scenario.seed})"
-    table = Table(title=title)
-    table.add_column("outcome", overflow="fold")
-    table.add_column("unit", overflow="fold")
-    for col in ("median", "[5%, 95%]", "observed", "inside"):
-        table.add_column(col, justify="right", no_wrap=True)
+    cols = ("unit", "median", "[5%, 95%]", "observed", "inside")
+    rows = []
     for key, s in stats.items():
         obs = s.get("observed")
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
         obs_txt = "" if obs is None else format_number(obs["value"])
         unit = outcome_unit(key, units)
-        table.add_row(key, unit, _short(s["median"]), _interval(s), obs_txt, inside)
+        rows.append((key, [unit, _short(s["median"]), _interval(s), obs_txt, inside]))
+    other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]
+    room = outcome_width(width, other, max([len("outcome"), *(len(k) for k, _ in rows)]))
+    table = Table(title=title)
+    table.add_column("outcome", no_wrap=True)  # folded at underscores by fold_name only
+    table.add_column("unit", no_wrap=True)  # short words, counted in the outcome's room
+    for col in cols[1:]:
+        table.add_column(col, justify="right", no_wrap=True)
+    for key, cells in rows:
+        table.add_row(fold_name(key, room), *cells)
     return table
 
 
@@ -165,11 +176,10 @@ def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: i
     (``console.is_terminal`` false, where rich assumes 80 columns) it is printed at its
     natural width, one line per outcome, so ``grep`` and other readers get whole rows.
     """
-    table = ensemble_report(stats, scenario, n_done)
     if console.is_terminal:
-        console.print(table)
+        console.print(ensemble_report(stats, scenario, n_done, console.width))
     else:
-        print_unwrapped(console, table)
+        print_unwrapped(console, ensemble_report(stats, scenario, n_done))
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         console.print(

@@ -1,0 +1,42 @@
+"""The ensemble table folds outcome names at underscores only, never inside a word."""
+
+import io
+import re
+from pathlib import Path
+
+from rich.console import Console
+
+from sim.results.ensemble import print_ensemble
+from sim.scenario import load_scenario
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios/example-city/typhoon.yaml"
+KEYS = [
+    "customer_hours_without_power",
+    "relief_shortfall_person_days",
+    "road_collapses_in_black_swans",
+    "full_bundle_time_mean_min",
+]
+
+
+def _stats():
+    row = {"median": 12_345.0, "p5": 10_000.0, "p95": 1_234_567.0, "mean": 1.0, "min": 0.0}
+    return {k: dict(row, max=2.0) for k in KEYS}
+
+
+def test_a_narrow_terminal_folds_names_at_underscores_only():
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    print_ensemble(console, _stats(), load_scenario(EXAMPLE), 5)
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    words = {w for k in KEYS for w in k.split("_")}
+    found = set(re.findall(r"[a-z]+", text))
+    assert words <= found  # every word of every name whole: none split across lines
+    assert "customer-hours" in text  # units whole too
+
+
+def test_piped_output_keeps_one_line_per_outcome():
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=False, color_system=None)
+    print_ensemble(console, _stats(), load_scenario(EXAMPLE), 5)
+    assert all(sum(k in line for line in out.getvalue().splitlines()) == 1 for k in KEYS)
