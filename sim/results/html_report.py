@@ -125,7 +125,8 @@ def _outcomes(summary: dict, scenario) -> str:
     units = type(scenario).OUTCOME_UNITS
     headline = [r for r in rows if r[3] or summary[r[0]] != 0]
     parts = [_table(headline)]
-    parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in outcome_notes(summary)]
+    notes = outcome_notes(summary, scenario)
+    parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in notes]
     if scenario.observed:
         items = []
         for key, obs in scenario.observed.items():

@@ -164,17 +164,27 @@ def summary_table(
     return table
 
 
-def outcome_notes(summary: dict) -> list[str]:
+def outcome_notes(summary: dict, scenario=None) -> list[str]:
     """What an outcome of the summary does not count, when the run makes that easy to misread.
 
     An epidemic (``epidemic_cases`` > 0) next to a direct loss: ``direct_loss_yuan`` is the
     damage of the physical hazards (buildings, contents, networks; :mod:`sim.damage`) only; the
     epidemic's own cost (care, lost work) is not modelled, so it is not in the figure.
+    An earthquake (``scenario.hazard.earthquake``): ground motion damages the old housing
+    stock only (:mod:`sim.damage.earthquake`); the networks' seismic fragility and
+    post-quake displacement are not modelled, so service losses and relocation read 0.
 
     Returns:
         One sentence per note (none for most runs).
     """
     notes = []
+    hazard = getattr(scenario, "hazard", None)
+    if getattr(hazard, "earthquake", None) is not None:
+        notes.append(
+            "the earthquake damages the old housing stock only: the networks' seismic "
+            "fragility and post-quake displacement are not modelled, so customer-hours "
+            "without service and people relocated read 0"
+        )
     if summary.get("epidemic_cases", 0) > 0 and summary.get("direct_loss_yuan", 0) > 0:
         notes.append(
             "direct_loss_yuan counts the physical hazards' damage only; the epidemic's own "
@@ -197,7 +207,7 @@ def print_summary(console: Console, summary: dict, scenario, event: Window | Non
     run = Window.of(scenario)
     comparable = observed_comparable(scenario, event)
     console.print(summary_table(summary, scenario, comparable, console.width))
-    for note in outcome_notes(summary):
+    for note in outcome_notes(summary, scenario):
         console.print(f"note: {note}", highlight=False)
     if scenario.observed and run is not None:
         if comparable:

@@ -1,4 +1,5 @@
-"""The ensemble table folds outcome names at underscores only, never inside a word."""
+"""Fixes from the second fresh-user review: the ensemble table folds outcome names at
+underscores only, never inside a word; an earthquake run says what it does not model."""
 
 import io
 import re
@@ -40,3 +41,14 @@ def test_piped_output_keeps_one_line_per_outcome():
     console = Console(file=out, width=80, force_terminal=False, color_system=None)
     print_ensemble(console, _stats(), load_scenario(EXAMPLE), 5)
     assert all(sum(k in line for line in out.getvalue().splitlines()) == 1 for k in KEYS)
+
+
+def test_an_earthquake_run_says_what_it_does_not_model():
+    from sim.results.report import outcome_notes
+
+    quake = load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios/shanghai/earthquake-old-housing.yaml"
+    )
+    notes = outcome_notes({"people_relocated": 0}, quake)
+    assert any("displacement are not modelled" in n for n in notes)
+    assert not outcome_notes({"people_relocated": 0}, load_scenario(EXAMPLE))
