@@ -130,7 +130,7 @@ def test_forest_plot_states_n_the_warning_and_readable_titles(tmp_path, monkeypa
     import matplotlib.pyplot as plt
 
     from sim.studies.compare import figure
-    from sim.studies.compare.stats import comparison_table
+    from sim.studies.compare.stats import comparison_table, sample_line
 
     df = _runs({"baseline": [0.0, 2.0, 25.0], "arm": [1.0, 2.0, 3.0]})
     df["direct_loss_yuan"] = [0.0, 1e6, 2e6, 0.0, 1e6, 1e6]
@@ -150,7 +150,7 @@ def test_forest_plot_states_n_the_warning_and_readable_titles(tmp_path, monkeypa
     title = fig._suptitle.get_text().replace("\n", " ")
     assert "n = 3 paired replications per arm" in title and "too few (< 10)" in title
     assert [ax.get_title() for ax in fig.axes[:2]] == ["deaths (persons)", "direct loss (yuan)"]
-    assert figure.sample_line(table.assign(n=10)) == "n = 10 paired replications per arm"
+    assert sample_line(table.assign(n=10)) == "n = 10 paired replications per arm"
 
 
 # --------------------------------------------------------------------------- long-run figures

@@ -52,6 +52,7 @@ from sim.studies.compare.stats import (
     bootstrap_coverage,
     comparison_table,
     min_bootstrap_n,
+    sample_line,
 )
 from sim.studies.sweep.design import expand, unreported_keys
 from sim.studies.sweep.executor import WORKERS, run_sweep
@@ -235,7 +236,10 @@ def console_tables(table: pd.DataFrame, keys: Keys, title: str) -> list:
     cols = [*keys.metrics, *([keys.cost] if keys.cost and keys.cost not in keys.metrics else [])]
     effects = Table(
         title=title,
-        caption=f"Δ = arm − {baseline}, paired by replication seed",
+        caption=(
+            f"Δ = arm − {baseline}, paired by replication seed; {conf:.0%} Student t-intervals "
+            "(levels of outcomes that cannot be negative stop at 0)"
+        ),
         box=box.SIMPLE_HEAD,
     )
     for name in ("arm / metric", "n", "mean", "Δ", f"{conf:.0%} interval"):
@@ -400,6 +404,8 @@ def compare_command(
         console.print(f"note: {note}", highlight=False)
     if warning := bootstrap_warning(table):
         typer.echo(warning, err=True)
+    if "too few" in (line := sample_line(table)):  # the t-intervals too: the plot's subtitle
+        typer.echo(f"warning: {line}", err=True)
     console.print(
         f"{outcome.completed} runs now, {outcome.skipped} before; "
         + ", ".join(str(p) for p in paths.values()),

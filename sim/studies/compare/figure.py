@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.results.outcome_text import outcome_unit  # noqa: E402
-from sim.studies.compare.stats import min_bootstrap_n  # noqa: E402
+from sim.studies.compare.stats import sample_line  # noqa: E402
 from sim.studies.compare.verdicts import COLOURS, LABELS, effect_verdicts, role  # noqa: E402
 
 UNIT_SUFFIXES = (("_yuan_per_yr", "yuan/yr"), ("_yuan", "yuan"), ("_min", "min"),
@@ -40,24 +40,6 @@ def readable(metric: str) -> str:
             key = key[: -len(suffix)]
             break
     return f"{key.replace('_', ' ')} ({unit_of(metric)})"
-
-
-def sample_line(table: pd.DataFrame) -> str:
-    """The subtitle: paired replications per arm, with a warning when they are fewer than
-    :func:`sim.studies.compare.stats.min_bootstrap_n` (10 at 95 %), the count the comparison
-    asks for before its intervals are read as such (its console warning)."""
-    diff = table[table["kind"] == "difference"]
-    if diff.empty:
-        return "no paired differences"
-    n, conf = int(diff["n"].min()), float(diff["confidence"].iloc[0])
-    line = f"n = {n} paired replications per arm"
-    need = min_bootstrap_n(conf)
-    if n < need:
-        line += (
-            f" — too few (< {need}): wide intervals that assume near-normal differences; "
-            f"rerun with -n {need} or more"
-        )
-    return line
 
 
 def _tick(x: float, _pos) -> str:

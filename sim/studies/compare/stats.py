@@ -363,3 +363,22 @@ def comparison_table(
         )
     parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(COLUMNS))
+
+
+def sample_line(table: pd.DataFrame) -> str:
+    """The subtitle: paired replications per arm, with a warning when they are fewer than
+    :func:`min_bootstrap_n` (10 at 95 %), the count the comparison
+    asks for before its intervals are read as such; the forest plot's subtitle, and the console's
+    warning when too few)."""
+    diff = table[table["kind"] == "difference"]
+    if diff.empty:
+        return "no paired differences"
+    n, conf = int(diff["n"].min()), float(diff["confidence"].iloc[0])
+    line = f"n = {n} paired replications per arm"
+    need = min_bootstrap_n(conf)
+    if n < need:
+        line += (
+            f" — too few (< {need}): wide intervals that assume near-normal differences; "
+            f"rerun with -n {need} or more"
+        )
+    return line
