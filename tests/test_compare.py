@@ -258,3 +258,11 @@ def test_default_keys_skip_what_the_runs_do_not_report(tmp_path):
     keys = resolve_keys(spec, ["scenario", "replication", "deaths", "accidents"], "s.yaml")
     assert keys.metrics == ["deaths", "accidents"] and keys.cost is None
     assert keys.deaths is None and any("policy_cost_yuan" in n for n in keys.notes)
+
+
+def test_console_names_its_intervals_and_warns_of_too_few_pairs(compared):
+    # 4 paired replications (< 10 at 95 %): the console says so, as the forest plot does,
+    # and its caption names the t-intervals of levels and differences
+    _, _, output = compared
+    assert "warning: n = 4 paired replications per arm — too few (< 10)" in output
+    assert "Student t-intervals" in " ".join(output.split())
