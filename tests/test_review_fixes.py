@@ -52,3 +52,17 @@ def test_an_earthquake_run_says_what_it_does_not_model():
     notes = outcome_notes({"people_relocated": 0}, quake)
     assert any("displacement are not modelled" in n for n in notes)
     assert not outcome_notes({"people_relocated": 0}, load_scenario(EXAMPLE))
+
+
+def test_wilson_bounds_are_exact_at_zero_and_all():
+    # Wilson (1927): at k = 0 the lower bound is 0 and at k = n the upper is 1, exactly (a
+    # riskmap cell never hit in 3 replications printed 1.7e-17 per year)
+    from sim.studies.riskmap.matrix import wilson_interval
+
+    lo, hi = wilson_interval([0, 3, 1], [3, 3, 3])
+    assert lo[0] == 0.0 and hi[1] == 1.0
+    # k = 1 of 3 by hand: centre (1/3 + z²/6)/(1 + z²/3), half z/(1 + z²/3)·sqrt(2/27 + z²/36)
+    z = 1.959964
+    centre = (1 / 3 + z**2 / 6) / (1 + z**2 / 3)
+    half = z / (1 + z**2 / 3) * (2 / 27 + z**2 / 36) ** 0.5
+    assert abs(lo[2] - (centre - half)) < 1e-12 and abs(hi[2] - (centre + half)) < 1e-12

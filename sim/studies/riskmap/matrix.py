@@ -170,7 +170,10 @@ def wilson_interval(k, n, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
     denom = 1.0 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # the bounds are exactly 0 at k = 0 and 1 at k = n; rounding left 1e-17 there
+    lo = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
 
 
 def poisson_rate_interval(
