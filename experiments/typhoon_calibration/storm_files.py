@@ -81,14 +81,19 @@ OUTCOMES = (
 """Summary keys kept of each run."""
 
 
+ENSEMBLE_OVERRIDES = ("response.relocation.behaviour.posterior_draw=true",)
+"""As ``citysafe run --replications`` runs a city that ships a behaviour posterior: each
+replication draws the households' coefficients from it (sim.city.behaviour_posterior)."""
+
+
 def run_traced(name: str, path: Path, rep: int, seed: int, out_dir: Path) -> None:
     """One replication of a storm with decision tracing, cached as ``out_dir/<name>-<rep>.json``
-    (the summary's :data:`OUTCOMES` and the highest response level; written atomically, so a
-    rerun resumes)."""
+    (the summary's :data:`OUTCOMES`, the highest response level and the overrides; written
+    atomically, so a rerun resumes; a cached row made with other overrides is run again)."""
     out = out_dir / f"{name}-{rep:03d}.json"
-    if out.is_file():
+    if out.is_file() and json.loads(out.read_text()).get("overrides") == list(ENSEMBLE_OVERRIDES):
         return
-    trace = trace_run(path, seed)
+    trace = trace_run(path, seed, ENSEMBLE_OVERRIDES)
     levels = [e[2] for e in trace.districts[0].events if e[0] == "step"]
     row = {
         "storm": name,
@@ -96,6 +101,7 @@ def run_traced(name: str, path: Path, rep: int, seed: int, out_dir: Path) -> Non
         "seed": seed,
         **{k: trace.summary[k] for k in OUTCOMES},
         "max_response": int(max(levels, default=0)),
+        "overrides": list(ENSEMBLE_OVERRIDES),
     }
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(row))

@@ -32,12 +32,15 @@ from pathlib import Path
 import mesa
 import numpy as np
 from mesa.time import Priority, Schedule
+from pydantic import ValidationError
 
 from sim.agents.district_government import DistrictGovernment
 from sim.agents.households import generate_households
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
+from sim.city.behaviour_posterior import load_posterior, posterior_path
 from sim.city.coast import coastal_points
+from sim.city.errors import CityDataError
 from sim.city.evacuation import load_evacuation
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.context import RunContext
@@ -68,7 +71,7 @@ from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
 from sim.risk.city_state import CityState
 from sim.scenario.events import RoadCollapseEvent
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import BehaviourConfig, RelocationConfig, Scenario
 
 STREAMS = (
     "networks",
@@ -259,7 +262,7 @@ class CityModel(SimulationModel):
         evacuation = load_evacuation(
             config.city.data_dir, list(table["name_en"]), table["population"].to_numpy()
         )
-        reloc = config.response.relocation
+        reloc = self._relocation_config(config.response.relocation)
         pools = [self.exposure.at_risk_persons(int(d)) for d in table.index]
         households = generate_households(
             np.array([list(p.values()) for p in pools]),
@@ -282,6 +285,33 @@ class CityModel(SimulationModel):
                     config=reloc,
                 )
             )
+
+    def _relocation_config(self, reloc: RelocationConfig) -> RelocationConfig:
+        """The relocation settings with the behaviour coefficients this run uses: as given, or
+        one particle of the city's calibrated posterior (``behaviour.posterior_draw``; drawn
+        from the stream ``behaviour.posterior``, logged as a ``behaviour_draw`` event).
+
+        Raises:
+            CityDataError: the posterior file is missing or malformed, or a particle is
+                outside the coefficients' ranges.
+        """
+        b = reloc.behaviour
+        self.behaviour_drawn: dict[str, float] = {}
+        if not b.posterior_draw:
+            return reloc
+        known = [k for k, f in BehaviourConfig.model_fields.items() if f.annotation is float]
+        posterior = load_posterior(
+            b.posterior_file or posterior_path(self.config.city.data_dir), known
+        )
+        drawn = posterior.draw(self.streams["behaviour.posterior"])
+        try:
+            behaviour = BehaviourConfig.model_validate({**b.model_dump(), **drawn})
+        except ValidationError as exc:
+            raise CityDataError(posterior.file, f"a particle is out of range: {exc}") from None
+        self.behaviour_drawn = drawn
+        detail = ", ".join(f"{k}={v:.3f}" for k, v in drawn.items())
+        self.events.add(0.0, "behaviour_draw", -1, "", -1, -1, 1.0, detail)
+        return reloc.model_copy(update={"behaviour": behaviour})
 
     def _build_service(self) -> None:
         """The emergency service: depots, dispatcher, incidents (sim.response.service)."""

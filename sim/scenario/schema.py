@@ -645,6 +645,20 @@ class BehaviourConfig(Strict):
         "their employer or the maritime authority (vessels must return to port).",
     )
 
+    posterior_draw: bool = Field(
+        False,
+        description="Draw the coefficients from the city's calibrated joint posterior (one "
+        "particle per run, from the run's stream behaviour.posterior; "
+        "sim/city/behaviour_posterior.py) instead of the values above, which are its "
+        "medians. citysafe run --replications turns it on unless --fixed-behaviour is given, "
+        "so ensemble intervals carry the coefficients' uncertainty.",
+    )
+    posterior_file: DataPath | None = Field(
+        None,
+        description="Weighted particles of the posterior (None: <city data_dir>/"
+        "behaviour_posterior.csv). Read only when posterior_draw is on.",
+    )
+
     @field_validator("housing")
     @classmethod
     def _known_types(cls, v: dict[str, float]) -> dict[str, float]:

@@ -31,6 +31,8 @@ from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.replicate import run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 
+POSTERIOR_DRAW = "response.relocation.behaviour.posterior_draw"
+
 
 def ensemble_command(
     scenario_path: Path,
@@ -43,6 +45,7 @@ def ensemble_command(
     journal: Path | None,
     console: Console | None = None,
     overwrite: bool = False,
+    fixed_behaviour: bool = False,
 ) -> None:
     """Run the replications, write the ensemble files, print the table (see module doc).
 
@@ -53,6 +56,8 @@ def ensemble_command(
         replications, workers: N runs on this many processes.
         quiet: no progress bar; journal: must be None (a replay is one run).
         overwrite: replace a finished ensemble folder at ``out``.
+        fixed_behaviour: keep the scenario's behaviour coefficients (else each replication
+            draws them from the city's posterior when there is one: :func:`behaviour_draws`).
 
     Raises:
         typer.Exit: 1 when some replication failed, 2 on a journal or an unusable folder, 130
@@ -63,6 +68,7 @@ def ensemble_command(
         typer.echo("--journal replays one run: it excludes --replications", err=True)
         raise typer.Exit(code=2)
     final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
+    overrides, drawn = behaviour_draws(scen, overrides, fixed_behaviour, console)
     with contextlib.ExitStack() as hold:  # the staging folder's lock, until published
         final_dir, out_dir = stage_or_exit(
             final_dir,
@@ -88,7 +94,9 @@ def ensemble_command(
             )
             echo_notes(done.outcome)
             observed = _comparable_observed(scenario_path, scen, console)
-            stats, n_rows = _write_stats(done, scen, replications, out_dir, observed)
+            stats, n_rows = _write_stats(
+                done, scen, replications, out_dir, observed, {"behaviour_posterior_draws": drawn}
+            )
         publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
     failed = done.outcome.failed
     sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
@@ -101,6 +109,36 @@ def ensemble_command(
             err=True,
         )
         raise typer.Exit(code=1)
+
+
+def behaviour_draws(
+    scen, overrides: list[str], fixed: bool, console: Console
+) -> tuple[list[str], bool]:
+    """The overrides of an ensemble and whether its replications draw the behaviour
+    coefficients: ``posterior_draw`` is added when the scenario (with the user's ``-p``) leaves
+    it off without the user having set it, ``fixed`` is False and the city ships a posterior
+    (:mod:`sim.city.behaviour_posterior`); one console line says which coefficients are used.
+    ``scen`` is the scenario loaded with ``overrides``.
+    """
+    from sim.city.behaviour_posterior import posterior_path
+
+    response = getattr(scen, "response", None)  # a long run has no relocation of its own
+    if response is None:
+        return overrides, False
+    b = response.relocation.behaviour
+    path = b.posterior_file or posterior_path(scen.city.data_dir)
+    set_by_user = any(o.split("=", 1)[0].strip() == POSTERIOR_DRAW for o in overrides)
+    if b.posterior_draw:
+        console.print(f"behaviour coefficients: drawn per replication from {path}")
+        return overrides, True
+    if fixed or set_by_user or not Path(path).is_file():
+        return overrides, False
+    console.print(
+        f"behaviour coefficients: drawn per replication from the calibrated posterior ({path}; "
+        "--fixed-behaviour keeps the scenario's values)",
+        highlight=False,
+    )
+    return [*overrides, f"{POSTERIOR_DRAW}=true"], True
 
 
 def _say_resumed(console: Console, outcome) -> None:
@@ -128,11 +166,17 @@ def _comparable_observed(scenario_path: Path, scen, console: Console) -> dict:
 
 
 def _write_stats(
-    done, scen, replications: int, out_dir: Path, observed: dict | None = None
+    done,
+    scen,
+    replications: int,
+    out_dir: Path,
+    observed: dict | None = None,
+    extra_meta: dict | None = None,
 ) -> tuple[dict, int]:
     """Write ``ensemble.parquet`` and ``ensemble.json`` (last: the finished file) into the
     staging folder; return the outcome statistics and the number of finished replications.
-    ``observed``: the figures to compare (default the scenario's).
+    ``observed``: the figures to compare (default the scenario's); ``extra_meta``: added to
+    the file's metadata (e.g. whether behaviour coefficients were drawn).
 
     Raises:
         typer.Exit: code 1 when every replication failed (nothing is written).
@@ -151,6 +195,7 @@ def _write_stats(
         "replications": replications,
         "seeds": [int(r.seed) for r in done.runs],
         "failed": done.outcome.failed,
+        **(extra_meta or {}),
     }
     write_ensemble(table, stats, out_dir, meta)
     return stats, len(table)

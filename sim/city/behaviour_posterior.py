@@ -1,0 +1,103 @@
+"""The calibrated joint posterior of the households' behaviour coefficients.
+
+A city that calibrated its relocation behaviour ships the posterior as weighted particles in
+``<data_dir>/behaviour_posterior.csv`` (for the shipped city: the ABC-SMC fit of
+``experiments/typhoon_calibration/run.py`` on the storms before 2021). Comment lines (``#``)
+carry the source; then a header with one column per coefficient (names of
+:class:`sim.scenario.schema.BehaviourConfig`) and ``weight``, one particle per row::
+
+    # source: ...
+    intercept,official_order,per_response_level,exposure,weight
+    -6.2,2.4,1.1,1.7,0.012
+
+An ensemble (``citysafe run --replications N``) draws one particle per replication from its
+own stream, so the outcome intervals carry the coefficients' uncertainty beside that of the
+seeds and forecast errors (posterior predictive; Gelman et al. 2013, *Bayesian Data
+Analysis*, 3rd ed., §6.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.city.errors import CityDataError, require_file
+
+POSTERIOR_FILE = "behaviour_posterior.csv"
+WEIGHT = "weight"
+
+
+@dataclass(frozen=True)
+class BehaviourPosterior:
+    """Weighted particles of the coefficients.
+
+    Attributes:
+        names: the coefficients, in column order.
+        values: (n, k) particle values (log-odds units of the PADM logistic).
+        weights: (n,) normalised importance weights (sum 1).
+        file: where they were read from.
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+    file: Path
+
+    def draw(self, rng: np.random.Generator) -> dict[str, float]:
+        """One particle chosen with probability its weight (one draw from ``rng``)."""
+        i = int(rng.choice(len(self.weights), p=self.weights))
+        return {n: float(v) for n, v in zip(self.names, self.values[i], strict=True)}
+
+
+def posterior_path(data_dir: str | Path) -> Path:
+    """Where a city keeps its behaviour posterior."""
+    return Path(data_dir) / POSTERIOR_FILE
+
+
+def load_posterior(path: str | Path, known: Collection[str]) -> BehaviourPosterior:
+    """Read and check a posterior file.
+
+    Args:
+        path: the CSV file.
+        known: coefficient names the model has (columns other than these and ``weight`` are
+            refused).
+
+    Raises:
+        CityDataError: missing or unreadable file; no ``weight`` or no coefficient column;
+            an unknown column; no rows; a value that is not a finite number; a negative
+            weight or weights summing to zero.
+    """
+    path = require_file(path, "calibrated behaviour posterior, weighted particles")
+    try:
+        table = pd.read_csv(path, comment="#")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CityDataError(path, f"not a readable CSV table ({exc})") from None
+    columns = [str(c).strip() for c in table.columns]
+    unknown = sorted(set(columns) - set(known) - {WEIGHT})
+    if unknown:
+        raise CityDataError(
+            path, f"unknown columns {unknown}; expected {WEIGHT!r} and some of {sorted(known)}"
+        )
+    names = tuple(c for c in columns if c != WEIGHT)
+    if WEIGHT not in columns or not names:
+        raise CityDataError(path, f"expected a {WEIGHT!r} column and at least one coefficient")
+    if table.empty:
+        raise CityDataError(path, "no particles (rows)")
+    table.columns = columns
+    numbers = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        raise CityDataError(
+            path, f"row {row + 1}, column {columns[col]!r}: expected a finite number, got "
+            f"{table.iat[row, col]!r}",
+        )  # fmt: skip
+    weights = numbers[:, columns.index(WEIGHT)]
+    if (weights < 0).any() or weights.sum() <= 0:
+        raise CityDataError(path, f"column {WEIGHT!r}: expected weights >= 0 with a positive sum")
+    values = numbers[:, [columns.index(n) for n in names]]
+    return BehaviourPosterior(names, values, weights / weights.sum(), path)

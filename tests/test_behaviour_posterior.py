@@ -1,0 +1,114 @@
+"""Behaviour coefficients drawn from a calibrated posterior (sim.city.behaviour_posterior):
+the file's checks, the draw, a run with a one-particle posterior equal to a run with those
+coefficients set, and ensembles that draw by default where the city ships a posterior."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from sim.city.behaviour_posterior import load_posterior
+from sim.city.errors import CityDataError
+from sim.interfaces.cli.ensemble import POSTERIOR_DRAW, behaviour_draws
+from sim.models.emergency import CityModel
+from sim.scenario import load_scenario
+
+EXAMPLE = Path(__file__).parents[1] / "scenarios" / "example-city" / "typhoon.yaml"
+SHANGHAI = Path(__file__).parents[1] / "scenarios" / "shanghai" / "lekima-2019.yaml"
+KNOWN = ("intercept", "official_order", "per_response_level", "exposure", "experience")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "posterior.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_weights_are_normalised_and_a_zero_weight_particle_is_never_drawn(tmp_path):
+    path = _write(tmp_path, "# source: test\nintercept,exposure,weight\n-9,0.5,0\n-3,1.5,3\n")
+    post = load_posterior(path, KNOWN)
+    assert post.names == ("intercept", "exposure")
+    np.testing.assert_allclose(post.weights, [0.0, 1.0])
+    rng = np.random.default_rng(1)
+    assert all(post.draw(rng) == {"intercept": -3.0, "exposure": 1.5} for _ in range(20))
+
+
+def test_draw_frequencies_follow_the_weights(tmp_path):
+    path = _write(tmp_path, "intercept,weight\n1,1\n2,3\n")
+    post = load_posterior(path, KNOWN)
+    rng = np.random.default_rng(7)
+    share = np.mean([post.draw(rng)["intercept"] == 2.0 for _ in range(4000)])
+    assert share == pytest.approx(0.75, abs=0.03)  # 4 sd of a binomial share at n = 4000
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("intercept,colour,weight\n1,2,1\n", r"unknown columns \['colour'\]"),
+        ("intercept,exposure\n1,2\n", "expected a 'weight' column"),
+        ("weight\n1\n", "at least one coefficient"),
+        ("intercept,weight\n", "no particles"),
+        ("intercept,weight\n1,1\nabc,1\n", r"row 2, column 'intercept': expected a finite"),
+        ("intercept,weight\n1,-1\n2,2\n", "weights >= 0"),
+        ("intercept,weight\n1,0\n", "positive sum"),
+    ],
+)
+def test_a_bad_file_names_the_file_and_what_was_expected(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(CityDataError, match=message) as err:
+        load_posterior(path, KNOWN)
+    assert str(path) in str(err.value)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CityDataError, match="file not found"):
+        load_posterior(tmp_path / "none.csv", KNOWN)
+
+
+def _relocated(overrides: list[str]) -> tuple[float, CityModel]:
+    model = CityModel(load_scenario(EXAMPLE, ["seed=5", "time.duration_h=48", *overrides]))
+    model.run()
+    return model.people_relocated, model
+
+
+def test_a_one_particle_posterior_gives_the_run_with_those_coefficients(tmp_path):
+    path = _write(tmp_path, "intercept,official_order,weight\n-2.5,4.0,1\n")
+    b = "response.relocation.behaviour"
+    drawn, model = _relocated(
+        [f"{b}.posterior_draw=true", f"{b}.posterior_file={path}"]
+    )  # fmt: skip
+    direct, _ = _relocated([f"{b}.intercept=-2.5", f"{b}.official_order=4.0"])
+    default, _ = _relocated([])
+    assert drawn > 0 and drawn == direct  # its own stream: every other draw is unchanged
+    assert drawn != default  # and the coefficients did change the run
+    assert model.behaviour_drawn == {"intercept": -2.5, "official_order": 4.0}
+    events = model.events.to_frame()
+    assert list(events.loc[events.kind == "behaviour_draw", "detail"]) == [
+        "intercept=-2.500, official_order=4.000"
+    ]
+
+
+def test_a_particle_out_of_range_is_refused(tmp_path):
+    path = _write(tmp_path, "official_order,weight\n-1,1\n")
+    b = "response.relocation.behaviour"
+    with pytest.raises(CityDataError, match="out of range"):
+        CityModel(
+            load_scenario(EXAMPLE, [f"{b}.posterior_draw=true", f"{b}.posterior_file={path}"])
+        )
+
+
+def test_ensembles_draw_where_the_city_ships_a_posterior(tmp_path):
+    quiet = Console(file=open(tmp_path / "console.txt", "w"))  # noqa: SIM115
+    shanghai = load_scenario(SHANGHAI)
+    on = f"{POSTERIOR_DRAW}=true"
+    assert behaviour_draws(shanghai, [], False, quiet) == ([on], True)
+    assert behaviour_draws(shanghai, [], True, quiet) == ([], False)  # --fixed-behaviour
+    mine = [f"{POSTERIOR_DRAW}=false"]  # the user's choice stands
+    assert behaviour_draws(load_scenario(SHANGHAI, mine), mine, False, quiet) == (mine, False)
+    mine = [f"{POSTERIOR_DRAW}=True"]
+    assert behaviour_draws(load_scenario(SHANGHAI, mine), mine, False, quiet) == (mine, True)
+    example = load_scenario(EXAMPLE)  # no posterior in the example city: nothing to draw
+    assert behaviour_draws(example, [], False, quiet) == ([], False)
