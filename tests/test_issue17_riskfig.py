@@ -78,3 +78,49 @@ def test_latent_risk_figure_names_the_black_swan_intensity_unit(monkeypatch, tmp
     assert texts == ["extreme rainstorm: intensity 2.2 × x_min, failures ×3.4"]
     legend = [t.get_text() for t in kept["fig"].axes[1].get_legend().get_texts()]
     assert any("multiple of x_min" in t for t in legend), legend
+
+
+# ------------------------------------------------------------------ compare: the forest plot
+PIPELINE_METRICS = [
+    "shocks.rainstorm.road_collapses", "shocks.rainstorm.incidents",
+    "shocks.rainstorm.response_time_mean_min", "shocks.rainstorm.direct_loss_yuan",
+    "shocks.rainstorm.deaths", "road_collapses", "open_cavities_final",
+    "cavity_screening_yuan_per_yr",
+]  # fmt: skip
+"""experiments/pipeline-neglect.yaml's panels: a shock's road collapses beside the long run's."""
+
+
+def test_forest_plot_titles_each_outcome_once_in_rows_of_at_most_four(monkeypatch, tmp_path):
+    from sim.studies.compare import figure
+
+    table = pd.DataFrame(
+        [{"arm": a, "baseline": "maintained", "metric": m, "kind": "difference", "n": 5,
+          "estimate": 1.0, "sd": 1.0, "ci_low": 0.5, "ci_high": 1.5, "confidence": 0.95,
+          "note": ""} for a in ("neglected", "half") for m in PIPELINE_METRICS]
+    )  # fmt: skip
+    kept = _keep_figures(monkeypatch, figure)
+    figure.forest_plot(table, PIPELINE_METRICS, tmp_path / "f.png", cost=PIPELINE_METRICS[-1])
+    axes = [ax for ax in kept["fig"].axes if ax.get_visible()]
+    titles = [ax.get_title().replace("\n", " ") for ax in axes]
+    assert len(titles) == 8 and len(set(titles)) == 8  # one panel per outcome, all different
+    assert titles[0] == "rainstorm shock: road collapses (count)"
+    assert titles[5] == "road collapses (count)"
+    assert titles[7] == "cavity screening (yuan/yr), the arm's cost"
+    # a grid of 2 rows × 4: four distinct left edges, two distinct tops
+    lefts = {round(ax.get_position().x0, 3) for ax in axes}
+    tops = [round(ax.get_position().y1, 3) for ax in axes]
+    assert len(lefts) == 4 and len(set(tops)) == 2 and tops[:4] == [max(tops)] * 4
+    # the arms are named on the left panel of each row only
+    named = [ax for ax in axes if any(t.get_text() for t in ax.get_yticklabels())]
+    assert named == [axes[0], axes[4]]
+
+
+def test_panel_titles_fall_back_to_the_key_when_two_would_read_the_same():
+    from sim.studies.compare.figure import panel_titles, readable
+
+    assert readable("shocks.lekima.deaths") == "lekima shock: deaths (persons)"
+    assert readable("direct_loss_yuan") == "direct loss (yuan)"
+    # two keys whose words and unit agree: shown by their keys
+    assert panel_titles(["road_collapses", "road.collapses"]) == [
+        "road collapses (count)", "road: collapses (count)"]  # fmt: skip
+    assert panel_titles(["a.x_yuan", "a.x_yuan"]) == ["a.x_yuan", "a.x_yuan"]
