@@ -124,3 +124,81 @@ def test_panel_titles_fall_back_to_the_key_when_two_would_read_the_same():
     assert panel_titles(["road_collapses", "road.collapses"]) == [
         "road collapses (count)", "road: collapses (count)"]  # fmt: skip
     assert panel_titles(["a.x_yuan", "a.x_yuan"]) == ["a.x_yuan", "a.x_yuan"]
+
+
+# ------------------------------------------------------------------ riskmap: cells never seen
+def test_a_cell_never_observed_is_graded_apart_by_the_one_grading_function():
+    import numpy as np
+
+    from sim.studies.riskmap.inventory import build_inventory, grade_cells, not_observed_text
+    from sim.studies.riskmap.matrix import NOT_OBSERVED, grade, wilson_interval
+
+    # L1 C1 is blue when observed; the same levels unobserved are not graded
+    assert grade([1, 1, 4], [1, 1, 3], [True, False, True]).tolist() == [
+        "blue", NOT_OBSERVED, "orange"]  # fmt: skip
+    # 0.3125 per year (Lekima's frequency); district 0 hit in 3 of 8 replications, 1 never
+    rec = pd.DataFrame(
+        [(t, 0, "typhoon", "tree_fall", 1, 0.0, 0.0, 2.0e6) for t in range(3)],
+        columns=["trial", "district", "hazard", "category", "log_events", "deaths",
+                 "injuries", "loss_yuan"],
+    )  # fmt: skip
+    names = pd.DataFrame({"name_en": ["A", "B"], "name_zh": ["甲", "乙"]})
+    inv = build_inventory(rec, 8, "scenario", names, scenario_frequency_per_yr=0.3125)
+    never = inv[inv.district == 1].iloc[0]
+    _, hi = wilson_interval(0, 8)  # z² / (n + z²) = 0.3244
+    assert float(hi) == np.float64(1.959964**2 / (8 + 1.959964**2))
+    assert never.frequency_hi_per_yr == 0.3125 * float(hi)  # 0.1014 per year
+    assert (bool(never.observed), never.grade) == (False, NOT_OBSERVED)
+    assert not_observed_text(inv) == "not observed in 8 replications (upper bound 0.1 per year)"
+    cells = grade_cells(inv, ["A", "B"]).set_index("row")
+    assert cells.loc[1, "label"] == "none seen\n≤ 0.1/yr" and cells.loc[0, "label"] == "L4 C2"
+    assert cells.loc[1, "colour"] == "#d9d9d9"
+
+
+def test_grades_md_names_the_cited_file_from_where_the_risk_map_was_made(tmp_path):
+    from sim.scenario import load_scenario
+    from sim.studies.riskmap.frequency import cited_from, scenario_frequency
+
+    lekima = ROOT / "scenarios" / "shanghai" / "lekima-2019.yaml"
+    freq = scenario_frequency(load_scenario(lekima))
+    assert "../data/typhoons/observed_calibration.csv" in freq.source  # as the file says
+    cited = cited_from(freq, lekima, cwd=ROOT).source
+    assert "; scenarios/data/typhoons/observed_calibration.csv)" in cited and "../" not in cited
+    assert (ROOT / "scenarios/data/typhoons/observed_calibration.csv").is_file()
+    outside = cited_from(freq, lekima, cwd=tmp_path).source  # run from elsewhere: absolute
+    assert f"{ROOT}/scenarios/data/typhoons/observed_calibration.csv" in outside
+    surge = ROOT / "scenarios" / "shanghai" / "storm-surge.yaml"
+    text = cited_from(scenario_frequency(load_scenario(surge)), surge, cwd=ROOT).source
+    assert "(scenarios/data/shanghai/tide_levels.csv, 1984 standard)" in text
+    # a path that names no file next to the scenario is left as written
+    fake = type(freq)(0.1, "see ../nowhere/x.csv and ./y.csv", "frequency")
+    assert cited_from(fake, lekima, cwd=ROOT).source == fake.source
+
+
+def test_riskmap_run_writes_the_cited_path_and_the_not_observed_cells(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    example = tmp_path / "typhoon.yaml"
+    text = (ROOT / "scenarios/example-city/typhoon.yaml").read_text(encoding="utf-8")
+    text = text.replace("../data/example-city", str(ROOT / "scenarios/data/example-city"))
+    text = text.replace(
+        'source: "fictional (example city): assumption, a storm like this once in five years"',
+        'source: "fictional, after ./notes/storms.csv"',
+    )
+    assert "./notes/storms.csv" in text
+    example.write_text(text, encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "storms.csv").write_text("storm\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["riskmap", "typhoon.yaml", "-n", "2", "-q", "--out", "rm"])
+    assert res.exit_code == 0, res.output
+    grades = (tmp_path / "rm" / "grades.md").read_text(encoding="utf-8")
+    assert "Source: fictional, after notes/storms.csv." in grades
+    inv = pd.read_parquet(tmp_path / "rm" / "risk_inventory.parquet")
+    unseen = inv[~inv["observed"]]
+    assert len(unseen) and set(unseen["grade"]) == {"not_observed"}
+    assert (unseen["occurrences"] == 0).all() and (inv[inv["observed"]]["occurrences"] > 0).all()
+    assert f"not observed {len(unseen)}" in " ".join(res.output.split())
+    plt.close("all")
