@@ -202,3 +202,58 @@ def test_riskmap_run_writes_the_cited_path_and_the_not_observed_cells(tmp_path, 
     assert (unseen["occurrences"] == 0).all() and (inv[inv["observed"]]["occurrences"] > 0).all()
     assert f"not observed {len(unseen)}" in " ".join(res.output.split())
     plt.close("all")
+
+
+# ------------------------------------------------------------------ epidemic heat map
+EPIDEMIC = """name: example-city-epidemic
+seed: 17
+city: {{data_dir: {city}}}
+networks: {{resolution: 0.3}}
+time: {{start_utc: 2030-01-01T00:00:00Z, duration_h: 480, physics_step_h: 1.0}}
+hazard:
+  epidemic: {{start_utc: 2030-01-01T00:00:00Z, r0: 3.0, seed_district: Old Harbour,
+             initial_infectious: 200, step_h: 6}}
+"""
+
+
+def test_epidemic_heat_map_shows_per_100000_on_a_log_scale_in_order_of_arrival(
+    tmp_path, monkeypatch
+):
+    import numpy as np
+    from matplotlib.colors import LogNorm
+
+    from sim.results import hazard_figures as hz
+    from sim.results.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    path = tmp_path / "epidemic.yaml"
+    path.write_text(EPIDEMIC.format(city=ROOT / "scenarios/data/example-city"), encoding="utf-8")
+    model = run_scenario(load_scenario(path), tmp_path / "run", figures=False).model
+    heat = {p.title: p for p in hz.epidemic_panels(model)}["infectious residents by district"]
+    frame = model.epidemic_frame()
+    comps = ["susceptible", "exposed", "infectious", "recovered"]
+    first = frame[frame["t_h"] == 0].set_index("district")
+    last = frame[frame["t_h"] == frame["t_h"].max()].set_index("district")
+    residents = first[comps].sum(axis=1)
+    t_mid = sorted(frame["t_h"].unique())[40]
+    mid = frame[frame["t_h"] == t_mid].set_index("district")
+    col = sorted(frame["t_h"].unique()).index(t_mid)
+    np.testing.assert_allclose(heat.values[:, col], 1e5 * mid["infectious"] / residents)
+    assert heat.unit == "infectious per 100,000 residents (log scale)"
+    names = list(model.city.districts["name_en"])
+    seed = names.index("Old Harbour")
+    assert heat.data["first_day"][seed] == 0.0  # the seeded district has cases at once
+    attack = 100 * (residents - last["susceptible"]) / residents
+    np.testing.assert_allclose(heat.data["attack_pct"], attack.to_numpy())
+    order = hz.district_order(heat.data["first_day"])
+    assert order[0] == seed and np.all(np.diff(heat.data["first_day"][order]) >= 0)
+    assert hz.district_order(np.array([3.0, np.nan, 1.0, 3.0])).tolist() == [2, 0, 3, 1]
+    # the drawing: a log colour scale, districts in arrival order with their first day
+    kept = _keep_figures(monkeypatch, hz)
+    hz.draw_epidemic(model, hz.epidemic_panels(model), tmp_path / "e.png")
+    ax = next(a for a in kept["fig"].axes if a.collections and "by district" in a.get_title())
+    mesh = ax.collections[0]
+    assert isinstance(mesh.norm, LogNorm) and mesh.norm.vmin == hz.HEAT_FLOOR_PER_100K
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Old Harbour (day 0)" and len(labels) == len(names)
+    assert "attack rate by the end" in ax.get_title()
