@@ -75,7 +75,7 @@ def test_latent_risk_figure_names_the_black_swan_intensity_unit(monkeypatch, tmp
     panel = SimpleNamespace(data={"by": by})
     longrun_figures.draw_latent_risk(model, [panel], tmp_path / "l.png")
     texts = [t.get_text() for ax in kept["fig"].axes for t in ax.texts]
-    assert texts == ["extreme rainstorm: intensity 2.2 × x_min, failures ×3.4"]
+    assert texts == ["extreme_rainstorm: intensity 2.2 × x_min, failures ×3.4"]
     legend = [t.get_text() for t in kept["fig"].axes[1].get_legend().get_texts()]
     assert any("multiple of x_min" in t for t in legend), legend
 

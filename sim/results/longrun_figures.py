@@ -233,7 +233,7 @@ def draw_latent_risk(model: RiskDynamicsModel, panels: list[Panel], path: Path) 
             ax.axvline(s["t_yr"], color="#d62728", alpha=0.5, lw=1)
         right_half = s["t_yr"] > (x_lo + x_hi) / 2  # label to the left, inside the axes
         ax2.annotate(
-            f"{s['kind'].replace('_', ' ')}: intensity {s['intensity']:.1f} × x_min, "
+            f"{s['kind']}: intensity {s['intensity']:.1f} × x_min, "
             f"failures ×{s['amplification']:.1f}",
             (s["t_yr"], top),
             xytext=(-2 if right_half else 2, -10 * (1 + i % 3)),
