@@ -106,7 +106,7 @@ def test_likelihood_is_k_of_n_trials_and_consequence_the_mean_given_occurrence()
     assert w0.frequency_basis.startswith("scenario frequency")
     # a district never hit still has its row: frequency 0, blue
     w2 = inv[(inv.district == 2) & (inv.category == "waterlogging")].iloc[0]
-    assert (w2.frequency_per_yr, w2.grade, w2.likelihood_level) == (0.0, "blue", 1)
+    assert (w2.frequency_per_yr, w2.grade, w2.likelihood_level) == (0.0, "not_observed", 1)
     assert len(inv) == 2 * 3  # two categories × three districts
     # per-year basis: consequence per event (4 events, 2 M yuan -> 0.5 M yuan per event)
     inv_y = build_inventory(rec, 10, "year", _districts())

@@ -24,7 +24,12 @@ from sim.scenario import load_scenario
 from sim.studies.riskmap.figures import draw_map, draw_matrix
 from sim.studies.riskmap.frequency import FrequencyMissing, scenario_frequency
 from sim.studies.riskmap.grades import grades_markdown
-from sim.studies.riskmap.inventory import build_inventory, grade_cells, grade_counts
+from sim.studies.riskmap.inventory import (
+    build_inventory,
+    grade_cells,
+    grade_counts,
+    not_observed_text,
+)
 from sim.studies.riskmap.matrix import (
     GRADE_HEX,
     GRADES,
@@ -39,6 +44,16 @@ EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
 EXAMPLE_DATA = ROOT / "scenarios" / "data" / "example-city"
 HEX_GRADE = {h: g for g, h in GRADE_HEX.items()}
 runner = CliRunner()
+
+
+def _hatches(fig) -> dict[tuple[int, int], str | None]:
+    """(row, column) → hatch of every cell patch drawn in ``fig``."""
+    return {
+        tuple(int(x) for x in p.get_gid().split(":")[1:]): p.get_hatch()
+        for ax in fig.axes
+        for p in ax.patches
+        if (p.get_gid() or "").startswith("cell:")
+    }
 
 
 def _drawn_cells(fig) -> dict[tuple[int, int], str]:
@@ -88,7 +103,10 @@ def test_an_emergency_cell_is_the_scenario_frequency_times_the_share_of_replicat
     # L: 0.001 <= 0.0075 < 0.01 -> 2; C: 2 deaths -> 2 (4 M yuan -> 2); R = 4 -> yellow
     assert (a.likelihood_level, a.consequence_level, a.grade) == (2, 2, "yellow")
     b = inv[inv.district == 1].iloc[0]  # never flooded: frequency 0, infinite return period
-    assert (b.frequency_per_yr, b.return_period_yr, b.grade) == (0.0, math.inf, "blue")
+    assert (b.frequency_per_yr, b.return_period_yr) == (0.0, math.inf)
+    # not "blue, L1": not observed, its frequency below 0.01 × the Wilson bound of 0 in 4
+    assert (b.observed, b.grade, b.grade_zh) == (False, "not_observed", "未观测到")
+    assert b.frequency_hi_per_yr == pytest.approx(0.01 * 1.959964**2 / (4 + 1.959964**2))
     with pytest.raises(ValueError, match="annual frequency"):
         build_inventory(rec, 4, "scenario", names)
 
@@ -169,7 +187,7 @@ def _fixture_inventory(districts: pd.DataFrame) -> pd.DataFrame:
     road collapses: d0 10 events × 3 deaths (L5 C3, red), d1 5 × 3 (L4 C3, orange),
     d2 5 events 1 death (L4 C2, yellow); building collapse (another hazard): d0 1 event
     of 60 M yuan (L4 C4, red); city-wide 'other': 1 event of 2 M yuan (L4 C2, yellow);
-    every other cell never occurred (L1 C1, blue)."""
+    every other cell never occurred (not observed in 10 simulated years: below 0.37/yr)."""
     rows = [(t, 0, "pipeline_ageing", "road_collapse", 1, 3.0, 0.0, 0.0) for t in range(10)]
     rows += [(t, 1, "pipeline_ageing", "road_collapse", 1, 3.0, 0.0, 0.0) for t in range(5)]
     rows += [(t, 2, "pipeline_ageing", "road_collapse", 1, 0.2, 0.0, 0.0) for t in range(5)]
@@ -185,22 +203,29 @@ def test_matrix_map_and_inventory_agree_on_every_cell_of_every_grade():
     names = list(city.districts["name_en"])
     inv = _fixture_inventory(city.districts)
     # 3 (hazard, category) columns × 5 districts + 1 city-wide row, graded by hand
-    assert grade_counts(inv) == {"blue": 11, "yellow": 2, "orange": 1, "red": 2}
+    assert grade_counts(inv) == {"not_observed": 11, "blue": 0, "yellow": 2, "orange": 1, "red": 2}
+    words = not_observed_text(inv)
+    assert words == "not observed in 10 simulated years (upper bound 0.37 per year)"  # Garwood
     cells = grade_cells(inv, names)
     expected = {(int(r), int(c)): g for r, c, g in cells[["row", "column", "grade"]].itertuples(
         index=False)}  # fmt: skip
     assert expected[(5, cells.loc[cells.category == "other", "column"].iloc[0])] == "yellow"
-    matrix = draw_matrix(cells, names, "fixture")
-    map_ = draw_map(cells, city, "fixture")
+    matrix = draw_matrix(cells, names, "fixture", words)
+    map_ = draw_map(cells, city, "fixture", words)
     for fig in (matrix, map_):
         drawn = _drawn_cells(fig)
         assert drawn == expected  # same cells, same grade, in the grade's colour
         assert dict(Counter(drawn.values())) == {g: n for g, n in grade_counts(inv).items() if n}
+        hatched = {k for k, h in _hatches(fig).items() if h}
+        assert hatched == {k for k, g in expected.items() if g == "not_observed"}  # and only they
         legend = fig.legends[0] if fig.legends else fig.axes[0].get_legend()
-        texts = [t.get_text() for t in legend.get_texts()]
+        texts = [t.get_text().replace("\n", " ") for t in legend.get_texts()]
         for g in GRADES:
             assert any(t.startswith(f"{g} ") and t.endswith(f": {grade_counts(inv)[g]} cells")
                        for t in texts), (g, texts)  # fmt: skip
+        assert f"{words}: 11 cells" in texts
+    matrix_text = {t.get_text() for t in matrix.axes[0].texts}
+    assert "none seen\n≤ 0.37/yr" in matrix_text and "L5 C3" in matrix_text
     # the matrix columns name the hazard when there are several
     assert "road collapse\n(pipeline_ageing)" in set(cells["column_label"])
     import matplotlib.pyplot as plt
@@ -226,12 +251,15 @@ def test_riskmap_on_the_example_city_writes_agreeing_figures_and_grades(tmp_path
     cells = grade_cells(inv, names)
     for fig in (draw_matrix(cells, names, "t"), draw_map(cells, city, "t")):
         drawn = Counter(_drawn_cells(fig).values())
-        assert {g: drawn.get(g, 0) for g in GRADES} == counts
+        assert {g: drawn.get(g, 0) for g in counts} == counts
     grades = (out / "grades.md").read_text(encoding="utf-8")
     assert "F = 0.2 per year (once in 5 years)" in grades
-    for g, n in counts.items():
-        assert f"| {GRADE_HEX[g]} | {n} |" in grades
+    for g in GRADES:
+        assert f"| {GRADE_HEX[g]} | {counts[g]} |" in grades
+    assert f"| {GRADE_HEX['not_observed']}, hatched /// | {counts['not_observed']} |" in grades
+    assert f"| {not_observed_text(inv)}: not graded | 未观测到 |" in grades
     summary_counts = ", ".join(f"{g} {counts[g]}" for g in reversed(GRADES))
+    summary_counts += f", not observed {counts['not_observed']}"
     assert summary_counts in " ".join(res.output.split())
     import matplotlib.pyplot as plt
 

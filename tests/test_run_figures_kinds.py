@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from sim.hazards.design_storm import intensity_mm_per_h
 from sim.interfaces.cli.main import app
 from sim.results import hazard_figures as hz
-from sim.results.figures import alert_runs, disrupted_window, impact_panels, numbered_districts
+from sim.results.figures import disrupted_window, impact_panels, numbered_districts
 from sim.results.html_report import REPORT_FILE
 from sim.results.kinds import model_kind
 from sim.results.longrun_figures import poisson_interval
@@ -227,8 +227,7 @@ def test_pga_to_mmi_wald_1999():
     assert hz.pga_g_from_mmi(hz.mmi_from_pga_g(0.237)) == pytest.approx(0.237)
 
 
-def test_alert_runs_and_the_disruption_window():
-    assert alert_runs([0, 2, 2, 3, 0, 0, 2]) == [(1, 3, 2), (3, 4, 3), (6, 7, 2)]
+def test_the_disruption_window():
     hours = np.arange(0.0, 1001.0)
     lost = np.zeros((4, hours.size))
     lost[3, 500:511] = 0.1  # hours 500–510 lost service out of 1,000

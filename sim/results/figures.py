@@ -272,18 +272,6 @@ def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Pat
 
 
 # ------------------------------------------------------------------ time series helpers
-def alert_runs(levels) -> list[tuple[int, int, int]]:
-    """(first hour, last hour + 1, level rank) of each run of hours at one alert level > 0."""
-    levels = np.asarray(levels, dtype=int)
-    out, start = [], 0
-    for t in range(1, levels.size + 1):
-        if t == levels.size or levels[t] != levels[start]:
-            if levels[start] > 0:
-                out.append((start, t, int(levels[start])))
-            start = t
-    return out
-
-
 def alert_spans(issued, end_h: float) -> list[tuple[float, float, int]]:
     """(start hour, end hour, level rank) of each period under one city alert level > 0, from
     the warning centre's issue log: a level holds from the hour it was issued until the next

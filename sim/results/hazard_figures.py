@@ -10,7 +10,8 @@ with the fields that are not all zero (:class:`sim.results.figures.RunFigure`):
   (with the Modified Mercalli intensity it corresponds to), rescue incidents (collapsed
   buildings with trapped persons) and deaths by district.
 * ``epidemic_curves.png`` — an epidemic (configured or injected): susceptible, exposed,
-  infectious and recovered persons over time, deaths if any, infectious share by district.
+  infectious and recovered persons over time, deaths if any; infectious per 100,000 residents
+  by district on a log scale, in the order the epidemic reached them.
 
 They read only what the model recorded: :class:`sim.models.records.HazardRecord` (peaks and
 totals over every physics step), the event log and :class:`sim.models.records.EpidemicRecord`.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
@@ -167,22 +169,40 @@ def draw_earthquake_map(model, panels, path: Path) -> Path:
 
 
 # ------------------------------------------------------------------ epidemic
+PER_RESIDENTS = 100_000
+"""Infectious residents are shown per this many residents of their district."""
+HEAT_FLOOR_PER_100K = 0.1
+"""Lowest value of the heat map's log colour scale (infectious per 100,000 residents); fewer
+are drawn in :data:`HEAT_BELOW_HEX` (none or almost none yet)."""
+HEAT_BELOW_HEX = "#f2f2f2"
+
+
 def epidemic_panels(model) -> list[Panel]:
     """City-wide SEIR compartments over time (persons), deaths of all causes over time if any
-    (persons, cumulative), and the infectious share of each district's residents (%)."""
+    (persons, cumulative), and the infectious residents of each district per 100,000 of its
+    residents, with the day of its first case (exposed, infectious or recovered ≥ 1 person)
+    and its attack rate by the end (% of residents ever infected)."""
     if model.epidemic is None or not len(model.epidemic_record):
         return []
     frame = model.epidemic_frame()
-    city = frame.groupby("t_h")[["susceptible", "exposed", "infectious", "recovered"]].sum()
+    comps = ["susceptible", "exposed", "infectious", "recovered"]
+    city = frame.groupby("t_h")[comps].sum()
     days = city.index.to_numpy(dtype=float) / 24.0
     wide = frame.pivot(index="t_h", columns="district", values="infectious")
-    residents = (
-        frame[frame["t_h"] == frame["t_h"].iloc[0]]
-        .set_index("district")[["susceptible", "exposed", "infectious", "recovered"]]
-        .sum(axis=1)
+    infected = (frame["exposed"] + frame["infectious"] + frame["recovered"]).rename("infected")
+    ever = (
+        frame[["t_h", "district"]]
+        .join(infected)
+        .pivot(index="t_h", columns="district", values="infected")
     )
-    share = 100.0 * wide.to_numpy(dtype=float) / residents.reindex(wide.columns).to_numpy()
+    residents = frame[frame["t_h"] == frame["t_h"].iloc[0]].set_index("district")[comps].sum(1)
+    residents = residents.reindex(wide.columns).to_numpy(dtype=float)
+    per = PER_RESIDENTS * wide.to_numpy(dtype=float) / residents
+    reached = ever.to_numpy(dtype=float) >= 1.0
+    first_day = np.where(reached.any(axis=0), days[reached.argmax(axis=0)], np.nan)
+    attack_pct = 100.0 * ever.to_numpy(dtype=float)[-1] / residents
     mv = model.datacollector.get_model_vars_dataframe()
+    names = model.city.districts["name_en"].to_numpy()[wide.columns.to_numpy(dtype=int)]
     return [
         Panel(
             "SEIR compartments, whole city",
@@ -198,12 +218,56 @@ def epidemic_panels(model) -> list[Panel]:
         ),
         Panel(
             "infectious residents by district",
-            "% of residents",
-            share.T,
+            "infectious per 100,000 residents (log scale)",
+            per.T,
             "magma_r",
-            data={"days": days, "names": model.city.districts["name_en"].to_numpy()},
-        ),
+            data={"days": days, "names": names, "first_day": first_day, "attack_pct": attack_pct},
+        ),  # fmt: skip
     ]
+
+
+def district_order(first_day: np.ndarray) -> np.ndarray:
+    """Row order of the heat map: districts by the day of their first case, earliest on top
+    (never reached last), ties in district order."""
+    key = np.where(np.isnan(first_day), np.inf, first_day)
+    return np.argsort(key, kind="stable")
+
+
+def _heat_axes(fig, ax, cax, panel: Panel) -> None:
+    """Infectious per 100,000 by district and day on a log colour scale, districts in the
+    order the epidemic reached them, each one's first case marked."""
+    from matplotlib.colors import LogNorm
+
+    days, first = panel.data["days"], panel.data["first_day"]
+    order = district_order(first)
+    values = np.asarray(panel.values, dtype=float)[order]
+    shown = np.ma.masked_less(values, HEAT_FLOOR_PER_100K)
+    cmap = plt.get_cmap(panel.cmap).with_extremes(bad=HEAT_BELOW_HEX)
+    top = max(float(np.nanmax(values)), 10 * HEAT_FLOOR_PER_100K)
+    rows = np.arange(len(order))
+    mesh = ax.pcolormesh(days, rows, shown, cmap=cmap, shading="nearest",
+                         norm=LogNorm(vmin=HEAT_FLOOR_PER_100K, vmax=top))  # fmt: skip
+    (mark,) = ax.plot(first[order], rows, "o", ms=4, mfc="white", mec="black", mew=0.8,
+                      ls="none", label="first case in the district")  # fmt: skip
+    labels = [
+        f"{n} (day {d:.0f})" if np.isfinite(d) else f"{n} (none)"
+        for n, d in zip(panel.data["names"][order], first[order], strict=True)
+    ]
+    ax.set_yticks(rows, labels=labels, fontsize=7)
+    ax.set_ylim(len(order) - 0.5, -0.5)  # first reached on top
+    attack = panel.data["attack_pct"]
+    ax.set_title(
+        f"infectious residents per 100,000 by district, in the order the epidemic reached "
+        f"them\n(attack rate by the end: {np.nanmin(attack):.1f}–{np.nanmax(attack):.1f} % of "
+        "each district's residents)",
+        fontsize=10,
+    )
+    ax.legend([mark, Patch(facecolor=HEAT_BELOW_HEX, edgecolor="grey")],
+              ["first case in the district",
+               f"fewer than {HEAT_FLOOR_PER_100K:g} per 100,000"],
+              loc="lower right", fontsize=7)  # fmt: skip
+    bar = fig.colorbar(mesh, cax=cax)
+    bar.set_label(panel.unit)
 
 
 def _seir_axes(ax, model, panel: Panel, deaths: Panel | None) -> None:
@@ -238,8 +302,11 @@ def _seir_axes(ax, model, panel: Panel, deaths: Panel | None) -> None:
 
 
 def draw_epidemic(model, panels: list[Panel], path: Path) -> Path:
-    """Top: the city's SEIR curves (and deaths, right axis); bottom: infectious share of each
-    district's residents over time."""
+    """Top: the city's SEIR curves (and deaths, right axis); bottom: infectious residents of
+    each district per 100,000 over time on a log colour scale, districts in the order the
+    epidemic reached them (:func:`_heat_axes`). A linear scale of the infectious share showed
+    one colour: the districts mix so well that they peak together at the same share, and
+    differ by weeks only in the early phase, at a few per 100,000."""
     by = {p.title: p for p in panels}
     seir = by.get("SEIR compartments, whole city")
     deaths = by.get("deaths, all causes (cumulative)")
@@ -254,14 +321,7 @@ def draw_epidemic(model, panels: list[Panel], path: Path) -> Path:
             _seir_axes(ax, model, seir, deaths)
             cax.set_visible(False)  # keeps the two panels' time axes aligned
         else:
-            days, names = panel.data["days"], panel.data["names"]
-            mesh = ax.pcolormesh(
-                days, np.arange(len(names)), panel.values, cmap=panel.cmap, shading="nearest"
-            )
-            ax.set_yticks(np.arange(len(names)), labels=names, fontsize=7)
-            ax.set_title(panel.title, fontsize=10)
-            bar = fig.colorbar(mesh, cax=cax)
-            bar.set_label(panel.unit)
+            _heat_axes(fig, ax, cax, panel)
     axes[-1, 0].set_xlabel(f"days since {model.start_utc:%Y-%m-%d %H:%M} UTC")
     fig.suptitle(figure_title(model, "epidemic curves"))
     fig.tight_layout()
@@ -294,7 +354,8 @@ epidemic_curves = RunFigure(
     epidemic_panels,
     draw_epidemic,
     "Susceptible, exposed, infectious and recovered persons over time (deaths if any), and "
-    "the infectious share of each district's residents.",
+    "the infectious residents of each district per 100,000 (log scale), districts in the "
+    "order the epidemic reached them.",
 )
 
 

@@ -233,7 +233,8 @@ def draw_latent_risk(model: RiskDynamicsModel, panels: list[Panel], path: Path) 
             ax.axvline(s["t_yr"], color="#d62728", alpha=0.5, lw=1)
         right_half = s["t_yr"] > (x_lo + x_hi) / 2  # label to the left, inside the axes
         ax2.annotate(
-            f"{s['kind']} x={s['intensity']:.1f} (×{s['amplification']:.1f})",
+            f"{s['kind']}: intensity {s['intensity']:.1f} × x_min, "
+            f"failures ×{s['amplification']:.1f}",
             (s["t_yr"], top),
             xytext=(-2 if right_half else 2, -10 * (1 + i % 3)),
             textcoords="offset points",
@@ -242,7 +243,13 @@ def draw_latent_risk(model: RiskDynamicsModel, panels: list[Panel], path: Path) 
             color="#d62728",
         )
     if model.shock_log:
-        ax2.plot([], [], color="#d62728", alpha=0.5, label="black swan (intensity x, ×failures)")
+        ax2.plot(
+            [],
+            [],
+            color="#d62728",
+            alpha=0.5,
+            label="black swan (intensity: multiple of x_min; failures: × those of an as-new stock)",
+        )
     ax1.set_ylabel("latent risk (expected failures/yr)")
     ax1.legend(fontsize=8, ncol=2, title="sector", title_fontsize=8)
     ax2.set_ylabel("consequence-weighted latent risk\n(expected failures/yr × consequence)")

@@ -49,6 +49,8 @@ LABELS = {
     "relief_person_days": "Relief needed (person-days)",
     "relief_shortfall_person_days": "Relief short (person-days)",
     "assets": "Network assets (count)",
+    # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
+    "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
     "wall_time_s": "Wall time (s)",
     # the tabletop app's readout (sim.interfaces.app.readout.outcomes)
     "t_h": "Time since start (h)",

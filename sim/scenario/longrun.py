@@ -306,6 +306,11 @@ LONGRUN_SUMMARY_KEYS = (
 """Every key summary.json of a long run may hold, in order (only enabled processes' keys are
 written; see :func:`sim.results.longrun_summary.summarise`)."""
 
+BLACK_SWAN_INTENSITY_UNIT = "multiple of x_min"
+"""Unit of a black swan's intensity: X is dimensionless, drawn from a Pareto distribution
+whose smallest value is ``processes.black_swan.x_min`` (:mod:`sim.risk.shocks`), so it reads as
+a multiple of that smallest intensity (x_min = 1 by default: the value itself)."""
+
 LONGRUN_SUMMARY_UNITS = {
     "years": "yr",
     "maintenance_budget_yuan": "yuan",
@@ -317,7 +322,7 @@ LONGRUN_SUMMARY_UNITS = {
     "latent_risk_index_final": "failures/yr",
     "latent_risk_harm_initial": "consequence/yr",
     "latent_risk_harm_final": "consequence/yr",
-    "black_swan_intensity_max": "x (Pareto)",
+    "black_swan_intensity_max": BLACK_SWAN_INTENSITY_UNIT,
     "black_swan_amplification_max": "ratio",
     "construction_deaths": "persons",
     "construction_deaths_expected": "persons",

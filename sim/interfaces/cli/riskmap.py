@@ -42,11 +42,12 @@ from sim.studies.riskmap import matrix
 from sim.studies.riskmap.frequency import (
     AnnualFrequency,
     FrequencyMissing,
+    cited_from,
     once_in_years,
     scenario_frequency,
 )
 from sim.studies.riskmap.grades import grades_markdown
-from sim.studies.riskmap.inventory import build_inventory, grade_counts
+from sim.studies.riskmap.inventory import build_inventory, grade_counts, not_observed_text
 from sim.studies.riskmap.montecarlo import (
     is_long_run,
     replications_frame,
@@ -76,6 +77,7 @@ def make_riskmap(
     workers: int = 1,
     progress=None,
     settings: dict | None = None,
+    scenario_file: Path | None = None,
 ) -> RiskMapResult:
     """Run the Monte Carlo, build the graded inventory and write every output.
 
@@ -86,6 +88,9 @@ def make_riskmap(
         workers: worker processes.
         progress: called with each finished :class:`~sim.studies.riskmap.montecarlo.Replication`.
         settings: extra run settings recorded in riskmap.json (overrides, resolution).
+        scenario_file: the scenario file as given: the files its frequency's source cites
+            relative to it are named so they resolve from here
+            (:func:`~sim.studies.riskmap.frequency.cited_from`); None: the source as written.
 
     Raises:
         FrequencyMissing: an emergency scenario without an annual frequency (checked before
@@ -96,6 +101,8 @@ def make_riskmap(
     t0 = time.perf_counter()
     long = is_long_run(scenario)
     freq = None if long else scenario_frequency(scenario)
+    if freq is not None and scenario_file is not None:
+        freq = cited_from(freq, scenario_file)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     city = load_city(Path(scenario.city.data_dir))
@@ -124,7 +131,8 @@ def make_riskmap(
     risk_map(inv, city, title, paths["map"])
     grade_matrix(inv, city, title, paths["matrix"])
     counts = grade_counts(inv)
-    paths["grades"].write_text(grades_markdown(counts, freq, n_trials if long else None), "utf-8")
+    text = grades_markdown(counts, freq, n_trials if long else None, not_observed_text(inv))
+    paths["grades"].write_text(text, "utf-8")
     wall = time.perf_counter() - t0
     meta = _meta(scenario.name, replications, n_trials, workers, freq, reps_df, counts, wall)
     meta.update(settings or {})
@@ -172,12 +180,13 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
     heading = "red (重大) and orange (较大) risks"
     if top.empty:
         top, heading = inv.head(10), "no red or orange risk; highest entries"
-    counts = ", ".join(f"{g} {n}" for g, n in reversed(grade_counts(inv).items()))
+    counts = ", ".join(f"{g.replace('_', ' ')} {n}" for g, n in reversed(grade_counts(inv).items()))
     table = Table(title=f"{heading} — {counts}")
     for col in ("grade", "district", "category", "events/yr [95% CI]", "L×C", "deaths",
                 "injuries", "loss M¥", "loss M¥/yr", "responsible layers"):  # fmt: skip
         table.add_column(col)
-    style = {"red": "bold red", "orange": "dark_orange", "yellow": "yellow", "blue": "blue"}
+    style = {"red": "bold red", "orange": "dark_orange", "yellow": "yellow", "blue": "blue",
+             matrix.NOT_OBSERVED: "dim"}  # fmt: skip
     for _, r in top.head(limit).iterrows():
         table.add_row(
             f"[{style[r['grade']]}]{r['grade']}[/]",
@@ -198,7 +207,8 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
         basis, consequences = inv["frequency_basis"].iloc[0], inv["consequence_basis"].iloc[0]
         table.caption = (
             f"events/yr: annual frequency = {basis}; deaths, injuries, loss: {consequences}; "
-            "loss M¥/yr = frequency × loss; bounds and sources in grades.md"
+            "loss M¥/yr = frequency × loss; bounds and sources in grades.md; "
+            f"{not_observed_text(inv)}: not graded"
         )
     if len(top) > limit:
         table.caption += f"; {len(top) - limit} more in risk_inventory.csv"
@@ -271,7 +281,9 @@ def riskmap_command(
 
     settings = {"overrides": overrides, "resolution": resolution}
     out_dir = out or Path("runs") / f"riskmap-{scen.name}"
-    out_dir, res = _staged(scen, replications, workers, out_dir, overwrite, tick, settings)
+    out_dir, res = _staged(
+        scen, replications, workers, out_dir, overwrite, tick, settings, scenario
+    )
     print_summary(console, res.inventory)
     console.print(
         f"wrote {out_dir}/risk_inventory.csv, .parquet, riskmap.png, risk_matrix.png, grades.md "
@@ -280,7 +292,7 @@ def riskmap_command(
     )
 
 
-def _staged(scen, replications, workers, out, overwrite, progress, settings):
+def _staged(scen, replications, workers, out, overwrite, progress, settings, scenario_file):
     """:func:`make_riskmap` into ``out``'s staging folder, published when complete
     (:mod:`sim.results.staging`; its lock held throughout).
 
@@ -297,7 +309,9 @@ def _staged(scen, replications, workers, out, overwrite, progress, settings):
             resume=False,  # nothing to resume: an unfinished attempt's files are cleared
         )  # fmt: skip
         try:
-            res = make_riskmap(scen, replications, staging, workers, progress, settings)
+            res = make_riskmap(
+                scen, replications, staging, workers, progress, settings, scenario_file
+            )
         except KeyboardInterrupt:
             typer.echo(f"interrupted: {out_dir} was not changed", err=True)
             raise typer.Exit(code=130) from None

@@ -30,16 +30,33 @@ def unit_of(metric: str) -> str:
     return outcome_unit(metric)
 
 
+PANELS_PER_ROW = 4
+"""Most panels in one row of the forest plot; more wrap onto further rows."""
+
+
 def readable(metric: str) -> str:
     """A panel title for an outcome key: its words without the unit suffix, then the unit
     (:func:`unit_of`): ``direct_loss_yuan`` → "direct loss (yuan)", ``deaths`` →
-    "deaths (persons)"."""
-    key = metric.rsplit(".", 1)[-1]
+    "deaths (persons)"; a shock's key names its shock, so that it differs from the long run's
+    own outcome of that name: ``shocks.rainstorm.road_collapses`` → "rainstorm shock: road
+    collapses (count)" beside ``road_collapses`` → "road collapses (count)"."""
+    prefix, _, key = metric.rpartition(".")
     for suffix, _ in UNIT_SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix):
             key = key[: -len(suffix)]
             break
-    return f"{key.replace('_', ' ')} ({unit_of(metric)})"
+    words = f"{key.replace('_', ' ')} ({unit_of(metric)})"
+    if prefix.startswith("shocks."):
+        return f"{prefix.split('.', 1)[1]} shock: {words}"
+    return f"{prefix}: {words}" if prefix else words
+
+
+def panel_titles(metrics: list[str], cost: str | None = None) -> list[str]:
+    """One title per panel, all different: :func:`readable` (", the arm's cost" for the cost
+    key), the key itself where two would otherwise read the same."""
+    tail = {True: ", the arm's cost", False: ""}
+    titles = [readable(m) + tail[role(m, cost) == "cost"] for m in metrics]
+    return [m if titles.count(t) > 1 else t for m, t in zip(metrics, titles, strict=True)]
 
 
 def _tick(x: float, _pos) -> str:
@@ -72,11 +89,17 @@ def forest_plot(
     conf = float(table["confidence"].iloc[0]) if len(table) else 0.95
     verdicts = effect_verdicts(table, metrics, cost)
     n_panels = max(len(metrics), 1)
+    n_cols = min(n_panels, PANELS_PER_ROW)
+    n_rows = -(-n_panels // n_cols)
     fig, axes = plt.subplots(
-        1, n_panels, figsize=(3.6 * n_panels + 1.5, 0.45 * len(arms) + 2.4), squeeze=False
-    )
+        n_rows, n_cols, squeeze=False,
+        figsize=(3.6 * n_cols + 1.5, (0.45 * len(arms) + 1.9) * n_rows + 0.9),
+    )  # fmt: skip
+    for ax in axes.ravel()[len(metrics) :]:
+        ax.set_visible(False)
+    titles = panel_titles(metrics, cost)
     y = np.arange(len(arms))[::-1]  # first arm on top
-    for ax, metric in zip(axes[0], metrics, strict=False):
+    for i, (ax, metric) in enumerate(zip(axes.ravel(), metrics, strict=False)):
         rows = verdicts[verdicts["metric"] == metric].set_index("arm").reindex(arms)
         ax.axvline(0.0, color="black", lw=0.8, ls="--")
         for yi, (_, r) in zip(y, rows.iterrows(), strict=True):
@@ -87,9 +110,8 @@ def forest_plot(
                 ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, lw=2)
             hollow = r["verdict"] == "no interval"
             ax.plot([r["estimate"]], [yi], "o", color=c, mfc="white" if hollow else c)
-        ax.set_yticks(y, arms if ax is axes[0][0] else [""] * len(arms))
-        is_cost = role(metric, cost) == "cost"
-        ax.set_title(readable(metric) + (", the arm's cost" if is_cost else ""), fontsize=10)
+        ax.set_yticks(y, arms if i % n_cols == 0 else [""] * len(arms))  # names on the left
+        ax.set_title("\n".join(textwrap.wrap(titles[i], 38)), fontsize=10)
         ax.set_xlabel(f"Δ vs {baseline} ({unit_of(metric)})")
         ax.xaxis.set_major_formatter(FuncFormatter(_tick))
         ax.grid(axis="x", alpha=0.3)
@@ -107,7 +129,8 @@ def forest_plot(
     fig.suptitle(
         f"Paired differences (arm − {baseline}), {conf:.0%} t-intervals\n{subtitle}", fontsize=10
     )
-    fig.tight_layout(rect=(0, 0.06 * (1 + (len(shown) > 3)) + 0.04, 1, 1))
+    legend_in = 0.35 * (1 + (len(shown) > 3)) + 0.25  # inches under the panels
+    fig.tight_layout(rect=(0, legend_in / fig.get_figheight(), 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

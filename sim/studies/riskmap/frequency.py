@@ -18,7 +18,10 @@ frequency (:mod:`sim.studies.riskmap.inventory`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 
 class FrequencyMissing(ValueError):
@@ -80,3 +83,36 @@ def scenario_frequency(scenario) -> AnnualFrequency:
         f"hazard {'+'.join(hazards)} gives none by itself (only a lone rainstorm does, by "
         "its return period)"
     )
+
+
+RELATIVE_PATH = re.compile(r"(?<![\w/])\.{1,2}/[^\s,;:()]*[^\s,;:().]")
+"""A path written relative to its file (``../data/x.csv``, ``./y.csv``) inside a source text."""
+
+
+def cited_from(frequency: AnnualFrequency, scenario_file: Path, cwd: Path | None = None):
+    """``frequency`` with the files its source cites relative to the scenario file (the
+    schema's rule for paths, e.g. ``../data/shanghai/tide_levels.csv``) rewritten so they
+    resolve where the risk map is read: relative to the folder citysafe was run from (the
+    convention of the path the user gave, e.g. ``scenarios/data/shanghai/tide_levels.csv`` from
+    the repository's root), or absolute when the file lies outside it.
+
+    A cited path that names no existing file next to the scenario (e.g. one written relative
+    to an ``extends:`` parent in another folder) is left as written.
+
+    Args:
+        frequency: :func:`scenario_frequency`'s result.
+        scenario_file: the scenario file as the user gave it.
+        cwd: the folder paths are shown relative to (default: the current one).
+    """
+    base = Path(scenario_file).resolve().parent
+    here = Path(cwd or Path.cwd()).resolve()
+
+    def shown(match: re.Match) -> str:
+        target = (base / match.group(0)).resolve()
+        if not target.exists():
+            return match.group(0)
+        if target.is_relative_to(here):
+            return os.path.relpath(target, here)
+        return str(target)
+
+    return replace(frequency, source=RELATIVE_PATH.sub(shown, frequency.source))

@@ -17,6 +17,8 @@ from sim.studies.riskmap.matrix import (
     GRADE_ZH,
     LIKELIHOOD_BOUNDS_PER_YR,
     LIKELIHOOD_NAMES,
+    NOT_OBSERVED,
+    NOT_OBSERVED_HATCH,
     SCORE_BOUNDS,
     SOURCES,
     matrix_table,
@@ -77,13 +79,16 @@ def grades_markdown(
     counts: dict[str, int],
     frequency: AnnualFrequency | None = None,
     n_years: int | None = None,
+    not_observed: str = "not observed",
 ) -> str:
     """The text of ``grades.md``.
 
     Args:
-        counts: rows of each grade in the inventory.
+        counts: rows of each grade in the inventory (and of :data:`NOT_OBSERVED` rows).
         frequency: the emergency scenario's annual frequency (None for a long run).
         n_years: simulated years of a long run (replications × years).
+        not_observed: what a not-observed cell means here
+            (:func:`sim.studies.riskmap.inventory.not_observed_text`).
     """
     matrix = matrix_table()
     grid = ["| | L1 | L2 | L3 | L4 | L5 |", "|---|---|---|---|---|---|"]
@@ -100,6 +105,10 @@ def grades_markdown(
         f"{GRADE_HEX['yellow']} | {counts.get('yellow', 0)} |",
         f"| blue ({GRADE_EN['blue']}) | {GRADE_ZH['blue']} | R ≤ {b_y - 1} | "
         f"{GRADE_HEX['blue']} | {counts.get('blue', 0)} |",
+        f"| {not_observed}: not graded | {GRADE_ZH[NOT_OBSERVED]} | none (the risk never "
+        f"occurred; its frequency lies below the upper bound, not at level L1) | "
+        f"{GRADE_HEX[NOT_OBSERVED]}, hatched {NOT_OBSERVED_HATCH} | "
+        f"{counts.get(NOT_OBSERVED, 0)} |",
     ]
     sources = [f"- {k.replace('_', ' ')}: {v}" for k, v in SOURCES.items()]
     parts = [

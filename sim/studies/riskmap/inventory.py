@@ -23,6 +23,9 @@ Per (hazard, district, category), over ``n_trials`` trials (see :mod:`sim.studie
 
 Every district gets a row for every (hazard, category) that occurred anywhere (frequency 0
 where it never occurred, consequence 0), so the matrix and the map have no empty district.
+Such a row is ``observed`` False and graded :data:`~sim.studies.riskmap.matrix.NOT_OBSERVED`
+by the same :func:`~sim.studies.riskmap.matrix.grade`: all n trials say is that its frequency
+is below ``frequency_hi_per_yr`` (:func:`not_observed_text`), not that it is level L1.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ import pandas as pd
 
 from sim.studies.riskmap.categories import category_zh, responsible_layers
 from sim.studies.riskmap.matrix import (
+    CELL_GRADES,
     GRADE_HEX,
     GRADE_ZH,
-    GRADES,
+    NOT_OBSERVED,
     consequence_level,
     grade,
     grade_rank,
@@ -69,6 +73,7 @@ INVENTORY_COLUMNS = (
     "trials",
     "occurrences",
     "p_occurrence",
+    "observed",
     "log_events",
     "deaths",
     "injuries",
@@ -172,7 +177,8 @@ def build_inventory(
     inv["likelihood_level"] = likelihood_level(inv["frequency_per_yr"].to_numpy())
     inv["consequence_level"] = consequence_level(inv["deaths"], inv["injuries"], inv["loss_yuan"])
     inv["risk_score"] = inv["likelihood_level"] * inv["consequence_level"]
-    inv["grade"] = grade(inv["likelihood_level"], inv["consequence_level"])
+    inv["observed"] = inv["occurrences"] > 0
+    inv["grade"] = grade(inv["likelihood_level"], inv["consequence_level"], inv["observed"])
     inv["grade_zh"] = inv["grade"].map(GRADE_ZH)
     inv["responsible_layers"] = [
         responsible_layers(c, g) for c, g in zip(inv["category"], inv["grade"], strict=True)
@@ -210,13 +216,30 @@ def _frequency(inv: pd.DataFrame, n_trials: int, basis: str, f_scen: float | Non
 
 
 def grade_counts(inventory: pd.DataFrame) -> dict[str, int]:
-    """Rows of each grade, every grade present (0 when none), low to high."""
+    """Rows of each grade, every grade present (0 when none), low to high, after the rows
+    not observed (:data:`~sim.studies.riskmap.matrix.CELL_GRADES`)."""
     counts = inventory["grade"].value_counts()
-    return {g: int(counts.get(g, 0)) for g in GRADES}
+    return {g: int(counts.get(g, 0)) for g in CELL_GRADES}
+
+
+def not_observed_text(inventory: pd.DataFrame) -> str:
+    """What a not-observed cell means in this inventory, for legends, ``grades.md`` and the
+    console: "not observed in 8 replications (upper bound 0.097 per year)", the trials
+    and the upper 95 % bound of their interval (Wilson for replications, Garwood for
+    simulated years: the same for every such cell); "not observed" without trials."""
+    if inventory.empty:
+        return "not observed"
+    r = inventory.iloc[0]
+    unit = "simulated years" if r["frequency_basis"] == BASIS["year"][0] else "replications"
+    text = f"not observed in {int(r['trials']):,} {unit}"
+    mine = inventory.loc[~inventory["observed"].astype(bool), "frequency_hi_per_yr"]
+    if len(mine):
+        text += f" (upper bound {float(mine.max()):.2g} per year)"
+    return text
 
 
 CELL_COLUMNS = ("row", "row_label", "column", "column_label", "hazard", "category", "grade",
-                "colour", "label")  # fmt: skip
+                "colour", "label", "frequency_hi_per_yr")  # fmt: skip
 
 
 def grade_cells(inventory: pd.DataFrame, district_names: list[str]) -> pd.DataFrame:
@@ -232,7 +255,8 @@ def grade_cells(inventory: pd.DataFrame, district_names: list[str]) -> pd.DataFr
         district_names: the city's district names, in district order.
 
     Returns:
-        :data:`CELL_COLUMNS`; ``label`` is ``L<likelihood level> C<consequence level>``.
+        :data:`CELL_COLUMNS`; ``label`` is ``L<likelihood level> C<consequence level>``, or
+        ``none seen`` and the frequency's upper bound for a not-observed cell.
     """
     inv = inventory.reset_index(drop=True)
     pairs = sorted(set(zip(inv["category"], inv["hazard"], strict=True)))
@@ -255,9 +279,16 @@ def grade_cells(inventory: pd.DataFrame, district_names: list[str]) -> pd.DataFr
             "grade": inv["grade"].to_numpy(),
             "colour": inv["grade"].map(GRADE_HEX).to_numpy(),
             "label": [
-                f"L{a} C{b}"
-                for a, b in zip(inv["likelihood_level"], inv["consequence_level"], strict=True)
+                f"L{a} C{b}" if g != NOT_OBSERVED else f"none seen\n≤ {hi:.2g}/yr"
+                for a, b, g, hi in zip(
+                    inv["likelihood_level"],
+                    inv["consequence_level"],
+                    inv["grade"],
+                    inv["frequency_hi_per_yr"],
+                    strict=True,
+                )
             ],
+            "frequency_hi_per_yr": inv["frequency_hi_per_yr"].to_numpy(dtype=float),
         }
     )
     if cells.duplicated(["row", "column"]).any():

@@ -44,6 +44,12 @@ Assumptions (not found in any source; change them here):
       C1  blue   blue   blue   yellow yellow
 
 :data:`GRADE_HEX` is the one colour table of every output (figures, console, ``grades.md``).
+
+A cell whose risk never occurred in the n trials is not graded on the matrix: its point
+frequency 0 would read as level L1, "very rare, observed", while all the trials say is that
+its frequency lies below the upper bound of its interval (e.g. 0.097 per year from 8
+replications of a storm of 0.3125 per year). :func:`grade` marks such a cell
+:data:`NOT_OBSERVED`, drawn hatched grey and counted apart.
 """
 
 from __future__ import annotations
@@ -52,11 +58,21 @@ import numpy as np
 
 GRADES = ("blue", "yellow", "orange", "red")
 """Grades from low to high (安委办〔2016〕11号 colours)."""
-GRADE_ZH = {"blue": "低风险", "yellow": "一般风险", "orange": "较大风险", "red": "重大风险"}
-GRADE_EN = {"blue": "low", "yellow": "general", "orange": "large", "red": "major"}
+NOT_OBSERVED = "not_observed"
+"""The 'grade' of a cell whose risk occurred in none of the trials: not on the matrix."""
+CELL_GRADES = (NOT_OBSERVED, *GRADES)
+"""What a cell can be, low to high: not observed, then the four grades."""
+GRADE_ZH = {"blue": "低风险", "yellow": "一般风险", "orange": "较大风险", "red": "重大风险",
+            NOT_OBSERVED: "未观测到"}  # fmt: skip
+GRADE_EN = {"blue": "low", "yellow": "general", "orange": "large", "red": "major",
+            NOT_OBSERVED: "not observed"}  # fmt: skip
 """English names of the grades (figures: the default font has no CJK glyphs)."""
-GRADE_HEX = {"blue": "#1f6fd1", "yellow": "#f2c400", "orange": "#f28c00", "red": "#d62728"}
-"""The one colour table of the grades: every figure draws a cell of grade g in GRADE_HEX[g]."""
+GRADE_HEX = {"blue": "#1f6fd1", "yellow": "#f2c400", "orange": "#f28c00", "red": "#d62728",
+             NOT_OBSERVED: "#d9d9d9"}  # fmt: skip
+"""The one colour table of the grades: every figure draws a cell of grade g in GRADE_HEX[g]
+(a not-observed cell in light grey, hatched with :data:`NOT_OBSERVED_HATCH`)."""
+NOT_OBSERVED_HATCH = "///"
+"""Hatch of a not-observed cell in the figures (grey lines on its grey fill)."""
 
 LIKELIHOOD_BOUNDS_PER_YR = (0.001, 0.01, 0.1, 1.0)
 """Lower bounds of likelihood levels 2..5: annual frequency, events per year (assumption)."""
@@ -127,8 +143,14 @@ def consequence_level(deaths, injuries, loss_yuan) -> np.ndarray:
     return level
 
 
-def grade(likelihood, consequence) -> np.ndarray:
-    """Colour names of matrix cells (levels 1..5 each, array-like).
+def grade(likelihood, consequence, observed=None) -> np.ndarray:
+    """Colour names of matrix cells (levels 1..5 each, array-like), :data:`NOT_OBSERVED`
+    where ``observed`` is False.
+
+    Args:
+        likelihood, consequence: levels 1..5, array-likes of one shape.
+        observed: booleans of that shape, False for a cell whose risk occurred in none of the
+            trials (its point frequency 0 is no evidence of level L1); None: all observed.
 
     Raises:
         ValueError: a level outside 1..5.
@@ -139,12 +161,15 @@ def grade(likelihood, consequence) -> np.ndarray:
         if ((a < 1) | (a > 5)).any():
             raise ValueError(f"{name} levels must be 1..5")
     score = lk * cq
-    return np.asarray(GRADES, dtype=object)[np.searchsorted(SCORE_BOUNDS, score, side="right")]
+    out = np.asarray(GRADES, dtype=object)[np.searchsorted(SCORE_BOUNDS, score, side="right")]
+    if observed is None:
+        return out
+    return np.where(np.asarray(observed, dtype=bool), out, NOT_OBSERVED)
 
 
 def grade_rank(colours) -> np.ndarray:
-    """0 (blue) … 3 (red) for colour names."""
-    lookup = {g: i for i, g in enumerate(GRADES)}
+    """0 (blue) … 3 (red) for colour names, -1 for :data:`NOT_OBSERVED`."""
+    lookup = {g: i for i, g in enumerate(GRADES)} | {NOT_OBSERVED: -1}
     return np.array([lookup[c] for c in np.asarray(colours, dtype=object).ravel()], dtype=int)
 
 
