@@ -176,6 +176,24 @@ def markdown(table: pd.DataFrame, posterior: dict, reps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_particles(post: pd.DataFrame, path: Path, a: argparse.Namespace) -> None:
+    """The joint fit's weighted particles in the city's posterior format
+    (:mod:`sim.city.behaviour_posterior`); copy the file to
+    ``scenarios/data/shanghai/behaviour_posterior.csv`` to make it the city's."""
+    names = list(PARAMETERS)
+    head = (
+        "# Joint posterior of the PADM coefficients (sim.scenario.schema.BehaviourConfig),\n"
+        "# ABC-SMC (pyabc) on the people relocated of the calibration storms before 2021\n"
+        f"# ({', '.join(load_spec()['storms'])}; observed counts and sources in\n"
+        "# experiments/typhoon_calibration/storms.yaml); written by\n"
+        f"# experiments/typhoon_calibration/run.py --reps {a.reps} --population "
+        f"{a.population} --generations {a.generations} (seed {SEED}).\n"
+        "# Last generation's particles; weight = pyabc importance weight. Licence: Apache-2.0.\n"
+    )
+    body = post[[*names, "weight"]].to_csv(index=False, float_format="%.6g")
+    path.write_text(head + body, encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=8, help="traced replications per storm")
@@ -193,6 +211,7 @@ def main() -> None:
     posterior = summarise_posterior(posts["all"], list(PARAMETERS))
     table.to_csv(OUT / "loso.csv", index=False)
     (OUT / "posterior.json").write_text(json.dumps(posterior, indent=2))
+    write_particles(posts["all"], OUT / "behaviour_posterior.csv", a)
     text = markdown(table, posterior, a.reps)
     (OUT / "results.md").write_text(text, encoding="utf-8")
     print(text)

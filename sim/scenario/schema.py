@@ -596,33 +596,34 @@ class BehaviourConfig(Strict):
     """
 
     intercept: float = Field(
-        -5.9,
+        -6.1,
         description="Log-odds of an ordinary household leaving with no order at response "
-        "level IV and a forecast at the order threshold (x = 0): ~0.3 %. Calibrated "
-        "(posterior 90% interval -7.7 to -3.9; the prior -8 to -1).",
+        "level IV and a forecast at the order threshold (x = 0): ~0.2 %. Calibrated "
+        "(posterior 90% interval -7.7 to -4.4; the prior -8 to -1).",
     )
     official_order: float = Field(
-        3.9,
+        2.1,
         ge=0,
         description="Log-odds added by a district's relocation order (official warnings are "
         "the strongest predictor in Huang et al. 2016). Calibrated (posterior 90% interval "
-        "0.2 to 7.0; prior 0 to 8): weakly identified from city totals, since orders and the "
+        "0.3 to 5.2; prior 0 to 8): weakly identified from city totals, since orders and the "
         "response level rise together; with per_response_level, an ordinary household ordered "
-        "out at II and x = 0 complies with p = 0.77 (at III: 0.40).",
+        "out at II and x = 0 complies with p = 0.20 (at III: 0.06), a shed dweller with "
+        "p = 0.40.",
     )
     per_response_level: float = Field(
-        1.6,
+        1.3,
         ge=0,
         description="Log-odds per response level above IV (warning salience; the districts' "
         "door-to-door enforcement grows with the grade). Calibrated (posterior 90% interval "
-        "0.05 to 3.3; prior 0 to 4).",
+        "0.2 to 2.8; prior 0 to 4).",
     )
     exposure: float = Field(
-        2.2,
+        1.6,
         ge=0,
         description="Log-odds per unit ln(forecast intensity / order threshold) at the "
         "household (environmental cues, expected personal impact). Calibrated (posterior 90% "
-        "interval 0.3 to 3.7; prior 0 to 4).",
+        "interval 0.3 to 3.5; prior 0 to 4).",
     )
     experience: float = Field(
         0.2,
