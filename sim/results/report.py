@@ -18,7 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sim.results.outcome_text import format_number, outcome_unit
+from sim.results.outcome_text import format_number, observed_text, outcome_unit
 
 
 def _title(scenario) -> str:
@@ -194,7 +194,7 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
 
 
 def print_summary(console: Console, summary: dict, scenario, event: Window | None = None) -> None:
-    """Print the table, then each observed figure's spread and source.
+    """Print the table, then each observed figure (value, unit, spread) and its source.
 
     Args:
         console: where to print.
@@ -216,8 +216,7 @@ def print_summary(console: Console, summary: dict, scenario, event: Window | Non
             console.print(not_compared(scenario, event), style="bold", highlight=False)
     if scenario.observed:
         console.print("Observed figures (reported spread) and sources:", style="bold")
+        units = type(scenario).OUTCOME_UNITS
         for key, obs in scenario.observed.items():
-            spread = ""
-            if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                spread = f" (reported {format_number(obs.low)} to {format_number(obs.high)})"
-            console.print(f"  {key}{spread}: {obs.source}", highlight=False)
+            figure = observed_text(key, obs, units)
+            console.print(f"  {key} = {figure}: {obs.source}", highlight=False)
