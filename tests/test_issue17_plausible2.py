@@ -3,14 +3,19 @@ fails without it."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 from rich.console import Console
-from scipy.stats import spearmanr
+from scipy.stats import norm, spearmanr
+from test_storm_surge import context as surge_context
+from test_storm_surge import one_wall
 
 from sim.agents.households import ProtectiveAction
+from sim.damage.coastal_flood import CoastalFloodDeaths, flood_mortality
+from sim.hazards.storm_surge import GRID_STEP_H, StormSurge
 from sim.models.emergency import CityModel
 from sim.results.html_report import _outcomes
 from sim.results.outcome_text import format_number
@@ -79,3 +84,63 @@ def test_no_relocation_where_no_trigger_of_the_category_is_forecast(rainstorm_mo
         np.array([0.0, 1e-6, 0.0]),
     )  # fmt: skip
     assert p[0] == 0.0 and p[2] == 0.0 and p[1] > 0.0  # a trace of forecast counts (x = -2)
+
+
+# ---------------------------------------------------------------- 1. storm surge: depth and deaths
+SURGE = ROOT / "scenarios" / "shanghai" / "storm-surge.yaml"
+
+
+def test_jonkman_mortality_by_hand():
+    # remaining zone: Φ((ln h − 7.60)/2.75); h = 1 m: Φ(−2.76364) = 0.0028581
+    assert flood_mortality(1.0, 0.1) == pytest.approx(0.0028581, rel=1e-4)
+    # 2.5 m rising 1 m/h (≥ 2.1 m and ≥ 0.5 m/h): Φ((ln 2.5 − 1.46)/0.28) = Φ(−1.94182)
+    assert flood_mortality(2.5, 1.0) == pytest.approx(0.026079, rel=1e-3)
+    # the same depth rising slowly stays in the remaining zone: Φ(−2.43044) = 0.0075404
+    assert flood_mortality(2.5, 0.2) == pytest.approx(0.0075404, rel=1e-3)
+    assert flood_mortality(0.0, 5.0) == 0.0
+    h = np.linspace(0.01, 5.0, 200)  # mortality rises with depth in each zone
+    assert (np.diff(flood_mortality(h, 0.0)) > 0).all()
+
+
+def test_deaths_behind_one_wall_by_hand():
+    # the hand case of tests/test_storm_surge.py: 0.25 m over a 10 km wall for 2 h, V = 1402.11
+    # m³/m at 2 h, so the depth at x is 1.40211·exp(−x/1000) (below the 2.25 m cap and 2.1 m:
+    # remaining zone); 10,000 residents per km²
+    t = np.arange(0, 30.0, GRID_STEP_H)
+    level = np.where((t > 0) & (t <= 2.0 + 1e-9), 5.25, 4.0)
+    wall = one_wall().assign(district="Pudong New Area")
+    hz = StormSurge(wall, t, level, np.zeros_like(t), surge_context(), 1000.0, 12.0, 0.01)
+    deaths = CoastalFloodDeaths(hz, np.array([0.01]), {"Pudong New Area": 0})
+    _, x, width, _ = hz.cross_shore_profile()
+    v2 = 0.54 * math.sqrt(9.81 * 0.25**3) * 12 * 3600 * (1 - math.exp(-2.0 / 12.0))
+    depth = v2 / 1000.0 * np.exp(-x / 1000.0)
+    depth = np.where(depth >= 0.01, depth, 0.0)
+    want = (norm.cdf((np.log(depth[depth > 0]) - 7.60) / 2.75)).sum() * 0.01 * width
+    want *= float(hz.segment_length_m[0])
+    assert deaths.expected[-1, 0] == pytest.approx(want, rel=1e-6)
+    assert 300 < want < 370  # ~336 deaths among ~490,000 residents in water ≥ 1 cm (0.07 %)
+    assert deaths.expected_at(1.0)[0] < deaths.expected_at(2.0)[0] == deaths.expected[-1, 0]
+
+
+@pytest.fixture(scope="module")
+def surge_model():
+    scen = load_scenario(SURGE, ["networks.resolution=0.1", "time.duration_h=30"])
+    model = CityModel(scen)
+    model.run()
+    return model
+
+
+def test_storm_surge_floods_and_kills_where_its_walls_overflow(surge_model):
+    model = surge_model
+    names = list(model.city.districts["name_en"])
+    depth = dict(zip(names, model.hazard_record.peak_flood_depth_m, strict=True))
+    # the Lujiazui floodwall overflows like the Bund's opposite: Pudong's deepest flooding is
+    # at its foot (the 24 random points of a 1,210 km² district missed it: 0.1 m before)
+    assert depth["Pudong New Area"] == pytest.approx(depth["Huangpu"]) and depth["Huangpu"] > 2.0
+    assert depth["Chongming"] == depth["Jinshan"] == 0.0  # their seawalls hold
+    by_district = dict(zip(names, model.ledger.casualties.deaths_by_district(), strict=True))
+    overflowing = {"Baoshan", "Yangpu", "Huangpu", "Pudong New Area", "Xuhui"}
+    assert all(by_district[n] > 0 for n in overflowing - {"Pudong New Area"})
+    assert sum(v for n, v in by_district.items() if n not in overflowing) == 0
+    flood = model.ledger.casualties.by_cause()["coastal_flood"][0]
+    assert flood == model.deaths and 1500 < flood < 3500  # expected 2,356 (Poisson draws)
