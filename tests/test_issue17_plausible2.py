@@ -15,6 +15,7 @@ from test_storm_surge import one_wall
 
 from sim.agents.households import ProtectiveAction
 from sim.damage.coastal_flood import CoastalFloodDeaths, flood_mortality
+from sim.damage.earthquake import damage_state_probabilities, old_housing_stocks
 from sim.hazards.storm_surge import GRID_STEP_H, StormSurge
 from sim.models.emergency import CityModel
 from sim.results.html_report import _outcomes
@@ -144,3 +145,45 @@ def test_storm_surge_floods_and_kills_where_its_walls_overflow(surge_model):
     assert sum(v for n, v in by_district.items() if n not in overflowing) == 0
     flood = model.ledger.casualties.by_cause()["coastal_flood"][0]
     assert flood == model.deaths and 1500 < flood < 3500  # expected 2,356 (Poisson draws)
+
+
+# ---------------------------------------------------------------- 4. earthquake: networks, homeless
+QUAKE = ROOT / "scenarios" / "shanghai" / "earthquake-old-housing.yaml"
+
+
+@pytest.fixture(scope="module")
+def quake_model():
+    model = CityModel(load_scenario(QUAKE, ["time.duration_h=3"]))
+    model.run()
+    return model
+
+
+def test_earthquake_displaces_the_residents_of_uninhabitable_old_housing(quake_model):
+    model = quake_model
+    ev = model.events.to_frame()
+    quake = ev[(ev["kind"] == "earthquake") & (ev["detail"] == "pga_g")].sort_values("district")
+    pga = quake["value"].to_numpy(float)  # (D,) district PGA the strike used, g
+    # Hazus shelter model, expected value: residents × (0.9 P(extensive) + P(complete))
+    want = 0.0
+    for st in old_housing_stocks(model.city):
+        p = damage_state_probabilities(pga, st.curve_prefix)  # (D, 5)
+        want += (st.residents * (0.9 * p[:, 3] + p[:, 4])).sum()
+    got = sum(g.displaced_now for g in model.districts)
+    assert got == pytest.approx(want, rel=0.02)  # multinomial draws of ~3,700 blocks
+    assert model.people_relocated == pytest.approx(got)  # nobody else moves (compliance 0)
+    assert sum(g.sheltered_now for g in model.districts) == pytest.approx(got)
+    assert got > 1e5  # before: 0
+
+
+def test_earthquake_fails_substations_by_the_hazus_damage_law(quake_model):
+    infra = quake_model.infra
+    nodes = infra.layers["power"].nodes
+    cap, peak = infra.capacity["power"]["pga_g"], infra.peak["power"]["pga_g"]
+    hit = np.isfinite(cap) & (peak >= cap)  # PGA at the asset above its drawn capacity
+    assert hit.sum() > 20  # before: no power asset had a PGA curve, so none failed
+    assert infra.damaged["power"][hit].all()
+    types = infra.layers["power"].asset_types
+    sub = np.isin(nodes["asset_type"], [types.index("substation_110_35kv"),
+                                        types.index("substation_220kv")])  # fmt: skip
+    assert (hit & sub).any()
+    assert quake_model._customer_hours["power"] > 0

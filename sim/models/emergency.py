@@ -751,14 +751,19 @@ class CityModel(SimulationModel):
 
     def _hazard_strikes(self, hazard: Hazard) -> None:
         """An instant hazard: its IMs at the sample points go to the strike damage registered
-        for them (:data:`sim.damage.strike.STRIKE_DAMAGE`: PGA → old housing), network assets
-        fail by their curves in its IMs; incidents are dispatched at once."""
+        for them (:data:`sim.damage.strike.STRIKE_DAMAGE`: PGA → old housing), the district
+        governments shelter those it left homeless, network assets fail by their curves in its
+        IMs (PGA: substations and distribution circuits, Hazus); incidents are dispatched at
+        once."""
         incidents = []
         for im in hazard.ims:
             handler = STRIKE_DAMAGE.get(im)
             if handler is not None:
                 pts = hazard.at_samples(im, self.time)
                 incidents += handler(self.context, self.exposure, pts, self.streams[hazard.name])
+        displaced = self.exposure.take_displaced()  # homes made uninhabitable: shelter them
+        for gov in self.districts:
+            gov.shelter_displaced(float(displaced[gov.district]))
         new_damage = self.infra.apply_hazard(self.context, IntensityField([hazard], self.time))
         if new_damage:
             self.infra.update_functionality(self.time)
