@@ -39,7 +39,7 @@ def test_every_source_line_shows_the_observed_figure_and_its_unit():
     assert "  trees_down = 2,984 count: 上海发布" in "\n".join(lines)
     assert "  signboards_fallen = 4 count: 上海发布" in "\n".join(lines)
     page = _outcomes(summary, scenario)
-    assert "Trees down (count): 2,984 count; 上海发布" in page
+    assert "Trees down (count): 2,984; 上海发布" in page
     for key, obs in scenario.observed.items():
         line = next(x for x in lines if x.startswith(f"  {key} = "))
         assert line.startswith(f"  {key} = {format_number(obs.value)} ") and obs.source in line

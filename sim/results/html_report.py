@@ -130,7 +130,8 @@ def _outcomes(summary: dict, scenario) -> str:
     if scenario.observed:
         items = []
         for key, obs in scenario.observed.items():
-            text = f"{outcome_label(key, units)}: {observed_text(key, obs, units)}; {obs.source}"
+            figure = observed_text(key, obs, units, with_unit=False)  # the label has the unit
+            text = f"{outcome_label(key, units)}: {figure}; {obs.source}"
             items.append(f'<li title="{html.escape(key, quote=True)}">{html.escape(text)}</li>')
         parts.append("<p>Observed figures and their sources:</p><ul>" + "".join(items) + "</ul>")
     parts.append(
