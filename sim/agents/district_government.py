@@ -80,6 +80,7 @@ class DistrictGovernment(mesa.Agent):
         self.ordered = np.zeros(households.n, dtype=bool)
         self._exposure_ratio = np.zeros(households.n)
         self.relocated_cumulative = 0.0
+        self.displaced_now = 0.0  # out of uninhabitable homes (earthquake), sheltered
         self.behaviour = ProtectiveAction(config.behaviour)
         self.compliance = np.array([config.compliance[c] for c in self.categories])
         self._rules(evacuation)
@@ -128,12 +129,26 @@ class DistrictGovernment(mesa.Agent):
 
     @property
     def relocated_now(self) -> float:
-        return float(self._relocated.sum())
+        """Persons now away from home: the relocated categories and the displaced."""
+        return float(self._relocated.sum()) + self.displaced_now
 
     @property
     def sheltered_now(self) -> float:
-        """Persons now in the district's shelters."""
-        return float(self._relocated[self._sheltered].sum())
+        """Persons now in the district's shelters (the displaced included)."""
+        return float(self._relocated[self._sheltered].sum()) + self.displaced_now
+
+    def shelter_displaced(self, persons: float) -> None:
+        """Take in ``persons`` whose homes the hazard made uninhabitable (Hazus displaced
+        households): counted as relocated and sheltered (assumption: every displaced person
+        needs public shelter, Hazus's upper bound) for the rest of the window, since repairs
+        take months; not sent home when the response ends."""
+        if persons <= 0:
+            return
+        self.displaced_now += persons
+        self.relocated_cumulative += persons
+        self.model.log_event(
+            "relocation", district=self.district, layer="", detail="displaced", value=persons
+        )
 
     def scale_compliance(self, scale: float) -> None:
         """Set compliance to ``scale`` × the scenario's category multipliers (clipped to

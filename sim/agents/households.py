@@ -172,7 +172,8 @@ class ProtectiveAction:
                 order threshold (the largest over the rule's triggers; 0 where none).
 
         Returns:
-            (n,) probabilities.
+            (n,) probabilities; 0 where the exposure ratio is 0 (no trigger of the
+            household's category is forecast at its place: no threat to act on).
         """
         c = self.config
         x = np.clip(np.log(np.maximum(exposure_ratio, 1e-9)), *EXPOSURE_CLIP)
@@ -184,4 +185,8 @@ class ProtectiveAction:
             + c.exposure * x
             + c.experience * experience
         )
-        return 1.0 / (1.0 + np.exp(-z))
+        # PADM's decisions start with threat identification (Lindell & Perry 2012): a
+        # household whose place the forecast does not touch by any of its category's hazards
+        # (e.g. a vessel crew in a rainstorm: no gust) has no threat to respond to.
+        threatened = np.asarray(exposure_ratio, float) > 0.0
+        return np.where(threatened, 1.0 / (1.0 + np.exp(-z)), 0.0)

@@ -47,6 +47,11 @@ FALLING_OBJECT_LOSS = {
     "external_insulation_patch": "external_insulation_patch",
 }
 """Falling-object type (sim.damage.falling_objects) → loss item (sim.damage.impact)."""
+DISPLACED_WEIGHT = (0.0, 0.0, 0.0, 0.9, 1.0)
+"""Share of a multi-family building's residents displaced by its damage state (none, slight,
+moderate, extensive, complete): FEMA Hazus Earthquake Technical Manual, shelter needs
+(displaced households = multi-family dwellings weighted 0.9 at extensive and 1.0 at complete
+damage; single-family 0 and 1). The old housing stock is multi-family (walk-up flats)."""
 PERSONS_PER_SHED = 4.0
 """Assumption: occupants of a work or farm shed."""
 TRAPPED_SHARE = 0.02
@@ -109,6 +114,7 @@ class ExposureModel:
         self.items["sheds"] = CountedExposure(
             "sheds", curve("temporary_shed"), spread_counts(self.sheds_per_district, k)
         )
+        self.displaced_persons = np.zeros(d_count)  # out of uninhabitable homes, not yet housed
         self.old_dwellings_per_district = np.ceil(
             self._pool(ex, "dangerous_housing_persons") / city.profile.persons_per_household
         )
@@ -136,6 +142,15 @@ class ExposureModel:
             return {c: float(row[c]) for c in RELOCATION_CATEGORIES}
         ex = self.city.exposure
         return {c: float(self._pool(ex, c)[district]) for c in RELOCATION_CATEGORIES}
+
+    def add_displaced(self, persons) -> None:
+        """Residents of homes made uninhabitable, (D,) persons, awaiting shelter."""
+        self.displaced_persons = self.displaced_persons + np.asarray(persons, float)
+
+    def take_displaced(self) -> np.ndarray:
+        """(D,) displaced persons not yet handed to the district governments; resets to 0."""
+        out, self.displaced_persons = self.displaced_persons, np.zeros_like(self.displaced_persons)
+        return out
 
     def failed(self, column: str) -> int:
         """Items failed so far: a counted item, or a falling-object type name."""
@@ -286,6 +301,10 @@ def earthquake_impact(
         pga_points: (D·K,) peak ground acceleration at the district sample points, g.
         rng: the model's ``earthquake`` stream.
 
+    Displaced: the residents of its extensively or completely damaged buildings, weighted by
+    :data:`DISPLACED_WEIGHT` (Hazus shelter model), handed to ``exposure.add_displaced`` for the
+    district governments to shelter.
+
     Returns:
         One structural-collapse incident per completely damaged building with trapped people.
     """
@@ -309,6 +328,10 @@ def earthquake_impact(
     )  # (D, 5) m² by damage state
     loss = float((area * np.asarray(EARTHQUAKE_REPAIR_RATIO)).sum() * REPLACEMENT_COST_YUAN_PER_M2)
     ctx.losses.add_yuan("earthquake_housing", loss)
+    residents = sum(
+        buildings[i] * st.building_floor_area_m2 / st.m2_per_person for i, st in enumerate(stocks)
+    )  # (D, 5) residents by damage state
+    exposure.add_displaced(residents @ np.asarray(DISPLACED_WEIGHT))  # fmt: skip
     for d in range(shape[0]):
         ctx.log_event(
             "earthquake", district=d, layer="exposure", detail="pga_g", value=float(pga[d])

@@ -403,6 +403,44 @@ _ENTRIES += _eq_curves(
     "published curve for this type was found. Beta 0.64 as HAZUS.",
 )
 
+_HAZUS_POWER = (
+    "FEMA (2022), Hazus Earthquake Model Technical Manual, Hazus 5.1: electric power fragility "
+    "(PGA), as transcribed in NHERI SimCenter's Damage and Loss Model Library, "
+    "seismic/power_network/portfolio/Hazus v5.1/fragility.csv. The extensive damage state is "
+    "taken as loss of function until repaired (Hazus: most breakers, switches or circuits "
+    "damaged). Anchored components (assumption: substations built to China's seismic design "
+    "code for electrical installations). "
+)
+_ENTRIES += [
+    FragilityCurve(
+        key="power_substation_220kv_pga",
+        theta=0.35,
+        beta=0.40,
+        im="pga_g",
+        damage_state="Hazus extensive damage of a 220 kV substation (out of service)",
+        source=_HAZUS_POWER + "Medium-voltage (230 kV) substation, anchored: EP.S.M.A extensive "
+        "0.35 g, beta 0.40.",
+    ),
+    FragilityCurve(
+        key="power_substation_110_35kv_pga",
+        theta=0.45,
+        beta=0.45,
+        im="pga_g",
+        damage_state="Hazus extensive damage of a 110 kV or 35 kV substation (out of service)",
+        source=_HAZUS_POWER + "Low-voltage (115 kV) substation, anchored: EP.S.L.A extensive "
+        "0.45 g, beta 0.45.",
+    ),
+    FragilityCurve(
+        key="power_distribution_circuit_pga",
+        theta=0.72,
+        beta=0.15,
+        im="pga_g",
+        damage_state="Hazus extensive damage of a 10 kV distribution circuit (out of service)",
+        source=_HAZUS_POWER + "Distribution circuit, seismically anchored components: EP.C.A "
+        "extensive 0.72 g, beta 0.15.",
+    ),
+]
+
 FRAGILITY_LIBRARY: dict[str, FragilityCurve] = {c.key: c for c in _ENTRIES}
 
 

@@ -99,6 +99,11 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
         "assumption: repair of a 10 kV line fault (crew-day, conductor, pole)",
     ),
     "substation_flood": (3_000_000.0, "assumption: flooded 110/35 kV substation equipment"),
+    "substation_quake": (
+        3_000_000.0,
+        "assumption: breakers, switches and transformer bushings of a substation damaged by "
+        "shaking, taken at the flooded-substation equipment cost",
+    ),
     "transformer_flood": (150_000.0, "assumption: flooded distribution transformer replacement"),
     "pump_station_flood": (2_000_000.0, "assumption: flooded pumping-station motors and controls"),
     "water_asset": (200_000.0, "assumption: water main or junction repair"),

@@ -181,6 +181,45 @@ class StormSurge(Hazard):
         return self._window
 
     @property
+    def segment_district(self) -> np.ndarray:
+        """(S,) English name of the district each defence segment protects (``seawall.csv``)."""
+        return self.defences["district"].to_numpy(str)
+
+    @property
+    def segment_length_m(self) -> np.ndarray:
+        """(S,) length of each defence segment, m."""
+        return np.hypot(self.x2 - self.x1, self.y2 - self.y1)
+
+    def wall_depth_at(self, t_h: float) -> np.ndarray:
+        """(S,) flood depth at the landward foot of each segment (x = 0: its deepest), m."""
+        if not self.active(t_h):
+            return np.zeros(len(self.defences))
+        v, cap = self._series_at(self.storage, t_h), self._series_at(self.cap_m, t_h)
+        depth = np.minimum(v / self.length_m, cap)
+        return np.where(depth >= self.min_depth_m, depth, 0.0)
+
+    def cross_shore_profile(self, cells: int = 80, extent: float = 8.0):
+        """Depth behind each segment over time along the landward normal (module docstring).
+
+        Args:
+            cells: cells of the normal (midpoints), from the wall to ``extent`` × L inland.
+            extent: reach of the normal in inundation lengths L (8 L: depth below e^-8 of the
+                wall's, under any minimum depth worth counting).
+
+        Returns:
+            (times_h (T,), x_m (J,) cell midpoints, width_m cell width, depth_m (T, S, J)):
+            depth = min(V/L·exp(−x/L), cap), 0 below ``min_depth_m``.
+        """
+        width = extent * self.length_m / cells
+        x = (np.arange(cells) + 0.5) * width
+        decay = np.exp(-x / self.length_m)
+        depth = np.minimum(
+            (self.storage / self.length_m)[:, :, None] * decay, self.cap_m[:, :, None]
+        )
+        depth = np.where(depth >= self.min_depth_m, depth, 0.0)
+        return self.times_h, x, width, depth
+
+    @property
     def instant(self) -> bool:
         return False
 

@@ -46,6 +46,7 @@ from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.context import RunContext
 from sim.core.eventlog import EventLog
 from sim.core.ledger import Ledger, LossLedger
+from sim.damage.coastal_flood import CoastalFloodDeaths
 from sim.damage.exposure import ExposureModel
 from sim.damage.fragility import FragilityCurve, get_curve
 from sim.damage.impact import UNIT_COST_YUAN
@@ -83,6 +84,7 @@ STREAMS = (
     "earthquake",
     "epidemic",
     "epidemic.deaths",
+    "coastal_flood",
     "injects",
     "households",
     "forecast",
@@ -186,6 +188,7 @@ class CityModel(SimulationModel):
         self._check_city_state()
         self.exposure = ExposureModel(self.city, self.streams, self.curve, self._condition())
         self.hazards = self._build_hazards()
+        self._coastal = self._build_coastal_flood()
         self.infra = Infrastructure(
             self.city,
             config,
@@ -711,6 +714,8 @@ class CityModel(SimulationModel):
             self.warning_centre.level_rank,
             self._remaining_at_risk,
         )
+        if self._coastal is not None:  # deaths in the flooding behind the defences
+            self._coastal.step(self.context, self.time, self.streams["coastal_flood"])
         # 5. Incidents to the emergency service (dispatched by the caller).
         self.service.submit_damage(new_damage, alarms, casualties)
         flood = (
@@ -721,13 +726,35 @@ class CityModel(SimulationModel):
             gust_pts.reshape(shape),
             rain_pts.reshape(shape),
             depth_cells.reshape(shape),
-            None if flood is None else flood.reshape(shape),
+            self._flood_by_district(flood, shape),
         )
         gust_d = gust_pts.reshape(shape).max(axis=1)
         rain_d = rain_pts.reshape(shape).mean(axis=1)
         for gov in self.districts:
             gov.gust_ms = float(gust_d[gov.district])
             gov.rain_mm_per_h = float(rain_d[gov.district])
+
+    def _build_coastal_flood(self) -> CoastalFloodDeaths | None:
+        """Deaths behind overflowing defences (:mod:`sim.damage.coastal_flood`), when the run
+        has a storm surge; None otherwise."""
+        surge = self.hazards.get("storm_surge")
+        if surge is None or not hasattr(surge, "cross_shore_profile"):
+            return None
+        d = self.city.districts
+        density = (d["population"] / (d["area_km2"] * 1e6)).to_numpy()  # persons/m²
+        return CoastalFloodDeaths(surge, density, {n: i for i, n in enumerate(d["name_en"])})
+
+    def _flood_by_district(self, flood: np.ndarray | None, shape) -> np.ndarray | None:
+        """(D, K + 1) hazard flood depth at the sample points and, last, the deepest at the
+        foot of the district's overflowing defences (a strip the K random points miss), m."""
+        if flood is None:
+            return None
+        flood = flood.reshape(shape)
+        wall = np.zeros(shape[0])
+        if self._coastal is not None:
+            surge = self.hazards.get("storm_surge")
+            np.maximum.at(wall, self._coastal.district, surge.wall_depth_at(self.time))
+        return np.column_stack([flood, wall])
 
     def _cavity_collapses(self, rain_mm: np.ndarray) -> None:
         """Hidden cavities of the city state collapse under this step's rain (D,) mm:
@@ -754,14 +781,19 @@ class CityModel(SimulationModel):
 
     def _hazard_strikes(self, hazard: Hazard) -> None:
         """An instant hazard: its IMs at the sample points go to the strike damage registered
-        for them (:data:`sim.damage.strike.STRIKE_DAMAGE`: PGA → old housing), network assets
-        fail by their curves in its IMs; incidents are dispatched at once."""
+        for them (:data:`sim.damage.strike.STRIKE_DAMAGE`: PGA → old housing), the district
+        governments shelter those it left homeless, network assets fail by their curves in its
+        IMs (PGA: substations and distribution circuits, Hazus); incidents are dispatched at
+        once."""
         incidents = []
         for im in hazard.ims:
             handler = STRIKE_DAMAGE.get(im)
             if handler is not None:
                 pts = hazard.at_samples(im, self.time)
                 incidents += handler(self.context, self.exposure, pts, self.streams[hazard.name])
+        displaced = self.exposure.take_displaced()  # homes made uninhabitable: shelter them
+        for gov in self.districts:
+            gov.shelter_displaced(float(displaced[gov.district]))
         new_damage = self.infra.apply_hazard(self.context, IntensityField([hazard], self.time))
         if new_damage:
             self.infra.update_functionality(self.time)

@@ -27,7 +27,8 @@ class HazardRecord:
         peak_road_depth_m: (D,) deepest district-mean ponding on roads (rain beyond the
             drainage's capacity, :mod:`sim.hazards.waterlogging`), m.
         peak_flood_depth_m: (D,) deepest flooding by a hazard's ``flood_depth_m`` (storm
-            surge) at any of the district's sample points, m.
+            surge) at any of the district's sample points or at the foot of its overflowing
+            defences (the model adds that column: a strip the sample points miss), m.
     """
 
     def __init__(self, n_districts: int):
@@ -52,7 +53,8 @@ class HazardRecord:
             gust_ms: (D, K) 3-s gust at the K sample points of each district, m/s.
             rain_mm_per_h: (D, K) mean rain rate over the step, mm/h.
             road_depth_m: (D, K) ponding depth on roads at the step's end, m.
-            flood_depth_m: (D, K) hazard flood depth, m; None: no hazard floods.
+            flood_depth_m: (D, K) hazard flood depth (points of the district: sample points
+                and defence feet), m; None: no hazard floods.
         """
         self.peak_gust_ms = np.maximum(self.peak_gust_ms, np.max(gust_ms, axis=1))
         self.rain_mm = self.rain_mm + np.mean(rain_mm_per_h, axis=1) * float(dt_h)

@@ -67,6 +67,9 @@ INCIDENT_KIND = {
     ("distribution_transformer_10kv", "flood_depth_m"): "substation_flood",
     ("substation_110_35kv", "flood_depth_m"): "substation_flood",
     ("substation_220kv", "flood_depth_m"): "substation_flood",
+    ("substation_220kv", "pga_g"): "substation_quake",
+    ("substation_110_35kv", "pga_g"): "substation_quake",
+    ("distribution_transformer_10kv", "pga_g"): "power_line_fault",
     ("water_plant", "flood_depth_m"): "pump_station_failure",
     ("booster_pumping_station", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_municipal", "flood_depth_m"): "pump_station_failure",
@@ -78,6 +81,7 @@ loss item via `LOSS_ITEM`). A failure missing from the table raises ``pump_stati
 LOSS_ITEM = {
     "power_line_fault": "power_fault",
     "substation_flood": "substation_flood",
+    "substation_quake": "substation_quake",
     "pump_station_failure": "pump_station_flood",
 }
 DEFAULT_INCIDENT_KIND = "pump_station_failure"

@@ -51,11 +51,18 @@ ASSET_TYPES: dict[str, AssetType] = {
 # Buried assets (mains junctions, sewer nodes) and road nodes have no default curve. A new
 # hazard whose IM damages an asset type adds its curve with `register_asset_curve`.
 DEFAULT_FRAGILITY_TABLE: dict[str, dict[str, str]] = {
-    "substation_220kv": {"flood_depth_m": "power_substation_110_35kv_flood"},
-    "substation_110_35kv": {"flood_depth_m": "power_substation_110_35kv_flood"},
+    "substation_220kv": {
+        "flood_depth_m": "power_substation_110_35kv_flood",
+        "pga_g": "power_substation_220kv_pga",
+    },
+    "substation_110_35kv": {
+        "flood_depth_m": "power_substation_110_35kv_flood",
+        "pga_g": "power_substation_110_35kv_pga",
+    },
     "distribution_transformer_10kv": {
         "gust_ms": "power_10kv_overhead_line_segment",
         "flood_depth_m": "power_transformer_flood",
+        "pga_g": "power_distribution_circuit_pga",
     },
     "water_plant": {"flood_depth_m": "water_treatment_plant_flood"},
     "booster_pumping_station": {"flood_depth_m": "water_pumping_station_flood"},

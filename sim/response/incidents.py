@@ -117,6 +117,10 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            "property", 0, 5.0e6, 24.0,
            "assumption: pump out and dry the switch room, sandbag the entrance, back-up power;"
            " fuel for 2 pumps and a generator over the 8 h" + _SPLIT),
+        _t("substation_quake", {"power_repair": 2}, {"crane": 1}, {}, 24.0, 3, "property", 0,
+           5.0e6, 24.0,
+           "assumption: two crews and a crane replace the breakers, switches and bushings the"
+           " shaking broke (Hazus extensive damage); 24 h of work on site" + _SPLIT),
         _t("pump_station_failure", {"drainage": 1, "power_repair": 1},
            {"generator": 1}, {"fuel_l": 6.0 * _G}, 6.0, 3, "property", 0, 1.0e6, 12.0,
            "assumption: a mobile generator restores pumping; fuel for 6 h of a 100 kW set"

@@ -87,12 +87,26 @@ def rain_panels(model) -> list[Panel]:
 
 
 def flood_panels(model) -> list[Panel]:
-    """The deepest flooding by a hazard's flood depth (storm surge) in each district, m."""
+    """The deepest flooding by a hazard's flood depth (storm surge) in each district, m, and
+    the deaths in it (``death`` events of cause ``coastal_flood``, :mod:`sim.damage.coastal_flood`),
+    persons: the depth is the deepest point (a defence's foot), the deaths show how far it
+    reached among the residents."""
     if not provided(model, "flood_depth_m"):
         return []
     rec = model.hazard_record
     depth = rec.peak_flood_depth_m
-    return [Panel("deepest storm-surge flooding", "m (deepest sample point)", depth, "Blues")]
+    unit = "m (deepest: at a defence's foot or a sample point)"
+    ev = run_events(model)
+    deaths = ev[(ev["kind"] == "death") & (ev["detail"] == "coastal_flood")]
+    dead = np.bincount(
+        deaths["district"].to_numpy(dtype=int),
+        deaths["value"].to_numpy(float),
+        minlength=model.city.n_districts,
+    )
+    return [
+        Panel("deepest storm-surge flooding", unit, depth, "Blues"),
+        Panel("deaths in the coastal flooding", "persons", dead, "Reds"),
+    ]
 
 
 def draw_wind_map(model, panels, path: Path) -> Path:

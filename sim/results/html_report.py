@@ -15,7 +15,7 @@ import html
 from pathlib import Path
 from string import Template
 
-from sim.results.outcome_text import format_number, outcome_label
+from sim.results.outcome_text import format_number, observed_text, outcome_label
 from sim.results.report import outcome_notes
 from sim.results.staging import citysafe_version
 
@@ -130,10 +130,8 @@ def _outcomes(summary: dict, scenario) -> str:
     if scenario.observed:
         items = []
         for key, obs in scenario.observed.items():
-            spread = ""
-            if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                spread = f" (reported {format_number(obs.low)} to {format_number(obs.high)})"
-            text = f"{outcome_label(key, units)}{spread}: {obs.source}"
+            figure = observed_text(key, obs, units, with_unit=False)  # the label has the unit
+            text = f"{outcome_label(key, units)}: {figure}; {obs.source}"
             items.append(f'<li title="{html.escape(key, quote=True)}">{html.escape(text)}</li>')
         parts.append("<p>Observed figures and their sources:</p><ul>" + "".join(items) + "</ul>")
     parts.append(

@@ -126,3 +126,27 @@ def format_number(v: float) -> str:
     if float(v).is_integer() or a >= 100:
         return f"{round(v):,}"
     return f"{v:,.2f}"
+
+
+def observed_text(
+    key: str, obs, units: dict[str, str] | None = None, with_unit: bool = True
+) -> str:
+    """The observed figure a source line supports: value, unit and reported spread.
+
+    Args:
+        key: the summary key the figure is observed for.
+        obs: its :class:`~sim.scenario.schema.ObservedOutcome` (value, optional low/high).
+        units: the scenario kind's own units (:func:`outcome_unit`).
+        with_unit: False where the label beside it already names the unit (``report.html``).
+
+    Returns:
+        e.g. "2,984 count" or "253,000 persons (reported 200,000 to 300,000)": what the
+        console and ``report.html`` print before the figure's source, so that every line
+        citing a source shows the number it supports.
+    """
+    text = format_number(obs.value)
+    if with_unit:
+        text += f" {outcome_unit(key, units)}"
+    if obs.low is not None and obs.high is not None and obs.low != obs.high:
+        text += f" (reported {format_number(obs.low)} to {format_number(obs.high)})"
+    return text

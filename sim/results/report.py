@@ -18,7 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sim.results.outcome_text import format_number, outcome_unit
+from sim.results.outcome_text import format_number, observed_text, outcome_unit
 
 
 def _title(scenario) -> str:
@@ -171,8 +171,9 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
     damage of the physical hazards (buildings, contents, networks; :mod:`sim.damage`) only; the
     epidemic's own cost (care, lost work) is not modelled, so it is not in the figure.
     An earthquake (``scenario.hazard.earthquake``): ground motion damages the old housing
-    stock only (:mod:`sim.damage.earthquake`); the networks' seismic fragility and
-    post-quake displacement are not modelled, so service losses and relocation read 0.
+    stock (:mod:`sim.damage.earthquake`; its displaced residents are sheltered) and the power
+    network's substations and distribution circuits (Hazus PGA fragility); water and drainage
+    plants and pipes have no seismic fragility here, so their outages follow the power's.
 
     Returns:
         One sentence per note (none for most runs).
@@ -181,9 +182,10 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
     hazard = getattr(scenario, "hazard", None)
     if getattr(hazard, "earthquake", None) is not None:
         notes.append(
-            "the earthquake damages the old housing stock only: the networks' seismic "
-            "fragility and post-quake displacement are not modelled, so customer-hours "
-            "without service and people relocated read 0"
+            "the earthquake damages the old housing stock (its displaced residents count as "
+            "people relocated) and the power substations and distribution circuits; water and "
+            "drainage plants and pipes have no seismic fragility here, so their outages follow "
+            "the power's"
         )
     if summary.get("epidemic_cases", 0) > 0 and summary.get("direct_loss_yuan", 0) > 0:
         notes.append(
@@ -194,7 +196,7 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
 
 
 def print_summary(console: Console, summary: dict, scenario, event: Window | None = None) -> None:
-    """Print the table, then each observed figure's spread and source.
+    """Print the table, then each observed figure (value, unit, spread) and its source.
 
     Args:
         console: where to print.
@@ -216,8 +218,7 @@ def print_summary(console: Console, summary: dict, scenario, event: Window | Non
             console.print(not_compared(scenario, event), style="bold", highlight=False)
     if scenario.observed:
         console.print("Observed figures (reported spread) and sources:", style="bold")
+        units = type(scenario).OUTCOME_UNITS
         for key, obs in scenario.observed.items():
-            spread = ""
-            if obs.low is not None and obs.high is not None and obs.low != obs.high:
-                spread = f" (reported {format_number(obs.low)} to {format_number(obs.high)})"
-            console.print(f"  {key}{spread}: {obs.source}", highlight=False)
+            figure = observed_text(key, obs, units)
+            console.print(f"  {key} = {figure}: {obs.source}", highlight=False)

@@ -573,7 +573,9 @@ class BehaviourConfig(Strict):
 
     ``p = 1 / (1 + exp(-(b0 + b_order·order + b_level·(level - 1) + b_housing[type]
     + b_exposure·x + b_experience·experience)))`` for households the category's order covers
-    (0 for the others, e.g. construction workers housed off site), with ``order`` 1 where the
+    (0 for the others, e.g. construction workers housed off site, and 0 where none of the
+    category's order triggers is forecast at the household's place: no threat identified,
+    the PADM's first step), with ``order`` 1 where the
     district ordered the household's category out at its place, ``level`` the flood-control
     response level (1 = IV … 4 = I), ``x = ln(forecast intensity / the category's order
     threshold)`` at the household (clipped to [-2, 1]) and ``experience`` 1 for a household

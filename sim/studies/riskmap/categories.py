@@ -78,6 +78,7 @@ INCIDENT_CATEGORY = {
     "loose_signboard": "falling_objects",
     "power_line_fault": "lifeline_outage",
     "substation_flood": "lifeline_outage",
+    "substation_quake": "lifeline_outage",
     "pump_station_failure": "lifeline_outage",
     "pipeline_burst": "pipeline_failure",
 }
@@ -105,6 +106,7 @@ DAMAGE_CATEGORY = {
 LOSS_ITEM_CATEGORY = {
     "power_fault": "lifeline_outage",
     "substation_flood": "lifeline_outage",
+    "substation_quake": "lifeline_outage",
     "transformer_flood": "lifeline_outage",
     "pump_station_flood": "lifeline_outage",
     "water_asset": "lifeline_outage",
