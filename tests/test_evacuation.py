@@ -91,10 +91,10 @@ def test_compliance_rises_with_order_level_exposure_and_shed_housing():
         )
 
     # ordered, IV, ordinary housing, forecast at the threshold, no experience: the logit is
-    # intercept + order (the calibrated defaults -5.9 + 3.9 = -2.0), p = 1/(1 + e^2.0) = 0.1192
+    # intercept + order (the calibrated defaults -6.1 + 2.1 = -4.0), p = 1/(1 + e^4.0) = 0.01799
     c = BehaviourConfig()
     assert p() == pytest.approx(1.0 / (1.0 + np.exp(-(c.intercept + c.official_order))))
-    assert p() == pytest.approx(0.11920, abs=1e-5)
+    assert p() == pytest.approx(0.017986, abs=1e-6)
     assert p(order=False) < p()
     levels = [p(level=k) for k in (1, 2, 3, 4)]
     assert all(a < b for a, b in zip(levels, levels[1:], strict=False))

@@ -10,7 +10,9 @@ their JMA wind radii). ``--agency JMA`` reads the storms whose track file has JM
 JMA's best track (10-min winds) instead, for comparison; results go to ``out/check-jma/`` and
 ``out/check-jma.md``.
 
-Runs are the seeds of ``citysafe run --replications`` (the same model, one process per run);
+Runs are the seeds of ``citysafe run --replications`` (the same model, one process per run;
+each replication draws the households' behaviour coefficients from the city's calibrated
+posterior, as ``run --replications`` does: ``storm_files.ENSEMBLE_OVERRIDES``);
 results are cached per run in ``out/check/`` (a rerun resumes) and written to
 ``out/check.md``. Observations: ``scenarios/data/typhoons/observed_calibration.csv``, the
 people relocated as chosen in ``storms.yaml``. A ``>`` figure (a lower bound) counts as inside

@@ -5,12 +5,14 @@ choose a default, run with today's defaults and compared with what Shanghai repo
 
 Storms: every held-out storm with a best track in ``scenarios/data/typhoons/heldout/`` and a
 reported count of people relocated in ``heldout/observed_heldout.csv`` (In-fa 2021, Muifa 2022,
-Bebinca 2024, Co-may 2025). Tracks are read as **CMA** (the one agency all four have; the
-calibration storms were read as JMA, whose 10-min winds the track reader converts like CMA's
-2-min winds, :mod:`sim.hazards.track`; CMA rows carry no wind radii, so the wind-field size
-comes from the published Rmax relation instead of the JMA radii). Scenarios are made as
+Bebinca 2024, Co-may 2025). Tracks are read as **CMA** (the one agency all four have, and
+the calibration storms' agency where their files have CMA rows); the wind-field size comes
+from the storm's JMA 30/50-kt radii where shipped beside the track (In-fa 2021), else from
+the published Rmax relation (:mod:`sim.hazards.typhoon`). Scenarios are made as
 ``citysafe storm new`` makes them, into ``scenarios/`` here; replications are the seeds of
-``citysafe run --replications``; runs are cached in ``out/heldout/`` (a rerun resumes).
+``citysafe run --replications`` and, like its replications, draw the households' behaviour
+coefficients from the calibrated posterior (``storm_files.ENSEMBLE_OVERRIDES``; the posterior
+was fitted on the storms before 2021 only); runs are cached in ``out/heldout/`` (a rerun resumes).
 
 Observed relocation: the largest count reported for the storm (the counts are running totals;
 a ``>`` figure is a lower bound, inside when the interval reaches it). Output:
