@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rich.console import Console
 
 from sim.city.behaviour_posterior import load_posterior
 from sim.city.errors import CityDataError
-from sim.interfaces.cli.ensemble import POSTERIOR_DRAW, behaviour_draws
+from sim.interfaces.cli.behaviour import POSTERIOR_DRAW, behaviour_draws
 from sim.models.emergency import CityModel
 from sim.scenario import load_scenario
 
@@ -100,15 +99,43 @@ def test_a_particle_out_of_range_is_refused(tmp_path):
         )
 
 
-def test_ensembles_draw_where_the_city_ships_a_posterior(tmp_path):
-    quiet = Console(file=open(tmp_path / "console.txt", "w"))  # noqa: SIM115
+def test_ensembles_draw_where_the_city_ships_a_posterior():
     shanghai = load_scenario(SHANGHAI)
     on = f"{POSTERIOR_DRAW}=true"
-    assert behaviour_draws(shanghai, [], False, quiet) == ([on], True)
-    assert behaviour_draws(shanghai, [], True, quiet) == ([], False)  # --fixed-behaviour
+    assert behaviour_draws(shanghai, [], False)[:2] == ([on], True)
+    assert behaviour_draws(shanghai, [], True)[:2] == ([], False)  # --fixed-behaviour
     mine = [f"{POSTERIOR_DRAW}=false"]  # the user's choice stands
-    assert behaviour_draws(load_scenario(SHANGHAI, mine), mine, False, quiet) == (mine, False)
+    assert behaviour_draws(load_scenario(SHANGHAI, mine), mine, False)[:2] == (mine, False)
     mine = [f"{POSTERIOR_DRAW}=True"]
-    assert behaviour_draws(load_scenario(SHANGHAI, mine), mine, False, quiet) == (mine, True)
+    assert behaviour_draws(load_scenario(SHANGHAI, mine), mine, False)[:2] == (mine, True)
     example = load_scenario(EXAMPLE)  # no posterior in the example city: nothing to draw
-    assert behaviour_draws(example, [], False, quiet) == ([], False)
+    overrides, drawn, line = behaviour_draws(example, [], False)
+    assert (overrides, drawn) == ([], False) and "no posterior at" in line
+
+
+def test_coefficients_set_by_the_user_are_not_replaced_by_draws():
+    mine = ["response.relocation.behaviour.intercept=-3"]
+    overrides, drawn, line = behaviour_draws(load_scenario(SHANGHAI, mine), mine, False)
+    assert (overrides, drawn) == (mine, False) and "set: intercept; not drawn" in line
+    # asked for both: refused, naming the file and the field, rather than one silently winning
+    both = [*mine, f"{POSTERIOR_DRAW}=true"]
+    with pytest.raises(CityDataError, match=r"sets \['intercept'\] and posterior_draw"):
+        CityModel(load_scenario(SHANGHAI, both))
+
+
+def test_validate_and_run_refuse_a_damaged_posterior_before_running(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    bad = _write(tmp_path, "intercept,weight\nnan,1\n")
+    b = "response.relocation.behaviour"
+    args = ["-p", f"{b}.posterior_draw=true", "-p", f"{b}.posterior_file={bad}"]
+    out = ["--out", str(tmp_path / "o")]
+    for cmd in (["validate", str(EXAMPLE)], ["run", str(EXAMPLE), "--replications", "2", *out]):
+        res = CliRunner().invoke(app, [*cmd, *args])
+        assert res.exit_code == 2, res.output
+        assert f"{bad}: row 1, column 'intercept': expected a finite number, got 'nan'" in (
+            res.output.replace("\n", "")
+        )
+    assert not (tmp_path / "o").exists()  # nothing started, nothing written

@@ -175,10 +175,10 @@ def test_sea_side_categories_are_ordered_from_iv_and_residents_from_iii(tmp_path
     model.run_until(12)
     gov = model.districts[model.city.index_of("Pudong New Area")]
     moved = dict(zip(gov.categories, gov.relocated, strict=True))
-    assert (
-        moved["vessel_crew_persons"]
-        > 0.5 * gov.at_risk[gov.categories.index("vessel_crew_persons")]
-    )
+    share = {c: moved[c] / max(gov.at_risk[i], 1.0) for i, c in enumerate(gov.categories)}
+    # ordered at IV with the vessel term: logit -6.1 + 2.1 + 3.0 = -1.0 at the threshold (p 0.27)
+    assert share["vessel_crew_persons"] > 0.2
+    assert share["construction_workers_persons"] < 0.2 * share["vessel_crew_persons"]
     site = np.array(gov.categories)[gov.households.category] == "construction_workers_persons"
     assert not gov.ordered[site].any()  # ordered from III only
     # a few leave unordered (PADM intercept: ~2 % at the threshold), far from the ordered ~80 %

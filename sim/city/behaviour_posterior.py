@@ -73,7 +73,7 @@ def load_posterior(path: str | Path, known: Collection[str]) -> BehaviourPosteri
     """
     path = require_file(path, "calibrated behaviour posterior, weighted particles")
     try:
-        table = pd.read_csv(path, comment="#")
+        table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CityDataError(path, f"not a readable CSV table ({exc})") from None
     columns = [str(c).strip() for c in table.columns]
@@ -101,3 +101,28 @@ def load_posterior(path: str | Path, known: Collection[str]) -> BehaviourPosteri
         raise CityDataError(path, f"column {WEIGHT!r}: expected weights >= 0 with a positive sum")
     values = numbers[:, [columns.index(n) for n in names]]
     return BehaviourPosterior(names, values, weights / weights.sum(), path)
+
+
+def posterior_for(behaviour, data_dir: str | Path, known: Collection[str]) -> BehaviourPosterior:
+    """The posterior a scenario's behaviour settings draw from, checked against them.
+
+    Args:
+        behaviour: the scenario's ``response.relocation.behaviour`` (its ``posterior_file``
+            and the fields the scenario or its overrides set, ``model_fields_set``).
+        data_dir: the city's data folder (default file :func:`posterior_path`).
+        known: coefficient names the model has.
+
+    Raises:
+        CityDataError: the file is missing or malformed (:func:`load_posterior`), or the
+            scenario also sets a coefficient the posterior draws (a value given in two places
+            is refused rather than one silently winning).
+    """
+    posterior = load_posterior(behaviour.posterior_file or posterior_path(data_dir), known)
+    both = sorted(set(posterior.names) & set(behaviour.model_fields_set))
+    if both:
+        raise CityDataError(
+            posterior.file,
+            f"response.relocation.behaviour sets {both} and posterior_draw draws them from this "
+            "file: give either the values or posterior_draw, not both",
+        )
+    return posterior

@@ -38,7 +38,7 @@ from sim.agents.district_government import DistrictGovernment
 from sim.agents.households import generate_households
 from sim.agents.warning_centre import WarningCentre
 from sim.city import load_city
-from sim.city.behaviour_posterior import load_posterior, posterior_path
+from sim.city.behaviour_posterior import posterior_for
 from sim.city.coast import coastal_points
 from sim.city.errors import CityDataError
 from sim.city.evacuation import load_evacuation
@@ -72,7 +72,12 @@ from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
 from sim.risk.city_state import CityState
 from sim.scenario.events import RoadCollapseEvent
-from sim.scenario.schema import BehaviourConfig, RelocationConfig, Scenario
+from sim.scenario.schema import (
+    BEHAVIOUR_COEFFICIENTS,
+    BehaviourConfig,
+    RelocationConfig,
+    Scenario,
+)
 
 STREAMS = (
     "networks",
@@ -302,10 +307,7 @@ class CityModel(SimulationModel):
         self.behaviour_drawn: dict[str, float] = {}
         if not b.posterior_draw:
             return reloc
-        known = [k for k, f in BehaviourConfig.model_fields.items() if f.annotation is float]
-        posterior = load_posterior(
-            b.posterior_file or posterior_path(self.config.city.data_dir), known
-        )
+        posterior = posterior_for(b, self.config.city.data_dir, BEHAVIOUR_COEFFICIENTS)
         drawn = posterior.draw(self.streams["behaviour.posterior"])
         try:
             behaviour = BehaviourConfig.model_validate({**b.model_dump(), **drawn})

@@ -672,6 +672,13 @@ class BehaviourConfig(Strict):
         return {**defaults, **v}
 
 
+BEHAVIOUR_COEFFICIENTS = tuple(
+    k for k, f in BehaviourConfig.model_fields.items() if f.annotation is float
+)
+"""The behaviour coefficients a posterior file may draw (the float fields of
+:class:`BehaviourConfig`)."""
+
+
 class RelocationConfig(Strict):
     """Relocation of people at risk: district orders, household decisions, buses, shelters.
 

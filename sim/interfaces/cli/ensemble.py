@@ -24,14 +24,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from sim.interfaces.cli.behaviour import behaviour_draws
 from sim.interfaces.cli.common import publish_or_exit, stage_or_exit
 from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
 from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.replicate import run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
-
-POSTERIOR_DRAW = "response.relocation.behaviour.posterior_draw"
 
 
 def ensemble_command(
@@ -68,7 +67,7 @@ def ensemble_command(
         typer.echo("--journal replays one run: it excludes --replications", err=True)
         raise typer.Exit(code=2)
     final_dir = out or Path("runs") / f"{scen.name}-{scen.seed}-x{replications}"
-    overrides, drawn = behaviour_draws(scen, overrides, fixed_behaviour, console)
+    overrides, drawn, coefficients = behaviour_draws(scen, overrides, fixed_behaviour)
     with contextlib.ExitStack() as hold:  # the staging folder's lock, until published
         final_dir, out_dir = stage_or_exit(
             final_dir,
@@ -80,6 +79,8 @@ def ensemble_command(
             keep_other=not overwrite,  # another scenario's replications: refused, not lost
         )
         kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
+        if coefficients:  # said once the folder is usable
+            console.print(coefficients, highlight=False)
         with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
             done = run_replications(
                 scenario_path,
@@ -109,36 +110,6 @@ def ensemble_command(
             err=True,
         )
         raise typer.Exit(code=1)
-
-
-def behaviour_draws(
-    scen, overrides: list[str], fixed: bool, console: Console
-) -> tuple[list[str], bool]:
-    """The overrides of an ensemble and whether its replications draw the behaviour
-    coefficients: ``posterior_draw`` is added when the scenario (with the user's ``-p``) leaves
-    it off without the user having set it, ``fixed`` is False and the city ships a posterior
-    (:mod:`sim.city.behaviour_posterior`); one console line says which coefficients are used.
-    ``scen`` is the scenario loaded with ``overrides``.
-    """
-    from sim.city.behaviour_posterior import posterior_path
-
-    response = getattr(scen, "response", None)  # a long run has no relocation of its own
-    if response is None:
-        return overrides, False
-    b = response.relocation.behaviour
-    path = b.posterior_file or posterior_path(scen.city.data_dir)
-    set_by_user = any(o.split("=", 1)[0].strip() == POSTERIOR_DRAW for o in overrides)
-    if b.posterior_draw:
-        console.print(f"behaviour coefficients: drawn per replication from {path}")
-        return overrides, True
-    if fixed or set_by_user or not Path(path).is_file():
-        return overrides, False
-    console.print(
-        f"behaviour coefficients: drawn per replication from the calibrated posterior ({path}; "
-        "--fixed-behaviour keeps the scenario's values)",
-        highlight=False,
-    )
-    return [*overrides, f"{POSTERIOR_DRAW}=true"], True
 
 
 def _say_resumed(console: Console, outcome) -> None:

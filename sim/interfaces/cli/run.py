@@ -58,8 +58,12 @@ def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | Non
     Raises:
         typer.Exit: code 2 after printing every problem of the first file that has some.
     """
+    from sim.interfaces.cli.behaviour import check_posterior_or_exit
+
     if journal_path is None:
-        return load_or_exit(scenario, overrides), None, overrides
+        scen = load_or_exit(scenario, overrides)
+        check_posterior_or_exit(scen)  # a damaged posterior: exit 2 before anything runs
+        return scen, None, overrides
     from sim.interfaces.exercise.replay import check_journal_or_exit, load_journal_overrides
 
     journal, overrides = load_journal_overrides(journal_path, overrides)  # exit 2 if malformed
@@ -74,6 +78,7 @@ def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | Non
             )
         raise
     check_journal_or_exit(journal, scen, journal_path, scenario)  # exit 2 if it does not fit
+    check_posterior_or_exit(scen)
     return scen, journal, overrides
 
 
