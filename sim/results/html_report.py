@@ -20,6 +20,9 @@ from sim.results.report import outcome_notes
 from sim.results.staging import citysafe_version
 
 REPORT_FILE = "report.html"
+ALWAYS_SHOWN = ("deaths", "people_relocated")
+"""Outcomes among the headline rows of a report even when zero: "no deaths" and "nobody
+relocated" are findings a reader looks for first, not blanks to fold away."""
 
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="en">
@@ -119,11 +122,12 @@ def _table(rows) -> str:
 
 
 def _outcomes(summary: dict, scenario) -> str:
-    """The headline table (outcomes that are not zero, or have an observed figure), the
-    observed figures' spread and sources, then every outcome folded away."""
+    """The headline table (outcomes that are not zero, have an observed figure, or are
+    :data:`ALWAYS_SHOWN`), the observed figures' spread and sources, then every outcome
+    folded away."""
     rows = outcome_rows(summary, scenario)
     units = type(scenario).OUTCOME_UNITS
-    headline = [r for r in rows if r[3] or summary[r[0]] != 0]
+    headline = [r for r in rows if r[3] or summary[r[0]] != 0 or r[0] in ALWAYS_SHOWN]
     parts = [_table(headline)]
     notes = outcome_notes(summary, scenario)
     parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in notes]
