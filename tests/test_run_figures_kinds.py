@@ -23,7 +23,12 @@ from typer.testing import CliRunner
 from sim.hazards.design_storm import intensity_mm_per_h
 from sim.interfaces.cli.main import app
 from sim.results import hazard_figures as hz
-from sim.results.figures import disrupted_window, impact_panels, numbered_districts
+from sim.results.figures import (
+    WATERLOGGED_COUNT_TITLE,
+    disrupted_window,
+    impact_panels,
+    numbered_districts,
+)
 from sim.results.html_report import REPORT_FILE
 from sim.results.kinds import model_kind
 from sim.results.longrun_figures import poisson_interval
@@ -178,7 +183,7 @@ def test_typhoon_wind_and_service_panels_read_the_run_s_records(runs):
     worst = 100 * (1 - power.groupby("district")["functionality"].min().to_numpy())
     np.testing.assert_allclose(panels["households without power, worst hour"], worst)
     ev = pd.read_parquet(result.out_dir / "events.parquet")
-    assert panels["road segments waterlogged (≥ 15 cm)"].sum() == result.summary[
+    assert panels[WATERLOGGED_COUNT_TITLE].sum() == result.summary[
         "waterlogged_roads"
     ] == (ev["kind"] == "waterlogged").sum()  # fmt: skip
 

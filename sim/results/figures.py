@@ -48,6 +48,10 @@ ALERT_COLOURS = {1: "#3b7dd8", 2: "#f2c400", 3: "#f28c00", 4: "#d62728"}
 """Colour of each alert level (rank of :data:`sim.scenario.schema.ALERT_LEVELS`: blue,
 yellow, orange, red), the colours the levels are named after."""
 
+WATERLOGGED_COUNT_TITLE = "road segments waterlogged (count, ponding ≥ 15 cm)"
+"""Title of the service-loss map's count of waterlogged segments; "count" tells it from the
+rain map's share of segments (:func:`sim.results.hazard_figures.rain_panels`), in %."""
+
 SMALL_DISTRICT_SHARE = 0.015
 """A district covering less than this share of the city's area is labelled on a map by a number
 (its name in the key under the map): its name would not fit inside it (assumption: 1.5 %,
@@ -399,7 +403,8 @@ def count_by_district(events, kind: str, n_districts: int, detail: str | None = 
 def impact_panels(model) -> list[Panel]:
     """Service loss by district: households without power and without water at the worst hour
     (%), people relocated at the peak (persons), road segments waterlogged (ponding reached
-    15 cm at least once) and underpasses closed."""
+    15 cm at least once; a count, titled so: ``rain_map.png`` shows the share of each
+    district's segments beside the rain) and underpasses closed."""
     ts = timeseries_frame(model)
     n = model.city.n_districts
     worst = {
@@ -414,8 +419,8 @@ def impact_panels(model) -> list[Panel]:
         Panel("households without water, worst hour", "% of households", worst["water"], "PuBu"),
         Panel("people relocated, peak", "persons", relocated, "Greens"),
         Panel(
-            "road segments waterlogged (≥ 15 cm)",
-            "road segments",
+            WATERLOGGED_COUNT_TITLE,
+            "road segments (count)",
             count_by_district(ev, "waterlogged", n),
             "Blues",
             data={"integer": True},

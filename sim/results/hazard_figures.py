@@ -78,7 +78,7 @@ def rain_panels(model) -> list[Panel]:
     return [
         Panel("rain fallen over the run", "mm (district mean)", rec.rain_mm, "Blues"),
         Panel(
-            "road segments waterlogged (ponding ≥ 15 cm at least once)",
+            "share of road segments waterlogged (%, ponding ≥ 15 cm)",
             "% of the district's road segments",
             waterlogged_share_pct(model),
             "PuBu",

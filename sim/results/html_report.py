@@ -20,14 +20,11 @@ from sim.results.report import outcome_notes
 from sim.results.staging import citysafe_version
 
 REPORT_FILE = "report.html"
+ALWAYS_SHOWN = ("deaths", "people_relocated")
+"""Outcomes among the headline rows of a report even when zero: "no deaths" and "nobody
+relocated" are findings a reader looks for first, not blanks to fold away."""
 
-_PAGE = Template("""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>$name — citysafe run report</title>
-<style>
-body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC",
+STYLE = """body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC",
        "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC",
        "Hiragino Sans GB", sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
        padding: 0 1em; line-height: 1.4; }
@@ -38,7 +35,16 @@ figure { margin: 1.5em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 .note { color: #555; font-size: 0.9em; }
-</style>
+"""
+"""The report pages' style sheet (a run's and an ensemble's: :mod:`sim.results.ensemble_report`)."""
+
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>$name — citysafe run report</title>
+<style>
+$style</style>
 </head>
 <body>
 <h1>$name</h1>
@@ -119,11 +125,12 @@ def _table(rows) -> str:
 
 
 def _outcomes(summary: dict, scenario) -> str:
-    """The headline table (outcomes that are not zero, or have an observed figure), the
-    observed figures' spread and sources, then every outcome folded away."""
+    """The headline table (outcomes that are not zero, have an observed figure, or are
+    :data:`ALWAYS_SHOWN`), the observed figures' spread and sources, then every outcome
+    folded away."""
     rows = outcome_rows(summary, scenario)
     units = type(scenario).OUTCOME_UNITS
-    headline = [r for r in rows if r[3] or summary[r[0]] != 0]
+    headline = [r for r in rows if r[3] or summary[r[0]] != 0 or r[0] in ALWAYS_SHOWN]
     parts = [_table(headline)]
     notes = outcome_notes(summary, scenario)
     parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in notes]
@@ -193,6 +200,7 @@ def write_report(
     out_dir = Path(out_dir)
     page = _PAGE.substitute(
         name=html.escape(scenario.name),
+        style=STYLE,
         description=html.escape(getattr(scenario, "description", "") or ""),
         facts=_facts(scenario, summary),
         outcomes=_outcomes(summary, scenario),

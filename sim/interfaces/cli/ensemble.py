@@ -45,6 +45,7 @@ def ensemble_command(
     console: Console | None = None,
     overwrite: bool = False,
     fixed_behaviour: bool = False,
+    figures: bool = True,
 ) -> None:
     """Run the replications, write the ensemble files, print the table (see module doc).
 
@@ -57,6 +58,7 @@ def ensemble_command(
         overwrite: replace a finished ensemble folder at ``out``.
         fixed_behaviour: keep the scenario's behaviour coefficients (else each replication
             draws them from the city's posterior when there is one: :func:`behaviour_draws`).
+        figures: draw the report's figure (False: ``--no-figures``).
 
     Raises:
         typer.Exit: 1 when some replication failed, 2 on a journal or an unusable folder, 130
@@ -95,9 +97,8 @@ def ensemble_command(
             )
             echo_notes(done.outcome)
             observed = _comparable_observed(scenario_path, scen, console)
-            stats, n_rows = _write_stats(
-                done, scen, replications, out_dir, observed, {"behaviour_posterior_draws": drawn}
-            )
+            meta = {"behaviour_posterior_draws": drawn}
+            stats, n_rows = _write_stats(done, scen, replications, out_dir, observed, meta, figures)
         publish_or_exit(out_dir, final_dir, ENSEMBLE_FILE)
     failed = done.outcome.failed
     sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
@@ -143,11 +144,14 @@ def _write_stats(
     out_dir: Path,
     observed: dict | None = None,
     extra_meta: dict | None = None,
+    figures: bool = True,
 ) -> tuple[dict, int]:
-    """Write ``ensemble.parquet`` and ``ensemble.json`` (last: the finished file) into the
-    staging folder; return the outcome statistics and the number of finished replications.
+    """Write ``report.html`` and its figure (:mod:`sim.results.ensemble_report`),
+    ``ensemble.parquet`` and ``ensemble.json`` (last: the finished file) into the staging
+    folder; return the outcome statistics and the number of finished replications.
     ``observed``: the figures to compare (default the scenario's); ``extra_meta``: added to
-    the file's metadata (e.g. whether behaviour coefficients were drawn).
+    the file's metadata (e.g. whether behaviour coefficients were drawn); ``figures``: draw
+    the report's figure.
 
     Raises:
         typer.Exit: code 1 when every replication failed (nothing is written).
@@ -168,5 +172,8 @@ def _write_stats(
         "failed": done.outcome.failed,
         **(extra_meta or {}),
     }
+    from sim.results.ensemble_report import write_ensemble_report  # matplotlib: when needed
+
+    write_ensemble_report(out_dir, scen, table, stats, meta, figures=figures)
     write_ensemble(table, stats, out_dir, meta)
     return stats, len(table)

@@ -124,8 +124,8 @@ def run(
         typer.Option(
             callback=PLAN_RUNS.check,
             help="Run an ensemble of N seeds spawned from the scenario's seed: median and "
-            f"90% interval of each outcome (ensemble.parquet, ensemble.json); {PLAN_RUNS} "
-            "(the sweep plan's bound).",
+            "90% interval of each outcome (ensemble.parquet, ensemble.json, report.html); "
+            f"{PLAN_RUNS} (the sweep plan's bound).",
             show_default=False,
         ),
     ] = None,
@@ -176,6 +176,7 @@ def run(
             journal,
             overwrite=overwrite,
             fixed_behaviour=fixed_behaviour,
+            figures=figures,
         )
         return
     out_dir = out or Path("runs") / f"{scen.name}-{scen.seed}"
