@@ -99,6 +99,7 @@ def run_replications(
     n: int,
     workers: int = 1,
     progress: Callable[[Replication], None] | None = None,
+    done: dict[int, Replication] | None = None,
 ) -> list[Replication]:
     """Run ``n`` replications (in ``workers`` processes when > 1), in index order.
 
@@ -106,23 +107,34 @@ def run_replications(
         scenario: a validated emergency or long-run scenario.
         n: replications.
         workers: worker processes (1: in this process).
-        progress: called with each finished replication.
+        progress: called with each replication as it finishes (in this process).
+        done: replications already finished, by index (an interrupted risk map's, read back
+            by :func:`sim.studies.riskmap.resume.load_replications`): not run again, returned
+            as they are; progress is not called for them.
+
+    Returns:
+        The ``n`` replications, sorted by index.
     """
     seeds = replication_seeds(scenario.seed, n)
-    done: list[Replication] = []
+    finished: list[Replication] = [r for i, r in sorted((done or {}).items()) if i < n]
+    todo = [(i, s) for i, s in enumerate(seeds) if i not in (done or {})]
     if workers <= 1:
-        for i, s in enumerate(seeds):
-            done.append(run_replication(scenario, i, s))
+        for i, s in todo:
+            finished.append(run_replication(scenario, i, s))
             if progress:
-                progress(done[-1])
-    else:
+                progress(finished[-1])
+    elif todo:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_replication, scenario, i, s) for i, s in enumerate(seeds)]
-            for fut in as_completed(futures):
-                done.append(fut.result())
-                if progress:
-                    progress(done[-1])
-    return sorted(done, key=lambda r: r.index)
+            futures = [pool.submit(run_replication, scenario, i, s) for i, s in todo]
+            try:
+                for fut in as_completed(futures):
+                    finished.append(fut.result())
+                    if progress:
+                        progress(finished[-1])
+            except BaseException:  # Ctrl-C, a failure: start no other replication
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    return sorted(finished, key=lambda r: r.index)
 
 
 def replications_frame(reps: list[Replication]) -> pd.DataFrame:
