@@ -29,10 +29,11 @@ staging folder is renamed into place, marker included. Hence:
 * anything else is refused, even with ``--overwrite``: a folder of other files, a run folder
   to which someone added a file (``notes.md``), a run folder without the marker (an older
   version's: what is in it cannot be told from a user's files), a file;
-* a staging folder is resumed (same fingerprint: a long run's finished shocks, an ensemble's
-  finished replications are not run again) or cleared (another scenario; a command that does
-  not resume) only when it carries the marker, and only under its lock (:func:`stage` takes
-  it; a second process is refused); a user's own ``<out>.partial`` is refused;
+* a staging folder is resumed (same fingerprint: a long run's finished shocks, the finished
+  replications of an ensemble or a risk map are not run again) or cleared (another scenario;
+  a command that does not resume) only when it carries the marker, and only under its lock
+  (:func:`stage` takes it; a second process is refused); a user's own ``<out>.partial`` is
+  refused;
 * if someone puts a file into the run folder while the run is running, the old folder is not
   removed at the end but moved aside to ``<out>.kept-<time>`` (:func:`publish` returns it).
 

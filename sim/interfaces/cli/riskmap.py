@@ -13,14 +13,19 @@ thresholds, sources, scenario frequency and run settings; written last). OUT fol
 the rule of every output folder (:mod:`sim.results.staging`): written in ``OUT.partial`` and
 renamed into place when complete, never into a folder of someone's files, a finished one
 replaced only with ``--overwrite``. Exit codes: 0 done; 2 invalid scenario or options, an
-unusable folder or a failed write; 130 interrupted (OUT unchanged).
+unusable folder or a failed write; 130 interrupted (OUT unchanged). Each replication is saved
+in ``OUT.partial`` as it finishes (:mod:`sim.studies.riskmap.resume`): an interrupted risk
+map is resumed by the same command — same scenario, overrides, ``--resolution`` and N — which
+runs only the missing replications, and gives the same tables as an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -49,9 +54,17 @@ from sim.studies.riskmap.frequency import (
 from sim.studies.riskmap.grades import grades_markdown
 from sim.studies.riskmap.inventory import build_inventory, grade_counts, not_observed_text
 from sim.studies.riskmap.montecarlo import (
+    Replication,
     is_long_run,
+    replication_seeds,
     replications_frame,
     run_replications,
+)
+from sim.studies.riskmap.resume import (
+    SAVED_DIR,
+    load_replications,
+    save_replication,
+    scenario_key,
 )
 from sim.studies.sweep.executor import WORKERS
 from sim.studies.sweep.spec import PLAN_RUNS
@@ -78,6 +91,7 @@ def make_riskmap(
     progress=None,
     settings: dict | None = None,
     scenario_file: Path | None = None,
+    on_resume: Callable[[int, int], None] | None = None,
 ) -> RiskMapResult:
     """Run the Monte Carlo, build the graded inventory and write every output.
 
@@ -91,6 +105,10 @@ def make_riskmap(
         scenario_file: the scenario file as given: the files its frequency's source cites
             relative to it are named so they resolve from here
             (:func:`~sim.studies.riskmap.frequency.cited_from`); None: the source as written.
+        on_resume: called with (replications found finished, N) before the others run when
+            ``out_dir`` holds replications an interrupted risk map of the same scenario saved
+            (:mod:`sim.studies.riskmap.resume`: each replication is saved as it finishes, and
+            the saved ones are removed once the tables are written).
 
     Raises:
         FrequencyMissing: an emergency scenario without an annual frequency (checked before
@@ -106,7 +124,7 @@ def make_riskmap(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     city = load_city(Path(scenario.city.data_dir))
-    reps = run_replications(scenario, replications, workers, progress)
+    reps = _run_resumable(scenario, replications, out_dir, workers, progress, on_resume)
     n_trials = replications * (scenario.years.n_years if long else 1)
     records = pd.concat([r.records for r in reps], ignore_index=True)
     inv = build_inventory(
@@ -133,11 +151,30 @@ def make_riskmap(
     counts = grade_counts(inv)
     text = grades_markdown(counts, freq, n_trials if long else None, not_observed_text(inv))
     paths["grades"].write_text(text, "utf-8")
+    shutil.rmtree(out_dir / SAVED_DIR)  # in replications.csv and the inventory now
     wall = time.perf_counter() - t0
     meta = _meta(scenario.name, replications, n_trials, workers, freq, reps_df, counts, wall)
     meta.update(settings or {})
     paths["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")  # last
     return RiskMapResult(inventory=inv, replications=reps_df, paths=paths, wall_time_s=wall)
+
+
+def _run_resumable(scenario, n, out_dir, workers, progress, on_resume) -> list[Replication]:
+    """:func:`~sim.studies.riskmap.montecarlo.run_replications`, each replication saved into
+    ``out_dir/replications/`` as it finishes and those an interrupted attempt saved there
+    reused (:mod:`sim.studies.riskmap.resume`; arguments as :func:`make_riskmap`)."""
+    folder, key = out_dir / SAVED_DIR, scenario_key(scenario)
+    kept = load_replications(folder, replication_seeds(scenario.seed, n), key)
+    if kept and on_resume is not None:
+        on_resume(len(kept), n)
+
+    def save(rep: Replication) -> None:
+        save_replication(folder, rep, key)
+        if progress is not None:
+            progress(rep)
+
+    reps = run_replications(scenario, n, workers, save, done=kept)
+    return reps
 
 
 def _meta(name, replications, n_trials, workers, freq, reps_df, counts, wall) -> dict:
@@ -282,7 +319,7 @@ def riskmap_command(
     settings = {"overrides": overrides, "resolution": resolution}
     out_dir = out or Path("runs") / f"riskmap-{scen.name}"
     out_dir, res = _staged(
-        scen, replications, workers, out_dir, overwrite, tick, settings, scenario
+        scen, replications, workers, out_dir, overwrite, tick, settings, scenario, console
     )
     print_summary(console, res.inventory)
     console.print(
@@ -292,35 +329,58 @@ def riskmap_command(
     )
 
 
-def _staged(scen, replications, workers, out, overwrite, progress, settings, scenario_file):
+def _staged(
+    scen, replications, workers, out, overwrite, progress, settings, scenario_file, console
+):
     """:func:`make_riskmap` into ``out``'s staging folder, published when complete
     (:mod:`sim.results.staging`; its lock held throughout).
+
+    The staging folder is resumed as ``run --replications`` resumes its own: by the same
+    scenario (overrides and ``--resolution`` included) and N, whose finished replications
+    are kept (:mod:`sim.studies.riskmap.resume`; ``console`` says how many); another
+    scenario's or N's unfinished replications are refused, or discarded with ``--overwrite``.
 
     Returns:
         (the output folder, absolute; the :class:`RiskMapResult`).
 
     Raises:
         typer.Exit: 2 on an unusable folder or a failed write, 130 on Ctrl-C (``out`` is
-            unchanged either way).
+            unchanged either way; the finished replications are kept in the staging folder).
     """
     with contextlib.ExitStack() as hold:
         out_dir, staging = stage_or_exit(
             out, scen, overwrite, FINISHED_FILE, hold=hold, kind="riskmap",
-            resume=False,  # nothing to resume: an unfinished attempt's files are cleared
+            settings={"replications": replications},  # another N: not this staging folder
+            keep_other=not overwrite,  # another scenario's replications: refused, not lost
         )  # fmt: skip
         try:
             res = make_riskmap(
-                scen, replications, staging, workers, progress, settings, scenario_file
-            )
+                scen, replications, staging, workers, progress, settings, scenario_file,
+                on_resume=lambda kept, n: console.print(
+                    f"resumed: {kept} of {n} replications done (finished by the interrupted "
+                    f"run, kept); running the other {n - kept}",
+                    highlight=False,
+                ),
+            )  # fmt: skip
         except KeyboardInterrupt:
-            typer.echo(f"interrupted: {out_dir} was not changed", err=True)
+            typer.echo(f"interrupted: {_kept(staging, replications, out_dir)}", err=True)
             raise typer.Exit(code=130) from None
         except OSError as exc:  # a full disk: the staging folder is not published
             typer.echo(
-                f"{staging}: cannot write the risk map ({exc.strerror or exc}); {out_dir} was "
-                "not changed",
+                f"{staging}: cannot write the risk map ({exc.strerror or exc}); "
+                + _kept(staging, replications, out_dir),
                 err=True,
             )
             raise typer.Exit(code=2) from None
         publish_or_exit(staging, out_dir, FINISHED_FILE)
     return out_dir, res
+
+
+def _kept(staging: Path, replications: int, out_dir: Path) -> str:
+    """What an unfinished risk map left: how many replications are saved, where, and how to
+    resume it."""
+    saved = len(list((staging / SAVED_DIR).glob("replication-*.parquet")))
+    return (
+        f"{saved} of {replications} replications finished and are saved in {staging}; rerun "
+        f"the same command to resume it ({out_dir} was not changed)"
+    )
