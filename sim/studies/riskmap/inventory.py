@@ -263,7 +263,8 @@ def grade_cells(inventory: pd.DataFrame, district_names: list[str]) -> pd.DataFr
     several = len({h for _, h in pairs}) > 1
     column = {p: j for j, p in enumerate(pairs)}
     n_d = len(district_names)
-    rows = np.where(inv["district"].to_numpy() == CITYWIDE, n_d, inv["district"].to_numpy())
+    district = inv["district"].to_numpy()
+    rows = np.where(district == CITYWIDE, n_d, district).astype(int)  # int even when empty
     labels = [*district_names, "(city-wide)"]
     cells = pd.DataFrame(
         {
