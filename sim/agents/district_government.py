@@ -94,7 +94,8 @@ class DistrictGovernment(mesa.Agent):
         self.functionality: dict[str, float] = {}
         self.open_incidents = 0
         self.busy_teams = 0
-        self.road_depth_m = 0.0
+        self.road_depth_m = 0.0  # rain ponding on roads (district mean), m
+        self.flood_depth_m = 0.0  # deepest hazard flood (storm surge), m
         self.underpasses_closed = 0
         self.gust_ms = 0.0
         self.rain_mm_per_h = 0.0

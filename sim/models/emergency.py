@@ -354,6 +354,7 @@ class CityModel(SimulationModel):
                     "busy_teams": "busy_teams",
                     "relocated": "relocated_now",
                     "road_depth_m": "road_depth_m",
+                    "flood_depth_m": "flood_depth_m",
                     "gust_ms": "gust_ms",
                     "rain_mm_per_h": "rain_mm_per_h",
                     "infectious": "infectious",
@@ -723,18 +724,18 @@ class CityModel(SimulationModel):
         flood = (
             field.at_samples("flood_depth_m", n_pts) if field.provides("flood_depth_m") else None
         )
+        flood_d = self._flood_by_district(flood, shape)
         self.hazard_record.add_step(
-            self.dt_h,
-            gust_pts.reshape(shape),
-            rain_pts.reshape(shape),
-            depth_cells.reshape(shape),
-            self._flood_by_district(flood, shape),
-        )
+            self.dt_h, gust_pts.reshape(shape), rain_pts.reshape(shape), depth_cells.reshape(shape),
+            flood_d,
+        )  # fmt: skip
         gust_d = gust_pts.reshape(shape).max(axis=1)
         rain_d = rain_pts.reshape(shape).mean(axis=1)
+        flood_deepest = np.zeros(shape[0]) if flood_d is None else flood_d.max(axis=1)
         for gov in self.districts:
             gov.gust_ms = float(gust_d[gov.district])
             gov.rain_mm_per_h = float(rain_d[gov.district])
+            gov.flood_depth_m = float(flood_deepest[gov.district])
 
     def _build_coastal_flood(self) -> CoastalFloodDeaths | None:
         """Deaths behind overflowing defences (:mod:`sim.damage.coastal_flood`), when the run

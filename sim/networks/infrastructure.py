@@ -172,6 +172,7 @@ class Infrastructure:
         self.underpass_alarmed = np.zeros(self.underpass_nodes.size, dtype=bool)
         self.edge_speed_factor = np.ones(roads.n_edges)
         self._damage_events: dict[str, int] = {}
+        self._damage_by_type: dict[tuple[str, str], int] = {}  # (layer, asset type) -> events
         self.functional = self.cascade.update(self.damaged, 0.0)
         self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
         self.overload_trips = 0
@@ -197,9 +198,26 @@ class Infrastructure:
     def n_assets(self) -> int:
         return int(sum(layer.n_nodes for layer in self.layers.values()))
 
-    def damage_count(self, layer: str) -> int:
-        """Damage events (failures, counting repeats after repair) recorded on a layer."""
-        return int(self._damage_events.get(layer, 0))
+    def damage_count(self, layer: str, asset_types: tuple[str, ...] | None = None) -> int:
+        """Damage events (failures, counting repeats after repair) recorded on a layer.
+
+        Args:
+            layer: the layer's name (``power``, ``water``, ``drainage``, ``roads``).
+            asset_types: count only assets of these types (names of
+                :data:`sim.networks.spec.ASSET_TYPES`, or an imported network's); None: all.
+        """
+        if asset_types is None:
+            return int(self._damage_events.get(layer, 0))
+        return int(sum(self._damage_by_type.get((layer, t), 0) for t in asset_types))
+
+    def _count_damage(self, layer: str, nodes: np.ndarray) -> None:
+        """Count the damage events of ``nodes`` of ``layer``, in all and by asset type."""
+        self._damage_events[layer] = self._damage_events.get(layer, 0) + nodes.size
+        lay = self.layers[layer]
+        codes = np.bincount(lay.nodes["asset_type"][nodes], minlength=len(lay.asset_types))
+        for code in np.flatnonzero(codes):
+            key = (layer, lay.asset_types[code])
+            self._damage_by_type[key] = self._damage_by_type.get(key, 0) + int(codes[code])
 
     @property
     def trees_down(self) -> int:
@@ -303,7 +321,7 @@ class Infrastructure:
         if hit.size == 0:
             return []
         self.damaged[name][hit] = True
-        self._damage_events[name] = self._damage_events.get(name, 0) + hit.size
+        self._count_damage(name, hit)
         ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
         new = []
         for i in hit:
@@ -441,7 +459,7 @@ class Infrastructure:
         hazard damage (in ``ctx``'s event log and loss ledger); service shares follow at once."""
         nodes = np.asarray(nodes, dtype=np.int64)
         self.damaged[layer][nodes] = True
-        self._damage_events[layer] = self._damage_events.get(layer, 0) + nodes.size
+        self._count_damage(layer, nodes)
         district = self.layers[layer].nodes["district"][nodes]
         ctx.events.add_many(ctx.time, "damage", layer, district, nodes, value=1.0)
         ctx.losses.add(loss_item, int(nodes.size))

@@ -42,6 +42,12 @@ ASSET_TYPES: dict[str, AssetType] = {
     "intersection": AssetType("roads", "none", 5.0e6, 30),
     "underpass": AssetType("roads", "none", 3.0e7, 40),
 }
+SUBSTATION_TYPES = ("substation_220kv", "substation_110_35kv")
+"""Power asset types that are substations (35 kV and up): their failures are counted as
+``substations_failed`` in a run's summary. Every other power asset is a 10 kV feeder node (a
+distribution circuit, or an imported network's medium-voltage bus), whose failures are
+``power_line_faults`` (the unit of the feeder-fault records such as Lekima's "100 faulted
+lines", scenarios/data/shanghai/facts.md §2c)."""
 # Default fragility curves by asset type and intensity measure (IM names of
 # sim.hazards.base.INTENSITY_MEASURES -> keys of sim.damage.fragility.FRAGILITY_LIBRARY; the
 # curves and their sources live there). Choices here are mappings, not new numbers: the 10 kV

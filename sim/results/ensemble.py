@@ -16,11 +16,19 @@ Percentiles are ``numpy.percentile``'s default linear interpolation between orde
 (Hyndman & Fan 1996, Am. Stat. 50, 361-365, definition 7). With fewer than 20 replications the
 5% and 95% points interpolate between the extreme runs, so the interval is narrower than the
 model's (the report says so).
+
+Counts are shown as counts: an outcome in :data:`COUNT_UNITS` whose every replication is a
+whole number (``whole_numbers`` in ``ensemble.json``) is shown (console table and
+``report.html``, :func:`shown_stats`) with its median rounded to the nearest whole number (half
+to even) and its interval as the whole numbers inside it (5th percentile rounded up, 95th
+rounded down), so that a whole observed figure is marked inside exactly when it lies in the
+interval shown. ``ensemble.json`` keeps the interpolated values.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +44,9 @@ from sim.results.report import fold_name, outcome_width
 LOW_PERCENTILE = 5.0
 HIGH_PERCENTILE = 95.0
 """The ensemble interval: 5th to 95th percentile over replications (90%)."""
+COUNT_UNITS = ("count", "persons")
+"""Units of counted outcomes (:func:`sim.results.outcome_text.outcome_unit`), shown as whole
+numbers when every replication's value is one (:func:`shown_stats`)."""
 MIN_REPLICATIONS_FOR_TAILS = 20
 """Replications needed for a run beyond each end of a 90% interval (1 / 0.05)."""
 TABLE_FILE = "ensemble.parquet"
@@ -71,8 +82,9 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
             optionally ``low``/``high``).
 
     Returns:
-        Outcome → statistics; observed outcomes also carry ``observed`` (value, low, high)
-        and ``inside`` (p5 <= value <= p95).
+        Outcome → statistics (``whole_numbers``: every replication's value is a whole
+        number); observed outcomes also carry ``observed`` (value, low, high) and ``inside``
+        (p5 <= value <= p95).
 
     Raises:
         ValueError: the table has no rows.
@@ -92,6 +104,7 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
             "mean": _number(x.mean()),
             "min": _number(x.min()),
             "max": _number(x.max()),
+            "whole_numbers": bool(np.all(x == np.round(x))),
         }
         obs = observed.get(key)
         if obs is not None:
@@ -132,13 +145,34 @@ def write_ensemble(
     return {"ensemble_table": table_path, "ensemble": stats_path}
 
 
+def shown_stats(key: str, s: dict, units: dict | None) -> tuple[float, float, float]:
+    """The median, low and high end of the 90% interval as shown to a reader.
+
+    Args:
+        key: the outcome's summary key.
+        s: its statistics (:func:`outcome_stats`).
+        units: the scenario kind's own units (:func:`sim.results.outcome_text.outcome_unit`).
+
+    Returns:
+        For a count (unit in :data:`COUNT_UNITS`, ``whole_numbers``): the median rounded half
+        to even (kept inside the interval shown), ``ceil(p5)`` and ``floor(p95)`` (the whole
+        numbers inside the interval); the
+        interpolated ``median, p5, p95`` otherwise, or when no whole number lies inside the
+        interval (two replications, e.g. 0 and 1: [0.05, 0.95]).
+    """
+    median, low, high = s["median"], s["p5"], s["p95"]
+    if not (s.get("whole_numbers") and outcome_unit(key, units) in COUNT_UNITS):
+        return median, low, high
+    # round(·, 9): an interpolation that should land on a whole number may miss it by 1 ulp
+    whole_low, whole_high = math.ceil(round(low, 9)), math.floor(round(high, 9))
+    if whole_low > whole_high:
+        return median, low, high
+    return min(max(round(median), whole_low), whole_high), whole_low, whole_high
+
+
 def _short(v: float) -> str:
     """Like :func:`format_number`, but whole units from 100 up (percentiles interpolate)."""
     return f"{round(v):,}" if 100 <= abs(v) < 1e6 else format_number(v)
-
-
-def _interval(s: dict) -> str:
-    return f"[{_short(s['p5'])}, {_short(s['p95'])}]"
 
 
 def ensemble_report(
@@ -156,7 +190,10 @@ def ensemble_report(
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
         obs_txt = "" if obs is None else format_number(obs["value"])
         unit = outcome_unit(key, units)
-        rows.append((key, [unit, _short(s["median"]), _interval(s), obs_txt, inside]))
+        median, low, high = shown_stats(key, s, units)
+        rows.append(
+            (key, [unit, _short(median), f"[{_short(low)}, {_short(high)}]", obs_txt, inside])
+        )
     other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]
     room = outcome_width(width, other, max([len("outcome"), *(len(k) for k, _ in rows)]))
     table = Table(title=title)

@@ -28,7 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.results.ensemble import MIN_REPLICATIONS_FOR_TAILS, STATS_FILE, TABLE_FILE
+from sim.results.ensemble import (
+    MIN_REPLICATIONS_FOR_TAILS,
+    STATS_FILE,
+    TABLE_FILE,
+    shown_stats,
+)
 from sim.results.html_report import ALWAYS_SHOWN, REPORT_FILE, STYLE, _cell, _label, _window
 from sim.results.outcome_text import format_number, observed_text, outcome_label
 from sim.results.staging import RESOLVED_FILE, citysafe_version
@@ -186,10 +191,6 @@ def _facts(scenario, meta: dict, n_done: int) -> str:
     return "".join(f"<tr>{_cell(k, tag='th')}{_cell(v)}</tr>" for k, v in rows)
 
 
-def _interval(s: dict) -> str:
-    return f"[{format_number(s['p5'])}, {format_number(s['p95'])}]"
-
-
 def _table(stats: dict[str, dict], keys: list[str], units: dict) -> str:
     head = ["outcome", "median", "90% interval [5%, 95%]", "observed", "inside"]
     out = ["<table><tr>", *(_cell(h, num=i > 0, tag="th") for i, h in enumerate(head)), "</tr>"]
@@ -198,7 +199,9 @@ def _table(stats: dict[str, dict], keys: list[str], units: dict) -> str:
         obs = s.get("observed")
         obs_txt = "" if obs is None else format_number(obs["value"])
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
-        cells = [format_number(s["median"]), _interval(s), obs_txt, inside]
+        median, low, high = shown_stats(key, s, units)
+        cells = [format_number(median), f"[{format_number(low)}, {format_number(high)}]"]
+        cells += [obs_txt, inside]
         row = _label(key, outcome_label(key, units)) + "".join(_cell(c, num=True) for c in cells)
         out.append(f"<tr>{row}</tr>")
     out.append("</table>")

@@ -42,8 +42,9 @@ def timeseries_frame(model: CityModel) -> pd.DataFrame:
         Columns ``t_h, time_utc, district, district_name, layer, functionality`` (share of the
         district's service in [0, 1]: households served for power and water, pump capacity for
         drainage, passable road length for roads) plus the district's ``open_incidents``,
-        ``busy_teams``, ``relocated`` (persons), ``road_depth_m``, ``gust_ms`` and
-        ``rain_mm_per_h`` at that time (repeated on each layer's row).
+        ``busy_teams``, ``relocated`` (persons), ``road_depth_m`` (rain ponding on roads,
+        district mean, m), ``flood_depth_m`` (the deepest hazard flood: storm surge, m),
+        ``gust_ms`` and ``rain_mm_per_h`` at that time (repeated on each layer's row).
     """
     from sim.agents.district_government import DistrictGovernment
 
@@ -63,6 +64,7 @@ def timeseries_frame(model: CityModel) -> pd.DataFrame:
             "busy_teams",
             "relocated",
             "road_depth_m",
+            "flood_depth_m",
             "gust_ms",
             "rain_mm_per_h",
             "infectious",

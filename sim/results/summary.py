@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.networks.spec import SUBSTATION_TYPES as SUBSTATIONS
+
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
 
@@ -25,6 +27,7 @@ SUMMARY_KEYS = (
     "relief_person_days",
     "relief_shortfall_person_days",
     "power_line_faults",
+    "substations_failed",
     "trees_down",
     "signboards_fallen",
     "waterlogged_roads",
@@ -35,7 +38,10 @@ SUMMARY_KEYS = (
     "wall_time_s",
     "seed",
 )
-"""Keys of summary.json, in order. Customer = household (2.32 persons, 2020 census)."""
+"""Keys of summary.json, in order. Customer = household (2.32 persons, 2020 census).
+``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
+``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
+failure repaired and failed again counts twice."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -70,7 +76,10 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "full_bundle_time_mean_min": round(float(full.mean()), 2) if full.size else 0.0,
         "relief_person_days": round(svc.relief.demand_person_days, 1),
         "relief_shortfall_person_days": round(svc.relief.shortfall_person_days, 1),
-        "power_line_faults": int(model.infra.damage_count("power")),
+        "power_line_faults": int(
+            model.infra.damage_count("power") - model.infra.damage_count("power", SUBSTATIONS)
+        ),
+        "substations_failed": int(model.infra.damage_count("power", SUBSTATIONS)),
         "trees_down": int(model.infra.trees_down),
         "signboards_fallen": int(model.exposure.failed("shop_signboard")),
         "waterlogged_roads": int(model.infra.waterlogged_road_points),
