@@ -129,7 +129,18 @@ def test_earthquake_run_conserves_casualties_and_books_its_loss():
     # deaths on the spot and trapped people who died waiting for rescue: both causes present
     assert by_cause["earthquake"][0] > 0 and by_cause["structural_collapse"][0] > 0
     _check_casualties(model)
-    assert model.losses.total_yuan == pytest.approx(model.losses.by_item["earthquake_housing"])
+    # housing damage plus the power assets failed by their PGA fragility, each item at its
+    # unit cost (substations and 10 kV circuits, Hazus); nothing else is booked
+    losses = model.losses
+    assert set(losses.by_item) == {"earthquake_housing", "substation_quake", "power_fault"}
+    for item in ("substation_quake", "power_fault"):
+        assert losses.by_item[item] == pytest.approx(
+            UNIT[item] * losses.scale * losses.counts[item]
+        )
+    assert losses.counts["substation_quake"] + losses.counts["power_fault"] == (
+        model.infra.damage_count("power")
+    )
+    assert losses.total_yuan == pytest.approx(sum(losses.by_item.values()))
 
 
 def test_typhoon_run_books_each_damaged_item_at_its_unit_cost():
