@@ -69,8 +69,8 @@ def main() -> None:
     reported = pd.read_csv(OBSERVED).query("outcome == 'response_level'")
     reported = reported.groupby("storm")["value"].agg(lambda v: "/".join(sorted(set(v))))
     lines = [
-        f"Held-out typhoons (2021 on), {a.reps} replications each, today's defaults, "
-        f"{AGENCY} tracks.",
+        f"Held-out typhoons (2021 on), {a.reps} replications each, today's defaults with the "
+        f"behaviour coefficients drawn from the calibrated posterior, {AGENCY} tracks.",
         "",
         "| storm | observed relocated | median [90% interval] | abs ln error | covered | "
         "highest response (II+ / III / IV / none) | reported | 0 deaths |",
