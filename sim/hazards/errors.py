@@ -24,7 +24,8 @@ class TrackFormatError(InputDataError):
         self.file = str(file)
         self.line_no = int(line_no)
         self.what = what
-        super().__init__(f"{self.file}:{self.line_no}: {what}")
+        where = f"{self.file}:{self.line_no}" if self.line_no > 0 else self.file
+        super().__init__(f"{where}: {what}")  # no line number for the whole file
 
 
 class StormNotFoundError(InputDataError, LookupError):
