@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from sim.interfaces.cli.main import COMMANDS, app
 from sim.results.figures import alert_spans
-from sim.results.html_report import _PAGE, outcome_rows
+from sim.results.html_report import STYLE, outcome_rows
 from sim.results.outcome_text import format_number, outcome_label, outcome_unit
 from sim.results.report import fold_name, summary_table
 from sim.results.table_form import INCIDENT_COLUMNS, incidents_table
@@ -113,7 +113,7 @@ def test_report_rows_have_labels_units_and_the_page_cjk_fonts():
     assert rows["maintenance_budget_yuan"][1:3] == ("Maintenance budget (yuan)", "54.00 bn")
     assert rows["road_collapses"][3:] == ("95", "1.06")
     for font in ("Noto Sans CJK SC", "WenQuanYi", "Microsoft YaHei", "PingFang SC"):
-        assert font in _PAGE.template
+        assert font in STYLE  # the style sheet of the run and ensemble reports
 
 
 def test_console_table_at_80_columns_never_splits_a_name_mid_word():

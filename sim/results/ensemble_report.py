@@ -34,8 +34,16 @@ from sim.results.ensemble import (
     TABLE_FILE,
     shown_stats,
 )
-from sim.results.html_report import ALWAYS_SHOWN, REPORT_FILE, STYLE, _cell, _label, _window
-from sim.results.outcome_text import format_number, observed_text, outcome_label
+from sim.results.html_report import (
+    ALWAYS_SHOWN,
+    REPORT_FILE,
+    STYLE,
+    _cell,
+    _label,
+    _window,
+    observed_sources,
+)
+from sim.results.outcome_text import format_number, outcome_label
 from sim.results.staging import RESOLVED_FILE, citysafe_version
 
 FIGURE_FILE = "ensemble_outcomes.png"
@@ -230,12 +238,7 @@ def _outcomes(stats: dict[str, dict], scenario, n_done: int) -> str:
         )
     observed = {k: o for k, o in scenario.observed.items() if "observed" in stats.get(k, {})}
     if observed:
-        items = []
-        for key, obs in observed.items():
-            figure = observed_text(key, obs, units, with_unit=False)  # the label has the unit
-            text = f"{outcome_label(key, units)}: {figure}; {obs.source}"
-            items.append(f'<li title="{html.escape(key, quote=True)}">{html.escape(text)}</li>')
-        parts.append("<p>Observed figures and their sources:</p><ul>" + "".join(items) + "</ul>")
+        parts.append(observed_sources(observed, units))
     parts.append(
         f"<details><summary>all {len(stats)} outcomes (zeros included)</summary>"
         f"{_table(stats, list(stats), units)}</details>"

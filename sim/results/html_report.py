@@ -135,17 +135,22 @@ def _outcomes(summary: dict, scenario) -> str:
     notes = outcome_notes(summary, scenario)
     parts += [f'<p class="note">Note: {html.escape(n)}.</p>' for n in notes]
     if scenario.observed:
-        items = []
-        for key, obs in scenario.observed.items():
-            figure = observed_text(key, obs, units, with_unit=False)  # the label has the unit
-            text = f"{outcome_label(key, units)}: {figure}; {obs.source}"
-            items.append(f'<li title="{html.escape(key, quote=True)}">{html.escape(text)}</li>')
-        parts.append("<p>Observed figures and their sources:</p><ul>" + "".join(items) + "</ul>")
+        parts.append(observed_sources(scenario.observed, units))
     parts.append(
         f"<details><summary>all {len(rows)} outcomes (zeros included)</summary>"
         f"{_table(rows)}</details>"
     )
     return "\n".join(parts)
+
+
+def observed_sources(observed: dict, units: dict) -> str:
+    """The list of observed figures (label with unit, figure) and their sources, as HTML."""
+    items = []
+    for key, obs in observed.items():
+        figure = observed_text(key, obs, units, with_unit=False)  # the label has the unit
+        text = f"{outcome_label(key, units)}: {figure}; {obs.source}"
+        items.append(f'<li title="{html.escape(key, quote=True)}">{html.escape(text)}</li>')
+    return "<p>Observed figures and their sources:</p><ul>" + "".join(items) + "</ul>"
 
 
 def _figures(out_dir: Path, figures: list[tuple[Path, str]], drawn: bool) -> str:
