@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.agents.warning_rules import check_ims
 from sim.city import city_files, load_city
+from sim.city.behaviour_posterior import posterior_path
 from sim.city.coast import coastal_points
 from sim.city.evacuation import EVACUATION_FILE, load_evacuation
 from sim.city.profile import PROFILE_FILE
@@ -368,10 +369,11 @@ def input_files(scenario: Scenario | LongRunScenario) -> list[Path]:
     storm-surge tables, network imports, warning criteria, a long run's shock scenarios) and
     the city's files in ``city.data_dir`` — those :func:`~sim.city.load_city` reads and, for
     an emergency window, its relocation rules, emergency resources and, unless the scenario
-    names its own, ``warning_criteria.yaml`` (listed even when absent: the run looks for it,
-    and adding it changes the run). A long run adds each shock's scenario file with its
-    ``extends:`` parents and the files of that scenario as the shock runs it. The scenario
-    file itself is not listed (its content is the scenario).
+    names its own, ``warning_criteria.yaml`` and ``behaviour_posterior.csv`` (listed even
+    when absent: the run looks for them, and adding one changes the run or its ensemble).
+    A long run adds each shock's scenario file with its ``extends:`` parents and the files
+    of that scenario as the shock runs it. The scenario file itself is not listed (its
+    content is the scenario).
 
     Returns:
         Absolute paths, sorted, each once. Reads only the scenario files of shocks; a shock's
@@ -393,4 +395,6 @@ def input_files(scenario: Scenario | LongRunScenario) -> list[Path]:
         files += [data_dir / EVACUATION_FILE, data_dir / RESOURCES_FILE]
         if scenario.warnings.criteria_file is None:
             files.append(criteria_path(data_dir))
+        if scenario.response.relocation.behaviour.posterior_file is None:
+            files.append(posterior_path(data_dir))  # ensembles draw from it where present
     return sorted({Path(os.path.abspath(p)) for p in files})

@@ -81,8 +81,6 @@ def ensemble_command(
             keep_other=not overwrite,  # another scenario's replications: refused, not lost
         )
         kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
-        if coefficients:  # said once the folder is usable
-            console.print(coefficients, highlight=False)
         with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
             done = run_replications(
                 scenario_path,
@@ -93,7 +91,7 @@ def ensemble_command(
                 out_dir,
                 workers=workers,
                 progress=not quiet,
-                on_start=partial(_say_resumed, console),
+                on_start=partial(_say_resumed, console, coefficients),
             )
             echo_notes(done.outcome)
             observed = _comparable_observed(scenario_path, scen, console)
@@ -113,8 +111,11 @@ def ensemble_command(
         raise typer.Exit(code=1)
 
 
-def _say_resumed(console: Console, outcome) -> None:
-    """Before running: how many replications an interrupted attempt had finished (kept)."""
+def _say_resumed(console: Console, coefficients: str, outcome) -> None:
+    """Before running (the folder and its data checked): which behaviour coefficients the
+    replications use, and how many an interrupted attempt had finished (kept)."""
+    if coefficients:
+        console.print(coefficients, highlight=False)
     if outcome.skipped:
         console.print(
             f"resumed: {outcome.skipped} of {outcome.total} replications done (finished by the "
