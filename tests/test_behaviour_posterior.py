@@ -50,7 +50,7 @@ def test_draw_frequencies_follow_the_weights(tmp_path):
         ("intercept,exposure\n1,2\n", "expected a 'weight' column"),
         ("weight\n1\n", "at least one coefficient"),
         ("intercept,weight\n", "no particles"),
-        ("intercept,weight\n1,1\nabc,1\n", r"row 2, column 'intercept': expected a finite"),
+        ("# c\nintercept,weight\n1,1\nabc,1\n", r"line 4, column 'intercept': expected a fin"),
         ("intercept,weight\n1,-1\n2,2\n", "weights >= 0"),
         ("intercept,weight\n1,0\n", "positive sum"),
     ],
@@ -135,7 +135,15 @@ def test_validate_and_run_refuse_a_damaged_posterior_before_running(tmp_path):
     for cmd in (["validate", str(EXAMPLE)], ["run", str(EXAMPLE), "--replications", "2", *out]):
         res = CliRunner().invoke(app, [*cmd, *args])
         assert res.exit_code == 2, res.output
-        assert f"{bad}: row 1, column 'intercept': expected a finite number, got 'nan'" in (
+        assert f"{bad}: line 2, column 'intercept': expected a finite number, got 'nan'" in (
             res.output.replace("\n", "")
         )
     assert not (tmp_path / "o").exists()  # nothing started, nothing written
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "-31"])
+def test_a_coefficient_that_is_not_finite_or_beyond_the_bound_is_refused(value):
+    from sim.scenario.loader import ScenarioError
+
+    with pytest.raises(ScenarioError, match="intercept"):
+        load_scenario(EXAMPLE, [f"response.relocation.behaviour.intercept={value}"])

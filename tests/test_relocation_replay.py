@@ -41,8 +41,10 @@ def test_compliance_falls_with_the_intercept_and_vanishes_without_orders(traced)
     b0 = -1.0 + load_scenario(EXAMPLE).response.relocation.behaviour.intercept
     lower = replay_relocated(trace, {"intercept": b0})
     assert lower < base
-    # no one complies: intercept -40 and no order effect give p ~ e^-30 per household
-    assert replay_relocated(trace, {"intercept": -40.0, "official_order": 0.0}) < 1e-6
+    # no one complies: intercept -30 (the bound) and no order, level or exposure effect give
+    # p <= e^-27 per household (the vessel term, +3, is the largest housing term)
+    none = {"intercept": -30.0, "official_order": 0.0, "per_response_level": 0.0, "exposure": 0.0}
+    assert replay_relocated(trace, none) < 1e-6
 
 
 def test_stronger_level_effect_moves_more_people(traced):

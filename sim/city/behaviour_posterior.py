@@ -93,14 +93,22 @@ def load_posterior(path: str | Path, known: Collection[str]) -> BehaviourPosteri
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
         raise CityDataError(
-            path, f"row {row + 1}, column {columns[col]!r}: expected a finite number, got "
-            f"{table.iat[row, col]!r}",
+            path, f"line {_file_line(path, row)}, column {columns[col]!r}: expected a finite "
+            f"number, got {table.iat[row, col]!r}",
         )  # fmt: skip
     weights = numbers[:, columns.index(WEIGHT)]
     if (weights < 0).any() or weights.sum() <= 0:
         raise CityDataError(path, f"column {WEIGHT!r}: expected weights >= 0 with a positive sum")
     values = numbers[:, [columns.index(n) for n in names]]
     return BehaviourPosterior(names, values, weights / weights.sum(), path)
+
+
+def _file_line(path: Path, row: int) -> int:
+    """The file's line number (1-based) of data row ``row`` (0-based), counting the comment
+    lines, blank lines and the header that the table reader skips."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    data = [i for i, t in enumerate(lines) if t.strip() and not t.lstrip().startswith("#")]
+    return data[row + 1] + 1 if row + 1 < len(data) else len(lines)
 
 
 def posterior_for(behaviour, data_dir: str | Path, known: Collection[str]) -> BehaviourPosterior:

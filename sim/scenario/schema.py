@@ -567,6 +567,11 @@ an ordinary dwelling; dangerous old housing (危旧房); a work shed, simple hou
 workers housed off site; an outdoor work site outside the seawall or in a port; a vessel."""
 
 
+LOGIT_BOUND = 30.0
+"""Largest magnitude of a behaviour coefficient, log-odds: e^-30 ~ 1e-13, beyond any share of
+people the model resolves (a bound against typing errors, not a modelling limit)."""
+
+
 class BehaviourConfig(Strict):
     """Household compliance with relocation: a logistic model after the Protective Action
     Decision Model (PADM; Lindell & Perry 2012, Risk Analysis 32(4): 616-632).
@@ -597,8 +602,12 @@ class BehaviourConfig(Strict):
     assumptions (not identifiable from city totals).
     """
 
+    model_config = ConfigDict(**Strict.model_config, allow_inf_nan=False)  # finite log-odds
+
     intercept: float = Field(
         -6.1,
+        ge=-LOGIT_BOUND,
+        le=LOGIT_BOUND,
         description="Log-odds of an ordinary household leaving with no order at response "
         "level IV and a forecast at the order threshold (x = 0): ~0.2 %. Calibrated "
         "(posterior 90% interval -7.7 to -4.4; the prior -8 to -1).",
@@ -606,6 +615,7 @@ class BehaviourConfig(Strict):
     official_order: float = Field(
         2.1,
         ge=0,
+        le=LOGIT_BOUND,
         description="Log-odds added by a district's relocation order (official warnings are "
         "the strongest predictor in Huang et al. 2016). Calibrated (posterior 90% interval "
         "0.3 to 5.2; prior 0 to 8): weakly identified from city totals, since orders and the "
@@ -616,6 +626,7 @@ class BehaviourConfig(Strict):
     per_response_level: float = Field(
         1.3,
         ge=0,
+        le=LOGIT_BOUND,
         description="Log-odds per response level above IV (warning salience; the districts' "
         "door-to-door enforcement grows with the grade). Calibrated (posterior 90% interval "
         "0.2 to 2.8; prior 0 to 4).",
@@ -623,12 +634,15 @@ class BehaviourConfig(Strict):
     exposure: float = Field(
         1.6,
         ge=0,
+        le=LOGIT_BOUND,
         description="Log-odds per unit ln(forecast intensity / order threshold) at the "
         "household (environmental cues, expected personal impact). Calibrated (posterior 90% "
         "interval 0.3 to 3.5; prior 0 to 4).",
     )
     experience: float = Field(
         0.2,
+        ge=-LOGIT_BOUND,
+        le=LOGIT_BOUND,
         description="Log-odds for a household relocated in an earlier typhoon. Assumption "
         "(small: weak, inconsistent effect of experience in Huang et al. 2016).",
     )
