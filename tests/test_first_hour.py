@@ -482,7 +482,9 @@ def test_data_files_present_readable_and_read_without_a_problem(tmp_path):
     files = input_files(load_scenario(EXAMPLE, []))
     present = sum(f.exists() for f in files)
     assert ok.status == "OK" and ok.detail.startswith(f"{present} data files of "), ok
-    assert present == len(files) - 1 and "warning_criteria.yaml absent" in ok.detail  # optional
+    # optional files the example city lacks: its warning criteria and behaviour posterior
+    assert present == len(files) - 2 and "warning_criteria.yaml" in ok.detail
+    assert "behaviour_posterior.csv" in ok.detail and "absent" in ok.detail
     city = tmp_path / "city"
     shutil.copytree(EXAMPLE.parent.parent / "data" / "example-city", city)
     (city / "links.csv").unlink()

@@ -195,7 +195,8 @@ def check_data_files(scenario: Path) -> list[Check]:
     """The scenario's data files readable and read by the run's readers without a problem.
 
     A file the run looks for but does without (a city's ``warning_criteria.yaml``: national
-    criteria then apply) may be absent; one it needs is reported by the readers
+    criteria then apply; ``behaviour_posterior.csv``: ensembles keep the scenario's
+    coefficients) may be absent; one it needs is reported by the readers
     (:func:`~sim.models.data_check.check_data`, as ``validate`` reports it).
     """
     from sim.models.data_check import check_data, input_files
