@@ -29,7 +29,7 @@ from sim.interfaces.cli.common import publish_or_exit, stage_or_exit
 from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
 from sim.studies.sweep.exits import echo_notes, sweep_exits
-from sim.studies.sweep.replicate import run_replications
+from sim.studies.sweep.replicate import REPLICATIONS_DIR, run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
 
 
@@ -81,7 +81,9 @@ def ensemble_command(
             keep_other=not overwrite,  # another scenario's replications: refused, not lost
         )
         kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
-        with sweep_exits(out_dir, f"rerun to resume it ({kept})"):
+        with sweep_exits(
+            out_dir, f"rerun to resume it ({kept})", finished=out_dir / REPLICATIONS_DIR
+        ):
             done = run_replications(
                 scenario_path,
                 overrides,

@@ -17,7 +17,7 @@ import typer
 
 from sim.core.errors import InputDataError
 from sim.studies.sweep.files import remedy, write_failure
-from sim.studies.sweep.store import SweepError
+from sim.studies.sweep.store import SweepError, SweepStore
 
 
 def echo_notes(outcome) -> None:
@@ -31,12 +31,14 @@ def echo_notes(outcome) -> None:
 
 
 @contextlib.contextmanager
-def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
+def sweep_exits(out_dir: Path, resume_hint: str, finished: Path | None = None) -> Iterator[None]:
     """Run the body; turn a sweep's expected failures into one line on stderr and an exit.
 
     Args:
         out_dir: the sweep folder, named in the messages.
         resume_hint: how to continue, e.g. "continue with --resume" or "rerun to resume it".
+        finished: the sweep folder whose finished runs an interrupt counts (``interrupted: 2
+            finished runs are saved ...``); None: not counted.
 
     Raises:
         typer.Exit: code 2 for a :class:`SweepError`, an input file that cannot be used
@@ -57,5 +59,18 @@ def sweep_exits(out_dir: Path, resume_hint: str) -> Iterator[None]:
         )
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
-        typer.echo(f"interrupted: finished runs are saved in {out_dir}; {resume_hint}", err=True)
+        typer.echo(
+            f"interrupted: {_count(finished)}finished runs are saved in {out_dir}; {resume_hint}",
+            err=True,
+        )
         raise typer.Exit(code=130) from None
+
+
+def _count(folder: Path | None) -> str:
+    """``"N "`` for the runs finished in a sweep folder, ``""`` if it cannot be read."""
+    if folder is None:
+        return ""
+    try:
+        return f"{len(SweepStore(folder).completed(repair=False))} "
+    except (SweepError, OSError, ValueError):
+        return ""  # the count is a courtesy: the interrupt is reported without it
