@@ -146,7 +146,9 @@ def test_the_figure_draws_the_statistics_the_table_shows(monkeypatch, tmp_path):
     ]
     ax = axes[1]
     band, median, obs_range, obs = ax.get_lines()
-    np.testing.assert_allclose(band.get_xdata(), [103.0, 189.5])  # 100 + 0.15 * 20; 130 + .85*70
+    # p5 = 100 + 0.15 * 20 = 103, p95 = 130 + 0.85 * 70 = 189.5: the table shows the whole
+    # numbers inside, [103, 189], and so does the band
+    np.testing.assert_allclose(band.get_xdata(), [103.0, 189.0])
     np.testing.assert_allclose(median.get_xdata(), [125.0])
     np.testing.assert_allclose(obs_range.get_xdata(), [140, 400])
     np.testing.assert_allclose(obs.get_xdata(), [150])

@@ -104,8 +104,9 @@ def _strip(ax, key: str, values: np.ndarray, s: dict, units: dict, seed: int) ->
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     jitter = np.random.default_rng(seed).uniform(-0.15, 0.15, values.size)  # drawing only
-    ax.plot([s["p5"], s["p95"]], [1, 1], color="C0", lw=14, alpha=0.25, solid_capstyle="butt")
-    ax.plot([s["median"]], [1], marker="|", ms=26, mew=2.5, color="C1", zorder=4)
+    median, low, high = shown_stats(key, s, units)  # the table's numbers (whole for counts)
+    ax.plot([low, high], [1, 1], color="C0", lw=14, alpha=0.25, solid_capstyle="butt")
+    ax.plot([median], [1], marker="|", ms=26, mew=2.5, color="C1", zorder=4)
     ax.scatter(values, 1 + jitter, s=14, color="C0", alpha=0.8, zorder=3)
     obs = s.get("observed")
     if obs is not None:
