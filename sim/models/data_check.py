@@ -32,6 +32,7 @@ from sim.core.errors import InputDataWarning
 from sim.hazards.approach import out_of_reach
 from sim.hazards.surge_data import read_defences, tide_parameters
 from sim.hazards.track import read_cma_bst, read_track_csv, read_wind_radii_csv
+from sim.hazards.typhoon import RADII_REACH_H
 from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError, check_event
 from sim.networks.compose import check_imports
@@ -264,6 +265,32 @@ def _warn_uncovered(track_file, track_span, window) -> None:
         )
 
 
+def _warn_radii_unused(typhoon, radii) -> None:
+    """Warn once (:class:`~sim.core.errors.InputDataWarning`, naming the radii file) when no
+    radii time lies within :data:`~sim.hazards.typhoon.RADII_REACH_H` of the track's span:
+    the field then takes its size from the published Rmax relation everywhere, as if no radii
+    were given (e.g. another storm's file). Nothing is said when the track does not read
+    (that is the problem reported)."""
+    try:
+        if typhoon.track_format == "csv":
+            track = read_track_csv(typhoon.track_file, agency=typhoon.agency)
+        else:
+            track = read_cma_bst(typhoon.track_file, storm=typhoon.storm)
+    except DATA_ERRORS:
+        return
+    reach = np.timedelta64(int(RADII_REACH_H * 3600), "s")
+    t0, t1 = track.time_utc.min() - reach, track.time_utc.max() + reach
+    if not np.any((radii.time_utc >= t0) & (radii.time_utc <= t1)):
+        warnings.warn(
+            f"{typhoon.radii_file}: no radii time ({radii.time_utc.min()} to "
+            f"{radii.time_utc.max()} UTC) lies within {RADII_REACH_H:g} h of the track "
+            f"({track.time_utc.min()} to {track.time_utc.max()} UTC): the radii are not used "
+            "and the wind field is sized by the Rmax relation (another storm's file?)",
+            InputDataWarning,
+            stacklevel=2,
+        )
+
+
 def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     """The city's relocation rules, buses and shelters (``evacuation.yaml``), its network
     statistics, its warning criteria (their intensity measures known) and their coastal
@@ -301,11 +328,13 @@ def _hazard_file_problems(scenario: Scenario, city, source: str) -> list[Problem
     typhoon = scenario.hazard.typhoon
     if typhoon is not None and typhoon.radii_file is not None:
         try:
-            read_wind_radii_csv(typhoon.radii_file)
+            radii = read_wind_radii_csv(typhoon.radii_file)
         except DATA_ERRORS as exc:
             problems.append(
                 Problem(source, "hazard.typhoon.radii_file", f"unusable wind radii: {exc}")
             )
+        else:
+            _warn_radii_unused(typhoon, radii)
     surge = getattr(scenario.hazard, "storm_surge", None)
     if surge is not None:
         names = None if city is None else list(city.districts["name_en"])

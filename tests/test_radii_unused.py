@@ -1,0 +1,28 @@
+"""Another storm's wind-radii file is not used silently: validate warns, naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from sim.interfaces.cli.main import app
+
+TYPHOONS = Path(__file__).parents[1] / "scenarios" / "data" / "typhoons"
+
+
+def _new(tmp_path: Path, radii: str) -> Path:
+    out = tmp_path / f"{radii}.yaml"
+    args = ["storm", "new", "--track", str(TYPHOONS / "maysak-2020_track.csv"), "--agency",
+            "CMA", "--radii", str(TYPHOONS / f"{radii}_jma_wind_radii.csv"), "--out", str(out)]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    return out
+
+
+def test_radii_of_another_storm_are_warned_of_and_its_own_are_not(tmp_path):
+    res = CliRunner().invoke(app, ["validate", str(_new(tmp_path, "chan-hom-2015"))])
+    assert res.exit_code == 0 and "OK" in res.output
+    assert "chan-hom-2015_jma_wind_radii.csv: no radii time" in res.output
+    assert "the radii are not used" in res.output
+    own = CliRunner().invoke(app, ["validate", str(_new(tmp_path, "maysak-2020"))])
+    assert own.exit_code == 0 and "no radii time" not in own.output
