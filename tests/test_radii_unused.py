@@ -13,8 +13,9 @@ TYPHOONS = Path(__file__).parents[1] / "scenarios" / "data" / "typhoons"
 
 def _new(tmp_path: Path, radii: str) -> Path:
     out = tmp_path / f"{radii}.yaml"
-    args = ["storm", "new", "--track", str(TYPHOONS / "maysak-2020_track.csv"), "--agency",
-            "CMA", "--radii", str(TYPHOONS / f"{radii}_jma_wind_radii.csv"), "--out", str(out)]  # fmt: skip
+    track, table = TYPHOONS / "maysak-2020_track.csv", TYPHOONS / f"{radii}_jma_wind_radii.csv"
+    args = ["storm", "new", "--track", str(track), "--agency", "CMA", "--radii", str(table)]
+    args += ["--out", str(out)]
     assert CliRunner().invoke(app, args).exit_code == 0
     return out
 
