@@ -174,6 +174,8 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
     stock (:mod:`sim.damage.earthquake`; its displaced residents are sheltered) and the power
     network's substations and distribution circuits (Hazus PGA fragility); water and drainage
     plants and pipes have no seismic fragility here, so their outages follow the power's.
+    A storm surge (``scenario.hazard.storm_surge``): flood deaths by Jonkman et al. (2008) with
+    no upper-floor shelter; flood injuries are not modelled.
 
     Returns:
         One sentence per note (none for most runs).
@@ -186,6 +188,12 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
             "people relocated) and the power substations and distribution circuits; water and "
             "drainage plants and pipes have no seismic fragility here, so their outages follow "
             "the power's"
+        )
+    if getattr(hazard, "storm_surge", None) is not None:
+        notes.append(
+            "coastal-flood deaths follow Jonkman et al. (2008) mortality by depth and rise rate "
+            "with no credit for upper floors; injuries from the flood water are not modelled "
+            "(the injuries counted are those of the incidents)"
         )
     if summary.get("epidemic_cases", 0) > 0 and summary.get("direct_loss_yuan", 0) > 0:
         notes.append(
