@@ -188,7 +188,7 @@ def _track_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     """The typhoon's track, read as the run reads it, and its overlap with the window: none
     is a problem; a track that starts after the window's start or ends before its end is
     warned of (:func:`_warn_uncovered`), and so is one that never comes near the city
-    (:func:`_warn_far`, when ``city`` loaded)."""
+    (:func:`_warn_far`, when ``city`` loaded); its wind radii with it (:func:`_radii_problems`)."""
     problems: list[Problem] = []
     typhoon = scenario.hazard.typhoon
     if typhoon is not None:
@@ -199,6 +199,7 @@ def _track_problems(scenario: Scenario, city, source: str) -> list[Problem]:
                 track = read_cma_bst(typhoon.track_file, storm=typhoon.storm)
         except DATA_ERRORS as exc:
             problems.append(Problem(source, "hazard.typhoon.track_file", f"unusable track: {exc}"))
+            problems += _radii_problems(typhoon, None, source)
         else:
             start = np.datetime64(int(scenario.time.start_utc.timestamp()), "s")
             end = start + np.timedelta64(int(round(scenario.time.duration_h * 3600)), "s")
@@ -215,6 +216,7 @@ def _track_problems(scenario: Scenario, city, source: str) -> list[Problem]:
             else:
                 _warn_uncovered(typhoon.track_file, (t0, t1), (start, end))
                 _warn_far(typhoon.track_file, track, city, scenario.city.data_dir)
+            problems += _radii_problems(typhoon, track, source)
     return problems
 
 
@@ -265,19 +267,21 @@ def _warn_uncovered(track_file, track_span, window) -> None:
         )
 
 
-def _warn_radii_unused(typhoon, radii) -> None:
-    """Warn once (:class:`~sim.core.errors.InputDataWarning`, naming the radii file) when no
-    radii time lies within :data:`~sim.hazards.typhoon.RADII_REACH_H` of the track's span:
-    the field then takes its size from the published Rmax relation everywhere, as if no radii
-    were given (e.g. another storm's file). Nothing is said when the track does not read
-    (that is the problem reported)."""
+def _radii_problems(typhoon, track, source: str) -> list[Problem]:
+    """The typhoon's wind-radii file (if any), read as the run reads it: unusable is a
+    problem; with the ``track`` read, no radii time within
+    :data:`~sim.hazards.typhoon.RADII_REACH_H` of its span is warned of once
+    (:class:`~sim.core.errors.InputDataWarning`, naming the radii file): the field then takes
+    its size from the published Rmax relation everywhere, as if no radii were given (e.g.
+    another storm's file)."""
+    if typhoon.radii_file is None:
+        return []
     try:
-        if typhoon.track_format == "csv":
-            track = read_track_csv(typhoon.track_file, agency=typhoon.agency)
-        else:
-            track = read_cma_bst(typhoon.track_file, storm=typhoon.storm)
-    except DATA_ERRORS:
-        return
+        radii = read_wind_radii_csv(typhoon.radii_file)
+    except DATA_ERRORS as exc:
+        return [Problem(source, "hazard.typhoon.radii_file", f"unusable wind radii: {exc}")]
+    if track is None:
+        return []
     reach = np.timedelta64(int(RADII_REACH_H * 3600), "s")
     t0, t1 = track.time_utc.min() - reach, track.time_utc.max() + reach
     if not np.any((radii.time_utc >= t0) & (radii.time_utc <= t1)):
@@ -289,6 +293,7 @@ def _warn_radii_unused(typhoon, radii) -> None:
             InputDataWarning,
             stacklevel=2,
         )
+    return []
 
 
 def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Problem]:
@@ -321,20 +326,10 @@ def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Probl
 
 
 def _hazard_file_problems(scenario: Scenario, city, source: str) -> list[Problem]:
-    """Files of hazard blocks beyond the track: wind radii, seawalls (their districts checked
-    against ``city`` when it loaded) and tide levels (with the tide the run resolves from
-    them)."""
+    """Files of hazard blocks beyond the track and its radii (:func:`_radii_problems`):
+    seawalls (their districts checked against ``city`` when it loaded) and tide levels (with
+    the tide the run resolves from them)."""
     problems = []
-    typhoon = scenario.hazard.typhoon
-    if typhoon is not None and typhoon.radii_file is not None:
-        try:
-            radii = read_wind_radii_csv(typhoon.radii_file)
-        except DATA_ERRORS as exc:
-            problems.append(
-                Problem(source, "hazard.typhoon.radii_file", f"unusable wind radii: {exc}")
-            )
-        else:
-            _warn_radii_unused(typhoon, radii)
     surge = getattr(scenario.hazard, "storm_surge", None)
     if surge is not None:
         names = None if city is None else list(city.districts["name_en"])
