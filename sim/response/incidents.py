@@ -194,6 +194,10 @@ class Incident:
         persons_at_risk: persons whose harm depends on the delay.
         work_h: on-scene service time after the full bundle has arrived (h).
         value_at_risk_yuan: property value exposed to delay-dependent loss.
+        alt_node: another road node the job can be worked from, -1 for none: the far end of
+            a blocked road, which a crew clears from either end. The dispatcher serves such
+            a job from the end in the larger road component until a unit sets out
+            (:class:`~sim.response.dispatch.Dispatcher`), and keeps ``node`` the end in use.
 
     Raises:
         IncidentError: negative severity or work time, non-finite creation time.
@@ -210,6 +214,7 @@ class Incident:
     work_h: float = 1.0
     value_at_risk_yuan: float = 0.0
     extra: dict = field(default_factory=dict)
+    alt_node: int = -1
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.t_created_h):
@@ -244,6 +249,7 @@ def make_incident(
     persons_at_risk: int | None = None,
     work_h: float | None = None,
     value_at_risk_yuan: float | None = None,
+    alt_node: int = -1,
 ) -> Incident:
     """Build an incident from the catalogue defaults.
 
@@ -254,6 +260,7 @@ def make_incident(
         scale: multiplies the bundle (team/equipment counts round up), persons and value at
             risk; e.g. 2.0 for an underpass twice the usual size.
         persons_at_risk, work_h, value_at_risk_yuan: override the (scaled) defaults.
+        alt_node: as in :class:`Incident`.
 
     Raises:
         IncidentError: unknown kind or invalid fields.
@@ -274,4 +281,5 @@ def make_incident(
         value_at_risk_yuan=float(
             it.value_at_risk_yuan * scale if value_at_risk_yuan is None else value_at_risk_yuan
         ),
+        alt_node=int(alt_node),
     )
