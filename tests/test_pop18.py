@@ -190,3 +190,73 @@ def test_bad_population_file_named_by_field(tmp_path):
     (data / "population.yaml").unlink()
     with pytest.raises(CityDataError, match="file not found"):
         load_population_inputs(data)
+
+
+# ---------------------------------------------------------------- per-household outage hours
+
+
+@pytest.fixture(scope="module")
+def typhoon_run():
+    from sim.models.emergency import CityModel
+    from sim.scenario import load_scenario
+
+    model = CityModel(load_scenario(Path("scenarios/example-city/typhoon.yaml")))
+    model.run()
+    return model
+
+
+def _customer_hours(infra, name):
+    nodes = infra.layers[name].nodes
+    return float((np.asarray(nodes["customers_households"], float) * infra.outage_h[name]).sum())
+
+
+def test_node_outage_hours_add_up_to_the_models_customer_hours(typhoon_run):
+    model = typhoon_run
+    assert model.customer_hours_without_power > 1000  # the storm cuts power somewhere
+    assert _customer_hours(model.infra, "power") == pytest.approx(
+        model.customer_hours_without_power, rel=1e-12
+    )
+    assert _customer_hours(model.infra, "water") == pytest.approx(
+        model.customer_hours_without_water, rel=1e-12, abs=1e-9
+    )
+
+
+def test_households_as_many_as_customers_give_the_models_totals(typhoon_run):
+    from sim.results.household_outcomes import serving_nodes
+
+    model, rng = typhoon_run, np.random.default_rng(3)
+    for name, total in (
+        ("power", model.customer_hours_without_power),
+        ("water", model.customer_hours_without_water),
+    ):
+        layer = model.infra.layers[name]
+        nd = layer.nodes
+        per_d = np.bincount(nd["district"], weights=nd["customers_households"])
+        district = np.repeat(np.arange(per_d.size), np.rint(per_d).astype(int))
+        xy = np.concatenate(
+            [model.city.sample_points(d, int(round(n)), rng) for d, n in enumerate(per_d)]
+        )
+        node = serving_nodes(district, xy[:, 0], xy[:, 1], layer, model.city.n_districts)
+        assert (node >= 0).all()
+        # every node serves exactly its customers: the households' hours are the model's
+        np.testing.assert_array_equal(
+            np.bincount(node, minlength=layer.n_nodes), np.rint(nd["customers_households"])
+        )
+        assert model.infra.outage_h[name][node].sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
+
+
+def test_synthetic_households_hours_scale_with_their_number(typhoon_run):
+    from sim.results.household_outcomes import household_outage_hours
+
+    model = typhoon_run
+    pop = pcache.population_for(EXAMPLE, model.config.seed, use_cache=False, city=model.city)
+    hours = household_outage_hours(pop, model.infra)
+    d = pop.households["district"]
+    nd = model.infra.layers["power"].nodes
+    customers = np.bincount(nd["district"], weights=nd["customers_households"])
+    ch = np.asarray(nd["customers_households"], float) * model.infra.outage_h["power"]
+    model_d = np.bincount(nd["district"], weights=ch, minlength=customers.size)
+    synth_d = np.bincount(d, weights=hours["power"], minlength=customers.size)
+    ratio = pop.households_by_district() / customers
+    np.testing.assert_allclose(synth_d, model_d * ratio, rtol=0.01)
+    assert hours["power"].max() <= model.config.time.duration_h
