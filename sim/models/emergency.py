@@ -684,6 +684,7 @@ class CityModel(SimulationModel):
         out_power, out_water = self.infra.households_without_service()
         self._customer_hours["power"] += out_power * self.dt_h
         self._customer_hours["water"] += out_water * self.dt_h
+        self.infra.add_outage_hours(self.dt_h)  # by node, for per-household outcomes
 
     def _hazard_update(self, now_utc) -> None:
         cfg = self.config

@@ -177,6 +177,8 @@ class Infrastructure:
         self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
         self.overload_trips = 0
         self.event_log = None  # the model's EventLog, taken at the first apply_hazard
+        # hours each power / water node has been out of service (per-household outcomes)
+        self.outage_h = {k: np.zeros(self.layers[k].n_nodes) for k in ("power", "water")}
 
     def _sample_capacities(self, name: str, layer, streams) -> None:
         """One capacity per asset and IM in which the layer has fragility fields, drawn from
@@ -247,6 +249,13 @@ class Infrastructure:
             )
             out.append(float(total.sum() - served.sum()))
         return out[0], out[1]
+
+    def add_outage_hours(self, dt_h: float) -> None:
+        """Add ``dt_h`` hours to every power and water node out of service now (``outage_h``:
+        the customers of node n were without service for ``outage_h[layer][n]`` hours, so
+        Σ customers × outage_h is the layer's customer-hours)."""
+        for name, hours in self.outage_h.items():
+            hours += np.where(self.functional[name], 0.0, dt_h)
 
     def district_functionality(self) -> dict[str, np.ndarray]:
         """Layer → (D,) share of service: households served (power, water), pumping capacity
