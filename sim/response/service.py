@@ -179,7 +179,7 @@ class EmergencyService:
         """
         infra = self.infra
         for kind, layer, idx in new_damage:
-            if kind == "road_blocked_by_tree":
+            if kind == "road_blocked_by_tree" or layer == "roads_closed":
                 node = int(self.roads.edges["u"][idx])
                 district = int(infra.edge_district[idx])
             else:
@@ -304,7 +304,7 @@ class EmergencyService:
         district = self._district_of_incident[iid]
         self._open[district] -= 1
         layer, idx, _ = self._target[iid]
-        if layer in ("power", "water", "drainage"):
+        if layer in ("power", "water", "drainage", "gas"):
             infra.repair_node(layer, idx)
         elif layer == "roads":
             infra.clear_edge(idx)
