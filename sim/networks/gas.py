@@ -43,7 +43,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim.damage.gas_pipes import pgv_capacity_cm_s
-from sim.networks import spatial as sp
+from sim.networks.spatial import (
+    allocate_integer,
+    connect_orphans,
+    descent_tree,
+    edge_lengths,
+    gabriel_edges,
+    nearest_in_group,
+    unique_edges,
+)
 from sim.networks.multilayer import Dependency, Layer
 from sim.networks.spec import ASSET_TYPES, GAS_EDGE_TYPES, LAYER_ASSET_TYPES, NetworkSpec
 
@@ -81,8 +89,8 @@ def _counts(spec: NetworkSpec, households, area_km2) -> dict[str, np.ndarray]:
     mp_km = max(spec.gas_pipe_km - spec.gas_hp_pipe_km, 0.0) * hh / max(hh.sum(), 1.0)
     n_reg = np.where(hh > 0, np.maximum(1, np.ceil(hh / spec.gas_households_per_regulator)), 0)
     return {
-        "gas_gate_station": sp.allocate_integer(int(spec.gas_gate_stations), area_km2),
-        "gas_main_hp": sp.allocate_integer(n_hp_total, area_km2),
+        "gas_gate_station": allocate_integer(int(spec.gas_gate_stations), area_km2),
+        "gas_main_hp": allocate_integer(n_hp_total, area_km2),
         "gas_regulator_station": n_reg.astype(int),
         "gas_main_mp": np.where(hh > 0, np.maximum(1, np.round(mp_km / per_node)), 0).astype(int),
         "mp_km": mp_km,
@@ -92,7 +100,7 @@ def _counts(spec: NetworkSpec, households, area_km2) -> dict[str, np.ndarray]:
 
 def _hp_grid(city, xy, district, n_grid: int, gate_idx: np.ndarray):
     """Looped high-pressure grid over the first ``n_grid`` nodes (module docstring)."""
-    gu, gv = sp.gabriel_edges(xy[:n_grid])
+    gu, gv = gabriel_edges(xy[:n_grid])
     pairs = set()
     lk = city.links
     sel = lk[lk["link_type"].isin(("land", "river", "tunnel_bridge"))]
@@ -114,9 +122,9 @@ def _hp_grid(city, xy, district, n_grid: int, gate_idx: np.ndarray):
                 axis=1,
             )
         ]
-        ou, ov = sp.connect_orphans(n_grid, gu, gv, xy[:n_grid], nearest)
+        ou, ov = connect_orphans(n_grid, gu, gv, xy[:n_grid], nearest)
         gu, gv = np.concatenate([gu, ou]), np.concatenate([gv, ov])
-    return sp.unique_edges(gu, gv)
+    return unique_edges(gu, gv)
 
 
 def build_gas(city, spec: NetworkSpec, households, area_km2, rng) -> Layer:
@@ -148,8 +156,8 @@ def build_gas(city, spec: NetworkSpec, households, area_km2, rng) -> Layer:
     hu, hv = _hp_grid(city, xy, district, n_grid, np.arange(g))
     mp = np.arange(n_grid, n_grid + m)
     reg = np.arange(g + h, n_grid)
-    root = sp.nearest_in_group(xy[mp], district[mp], xy[reg], district[reg])
-    parent = sp.descent_tree(xy[mp], root, xy[reg])
+    root = nearest_in_group(xy[mp], district[mp], xy[reg], district[reg])
+    parent = descent_tree(xy[mp], root, xy[reg])
     mu, mv = mp, np.where(parent >= 0, n_grid + parent, reg[root])
     u, v = np.concatenate([hu, mu]), np.concatenate([hv, mv])
     etype = np.repeat([0, 1], [len(hu), len(mu)])
@@ -157,7 +165,7 @@ def build_gas(city, spec: NetworkSpec, households, area_km2, rng) -> Layer:
     cust = nodes["customers_households"]
     nodes["capacity"][reg] = np.bincount(root, weights=cust[mp], minlength=r)
     nodes["capacity"][mp] = cust[mp]
-    edges = {"u": u, "v": v, "length_m": sp.edge_lengths(xy, u, v), "edge_type": etype}
+    edges = {"u": u, "v": v, "length_m": edge_lengths(xy, u, v), "edge_type": etype}
     return Layer("gas", nodes, edges, names, GAS_EDGE_TYPES)
 
 
@@ -178,7 +186,7 @@ def _gas_nodes(spec, c, xy, district, code, rng) -> dict[str, np.ndarray]:
     for d in range(n_d):
         idx = np.flatnonzero(is_mp & (district == d))
         if idx.size:
-            customers[idx] = sp.allocate_integer(int(round(c["households"][d])), np.ones(idx.size))
+            customers[idx] = allocate_integer(int(round(c["households"][d])), np.ones(idx.size))
             pipe_km[idx] = c["mp_km"][d] / idx.size
     nan = np.full(n, np.nan)
     return {
@@ -211,7 +219,7 @@ def gas_power_dependency(gas: Layer, power: Layer, spec: NetworkSpec) -> Depende
     t = np.flatnonzero(power.nodes["asset_type"] == code)
     xy_t = np.column_stack([power.nodes["x_m"][t], power.nodes["y_m"][t]])
     xy_q = np.column_stack([gas.nodes["x_m"][reg], gas.nodes["y_m"][reg]])
-    j = sp.nearest_in_group(xy_q, gas.nodes["district"][reg], xy_t, power.nodes["district"][t])
+    j = nearest_in_group(xy_q, gas.nodes["district"][reg], xy_t, power.nodes["district"][t])
     return Dependency(
         "cyber",
         "gas",
