@@ -107,6 +107,14 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
     "transformer_flood": (150_000.0, "assumption: flooded distribution transformer replacement"),
     "pump_station_flood": (2_000_000.0, "assumption: flooded pumping-station motors and controls"),
     "water_asset": (200_000.0, "assumption: water main or junction repair"),
+    "gas_main_repair": (
+        150_000.0,
+        "assumption: excavation, a replaced section of gas main, purging and relighting",
+    ),
+    "gas_regulator_flood": (
+        500_000.0,
+        "assumption: flooded regulator station's pilots and telemetry",
+    ),
     "tree_down": (3_000.0, "assumption: removal and replanting of a street tree"),
     "shop_signboards": (5_000.0, "assumption: signboard replacement"),
     "advertising_structures": (80_000.0, "assumption: outdoor advertising structure"),

@@ -160,6 +160,19 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            {"barriers": 10, "fill_m3": 30}, 10.0, 3, "property", 0, 1.0e6, 24.0,
            "assumption: an engineering crew, an excavator, barriers and fill for a ground"
            " cavity from a pipe burst (docs/domain.md §1, priority 1)" + _SPLIT),
+        _t("gas_leak", {"pipeline_repair": 1}, {"excavator": 1},
+           {"barriers": 6, "fill_m3": 5}, 6.0, 4, "property", 0, 5.0e5, 12.0,
+           "assumption: a gas crew closes the valves either side at once (the main is isolated"
+           " when it fails), then excavates, replaces the section, purges and backfills behind"
+           " barriers (sim.networks.gas_leaks)" + _SPLIT),
+        _t("gas_regulator_failure", {"pipeline_repair": 1, "drainage": 1}, {"pump": 1},
+           {"fuel_l": 4.0 * _P}, 6.0, 3, "property", 0, 5.0e5, 12.0,
+           "assumption: pump out the flooded regulator kiosk, replace pilots and telemetry"
+           + _SPLIT),
+        _t("gas_fire", {"fire_rescue": 2}, {"vehicle": 2}, {}, 2.0, 4, "property", 0,
+           1.0e6, 6.0,
+           "assumption: two fire squads cool the surroundings of a burning gas main until the"
+           " isolated section burns out; the road over it reopens then" + _SPLIT),
         _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 3},
            {"medical_kits": 5}, 8.0, 5, "property", 0, 2.0e6, 24.0,
            "assumption: three fire squads with their engines and an ambulance contain a fire"

@@ -183,7 +183,7 @@ class EmergencyService:
         infra = self.infra
         for kind, layer, idx in new_damage:
             alt = -1
-            if kind == "road_blocked_by_tree":  # cleared from either end of the road
+            if kind == "road_blocked_by_tree" or layer == "roads_closed":  # either end works
                 node, alt = int(self.roads.edges["u"][idx]), int(self.roads.edges["v"][idx])
                 district = int(infra.edge_district[idx])
             else:
@@ -308,7 +308,7 @@ class EmergencyService:
         district = self._district_of_incident[iid]
         self._open[district] -= 1
         layer, idx, _ = self._target[iid]
-        if layer in ("power", "water", "drainage"):
+        if layer in ("power", "water", "drainage", "gas"):
             infra.repair_node(layer, idx)
         elif layer == "roads":
             infra.clear_edge(idx)

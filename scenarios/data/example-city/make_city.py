@@ -482,6 +482,10 @@ networks:
   underpasses: {{value: 16, source: fictional (as exposure_totals.csv)}}
   river_crossings: {{value: 4, source: fictional (bridges over the river mouth)}}
   tunnel_bridge_min_length_km: {{value: 1.0, source: fictional (the city has no tunnel-bridge)}}
+  gas_pipe_km: {{value: 570.0, source: fictional (the first city's km per person)}}
+  gas_hp_pipe_km: {{value: 40.0, source: fictional}}
+  gas_piped_persons: {{value: 400000, source: fictional}}
+  gas_gate_stations: {{value: 2, source: fictional}}
 """
 
 POPULATION = """\
