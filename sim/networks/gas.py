@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.damage.gas_pipes import pgv_capacity_cm_s
+from sim.networks.multilayer import Dependency, Layer
 from sim.networks.spatial import (
     allocate_integer,
     connect_orphans,
@@ -52,7 +53,6 @@ from sim.networks.spatial import (
     nearest_in_group,
     unique_edges,
 )
-from sim.networks.multilayer import Dependency, Layer
 from sim.networks.spec import ASSET_TYPES, GAS_EDGE_TYPES, LAYER_ASSET_TYPES, NetworkSpec
 
 PRESSURE_KPA = {"gas_main_hp": 1600.0, "gas_main_mp": 400.0}
