@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.networks.spec import SUBSTATION_TYPES as SUBSTATIONS
+from sim.networks.spec import TRANSFORMER_TYPES as TRANSFORMERS
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -28,6 +29,7 @@ SUMMARY_KEYS = (
     "relief_shortfall_person_days",
     "power_line_faults",
     "substations_failed",
+    "transformers_flooded",
     "trees_down",
     "signboards_fallen",
     "waterlogged_roads",
@@ -41,7 +43,9 @@ SUMMARY_KEYS = (
 """Keys of summary.json, in order. Customer = household (2.32 persons, 2020 census).
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
-failure repaired and failed again counts twice."""
+failure repaired and failed again counts twice. ``transformers_flooded`` counts the 10 kV
+distribution transformers failed by flood water (:data:`sim.networks.spec.TRANSFORMER_TYPES`),
+a part of ``power_line_faults`` (the feeder a flooded transformer stands on trips)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -80,6 +84,9 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
             model.infra.damage_count("power") - model.infra.damage_count("power", SUBSTATIONS)
         ),
         "substations_failed": int(model.infra.damage_count("power", SUBSTATIONS)),
+        "transformers_flooded": int(
+            model.infra.damage_count("power", TRANSFORMERS, im="flood_depth_m")
+        ),
         "trees_down": int(model.infra.trees_down),
         "signboards_fallen": int(model.exposure.failed("shop_signboard")),
         "waterlogged_roads": int(model.infra.waterlogged_road_points),
