@@ -89,3 +89,125 @@ def test_wind_faults_are_not_counted_as_flooded_transformers():
     wind = int((inc["detail"] == "power_line_fault").sum())
     assert wind > 0
     assert s["power_line_faults"] == wind + s["transformers_flooded"]
+
+
+# ---------------------------------------------- 1. observed figures that are bounds
+
+
+def _impacts(tmp_path, rows: list[str]) -> Path:
+    head = "storm,outcome,value,qualifier,source_outlet,source_date,source_url"
+    path = tmp_path / "impacts.csv"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_more_than_figure_of_an_impacts_table_is_a_lower_bound(tmp_path):
+    from sim.interfaces.storm_scenario import read_observed
+
+    path = _impacts(
+        tmp_path,
+        [
+            "s1,trees_down,3000,>,outlet,2015-07-11,u",  # 树木倒伏3千余棵
+            "s1,deaths,0,=,outlet,2015-07-11,u",
+            "s1,people_relocated,100000,=,a,d,u",
+            "s1,people_relocated,163000,~,b,d,u",
+            "s1,signboards_fallen,100,<,c,d,u",
+        ],
+    )
+    rec = read_observed(path, "s1")
+    assert rec["trees_down"]["value"] == 3000 and rec["trees_down"]["bound"] == "at_least"
+    assert "bound" not in rec["deaths"]  # a plain number stays exact
+    assert "bound" not in rec["people_relocated"]  # "~" is a figure, not a bound
+    assert rec["signboards_fallen"]["bound"] == "at_most"
+
+
+def test_the_shipped_chan_hom_record_of_trees_down_is_at_least_3000():
+    from sim.interfaces.storm_scenario import read_observed
+
+    table = ROOT / "scenarios" / "data" / "typhoons" / "observed_calibration.csv"
+    rec = read_observed(table, "chan-hom-2015")["trees_down"]
+    assert (rec["value"], rec["bound"]) == (3000, "at_least")
+
+
+def test_an_unknown_qualifier_is_refused_by_file_field_and_expected(tmp_path):
+    from sim.interfaces.storm_scenario import StormScenarioError, read_observed
+
+    path = _impacts(tmp_path, ["s1,trees_down,3000,about,outlet,d,u"])
+    with pytest.raises(StormScenarioError) as err:
+        read_observed(path, "s1")
+    msg = str(err.value)
+    assert str(path) in msg and "'about'" in msg and "trees_down" in msg and "'>'" in msg
+
+
+def test_ensemble_inside_for_bounds_and_exact_figures():
+    import pandas as pd
+
+    from sim.results.ensemble import outcome_stats
+    from sim.scenario.schema import ObservedOutcome
+
+    # 20 replications 3,100 .. 4,050: p5 = 3,147.5, p95 = 4,002.5 (linear, h = 1 + 19 p)
+    table = pd.DataFrame({"trees_down": 3100 + 50 * np.arange(20)})
+
+    def inside(**rec) -> bool:
+        obs = ObservedOutcome(source="s", **rec)
+        return outcome_stats(table, ["trees_down"], {"trees_down": obs})["trees_down"]["inside"]
+
+    assert not inside(value=3000)  # read as exactly 3,000: below the interval
+    assert inside(value=3000, bound="at_least")  # "3,000 余": the interval reaches above it
+    assert inside(value=4002.5, bound="at_least") and not inside(value=4003, bound="at_least")
+    assert inside(value=3147.5, bound="at_most") and not inside(value=3147, bound="at_most")
+    s = outcome_stats(table, ["trees_down"], {"trees_down": ObservedOutcome(
+        value=3000, bound="at_least", source="s")})["trees_down"]  # fmt: skip
+    assert s["observed"] == {"value": 3000.0, "bound": "at_least"}
+
+
+def test_bounds_read_as_bounds_in_the_console_report_and_ensemble(tmp_path, monkeypatch):
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from sim.results.ensemble import outcome_stats, print_ensemble
+    from sim.results.ensemble_report import _table, draw_ensemble_figure
+    from sim.results.html_report import outcome_rows
+    from sim.results.report import print_summary
+
+    scen = load_scenario(
+        EXAMPLE,
+        [
+            "observed.trees_down.value=3000",
+            "observed.trees_down.source=hand",
+            "observed.trees_down.bound=at_least",
+            "observed.deaths.value=4",
+            "observed.deaths.source=hand",
+        ],
+    )
+    assert scen.observed["trees_down"].bound == "at_least"
+    assert scen.observed["deaths"].bound == "exact"
+    dumped = scen.model_dump(mode="json")["observed"]
+    assert dumped["trees_down"]["bound"] == "at_least" and "bound" not in dumped["deaths"]
+    summary = {"trees_down": 3300, "deaths": 2}
+    console = Console(file=io.StringIO(), width=200)
+    print_summary(console, summary, scen)
+    out = console.file.getvalue()
+    [row] = [ln for ln in out.splitlines() if "trees_down " in ln and "3,300" in ln]
+    assert ">= 3,000" in row and "<= 1.10" in row  # sim/obs: 3,300 / (3,000 or more)
+    [row] = [ln for ln in out.splitlines() if "│ deaths " in ln]
+    assert " 4 " in row and "0.50" in row and ">=" not in row  # exact, as before
+    assert "trees_down = >= 3,000 count: hand" in out
+    rows = {r[0]: r for r in outcome_rows(summary, scen)}
+    assert rows["trees_down"][3:] == (">= 3,000", "<= 1.10")
+    table = pd.DataFrame({"trees_down": 3100 + 50 * np.arange(20), "deaths": [0] * 20})
+    stats = outcome_stats(table, list(table.columns), scen.observed)
+    console = Console(file=io.StringIO(), width=200)
+    print_ensemble(console, stats, scen, len(table))
+    out = console.file.getvalue()
+    [row] = [ln for ln in out.splitlines() if " trees_down " in ln]
+    assert ">= 3,000" in row and row.rstrip(" │").endswith("yes")
+    assert "1 of 2 observed figures inside" in out  # deaths 4 is outside [0, 0]
+    assert ">&gt;= 3,000<" in _table(stats, ["trees_down"], type(scen).OUTCOME_UNITS)
+    captured = {}
+    monkeypatch.setattr("sim.results.figures.save", lambda fig, path: captured.setdefault("f", fig))
+    draw_ensemble_figure(table, stats, scen, tmp_path / "x.png")
+    titles = [ax.get_title() for ax in captured["f"].axes if ax.get_visible()]
+    assert "Trees down (count): observed >= 3,000, inside" in titles
