@@ -211,3 +211,103 @@ def test_bounds_read_as_bounds_in_the_console_report_and_ensemble(tmp_path, monk
     draw_ensemble_figure(table, stats, scen, tmp_path / "x.png")
     titles = [ax.get_title() for ax in captured["f"].axes if ax.get_visible()]
     assert "Trees down (count): observed >= 3,000, inside" in titles
+
+
+# ------------------------------------------------------ 3. a CJK font for Chinese names
+
+
+def _dejavu():
+    from types import SimpleNamespace
+
+    from matplotlib import font_manager
+
+    path = font_manager.findfont("DejaVu Sans", fallback_to_default=False)
+    return SimpleNamespace(name="DejaVu Sans", fname=path)
+
+
+def _fake_cjk(monkeypatch, tmp_path):
+    """A font entry that 'renders' CJK: its file is made up, so the charmap read is
+    monkeypatched for it alone (no CJK font is installed on the test machine)."""
+    from types import SimpleNamespace
+
+    import sim.core.fonts as fonts
+
+    fake = SimpleNamespace(name="Noto Sans CJK SC", fname=str(tmp_path / "NotoSansCJK.ttc"))
+    real = fonts._renders
+    monkeypatch.setattr(fonts, "_renders", lambda p, t: p == fake.fname or real(p, t))
+    return fake
+
+
+@pytest.fixture
+def font_list(monkeypatch):
+    """matplotlib's font list, replaced by the test (the CJK search cache cleared around)."""
+    from matplotlib import font_manager
+
+    import sim.core.fonts as fonts
+
+    fonts._installed_cjk_fonts.cache_clear()
+    yield lambda entries: monkeypatch.setattr(font_manager.fontManager, "ttflist", entries)
+    fonts._installed_cjk_fonts.cache_clear()
+
+
+def test_the_charmap_decides_what_a_font_renders():
+    from sim.core.fonts import _renders, cjk_fonts
+
+    dejavu = _dejavu()
+    assert _renders(dejavu.fname, "Ab") and not _renders(dejavu.fname, "浦东")
+    assert cjk_fonts([dejavu], probe="Ab") == ["DejaVu Sans"]
+    assert cjk_fonts([dejavu]) == []
+
+
+def test_doctor_warns_without_a_cjk_font_and_names_the_package(font_list):
+    from sim.interfaces.cli.doctor import check_cjk_font
+
+    font_list([_dejavu()])
+    check = check_cjk_font()
+    assert check.status == "WARN" and "浦东" in check.detail
+    assert "apt-get install fonts-noto-cjk" in check.detail
+
+
+def test_doctor_finds_an_installed_cjk_font(font_list, monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from sim.interfaces.cli.doctor import check_cjk_font, run_checks
+
+    resort = SimpleNamespace(name="Last Resort High-Efficiency", fname="x")  # boxes: never
+    font_list([_dejavu(), resort, _fake_cjk(monkeypatch, tmp_path)])
+    check = check_cjk_font()
+    assert check.status == "OK" and check.detail.startswith("Noto Sans CJK SC renders 浦东")
+    monkeypatch.setattr("sim.interfaces.cli.doctor.check_data_files", lambda s: [])
+    assert "CJK font" in [c.what for c in run_checks(Path("x.yaml"))]
+
+
+def test_figures_fall_back_to_the_cjk_font_after_the_default():
+    import matplotlib
+
+    from sim.core.fonts import use_cjk_fallback
+
+    with matplotlib.rc_context({"font.family": ["sans-serif"]}):
+        assert use_cjk_fallback([]) is None
+        assert matplotlib.rcParams["font.family"] == ["sans-serif"]
+        assert use_cjk_fallback(["Noto Sans CJK SC", "WenQuanYi Zen Hei"]) == "Noto Sans CJK SC"
+        use_cjk_fallback(["Noto Sans CJK SC"])  # once only
+        assert matplotlib.rcParams["font.family"] == ["sans-serif", "Noto Sans CJK SC"]
+
+
+def test_the_figure_modules_set_the_fallback_when_imported():
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib, sim.core.fonts as f\n"
+        "f._installed_cjk_fonts = lambda probe: ('Fake CJK',)\n"
+        "import sim.results.figures\n"
+        "a = list(matplotlib.rcParams['font.family'])\n"
+        "matplotlib.rcParams['font.family'] = ['sans-serif']\n"
+        "import sim.studies.riskmap.figures\n"
+        "print(a, list(matplotlib.rcParams['font.family']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "['sans-serif', 'Fake CJK'] ['sans-serif', 'Fake CJK']"

@@ -35,8 +35,11 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # noqa: E402
 from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
 from shapely import unary_union  # noqa: E402
 
+from sim.core.fonts import use_cjk_fallback  # noqa: E402
 from sim.results.run_folder import LAYERS, timeseries_frame  # noqa: E402
 from sim.scenario.schema import ALERT_LEVELS  # noqa: E402
+
+use_cjk_fallback()  # Chinese names in a CJK font when one is installed (sim.core.fonts)
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
