@@ -311,3 +311,69 @@ def test_the_figure_modules_set_the_fallback_when_imported():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "['sans-serif', 'Fake CJK'] ['sans-serif', 'Fake CJK']"
+
+
+# ---------------------------------------- 4. the flood map shows what flooded, not the wall foot
+
+
+def test_the_flooded_strip_is_as_wide_as_the_exponential_profile_reaches(surge_model):
+    """Behind each overflowing segment the water is V/L·exp(−x/L) deep (capped near the wall),
+    so it is wet (≥ 1 cm) out to x* = L·ln(V / (L · 1 cm)): the area is length × x*, to one
+    cell of the 80-cell normal (100 m), and the water per metre of wall is at most V."""
+    surge, coastal = surge_model.hazards.get("storm_surge"), surge_model._coastal
+    t_h, L, cell = 14.0, surge.length_m, 8 * surge.length_m / 80
+    area, volume = coastal.extent_at(t_h)
+    v = surge._series_at(surge.storage, t_h)
+    length = surge.segment_length_m
+    wet = np.flatnonzero(v / L >= surge.min_depth_m)
+    assert wet.size >= 3
+    x_star = np.minimum(L * np.log(v[wet] / (L * surge.min_depth_m)), 8 * L)
+    np.testing.assert_allclose(area[wet] / length[wet], x_star, atol=cell)
+    assert (volume[wet] / length[wet] <= v[wet] * (1 + 1e-9)).all()
+    dry = np.setdiff1d(np.arange(v.size), wet)
+    assert (area[dry] == 0).all() and (volume[dry] == 0).all()
+
+
+def test_the_flood_map_colours_the_share_flooded_and_marks_the_overflowing_walls(
+    surge_model, monkeypatch, tmp_path
+):
+    from matplotlib.collections import PatchCollection
+
+    from sim.results.hazard_figures import (
+        draw_flood_map,
+        flood_notes,
+        flood_panels,
+        flooded_share_pct,
+    )
+
+    model, rec = surge_model, surge_model.hazard_record
+    names = list(model.city.districts["name_en"])
+    pudong = names.index("Pudong New Area")
+    area_km2 = model.city.districts["area_km2"].to_numpy(float)
+    share = flooded_share_pct(model)
+    # the wall's foot is metres deep, but only a strip of the district is under water
+    assert rec.peak_flood_depth_m[pudong] > 1.5
+    assert 0 < share[pudong] < 10
+    np.testing.assert_allclose(
+        share, np.minimum(100 * rec.peak_flooded_area_m2 / (area_km2 * 1e6), 100)
+    )
+    mean = rec.peak_flood_volume_m3[pudong] / rec.peak_flooded_area_m2[pudong]
+    assert 0 < mean < rec.peak_flood_depth_m[pudong]
+    panels = flood_panels(model)
+    assert panels[0].unit == "% of the district's area under water"
+    captured = {}
+    monkeypatch.setattr("sim.results.figures.save", lambda fig, path: captured.setdefault("f", fig))
+    draw_flood_map(model, panels, tmp_path / "flood_map.png")
+    ax = captured["f"].axes[0]
+    [coll] = [c for c in ax.collections if isinstance(c, PatchCollection)]
+    assert float(np.max(coll.get_array())) == pytest.approx(float(share.max()))
+    thick = [ln for ln in ax.get_lines() if ln.get_linewidth() == 3.0]
+    assert len(thick) == int((rec.peak_wall_depth_m > 0).sum()) >= 3
+    texts = [ln.get_text() for ln in ax.get_legend().get_texts()]
+    assert texts == ["defence overflowed", "defence that held"]
+    notes = flood_notes(model)
+    [line] = [n for n in notes if n.startswith("Pudong New Area:")]
+    assert f"{rec.peak_flooded_area_m2[pudong] / 1e6:,.1f} km² under water" in line
+    assert f"({share[pudong]:.0f} % of the district)" in line and f"{mean:.2f} m" in line
+    fig_text = " ".join(t.get_text() for t in captured["f"].texts)
+    assert line in fig_text
