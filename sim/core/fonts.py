@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 CJK_PROBE = "浦东"
-"""Text a CJK font must render (a Shanghai district's name; any CJK ideographs would do)."""
+"""Text a CJK font must render (two common CJK ideographs; any would do)."""
 CJK_PACKAGE = "fonts-noto-cjk"
 """The Debian package that installs Noto Sans CJK (Google and Adobe's pan-CJK typeface)."""
 
