@@ -174,6 +174,9 @@ class CityModel(SimulationModel):
         self._build_service()
         self._customer_hours = {"power": 0.0, "water": 0.0, "gas": 0.0}
         self.hazard_record = HazardRecord(self.city.n_districts)  # for the run's figures
+        if self._coastal is not None:  # the flood map draws the defences and their strips
+            walls = self.hazards.get("storm_surge").defences.assign(district=self._coastal.district)
+            self.hazard_record.set_defences(walls)
         self.epidemic_record = EpidemicRecord()
         self.epidemic = None
         if config.hazard.epidemic is not None:
@@ -767,8 +770,9 @@ class CityModel(SimulationModel):
         flood = flood.reshape(shape)
         wall = np.zeros(shape[0])
         if self._coastal is not None:
-            surge = self.hazards.get("storm_surge")
-            np.maximum.at(wall, self._coastal.district, surge.wall_depth_at(self.time))
+            foot = self.hazards.get("storm_surge").wall_depth_at(self.time)
+            np.maximum.at(wall, self._coastal.district, foot)
+            self.hazard_record.add_flood_extent(*self._coastal.extent_at(self.time), foot)
         return np.column_stack([flood, wall])
 
     def _cavity_collapses(self, rain_mm: np.ndarray) -> None:

@@ -66,7 +66,7 @@ Assumption; calibration parameter for the count of waterlogging points."""
 
 INCIDENT_KIND = {
     ("distribution_transformer_10kv", "gust_ms"): "power_line_fault",
-    ("distribution_transformer_10kv", "flood_depth_m"): "substation_flood",
+    ("distribution_transformer_10kv", "flood_depth_m"): "transformer_flood",
     ("substation_110_35kv", "flood_depth_m"): "substation_flood",
     ("substation_220kv", "flood_depth_m"): "substation_flood",
     ("substation_220kv", "pga_g"): "substation_quake",
@@ -86,6 +86,7 @@ loss item via `LOSS_ITEM`). A failure missing from the table raises ``pump_stati
 LOSS_ITEM = {
     "power_line_fault": "power_fault",
     "substation_flood": "substation_flood",
+    "transformer_flood": "transformer_flood",
     "substation_quake": "substation_quake",
     "pump_station_failure": "pump_station_flood",
     "gas_leak": "gas_main_repair",
@@ -184,6 +185,7 @@ class Infrastructure:
         self.gas = self._gas_leaks(city, spec, streams) if "gas" in self.layers else None
         self._damage_events: dict[str, int] = {}
         self._damage_by_type: dict[tuple[str, str], int] = {}  # (layer, asset type) -> events
+        self._damage_by_im: dict[tuple[str, str, str], int] = {}  # (layer, type, IM) -> events
         self.functional = self.cascade.update(self.damaged, 0.0)
         self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
         self.overload_trips = 0
@@ -229,26 +231,41 @@ class Infrastructure:
     def n_assets(self) -> int:
         return int(sum(layer.n_nodes for layer in self.layers.values()))
 
-    def damage_count(self, layer: str, asset_types: tuple[str, ...] | None = None) -> int:
+    def damage_count(
+        self, layer: str, asset_types: tuple[str, ...] | None = None, im: str | None = None
+    ) -> int:
         """Damage events (failures, counting repeats after repair) recorded on a layer.
 
         Args:
             layer: the layer's name (``power``, ``water``, ``drainage``, ``roads``).
             asset_types: count only assets of these types (names of
                 :data:`sim.networks.spec.ASSET_TYPES`, or an imported network's); None: all.
+            im: count only failures caused by this intensity measure (e.g. ``flood_depth_m``;
+                an inject's damage has none); None: whatever the cause. Needs ``asset_types``.
+
+        Raises:
+            ValueError: ``im`` given without ``asset_types``.
         """
+        if im is not None:
+            if asset_types is None:
+                raise ValueError("damage_count(im=...) needs the asset types")
+            return int(sum(self._damage_by_im.get((layer, t, im), 0) for t in asset_types))
         if asset_types is None:
             return int(self._damage_events.get(layer, 0))
         return int(sum(self._damage_by_type.get((layer, t), 0) for t in asset_types))
 
-    def _count_damage(self, layer: str, nodes: np.ndarray) -> None:
-        """Count the damage events of ``nodes`` of ``layer``, in all and by asset type."""
+    def _count_damage(self, layer: str, nodes: np.ndarray, im: str | None = None) -> None:
+        """Count the damage events of ``nodes`` of ``layer``, in all, by asset type and, when
+        a hazard's intensity measure ``im`` caused them, by asset type and IM."""
         self._damage_events[layer] = self._damage_events.get(layer, 0) + nodes.size
         lay = self.layers[layer]
         codes = np.bincount(lay.nodes["asset_type"][nodes], minlength=len(lay.asset_types))
         for code in np.flatnonzero(codes):
             key = (layer, lay.asset_types[code])
             self._damage_by_type[key] = self._damage_by_type.get(key, 0) + int(codes[code])
+            if im is not None:
+                by_im = (*key, im)
+                self._damage_by_im[by_im] = self._damage_by_im.get(by_im, 0) + int(codes[code])
 
     @property
     def trees_down(self) -> int:
@@ -368,7 +385,7 @@ class Infrastructure:
         if hit.size == 0:
             return []
         self.damaged[name][hit] = True
-        self._count_damage(name, hit)
+        self._count_damage(name, hit, im)
         ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
         new = []
         for i in hit:

@@ -53,6 +53,13 @@ SUBSTATION_TYPES = ("substation_220kv", "substation_110_35kv")
 distribution circuit, or an imported network's medium-voltage bus), whose failures are
 ``power_line_faults`` (the unit of the feeder-fault records such as Lekima's "100 faulted
 lines", scenarios/data/shanghai/facts.md §2c)."""
+TRANSFORMER_TYPES = ("distribution_transformer_10kv",)
+"""Power asset types that are 10 kV distribution transformers (pad-mounted or box type, not
+substations). Flooded (``flood_depth_m``: curve ``power_transformer_flood``) one raises a
+``transformer_flood`` incident and is counted as ``transformers_flooded`` in a run's summary;
+that count is part of ``power_line_faults``, since a flooded transformer trips the 10 kV feeder
+it stands on (assumption: a grid operator's count of faulted lines, such as Lekima's, counts
+feeders tripped whatever the cause)."""
 # Default fragility curves by asset type and intensity measure (IM names of
 # sim.hazards.base.INTENSITY_MEASURES -> keys of sim.damage.fragility.FRAGILITY_LIBRARY; the
 # curves and their sources live there). Choices here are mappings, not new numbers: the 10 kV

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.networks.spec import SUBSTATION_TYPES as SUBSTATIONS
+from sim.networks.spec import TRANSFORMER_TYPES as TRANSFORMERS
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -31,6 +32,7 @@ SUMMARY_KEYS = (
     "relief_shortfall_person_days",
     "power_line_faults",
     "substations_failed",
+    "transformers_flooded",
     "trees_down",
     "signboards_fallen",
     "waterlogged_roads",
@@ -45,7 +47,10 @@ SUMMARY_KEYS = (
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
 failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas mains (each a
-release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks)."""
+release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks).
+``transformers_flooded`` counts the 10 kV distribution transformers failed by flood water
+(:data:`sim.networks.spec.TRANSFORMER_TYPES`), a part of ``power_line_faults`` (the feeder a
+flooded transformer stands on trips)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -87,6 +92,9 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
             model.infra.damage_count("power") - model.infra.damage_count("power", SUBSTATIONS)
         ),
         "substations_failed": int(model.infra.damage_count("power", SUBSTATIONS)),
+        "transformers_flooded": int(
+            model.infra.damage_count("power", TRANSFORMERS, im="flood_depth_m")
+        ),
         "trees_down": int(model.infra.trees_down),
         "signboards_fallen": int(model.exposure.failed("shop_signboard")),
         "waterlogged_roads": int(model.infra.waterlogged_road_points),

@@ -910,11 +910,52 @@ class ScenarioFrequency(Strict):
     )
 
 
+OBSERVED_BOUNDS = ("exact", "at_least", "at_most")
+"""What an observed ``value`` says of the true figure: it is the figure (``exact``, the
+default), or a lower bound (``at_least``: "more than 3,000", "3,000 余", "3,000+") or an upper
+bound (``at_most``: "fewer than 100")."""
+
+
 class ObservedOutcome(Strict):
-    value: float = Field(description="Observed figure.")
+    """One observed figure of a summary outcome: value, source, reported spread and whether the
+    value is the figure or a bound of it (:data:`OBSERVED_BOUNDS`). A comparison with a
+    simulated interval [low, high] counts a bound as met (``inside``) when the interval reaches
+    it: ``high >= value`` for ``at_least``, ``low <= value`` for ``at_most``
+    (:meth:`interval_meets`)."""
+
+    value: float = Field(description="Observed figure (or its bound, see 'bound').")
     source: str = Field(description="Citation of the figure.")
     low: float | None = Field(None, description="Lower end of the reported spread.")
     high: float | None = Field(None, description="Upper end of the reported spread.")
+    bound: Literal["exact", "at_least", "at_most"] = Field(
+        "exact",
+        description="'exact': value is the figure; 'at_least': the figure is value or more "
+        "(a report of 'more than', '3,000 余', '3,000+'); 'at_most': value or less.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _plain_when_exact(self, handler):
+        data = handler(self)
+        if data.get("bound") == "exact":  # plain numbers stay plain in resolved scenarios
+            data.pop("bound")
+        return data
+
+    def interval_meets(self, low: float, high: float) -> bool:
+        """Whether a simulated interval [low, high] agrees with the record
+        (:func:`interval_meets`)."""
+        return interval_meets(self.value, self.bound, low, high)
+
+
+def interval_meets(value: float, bound: str, low: float, high: float) -> bool:
+    """Whether a simulated interval [low, high] agrees with an observed ``value`` of ``bound``
+    (:data:`OBSERVED_BOUNDS`): it contains the value (``exact``), reaches up to the lower bound
+    (``at_least``: ``high >= value``) or down to the upper bound (``at_most``: ``low <=
+    value``)."""
+    if bound == "at_least":
+        return high >= value
+    if bound == "at_most":
+        return low <= value
+    return low <= value <= high
 
 
 class ScenarioBase(Strict):
