@@ -22,7 +22,8 @@ rural area R_d = A_d - U_d (the first city: U ≈ 2,108 km², its core districts
   Gabriel mesh has that length; stitched across land borders, across river borders only at
   `river_crossings` fixed links, plus one tunnel-bridge and one ferry edge per such link.
   Underpasses split road edges; urban bridges are flagged edges.
-Pumping stations and water plants depend on power (physical `Dependency`).
+- telecom: base-station sites and backbone nodes (sim/networks/telecom.py).
+Pumping stations, water plants and telecom sites depend on power (physical `Dependency`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from sim.networks.spec import (
     NetworkSpec,
     city_network_spec,
 )
+from sim.networks.telecom import build_telecom, telecom_dependencies
 
 __all__ = ["NetworkSpec", "assign_fragility", "district_counts", "generate_city_networks"]
 
@@ -601,8 +603,9 @@ def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> M
         rng: numpy Generator (required).
 
     Returns:
-        MultilayerNetwork with layers "power", "water", "drainage", "roads" and physical
-        dependencies of water plants / pumps on power. Every non-road node has `road_node`, the
+        MultilayerNetwork with layers "power", "water", "drainage", "roads", "telecom"
+        (sim/networks/telecom.py) and physical dependencies of water plants / pumps and
+        telecom sites on power. Every non-road node has `road_node`, the
         index of the nearest road intersection in its district. `net.meta["district_counts"]`
         holds per-district node counts by asset type; fragility fields are NaN (see
         `assign_fragility`).
@@ -629,9 +632,14 @@ def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> M
         layer.nodes["road_node"] = _nearest_of_type(layer, every, roads, "intersection")
     assert inter[: inter.sum()].all()  # intersections come first in the road layer
     deps = _dependencies(power, water, drainage, spec, rng)
-    net = MultilayerNetwork(
-        {"power": power, "water": water, "drainage": drainage, "roads": roads}, deps
+    # telecom: drawn last, so the other layers' draws are those of a city without it
+    telecom = build_telecom(city, spec, drv.population, drv.households, _sample, rng)
+    telecom.nodes["road_node"] = _nearest_of_type(
+        telecom, np.ones(telecom.n_nodes, bool), roads, "intersection"
     )
+    deps += telecom_dependencies(telecom, power, spec)
+    layers = {"power": power, "water": water, "drainage": drainage, "roads": roads}
+    net = MultilayerNetwork({**layers, "telecom": telecom}, deps)
     net.meta["spec"] = asdict(spec)
     net.meta["district_counts"] = district_counts(net, city.n_districts)
     return net

@@ -74,6 +74,7 @@ INCIDENT_KIND = {
     ("booster_pumping_station", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_municipal", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_district", "flood_depth_m"): "pump_station_failure",
+    ("telecom_base_station_site", "gust_ms"): "telecom_site_failure",
 }
 """(asset type, IM) -> incident kind raised when the asset fails in that IM (response teams,
 loss item via `LOSS_ITEM`). A failure missing from the table raises ``pump_station_failure``
@@ -83,8 +84,12 @@ LOSS_ITEM = {
     "substation_flood": "substation_flood",
     "substation_quake": "substation_quake",
     "pump_station_failure": "pump_station_flood",
+    "telecom_site_failure": "telecom_site",
 }
 DEFAULT_INCIDENT_KIND = "pump_station_failure"
+OPERATOR_REPAIRED_KINDS = frozenset({"telecom_site_failure"})
+"""Damage the asset's operator repairs with its own crews, outside the city's emergency
+service: counted, logged and costed, but no incident is raised (sim/networks/telecom.py)."""
 ROAD_FLOOD_IM = "flood_depth_m"
 """The IM that floods roads and underpasses (besides the model's rain ponding)."""
 
@@ -123,6 +128,7 @@ class Infrastructure:
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
+            base_station_backup_h=cfg.base_station_backup_h,
         )
         self.net = generate_city_networks(city, spec, rng_networks)
         # Imports draw after generation: scenarios without imports keep their networks.
@@ -327,7 +333,8 @@ class Infrastructure:
         for i in hit:
             kind = INCIDENT_KIND.get((types[nd["asset_type"][i]], im), DEFAULT_INCIDENT_KIND)
             ctx.losses.add(LOSS_ITEM[kind], 1)
-            new.append((kind, name, int(i)))
+            if kind not in OPERATOR_REPAIRED_KINDS:
+                new.append((kind, name, int(i)))
         return new
 
     def _block_edges(self, ctx: RunContext, fallen: np.ndarray) -> list[tuple[str, str, int]]:

@@ -526,6 +526,13 @@ class NetworksConfig(Strict):
     pump_backup_fraction: Fraction = Field(
         0.25, description="Share of water/drainage pumping stations with backup power (assumption)."
     )
+    base_station_backup_h: float = Field(
+        3.0,
+        ge=0,
+        le=240,
+        description="Hours a mobile base-station site keeps working on its batteries after its "
+        "power is lost (assumption within the 2-4 h of common practice; sim/networks/telecom.py).",
+    )
     load_redistribution: LoadRedistributionConfig | None = Field(
         None,
         description="Overload tripping after the cascade pass (Motter & Lai 2002); None = off.",
