@@ -33,6 +33,8 @@ SUMMARY_KEYS = (
     "waterlogged_roads",
     "underpasses_closed",
     "road_collapses",
+    "telecom_sites_down",
+    "warning_reach_share",
     "epidemic_cases",
     "assets",
     "wall_time_s",
@@ -41,7 +43,9 @@ SUMMARY_KEYS = (
 """Keys of summary.json, in order. Customer = household (2.32 persons, 2020 census).
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
-failure repaired and failed again counts twice."""
+failure repaired and failed again counts twice. ``telecom_sites_down``: most base stations
+out of service at once; ``warning_reach_share``: share of households reached by the highest
+warning colour in force (:mod:`sim.agents.warning_reach`)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -85,6 +89,8 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "waterlogged_roads": int(model.infra.waterlogged_road_points),
         "underpasses_closed": int(model.infra.underpasses_closed_total),
         "road_collapses": int(model.road_collapses),
+        "telecom_sites_down": int(model.telecom_sites_down),
+        "warning_reach_share": round(model.warning_reach_share, 4),
         "epidemic_cases": int(model.epidemic_cases),
         "assets": int(model.infra.n_assets),
         "wall_time_s": round(float(wall_time_s), 2),

@@ -33,6 +33,7 @@ HARM_KEYS = frozenset(
         "relief_shortfall_person_days", "power_line_faults", "substations_failed", "trees_down",
         "signboards_fallen",
         "waterlogged_roads", "underpasses_closed", "road_collapses", "epidemic_cases",
+        "telecom_sites_down",
         # long run
         "pipe_bursts", "cavities", "road_collapses_in_black_swans", "open_cavities_final",
         "construction_accidents", "construction_deaths", "asset_failures",
