@@ -42,6 +42,7 @@ from sim.networks import (
 )
 from sim.networks.compose import import_networks
 from sim.networks.overload import OverloadRule
+from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
 if TYPE_CHECKING:
     from sim.city import City
@@ -133,6 +134,10 @@ class Infrastructure:
         self.net = generate_city_networks(city, spec, rng_networks)
         # Imports draw after generation: scenarios without imports keep their networks.
         self.net = import_networks(self.net, city, cfg.imports, spec, rng_networks)
+        if cfg.telecom_sites_file is not None:  # real sites in place of generated ones
+            sites = read_telecom_sites(cfg.telecom_sites_file, city)
+            households = city.districts["households"].to_numpy(float)
+            self.net = apply_telecom_sites(self.net, sites, households, cfg.base_station_backup_h)
         assign_fragility(self.net, get_curve=curve)
         lr = cfg.load_redistribution
         rules = (

@@ -120,7 +120,7 @@ def build_telecom(
     return Layer(LAYER, nodes, edges, types, TELECOM_EDGE_TYPES)
 
 
-def _nearest(src: Layer, sel: np.ndarray, dst: Layer, type_name: str) -> np.ndarray:
+def nearest_of_type(src: Layer, sel: np.ndarray, dst: Layer, type_name: str) -> np.ndarray:
     """Index in ``dst`` of the nearest node of ``type_name`` in the same district, for each
     node ``sel`` of ``src``."""
     t = np.flatnonzero(dst.nodes["asset_type"] == dst.asset_type_code(type_name))
@@ -140,7 +140,7 @@ def telecom_dependencies(telecom: Layer, power: Layer, spec: NetworkSpec) -> lis
             LAYER,
             "power",
             site,
-            _nearest(telecom, site, power, "distribution_transformer_10kv"),
+            nearest_of_type(telecom, site, power, "distribution_transformer_10kv"),
             spec.base_station_backup_h,
             f"base-station site fed from the nearest 10 kV feeder node; "
             f"{spec.base_station_backup_h:g} h of battery (assumption)",
@@ -150,7 +150,7 @@ def telecom_dependencies(telecom: Layer, power: Layer, spec: NetworkSpec) -> lis
             LAYER,
             "power",
             bb,
-            _nearest(telecom, bb, power, "substation_110_35kv"),
+            nearest_of_type(telecom, bb, power, "substation_110_35kv"),
             spec.backbone_backup_h,
             f"backbone node fed from the nearest 110/35 kV substation; "
             f"{spec.backbone_backup_h:g} h of battery and generator (assumption)",

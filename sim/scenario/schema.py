@@ -533,6 +533,12 @@ class NetworksConfig(Strict):
         description="Hours a mobile base-station site keeps working on its batteries after its "
         "power is lost (assumption within the 2-4 h of common practice; sim/networks/telecom.py).",
     )
+    telecom_sites_file: DataPath | None = Field(
+        None,
+        description="CSV of real base-station sites (site_id, lon, lat, base_stations, "
+        "optional backup_h) replacing the generated sites of the districts it covers "
+        "(sim/networks/telecom_sites.py); None: generated sites only.",
+    )
     load_redistribution: LoadRedistributionConfig | None = Field(
         None,
         description="Overload tripping after the cascade pass (Motter & Lai 2002); None = off.",
