@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents.warning_reach import CHANNELS, WarningReach, channel_availability
-from sim.networks import spatial as sp
+from sim.networks.spatial import nearest_in_group
 from sim.networks.telecom import LAYER, SITE, stations_down, telecom_share_by_district
 
 
@@ -25,7 +25,7 @@ def _nearest_nodes(layer, type_name: str, xy: np.ndarray, district: np.ndarray) 
     """Index of the nearest node of ``type_name`` of ``layer`` in the same district, per point."""
     t = np.flatnonzero(layer.nodes["asset_type"] == layer.asset_type_code(type_name))
     xy_t = np.column_stack([layer.nodes["x_m"][t], layer.nodes["y_m"][t]])
-    return t[sp.nearest_in_group(xy, district, xy_t, layer.nodes["district"][t])]
+    return t[nearest_in_group(xy, district, xy_t, layer.nodes["district"][t])]
 
 
 class WarningDelivery:

@@ -33,8 +33,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.networks import spatial as sp
 from sim.networks.multilayer import Dependency, Layer
+from sim.networks.spatial import allocate_integer, edge_lengths, gabriel_edges, nearest_in_group
 from sim.networks.spec import ASSET_TYPES, LAYER_ASSET_TYPES, TELECOM_EDGE_TYPES, NetworkSpec
 
 LAYER = "telecom"
@@ -54,7 +54,7 @@ def district_base_stations(spec: NetworkSpec, population: np.ndarray) -> np.ndar
     scaled to the districts' population (the statistic may refer to another population)."""
     pop = np.asarray(population, float)
     total = city_base_stations(spec) * pop.sum() / spec.statistics_population
-    return sp.allocate_integer(max(int(round(total)), len(pop)), pop, minimum=1)
+    return allocate_integer(max(int(round(total)), len(pop)), pop, minimum=1)
 
 
 def build_telecom(
@@ -85,16 +85,16 @@ def build_telecom(
     xy = np.vstack([xy_bb, xy_site])
     district = np.concatenate([d_bb, d_site])
     code = np.repeat([0, 1], [b, s])
-    bu, bv = sp.gabriel_edges(xy_bb) if b >= 2 else (np.empty(0, int), np.empty(0, int))
-    hub = sp.nearest_in_group(xy_site, d_site, xy_bb, d_bb)
+    bu, bv = gabriel_edges(xy_bb) if b >= 2 else (np.empty(0, int), np.empty(0, int))
+    hub = nearest_in_group(xy_site, d_site, xy_bb, d_bb)
     u = np.concatenate([bu, b + np.arange(s)])
     v = np.concatenate([bv, hub])
     per_node = np.zeros(b + s)
     customers = np.zeros(b + s)
     for d in range(n_d):
         idx = b + np.flatnonzero(d_site == d)
-        per_node[idx] = sp.allocate_integer(int(stations[d]), np.ones(idx.size))
-        customers[idx] = sp.allocate_integer(int(round(households[d])), np.ones(idx.size))
+        per_node[idx] = allocate_integer(int(stations[d]), np.ones(idx.size))
+        customers[idx] = allocate_integer(int(round(households[d])), np.ones(idx.size))
     types = LAYER_ASSET_TYPES[LAYER]
     life = np.array([ASSET_TYPES[t].design_life_years for t in types])[code]
     nodes = {
@@ -114,7 +114,7 @@ def build_telecom(
     edges = {
         "u": u,
         "v": v,
-        "length_m": sp.edge_lengths(xy, u, v),
+        "length_m": edge_lengths(xy, u, v),
         "edge_type": np.repeat([0, 1], [len(bu), s]),
     }
     return Layer(LAYER, nodes, edges, types, TELECOM_EDGE_TYPES)
@@ -126,7 +126,7 @@ def nearest_of_type(src: Layer, sel: np.ndarray, dst: Layer, type_name: str) -> 
     t = np.flatnonzero(dst.nodes["asset_type"] == dst.asset_type_code(type_name))
     xy_t = np.column_stack([dst.nodes["x_m"][t], dst.nodes["y_m"][t]])
     xy_q = np.column_stack([src.nodes["x_m"][sel], src.nodes["y_m"][sel]])
-    return t[sp.nearest_in_group(xy_q, src.nodes["district"][sel], xy_t, dst.nodes["district"][t])]
+    return t[nearest_in_group(xy_q, src.nodes["district"][sel], xy_t, dst.nodes["district"][t])]
 
 
 def telecom_dependencies(telecom: Layer, power: Layer, spec: NetworkSpec) -> list[Dependency]:

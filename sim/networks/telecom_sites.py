@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.text_input import read_csv_table, read_text
-from sim.networks import spatial as sp
 from sim.networks.errors import NetworkImportError
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
+from sim.networks.spatial import allocate_integer, edge_lengths, nearest_in_group
 from sim.networks.spec import ASSET_TYPES
 from sim.networks.telecom import BACKBONE, LAYER, SITE, nearest_of_type
 
@@ -178,10 +178,10 @@ def _layer_with_sites(
     new_customers = np.zeros(n_new)
     for d in np.unique(sites.district):
         idx = np.flatnonzero(sites.district == d)
-        new_customers[idx] = sp.allocate_integer(int(round(households[d])), np.ones(idx.size))
+        new_customers[idx] = allocate_integer(int(round(households[d])), np.ones(idx.size))
     bb = np.flatnonzero(code == bb_code)
     is_site = np.flatnonzero(code == site_code)
-    hub = bb[sp.nearest_in_group(xy[is_site], district[is_site], xy[bb], district[bb])]
+    hub = bb[nearest_in_group(xy[is_site], district[is_site], xy[bb], district[bb])]
     # backbone mesh edges among kept backbone nodes (renumbered), then each site's backhaul
     remap = np.full(old.n_nodes, -1)
     remap[keep_idx] = np.arange(n_keep)
@@ -210,7 +210,7 @@ def _layer_with_sites(
     edges = {
         "u": u,
         "v": v,
-        "length_m": sp.edge_lengths(xy, u, v),
+        "length_m": edge_lengths(xy, u, v),
         "edge_type": np.repeat([0, 1], [int(mesh.sum()), is_site.size]),
     }
     return Layer(LAYER, nodes, edges, list(old.asset_types), list(old.edge_types)), keep_idx
@@ -238,7 +238,7 @@ def apply_telecom_sites(
     xy = np.column_stack([layer.nodes["x_m"], layer.nodes["y_m"]])
     xy_r = np.column_stack([roads.nodes["x_m"][inter], roads.nodes["y_m"][inter]])
     layer.nodes["road_node"] = inter[
-        sp.nearest_in_group(xy, layer.nodes["district"], xy_r, roads.nodes["district"][inter])
+        nearest_in_group(xy, layer.nodes["district"], xy_r, roads.nodes["district"][inter])
     ]
     remap = np.full(old.n_nodes, -1)
     remap[keep_idx] = np.arange(keep_idx.size)
