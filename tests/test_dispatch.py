@@ -870,3 +870,48 @@ def test_the_return_trip_follows_one_way_streets():
     assert d.stock.available[0, 0] == 0  # still driving back round the one-way street
     d.step(rec.complete_h + 35 * MIN + 1e-9)
     assert d.stock.available[0, 0] == 1
+
+
+def test_a_blocked_road_is_cleared_from_the_end_the_crews_can_reach():
+    """Street 0-…-10, crew at node 0. A tree blocks road 4-5; its job can be worked from
+    either end and starts at the end in the larger component (5: {5..10}, 6 nodes, against
+    {0..4}, 5). Another tree then closes road 7-8: node 5's side shrinks to {5, 6, 7} and the
+    job must move to node 4, 4 min from the crew, or it would wait forever for a crew that
+    can only come from inside the pocket (the deadlock this guards against)."""
+    router = RoadRouter(street(11))
+    d = Dispatcher(
+        router,
+        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
+        "bundle_complete",
+        np.random.default_rng(0),
+    )
+    closed = np.ones(router.n_edges)
+    closed[4] = 0.0  # road 4-5
+    router.set_edge_speed_factor(closed)
+    job = Incident(1, "test", 0, 4, 0.0, 1.0, Bundle(teams={"fire_rescue": 1}), alt_node=5)
+    d.submit(job, 0.0)
+    assert (job.node, job.alt_node) == (5, 4)
+    assert d.step(1.0) == [] and list(d.unmet()) == [1]
+    closed[7] = 0.0  # road 7-8: the pocket {5, 6, 7}
+    router.set_edge_speed_factor(closed.copy())
+    (rec,) = d.step(2.0)
+    assert (job.node, job.alt_node) == (4, 5)
+    assert rec.t_h == 2.0 and rec.first_arrival_h == pytest.approx(2.0 + 4 * MIN)
+
+
+def test_a_job_without_a_second_end_stays_where_it_is():
+    router = RoadRouter(street(11))
+    d = Dispatcher(
+        router,
+        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
+        "bundle_complete",
+        np.random.default_rng(0),
+    )
+    closed = np.ones(router.n_edges)
+    closed[4] = 0.0
+    router.set_edge_speed_factor(closed)
+    job = incident(1, node=5)
+    d.submit(job, 0.0)
+    closed[7] = 0.0
+    router.set_edge_speed_factor(closed.copy())
+    assert d.step(5.0) == [] and job.node == 5 and list(d.unmet()) == [1]

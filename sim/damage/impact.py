@@ -111,6 +111,14 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
         500_000.0,
         "assumption: masts, antennas and feeders of an aggregated base-station site node",
     ),
+    "gas_main_repair": (
+        150_000.0,
+        "assumption: excavation, a replaced section of gas main, purging and relighting",
+    ),
+    "gas_regulator_flood": (
+        500_000.0,
+        "assumption: flooded regulator station's pilots and telemetry",
+    ),
     "tree_down": (3_000.0, "assumption: removal and replanting of a street tree"),
     "shop_signboards": (5_000.0, "assumption: signboard replacement"),
     "advertising_structures": (80_000.0, "assumption: outdoor advertising structure"),

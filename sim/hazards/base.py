@@ -10,7 +10,8 @@ the IMs it needs, at two kinds of place:
 
 An IM is named with its unit (:data:`INTENSITY_MEASURES`): ``gust_ms`` (peak 3-s gust at
 10 m, m/s), ``rain_mm_per_h`` (rain rate, mm/h), ``flood_depth_m`` (water depth above local
-ground, m), ``pga_g`` (peak ground acceleration, g), ``sustained_ms`` (1-min mean wind, m/s).
+ground, m), ``pga_g`` (peak ground acceleration, g), ``sustained_ms`` (1-min mean wind, m/s),
+``pgv_cm_s`` (peak ground velocity, cm/s).
 Fragility curves (:mod:`sim.damage.fragility`) name the IM they take, so damage is looked up
 by IM, never by hazard. Contributions of several hazards to one IM at one point combine by the
 IM's rule (``sum``: rain from a typhoon and a rainstorm, flood depth from rain ponding and a
@@ -112,6 +113,7 @@ for _im in (
     IntensityMeasure("rain_mm_per_h", "mm/h", "rain rate", "sum"),
     IntensityMeasure("pga_g", "g", "peak ground acceleration (geometric-mean horizontal)", "max"),
     IntensityMeasure("sustained_ms", "m/s", "1-min mean wind at 10 m", "max"),
+    IntensityMeasure("pgv_cm_s", "cm/s", "peak ground velocity (geometric-mean horizontal)", "max"),
 ):
     register_intensity_measure(_im)
 

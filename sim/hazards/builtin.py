@@ -196,7 +196,7 @@ def build_rainstorm(cfg, context: HazardContext) -> RainstormField:
 
 
 class EarthquakeField(Hazard):
-    """A scenario earthquake's PGA (Boore & Atkinson 2008, :mod:`sim.hazards.earthquake`).
+    """A scenario earthquake's PGA and PGV (Boore & Atkinson 2008, :mod:`sim.hazards.earthquake`).
 
     An instant hazard: its window is its origin time. Each call draws one realisation of the
     ground motion (common inter-event term, independent intra-event terms) from the stream
@@ -204,7 +204,7 @@ class EarthquakeField(Hazard):
     """
 
     name = "earthquake"
-    ims = ("pga_g",)
+    ims = ("pga_g", "pgv_cm_s")
 
     def __init__(self, quake: ScenarioEarthquake, vs30_ms: float, t_h: float, context):
         super().__init__(context)
@@ -214,10 +214,14 @@ class EarthquakeField(Hazard):
         return (self.t_h, self.t_h)
 
     def at(self, im: str, t_h: float, x_m, y_m) -> np.ndarray:
-        if im != "pga_g":
+        if im not in self.ims:
             raise self._unknown(im)
         if t_h != self.t_h:
             return np.zeros(np.shape(x_m))
+        if im == "pgv_cm_s":  # its own stream: the PGA draws stay as they were
+            return self.quake.pgv_cm_s(
+                x_m, y_m, self.vs30_ms, self.context.streams["earthquake.pgv"]
+            )
         return self.quake.pga_g(x_m, y_m, self.vs30_ms, self.context.streams["earthquake"])
 
 

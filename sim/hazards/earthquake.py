@@ -38,25 +38,30 @@ BA08_PGA = {
     "sigma": 0.502, "tau": 0.260, "std": 0.564,
     "blin": -0.36, "b1": -0.64, "b2": -0.14,
 }  # fmt: skip
+BA08_PGV = {
+    "c1": -0.87370, "c2": 0.10060, "c3": -0.00334, "h": 2.54,
+    "e1": 5.00121, "e2": 5.04727, "e3": 4.63188, "e4": 5.08210,
+    "e5": 0.18322, "e6": -0.12736, "e7": 0.0, "Mh": 8.50,
+    "sigma": 0.500, "tau": 0.256, "std": 0.560,
+    "blin": -0.60, "b1": -0.50, "b2": -0.06,
+}  # fmt: skip
+"""BA08's PGV row (cm/s; same OpenQuake transcription, Tables 6-8 and 3 of the paper)."""
 MECHANISMS = {"unspecified": "e1", "strike_slip": "e2", "normal": "e3", "reverse": "e4"}
 
 
-def _ba08_fm(m, mechanism: str) -> np.ndarray:
-    c = BA08_PGA
+def _ba08_fm(m, mechanism: str, c=BA08_PGA) -> np.ndarray:
     ek = c[MECHANISMS[mechanism]]
     dm = np.asarray(m, float) - c["Mh"]
     return np.where(dm <= 0, ek + c["e5"] * dm + c["e6"] * dm * dm, ek + c["e7"] * dm)
 
 
-def _ba08_fd(m, rjb_km) -> np.ndarray:
-    c = BA08_PGA
+def _ba08_fd(m, rjb_km, c=BA08_PGA) -> np.ndarray:
     r = np.sqrt(np.asarray(rjb_km, float) ** 2 + c["h"] ** 2)
     return (c["c1"] + c["c2"] * (np.asarray(m, float) - 4.5)) * np.log(r) + c["c3"] * (r - 1.0)
 
 
-def _ba08_nonlinear(vs30, pga4nl) -> np.ndarray:
-    """Nonlinear site term F_NL, BA08 eqs. (8a-8c) and (13a-13d)."""
-    c = BA08_PGA
+def _ba08_nonlinear(vs30, pga4nl, c=BA08_PGA) -> np.ndarray:
+    """Nonlinear site term F_NL, BA08 eqs. (8a-8c) and (13a-13d), with the slopes of row ``c``."""
     v1, v2, vref = 180.0, 300.0, 760.0
     vs = np.asarray(vs30, float)
     bnl = np.where(
@@ -103,6 +108,21 @@ def ba08_ln_pga(magnitude, rjb_km, vs30_ms, mechanism="unspecified"):
     return rock + c["blin"] * np.log(vs / 760.0) + _ba08_nonlinear(vs, np.exp(rock))
 
 
+def ba08_ln_pgv(magnitude, rjb_km, vs30_ms, mechanism="unspecified"):
+    """Median ln PGV (cm/s) of Boore & Atkinson (2008): the PGV row's magnitude, distance and
+    linear site terms, and the nonlinear site term driven by the rock PGA (pga4nl, BA08 eq. 7).
+
+    Args and errors as :func:`ba08_ln_pga`.
+    """
+    if mechanism not in MECHANISMS:
+        raise KeyError(f"unknown mechanism {mechanism!r}; valid: {sorted(MECHANISMS)}")
+    c = BA08_PGV
+    pga4nl = np.exp(_ba08_fm(magnitude, mechanism) + _ba08_fd(magnitude, rjb_km))
+    rock = _ba08_fm(magnitude, mechanism, c) + _ba08_fd(magnitude, rjb_km, c)
+    vs = np.asarray(vs30_ms, float)
+    return rock + c["blin"] * np.log(vs / 760.0) + _ba08_nonlinear(vs, pga4nl, c)
+
+
 @dataclass(frozen=True)
 class ScenarioEarthquake:
     """A scenario event: magnitude and epicentre (metres, city CRS).
@@ -134,5 +154,18 @@ class ScenarioEarthquake:
                 ln
                 + BA08_PGA["tau"] * rng.standard_normal()
                 + BA08_PGA["sigma"] * (rng.standard_normal(np.shape(ln)))
+            )
+        return np.exp(ln)
+
+    def pgv_cm_s(self, x_m, y_m, vs30_ms, rng: np.random.Generator | None = None):
+        """PGV (cm/s) at points: median if ``rng`` is None, else one realisation with BA08's
+        PGV inter-event (sd 0.256) and intra-event (sd 0.500) terms. Simplification: drawn
+        independently of the PGA realisation (no cross-IM correlation)."""
+        ln = ba08_ln_pgv(self.magnitude, self.distance_km(x_m, y_m), vs30_ms, self.mechanism)
+        if rng is not None:
+            ln = (
+                ln
+                + BA08_PGV["tau"] * rng.standard_normal()
+                + BA08_PGV["sigma"] * (rng.standard_normal(np.shape(ln)))
             )
         return np.exp(ln)

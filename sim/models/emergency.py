@@ -92,6 +92,8 @@ STREAMS = (
     "epidemic.deaths",
     "coastal_flood",
     "injects",
+    "gas.ignition",
+    "gas.strikes",
     "households",
     "forecast",
 )
@@ -178,7 +180,7 @@ class CityModel(SimulationModel):
             self.city.districts["households"].to_numpy(float),
             WarningDelivery.shares_of(config),
         )  # warnings by channel, telecom sites down, dispatch delay
-        self._customer_hours = {"power": 0.0, "water": 0.0}
+        self._customer_hours = {"power": 0.0, "water": 0.0, "gas": 0.0}
         self.hazard_record = HazardRecord(self.city.n_districts)  # for the run's figures
         self.epidemic_record = EpidemicRecord()
         self.epidemic = None
@@ -604,6 +606,11 @@ class CityModel(SimulationModel):
         return self._customer_hours["power"]
 
     @property
+    def customer_hours_without_gas(self) -> float:
+        """Gas household-hours without supply so far (valve isolation and regulator outages)."""
+        return self._customer_hours["gas"]
+
+    @property
     def customer_hours_without_water(self) -> float:
         """Household-hours without water so far."""
         return self._customer_hours["water"]
@@ -681,6 +688,9 @@ class CityModel(SimulationModel):
         accounting run: a months-long epidemic scenario does not pay for idle hazard fields.
         """
         now_utc = self.utc()
+        strikes = self.infra.gas_strikes(self.context, self.dt_h)  # third parties hit gas mains
+        if strikes:
+            self.service.submit_damage(strikes, [], [])
         if self._hazard_active(now_utc):
             self._hazard_update(now_utc)
         else:
@@ -698,6 +708,8 @@ class CityModel(SimulationModel):
         out_power, out_water = self.infra.households_without_service()
         self._customer_hours["power"] += out_power * self.dt_h
         self._customer_hours["water"] += out_water * self.dt_h
+        self.infra.add_outage_hours(self.dt_h)  # by node, for per-household outcomes
+        self._customer_hours["gas"] += self.infra.households_without_gas() * self.dt_h
 
     def _hazard_update(self, now_utc) -> None:
         cfg = self.config

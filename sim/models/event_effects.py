@@ -217,6 +217,9 @@ def apply_road_collapse(model: CityModel, ev: RoadCollapseEvent, rng, t_h: float
     model.service.update_roads(infra.edge_speed_factor)
     for j in hit:
         model.service.raise_incident("road_collapse", d, int(e["u"][j]), ("roads_closed", j, 0))
+    gas = infra.gas_under_roads(model.context, hit)  # the gas mains under them break
+    if gas:
+        model.service.submit_damage(gas, [], [])
     model.service.dispatch()
     return f"{hit.size} road segment(s) collapsed"
 

@@ -40,6 +40,7 @@ from sim.damage.fragility import get_curve as fragility_curve
 from sim.hazards.base import INTENSITY_MEASURES
 from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
+from sim.networks.gas import build_gas, gas_power_dependency, has_gas
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
 from sim.networks.spec import (
     ASSET_TYPES,
@@ -592,7 +593,9 @@ def _dependencies(power: Layer, water: Layer, drainage: Layer, spec, rng) -> lis
     return deps
 
 
-def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> MultilayerNetwork:
+def generate_city_networks(
+    city, spec: NetworkSpec | None = None, rng=None, rng_gas=None
+) -> MultilayerNetwork:
     """Generate the power, water, drainage and road layers of a city and their dependencies.
 
     Args:
@@ -601,6 +604,8 @@ def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> M
             and `sample_points(district, n, rng)`).
         spec: generator parameters; by default the city's (`city_network_spec`, its profile).
         rng: numpy Generator (required).
+        rng_gas: generator of the gas layer (`sim.networks.gas`), built last and only when the
+            spec has the city's gas statistics; default ``rng`` (after every other draw).
 
     Returns:
         MultilayerNetwork with layers "power", "water", "drainage", "roads", "telecom"
@@ -632,14 +637,22 @@ def generate_city_networks(city, spec: NetworkSpec | None = None, rng=None) -> M
         layer.nodes["road_node"] = _nearest_of_type(layer, every, roads, "intersection")
     assert inter[: inter.sum()].all()  # intersections come first in the road layer
     deps = _dependencies(power, water, drainage, spec, rng)
-    # telecom: drawn last, so the other layers' draws are those of a city without it
+    # telecom: drawn after the four layers, so their draws are those of a city without it
     telecom = build_telecom(city, spec, drv.population, drv.households, _sample, rng)
     telecom.nodes["road_node"] = _nearest_of_type(
         telecom, np.ones(telecom.n_nodes, bool), roads, "intersection"
     )
     deps += telecom_dependencies(telecom, power, spec)
     layers = {"power": power, "water": water, "drainage": drainage, "roads": roads}
-    net = MultilayerNetwork({**layers, "telecom": telecom}, deps)
+    layers["telecom"] = telecom
+    if has_gas(spec):  # the gas layer: its own draws, after all others
+        gas = build_gas(city, spec, drv.households, drv.area_km2, rng_gas or rng)
+        gas.nodes["road_node"] = _nearest_of_type(
+            gas, np.ones(gas.n_nodes, bool), roads, "intersection"
+        )
+        layers["gas"] = gas
+        deps.append(gas_power_dependency(gas, power, spec))
+    net = MultilayerNetwork(layers, deps)
     net.meta["spec"] = asdict(spec)
     net.meta["district_counts"] = district_counts(net, city.n_districts)
     return net

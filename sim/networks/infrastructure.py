@@ -41,6 +41,8 @@ from sim.networks import (
     service_by_district,
 )
 from sim.networks.compose import import_networks
+from sim.networks.gas import gas_pgv_capacity
+from sim.networks.gas_leaks import GasLeaks
 from sim.networks.overload import OverloadRule
 from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
@@ -76,6 +78,9 @@ INCIDENT_KIND = {
     ("drainage_pumping_station_municipal", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_district", "flood_depth_m"): "pump_station_failure",
     ("telecom_base_station_site", "gust_ms"): "telecom_site_failure",
+    ("gas_main_hp", "pgv_cm_s"): "gas_leak",
+    ("gas_main_mp", "pgv_cm_s"): "gas_leak",
+    ("gas_regulator_station", "flood_depth_m"): "gas_regulator_failure",
 }
 """(asset type, IM) -> incident kind raised when the asset fails in that IM (response teams,
 loss item via `LOSS_ITEM`). A failure missing from the table raises ``pump_station_failure``
@@ -86,7 +91,12 @@ LOSS_ITEM = {
     "substation_quake": "substation_quake",
     "pump_station_failure": "pump_station_flood",
     "telecom_site_failure": "telecom_site",
+    "gas_leak": "gas_main_repair",
+    "gas_regulator_failure": "gas_regulator_flood",
 }
+CAPACITY_SAMPLERS = {("gas", "pgv_cm_s"): gas_pgv_capacity}
+"""(layer, IM) -> function(layer, rng) -> (n,) capacities, for damage laws that are not a
+lognormal curve (a gas main's first repair under shaking, sim.damage.gas_pipes)."""
 DEFAULT_INCIDENT_KIND = "pump_station_failure"
 OPERATOR_REPAIRED_KINDS = frozenset({"telecom_site_failure"})
 """Damage the asset's operator repairs with its own crews, outside the city's emergency
@@ -131,7 +141,7 @@ class Infrastructure:
             pump_backup_buffer_h=cfg.pump_backup_h,
             base_station_backup_h=cfg.base_station_backup_h,
         )
-        self.net = generate_city_networks(city, spec, rng_networks)
+        self.net = generate_city_networks(city, spec, rng_networks, streams["networks.gas"])
         # Imports draw after generation: scenarios without imports keep their networks.
         self.net = import_networks(self.net, city, cfg.imports, spec, rng_networks)
         if cfg.telecom_sites_file is not None:  # real sites in place of generated ones
@@ -182,12 +192,15 @@ class Infrastructure:
         self.underpass_ever_closed = np.zeros(self.underpass_nodes.size, dtype=bool)
         self.underpass_alarmed = np.zeros(self.underpass_nodes.size, dtype=bool)
         self.edge_speed_factor = np.ones(roads.n_edges)
+        self.gas = self._gas_leaks(city, spec, streams) if "gas" in self.layers else None
         self._damage_events: dict[str, int] = {}
         self._damage_by_type: dict[tuple[str, str], int] = {}  # (layer, asset type) -> events
         self.functional = self.cascade.update(self.damaged, 0.0)
         self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
         self.overload_trips = 0
         self.event_log = None  # the model's EventLog, taken at the first apply_hazard
+        # hours each power / water node has been out of service (per-household outcomes)
+        self.outage_h = {k: np.zeros(self.layers[k].n_nodes) for k in ("power", "water")}
 
     def _sample_capacities(self, name: str, layer, streams) -> None:
         """One capacity per asset and IM in which the layer has fragility fields, drawn from
@@ -203,6 +216,24 @@ class Infrastructure:
             self.capacity[name][im.name] = cap
             self.peak[name][im.name] = np.zeros(n)
             self.susceptible[name][im.name] = np.flatnonzero(np.isfinite(cap))
+        for (lname, im), sampler in CAPACITY_SAMPLERS.items():
+            if lname == name:
+                cap = sampler(layer, streams[f"capacity.{name}.{INTENSITY_MEASURES[im].stream}"])
+                self.capacity[name][im] = cap
+                self.peak[name][im] = np.zeros(n)
+                self.susceptible[name][im] = np.flatnonzero(np.isfinite(cap))
+
+    def _gas_leaks(self, city, spec, streams) -> GasLeaks:
+        """Leaks of the gas layer (:mod:`sim.networks.gas_leaks`): strikes weighted by the
+        districts' construction sites, fires harming residents at the district density."""
+        d = city.districts
+        density = (d["population"] / d["area_km2"]).to_numpy(float)
+        exposure = getattr(city, "exposure", None)
+        sites = np.zeros(city.n_districts)
+        if exposure is not None and "construction_sites" in exposure.columns:
+            sites = exposure["construction_sites"].to_numpy(float)
+        return GasLeaks(self.layers["gas"], density, sites, spec.gas_strikes_per_km_yr,
+                        streams["gas.ignition"], streams["gas.strikes"])  # fmt: skip
 
     # ------------------------------------------------------------------ queries
     @property
@@ -249,6 +280,15 @@ class Infrastructure:
             self.layers["drainage"], self.functional["drainage"], self.n_districts
         )
 
+    def households_without_gas(self) -> float:
+        """Gas households without supply now (0 without a gas layer)."""
+        if "gas" not in self.layers:
+            return 0.0
+        served, total = service_by_district(
+            self.layers["gas"], self.functional["gas"], self.n_districts
+        )
+        return float(total.sum() - served.sum())
+
     def households_without_service(self) -> tuple[float, float]:
         """Households without power and without water now."""
         out = []
@@ -258,6 +298,13 @@ class Infrastructure:
             )
             out.append(float(total.sum() - served.sum()))
         return out[0], out[1]
+
+    def add_outage_hours(self, dt_h: float) -> None:
+        """Add ``dt_h`` hours to every power and water node out of service now (``outage_h``:
+        the customers of node n were without service for ``outage_h[layer][n]`` hours, so
+        Σ customers × outage_h is the layer's customer-hours)."""
+        for name, hours in self.outage_h.items():
+            hours += np.where(self.functional[name], 0.0, dt_h)
 
     def district_functionality(self) -> dict[str, np.ndarray]:
         """Layer → (D,) share of service: households served (power, water), pumping capacity
@@ -340,7 +387,60 @@ class Infrastructure:
             ctx.losses.add(LOSS_ITEM[kind], 1)
             if kind not in OPERATOR_REPAIRED_KINDS:
                 new.append((kind, name, int(i)))
+        if name == "gas" and self.gas is not None:
+            new += self._gas_fires(ctx, self.gas.release(ctx, hit, "shaking"))
         return new
+
+    # ------------------------------------------------------------------ gas
+    def _gas_fires(self, ctx: RunContext, nodes: list[int]) -> list[tuple[str, str, int]]:
+        """Close the road segment over each burning main (the first open segment at its road
+        node) until the ``gas_fire`` job is done; returns those jobs."""
+        roads = self.layers["roads"].edges
+        out = []
+        for i in nodes:
+            r = self.layers["gas"].nodes["road_node"][i]
+            at = np.flatnonzero(((roads["u"] == r) | (roads["v"] == r)) & ~self.edge_closed)
+            if at.size:
+                self.close_edges(at[:1])
+                ctx.log_event("road_closed", district=int(self.edge_district[at[0]]),
+                              layer="roads", asset=int(at[0]), detail="gas_fire")  # fmt: skip
+                out.append(("gas_fire", "roads_closed", int(at[0])))
+        return out
+
+    def _gas_damage(self, ctx: RunContext, nodes: np.ndarray, cause: str):
+        """Fail gas mains ``nodes`` (isolated at once), release and ignite; returns the jobs."""
+        if nodes.size == 0:
+            return []
+        self.damage_nodes(ctx, "gas", nodes, LOSS_ITEM["gas_leak"])
+        new = [("gas_leak", "gas", int(i)) for i in nodes]
+        return new + self._gas_fires(ctx, self.gas.release(ctx, nodes, cause))
+
+    def gas_strikes(self, ctx: RunContext, dt_h: float) -> list[tuple[str, str, int]]:
+        """Third-party strikes on gas mains over the last ``dt_h`` hours
+        (:meth:`sim.networks.gas_leaks.GasLeaks.strikes`); returns the new jobs."""
+        if self.gas is None:
+            return []
+        return self._gas_damage(ctx, self.gas.strikes(dt_h, self.damaged["gas"]), "strike")
+
+    def gas_under_roads(self, ctx: RunContext, edges) -> list[tuple[str, str, int]]:
+        """A road collapse breaks the gas main under it: for each collapsed segment, the
+        undamaged main nearest its midpoint among those laid at its end intersections
+        (``road_node``), if any (assumption: mains follow the roads). Returns the new jobs."""
+        if self.gas is None:
+            return []
+        gas = self.layers["gas"].nodes
+        e = self.layers["roads"].edges
+        hit = set()
+        for j in np.asarray(edges, dtype=np.int64).tolist():
+            ok = np.isin(gas["road_node"], (e["u"][j], e["v"][j])) & self.gas.is_main
+            cand = np.flatnonzero(ok & ~self.damaged["gas"])
+            cand = np.array([c for c in cand.tolist() if c not in hit], dtype=np.int64)
+            if cand.size:
+                mx, my = self.edge_mid[0][j], self.edge_mid[1][j]
+                hit.add(
+                    int(cand[np.argmin(np.hypot(gas["x_m"][cand] - mx, gas["y_m"][cand] - my))])
+                )
+        return self._gas_damage(ctx, np.array(sorted(hit), dtype=np.int64), "collapse")
 
     def _block_edges(self, ctx: RunContext, fallen: np.ndarray) -> list[tuple[str, str, int]]:
         """Book fallen trees; block the segments newly hit."""

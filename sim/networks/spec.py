@@ -44,6 +44,11 @@ ASSET_TYPES: dict[str, AssetType] = {
     # telecom (layer owned by the telecom layer, sim/networks/telecom.py)
     "telecom_backbone_node": AssetType("telecom", "base stations", 2.0e7, 20),
     "telecom_base_station_site": AssetType("telecom", "base stations", 1.0e7, 15),
+    # gas (sim/networks/gas.py): capacity = households supplied downstream (assumption: costs)
+    "gas_gate_station": AssetType("gas", "households", 2.0e8, 40),
+    "gas_main_hp": AssetType("gas", "households", 5.0e6, 50),
+    "gas_regulator_station": AssetType("gas", "households", 3.0e6, 30),
+    "gas_main_mp": AssetType("gas", "households", 1.0e6, 50),
 }
 SUBSTATION_TYPES = ("substation_220kv", "substation_110_35kv")
 """Power asset types that are substations (35 kV and up): their failures are counted as
@@ -79,6 +84,9 @@ DEFAULT_FRAGILITY_TABLE: dict[str, dict[str, str]] = {
     "drainage_pumping_station_district": {"flood_depth_m": "drainage_pumping_station_flood"},
     # telecom: masts in wind (sim.damage.fragility "telecom_mast_wind", an assumption)
     "telecom_base_station_site": {"gust_ms": "telecom_mast_wind"},
+    # gas: a regulator station's valves and pilots sit in a kiosk at grade like a pump's motor
+    # and controls: the water pumping station's flood curve is borrowed (proxy, assumption)
+    "gas_regulator_station": {"flood_depth_m": "water_pumping_station_flood"},
 }
 
 
@@ -96,13 +104,14 @@ def register_asset_curve(asset_type: str, im: str, key: str) -> None:
 
 LAYER_ASSET_TYPES: dict[str, list[str]] = {
     layer: [k for k, v in ASSET_TYPES.items() if v.layer == layer]
-    for layer in ("power", "water", "drainage", "roads", "telecom")
+    for layer in ("power", "water", "drainage", "roads", "telecom", "gas")
 }
 ROAD_EDGE_TYPES = ["urban_road", "suburban_road", "river_crossing", "tunnel_bridge", "ferry"]
 POWER_EDGE_TYPES = ["hv_line", "feeder_10kv", "tie_10kv_normally_open"]
 WATER_EDGE_TYPES = ["trunk_main", "distribution_main"]
 DRAINAGE_EDGE_TYPES = ["sewer"]
 TELECOM_EDGE_TYPES = ["backbone_fibre", "backhaul"]
+GAS_EDGE_TYPES = ["hp_main", "mp_main"]
 
 
 CITY_STATISTICS = (
@@ -120,6 +129,14 @@ CITY_STATISTICS = (
     "tunnel_bridge_min_length_km",
 )
 """Fields of `NetworkSpec` that are statistics of one city: required, from its profile."""
+GAS_STATISTICS = (
+    "gas_pipe_km",
+    "gas_hp_pipe_km",
+    "gas_piped_persons",
+    "gas_gate_stations",
+)
+"""Optional statistics of the city's gas network (all or none; without them no gas layer):
+mains length (km), of which high-pressure (km), persons with piped gas, gate stations."""
 
 OPTIONAL_CITY_STATISTICS = ("telecom_base_stations",)
 """Statistics a city's profile may give (else the generic default of `NetworkSpec` applies):
@@ -157,6 +174,15 @@ class NetworkSpec:
     tunnel_bridge_min_length_km: float
     """Lower bound on a tunnel-bridge edge's length (the straight line between the nearest
     road nodes is shorter than the tunnel)."""
+
+    gas_pipe_km: float | None = None
+    """Gas mains length, km (all pressure classes)."""
+    gas_hp_pipe_km: float | None = None
+    """High-pressure gas mains length, km."""
+    gas_piped_persons: float | None = None
+    """Persons with piped gas (coal gas or natural gas)."""
+    gas_gate_stations: int | None = None
+    """City gate stations (the gas layer's sources)."""
 
     resolution: float = 1.0
     """Multiplier on the counts of discretisation nodes (distribution transformers, water
@@ -205,6 +231,23 @@ class NetworkSpec:
     """Fraction of water/drainage pumping stations with a backup generator (assumption)."""
     pump_backup_buffer_h: float = 6.0
     """Hours a backup generator runs on its fuel tank (assumption); others have 0 h."""
+
+    # --- gas (sim/networks/gas.py) ---
+    gas_households_per_regulator: float = 5_000.0
+    """Households per medium-pressure regulator station (assumption: an area regulator station
+    of a few thousand m³/h feeds a few thousand households; no city count was found)."""
+    gas_km_per_main_node: float = 2.0
+    """Mains length one gas main node stands for, km (assumption; discretisation)."""
+    gas_regulator_ups_h: float = 8.0
+    """Hours a regulator station's telemetry and electric valve actuators run on their UPS
+    after losing mains power (assumption); then the utility isolates the unmonitored station."""
+    gas_ductile_age_years: float = 30.0
+    """Mains younger than this are steel or PE (ductile), older ones cast iron (brittle)
+    (assumption: cast iron was no longer laid for city gas from the 1990s)."""
+    gas_strikes_per_km_yr: float = 0.046
+    """Third-party strikes per km of main and year. Anchor: National Grid (US) reported 2,594
+    third-party damages in 2007 (as cited at unfairgaps.com from the utility) on roughly 56,000
+    km of distribution mains (length: assumption, from memory) = 0.046 per km-year."""
 
     # --- roads ---
     rural_road_km_per_km2: float = 1.5
@@ -257,16 +300,19 @@ class NetworkSpec:
             ValueError: a statistic is missing or unknown (the message names them).
         """
         known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(statistics) - set(CITY_STATISTICS) - set(OPTIONAL_CITY_STATISTICS))
+        optional = set(OPTIONAL_CITY_STATISTICS) | set(GAS_STATISTICS)
+        unknown = sorted(set(statistics) - set(CITY_STATISTICS) - optional)
         missing = sorted(set(CITY_STATISTICS) - set(statistics))
+        gas = set(GAS_STATISTICS) & set(statistics)
+        if gas and gas != set(GAS_STATISTICS):  # all or none
+            missing += sorted(set(GAS_STATISTICS) - gas)
         if unknown or missing:
             raise ValueError(
                 f"city.yaml networks: unknown {unknown}, missing {missing}; expected the "
                 f"statistics {list(CITY_STATISTICS)} (optional: {list(OPTIONAL_CITY_STATISTICS)})"
             )
-        stats = {
-            k: int(v) if known[k].type in ("int", int) else float(v) for k, v in statistics.items()
-        }
+        ints = ("int", int, "int | None")
+        stats = {k: int(v) if known[k].type in ints else float(v) for k, v in statistics.items()}
         return cls(**stats, **params)
 
     def scaled_to_population(self, population_persons: float) -> NetworkSpec:
@@ -281,6 +327,9 @@ class NetworkSpec:
 
         def count(x: int) -> int:
             return max(1, int(round(x * f)))
+
+        def opt(x, fn):
+            return None if x is None else fn(x)
 
         return replace(
             self,
@@ -300,6 +349,10 @@ class NetworkSpec:
             telecom_base_stations=None
             if self.telecom_base_stations is None
             else float(self.telecom_base_stations * f),
+            gas_pipe_km=opt(self.gas_pipe_km, lambda x: float(x * f)),
+            gas_hp_pipe_km=opt(self.gas_hp_pipe_km, lambda x: float(x * f)),
+            gas_piped_persons=opt(self.gas_piped_persons, lambda x: float(x * f)),
+            gas_gate_stations=opt(self.gas_gate_stations, count),
         )
 
 

@@ -160,6 +160,19 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            {"barriers": 10, "fill_m3": 30}, 10.0, 3, "property", 0, 1.0e6, 24.0,
            "assumption: an engineering crew, an excavator, barriers and fill for a ground"
            " cavity from a pipe burst (docs/domain.md §1, priority 1)" + _SPLIT),
+        _t("gas_leak", {"pipeline_repair": 1}, {"excavator": 1},
+           {"barriers": 6, "fill_m3": 5}, 6.0, 4, "property", 0, 5.0e5, 12.0,
+           "assumption: a gas crew closes the valves either side at once (the main is isolated"
+           " when it fails), then excavates, replaces the section, purges and backfills behind"
+           " barriers (sim.networks.gas_leaks)" + _SPLIT),
+        _t("gas_regulator_failure", {"pipeline_repair": 1, "drainage": 1}, {"pump": 1},
+           {"fuel_l": 4.0 * _P}, 6.0, 3, "property", 0, 5.0e5, 12.0,
+           "assumption: pump out the flooded regulator kiosk, replace pilots and telemetry"
+           + _SPLIT),
+        _t("gas_fire", {"fire_rescue": 2}, {"vehicle": 2}, {}, 2.0, 4, "property", 0,
+           1.0e6, 6.0,
+           "assumption: two fire squads cool the surroundings of a burning gas main until the"
+           " isolated section burns out; the road over it reopens then" + _SPLIT),
         _t("chemical_fire", {"fire_rescue": 3, "medical": 1}, {"vehicle": 3},
            {"medical_kits": 5}, 8.0, 5, "property", 0, 2.0e6, 24.0,
            "assumption: three fire squads with their engines and an ambulance contain a fire"
@@ -194,6 +207,10 @@ class Incident:
         persons_at_risk: persons whose harm depends on the delay.
         work_h: on-scene service time after the full bundle has arrived (h).
         value_at_risk_yuan: property value exposed to delay-dependent loss.
+        alt_node: another road node the job can be worked from, -1 for none: the far end of
+            a blocked road, which a crew clears from either end. The dispatcher serves such
+            a job from the end in the larger road component until a unit sets out
+            (:class:`~sim.response.dispatch.Dispatcher`), and keeps ``node`` the end in use.
 
     Raises:
         IncidentError: negative severity or work time, non-finite creation time.
@@ -210,6 +227,7 @@ class Incident:
     work_h: float = 1.0
     value_at_risk_yuan: float = 0.0
     extra: dict = field(default_factory=dict)
+    alt_node: int = -1
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.t_created_h):
@@ -244,6 +262,7 @@ def make_incident(
     persons_at_risk: int | None = None,
     work_h: float | None = None,
     value_at_risk_yuan: float | None = None,
+    alt_node: int = -1,
 ) -> Incident:
     """Build an incident from the catalogue defaults.
 
@@ -254,6 +273,7 @@ def make_incident(
         scale: multiplies the bundle (team/equipment counts round up), persons and value at
             risk; e.g. 2.0 for an underpass twice the usual size.
         persons_at_risk, work_h, value_at_risk_yuan: override the (scaled) defaults.
+        alt_node: as in :class:`Incident`.
 
     Raises:
         IncidentError: unknown kind or invalid fields.
@@ -274,4 +294,5 @@ def make_incident(
         value_at_risk_yuan=float(
             it.value_at_risk_yuan * scale if value_at_risk_yuan is None else value_at_risk_yuan
         ),
+        alt_node=int(alt_node),
     )

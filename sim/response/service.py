@@ -134,13 +134,16 @@ class EmergencyService:
         need=None,
         event: str = "incident",
         value: float | None = None,
+        alt_node: int = -1,
     ) -> int:
         """Submit one job; ``need`` replaces the catalogue bundle (relief loads), ``event`` and
         ``value`` name its log row (default: persons at risk). Returns its id."""
         iid = self.n_incidents
         self.n_incidents += 1
         t = self.ctx.time
-        inc = make_incident(kind, iid, district, int(node), t, persons_at_risk=persons)
+        inc = make_incident(
+            kind, iid, district, int(node), t, persons_at_risk=persons, alt_node=alt_node
+        )
         if need is not None:
             inc = dataclasses.replace(inc, need=need)
         self._target[iid] = target
@@ -179,14 +182,15 @@ class EmergencyService:
         """
         infra = self.infra
         for kind, layer, idx in new_damage:
-            if kind == "road_blocked_by_tree":
-                node = int(self.roads.edges["u"][idx])
+            alt = -1
+            if kind == "road_blocked_by_tree" or layer == "roads_closed":  # either end works
+                node, alt = int(self.roads.edges["u"][idx]), int(self.roads.edges["v"][idx])
                 district = int(infra.edge_district[idx])
             else:
                 nodes = infra.layers[layer].nodes
                 node = int(nodes["road_node"][idx])
                 district = int(nodes["district"][idx])
-            self._new_incident(kind, district, node, (layer, int(idx), 0))
+            self._new_incident(kind, district, node, (layer, int(idx), 0), alt_node=alt)
         for pos in underpass_alarms:
             node = int(infra.underpass_nodes[pos])
             district = int(self.roads.nodes["district"][node])
@@ -309,7 +313,7 @@ class EmergencyService:
         district = self._district_of_incident[iid]
         self._open[district] -= 1
         layer, idx, _ = self._target[iid]
-        if layer in ("power", "water", "drainage"):
+        if layer in ("power", "water", "drainage", "gas"):
             infra.repair_node(layer, idx)
         elif layer == "roads":
             infra.clear_edge(idx)

@@ -19,6 +19,9 @@ SUMMARY_KEYS = (
     "direct_loss_yuan",
     "customer_hours_without_power",
     "customer_hours_without_water",
+    "customer_hours_without_gas",
+    "gas_leaks",
+    "gas_fires_explosions",
     "incidents",
     "incidents_unserved",
     "response_time_mean_min",
@@ -43,9 +46,11 @@ SUMMARY_KEYS = (
 """Keys of summary.json, in order. Customer = household (2.32 persons, 2020 census).
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
-failure repaired and failed again counts twice. ``telecom_sites_down``: most base stations
-out of service at once; ``warning_reach_share``: share of households reached by the highest
-warning colour in force (:mod:`sim.agents.warning_reach`)."""
+failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas mains (each a
+release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks).
+``telecom_sites_down``: most base stations out of service at once; ``warning_reach_share``:
+share of households reached by the highest warning colour in force
+(:mod:`sim.agents.warning_reach`)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -73,6 +78,9 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "direct_loss_yuan": round(model.losses.total_yuan, 0),
         "customer_hours_without_power": round(model.customer_hours_without_power, 1),
         "customer_hours_without_water": round(model.customer_hours_without_water, 1),
+        "customer_hours_without_gas": round(model.customer_hours_without_gas, 1),
+        "gas_leaks": int(model.infra.gas.record.leaks) if model.infra.gas else 0,
+        "gas_fires_explosions": int(model.infra.gas.record.fires) if model.infra.gas else 0,
         "incidents": int(svc.n_damage_incidents),
         "incidents_unserved": int(svc.n_unserved),
         "response_time_mean_min": round(float(resp.mean()), 2) if resp.size else 0.0,

@@ -98,6 +98,8 @@ class Dispatcher:
         self.clock = EventClock(t0_h)
         self.moves = StockMoves(self.stock, self.clock, self.reach, resupply)
         self._seen_version = router.version
+        self._size_version, self._comp_size = -1, None  # road component sizes, by closures
+        self._ends_version = -1  # closures under which two-ended jobs were last placed
         self._jobs: dict[int, Job] = {}
         self._outbox: list[Dispatch | Completion] = []
         self._dirty = False  # something changed that may let a pending incident proceed
@@ -148,6 +150,10 @@ class Dispatcher:
         if not 0 <= incident.node < self.router.n_nodes:
             raise DispatchError(f"incident {incident.id}: node {incident.node} not in road network")
         self._follow_components()
+        if incident.alt_node >= 0:
+            size = self._component_size()
+            if size is not None and size[incident.alt_node] > size[incident.node]:
+                incident.node, incident.alt_node = incident.alt_node, incident.node
         group = self.reach.group_index(incident.district, self.policy.mutual_aid, incident.node)
         job = Job(incident, t_h, group)
         self._jobs[incident.id] = job
@@ -327,10 +333,13 @@ class Dispatcher:
         (:meth:`DepotReach.refresh_components`); O(pending) in numpy, a Python step per
         re-grouped job only."""
         gained = self.reach.refresh_components()
-        if gained is None:
-            return
         pending, reach = self.pending, self.reach
+        switched = self._switch_ends()
+        if gained is None and not switched:
+            return
         slots = pending.active_slots()
+        if gained is None:
+            gained = np.zeros(len(reach.group_rep), dtype=bool)
         grp = pending.grp[slots]
         moved = reach.node_rep[pending.node[slots]] != reach.group_rep[grp]
         wake = slots[moved | gained[grp]]
@@ -343,6 +352,44 @@ class Dispatcher:
         if wake.size:
             pending.wake(wake)
             self._dirty = True
+
+    def _component_size(self) -> np.ndarray | None:
+        """(n_nodes,) nodes in each node's component of the open roads (None: the router
+        has no components), computed once per set of closures."""
+        labels = getattr(self.router, "component_labels", None)
+        if labels is None:
+            return None
+        version = getattr(self.router, "closure_version", 0)
+        if self._size_version != version:
+            comp = labels()
+            self._comp_size = np.bincount(comp)[comp]
+            self._size_version = version
+        return self._comp_size
+
+    def _switch_ends(self) -> bool:
+        """Serve each job with two ends (a blocked road) that no unit has set out for from
+        the end in the larger road component; returns whether a job moved. Without it, fallen
+        trees that enclose a pocket of the network deadlock: a job at the pocket's inner end
+        waits for crews that can only come from inside (Rumbia 2018: hundreds of jobs and the
+        people trapped in such pockets never served). Component size stands for the depots
+        an end can reach (assumption). Looked at once per set of closures."""
+        version = getattr(self.router, "closure_version", 0)
+        if version == self._ends_version:
+            return False
+        self._ends_version = version
+        pending = self.pending
+        slots = pending.active_slots()
+        two = slots[(pending.alt[slots] >= 0) & ~pending.dispatched[slots]]
+        size = self._component_size() if two.size else None
+        if size is None:
+            return False
+        move = two[size[pending.alt[two]] > size[pending.node[two]]]
+        for s in move.tolist():
+            inc = pending.slot_job[s].incident
+            inc.node, inc.alt_node = inc.alt_node, inc.node
+            pending.node[s], pending.alt[s] = inc.node, inc.alt_node
+            pending.slot_job[s].times_version = -1
+        return bool(move.size)
 
     def _assign(self, t_h: float) -> list[Dispatch]:
         if self.router.version != self._seen_version:  # roads changed: every route may change

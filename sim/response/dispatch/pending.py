@@ -37,6 +37,7 @@ class PendingTable:
         self.seq = np.zeros(0, dtype=np.int64)  # activation order
         self.grp = np.zeros(0, dtype=np.int64)
         self.node = np.zeros(0, dtype=np.int64)  # the incident's road node
+        self.alt = np.zeros(0, dtype=np.int64)  # its other end (Incident.alt_node), -1 none
         self.dispatched = np.zeros(0, dtype=bool)
         self.needs_team = np.zeros(0, dtype=bool)
         self.active = np.zeros(0, dtype=bool)
@@ -58,6 +59,7 @@ class PendingTable:
         self.seq = np.concatenate([self.seq, np.zeros(extra, np.int64)])
         self.grp = np.concatenate([self.grp, np.zeros(extra, np.int64)])
         self.node = np.concatenate([self.node, np.zeros(extra, np.int64)])
+        self.alt = np.concatenate([self.alt, np.full(extra, -1, np.int64)])
         self.dispatched = np.concatenate([self.dispatched, np.zeros(extra, bool)])
         self.needs_team = np.concatenate([self.needs_team, np.zeros(extra, bool)])
         self.active = np.concatenate([self.active, np.zeros(extra, bool)])
@@ -81,6 +83,7 @@ class PendingTable:
         self.seq[s] = self._activations
         self.grp[s] = job.group
         self.node[s] = job.incident.node
+        self.alt[s] = job.incident.alt_node
         self.dispatched[s] = False
         self.needs_team[s] = job.needs_team
         self.blocked[s] = False

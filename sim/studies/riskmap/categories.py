@@ -81,6 +81,9 @@ INCIDENT_CATEGORY = {
     "substation_quake": "lifeline_outage",
     "pump_station_failure": "lifeline_outage",
     "pipeline_burst": "pipeline_failure",
+    "gas_leak": "pipeline_failure",
+    "gas_regulator_failure": "lifeline_outage",
+    "gas_fire": "pipeline_failure",
 }
 """Incident kind (sim.response.incidents) → category; also the ``detail`` of death events."""
 DEATH_DETAIL_CATEGORY = {
@@ -102,6 +105,7 @@ DAMAGE_CATEGORY = {
     ("power", ""): "lifeline_outage",
     ("water", ""): "lifeline_outage",
     ("drainage", ""): "lifeline_outage",
+    ("gas", ""): "pipeline_failure",
 }
 LOSS_ITEM_CATEGORY = {
     "power_fault": "lifeline_outage",
@@ -120,6 +124,9 @@ LOSS_ITEM_CATEGORY = {
     "old_housing_unit": "building_collapse",
     "earthquake_housing": "building_collapse",
     "flooded_home": "waterlogging",
+    "gas_main_repair": "pipeline_failure",
+    "gas_regulator_flood": "lifeline_outage",
+    "gas_fire": "pipeline_failure",
 }
 """Loss-ledger items (sim.damage.impact.UNIT_COST_YUAN, plus ``earthquake_housing``) → category.
 Items not listed are booked to the city-wide row of category ``other``."""
