@@ -44,6 +44,7 @@ from sim.networks.compose import import_networks
 from sim.networks.gas import gas_pgv_capacity
 from sim.networks.gas_leaks import GasLeaks
 from sim.networks.overload import OverloadRule
+from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
 if TYPE_CHECKING:
     from sim.city import City
@@ -76,6 +77,7 @@ INCIDENT_KIND = {
     ("booster_pumping_station", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_municipal", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_district", "flood_depth_m"): "pump_station_failure",
+    ("telecom_base_station_site", "gust_ms"): "telecom_site_failure",
     ("gas_main_hp", "pgv_cm_s"): "gas_leak",
     ("gas_main_mp", "pgv_cm_s"): "gas_leak",
     ("gas_regulator_station", "flood_depth_m"): "gas_regulator_failure",
@@ -89,6 +91,7 @@ LOSS_ITEM = {
     "transformer_flood": "transformer_flood",
     "substation_quake": "substation_quake",
     "pump_station_failure": "pump_station_flood",
+    "telecom_site_failure": "telecom_site",
     "gas_leak": "gas_main_repair",
     "gas_regulator_failure": "gas_regulator_flood",
 }
@@ -96,6 +99,9 @@ CAPACITY_SAMPLERS = {("gas", "pgv_cm_s"): gas_pgv_capacity}
 """(layer, IM) -> function(layer, rng) -> (n,) capacities, for damage laws that are not a
 lognormal curve (a gas main's first repair under shaking, sim.damage.gas_pipes)."""
 DEFAULT_INCIDENT_KIND = "pump_station_failure"
+OPERATOR_REPAIRED_KINDS = frozenset({"telecom_site_failure"})
+"""Damage the asset's operator repairs with its own crews, outside the city's emergency
+service: counted, logged and costed, but no incident is raised (sim/networks/telecom.py)."""
 ROAD_FLOOD_IM = "flood_depth_m"
 """The IM that floods roads and underpasses (besides the model's rain ponding)."""
 
@@ -134,10 +140,15 @@ class Infrastructure:
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
+            base_station_backup_h=cfg.base_station_backup_h,
         )
         self.net = generate_city_networks(city, spec, rng_networks, streams["networks.gas"])
         # Imports draw after generation: scenarios without imports keep their networks.
         self.net = import_networks(self.net, city, cfg.imports, spec, rng_networks)
+        if cfg.telecom_sites_file is not None:  # real sites in place of generated ones
+            sites = read_telecom_sites(cfg.telecom_sites_file, city)
+            households = city.districts["households"].to_numpy(float)
+            self.net = apply_telecom_sites(self.net, sites, households, cfg.base_station_backup_h)
         assign_fragility(self.net, get_curve=curve)
         lr = cfg.load_redistribution
         rules = (
@@ -391,7 +402,8 @@ class Infrastructure:
         for i in hit:
             kind = INCIDENT_KIND.get((types[nd["asset_type"][i]], im), DEFAULT_INCIDENT_KIND)
             ctx.losses.add(LOSS_ITEM[kind], 1)
-            new.append((kind, name, int(i)))
+            if kind not in OPERATOR_REPAIRED_KINDS:
+                new.append((kind, name, int(i)))
         if name == "gas" and self.gas is not None:
             new += self._gas_fires(ctx, self.gas.release(ctx, hit, "shaking"))
         return new

@@ -34,6 +34,8 @@ NAME_UNITS = {
     "years": "yr",
     "customer_hours_without_power": "customer-hours",
     "customer_hours_without_water": "customer-hours",
+    "telecom_sites_down": "base stations",
+    "warning_reach_share": "share of households",
 }
 """Units a key's ending cannot tell (customer = household; see sim.results.summary)."""
 
@@ -49,6 +51,8 @@ LABELS = {
     "relief_person_days": "Relief needed (person-days)",
     "relief_shortfall_person_days": "Relief short (person-days)",
     "assets": "Network assets (count)",
+    "telecom_sites_down": "Base stations down at once, most (base stations)",
+    "warning_reach_share": "Households reached by the highest warning (share)",
     # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
     "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
     "wall_time_s": "Wall time (s)",

@@ -38,6 +38,8 @@ SUMMARY_KEYS = (
     "waterlogged_roads",
     "underpasses_closed",
     "road_collapses",
+    "telecom_sites_down",
+    "warning_reach_share",
     "epidemic_cases",
     "assets",
     "wall_time_s",
@@ -50,7 +52,10 @@ failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas 
 release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks).
 ``transformers_flooded`` counts the 10 kV distribution transformers failed by flood water
 (:data:`sim.networks.spec.TRANSFORMER_TYPES`), a part of ``power_line_faults`` (the feeder a
-flooded transformer stands on trips)."""
+flooded transformer stands on trips).
+``telecom_sites_down``: most base stations out of service at once; ``warning_reach_share``:
+share of households reached by the highest warning colour in force
+(:mod:`sim.agents.warning_reach`)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -100,6 +105,8 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "waterlogged_roads": int(model.infra.waterlogged_road_points),
         "underpasses_closed": int(model.infra.underpasses_closed_total),
         "road_collapses": int(model.road_collapses),
+        "telecom_sites_down": int(model.telecom_sites_down),
+        "warning_reach_share": round(model.warning_reach_share, 4),
         "epidemic_cases": int(model.epidemic_cases),
         "assets": int(model.infra.n_assets),
         "wall_time_s": round(float(wall_time_s), 2),

@@ -526,6 +526,19 @@ class NetworksConfig(Strict):
     pump_backup_fraction: Fraction = Field(
         0.25, description="Share of water/drainage pumping stations with backup power (assumption)."
     )
+    base_station_backup_h: float = Field(
+        3.0,
+        ge=0,
+        le=240,
+        description="Hours a mobile base-station site keeps working on its batteries after its "
+        "power is lost (assumption within the 2-4 h of common practice; sim/networks/telecom.py).",
+    )
+    telecom_sites_file: DataPath | None = Field(
+        None,
+        description="CSV of real base-station sites (site_id, lon, lat, base_stations, "
+        "optional backup_h) replacing the generated sites of the districts it covers "
+        "(sim/networks/telecom_sites.py); None: generated sites only.",
+    )
     load_redistribution: LoadRedistributionConfig | None = Field(
         None,
         description="Overload tripping after the cascade pass (Motter & Lai 2002); None = off.",
@@ -787,6 +800,30 @@ class TyphoonForecastErrorsConfig(Strict):
         return self
 
 
+class WarningChannelShares(Strict):
+    """Shares of households by the main channel they take warnings from
+    (:mod:`sim.agents.warning_reach`). Assumption: no survey of a city's warning reception
+    by channel was read for 2019; the CMA / National Bureau of Statistics public weather
+    service survey of 2009 found TV the most important channel and a 2006 city survey (Yiyang)
+    71.3 % TV, 19.1 % SMS, while mobile use has grown since; the shares below put mobile first
+    for a large city of the 2020s. They must sum to 1."""
+
+    cell_broadcast_sms: Fraction = Field(
+        0.60, description="Cell broadcast, SMS and phone apps (need a working base station)."
+    )
+    tv_radio: Fraction = Field(0.25, description="TV and radio (need power at home).")
+    neighbourhood_committee: Fraction = Field(
+        0.15, description="Neighbourhood committees door to door (need neither)."
+    )
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> WarningChannelShares:
+        total = self.cell_broadcast_sms + self.tv_radio + self.neighbourhood_committee
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the channel shares must sum to 1, got {total:g}")
+        return self
+
+
 class WarningsConfig(Strict):
     """Who sets the colour-coded warnings (sim.agents.warning_centre)."""
 
@@ -827,6 +864,11 @@ class WarningsConfig(Strict):
         "present, else the national criteria; sim/city/warning_criteria.py).",
     )
     typhoon_errors: TyphoonForecastErrorsConfig = Field(default_factory=TyphoonForecastErrorsConfig)
+    channels: WarningChannelShares = Field(
+        default_factory=WarningChannelShares,
+        description="How warnings reach households: shares by main channel "
+        "(sim/agents/warning_reach.py).",
+    )
 
 
 class ResponseConfig(Strict):
@@ -857,6 +899,14 @@ class LogisticsConfig(Strict):
         "reserve on an order of the flood-control headquarters (ASSUMPTION). Pre-positioning "
         "on a warning (preposition_level) moves reserve stock to district depots ahead, where "
         "it serves without this delay.",
+    )
+    telecom_outage_delay_h: float = Field(
+        0.5,
+        ge=0,
+        le=48,
+        description="Hours added to every unit's set-out for an incident in a district, times "
+        "the share of that district's households whose cell site is down: orders go by radio "
+        "and runners where phones fail (ASSUMPTION: no published figure found).",
     )
     teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
     equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")

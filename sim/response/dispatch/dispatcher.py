@@ -106,6 +106,9 @@ class Dispatcher:
         #: Assembly attempts, and those that found the bundle short (futile retries).
         self.attempts = 0
         self.failed_attempts = 0
+        #: (D,) hours added to every set-out for an incident in each district (telecom down:
+        #: slower coordination; :meth:`set_coordination_delay`); empty: none.
+        self.coordination_delay_h = np.zeros(0)
         self.t0_h = float(t0_h)
 
     # -- clock and events ---------------------------------------------------------------
@@ -452,9 +455,21 @@ class Dispatcher:
         """(n_depots,) hours before each depot's units set out for ``job`` (mutual aid and
         the city reserve are activated first; :class:`DispatchPolicy`)."""
         p = self.policy
-        return self.reach.activation_h(
+        act = self.reach.activation_h(
             job.incident.district, p.aid_activation_h, p.reserve_activation_h
         )
+        d = job.incident.district
+        if 0 <= d < self.coordination_delay_h.size and self.coordination_delay_h[d] > 0:
+            return act + self.coordination_delay_h[d]
+        return act
+
+    def set_coordination_delay(self, delay_h: np.ndarray) -> None:
+        """Hours added to every unit's set-out for incidents in each district from now on
+        ((D,), >= 0; plans already made keep their times)."""
+        delay = np.asarray(delay_h, float)
+        if delay.ndim != 1 or not np.isfinite(delay).all() or (delay < 0).any():
+            raise DispatchError("coordination delays must be a finite, non-negative (D,) array")
+        self.coordination_delay_h = delay
 
     def _plan(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> Legs | Wait:
         return plan_legs(

@@ -63,8 +63,9 @@ from sim.scenario.schema import Scenario
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
 """Asset types evaluated exhaustively (besides every layer source)."""
-HOUSEHOLD_LAYERS = ("power", "water")
-"""Layers whose ``customers_households`` count as households lost."""
+HOUSEHOLD_LAYERS = ("power", "water", "telecom")
+"""Layers whose ``customers_households`` count as households lost (telecom: households whose
+base-station site is down, sim/networks/telecom.py)."""
 FINISHED_FILE = "criticality.png"
 """Written last: a criticality folder holding it is complete."""
 MAX_REALISATIONS = 1000
@@ -236,8 +237,9 @@ def evaluate_realisation(
     """Cascade size of every candidate asset of one network (one row per candidate).
 
     Columns: layer, node, asset_type, district, x_m, y_m, key, weight, households_lost_power,
-    households_lost_water, households_lost (their sum: household-services lost — a household
-    without both counts twice, households are not linked across layers), nodes_lost_<layer>,
+    households_lost_water, households_lost_telecom, households_lost (their sum:
+    household-services lost — a household without all three counts three times, households
+    are not linked across layers), nodes_lost_<layer>,
     nodes_lost_total, drainage_capacity_lost_m3_per_s.
     """
     screen = CascadeScreen(with_horizon(net, horizon_h), mechanism)
@@ -350,8 +352,8 @@ def district_table(
 
 def household_services_of(net: MultilayerNetwork) -> float:
     """The household-services a network serves: the customers (households) of each of its
-    :data:`HOUSEHOLD_LAYERS` layers, summed (a household with power and water counts twice,
-    as in ``households_lost``)."""
+    :data:`HOUSEHOLD_LAYERS` layers, summed (a household with power, water and mobile service
+    counts three times, as in ``households_lost``)."""
     layers = [net.layers[k] for k in HOUSEHOLD_LAYERS if k in net.layers]
     return float(sum(layer.nodes["customers_households"].sum() for layer in layers))
 
@@ -427,6 +429,7 @@ def run_criticality(
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
+            base_station_backup_h=cfg.base_station_backup_h,
         )
     spec = spec if resolution is None else replace(spec, resolution=resolution)
     frames, counts, services = [], [], []
@@ -480,14 +483,17 @@ def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 2
         f"{t} #{n} ({d})"
         for t, n, d in zip(a0["asset_type"], a0["node"], a0["district_name"], strict=True)
     ]
-    colours = {"power": "#d62728", "water": "#1f77b4", "drainage": "#2ca02c", "roads": "#7f7f7f"}
+    colours = {
+        "power": "#d62728", "water": "#1f77b4", "drainage": "#2ca02c", "roads": "#7f7f7f",
+        "telecom": "#ff7f0e",
+    }  # fmt: skip
     ax1.barh(
         np.arange(len(a0))[::-1],
         a0["households_lost"] / 1e3,
         color=[colours.get(x, "#9467bd") for x in a0["layer"]],
     )
     ax1.set_yticks(np.arange(len(a0))[::-1], labels, fontsize=7)
-    ax1.set_xlabel("household-services lost (thousands; power + water)")
+    ax1.set_xlabel("household-services lost (thousands; power + water + mobile)")
     ax1.set_title(f"Top {len(a0)} single-asset failures (realisation 0)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
     ax1.legend(handles, list(colours), loc="lower right", fontsize=8)
@@ -506,7 +512,9 @@ def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 2
     for (_, row), v in zip(city.districts.iterrows(), vals, strict=True):
         ax2.annotate(f"{v:.0f}", (row["lon"], row["lat"]), fontsize=7, ha="center")
     fig.colorbar(
-        pc, ax=ax2, label="household-services lost (power + water) when the top asset fails (k)"
+        pc,
+        ax=ax2,
+        label="household-services lost (power + water + mobile) when the top asset fails (k)",
     )
     ax2.set_title(f"District criticality (mean of {a['realisation'].nunique()} realisations)")
     ax2.set_xlabel("longitude (°E)")
@@ -579,7 +587,7 @@ def criticality_command(
     out, res = _screen_staged(scen, out, overwrite, samples, seeds, horizon_h)
     top = res.districts.sort_values("rank_top_asset").head(3)
     typer.echo(
-        "most critical districts (household-services lost, power + water, "
+        "most critical districts (household-services lost, power + water + mobile, "
         "when the top asset fails): "
         + ", ".join(
             f"{n} {v:,.0f}"

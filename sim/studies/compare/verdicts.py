@@ -34,6 +34,7 @@ HARM_KEYS = frozenset(
         "transformers_flooded", "trees_down",
         "signboards_fallen",
         "waterlogged_roads", "underpasses_closed", "road_collapses", "epidemic_cases",
+        "telecom_sites_down",
         # long run
         "pipe_bursts", "cavities", "road_collapses_in_black_swans", "open_cavities_final",
         "construction_accidents", "construction_deaths", "asset_failures",
