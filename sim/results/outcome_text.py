@@ -34,6 +34,7 @@ NAME_UNITS = {
     "years": "yr",
     "customer_hours_without_power": "customer-hours",
     "customer_hours_without_water": "customer-hours",
+    "residents_simulated": "persons",
 }
 """Units a key's ending cannot tell (customer = household; see sim.results.summary)."""
 
@@ -49,6 +50,7 @@ LABELS = {
     "relief_person_days": "Relief needed (person-days)",
     "relief_shortfall_person_days": "Relief short (person-days)",
     "assets": "Network assets (count)",
+    "residents_simulated": "Residents simulated (persons)",
     # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
     "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
     "wall_time_s": "Wall time (s)",

@@ -37,6 +37,7 @@ SUMMARY_KEYS = (
     "underpasses_closed",
     "road_collapses",
     "epidemic_cases",
+    "residents_simulated",
     "assets",
     "wall_time_s",
     "seed",
@@ -45,7 +46,20 @@ SUMMARY_KEYS = (
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
 failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas mains (each a
-release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks)."""
+release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks).
+``residents_simulated``: persons in the simulated population (:func:`residents_simulated`)."""
+
+
+def residents_simulated(model: CityModel) -> int:
+    """Persons in the simulated population: with ``population.resolution: full`` the 1:1
+    synthetic population's residents (:mod:`sim.city.population`), else the persons of the
+    relocation categories that the households' samples stand for (their weights × sizes,
+    :mod:`sim.agents.households`), rounded to whole persons."""
+    if model.config.population.resolution == "full":
+        from sim.results.household_table import run_population
+
+        return run_population(str(model.config.city.data_dir), int(model.config.seed)).persons
+    return round(sum(float(gov.households.persons.sum()) for gov in model.districts))
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -93,6 +107,7 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "underpasses_closed": int(model.infra.underpasses_closed_total),
         "road_collapses": int(model.road_collapses),
         "epidemic_cases": int(model.epidemic_cases),
+        "residents_simulated": residents_simulated(model),
         "assets": int(model.infra.n_assets),
         "wall_time_s": round(float(wall_time_s), 2),
         "seed": int(model.config.seed),
