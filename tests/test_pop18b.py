@@ -195,3 +195,12 @@ def test_population_block_is_validated_and_off_leaves_no_trace(tmp_path):
     assert [p.field for p in problems] == ["population.resolution"]
     assert "population.yaml" in problems[0].message
     assert check_data(load_scenario(TYPHOON, [f"city.data_dir={data}"]), str(TYPHOON)) == []
+
+
+def test_new_summary_keys_read_in_their_units():
+    from sim.results.outcome_text import outcome_label, outcome_unit
+
+    assert outcome_unit("residents_simulated") == "persons"
+    assert outcome_label("residents_simulated") == "Residents simulated (persons)"
+    # the gas layer's customer-hours, first pinned with lekima-2019-full, were read as a count
+    assert outcome_unit("customer_hours_without_gas") == "customer-hours"

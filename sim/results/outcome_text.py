@@ -34,6 +34,7 @@ NAME_UNITS = {
     "years": "yr",
     "customer_hours_without_power": "customer-hours",
     "customer_hours_without_water": "customer-hours",
+    "customer_hours_without_gas": "customer-hours",
     "residents_simulated": "persons",
 }
 """Units a key's ending cannot tell (customer = household; see sim.results.summary)."""
