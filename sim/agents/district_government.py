@@ -49,6 +49,11 @@ class DistrictGovernment(mesa.Agent):
         at_risk: (C,) persons at risk per category (the households' persons).
         ordered: (n,) whether each household's category is ordered out at its place.
         relocated_cumulative: persons moved out so far (each person counted once).
+        moved_out: (n,) persons of each household sample moved out so far (cumulative;
+            their sum + the displaced is ``relocated_cumulative``).
+        departures: (t_h, (n,) persons of each sample who left in that step), one entry per
+            step in which someone left, in time order.
+        displacements: (t_h, persons) of each :meth:`shelter_displaced`, in time order.
         bus_persons_per_h: persons the district's buses move per hour.
         shelter_places: persons the district's shelters hold.
         moved_by_bus_last_h: persons moved out or home by bus in the last step.
@@ -81,6 +86,9 @@ class DistrictGovernment(mesa.Agent):
         self.ordered = np.zeros(households.n, dtype=bool)
         self._exposure_ratio = np.zeros(households.n)
         self.relocated_cumulative = 0.0
+        self.moved_out = np.zeros(households.n)
+        self.departures: list[tuple[float, np.ndarray]] = []
+        self.displacements: list[tuple[float, float]] = []
         self.displaced_now = 0.0  # out of uninhabitable homes (earthquake), sheltered
         self.behaviour = ProtectiveAction(config.behaviour)
         self.compliance = np.array([config.compliance[c] for c in self.categories])
@@ -148,6 +156,7 @@ class DistrictGovernment(mesa.Agent):
             return
         self.displaced_now += persons
         self.relocated_cumulative += persons
+        self.displacements.append((float(self.model.time), float(persons)))
         self.model.log_event(
             "relocation", district=self.district, layer="", detail="displaced", value=persons
         )
@@ -275,6 +284,8 @@ class DistrictGovernment(mesa.Agent):
         total = float(moved.sum())
         if total > 0:
             self.relocated_cumulative += total
+            self.moved_out += moved
+            self.departures.append((float(self.model.time), moved))
             self.model.log_event(
                 "relocation", district=self.district, layer="", detail="out", value=total
             )

@@ -26,6 +26,7 @@ from sim.city import city_files, load_city
 from sim.city.behaviour_posterior import posterior_path
 from sim.city.coast import coastal_points
 from sim.city.evacuation import EVACUATION_FILE, load_evacuation
+from sim.city.population.inputs import POPULATION_FILE, load_population_inputs
 from sim.city.profile import PROFILE_FILE
 from sim.city.warning_criteria import criteria_path, load_warning_criteria
 from sim.core.errors import InputDataWarning
@@ -73,6 +74,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
         problems += _decision_data_problems(scenario, city, source)
         # district names are checked with the schema (sim.scenario.loader.district_problems)
         problems += _epidemic_problems(scenario, city, source)
+        problems += _population_problems(scenario, city, source)
         zones = sorted(city.profile.zones)
         for zone in sorted(set(scenario.drainage.capacity_mm_per_h or {}) - set(zones)):
             problems.append(
@@ -327,6 +329,22 @@ def _decision_data_problems(scenario: Scenario, city, source: str) -> list[Probl
     return problems
 
 
+def _population_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """With ``population.resolution: full``: the synthetic population's inputs
+    (``population.yaml``, :mod:`sim.city.population.inputs`) and the residents' age bands
+    (``city.yaml`` ``population_ages``) that the 1:1 population is built from."""
+    if scenario.population.resolution != "full":
+        return []
+    field = "population.resolution"
+    if city.profile.population_ages is None:
+        return [Problem(source, field, "full needs population_ages in the city's city.yaml")]
+    try:
+        load_population_inputs(Path(scenario.city.data_dir))
+    except DATA_ERRORS as exc:
+        return [Problem(source, field, f"unusable synthetic population inputs: {exc}")]
+    return []
+
+
 def _hazard_file_problems(scenario: Scenario, city, source: str) -> list[Problem]:
     """Files of hazard blocks beyond the track and its radii (:func:`_radii_problems`):
     seawalls (their districts checked against ``city`` when it loaded) and tide levels (with
@@ -436,4 +454,6 @@ def input_files(scenario: Scenario | LongRunScenario) -> list[Path]:
             files.append(criteria_path(data_dir))
         if scenario.response.relocation.behaviour.posterior_file is None:
             files.append(posterior_path(data_dir))  # ensembles draw from it where present
+        if scenario.population.resolution == "full":
+            files.append(data_dir / POPULATION_FILE)
     return sorted({Path(os.path.abspath(p)) for p in files})

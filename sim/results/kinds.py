@@ -11,7 +11,9 @@ Run-folder file names and summary keys are each kind's own and unchanged:
   :data:`sim.results.summary.SUMMARY_KEYS`; the figures of its hazards (wind, rain, storm
   surge, earthquake, epidemic: :mod:`sim.results.hazard_figures`), service loss by district,
   resilience curves and response times — each written only when the run has something to
-  show in it (:class:`sim.results.figures.RunFigure`); with an epidemic, epidemic.parquet.
+  show in it (:class:`sim.results.figures.RunFigure`); with an epidemic, epidemic.parquet;
+  with ``population.resolution: full``, households.parquet
+  (:mod:`sim.results.household_table`).
 * ``long_run`` (:class:`~sim.models.longrun.RiskDynamicsModel`): events, latent_risk,
   maintenance, black_swans, audit, chemical_accidents, governance, city_audit (Parquet,
   each when its process is on); summary :data:`sim.scenario.longrun.LONGRUN_SUMMARY_KEYS`
@@ -92,7 +94,12 @@ class EmergencyKind:
     def tables(self, model) -> dict[str, tuple[str, pd.DataFrame]]:
         from sim.results.run_folder import emergency_tables
 
-        return emergency_tables(model)
+        tables = emergency_tables(model)
+        if model.config.population.resolution == "full":  # sim.scenario.population
+            from sim.results.household_table import household_table
+
+            tables["households"] = ("households.parquet", household_table(model))
+        return tables
 
     def figure_makers(self) -> dict[str, tuple[str, FigureMaker]]:
         from sim.results import figures as f

@@ -36,6 +36,8 @@ NAME_UNITS = {
     "customer_hours_without_water": "customer-hours",
     "telecom_sites_down": "base stations",
     "warning_reach_share": "share of households",
+    "customer_hours_without_gas": "customer-hours",
+    "residents_simulated": "persons",
 }
 """Units a key's ending cannot tell (customer = household; see sim.results.summary)."""
 
@@ -53,6 +55,7 @@ LABELS = {
     "assets": "Network assets (count)",
     "telecom_sites_down": "Base stations down at once, most (base stations)",
     "warning_reach_share": "Households reached by the highest warning (share)",
+    "residents_simulated": "Residents simulated (persons)",
     # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
     "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
     "wall_time_s": "Wall time (s)",

@@ -41,6 +41,7 @@ SUMMARY_KEYS = (
     "telecom_sites_down",
     "warning_reach_share",
     "epidemic_cases",
+    "residents_simulated",
     "assets",
     "wall_time_s",
     "seed",
@@ -55,7 +56,20 @@ release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.g
 flooded transformer stands on trips).
 ``telecom_sites_down``: most base stations out of service at once; ``warning_reach_share``:
 share of households reached by the highest warning colour in force
-(:mod:`sim.agents.warning_reach`)."""
+(:mod:`sim.agents.warning_reach`).
+``residents_simulated``: persons in the simulated population (:func:`residents_simulated`)."""
+
+
+def residents_simulated(model: CityModel) -> int:
+    """Persons in the simulated population: with ``population.resolution: full`` the 1:1
+    synthetic population's residents (:mod:`sim.city.population`), else the persons of the
+    relocation categories that the households' samples stand for (their weights × sizes,
+    :mod:`sim.agents.households`), rounded to whole persons."""
+    if model.config.population.resolution == "full":
+        from sim.results.household_table import run_population
+
+        return run_population(str(model.config.city.data_dir), int(model.config.seed)).persons
+    return round(sum(float(gov.households.persons.sum()) for gov in model.districts))
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -108,6 +122,7 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "telecom_sites_down": int(model.telecom_sites_down),
         "warning_reach_share": round(model.warning_reach_share, 4),
         "epidemic_cases": int(model.epidemic_cases),
+        "residents_simulated": residents_simulated(model),
         "assets": int(model.infra.n_assets),
         "wall_time_s": round(float(wall_time_s), 2),
         "seed": int(model.config.seed),

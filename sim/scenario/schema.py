@@ -38,6 +38,7 @@ from sim.scenario.fields import (  # noqa: F401  (re-exported: the schema's voca
     Strict,
     UtcTime,
 )
+from sim.scenario.population import PopulationConfig
 
 
 class CityConfig(Strict):
@@ -1089,6 +1090,10 @@ class Scenario(ScenarioBase):
         "and sensitivity; keys from sim.damage.fragility.FRAGILITY_LIBRARY.",
     )
     losses: LossConfig = Field(default_factory=LossConfig)
+    population: PopulationConfig = Field(
+        default_factory=PopulationConfig,
+        description="Which residents the run simulates (sim.scenario.population).",
+    )
     frequency: ScenarioFrequency | None = Field(
         None,
         description="Annual frequency of the scenario with its source (the risk map's "
@@ -1099,6 +1104,8 @@ class Scenario(ScenarioBase):
     def _drop_absent(self, data: dict) -> dict:
         if self.frequency is None:  # resolved files of scenarios without it read as before
             data.pop("frequency", None)
+        if self.population.resolution == "off":  # likewise: the default leaves no trace
+            data.pop("population", None)
         return data
 
     @model_validator(mode="after")
