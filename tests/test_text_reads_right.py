@@ -86,6 +86,7 @@ def test_numbers_read_as_a_person_says_them(value, text):
 class _Obs:
     def __init__(self, value):
         self.value, self.low, self.high, self.source = value, None, None, "a source"
+        self.bound = "exact"
 
 
 class _LongRun:
