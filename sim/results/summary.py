@@ -45,7 +45,8 @@ SUMMARY_KEYS = (
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
 failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas mains (each a
-release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks)."""
+release), ``gas_fires_explosions`` those that ignited (jet fires and confined explosions;
+sim.networks.gas_leaks)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
