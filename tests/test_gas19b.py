@@ -171,3 +171,84 @@ def test_no_third_party_strikes_while_the_response_halts_outdoor_work(model, mon
     assert not model.outdoor_work_halted
     model.physics_update()
     assert gas.record.leaks > before  # work resumed below the halt level
+
+
+# ------------------------------------------------------------------ criticality
+def _hand_gas_net():
+    """gate 0 - hp 1 - regulator 2; medium-pressure tree 2 -> 3 -> 5, 2 -> 4 -> 6."""
+    from sim.networks.multilayer import MultilayerNetwork
+
+    n = 7
+    nodes = {
+        "x_m": np.arange(n, dtype=float),
+        "y_m": np.zeros(n),
+        "district": np.zeros(n, np.int64),
+        "asset_type": np.array([0, 1, 2, 3, 3, 3, 3]),
+        "is_source": np.arange(n) == 0,
+        "customers_households": np.array([0, 0, 0, 100, 200, 300, 400], float),
+    }
+    edges = {"u": np.array([0, 1, 2, 3, 2, 4]), "v": np.array([1, 2, 3, 5, 4, 6])}
+    types = ["gas_gate_station", "gas_main_hp", "gas_regulator_station", "gas_main_mp"]
+    return MultilayerNetwork({"gas": Layer("gas", nodes, edges, types)})
+
+
+def test_criticality_counts_gas_customers_lost_by_subtree():
+    import pandas as pd
+
+    from sim.studies.analysis import criticality as cr
+
+    net = _hand_gas_net()
+    city = SimpleNamespace(districts=pd.DataFrame({"name_en": ["A"]}))
+    assert cr.household_layers(net) == ["gas"]
+    assert np.flatnonzero(cr.key_asset_mask(net)["gas"]).tolist() == [0, 2]  # gate, regulator
+    out = cr.evaluate_realisation(net, city, 10, np.random.default_rng(0)).set_index("node")
+    # each failure cuts exactly its downstream subtree's customers (hand-computed)
+    want = {0: 1000, 1: 1000, 2: 1000, 3: 400, 4: 600, 5: 300, 6: 400}
+    assert out["households_lost_gas"].to_dict() == want
+    assert (out["households_lost"] == out["households_lost_gas"]).all()
+    assert out["nodes_lost_gas"].to_dict() == {0: 7, 1: 6, 2: 5, 3: 2, 4: 2, 5: 1, 6: 1}
+
+
+def test_a_registered_layer_joins_the_criticality_without_an_edit(monkeypatch):
+    import pandas as pd
+
+    from sim.networks import services
+    from sim.studies.analysis import criticality as cr
+
+    monkeypatch.setattr(services, "SERVICE_LAYERS", dict(services.SERVICE_LAYERS))
+    monkeypatch.setattr(cr, "SERVICE_LAYERS", services.SERVICE_LAYERS)
+    gas = _hand_gas_net().layers["gas"]
+    nodes = {**gas.nodes, "asset_type": np.array([0, 1, 1, 1, 1, 1, 1])}
+    tele = Layer("telecom", nodes, gas.edges, ["backbone_node", "base_station"])
+    from sim.networks.multilayer import MultilayerNetwork
+
+    net = MultilayerNetwork({"gas": gas, "telecom": tele})
+    city = SimpleNamespace(districts=pd.DataFrame({"name_en": ["A"]}))
+    assert cr.household_layers(net) == ["gas"]  # not registered: not counted
+    services.register_service_layer("telecom", ("base_station",))
+    assert cr.household_layers(net) == ["gas", "telecom"]
+    assert cr.key_asset_mask(net)["telecom"].all()  # the source and every base station
+    out = cr.evaluate_realisation(net, city, 0, np.random.default_rng(0))
+    row = out[(out["layer"] == "telecom") & (out["node"] == 3)].iloc[0]
+    assert row["households_lost_telecom"] == 400 and row["households_lost"] == 400
+
+
+def test_generated_example_city_ranks_gas_assets():
+    from sim.city import load_city
+    from sim.scenario.loader import load_scenario
+    from sim.studies.analysis import criticality as cr
+
+    scen = load_scenario(EXAMPLE)
+    city = load_city(scen.city.data_dir)
+    res = cr.run_criticality(scen, samples=60, seeds=1, city=city)
+    a = res.assets
+    gas = a[a["layer"] == "gas"]
+    reg = gas[gas["asset_type"] == "gas_regulator_station"]
+    assert len(reg) > 0 and reg["key"].all()
+    # a regulator's failure cuts gas households (all but one that no main hangs under), never
+    # more than the city has
+    assert (reg["households_lost_gas"] > 0).mean() > 0.9
+    assert (reg["households_lost_gas"] <= city.districts["households"].sum()).all()
+    # a substation failure reaches gas customers through the regulators' power (24 h > UPS)
+    subs = a[a["asset_type"] == "substation_110_35kv"]
+    assert (subs["households_lost_gas"] > 0).any()
