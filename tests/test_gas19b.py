@@ -252,3 +252,51 @@ def test_generated_example_city_ranks_gas_assets():
     # a substation failure reaches gas customers through the regulators' power (24 h > UPS)
     subs = a[a["asset_type"] == "substation_110_35kv"]
     assert (subs["households_lost_gas"] > 0).any()
+
+
+# ------------------------------------------------------------------ verification
+def _hand_gas_layer():
+    """_hand_gas_net's layer with the generator's edge types: hp 0-1, 1-2; mp below 2."""
+    layer = _hand_gas_net().layers["gas"]
+    edges = {**layer.edges, "edge_type": np.array([0, 0, 1, 1, 1, 1])}
+    return Layer("gas", layer.nodes, edges, layer.asset_types, ["hp_main", "mp_main"])
+
+
+def test_subtree_customers_and_grid_cut_by_hand():
+    from sim.studies.verify.gas_isolation import grid_customers_cut, subtree_customers
+
+    layer = _hand_gas_layer()
+    tree = subtree_customers(layer)
+    assert np.isnan(tree[:2]).all()
+    assert tree[2:].tolist() == [1000, 400, 600, 300, 400]
+    # the hp main 1 is the only path from the gate to the regulator: it cuts everything
+    assert grid_customers_cut(layer, 1, tree) == 1000
+    # a loop gate 0 - regulator 2 keeps the regulator fed when main 1 is isolated
+    e = layer.edges
+    looped = {k: np.append(e[k], x) for k, x in (("u", 0), ("v", 2), ("edge_type", 0))}
+    loop = Layer("gas", layer.nodes, looped, layer.asset_types, layer.edge_types)
+    assert grid_customers_cut(loop, 1, tree) == 0
+
+
+def test_gas_isolation_check_passes_on_the_generated_layer_and_catches_a_wrong_cut(monkeypatch):
+    from sim.studies.verify import gas_isolation as gi
+
+    layer = gi.scenario_gas_layer(EXAMPLE)
+    checks = gi.verify_gas_isolation(layer, np.random.default_rng(0), mains=40)
+    assert len(checks) == 4 and all(c.passed for c in checks)
+    real = gi._isolate
+    monkeypatch.setattr(gi, "_isolate", lambda *a: (real(*a)[0] + 1.0, real(*a)[1]))
+    wrong = gi.verify_gas_isolation(layer, np.random.default_rng(0), mains=40)
+    assert not any(c.passed for c in wrong)  # one household too many fails every line
+
+
+def test_verify_gas_isolation_command_exit_codes(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.verify import verify_app
+
+    runner = CliRunner()
+    ok = runner.invoke(verify_app, ["gas-isolation", EXAMPLE, "--mains", "20"])
+    assert ok.exit_code == 0 and ok.output.count("PASS") == 4, ok.output
+    bad = runner.invoke(verify_app, ["gas-isolation", str(tmp_path / "none.yaml")])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
