@@ -300,3 +300,227 @@ def test_verify_gas_isolation_command_exit_codes(tmp_path):
     assert ok.exit_code == 0 and ok.output.count("PASS") == 4, ok.output
     bad = runner.invoke(verify_app, ["gas-isolation", str(tmp_path / "none.yaml")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+# ------------------------------------------------------------------ gas imports
+GAS_GEOJSON = "scenarios/data/networks/gas-example.geojson"
+
+
+def _doc():
+    import json
+    from pathlib import Path
+
+    return json.loads(Path(GAS_GEOJSON).read_text(encoding="utf-8"))
+
+
+def _write(tmp, doc, name="gas.geojson"):
+    import json
+
+    path = tmp / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _node(layer, gid):
+    return int(np.flatnonzero(layer.nodes["gas_id"] == gid)[0])
+
+
+def test_geojson_gas_network_reads_pipes_as_mains_by_pressure_class():
+    from sim.networks.gas_import import read_gas_geojson
+
+    layer = read_gas_geojson(GAS_GEOJSON)
+    nd = layer.nodes
+    assert layer.n_nodes == 9 + 9 and layer.n_edges == 2 * 9
+    assert layer.crs == "EPSG:32650"  # the UTM zone of 118° E
+    types = np.asarray(layer.asset_types, dtype=object)[nd["asset_type"]]
+    main = {g: t for g, t in zip(nd["gas_id"], types, strict=True) if g[0] in "PM"}
+    # > 400 kPa high pressure (P4 at 800 kPa included), 400 kPa and below medium pressure
+    assert {g for g, t in main.items() if t == "gas_main_hp"} == {"P1", "P2", "P3", "P4"}
+    assert {g for g, t in main.items() if t == "gas_main_mp"} == {"M1", "M2", "M3", "M4", "M5"}
+    # P1: 0.006° E x 111.32 km x cos 22.451° = 0.6176 km, 0.002° N x 110.75 km = 0.2215 km
+    assert nd["pipe_km"][_node(layer, "P1")] == pytest.approx(np.hypot(0.6176, 0.2215), rel=3e-3)
+    assert not nd["ductile"][_node(layer, "M4")] and nd["ductile"][_node(layer, "M3")]
+    assert nd["diameter_m"][_node(layer, "M5")] == pytest.approx(0.11)
+    assert nd["customers_households"].sum() == 4900 and nd["is_source"].sum() == 1
+    assert np.isnan(nd["pipe_km"][_node(layer, "J2")])
+
+
+def test_imported_gas_isolation_cuts_what_lies_behind_the_pipe():
+    from sim.networks import CascadeEngine, MultilayerNetwork
+    from sim.networks.gas_import import read_gas_geojson
+
+    layer = read_gas_geojson(GAS_GEOJSON)
+    eng = CascadeEngine(MultilayerNetwork({"gas": layer}))
+    cust = layer.nodes["customers_households"]
+    for gid, cut in (("M1", 1200 + 900 + 700), ("M4", 1500 + 600), ("P2", 0), ("P1", 4900)):
+        damaged = np.zeros(layer.n_nodes, bool)
+        damaged[_node(layer, gid)] = True
+        func = eng.update({"gas": damaged}, 1.0)["gas"]
+        assert cust[~func].sum() == cut, gid  # P2's regulator is still fed around the loop P4
+
+
+def test_graphml_gas_network_matches_the_geojson_one(tmp_path):
+    import networkx as nx
+
+    from sim.networks.gas_import import read_gas_geojson, read_gas_graphml
+
+    g = nx.Graph()
+    for f in _doc()["features"]:
+        p = f["properties"]
+        if f["geometry"]["type"] == "Point":
+            x, y = f["geometry"]["coordinates"]
+            g.add_node(f["id"], x=x, y=y, **p)
+        else:
+            attrs = {k: v for k, v in p.items() if k not in ("from", "to")}
+            g.add_edge(p["from"], p["to"], id=f["id"], **attrs)
+    nx.write_graphml(g, tmp_path / "gas.graphml")
+    a = read_gas_graphml(tmp_path / "gas.graphml")
+    b = read_gas_geojson(GAS_GEOJSON)
+    for gid in ("P1", "P4", "M3", "M5"):
+        # straight line in UTM vs the geodesic: equal within the UTM scale factor (< 0.1 %)
+        assert a.nodes["pipe_km"][_node(a, gid)] == pytest.approx(
+            b.nodes["pipe_km"][_node(b, gid)], rel=1e-3
+        )
+    assert a.nodes["customers_households"].sum() == 4900
+    assert sorted(a.nodes["gas_id"]) == sorted(b.nodes["gas_id"])
+
+
+def _bad(doc, gid, **props):
+    f = next(f for f in doc["features"] if f["id"] == gid)
+    for k, v in props.items():
+        if v is None:
+            f["properties"].pop(k, None)
+        else:
+            f["properties"][k] = v
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: _bad(d, "M1", pressure_kpa=None), "feature 'M1': no 'pressure_kpa'; expected"),
+        (lambda d: _bad(d, "M1", pressure_kpa="high"), "feature 'M1': pressure_kpa is 'high'"),
+        (lambda d: _bad(d, "M1", pressure_kpa=5000), "expected a number of kPa (gauge)"),
+        (lambda d: _bad(d, "M2", material="copper"), "feature 'M2': material is 'copper'"),
+        (lambda d: _bad(d, "M2", diameter_mm=0), "diameter_mm is 0; expected a number of mm"),
+        (lambda d: _bad(d, "M3", to="J9"), "feature 'M3': to is 'J9'; expected the id of a Point"),
+        (lambda d: _bad(d, "G1", asset_type="gas_main_mp"), "feature 'G1': asset_type is"),
+        (lambda d: _bad(d, "G1", asset_type="gas_junction"), "no point has asset_type 'gas_gate"),
+        (
+            lambda d: {**d, "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}},
+            "crs is 'EPSG:3857'; expected WGS84",
+        ),
+        (lambda d: {**d, "features": d["features"] + [d["features"][0]]}, "id 'G1' is used twice"),
+        (lambda d: {"type": "Feature"}, "expected a GeoJSON FeatureCollection"),
+    ],
+)
+def test_bad_gas_geojson_is_refused_by_file_feature_and_field(tmp_path, edit, message):
+    from sim.networks.errors import NetworkImportError
+    from sim.networks.gas_import import read_gas_geojson
+
+    path = _write(tmp_path, edit(_doc()))
+    with pytest.raises(NetworkImportError) as exc:
+        read_gas_geojson(path)
+    assert str(exc.value).startswith(f"{path}: ") and message in str(exc.value)
+
+
+def test_polygon_and_projected_coordinates_are_refused(tmp_path):
+    from sim.networks.errors import NetworkImportError
+    from sim.networks.gas_import import read_gas_geojson
+
+    doc = _doc()
+    doc["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0]]]}
+    with pytest.raises(NetworkImportError, match="geometry 'Polygon'; expected Point"):
+        read_gas_geojson(_write(tmp_path, doc))
+    doc = _doc()
+    doc["features"][1]["geometry"]["coordinates"] = [3_500_000.0, 2_480_000.0]  # metres
+    with pytest.raises(NetworkImportError, match="feature 'J1'.*not WGS84 degrees"):
+        read_gas_geojson(_write(tmp_path, doc))
+
+
+def test_pipe_attribute_parser_accepts_exactly_the_documented_ranges():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sim.networks.errors import NetworkImportError
+    from sim.networks.gas_import import _pipe
+
+    values = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-10_000, 10_000),
+        st.text(max_size=8),
+        st.sampled_from(["steel", "pe", "ductile_iron", "cast_iron", "copper"]),
+    )
+    keys = ("pressure_kpa", "diameter_mm", "age_years", "material", "customers_households")
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.fixed_dictionaries({k: values for k in keys}))
+    def check(props):
+        try:
+            out = _pipe(props, "edge 'e'", "f.graphml")
+        except NetworkImportError as exc:
+            assert str(exc).startswith("f.graphml: edge 'e': ")
+            return
+        # accepted: every value within its documented range, whatever its JSON type was
+        assert 0 < out["pressure_kpa"] <= 4000 and 0 < out["diameter_mm"] <= 2000
+        assert 0 <= out["age_years"] <= 150 and out["customers_households"] >= 0
+        assert out["ductile"] == (props["material"] != "cast_iron")
+        assert not any(isinstance(props[k], bool) for k in keys if k != "material")
+
+    check()
+
+
+def test_scenario_imports_a_gas_network_into_a_district(tmp_path):
+    from sim.models.emergency import CityModel
+    from sim.scenario.loader import load_scenario
+
+    root = __import__("pathlib").Path.cwd()
+    scen = tmp_path / "gas.yaml"
+    scen.write_text(
+        f"extends: {root / EXAMPLE}\nname: gas-import\nnetworks:\n  imports:\n"
+        f"    - {{layer: gas, format: geojson, file: {root / GAS_GEOJSON}, "
+        "district: Old Harbour, replace: true}\n",
+        encoding="utf-8",
+    )
+    model = CityModel(load_scenario(scen))
+    gas = model.infra.layers["gas"]
+    city = model.city
+    d = city.index_of("Old Harbour")
+    imported = gas.nodes["import_id"] == 0
+    assert imported.sum() == 18 and (gas.nodes["district"][~imported] != d).all()
+    assert "gas_junction" in gas.asset_types
+    # households: the replaced district's gas customers, spread by the file's customers
+    stats = city.profile.network_statistics
+    share = stats["gas_piped_persons"] / stats["statistics_population"]
+    want = round(city.districts.loc[d, "households"] * share)
+    assert gas.nodes["customers_households"][imported].sum() == pytest.approx(want, abs=1)
+    # the imported regulators hang on power like generated ones (cyber, UPS hours)
+    regs = np.flatnonzero(imported & (gas.nodes["asset_type"] == gas.asset_type_code(
+        "gas_regulator_station")))  # fmt: skip
+    deps = [x for x in model.infra.net.dependencies if x.dependent_layer == "gas"]
+    linked = np.concatenate([x.dependent for x in deps if x.kind == "cyber"])
+    assert set(regs.tolist()) <= set(linked.tolist())
+    assert model.infra.functional["gas"].all() and model.infra.gas.is_main[imported].sum() == 9
+
+
+def test_schema_keeps_geojson_for_gas_and_validate_exits_2_on_a_bad_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+    from sim.scenario.schema import NetworkImportConfig
+
+    with pytest.raises(ValueError, match="holds a gas network, not water"):
+        NetworkImportConfig(layer="water", format="geojson", file=GAS_GEOJSON, district="x")
+    bad = _write(tmp_path, _bad(_doc(), "M2", material="copper"))
+    root = __import__("pathlib").Path.cwd()
+    scen = tmp_path / "gas.yaml"
+    scen.write_text(
+        f"extends: {root / EXAMPLE}\nnetworks:\n  imports:\n"
+        f"    - {{layer: gas, format: geojson, file: {bad}, district: Old Harbour}}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["validate", str(scen)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"{bad}: feature 'M2': material is 'copper'" in " ".join(res.output.split())
