@@ -18,8 +18,9 @@ An ignited release is a confined explosion with probability `CONFINED_EXPLOSION_
 seeped into a basement, vault or ground-floor room before it found a source of ignition) and a
 jet fire otherwise. Assumption: 0.3, no incident statistics splitting urban gas ignitions by
 confinement were found; the order of magnitude follows the Dutch QRA rule (the "Purple Book",
-CPR 18E, 1999) that 0.4 of delayed ignitions of a flammable gas cloud are explosions, and a
-share of the ignitions of buried mains being immediate, at the hole. A jet fire's harm comes from
+CPR 18E, 1999, as quoted in secondary sources, not re-read for this work) that 0.4 of delayed
+ignitions of a flammable gas cloud are explosions, lowered because a share of the ignitions of
+buried mains is immediate, at the hole. A jet fire's harm comes from
 the TNO heat-radiation probit (:func:`sim.hazards.chemical.fire_consequences`) among residents
 outdoors around it (the district's density, 5 % outdoors: the chemical-fire default,
 assumption; no workers on site), booked with cause ``gas_fire`` (deaths, injuries, direct
