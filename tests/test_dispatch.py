@@ -915,3 +915,45 @@ def test_a_job_without_a_second_end_stays_where_it_is():
     closed[7] = 0.0
     router.set_edge_speed_factor(closed.copy())
     assert d.step(5.0) == [] and job.node == 5 and list(d.unmet()) == [1]
+
+
+def test_the_road_into_a_pocket_where_people_wait_is_cleared_first():
+    """Street 0-…-10, one crew at node 0. Road 7-8 is blocked: people wait at node 9 in the
+    pocket {8, 9, 10}. Two jobs want the crew: an ordinary one at node 5, submitted first,
+    and clearing road 7-8 (worked from node 7). First come, first served would send the crew
+    to node 5; clearing the way to the people goes first (arrival at node 7 after 7 min)."""
+    router = RoadRouter(street(11))
+    d = Dispatcher(
+        router,
+        [Depot(node=0, district=0, teams={"fire_rescue": 1, "medical": 1})],
+        "bundle_complete",
+        np.random.default_rng(0),
+    )
+    closed = np.ones(router.n_edges)
+    closed[7] = 0.0  # road 7-8
+    router.set_edge_speed_factor(closed)
+    crew = Bundle(teams={"fire_rescue": 1})
+    d.submit(incident(1, node=5, need=crew), 0.0)
+    d.submit(Incident(2, "test", 0, 8, 0.0, 1.0, crew, alt_node=7), 0.0)
+    trapped = Incident(3, "test", 0, 9, 0.0, 1.0, Bundle(teams={"medical": 1}), persons_at_risk=1)
+    d.submit(trapped, 0.0)
+    recs = d.step(0.01)
+    assert [r.incident_id for r in recs] == [2]
+    assert recs[0].first_arrival_h == pytest.approx(7 * MIN)
+
+
+def test_without_people_in_the_pocket_first_come_first_served_holds():
+    router = RoadRouter(street(11))
+    d = Dispatcher(
+        router,
+        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
+        "bundle_complete",
+        np.random.default_rng(0),
+    )
+    closed = np.ones(router.n_edges)
+    closed[7] = 0.0
+    router.set_edge_speed_factor(closed)
+    crew = Bundle(teams={"fire_rescue": 1})
+    d.submit(incident(1, node=5, need=crew), 0.0)
+    d.submit(Incident(2, "test", 0, 8, 0.0, 1.0, crew, alt_node=7), 0.0)
+    assert [r.incident_id for r in d.step(0.01)] == [1]

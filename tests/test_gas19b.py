@@ -219,18 +219,18 @@ def test_a_registered_layer_joins_the_criticality_without_an_edit(monkeypatch):
     monkeypatch.setattr(cr, "SERVICE_LAYERS", services.SERVICE_LAYERS)
     gas = _hand_gas_net().layers["gas"]
     nodes = {**gas.nodes, "asset_type": np.array([0, 1, 1, 1, 1, 1, 1])}
-    tele = Layer("telecom", nodes, gas.edges, ["backbone_node", "base_station"])
+    heat = Layer("heating", nodes, gas.edges, ["heat_plant", "heat_exchanger"])
     from sim.networks.multilayer import MultilayerNetwork
 
-    net = MultilayerNetwork({"gas": gas, "telecom": tele})
+    net = MultilayerNetwork({"gas": gas, "heating": heat})
     city = SimpleNamespace(districts=pd.DataFrame({"name_en": ["A"]}))
     assert cr.household_layers(net) == ["gas"]  # not registered: not counted
-    services.register_service_layer("telecom", ("base_station",))
-    assert cr.household_layers(net) == ["gas", "telecom"]
-    assert cr.key_asset_mask(net)["telecom"].all()  # the source and every base station
+    services.register_service_layer("heating", ("heat_exchanger",))
+    assert cr.household_layers(net) == ["gas", "heating"]
+    assert cr.key_asset_mask(net)["heating"].all()  # the source and every heat exchanger
     out = cr.evaluate_realisation(net, city, 0, np.random.default_rng(0))
-    row = out[(out["layer"] == "telecom") & (out["node"] == 3)].iloc[0]
-    assert row["households_lost_telecom"] == 400 and row["households_lost"] == 400
+    row = out[(out["layer"] == "heating") & (out["node"] == 3)].iloc[0]
+    assert row["households_lost_heating"] == 400 and row["households_lost"] == 400
 
 
 def test_generated_example_city_ranks_gas_assets():

@@ -139,7 +139,13 @@ def check_dependencies_and_road_nodes(net, spec):
         assert np.array_equal(
             dl.nodes["district"][dep.dependent], sl.nodes["district"][dep.supplier]
         )
-        assert np.isin(dep.buffer_h, [0.0, spec.pump_backup_buffer_h]).all()
+        # telecom sites and backbone nodes have their batteries (sim/networks/telecom.py), gas
+        # regulators their UPS (sim/networks/gas.py)
+        allowed = {
+            "telecom": [spec.base_station_backup_h, spec.backbone_backup_h],
+            "gas": [spec.gas_regulator_ups_h],
+        }.get(dep.dependent_layer, [0.0, spec.pump_backup_buffer_h])
+        assert np.isin(dep.buffer_h, allowed).all()
     pumps = {(d.dependent_layer, i) for d in net.dependencies for i in d.dependent.tolist()}
     water, drainage = net.layers["water"], net.layers["drainage"]
     booster = water.nodes["asset_type"] == water.asset_type_code("booster_pumping_station")

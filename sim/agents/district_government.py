@@ -23,6 +23,7 @@ import mesa
 import numpy as np
 
 from sim.agents.households import Households, ProtectiveAction
+from sim.agents.warning_reach import WarningReach
 from sim.city.evacuation import TRIGGER_IMS, EvacuationData
 from sim.hazards.forecast import HazardForecast
 from sim.scenario.schema import HOUSING_TYPES, RELOCATION_CATEGORIES, RelocationConfig
@@ -158,16 +159,22 @@ class DistrictGovernment(mesa.Agent):
         self.compliance = np.clip(base * scale, 0.0, 1.0)
 
     # ------------------------------------------------------------------ decisions
-    def step(self, forecast: HazardForecast, response_level: int) -> None:
+    def step(
+        self, forecast: HazardForecast, response_level: int, reach: WarningReach | None = None
+    ) -> None:
         """Hourly: review orders against the forecast, households decide, buses move them.
 
         Args:
             forecast: the latest forecast (:class:`~sim.hazards.forecast.HazardForecast`).
             response_level: municipal flood-control response, 0 none, 1 (IV) … 4 (I).
+            reach: what the warning channels delivered where the households live
+                (:class:`~sim.agents.warning_reach.WarningReach`); None: every household
+                received the level in force.
         """
         now = self.model.time
+        received = self.received(reach, response_level)
         if self.trace is not None:
-            self.trace.append(("step", now, response_level))
+            self.trace.append(("step", now, response_level, received))
         if response_level <= 0:
             self.ordered[:] = False
             self._willing[:] = 0.0
@@ -182,14 +189,36 @@ class DistrictGovernment(mesa.Agent):
         due = self._last_review_h is None or now - self._last_review_h >= self.config.review_h
         if due or response_level != self._last_level:
             self.review_orders(forecast, response_level)
-        hh = self.households
-        p = self.behaviour.probability(
-            self.ordered, response_level, hh.housing, hh.experience, self._exposure_ratio
-        )
+        p = self._probability(response_level, received)
         p[~self._covered] = 0.0  # e.g. workers housed off site: not in the category at risk
+        hh = self.households
         # decided households stay decided while a response is in force
         self._willing = np.maximum(self._willing, p * self.compliance[hh.category] * hh.persons)
         self._depart()
+
+    def received(self, reach: WarningReach | None, response_level: int):
+        """(shares (C,), levels (C, n)): the households' main-channel shares and the
+        response level each one acts on by channel; None when every household received the
+        level in force (no reach given)."""
+        if reach is None or self.households.n == 0:
+            return None
+        places = self.district * len(self.points_xy[0]) + self.households.point
+        return reach.shares, reach.received(places, response_level).astype(np.int8)
+
+    def _probability(self, response_level: int, received) -> np.ndarray:
+        """(n,) relocation probability of each household: PADM at the level in force, or with
+        channels, the channel-share mixture of PADM at the level each channel delivered (0
+        for households their channel has not reached: no warning, no action)."""
+        hh = self.households
+        args = (hh.housing, hh.experience, self._exposure_ratio)
+        if received is None:
+            return self.behaviour.probability(self.ordered, response_level, *args)
+        shares, levels = received
+        p = np.zeros(hh.n)
+        for share, lv in zip(shares, levels, strict=True):
+            if share > 0:
+                p += share * self.behaviour.probability(self.ordered, lv, *args)
+        return p
 
     def review_orders(self, forecast: HazardForecast, response_level: int) -> None:
         """Order categories out of the places the forecast puts at risk.

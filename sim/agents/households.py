@@ -165,7 +165,8 @@ class ProtectiveAction:
 
         Args:
             ordered: (n,) bool, its category is ordered out at its place.
-            response_level: flood-control response level, 1 (IV) … 4 (I).
+            response_level: flood-control response level, 1 (IV) … 4 (I), or (n,) the level
+                each household received (0: none reached it, probability 0).
             housing: (n,) housing-type index.
             experience: (n,) bool, relocated before.
             exposure_ratio: (n,) forecast intensity at the household over its category's
@@ -180,7 +181,7 @@ class ProtectiveAction:
         z = (
             c.intercept
             + c.official_order * ordered
-            + c.per_response_level * max(response_level - 1, 0)
+            + c.per_response_level * np.maximum(np.asarray(response_level) - 1, 0)
             + self.housing[housing]
             + c.exposure * x
             + c.experience * experience
@@ -189,4 +190,6 @@ class ProtectiveAction:
         # household whose place the forecast does not touch by any of its category's hazards
         # (e.g. a vessel crew in a rainstorm: no gust) has no threat to respond to.
         threatened = np.asarray(exposure_ratio, float) > 0.0
-        return np.where(threatened, 1.0 / (1.0 + np.exp(-z)), 0.0)
+        # a household no warning has reached does not act on one (sim.agents.warning_reach)
+        warned = np.asarray(response_level) > 0
+        return np.where(threatened & warned, 1.0 / (1.0 + np.exp(-z)), 0.0)

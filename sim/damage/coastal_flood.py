@@ -91,21 +91,40 @@ class CoastalFloodDeaths:
     Attributes:
         expected: (T, S) expected deaths so far behind each segment (persons).
         district: (S,) district index of each segment.
+        flooded_m2: (T, S) area under water (depth >= the surge's minimum) behind each
+            segment: segment length × the cells of its landward normal that are wet, m².
+        volume_m3: (T, S) water standing behind each segment (length × Σ depth × cell
+            width), m³. Both sum each segment's own strip (strips meeting at a corner may
+            overlap: an approximation, as for the persons in the water).
     """
 
     def __init__(self, surge, density_persons_per_m2, district_index):
         times, _, width, depth = surge.cross_shore_profile()
         self.district = np.array([district_index[n] for n in surge.segment_district])
         density = np.asarray(density_persons_per_m2, float)[self.district]
-        persons = (density * surge.segment_length_m * width)[:, None]
+        length = surge.segment_length_m
+        persons = (density * length * width)[:, None]
         self.times_h = times
         self.expected = expected_deaths(times, depth, np.broadcast_to(persons, depth.shape[1:]))
+        self.flooded_m2 = (depth > 0).sum(axis=2) * width * length
+        self.volume_m3 = depth.sum(axis=2) * width * length
         self._booked = np.zeros(self.expected.shape[1])
+
+    def _index(self, t_h: float) -> int:
+        return int(np.searchsorted(self.times_h, t_h, side="right")) - 1
 
     def expected_at(self, t_h: float) -> np.ndarray:
         """(S,) expected deaths by ``t_h`` (the last value after the series ends)."""
-        i = int(np.searchsorted(self.times_h, t_h, side="right")) - 1
+        i = self._index(t_h)
         return self.expected[i] if i >= 0 else np.zeros(self.expected.shape[1])
+
+    def extent_at(self, t_h: float) -> tuple[np.ndarray, np.ndarray]:
+        """(S,) flooded area (m²) and standing water (m³) behind each segment at ``t_h``
+        (zero before the series starts and after it ends)."""
+        i = self._index(t_h)
+        if i < 0 or t_h > self.times_h[-1]:
+            return np.zeros(self.district.size), np.zeros(self.district.size)
+        return self.flooded_m2[i], self.volume_m3[i]
 
     def step(self, context, t_h: float, rng: np.random.Generator) -> int:
         """Book the deaths since the last step (Poisson on the expected increment); returns

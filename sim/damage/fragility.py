@@ -102,6 +102,20 @@ _CAL = "calibrated to scenarios/data/shanghai/facts.md §2c (Lekima 2019); calib
 _CAL_GUST = "simulated land peak gusts of that storm ~22-31 m/s (see tests/test_typhoon.py)"
 
 _ENTRIES: list[FragilityCurve] = [
+    # ------------------------------------------------------------------ telecom, wind
+    FragilityCurve(
+        key="telecom_mast_wind",
+        theta=60.0,
+        beta=0.25,
+        im="gust_ms",
+        damage_state="a base-station site out of service: mast, antennas or feeders blown down",
+        source=(
+            "Assumption (no published tower fragility read): median 3-s gust about 1.5 x the "
+            "~40 m/s 50-year design gust of a coastal Chinese city (masts are designed to that "
+            "load with safety factors), dispersion 0.25 as for engineered steel structures; "
+            "P = 0.4% at 31 m/s, 1.5% at 35 m/s, 16% at 47 m/s."
+        ),
+    ),
     # ------------------------------------------------------------------ power, wind
     FragilityCurve(
         key="power_10kv_overhead_line_segment",

@@ -107,6 +107,10 @@ UNIT_COST_YUAN: dict[str, tuple[float, str]] = {
     "transformer_flood": (150_000.0, "assumption: flooded distribution transformer replacement"),
     "pump_station_flood": (2_000_000.0, "assumption: flooded pumping-station motors and controls"),
     "water_asset": (200_000.0, "assumption: water main or junction repair"),
+    "telecom_site": (
+        500_000.0,
+        "assumption: masts, antennas and feeders of an aggregated base-station site node",
+    ),
     "gas_main_repair": (
         150_000.0,
         "assumption: excavation, a replaced section of gas main, purging and relighting",

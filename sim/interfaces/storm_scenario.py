@@ -396,6 +396,40 @@ def _whole(x: Any) -> Any:
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
+QUALIFIER_BOUND = {
+    "": "exact",
+    "=": "exact",
+    "~": "exact",
+    ">": "at_least",
+    ">=": "at_least",
+    "<": "at_most",
+    "<=": "at_most",
+}
+"""An impacts table's ``qualifier`` (scenarios/data/typhoons/README.md: ``=`` as stated, ``>``
+"more than" / 超过 / 余, ``~`` approximate) → the record's ``bound``
+(:data:`sim.scenario.schema.OBSERVED_BOUNDS`). "3,000 余" is read as "at least 3,000" (the
+strict "more than" of the source differs by one unit at most)."""
+
+
+def _bound_of(path: Path, rows: pd.DataFrame) -> str:
+    """The bound of a record from the qualifiers of its rows that give its value (the largest
+    number): their common bound, else ``exact`` (a row stating the figure outweighs a bound).
+
+    Raises:
+        StormScenarioError: a qualifier outside :data:`QUALIFIER_BOUND`.
+    """
+    quals = rows["qualifier"].str.strip() if "qualifier" in rows else pd.Series([""] * len(rows))
+    unknown = sorted(set(quals) - set(QUALIFIER_BOUND))
+    if unknown:
+        raise _fail(
+            path,
+            f"qualifier {unknown[0]!r} of outcome {rows['outcome'].iloc[0]!r}: expected one of "
+            f"{', '.join(repr(q) for q in QUALIFIER_BOUND if q)} or empty",
+        )
+    bounds = {QUALIFIER_BOUND[q] for q in quals}
+    return bounds.pop() if len(bounds) == 1 else "exact"
+
+
 def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
     """Records of one storm from an impacts table (``storm, outcome, value, qualifier,
     source_outlet, source_date, ...``, as ``scenarios/data/typhoons/observed_calibration.csv``).
@@ -403,7 +437,13 @@ def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
     Rows whose outcome is a summary key and whose value is a number are kept. Several rows of
     one outcome (different sources or cut-off times) give ``value`` = the largest, ``low`` /
     ``high`` = the smallest / largest: counts reported before the end of an event are running
-    totals, lower bounds of its total (scenarios/data/typhoons/README.md).
+    totals, lower bounds of its total (scenarios/data/typhoons/README.md). The rows giving the
+    value set its ``bound`` by their ``qualifier`` (:data:`QUALIFIER_BOUND`): "3,000 余"
+    (``>``) becomes ``{value: 3000, bound: at_least}``, so a higher simulated figure agrees.
+
+    Raises:
+        StormScenarioError: unreadable table, missing columns, no record of the storm, or an
+            unknown qualifier.
     """
     try:
         df = read_csv_table(path, dtype=str, keep_default_na=False)
@@ -432,6 +472,9 @@ def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
         rec = {"value": float(grp["number"].max()), "source": f"{path.name}: " + "; ".join(cited)}
         if len(grp) > 1:
             rec |= {"low": float(grp["number"].min()), "high": float(grp["number"].max())}
+        bound = _bound_of(path, grp[grp["number"] == grp["number"].max()])
+        if bound != "exact":
+            rec["bound"] = bound
         out[str(outcome)] = rec
     return out
 
@@ -637,7 +680,8 @@ def scenario_text(sc: StormScenario) -> str:
         + (
             "from the observations file given."
             if "observed" in sc.data
-            else "none (add an observed: section of summary key -> {value, source} to compare)."
+            else "none (add an observed: section of summary key -> {value, source} to compare;"
+            " bound: at_least or at_most for a figure reported as more or less than value)."
         ),
         "The first line marks this file as storm new's: storm new --force replaces it only "
         "while the text below that line is as written (its sha256).",

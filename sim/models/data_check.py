@@ -37,6 +37,7 @@ from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError, check_event
 from sim.networks.compose import check_imports
 from sim.networks.spec import city_network_spec
+from sim.networks.telecom_sites import read_telecom_sites
 from sim.response.depots import RESOURCES_FILE, read_resources
 from sim.scenario.events import BridgeClosureEvent
 from sim.scenario.loader import Problem, data_paths, load_scenario, scenario_files
@@ -83,6 +84,7 @@ def check_data(scenario: Scenario | LongRunScenario, source: str) -> list[Proble
             )
     _warn_events_outside(scenario, source)
     problems += _import_problems(scenario, city, source)
+    problems += _telecom_sites_problems(scenario, city, source)
     problems += _hazard_file_problems(scenario, city, source)
     problems += _track_problems(scenario, city, source)
     if not problems:  # the events' names need a model, which needs every file above
@@ -355,6 +357,19 @@ def _import_problems(scenario: Scenario, city, source: str) -> list[Problem]:
         for _, message in check_imports([imp], place_in):
             out.append(Problem(source, f"networks.imports[{i}].file", message))
     return out
+
+
+def _telecom_sites_problems(scenario: Scenario, city, source: str) -> list[Problem]:
+    """The telecom-site CSV read and placed as the run does (:mod:`sim.networks.telecom_sites`;
+    placed only when the city loaded)."""
+    path = scenario.networks.telecom_sites_file
+    if path is None or city is None:
+        return []
+    try:
+        read_telecom_sites(path, city)
+    except DATA_ERRORS as exc:
+        return [Problem(source, "networks.telecom_sites_file", str(exc))]
+    return []
 
 
 def _resource_problems(scenario: Scenario, city, source: str) -> list[Problem]:

@@ -67,6 +67,7 @@ from sim.models.base import SimulationModel
 from sim.models.event_effects import apply_road_collapse, typhoon_settings
 from sim.models.event_engine import EventEngine
 from sim.models.records import EpidemicRecord, HazardRecord
+from sim.models.warning_delivery import WarningDelivery
 from sim.networks.infrastructure import Infrastructure
 from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
@@ -172,8 +173,18 @@ class CityModel(SimulationModel):
         self.context = RunContext(self.clock, self.events, self.ledger)
         self._build_agents()
         self._build_service()
+        self.delivery = WarningDelivery(
+            self.infra,
+            self.exposure.sample_xy,
+            self.exposure.sample_shape,
+            self.city.districts["households"].to_numpy(float),
+            WarningDelivery.shares_of(config),
+        )  # warnings by channel, telecom sites down, dispatch delay
         self._customer_hours = {"power": 0.0, "water": 0.0, "gas": 0.0}
         self.hazard_record = HazardRecord(self.city.n_districts)  # for the run's figures
+        if self._coastal is not None:  # the flood map draws the defences and their strips
+            walls = self.hazards.get("storm_surge").defences.assign(district=self._coastal.district)
+            self.hazard_record.set_defences(walls)
         self.epidemic_record = EpidemicRecord()
         self.epidemic = None
         if config.hazard.epidemic is not None:
@@ -655,8 +666,10 @@ class CityModel(SimulationModel):
     def step(self) -> None:
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
         self.hazards.on_hour(self.time)  # hourly hazard draws (typhoon rain cells)
+        level = self.response_level
+        self.delivery.deliver(self.infra.functional, level, self.warning_centre.level_rank)
         self.agents_by_type[DistrictGovernment].shuffle_do(
-            "step", self.current_forecast(), self.response_level
+            "step", self.current_forecast(), level, self.delivery.reach
         )
         self.service.supply_shelters(np.array([gov.sheltered_now for gov in self.districts]))
 
@@ -701,6 +714,10 @@ class CityModel(SimulationModel):
             if any(d.any() for d in self.infra.damaged.values()):
                 self.infra.update_functionality(self.time)
         self.service.update_roads(self.infra.edge_speed_factor)
+        func = self.infra.functional
+        self.delivery.observe(func)
+        delay = self.config.logistics.telecom_outage_delay_h
+        self.service.set_coordination_delay(self.delivery.dispatch_delay_h(func, delay))
         self.service.dispatch()
         # Outage accounting (customer = household of the city profile's size).
         out_power, out_water = self.infra.households_without_service()
@@ -779,8 +796,9 @@ class CityModel(SimulationModel):
         flood = flood.reshape(shape)
         wall = np.zeros(shape[0])
         if self._coastal is not None:
-            surge = self.hazards.get("storm_surge")
-            np.maximum.at(wall, self._coastal.district, surge.wall_depth_at(self.time))
+            foot = self.hazards.get("storm_surge").wall_depth_at(self.time)
+            np.maximum.at(wall, self._coastal.district, foot)
+            self.hazard_record.add_flood_extent(*self._coastal.extent_at(self.time), foot)
         return np.column_stack([flood, wall])
 
     def _cavity_collapses(self, rain_mm: np.ndarray) -> None:
@@ -870,6 +888,17 @@ class CityModel(SimulationModel):
     @property
     def alert_level_name(self) -> str:
         return self.warning_centre.level
+
+    @property
+    def telecom_sites_down(self) -> int:
+        """Most base stations out of service at once (power beyond backup, masts down)."""
+        return self.delivery.sites_down_peak
+
+    @property
+    def warning_reach_share(self) -> float:
+        """Share of households reached by the highest warning in force
+        (:meth:`sim.agents.warning_reach.WarningReach.reach_share`)."""
+        return self.delivery.reach.reach_share()
 
     @property
     def people_relocated(self) -> float:

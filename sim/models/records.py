@@ -29,6 +29,12 @@ class HazardRecord:
         peak_flood_depth_m: (D,) deepest flooding by a hazard's ``flood_depth_m`` (storm
             surge) at any of the district's sample points or at the foot of its overflowing
             defences (the model adds that column: a strip the sample points miss), m.
+        peak_flooded_area_m2: (D,) largest area under a storm surge's water behind the
+            district's defences at one time, m² (:meth:`add_flood_extent`).
+        peak_flood_volume_m3: (D,) largest volume of that water at one time, m³.
+        defences: a storm surge's defence segments (``lon1, lat1, lon2, lat2, district``,
+            :meth:`set_defences`); None without one.
+        peak_wall_depth_m: (S,) deepest water at the landward foot of each segment, m.
     """
 
     def __init__(self, n_districts: int):
@@ -37,6 +43,38 @@ class HazardRecord:
         self.rain_mm = np.zeros(d)
         self.peak_road_depth_m = np.zeros(d)
         self.peak_flood_depth_m = np.zeros(d)
+        self.peak_flooded_area_m2 = np.zeros(d)
+        self.peak_flood_volume_m3 = np.zeros(d)
+        self.defences: pd.DataFrame | None = None
+        self.peak_wall_depth_m = np.zeros(0)
+
+    def set_defences(self, defences: pd.DataFrame) -> None:
+        """Keep a storm surge's defence segments (``lon1, lat1, lon2, lat2`` in degrees,
+        ``district`` index) for the flood map; their peak wall-foot depths start at zero."""
+        self.defences = defences[["lon1", "lat1", "lon2", "lat2", "district"]].reset_index(
+            drop=True
+        )
+        self.peak_wall_depth_m = np.zeros(len(self.defences))
+
+    def add_flood_extent(self, area_m2, volume_m3, wall_depth_m) -> None:
+        """Take one physics step's storm-surge extent behind each defence segment.
+
+        Args:
+            area_m2: (S,) area under water behind each segment, m².
+            volume_m3: (S,) water standing behind it, m³.
+            wall_depth_m: (S,) depth at each segment's landward foot, m.
+
+        Raises:
+            ValueError: no defences set (:meth:`set_defences`).
+        """
+        if self.defences is None:
+            raise ValueError("add_flood_extent before set_defences")
+        d, n = self.defences["district"].to_numpy(int), self.peak_flooded_area_m2.size
+        area = np.bincount(d, np.asarray(area_m2, float), minlength=n)
+        volume = np.bincount(d, np.asarray(volume_m3, float), minlength=n)
+        self.peak_flooded_area_m2 = np.maximum(self.peak_flooded_area_m2, area)
+        self.peak_flood_volume_m3 = np.maximum(self.peak_flood_volume_m3, volume)
+        self.peak_wall_depth_m = np.maximum(self.peak_wall_depth_m, wall_depth_m)
 
     def add_step(
         self,

@@ -62,7 +62,7 @@ DIAMETER_M = {"gas_main_hp": 0.5, "gas_main_mp": 0.2}
 """Main diameter by type, m (assumption)."""
 
 # gas customers are households served: criticality screens every regulator (and gate) station
-register_service_layer("gas", ("gas_regulator_station",), "#ff7f0e")
+register_service_layer("gas", ("gas_regulator_station",), "#8c564b")
 
 
 def has_gas(spec: NetworkSpec) -> bool:

@@ -22,7 +22,8 @@ rural area R_d = A_d - U_d (the first city: U ≈ 2,108 km², its core districts
   Gabriel mesh has that length; stitched across land borders, across river borders only at
   `river_crossings` fixed links, plus one tunnel-bridge and one ferry edge per such link.
   Underpasses split road edges; urban bridges are flagged edges.
-Pumping stations and water plants depend on power (physical `Dependency`).
+- telecom: base-station sites and backbone nodes (sim/networks/telecom.py).
+Pumping stations, water plants and telecom sites depend on power (physical `Dependency`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from sim.networks.spec import (
     NetworkSpec,
     city_network_spec,
 )
+from sim.networks.telecom import build_telecom, telecom_dependencies
 
 __all__ = ["NetworkSpec", "assign_fragility", "district_counts", "generate_city_networks"]
 
@@ -606,8 +608,9 @@ def generate_city_networks(
             spec has the city's gas statistics; default ``rng`` (after every other draw).
 
     Returns:
-        MultilayerNetwork with layers "power", "water", "drainage", "roads" and physical
-        dependencies of water plants / pumps on power. Every non-road node has `road_node`, the
+        MultilayerNetwork with layers "power", "water", "drainage", "roads", "telecom"
+        (sim/networks/telecom.py) and physical dependencies of water plants / pumps and
+        telecom sites on power. Every non-road node has `road_node`, the
         index of the nearest road intersection in its district. `net.meta["district_counts"]`
         holds per-district node counts by asset type; fragility fields are NaN (see
         `assign_fragility`).
@@ -634,7 +637,14 @@ def generate_city_networks(
         layer.nodes["road_node"] = _nearest_of_type(layer, every, roads, "intersection")
     assert inter[: inter.sum()].all()  # intersections come first in the road layer
     deps = _dependencies(power, water, drainage, spec, rng)
+    # telecom: drawn after the four layers, so their draws are those of a city without it
+    telecom = build_telecom(city, spec, drv.population, drv.households, _sample, rng)
+    telecom.nodes["road_node"] = _nearest_of_type(
+        telecom, np.ones(telecom.n_nodes, bool), roads, "intersection"
+    )
+    deps += telecom_dependencies(telecom, power, spec)
     layers = {"power": power, "water": water, "drainage": drainage, "roads": roads}
+    layers["telecom"] = telecom
     if has_gas(spec):  # the gas layer: its own draws, after all others
         gas = build_gas(city, spec, drv.households, drv.area_km2, rng_gas or rng)
         gas.nodes["road_node"] = _nearest_of_type(

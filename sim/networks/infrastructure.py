@@ -44,6 +44,7 @@ from sim.networks.compose import import_networks
 from sim.networks.gas import gas_pgv_capacity
 from sim.networks.gas_leaks import GasLeaks
 from sim.networks.overload import OverloadRule
+from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
 if TYPE_CHECKING:
     from sim.city import City
@@ -66,7 +67,7 @@ Assumption; calibration parameter for the count of waterlogging points."""
 
 INCIDENT_KIND = {
     ("distribution_transformer_10kv", "gust_ms"): "power_line_fault",
-    ("distribution_transformer_10kv", "flood_depth_m"): "substation_flood",
+    ("distribution_transformer_10kv", "flood_depth_m"): "transformer_flood",
     ("substation_110_35kv", "flood_depth_m"): "substation_flood",
     ("substation_220kv", "flood_depth_m"): "substation_flood",
     ("substation_220kv", "pga_g"): "substation_quake",
@@ -76,6 +77,7 @@ INCIDENT_KIND = {
     ("booster_pumping_station", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_municipal", "flood_depth_m"): "pump_station_failure",
     ("drainage_pumping_station_district", "flood_depth_m"): "pump_station_failure",
+    ("telecom_base_station_site", "gust_ms"): "telecom_site_failure",
     ("gas_main_hp", "pgv_cm_s"): "gas_leak",
     ("gas_main_mp", "pgv_cm_s"): "gas_leak",
     ("gas_regulator_station", "flood_depth_m"): "gas_regulator_failure",
@@ -86,8 +88,10 @@ loss item via `LOSS_ITEM`). A failure missing from the table raises ``pump_stati
 LOSS_ITEM = {
     "power_line_fault": "power_fault",
     "substation_flood": "substation_flood",
+    "transformer_flood": "transformer_flood",
     "substation_quake": "substation_quake",
     "pump_station_failure": "pump_station_flood",
+    "telecom_site_failure": "telecom_site",
     "gas_leak": "gas_main_repair",
     "gas_regulator_failure": "gas_regulator_flood",
 }
@@ -95,6 +99,9 @@ CAPACITY_SAMPLERS = {("gas", "pgv_cm_s"): gas_pgv_capacity}
 """(layer, IM) -> function(layer, rng) -> (n,) capacities, for damage laws that are not a
 lognormal curve (a gas main's first repair under shaking, sim.damage.gas_pipes)."""
 DEFAULT_INCIDENT_KIND = "pump_station_failure"
+OPERATOR_REPAIRED_KINDS = frozenset({"telecom_site_failure"})
+"""Damage the asset's operator repairs with its own crews, outside the city's emergency
+service: counted, logged and costed, but no incident is raised (sim/networks/telecom.py)."""
 ROAD_FLOOD_IM = "flood_depth_m"
 """The IM that floods roads and underpasses (besides the model's rain ponding)."""
 
@@ -133,10 +140,15 @@ class Infrastructure:
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
+            base_station_backup_h=cfg.base_station_backup_h,
         )
         self.net = generate_city_networks(city, spec, rng_networks, streams["networks.gas"])
         # Imports draw after generation: scenarios without imports keep their networks.
         self.net = import_networks(self.net, city, cfg.imports, spec, rng_networks)
+        if cfg.telecom_sites_file is not None:  # real sites in place of generated ones
+            sites = read_telecom_sites(cfg.telecom_sites_file, city)
+            households = city.districts["households"].to_numpy(float)
+            self.net = apply_telecom_sites(self.net, sites, households, cfg.base_station_backup_h)
         assign_fragility(self.net, get_curve=curve)
         lr = cfg.load_redistribution
         rules = (
@@ -184,6 +196,7 @@ class Infrastructure:
         self.gas = self._gas_leaks(city, spec, streams) if "gas" in self.layers else None
         self._damage_events: dict[str, int] = {}
         self._damage_by_type: dict[tuple[str, str], int] = {}  # (layer, asset type) -> events
+        self._damage_by_im: dict[tuple[str, str, str], int] = {}  # (layer, type, IM) -> events
         self.functional = self.cascade.update(self.damaged, 0.0)
         self.tripped = {k: v.copy() for k, v in self.cascade.tripped.items()}
         self.overload_trips = 0
@@ -229,26 +242,41 @@ class Infrastructure:
     def n_assets(self) -> int:
         return int(sum(layer.n_nodes for layer in self.layers.values()))
 
-    def damage_count(self, layer: str, asset_types: tuple[str, ...] | None = None) -> int:
+    def damage_count(
+        self, layer: str, asset_types: tuple[str, ...] | None = None, im: str | None = None
+    ) -> int:
         """Damage events (failures, counting repeats after repair) recorded on a layer.
 
         Args:
             layer: the layer's name (``power``, ``water``, ``drainage``, ``roads``).
             asset_types: count only assets of these types (names of
                 :data:`sim.networks.spec.ASSET_TYPES`, or an imported network's); None: all.
+            im: count only failures caused by this intensity measure (e.g. ``flood_depth_m``;
+                an inject's damage has none); None: whatever the cause. Needs ``asset_types``.
+
+        Raises:
+            ValueError: ``im`` given without ``asset_types``.
         """
+        if im is not None:
+            if asset_types is None:
+                raise ValueError("damage_count(im=...) needs the asset types")
+            return int(sum(self._damage_by_im.get((layer, t, im), 0) for t in asset_types))
         if asset_types is None:
             return int(self._damage_events.get(layer, 0))
         return int(sum(self._damage_by_type.get((layer, t), 0) for t in asset_types))
 
-    def _count_damage(self, layer: str, nodes: np.ndarray) -> None:
-        """Count the damage events of ``nodes`` of ``layer``, in all and by asset type."""
+    def _count_damage(self, layer: str, nodes: np.ndarray, im: str | None = None) -> None:
+        """Count the damage events of ``nodes`` of ``layer``, in all, by asset type and, when
+        a hazard's intensity measure ``im`` caused them, by asset type and IM."""
         self._damage_events[layer] = self._damage_events.get(layer, 0) + nodes.size
         lay = self.layers[layer]
         codes = np.bincount(lay.nodes["asset_type"][nodes], minlength=len(lay.asset_types))
         for code in np.flatnonzero(codes):
             key = (layer, lay.asset_types[code])
             self._damage_by_type[key] = self._damage_by_type.get(key, 0) + int(codes[code])
+            if im is not None:
+                by_im = (*key, im)
+                self._damage_by_im[by_im] = self._damage_by_im.get(by_im, 0) + int(codes[code])
 
     @property
     def trees_down(self) -> int:
@@ -368,13 +396,14 @@ class Infrastructure:
         if hit.size == 0:
             return []
         self.damaged[name][hit] = True
-        self._count_damage(name, hit)
+        self._count_damage(name, hit, im)
         ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
         new = []
         for i in hit:
             kind = INCIDENT_KIND.get((types[nd["asset_type"][i]], im), DEFAULT_INCIDENT_KIND)
             ctx.losses.add(LOSS_ITEM[kind], 1)
-            new.append((kind, name, int(i)))
+            if kind not in OPERATOR_REPAIRED_KINDS:
+                new.append((kind, name, int(i)))
         if name == "gas" and self.gas is not None:
             new += self._gas_fires(ctx, self.gas.release(ctx, hit, "shaking"))
         return new

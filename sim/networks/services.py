@@ -1,8 +1,9 @@
 """Layers that serve households, by registration: what analyses count as a household's service.
 
-A layer whose ``customers_households`` node field counts households supplied (power, water, gas,
-and later telecom) registers here with the asset types a criticality screening evaluates
-exhaustively (besides every source of the layer) and the colour its figures use. Analyses
+A layer whose ``customers_households`` node field counts households supplied (power, water, gas;
+telecom: households whose base-station site is down lose mobile service) registers here with
+the asset types a criticality screening evaluates exhaustively (besides every source of the
+layer) and the colour its figures use. Analyses
 (:mod:`sim.studies.analysis.criticality`) read `SERVICE_LAYERS` and never name the layers, so a
 new layer joins them by calling `register_service_layer` in its own module (as
 :mod:`sim.networks.gas` does), not by an edit of the analysis.

@@ -41,6 +41,9 @@ ASSET_TYPES: dict[str, AssetType] = {
     "catchment_pipe_node": AssetType("drainage", "m3/s", 1.5e6, 50),
     "intersection": AssetType("roads", "none", 5.0e6, 30),
     "underpass": AssetType("roads", "none", 3.0e7, 40),
+    # telecom (layer owned by the telecom layer, sim/networks/telecom.py)
+    "telecom_backbone_node": AssetType("telecom", "base stations", 2.0e7, 20),
+    "telecom_base_station_site": AssetType("telecom", "base stations", 1.0e7, 15),
     # gas (sim/networks/gas.py): capacity = households supplied downstream (assumption: costs)
     "gas_gate_station": AssetType("gas", "households", 2.0e8, 40),
     "gas_main_hp": AssetType("gas", "households", 5.0e6, 50),
@@ -53,6 +56,13 @@ SUBSTATION_TYPES = ("substation_220kv", "substation_110_35kv")
 distribution circuit, or an imported network's medium-voltage bus), whose failures are
 ``power_line_faults`` (the unit of the feeder-fault records such as Lekima's "100 faulted
 lines", scenarios/data/shanghai/facts.md §2c)."""
+TRANSFORMER_TYPES = ("distribution_transformer_10kv",)
+"""Power asset types that are 10 kV distribution transformers (pad-mounted or box type, not
+substations). Flooded (``flood_depth_m``: curve ``power_transformer_flood``) one raises a
+``transformer_flood`` incident and is counted as ``transformers_flooded`` in a run's summary;
+that count is part of ``power_line_faults``, since a flooded transformer trips the 10 kV feeder
+it stands on (assumption: a grid operator's count of faulted lines, such as Lekima's, counts
+feeders tripped whatever the cause)."""
 # Default fragility curves by asset type and intensity measure (IM names of
 # sim.hazards.base.INTENSITY_MEASURES -> keys of sim.damage.fragility.FRAGILITY_LIBRARY; the
 # curves and their sources live there). Choices here are mappings, not new numbers: the 10 kV
@@ -79,6 +89,8 @@ DEFAULT_FRAGILITY_TABLE: dict[str, dict[str, str]] = {
     "booster_pumping_station": {"flood_depth_m": "water_pumping_station_flood"},
     "drainage_pumping_station_municipal": {"flood_depth_m": "drainage_pumping_station_flood"},
     "drainage_pumping_station_district": {"flood_depth_m": "drainage_pumping_station_flood"},
+    # telecom: masts in wind (sim.damage.fragility "telecom_mast_wind", an assumption)
+    "telecom_base_station_site": {"gust_ms": "telecom_mast_wind"},
     # gas: a regulator station's valves and pilots sit in a kiosk at grade like a pump's motor
     # and controls: the water pumping station's flood curve is borrowed (proxy, assumption)
     "gas_regulator_station": {"flood_depth_m": "water_pumping_station_flood"},
@@ -99,12 +111,13 @@ def register_asset_curve(asset_type: str, im: str, key: str) -> None:
 
 LAYER_ASSET_TYPES: dict[str, list[str]] = {
     layer: [k for k, v in ASSET_TYPES.items() if v.layer == layer]
-    for layer in ("power", "water", "drainage", "roads", "gas")
+    for layer in ("power", "water", "drainage", "roads", "telecom", "gas")
 }
 ROAD_EDGE_TYPES = ["urban_road", "suburban_road", "river_crossing", "tunnel_bridge", "ferry"]
 POWER_EDGE_TYPES = ["hv_line", "feeder_10kv", "tie_10kv_normally_open"]
 WATER_EDGE_TYPES = ["trunk_main", "distribution_main"]
 DRAINAGE_EDGE_TYPES = ["sewer"]
+TELECOM_EDGE_TYPES = ["backbone_fibre", "backhaul"]
 GAS_EDGE_TYPES = ["hp_main", "mp_main"]
 
 
@@ -131,6 +144,10 @@ GAS_STATISTICS = (
 )
 """Optional statistics of the city's gas network (all or none; without them no gas layer):
 mains length (km), of which high-pressure (km), persons with piped gas, gate stations."""
+
+OPTIONAL_CITY_STATISTICS = ("telecom_base_stations",)
+"""Statistics a city's profile may give (else the generic default of `NetworkSpec` applies):
+the telecom layer's (sim/networks/telecom.py)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,6 +276,28 @@ class NetworkSpec:
     speed_ferry_kmh: float = 8.0
     """Effective ferry speed including waiting and loading (assumption)."""
 
+    # --- telecom (sim/networks/telecom.py) ---
+    telecom_base_stations: float | None = None
+    """Mobile base stations (4G + 5G) of the city (city.yaml ``networks``, optional); None:
+    ``statistics_population / persons_per_base_station``."""
+    persons_per_base_station: float = 121.0
+    """Generic density when the city gives no count: China's 11.6 million mobile base stations
+    at the end of 2023 (MIIT, as reported by RCR Wireless, 2 Apr 2024) over its 1.41 billion
+    residents."""
+    base_stations_per_site_node: float = 50.0
+    """Base stations one telecom site node stands for (aggregation; assumption: the sites of a
+    neighbourhood share one backhaul ring and one feeder area)."""
+    base_stations_per_backbone_node: float = 2_000.0
+    """Base stations per backbone (aggregation / core equipment-room) node, at least one per
+    district (assumption: no city count of operators' equipment rooms was found)."""
+    base_station_backup_h: float = 3.0
+    """Battery hours a base-station site keeps working after its power is lost (assumption
+    within the 2-4 h of common practice; China Tower's base-station power guideline (2017)
+    sizes batteries by site class, its table not read)."""
+    backbone_backup_h: float = 24.0
+    """Hours a backbone node keeps working on batteries and its fixed diesel generator after
+    its power is lost (assumption: a day of fuel on site)."""
+
     @classmethod
     def for_city(cls, statistics: dict[str, float], **params) -> NetworkSpec:
         """The spec of a city: its statistics (``city.profile.network_statistics``) plus
@@ -268,7 +307,8 @@ class NetworkSpec:
             ValueError: a statistic is missing or unknown (the message names them).
         """
         known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(statistics) - set(CITY_STATISTICS) - set(GAS_STATISTICS))
+        optional = set(OPTIONAL_CITY_STATISTICS) | set(GAS_STATISTICS)
+        unknown = sorted(set(statistics) - set(CITY_STATISTICS) - optional)
         missing = sorted(set(CITY_STATISTICS) - set(statistics))
         gas = set(GAS_STATISTICS) & set(statistics)
         if gas and gas != set(GAS_STATISTICS):  # all or none
@@ -276,7 +316,7 @@ class NetworkSpec:
         if unknown or missing:
             raise ValueError(
                 f"city.yaml networks: unknown {unknown}, missing {missing}; expected the "
-                f"statistics {list(CITY_STATISTICS)}"
+                f"statistics {list(CITY_STATISTICS)} (optional: {list(OPTIONAL_CITY_STATISTICS)})"
             )
         ints = ("int", int, "int | None")
         stats = {k: int(v) if known[k].type in ints else float(v) for k, v in statistics.items()}
@@ -286,8 +326,9 @@ class NetworkSpec:
         """Copy with the city-wide totals scaled by population / ``statistics_population``.
 
         Scales the water plants and capacity, municipal drainage stations and capacities, pipe
-        length, urban road length, bridges, underpasses and river crossings (counts rounded, at
-        least 1) — to borrow one city's statistics for another (or toy) city.
+        length, urban road length, bridges, underpasses, river crossings (counts rounded, at
+        least 1) and telecom base stations — to borrow one city's statistics for another (or
+        toy) city.
         """
         f = float(population_persons) / self.statistics_population
 
@@ -312,6 +353,9 @@ class NetworkSpec:
             urban_bridges=count(self.urban_bridges),
             underpasses=count(self.underpasses),
             river_crossings=count(self.river_crossings),
+            telecom_base_stations=None
+            if self.telecom_base_stations is None
+            else float(self.telecom_base_stations * f),
             gas_pipe_km=opt(self.gas_pipe_km, lambda x: float(x * f)),
             gas_hp_pipe_km=opt(self.gas_hp_pipe_km, lambda x: float(x * f)),
             gas_piped_persons=opt(self.gas_piped_persons, lambda x: float(x * f)),

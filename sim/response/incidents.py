@@ -117,6 +117,13 @@ INCIDENT_CATALOGUE: dict[str, IncidentType] = {
            "property", 0, 5.0e6, 24.0,
            "assumption: pump out and dry the switch room, sandbag the entrance, back-up power;"
            " fuel for 2 pumps and a generator over the 8 h" + _SPLIT),
+        _t("transformer_flood", {"power_repair": 1}, {"pump": 1, "generator": 1},
+           {"fuel_l": 6.0 * _G + 2.0 * _P}, 6.0, 2, "property", 0, 3.0e5, 24.0,
+           "assumption: a flooded 10 kV distribution transformer (pad-mounted or box type, not a"
+           " substation): one line crew pumps out its pit, dries or swaps the unit and its"
+           " low-voltage switchgear in ~6 h while a mobile generator supplies its households;"
+           " fuel for the generator over the 6 h and the pump for 2 h; value at risk = the"
+           " transformer's replacement cost (sim.networks.spec.ASSET_TYPES)" + _SPLIT),
         _t("substation_quake", {"power_repair": 2}, {"crane": 1}, {}, 24.0, 3, "property", 0,
            5.0e6, 24.0,
            "assumption: two crews and a crane replace the breakers, switches and bushings the"

@@ -256,6 +256,11 @@ class EmergencyService:
             )
             del arrive_h
 
+    def set_coordination_delay(self, delay_h: np.ndarray) -> None:
+        """(D,) hours added to set-outs for incidents in each district (telecom outage;
+        :meth:`sim.response.dispatch.Dispatcher.set_coordination_delay`)."""
+        self.dispatcher.set_coordination_delay(delay_h)
+
     # ------------------------------------------------------------------ processing
     def dispatch(self) -> None:
         """Assign queued incidents now and handle every record produced since last time."""

@@ -38,8 +38,9 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from sim.results.outcome_text import format_number, outcome_unit
+from sim.results.outcome_text import format_number, observed_figure, outcome_unit
 from sim.results.report import fold_name, outcome_width
+from sim.scenario.schema import interval_meets
 
 LOW_PERCENTILE = 5.0
 HIGH_PERCENTILE = 95.0
@@ -83,8 +84,10 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
 
     Returns:
         Outcome → statistics (``whole_numbers``: every replication's value is a whole
-        number); observed outcomes also carry ``observed`` (value, low, high) and ``inside``
-        (p5 <= value <= p95).
+        number); observed outcomes also carry ``observed`` (value, low, high; ``bound`` when
+        the value is a bound, :data:`sim.scenario.schema.OBSERVED_BOUNDS`) and ``inside``
+        (p5 <= value <= p95; a lower bound: p95 >= value; an upper bound: p5 <= value,
+        :func:`sim.scenario.schema.interval_meets`).
 
     Raises:
         ValueError: the table has no rows.
@@ -111,7 +114,10 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
             entry["observed"] = {
                 k: getattr(obs, k) for k in ("value", "low", "high") if getattr(obs, k) is not None
             }
-            entry["inside"] = bool(p5 <= obs.value <= p95)
+            bound = getattr(obs, "bound", "exact")
+            if bound != "exact":
+                entry["observed"]["bound"] = bound
+            entry["inside"] = bool(interval_meets(obs.value, bound, p5, p95))
         stats[key] = entry
     return stats
 
@@ -188,7 +194,7 @@ def ensemble_report(
     for key, s in stats.items():
         obs = s.get("observed")
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
-        obs_txt = "" if obs is None else format_number(obs["value"])
+        obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
         unit = outcome_unit(key, units)
         median, low, high = shown_stats(key, s, units)
         rows.append(

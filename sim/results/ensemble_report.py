@@ -43,13 +43,15 @@ from sim.results.html_report import (
     _window,
     observed_sources,
 )
-from sim.results.outcome_text import format_number, outcome_label
+from sim.results.outcome_text import format_number, observed_figure, outcome_label
 from sim.results.staging import RESOLVED_FILE, citysafe_version
 
 FIGURE_FILE = "ensemble_outcomes.png"
 MAX_PANELS = 8
 """Panels of the figure at most when no outcome is observed (the first outcomes of the
 summary that are not zero everywhere; the table has them all)."""
+BOUND_MARKER = {"exact": "D", "at_least": ">", "at_most": "<"}
+"""Marker of an observed figure by its bound (:data:`sim.scenario.schema.OBSERVED_BOUNDS`)."""
 SWEEP_FOLDER = "replications"
 """The ensemble's sweep folder (plan, one row per replication, failures)."""
 
@@ -112,14 +114,23 @@ def _strip(ax, key: str, values: np.ndarray, s: dict, units: dict, seed: int) ->
     if obs is not None:
         if "low" in obs and "high" in obs:
             ax.plot([obs["low"], obs["high"]], [1.42, 1.42], color="C3", lw=2.5, zorder=4)
-        ax.plot([obs["value"]], [1.42], marker="D", color="C3", ms=7, zorder=5)
+        bound = obs.get("bound", "exact")
+        ax.plot([obs["value"]], [1.42], marker=BOUND_MARKER[bound], color="C3", ms=7, zorder=5)
+        if bound != "exact":  # the side the figure lies on: "at least" points right
+            ax.annotate(
+                "", xy=(1.0 if bound == "at_least" else 0.0, 1.42), xytext=(obs["value"], 1.42),
+                xycoords=("axes fraction", "data"), textcoords="data",
+                arrowprops={"arrowstyle": "->", "color": "C3", "lw": 1.5, "ls": "--"},
+            )  # fmt: skip
         inside = "inside" if s["inside"] else "outside"
+        if bound != "exact":  # the bound in the title: "observed >= 3,000, inside"
+            inside = f"{observed_figure(obs['value'], bound)}, {inside}"
         ax.set_title(f"{outcome_label(key, units)}: observed {inside}", fontsize=10)
     else:
         ax.set_title(outcome_label(key, units), fontsize=10)
     ax.set_yticks([])
     ax.set_ylim(0.55, 1.65)
-    marks = [*values, *(obs or {}).values()]
+    marks = [*values, *(v for k, v in (obs or {}).items() if k != "bound")]
     whole = all(float(v).is_integer() for v in marks)  # counts: no tick between two persons
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=whole))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: tick_text(v)))
@@ -169,6 +180,13 @@ def draw_ensemble_figure(
         handles.append(
             Line2D([], [], color="C3", marker="D", lw=2.5, label="observed (line: reported range)")
         )
+    bounds = {stats[k]["observed"].get("bound", "exact") for k in keys if "observed" in stats[k]}
+    for bound in sorted(bounds - {"exact"}):
+        words = "at least" if bound == "at_least" else "at most"
+        handles.append(
+            Line2D([], [], color="C3", marker=BOUND_MARKER[bound], ls="--", lw=1.5,
+                   label=f"observed {words} (arrow: where the figure lies)")
+        )  # fmt: skip
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"{scenario.name}: {len(table)} replications (seeds spawned from {scenario.seed})")
     fig.tight_layout(rect=(0, 0.55 / (1.75 * rows + 1.3), 1, 1))
@@ -206,7 +224,7 @@ def _table(stats: dict[str, dict], keys: list[str], units: dict) -> str:
     for key in keys:
         s = stats[key]
         obs = s.get("observed")
-        obs_txt = "" if obs is None else format_number(obs["value"])
+        obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
         median, low, high = shown_stats(key, s, units)
         cells = [format_number(median), f"[{format_number(low)}, {format_number(high)}]"]

@@ -35,8 +35,11 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # noqa: E402
 from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
 from shapely import unary_union  # noqa: E402
 
+from sim.core.fonts import use_cjk_fallback  # noqa: E402
 from sim.results.run_folder import LAYERS, timeseries_frame  # noqa: E402
 from sim.scenario.schema import ALERT_LEVELS  # noqa: E402
+
+use_cjk_fallback()  # Chinese names in a CJK font when one is installed (sim.core.fonts)
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -74,7 +77,8 @@ class Panel:
         data: whatever else the drawing needs, by name: times, labels; on a map ``integer``
             (whole-number colour-bar ticks), ``from_zero`` (False: the colour scale spans the
             values' range, for an intensity that is nowhere near zero), ``colour_bar`` (a
-            function decorating the colour bar).
+            function decorating the colour bar), ``overlay`` (a function drawing on the map
+            axes, e.g. the flooded strips of a storm surge).
     """
 
     title: str
@@ -234,6 +238,9 @@ def _district_map(fig, ax, city, panel: Panel, numbered: list[int], pad: float =
     bar.update_ticks()
     if decorate is not None:
         decorate(bar)
+    overlay = panel.data.get("overlay")
+    if overlay is not None:  # what the panel marks on the map (a surge's flooded strips)
+        overlay(ax)
     _label_districts(ax, city, numbered)
 
 
@@ -245,17 +252,20 @@ def _map_aspect(city) -> float:
     return float(np.clip((lat1 - lat0) / max(width, 1e-9), 0.5, 1.6))
 
 
-def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Path:
+def draw_district_maps(
+    model, panels: list[Panel], path: Path, what: str, notes: list[str] | None = None
+) -> Path:
     """Maps of the districts, one per panel (up to three in a row), each coloured by its
     panel's values with a colour bar in its unit; districts named at their centroids (small
-    ones numbered, with the key under the maps); titled with the scenario."""
+    ones numbered, with the key under the maps); titled with the scenario. ``notes``: lines
+    printed under the maps, above the key (the figure grows to hold them)."""
     city = model.city
     n = len(panels)
     cols = min(n, 3)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(5.6 * cols, 4.3 * _map_aspect(city) * rows + 1.0), squeeze=False
-    )
+    notes = notes or []
+    height = 4.3 * _map_aspect(city) * rows + 1.0 + 0.16 * len(notes)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, height), squeeze=False)
     numbered = numbered_districts(city)
     pad = 0.6 if any(p.data.get("colour_bar") for p in panels) else 0.1  # room for a left scale
     for ax, panel in zip(axes.ravel(), panels, strict=False):
@@ -264,11 +274,13 @@ def draw_district_maps(model, panels: list[Panel], path: Path, what: str) -> Pat
         ax.set_visible(False)
     fig.suptitle(figure_title(model, what))
     bottom = 0.0
+    lines = list(notes)
     if numbered:
         key = ", ".join(district_key(city, numbered))
-        lines = textwrap.wrap(f"numbered districts: {key}", width=int(15 * 5.6 * cols))
+        lines += textwrap.wrap(f"numbered districts: {key}", width=int(15 * 5.6 * cols))
+    if lines:
         fig.text(0.5, 0.012, "\n".join(lines), ha="center", va="bottom", fontsize=8)
-        bottom = 0.03 + 0.025 * len(lines) / rows
+        bottom = 0.03 + 0.16 * len(lines) / height
     fig.tight_layout(rect=(0, bottom, 1, 1))
     for ax in axes.ravel()[:n]:
         separate_labels(fig, ax)

@@ -4,8 +4,9 @@ with the fields that are not all zero (:class:`sim.results.figures.RunFigure`):
 * ``wind_map.png`` — a hazard providing ``gust_ms`` (a typhoon): peak 3-s gust by district.
 * ``rain_map.png`` — a hazard providing ``rain_mm_per_h`` (rainstorm, typhoon rain): rain
   fallen and the share of road segments waterlogged (ponding ≥ 15 cm) by district.
-* ``flood_map.png`` — a hazard providing ``flood_depth_m`` (storm surge): the deepest
-  flooding by district.
+* ``flood_map.png`` — a hazard providing ``flood_depth_m`` (storm surge): the share of each
+  district's area under water, the defences that overflowed labelled with the depth at their
+  foot and the area flooded with its mean depth, and the deaths in the water.
 * ``earthquake_map.png`` — an instant hazard providing ``pga_g``: peak ground acceleration
   (with the Modified Mercalli intensity it corresponds to), rescue incidents (collapsed
   buildings with trapped persons) and deaths by district.
@@ -86,16 +87,35 @@ def rain_panels(model) -> list[Panel]:
     ]
 
 
+FLOOD_STRIP_HEX = "#b2182b"
+"""Colour of the defences that overflowed and of their labels on the flood map."""
+HELD_DEFENCE_HEX = "#555555"
+"""Colour of the defences that held."""
+
+
+def flooded_share_pct(model) -> np.ndarray:
+    """(D,) share of each district's area under a storm surge's water at its largest, %
+    (:attr:`sim.models.records.HazardRecord.peak_flooded_area_m2` over the district's area),
+    at most 100: the strips behind a district's walls are 8 inundation lengths deep and may
+    reach past a small district's own edges (assumption: counted as its own)."""
+    area_m2 = model.city.districts["area_km2"].to_numpy(float) * 1e6
+    flooded = model.hazard_record.peak_flooded_area_m2
+    share = np.divide(100.0 * flooded, area_m2, out=np.zeros(area_m2.size), where=area_m2 > 0)
+    return np.minimum(share, 100.0)  # strips reach past a small district's own edges
+
+
 def flood_panels(model) -> list[Panel]:
-    """The deepest flooding by a hazard's flood depth (storm surge) in each district, m, and
-    the deaths in it (``death`` events of cause ``coastal_flood``, :mod:`sim.damage.coastal_flood`),
-    persons: the depth is the deepest point (a defence's foot), the deaths show how far it
-    reached among the residents."""
+    """What a storm surge flooded: the share of each district's area under water at its
+    largest (%, :func:`flooded_share_pct`), with the defences drawn on it (those that
+    overflowed thick) and, under the map, each flooded district's deepest water at its walls'
+    foot, area under water and mean depth there (volume / area,
+    :class:`sim.models.records.HazardRecord`); and the deaths in the water
+    (``death`` events of cause ``coastal_flood``, :mod:`sim.damage.coastal_flood`), persons.
+    A flooding hazard without defences (none recorded) shows the deepest flooding by district
+    instead, m."""
     if not provided(model, "flood_depth_m"):
         return []
     rec = model.hazard_record
-    depth = rec.peak_flood_depth_m
-    unit = "m (deepest: at a defence's foot or a sample point)"
     ev = run_events(model)
     deaths = ev[(ev["kind"] == "death") & (ev["detail"] == "coastal_flood")]
     dead = np.bincount(
@@ -103,10 +123,58 @@ def flood_panels(model) -> list[Panel]:
         deaths["value"].to_numpy(float),
         minlength=model.city.n_districts,
     )
-    return [
-        Panel("deepest storm-surge flooding", unit, depth, "Blues"),
-        Panel("deaths in the coastal flooding", "persons", dead, "Reds"),
+    if rec.defences is None:
+        depth = rec.peak_flood_depth_m
+        first = Panel("deepest flooding", "m (deepest sample point)", depth, "Blues")
+    else:
+        first = Panel(
+            "area flooded at its largest (lines: defences)",
+            "% of the district's area under water",
+            flooded_share_pct(model),
+            "Blues",
+            data={"overlay": lambda ax: _flood_strips(ax, model)},
+        )
+    return [first, Panel("deaths in the coastal flooding", "persons", dead, "Reds")]
+
+
+def _flood_strips(ax, model) -> None:
+    """Draw the defences on a map axes, those that overflowed thick in
+    :data:`FLOOD_STRIP_HEX`, with their legend."""
+    from matplotlib.lines import Line2D
+
+    rec = model.hazard_record
+    over = rec.peak_wall_depth_m > 0
+    ends = rec.defences[["lon1", "lat1", "lon2", "lat2"]].to_numpy(float)
+    for (lon1, lat1, lon2, lat2), wet in zip(ends, over, strict=True):
+        colour, width = (FLOOD_STRIP_HEX, 3.0) if wet else (HELD_DEFENCE_HEX, 0.8)
+        ax.plot([lon1, lon2], [lat1, lat2], color=colour, lw=width, solid_capstyle="round")
+    handles = [
+        Line2D([], [], color=FLOOD_STRIP_HEX, lw=3.0, label="defence overflowed"),
+        Line2D([], [], color=HELD_DEFENCE_HEX, lw=0.8, label="defence that held"),
     ]
+    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
+
+
+def flood_notes(model) -> list[str]:
+    """One line per flooded district, most area first: the deepest water at the foot of its
+    walls (m), its area under water at the largest (km², % of the district) and the mean
+    depth there (volume / area, m); none without a storm surge's defences."""
+    rec = model.hazard_record
+    if rec.defences is None:
+        return []
+    depth, district = rec.peak_wall_depth_m, rec.defences["district"].to_numpy(int)
+    names = model.city.districts["name_en"].to_numpy(str)
+    share = flooded_share_pct(model)
+    area, volume = rec.peak_flooded_area_m2, rec.peak_flood_volume_m3
+    lines = []
+    for d in sorted(np.unique(district[depth > 0]), key=lambda d: -area[d]):
+        mean = volume[d] / area[d] if area[d] > 0 else 0.0
+        lines.append(
+            f"{names[d]}: {depth[district == d].max():.1f} m at the walls' foot; "
+            f"{area[d] / 1e6:,.1f} km² under water ({share[d]:.0f} % of the district), "
+            f"mean depth there {mean:.2f} m"
+        )
+    return lines
 
 
 def draw_wind_map(model, panels, path: Path) -> Path:
@@ -118,7 +186,9 @@ def draw_rain_map(model, panels, path: Path) -> Path:
 
 
 def draw_flood_map(model, panels, path: Path) -> Path:
-    return draw_district_maps(model, panels, path, "coastal flooding by district")
+    return draw_district_maps(
+        model, panels, path, "coastal flooding by district", flood_notes(model)
+    )
 
 
 # ------------------------------------------------------------------ earthquake
@@ -356,7 +426,9 @@ rain_map = RunFigure(
 flood_map = RunFigure(
     flood_panels,
     draw_flood_map,
-    "The deepest storm-surge flooding in each district (water over the sea walls).",
+    "What the storm surge flooded: each district's share of area under water at its largest, "
+    "the defences that overflowed (depth at their foot, area flooded and its mean depth), "
+    "and the deaths in the water.",
 )
 earthquake_map = RunFigure(
     earthquake_panels,

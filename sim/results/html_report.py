@@ -15,7 +15,13 @@ import html
 from pathlib import Path
 from string import Template
 
-from sim.results.outcome_text import format_number, observed_text, outcome_label
+from sim.results.outcome_text import (
+    format_number,
+    observed_figure,
+    observed_ratio,
+    observed_text,
+    outcome_label,
+)
 from sim.results.report import outcome_notes
 from sim.results.staging import citysafe_version
 
@@ -101,8 +107,7 @@ def outcome_rows(summary: dict, scenario) -> list[tuple[str, str, str, str, str]
         obs = scenario.observed.get(key)
         obs_txt = ratio = ""
         if obs is not None:
-            obs_txt = format_number(obs.value)
-            ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
+            obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
         rows.append((key, outcome_label(key, units), format_number(value), obs_txt, ratio))
     return rows
 

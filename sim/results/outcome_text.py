@@ -34,6 +34,8 @@ NAME_UNITS = {
     "years": "yr",
     "customer_hours_without_power": "customer-hours",
     "customer_hours_without_water": "customer-hours",
+    "telecom_sites_down": "base stations",
+    "warning_reach_share": "share of households",
 }
 """Units a key's ending cannot tell (customer = household; see sim.results.summary)."""
 
@@ -49,6 +51,8 @@ LABELS = {
     "relief_person_days": "Relief needed (person-days)",
     "relief_shortfall_person_days": "Relief short (person-days)",
     "assets": "Network assets (count)",
+    "telecom_sites_down": "Base stations down at once, most (base stations)",
+    "warning_reach_share": "Households reached by the highest warning (share)",
     # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
     "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
     "wall_time_s": "Wall time (s)",
@@ -128,6 +132,35 @@ def format_number(v: float) -> str:
     return f"{v:,.2f}"
 
 
+BOUND_PREFIX = {"exact": "", "at_least": ">= ", "at_most": "<= "}
+"""How an observed figure's ``bound`` (:data:`sim.scenario.schema.OBSERVED_BOUNDS`) is
+written before its number: ">= 3,000" is a lower bound, "<= 100" an upper one."""
+
+
+def observed_figure(value: float, bound: str = "exact") -> str:
+    """An observed figure as the tables show it: ``format_number(value)`` after its bound's
+    sign (:data:`BOUND_PREFIX`), e.g. ">= 3,000" for "3,000 余" (``bound="at_least"``)."""
+    return BOUND_PREFIX[bound] + format_number(value)
+
+
+def observed_ratio(simulated: float, obs) -> str:
+    """Simulated / observed as the console and ``report.html`` show it (2 decimals).
+
+    Args:
+        simulated: the run's value.
+        obs: the :class:`~sim.scenario.schema.ObservedOutcome` (value, bound).
+
+    Returns:
+        "0.81" for an exact figure; for a bound the ratio is a bound too: "<= 0.81" when the
+        figure is at least the value (the true ratio is at most simulated / value), ">= 0.81"
+        when it is at most the value; "0" for 0 / 0 and "—" for x / 0 otherwise.
+    """
+    if not obs.value:
+        return "0" if simulated == 0 else "—"
+    flip = {"exact": "", "at_least": "<= ", "at_most": ">= "}[getattr(obs, "bound", "exact")]
+    return f"{flip}{simulated / obs.value:.2f}"
+
+
 def observed_text(
     key: str, obs, units: dict[str, str] | None = None, with_unit: bool = True
 ) -> str:
@@ -140,11 +173,11 @@ def observed_text(
         with_unit: False where the label beside it already names the unit (``report.html``).
 
     Returns:
-        e.g. "2,984 count" or "253,000 persons (reported 200,000 to 300,000)": what the
-        console and ``report.html`` print before the figure's source, so that every line
-        citing a source shows the number it supports.
+        e.g. "2,984 count", ">= 3,000 count" (a lower bound) or "253,000 persons (reported
+        200,000 to 300,000)": what the console and ``report.html`` print before the figure's
+        source, so that every line citing a source shows the number it supports.
     """
-    text = format_number(obs.value)
+    text = observed_figure(obs.value, getattr(obs, "bound", "exact"))
     if with_unit:
         text += f" {outcome_unit(key, units)}"
     if obs.low is not None and obs.high is not None and obs.low != obs.high:

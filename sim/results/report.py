@@ -18,7 +18,13 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sim.results.outcome_text import format_number, observed_text, outcome_unit
+from sim.results.outcome_text import (
+    format_number,
+    observed_figure,
+    observed_ratio,
+    observed_text,
+    outcome_unit,
+)
 
 
 def _title(scenario) -> str:
@@ -148,8 +154,7 @@ def summary_table(
         obs = scenario.observed.get(key)
         obs_txt, ratio = "", ""
         if obs is not None:
-            obs_txt = format_number(obs.value)
-            ratio = f"{value / obs.value:.2f}" if obs.value else ("0" if value == 0 else "—")
+            obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
         cells = [outcome_unit(key, units), format_number(value), obs_txt]
         rows.append((key, [*cells, *([ratio] if comparable else [])]))
     other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.networks.spec import SUBSTATION_TYPES as SUBSTATIONS
+from sim.networks.spec import TRANSFORMER_TYPES as TRANSFORMERS
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -31,11 +32,14 @@ SUMMARY_KEYS = (
     "relief_shortfall_person_days",
     "power_line_faults",
     "substations_failed",
+    "transformers_flooded",
     "trees_down",
     "signboards_fallen",
     "waterlogged_roads",
     "underpasses_closed",
     "road_collapses",
+    "telecom_sites_down",
+    "warning_reach_share",
     "epidemic_cases",
     "assets",
     "wall_time_s",
@@ -46,7 +50,13 @@ SUMMARY_KEYS = (
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
 failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas mains (each a
 release), ``gas_fires_explosions`` those that ignited (jet fires and confined explosions;
-sim.networks.gas_leaks)."""
+sim.networks.gas_leaks).
+``transformers_flooded`` counts the 10 kV distribution transformers failed by flood water
+(:data:`sim.networks.spec.TRANSFORMER_TYPES`), a part of ``power_line_faults`` (the feeder a
+flooded transformer stands on trips).
+``telecom_sites_down``: most base stations out of service at once; ``warning_reach_share``:
+share of households reached by the highest warning colour in force
+(:mod:`sim.agents.warning_reach`)."""
 
 
 def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
@@ -88,11 +98,16 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
             model.infra.damage_count("power") - model.infra.damage_count("power", SUBSTATIONS)
         ),
         "substations_failed": int(model.infra.damage_count("power", SUBSTATIONS)),
+        "transformers_flooded": int(
+            model.infra.damage_count("power", TRANSFORMERS, im="flood_depth_m")
+        ),
         "trees_down": int(model.infra.trees_down),
         "signboards_fallen": int(model.exposure.failed("shop_signboard")),
         "waterlogged_roads": int(model.infra.waterlogged_road_points),
         "underpasses_closed": int(model.infra.underpasses_closed_total),
         "road_collapses": int(model.road_collapses),
+        "telecom_sites_down": int(model.telecom_sites_down),
+        "warning_reach_share": round(model.warning_reach_share, 4),
         "epidemic_cases": int(model.epidemic_cases),
         "assets": int(model.infra.n_assets),
         "wall_time_s": round(float(wall_time_s), 2),

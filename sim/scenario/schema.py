@@ -533,6 +533,19 @@ class NetworksConfig(Strict):
     pump_backup_fraction: Fraction = Field(
         0.25, description="Share of water/drainage pumping stations with backup power (assumption)."
     )
+    base_station_backup_h: float = Field(
+        3.0,
+        ge=0,
+        le=240,
+        description="Hours a mobile base-station site keeps working on its batteries after its "
+        "power is lost (assumption within the 2-4 h of common practice; sim/networks/telecom.py).",
+    )
+    telecom_sites_file: DataPath | None = Field(
+        None,
+        description="CSV of real base-station sites (site_id, lon, lat, base_stations, "
+        "optional backup_h) replacing the generated sites of the districts it covers "
+        "(sim/networks/telecom_sites.py); None: generated sites only.",
+    )
     load_redistribution: LoadRedistributionConfig | None = Field(
         None,
         description="Overload tripping after the cascade pass (Motter & Lai 2002); None = off.",
@@ -794,6 +807,30 @@ class TyphoonForecastErrorsConfig(Strict):
         return self
 
 
+class WarningChannelShares(Strict):
+    """Shares of households by the main channel they take warnings from
+    (:mod:`sim.agents.warning_reach`). Assumption: no survey of a city's warning reception
+    by channel was read for 2019; the CMA / National Bureau of Statistics public weather
+    service survey of 2009 found TV the most important channel and a 2006 city survey (Yiyang)
+    71.3 % TV, 19.1 % SMS, while mobile use has grown since; the shares below put mobile first
+    for a large city of the 2020s. They must sum to 1."""
+
+    cell_broadcast_sms: Fraction = Field(
+        0.60, description="Cell broadcast, SMS and phone apps (need a working base station)."
+    )
+    tv_radio: Fraction = Field(0.25, description="TV and radio (need power at home).")
+    neighbourhood_committee: Fraction = Field(
+        0.15, description="Neighbourhood committees door to door (need neither)."
+    )
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> WarningChannelShares:
+        total = self.cell_broadcast_sms + self.tv_radio + self.neighbourhood_committee
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the channel shares must sum to 1, got {total:g}")
+        return self
+
+
 class WarningsConfig(Strict):
     """Who sets the colour-coded warnings (sim.agents.warning_centre)."""
 
@@ -834,6 +871,11 @@ class WarningsConfig(Strict):
         "present, else the national criteria; sim/city/warning_criteria.py).",
     )
     typhoon_errors: TyphoonForecastErrorsConfig = Field(default_factory=TyphoonForecastErrorsConfig)
+    channels: WarningChannelShares = Field(
+        default_factory=WarningChannelShares,
+        description="How warnings reach households: shares by main channel "
+        "(sim/agents/warning_reach.py).",
+    )
 
 
 class ResponseConfig(Strict):
@@ -864,6 +906,14 @@ class LogisticsConfig(Strict):
         "reserve on an order of the flood-control headquarters (ASSUMPTION). Pre-positioning "
         "on a warning (preposition_level) moves reserve stock to district depots ahead, where "
         "it serves without this delay.",
+    )
+    telecom_outage_delay_h: float = Field(
+        0.5,
+        ge=0,
+        le=48,
+        description="Hours added to every unit's set-out for an incident in a district, times "
+        "the share of that district's households whose cell site is down: orders go by radio "
+        "and runners where phones fail (ASSUMPTION: no published figure found).",
     )
     teams_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on every team count.")
     equipment_scale: float = Field(1.0, ge=0, le=20, description="Multiplier on equipment counts.")
@@ -917,11 +967,52 @@ class ScenarioFrequency(Strict):
     )
 
 
+OBSERVED_BOUNDS = ("exact", "at_least", "at_most")
+"""What an observed ``value`` says of the true figure: it is the figure (``exact``, the
+default), or a lower bound (``at_least``: "more than 3,000", "3,000 余", "3,000+") or an upper
+bound (``at_most``: "fewer than 100")."""
+
+
 class ObservedOutcome(Strict):
-    value: float = Field(description="Observed figure.")
+    """One observed figure of a summary outcome: value, source, reported spread and whether the
+    value is the figure or a bound of it (:data:`OBSERVED_BOUNDS`). A comparison with a
+    simulated interval [low, high] counts a bound as met (``inside``) when the interval reaches
+    it: ``high >= value`` for ``at_least``, ``low <= value`` for ``at_most``
+    (:meth:`interval_meets`)."""
+
+    value: float = Field(description="Observed figure (or its bound, see 'bound').")
     source: str = Field(description="Citation of the figure.")
     low: float | None = Field(None, description="Lower end of the reported spread.")
     high: float | None = Field(None, description="Upper end of the reported spread.")
+    bound: Literal["exact", "at_least", "at_most"] = Field(
+        "exact",
+        description="'exact': value is the figure; 'at_least': the figure is value or more "
+        "(a report of 'more than', '3,000 余', '3,000+'); 'at_most': value or less.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _plain_when_exact(self, handler):
+        data = handler(self)
+        if data.get("bound") == "exact":  # plain numbers stay plain in resolved scenarios
+            data.pop("bound")
+        return data
+
+    def interval_meets(self, low: float, high: float) -> bool:
+        """Whether a simulated interval [low, high] agrees with the record
+        (:func:`interval_meets`)."""
+        return interval_meets(self.value, self.bound, low, high)
+
+
+def interval_meets(value: float, bound: str, low: float, high: float) -> bool:
+    """Whether a simulated interval [low, high] agrees with an observed ``value`` of ``bound``
+    (:data:`OBSERVED_BOUNDS`): it contains the value (``exact``), reaches up to the lower bound
+    (``at_least``: ``high >= value``) or down to the upper bound (``at_most``: ``low <=
+    value``)."""
+    if bound == "at_least":
+        return high >= value
+    if bound == "at_most":
+        return low <= value
+    return low <= value <= high
 
 
 class ScenarioBase(Strict):

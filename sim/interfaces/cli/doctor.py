@@ -12,6 +12,8 @@ One line per check, ``OK``, ``WARN`` or ``FAIL``, and exit 1 when any check fail
   readers without a problem (:func:`sim.models.data_check.check_data`, what ``validate`` runs);
 - chromium: Debian's ``/usr/bin/chromium``, which the app's browser tests drive (WARN: only
   the tests need it);
+- CJK font: an installed font that renders Chinese (:func:`sim.core.fonts.cjk_fonts`; WARN:
+  without one, Chinese names in figures are boxes; ``apt-get install fonts-noto-cjk``);
 - output: the default output folder ``runs/`` (in the current folder) can be written;
 - command: ``citysafe`` on the PATH is this installation's (WARN: ``.venv/bin/citysafe``
   works without it).
@@ -244,6 +246,29 @@ def check_chromium(path: Path = CHROMIUM) -> Check:
     )
 
 
+def check_cjk_font(fonts: list[str] | None = None) -> Check:
+    """Whether an installed font renders Chinese (:data:`sim.core.fonts.CJK_PROBE`), which the
+    figures then use for Chinese district, source and category names (WARN when none: they
+    show as boxes; Debian's :data:`sim.core.fonts.CJK_PACKAGE` provides one).
+
+    Args:
+        fonts: the CJK font families found (default: :func:`sim.core.fonts.cjk_fonts`).
+    """
+    from sim.core.fonts import CJK_PACKAGE, CJK_PROBE, cjk_fonts
+
+    fonts = cjk_fonts() if fonts is None else fonts
+    if fonts:
+        return Check(
+            "OK", "CJK font", f"{fonts[0]} renders {CJK_PROBE} (figures use it for Chinese names)"
+        )
+    return Check(
+        "WARN",
+        "CJK font",
+        f"no installed font renders {CJK_PROBE}: Chinese district and source names show as "
+        f"boxes in the figures (apt-get install {CJK_PACKAGE})",
+    )
+
+
 def check_output(folder: Path = Path("runs")) -> Check:
     """Whether commands can write their default output folder ``folder`` (or create it)."""
     where = folder if folder.exists() else folder.absolute().parent
@@ -292,7 +317,7 @@ def run_checks(scenario: Path) -> list[Check]:
         checks += check_packages(project)
     checks.append(check_metadata(source, installed))
     checks += check_data_files(scenario)
-    checks += [check_chromium(), check_output(), check_command()]
+    checks += [check_chromium(), check_cjk_font(), check_output(), check_command()]
     return checks
 
 
@@ -308,7 +333,8 @@ def doctor_command(
     ] = None,
 ) -> None:
     """Check this installation: Python, packages against pyproject.toml, the data files of a
-    shipped scenario, chromium for the browser tests, the output folder and the command.
+    shipped scenario, chromium for the browser tests, a CJK font for the figures' Chinese
+    names, the output folder and the command.
 
     One line per check (OK, WARN or FAIL); exit 1 when any check fails.
     """

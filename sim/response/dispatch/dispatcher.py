@@ -106,6 +106,9 @@ class Dispatcher:
         #: Assembly attempts, and those that found the bundle short (futile retries).
         self.attempts = 0
         self.failed_attempts = 0
+        #: (D,) hours added to every set-out for an incident in each district (telecom down:
+        #: slower coordination; :meth:`set_coordination_delay`); empty: none.
+        self.coordination_delay_h = np.zeros(0)
         self.t0_h = float(t0_h)
 
     # -- clock and events ---------------------------------------------------------------
@@ -161,6 +164,8 @@ class Dispatcher:
             self._outbox.append(Dispatch(incident.id, t_h, (), t_h, t_h, job.complete_h))
             return
         self.pending.activate(job, self._priority(incident))
+        if incident.alt_node >= 0 or incident.persons_at_risk > 0:
+            self._ends_version = -1  # place it and weigh access again before assigning
         self._dirty = True
 
     def assign(self, t_h: float) -> list[Dispatch]:
@@ -226,7 +231,7 @@ class Dispatcher:
             if job.slot < 0:
                 continue
             s = job.slot
-            self.pending.prio[s] = self._priority(job.incident)
+            self.pending.prio[s] = self.pending.base_prio[s] = self._priority(job.incident)
             job.group = self.reach.group_index(
                 job.incident.district, policy.mutual_aid, job.incident.node
             )
@@ -386,7 +391,31 @@ class Dispatcher:
             inc.node, inc.alt_node = inc.alt_node, inc.node
             pending.node[s], pending.alt[s] = inc.node, inc.alt_node
             pending.slot_job[s].times_version = -1
+        self._access_first(slots, two)
         return bool(move.size)
+
+    def _access_first(self, slots: np.ndarray, two: np.ndarray) -> None:
+        """Clear the way to people first: a two-ended job whose far end lies in a pocket of
+        the road network (a component smaller than the largest) where people wait on an
+        undispatched job goes ahead of every job of the policy's order (priority one above
+        the most urgent of those people's jobs). Assumption: incident command opens the
+        access to a rescue before other clearing work; the boost is recomputed whenever the
+        closures change and dropped once the pocket holds no waiting person."""
+        pending = self.pending
+        pending.prio[two] = pending.base_prio[two]
+        size = self._comp_size
+        life = slots[pending.life[slots] & ~pending.dispatched[slots]]
+        cut = life[size[pending.node[life]] < size.max(initial=0)]
+        if not cut.size:
+            return
+        comp = self.router.component_labels()
+        urgent: dict[int, float] = {}
+        for c, p in zip(comp[pending.node[cut]].tolist(), pending.prio[cut].tolist(), strict=True):
+            urgent[c] = min(p, urgent.get(c, p))
+        far = comp[pending.alt[two]]
+        for s, c in zip(two.tolist(), far.tolist(), strict=True):
+            if c in urgent:
+                pending.prio[s] = min(pending.base_prio[s], urgent[c] - 1.0)
 
     def _assign(self, t_h: float) -> list[Dispatch]:
         if self.router.version != self._seen_version:  # roads changed: every route may change
@@ -394,6 +423,8 @@ class Dispatcher:
             self.pending.network_changed = self._dirty = True
             self._follow_components()
             self.moves.release_held()
+        elif self._ends_version == -1:
+            self._follow_components()
         if not self._dirty or self.pending.n_active == 0:
             self._dirty = False
             return []
@@ -424,9 +455,21 @@ class Dispatcher:
         """(n_depots,) hours before each depot's units set out for ``job`` (mutual aid and
         the city reserve are activated first; :class:`DispatchPolicy`)."""
         p = self.policy
-        return self.reach.activation_h(
+        act = self.reach.activation_h(
             job.incident.district, p.aid_activation_h, p.reserve_activation_h
         )
+        d = job.incident.district
+        if 0 <= d < self.coordination_delay_h.size and self.coordination_delay_h[d] > 0:
+            return act + self.coordination_delay_h[d]
+        return act
+
+    def set_coordination_delay(self, delay_h: np.ndarray) -> None:
+        """Hours added to every unit's set-out for incidents in each district from now on
+        ((D,), >= 0; plans already made keep their times)."""
+        delay = np.asarray(delay_h, float)
+        if delay.ndim != 1 or not np.isfinite(delay).all() or (delay < 0).any():
+            raise DispatchError("coordination delays must be a finite, non-negative (D,) array")
+        self.coordination_delay_h = delay
 
     def _plan(self, job: Job, times: np.ndarray, eligible: np.ndarray) -> Legs | Wait:
         return plan_legs(

@@ -32,7 +32,9 @@ class PendingTable:
         self._free: list[int] = []
         self.slot_job: list[Job | None] = []
         self.res = np.zeros((0, N_RESOURCES))  # what each slot still needs
-        self.prio = np.zeros(0)  # -severity under "severity", else 0
+        self.prio = np.zeros(0)  # -severity under "severity", else 0; lower goes first
+        self.base_prio = np.zeros(0)  # the policy's priority, before access boosts
+        self.life = np.zeros(0, dtype=bool)  # persons at risk wait on this job
         self.tc = np.zeros(0)  # incident creation time (h)
         self.seq = np.zeros(0, dtype=np.int64)  # activation order
         self.grp = np.zeros(0, dtype=np.int64)
@@ -55,6 +57,8 @@ class PendingTable:
         extra = new_cap - self.cap
         self.res = np.vstack([self.res, np.zeros((extra, N_RESOURCES))])
         self.prio = np.concatenate([self.prio, np.zeros(extra)])
+        self.base_prio = np.concatenate([self.base_prio, np.zeros(extra)])
+        self.life = np.concatenate([self.life, np.zeros(extra, bool)])
         self.tc = np.concatenate([self.tc, np.zeros(extra)])
         self.seq = np.concatenate([self.seq, np.zeros(extra, np.int64)])
         self.grp = np.concatenate([self.grp, np.zeros(extra, np.int64)])
@@ -77,7 +81,8 @@ class PendingTable:
         job.slot = s
         self.slot_job[s] = job
         self.res[s] = job.residual
-        self.prio[s] = prio
+        self.prio[s] = self.base_prio[s] = prio
+        self.life[s] = job.incident.persons_at_risk > 0
         self.tc[s] = job.incident.t_created_h
         self._activations += 1
         self.seq[s] = self._activations

@@ -443,6 +443,7 @@ def run_criticality(
             resolution=cfg.resolution,
             pump_backup_fraction=cfg.pump_backup_fraction,
             pump_backup_buffer_h=cfg.pump_backup_h,
+            base_station_backup_h=cfg.base_station_backup_h,
         )
     spec = spec if resolution is None else replace(spec, resolution=resolution)
     frames, counts, services = [], [], []

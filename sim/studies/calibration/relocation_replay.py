@@ -3,7 +3,9 @@
 A storm's warnings, forecasts and district orders do not depend on how households respond
 (nothing downstream of the decision feeds back into them), so the relocation a run produces
 under behaviour coefficients theta can be recomputed from what the households saw: the
-response level at every hourly step and, at every review, the orders and the exposure ratios
+response level at every hourly step (with the level each household's warning channel
+delivered, :mod:`sim.agents.warning_reach`: networks, not choices, decide it) and, at every
+review, the orders and the exposure ratios
 of each household (:attr:`sim.agents.district_government.DistrictGovernment.trace`). This is
 what makes a joint ABC over many storms affordable: a full run of a storm takes seconds, its
 replay milliseconds.
@@ -34,8 +36,10 @@ class DistrictTrace:
     Attributes:
         district, name, population_persons: the district.
         households: its synthetic households.
-        events: ("step", t_h, response_level) and ("review", t_h, ordered, exposure_ratio)
-            in the order they happened.
+        events: ("step", t_h, response_level, received) and ("review", t_h, ordered,
+            exposure_ratio) in the order they happened; ``received``: the channel shares
+            and the level each household received by channel
+            (:meth:`DistrictGovernment.received`; None: all reached).
     """
 
     district: int
@@ -114,6 +118,11 @@ class _ReplayedDistrict(DistrictGovernment):
 
     def start_replay(self, events: tuple[tuple, ...]) -> None:
         self._reviews = iter(e for e in events if e[0] == "review")
+        self.recorded_received = None
+
+    def received(self, reach, response_level: int):
+        """The warning levels the households received at the recorded step (by channel)."""
+        return self.recorded_received
 
     def review_orders(self, forecast, response_level: int) -> None:
         self._last_review_h, self._last_level = self.model.time, response_level
@@ -164,6 +173,7 @@ def replay_relocated(trace: StormTrace, behaviour: dict[str, float] | None = Non
         for event in dt.events:
             if event[0] == "step":
                 model.advance_to(event[1])
+                agent.recorded_received = event[3] if len(event) > 3 else None
                 agent.step(None, event[2])
         total += agent.relocated_cumulative
     return total

@@ -30,9 +30,11 @@ HARM_KEYS = frozenset(
         "deaths", "injuries", "direct_loss_yuan", "customer_hours_without_power",
         "customer_hours_without_water", "incidents", "incidents_unserved",
         "response_time_mean_min", "response_time_p95_min", "full_bundle_time_mean_min",
-        "relief_shortfall_person_days", "power_line_faults", "substations_failed", "trees_down",
+        "relief_shortfall_person_days", "power_line_faults", "substations_failed",
+        "transformers_flooded", "trees_down",
         "signboards_fallen",
         "waterlogged_roads", "underpasses_closed", "road_collapses", "epidemic_cases",
+        "telecom_sites_down",
         # long run
         "pipe_bursts", "cavities", "road_collapses_in_black_swans", "open_cavities_final",
         "construction_accidents", "construction_deaths", "asset_failures",

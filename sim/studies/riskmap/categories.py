@@ -78,6 +78,7 @@ INCIDENT_CATEGORY = {
     "loose_signboard": "falling_objects",
     "power_line_fault": "lifeline_outage",
     "substation_flood": "lifeline_outage",
+    "transformer_flood": "lifeline_outage",
     "substation_quake": "lifeline_outage",
     "pump_station_failure": "lifeline_outage",
     "pipeline_burst": "pipeline_failure",

@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch, PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
+from sim.core.fonts import use_cjk_fallback  # noqa: E402
 from sim.studies.riskmap.inventory import grade_cells, not_observed_text  # noqa: E402
 from sim.studies.riskmap.matrix import (  # noqa: E402
     GRADE_EN,
@@ -33,6 +34,8 @@ from sim.studies.riskmap.matrix import (  # noqa: E402
     NOT_OBSERVED,
     NOT_OBSERVED_HATCH,
 )
+
+use_cjk_fallback()  # Chinese names in a CJK font when one is installed (sim.core.fonts)
 
 KEY_FILL_HEX = "#f4f4f4"
 """Fill of the key panel's districts (not a grade colour)."""

@@ -1,0 +1,106 @@
+"""Warnings through channels: which households a warning actually reaches.
+
+A warning reaches households through three channels (:data:`CHANNELS`): cell broadcast and
+SMS (needs a working base-station site where the household is), TV and radio (needs power
+there) and the neighbourhood committees (居委会, door to door: needs neither). Each household
+takes its warnings from one main channel; the channels' shares of households are the
+scenario's ``warnings.channel_shares`` (assumption, see
+:class:`sim.scenario.schema.WarningChannelShares`).
+
+State is kept per channel and place (the city's district sample points, where households
+live): ``heard[c, p]`` is the flood-control response level (0 none … 4 I) last delivered at
+place ``p`` by channel ``c``. At each hourly update a channel that works at a place delivers
+the level in force there (an upgrade, a downgrade or the lift alike); where it does not work,
+the place keeps what it heard last. A household acts on ``min(heard, level in force)``: it
+cannot act on a warning it never received, and a lifted or lowered warning is not acted on
+beyond what is in force (simplification: the lift reaches everybody).
+
+``warning_reach_share`` (:meth:`WarningReach.reach_share`): the share of the city's
+households (each place weighted by its district's households over its sample points) whose
+main channel delivered the *highest warning colour in force during the run* (the city-wide
+alert rank, blue 1 … red 4) while that colour was in force; 1.0 when no warning was in force
+(no household missed one). With every channel working everywhere it is 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHANNELS = ("cell_broadcast_sms", "tv_radio", "neighbourhood_committee")
+"""Warning channels, in the order of every (C, …) array here."""
+
+
+class WarningReach:
+    """Per-place, per-channel warning reception (vectorised; owned by the model).
+
+    Args:
+        shares: (C,) share of households taking their warnings from each channel of
+            :data:`CHANNELS` (non-negative, summing to 1).
+        household_weight: (P,) households each place stands for.
+
+    Raises:
+        ValueError: shares of the wrong length, negative or not summing to 1; weights not
+            finite and non-negative.
+    """
+
+    def __init__(self, shares, household_weight) -> None:
+        s = np.asarray(shares, float)
+        if s.shape != (len(CHANNELS),) or (s < 0).any() or abs(s.sum() - 1.0) > 1e-9:
+            raise ValueError(f"channel shares must be {len(CHANNELS)} values >= 0 summing to 1")
+        w = np.asarray(household_weight, float)
+        if w.ndim != 1 or not np.isfinite(w).all() or (w < 0).any():
+            raise ValueError("household weights must be finite and >= 0")
+        self.shares = s
+        self.weight = w
+        self.heard = np.zeros((len(CHANNELS), len(w)), dtype=np.int64)
+        self.peak_rank = 0
+        self.heard_peak = np.zeros((len(CHANNELS), len(w)), dtype=bool)
+
+    def update(self, level: int, colour_rank: int, available: np.ndarray) -> None:
+        """Deliver the warning in force where each channel works.
+
+        Args:
+            level: flood-control response level in force (0 none, 1 IV … 4 I).
+            colour_rank: the city's highest warning colour in force (0 none, 1 blue … 4 red).
+            available: (C, P) bool, channel ``c`` works at place ``p`` now.
+        """
+        ok = np.asarray(available, bool)
+        if level <= 0:
+            self.heard[:] = 0  # the lift reaches everybody (module docstring)
+        else:
+            self.heard[ok] = int(level)
+        if colour_rank > self.peak_rank:
+            self.peak_rank = int(colour_rank)
+            self.heard_peak[:] = False
+        if colour_rank == self.peak_rank and colour_rank > 0:
+            self.heard_peak |= ok
+
+    def received(self, places: np.ndarray, level: int) -> np.ndarray:
+        """(C, n) response level each household at ``places`` acts on, by main channel:
+        what its channel delivered there, never above the level in force."""
+        return np.minimum(self.heard[:, np.asarray(places, np.int64)], int(level))
+
+    def reach_share(self) -> float:
+        """Share of households reached by the run's highest warning colour (module
+        docstring); 1.0 when no warning was in force."""
+        if self.peak_rank == 0 or self.weight.sum() <= 0:
+            return 1.0
+        reached = self.shares @ (self.heard_peak * self.weight[None, :]).sum(axis=1)
+        return float(reached / self.weight.sum())
+
+    def current_share(self, level: int) -> float:
+        """Share of households whose channel delivered the response level in force now (1.0
+        when none is in force)."""
+        if level <= 0 or self.weight.sum() <= 0:
+            return 1.0
+        got = (self.heard == int(level)) * self.weight[None, :]
+        return float(self.shares @ got.sum(axis=1) / self.weight.sum())
+
+
+def channel_availability(telecom_ok: np.ndarray, power_ok: np.ndarray) -> np.ndarray:
+    """(C, P) bool: which channel works at each place. Cell broadcast / SMS needs the place's
+    base-station site, TV / radio the place's power (assumption: mains-powered sets; battery
+    radios are rare in city homes), the neighbourhood committees nothing (assumption: they are
+    told by the street offices over the government's own lines and go door to door)."""
+    t = np.asarray(telecom_ok, bool)
+    return np.vstack([t, np.asarray(power_ok, bool), np.ones_like(t)])
