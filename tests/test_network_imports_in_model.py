@@ -64,7 +64,7 @@ def test_net3_scenario_validates_with_the_copied_file():
             "greater than 0",
         ),
         (
-            "{layer: gas, format: graphml, file: NET3, district: X}",
+            "{layer: heating, format: graphml, file: NET3, district: X}",
             "networks.imports[0].layer",
             "'water'",
         ),

@@ -5,7 +5,9 @@ response level from which it is ordered out and the forecast intensities (gust, 
 depth at the place, within a lead window) that put a place at risk; how the category's people
 live (household size, housing types, share relocated before: the synthetic population of
 :mod:`sim.agents.households`); how they travel (district buses) and where they stay (shelter
-places). Every block carries its source; the numbers belong to the city, not to the code.
+places); optionally from which response level outdoor work, construction included, stops
+(``outdoor_work_halt``). Every block carries its source; the numbers belong to the city, not to
+the code.
 
 `load_evacuation` validates the file against the city (district names, categories, housing
 types) and allocates city totals of buses and shelter sites to districts: explicit district
@@ -138,6 +140,17 @@ class Shelters(_Strict):
     source: Source
 
 
+class OutdoorWorkHalt(_Strict):
+    """From which flood-control response level the city stops outdoor work (construction
+    sites: no digging, so no third-party strikes on buried gas mains,
+    :mod:`sim.networks.gas_leaks`) until the response falls below it again."""
+
+    min_response_level: int = Field(
+        ge=1, le=4, description="Lowest flood-control response (1 = IV … 4 = I) that halts it."
+    )
+    source: Source
+
+
 class EvacuationSpec(_Strict):
     """The validated content of ``evacuation.yaml``."""
 
@@ -147,6 +160,9 @@ class EvacuationSpec(_Strict):
     households: dict[str, PopulationSpec]
     transport: Transport
     shelters: Shelters
+    outdoor_work_halt: OutdoorWorkHalt | None = Field(
+        None, description="When outdoor work stops (None: the city's rules do not say; never)."
+    )
 
     @field_validator("orders", "households")
     @classmethod

@@ -283,6 +283,8 @@ class CityModel(SimulationModel):
         evacuation = load_evacuation(
             config.city.data_dir, list(table["name_en"]), table["population"].to_numpy()
         )
+        halt = evacuation.spec.outdoor_work_halt  # construction stops: no third-party strikes
+        self._work_halt_level = halt.min_response_level if halt is not None else None
         reloc = self._relocation_config(config.response.relocation)
         pools = [self.exposure.at_risk_persons(int(d)) for d in table.index]
         households = generate_households(
@@ -677,6 +679,13 @@ class CityModel(SimulationModel):
         centre set it (:attr:`sim.agents.warning_centre.WarningCentre.response_level`)."""
         return self.warning_centre.response_level
 
+    @property
+    def outdoor_work_halted(self) -> bool:
+        """Whether the city's outdoor work, construction included, is stopped now: the response
+        level has reached the city's ``outdoor_work_halt`` level (`sim.city.evacuation`)."""
+        level = self._work_halt_level
+        return level is not None and self.response_level >= level
+
     def _hazard_active(self, now_utc) -> bool:
         """Whether a hazard acts now, or water still stands (else damage cannot grow)."""
         if self.hazards.continuous_active(self.time):
@@ -691,7 +700,10 @@ class CityModel(SimulationModel):
         accounting run: a months-long epidemic scenario does not pay for idle hazard fields.
         """
         now_utc = self.utc()
-        strikes = self.infra.gas_strikes(self.context, self.dt_h)  # third parties hit gas mains
+        # third parties hit gas mains at construction sites, unless outdoor work is halted
+        strikes = (
+            [] if self.outdoor_work_halted else self.infra.gas_strikes(self.context, self.dt_h)
+        )
         if strikes:
             self.service.submit_damage(strikes, [], [])
         if self._hazard_active(now_utc):

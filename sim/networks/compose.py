@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 
 from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
+from sim.networks.gas_import import read_gas_geojson, read_gas_graphml
 from sim.networks.generate import _backup_buffer, district_counts
 from sim.networks.import_files import id_list, note
 from sim.networks.importers import (
@@ -62,9 +63,12 @@ drivable only from u to v, `sim.response.routing`)."""
 IMPORT_DEPENDENCIES = {
     ("water", "water_plant"): ("substation_110_35kv", False),
     ("water", "booster_pumping_station"): ("distribution_transformer_10kv", True),
+    ("gas", "gas_regulator_station"): ("distribution_transformer_10kv", "ups"),
 }
 """(layer, asset type) of an imported node → (power asset type it depends on, whether it may
-have a backup generator): the generator's rules (sim.networks.generate._dependencies)."""
+have a backup generator, or "ups": telemetry on the spec's ``gas_regulator_ups_h`` hours of
+UPS, kind ``cyber``): the generator's rules (sim.networks.generate._dependencies,
+sim.networks.gas.gas_power_dependency)."""
 
 
 READER_FAILURES = (
@@ -76,15 +80,20 @@ so a damaged file the importers' own checks do not catch is still one message na
 
 def read_network(fmt: str, path: str | Path, layer: str, *, power_flow: bool = False) -> Layer:
     """Read a network file with the importer of `fmt` ("epanet", "pandapower", "osm",
-    "graphml") as a layer named `layer`; `power_flow` runs pandapower's power flow
-    (`read_pandapower`).
+    "graphml", "geojson") as a layer named `layer`; `power_flow` runs pandapower's power flow
+    (`read_pandapower`). A ``gas`` layer is read by the gas readers
+    (`sim.networks.gas_import`: GraphML or GeoJSON stations and pipes, attributes checked).
 
     Raises:
         NetworkImportError: unknown format, or the importer's own errors (naming the file);
             anything else the reader raises on malformed data (`READER_FAILURES`) as one,
             naming the file.
     """
+    if layer == "gas" and fmt in ("graphml", "geojson"):  # stations and pipes, checked as gas
+        fmt = f"gas-{fmt}"
     readers = {
+        "gas-graphml": read_gas_graphml,
+        "gas-geojson": read_gas_geojson,
         "epanet": read_epanet,
         "pandapower": lambda p, name: read_pandapower(p, name=name, power_flow=power_flow),
         "osm": read_osm,
@@ -162,7 +171,7 @@ def _main_component(layer: Layer) -> np.ndarray:
     return np.flatnonzero(lab == int(np.argmax(np.bincount(lab, minlength=ncomp))))
 
 
-ID_FIELDS = ("epanet_id", "bus_id", "osm_id", "graphml_id")
+ID_FIELDS = ("epanet_id", "bus_id", "osm_id", "graphml_id", "gas_id")
 """Node fields holding the file's own ids, by importer (messages name nodes by them)."""
 
 
@@ -407,10 +416,13 @@ def _imported_dependencies(deps: list, name: str, layers: dict, layer: Layer, in
             _xy(power.nodes, cand),
             power.nodes["district"][cand],
         )
-        buf = _backup_buffer(dependents.size, spec, rng) if backup else 0.0
+        if backup == "ups":
+            buf = spec.gas_regulator_ups_h
+        else:
+            buf = _backup_buffer(dependents.size, spec, rng) if backup else 0.0
         deps.append(
             Dependency(
-                "physical",
+                "cyber" if backup == "ups" else "physical",
                 name,
                 "power",
                 dependents,

@@ -44,6 +44,7 @@ import numpy as np
 
 from sim.damage.gas_pipes import pgv_capacity_cm_s
 from sim.networks.multilayer import Dependency, Layer
+from sim.networks.services import register_service_layer
 from sim.networks.spatial import (
     allocate_integer,
     connect_orphans,
@@ -59,6 +60,9 @@ PRESSURE_KPA = {"gas_main_hp": 1600.0, "gas_main_mp": 400.0}
 """Gauge pressure by main type, kPa (module docstring)."""
 DIAMETER_M = {"gas_main_hp": 0.5, "gas_main_mp": 0.2}
 """Main diameter by type, m (assumption)."""
+
+# gas customers are households served: criticality screens every regulator (and gate) station
+register_service_layer("gas", ("gas_regulator_station",), "#8c564b")
 
 
 def has_gas(spec: NetworkSpec) -> bool:

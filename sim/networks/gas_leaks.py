@@ -12,15 +12,26 @@ A leak starts when a gas main fails (`sim.networks.infrastructure.Infrastructure
 
 Hole size (assumption): a leak is a 20 mm equivalent hole, a break the full bore. The release
 rate, its ignition probability (Cox, Lees & Ang 1990) and the jet fire's radiated power come
-from :mod:`sim.damage.gas_pipes`; the fire's harm from the TNO heat-radiation probit
-(:func:`sim.hazards.chemical.fire_consequences`) among residents outdoors around it (the
-district's density, 5 % outdoors: the chemical-fire default, assumption; no workers on site).
-Deaths and injuries are booked with cause ``gas_fire``, the fire's direct loss as ``gas_fire``.
-An ignited leak also closes the road segment over it until fire crews have put it out (incident
-``gas_fire``). Every failed main is isolated by its valves at once (the cascade then cuts the
-customers downstream) and repaired by a ``gas_leak`` job.
-Not modelled (stated): explosions of gas accumulated in confined spaces (only jet fires),
-leaks from service pipes and appliances inside buildings.
+from :mod:`sim.damage.gas_pipes`.
+
+An ignited release is a confined explosion with probability `CONFINED_EXPLOSION_SHARE` (its gas
+seeped into a basement, vault or ground-floor room before it found a source of ignition) and a
+jet fire otherwise. Assumption: 0.3, no incident statistics splitting urban gas ignitions by
+confinement were found; the order of magnitude follows the Dutch QRA rule (the "Purple Book",
+CPR 18E, 1999, as quoted in secondary sources, not re-read for this work) that 0.4 of delayed
+ignitions of a flammable gas cloud are explosions, lowered because a share of the ignitions of
+buried mains is immediate, at the hole. A jet fire's harm comes from
+the TNO heat-radiation probit (:func:`sim.hazards.chemical.fire_consequences`) among residents
+outdoors around it (the district's density, 5 % outdoors: the chemical-fire default,
+assumption; no workers on site), booked with cause ``gas_fire`` (deaths, injuries, direct
+loss); an explosion's from the blast (:func:`sim.damage.gas_explosion.explosion_consequences`:
+TNO multi-energy energy, TNT equivalence, Kinney & Graham overpressure, Eisenberg probits)
+among all residents around it, booked with cause ``gas_explosion``. Either closes the road
+segment over the main until fire crews have made the site safe (incident ``gas_fire``). Every
+failed main is isolated by its valves at once (the cascade then cuts the customers downstream)
+and repaired by a ``gas_leak`` job.
+Not modelled (stated): leaks from service pipes and appliances inside buildings; the harm of
+collapsing buildings and flying glass in an explosion (direct blast effects only).
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.damage.gas_explosion import explosion_consequences
 from sim.damage.gas_pipes import (
     LEAK_SHARE_PGV,
     ignition_probability,
@@ -42,16 +54,21 @@ LEAK_HOLE_M = 0.02
 FIRE_FLAME_RADIUS_M = 5.0
 """Radius around the jet inside which the flux is held at its edge value, m (assumption)."""
 HOURS_PER_YEAR = 8766.0
+CONFINED_EXPLOSION_SHARE = 0.3
+"""Share of ignited releases that are confined explosions, not jet fires (assumption; module
+docstring)."""
 MAIN_TYPES = ("gas_main_hp", "gas_main_mp")
 """Asset types that are mains (they leak); stations fail without a release."""
 
 
 @dataclass
 class GasLeakRecord:
-    """Counts of a run: leaks (failed mains, each a release) and ignitions (jet fires)."""
+    """Counts of a run: leaks (failed mains, each a release), ignitions (jet fires and
+    explosions) and, among the ignitions, confined explosions."""
 
     leaks: int = 0
     fires: int = 0
+    explosions: int = 0
 
 
 class GasLeaks:
@@ -109,7 +126,7 @@ class GasLeaks:
                 ``collapse`` (break).
 
         Returns:
-            The nodes whose release ignited.
+            The nodes whose release ignited (a jet fire or a confined explosion).
         """
         nd = self.layer.nodes
         nodes = np.asarray(nodes, dtype=np.int64)
@@ -125,9 +142,23 @@ class GasLeaks:
         lit = self.rng.random(nodes.size) < ignition_probability(rate)
         self.record.leaks += int(nodes.size)
         self.record.fires += int(lit.sum())
-        for i, r in zip(nodes[lit].tolist(), rate[lit].tolist(), strict=True):
-            self._fire(ctx, i, r)
+        boom = self.rng.random(int(lit.sum())) < CONFINED_EXPLOSION_SHARE
+        for i, r, b in zip(nodes[lit].tolist(), rate[lit].tolist(), boom.tolist(), strict=True):
+            if b:
+                self._explosion(ctx, i, r)
+            else:
+                self._fire(ctx, i, r)
         return nodes[lit].tolist()
+
+    def _explosion(self, ctx, node: int, rate_kg_s: float) -> None:
+        """One confined explosion's harm and loss (module docstring), cause ``gas_explosion``."""
+        d = int(self.layer.nodes["district"][node])
+        out = explosion_consequences(float(self.density[d]), self.rng)
+        self.record.explosions += 1
+        if out.deaths or out.injuries:
+            ctx.book_casualties(d, "gas_explosion", deaths=out.deaths, injuries=out.injuries)
+        ctx.losses.add_yuan("gas_explosion", out.loss_yuan)
+        ctx.log_event("gas_explosion", district=d, layer="gas", asset=node, value=rate_kg_s)
 
     def _fire(self, ctx, node: int, rate_kg_s: float) -> None:
         """One jet fire's harm and loss (module docstring)."""

@@ -34,12 +34,17 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.networks.multilayer import Dependency, Layer
+from sim.networks.services import register_service_layer
 from sim.networks.spatial import allocate_integer, edge_lengths, gabriel_edges, nearest_in_group
 from sim.networks.spec import ASSET_TYPES, LAYER_ASSET_TYPES, TELECOM_EDGE_TYPES, NetworkSpec
 
 LAYER = "telecom"
 SITE = "telecom_base_station_site"
 BACKBONE = "telecom_backbone_node"
+
+# households whose base-station site is down lose mobile service: counted by analyses such as
+# the criticality ranking (sim.networks.services)
+register_service_layer(LAYER, (), "#ff7f0e")
 
 
 def city_base_stations(spec: NetworkSpec) -> float:

@@ -50,7 +50,8 @@ SUMMARY_KEYS = (
 ``power_line_faults`` counts failures of 10 kV feeders (distribution circuits),
 ``substations_failed`` those of substations (:data:`sim.networks.spec.SUBSTATION_TYPES`): a
 failure repaired and failed again counts twice. ``gas_leaks`` counts failed gas mains (each a
-release), ``gas_fires_explosions`` those that ignited (jet fires; sim.networks.gas_leaks).
+release), ``gas_fires_explosions`` those that ignited (jet fires and confined explosions;
+sim.networks.gas_leaks).
 ``transformers_flooded`` counts the 10 kV distribution transformers failed by flood water
 (:data:`sim.networks.spec.TRANSFORMER_TYPES`), a part of ``power_line_faults`` (the feeder a
 flooded transformer stands on trips).

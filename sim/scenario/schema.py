@@ -456,17 +456,24 @@ class LoadRedistributionConfig(Strict):
         return v
 
 
-IMPORT_FORMATS = {"epanet": "water", "pandapower": "power", "osm": "roads", "graphml": None}
+IMPORT_FORMATS = {
+    "epanet": "water",
+    "pandapower": "power",
+    "osm": "roads",
+    "graphml": None,
+    "geojson": "gas",
+}
 """Import format → the layer it can feed (None: any)."""
 
 
 class NetworkImportConfig(Strict):
     """A real network placed into a district (:mod:`sim.networks.compose`)."""
 
-    layer: Literal["water", "power", "roads"] = Field(description="Layer the network joins.")
-    format: Literal["epanet", "pandapower", "osm", "graphml"] = Field(
+    layer: Literal["water", "power", "roads", "gas"] = Field(description="Layer the network joins.")
+    format: Literal["epanet", "pandapower", "osm", "graphml", "geojson"] = Field(
         description="File format: EPANET .inp (water), pandapower .json (power), OSM .osm/.pbf "
-        "(roads) or GraphML (any layer)."
+        "(roads), GraphML (any layer; gas: stations and pipes, sim.networks.gas_import) or "
+        "GeoJSON (gas)."
     )
     file: DataPath = Field(description="The network file, relative to the scenario file.")
     district: str = Field(min_length=1, description="English name of the target district.")

@@ -338,6 +338,10 @@ shelters:
     source: Fictional.
   places_per_site: 300
   source: Fictional.
+
+outdoor_work_halt:
+  min_response_level: 3
+  source: Fictional (the level of the Shanghai rules).
 """
 
 PROFILE_TEMPLATE = """\

@@ -9,14 +9,24 @@ registers `verify_app` on the main CLI (``app.add_typer(verify_app, name="verify
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 
 from sim.core.cli_input import SEED
+from sim.core.errors import InputDataError
 from sim.response.queueing import UnstableQueueError
-from sim.studies.verify import buldyrev, erlang_c, fragility_check, motter_lai, sir_final_size
+from sim.scenario import ScenarioError
+from sim.studies.verify import (
+    buldyrev,
+    erlang_c,
+    fragility_check,
+    gas_isolation,
+    motter_lai,
+    sir_final_size,
+)
 from sim.studies.verify.buldyrev import PINF_MIN_OFFSET, run_buldyrev
 from sim.studies.verify.erlang_c import verify_erlang_c
 from sim.studies.verify.fragility_check import verify_fragility
@@ -265,11 +275,39 @@ def fragility_command(
     _finish(checks, verbose)
 
 
+@verify_app.command("gas-isolation")
+def gas_isolation_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML file (its city needs gas statistics).")
+    ],
+    mains: Annotated[
+        int,
+        typer.Option(
+            callback=gas_isolation.MAINS.check,
+            help=f"Mains isolated per pressure class ({gas_isolation.MAINS}).",
+        ),
+    ] = 200,
+    seed: Annotated[int, typer.Option(callback=SEED.check, help="Seed of the mains drawn.")] = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print details.")] = False,
+) -> None:
+    """The gas layer's valve isolation: a medium-pressure main cuts exactly its subtree's
+    customers, a high-pressure main or a regulator only the regulators' trees it cuts off from
+    every gate station, and served + cut customers always add up to the layer's (exact)."""
+    try:
+        layer = gas_isolation.scenario_gas_layer(scenario)
+        checks = gas_isolation.verify_gas_isolation(layer, np.random.default_rng(seed), mains)
+    except (VerifyInputError, ScenarioError, InputDataError) as exc:
+        typer.echo(f"gas-isolation: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _finish(checks, verbose)
+
+
 __all__ = [
     "Check",
     "buldyrev_command",
     "erlang_c_command",
     "fragility_command",
+    "gas_isolation_command",
     "motter_lai_command",
     "print_checks",
     "sir_final_size_command",

@@ -4,13 +4,16 @@ For a scenario, the interdependent networks are generated as in a run (`sim.city
 `sim.networks.generate_city_networks`, `assign_fragility`, the scenario's ``networks``
 section) — without building the Mesa model. Each candidate asset is failed on its own and the
 `CascadeEngine` (the scenario's mechanism) gives the functional state; the cascade size is
-what was functional before and is not after: households without power / water, nodes lost per
-layer, drainage pumping capacity lost. This is the N-1 contingency screening of power-system
-practice applied to the multilayer network (each asset is "removed" in turn and the
-consequences ranked, cf. Rinaldi, Peerenboom & Kelly 2001 for the interdependencies).
+what was functional before and is not after: households without the service of each
+household-serving layer (`sim.networks.services.SERVICE_LAYERS`: power, water, gas, and any
+layer registered there), nodes lost per layer, drainage pumping capacity lost. This is the
+N-1 contingency screening of power-system practice applied to the multilayer network (each
+asset is "removed" in turn and the consequences ranked, cf. Rinaldi, Peerenboom & Kelly 2001
+for the interdependencies).
 
-Candidates: every "key" asset — layer sources and every asset type whose name contains
-"substation", "plant", "pumping_station", "pump" or "tank" — plus `samples` other assets drawn
+Candidates: every "key" asset — layer sources, every asset type whose name contains
+"substation", "plant", "pumping_station", "pump" or "tank" and the key types a service layer
+registers (gas regulator stations) — plus `samples` other assets drawn
 uniformly without replacement from all non-key assets of all layers. District averages over
 all assets use the Horvitz–Thompson weight N_other / samples for the sampled ones (Horvitz &
 Thompson 1952, JASA 47, 663-685) and the known asset count of the district.
@@ -21,8 +24,9 @@ longer buffer still runs (default 24 h: every 6 h backup generator has run dry �
 outage). ``horizon_h = 0`` gives the immediate impact.
 
 Monte Carlo: realisation r generates the networks that a run of the scenario with seed
-``scenario.seed + r`` builds (its ``networks`` stream, :class:`sim.core.streams.RandomStreams`),
-so realisation 0 holds the networks of the scenario's own run.
+``scenario.seed + r`` builds (its ``networks`` and ``networks.gas`` streams,
+:class:`sim.core.streams.RandomStreams`), so realisation 0 holds the networks of the scenario's
+own run.
 
 Cost: one cascade per candidate, restricted exactly to the layers its failure can reach (the
 candidate's layer and the layers depending on it, others held at their pre-failure state); a
@@ -56,16 +60,15 @@ from sim.networks import (
     assign_fragility,
     generate_city_networks,
 )
+from sim.networks.services import SERVICE_LAYERS
 from sim.results.staging import RunFolderError, publish, resolve_out, stage
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.paths import OVERRIDE_HELP, command_overrides, overrides_from_cwd
 from sim.scenario.schema import Scenario
 
 KEY_TYPE_KEYWORDS = ("substation", "plant", "pumping_station", "pump", "tank")
-"""Asset types evaluated exhaustively (besides every layer source)."""
-HOUSEHOLD_LAYERS = ("power", "water", "telecom")
-"""Layers whose ``customers_households`` count as households lost (telecom: households whose
-base-station site is down, sim/networks/telecom.py)."""
+"""Asset types evaluated exhaustively (besides every layer source and the key types of
+`SERVICE_LAYERS`)."""
 FINISHED_FILE = "criticality.png"
 """Written last: a criticality folder holding it is complete."""
 MAX_REALISATIONS = 1000
@@ -110,12 +113,22 @@ def options_problem(samples: int, seeds: int, horizon_h: float) -> str | None:
     return None
 
 
+def household_layers(net: MultilayerNetwork) -> list[str]:
+    """The layers of `net` whose ``customers_households`` count as households lost: the
+    registered service layers (`sim.networks.services.SERVICE_LAYERS`) it has, in order."""
+    return [k for k in SERVICE_LAYERS if k in net.layers]
+
+
 def key_asset_mask(net: MultilayerNetwork) -> dict[str, np.ndarray]:
-    """Per layer (n,) bool: sources and key asset types (see KEY_TYPE_KEYWORDS)."""
+    """Per layer (n,) bool: sources, key asset types (see KEY_TYPE_KEYWORDS) and the key types
+    of the layer's `SERVICE_LAYERS` entry."""
     out = {}
     for name, layer in net.layers.items():
+        extra = SERVICE_LAYERS[name].key_asset_types if name in SERVICE_LAYERS else ()
         key_codes = [
-            i for i, t in enumerate(layer.asset_types) if any(k in t for k in KEY_TYPE_KEYWORDS)
+            i
+            for i, t in enumerate(layer.asset_types)
+            if any(k in t for k in KEY_TYPE_KEYWORDS) or t in extra
         ]
         out[name] = layer.nodes["is_source"] | np.isin(layer.nodes["asset_type"], key_codes)
     return out
@@ -236,29 +249,30 @@ def evaluate_realisation(
 ) -> pd.DataFrame:
     """Cascade size of every candidate asset of one network (one row per candidate).
 
-    Columns: layer, node, asset_type, district, x_m, y_m, key, weight, households_lost_power,
-    households_lost_water, households_lost_telecom, households_lost (their sum:
-    household-services lost — a household without all three counts three times, households
-    are not linked across layers), nodes_lost_<layer>,
-    nodes_lost_total, drainage_capacity_lost_m3_per_s.
+    Columns: layer, node, asset_type, district, x_m, y_m, key, weight, households_lost_<layer>
+    for each of `household_layers` (power, water, gas …), households_lost (their sum:
+    household-services lost — a household without several counts once per layer, households
+    are not linked across layers), nodes_lost_<layer>, nodes_lost_total,
+    drainage_capacity_lost_m3_per_s.
     """
     screen = CascadeScreen(with_horizon(net, horizon_h), mechanism)
     cand, _ = _candidates(net, samples, rng)
     layers = list(net.layers)
+    served_layers = household_layers(net)
     cust = {k: net.layers[k].nodes["customers_households"] for k in layers}
     outlet_cap = None
     if "drainage" in net.layers:
         dr = net.layers["drainage"]
         outlet_cap = np.where(dr.nodes["is_source"], dr.nodes["capacity"], 0.0)
     nodes_lost = np.zeros((len(cand), len(layers)))
-    hh = np.zeros((len(cand), len(HOUSEHOLD_LAYERS)))
+    hh = np.zeros((len(cand), len(served_layers)))
     cap_lost = np.zeros(len(cand))
     for r, (layer, node) in enumerate(zip(cand["layer"], cand["node"], strict=True)):
         lost = screen.lost(layer, int(node))
         for j, k in enumerate(layers):
             if k in lost:
                 nodes_lost[r, j] = np.count_nonzero(lost[k])
-        for j, k in enumerate(HOUSEHOLD_LAYERS):
+        for j, k in enumerate(served_layers):
             if k in lost:
                 hh[r, j] = cust[k][lost[k]].sum()
         if outlet_cap is not None and "drainage" in lost:
@@ -274,7 +288,7 @@ def evaluate_realisation(
     for k, v in attrs.items():
         out[k] = v
     out["district_name"] = city.districts["name_en"].to_numpy()[out["district"].clip(lower=0)]
-    for j, k in enumerate(HOUSEHOLD_LAYERS):
+    for j, k in enumerate(served_layers):
         out[f"households_lost_{k}"] = hh[:, j]
     out["households_lost"] = hh.sum(axis=1)
     for j, k in enumerate(layers):
@@ -295,7 +309,7 @@ def district_table(
         city: the city (district names).
         household_services: per realisation (indexed by its number, as ``asset_counts``'
             rows), the household-services of its networks: the customers (households) of
-            every :data:`HOUSEHOLD_LAYERS` layer, summed (:func:`household_services_of`).
+            every `household_layers` layer, summed (:func:`household_services_of`).
 
     Returns:
         One row per district: key assets per realisation; expected households lost when a
@@ -352,9 +366,9 @@ def district_table(
 
 def household_services_of(net: MultilayerNetwork) -> float:
     """The household-services a network serves: the customers (households) of each of its
-    :data:`HOUSEHOLD_LAYERS` layers, summed (a household with power, water and mobile service
-    counts three times, as in ``households_lost``)."""
-    layers = [net.layers[k] for k in HOUSEHOLD_LAYERS if k in net.layers]
+    `household_layers`, summed (a household with power and water counts twice, as in
+    ``households_lost``)."""
+    layers = [net.layers[k] for k in household_layers(net)]
     return float(sum(layer.nodes["customers_households"].sum() for layer in layers))
 
 
@@ -435,7 +449,7 @@ def run_criticality(
     frames, counts, services = [], [], []
     for r in range(seeds):
         streams = RandomStreams(scenario.seed + r)
-        net = generate_city_networks(city, spec, streams["networks"])
+        net = generate_city_networks(city, spec, streams["networks"], streams["networks.gas"])
         assign_fragility(net)
         # Candidate sampling uses its own stream so that it never shifts the network draws.
         rng = streams["criticality.candidates"]
@@ -463,6 +477,12 @@ def run_criticality(
     return CriticalityResult(assets, districts, types, time.perf_counter() - t0)
 
 
+def served_layer_names(assets: pd.DataFrame) -> list[str]:
+    """The household-serving layers counted in `assets` (its ``households_lost_<layer>``
+    columns), in `SERVICE_LAYERS` order."""
+    return [k for k in SERVICE_LAYERS if f"households_lost_{k}" in assets.columns]
+
+
 def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 20) -> Path:
     """PNG: top-`top` assets of realisation 0 (bar chart, households lost) and the district
     map coloured by the expected households lost when the district's top asset fails."""
@@ -483,17 +503,17 @@ def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 2
         f"{t} #{n} ({d})"
         for t, n, d in zip(a0["asset_type"], a0["node"], a0["district_name"], strict=True)
     ]
-    colours = {
-        "power": "#d62728", "water": "#1f77b4", "drainage": "#2ca02c", "roads": "#7f7f7f",
-        "telecom": "#ff7f0e",
-    }  # fmt: skip
+    served = " + ".join(served_layer_names(a))
+    colours = {k: v.colour for k, v in SERVICE_LAYERS.items()}
+    colours = {**colours, "drainage": "#2ca02c", "roads": "#7f7f7f"}
+    colours = {k: c for k, c in colours.items() if k in set(a["layer"])}
     ax1.barh(
         np.arange(len(a0))[::-1],
         a0["households_lost"] / 1e3,
         color=[colours.get(x, "#9467bd") for x in a0["layer"]],
     )
     ax1.set_yticks(np.arange(len(a0))[::-1], labels, fontsize=7)
-    ax1.set_xlabel("household-services lost (thousands; power + water + mobile)")
+    ax1.set_xlabel(f"household-services lost (thousands; {served})")
     ax1.set_title(f"Top {len(a0)} single-asset failures (realisation 0)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
     ax1.legend(handles, list(colours), loc="lower right", fontsize=8)
@@ -512,9 +532,7 @@ def criticality_figure(result: CriticalityResult, city, path: Path, top: int = 2
     for (_, row), v in zip(city.districts.iterrows(), vals, strict=True):
         ax2.annotate(f"{v:.0f}", (row["lon"], row["lat"]), fontsize=7, ha="center")
     fig.colorbar(
-        pc,
-        ax=ax2,
-        label="household-services lost (power + water + mobile) when the top asset fails (k)",
+        pc, ax=ax2, label=f"household-services lost ({served}) when the top asset fails (k)"
     )
     ax2.set_title(f"District criticality (mean of {a['realisation'].nunique()} realisations)")
     ax2.set_xlabel("longitude (°E)")
@@ -587,8 +605,8 @@ def criticality_command(
     out, res = _screen_staged(scen, out, overwrite, samples, seeds, horizon_h)
     top = res.districts.sort_values("rank_top_asset").head(3)
     typer.echo(
-        "most critical districts (household-services lost, power + water + mobile, "
-        "when the top asset fails): "
+        f"most critical districts (household-services lost, "
+        f"{' + '.join(served_layer_names(res.assets))}, when the top asset fails): "
         + ", ".join(
             f"{n} {v:,.0f}"
             for n, v in zip(top["name_en"], top["households_lost_top_asset"], strict=True)

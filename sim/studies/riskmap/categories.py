@@ -85,6 +85,7 @@ INCIDENT_CATEGORY = {
     "gas_leak": "pipeline_failure",
     "gas_regulator_failure": "lifeline_outage",
     "gas_fire": "pipeline_failure",
+    "gas_explosion": "pipeline_failure",
 }
 """Incident kind (sim.response.incidents) → category; also the ``detail`` of death events."""
 DEATH_DETAIL_CATEGORY = {
@@ -128,6 +129,7 @@ LOSS_ITEM_CATEGORY = {
     "gas_main_repair": "pipeline_failure",
     "gas_regulator_flood": "lifeline_outage",
     "gas_fire": "pipeline_failure",
+    "gas_explosion": "pipeline_failure",
 }
 """Loss-ledger items (sim.damage.impact.UNIT_COST_YUAN, plus ``earthquake_housing``) → category.
 Items not listed are booked to the city-wide row of category ``other``."""

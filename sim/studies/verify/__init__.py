@@ -6,7 +6,8 @@
 - `motter_lai`: load-redistribution cascades on Barabási–Albert graphs, Motter & Lai (2002).
 - `commands`: the typer sub-app `verify_app` (imported lazily by the CLI).
 
-Further checks (erlang-c, sir-final-size, fragility) live beside these modules.
+Further checks (erlang-c, sir-final-size, fragility, gas-isolation: the gas layer's valve
+isolation against its graph) live beside these modules.
 """
 
 from sim.studies.verify.report import Check, all_passed, print_checks
