@@ -366,3 +366,35 @@ class NetworkSpec:
 def city_network_spec(city, **params) -> NetworkSpec:
     """`NetworkSpec.for_city` with the statistics of ``city.profile`` (a `sim.city.City`)."""
     return NetworkSpec.for_city(city.profile.network_statistics, **params)
+
+
+# --------------------------------------------------------------------------------------------
+# full scale: what one generated asset stands for
+# --------------------------------------------------------------------------------------------
+def discretisation_units(spec: NetworkSpec) -> dict[str, float]:
+    """What one discretisation node stands for at ``spec.resolution`` (city-wide means).
+
+    Args:
+        spec: generator parameters (its ``resolution``).
+
+    Returns:
+        dict: ``households_per_10kv_node`` = households_per_transformer / resolution;
+        ``households_per_water_junction`` = households_per_water_junction / resolution (before
+        the junctions' area floor); ``sewer_m_per_drainage_node`` = 1000 ·
+        pipe_km_per_catchment_node / resolution, m (the split length is city.yaml's
+        ``drainage_pipe_km``, with its source); ``intersections_factor`` = resolution (road
+        intersections are sized so that a Gabriel mesh has the city's road length, times this).
+
+    At :data:`sim.scenario.schema.FULL_SCALE_RESOLUTION` (16) a drainage node stands for 31 m
+    of sewer, about one manhole (CECS 227:2007 spaces manholes 40 m apart on 200-400 mm sewers
+    and 60 m on 500-700 mm ones, municipal ones at most 50 m, as quoted at
+    gzsxx.cn/industry/877.html); a 10 kV node for ~16 households (a feeder section rather than
+    a transformer: assumption) and a water junction for ~63 households (assumption).
+    """
+    r = spec.resolution
+    return {
+        "households_per_10kv_node": spec.households_per_transformer / r,
+        "households_per_water_junction": spec.households_per_water_junction / r,
+        "sewer_m_per_drainage_node": 1000.0 * spec.pipe_km_per_catchment_node / r,
+        "intersections_factor": r,
+    }
