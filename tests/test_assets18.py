@@ -34,7 +34,10 @@ def _hand_counts(city, r: float) -> dict[str, np.ndarray]:
     urban = np.minimum(area, pop / 10_000.0)
     pipe_km = city.profile.network_statistics["drainage_pipe_km"] * urban / urban.sum()
     junctions = np.maximum(np.round(hh / 1000.0), np.round(area / 1.0))
+    urban_km = city.profile.network_statistics["urban_road_km"] * pop / pop.sum()
+    road_km = urban_km + 1.5 * (area - urban)  # rural roads 1.5 km/km² (NetworkSpec)
     return {
+        "roads:intersection": np.maximum(3, np.round((road_km / 2.0) ** 2 / area * min(r, 1))),
         "power:distribution_transformer_10kv": np.maximum(1, np.round(hh / 250.0 * r)),
         "water:mains_junction": np.maximum(1, np.round(junctions * r)),
         "drainage:catchment_pipe_node": np.maximum(1, np.round(pipe_km / 0.5 * r)),
@@ -58,9 +61,9 @@ def test_full_scale_gives_a_million_infrastructure_assets_for_the_first_city():
     city = _city(SHANGHAI_DATA)
     hand = _hand_counts(city, FULL_SCALE_RESOLUTION)
     nodes = sum(int(v.sum()) for v in hand.values())
-    # 686,093 feeder nodes + 194,880 junctions + 265,632 sewer nodes (+ 79,645 intersections,
-    # stations and sources: 1,228,827 generated, benchmarks/asset_scaling.py)
-    assert nodes == 686_093 + 194_880 + 265_632
+    # 686,093 feeder nodes + 194,880 junctions + 265,632 sewer nodes + 4,978 intersections (+
+    # 500 underpasses, stations and sources: 1,154,160 generated, benchmarks/asset_scaling.py)
+    assert nodes == 686_093 + 194_880 + 265_632 + 4_978
     assert nodes > 1_000_000
     units = discretisation_units(city_network_spec(city, resolution=FULL_SCALE_RESOLUTION))
     assert units["sewer_m_per_drainage_node"] == pytest.approx(31.25)  # 500 m / 16
@@ -71,3 +74,16 @@ def test_the_resolution_cap_is_the_full_scale_setting():
     assert NetworksConfig(resolution=FULL_SCALE_RESOLUTION).resolution == 16.0
     with pytest.raises(ValueError, match="less than or equal to 16"):
         NetworksConfig(resolution=16.5)
+
+
+def test_the_road_mesh_keeps_the_city_road_length_above_resolution_1():
+    """Refining the Gabriel mesh beyond its statistic would lengthen the roads by sqrt(r)."""
+    city = _city(EXAMPLE_DATA)
+    lengths = {}
+    for r in (0.5, 1.0, 4.0):
+        net = generate_city_networks(
+            city, city_network_spec(city, resolution=r), np.random.default_rng(5)
+        )
+        lengths[r] = net.layers["roads"].edges["length_m"].sum() / 1000.0
+    assert lengths[4.0] == pytest.approx(lengths[1.0], rel=0.02)  # same mesh size, new draw
+    assert lengths[0.5] < 0.8 * lengths[1.0]  # below 1 the mesh is coarser (as before)

@@ -193,8 +193,10 @@ class NetworkSpec:
 
     resolution: float = 1.0
     """Multiplier on the counts of discretisation nodes (distribution transformers, water
-    junctions, drainage catchment nodes, road intersections); 1.0 gives > 50,000 assets for
-    a city of 25 million. Sources, substations and pumping stations keep their counts."""
+    junctions, drainage catchment nodes; road intersections up to 1.0 only, the mesh whose
+    length is the city's road length); 1.0 gives > 50,000 assets for a city of 25 million,
+    16 (the full scale) > 1 million. Sources, substations and pumping stations keep their
+    counts."""
 
     urban_density_persons_per_km2: float = 10_000.0
     """Population density of built-up land, used to estimate urbanised area (assumption)."""
@@ -382,8 +384,9 @@ def discretisation_units(spec: NetworkSpec) -> dict[str, float]:
         ``households_per_water_junction`` = households_per_water_junction / resolution (before
         the junctions' area floor); ``sewer_m_per_drainage_node`` = 1000 ·
         pipe_km_per_catchment_node / resolution, m (the split length is city.yaml's
-        ``drainage_pipe_km``, with its source); ``intersections_factor`` = resolution (road
-        intersections are sized so that a Gabriel mesh has the city's road length, times this).
+        ``drainage_pipe_km``, with its source); ``intersections_factor`` = min(resolution, 1) (road
+        intersections are sized so that their Gabriel mesh has the city's road length, times
+        this: a finer mesh would be longer than the roads).
 
     At :data:`sim.scenario.schema.FULL_SCALE_RESOLUTION` (16) a drainage node stands for 31 m
     of sewer, about one manhole (CECS 227:2007 spaces manholes 40 m apart on 200-400 mm sewers
@@ -396,5 +399,5 @@ def discretisation_units(spec: NetworkSpec) -> dict[str, float]:
         "households_per_10kv_node": spec.households_per_transformer / r,
         "households_per_water_junction": spec.households_per_water_junction / r,
         "sewer_m_per_drainage_node": 1000.0 * spec.pipe_km_per_catchment_node / r,
-        "intersections_factor": r,
+        "intersections_factor": min(r, 1.0),
     }
