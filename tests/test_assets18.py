@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 
 from sim.city import load_city
+from sim.core.streams import RandomStreams
+from sim.damage.exposure import PERSONS_PER_SHED, ExposureModel
+from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
+from sim.damage.items import ITEM_KINDS, draw_items
 from sim.networks.generate import generate_city_networks
 from sim.networks.spec import city_network_spec, discretisation_units
 from sim.scenario.schema import FULL_SCALE_RESOLUTION, NetworksConfig
@@ -87,3 +91,117 @@ def test_the_road_mesh_keeps_the_city_road_length_above_resolution_1():
         lengths[r] = net.layers["roads"].edges["length_m"].sum() / 1000.0
     assert lengths[4.0] == pytest.approx(lengths[1.0], rel=0.02)  # same mesh size, new draw
     assert lengths[0.5] < 0.8 * lengths[1.0]  # below 1 the mesh is coarser (as before)
+
+
+# --------------------------------------------------------------------------------------------
+# exposure as individual items (sim.damage.items)
+# --------------------------------------------------------------------------------------------
+
+
+def _items(seed: int, city=None):
+    city = city or _city(EXAMPLE_DATA)
+    return draw_items(city, 2019, np.random.default_rng(seed), PERSONS_PER_SHED)
+
+
+def test_same_seed_same_items_and_another_seed_other_items():
+    a, b, c = _items(7), _items(7), _items(8)
+    for f in ("kind", "district", "site", "age_years", "capacity"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.array_equal(a.site_xy, b.site_xy)
+    assert np.array_equal(a.counts(5), c.counts(5))  # counts are the inventory's, not drawn
+    assert not np.array_equal(a.capacity, c.capacity)
+    assert not np.array_equal(a.site_xy, c.site_xy)
+
+
+def test_items_per_district_equal_the_inventory():
+    city = _city(EXAMPLE_DATA)
+    ex = city.exposure
+    it = _items(1, city)
+    counts = it.counts(city.n_districts)
+    col = {k: counts[:, i] for i, k in enumerate(ITEM_KINDS)}
+    assert col["shop_signboard"].tolist() == ex["shop_signboards"].astype(int).tolist()
+    assert col["advertising_structure"].tolist() == ex["advertising_structures"].tolist()
+    assert (
+        col["glass_curtain_wall_panel"].tolist()
+        == (20 * ex["glass_curtain_wall_buildings"]).tolist()
+    )  # 20 panels per building (OBJECT_TYPES)
+    assert (
+        col["external_insulation_patch"].tolist()
+        == (200 * ex["external_insulation_estates"]).tolist()
+    )
+    sheds = np.ceil(ex["shed_dwellers_persons"].to_numpy() / PERSONS_PER_SHED)
+    assert col["sheds"].tolist() == sheds.astype(int).tolist()
+    # the panels of one building share its site: as many sites as buildings per district
+    k = ITEM_KINDS.index("glass_curtain_wall_panel")
+    for d in range(city.n_districts):
+        sites = np.unique(it.site[(it.kind == k) & (it.district == d)])
+        assert sites.size == ex["glass_curtain_wall_buildings"][d]
+    # every site lies in its items' district; old housing keeps its floor area to a building
+    where = city.locate(it.site_xy[it.site, 0], it.site_xy[it.site, 1])
+    assert np.array_equal(where, it.district)
+    old = it.old_housing
+    area = np.bincount(old.district, weights=old.floor_area_m2, minlength=city.n_districts)
+    assert np.all(np.abs(area - ex["old_housing_m2"].to_numpy()) <= 1000.0)
+    assert old.age_years.min() >= 2019 - 1996 and old.age_years.max() <= 2019 - 1950
+
+
+def test_item_capacities_and_counted_form_agree_in_expectation():
+    """Counted: count x Phi(ln(g/theta)/beta) per district and type; items: capacities
+    theta exp(beta z) compared with the same peak gust. Shanghai's 743,455 items."""
+    city = _city(SHANGHAI_DATA)
+    it = _items(11, city)
+    counted = FallingObjectHazard.from_city(city, OBJECT_TYPES)
+    for gust in (25.0, 32.0, 40.0):
+        new = it.update(np.full(len(it.site_xy), gust), city.n_districts)
+        it.failed[:] = False
+        expect = counted.expected_falls(np.full(city.n_districts, gust)).sum(axis=0)
+        for j, t in enumerate(OBJECT_TYPES):
+            if t.name not in ITEM_KINDS:
+                continue
+            n = counted.counts[:, j].sum()
+            got = new[:, ITEM_KINDS.index(t.name)].sum()
+            p = expect[j] / n
+            sd = np.sqrt(n * p * (1 - p)) + 1e-9
+            assert abs(got - expect[j]) <= 4 * sd + 1, (t.name, gust, got, expect[j])
+
+
+class _UniformGust:
+    def __init__(self, gust):
+        self.gust = gust
+
+    def provides(self, im):
+        return im == "gust_ms"
+
+    def at(self, im, x, y):
+        return np.full(np.shape(x), self.gust)
+
+
+def test_exposure_model_fails_items_by_their_capacity_at_full_scale():
+    city = _city(EXAMPLE_DATA)
+    model = ExposureModel(city, RandomStreams(3), items_year=2019)
+    again = ExposureModel(city, RandomStreams(3), items_year=2019)
+    assert np.array_equal(model.item_exposure.capacity, again.item_exposure.capacity)
+    it = model.item_exposure
+
+    class Ctx:
+        def utc(self):
+            return np.datetime64("2019-08-10T06:00")
+
+        losses = type("L", (), {"add": staticmethod(lambda *a: None)})()
+
+        def log_event(self, *a, **k):
+            pass
+
+        def book_casualties(self, *a, **k):
+            pass
+
+    shape = model.sample_shape
+    zero = lambda key: np.zeros(shape[0])  # noqa: E731  (everyone relocated)
+    model.apply_wind(Ctx(), np.full(shape, 35.0), 0, zero, _UniformGust(35.0))
+    k = ITEM_KINDS.index("shop_signboard")
+    want = int((it.capacity[it.kind == k] <= 35.0).sum())
+    assert model.failed("shop_signboard") == want > 0
+    k = ITEM_KINDS.index("sheds")
+    assert model.failed("sheds") == int((it.capacity[it.kind == k] <= 35.0).sum())
+    # the counted form is untouched without items_year (today's default resolution)
+    assert ExposureModel(city, RandomStreams(3)).item_exposure is None
