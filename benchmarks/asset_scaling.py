@@ -4,7 +4,8 @@ Usage: .venv/bin/python benchmarks/asset_scaling.py [--resolutions 1 4 16] [--ho
 
 Each resolution runs in its own process (so that its peak memory is its own): the model is
 built (network generation, exposure, items at the full scale) and run for the scenario's 96 h
-(or ``--hours``). Prints one row per resolution — infrastructure assets, exposure items,
+(or ``--hours``). Prints one row per resolution — infrastructure assets (all layers, and each
+layer), exposure items,
 build and run wall time, peak resident memory, incidents and three outcomes that depend on the
 discretisation — and the exponent b of a
 least-squares fit of log(total time) = a + b·log(assets + items) over the rows (b ≤ 1.1 is
@@ -49,6 +50,7 @@ def one(resolution: float, hours: float | None) -> dict:
     return {
         "resolution": resolution,
         "assets": int(sum(layer.n_nodes for layer in model.infra.layers.values())),
+        **{name: layer.n_nodes for name, layer in model.infra.layers.items()},
         "items": 0 if items is None else items.n_items,
         "build_s": round(t1 - t0, 2),
         "run_s": round(t2 - t1, 2),
