@@ -205,3 +205,19 @@ def test_exposure_model_fails_items_by_their_capacity_at_full_scale():
     assert model.failed("sheds") == int((it.capacity[it.kind == k] <= 35.0).sum())
     # the counted form is untouched without items_year (today's default resolution)
     assert ExposureModel(city, RandomStreams(3)).item_exposure is None
+
+
+def test_the_model_draws_items_only_at_the_full_scale_setting():
+    from sim.models.emergency import CityModel
+    from sim.scenario import load_scenario
+
+    example = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+    short = ["time.duration_h=1"]
+    top = f"networks.resolution={FULL_SCALE_RESOLUTION}"
+    full = CityModel(load_scenario(example, [*short, top]))
+    items = full.exposure.item_exposure
+    assert items is not None and items.n_items > 0
+    # ages counted to the scenario's year; old housing built 1950-1996 (exposure_totals.csv)
+    year = full.config.time.start_utc.year
+    assert items.old_housing.age_years.max() <= year - 1950
+    assert CityModel(load_scenario(example, short)).exposure.item_exposure is None

@@ -506,11 +506,12 @@ class NetworkImportConfig(Strict):
 
 FULL_SCALE_RESOLUTION = 16.0
 """The top ``networks.resolution``, the full-scale setting: 16 times the default discretisation
-nodes, > 1 million infrastructure assets for the first city (1,154,160; one drainage node per
-31 m of sewer, about one per manhole; what each asset stands for:
-:func:`sim.networks.spec.discretisation_units`). At this setting the falling objects and sheds are
-individual items (:mod:`sim.damage.items`). The bound keeps a mistyped resolution (1000) from
-running away: generation grows linearly, ~10 s and ~0.5 GB at this level."""
+nodes, > 1 million infrastructure assets for the first city (1,154,160 in power, water, drainage
+and roads; one drainage node per 31 m of sewer, about one per manhole; what each asset stands
+for: :func:`sim.networks.spec.discretisation_units`). At this setting the falling objects,
+sheds and dangerous dwellings are individual items (:mod:`sim.damage.items`). The bound keeps a
+mistyped resolution (1000) from running away: generation grows linearly, ~10 s and ~0.5 GB at
+this level."""
 
 
 class NetworksConfig(Strict):
