@@ -198,11 +198,19 @@ def test_exposure_model_fails_items_by_their_capacity_at_full_scale():
     shape = model.sample_shape
     zero = lambda key: np.zeros(shape[0])  # noqa: E731  (everyone relocated)
     model.apply_wind(Ctx(), np.full(shape, 35.0), 0, zero, _UniformGust(35.0))
-    k = ITEM_KINDS.index("shop_signboard")
+    k = k_sign = ITEM_KINDS.index("shop_signboard")
     want = int((it.capacity[it.kind == k] <= 35.0).sum())
     assert model.failed("shop_signboard") == want > 0
     k = ITEM_KINDS.index("sheds")
     assert model.failed("sheds") == int((it.capacity[it.kind == k] <= 35.0).sum())
+    # casualties are placed at the sites of the items that failed, in their district
+    signs = it.last_hit[it.kind[it.last_hit] == k_sign]
+    d = int(np.bincount(it.district[signs]).argmax())
+    groups = np.zeros(shape[0], np.int64)
+    groups[d] = 5
+    placed = model._incidents_at("falling_object_injury", groups, groups, ("shop_signboard",))
+    where = {tuple(p) for p in it.site_xy[it.site[signs[it.district[signs] == d]]]}
+    assert len(placed) == 5 and all((c.x_m, c.y_m) in where for c in placed)
     # the counted form is untouched without items_year (today's default resolution)
     assert ExposureModel(city, RandomStreams(3)).item_exposure is None
 

@@ -32,7 +32,7 @@ from sim.damage.earthquake import old_housing_stocks, pager_casualty_scale, samp
 from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
-from sim.damage.items import ExposureItems, draw_items
+from sim.damage.items import ITEM_KINDS, ExposureItems, draw_items, failed_sites
 from sim.scenario.schema import ALERT_LEVELS
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ class ExposureModel:
             # Trapped people are spread over the collapsed structures: one incident per
             # structure with anyone trapped (at most one per trapped person).
             groups = np.minimum(collapsed, trapped)
-            incidents += self._incidents_at("structural_collapse", groups, trapped)
+            incidents += self._incidents_at("structural_collapse", groups, trapped, (column,))
         return incidents
 
     def _item_falls(self, field) -> dict[str, np.ndarray] | None:
@@ -290,23 +290,34 @@ class ExposureModel:
         for d in np.flatnonzero(out["deaths"]):
             ctx.book_casualties(int(d), "falling_object", deaths=float(out["deaths"][d]))
         injured = out["injuries"]
-        return self._incidents_at("falling_object_injury", injured, injured)
+        falling_kinds = tuple(t.name for t in self.falling.types if t.name in ITEM_KINDS)
+        return self._incidents_at("falling_object_injury", injured, injured, falling_kinds)
 
     def _incidents_at(
-        self, kind: str, groups: np.ndarray, persons: np.ndarray
+        self, kind: str, groups: np.ndarray, persons: np.ndarray, item_kinds: tuple = ()
     ) -> list[CasualtyIncident]:
-        """Split ``persons[d]`` people into ``groups[d]`` incidents at random sample points."""
+        """Split ``persons[d]`` people into ``groups[d]`` incidents at random sample points;
+        with items (full scale), at the sites of the items of ``item_kinds`` that failed in
+        the district at this step, when there are any."""
         out: list[CasualtyIncident] = []
         x, y = self.sample_xy
         k = self.sample_shape[1]
+        rng = self.streams["exposure.placement"]
         for d in np.flatnonzero(groups):
             g = int(groups[d])
             sizes = np.full(g, int(persons[d]) // g)
             sizes[: int(persons[d]) % g] += 1
-            where = d * k + self.streams["exposure.placement"].integers(0, k, size=g)
+            sites = np.empty(0, np.int64)
+            if self.item_exposure is not None and item_kinds:
+                sites = failed_sites(self.item_exposure, int(d), item_kinds)
+            if sites.size:
+                xy = self.item_exposure.site_xy[sites[rng.integers(0, sites.size, size=g)]]
+            else:
+                where = d * k + rng.integers(0, k, size=g)
+                xy = np.column_stack([x[where], y[where]])
             out += [
-                CasualtyIncident(kind, int(d), float(x[i]), float(y[i]), int(s))
-                for i, s in zip(where, sizes, strict=True)
+                CasualtyIncident(kind, int(d), float(p[0]), float(p[1]), int(s))
+                for p, s in zip(xy, sizes, strict=True)
                 if s > 0
             ]
         return out

@@ -31,7 +31,7 @@ city.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -100,6 +100,7 @@ class ExposureItems:
         age_years: (n,) float32 age at the scenario's year, years.
         capacity: (n,) float32 capacity in the kind's intensity measure (gust, m/s).
         failed: (n,) bool failed so far.
+        last_hit: indices of the items failed by the last `update`.
         site_xy: (m, 2) float64 site coordinates, metres in the city's CRS.
         old_housing: the old-housing buildings (`OldHousing`) the dwellings lie in.
     """
@@ -113,6 +114,7 @@ class ExposureItems:
     failed: np.ndarray
     site_xy: np.ndarray
     old_housing: OldHousing
+    last_hit: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     @property
     def n_items(self) -> int:
@@ -136,8 +138,17 @@ class ExposureItems:
         standing = np.flatnonzero(~self.failed)
         hit = standing[np.asarray(im_at_sites)[self.site[standing]] >= self.capacity[standing]]
         self.failed[hit] = True
+        self.last_hit = hit
         flat = self.district[hit].astype(np.int64) * len(self.kinds) + self.kind[hit]
         return np.bincount(flat, minlength=n_districts * len(self.kinds)).reshape(n_districts, -1)
+
+
+def failed_sites(items: ExposureItems, district: int, kinds: tuple[str, ...]) -> np.ndarray:
+    """Sites of the items of ``kinds`` in ``district`` failed by the last update."""
+    hit = items.last_hit
+    codes = [items.kinds.index(k) for k in kinds if k in items.kinds]
+    sel = (items.district[hit] == district) & np.isin(items.kind[hit], codes)
+    return items.site[hit[sel]]
 
 
 def kind_counts(city, persons_per_shed: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
