@@ -60,12 +60,12 @@ CASES = [
     *[(["criticality", EXAMPLE, "--out", "OUT"], "--horizon-h", v) for v in ("nan", "inf", "-5")],
     *[
         (["criticality", EXAMPLE, "--out", "OUT"], "--resolution", v)
-        for v in ("nan", "inf", "0", "-1", "4.5", "1000")
+        for v in ("nan", "inf", "0", "-1", "16.5", "1000")
     ],
     (["criticality", EXAMPLE, "--out", "OUT", "--samples", "100000"], "--seeds", "100"),
     (["riskmap", EXAMPLE, "--out", "OUT"], "--replications", "0"),
     (["riskmap", EXAMPLE, "--out", "OUT"], "--workers", "257"),
-    *[(["riskmap", EXAMPLE, "--out", "OUT"], "--resolution", v) for v in ("nan", "0", "5")],
+    *[(["riskmap", EXAMPLE, "--out", "OUT"], "--resolution", v) for v in ("nan", "0", "17")],
     (["compare", SPEC, "--out", "OUT"], "--replications", "0"),
     (["compare", SPEC, "--out", "OUT"], "--replications", "1000000"),
     (["compare", SPEC, "--out", "OUT"], "--workers", "0"),
@@ -177,7 +177,7 @@ def test_an_overridden_field_accepts_exactly_what_the_schema_accepts():
             assert bound.problem(value) is None, value
     seed = schema_bound(ScenarioBase, "seed")
     assert seed.problem(-1) and seed.problem(0) is None and seed.problem(10**400) is None
-    assert str(bound) == "a finite number > 0 and <= 4"
+    assert str(bound) == "a finite number > 0 and <= 16"
 
 
 def test_a_field_constraint_without_a_command_line_form_is_not_passed_silently():

@@ -32,6 +32,7 @@ from sim.damage.earthquake import old_housing_stocks, pager_casualty_scale, samp
 from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
+from sim.damage.items import ITEM_KINDS, ExposureItems, draw_items, failed_sites
 from sim.scenario.schema import ALERT_LEVELS
 
 if TYPE_CHECKING:
@@ -86,13 +87,25 @@ class ExposureModel:
             (D,) multiplies the falling objects' median capacity; ``old_housing_share`` (D,)
             the dangerous old dwellings and their residents to relocate (1 − retrofit share);
             ``construction_site_ratio`` (D,) the site workers to relocate.
+        items_year: None (default): counted exposure. A year (the scenario's, e.g. 2019): the
+            full-scale setting, the falling objects (but air-conditioner brackets), sheds and
+            dangerous old dwellings drawn as individual items aged to that year
+            (:mod:`sim.damage.items`, stream ``exposure.items``), failing by the gust at their
+            own sites (:meth:`apply_wind` then needs the hazard field).
 
     Attributes:
         sample_xy: (x_m, y_m) arrays of the D·K sample points, district-major.
         sample_shape: (D, K).
     """
 
-    def __init__(self, city: City, streams, curve=get_curve, condition: dict | None = None):
+    def __init__(
+        self,
+        city: City,
+        streams,
+        curve=get_curve,
+        condition: dict | None = None,
+        items_year: float | None = None,
+    ):
         self.city = city
         self.curve = curve
         self.condition = condition or {}
@@ -123,6 +136,12 @@ class ExposureModel:
             curve("old_housing_urm_collapse"),
             spread_counts(self.old_dwellings_per_district, k),
         )
+        self.item_exposure: ExposureItems | None = None
+        if items_year is not None:
+            self.item_exposure = draw_items(
+                city, items_year, streams["exposure.items"], PERSONS_PER_SHED, curve,
+                self.condition.get("facade_median_factor"),
+            )  # fmt: skip
 
     # ------------------------------------------------------------------ queries
     def _pool(self, ex, column: str) -> np.ndarray:
@@ -154,6 +173,9 @@ class ExposureModel:
 
     def failed(self, column: str) -> int:
         """Items failed so far: a counted item, or a falling-object type name."""
+        it = self.item_exposure
+        if it is not None and column in it.kinds and column in self.items:
+            return int(it.failed[it.kind == it.kinds.index(column)].sum())
         if column in self.items:
             return self.items[column].failed_total
         names = [t.name for t in self.falling.types]
@@ -166,6 +188,7 @@ class ExposureModel:
         gust_ms: np.ndarray,
         alert_rank: int,
         remaining_at_risk: Callable[[str], np.ndarray],
+        field=None,
     ) -> list[CasualtyIncident]:
         """Damage counted exposure under the gust field; return casualty incidents.
 
@@ -177,11 +200,13 @@ class ExposureModel:
             alert_rank: effective alert level rank (0 none … 4 red).
             remaining_at_risk: relocation category → (D,) persons still in place (not
                 relocated) per district, from the district governments.
+            field: the hazard field now (``at("gust_ms", x, y)``); needed with items only.
 
         Returns:
             New casualty incidents (one per pedestrian hit or per collapsed occupied structure).
         """
-        incidents = self._falling_objects(ctx, gust_ms, alert_rank)
+        item_falls = self._item_falls(field)
+        incidents = self._falling_objects(ctx, gust_ms, alert_rank, item_falls)
         for column, persons_key, per_unit, loss_item in (
             ("sheds", "shed_dwellers_persons", self.sheds_per_district, "shed"),
             (
@@ -191,7 +216,10 @@ class ExposureModel:
                 "old_housing_unit",
             ),
         ):
-            collapsed = self.items[column].update(gust_ms, self.streams[f"exposure.{column}"])
+            if item_falls is None:
+                collapsed = self.items[column].update(gust_ms, self.streams[f"exposure.{column}"])
+            else:
+                collapsed = item_falls[column]
             total = int(collapsed.sum())
             if total == 0:
                 continue
@@ -214,11 +242,23 @@ class ExposureModel:
             # Trapped people are spread over the collapsed structures: one incident per
             # structure with anyone trapped (at most one per trapped person).
             groups = np.minimum(collapsed, trapped)
-            incidents += self._incidents_at("structural_collapse", groups, trapped)
+            incidents += self._incidents_at("structural_collapse", groups, trapped, (column,))
         return incidents
 
+    def _item_falls(self, field) -> dict[str, np.ndarray] | None:
+        """Item kind → (D,) items newly failed under the gust at their sites (None: counted)."""
+        it = self.item_exposure
+        if it is None:
+            return None
+        n_d = self.sample_shape[0]
+        if field is None or not field.provides("gust_ms"):
+            return {name: np.zeros(n_d, np.int64) for name in it.kinds}
+        gust = field.at("gust_ms", it.site_xy[:, 0], it.site_xy[:, 1])
+        new = it.update(gust, n_d)
+        return {name: new[:, k] for k, name in enumerate(it.kinds)}
+
     def _falling_objects(
-        self, ctx: RunContext, gust_ms: np.ndarray, alert_rank: int
+        self, ctx: RunContext, gust_ms: np.ndarray, alert_rank: int, item_falls=None
     ) -> list[CasualtyIncident]:
         """Falling objects under the gust field (pedestrian exposure by local hour and day):
         losses and deaths on the spot booked; returns the injured as ambulance incidents."""
@@ -231,6 +271,7 @@ class ExposureModel:
             hour,
             weekend,
             ALERT_LEVELS[alert_rank],
+            item_falls,
         )
         falls = out["falls"]  # (D, types)
         if not falls.any():
@@ -249,23 +290,34 @@ class ExposureModel:
         for d in np.flatnonzero(out["deaths"]):
             ctx.book_casualties(int(d), "falling_object", deaths=float(out["deaths"][d]))
         injured = out["injuries"]
-        return self._incidents_at("falling_object_injury", injured, injured)
+        falling_kinds = tuple(t.name for t in self.falling.types if t.name in ITEM_KINDS)
+        return self._incidents_at("falling_object_injury", injured, injured, falling_kinds)
 
     def _incidents_at(
-        self, kind: str, groups: np.ndarray, persons: np.ndarray
+        self, kind: str, groups: np.ndarray, persons: np.ndarray, item_kinds: tuple = ()
     ) -> list[CasualtyIncident]:
-        """Split ``persons[d]`` people into ``groups[d]`` incidents at random sample points."""
+        """Split ``persons[d]`` people into ``groups[d]`` incidents at random sample points;
+        with items (full scale), at the sites of the items of ``item_kinds`` that failed in
+        the district at this step, when there are any."""
         out: list[CasualtyIncident] = []
         x, y = self.sample_xy
         k = self.sample_shape[1]
+        rng = self.streams["exposure.placement"]
         for d in np.flatnonzero(groups):
             g = int(groups[d])
             sizes = np.full(g, int(persons[d]) // g)
             sizes[: int(persons[d]) % g] += 1
-            where = d * k + self.streams["exposure.placement"].integers(0, k, size=g)
+            sites = np.empty(0, np.int64)
+            if self.item_exposure is not None and item_kinds:
+                sites = failed_sites(self.item_exposure, int(d), item_kinds)
+            if sites.size:
+                xy = self.item_exposure.site_xy[sites[rng.integers(0, sites.size, size=g)]]
+            else:
+                where = d * k + rng.integers(0, k, size=g)
+                xy = np.column_stack([x[where], y[where]])
             out += [
-                CasualtyIncident(kind, int(d), float(x[i]), float(y[i]), int(s))
-                for i, s in zip(where, sizes, strict=True)
+                CasualtyIncident(kind, int(d), float(p[0]), float(p[1]), int(s))
+                for p, s in zip(xy, sizes, strict=True)
                 if s > 0
             ]
         return out

@@ -184,6 +184,7 @@ class FallingObjectHazard:
         local_hour: float,
         weekend: bool = False,
         warning: str = "none",
+        item_falls: dict[str, np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
         """Update with the current district gusts; draw new falls and casualties.
 
@@ -193,6 +194,9 @@ class FallingObjectHazard:
             local_hour: local hour of this step (exposure).
             weekend: weekend day.
             warning: current warning level.
+            item_falls: type name → (D,) new falls of the types drawn as individual items
+                (:mod:`sim.damage.items`, full scale); they replace the counted draws of those
+                types (drawn all the same, so the other types' draws do not move).
 
         Returns:
             dict with "falls" (D, K) new failures, "deaths" (D,), "injuries" (D,).
@@ -202,6 +206,9 @@ class FallingObjectHazard:
         p1 = self.failure_probability(g)
         cond = np.where(p0 < 1, (p1 - p0) / np.maximum(1 - p0, 1e-300), 0.0)
         new = rng.binomial(self.counts - self.failed, np.clip(cond, 0.0, 1.0))
+        if item_falls is not None:  # the types drawn as items fail item by item
+            cols = [j for j, t in enumerate(self.types) if t.name in item_falls]
+            new[:, cols] = np.stack([item_falls[self.types[j].name] for j in cols], axis=1)
         self.failed += new
         self.max_gust_ms = g
         rho = pedestrian_density_per_m2(self.zone_peak_density, local_hour, weekend, warning)

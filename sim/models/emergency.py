@@ -75,6 +75,7 @@ from sim.risk.city_state import CityState
 from sim.scenario.events import RoadCollapseEvent
 from sim.scenario.schema import (
     BEHAVIOUR_COEFFICIENTS,
+    FULL_SCALE_RESOLUTION,
     BehaviourConfig,
     RelocationConfig,
     Scenario,
@@ -204,7 +205,12 @@ class CityModel(SimulationModel):
         config = self.config
         self.city = load_city(Path(config.city.data_dir))
         self._check_city_state()
-        self.exposure = ExposureModel(self.city, self.streams, self.curve, self._condition())
+        # full scale: exposure as individual items aged to the scenario's year (sim.damage.items)
+        full = config.networks.resolution >= FULL_SCALE_RESOLUTION
+        self.exposure = ExposureModel(
+            self.city, self.streams, self.curve, self._condition(),
+            items_year=config.time.start_utc.year if full else None,
+        )  # fmt: skip
         self.hazards = self._build_hazards()
         self._coastal = self._build_coastal_flood()
         self.infra = Infrastructure(
@@ -757,6 +763,7 @@ class CityModel(SimulationModel):
             gust_pts.reshape(shape),
             self.warning_centre.level_rank,
             self._remaining_at_risk,
+            field,
         )
         if self._coastal is not None:  # deaths in the flooding behind the defences
             self._coastal.step(self.context, self.time, self.streams["coastal_flood"])

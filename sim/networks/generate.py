@@ -21,7 +21,8 @@ rural area R_d = A_d - U_d (the first city: U ≈ 2,108 km², its core districts
 - roads: urban road km ∝ population, rural km ∝ rural area; intersections sized so that a
   Gabriel mesh has that length; stitched across land borders, across river borders only at
   `river_crossings` fixed links, plus one tunnel-bridge and one ferry edge per such link.
-  Underpasses split road edges; urban bridges are flagged edges.
+  Underpasses split road edges; urban bridges are flagged edges. Intersections scale with
+  `resolution` up to 1 only: a finer mesh would be longer than the city's road length.
 - telecom: base-station sites and backbone nodes (sim/networks/telecom.py).
 Pumping stations, water plants and telecom sites depend on power (physical `Dependency`).
 """
@@ -440,14 +441,26 @@ def _split_underpasses(city, spec: NetworkSpec, drv: _Drivers, xy, district, eu,
     return xy_all, district_all, eu, ev, etype, eligible, chosen
 
 
+def _road_node_counts(spec: NetworkSpec, drv: _Drivers) -> tuple[np.ndarray, np.ndarray]:
+    """(D,) urban road km and intersections per district.
+
+    Urban roads follow population (trip demand; assumption), rural roads follow rural land;
+    intersections are sized so that their Gabriel mesh has that length. Above resolution 1 the
+    mesh keeps its size: a Gabriel mesh over r times the nodes is sqrt(r) times longer (23,342
+    km at 4 for the first city's 11,496 km), which would break the road-length statistic it is
+    sized from (and multiply the trees along it).
+    """
+    urban_km = spec.urban_road_km * drv.population / drv.population.sum()
+    length_km = urban_km + spec.rural_road_km_per_km2 * drv.rural_km2
+    n_nodes = (length_km / spec.gabriel_length_constant) ** 2 / drv.area_km2
+    n_nodes = n_nodes * min(spec.resolution, 1.0)
+    return urban_km, np.maximum(3, np.round(n_nodes)).astype(int)
+
+
 def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     n_d = len(drv.population)
     polys = city.polygons_xy
-    # Urban roads follow population (trip demand; assumption), rural roads follow rural land.
-    urban_km = spec.urban_road_km * drv.population / drv.population.sum()
-    length_km = urban_km + spec.rural_road_km_per_km2 * drv.rural_km2
-    n_nodes = (length_km / spec.gabriel_length_constant) ** 2 / drv.area_km2 * spec.resolution
-    n_nodes = np.maximum(3, np.round(n_nodes)).astype(int)
+    urban_km, n_nodes = _road_node_counts(spec, drv)
     xy, district = _sample(city, n_nodes, rng)
 
     # Intra-district Gabriel mesh; drop edges whose midpoint leaves the polygon (they would span

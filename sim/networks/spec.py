@@ -193,8 +193,10 @@ class NetworkSpec:
 
     resolution: float = 1.0
     """Multiplier on the counts of discretisation nodes (distribution transformers, water
-    junctions, drainage catchment nodes, road intersections); 1.0 gives > 50,000 assets for
-    a city of 25 million. Sources, substations and pumping stations keep their counts."""
+    junctions, drainage catchment nodes; road intersections up to 1.0 only, the mesh whose
+    length is the city's road length); 1.0 gives > 50,000 assets for a city of 25 million,
+    16 (the full scale) > 1 million. Sources, substations and pumping stations keep their
+    counts."""
 
     urban_density_persons_per_km2: float = 10_000.0
     """Population density of built-up land, used to estimate urbanised area (assumption)."""
@@ -366,3 +368,36 @@ class NetworkSpec:
 def city_network_spec(city, **params) -> NetworkSpec:
     """`NetworkSpec.for_city` with the statistics of ``city.profile`` (a `sim.city.City`)."""
     return NetworkSpec.for_city(city.profile.network_statistics, **params)
+
+
+# --------------------------------------------------------------------------------------------
+# full scale: what one generated asset stands for
+# --------------------------------------------------------------------------------------------
+def discretisation_units(spec: NetworkSpec) -> dict[str, float]:
+    """What one discretisation node stands for at ``spec.resolution`` (city-wide means).
+
+    Args:
+        spec: generator parameters (its ``resolution``).
+
+    Returns:
+        dict: ``households_per_10kv_node`` = households_per_transformer / resolution;
+        ``households_per_water_junction`` = households_per_water_junction / resolution (before
+        the junctions' area floor); ``sewer_m_per_drainage_node`` = 1000 ·
+        pipe_km_per_catchment_node / resolution, m (the split length is city.yaml's
+        ``drainage_pipe_km``, with its source); ``intersections_factor`` = min(resolution, 1) (road
+        intersections are sized so that their Gabriel mesh has the city's road length, times
+        this: a finer mesh would be longer than the roads).
+
+    At :data:`sim.scenario.schema.FULL_SCALE_RESOLUTION` (16) a drainage node stands for 31 m
+    of sewer, about one manhole (CECS 227:2007 spaces manholes 40 m apart on 200-400 mm sewers
+    and 60 m on 500-700 mm ones, municipal ones at most 50 m, as quoted at
+    gzsxx.cn/industry/877.html); a 10 kV node for ~16 households (a feeder section rather than
+    a transformer: assumption) and a water junction for ~63 households (assumption).
+    """
+    r = spec.resolution
+    return {
+        "households_per_10kv_node": spec.households_per_transformer / r,
+        "households_per_water_junction": spec.households_per_water_junction / r,
+        "sewer_m_per_drainage_node": 1000.0 * spec.pipe_km_per_catchment_node / r,
+        "intersections_factor": min(r, 1.0),
+    }

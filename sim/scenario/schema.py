@@ -512,15 +512,26 @@ class NetworkImportConfig(Strict):
         return self
 
 
+FULL_SCALE_RESOLUTION = 16.0
+"""The top ``networks.resolution``, the full-scale setting: 16 times the default discretisation
+nodes, > 1 million infrastructure assets for the first city (1,154,160 in power, water, drainage
+and roads; one drainage node per 31 m of sewer, about one per manhole; what each asset stands
+for: :func:`sim.networks.spec.discretisation_units`). At this setting the falling objects,
+sheds and dangerous dwellings are individual items (:mod:`sim.damage.items`). The bound keeps a
+mistyped resolution (1000) from running away: generation grows linearly, ~10 s and ~0.5 GB at
+this level."""
+
+
 class NetworksConfig(Strict):
     """Synthetic infrastructure generation (see :func:`sim.networks.generate_city_networks`)."""
 
     resolution: float = Field(
         1.0,
         gt=0,
-        le=4,
+        le=FULL_SCALE_RESOLUTION,
         description="Scale factor on asset counts (1.0 = default city resolution, >= 50,000 "
-        "assets for a city of 25 million; 0.1 for quick tests).",
+        "assets for a city of 25 million; 0.1 for quick tests; 16 = full scale, > 1 million "
+        "assets and exposure as individual items).",
     )
     cascade: Literal["source_served", "giant_component"] = Field(
         "source_served", description="Cascade mechanism of the functionality update."
