@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 from scipy.special import ndtr
 
 from sim.hazards.base import INTENSITY_MEASURES
@@ -79,7 +80,7 @@ class FragilityCurve:
         return sample_capacity(self.theta, self.beta, rng, size)
 
 
-def sample_capacity(theta, beta, rng: np.random.Generator, size) -> np.ndarray:
+def sample_capacity(theta, beta, rng: np.random.Generator, size, share=1.0) -> np.ndarray:
     """Draw lognormal capacities C = theta * exp(beta * Z), Z ~ N(0, 1).
 
     An asset fails once its IM reaches its capacity, so P(C <= im) equals the fragility curve.
@@ -90,12 +91,38 @@ def sample_capacity(theta, beta, rng: np.random.Generator, size) -> np.ndarray:
         beta: dispersion, scalar or array broadcastable to ``size``.
         rng: random generator.
         size: output shape.
+        share: units of the calibrated curve each asset stands for (:func:`share_of_unit`);
+            1 keeps the curve as it is.
 
     Returns:
         Array of capacities of shape ``size``.
     """
-    z = rng.standard_normal(size)
+    z = share_of_unit(rng.standard_normal(size), share)
     return np.asarray(theta, dtype=float) * np.exp(np.asarray(beta, dtype=float) * z)
+
+
+def share_of_unit(z: np.ndarray, share) -> np.ndarray:
+    """Standard-normal capacity draws ``z`` of calibrated units turned into those of assets
+    that each stand for ``share`` of a unit (e.g. a line section of a finer discretisation).
+
+    A unit fails when any part of it fails, its parts independently (a Poisson process along
+    a line: assumption), so a part with the unit's fragility P1 at an IM fails with
+    P = 1 - (1 - P1)^share. With U = Phi(z) the part's draw is z' with
+    Phi(-z') = Phi(-z)^(1/share): monotone in z, so the same random stream gives the same
+    order of failures, and z' = z where share = 1 (returned unchanged).
+
+    Args:
+        z: (n,) standard-normal draws.
+        share: (n,) or scalar, units each asset stands for (> 0).
+
+    Returns:
+        (n,) transformed draws; ``theta * exp(beta * z')`` has the part's fragility.
+    """
+    share = np.broadcast_to(np.asarray(share, dtype=float), np.shape(z))
+    if np.all(share == 1.0):
+        return z
+    out = -special.ndtri(np.exp(special.log_ndtr(-z) / share))
+    return np.where(share == 1.0, z, out)
 
 
 _CAL = "calibrated to scenarios/data/shanghai/facts.md §2c (Lekima 2019); calibration parameter"

@@ -44,6 +44,7 @@ from sim.networks.compose import import_networks
 from sim.networks.gas import gas_pgv_capacity
 from sim.networks.gas_leaks import GasLeaks
 from sim.networks.overload import OverloadRule
+from sim.networks.spec import DIVISIBLE_TYPES
 from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ class Infrastructure:
         self.cascade = CascadeEngine(self.net, mechanism=cfg.cascade, overload=rules)
         self.n_districts = city.n_districts
         self.layers = self.net.layers
+        self.resolution = float(cfg.resolution)  # > 1: divisible nodes are parts of units
         cells = cKDTree(np.column_stack(cell_xy))
         self.damaged: dict[str, np.ndarray] = {}
         self.capacity: dict[str, dict[str, np.ndarray]] = {}  # layer -> IM -> (n,) capacity
@@ -213,7 +215,11 @@ class Infrastructure:
             if im.theta_field not in nd:
                 continue
             cap = sample_capacity(
-                nd[im.theta_field], nd[im.beta_field], streams[f"capacity.{name}.{im.stream}"], n
+                nd[im.theta_field],
+                nd[im.beta_field],
+                streams[f"capacity.{name}.{im.stream}"],
+                n,
+                share=self._unit_share(layer),
             )
             self.capacity[name][im.name] = cap
             self.peak[name][im.name] = np.zeros(n)
@@ -224,6 +230,21 @@ class Infrastructure:
                 self.capacity[name][im] = cap
                 self.peak[name][im] = np.zeros(n)
                 self.susceptible[name][im] = np.flatnonzero(np.isfinite(cap))
+
+    def _unit_share(self, layer) -> np.ndarray | float:
+        """(n,) share of a calibrated unit each node stands for: 1 / resolution for the nodes
+        that split finer above resolution 1 (10 kV sections, mains junctions, sewer nodes:
+        :data:`sim.networks.spec.DIVISIBLE_TYPES`), whose curves were calibrated at
+        resolution 1, else 1. Below 1 a coarse node keeps one unit's curve (the coarse
+        settings are quick approximations, as before)."""
+        r = self.resolution
+        if r <= 1.0:
+            return 1.0
+        divisible = np.isin(
+            layer.nodes["asset_type"],
+            [i for i, t in enumerate(layer.asset_types) if t in DIVISIBLE_TYPES],
+        )
+        return np.where(divisible, 1.0 / r, 1.0)
 
     def _gas_leaks(self, city, spec, streams) -> GasLeaks:
         """Leaks of the gas layer (:mod:`sim.networks.gas_leaks`): strikes weighted by the
