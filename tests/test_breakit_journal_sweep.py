@@ -61,10 +61,12 @@ def test_a_plain_journal_over_the_node_cap_loads(tmp_path):
     assert 13 * 20_000 > MAX_EXPANDED_NODES and "&" not in text
     path = tmp_path / "big.yaml"
     path.write_text(text)
-    started = time.perf_counter()
+    started = time.process_time()
     journal = Journal.load(path)
     assert len(journal.entries) == 20_000 and journal.entries[-1].event["district"] == "Northgate"
-    assert time.perf_counter() - started < 5.0  # 0.8 s measured (the pure-Python parser: 14 s)
+    # CPU seconds, not wall: a loaded machine must not fail it (0.8 s measured; the
+    # pure-Python parser: 14 s)
+    assert time.process_time() - started < 7.0
 
 
 def test_the_474_byte_bomb_is_still_refused_at_once(tmp_path):
