@@ -43,7 +43,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 from pyproj import Geod
 
@@ -55,7 +54,7 @@ from sim.networks.importers import (
     _graphml_frame,
     _graphml_xy,
     _nodes,
-    _xml_utf8,
+    parse_graphml_file,
     project_lonlat,
 )
 from sim.networks.spec import ASSET_TYPES, GAS_EDGE_TYPES
@@ -337,15 +336,8 @@ def read_gas_graphml(
             gate station.
     """
     path, notes = Path(path), []
-    raw = read_bytes(path)
-    require_kind(path, raw, ("graphml",), "a GraphML file")
-    try:
-        g = nx.parse_graphml(_xml_utf8(path, raw))
-    except Exception as exc:  # networkx raises ParseError, NetworkXError, KeyError …
-        raise NetworkImportError(f"{path}: cannot read GraphML: {exc}") from exc
+    g = parse_graphml_file(path)
     ids = list(g.nodes)
-    if not ids:
-        raise NetworkImportError(f"{path}: no nodes")
     xs, ys = _graphml_xy(g, ids, "x", "y", path, notes)
     if np.isnan(xs).any() or np.isnan(ys).any():
         raise NetworkImportError(

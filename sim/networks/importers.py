@@ -947,6 +947,24 @@ def _add_way(seg: dict, way_id: int, refs: list, tags: dict, odd: dict) -> None:
     seg["way"] += [way_id] * k
 
 
+def parse_graphml_file(path: Path) -> nx.Graph:
+    """A GraphML file read as the network importers read it: its type told by content, its
+    text decoded (:func:`_xml_utf8`), parsed by networkx.
+
+    Raises:
+        NetworkImportError: unreadable file, one of another type, malformed GraphML, no nodes.
+    """
+    raw = read_bytes(path)
+    require_kind(path, raw, ("graphml",), "a GraphML file")
+    try:
+        g = nx.parse_graphml(_xml_utf8(path, raw))
+    except Exception as exc:  # networkx raises ParseError, NetworkXError, KeyError …
+        raise NetworkImportError(f"{path}: cannot read GraphML: {exc}") from exc
+    if not g.number_of_nodes():
+        raise NetworkImportError(f"{path}: no nodes")
+    return g
+
+
 def _xml_utf8(path: Path, data: bytes) -> bytes:
     """An XML file's bytes as UTF-8, decoded by `sim.networks.import_files.decode_text`; the
     declaration's encoding is removed (the text is UTF-8 now, and an encoding the XML parser
@@ -1302,15 +1320,8 @@ def read_graphml(
             no coordinates, a non-numeric value or a negative length (naming the element).
     """
     path, notes = Path(path), []
-    raw = read_bytes(path)
-    require_kind(path, raw, ("graphml",), "a GraphML file")
-    try:
-        g = nx.parse_graphml(_xml_utf8(path, raw))
-    except Exception as exc:  # networkx raises ParseError, NetworkXError, KeyError …
-        raise NetworkImportError(f"{path}: cannot read GraphML: {exc}") from exc
+    g = parse_graphml_file(path)
     ids = list(g.nodes)
-    if not ids:
-        raise NetworkImportError(f"{path}: no nodes")
     index = {nid: i for i, nid in enumerate(ids)}
     data = [g.nodes[i] for i in ids]
     xs, ys, frame, extra = _graphml_frame(*_graphml_xy(g, ids, x, y, path, notes), crs, ids, path)
