@@ -872,20 +872,23 @@ def test_the_return_trip_follows_one_way_streets():
     assert d.stock.available[0, 0] == 1
 
 
+def _street_with_crew(teams):
+    """Street 0-…-10 of 1-min roads, the given teams at node 0, every road open."""
+    router = RoadRouter(street(11))
+    d = Dispatcher(
+        router, [Depot(node=0, district=0, teams=teams)], "bundle_complete",
+        np.random.default_rng(0),
+    )  # fmt: skip
+    return router, d, np.ones(router.n_edges)
+
+
 def test_a_blocked_road_is_cleared_from_the_end_the_crews_can_reach():
     """Street 0-…-10, crew at node 0. A tree blocks road 4-5; its job can be worked from
     either end and starts at the end in the larger component (5: {5..10}, 6 nodes, against
     {0..4}, 5). Another tree then closes road 7-8: node 5's side shrinks to {5, 6, 7} and the
     job must move to node 4, 4 min from the crew, or it would wait forever for a crew that
     can only come from inside the pocket (the deadlock this guards against)."""
-    router = RoadRouter(street(11))
-    d = Dispatcher(
-        router,
-        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
-        "bundle_complete",
-        np.random.default_rng(0),
-    )
-    closed = np.ones(router.n_edges)
+    router, d, closed = _street_with_crew({"fire_rescue": 1})
     closed[4] = 0.0  # road 4-5
     router.set_edge_speed_factor(closed)
     job = Incident(1, "test", 0, 4, 0.0, 1.0, Bundle(teams={"fire_rescue": 1}), alt_node=5)
@@ -900,14 +903,7 @@ def test_a_blocked_road_is_cleared_from_the_end_the_crews_can_reach():
 
 
 def test_a_job_without_a_second_end_stays_where_it_is():
-    router = RoadRouter(street(11))
-    d = Dispatcher(
-        router,
-        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
-        "bundle_complete",
-        np.random.default_rng(0),
-    )
-    closed = np.ones(router.n_edges)
+    router, d, closed = _street_with_crew({"fire_rescue": 1})
     closed[4] = 0.0
     router.set_edge_speed_factor(closed)
     job = incident(1, node=5)
@@ -922,14 +918,7 @@ def test_the_road_into_a_pocket_where_people_wait_is_cleared_first():
     pocket {8, 9, 10}. Two jobs want the crew: an ordinary one at node 5, submitted first,
     and clearing road 7-8 (worked from node 7). First come, first served would send the crew
     to node 5; clearing the way to the people goes first (arrival at node 7 after 7 min)."""
-    router = RoadRouter(street(11))
-    d = Dispatcher(
-        router,
-        [Depot(node=0, district=0, teams={"fire_rescue": 1, "medical": 1})],
-        "bundle_complete",
-        np.random.default_rng(0),
-    )
-    closed = np.ones(router.n_edges)
+    router, d, closed = _street_with_crew({"fire_rescue": 1, "medical": 1})
     closed[7] = 0.0  # road 7-8
     router.set_edge_speed_factor(closed)
     crew = Bundle(teams={"fire_rescue": 1})
@@ -943,14 +932,7 @@ def test_the_road_into_a_pocket_where_people_wait_is_cleared_first():
 
 
 def test_without_people_in_the_pocket_first_come_first_served_holds():
-    router = RoadRouter(street(11))
-    d = Dispatcher(
-        router,
-        [Depot(node=0, district=0, teams={"fire_rescue": 1})],
-        "bundle_complete",
-        np.random.default_rng(0),
-    )
-    closed = np.ones(router.n_edges)
+    router, d, closed = _street_with_crew({"fire_rescue": 1})
     closed[7] = 0.0
     router.set_edge_speed_factor(closed)
     crew = Bundle(teams={"fire_rescue": 1})
