@@ -96,6 +96,9 @@ LOSS_ITEM = {
     "gas_leak": "gas_main_repair",
     "gas_regulator_failure": "gas_regulator_flood",
 }
+UNIT_PRICED_KINDS = ("telecom_site_failure",)
+"""Failures whose loss item prices a node of resolution 1 (a site node's masts and antennas):
+above resolution 1 a node books 1/resolution of it, as it holds that share of the stations."""
 CAPACITY_SAMPLERS = {("gas", "pgv_cm_s"): gas_pgv_capacity}
 """(layer, IM) -> function(layer, rng) -> (n,) capacities, for damage laws that are not a
 lognormal curve (a gas main's first repair under shaking, sim.damage.gas_pipes)."""
@@ -161,6 +164,7 @@ class Infrastructure:
         self.n_districts = city.n_districts
         self.layers = self.net.layers
         self.resolution = float(cfg.resolution)  # > 1: divisible nodes are parts of units
+        self._site_share = 1.0 / self.resolution if self.resolution > 1.0 else 1.0
         cells = cKDTree(np.column_stack(cell_xy))
         self.damaged: dict[str, np.ndarray] = {}
         self.capacity: dict[str, dict[str, np.ndarray]] = {}  # layer -> IM -> (n,) capacity
@@ -422,7 +426,9 @@ class Infrastructure:
         new = []
         for i in hit:
             kind = INCIDENT_KIND.get((types[nd["asset_type"][i]], im), DEFAULT_INCIDENT_KIND)
-            ctx.losses.add(LOSS_ITEM[kind], 1)
+            # a site node's equipment is priced per unit of resolution 1 (its stations)
+            unit = self._site_share if kind in UNIT_PRICED_KINDS else 1.0
+            ctx.losses.add(LOSS_ITEM[kind], unit)
             if kind not in OPERATOR_REPAIRED_KINDS:
                 new.append((kind, name, int(i)))
         if name == "gas" and self.gas is not None:

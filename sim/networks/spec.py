@@ -373,7 +373,12 @@ def city_network_spec(city, **params) -> NetworkSpec:
 # --------------------------------------------------------------------------------------------
 # full scale: what one generated asset stands for
 # --------------------------------------------------------------------------------------------
-DIVISIBLE_TYPES = ("distribution_transformer_10kv", "mains_junction", "catchment_pipe_node")
+DIVISIBLE_TYPES = (
+    "distribution_transformer_10kv",
+    "mains_junction",
+    "catchment_pipe_node",
+    "telecom_base_station_site",
+)
 """Asset types whose count grows with ``resolution`` (:func:`discretisation_units`): above 1
 each node is 1/resolution of the unit their fragility curves were calibrated on
 (:meth:`sim.networks.infrastructure.Infrastructure._unit_share`)."""
