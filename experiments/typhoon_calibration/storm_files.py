@@ -86,14 +86,16 @@ ENSEMBLE_OVERRIDES = ("response.relocation.behaviour.posterior_draw=true",)
 replication draws the households' coefficients from it (sim.city.behaviour_posterior)."""
 
 
-def run_traced(name: str, path: Path, rep: int, seed: int, out_dir: Path) -> None:
+def run_traced(
+    name: str, path: Path, rep: int, seed: int, out_dir: Path, overrides=ENSEMBLE_OVERRIDES
+) -> None:
     """One replication of a storm with decision tracing, cached as ``out_dir/<name>-<rep>.json``
     (the summary's :data:`OUTCOMES`, the highest response level and the overrides; written
     atomically, so a rerun resumes; a cached row made with other overrides is run again)."""
     out = out_dir / f"{name}-{rep:03d}.json"
-    if out.is_file() and json.loads(out.read_text()).get("overrides") == list(ENSEMBLE_OVERRIDES):
+    if out.is_file() and json.loads(out.read_text()).get("overrides") == list(overrides):
         return
-    trace = trace_run(path, seed, ENSEMBLE_OVERRIDES)
+    trace = trace_run(path, seed, overrides)
     levels = [e[2] for e in trace.districts[0].events if e[0] == "step"]
     row = {
         "storm": name,
@@ -101,7 +103,7 @@ def run_traced(name: str, path: Path, rep: int, seed: int, out_dir: Path) -> Non
         "seed": seed,
         **{k: trace.summary[k] for k in OUTCOMES},
         "max_response": int(max(levels, default=0)),
-        "overrides": list(ENSEMBLE_OVERRIDES),
+        "overrides": list(overrides),
     }
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(row))
@@ -112,17 +114,20 @@ def _job(args) -> None:
     run_traced(*args)
 
 
-def run_ensemble(names, spec: dict, reps: int, workers: int, out_dir: Path) -> pd.DataFrame:
+def run_ensemble(
+    names, spec: dict, reps: int, workers: int, out_dir: Path, overrides=ENSEMBLE_OVERRIDES
+) -> pd.DataFrame:
     """``reps`` traced replications of each storm (the seeds of ``citysafe run
-    --replications``), cached in ``out_dir`` (a rerun resumes); one row per run."""
+    --replications``) with ``overrides``, cached in ``out_dir`` (a rerun resumes); one row
+    per run."""
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = []
     for name in names:
         path = scenario_of(name, spec)
         seeds = replication_seeds(scenario_seed(path), reps)
-        jobs += [(name, path, r, s, out_dir) for r, s in enumerate(seeds)]
+        jobs += [(name, path, r, s, out_dir, tuple(overrides)) for r, s in enumerate(seeds)]
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_job, jobs))
     return pd.DataFrame(
-        [json.loads((out_dir / f"{n}-{r:03d}.json").read_text()) for n, _, r, _, _ in jobs]
+        [json.loads((out_dir / f"{j[0]}-{j[2]:03d}.json").read_text()) for j in jobs]
     )

@@ -12,8 +12,9 @@ scenarios/data/shanghai/facts.md §2c):
   air-conditioner brackets, external insulation — follow :mod:`sim.damage.falling_objects`
   (pedestrian density by zone, hour and alert level); deaths on the spot are counted there,
   the injured become ambulance incidents;
-* a collapsed shed or dangerous old dwelling traps a share ``TRAPPED_SHARE`` of the people
-  still inside (those not relocated).
+* a collapsed shed or dangerous old dwelling traps a share ``trapped_share`` of the people
+  still inside (those not relocated; the scenario's ``casualties.trapped_share``, calibrated:
+  :data:`sim.scenario.schema.TRAPPED_SHARE`).
 
 Each hit or trapped group becomes an incident for the emergency service, whose delay to the
 full rescue bundle decides deaths (:mod:`sim.response.harm`).
@@ -33,7 +34,7 @@ from sim.damage.falling_objects import OBJECT_TYPES, FallingObjectHazard
 from sim.damage.fragility import get_curve
 from sim.damage.impact import CountedExposure, spread_counts
 from sim.damage.items import ITEM_KINDS, ExposureItems, draw_items, failed_sites
-from sim.scenario.schema import ALERT_LEVELS
+from sim.scenario.schema import ALERT_LEVELS, TRAPPED_SHARE
 
 if TYPE_CHECKING:
     from sim.city import City
@@ -55,9 +56,6 @@ moderate, extensive, complete): FEMA Hazus Earthquake Technical Manual, shelter 
 damage; single-family 0 and 1). The old housing stock is multi-family (walk-up flats)."""
 PERSONS_PER_SHED = 4.0
 """Assumption: occupants of a work or farm shed."""
-TRAPPED_SHARE = 0.02
-"""Assumption: share of the occupants of a collapsed light structure who are trapped or hurt
-(light roofs and walls: most occupants get out unhurt)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +90,8 @@ class ExposureModel:
             dangerous old dwellings drawn as individual items aged to that year
             (:mod:`sim.damage.items`, stream ``exposure.items``), failing by the gust at their
             own sites (:meth:`apply_wind` then needs the hazard field).
+        trapped_share: share of the people still in a collapsed shed or dangerous dwelling who
+            are trapped (scenario ``casualties.trapped_share``).
 
     Attributes:
         sample_xy: (x_m, y_m) arrays of the D·K sample points, district-major.
@@ -105,8 +105,10 @@ class ExposureModel:
         curve=get_curve,
         condition: dict | None = None,
         items_year: float | None = None,
+        trapped_share: float = TRAPPED_SHARE,
     ):
         self.city = city
+        self.trapped_share = float(trapped_share)
         self.curve = curve
         self.condition = condition or {}
         self.streams = streams
@@ -229,7 +231,7 @@ class ExposureModel:
                 remaining, per_unit, out=np.zeros_like(remaining), where=per_unit > 0
             )
             trapped = self.streams["exposure.trapped"].binomial(
-                np.rint(collapsed * occupants).astype(np.int64), TRAPPED_SHARE
+                np.rint(collapsed * occupants).astype(np.int64), self.trapped_share
             )
             for d in np.flatnonzero(collapsed):
                 ctx.log_event(

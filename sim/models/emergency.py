@@ -210,6 +210,7 @@ class CityModel(SimulationModel):
         self.exposure = ExposureModel(
             self.city, self.streams, self.curve, self._condition(),
             items_year=config.time.start_utc.year if full else None,
+            trapped_share=config.casualties.trapped_share,
         )  # fmt: skip
         self.hazards = self._build_hazards()
         self._coastal = self._build_coastal_flood()

@@ -956,6 +956,28 @@ class CurveOverride(Strict):
     beta: float | None = Field(None, gt=0, le=3, description="Lognormal dispersion.")
 
 
+TRAPPED_SHARE = 0.0022
+"""Share of the people still inside a collapsed shed or dangerous old dwelling who are trapped
+or hurt and need rescue (light roofs and walls: most get out unhurt). Calibrated: the posterior
+median given the zero deaths recorded in the ten calibration typhoons of 2015-2020 (Poisson
+deaths proportional to the share, uniform prior on [0, 0.02], 0.02 being the former
+assumption; ``experiments/typhoon_calibration/trapped_share.py``). No storm from 2021 on is
+read."""
+
+
+class CasualtyConfig(Strict):
+    """Casualty parameters of the counted exposure (:mod:`sim.damage.exposure`)."""
+
+    trapped_share: float = Field(
+        TRAPPED_SHARE,
+        ge=0,
+        le=1,
+        description="Share of the occupants of a collapsed shed or dangerous old dwelling who "
+        "are trapped and wait for rescue (calibrated on the 2015-2020 typhoons' zero deaths; "
+        "sim.scenario.schema.TRAPPED_SHARE).",
+    )
+
+
 class LossConfig(Strict):
     """Unit costs for the direct loss (yuan); assumptions, calibration parameters."""
 
@@ -1108,6 +1130,10 @@ class Scenario(ScenarioBase):
         "and sensitivity; keys from sim.damage.fragility.FRAGILITY_LIBRARY.",
     )
     losses: LossConfig = Field(default_factory=LossConfig)
+    casualties: CasualtyConfig = Field(
+        default_factory=CasualtyConfig,
+        description="Casualty parameters of collapsed light structures (sim.damage.exposure).",
+    )
     population: PopulationConfig = Field(
         default_factory=PopulationConfig,
         description="Which residents the run simulates (sim.scenario.population).",
@@ -1122,6 +1148,8 @@ class Scenario(ScenarioBase):
     def _drop_absent(self, data: dict) -> dict:
         if self.frequency is None:  # resolved files of scenarios without it read as before
             data.pop("frequency", None)
+        if self.casualties == CasualtyConfig():  # the default leaves no trace either
+            data.pop("casualties", None)
         if self.population.resolution == "off":  # likewise: the default leaves no trace
             data.pop("population", None)
         return data
