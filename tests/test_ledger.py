@@ -132,7 +132,11 @@ def test_earthquake_run_conserves_casualties_and_books_its_loss():
     # housing damage plus the power assets failed by their PGA fragility, each item at its
     # unit cost (substations and 10 kV circuits, Hazus); nothing else is booked
     losses = model.losses
-    assert set(losses.by_item) == {"earthquake_housing", "substation_quake", "power_fault"}
+    # housing, power, and the gas layer's broken mains and their ignitions
+    assert set(losses.by_item) == {
+        "earthquake_housing", "substation_quake", "power_fault",
+        "gas_main_repair", "gas_fire", "gas_explosion",
+    }  # fmt: skip
     for item in ("substation_quake", "power_fault"):
         assert losses.by_item[item] == pytest.approx(
             UNIT[item] * losses.scale * losses.counts[item]
