@@ -152,7 +152,13 @@ def _flood_strips(ax, model) -> None:
         Line2D([], [], color=FLOOD_STRIP_HEX, lw=3.0, label="defence overflowed"),
         Line2D([], [], color=HELD_DEFENCE_HEX, lw=0.8, label="defence that held"),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
+    # the model's defences are straight segments between two ends (the city's seawall
+    # table), so the lines cut corners over land: say so rather than imply a surveyed course
+    ax.legend(
+        handles=handles, loc="upper left", fontsize=7, framealpha=0.85,
+        title="defences as modelled: straight\nfrom end to end, not their course",
+        title_fontsize=6,
+    )  # fmt: skip
 
 
 def flood_notes(model) -> list[str]:
