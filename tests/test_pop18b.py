@@ -26,7 +26,8 @@ def full_run(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CITYSAFE_CACHE", str(tmp_path_factory.mktemp("cache")))
     ht.run_population.cache_clear()
-    model = CityModel(load_scenario(TYPHOON, FULL))
+    # the former trapped share, so that the example city has trapped people to allocate
+    model = CityModel(load_scenario(TYPHOON, [*FULL, "casualties.trapped_share=0.02"]))
     model.run()
     details: dict = {}
     table = ht.household_table(model, details)
