@@ -354,7 +354,8 @@ class CityModel(SimulationModel):
         )
 
     def _build_datacollector(self) -> mesa.DataCollector:
-        """Hourly series: model totals and district × layer records of the governments."""
+        """Hourly series: model totals and district × layer records of the governments (one
+        column per layer of `Infrastructure.functionality_layers`)."""
         return mesa.DataCollector(
             model_reporters={
                 "alert_level": lambda m: m.warning_centre.level_rank,
@@ -368,10 +369,10 @@ class CityModel(SimulationModel):
             },
             agenttype_reporters={
                 DistrictGovernment: {
-                    "power": lambda a: a.functionality.get("power", np.nan),
-                    "water": lambda a: a.functionality.get("water", np.nan),
-                    "drainage": lambda a: a.functionality.get("drainage", np.nan),
-                    "roads": lambda a: a.functionality.get("roads", np.nan),
+                    **{
+                        layer: (lambda a, k=layer: a.functionality.get(k, np.nan))
+                        for layer in self.infra.functionality_layers
+                    },
                     "open_incidents": "open_incidents",
                     "busy_teams": "busy_teams",
                     "relocated": "relocated_now",

@@ -44,6 +44,7 @@ from sim.networks.compose import import_networks
 from sim.networks.gas import gas_pgv_capacity
 from sim.networks.gas_leaks import GasLeaks
 from sim.networks.overload import OverloadRule
+from sim.networks.services import SERVICE_LAYERS as HOUSEHOLD_LAYERS
 from sim.networks.spec import DIVISIBLE_TYPES
 from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
@@ -348,25 +349,37 @@ class Infrastructure:
         for name, hours in self.outage_h.items():
             hours += np.where(self.functional[name], 0.0, dt_h)
 
+    @property
+    def functionality_layers(self) -> tuple[str, ...]:
+        """Layers with a district share of service, in the network's layer order: every
+        household-serving layer registered in `sim.networks.services.SERVICE_LAYERS` (power,
+        water, gas, telecom), drainage and roads."""
+        return tuple(n for n in self.layers if n in HOUSEHOLD_LAYERS or n in ("drainage", "roads"))
+
     def district_functionality(self) -> dict[str, np.ndarray]:
-        """Layer → (D,) share of service: households served (power, water), pumping capacity
-        (drainage), passable road length (roads)."""
+        """Layer → (D,) share of service, for each of `functionality_layers`: households served
+        (power, water, gas; telecom: households whose base-station site works), pumping
+        capacity (drainage), passable road length (roads); 1.0 where a district has none."""
         res = {}
-        for name in ("power", "water"):
+        for name in self.functionality_layers:
+            if name in ("drainage", "roads"):
+                continue
             served, total = service_by_district(
                 self.layers[name], self.functional[name], self.n_districts
             )
             res[name] = np.divide(served, total, out=np.ones_like(served), where=total > 0)
-        res["drainage"] = self.drainage_pump_fraction()
-        length = self.layers["roads"].edges["length_m"]
-        passable = np.bincount(
-            self.edge_district,
-            weights=length * (self.edge_speed_factor > 0),
-            minlength=self.n_districts,
-        )
-        total = np.bincount(self.edge_district, weights=length, minlength=self.n_districts)
-        res["roads"] = np.divide(passable, total, out=np.ones_like(total), where=total > 0)
-        return res
+        if "drainage" in self.layers:
+            res["drainage"] = self.drainage_pump_fraction()
+        if "roads" in self.layers:
+            length = self.layers["roads"].edges["length_m"]
+            passable = np.bincount(
+                self.edge_district,
+                weights=length * (self.edge_speed_factor > 0),
+                minlength=self.n_districts,
+            )
+            total = np.bincount(self.edge_district, weights=length, minlength=self.n_districts)
+            res["roads"] = np.divide(passable, total, out=np.ones_like(total), where=total > 0)
+        return {n: res[n] for n in self.functionality_layers}
 
     # ------------------------------------------------------------------ dynamics
     def apply_hazard(

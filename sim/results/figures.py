@@ -36,7 +36,8 @@ from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
 from shapely import unary_union  # noqa: E402
 
 from sim.core.fonts import use_cjk_fallback  # noqa: E402
-from sim.results.run_folder import LAYERS, timeseries_frame  # noqa: E402
+from sim.networks.services import SERVICE_LAYERS  # noqa: E402
+from sim.results.run_folder import timeseries_frame  # noqa: E402
 from sim.scenario.schema import ALERT_LEVELS  # noqa: E402
 
 use_cjk_fallback()  # Chinese names in a CJK font when one is installed (sim.core.fonts)
@@ -327,28 +328,53 @@ def shade_alerts(ax, model, scale: float = 1.0) -> list[Patch]:
 
 
 # ------------------------------------------------------------------ service figures
+OTHER_LAYER_COLOURS = {"drainage": "#2ca02c", "roads": "#7f7f7f"}
+"""Curve colours of the layers not in `sim.networks.services.SERVICE_LAYERS` (whose entries
+carry their own colour)."""
+
+
+def layer_colour(layer: str) -> str | None:
+    """Matplotlib colour of a layer's curve (None: the next colour of the cycle)."""
+    if layer in SERVICE_LAYERS:
+        return SERVICE_LAYERS[layer].colour
+    return OTHER_LAYER_COLOURS.get(layer)
+
+
 def _city_functionality(model) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Hours and the city-wide functionality of each layer (power and water weighted by
-    households, drainage and roads by district: each district's share is already
-    capacity- or length-weighted)."""
+    """Hours and the city-wide functionality of each layer of
+    `Infrastructure.functionality_layers`: household-serving layers (power, water, gas,
+    telecom) weighted by each district's households counted on the layer, drainage and roads by
+    district (each district's share is already capacity- or length-weighted)."""
     ts = timeseries_frame(model)
-    hh = model.city.districts["households"].to_numpy(dtype=float)
     out, hours = {}, np.zeros(0)
-    for layer in LAYERS:
+    for layer in model.infra.functionality_layers:
         sub = ts[ts["layer"] == layer].pivot(
             index="t_h", columns="district", values="functionality"
         )
-        w = hh if layer in ("power", "water") else np.ones(sub.shape[1])
+        w = _layer_households(model, layer, sub.columns.to_numpy(dtype=int))
         out[layer] = (sub.to_numpy() * w).sum(axis=1) / w.sum()
         hours = sub.index.to_numpy(dtype=float)
     return hours, out
+
+
+def _layer_households(model, layer: str, districts: np.ndarray) -> np.ndarray:
+    """(len(districts),) households a layer serves in each district (its nodes'
+    ``customers_households``); ones for layers without that field (drainage, roads) or with
+    none counted."""
+    nodes = model.infra.layers[layer].nodes
+    if layer not in SERVICE_LAYERS or "customers_households" not in nodes:
+        return np.ones(districts.size)
+    n = model.city.n_districts
+    per = np.bincount(nodes["district"], weights=nodes["customers_households"], minlength=n)
+    w = per[districts].astype(float)
+    return w if w.sum() > 0 else np.ones(districts.size)
 
 
 def resilience_panels(model) -> list[Panel]:
     """One panel: the share of each layer's service lost over time (drawn only when some
     service was lost: an earthquake that damages housing only leaves a flat line)."""
     hours, func = _city_functionality(model)
-    lost = np.vstack([1.0 - func[layer] for layer in LAYERS])
+    lost = np.vstack([1.0 - v for v in func.values()])
     return [
         Panel(
             "city-wide functionality",
@@ -377,8 +403,8 @@ def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
     (panel,) = panels
     hours, func = panel.data["t_h"], panel.data["functionality"]
     fig, ax = plt.subplots(figsize=(9, 4.8))
-    for layer in LAYERS:
-        ax.plot(hours, func[layer], label=layer, lw=1.8)
+    for layer, share in func.items():
+        ax.plot(hours, share, label=layer, lw=1.8, color=layer_colour(layer))
     handles = shade_alerts(ax, model)
     lowest = min(float(np.nanmin(v)) for v in func.values())
     ax.set_ylim(max(0.0, lowest - 0.1 * (1.0 - lowest) - 0.01), 1.0 + 0.05 * (1.0 - lowest) + 0.002)
@@ -412,23 +438,40 @@ def count_by_district(events, kind: str, n_districts: int, detail: str | None = 
     return np.bincount(d[d >= 0], minlength=n_districts).astype(float)
 
 
+SERVICE_LOSS_PANELS = {
+    "power": ("households without power, worst hour", "magma_r"),
+    "water": ("households without water, worst hour", "PuBu"),
+    "gas": ("gas households without gas, worst hour", "Oranges"),
+    "telecom": ("households without mobile service, worst hour", "RdPu"),
+}
+"""Title and colour map of the service-loss panel of each household-serving layer."""
+
+
 def impact_panels(model) -> list[Panel]:
-    """Service loss by district: households without power and without water at the worst hour
-    (%), people relocated at the peak (persons), road segments waterlogged (ponding reached
-    15 cm at least once; a count, titled so: ``rain_map.png`` shows the share of each
-    district's segments beside the rain) and underpasses closed."""
+    """Service loss by district: households without power, water, gas (of those on the gas
+    network) and mobile service (their base-station site down) at the worst hour (%, one panel
+    per layer the run has), people relocated at the peak (persons), road segments waterlogged
+    (ponding reached 15 cm at least once; a count, titled so: ``rain_map.png`` shows the share
+    of each district's segments beside the rain) and underpasses closed."""
     ts = timeseries_frame(model)
     n = model.city.n_districts
-    worst = {
-        layer: 100.0
-        * (1.0 - ts[ts["layer"] == layer].groupby("district")["functionality"].min().to_numpy())
-        for layer in ("power", "water")
-    }
+    worst = [
+        Panel(
+            title,
+            "% of households",
+            100.0
+            * (
+                1.0 - ts[ts["layer"] == layer].groupby("district")["functionality"].min().to_numpy()
+            ),
+            cmap,
+        )
+        for layer, (title, cmap) in SERVICE_LOSS_PANELS.items()
+        if layer in model.infra.functionality_layers
+    ]
     relocated = ts[ts["layer"] == "power"].groupby("district")["relocated"].max().to_numpy()
     ev = run_events(model)
     return [
-        Panel("households without power, worst hour", "% of households", worst["power"], "magma_r"),
-        Panel("households without water, worst hour", "% of households", worst["water"], "PuBu"),
+        *worst,
         Panel("people relocated, peak", "persons", relocated, "Greens"),
         Panel(
             WATERLOGGED_COUNT_TITLE,

@@ -22,7 +22,6 @@ from sim.scenario.loader import dump_resolved
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
 
-LAYERS = ("power", "water", "drainage", "roads")
 PERSON_COLUMNS = ("people_relocated_now", "deaths", "injuries")
 """Persons columns of ``model_timeseries.parquet``, written as whole persons (rounded)."""
 
@@ -40,11 +39,14 @@ def timeseries_frame(model: CityModel) -> pd.DataFrame:
 
     Returns:
         Columns ``t_h, time_utc, district, district_name, layer, functionality`` (share of the
-        district's service in [0, 1]: households served for power and water, pump capacity for
-        drainage, passable road length for roads) plus the district's ``open_incidents``,
-        ``busy_teams``, ``relocated`` (persons), ``road_depth_m`` (rain ponding on roads,
-        district mean, m), ``flood_depth_m`` (the deepest hazard flood: storm surge, m),
-        ``gust_ms`` and ``rain_mm_per_h`` at that time (repeated on each layer's row).
+        district's service in [0, 1], one row per layer of
+        `sim.networks.infrastructure.Infrastructure.functionality_layers`: households served for
+        power, water and gas, households whose base-station site works for telecom, pump
+        capacity for drainage, passable road length for roads) plus the district's
+        ``open_incidents``, ``busy_teams``, ``relocated`` (persons), ``road_depth_m`` (rain
+        ponding on roads, district mean, m), ``flood_depth_m`` (the deepest hazard flood:
+        storm surge, m), ``gust_ms`` and ``rain_mm_per_h`` at that time (repeated on each
+        layer's row).
     """
     from sim.agents.district_government import DistrictGovernment
 
@@ -69,7 +71,7 @@ def timeseries_frame(model: CityModel) -> pd.DataFrame:
             "rain_mm_per_h",
             "infectious",
         ],
-        value_vars=list(LAYERS),
+        value_vars=list(model.infra.functionality_layers),
         var_name="layer",
         value_name="functionality",
     )

@@ -1,0 +1,93 @@
+"""Fresh-clone review of issues 18 and 19: what users see of the gas and telecom layers and of
+the 1:1 population (charts, household table columns, labels, import traces)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.networks.cascade import service_by_district
+from sim.results.figures import impact_panels, resilience_panels
+from sim.results.run_folder import timeseries_frame
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+
+
+@pytest.fixture(scope="module")
+def example_run():
+    """The example-city typhoon, 6 hours."""
+    from sim.models.emergency import CityModel
+
+    model = CityModel(load_scenario(EXAMPLE, ["time.duration_h=6"]))
+    model.run()
+    return model
+
+
+# ------------------------------------------------ 1. gas and telecom in the charts and records
+
+
+def test_gas_and_telecom_are_recorded_hourly_per_district(example_run):
+    model = example_run
+    layers = model.infra.functionality_layers
+    assert {"power", "water", "drainage", "roads", "gas", "telecom"} <= set(layers)
+    ts = timeseries_frame(model)
+    assert set(ts["layer"]) == set(layers)
+    n_hours = ts["t_h"].nunique()
+    for layer in ("gas", "telecom"):
+        rows = ts[ts["layer"] == layer]
+        assert len(rows) == n_hours * model.city.n_districts
+        assert rows["functionality"].between(0.0, 1.0).all()
+    # the last hour's record is the network's state at the end of the run, by hand
+    last = ts[ts["t_h"] == ts["t_h"].max()].set_index(["layer", "district"])["functionality"]
+    for layer in ("gas", "telecom"):
+        served, total = service_by_district(
+            model.infra.layers[layer], model.infra.functional[layer], model.city.n_districts
+        )
+        want = np.where(total > 0, served / np.where(total > 0, total, 1.0), 1.0)
+        np.testing.assert_allclose(last[layer].sort_index().to_numpy(), want, atol=1e-12)
+
+
+def test_a_district_whose_gas_and_cell_sites_are_down_has_no_such_service(example_run):
+    infra = example_run.infra
+    saved = {k: infra.functional[k].copy() for k in ("gas", "telecom")}
+    try:
+        for layer in ("gas", "telecom"):
+            in_0 = infra.layers[layer].nodes["district"] == 0
+            assert in_0.any() and (~in_0).any()
+            infra.functional[layer][:] = ~in_0  # district 0 down, all others up
+        func = infra.district_functionality()
+        for layer in ("gas", "telecom"):
+            assert func[layer][0] == 0.0
+            assert (func[layer][1:] == 1.0).all()
+    finally:
+        for k, v in saved.items():
+            infra.functional[k][:] = v
+
+
+def test_the_resilience_curves_and_impact_map_show_gas_and_telecom(example_run):
+    (panel,) = resilience_panels(example_run)
+    assert {"gas", "telecom"} <= set(panel.data["functionality"])
+    assert panel.values.shape[0] == len(example_run.infra.functionality_layers)
+    titles = [p.title for p in impact_panels(example_run)]
+    assert "gas households without gas, worst hour" in titles
+    assert "households without mobile service, worst hour" in titles
+
+
+def test_the_datacollector_carries_a_column_per_layer(example_run):
+    from sim.agents.district_government import DistrictGovernment
+
+    df = example_run.datacollector.get_agenttype_vars_dataframe(DistrictGovernment)
+    for layer in example_run.infra.functionality_layers:
+        assert layer in df.columns
+    # each column reads its own layer (no late-binding lambda: gas ≠ roads column)
+    last = df.xs(df.index.get_level_values(0).max(), level=0)
+    func = example_run.infra.district_functionality()
+    gov = {g.unique_id: g.district for g in example_run.districts}
+    for layer in ("gas", "telecom", "roads"):
+        got = last[layer].dropna()
+        want = np.array([func[layer][gov[i]] for i in got.index])
+        np.testing.assert_allclose(got.to_numpy(), want, atol=1e-12)
