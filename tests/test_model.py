@@ -73,7 +73,7 @@ def test_run_folder_holds_every_output(finished):
 
 def test_functionality_stays_in_unit_interval(finished):
     ts = pd.read_parquet(finished.out_dir / "timeseries.parquet")
-    assert set(ts["layer"]) == {"power", "water", "drainage", "roads"}
+    assert set(ts["layer"]) == {"power", "water", "drainage", "roads", "telecom", "gas"}
     assert ts["functionality"].between(0.0, 1.0).all()
     hours = finished.model.config.time.duration_h
     assert ts["t_h"].max() == hours and ts["district"].nunique() == 16
