@@ -91,3 +91,49 @@ def test_the_datacollector_carries_a_column_per_layer(example_run):
         got = last[layer].dropna()
         want = np.array([func[layer][gov[i]] for i in got.index])
         np.testing.assert_allclose(got.to_numpy(), want, atol=1e-12)
+
+
+# ------------------------------------------------ 2. the last age band is open in the name
+
+
+def test_age_columns_name_the_last_band_open():
+    from sim.results.household_table import age_columns
+
+    bands = [(0.0, 15.0), (15.0, 60.0), (60.0, 65.0), (65.0, 85.0)]
+    assert age_columns(bands) == [
+        "persons_aged_0_to_15",
+        "persons_aged_15_to_60",
+        "persons_aged_60_to_65",
+        "persons_aged_65_plus",
+    ]
+    assert age_columns([(0.0, 100.0)]) == ["persons_aged_0_plus"]
+
+
+@pytest.fixture(scope="module")
+def full_table(tmp_path_factory):
+    """The example typhoon, 3 hours, with the 1:1 population: (model, households table)."""
+    from sim.models.emergency import CityModel
+    from sim.results import household_table as ht
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CITYSAFE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    ht.run_population.cache_clear()
+    model = CityModel(load_scenario(EXAMPLE, ["population.resolution=full", "time.duration_h=3"]))
+    model.run()
+    yield model, ht.household_table(model, {})
+    ht.run_population.cache_clear()
+    mp.undo()
+
+
+def test_the_household_table_counts_the_oldest_band_as_open(full_table):
+    model, table = full_table
+    ages = [c for c in table.columns if c.startswith("persons_aged_")]
+    assert ages == [
+        "persons_aged_0_to_15",
+        "persons_aged_15_to_60",
+        "persons_aged_60_to_65",
+        "persons_aged_65_plus",
+    ]
+    assert (table[ages].sum(axis=1) == table["persons"]).all()
+    share = table["persons_aged_65_plus"].sum() / table["persons"].sum()
+    assert share == pytest.approx(0.14, abs=0.02)  # example city.yaml: 65 and over 14 %

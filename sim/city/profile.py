@@ -177,7 +177,10 @@ class AgeBand(_Strict):
 
 
 class PopulationAges(_Strict):
-    """The residents' ages in bands (an epidemic's deaths: IFR by age, sim.hazards.epidemic)."""
+    """The residents' ages in bands (an epidemic's deaths: IFR by age, sim.hazards.epidemic).
+
+    The last band is open ("65 and over" in a census): its ``to_years`` closes it only to
+    average the IFR over it, and outputs name it open (``persons_aged_65_plus``)."""
 
     bands: list[AgeBand] = Field(min_length=1, description="Contiguous bands from age 0.")
     source: Source

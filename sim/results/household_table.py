@@ -90,6 +90,20 @@ CAUSE_HOUSING: dict[str, tuple[str, ...] | None] = {
 cause harms any resident of the district by persons (relocated or not)."""
 
 
+def age_columns(bands) -> list[str]:
+    """Column names of the persons in each age band: ``persons_aged_A_to_B`` (aged A to under
+    B years) and, for the last band, ``persons_aged_A_plus``: the census's last band is open
+    ("65 and over", ``city.yaml`` ``population_ages``); its ``to_years`` only closes it for
+    averaging an epidemic's IFR over the band (assumption stated there), so it is no age limit.
+
+    Args:
+        bands: (from_years, to_years) of each band, youngest first.
+    """
+    edges = list(bands)
+    names = [f"persons_aged_{lo:g}_to_{hi:g}" for lo, hi in edges[:-1]]
+    return [*names, f"persons_aged_{edges[-1][0]:g}_plus"] if edges else names
+
+
 @lru_cache(maxsize=1)
 def run_population(data_dir: str, seed: int):
     """The 1:1 population of a city and seed (cached on disk; the last one kept in memory,
@@ -306,8 +320,8 @@ def household_table(model, details: dict | None = None) -> pd.DataFrame:
         "from_other_province": h["from_other_province"],
         "persons": h["size"],
     }
-    for b, (lo, hi) in enumerate(pop.age_bands):
-        cols[f"persons_aged_{lo:g}_to_{hi:g}"] = h["persons_by_age"][:, b]
+    for b, name in enumerate(age_columns(pop.age_bands)):
+        cols[name] = h["persons_by_age"][:, b]
     cols |= {
         "hours_without_power": outage["power"],
         "hours_without_water": outage["water"],
