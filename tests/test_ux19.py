@@ -137,3 +137,70 @@ def test_the_household_table_counts_the_oldest_band_as_open(full_table):
     assert (table[ages].sum(axis=1) == table["persons"]).all()
     share = table["persons_aged_65_plus"].sum() / table["persons"].sum()
     assert share == pytest.approx(0.14, abs=0.02)  # example city.yaml: 65 and over 14 %
+
+
+# ------------------------------------------------ 3. warning reach without a warning
+
+
+def test_a_share_shows_two_decimals_and_no_warning_says_so():
+    from sim.results.outcome_text import format_outcome
+
+    assert format_outcome("warning_reach_share", 1.0) == "1.00"
+    assert format_outcome("warning_reach_share", 0.8731) == "0.87"
+    assert format_outcome("warning_reach_share", 1.0, warned=False) == "no warning issued"
+    assert format_outcome("shocks.lekima.warning_reach_share", 0.5) == "0.50"
+    assert format_outcome("deaths", 1.0, warned=False) == "1"  # only the reach share changes
+    assert format_outcome("direct_loss_yuan", 2.5e9) == "2.50 bn"
+
+
+@pytest.fixture(scope="module")
+def unwarned_run():
+    """The example typhoon, 2 hours, with warnings disabled: no colour is ever in force."""
+    from sim.models.emergency import CityModel
+
+    model = CityModel(
+        load_scenario(EXAMPLE, ["time.duration_h=2", "warnings.mode=disabled", "events=[]"])
+    )
+    model.run()
+    return model
+
+
+def test_the_console_and_report_say_no_warning_was_issued(unwarned_run, example_run):
+    import io
+
+    from rich.console import Console
+
+    from sim.results.html_report import outcome_rows
+    from sim.results.report import print_summary
+    from sim.results.summary import summarise
+
+    assert not unwarned_run.warning_issued and example_run.warning_issued
+    summary = summarise(unwarned_run, 0.0)
+    assert summary["warning_reach_share"] == 1.0  # the summary keeps its number
+    scen = unwarned_run.config
+    rows = {r[0]: r[2] for r in outcome_rows(summary, scen, warned=False)}
+    assert rows["warning_reach_share"] == "no warning issued"
+    buf = io.StringIO()
+    print_summary(Console(file=buf, width=120), summary, scen, warned=False)
+    line = next(x for x in buf.getvalue().splitlines() if "warning_reach" in x)
+    assert "no warning issued" in line
+    warned = summarise(example_run, 0.0)
+    rows = {r[0]: r[2] for r in outcome_rows(warned, example_run.config)}
+    assert rows["warning_reach_share"] == f"{warned['warning_reach_share']:.2f}"
+
+
+def test_the_ensemble_tables_show_the_share_with_two_decimals():
+    import io
+
+    from rich.console import Console
+
+    from sim.results.ensemble import ensemble_report
+    from sim.results.ensemble_report import _table
+
+    stats = {"warning_reach_share": {"median": 1.0, "p5": 0.9, "p95": 1.0}}
+    scen = load_scenario(EXAMPLE)
+    html = _table(stats, ["warning_reach_share"], {})
+    assert ">1.00<" in html and "[0.90, 1.00]" in html
+    buf = io.StringIO()
+    Console(file=buf, width=120).print(ensemble_report(stats, scen, 2, 120))
+    assert "1.00" in buf.getvalue() and "[0.90, 1.00]" in buf.getvalue()

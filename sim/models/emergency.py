@@ -904,6 +904,12 @@ class CityModel(SimulationModel):
         return self.delivery.sites_down_peak
 
     @property
+    def warning_issued(self) -> bool:
+        """Whether a warning colour was in force at some time of the run (without one,
+        `warning_reach_share` is 1.0 and the tables print "no warning issued")."""
+        return self.delivery.reach.peak_rank > 0
+
+    @property
     def warning_reach_share(self) -> float:
         """Share of households reached by the highest warning in force
         (:meth:`sim.agents.warning_reach.WarningReach.reach_share`)."""

@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from sim.results.outcome_text import format_number, observed_figure, outcome_unit
+from sim.results.outcome_text import format_outcome, observed_figure, outcome_unit
 from sim.results.report import fold_name, outcome_width
 from sim.scenario.schema import interval_meets
 
@@ -176,9 +176,17 @@ def shown_stats(key: str, s: dict, units: dict | None) -> tuple[float, float, fl
     return min(max(round(median), whole_low), whole_high), whole_low, whole_high
 
 
-def _short(v: float) -> str:
-    """Like :func:`format_number`, but whole units from 100 up (percentiles interpolate)."""
-    return f"{round(v):,}" if 100 <= abs(v) < 1e6 else format_number(v)
+def _short(key: str, v: float, units: dict | None = None) -> str:
+    """Like :func:`sim.results.outcome_text.format_outcome` (a share with 2 decimals), but
+    whole units from 100 up (percentiles interpolate)."""
+    if 100 <= abs(v) < 1e6 and not outcome_unit(key, units).startswith("share"):
+        return f"{round(v):,}"
+    return format_outcome(key, v, units)
+
+
+def _interval(key: str, low: float, high: float, units: dict | None) -> str:
+    """The 90 % interval as the console shows it: "[low, high]"."""
+    return f"[{_short(key, low, units)}, {_short(key, high, units)}]"
 
 
 def ensemble_report(
@@ -198,7 +206,16 @@ def ensemble_report(
         unit = outcome_unit(key, units)
         median, low, high = shown_stats(key, s, units)
         rows.append(
-            (key, [unit, _short(median), f"[{_short(low)}, {_short(high)}]", obs_txt, inside])
+            (
+                key,
+                [
+                    unit,
+                    _short(key, median, units),
+                    _interval(key, low, high, units),
+                    obs_txt,
+                    inside,
+                ],
+            )
         )
     other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]
     room = outcome_width(width, other, max([len("outcome"), *(len(k) for k, _ in rows)]))

@@ -43,7 +43,7 @@ from sim.results.html_report import (
     _window,
     observed_sources,
 )
-from sim.results.outcome_text import format_number, observed_figure, outcome_label
+from sim.results.outcome_text import format_outcome, observed_figure, outcome_label
 from sim.results.staging import RESOLVED_FILE, citysafe_version
 
 FIGURE_FILE = "ensemble_outcomes.png"
@@ -227,7 +227,8 @@ def _table(stats: dict[str, dict], keys: list[str], units: dict) -> str:
         obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
         inside = "" if obs is None else ("yes" if s["inside"] else "no")
         median, low, high = shown_stats(key, s, units)
-        cells = [format_number(median), f"[{format_number(low)}, {format_number(high)}]"]
+        shown = [format_outcome(key, v, units) for v in (median, low, high)]
+        cells = [shown[0], f"[{shown[1]}, {shown[2]}]"]
         cells += [obs_txt, inside]
         row = _label(key, outcome_label(key, units)) + "".join(_cell(c, num=True) for c in cells)
         out.append(f"<tr>{row}</tr>")

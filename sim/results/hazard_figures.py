@@ -38,7 +38,7 @@ from sim.results.figures import (
     save,
     shade_alerts,
 )
-from sim.results.report import format_number
+from sim.results.outcome_text import format_number
 
 
 def provided(model, im: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 
 from sim.results.outcome_text import (
-    format_number,
+    format_outcome,
     observed_figure,
     observed_ratio,
     observed_text,
@@ -94,11 +94,14 @@ def _facts(scenario, summary: dict) -> str:
     return "".join(f"<tr>{_cell(k, tag='th')}{_cell(v)}</tr>" for k, v in rows)
 
 
-def outcome_rows(summary: dict, scenario) -> list[tuple[str, str, str, str, str]]:
+def outcome_rows(
+    summary: dict, scenario, warned: bool = True
+) -> list[tuple[str, str, str, str, str]]:
     """(key, label with unit, simulated, observed, simulated / observed) of each summary key,
     as the console table shows them (:func:`sim.results.report.summary_table`; labels:
     :func:`sim.results.outcome_text.outcome_label`); the seed and wall time are in the page's
-    facts instead."""
+    facts instead; values by :func:`sim.results.outcome_text.format_outcome` (``warned``
+    False: no warning was in force)."""
     units = type(scenario).OUTCOME_UNITS
     rows = []
     for key, value in summary.items():
@@ -108,7 +111,8 @@ def outcome_rows(summary: dict, scenario) -> list[tuple[str, str, str, str, str]
         obs_txt = ratio = ""
         if obs is not None:
             obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
-        rows.append((key, outcome_label(key, units), format_number(value), obs_txt, ratio))
+        shown = format_outcome(key, value, units, warned)
+        rows.append((key, outcome_label(key, units), shown, obs_txt, ratio))
     return rows
 
 
@@ -129,11 +133,11 @@ def _table(rows) -> str:
     return "".join(out)
 
 
-def _outcomes(summary: dict, scenario) -> str:
+def _outcomes(summary: dict, scenario, warned: bool = True) -> str:
     """The headline table (outcomes that are not zero, have an observed figure, or are
     :data:`ALWAYS_SHOWN`), the observed figures' spread and sources, then every outcome
     folded away."""
-    rows = outcome_rows(summary, scenario)
+    rows = outcome_rows(summary, scenario, warned)
     units = type(scenario).OUTCOME_UNITS
     headline = [r for r in rows if r[3] or summary[r[0]] != 0 or r[0] in ALWAYS_SHOWN]
     parts = [_table(headline)]
@@ -193,6 +197,7 @@ def write_report(
     paths: dict[str, Path],
     figures: list[tuple[Path, str]],
     drawn: bool = True,
+    warned: bool = True,
 ) -> Path:
     """Write ``report.html`` into the run folder.
 
@@ -203,6 +208,8 @@ def write_report(
         paths: path key → file written in the folder (tables, figures, the resolved scenario).
         figures: (path, caption) of each figure drawn, in the order to show them.
         drawn: whether figures were drawn at all (False: ``--no-figures``).
+        warned: False when the run had no warning in force (``warning_reach_share`` then reads
+            "no warning issued").
 
     Returns:
         The report's path.
@@ -213,7 +220,7 @@ def write_report(
         style=STYLE,
         description=html.escape(getattr(scenario, "description", "") or ""),
         facts=_facts(scenario, summary),
-        outcomes=_outcomes(summary, scenario),
+        outcomes=_outcomes(summary, scenario, warned),
         figures=_figures(out_dir, figures, drawn),
         files=_files(out_dir, paths),
         version=html.escape(citysafe_version()),

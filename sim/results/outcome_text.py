@@ -135,6 +135,32 @@ def format_number(v: float) -> str:
     return f"{v:,.2f}"
 
 
+NO_WARNING_TEXT = "no warning issued"
+"""What ``warning_reach_share`` reads as when no warning was in force during the run (the
+summary then holds 1.0: nobody was left unwarned, but nobody was warned either)."""
+
+
+def format_outcome(
+    key: str, value: float, units: dict[str, str] | None = None, warned: bool = True
+) -> str:
+    """Display text of a summary key's value: a share (unit "share ...", e.g.
+    ``warning_reach_share``) with 2 decimals, "no warning issued" for ``warning_reach_share``
+    when ``warned`` is False, any other value by :func:`format_number`.
+
+    Args:
+        key: the summary key (a shock's ``shocks.<name>.<key>`` too).
+        value: its value.
+        units: the scenario kind's own units (:func:`outcome_unit`).
+        warned: False when the run had no warning in force (the caller knows from its model:
+            ``CityModel.warning_issued``); the summary alone cannot tell.
+    """
+    if key.rsplit(".", 1)[-1] == "warning_reach_share" and not warned:
+        return NO_WARNING_TEXT
+    if outcome_unit(key, units).startswith("share"):
+        return f"{value:.2f}"
+    return format_number(value)
+
+
 BOUND_PREFIX = {"exact": "", "at_least": ">= ", "at_most": "<= "}
 """How an observed figure's ``bound`` (:data:`sim.scenario.schema.OBSERVED_BOUNDS`) is
 written before its number: ">= 3,000" is a lower bound, "<= 100" an upper one."""

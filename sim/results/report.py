@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.results.outcome_text import (
-    format_number,
+    format_outcome,
     observed_figure,
     observed_ratio,
     observed_text,
@@ -128,7 +128,11 @@ def outcome_width(total: int | None, other: list[list[str]], longest: int) -> in
 
 
 def summary_table(
-    summary: dict, scenario, comparable: bool = True, width: int | None = None
+    summary: dict,
+    scenario,
+    comparable: bool = True,
+    width: int | None = None,
+    warned: bool = True,
 ) -> Table:
     """A rich table: outcome, unit (:func:`sim.results.outcome_text.outcome_unit`: the
     scenario kind's ``OUTCOME_UNITS``, else read from the key's name), simulated, observed,
@@ -139,7 +143,9 @@ def summary_table(
     terminal's ``width``, outcome names longer than the room left fold at underscores
     (:func:`fold_name`), never mid-word. When the run's window does not cover the observed
     figures' period (``comparable`` False) the columns say so — "simulated (12 h)",
-    "observed (event)" — and there is no sim/obs column.
+    "observed (event)" — and there is no sim/obs column. Values read as
+    :func:`sim.results.outcome_text.format_outcome` writes them (``warned`` False: the run
+    had no warning in force).
     """
     units = type(scenario).OUTCOME_UNITS
     cols = ["unit", "simulated", "observed", "sim/obs"]
@@ -155,7 +161,7 @@ def summary_table(
         obs_txt, ratio = "", ""
         if obs is not None:
             obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
-        cells = [outcome_unit(key, units), format_number(value), obs_txt]
+        cells = [outcome_unit(key, units), format_outcome(key, value, units, warned), obs_txt]
         rows.append((key, [*cells, *([ratio] if comparable else [])]))
     other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]
     room = outcome_width(width, other, max([len("outcome"), *(len(k) for k, _ in rows)]))
@@ -208,7 +214,9 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
     return notes
 
 
-def print_summary(console: Console, summary: dict, scenario, event: Window | None = None) -> None:
+def print_summary(
+    console: Console, summary: dict, scenario, event: Window | None = None, warned: bool = True
+) -> None:
     """Print the table, then each observed figure (value, unit, spread) and its source.
 
     Args:
@@ -218,10 +226,12 @@ def print_summary(console: Console, summary: dict, scenario, event: Window | Non
         event: the period the observed figures cover (:func:`event_window`); None: the
             run's own window. With observed figures, the line under the table names both
             periods, and says they are not compared when the run's window does not cover it.
+        warned: False when the run had no warning in force (``warning_reach_share`` then
+            reads "no warning issued").
     """
     run = Window.of(scenario)
     comparable = observed_comparable(scenario, event)
-    console.print(summary_table(summary, scenario, comparable, console.width))
+    console.print(summary_table(summary, scenario, comparable, console.width, warned))
     for note in outcome_notes(summary, scenario):
         console.print(f"note: {note}", highlight=False)
     if scenario.observed and run is not None:

@@ -99,7 +99,10 @@ def run_scenario(
         shown = [(path, getattr(makers[key][1], "caption", "")) for key, path in drawn.items()]
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
     if report:
-        paths["report"] = write_report(out_dir, scenario, summary, paths, shown, drawn=figures)
+        warned = getattr(model, "warning_issued", True)  # only emergency runs warn
+        paths["report"] = write_report(
+            out_dir, scenario, summary, paths, shown, drawn=figures, warned=warned
+        )
     paths["summary"] = write_summary(summary, out_dir)
     return RunResult(summary, out_dir, paths, model, resumed=tuple(reused))
 

@@ -246,4 +246,6 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
             "finished by the interrupted run, reused)",
             highlight=False,
         )
-    print_summary(console, result.summary, scen, event)
+    print_summary(
+        console, result.summary, scen, event, getattr(result.model, "warning_issued", True)
+    )

@@ -124,5 +124,7 @@ def replay_command(
     except InjectError as exc:
         typer.echo(f"journal: {exc}", err=True)
         raise typer.Exit(code=2) from None
-    print_summary(console, result.summary, scenario, event)
+    print_summary(
+        console, result.summary, scenario, event, getattr(result.model, "warning_issued", True)
+    )
     console.print(review.outcomes.to_string(index=False), highlight=False)

@@ -37,7 +37,7 @@ from rich.table import Table
 
 from sim.core.cli_input import schema_bound
 from sim.core.errors import Picklable
-from sim.results.report import format_number
+from sim.results.outcome_text import format_number
 from sim.scenario.loader import (
     Problem,
     ScenarioError,
