@@ -202,6 +202,9 @@ def test_new_summary_keys_read_in_their_units():
     from sim.results.outcome_text import outcome_label, outcome_unit
 
     assert outcome_unit("residents_simulated") == "persons"
-    assert outcome_label("residents_simulated") == "Residents simulated (persons)"
+    assert (
+        outcome_label("residents_simulated")
+        == "People in the relocation categories' households (persons)"
+    )
     # the gas layer's customer-hours, first pinned with lekima-2019-full, were read as a count
     assert outcome_unit("customer_hours_without_gas") == "customer-hours"

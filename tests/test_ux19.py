@@ -204,3 +204,30 @@ def test_the_ensemble_tables_show_the_share_with_two_decimals():
     buf = io.StringIO()
     Console(file=buf, width=120).print(ensemble_report(stats, scen, 2, 120))
     assert "1.00" in buf.getvalue() and "[0.90, 1.00]" in buf.getvalue()
+
+
+# ------------------------------------------------ 4. labels
+
+
+def test_the_service_loss_labels_read_alike_and_name_their_counts():
+    from sim.results.outcome_text import outcome_label
+
+    for service in ("power", "water", "gas"):
+        label = outcome_label(f"customer_hours_without_{service}")
+        assert label == f"Households × hours without {service} (customer-hours)"
+    assert outcome_label("gas_fires_explosions") == "Gas fires and explosions (count)"
+    assert outcome_label("telecom_sites_down") == (
+        "Base stations out of service at once, peak (base stations)"
+    )
+
+
+def test_residents_simulated_says_what_it_counts_with_and_without_the_population():
+    from sim.results.html_report import outcome_rows
+
+    summary = {"residents_simulated": 1000}
+    off = load_scenario(EXAMPLE)
+    full = load_scenario(EXAMPLE, ["population.resolution=full"])
+    assert outcome_rows(summary, off)[0][1] == (
+        "People in the relocation categories' households (persons)"
+    )
+    assert outcome_rows(summary, full)[0][1] == "Residents simulated at 1:1 (persons)"

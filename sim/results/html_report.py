@@ -21,6 +21,7 @@ from sim.results.outcome_text import (
     observed_ratio,
     observed_text,
     outcome_label,
+    scenario_label,
 )
 from sim.results.report import outcome_notes
 from sim.results.staging import citysafe_version
@@ -112,7 +113,7 @@ def outcome_rows(
         if obs is not None:
             obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
         shown = format_outcome(key, value, units, warned)
-        rows.append((key, outcome_label(key, units), shown, obs_txt, ratio))
+        rows.append((key, scenario_label(key, scenario, units), shown, obs_txt, ratio))
     return rows
 
 

@@ -45,17 +45,19 @@ LABELS = {
     # the run's summary (sim.results.summary.SUMMARY_KEYS)
     "people_relocated": "People relocated (persons)",
     "direct_loss_yuan": "Direct loss (yuan)",
-    "customer_hours_without_power": "Households without power (customer-hours)",
-    "customer_hours_without_water": "Households without water (customer-hours)",
+    "customer_hours_without_power": "Households × hours without power (customer-hours)",
+    "customer_hours_without_water": "Households × hours without water (customer-hours)",
+    "customer_hours_without_gas": "Households × hours without gas (customer-hours)",
+    "gas_fires_explosions": "Gas fires and explosions (count)",
     "response_time_mean_min": "Response time, mean (min)",
     "response_time_p95_min": "Response time, 95th percentile (min)",
     "full_bundle_time_mean_min": "Full bundle on site, mean (min)",
     "relief_person_days": "Relief needed (person-days)",
     "relief_shortfall_person_days": "Relief short (person-days)",
     "assets": "Network assets (count)",
-    "telecom_sites_down": "Base stations down at once, most (base stations)",
+    "telecom_sites_down": "Base stations out of service at once, peak (base stations)",
     "warning_reach_share": "Households reached by the highest warning (share)",
-    "residents_simulated": "Residents simulated (persons)",
+    "residents_simulated": "People in the relocation categories' households (persons)",
     # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
     "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
     "wall_time_s": "Wall time (s)",
@@ -75,7 +77,21 @@ LABELS = {
     "functionality_roads": "Road service (% of normal)",
 }
 """Labels written by hand, with their unit; any other key gets :func:`outcome_label`'s
-generated label (functionality: the population-weighted mean over districts, shown in %)."""
+generated label (functionality: the population-weighted mean over districts, shown in %).
+``residents_simulated`` reads as the default run (``population.resolution: off``) counts it;
+:func:`scenario_label` names the 1:1 population's residents instead."""
+
+FULL_POPULATION_LABELS = {"residents_simulated": "Residents simulated at 1:1 (persons)"}
+"""Labels of a run with the 1:1 population (``population.resolution: full``)."""
+
+
+def scenario_label(key: str, scenario, units: dict[str, str] | None = None) -> str:
+    """:func:`outcome_label` of a key for the scenario run: with the 1:1 population
+    (``population.resolution: full``) the keys of :data:`FULL_POPULATION_LABELS` read so."""
+    population = getattr(scenario, "population", None)
+    if getattr(population, "resolution", "off") == "full" and key in FULL_POPULATION_LABELS:
+        return FULL_POPULATION_LABELS[key]
+    return outcome_label(key, units)
 
 
 def outcome_unit(key: str, units: dict[str, str] | None = None) -> str:
