@@ -231,3 +231,30 @@ def test_residents_simulated_says_what_it_counts_with_and_without_the_population
         "People in the relocation categories' households (persons)"
     )
     assert outcome_rows(summary, full)[0][1] == "Residents simulated at 1:1 (persons)"
+
+
+# ------------------------------------------------ 5. GraphML gas nodes without a position
+
+
+def test_a_graphml_gas_node_without_position_is_refused_without_a_warning(tmp_path):
+    import warnings
+
+    import networkx as nx
+
+    from sim.networks.gas_import import read_gas_graphml
+    from sim.networks.import_files import NetworkImportError
+
+    g = nx.Graph()
+    g.add_node("G", x=121.40, y=31.20, kind="gate_station")
+    g.add_node("J", kind="junction")  # no x, y
+    g.add_node("R", x=121.41, y=31.21, kind="regulator_station", households=100)
+    g.add_edge("G", "J", id="M1", pressure="medium", material="steel", install_year=2000)
+    g.add_edge("J", "R", id="M2", pressure="medium", material="steel", install_year=2000)
+    nx.write_graphml(g, tmp_path / "gas.graphml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning first would raise here instead
+        with pytest.raises(NetworkImportError) as exc:
+            read_gas_graphml(tmp_path / "gas.graphml")
+    msg = str(exc.value)
+    assert "gas.graphml" in msg and "'J'" in msg and "no 'x' and 'y'" in msg
+    assert "'G'" not in msg and "'R'" not in msg

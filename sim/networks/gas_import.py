@@ -338,12 +338,14 @@ def read_gas_graphml(
     path, notes = Path(path), []
     g = parse_graphml_file(path)
     ids = list(g.nodes)
-    xs, ys = _graphml_xy(g, ids, "x", "y", path, notes)
-    if np.isnan(xs).any() or np.isnan(ys).any():
+    # refused before reading them: the other GraphML importers place such nodes (and warn so)
+    unplaced = [i for i in ids if "x" not in g.nodes[i] or "y" not in g.nodes[i]]
+    if unplaced:
         raise NetworkImportError(
-            f"{path}: node(s) {id_list([i for i, v in zip(ids, xs, strict=True) if v != v])}: "
-            "no 'x' and 'y'; every station and junction needs its position"
+            f"{path}: node(s) {id_list(unplaced)}: no 'x' and 'y'; every station and junction "
+            "needs its position"
         )
+    xs, ys = _graphml_xy(g, ids, "x", "y", path, notes)
     x, y, frame, _ = _graphml_frame(xs, ys, crs, ids, path)
     index = {nid: i for i, nid in enumerate(ids)}
     kinds, ages = zip(*(_point(g.nodes[i], f"node {i!r}", path) for i in ids), strict=True)
