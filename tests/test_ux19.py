@@ -258,3 +258,30 @@ def test_a_graphml_gas_node_without_position_is_refused_without_a_warning(tmp_pa
     msg = str(exc.value)
     assert "gas.graphml" in msg and "'J'" in msg and "no 'x' and 'y'" in msg
     assert "'G'" not in msg and "'R'" not in msg
+
+
+# ------------------------------------------------ 7. a damaged population cache, as the CLI says
+
+
+def test_a_damaged_population_cache_is_reported_as_a_warning_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+    from sim.results import household_table as ht
+
+    monkeypatch.setenv("CITYSAFE_CACHE", str(tmp_path / "cache"))
+    ht.run_population.cache_clear()
+    args = ["-p", "population.resolution=full", "-p", "time.duration_h=1", "--no-figures", "-q"]
+    cli = CliRunner()
+    first = cli.invoke(app, ["run", str(EXAMPLE), "--out", str(tmp_path / "a"), *args])
+    assert first.exit_code == 0, first.output
+    (cache,) = (tmp_path / "cache" / "population").glob("population-*.npz")
+    cache.write_bytes(cache.read_bytes()[:-64] + b"\0" * 64)  # damaged on disk
+    ht.run_population.cache_clear()
+    second = cli.invoke(app, ["run", str(EXAMPLE), "--out", str(tmp_path / "b"), *args])
+    ht.run_population.cache_clear()
+    assert second.exit_code == 0, second.output
+    lines = [x for x in second.output.splitlines() if "rebuilding the population" in x]
+    assert len(lines) == 1, second.output
+    assert lines[0].startswith(f"warning: {cache}: ")
+    assert "UserWarning" not in second.output and "warnings.warn" not in second.output

@@ -52,3 +52,10 @@ class InputDataError(Picklable, ValueError):
 class InputDataWarning(UserWarning):
     """An input that is legal but suspicious; the message starts with the file and says what
     the run will do with it."""
+
+
+class CacheWarning(UserWarning):
+    """A cached file that cannot be used (damaged, built from other inputs) and is rebuilt;
+    the message starts with the file. Raised while a run builds its city, so ``citysafe run``
+    prints it (``warning: FILE: ...``) as it prints :class:`InputDataWarning`, which the input
+    check prints before the run."""

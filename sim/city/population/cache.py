@@ -28,6 +28,7 @@ import numpy as np
 from sim.city.districts import city_files, load_city
 from sim.city.population.generate import BUILDING_DTYPE, Population, build_population
 from sim.city.population.inputs import POPULATION_FILE, load_population_inputs
+from sim.core.errors import CacheWarning
 from sim.core.streams import RandomStreams
 
 GENERATOR_VERSION = 1
@@ -146,7 +147,7 @@ def population_for(
         try:
             return load_population(path, key)
         except ValueError as exc:
-            warnings.warn(f"{exc}: rebuilding the population", stacklevel=2)
+            warnings.warn(f"{exc}: rebuilding the population", CacheWarning, stacklevel=2)
     city = city if city is not None else load_city(data_dir)
     pop = build_population(city, inputs, RandomStreams(seed)[STREAM], scale)
     if use_cache:

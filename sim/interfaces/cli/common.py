@@ -48,6 +48,25 @@ OverrideOpt = Annotated[
 ]
 
 
+def echo_warnings(caught, category: type[Warning]) -> None:
+    """Print the recorded warnings of ``category`` once each, as ``warning: FILE: message``
+    (their messages start with the file), on stderr; pass any other warning on as it came.
+
+    Args:
+        caught: the records of :func:`warnings.catch_warnings` (``record=True``).
+        category: the project's warning class to print (:class:`InputDataWarning`,
+            :class:`~sim.core.errors.CacheWarning`).
+    """
+    shown: set[str] = set()
+    for w in caught:
+        if issubclass(w.category, category):
+            if str(w.message) not in shown:  # a file read twice (a model built) warns once
+                typer.echo(f"warning: {w.message}", err=True)
+            shown.add(str(w.message))
+        else:  # not ours: passed on as it came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def load_or_exit(path: Path, overrides: list[str] | None):
     """Load and validate a scenario, then read its data files.
 
@@ -71,14 +90,7 @@ def load_or_exit(path: Path, overrides: list[str] | None):
             problems = exc.problems
         else:
             problems = check_data(scen, str(path))
-    shown: set[str] = set()
-    for w in caught:
-        if issubclass(w.category, InputDataWarning):
-            if str(w.message) not in shown:  # a file read twice (a model built) warns once
-                typer.echo(f"warning: {w.message}", err=True)
-            shown.add(str(w.message))
-        else:  # not ours: passed on as it came
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    echo_warnings(caught, InputDataWarning)
     if not problems:
         warnings.filterwarnings("ignore", category=InputDataWarning)
         return scen

@@ -10,17 +10,19 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from sim.core.errors import InputDataError
+from sim.core.errors import CacheWarning, InputDataError
 from sim.interfaces.cli.common import (
     OverrideOpt,
     ScenarioArg,
     SeedOpt,
+    echo_warnings,
     load_or_exit,
     publish_or_exit,
     stage_or_exit,
@@ -238,7 +240,10 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
     from sim.results.report import print_summary
     from sim.results.runner import run_scenario
 
-    result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CacheWarning)
+        result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
+    echo_warnings(caught, CacheWarning)
     if result.resumed:  # a rerun after an interrupt: say what it did not run again
         n = len(getattr(scen, "shocks", None) or ())
         console.print(
