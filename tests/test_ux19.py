@@ -285,3 +285,35 @@ def test_a_damaged_population_cache_is_reported_as_a_warning_line(tmp_path, monk
     assert len(lines) == 1, second.output
     assert lines[0].startswith(f"warning: {cache}: ")
     assert "UserWarning" not in second.output and "warnings.warn" not in second.output
+
+
+# ------------------------------------------------ 6. a gas import leaves a trace
+
+
+def test_a_gas_import_is_said_in_the_console_and_logged_in_the_run(tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    gas = ROOT / "scenarios" / "data" / "networks" / "gas-example.geojson"
+    scen = tmp_path / "gas.yaml"
+    scen.write_text(
+        f"extends: {EXAMPLE}\nname: gas-import\nnetworks:\n  imports:\n"
+        f"    - {{layer: gas, format: geojson, file: {gas}, district: Old Harbour, "
+        "replace: true}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    args = ["run", str(scen), "--out", str(out), "-p", "time.duration_h=1", "--no-figures", "-q"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    lines = [x for x in res.output.splitlines() if x.startswith("imported: ")]
+    assert len(lines) == 1, res.output
+    # 18 stations, junctions and mains in the file (its README: 1 + 2 + 6 points, 9 pipes)
+    assert lines[0].startswith("imported: gas-example.geojson: gas layer, district Old Harbour: ")
+    assert "18 nodes imported, replacing " in lines[0] and "0 warning(s)" in lines[0]
+    ev = pd.read_parquet(out / "events.parquet")
+    logged = ev[ev["kind"] == "network_import"]
+    assert len(logged) == 1 and logged["layer"].iloc[0] == "gas"
+    assert lines[0] == f"imported: {logged['detail'].iloc[0]}"

@@ -68,6 +68,7 @@ from sim.models.event_effects import apply_road_collapse, typhoon_settings
 from sim.models.event_engine import EventEngine
 from sim.models.records import EpidemicRecord, HazardRecord
 from sim.models.warning_delivery import WarningDelivery
+from sim.networks.compose import import_text
 from sim.networks.infrastructure import Infrastructure
 from sim.response.resources import SKILLS, TEAM_TYPES
 from sim.response.service import EmergencyService
@@ -221,8 +222,10 @@ class CityModel(SimulationModel):
             self.exposure.sample_xy,
             self.curve,
         )
-        # what the network imports dropped, defaulted or could not connect, in the run's record
+        # what each network import brought in, dropped, defaulted or could not connect
         for imp in self.infra.net.meta.get("imports", []):
+            text = import_text(imp, list(self.city.districts["name_en"]))
+            self.events.add(0.0, "network_import", imp["district"], imp["layer"], -1, -1, 1.0, text)
             for text in imp.get("warnings", []):
                 self.events.add(
                     0.0, "import_warning", imp["district"], imp["layer"], -1, -1, 1.0, text

@@ -542,6 +542,24 @@ def add_imported_network(
     return new_net
 
 
+def import_text(imp: dict, district_names) -> str:
+    """One line saying what an import of ``meta["imports"]`` brought in, e.g. "gas-example.geojson:
+    gas layer, district Pudong New Area: 12 nodes imported, replacing 2,016 generated; 0
+    warnings" (the run's ``network_import`` event and the console's ``imported:`` line).
+
+    Args:
+        imp: the import's summary (:func:`add_imported_network`).
+        district_names: the city's district names by id.
+    """
+    source = Path(str(imp.get("source") or f"imported {imp['layer']}")).name
+    where = district_names[int(imp["district"])]
+    done = f"{imp['nodes_added']:,} nodes imported"
+    if imp["replace"]:
+        done += f", replacing {imp['nodes_removed']:,} generated"
+    n_warn = len(imp.get("warnings", []))
+    return f"{source}: {imp['layer']} layer, district {where}: {done}; {n_warn} warning(s)"
+
+
 def check_imports(imports, city=None) -> list[tuple[int, str]]:
     """Read (and, given the city, place) each of a scenario's ``networks.imports`` as
     `import_networks` does, so ``citysafe validate`` opens every import file.

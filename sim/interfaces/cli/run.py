@@ -235,6 +235,18 @@ def _run_staged(
     console.print(f"run folder: {out_dir}", highlight=False)
 
 
+def import_lines(model) -> list[str]:
+    """What each of the run's network imports brought in
+    (:func:`sim.networks.compose.import_text`); none for a model without networks."""
+    from sim.networks.compose import import_text
+
+    infra = getattr(model, "infra", None)
+    if infra is None:
+        return []
+    names = list(model.city.districts["name_en"])
+    return [import_text(imp, names) for imp in infra.net.meta.get("imports", [])]
+
+
 def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
     """Run a scenario of either kind into ``out_dir`` and print its console table."""
     from sim.results.report import print_summary
@@ -244,6 +256,8 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
         warnings.simplefilter("always", CacheWarning)
         result = run_scenario(scen, out_dir, progress=not quiet, figures=figures)
     echo_warnings(caught, CacheWarning)
+    for text in import_lines(result.model):
+        typer.echo(f"imported: {text}")  # one line, whatever the terminal width
     if result.resumed:  # a rerun after an interrupt: say what it did not run again
         n = len(getattr(scen, "shocks", None) or ())
         console.print(
