@@ -551,7 +551,11 @@ def test_the_piped_ensemble_table_keeps_one_line_per_outcome():
     out = piped.file.getvalue()
     for key in keys:
         [line] = [ln for ln in out.splitlines() if f" {key} " in ln]
-        assert f"{stats[key]['median']:,}" in line, line
+        # shares are shown with 2 decimals (sim.results.outcome_text.format_outcome)
+        want = (
+            f"{stats[key]['median']:.2f}" if key.endswith("_share") else f"{stats[key]['median']:,}"
+        )
+        assert want in line, line
     assert max(map(len, out.splitlines())) > 80 and piped.width == 80
 
 
