@@ -54,7 +54,12 @@ from sim.networks.spatial import (
     nearest_in_group,
     unique_edges,
 )
-from sim.networks.spec import ASSET_TYPES, GAS_EDGE_TYPES, LAYER_ASSET_TYPES, NetworkSpec
+from sim.networks.spec import (
+    GAS_EDGE_TYPES,
+    LAYER_ASSET_TYPES,
+    NetworkSpec,
+    asset_node_fields,
+)
 
 PRESSURE_KPA = {"gas_main_hp": 1600.0, "gas_main_mp": 400.0}
 """Gauge pressure by main type, kPa (module docstring)."""
@@ -177,14 +182,15 @@ def _gas_nodes(spec, c, xy, district, code, rng) -> dict[str, np.ndarray]:
     """Standard and gas node fields (module docstring)."""
     names = LAYER_ASSET_TYPES["gas"]
     n = len(xy)
-    life = np.array([ASSET_TYPES[t].design_life_years for t in names])[code]
-    cost = np.array([ASSET_TYPES[t].replacement_cost_yuan for t in names])[code]
-    age = rng.uniform(0.0, life)
     typ = np.asarray(names, dtype=object)[code]
     is_mp = typ == "gas_main_mp"
     is_hp = typ == "gas_main_hp"
     n_d = len(c["households"])
     customers = np.zeros(n)
+    nodes = asset_node_fields(
+        "gas", xy, district, code, rng, np.full(n, np.nan), typ == "gas_gate_station", customers
+    )
+    age = nodes["age_years"]
     pipe_km = np.full(n, np.nan)
     pipe_km[is_hp] = spec.gas_hp_pipe_km / max(int(is_hp.sum()), 1)
     for d in range(n_d):
@@ -192,22 +198,8 @@ def _gas_nodes(spec, c, xy, district, code, rng) -> dict[str, np.ndarray]:
         if idx.size:
             customers[idx] = allocate_integer(int(round(c["households"][d])), np.ones(idx.size))
             pipe_km[idx] = c["mp_km"][d] / idx.size
-    nan = np.full(n, np.nan)
     return {
-        "x_m": xy[:, 0].copy(),
-        "y_m": xy[:, 1].copy(),
-        "district": district.astype(np.int64),
-        "asset_type": code.astype(np.int64),
-        "age_years": age,
-        "capacity": nan.copy(),
-        "is_source": typ == "gas_gate_station",
-        "customers_households": customers,
-        "wind_theta_ms": nan.copy(),
-        "wind_beta": nan.copy(),
-        "flood_theta_m": nan.copy(),
-        "flood_beta": nan.copy(),
-        "replacement_cost_yuan": cost,
-        "road_node": np.full(n, -1, dtype=np.int64),
+        **nodes,
         "pipe_km": pipe_km,
         "pressure_kpa": np.array([PRESSURE_KPA.get(t, np.nan) for t in typ]),
         "diameter_m": np.array([DIAMETER_M.get(t, np.nan) for t in typ]),

@@ -44,7 +44,6 @@ from sim.networks.errors import NetworkError
 from sim.networks.gas import build_gas, gas_power_dependency, has_gas
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
 from sim.networks.spec import (
-    ASSET_TYPES,
     DEFAULT_FRAGILITY_TABLE,
     DRAINAGE_EDGE_TYPES,
     LAYER_ASSET_TYPES,
@@ -52,6 +51,7 @@ from sim.networks.spec import (
     ROAD_EDGE_TYPES,
     WATER_EDGE_TYPES,
     NetworkSpec,
+    asset_node_fields,
     city_network_spec,
 )
 from sim.networks.telecom import build_telecom, telecom_dependencies
@@ -106,39 +106,6 @@ def _split_households(households: np.ndarray, district: np.ndarray, n_d: int) ->
         if idx.size:
             out[idx] = sp.allocate_integer(int(round(households[d])), np.ones(idx.size))
     return out
-
-
-def _node_fields(
-    layer: str,
-    xy: np.ndarray,
-    district: np.ndarray,
-    type_code: np.ndarray,
-    rng,
-    capacity: np.ndarray,
-    is_source: np.ndarray,
-    customers: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    names = LAYER_ASSET_TYPES[layer]
-    life = np.array([ASSET_TYPES[t].design_life_years for t in names])[type_code]
-    cost = np.array([ASSET_TYPES[t].replacement_cost_yuan for t in names])[type_code]
-    n = len(xy)
-    nan = np.full(n, np.nan)
-    return {
-        "x_m": xy[:, 0].copy(),
-        "y_m": xy[:, 1].copy(),
-        "district": district.astype(np.int64),
-        "asset_type": type_code.astype(np.int64),
-        "age_years": rng.uniform(0.0, life),
-        "capacity": capacity.astype(float),
-        "is_source": is_source.astype(bool),
-        "customers_households": np.zeros(n) if customers is None else customers,
-        "wind_theta_ms": nan.copy(),
-        "wind_beta": nan.copy(),
-        "flood_theta_m": nan.copy(),
-        "flood_beta": nan.copy(),
-        "replacement_cost_yuan": cost,
-        "road_node": np.full(n, -1, dtype=np.int64),
-    }
 
 
 def _blocks(*counts: int) -> np.ndarray:
@@ -222,7 +189,7 @@ def _build_power(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     cap = np.array([spec.bulk_source_kva, spec.substation_kva, spec.transformer_kva])[code]
     customers = np.zeros(len(xy))
     customers[s + b :] = _split_households(drv.households, d_tr, n_d)
-    nodes = _node_fields("power", xy, district, code, rng, cap, code == 0, customers)
+    nodes = asset_node_fields("power", xy, district, code, rng, cap, code == 0, customers)
     edges = {
         "u": u,
         "v": v,
@@ -283,7 +250,7 @@ def _build_water(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
         spec.water_capacity_m3_per_day / max(p, 1),
         np.where(code == 1, zone_customers * per_household, customers * per_household),
     )
-    nodes = _node_fields("water", xy, district, code, rng, cap, code == 0, customers)
+    nodes = asset_node_fields("water", xy, district, code, rng, cap, code == 0, customers)
     nodes["zone_head"] = zone
     edges = {"u": u, "v": v, "length_m": sp.edge_lengths(xy, u, v), "edge_type": etype}
     return Layer("water", nodes, edges, LAYER_ASSET_TYPES["water"], WATER_EDGE_TYPES)
@@ -336,7 +303,7 @@ def _build_drainage(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     )
     served = np.bincount(outlet, minlength=o)
     cap = np.concatenate([out_cap, out_cap[outlet] / np.maximum(served[outlet], 1)])
-    nodes = _node_fields("drainage", xy, district, code, rng, cap, code < 2)
+    nodes = asset_node_fields("drainage", xy, district, code, rng, cap, code < 2)
     nodes["outlet"] = np.concatenate([np.arange(o), outlet])
     edges = {
         "u": u,
@@ -516,7 +483,7 @@ def _build_roads(city, spec: NetworkSpec, drv: _Drivers, rng) -> Layer:
     )
     code = _blocks(n0, len(chosen))
     nan = np.full(len(xy_all), np.nan)
-    nodes = _node_fields("roads", xy_all, district_all, code, rng, nan, np.zeros(len(xy_all)))
+    nodes = asset_node_fields("roads", xy_all, district_all, code, rng, nan, np.zeros(len(xy_all)))
     nodes["road_node"] = np.arange(len(xy_all))
     elen = sp.edge_lengths(xy_all, eu, ev)
     elen[etype == 3] = np.maximum(elen[etype == 3], 1000.0 * spec.tunnel_bridge_min_length_km)

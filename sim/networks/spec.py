@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class AssetType:
@@ -411,4 +413,40 @@ def discretisation_units(spec: NetworkSpec) -> dict[str, float]:
         "households_per_water_junction": spec.households_per_water_junction / r,
         "sewer_m_per_drainage_node": 1000.0 * spec.pipe_km_per_catchment_node / r,
         "intersections_factor": min(r, 1.0),
+    }
+
+
+def asset_node_fields(
+    layer: str,
+    xy: np.ndarray,
+    district: np.ndarray,
+    type_code: np.ndarray,
+    rng,
+    capacity: np.ndarray,
+    is_source: np.ndarray,
+    customers: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The node fields every generated layer has: position, district, asset type, age drawn
+    uniform on [0, design life] (one ``rng`` draw per node), capacity, source flag, customers,
+    empty fragility fields (filled by ``assign_fragility``), replacement cost, no road node."""
+    names = LAYER_ASSET_TYPES[layer]
+    life = np.array([ASSET_TYPES[t].design_life_years for t in names])[type_code]
+    cost = np.array([ASSET_TYPES[t].replacement_cost_yuan for t in names])[type_code]
+    n = len(xy)
+    nan = np.full(n, np.nan)
+    return {
+        "x_m": xy[:, 0].copy(),
+        "y_m": xy[:, 1].copy(),
+        "district": district.astype(np.int64),
+        "asset_type": type_code.astype(np.int64),
+        "age_years": rng.uniform(0.0, life),
+        "capacity": capacity.astype(float),
+        "is_source": is_source.astype(bool),
+        "customers_households": np.zeros(n) if customers is None else customers,
+        "wind_theta_ms": nan.copy(),
+        "wind_beta": nan.copy(),
+        "flood_theta_m": nan.copy(),
+        "flood_beta": nan.copy(),
+        "replacement_cost_yuan": cost,
+        "road_node": np.full(n, -1, dtype=np.int64),
     }
