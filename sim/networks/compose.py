@@ -544,7 +544,7 @@ def add_imported_network(
 
 def import_text(imp: dict, district_names) -> str:
     """One line saying what an import of ``meta["imports"]`` brought in, e.g. "gas-example.geojson:
-    gas layer, district Pudong New Area: 12 nodes imported, replacing 2,016 generated; 0
+    gas layer, district Riverside: 12 nodes imported, replacing 2,016 generated; 0
     warnings" (the run's ``network_import`` event and the console's ``imported:`` line).
 
     Args:
