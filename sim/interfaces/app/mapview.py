@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from matplotlib import rc_context
+from matplotlib import patheffects, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
@@ -37,6 +37,8 @@ from sim.results.figures import district_key, numbered_districts
 from sim.results.outcome_text import count_of_total
 from sim.scenario import ALERT_LEVELS
 
+HALO = [patheffects.Stroke(linewidth=2.6, foreground="white"), patheffects.Normal()]
+"""Path effects of the failure markers: a white outline under the black edge."""
 MAX_POINTS_PER_LAYER = 2500
 MAX_FAILED_POINTS = 5000
 ALERT_COLOURS = {0: "#e8e8e8", 1: "#3b7dd8", 2: "#f2d430", 3: "#f28c28", 4: "#d7301f"}
@@ -338,6 +340,8 @@ def _layers(ax, fig, data: MapData, side: float) -> None:
     """Each overlaid network: a thinned sample of its nodes (dots) and its failures (the
     layer's marker, black edge), with one legend entry each stating the failure count (or
     the layer's ``failed_text``), in the side panel (left edge ``side``, figure fraction).
+    Failure markers carry a white halo (:data:`HALO`), so a layer drawn in a colour close to
+    the district's fill (power red on a red warning) still reads.
     Colours, markers and words are the layer's registry entry
     (:func:`sim.networks.services.layer_look`)."""
     handles = []
@@ -354,7 +358,7 @@ def _layers(ax, fig, data: MapData, side: float) -> None:
         handles.append(
             ax.scatter(
                 blon, blat, s=70, c=look.colour, marker=look.failed_marker, edgecolors="black",
-                linewidths=0.8, rasterized=True, zorder=4, label=text,
+                linewidths=0.8, rasterized=True, zorder=4, label=text, path_effects=HALO,
             )
         )  # fmt: skip
     if handles:
