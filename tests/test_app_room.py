@@ -29,14 +29,13 @@ from sim.interfaces.app import server  # noqa: E402
 from sim.interfaces.app.adapter import SessionController  # noqa: E402
 from sim.interfaces.app.charts import chart_options  # noqa: E402
 from sim.interfaces.app.mapview import (  # noqa: E402
-    FAILED_MARKERS,
     FONT_PT,
     MapData,
     draw_map,
     map_svg,
 )
 from sim.interfaces.app.page import DEFAULT_STEP, NEXT_EVENT, advance, outcome_table  # noqa: E402
-from sim.interfaces.app.readout import LABELS, LAYERS, OUTCOME_KEYS, outcomes  # noqa: E402
+from sim.interfaces.app.readout import LAYERS, OUTCOME_KEYS, label, outcomes  # noqa: E402
 from sim.interfaces.app.settings import load_app_scenario  # noqa: E402
 from sim.interfaces.app.timeline import (  # noqa: E402
     Marker,
@@ -233,7 +232,7 @@ def test_map_legends_explain_alert_colours_and_each_networks_failures(shanghai):
     shapes = {c.get_label(): c.get_paths()[0].vertices for c in fig.axes[0].collections}
     power, roads = shapes["power nodes failed: 3"], shapes["roads closed: 3"]
     assert power.shape != roads.shape or not np.allclose(power, roads)  # a shape per layer
-    assert len(set(FAILED_MARKERS.values())) == len(LAYERS)
+    assert len({look.failed_marker for look in LAYERS.values()}) == len(LAYERS)
 
 
 def test_map_colour_bar_names_its_unit_and_service_loss_is_in_percent(shanghai):
@@ -323,7 +322,7 @@ def test_outcomes_are_labelled_with_units(scenario):
     ctrl = SessionController(scenario)
     values = outcomes(ctrl.model)
     keys = [*OUTCOME_KEYS, *(f"functionality_{k}" for k in LAYERS)]
-    assert all(re.search(r"\(.+\)$|^Alert level in force$", LABELS[k]) for k in keys)
+    assert all(re.search(r"\(.+\)$|^Alert level in force$", label(k)) for k in keys)
     table = outcome_table(values)
     assert "<th>People relocated so far (persons)</th>" in table
     assert "<th>Time since start (h)</th>" in table

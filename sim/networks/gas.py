@@ -44,7 +44,7 @@ import numpy as np
 
 from sim.damage.gas_pipes import pgv_capacity_cm_s
 from sim.networks.multilayer import Dependency, Layer
-from sim.networks.services import register_service_layer
+from sim.networks.services import register_layer, register_service_layer
 from sim.networks.spatial import (
     allocate_integer,
     connect_orphans,
@@ -68,6 +68,7 @@ DIAMETER_M = {"gas_main_hp": 0.5, "gas_main_mp": 0.2}
 
 # gas customers are households served: criticality screens every regulator (and gate) station
 register_service_layer("gas", ("gas_regulator_station",), "#8c564b")
+register_layer("gas", "Gas", "#8c564b", "D", "gas nodes failed")
 
 
 def has_gas(spec: NetworkSpec) -> bool:

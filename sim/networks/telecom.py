@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.networks.multilayer import Dependency, Layer
-from sim.networks.services import register_service_layer
+from sim.networks.services import register_layer, register_service_layer
 from sim.networks.spatial import allocate_integer, edge_lengths, gabriel_edges, nearest_in_group
 from sim.networks.spec import ASSET_TYPES, LAYER_ASSET_TYPES, TELECOM_EDGE_TYPES, NetworkSpec
 
@@ -45,6 +45,7 @@ BACKBONE = "telecom_backbone_node"
 # households whose base-station site is down lose mobile service: counted by analyses such as
 # the criticality ranking (sim.networks.services)
 register_service_layer(LAYER, (), "#ff7f0e")
+register_layer(LAYER, "Mobile telecom", "#ff7f0e", "P", "telecom sites failed")
 
 
 def city_base_stations(spec: NetworkSpec) -> float:
@@ -175,3 +176,29 @@ def telecom_share_by_district(layer: Layer, functional: np.ndarray, n_districts:
     total = np.bincount(d, weights=w, minlength=n_districts)
     served = np.bincount(d, weights=np.where(functional, w, 0.0), minlength=n_districts)
     return np.divide(served, total, out=np.ones(n_districts), where=total > 0)
+
+
+def city_stations(layer: Layer) -> int:
+    """Base stations of the layer's city: the sum of its site nodes' ``base_stations`` (the
+    total that ``telecom_sites_down`` and :func:`stations_down` are out of)."""
+    return int(round(float(np.sum(layer.nodes["base_stations"]))))
+
+
+def stations_on_backup(layer: Layer, dependencies, functional: dict[str, np.ndarray]) -> int:
+    """Base stations working on their backup now: those of the working site nodes whose power
+    supplier (a `sim.networks.multilayer.Dependency` of this layer) is out of service — a site
+    past its ``buffer_h`` hours would have failed (:class:`sim.networks.cascade.CascadeEngine`).
+
+    Args:
+        layer: the telecom layer.
+        dependencies: the network's dependencies (any layer's; those of telecom are read).
+        functional: layer name → (n,) bool functional now (`Infrastructure.functional`).
+    """
+    lost = np.zeros(layer.n_nodes, dtype=bool)
+    for dep in dependencies:
+        if dep.dependent_layer == LAYER and dep.supplier_layer in functional:
+            cut = ~np.asarray(functional[dep.supplier_layer], dtype=bool)[dep.supplier]
+            lost[dep.dependent[cut]] = True
+    is_site = layer.nodes["asset_type"] == layer.asset_type_code(SITE)
+    working = np.asarray(functional[LAYER], dtype=bool) & is_site & lost
+    return int(round(float(np.sum(layer.nodes["base_stations"][working]))))

@@ -36,7 +36,7 @@ from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
 from shapely import unary_union  # noqa: E402
 
 from sim.core.fonts import use_cjk_fallback  # noqa: E402
-from sim.networks.services import SERVICE_LAYERS  # noqa: E402
+from sim.networks.services import NETWORK_LAYERS, SERVICE_LAYERS  # noqa: E402
 from sim.results.run_folder import timeseries_frame  # noqa: E402
 from sim.scenario.schema import ALERT_LEVELS  # noqa: E402
 
@@ -328,16 +328,11 @@ def shade_alerts(ax, model, scale: float = 1.0) -> list[Patch]:
 
 
 # ------------------------------------------------------------------ service figures
-OTHER_LAYER_COLOURS = {"drainage": "#2ca02c", "roads": "#7f7f7f"}
-"""Curve colours of the layers not in `sim.networks.services.SERVICE_LAYERS` (whose entries
-carry their own colour)."""
-
-
 def layer_colour(layer: str) -> str | None:
-    """Matplotlib colour of a layer's curve (None: the next colour of the cycle)."""
-    if layer in SERVICE_LAYERS:
-        return SERVICE_LAYERS[layer].colour
-    return OTHER_LAYER_COLOURS.get(layer)
+    """Matplotlib colour of a layer's curve: its `sim.networks.services.NETWORK_LAYERS`
+    entry's (None, the next colour of the cycle, for a layer nobody registered)."""
+    look = NETWORK_LAYERS.get(layer)
+    return None if look is None else look.colour
 
 
 def _city_functionality(model) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -96,13 +96,14 @@ def _facts(scenario, summary: dict) -> str:
 
 
 def outcome_rows(
-    summary: dict, scenario, warned: bool = True
+    summary: dict, scenario, warned: bool = True, totals: dict[str, float] | None = None
 ) -> list[tuple[str, str, str, str, str]]:
     """(key, label with unit, simulated, observed, simulated / observed) of each summary key,
     as the console table shows them (:func:`sim.results.report.summary_table`; labels:
     :func:`sim.results.outcome_text.outcome_label`); the seed and wall time are in the page's
     facts instead; values by :func:`sim.results.outcome_text.format_outcome` (``warned``
-    False: no warning was in force)."""
+    False: no warning was in force; ``totals``: the city totals of counts,
+    :func:`sim.results.summary.outcome_totals`)."""
     units = type(scenario).OUTCOME_UNITS
     rows = []
     for key, value in summary.items():
@@ -112,7 +113,7 @@ def outcome_rows(
         obs_txt = ratio = ""
         if obs is not None:
             obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
-        shown = format_outcome(key, value, units, warned)
+        shown = format_outcome(key, value, units, warned, totals)
         rows.append((key, scenario_label(key, scenario, units), shown, obs_txt, ratio))
     return rows
 
@@ -134,11 +135,13 @@ def _table(rows) -> str:
     return "".join(out)
 
 
-def _outcomes(summary: dict, scenario, warned: bool = True) -> str:
+def _outcomes(
+    summary: dict, scenario, warned: bool = True, totals: dict[str, float] | None = None
+) -> str:
     """The headline table (outcomes that are not zero, have an observed figure, or are
     :data:`ALWAYS_SHOWN`), the observed figures' spread and sources, then every outcome
     folded away."""
-    rows = outcome_rows(summary, scenario, warned)
+    rows = outcome_rows(summary, scenario, warned, totals)
     units = type(scenario).OUTCOME_UNITS
     headline = [r for r in rows if r[3] or summary[r[0]] != 0 or r[0] in ALWAYS_SHOWN]
     parts = [_table(headline)]
@@ -199,6 +202,7 @@ def write_report(
     figures: list[tuple[Path, str]],
     drawn: bool = True,
     warned: bool = True,
+    totals: dict[str, float] | None = None,
 ) -> Path:
     """Write ``report.html`` into the run folder.
 
@@ -211,6 +215,8 @@ def write_report(
         drawn: whether figures were drawn at all (False: ``--no-figures``).
         warned: False when the run had no warning in force (``warning_reach_share`` then reads
             "no warning issued").
+        totals: summary key → the city total its count is out of
+            (:func:`sim.results.summary.outcome_totals`); None: numbers alone.
 
     Returns:
         The report's path.
@@ -221,7 +227,7 @@ def write_report(
         style=STYLE,
         description=html.escape(getattr(scenario, "description", "") or ""),
         facts=_facts(scenario, summary),
-        outcomes=_outcomes(summary, scenario, warned),
+        outcomes=_outcomes(summary, scenario, warned, totals),
         figures=_figures(out_dir, figures, drawn),
         files=_files(out_dir, paths),
         version=html.escape(citysafe_version()),

@@ -56,7 +56,7 @@ LABELS = {
     "relief_shortfall_person_days": "Relief short (person-days)",
     "assets": "Network assets (count)",
     "telecom_sites_down": "Base stations out of service at once, peak (base stations)",
-    "warning_reach_share": "Households reached by the highest warning (share)",
+    "warning_reach_share": "Households reached by the highest warning in force (share)",
     "residents_simulated": "People in the relocation categories' households (persons)",
     # the long run's summary (sim.scenario.longrun.LONGRUN_SUMMARY_UNITS)
     "black_swan_intensity_max": "Largest black-swan intensity (multiple of x_min)",
@@ -156,12 +156,33 @@ NO_WARNING_TEXT = "no warning issued"
 summary then holds 1.0: nobody was left unwarned, but nobody was warned either)."""
 
 
+def count_of_total(count: float, total: float, unit: str = "", what: str = "") -> str:
+    """A count against the city total it is out of: "797 of 2,310 base stations down
+    (34.5 %)" (``unit`` "base stations", ``what`` "down"); without a unit and words, "797 of
+    2,310 (34.5 %)". Numbers by :func:`format_number`, the share to one decimal.
+
+    Raises:
+        ValueError: a total that is not positive (nothing to be a share of).
+    """
+    if not total > 0:
+        raise ValueError(f"a count of total needs a positive total, got {total!r}")
+    words = " ".join(w for w in (unit, what) if w)
+    middle = f" {words}" if words else ""
+    share = f"{100.0 * count / total:.1f} %"
+    return f"{format_number(count)} of {format_number(total)}{middle} ({share})"
+
+
 def format_outcome(
-    key: str, value: float, units: dict[str, str] | None = None, warned: bool = True
+    key: str,
+    value: float,
+    units: dict[str, str] | None = None,
+    warned: bool = True,
+    totals: dict[str, float] | None = None,
 ) -> str:
     """Display text of a summary key's value: a share (unit "share ...", e.g.
     ``warning_reach_share``) with 2 decimals, "no warning issued" for ``warning_reach_share``
-    when ``warned`` is False, any other value by :func:`format_number`.
+    when ``warned`` is False, a count with a city total as "N of TOTAL (X %)"
+    (:func:`count_of_total`), any other value by :func:`format_number`.
 
     Args:
         key: the summary key (a shock's ``shocks.<name>.<key>`` too).
@@ -169,11 +190,17 @@ def format_outcome(
         units: the scenario kind's own units (:func:`outcome_unit`).
         warned: False when the run had no warning in force (the caller knows from its model:
             ``CityModel.warning_issued``); the summary alone cannot tell.
+        totals: summary key → the city total its count is out of
+            (:func:`sim.results.summary.outcome_totals`; e.g. the city's base stations for
+            ``telecom_sites_down``); None or a key without one: the number alone.
     """
     if key.rsplit(".", 1)[-1] == "warning_reach_share" and not warned:
         return NO_WARNING_TEXT
     if outcome_unit(key, units).startswith("share"):
         return f"{value:.2f}"
+    total = (totals or {}).get(key)
+    if total is not None and total > 0:
+        return count_of_total(value, total)
     return format_number(value)
 
 

@@ -133,6 +133,7 @@ def summary_table(
     comparable: bool = True,
     width: int | None = None,
     warned: bool = True,
+    totals: dict[str, float] | None = None,
 ) -> Table:
     """A rich table: outcome, unit (:func:`sim.results.outcome_text.outcome_unit`: the
     scenario kind's ``OUTCOME_UNITS``, else read from the key's name), simulated, observed,
@@ -145,7 +146,8 @@ def summary_table(
     figures' period (``comparable`` False) the columns say so — "simulated (12 h)",
     "observed (event)" — and there is no sim/obs column. Values read as
     :func:`sim.results.outcome_text.format_outcome` writes them (``warned`` False: the run
-    had no warning in force).
+    had no warning in force; ``totals``: the city totals of counts,
+    :func:`sim.results.summary.outcome_totals`).
     """
     units = type(scenario).OUTCOME_UNITS
     cols = ["unit", "simulated", "observed", "sim/obs"]
@@ -161,7 +163,8 @@ def summary_table(
         obs_txt, ratio = "", ""
         if obs is not None:
             obs_txt, ratio = observed_figure(obs.value, obs.bound), observed_ratio(value, obs)
-        cells = [outcome_unit(key, units), format_outcome(key, value, units, warned), obs_txt]
+        shown = format_outcome(key, value, units, warned, totals)
+        cells = [outcome_unit(key, units), shown, obs_txt]
         rows.append((key, [*cells, *([ratio] if comparable else [])]))
     other = [[c, *(r[1][i] for r in rows)] for i, c in enumerate(cols)]
     room = outcome_width(width, other, max([len("outcome"), *(len(k) for k, _ in rows)]))
@@ -215,7 +218,12 @@ def outcome_notes(summary: dict, scenario=None) -> list[str]:
 
 
 def print_summary(
-    console: Console, summary: dict, scenario, event: Window | None = None, warned: bool = True
+    console: Console,
+    summary: dict,
+    scenario,
+    event: Window | None = None,
+    warned: bool = True,
+    totals: dict[str, float] | None = None,
 ) -> None:
     """Print the table, then each observed figure (value, unit, spread) and its source.
 
@@ -228,10 +236,12 @@ def print_summary(
             periods, and says they are not compared when the run's window does not cover it.
         warned: False when the run had no warning in force (``warning_reach_share`` then
             reads "no warning issued").
+        totals: summary key → the city total its count is out of
+            (:func:`sim.results.summary.outcome_totals`); None: numbers alone.
     """
     run = Window.of(scenario)
     comparable = observed_comparable(scenario, event)
-    console.print(summary_table(summary, scenario, comparable, console.width, warned))
+    console.print(summary_table(summary, scenario, comparable, console.width, warned, totals))
     for note in outcome_notes(summary, scenario):
         console.print(f"note: {note}", highlight=False)
     if scenario.observed and run is not None:

@@ -20,6 +20,7 @@ from sim.results.html_report import write_report
 from sim.results.kinds import ModelKind, model_kind
 from sim.results.run_folder import write_resolved, write_summary, write_tables
 from sim.results.shocks import run_with_shocks, shock_keys
+from sim.results.summary import outcome_totals
 
 
 @dataclass
@@ -101,8 +102,9 @@ def run_scenario(
     if report:
         warned = getattr(model, "warning_issued", True)  # only emergency runs warn
         paths["report"] = write_report(
-            out_dir, scenario, summary, paths, shown, drawn=figures, warned=warned
-        )
+            out_dir, scenario, summary, paths, shown, drawn=figures, warned=warned,
+            totals=outcome_totals(model),
+        )  # fmt: skip
     paths["summary"] = write_summary(summary, out_dir)
     return RunResult(summary, out_dir, paths, model, resumed=tuple(reused))
 

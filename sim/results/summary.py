@@ -9,6 +9,8 @@ import numpy as np
 
 from sim.networks.spec import SUBSTATION_TYPES as SUBSTATIONS
 from sim.networks.spec import TRANSFORMER_TYPES as TRANSFORMERS
+from sim.networks.telecom import LAYER as TELECOM
+from sim.networks.telecom import city_stations
 
 if TYPE_CHECKING:
     from sim.models.emergency import CityModel
@@ -132,3 +134,15 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"summary[{key!r}] = {value!r} is not a finite non-negative number")
     return out
+
+
+def outcome_totals(model) -> dict[str, float]:
+    """The city totals some summary counts are out of, for the tables to show "N of TOTAL
+    (X %)" (:func:`sim.results.outcome_text.format_outcome`): ``telecom_sites_down`` out of the
+    city's base stations (:func:`sim.networks.telecom.city_stations`). Empty for a model
+    without a telecom layer or without networks (a long run)."""
+    infra = getattr(model, "infra", None)
+    layers = getattr(infra, "layers", {})
+    if TELECOM not in layers:
+        return {}
+    return {"telecom_sites_down": float(city_stations(layers[TELECOM]))}

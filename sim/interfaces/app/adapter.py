@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from sim.core.yaml_input import YamlInputError, load_yaml
 from sim.interfaces.app.auth import TRAINER, require_trainer
 from sim.interfaces.app.mapview import draw_map, map_data, map_svg
-from sim.interfaces.app.readout import hourly_history, outcomes
+from sim.interfaces.app.readout import hourly_history, network_rows, outcomes, shown_layers
 from sim.interfaces.app.timeline import Timeline, next_event_h, timeline_data
 from sim.interfaces.exercise.after_action import AfterAction, BaselineCache, review, snapshot
 from sim.interfaces.exercise.journal import Journal, fit_problems, scenario_warnings
@@ -146,6 +146,17 @@ class SessionController:
     def outcomes(self) -> dict:
         with self.lock:
             return outcomes(self.session.model)
+
+    def layers(self) -> tuple[str, ...]:
+        """The exercise's layers the page lists and draws
+        (:func:`sim.interfaces.app.readout.shown_layers`)."""
+        with self.lock:
+            return shown_layers(self.session.model)
+
+    def network_rows(self) -> list[dict]:
+        """Each layer's state now (:func:`sim.interfaces.app.readout.network_rows`)."""
+        with self.lock:
+            return network_rows(self.session.model)
 
     def history(self) -> pd.DataFrame:
         """Chart series (:func:`sim.interfaces.app.readout.hourly_history`; a few

@@ -14,9 +14,8 @@ import math
 
 import pandas as pd
 
-from sim.interfaces.app.mapview import LAYER_COLOURS
-from sim.interfaces.app.readout import LAYERS
 from sim.interfaces.app.timeline import tick_step_h
+from sim.networks.services import layer_look
 
 FONT_PX = 16
 """Font size of axes, legends and tooltips, CSS pixels (12 pt)."""
@@ -25,9 +24,10 @@ TITLE_PX = 18
 TIME_AXIS = "Time since start (h)"
 LEGEND_PER_ROW = 3
 """Legend entries a chart's width holds in a row (room kept above the plot for the rows)."""
+SERVICE_TITLE = "Service by network (% of normal)"
+"""Title of the first chart: one series per ``functionality_<layer>`` column of the history
+(:func:`service_series`), so every layer the exercise has shows."""
 PANELS = (
-    ("Service by network (% of normal)",
-     [(f"functionality_{k}", f"{k.capitalize()} (%)", 100.0, 1) for k in LAYERS]),
     ("Open incidents (count)", [("open_incidents", "Open incidents (count)", 1.0, 0)]),
     ("Casualties (persons)",
      [("deaths", "Deaths (persons)", 1.0, 0), ("injuries", "Injuries (persons)", 1.0, 0)]),
@@ -37,8 +37,19 @@ PANELS = (
     ("Direct loss so far (million yuan)",
      [("direct_loss_yuan", "Direct loss (million yuan)", 1e-6, 2)]),
 )  # fmt: skip
-"""Charts: title and series (column of the history, name shown with its unit, factor to that
-unit, decimals kept)."""
+"""Charts after the service chart: title and series (column of the history, name shown with
+its unit, factor to that unit, decimals kept)."""
+
+
+def service_series(history: pd.DataFrame) -> list[tuple[str, str, float, int]]:
+    """The service chart's series: each ``functionality_<layer>`` column of ``history``, in
+    its order, named by the layer's registry label (:func:`sim.networks.services.layer_look`)
+    with its unit, in % to 1 decimal."""
+    return [
+        (c, f"{layer_look(c.removeprefix('functionality_')).label} (%)", 100.0, 1)
+        for c in history.columns
+        if c.startswith("functionality_")
+    ]
 
 
 def _values(series: pd.Series, factor: float, decimals: int) -> list[float | None]:
@@ -73,13 +84,15 @@ def hour_label_interval(hours) -> int | None:
 
 
 def _colour(column: str) -> str | None:
-    """Line colour: the network's colour for its service, else ECharts' palette."""
-    layer = column.removeprefix("functionality_")
-    return LAYER_COLOURS.get(layer) if column.startswith("functionality_") else None
+    """Line colour: the network's registry colour for its service, else ECharts' palette."""
+    if not column.startswith("functionality_"):
+        return None
+    return layer_look(column.removeprefix("functionality_")).colour
 
 
 def chart_options(history: pd.DataFrame) -> list[dict]:
-    """One ECharts option per chart of :data:`PANELS`, over model time.
+    """One ECharts option per chart: the service by network (:func:`service_series`), then
+    those of :data:`PANELS`, over model time.
 
     Args:
         history: :func:`sim.interfaces.app.readout.hourly_history` (one row per recorded hour,
@@ -94,7 +107,7 @@ def chart_options(history: pd.DataFrame) -> list[dict]:
     hours = [f"{t:g} h" for t in hist["t_h"].to_numpy(dtype=float)]
     interval = hour_label_interval(hist["t_h"].to_numpy(dtype=float))
     options = []
-    for title, series in PANELS:
+    for title, series in ((SERVICE_TITLE, service_series(hist)), *PANELS):
         lines = []
         for column, name, factor, decimals in series:
             line = {

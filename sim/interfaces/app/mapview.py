@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from matplotlib import rc_context
+from matplotlib import patheffects, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
@@ -29,10 +29,16 @@ from matplotlib.patches import Patch
 from shapely import Point
 from shapely.ops import polylabel
 
-from sim.interfaces.app.readout import LAYERS, district_table
+from sim.interfaces.app.readout import district_table, shown_layers
+from sim.networks.services import layer_look
+from sim.networks.telecom import LAYER as TELECOM
+from sim.networks.telecom import city_stations, stations_down
 from sim.results.figures import district_key, numbered_districts
+from sim.results.outcome_text import count_of_total
 from sim.scenario import ALERT_LEVELS
 
+HALO = [patheffects.Stroke(linewidth=2.6, foreground="white"), patheffects.Normal()]
+"""Path effects of the failure markers: a white outline under the black edge."""
 MAX_POINTS_PER_LAYER = 2500
 MAX_FAILED_POINTS = 5000
 ALERT_COLOURS = {0: "#e8e8e8", 1: "#3b7dd8", 2: "#f2d430", 3: "#f28c28", 4: "#d7301f"}
@@ -40,17 +46,6 @@ ALERT_COLOURS = {0: "#e8e8e8", 1: "#3b7dd8", 2: "#f2d430", 3: "#f28c28", 4: "#d7
 ALERT_LABELS = {"none": "no warning", "blue": "blue", "yellow": "yellow", "orange": "orange",
                 "red": "red"}  # fmt: skip
 """Legend text of each alert level."""
-LAYER_COLOURS = {"power": "#7b3294", "water": "#0571b0", "drainage": "#1a9641", "roads": "#555555"}
-FAILED_MARKERS = {"power": "^", "water": "o", "drainage": "s", "roads": "X"}
-"""Marker of a layer's failures (a shape per layer, so they read on any fill colour)."""
-FAILED_LABELS = {
-    "power": "power nodes failed",
-    "water": "water nodes failed",
-    "drainage": "drainage nodes failed",
-    "roads": "roads closed",
-}
-"""Legend text of a layer's failure markers (followed by their count: for roads, the closed
-segments and failed nodes)."""
 COLOUR_BY = {
     "alert level": "alert_rank",
     "service loss": "service_loss",
@@ -148,8 +143,9 @@ def failed_count(model, layer: str) -> int:
 class MapData:
     """What the map shows, copied from the model (:func:`map_data`): the district colouring
     values, the alert level, the time, each overlaid layer's points (lon, lat, failed lon,
-    failed lat) and its count of failures (:func:`failed_count`). ``city`` is the model's
-    city, which a run never changes."""
+    failed lat) and its count of failures (:func:`failed_count`); ``failed_text``: a layer's
+    legend text of its failures where it says more than the count (:func:`failed_text`).
+    ``city`` is the model's city, which a run never changes."""
 
     city: object
     t_h: float
@@ -158,6 +154,22 @@ class MapData:
     alert_level: str
     points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
     failed: dict[str, int] = field(default_factory=dict)
+    failed_text: dict[str, str] = field(default_factory=dict)
+
+
+def failed_text(model, layer: str) -> str | None:
+    """A layer's legend text of its failures where the node count does not say enough: for
+    the telecom layer, the base stations its sites down stand for, out of the city's
+    ("base stations down: 797 of 6,818 (11.7 %)", :func:`sim.results.outcome_text.count_of_total`);
+    None for the others (the registry's words and the count, :func:`draw_map`)."""
+    if layer != TELECOM:
+        return None
+    tel = model.infra.layers[TELECOM]
+    total = city_stations(tel)
+    if total <= 0:
+        return None
+    down = stations_down(tel, model.infra.functional[TELECOM])
+    return f"base stations down:\n{count_of_total(down, total)}"
 
 
 def map_data(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> MapData:
@@ -169,11 +181,13 @@ def map_data(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()
     """
     table = district_table(model)
     values = table[COLOUR_BY[colour_by]].to_numpy(dtype=float, copy=True)
-    shown = [layer for layer in layers if layer in LAYERS]
+    shown = [layer for layer in shown_layers(model) if layer in layers]
     points = {layer: layer_points(model, layer) for layer in shown}
     failed = {layer: failed_count(model, layer) for layer in shown}
+    texts = {layer: failed_text(model, layer) for layer in shown}
+    texts = {layer: text for layer, text in texts.items() if text is not None}
     level = str(table["alert_level"].iloc[0])
-    return MapData(model.city, float(model.time), colour_by, values, level, points, failed)
+    return MapData(model.city, float(model.time), colour_by, values, level, points, failed, texts)
 
 
 def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = ()) -> Figure:
@@ -182,7 +196,8 @@ def map_figure(model, colour_by: str = "alert level", layers: tuple[str, ...] = 
     Args:
         model: a CityModel.
         colour_by: a key of :data:`COLOUR_BY`.
-        layers: infrastructure layers to overlay (subset of readout.LAYERS).
+        layers: infrastructure layers to overlay (of
+            :func:`sim.interfaces.app.readout.shown_layers`; others are ignored).
 
     Raises:
         KeyError: unknown ``colour_by``.
@@ -323,23 +338,27 @@ def _fill(ax, fig, data: MapData, rings, owner, side: float) -> None:
 
 def _layers(ax, fig, data: MapData, side: float) -> None:
     """Each overlaid network: a thinned sample of its nodes (dots) and its failures (the
-    layer's marker, black edge), with one legend entry each stating the failure count, in
-    the side panel (left edge ``side``, figure fraction)."""
+    layer's marker, black edge), with one legend entry each stating the failure count (or
+    the layer's ``failed_text``), in the side panel (left edge ``side``, figure fraction).
+    Failure markers carry a white halo (:data:`HALO`), so a layer drawn in a colour close to
+    the district's fill (power red on a red warning) still reads.
+    Colours, markers and words are the layer's registry entry
+    (:func:`sim.networks.services.layer_look`)."""
     handles = []
     for layer, (lon, lat, blon, blat) in data.points.items():
-        colour = LAYER_COLOURS[layer]
+        look = layer_look(layer)
         handles.append(
             ax.scatter(
-                lon, lat, s=3, c=colour, alpha=0.6, linewidths=0, rasterized=True,
-                label=f"{layer} network",
+                lon, lat, s=3, c=look.colour, alpha=0.6, linewidths=0, rasterized=True,
+                label=f"{look.label.lower()} network",
             )
         )  # fmt: skip
         n_failed = data.failed.get(layer, blon.size)
+        text = data.failed_text.get(layer, f"{look.failed_label}: {n_failed:,}")
         handles.append(
             ax.scatter(
-                blon, blat, s=70, c=colour, marker=FAILED_MARKERS[layer], edgecolors="black",
-                linewidths=0.8, rasterized=True, zorder=4,
-                label=f"{FAILED_LABELS[layer]}: {n_failed:,}",
+                blon, blat, s=70, c=look.colour, marker=look.failed_marker, edgecolors="black",
+                linewidths=0.8, rasterized=True, zorder=4, label=text, path_effects=HALO,
             )
         )  # fmt: skip
     if handles:

@@ -31,7 +31,7 @@ from sim.interfaces.app.auth import TRAINER, ReadOnlyError, role_for, token_from
 from sim.interfaces.app.charts import chart_options
 from sim.interfaces.app.forms import build_event, field_specs
 from sim.interfaces.app.mapview import COLOUR_LABELS
-from sim.interfaces.app.readout import LABELS, LAYERS, OUTCOME_KEYS, format_value
+from sim.interfaces.app.readout import OUTCOME_KEYS, format_value, label
 from sim.interfaces.app.settings import AppSettings, load_app_city_state, load_app_scenario
 from sim.interfaces.app.timeline import timeline_html
 from sim.response.resources import RESOURCE_NAMES
@@ -49,6 +49,10 @@ CSS = """
 #outcomes th {text-align: left; padding-right: 0.8em; font-weight: 500}
 #outcomes td {text-align: right; white-space: nowrap; font-weight: 600}
 #clock {font-size: 18px; line-height: 1.5}
+#networks {font-size: 16px; border-spacing: 1em 2px}
+#networks th {text-align: left; font-weight: 500}
+#networks td {text-align: right; white-space: nowrap}
+#networks td.state {text-align: left; white-space: normal}
 """
 """Page styles: the map scales to its card, tables and clock at 16-18 px (12-14 pt)."""
 PAUSE_S = 0.2
@@ -109,15 +113,37 @@ def _make_controller() -> tuple[SessionController | None, AppSettings | None, st
 
 
 def outcome_table(values: dict) -> str:
-    """HTML table of the outcomes now: one row per value, labelled with its unit
-    (:data:`~sim.interfaces.app.readout.LABELS`); each value cell has id ``v-<key>``."""
-    rows = [*OUTCOME_KEYS, *(f"functionality_{k}" for k in LAYERS)]
+    """HTML table of the outcomes now (:func:`sim.interfaces.app.readout.outcomes`): one row
+    per value of :data:`~sim.interfaces.app.readout.OUTCOME_KEYS`, then one per layer's
+    service in the values, each labelled with its unit (:func:`~sim.interfaces.app.readout.label`);
+    each value cell has id ``v-<key>``."""
+    rows = [*OUTCOME_KEYS, *(k for k in values if k.startswith("functionality_"))]
+    warned = values.get("warned", True)
     cells = "".join(
-        f"<tr><th>{html.escape(LABELS[k])}</th>"
-        f'<td id="v-{k}">{html.escape(format_value(k, values[k]))}</td></tr>'
+        f"<tr><th>{html.escape(label(k))}</th>"
+        f'<td id="v-{k}">{html.escape(format_value(k, values[k], warned))}</td></tr>'
         for k in rows
     )
     return f'<table id="outcomes">{cells}</table>'
+
+
+NETWORK_HEAD = ("Network", "Service (% of normal)", "Nodes out of service (count)", "State now")
+"""Column heads of :func:`network_table`, with their units."""
+
+
+def network_table(rows: list[dict]) -> str:
+    """HTML table of each layer's state now (:func:`sim.interfaces.app.readout.network_rows`):
+    its label, service, nodes out of service of all and its own words (gas leaks, base
+    stations down and on backup, road segments closed); row ids ``net-<layer>``."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in NETWORK_HEAD)
+    body = "".join(
+        f'<tr id="net-{html.escape(r["layer"], quote=True)}"><th>{html.escape(r["label"])}</th>'
+        f"<td>{100.0 * r['service']:.1f} %</td>"
+        f"<td>{r['nodes_out']:,} of {r['nodes']:,}</td>"
+        f'<td class="state">{html.escape(r["state"])}</td></tr>'
+        for r in rows
+    )
+    return f'<table id="networks"><tr>{head}</tr>{body}</table>'
 
 
 @solara.component
@@ -239,6 +265,8 @@ def _ExercisePage(ctrl: SessionController, settings: AppSettings):
         strip = solara.use_memo(lambda: timeline_html(ctrl.timeline()), [frame.value])
         solara.HTML(unsafe_innerHTML=strip)
     _MapCard(ctrl, frame.value, colour_by, layers)
+    with solara.Card("Networks now"):
+        solara.HTML(unsafe_innerHTML=network_table(ctrl.network_rows()))
     with solara.Card("Charts (hover for the values)"):
         options = solara.use_memo(lambda: chart_options(ctrl.history()), [frame.value])
         with solara.GridFixed(columns=3):
@@ -275,7 +303,7 @@ def _MapCard(ctrl, frame: int, colour_by, layers):
                 style={"min-width": "24em"},
             )  # fmt: skip
             solara.Text("networks shown:", style={"font-size": "16px"})
-            solara.ToggleButtonsMultiple(layers, list(LAYERS))
+            solara.ToggleButtonsMultiple(layers, list(ctrl.layers()))
         svg = solara.use_memo(
             lambda: ctrl.map_svg(key, tuple(layers.value)), [frame, key, tuple(layers.value)]
         )

@@ -12,11 +12,17 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.district_government import DistrictGovernment
+from sim.networks.services import NETWORK_LAYERS, layer_look
+from sim.networks.telecom import LAYER as TELECOM
+from sim.networks.telecom import city_stations, stations_down, stations_on_backup
 from sim.results.outcome_text import LABELS as OUTCOME_LABELS
+from sim.results.outcome_text import NO_WARNING_TEXT, count_of_total
 from sim.scenario import ALERT_LEVELS
 
-LAYERS = ("power", "water", "drainage", "roads")
-"""Infrastructure layers shown (charts and map toggles)."""
+LAYERS = NETWORK_LAYERS
+"""The layers the page can show: the registry itself (`sim.networks.services.NETWORK_LAYERS`,
+names in registration order), so a layer registered by its module shows in every panel
+without an edit here; :func:`shown_layers` keeps those a model has."""
 
 OUTCOME_KEYS = (
     "t_h",
@@ -29,20 +35,46 @@ OUTCOME_KEYS = (
     "relocated_cumulative_persons",
     "direct_loss_yuan",
     "damaged_assets",
+    "warning_reach_share",
 )
-"""Keys of :func:`outcomes`, in display order."""
+"""Keys of :func:`outcomes`, in display order (then one ``functionality_<layer>`` per layer of
+:func:`shown_layers`)."""
 
 LABELS = OUTCOME_LABELS
 """What the page calls each value of :func:`outcomes`, with its unit: the one table of outcome
-labels, shared with the run's report (:data:`sim.results.outcome_text.LABELS`)."""
+labels, shared with the run's report (:data:`sim.results.outcome_text.LABELS`); a layer's
+service without a hand-written label reads as :func:`label` writes it."""
+
+
+def shown_layers(model) -> tuple[str, ...]:
+    """The layers of a model the page lists and draws: each registered layer (:data:`LAYERS`,
+    in its order) the model has a district share of service for
+    (`sim.networks.infrastructure.Infrastructure.functionality_layers`), then any such layer
+    nobody registered (drawn plainly, :func:`sim.networks.services.layer_look`)."""
+    have = tuple(model.infra.functionality_layers)
+    return (*(k for k in LAYERS if k in have), *(k for k in have if k not in LAYERS))
+
+
+def label(key: str) -> str:
+    """What the page calls a value, with its unit: :data:`LABELS`, else for a layer's service
+    ``functionality_<layer>`` "<Layer label> service (% of normal)" from the registry."""
+    if key in LABELS:
+        return LABELS[key]
+    if key.startswith("functionality_"):
+        return f"{layer_look(key.removeprefix('functionality_')).label} service (% of normal)"
+    raise KeyError(key)
 
 
 def outcomes(model) -> dict:
     """Current city-wide outcome values.
 
     Returns:
-        dict with the keys of :data:`OUTCOME_KEYS` plus ``utc`` (ISO string) and one
-        ``functionality_<layer>`` (0..1, mean over districts weighted by population) per layer.
+        dict with the keys of :data:`OUTCOME_KEYS` plus ``utc`` (ISO string), ``warned``
+        (whether a warning colour has been in force) and one ``functionality_<layer>`` (0..1,
+        mean over districts weighted by population) per layer of :func:`shown_layers`.
+        ``warning_reach_share`` is the share of households reached by the highest warning in
+        force so far (`sim.models.emergency.CityModel.warning_reach_share`, the run's summary
+        value at this hour; 1.0 before any warning).
     """
     govs = model.districts
     pop = model.city.districts["population"].to_numpy(dtype=float)
@@ -59,8 +91,10 @@ def outcomes(model) -> dict:
         "relocated_cumulative_persons": float(sum(g.relocated_cumulative for g in govs)),
         "direct_loss_yuan": float(model.losses.total_yuan),
         "damaged_assets": int(sum(int(d.sum()) for d in model.infra.damaged.values())),
+        "warning_reach_share": float(model.warning_reach_share),
+        "warned": bool(model.warning_issued),
     }
-    for layer in LAYERS:
+    for layer in shown_layers(model):
         f = np.asarray(func[layer], dtype=float)
         ok = np.isfinite(f)
         out[f"functionality_{layer}"] = (
@@ -73,18 +107,19 @@ def district_table(model) -> pd.DataFrame:
     """Per-district state, one row per district in district order.
 
     Columns: name, alert_level (the municipal level in force), alert_rank (0..4),
-    functionality_<layer> (0..1), service_loss (1 - mean functionality over layers),
-    open_incidents, relocated_now_persons.
+    functionality_<layer> (0..1, each layer of :func:`shown_layers`), service_loss (1 - mean
+    functionality over layers), open_incidents, relocated_now_persons.
     """
     func = model.infra.district_functionality()
     open_by_d, _ = model.service.by_district()
+    layers = shown_layers(model)
     rows = []
     for g in model.districts:
-        f = [float(func[layer][g.district]) for layer in LAYERS]
+        f = [float(func[layer][g.district]) for layer in layers]
         rows.append(
             {
                 "name": g.name,
-                **{f"functionality_{k}": v for k, v in zip(LAYERS, f, strict=True)},
+                **{f"functionality_{k}": v for k, v in zip(layers, f, strict=True)},
                 "service_loss": 1.0 - float(np.nanmean(f)) if np.isfinite(f).any() else 0.0,
                 "open_incidents": int(open_by_d[g.district]),
                 "relocated_now_persons": float(g.relocated_now),
@@ -96,10 +131,14 @@ def district_table(model) -> pd.DataFrame:
     return table
 
 
-def format_value(key: str, value) -> str:
-    """Display text of an outcome value (persons and yuan without decimals)."""
+def format_value(key: str, value, warned: bool = True) -> str:
+    """Display text of an outcome value (persons and yuan without decimals; the warning reach
+    as a share with 2 decimals, as in the run's report, or "no warning issued" when
+    ``warned`` is False)."""
     if isinstance(value, str):
         return value
+    if key == "warning_reach_share":
+        return f"{value:.2f}" if warned else NO_WARNING_TEXT
     if key.startswith("functionality_"):
         return f"{100 * value:.1f} %"
     if key == "t_h":
@@ -113,7 +152,8 @@ def hourly_history(session) -> pd.DataFrame:
     """Chart series of an exercise session: one row per recorded hour, then the state now.
 
     Columns: t_h, open_incidents, busy_teams, deaths, injuries, relocated_now_persons,
-    direct_loss_yuan and functionality_<layer> (population-weighted mean over districts).
+    direct_loss_yuan and functionality_<layer> (population-weighted mean over districts, each
+    layer of :func:`shown_layers`).
     The last row is :func:`outcomes` now, so an inject shows before the next hourly record.
     """
     model = session.model
@@ -132,7 +172,7 @@ def hourly_history(session) -> pd.DataFrame:
     agents = model.datacollector.get_agenttype_vars_dataframe(DistrictGovernment)
     pop = {g.unique_id: float(g.population_persons) for g in model.districts}
     weights = agents.index.get_level_values("AgentID").map(pop).to_numpy(dtype=float)
-    for layer in LAYERS:
+    for layer in shown_layers(model):
         vals = agents[layer].to_numpy(dtype=float)
         ok = np.isfinite(vals)
         num = pd.Series(np.where(ok, vals * weights, 0.0), index=agents.index).groupby("Step")
@@ -142,3 +182,62 @@ def hourly_history(session) -> pd.DataFrame:
     now = outcomes(model)
     hist.loc[len(hist)] = {k: now[k] for k in hist.columns}
     return hist
+
+
+def telecom_state(model) -> str:
+    """The base stations now: "N of TOTAL base stations down (X %), M on backup" — down: those
+    of the site nodes out of service (:func:`sim.networks.telecom.stations_down`); on backup:
+    those working on batteries with their power out
+    (:func:`sim.networks.telecom.stations_on_backup`)."""
+    infra = model.infra
+    layer = infra.layers[TELECOM]
+    total = city_stations(layer)
+    if total <= 0:
+        return "no base stations"
+    down = stations_down(layer, infra.functional[TELECOM])
+    backup = stations_on_backup(layer, infra.net.dependencies, infra.functional)
+    return f"{count_of_total(down, total, 'base stations', 'down')}, {backup:,} on backup"
+
+
+def gas_state(model) -> str:
+    """The gas leaks so far: releases from failed mains and, among them, those ignited (jet
+    fires and confined explosions; :class:`sim.networks.gas_leaks.GasLeakRecord`)."""
+    gas = model.infra.gas
+    if gas is None:
+        return ""
+    rec = gas.record
+    return f"{rec.leaks:,} leaks so far, {rec.fires:,} fires or explosions"
+
+
+def roads_state(model) -> str:
+    """The road segments closed now (fallen trees, collapses, flooding: speed factor 0)."""
+    closed = int(np.count_nonzero(model.infra.edge_speed_factor <= 0))
+    return f"{closed:,} road segments closed"
+
+
+LAYER_STATE = {TELECOM: telecom_state, "gas": gas_state, "roads": roads_state}
+"""What a layer's row says beyond its service and nodes out (a layer without an entry: those
+two alone)."""
+
+
+def network_rows(model) -> list[dict]:
+    """One row per layer of :func:`shown_layers`: ``layer``, ``label`` (the registry's),
+    ``service`` (0..1, as :func:`outcomes`' ``functionality_<layer>``), ``nodes_out`` and
+    ``nodes`` (its nodes out of service now, of all; count) and ``state`` (the layer's own
+    words, :data:`LAYER_STATE`; "" for a layer without)."""
+    values = outcomes(model)
+    rows = []
+    for layer in shown_layers(model):
+        ok = np.asarray(model.infra.functional[layer], dtype=bool)
+        state = LAYER_STATE.get(layer)
+        rows.append(
+            {
+                "layer": layer,
+                "label": layer_look(layer).label,
+                "service": values[f"functionality_{layer}"],
+                "nodes_out": int(np.count_nonzero(~ok)),
+                "nodes": int(ok.size),
+                "state": state(model) if state is not None else "",
+            }
+        )
+    return rows

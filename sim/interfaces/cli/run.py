@@ -251,6 +251,7 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
     """Run a scenario of either kind into ``out_dir`` and print its console table."""
     from sim.results.report import print_summary
     from sim.results.runner import run_scenario
+    from sim.results.summary import outcome_totals
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CacheWarning)
@@ -266,5 +267,10 @@ def _run(scen, out_dir: Path, quiet: bool, figures: bool, event=None) -> None:
             highlight=False,
         )
     print_summary(
-        console, result.summary, scen, event, getattr(result.model, "warning_issued", True)
+        console,
+        result.summary,
+        scen,
+        event,
+        getattr(result.model, "warning_issued", True),
+        outcome_totals(result.model),
     )

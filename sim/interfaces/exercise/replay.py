@@ -24,6 +24,7 @@ from sim.models.emergency import CityModel
 from sim.models.event_effects import InjectError
 from sim.results.report import print_summary
 from sim.results.runner import run_scenario
+from sim.results.summary import outcome_totals
 from sim.scenario.schema import Scenario
 
 
@@ -125,6 +126,11 @@ def replay_command(
         typer.echo(f"journal: {exc}", err=True)
         raise typer.Exit(code=2) from None
     print_summary(
-        console, result.summary, scenario, event, getattr(result.model, "warning_issued", True)
+        console,
+        result.summary,
+        scenario,
+        event,
+        getattr(result.model, "warning_issued", True),
+        outcome_totals(result.model),
     )
     console.print(review.outcomes.to_string(index=False), highlight=False)
