@@ -1,0 +1,143 @@
+"""Last findings of the fresh-clone reviews of issue 17, one section each: a rejected ``-p``
+override named with its file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.interfaces.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+cli = CliRunner()
+
+
+def _one_line(res, code: int = 2) -> str:
+    """The one line a refused command printed (no traceback, exit ``code``)."""
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert res.exit_code == code and "Traceback" not in res.output, res.output
+    assert len(lines) == 1, res.output
+    return lines[0]
+
+
+# ------------------------------------------------ 1. a rejected -p names the file and itself
+
+BAD_OVERRIDES = [
+    # (override as typed, the line after "FILE: ")
+    ("time.duration_h=abc", "time.duration_h: Input should be a valid number"),  # a bad number
+    ("time.duration_h=-5", "time.duration_h: Input should be greater than 0 (got -5)"),
+    ("time.duration_h=true", "time.duration_h: expected a number, got the boolean true"),
+    ("seed=1.5", "seed: Input should be a valid integer"),  # wrong type
+    ("foo=1", "foo: unknown field (not in the scenario schema"),  # unknown field
+    ("hazard.typhoon.track=x.csv", "hazard.typhoon.track: unknown field (not in the scenario"),
+    ("hazard.foo=3", "hazard: unknown hazard 'foo'"),  # refused by the block holding it
+    ("time.duration_h.x=3", "time.duration_h: holds 36, not a mapping of fields"),
+]
+MALFORMED = ["=3", "time.duration_h", "  =x"]  # no path, no value
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize(("override", "says"), BAD_OVERRIDES)
+def test_a_rejected_override_is_named_with_the_file(tmp_path, command, override, says):
+    """The line named the file and a field, never the -p that set it: with several overrides
+    the user had to guess which one was wrong. Now FILE: field: message (given as -p ...)."""
+    out = ["--out", tmp_path / "run"] if command == "run" else []
+    res = cli.invoke(app, [command, str(EXAMPLE), "-p", override, *map(str, out)])
+    line = _one_line(res)
+    assert line.startswith(f"{EXAMPLE}: {says}"), line
+    assert line.endswith(f" (given as -p {override})"), line
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("override", MALFORMED)
+def test_a_malformed_override_is_the_field_of_its_line(command, override):
+    res = cli.invoke(app, [command, str(EXAMPLE), "-p", override])
+    line = _one_line(res)
+    assert line == f"{EXAMPLE}: -p {override}: override must look like a.b.c=value", line
+
+
+def test_a_missing_path_is_named_as_typed_not_as_made_absolute(tmp_path, monkeypatch):
+    """A relative path given with -p is made absolute against the current folder before the
+    scenario is read; the problem names the override as the user typed it, the path it
+    looked for in full."""
+    monkeypatch.chdir(tmp_path)
+    res = cli.invoke(app, ["validate", str(EXAMPLE), "-p", "hazard.typhoon.track_file=no.csv"])
+    assert _one_line(res) == (
+        f"{EXAMPLE}: hazard.typhoon.track_file: file or folder not found: "
+        f"{tmp_path / 'no.csv'} (given as -p hazard.typhoon.track_file=no.csv)"
+    )
+    res = cli.invoke(app, ["validate", str(EXAMPLE), "-p", "city.data_dir=."])
+    line = _one_line(res)  # a folder that is there, but is no city: read as the run reads it
+    assert line.startswith(f"{EXAMPLE}: city.data_dir: unusable city data: "), line
+    assert f"{tmp_path / 'city.yaml'}: file not found" in line
+    assert line.endswith("(given as -p city.data_dir=.)"), line
+
+
+def test_only_the_wrong_override_of_several_is_named(tmp_path):
+    """Of three overrides, each refused one is named on its own line; --seed, which sets the
+    seed as an override too, is not a -p; a block's problem names the overrides inside it."""
+    res = cli.invoke(
+        app,
+        ["run", str(EXAMPLE), "-p", "time.duration_h=2", "-p", "networks.resolution=0.5x",
+         "-p", "logistics.teams_scale=-1", "--seed", "4", "--out", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    lines = sorted(ln for ln in res.output.splitlines() if ln.strip())
+    assert len(lines) == 2, res.output
+    assert lines[0].startswith(f"{EXAMPLE}: logistics.teams_scale: Input should be")
+    assert lines[0].endswith("(given as -p logistics.teams_scale=-1)")
+    assert lines[1].startswith(f"{EXAMPLE}: networks.resolution: Input should be")
+    assert lines[1].endswith("(given as -p networks.resolution=0.5x)")
+    res = cli.invoke(
+        app,
+        ["validate", str(EXAMPLE), "-p", "time.duration_h=8784", "-p", "time.physics_step_h=0.1"],
+    )
+    line = _one_line(res)  # too many physics steps: the time block's check, of both overrides
+    assert line.startswith(f"{EXAMPLE}: time: "), line
+    assert line.endswith("(given as -p time.duration_h=8784, -p time.physics_step_h=0.1)")
+
+
+def test_a_problem_of_the_file_itself_names_no_override(tmp_path):
+    """An override that is fine does not take the blame for a problem elsewhere in the file."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {EXAMPLE}\nlogistics: {{teams_scale: -1}}\n", encoding="utf-8")
+    res = cli.invoke(app, ["validate", str(bad), "-p", "time.duration_h=2"])
+    line = _one_line(res)
+    assert line.startswith(f"{bad}: logistics.teams_scale: Input should be"), line
+    assert "-p" not in line
+
+
+def test_the_override_is_named_under_validate_journal_too(tmp_path):
+    """validate --journal loads the scenario with the journal's overrides, then the command
+    line's: a refused -p is still named as such."""
+    journal = tmp_path / "j.yaml"
+    journal.write_text("entries: []\n", encoding="utf-8")
+    res = cli.invoke(
+        app, ["validate", str(EXAMPLE), "--journal", str(journal), "-p", "time.duration_h=0"]
+    )
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert f"{EXAMPLE}: time.duration_h: Input should be greater than 0" in res.output
+    assert "(given as -p time.duration_h=0)" in res.output
+
+
+def test_the_override_path_matching_rules():
+    """Which overrides a problem's field path comes from (pure string rules)."""
+    from sim.scenario.override_paths import overrides_of
+
+    items = ["hazard.typhoon.track_file=a", "time.duration_h=3", "events=5", "bad"]
+    assert overrides_of("hazard.typhoon.track_file", items) == [items[0]]
+    assert overrides_of("hazard", items) == [items[0]]  # the block holding it refused it
+    assert overrides_of("events[0].at_h", items) == [items[2]]  # inside a list it set
+    assert overrides_of("time", items) == [items[1]]
+    assert overrides_of("time.start_utc", items) == []  # beside it: the file's own problem
+    assert overrides_of("timeline", items) == []  # a prefix of the text is no parent
+    assert overrides_of("bad", items) == ["bad"]  # a malformed one is reported at itself
+    assert overrides_of("(top level)", items) == []
+    two = ["hazard.a.x=1", "hazard.b.y=2"]
+    assert overrides_of("hazard", two) == two  # the block's problem: either may be the cause
+    assert overrides_of("hazard.a", ["hazard.a=1", "hazard.a.x=2"]) == ["hazard.a=1"]
