@@ -141,3 +141,57 @@ def test_the_override_path_matching_rules():
     two = ["hazard.a.x=1", "hazard.b.y=2"]
     assert overrides_of("hazard", two) == two  # the block's problem: either may be the cause
     assert overrides_of("hazard.a", ["hazard.a=1", "hazard.a.x=2"]) == ["hazard.a=1"]
+
+
+# -------------------------------- 2. storm new keeps the observations' cut-off times (as of)
+
+LEKIMA_CSV = ROOT / "scenarios" / "data" / "lekima-2019" / "lekima_track.csv"
+
+
+def test_storm_new_keeps_each_reports_as_of_time(tmp_path):
+    """An impacts table gives each report's cut-off time (``as_of_local``); storm new dropped
+    it from the scenario it wrote, its header and its console, so a count made before landfall
+    read as the event's total. It is kept in the record's source, the header and the console,
+    and the file validates and reads back."""
+    table = tmp_path / "impacts.csv"
+    table.write_text(
+        "storm,outcome,value,qualifier,as_of_local,source_outlet,source_date,source_url\n"
+        "lekima-2019,people_relocated,200000,=,2019-08-09 18:00 BJT,a.cn,2019-08-09,u1\n"
+        "lekima-2019,people_relocated,253000,=,2019-08-10 06:00 BJT,b.cn,2019-08-10,u2\n"
+        "lekima-2019,trees_down,2984,>,2019-08-10 20:00 BJT,c.cn,2019-08-11,u3\n"
+        "lekima-2019,deaths,0,=,,d.cn,2019-08-10,u4\n",  # no cut-off time given: none shown
+        encoding="utf-8",
+    )
+    out = tmp_path / "lekima.yaml"
+    res = cli.invoke(
+        app,
+        ["storm", "new", "--track", str(LEKIMA_CSV), "--agency", "CMA", "--observed", str(table),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    printed = [ln for ln in res.output.splitlines() if ln.startswith("observed: ")]
+    assert printed == [
+        "observed: people_relocated 253,000 as of 2019-08-10 06:00 BJT",  # the value's report
+        "observed: trees_down >= 2,984 as of 2019-08-10 20:00 BJT",
+        "observed: deaths 0",
+    ]
+    from sim.scenario import load_scenario
+
+    obs = load_scenario(out).observed  # read back as run reads it
+    pr = obs["people_relocated"]
+    assert (pr.value, pr.low, pr.high) == (253000, 200000, 253000)
+    assert "a.cn 2019-08-09 u1: 200000 as of 2019-08-09 18:00 BJT" in pr.source
+    assert "b.cn 2019-08-10 u2: 253000 as of 2019-08-10 06:00 BJT" in pr.source
+    assert obs["trees_down"].source.endswith(
+        "c.cn 2019-08-11 u3: 2984 (>) as of 2019-08-10 20:00 BJT"
+    )
+    assert "as of" not in obs["deaths"].source
+    text = out.read_text(encoding="utf-8")
+    header = " ".join(
+        ln[1:].strip() for ln in text.splitlines()[1:] if ln.startswith("#")
+    )  # the comment lines, unwrapped
+    assert "Observed: from impacts.csv" in header
+    assert "people_relocated 253,000 as of 2019-08-10 06:00 BJT" in header
+    assert "trees_down >= 2,984 as of 2019-08-10 20:00 BJT" in header
+    res = cli.invoke(app, ["validate", str(out)])
+    assert res.exit_code == 0 and res.output.strip() == f"{out}: OK", res.output

@@ -41,9 +41,9 @@ def overrides_of(field: str, items: list[str]) -> list[str]:
     every override (a problem of the file). A malformed override (no ``=``, no path) is
     reported at its own text and matches itself.
 
-    Assumption: a problem at a block that holds an override comes from that override; the
-    scenario file alone passed (a file's own problems at that block are rare, and then the
-    line names both)."""
+    Assumption: a problem at a block that holds an override comes from that override (a
+    block's own check, such as the time block's count of physics steps, reads the overridden
+    value with the file's); a problem beside every override is the file's."""
     if field in items:
         return [field]
     keys = [override_key(o) for o in items]
