@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 from typer.testing import CliRunner
 
@@ -195,3 +196,73 @@ def test_storm_new_keeps_each_reports_as_of_time(tmp_path):
     assert "trees_down >= 2,984 as of 2019-08-10 20:00 BJT" in header
     res = cli.invoke(app, ["validate", str(out)])
     assert res.exit_code == 0 and res.output.strip() == f"{out}: OK", res.output
+
+
+# ----------------------------------------- 3. legends beside the axes, never over the data
+
+EARTHQUAKE = """name: example-city-earthquake
+seed: 17
+city: {{data_dir: {city}}}
+networks: {{resolution: 0.3}}
+time: {{start_utc: 2030-03-01T17:00:00Z, duration_h: 6, physics_step_h: 0.5}}
+hazard:
+  earthquake: {{at_utc: 2030-03-01T18:00:00Z, magnitude: 6.5,
+               epicentre: {{lon: 118.0, lat: 22.45}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def quake(tmp_path_factory):
+    """A finished earthquake run of the example city (6 h; about a second)."""
+    from sim.results.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    root = tmp_path_factory.mktemp("quake")
+    path = root / "quake.yaml"
+    city = ROOT / "scenarios" / "data" / "example-city"
+    path.write_text(EARTHQUAKE.format(city=city), encoding="utf-8")
+    return run_scenario(load_scenario(path), root / "run", figures=False).model
+
+
+def _drawn(monkeypatch, draw, model, panels, tmp_path):
+    """The figure ``draw`` makes, kept open (its ``save`` captured) and rendered."""
+    from sim.results import figures
+
+    kept = []
+    monkeypatch.setattr(figures, "save", lambda fig, path: kept.append(fig) or path)
+    draw(model, panels, tmp_path / "x.png")
+    (fig,) = kept
+    fig.canvas.draw()
+    return fig
+
+
+def _overlap_px2(a, b) -> float:
+    """Area (px²) shared by two display boxes."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0.0) * max(h, 0.0)
+
+
+@pytest.mark.parametrize("which", ["resilience", "response_times"])
+def test_the_service_figures_legends_cover_no_data(quake, monkeypatch, tmp_path, which):
+    """The resilience curves' legend sat at lower left, over the gas curve's dip in the
+    earthquake run (docs/screenshots/issue17/earthquake/); the response times' at "best",
+    which covers bars when no corner is free. Both sit beside the axes, inside the figure."""
+    from sim.results import figures
+
+    draw, panels = {
+        "resilience": (figures.draw_resilience, figures.resilience_panels),
+        "response_times": (figures.draw_response_times, figures.response_panels),
+    }[which]
+    made = panels(quake)
+    assert made, "the earthquake run lost service and dispatched teams: both figures drawn"
+    fig = _drawn(monkeypatch, draw, quake, made, tmp_path)
+    (ax,) = fig.axes
+    legend = ax.get_legend()
+    renderer = fig.canvas.get_renderer()
+    box, plot = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert _overlap_px2(box, plot) == 0.0, (box, plot)  # nothing under it
+    whole = fig.bbox
+    assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 <= box.y1 <= whole.y1
+    assert len(legend.get_texts()) >= 2  # the layers (or the two series and their means)
+    plt.close(fig)

@@ -131,6 +131,17 @@ def save(fig, path: Path) -> Path:
     return path
 
 
+def outside_legend(ax, **kwargs):
+    """The legend of ``ax`` to the right of its axes, top-aligned, so it hides no curve or
+    bar whatever the data (matplotlib's ``loc="best"`` or a fixed corner can still cover
+    data: a resilience curve's legend at lower left hid the gas layer's dip); ``kwargs`` go
+    to :meth:`~matplotlib.axes.Axes.legend` (e.g. ``handles``). The figure's
+    ``tight_layout`` makes room for it."""
+    return ax.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kwargs
+    )
+
+
 # ------------------------------------------------------------------ district maps
 def _patches(geom):
     polys = getattr(geom, "geoms", [geom])
@@ -402,7 +413,7 @@ def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
     alert levels shaded; zoomed on the disruption when it is short against the run."""
     (panel,) = panels
     hours, func = panel.data["t_h"], panel.data["functionality"]
-    fig, ax = plt.subplots(figsize=(9, 4.8))
+    fig, ax = plt.subplots(figsize=(10.5, 4.8))
     for layer, share in func.items():
         ax.plot(hours, share, label=layer, lw=1.8, color=layer_colour(layer))
     handles = shade_alerts(ax, model)
@@ -416,7 +427,7 @@ def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("functionality (share of service)")
     ax.set_title(figure_title(model, "resilience curves"))
-    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="lower left", fontsize=8)
+    outside_legend(ax, handles=ax.get_legend_handles_labels()[0] + handles)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return save(fig, path)
@@ -506,7 +517,7 @@ def draw_response_times(model, panels: list[Panel], path: Path) -> Path:
     incident; damage incidents only), with their means."""
     (panel,) = panels
     resp, full = panel.values, panel.data["full"]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     top = np.percentile(np.concatenate([resp, full]), 99)
     bins = np.linspace(0, max(top, 1.0), 40)
     ax.hist(resp, bins=bins, alpha=0.7, label=f"first arrival (n={resp.size})")
@@ -522,7 +533,7 @@ def draw_response_times(model, panels: list[Panel], path: Path) -> Path:
             lw=1.5,
             label=f"full bundle mean {np.mean(full):.0f} min",
         )
-    ax.legend(fontsize=8)
+    outside_legend(ax)
     ax.set_xlabel("minutes after the incident (99th percentile shown)")
     ax.set_ylabel("incidents")
     ax.set_title(figure_title(model, "response times"))
