@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -265,4 +267,56 @@ def test_the_service_figures_legends_cover_no_data(quake, monkeypatch, tmp_path,
     whole = fig.bbox
     assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 <= box.y1 <= whole.y1
     assert len(legend.get_texts()) >= 2  # the layers (or the two series and their means)
+    plt.close(fig)
+
+
+# ------------------------- 4. the flood map's defence lines: schematic, said so, off the map
+
+SURGE = ROOT / "scenarios" / "shanghai" / "storm-surge.yaml"
+
+
+@pytest.fixture(scope="module")
+def surge():
+    """The storm surge on a coarse network, hourly, through the storm tide's peak (~2 s)."""
+    from sim.models.emergency import CityModel
+    from sim.scenario import load_scenario
+
+    overrides = ["networks.resolution=0.1", "time.duration_h=18", "time.physics_step_h=1"]
+    model = CityModel(load_scenario(SURGE, overrides))
+    model.run()
+    return model
+
+
+def test_the_flood_maps_defences_are_drawn_as_the_data_gives_them(
+    surge, quake, monkeypatch, tmp_path
+):
+    """seawall.csv gives each segment by two end points and nothing between: every segment is
+    one straight line between its own ends (no point invented), the legend sits under the maps
+    (at upper left it covered land and a defence line), and the caption says the lines are
+    schematic and what the file holds."""
+    from sim.results.hazard_figures import defences_caption, draw_flood_map, flood_panels
+
+    table = pd.read_csv(ROOT / "scenarios" / "data" / "shanghai" / "seawall.csv")
+    assert list(table.columns[3:7]) == ["lon1", "lat1", "lon2", "lat2"]  # two points a row
+    fig = _drawn(monkeypatch, draw_flood_map, surge, flood_panels(surge), tmp_path)
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 2]
+    drawn = sorted(
+        (*np.round(ln.get_xdata(), 6), *np.round(ln.get_ydata(), 6)) for ln in lines
+    )  # lon1, lon2, lat1, lat2 of each line
+    ends = table[["lon1", "lon2", "lat1", "lat2"]].to_numpy(float).round(6)
+    assert drawn == sorted(tuple(e) for e in ends)  # one line per row, its own two points
+    assert ax.get_legend() is None
+    [legend] = fig.legends
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    for panel_ax in fig.axes:  # the maps and their colour bars
+        assert _overlap_px2(box, panel_ax.get_window_extent(renderer)) == 0.0
+    texts = [t for t in fig.texts if "schematic" in t.get_text()]
+    for other in fig.texts:  # the notes under it: no overlap either
+        assert _overlap_px2(box, other.get_window_extent(renderer)) == 0.0
+    caption = " ".join(texts[0].get_text().split())
+    assert "defence lines are schematic: seawall.csv gives each segment by its two end" in caption
+    assert "not along the wall's real alignment" in caption
+    assert defences_caption(quake) == []  # no storm surge, no defence lines, no caption
     plt.close(fig)

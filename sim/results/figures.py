@@ -79,7 +79,8 @@ class Panel:
             (whole-number colour-bar ticks), ``from_zero`` (False: the colour scale spans the
             values' range, for an intensity that is nowhere near zero), ``colour_bar`` (a
             function decorating the colour bar), ``overlay`` (a function drawing on the map
-            axes, e.g. the flooded strips of a storm surge).
+            axes, e.g. the flooded strips of a storm surge), ``legend`` (title and handles of
+            what the overlay draws: one legend under the maps, never on them).
     """
 
     title: str
@@ -276,7 +277,9 @@ def draw_district_maps(
     cols = min(n, 3)
     rows = -(-n // cols)
     notes = notes or []
-    height = 4.3 * _map_aspect(city) * rows + 1.0 + 0.16 * len(notes)
+    legend = next((p.data["legend"] for p in panels if "legend" in p.data), None)
+    legend_in = 0.5 if legend is not None else 0.0  # a title and one row of handles, inches
+    height = 4.3 * _map_aspect(city) * rows + 1.0 + 0.16 * len(notes) + legend_in
     fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, height), squeeze=False)
     numbered = numbered_districts(city)
     pad = 0.6 if any(p.data.get("colour_bar") for p in panels) else 0.1  # room for a left scale
@@ -293,6 +296,13 @@ def draw_district_maps(
     if lines:
         fig.text(0.5, 0.012, "\n".join(lines), ha="center", va="bottom", fontsize=8)
         bottom = 0.03 + 0.16 * len(lines) / height
+    if legend is not None:  # between the maps and the notes: it covers no district
+        title, handles = legend
+        fig.legend(
+            handles=handles, title=title, loc="lower center", bbox_to_anchor=(0.5, bottom),
+            ncol=len(handles), fontsize=7, title_fontsize=7, frameon=False,
+        )  # fmt: skip
+        bottom += legend_in / height
     fig.tight_layout(rect=(0, bottom, 1, 1))
     for ax in axes.ravel()[:n]:
         separate_labels(fig, ax)
