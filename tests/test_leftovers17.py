@@ -43,12 +43,12 @@ BAD_OVERRIDES = [
 MALFORMED = ["=3", "time.duration_h", "  =x"]  # no path, no value
 
 
-@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("command", ["validate", "run", "riskmap"])
 @pytest.mark.parametrize(("override", "says"), BAD_OVERRIDES)
 def test_a_rejected_override_is_named_with_the_file(tmp_path, command, override, says):
     """The line named the file and a field, never the -p that set it: with several overrides
     the user had to guess which one was wrong. Now FILE: field: message (given as -p ...)."""
-    out = ["--out", tmp_path / "run"] if command == "run" else []
+    out = ["--out", tmp_path / "run"] if command != "validate" else []
     res = cli.invoke(app, [command, str(EXAMPLE), "-p", override, *map(str, out)])
     line = _one_line(res)
     assert line.startswith(f"{EXAMPLE}: {says}"), line
