@@ -187,9 +187,7 @@ def rebase_overrides(overrides: list[str], base_dir: Path) -> list[str]:
     return out
 
 
-def overrides_from_cwd(
-    overrides: list[str] | None, ctx: typer.Context = None
-) -> list[str] | None:
+def overrides_from_cwd(overrides: list[str] | None, ctx: typer.Context = None) -> list[str] | None:
     """``-p`` overrides typed on the command line, their relative paths made absolute against
     the current folder (the option's callback in every command that takes ``-p``). Each one as
     typed is kept in ``ctx.meta[TYPED_OVERRIDES]`` (rebased text → typed text), so a problem
