@@ -154,6 +154,9 @@ class StormScenario:
         inputs: the files it was made from, by option (``--track``, ``--observed``,
             ``--radii``), and the city's data folder (``--city``): the output may not be one
             of them or lie inside the folder (:func:`check_output`).
+        observed_as_of: each observed outcome's report cut-off time, as the impacts table
+            gives it (``as_of_local``); empty for a YAML observations file or a table without
+            the column. Written in the header and printed by the command.
     """
 
     data: dict[str, Any]
@@ -163,6 +166,18 @@ class StormScenario:
     end_utc: np.datetime64
     notes: list[str] = field(default_factory=list)
     inputs: dict[str, Path] = field(default_factory=dict)
+    observed_as_of: dict[str, str] = field(default_factory=dict)
+
+    def observed_lines(self) -> list[str]:
+        """One line per observed outcome: key, value (with its bound) and, when known, the
+        cut-off time of the report it comes from (``as of ...``)."""
+        bounds = {"at_least": ">= ", "at_most": "<= "}
+        out = []
+        for key, rec in (self.data.get("observed") or {}).items():
+            value = f"{bounds.get(rec.get('bound', ''), '')}{rec['value']:,}"
+            when = self.observed_as_of.get(key)
+            out.append(f"{key} {value}" + (f" as of {when}" if when else ""))
+        return out
 
 
 def _fail(path: Path | str, what: str) -> StormScenarioError:
@@ -430,9 +445,32 @@ def _bound_of(path: Path, rows: pd.DataFrame) -> str:
     return bounds.pop() if len(bounds) == 1 else "exact"
 
 
-def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
+def _as_of(row: pd.Series) -> str:
+    """A row's report cut-off time (``as_of_local``, e.g. ``2018-08-02 20:00 BJT``; the
+    table's README: Beijing time), or empty when the table has none."""
+    return str(row.get("as_of_local", "") or "").strip()
+
+
+def _cited(path: Path, grp: pd.DataFrame) -> str:
+    """The source of a record: the table's name, then each row's outlet, date, URL, figure,
+    qualifier and cut-off time (``as of ...``: a count reported before the event's end is a
+    running total, scenarios/data/typhoons/README.md, so the time belongs with the figure)."""
+    cited = []
+    for _, r in grp.iterrows():
+        text = f"{r.source_outlet} {r.get('source_date', '')} {r.get('source_url', '')}".strip()
+        text += f": {r.value}" + (
+            "" if r.get("qualifier", "=") in ("=", "") else f" ({r.qualifier})"
+        )
+        cited.append(text + (f" as of {_as_of(r)}" if _as_of(r) else ""))
+    return f"{path.name}: " + "; ".join(cited)
+
+
+def _observed_from_table(
+    path: Path, storm: str, as_of: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
     """Records of one storm from an impacts table (``storm, outcome, value, qualifier,
-    source_outlet, source_date, ...``, as ``scenarios/data/typhoons/observed_calibration.csv``).
+    as_of_local, source_outlet, source_date, ...``, as
+    ``scenarios/data/typhoons/observed_calibration.csv``).
 
     Rows whose outcome is a summary key and whose value is a number are kept. Several rows of
     one outcome (different sources or cut-off times) give ``value`` = the largest, ``low`` /
@@ -440,6 +478,9 @@ def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
     totals, lower bounds of its total (scenarios/data/typhoons/README.md). The rows giving the
     value set its ``bound`` by their ``qualifier`` (:data:`QUALIFIER_BOUND`): "3,000 余"
     (``>``) becomes ``{value: 3000, bound: at_least}``, so a higher simulated figure agrees.
+    Each row's cut-off time is cited with it in ``source`` (:func:`_cited`); ``as_of``, when
+    given, receives each outcome's cut-off time of the rows giving its value (distinct ones
+    joined by "; "; none when the table has no ``as_of_local``).
 
     Raises:
         StormScenarioError: unreadable table, missing columns, no record of the storm, or an
@@ -463,26 +504,28 @@ def _observed_from_table(path: Path, storm: str) -> dict[str, dict[str, Any]]:
         )
     out: dict[str, dict[str, Any]] = {}
     for outcome, grp in rows.groupby("outcome", sort=False):
-        cited = [
-            f"{r.source_outlet} {r.get('source_date', '')} {r.get('source_url', '')}".strip()
-            + f": {r.value}"
-            + ("" if r.get("qualifier", "=") in ("=", "") else f" ({r.qualifier})")
-            for _, r in grp.iterrows()
-        ]
-        rec = {"value": float(grp["number"].max()), "source": f"{path.name}: " + "; ".join(cited)}
+        rec = {"value": float(grp["number"].max()), "source": _cited(path, grp)}
         if len(grp) > 1:
             rec |= {"low": float(grp["number"].min()), "high": float(grp["number"].max())}
-        bound = _bound_of(path, grp[grp["number"] == grp["number"].max()])
+        top = grp[grp["number"] == grp["number"].max()]
+        bound = _bound_of(path, top)
         if bound != "exact":
             rec["bound"] = bound
         out[str(outcome)] = rec
+        times = list(dict.fromkeys(t for t in (_as_of(r) for _, r in top.iterrows()) if t))
+        if as_of is not None and times:
+            as_of[str(outcome)] = "; ".join(times)
     return out
 
 
-def read_observed(path: Path, storm: str) -> dict[str, dict[str, Any]]:
+def read_observed(
+    path: Path, storm: str, as_of: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
     """An observations file: a YAML mapping of summary key to ``{value, source, low, high}``
     (the scenario's ``observed:`` section), or a ``.csv`` impacts table read for the rows of
-    ``storm`` (:func:`_observed_from_table`).
+    ``storm`` (:func:`_observed_from_table`, which cites each row's cut-off time in the
+    record's source and fills ``as_of``, when given, with each outcome's; a YAML file's
+    records are taken as written, a cut-off time in their sources kept as it is).
 
     Raises:
         StormScenarioError: unreadable, not a mapping, unknown outcome key, bad record or no
@@ -492,7 +535,7 @@ def read_observed(path: Path, storm: str) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         raise _fail(path, "observations file not found")
     if path.suffix.lower() == ".csv":
-        return _validated_observed(path, _observed_from_table(path, storm))
+        return _validated_observed(path, _observed_from_table(path, storm, as_of))
     try:
         data = read_yaml_file(path)
     except (OSError, YamlInputError) as exc:
@@ -624,8 +667,9 @@ def build_scenario(
     warnings = forecast_warnings_block()
     if warnings is not None:
         data["warnings"] = warnings
+    as_of: dict[str, str] = {}
     if observed_path is not None:
-        data["observed"] = read_observed(Path(observed_path), data["name"])
+        data["observed"] = read_observed(Path(observed_path), data["name"], as_of)
     _check_scenario(data, Path(out_path), name)
     notes = []
     if passage.closest_utc == st.track.end_utc:
@@ -637,7 +681,8 @@ def build_scenario(
         )
     inputs = {"--track": st.path, "--observed": observed_path, "--radii": radii_path}
     inputs = {k: Path(v) for k, v in inputs.items() if v is not None}
-    return StormScenario(data, st, passage, start, end, notes, inputs | {"--city": city_dir})
+    inputs |= {"--city": city_dir}
+    return StormScenario(data, st, passage, start, end, notes, inputs, as_of)
 
 
 def _comment(line: str) -> str:
@@ -678,7 +723,8 @@ def scenario_text(sc: StormScenario) -> str:
         ),
         "Observed: "
         + (
-            "from the observations file given."
+            f"from {sc.inputs['--observed'].name} (each source cites its report and cut-off "
+            f"time): {'; '.join(sc.observed_lines())}."
             if "observed" in sc.data
             else "none (add an observed: section of summary key -> {value, source} to compare;"
             " bound: at_least or at_most for a figure reported as more or less than value)."

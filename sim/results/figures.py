@@ -79,7 +79,8 @@ class Panel:
             (whole-number colour-bar ticks), ``from_zero`` (False: the colour scale spans the
             values' range, for an intensity that is nowhere near zero), ``colour_bar`` (a
             function decorating the colour bar), ``overlay`` (a function drawing on the map
-            axes, e.g. the flooded strips of a storm surge).
+            axes, e.g. the flooded strips of a storm surge), ``legend`` (title and handles of
+            what the overlay draws: one legend under the maps, never on them).
     """
 
     title: str
@@ -129,6 +130,17 @@ def save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def outside_legend(ax, **kwargs):
+    """The legend of ``ax`` to the right of its axes, top-aligned, so it hides no curve or
+    bar whatever the data (matplotlib's ``loc="best"`` or a fixed corner can still cover
+    data: a resilience curve's legend at lower left hid the gas layer's dip); ``kwargs`` go
+    to :meth:`~matplotlib.axes.Axes.legend` (e.g. ``handles``). The figure's
+    ``tight_layout`` makes room for it."""
+    return ax.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kwargs
+    )
 
 
 # ------------------------------------------------------------------ district maps
@@ -265,7 +277,9 @@ def draw_district_maps(
     cols = min(n, 3)
     rows = -(-n // cols)
     notes = notes or []
-    height = 4.3 * _map_aspect(city) * rows + 1.0 + 0.16 * len(notes)
+    legend = next((p.data["legend"] for p in panels if "legend" in p.data), None)
+    legend_in = 0.5 if legend is not None else 0.0  # a title and one row of handles, inches
+    height = 4.3 * _map_aspect(city) * rows + 1.0 + 0.16 * len(notes) + legend_in
     fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, height), squeeze=False)
     numbered = numbered_districts(city)
     pad = 0.6 if any(p.data.get("colour_bar") for p in panels) else 0.1  # room for a left scale
@@ -282,6 +296,13 @@ def draw_district_maps(
     if lines:
         fig.text(0.5, 0.012, "\n".join(lines), ha="center", va="bottom", fontsize=8)
         bottom = 0.03 + 0.16 * len(lines) / height
+    if legend is not None:  # between the maps and the notes: it covers no district
+        title, handles = legend
+        fig.legend(
+            handles=handles, title=title, loc="lower center", bbox_to_anchor=(0.5, bottom),
+            ncol=len(handles), fontsize=7, title_fontsize=7, frameon=False,
+        )  # fmt: skip
+        bottom += legend_in / height
     fig.tight_layout(rect=(0, bottom, 1, 1))
     for ax in axes.ravel()[:n]:
         separate_labels(fig, ax)
@@ -397,7 +418,7 @@ def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
     alert levels shaded; zoomed on the disruption when it is short against the run."""
     (panel,) = panels
     hours, func = panel.data["t_h"], panel.data["functionality"]
-    fig, ax = plt.subplots(figsize=(9, 4.8))
+    fig, ax = plt.subplots(figsize=(10.5, 4.8))
     for layer, share in func.items():
         ax.plot(hours, share, label=layer, lw=1.8, color=layer_colour(layer))
     handles = shade_alerts(ax, model)
@@ -411,7 +432,7 @@ def draw_resilience(model: CityModel, panels: list[Panel], path: Path) -> Path:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("functionality (share of service)")
     ax.set_title(figure_title(model, "resilience curves"))
-    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="lower left", fontsize=8)
+    outside_legend(ax, handles=ax.get_legend_handles_labels()[0] + handles)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return save(fig, path)
@@ -501,7 +522,7 @@ def draw_response_times(model, panels: list[Panel], path: Path) -> Path:
     incident; damage incidents only), with their means."""
     (panel,) = panels
     resp, full = panel.values, panel.data["full"]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     top = np.percentile(np.concatenate([resp, full]), 99)
     bins = np.linspace(0, max(top, 1.0), 40)
     ax.hist(resp, bins=bins, alpha=0.7, label=f"first arrival (n={resp.size})")
@@ -517,7 +538,7 @@ def draw_response_times(model, panels: list[Panel], path: Path) -> Path:
             lw=1.5,
             label=f"full bundle mean {np.mean(full):.0f} min",
         )
-    ax.legend(fontsize=8)
+    outside_legend(ax)
     ax.set_xlabel("minutes after the incident (99th percentile shown)")
     ax.set_ylabel("incidents")
     ax.set_title(figure_title(model, "response times"))

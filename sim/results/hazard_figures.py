@@ -20,6 +20,7 @@ totals over every physics step), the event log and :class:`sim.models.records.Ep
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -132,33 +133,54 @@ def flood_panels(model) -> list[Panel]:
             "% of the district's area under water",
             flooded_share_pct(model),
             "Blues",
-            data={"overlay": lambda ax: _flood_strips(ax, model)},
+            data={
+                "overlay": lambda ax: _flood_strips(ax, model),
+                "legend": flood_strip_legend(),
+            },
         )
     return [first, Panel("deaths in the coastal flooding", "persons", dead, "Reds")]
 
 
 def _flood_strips(ax, model) -> None:
     """Draw the defences on a map axes, those that overflowed thick in
-    :data:`FLOOD_STRIP_HEX`, with their legend."""
-    from matplotlib.lines import Line2D
-
+    :data:`FLOOD_STRIP_HEX` (their legend: :func:`flood_strip_legend`)."""
     rec = model.hazard_record
     over = rec.peak_wall_depth_m > 0
     ends = rec.defences[["lon1", "lat1", "lon2", "lat2"]].to_numpy(float)
     for (lon1, lat1, lon2, lat2), wet in zip(ends, over, strict=True):
         colour, width = (FLOOD_STRIP_HEX, 3.0) if wet else (HELD_DEFENCE_HEX, 0.8)
         ax.plot([lon1, lon2], [lat1, lat2], color=colour, lw=width, solid_capstyle="round")
+
+
+def flood_strip_legend() -> tuple[str, list]:
+    """Title and handles of the defence lines' legend, drawn under the maps
+    (:func:`sim.results.figures.draw_district_maps`): at upper left on the map it covered
+    land and a defence line. The lines are schematic (:func:`defences_caption`)."""
+    from matplotlib.lines import Line2D
+
     handles = [
         Line2D([], [], color=FLOOD_STRIP_HEX, lw=3.0, label="defence overflowed"),
         Line2D([], [], color=HELD_DEFENCE_HEX, lw=0.8, label="defence that held"),
     ]
-    # the model's defences are straight segments between two ends (the city's seawall
-    # table), so the lines cut corners over land: say so rather than imply a surveyed course
-    ax.legend(
-        handles=handles, loc="upper left", fontsize=7, framealpha=0.85,
-        title="defences as modelled: straight\nfrom end to end, not their course",
-        title_fontsize=6,
-    )  # fmt: skip
+    return "defences (schematic: straight between their two end points)", handles
+
+
+def defences_caption(model) -> list[str]:
+    """What the defence lines on the flood map are, under the figure: schematic. The defences
+    file (``hazard.storm_surge.defences_file``, read by :func:`sim.hazards.surge_data.
+    read_defences`) gives each segment by its two end points only, so each is drawn straight
+    between them, cutting corners over land and water, not along the wall's real course,
+    which no input holds (the file's ``source`` column cites its crest levels; a city's data
+    README says how its end points were placed). None without a storm surge."""
+    surge = getattr(model.config.hazard, "storm_surge", None)
+    if surge is None:
+        return []
+    text = (
+        f"defence lines are schematic: {Path(surge.defences_file).name} gives each segment by "
+        "its two end points only (its source column cites crest levels, not a surveyed course), "
+        "so each is drawn straight between them, not along the wall's real alignment"
+    )
+    return textwrap.wrap(text, width=140)
 
 
 def flood_notes(model) -> list[str]:
@@ -192,9 +214,10 @@ def draw_rain_map(model, panels, path: Path) -> Path:
 
 
 def draw_flood_map(model, panels, path: Path) -> Path:
-    return draw_district_maps(
-        model, panels, path, "coastal flooding by district", flood_notes(model)
-    )
+    notes = flood_notes(model)
+    if model.hazard_record.defences is not None:  # the lines are drawn: say what they are
+        notes += defences_caption(model)
+    return draw_district_maps(model, panels, path, "coastal flooding by district", notes)
 
 
 # ------------------------------------------------------------------ earthquake

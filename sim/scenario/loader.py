@@ -162,7 +162,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
     """Apply ``a.b.c=value`` overrides; values are parsed as YAML scalars/lists.
 
     Raises:
-        ScenarioError: an override without ``=`` or whose path crosses a non-mapping.
+        ScenarioError: an override without ``=`` or whose path crosses a value that is not a
+            mapping (``time.duration_h.x=3``: at ``time.duration_h``).
     """
     out = copy.deepcopy(data)
     problems = []
@@ -183,13 +184,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], source: str) -> 
             if nxt is None:
                 nxt = node[part] = {}
             if not isinstance(nxt, dict):
-                problems.append(
-                    Problem(
-                        source,
-                        ".".join(parts[: i + 1]),
-                        "override path crosses a non-mapping value",
-                    )
-                )
+                shown = repr(nxt) if len(repr(nxt)) <= 40 else f"a {type(nxt).__name__}"
+                what = f"holds {shown}, not a mapping of fields: {key} cannot be set inside it"
+                problems.append(Problem(source, ".".join(parts[: i + 1]), what))
                 break
             node = nxt
         else:

@@ -8,6 +8,7 @@ registers them; they import these helpers from here, never from main (no cycle).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,8 @@ from sim.core.cli_input import schema_bound
 from sim.core.errors import InputDataWarning
 from sim.interfaces.problems import echo_problems
 from sim.models.data_check import check_data
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Problem, ScenarioError, load_scenario
+from sim.scenario.override_paths import overrides_of
 from sim.scenario.paths import OVERRIDE_HELP, overrides_from_cwd
 from sim.scenario.schema import Scenario, ScenarioBase
 
@@ -67,8 +69,14 @@ def echo_warnings(caught, category: type[Warning]) -> None:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def load_or_exit(path: Path, overrides: list[str] | None):
+def load_or_exit(path: Path, overrides: list[str] | None, shown: dict[str, str] | None = None):
     """Load and validate a scenario, then read its data files.
+
+    A problem that comes from one of the command line's overrides names it at its end
+    (``FILE: hazard: unknown hazard 'foo'; ... (given as -p hazard.foo=3)``;
+    :func:`name_overrides`); ``shown`` maps those
+    overrides (as in ``overrides``) to how they are named
+    (:func:`sim.scenario.paths.shown_overrides`); others, such as a journal's, are not named.
 
     What the input files warn (:class:`~sim.core.errors.InputDataWarning`: network imports'
     defaults applied, elements dropped or unreachable; a track that misses part of the window;
@@ -94,8 +102,30 @@ def load_or_exit(path: Path, overrides: list[str] | None):
     if not problems:
         warnings.filterwarnings("ignore", category=InputDataWarning)
         return scen
-    echo_problems(problems)
+    echo_problems(name_overrides(problems, shown or {}))
     raise typer.Exit(code=2)
+
+
+def name_overrides(problems: list[Problem], shown: dict[str, str]) -> list[Problem]:
+    """``problems`` with each one that comes from an override of ``shown`` (override → its
+    name on the command line, e.g. ``-p hazard.foo=3``) naming it
+    (:func:`sim.scenario.override_paths.overrides_of` says which): ``FILE: field: message
+    (given as -p a.b=x)``, the ``FILE: field.path: expected`` line every input's problem is,
+    with the override at its end; a malformed override, which has no field, is the field
+    itself (``FILE: -p =3: override must look like a.b.c=value``)."""
+    out = []
+    for problem in problems:
+        given = [o for o in overrides_of(problem.field, list(shown)) if o in shown]
+        names = ", ".join(shown[o] for o in given)
+        if not given:
+            out.append(problem)
+        elif given == [problem.field]:  # malformed: reported at its own text
+            out.append(dataclasses.replace(problem, field=names))
+        else:
+            out.append(
+                dataclasses.replace(problem, message=f"{problem.message} (given as {names})")
+            )
+    return out
 
 
 def stage_or_exit(

@@ -42,7 +42,12 @@ from sim.interfaces.cli.common import (
     publish_or_exit,
     stage_or_exit,
 )
-from sim.scenario.paths import OVERRIDE_HELP, command_overrides, overrides_from_cwd
+from sim.scenario.paths import (
+    OVERRIDE_HELP,
+    command_overrides,
+    overrides_from_cwd,
+    shown_overrides,
+)
 from sim.studies.riskmap import matrix
 from sim.studies.riskmap.frequency import (
     AnnualFrequency,
@@ -253,6 +258,7 @@ def print_summary(console: Console, inv: pd.DataFrame, limit: int = 25) -> None:
 
 
 def riskmap_command(
+    ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
     replications: Annotated[
         int,
@@ -293,12 +299,13 @@ def riskmap_command(
     risk category in each district by Monte Carlo, graded red/orange/yellow/blue."""
     options = {"networks.resolution": ("--resolution", resolution)}
     overrides = command_overrides(param, options)  # exit 2 if -p sets it too
-    scen = load_or_exit(scenario, list(param or []))
+    shown = shown_overrides(ctx, param)  # a refused -p is named as typed
+    scen = load_or_exit(scenario, list(param or []), shown)
     if resolution is not None:
         if is_long_run(scen):
             typer.echo(f"{scenario}: --resolution applies to emergency scenarios only", err=True)
             raise typer.Exit(code=2)
-        scen = load_or_exit(scenario, overrides)
+        scen = load_or_exit(scenario, overrides, shown)
     if not is_long_run(scen):
         try:
             scenario_frequency(scen)

@@ -28,7 +28,7 @@ from sim.interfaces.cli.common import (
     stage_or_exit,
 )
 from sim.results.staging import RunFolderError
-from sim.scenario.paths import command_overrides
+from sim.scenario.paths import command_overrides, shown_overrides
 from sim.studies.sweep.executor import WORKERS
 from sim.studies.sweep.spec import PLAN_RUNS
 
@@ -36,6 +36,7 @@ console = Console()
 
 
 def validate(
+    ctx: typer.Context,
     scenario: ScenarioArg,
     param: OverrideOpt = None,
     journal: Annotated[
@@ -45,14 +46,18 @@ def validate(
 ) -> None:
     """Check a scenario file (and a journal to replay on it); print every problem as
     FILE: field.path: expected (exit 2)."""
-    _load_checked(scenario, list(param or []), journal)
+    _load_checked(scenario, list(param or []), journal, shown_overrides(ctx, param))
     also = f"; {journal}: OK" if journal is not None else ""
     console.print(f"{scenario}: OK{also}", highlight=False)
 
 
-def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | None):
+def _load_checked(
+    scenario: Path, overrides: list[str], journal_path: Path | None, shown: dict[str, str]
+):
     """The scenario (with the journal's seed and overrides, then the command line's) and the
     journal, checked exactly as ``run`` uses them: ``validate`` and ``run`` share this path.
+    ``shown``: the ``-p`` overrides and how a problem names them
+    (:func:`sim.scenario.paths.shown_overrides`).
 
     Returns:
         (scenario, Journal or None, the overrides applied).
@@ -63,14 +68,14 @@ def _load_checked(scenario: Path, overrides: list[str], journal_path: Path | Non
     from sim.interfaces.cli.behaviour import check_posterior_or_exit
 
     if journal_path is None:
-        scen = load_or_exit(scenario, overrides)
+        scen = load_or_exit(scenario, overrides, shown)
         check_posterior_or_exit(scen)  # a damaged posterior: exit 2 before anything runs
         return scen, None, overrides
     from sim.interfaces.exercise.replay import check_journal_or_exit, load_journal_overrides
 
     journal, overrides = load_journal_overrides(journal_path, overrides)  # exit 2 if malformed
     try:
-        scen = load_or_exit(scenario, overrides)
+        scen = load_or_exit(scenario, overrides, shown)
     except typer.Exit:
         if journal.overrides:  # say where the overrides in those problems came from
             typer.echo(
@@ -93,6 +98,7 @@ def schema() -> None:
 
 # long: the typer options are declared in the signature; the body is a dozen lines
 def run(
+    ctx: typer.Context,
     scenario: ScenarioArg,
     param: OverrideOpt = None,
     seed: SeedOpt = None,
@@ -163,7 +169,8 @@ def run(
     has finished (:mod:`sim.results.staging`): an interrupted run leaves ``<out>`` as it was.
     """
     overrides = command_overrides(param, {"seed": ("--seed", seed)})  # exit 2 if both given
-    scen, journal, overrides = _load_checked(scenario, overrides, journal)
+    shown = shown_overrides(ctx, param)
+    scen, journal, overrides = _load_checked(scenario, overrides, journal, shown)
     if replications is not None:
         from sim.interfaces.cli.ensemble import ensemble_command
 

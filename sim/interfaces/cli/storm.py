@@ -171,5 +171,7 @@ def new_command(
         f"{str(p.closest_utc)[:16]}Z; window {sc.data['time']['start_utc']} + "
         f"{sc.data['time']['duration_h']} h"
     )
+    for line in sc.observed_lines():  # each figure with the cut-off time of its report
+        typer.echo(f"observed: {line}")
     for note in sc.notes:
         typer.echo(f"note: {note}")
