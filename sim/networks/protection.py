@@ -10,8 +10,8 @@ exactly this sequence: Kentucky Power (AEP), "Reliability improvements"
 (kentuckypower.com/community/projects/reliability-improvements): a fault cuts every customer
 downstream of the substation breaker, switching to neighbouring circuits restores them,
 automatically within minutes where distribution automation exists and manually in "five
-minutes to several hours" elsewhere; the Shanghai grid's typhoon practice is to isolate the
-faults and restore supply first, repairs following when the storm weakens (typhoon Muifa,
+minutes to several hours" elsewhere; under a typhoon the first city's grid operator isolates
+the faults and restores supply first, repairs following when the storm weakens (typhoon Muifa,
 7 Aug 2011, 181 faulted lines: Eastday report as reprinted at
 qingdaonews.com/content/2011-08/07/content_8891770.htm).
 

@@ -229,7 +229,7 @@ class NetworkSpec:
     at every ``resolution`` (:mod:`sim.networks.protection`). Derived, not read: a 12-15 kV
     feeder carries 7.5 MVA on average (Lineman's and Cableman's Handbook, 11th ed., ch. 5,
     table 5.1, as shown at globalspec.com/reference/67873/203279) = 12 of the 630 kVA
-    transformers above × 250 households each. Assumption: no count of Shanghai's 10 kV feeders
+    transformers above × 250 households each. Assumption: no count of the first city's 10 kV feeders
     was found; it gives 3-4 feeders per 110/35 kV substation, within the "one to as many as ten
     feeder circuits" of a typical distribution substation (Kersting, Distribution System
     Modeling and Analysis, ch. 20 abstract, taylorfrancis.com)."""
