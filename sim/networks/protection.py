@@ -191,7 +191,7 @@ class FeederZones:
             _, nb = cKDTree(np.column_stack([cx, cy])).query(np.column_stack([cx, cy]), k=k)
             nb = nb[:, 1:]
             dist = nd["district"][self.root]
-            same_d = dist[nb] == dist[:, None]
+            same_d = (dist[nb] == dist[:, None]) & (nb != np.arange(self.n_feeders)[:, None])
             for ok in (same_d & (self.root[nb] != self.root[:, None]), same_d):
                 pick = ok.any(axis=1) & (self.partner < 0)
                 self.partner[pick] = nb[pick, np.argmax(ok[pick], axis=1)]
