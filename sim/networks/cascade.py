@@ -16,6 +16,9 @@ Three models:
   same rule acts on a layer's transmission mesh through `sim.networks.overload.OverloadRule`
   (argument `overload`): overloaded nodes trip (not functional, not damaged) and the
   connectivity and dependency passes run again.
+  With feeder zones (`sim.networks.protection.FeederZones`, argument `zones`), a power layer's
+  10 kV nodes follow their feeder's protection instead of the subtree cut: a fault trips the
+  whole feeder, switching restores its healthy sections after the isolation time.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from sim.networks.errors import CascadeError
 from sim.networks.multilayer import Layer, MultilayerNetwork
 from sim.networks.overload import OverloadRule
+from sim.networks.protection import FeederZones
 
 MECHANISMS = ("source_served", "giant_component")
 
@@ -103,6 +107,10 @@ class CascadeEngine:
         unconstrained_layers: layers where functional = not damaged (and dependencies
             satisfied), e.g. roads.
         overload: overload rules (`sim.networks.overload.OverloadRule`), at most one per layer.
+        zones: layer -> `sim.networks.protection.FeederZones`: on that layer a new fault trips
+            its whole feeder, and after the switching time only the faulted sections and the
+            sections cut off downstream without a tie stay out (replacing rule (b)'s cut of
+            the faulted node's subtree, which depends on how finely the feeder is discretised).
 
     Raises:
         CascadeError: unknown mechanism or layer, two rules on one layer.
@@ -114,6 +122,7 @@ class CascadeEngine:
         mechanism: str = "source_served",
         unconstrained_layers: Sequence[str] = ("roads",),
         overload: Sequence[OverloadRule] = (),
+        zones: dict[str, FeederZones] | None = None,
     ) -> None:
         if mechanism not in MECHANISMS:
             raise CascadeError(f"unknown cascade mechanism {mechanism!r}; choose from {MECHANISMS}")
@@ -131,6 +140,11 @@ class CascadeEngine:
         self.mechanism = mechanism
         self.unconstrained = set(unconstrained_layers)
         self.overload = list(overload)
+        self.zones = dict(zones or {})
+        if set(self.zones) - set(net.layers):
+            raise CascadeError(f"zones name layers {sorted(self.zones)} not in {list(net.layers)}")
+        self._uv = {k: (ly.edges["u"], ly.edges["v"]) for k, ly in net.layers.items()}
+        self._uv |= {k: (z.u, z.v) for k, z in self.zones.items()}
         self._closed = {name: layer.closed_edge_mask() for name, layer in net.layers.items()}
         self.reset()
 
@@ -141,6 +155,8 @@ class CascadeEngine:
         self._conn_memo: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.last_passes = 0
         self.tripped = {k: np.zeros(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
+        for z in self.zones.values():
+            z.reset()
 
     @property
     def last_t_h(self) -> float:
@@ -175,13 +191,13 @@ class CascadeEngine:
         last = self._conn_memo.get(name)
         if last is not None and np.array_equal(last[0], alive) and np.array_equal(last[1], edge_ok):
             return last[2].copy()
-        out = self._connectivity_now(layer, alive, edge_ok)
+        out = self._connectivity_now(name, layer, alive, edge_ok)
         self._conn_memo[name] = (alive.copy(), np.asarray(edge_ok).copy(), out.copy())
         return out
 
-    def _connectivity_now(self, layer: Layer, alive: np.ndarray, edge_ok: np.ndarray):
-        u = layer.edges["u"][edge_ok]
-        v = layer.edges["v"][edge_ok]
+    def _connectivity_now(self, name: str, layer: Layer, alive: np.ndarray, edge_ok: np.ndarray):
+        u, v = self._uv[name]
+        u, v = u[edge_ok], v[edge_ok]
         if self.mechanism == "giant_component":
             return giant_component_mask(layer.n_nodes, u, v, alive)
         src = layer.nodes["is_source"]
@@ -214,13 +230,17 @@ class CascadeEngine:
         alive = {k: ~m for k, m in self._check(damaged, "damaged", lambda ly: ly.n_nodes).items()}
         edead = self._check(edge_damaged, "edge_damaged", lambda ly: ly.n_edges)
         edge_ok = {k: self._closed[k] & ~edead[k] for k in self.net.layers}
+        conn_ok = dict(edge_ok)  # edges of the connectivity graphs (a zoned layer has its own)
+        for k, zone in self.zones.items():
+            out, conn_ok[k] = zone.update(~alive[k], edead[k], edge_ok[k], t_h)
+            alive[k] = alive[k] & ~out
         deps = self.net.dependencies
         since = [np.where(np.isnan(s), t_h, s) for s in self._lost_since]
         tripped = {k: np.zeros(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
         passes = 0
         while True:  # terminates: the tripped sets only grow (class docstring)
             usable = {k: alive[k] & ~tripped[k] for k in alive}
-            func, n = self._fixed_point(usable, edge_ok, since, t_h)
+            func, n = self._fixed_point(usable, conn_ok, since, t_h)
             passes += n
             grew = False
             for rule in self.overload:

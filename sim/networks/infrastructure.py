@@ -44,6 +44,7 @@ from sim.networks.compose import import_networks
 from sim.networks.gas import gas_pgv_capacity
 from sim.networks.gas_leaks import GasLeaks
 from sim.networks.overload import OverloadRule
+from sim.networks.protection import FeederZones
 from sim.networks.services import SERVICE_LAYERS as HOUSEHOLD_LAYERS
 from sim.networks.spec import DIVISIBLE_TYPES
 from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
@@ -161,7 +162,9 @@ class Infrastructure:
             if lr is not None
             else []
         )
-        self.cascade = CascadeEngine(self.net, mechanism=cfg.cascade, overload=rules)
+        self.feeders = self._feeder_zones(spec, cfg.feeder_isolation_h, streams)
+        zones = {"power": self.feeders} if self.feeders is not None else None
+        self.cascade = CascadeEngine(self.net, mechanism=cfg.cascade, overload=rules, zones=zones)
         self.n_districts = city.n_districts
         self.layers = self.net.layers
         self.resolution = float(cfg.resolution)  # > 1: divisible nodes are parts of units
@@ -210,6 +213,28 @@ class Infrastructure:
         self.event_log = None  # the model's EventLog, taken at the first apply_hazard
         # hours each power / water node has been out of service (per-household outcomes)
         self.outage_h = {k: np.zeros(self.layers[k].n_nodes) for k in ("power", "water")}
+
+    def _feeder_zones(self, spec, isolation_h: float | None, streams) -> FeederZones | None:
+        """The power layer's 10 kV feeders as protection zones (:mod:`sim.networks.protection`;
+        ties drawn from stream ``networks.protection``); None when ``isolation_h`` is None or
+        the layer has no generated feeder."""
+        if isolation_h is None or "power" not in self.net.layers:
+            return None
+        zones = FeederZones(
+            self.net.layers["power"],
+            spec.households_per_feeder,
+            spec.feeder_sections,
+            spec.feeder_tie_share,
+            isolation_h,
+            streams["networks.protection"],
+        )
+        return zones if zones.n_feeders else None
+
+    @property
+    def feeder_trips(self) -> int:
+        """10 kV feeder trips so far (a breaker opened by a new fault on its feeder; 0 without
+        feeder zones)."""
+        return 0 if self.feeders is None else int(self.feeders.trips)
 
     def _sample_capacities(self, name: str, layer, streams) -> None:
         """One capacity per asset and IM in which the layer has fragility fields, drawn from

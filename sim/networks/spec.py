@@ -224,6 +224,23 @@ class NetworkSpec:
     tie_fraction: float = 0.02
     """Normally-open tie switches per distribution transformer, between feeders of different
     substations (assumption)."""
+    households_per_feeder: float = 3_000.0
+    """Households one 10 kV feeder (the circuit behind one substation breaker) serves, the same
+    at every ``resolution`` (:mod:`sim.networks.protection`). Derived, not read: a 12-15 kV
+    feeder carries 7.5 MVA on average (Lineman's and Cableman's Handbook, 11th ed., ch. 5,
+    table 5.1, as shown at globalspec.com/reference/67873/203279) = 12 of the 630 kVA
+    transformers above × 250 households each. Assumption: no count of the first city's 10 kV feeders
+    was found; it gives 3-4 feeders per 110/35 kV substation, within the "one to as many as ten
+    feeder circuits" of a typical distribution substation (Kersting, Distribution System
+    Modeling and Analysis, ch. 20 abstract, taylorfrancis.com)."""
+    feeder_sections: int = 3
+    """Sections per feeder between sectionalising switches (assumption: a main line cut in
+    three sections, the usual overhead layout of Chinese urban distribution planning; no
+    standard's text read)."""
+    feeder_tie_share: float = 0.5
+    """Share of feeders with a normally-open tie to a neighbouring feeder that can take their
+    downstream sections (assumption: urban cable loops are tied, rural radial lines often
+    not; no city figure of the tie rate was found)."""
 
     # --- water ---
     households_per_booster: float = 50_000.0

@@ -536,6 +536,17 @@ class NetworksConfig(Strict):
     cascade: Literal["source_served", "giant_component"] = Field(
         "source_served", description="Cascade mechanism of the functionality update."
     )
+    feeder_isolation_h: float | None = Field(
+        1.0,
+        ge=0,
+        le=240,
+        description="Hours from a 10 kV feeder's trip (any fault on it trips its breaker: the "
+        "whole feeder goes dark) to the switching that restores its healthy sections, upstream "
+        "from the substation and downstream through a tie (sim/networks/protection.py). 1 h: "
+        "manual switching, 'five minutes to several hours' (Kentucky Power, reliability "
+        "improvements); a few minutes (0.1) with distribution automation. None: the old rule, "
+        "a fault cuts only the faulted node's downstream subtree (depends on the resolution).",
+    )
     pump_backup_h: float = Field(
         6.0,
         ge=0,
