@@ -87,7 +87,8 @@ def test_a_misspelt_parameter_path_is_refused_before_anything_is_made(tmp_path, 
     assert msg.startswith(f"{spec}: parameters.logistcs.teams_scale: no such field in the scenario")
     assert "did you mean 'logistics'?" in msg
     spec = _spec(tmp_path, parameters={"time.duration_h.x": prior})  # a value, not a section
-    assert "no such field" in _one(tmp_path, spec, monkeypatch)
+    msg = _one(tmp_path, spec, monkeypatch)
+    assert "time.duration_h: holds 36, not a mapping of fields" in msg  # says what is there
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ OVERRIDE_HELP = (
 )
 """The ``--help`` of every command's ``-p`` option."""
 TYPED_OVERRIDES = "citysafe.typed_overrides"
-"""The key of ``click``'s shared ``ctx.meta`` under which :func:`overrides_from_cwd` keeps
+"""The key of ``click``'s shared context ``meta`` under which :func:`overrides_from_cwd` keeps
 the ``-p`` overrides as typed."""
 OVERRIDES_FIELD = "overrides"
 """A list of ``-p``-style overrides written in a scenario file (a long run's shocks): their
@@ -187,10 +187,12 @@ def rebase_overrides(overrides: list[str], base_dir: Path) -> list[str]:
     return out
 
 
-def overrides_from_cwd(overrides: list[str] | None, ctx: typer.Context = None) -> list[str] | None:
+def overrides_from_cwd(
+    overrides: list[str] | None, command: typer.Context = None
+) -> list[str] | None:
     """``-p`` overrides typed on the command line, their relative paths made absolute against
     the current folder (the option's callback in every command that takes ``-p``). Each one as
-    typed is kept in ``ctx.meta[TYPED_OVERRIDES]`` (rebased text → typed text), so a problem
+    typed is kept in ``command.meta[TYPED_OVERRIDES]`` (rebased text → typed text), so a problem
     it causes can name it as the user wrote it (:func:`shown_overrides`).
 
     Raises:
@@ -204,16 +206,16 @@ def overrides_from_cwd(overrides: list[str] | None, ctx: typer.Context = None) -
         path = max(override_key(first), override_key(second), key=len)  # the inner one
         refuse(f"-p {first} and -p {second} both set {path}: give one")
     rebased = rebase_overrides(list(overrides), Path.cwd())
-    if ctx is not None:
-        ctx.meta[TYPED_OVERRIDES] = dict(zip(rebased, overrides, strict=True))
+    if command is not None:
+        command.meta[TYPED_OVERRIDES] = dict(zip(rebased, overrides, strict=True))
     return rebased
 
 
-def shown_overrides(ctx: typer.Context | None, param: list[str] | None) -> dict[str, str]:
+def shown_overrides(command: typer.Context | None, param: list[str] | None) -> dict[str, str]:
     """How each ``-p`` override of a command (``param``, as :func:`overrides_from_cwd`
     returned them) is named in a problem it causes: ``-p`` and the text as typed (a relative
     path as given, not made absolute); the rebased text where the typed one is not known."""
-    typed = ctx.meta.get(TYPED_OVERRIDES, {}) if ctx is not None else {}
+    typed = command.meta.get(TYPED_OVERRIDES, {}) if command is not None else {}
     return {o: f"-p {typed.get(o, o)}" for o in param or []}
 
 
