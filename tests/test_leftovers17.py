@@ -320,3 +320,14 @@ def test_the_flood_maps_defences_are_drawn_as_the_data_gives_them(
     assert "not along the wall's real alignment" in caption
     assert defences_caption(quake) == []  # no storm surge, no defence lines, no caption
     plt.close(fig)
+
+
+def test_zero_simulated_against_zero_observed_reads_as_a_match():
+    # review: "0" in the sim/obs column read as a ratio of 0 for a perfect match of 0 deaths
+    from types import SimpleNamespace
+
+    from sim.results.outcome_text import observed_ratio
+
+    assert observed_ratio(0, SimpleNamespace(value=0, bound="exact")) == "both 0"
+    assert observed_ratio(2, SimpleNamespace(value=0, bound="exact")) == "—"
+    assert observed_ratio(81, SimpleNamespace(value=100, bound="exact")) == "0.81"

@@ -225,10 +225,11 @@ def observed_ratio(simulated: float, obs) -> str:
     Returns:
         "0.81" for an exact figure; for a bound the ratio is a bound too: "<= 0.81" when the
         figure is at least the value (the true ratio is at most simulated / value), ">= 0.81"
-        when it is at most the value; "0" for 0 / 0 and "—" for x / 0 otherwise.
+        when it is at most the value; "both 0" for 0 / 0 (a match, not a ratio of 0) and "—"
+        for x / 0 otherwise.
     """
     if not obs.value:
-        return "0" if simulated == 0 else "—"
+        return "both 0" if simulated == 0 else "—"
     flip = {"exact": "", "at_least": "<= ", "at_most": ">= "}[getattr(obs, "bound", "exact")]
     return f"{flip}{simulated / obs.value:.2f}"
 
