@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 
 from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
-from sim.networks.gas_import import read_gas_geojson, read_gas_graphml
+from sim.networks.gas_import import check_inside_city, read_gas_geojson, read_gas_graphml
 from sim.networks.generate import _backup_buffer, district_counts
 from sim.networks.import_files import id_list, note
 from sim.networks.importers import (
@@ -560,6 +560,15 @@ def import_text(imp: dict, district_names) -> str:
     return f"{source}: {imp['layer']} layer, district {where}: {done}; {n_warn} warning(s)"
 
 
+def _place(layer: Layer, city, imp) -> Layer:
+    """`place_in_district` of an import; a gas layer with a node far outside the city is
+    refused (`sim.networks.gas_import.check_inside_city`)."""
+    placed = place_in_district(layer, city, imp.district, imp.scale)
+    if imp.layer == "gas":
+        check_inside_city(placed, city, imp.file)
+    return placed
+
+
 def check_imports(imports, city=None) -> list[tuple[int, str]]:
     """Read (and, given the city, place) each of a scenario's ``networks.imports`` as
     `import_networks` does, so ``citysafe validate`` opens every import file.
@@ -579,7 +588,7 @@ def check_imports(imports, city=None) -> list[tuple[int, str]]:
                 imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
             )
             if city is not None:
-                place_in_district(layer, city, imp.district, imp.scale)
+                _place(layer, city, imp)
         except NetworkError as exc:  # NetworkImportError included
             problems.append((k, str(_file_error(imp, exc))))
     return problems
@@ -608,7 +617,7 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
             layer = read_network(
                 imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
             )
-            placed = place_in_district(layer, city, imp.district, imp.scale)
+            placed = _place(layer, city, imp)
             net = add_imported_network(
                 net,
                 placed,

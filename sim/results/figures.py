@@ -104,12 +104,19 @@ class RunFigure:
 
     Calling it (``figure(model, path)``) writes the PNG and returns its path, or returns None
     when no panel shows anything (the figure does not apply to this run). ``caption``: one
-    sentence saying what it shows (the run's report prints it under the figure).
+    sentence saying what it shows (the run's report prints it under the figure); ``describe``,
+    when given, writes that sentence for a run (``describe(model)``: e.g. naming the layers the
+    run has), see `caption_for`.
     """
 
     panels: Callable[[Any], list[Panel]]
     draw: Callable[[Any, list[Panel], Path], Path]
     caption: str = ""
+    describe: Callable[[Any], str] | None = None
+
+    def caption_for(self, model) -> str:
+        """The caption of this figure for ``model``: ``describe(model)``, else ``caption``."""
+        return self.describe(model) if self.describe is not None else self.caption
 
     def drawn_panels(self, model) -> list[Panel]:
         """The panels that would be drawn for ``model`` (none: no figure)."""
@@ -546,19 +553,59 @@ def draw_response_times(model, panels: list[Panel], path: Path) -> Path:
     return save(fig, path)
 
 
+def _listed(words: list[str], conj: str = "and") -> str:
+    """Words joined as "a", "a and b" or "a, b and c" (``conj`` in place of "and")."""
+    return f" {conj} ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+LAYER_MEASURES = {"drainage": "pump capacity", "roads": "passable length"}
+"""What a resilience curve of a layer that serves no households measures
+(`sim.networks.infrastructure.Infrastructure.district_functionality`)."""
+
+
+def resilience_caption(model) -> str:
+    """The caption of ``resilience_curves.png``: the layers it draws (the run's
+    `functionality_layers`, labels from `NETWORK_LAYERS`), each with what its curve measures."""
+    by: dict[str, list[str]] = {}
+    for name in model.infra.functionality_layers:
+        label = NETWORK_LAYERS[name].label.lower() if name in NETWORK_LAYERS else name
+        by.setdefault(LAYER_MEASURES.get(name, "households served"), []).append(label)
+    parts = [f"{_listed(names)} by {measure}" for measure, names in by.items()]
+    return (
+        f"Share of each network's service over time, city-wide ({', '.join(parts)}); shading: "
+        "the alert level in force."
+    )
+
+
+SERVICE_LOSS_WORDS = {"gas": "gas (of those on the gas network)", "telecom": "mobile service"}
+"""How `impact_caption` names a layer's service when not by the layer's name."""
+
+
+def impact_caption(model) -> str:
+    """The caption of ``district_impact_map.png``: the services whose loss it can draw (the
+    run's layers with a panel in `SERVICE_LOSS_PANELS`)."""
+    layers = [n for n in SERVICE_LOSS_PANELS if n in model.infra.functionality_layers]
+    words = [SERVICE_LOSS_WORDS.get(n, n) for n in layers]
+    lost = f"households without {_listed(words, 'or')} at the worst hour, "
+    return (
+        f"Service loss by district: {lost if words else ''}people relocated at the peak, road "
+        "segments waterlogged and underpasses closed (panels that stayed zero are left out)."
+    )
+
+
 resilience_curves = RunFigure(
     resilience_panels,
     draw_resilience,
-    "Share of each network's service over time, city-wide (power and water by households "
-    "served, drainage by pump capacity, roads by passable length); shading: the alert level "
-    "in force.",
+    "Share of each network's service over time, city-wide; shading: the alert level in force.",
+    describe=resilience_caption,
 )
 district_map = RunFigure(
     impact_panels,
     draw_impact_map,
-    "Service loss by district: households without power or water at the worst hour, people "
-    "relocated at the peak, road segments waterlogged and underpasses closed (panels that "
-    "stayed zero are left out).",
+    "Service loss by district: households without service at the worst hour, people relocated "
+    "at the peak, road segments waterlogged and underpasses closed (panels that stayed zero are "
+    "left out).",
+    describe=impact_caption,
 )
 response_times = RunFigure(
     response_panels,
@@ -566,6 +613,14 @@ response_times = RunFigure(
     "Minutes from each damage incident to the first unit on scene and to the full bundle of "
     "crew, equipment and supplies.",
 )
+
+
+def caption_of(maker, model) -> str:
+    """The caption of a figure maker for ``model`` (`RunFigure.caption_for`, else its
+    ``caption`` attribute, else "")."""
+    if hasattr(maker, "caption_for"):
+        return maker.caption_for(model)
+    return getattr(maker, "caption", "")
 
 
 def write_figures(model, out_dir: Path, makers: dict) -> dict[str, Path]:

@@ -89,7 +89,7 @@ def run_scenario(
     paths |= write_tables(kind.tables(model), out_dir)
     shown: list[tuple[Path, str]] = []
     if figures:
-        from sim.results.figures import write_figures  # matplotlib: only when drawing
+        from sim.results.figures import caption_of, write_figures  # matplotlib: only when drawing
 
         makers = kind.figure_makers()
         drawn = write_figures(model, out_dir, makers)
@@ -97,7 +97,7 @@ def run_scenario(
             drawn = kind.order_figures(model, drawn)
         assert not drawn.keys() & paths.keys(), "a figure's path key names a table"
         paths |= drawn
-        shown = [(path, getattr(makers[key][1], "caption", "")) for key, path in drawn.items()]
+        shown = [(path, caption_of(makers[key][1], model)) for key, path in drawn.items()]
     summary["wall_time_s"] = round(time.perf_counter() - t0, 2)
     if report:
         warned = getattr(model, "warning_issued", True)  # only emergency runs warn
