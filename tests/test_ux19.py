@@ -73,7 +73,7 @@ def test_the_resilience_curves_and_impact_map_show_gas_and_telecom(example_run):
     assert {"gas", "telecom"} <= set(panel.data["functionality"])
     assert panel.values.shape[0] == len(example_run.infra.functionality_layers)
     titles = [p.title for p in impact_panels(example_run)]
-    assert "gas households without gas, worst hour" in titles
+    assert "households without gas, worst hour" in titles
     assert "households without mobile service, worst hour" in titles
 
 

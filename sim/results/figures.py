@@ -464,7 +464,7 @@ def count_by_district(events, kind: str, n_districts: int, detail: str | None = 
 SERVICE_LOSS_PANELS = {
     "power": ("households without power, worst hour", "magma_r"),
     "water": ("households without water, worst hour", "PuBu"),
-    "gas": ("gas households without gas, worst hour", "Oranges"),
+    "gas": ("households without gas, worst hour", "Oranges"),
     "telecom": ("households without mobile service, worst hour", "RdPu"),
 }
 """Title and colour map of the service-loss panel of each household-serving layer."""
