@@ -92,6 +92,14 @@ FLOOD_STRIP_HEX = "#b2182b"
 """Colour of the defences that overflowed and of their labels on the flood map."""
 HELD_DEFENCE_HEX = "#555555"
 """Colour of the defences that held."""
+OVERFLOWED_LW = 1.4
+"""Line width of an overflowed defence, points: thin enough that a small district behind it
+(all flooded) keeps its fill visible."""
+DEFENCE_ALPHA = 0.7
+"""Opacity of the defence lines: the district fill shows through them."""
+DEFENCE_ZORDER = 1.5
+"""Drawing order of the defence lines: over the district fill (1), under the district names
+and numbers (annotations, 3)."""
 
 
 def flooded_share_pct(model) -> np.ndarray:
@@ -148,8 +156,16 @@ def _flood_strips(ax, model) -> None:
     over = rec.peak_wall_depth_m > 0
     ends = rec.defences[["lon1", "lat1", "lon2", "lat2"]].to_numpy(float)
     for (lon1, lat1, lon2, lat2), wet in zip(ends, over, strict=True):
-        colour, width = (FLOOD_STRIP_HEX, 3.0) if wet else (HELD_DEFENCE_HEX, 0.8)
-        ax.plot([lon1, lon2], [lat1, lat2], color=colour, lw=width, solid_capstyle="round")
+        colour, width = (FLOOD_STRIP_HEX, OVERFLOWED_LW) if wet else (HELD_DEFENCE_HEX, 0.8)
+        ax.plot(
+            [lon1, lon2],
+            [lat1, lat2],
+            color=colour,
+            lw=width,
+            alpha=DEFENCE_ALPHA,
+            solid_capstyle="round",
+            zorder=DEFENCE_ZORDER,
+        )
 
 
 def flood_strip_legend() -> tuple[str, list]:
@@ -159,8 +175,17 @@ def flood_strip_legend() -> tuple[str, list]:
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], color=FLOOD_STRIP_HEX, lw=3.0, label="defence overflowed"),
-        Line2D([], [], color=HELD_DEFENCE_HEX, lw=0.8, label="defence that held"),
+        Line2D(
+            [],
+            [],
+            color=FLOOD_STRIP_HEX,
+            lw=OVERFLOWED_LW,
+            alpha=DEFENCE_ALPHA,
+            label="defence overflowed",
+        ),
+        Line2D(
+            [], [], color=HELD_DEFENCE_HEX, lw=0.8, alpha=DEFENCE_ALPHA, label="defence that held"
+        ),
     ]
     return "defences (schematic: straight between their two end points)", handles
 
@@ -239,7 +264,8 @@ def pga_g_from_mmi(mmi):
 def _mmi_scale(bar) -> None:
     """The Modified Mercalli intensities of the PGA colour bar's range, on its left side."""
     ax = bar.ax.secondary_yaxis("left", functions=(mmi_from_pga_g, pga_g_from_mmi))
-    ax.set_ylabel("MMI (Wald et al. 1999, fit for V–VIII)", fontsize=8)
+    size = bar.ax.yaxis.label.get_fontsize()  # as large as the PGA label and the map axes'
+    ax.set_ylabel("MMI (Wald et al. 1999, fit for V–VIII)", fontsize=size)
 
 
 def earthquake_panels(model) -> list[Panel]:
