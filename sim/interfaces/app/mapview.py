@@ -70,6 +70,8 @@ LEGEND_WIDTH_IN = 3.5
 MARGINS_IN = (0.9, 0.7, 0.25, 0.5)
 """Margins of the map axes (left, bottom, right, top), inches: tick labels, axis labels and
 the title."""
+LEFT_PAD_IN = 0.1
+"""Least room between the figure's left edge and the latitude axis label, inches."""
 ANCHOR_GRID = 9
 """Grid (points per side) of the places inside a district its name may be tried at."""
 KEY_TOP = 0.5
@@ -380,6 +382,27 @@ def _figure_size(rings, mid_lat: float) -> tuple[float, float]:
     return MARGINS_IN[0] + map_w + MARGINS_IN[2] + LEGEND_WIDTH_IN, MAP_HEIGHT_IN
 
 
+def _fit_left(fig: Figure, ax, pad_in: float = LEFT_PAD_IN) -> float:
+    """Move the map axes right (narrowing them) until its latitude tick labels and axis label
+    start ``pad_in`` inches inside the figure's left edge: long tick labels (a city whose
+    latitudes need three decimals) pushed the label "Latitude (°N)" past the fixed left
+    margin (:data:`MARGINS_IN`), off the figure. Measured with the figure's renderer after
+    the aspect is applied; the axes never move left.
+
+    Returns:
+        The shift, inches (0 when the margin was wide enough).
+    """
+    renderer = fig.canvas.get_renderer()
+    ax.apply_aspect()
+    need_in = pad_in - ax.yaxis.get_tightbbox(renderer).x0 / fig.dpi
+    if need_in <= 0:
+        return 0.0
+    pos = ax.get_position(original=True)
+    dx = need_in / fig.get_figwidth()
+    ax.set_position((pos.x0 + dx, pos.y0, pos.width - dx, pos.height))
+    return need_in
+
+
 def draw_map(data: MapData) -> Figure:
     """The map figure of :func:`map_data` (reads no model: draw it outside the lock).
 
@@ -388,7 +411,8 @@ def draw_map(data: MapData) -> Figure:
     (:func:`_district_labels`); on the right the legend of the fill (alert colours or a colour
     bar with its unit), the key of the numbered districts and the legend of each network's
     nodes and failure markers.
-    The title starts ``t = <hours> h``. Fixed margins (:data:`MARGINS_IN`), no layout engine.
+    The title starts ``t = <hours> h``. Fixed margins (:data:`MARGINS_IN`; the left one
+    widened when the latitude labels need it, :func:`_fit_left`), no layout engine.
     """
     city = data.city
     rings, owner = district_parts(city.name, tuple(city.polygons_lonlat))
@@ -410,6 +434,7 @@ def draw_map(data: MapData) -> Figure:
     ax.tick_params(labelsize=FONT_PT)
     title = f"t = {data.t_h:g} h  ·  alert level {data.alert_level}  ·  colour: {data.colour_by}"
     ax.set_title(title, fontsize=FONT_PT + 2)
+    _fit_left(fig, ax)
     _district_key(fig, city, _district_labels(ax, fig, city), side)
     return fig
 

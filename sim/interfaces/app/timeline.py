@@ -36,8 +36,14 @@ TEXT_ON = {"none": "#333333", "blue": "#ffffff", "yellow": "#222222", "orange": 
 MARKER_COLOURS = {"inject": "#6a3d9a", "scenario event": "#555555", "closest approach": "#000000",
                   "landfall": "#b2182b"}  # fmt: skip
 """Colour of each kind of marker on the events row."""
-RIGHT_LABELS_FROM = 75.0
-"""A marker further right than this (% of the strip) has its name on its left."""
+LABEL_EM_PER_CHAR = 0.6
+"""Mean width of a character of the strip's sans-serif font, em (assumption: a typical
+sans-serif averages 0.5-0.6 em; the upper end, so that a name is not under-estimated)."""
+TRACK_MIN_PX = 900.0
+"""Narrowest events track the estimate assumes, pixels (assumption: the room's page on a
+1,600-pixel screen, a card of about 1,100 pixels less the 12 em row label)."""
+FONT_PX = 16.0
+"""Font size of the strip's text, pixels (:data:`STYLE`)."""
 MIN_LABEL_SHARE = 0.06
 """A warning segment narrower than this share of the strip carries no text (its hover does)."""
 
@@ -293,6 +299,28 @@ def _span_html(span: WarningSpan, tl: Timeline) -> str:
     )
 
 
+def label_on_left(left_pct: float, n_chars: int, now_pct: float) -> bool:
+    """Whether a marker's name goes to the left of its symbol: on the right unless it would
+    run past the strip's end or over the "now" line there, and the left side is free of both.
+
+    Args:
+        left_pct: the marker's place, % of the strip.
+        n_chars: characters of the symbol and name as drawn.
+        now_pct: the "now" line's place, % of the strip.
+
+    Returns:
+        True for the left side. The name's width is estimated, not measured (the page is
+        drawn by the browser): ``n_chars`` × :data:`LABEL_EM_PER_CHAR` em at
+        :data:`FONT_PX` on a track of :data:`TRACK_MIN_PX` (assumptions, see there).
+    """
+    width = 100.0 * n_chars * LABEL_EM_PER_CHAR * FONT_PX / TRACK_MIN_PX
+    right_free = left_pct + width <= 100.0 and not left_pct < now_pct < left_pct + width
+    if right_free:
+        return False
+    left_free = left_pct - width >= 0.0 and not left_pct - width < now_pct < left_pct
+    return left_free or left_pct + width > 100.0
+
+
 def _marker_html(marker: Marker, tl: Timeline, row: int) -> str:
     left = _pct(marker.t_h, tl.duration_h)
     hover = f"{marker.kind} at {marker.t_h:g} h ({tl.local(marker.t_h)}): {marker.text}"
@@ -303,8 +331,9 @@ def _marker_html(marker: Marker, tl: Timeline, row: int) -> str:
         if marker.kind in ("closest approach", "landfall")
         else ""
     )
+    n_chars = len(name) + 2  # the symbol, a space and the name
     symbol, name = MARKER_SYMBOLS[marker.kind], html.escape(name)
-    if left > RIGHT_LABELS_FROM:  # the name to the left of the symbol, inside the strip
+    if label_on_left(left, n_chars, _pct(tl.now_h, tl.duration_h)):
         shift, text = "transform:translateX(calc(0.5em - 100%));", f"{name} {symbol}"
     else:
         shift, text = "", f"{symbol} {name}"
