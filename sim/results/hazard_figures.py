@@ -116,7 +116,7 @@ def flooded_share_pct(model) -> np.ndarray:
 def flood_panels(model) -> list[Panel]:
     """What a storm surge flooded: the share of each district's area under water at its
     largest (%, :func:`flooded_share_pct`), with the defences drawn on it (those that
-    overflowed thick) and, under the map, each flooded district's deepest water at its walls'
+    overflowed in red) and, under the map, each flooded district's deepest water at its walls'
     foot, area under water and mean depth there (volume / area,
     :class:`sim.models.records.HazardRecord`); and the deaths in the water
     (``death`` events of cause ``coastal_flood``, :mod:`sim.damage.coastal_flood`), persons.
@@ -150,7 +150,7 @@ def flood_panels(model) -> list[Panel]:
 
 
 def _flood_strips(ax, model) -> None:
-    """Draw the defences on a map axes, those that overflowed thick in
+    """Draw the defences on a map axes, those that overflowed in
     :data:`FLOOD_STRIP_HEX` (their legend: :func:`flood_strip_legend`)."""
     rec = model.hazard_record
     over = rec.peak_wall_depth_m > 0
