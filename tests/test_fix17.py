@@ -367,7 +367,9 @@ def test_the_flood_map_colours_the_share_flooded_and_marks_the_overflowing_walls
     ax = captured["f"].axes[0]
     [coll] = [c for c in ax.collections if isinstance(c, PatchCollection)]
     assert float(np.max(coll.get_array())) == pytest.approx(float(share.max()))
-    thick = [ln for ln in ax.get_lines() if ln.get_linewidth() == 3.0]
+    from sim.results.hazard_figures import OVERFLOWED_LW  # red and this wide (test_cosm17)
+
+    thick = [ln for ln in ax.get_lines() if ln.get_linewidth() == OVERFLOWED_LW]
     assert len(thick) == int((rec.peak_wall_depth_m > 0).sum()) >= 3
     [legend] = captured["f"].legends  # under the maps (tests/test_leftovers17.py), not on one
     texts = [ln.get_text() for ln in legend.get_texts()]
