@@ -30,7 +30,7 @@ EXAMPLE_CITY = Path("scenarios/data/example-city")
 
 
 def test_every_service_loss_title_reads_households_without_the_service():
-    titles = {layer: title for layer, (title, _) in SERVICE_LOSS_PANELS.items()}
+    titles = {layer: title for layer, (title, *_) in SERVICE_LOSS_PANELS.items()}
     assert titles["gas"] == "households without gas, worst hour"
     for title in titles.values():
         assert re.fullmatch(r"households without [a-z ]+, worst hour", title), title
@@ -115,3 +115,11 @@ def test_closest_approach_name_does_not_run_over_the_now_line():
         r'data-kind="closest approach"[^>]*left:40\.000%;top:\d+px;color[^>]*>\S+ closest',
         timeline_html(late),
     )
+
+
+def test_the_gas_panel_says_its_share_is_of_the_households_on_gas():
+    # review: "% of households" on the gas panel read as all households, but the share is of
+    # those on the gas network (the layer's functionality)
+    units = {layer: unit for layer, (_, _, unit) in SERVICE_LOSS_PANELS.items()}
+    assert units["gas"] == "% of households on gas"
+    assert units["power"] == units["water"] == units["telecom"] == "% of households"

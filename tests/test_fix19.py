@@ -114,7 +114,7 @@ def test_report_captions_name_the_layers_the_figures_draw(tmp_path):
     drawn = {p.title for p in f.district_map.drawn_panels(model)}
     words = {"gas": "gas", "telecom": "mobile service", "power": "power", "water": "water"}
     cap = caption("district_impact_map.png")
-    shown = [n for n, (title, _) in f.SERVICE_LOSS_PANELS.items() if title in drawn]
+    shown = [n for n, (title, *_) in f.SERVICE_LOSS_PANELS.items() if title in drawn]
     assert {"gas", "telecom"} <= set(shown), drawn  # the example city draws both
     for name in shown:
         assert words[name] in cap, (name, cap)

@@ -462,12 +462,13 @@ def count_by_district(events, kind: str, n_districts: int, detail: str | None = 
 
 
 SERVICE_LOSS_PANELS = {
-    "power": ("households without power, worst hour", "magma_r"),
-    "water": ("households without water, worst hour", "PuBu"),
-    "gas": ("households without gas, worst hour", "Oranges"),
-    "telecom": ("households without mobile service, worst hour", "RdPu"),
+    "power": ("households without power, worst hour", "magma_r", "% of households"),
+    "water": ("households without water, worst hour", "PuBu", "% of households"),
+    "gas": ("households without gas, worst hour", "Oranges", "% of households on gas"),
+    "telecom": ("households without mobile service, worst hour", "RdPu", "% of households"),
 }
-"""Title and colour map of the service-loss panel of each household-serving layer."""
+"""Title, colour map and unit of the service-loss panel of each household-serving layer (gas:
+of the households on the gas network, whose share is the layer's functionality)."""
 
 
 def impact_panels(model) -> list[Panel]:
@@ -481,14 +482,14 @@ def impact_panels(model) -> list[Panel]:
     worst = [
         Panel(
             title,
-            "% of households",
+            unit,
             100.0
             * (
                 1.0 - ts[ts["layer"] == layer].groupby("district")["functionality"].min().to_numpy()
             ),
             cmap,
         )
-        for layer, (title, cmap) in SERVICE_LOSS_PANELS.items()
+        for layer, (title, cmap, unit) in SERVICE_LOSS_PANELS.items()
         if layer in model.infra.functionality_layers
     ]
     relocated = ts[ts["layer"] == "power"].groupby("district")["relocated"].max().to_numpy()
