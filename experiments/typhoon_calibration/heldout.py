@@ -15,7 +15,9 @@ coefficients from the calibrated posterior (``storm_files.ENSEMBLE_OVERRIDES``; 
 was fitted on the storms before 2021 only); runs are cached in ``out/heldout/`` (a rerun resumes).
 
 Observed relocation: the largest count reported for the storm (the counts are running totals;
-a ``>`` figure is a lower bound, inside when the interval reaches it). Output:
+a ``>`` figure is a lower bound, inside when the interval reaches it), compared with the
+model's running total at the count's as-of time (:func:`storm_files.as_of_hours`; a bare date
+counts as the end of that day). Output:
 ``out/heldout.md`` (copied to ``results/heldout.md`` by hand after a run).
 
 This script reads the held-out observations and writes a table; nothing in the model or its
@@ -53,6 +55,7 @@ def storms() -> dict[str, dict]:
             "value": float(row["value"]),
             "qualifier": row["qualifier"],
             "source": f"{row['source_title']} ({row['source_outlet']}, {row['source_date']})",
+            "as_of_local": row["as_of_local"] if isinstance(row["as_of_local"], str) else None,
         }
     return out
 
@@ -64,7 +67,8 @@ def main() -> None:
     a = ap.parse_args()
     chosen = storms()
     spec = {"agency": AGENCY, "storms": {n: {"track": s["track"]} for n, s in chosen.items()}}
-    runs = run_ensemble(chosen, spec, a.reps, a.workers, OUT)
+    as_of = {n: s["as_of_local"] for n, s in chosen.items()}
+    runs = run_ensemble(chosen, spec, a.reps, a.workers, OUT, as_of=as_of)
     runs.to_csv(HERE / "out" / "heldout_runs.csv", index=False)
     reported = pd.read_csv(OBSERVED).query("outcome == 'response_level'")
     reported = reported.groupby("storm")["value"].agg(lambda v: "/".join(sorted(set(v))))
@@ -79,7 +83,7 @@ def main() -> None:
     errors, covered = [], []
     for name, s in chosen.items():
         g = runs[runs["storm"] == name]
-        x = g["people_relocated"].to_numpy(float)
+        x = g["people_relocated_as_of"].to_numpy(float)  # at the count's as-of time
         lo, med, hi = np.percentile(x, [5, 50, 95])
         lower_bound = s["qualifier"] == ">"
         ok = bool(hi >= s["value"]) if lower_bound else bool(lo <= s["value"] <= hi)

@@ -57,7 +57,8 @@ class StormTrace:
         storm: scenario name.
         seed: the run's seed.
         evacuation: the city's order rules, buses and shelters.
-        relocation: the run's relocation settings.
+        relocation: the relocation settings the districts ran with (a posterior draw's
+            coefficients included).
         districts: one trace per district.
         summary: the full run's summary (people_relocated and the other outcomes).
     """
@@ -89,7 +90,8 @@ def collect_trace(model, summary: dict) -> StormTrace:
         storm=model.config.name,
         seed=int(model.config.seed),
         evacuation=model.districts[0].evacuation,
-        relocation=model.config.response.relocation,
+        # the settings the districts ran with: a posterior draw's coefficients included
+        relocation=model.districts[0].config,
         districts=tuple(
             DistrictTrace(d.district, d.name, d.population_persons, d.households, tuple(d.trace))
             for d in model.districts
@@ -137,16 +139,23 @@ class _ReplayedDistrict(DistrictGovernment):
         self._exposure_ratio = ratio
 
 
-def replay_relocated(trace: StormTrace, behaviour: dict[str, float] | None = None) -> float:
+def replay_relocated(
+    trace: StormTrace, behaviour: dict[str, float] | None = None, until_h: float | None = None
+) -> float:
     """People relocated in a traced run, had households decided with other coefficients.
 
     Args:
         trace: the run's decision trace.
         behaviour: :class:`~sim.scenario.schema.BehaviourConfig` fields to change (e.g.
             ``{"intercept": -5.0, "per_response_level": 1.0}``); None or {}: the run's own.
+        until_h: count only the steps up to this hour of the run (hours from the scenario's
+            start): the running total at the time a reported count was made (its as-of
+            time), so that a count reported before landfall is compared with the model's
+            count at that time, not with the whole window's. None: the whole run.
 
     Returns:
-        Persons relocated (each counted once), as ``people_relocated`` of the run's summary.
+        Persons relocated (each counted once) up to ``until_h``; with ``until_h`` None, the
+        run's summary ``people_relocated``.
 
     Raises:
         pydantic.ValidationError: a coefficient is not a BehaviourConfig field or is out of
@@ -171,6 +180,8 @@ def replay_relocated(trace: StormTrace, behaviour: dict[str, float] | None = Non
         )
         agent.start_replay(dt.events)
         for event in dt.events:
+            if until_h is not None and event[1] > until_h:
+                break  # events are in time order
             if event[0] == "step":
                 model.advance_to(event[1])
                 agent.recorded_received = event[3] if len(event) > 3 else None

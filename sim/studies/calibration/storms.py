@@ -46,12 +46,16 @@ class StormCase:
         scenario: scenario file (made by ``citysafe storm new``).
         observed_persons: people relocated as reported (persons).
         source: where the figure comes from (row of the observations table).
+        as_of_h: when the count was reported, in hours from the scenario's start: the
+            model's running total at that hour is what it is compared with (reported counts
+            are running totals, some made hours before landfall). None: the whole window.
     """
 
     name: str
     scenario: Path
     observed_persons: float
     source: str = ""
+    as_of_h: float | None = None
 
 
 def trace_run(scenario_path: Path, seed: int, overrides: Sequence[str] = ()) -> StormTrace:
@@ -100,15 +104,22 @@ class ReplayModel:
     Args:
         traces: storm -> its replications' traces.
         seed: base of the particles' replication choice.
+        until_h: storm -> the hour its observed count was made (None or absent: the whole
+            run), as :attr:`StormCase.as_of_h`.
     """
 
-    def __init__(self, traces: dict[str, list[StormTrace]], seed: int):
-        self.traces, self.seed = traces, seed
+    def __init__(
+        self,
+        traces: dict[str, list[StormTrace]],
+        seed: int,
+        until_h: dict[str, float | None] | None = None,
+    ):
+        self.traces, self.seed, self.until_h = traces, seed, dict(until_h or {})
 
     def __call__(self, params: dict[str, float]) -> dict[str, float]:
         k = particle_seed(params, self.seed)
         return {
-            storm: replay_relocated(reps[(k + i) % len(reps)], params)
+            storm: replay_relocated(reps[(k + i) % len(reps)], params, self.until_h.get(storm))
             for i, (storm, reps) in enumerate(sorted(self.traces.items()))
         }
 
@@ -134,7 +145,9 @@ def fit(
     seed: int,
 ) -> pd.DataFrame:
     """ABC-SMC posterior of the behaviour coefficients on ``cases`` (particles, weights)."""
-    model = ReplayModel({c.name: traces[c.name] for c in cases}, seed)
+    model = ReplayModel(
+        {c.name: traces[c.name] for c in cases}, seed, {c.name: c.as_of_h for c in cases}
+    )
     return run_abc(
         model,
         parameters,
@@ -147,7 +160,12 @@ def fit(
 
 
 def predictive(
-    reps: list[StormTrace], posterior: pd.DataFrame, names: Sequence[str], draws: int, seed: int
+    reps: list[StormTrace],
+    posterior: pd.DataFrame,
+    names: Sequence[str],
+    draws: int,
+    seed: int,
+    until_h: float | None = None,
 ) -> np.ndarray:
     """People relocated of one storm under ``draws`` posterior draws, each replayed on a
     replication drawn with it (the posterior predictive sample, persons).
@@ -158,6 +176,7 @@ def predictive(
         names: parameter names.
         draws: sample size.
         seed: seed of the draws.
+        until_h: count up to this hour of the run (the observation's as-of time); None: all.
     """
     rng = np.random.default_rng(seed)
     w = posterior["weight"].to_numpy(float)
@@ -166,7 +185,7 @@ def predictive(
     values = posterior[list(names)].to_numpy(float)
     return np.array(
         [
-            replay_relocated(reps[r], dict(zip(names, values[i], strict=True)))
+            replay_relocated(reps[r], dict(zip(names, values[i], strict=True)), until_h)
             for i, r in zip(idx, rep, strict=True)
         ]
     )
