@@ -9,7 +9,11 @@ Inputs (see README.md for provenance):
                                           compact: "#<storm_id> <NAME>" then
                                           "YYYYMMDDHH,lon,lat,wind_ms,pressure_hpa"
   sources/jma_bst_extract_2015_2021.txt   JMA RSMC Tokyo best track (bst_all.txt format), the
-                                          storms' blocks verbatim
+                                          storms' blocks verbatim (copy in PIVASIA/Storm_detection)
+  sources/jma_bst_extract_2005_2013.txt   the same format, blocks of Matsa 0509, Wipha 0712,
+                                          Haikui 1211 and Fitow 1323 verbatim (copy in
+                                          diem-john/Quantum-Kernel-Network-for-Power-System-
+                                          Resiliency data/bst_all.txt, covers 1951-2023)
 
 Outputs:
   <storm>-<year>_track.csv                     calibration storms (before 2021)
@@ -59,9 +63,25 @@ JMA = (
     "bst_all.txt (commit 2a1af68e), typhoon {num} {name}; wind converted from kt (10-min mean) "
     "x0.514444"
 )
+JMA_2005_2013 = (
+    "JMA RSMC Tokyo best track (bst_all.txt format) as stored in github "
+    "diem-john/Quantum-Kernel-Network-for-Power-System-Resiliency data/bst_all.txt "
+    "(commit 1dc32dcc), typhoon {num} {name}; wind converted from kt (10-min mean) x0.514444"
+)
+# JMA extract file -> source template of its rows
+JMA_FILES = {
+    "jma_bst_extract_2015_2021.txt": JMA,
+    "jma_bst_extract_2005_2013.txt": JMA_2005_2013,
+}
 
 # storm key -> (international number or None: no JMA rows, CMA/WingWR name or None, held out?)
 STORMS = {
+    # before 2015: JMA rows only (no CMA rows found, see README.md "Gaps and caveats");
+    # Wipha 2007 is JMA 0712 (CMA numbers it 0713)
+    "matsa-2005": ("0509", None, False),
+    "wipha-2007": ("0712", None, False),
+    "haikui-2012": ("1211", None, False),
+    "fitow-2013": ("1323", None, False),
     "chan-hom-2015": ("1509", None, False),
     "ampil-2018": ("1810", "AMPIL", False),
     "jongdari-2018": ("1812", "JONGDARI", False),
@@ -109,18 +129,23 @@ def read_wingwr() -> dict[tuple[str, str], list[dict]]:
     return rows
 
 
-def read_jma() -> dict[str, tuple[str, list[dict]]]:
-    """JMA storms by international number: (name, records)."""
-    storms: dict[str, tuple[str, list[dict]]] = {}
+def read_jma() -> dict[str, tuple[str, list[dict], str]]:
+    """JMA storms by international number: (name, records, source template)."""
+    storms: dict[str, tuple[str, list[dict], str]] = {}
     cur = None
-    for line in (SRC / "jma_bst_extract_2015_2021.txt").read_text().splitlines():
+    lines = [
+        (line, template)
+        for fname, template in JMA_FILES.items()
+        for line in (SRC / fname).read_text().splitlines()
+    ]
+    for line, template in lines:
         tok = line.split()
         if not tok:
             continue
         if tok[0] == "66666":
             cur = tok[1]
             name = line[30:50].strip()
-            storms[cur] = (name, [])
+            storms[cur] = (name, [], template)
             continue
         yy = int(tok[0][:2])
         year = 1900 + yy if yy > 50 else 2000 + yy
@@ -169,8 +194,8 @@ def main() -> None:
                         ),
                     ]
                 )
-        name, jrecs = jma[num] if num else ("", [])
-        src = JMA.format(num=num, name=name)
+        name, jrecs, jtemplate = jma[num] if num else ("", [], JMA)
+        src = jtemplate.format(num=num, name=name)
         radii = []
         for r in jrecs:
             w = round(r["wind_kt"] * KT, 1) if r["wind_kt"] else ""
