@@ -1,0 +1,198 @@
+"""Review leftovers of issues 19 and 13 (branch imp): one distance check for every placed
+import, ``scale: fit`` refusing a far-off point, the ensemble console and tables (observed
+sources, counts as counts, a null warning reach) and earthquake substation restoration."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+from sim.interfaces.cli.main import app
+from sim.networks.errors import NetworkImportError, NetworkImportWarning
+from sim.networks.importers import place_in_district, read_graphml, read_osm
+from sim.networks.toy import make_toy_city
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
+EXAMPLE_DATA = ROOT / "scenarios" / "data" / "example-city"
+NET3 = ROOT / "scenarios" / "data" / "networks" / "Net3.inp"
+
+
+# ------------------------------------------------------------ 1. one distance check for all
+def _net3_with_junction_15_at(tmp_path: Path, x: float) -> Path:
+    """Net3 with junction 15's drawing x-coordinate set to `x` (Net3's units: ~225 m each)."""
+    text = NET3.read_text(encoding="utf-8")
+    old = "15              \t38.680            \t23.760"
+    assert old in text
+    out = tmp_path / "net3-moved.inp"
+    out.write_text(text.replace(old, f"15              \t{x:.3f}            \t23.760"), "utf-8")
+    return out
+
+
+def _water_scenario(tmp_path: Path, inp: Path, scale: str = "null") -> Path:
+    scen = tmp_path / "water.yaml"
+    scen.write_text(
+        f"extends: {EXAMPLE}\nname: net3-import\nnetworks:\n  imports:\n"
+        f"    - {{layer: water, format: epanet, file: {inp}, district: Old Harbour, "
+        f"replace: true, scale: {scale}}}\n",
+        encoding="utf-8",
+    )
+    return scen
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_an_epanet_junction_typed_far_off_is_refused_in_one_line(tmp_path, command):
+    # junction 15 moved ~9,000 units (~2,000 km) east: before the fix it was placed silently
+    scen = _water_scenario(tmp_path, _net3_with_junction_15_at(tmp_path, 9038.68))
+    args = [command, str(scen)]
+    if command == "run":
+        args += ["--out", str(tmp_path / "run"), "-p", "time.duration_h=1", "--no-figures", "-q"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    (line,) = [x for x in res.output.splitlines() if "net3-moved.inp" in x]
+    # 9,000 units x 224.6 m (Net3's estimated unit) = 2,021 km, less the centroid's shift
+    # (1/99 of it) and the way to the city's edge
+    assert "networks.imports[0].file" in line
+    assert re.search(
+        r"junction '15': coordinates lie 1,9\d\d km outside the city once placed", line
+    )
+    assert "expected a position inside the city's districts or within 5 km of them" in line
+
+
+def test_the_unmoved_net3_still_imports_into_the_example_city(tmp_path):
+    from sim.city.districts import load_city
+    from sim.networks.compose import check_imports
+    from sim.scenario.loader import load_scenario
+
+    city = load_city(EXAMPLE_DATA)
+    for scale in ("null", "fit"):
+        scen = load_scenario(_water_scenario(tmp_path, NET3, scale), [])
+        assert check_imports(scen.networks.imports, city) == []
+
+
+def _local_graphml(tmp_path: Path, far_x_m: float) -> Path:
+    """A GraphML water network in local metres: a 100 m square and node 'e' at (far_x_m, 50)."""
+    g = nx.Graph()
+    for n, (x, y) in {"a": (0, 0), "b": (100, 0), "c": (0, 100), "d": (100, 100)}.items():
+        g.add_node(n, x=float(x), y=float(y))
+    g.add_node("e", x=far_x_m, y=50.0)
+    g.add_edges_from([("a", "b"), ("b", "d"), ("d", "c"), ("c", "a"), ("d", "e")])
+    path = tmp_path / "w.graphml"
+    nx.write_graphml(g, path)
+    return path
+
+
+def test_graphml_far_node_is_named_with_its_hand_computed_distance(tmp_path):
+    # toy city: district Alpha = box(0, 0, 4000, 4000), centroid (2000, 2000); the land's
+    # easternmost edge is x = 14,000 m (Delta). Node centroid x = (0+100+0+100+60000)/5 =
+    # 12,040 m, so 'e' lands at x = 2000 + 60000 - 12040 = 49,960 m: 35.96 km east of Delta.
+    layer = read_graphml(_local_graphml(tmp_path, 60_000.0), "water", crs=None)
+    with pytest.raises(NetworkImportError, match=r"w\.graphml: node 'e': coordinates lie 36 km "):
+        place_in_district(layer, make_toy_city(), "Alpha")
+    near = read_graphml(_local_graphml(tmp_path, 300.0), "water", crs=None)
+    assert place_in_district(near, make_toy_city(), "Alpha").n_nodes == 5
+
+
+def test_scale_fit_refuses_a_far_point_instead_of_shrinking_the_network(tmp_path):
+    layer = read_graphml(_local_graphml(tmp_path, 60_000.0), "water", crs=None)
+    # before: fit shrank the whole network by 4,000/60,000 and said nothing. Now the bulk (the
+    # 100 m square, inside Tukey's outer fences: quartiles 0 and 100 m, fences 300 m beyond)
+    # sets s = 1 and its mean (50, 50) goes to (2000, 2000): 'e' lands at x = 61,950 m, 47.95 km
+    # east of Delta's edge.
+    with pytest.raises(NetworkImportError, match=r"node 'e': coordinates lie 48 km ") as err:
+        place_in_district(layer, make_toy_city(), "Alpha", scale="fit")
+    assert "scale: fit sizes a network by its bulk" in str(err.value)
+    # a far point that still lands in the city is kept, placed with the rest, and named
+    ok = read_graphml(_local_graphml(tmp_path, 9_000.0), "water", crs=None)
+    with pytest.warns(NetworkImportWarning, match=r"1 point\(s\) far from the rest .*node 'e'"):
+        placed = place_in_district(ok, make_toy_city(), "Alpha", scale="fit")
+    assert placed.placement == "from local:1 m into district 0"  # s = 1: not shrunk
+    assert placed.nodes["x_m"][4] == pytest.approx(2000.0 + 9000.0 - 50.0)
+
+
+def test_scale_fit_without_a_far_point_fits_the_bounding_box_as_before():
+    from sim.networks.importers import ImportedLayer
+
+    gx, gy = np.meshgrid(np.arange(4) * 3000.0, np.arange(4) * 1000.0)  # 9 km x 3 km grid
+    nodes = {"x_m": gx.ravel(), "y_m": gy.ravel(), "asset_type": np.zeros(16, np.int64)}
+    edges = {"u": np.arange(15), "v": np.arange(1, 16), "length_m": np.full(15, 1000.0)}
+    grid = ImportedLayer("water", nodes, edges, ["node"], ["pipe"], source="grid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no far point: no warning
+        placed = place_in_district(grid, make_toy_city(), "Alpha", scale="fit")
+    s = 4000.0 / 9000.0  # Alpha is 4 km wide
+    assert placed.placement.endswith(f"scale {s:g}")
+    assert np.ptp(placed.nodes["x_m"]) == pytest.approx(4000.0)
+    assert placed.nodes["x_m"].mean() == pytest.approx(2000.0)
+    assert placed.edges["length_m"] == pytest.approx(np.full(15, 1000.0 * s))
+
+
+OSM_FAR = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+  <node id="1" lat="31.2300" lon="121.4700"/>
+  <node id="2" lat="31.2300" lon="121.4800"/>
+  <node id="3" lat="31.2400" lon="121.4800"/>
+  <node id="4" lat="31.2400" lon="122.4800"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>
+    <tag k="highway" v="primary"/></way>
+</osm>
+"""
+
+
+def test_osm_and_pandapower_far_points_are_named_in_their_own_terms(tmp_path):
+    f = tmp_path / "far.osm"
+    f.write_text(OSM_FAR, encoding="utf-8")
+    roads = read_osm(f)  # node 4 is 1 degree of longitude (~95 km) east of the others
+    with pytest.raises(NetworkImportError, match=r"far\.osm: node 4: coordinates lie \d+ km"):
+        place_in_district(roads, make_toy_city(), "Alpha")
+    pp = pytest.importorskip("pandapower")
+    from sim.networks.importers import read_pandapower
+
+    net = pp.create_empty_network()
+    for k, (lon, lat) in enumerate([(121.47, 31.23), (121.48, 31.23), (121.58, 32.23)]):
+        pp.create_bus(net, vn_kv=10.0, geodata=(lon, lat), index=k + 7)
+    pp.create_ext_grid(net, 7)
+    pp.create_line(net, 7, 8, 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV")
+    pp.create_line(net, 8, 9, 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV")
+    layer = read_pandapower(net, name="power")
+    with pytest.raises(NetworkImportError, match=r": bus 9: coordinates lie \d+ km outside"):
+        place_in_district(layer, make_toy_city(), "Alpha")
+
+
+def _east_of_the_city(city, km: float) -> tuple[float, float, int]:
+    """(lon, lat) of the point `km` km due east of the city's easternmost vertex: exactly `km`
+    km from every district (nothing lies farther east), and that vertex's district."""
+    polys = list(city.polygons_xy)
+    d = int(np.argmax([p.bounds[2] for p in polys]))
+    xy = np.asarray(shapely.get_coordinates(polys[d]))
+    x, y = xy[np.argmax(xy[:, 0])]
+    lon, lat = city.to_lonlat(np.array([x + km * 1000.0]), np.array([y]))
+    return float(np.ravel(lon)[0]), float(np.ravel(lat)[0]), d
+
+
+def test_telecom_sites_pass_the_same_distance_check(tmp_path):
+    from sim.city.districts import load_city
+    from sim.networks.telecom_sites import TelecomSitesError, read_telecom_sites
+
+    city = load_city(EXAMPLE_DATA)
+    lon3, lat3, d = _east_of_the_city(city, 3.0)
+    lon20, lat20, _ = _east_of_the_city(city, 20.0)
+    f = tmp_path / "sites.csv"
+    f.write_text(f"site_id,lon,lat,base_stations\nPIER,{lon3},{lat3},2\n", encoding="utf-8")
+    # 3 km off the coast: within the tolerance, the nearest district's (was refused before)
+    assert read_telecom_sites(f, city).district.tolist() == [d]
+    f.write_text(
+        f"site_id,lon,lat,base_stations\nPIER,{lon3},{lat3},2\nFAR,{lon20},{lat20},1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TelecomSitesError, match=r"site 'FAR' .* coordinates lie 20 km ") as err:
+        read_telecom_sites(f, city)
+    assert err.value.line_no == 3 and "within 5 km of them" in str(err.value)
