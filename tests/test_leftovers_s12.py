@@ -196,3 +196,46 @@ def test_telecom_sites_pass_the_same_distance_check(tmp_path):
     with pytest.raises(TelecomSitesError, match=r"site 'FAR' .* coordinates lie 20 km ") as err:
         read_telecom_sites(f, city)
     assert err.value.line_no == 3 and "within 5 km of them" in str(err.value)
+
+
+# ------------------------------------------------------------ 2. ensemble console and tables
+def _ensemble_console(values: dict, observed: list[str] | None = None) -> str:
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from sim.results.ensemble import outcome_stats, print_ensemble
+    from sim.scenario.loader import load_scenario
+
+    scen = load_scenario(EXAMPLE, observed or [])
+    table = pd.DataFrame(values)
+    stats = outcome_stats(table, list(table.columns), scen.observed, type(scen).OUTCOME_UNITS or {})
+    console = Console(file=io.StringIO(), width=200)
+    print_ensemble(console, stats, scen, len(table))
+    return console.file.getvalue()
+
+
+def _row(out: str, key: str) -> str:
+    (row,) = [ln for ln in out.splitlines() if f"│ {key} " in ln]
+    return row
+
+
+def test_ensemble_counts_of_two_replications_read_as_counts():
+    out = _ensemble_console({"gas_leaks": [9, 10], "deaths": [0, 2], "telecom_sites_down": [3, 6]})
+    # before: "9.50 [9.05, 9.95]", "1 [1, 1]" and "4.50 [3.15, 5.85]"
+    assert " 9 " in _row(out, "gas_leaks") and "[9, 10]" in _row(out, "gas_leaks")
+    assert " 0 " in _row(out, "deaths") and "[0, 2]" in _row(out, "deaths")
+    assert "[3, 6]" in _row(out, "telecom_sites_down") and "4.50" not in out
+    assert "9.50" not in out and "[1, 1]" not in out
+    assert "legend: counts (count, persons, base stations)" in out and "inverted_cdf" in out
+
+
+def test_ensemble_console_names_the_observed_sources_and_their_cut_off():
+    source = "district flood-control office, as of 2030-08-03 20:00 BJT"
+    out = _ensemble_console(
+        {"trees_down": [1400, 1500, 1600]},
+        ["observed.trees_down.value=1423", f"observed.trees_down.source={source}"],
+    )
+    assert "Observed figures (reported spread) and sources:" in out  # as the single run
+    assert f"trees_down = 1,423 count: {source}" in out
