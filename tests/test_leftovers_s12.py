@@ -239,3 +239,128 @@ def test_ensemble_console_names_the_observed_sources_and_their_cut_off():
     )
     assert "Observed figures (reported spread) and sources:" in out  # as the single run
     assert f"trees_down = 1,423 count: {source}" in out
+
+
+@pytest.fixture(scope="module")
+def unwarned(tmp_path_factory):
+    """The example typhoon, 3 hours, with no warning ever in force: its run folder and model."""
+    from sim.results.runner import run_scenario
+    from sim.scenario.loader import load_scenario
+
+    scen = load_scenario(EXAMPLE, ["time.duration_h=3", "warnings.mode=disabled", "events=[]"])
+    return run_scenario(scen, tmp_path_factory.mktemp("unwarned") / "run", figures=False)
+
+
+def test_no_warning_issued_is_null_in_summary_json_and_reads_so(unwarned):
+    import io
+    import json
+
+    from rich.console import Console
+
+    from sim.results.report import print_summary
+
+    assert not unwarned.model.warning_issued
+    assert unwarned.summary["warning_reach_share"] is None  # was 1.0
+    saved = json.loads((unwarned.out_dir / "summary.json").read_text(encoding="utf-8"))
+    assert saved["warning_reach_share"] is None
+    buf = io.StringIO()  # the summary alone tells the console (no `warned` flag needed)
+    print_summary(Console(file=buf, width=120), saved, unwarned.model.config)
+    (line,) = [x for x in buf.getvalue().splitlines() if "warning_reach" in x]
+    assert "no warning issued" in line
+    page = (unwarned.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "no warning issued" in page
+
+
+def test_every_reader_copes_with_a_null_warning_reach(unwarned):
+    import math
+
+    import pandas as pd
+
+    from sim.interfaces.app import readout
+    from sim.results.ensemble import outcome_stats, write_ensemble
+    from sim.results.outcome_text import format_outcome, observed_ratio
+    from sim.scenario.schema import ObservedOutcome
+    from sim.studies.compare.stats import arm_levels, paired_differences
+
+    # the app: its live value is None before any warning, read as in the report
+    values = readout.outcomes(unwarned.model)
+    assert values["warning_reach_share"] is None
+    assert readout.format_value("warning_reach_share", None) == "no warning issued"
+    assert format_outcome("shocks.x.warning_reach_share", None) == "no warning issued"
+    assert format_outcome("warning_reach_share", math.nan) == "no warning issued"  # a table's
+    assert observed_ratio(None, ObservedOutcome(value=0.9, source="s")) == "—"
+    # ensembles: over the replications with a warning; none: no statistic, JSON null
+    table = pd.DataFrame({"replication": [0, 1, 2], "warning_reach_share": [None, 0.8, 0.9]})
+    s = outcome_stats(table, ["warning_reach_share"], {}, {})["warning_reach_share"]
+    assert (s["median"], s["p5"], s["p95"]) == (0.85, 0.805, 0.895)  # linear over 0.8, 0.9
+    assert s["replications_with_value"] == 2
+    none = pd.DataFrame({"replication": [0, 1], "warning_reach_share": [None, None]})
+    s = outcome_stats(none, ["warning_reach_share"], {}, {})["warning_reach_share"]
+    assert s["median"] is None and s["replications_with_value"] == 0
+    write_ensemble(none, {"warning_reach_share": s}, unwarned.out_dir.parent / "ens", {})
+    # sweeps and comparisons: a null is a missing value, left out of means and pairs
+    df = pd.DataFrame(
+        {
+            "scenario": ["a", "a", "b", "b"],
+            "replication": [0, 1, 0, 1],
+            "warning_reach_share": [None, 0.8, None, 0.9],
+        }
+    )
+    levels = arm_levels(df, ["warning_reach_share"], "a").set_index("arm")
+    assert levels.loc["a", "n"] == 1 and levels.loc["a", "estimate"] == pytest.approx(0.8)
+    diff = paired_differences(df, "a", ["warning_reach_share"])
+    assert diff["n"].tolist() == [1] and diff["estimate"].tolist() == [pytest.approx(0.1)]
+
+
+# ------------------------------------------------------------ 3. earthquake substations
+def test_substation_damage_state_and_restoration_draw_by_hand():
+    from sim.damage.restoration import RESTORATION
+
+    fn = RESTORATION["substation_quake"]
+    # complete once the peak PGA reached twice the extensive capacity (Hazus 0.70/0.35 g)
+    assert fn.damage_state(1.0) == fn.damage_state(1.99) == "extensive"
+    assert fn.damage_state(2.0) == "complete"
+    z = np.random.default_rng(7).standard_normal(2)  # numpy's normal(m, s) = m + s z
+    rng = np.random.default_rng(7)
+    assert fn.draw_hours("extensive", rng) == pytest.approx(max(0, 7 + 3.5 * z[0]) * 24)
+    assert fn.draw_hours("complete", rng) == pytest.approx(max(0, 30 + 15 * z[1]) * 24)
+
+
+QUAKE = """extends: {example}
+name: example-quake
+time: {{duration_h: 60}}
+hazard:
+  typhoon: null
+  earthquake: {{at_utc: 2030-08-02T01:00:00Z, magnitude: 6.5, epicentre: {{lon: 118.0,
+    lat: 22.45}}, vs30_ms: 200}}
+warnings: {{mode: disabled}}
+events: []
+"""
+
+
+def test_quake_substations_stay_out_for_their_hazus_restoration_time(tmp_path):
+    import pandas as pd
+
+    from sim.results.runner import run_scenario
+    from sim.scenario.loader import load_scenario
+
+    path = tmp_path / "quake.yaml"
+    path.write_text(QUAKE.format(example=EXAMPLE), encoding="utf-8")
+    result = run_scenario(load_scenario(path, []), tmp_path / "run", figures=False)
+    ev = pd.read_parquet(tmp_path / "run" / "events.parquet")
+    power = ev[ev["layer"] == "power"]
+    drawn = power[power["kind"] == "restoration_drawn"].set_index("asset")
+    done = power[(power["kind"] == "resolution") & (power["detail"] == "substation_quake")]
+    assert len(drawn) == result.summary["substations_failed"] > 0
+    restored = power[power["kind"] == "restored"].set_index("asset")["t_h"]
+    horizon = 60.0
+    for _, job in done.iterrows():
+        asset = job["asset"]
+        back = max(job["t_h"], drawn.loc[asset, "t_h"] + drawn.loc[asset, "value"])
+        # before: back in service when the crews' 24 h job ended (25-26 h); now at the later
+        # of the job and the failure plus its Hazus draw (days), if within the window
+        if back <= horizon:
+            assert restored[asset] == pytest.approx(back)
+        else:
+            assert asset not in restored.index and result.model.infra.damaged["power"][asset]
+    assert (drawn["value"] > 24.0).any()  # days, not the crews' hours

@@ -117,7 +117,11 @@ def outcome_stats(
     for key in outcomes:
         if key not in table.columns:
             continue
-        x = table[key].to_numpy(dtype=float)
+        x = pd.to_numeric(table[key], errors="coerce").to_numpy(dtype=float)
+        x = x[~np.isnan(x)]  # a null (no warning issued: warning_reach_share) has no value
+        if x.size < len(table):
+            stats[key] = _stats_of_values(key, x, observed, units)
+            continue
         whole = bool(np.all(x == np.round(x)))
         count = units is not None and whole and outcome_unit(key, units) in COUNT_UNITS
         method = COUNT_QUANTILES if count else LINEAR_QUANTILES
@@ -144,6 +148,26 @@ def outcome_stats(
             entry["inside"] = bool(interval_meets(obs.value, bound, p5, p95))
         stats[key] = entry
     return stats
+
+
+def _stats_of_values(key: str, x: np.ndarray, observed: dict, units) -> dict:
+    """Statistics of an outcome some replications hold no value of (summary.json's null:
+    ``warning_reach_share`` without a warning, :data:`sim.results.summary.NULLABLE_KEYS`):
+    those of the replications with one, ``replications_with_value`` saying how many; with none
+    at all, every statistic None (read "no warning issued") and no ``inside``."""
+    if x.size:
+        table = pd.DataFrame({key: x})
+        entry = outcome_stats(table, [key], observed, units)[key]
+    else:
+        entry = dict.fromkeys(("median", "p5", "p95", "mean", "min", "max"))
+        entry |= {"whole_numbers": False, "quantiles": LINEAR_QUANTILES}
+        obs = observed.get(key)
+        if obs is not None:
+            entry["observed"] = {
+                k: getattr(obs, k) for k in ("value", "low", "high") if getattr(obs, k) is not None
+            }
+    entry["replications_with_value"] = int(x.size)
+    return entry
 
 
 def write_ensemble(
@@ -192,14 +216,16 @@ def shown_stats(key: str, s: dict, units: dict | None) -> tuple[float, float, fl
 
 def _short(key: str, v: float, units: dict | None = None) -> str:
     """Like :func:`sim.results.outcome_text.format_outcome` (a share with 2 decimals), but
-    whole units from 100 up (percentiles interpolate)."""
-    if 100 <= abs(v) < 1e6 and not outcome_unit(key, units).startswith("share"):
+    whole units from 100 up (percentiles interpolate); None: "no warning issued" or "—"."""
+    if v is not None and 100 <= abs(v) < 1e6 and not outcome_unit(key, units).startswith("share"):
         return f"{round(v):,}"
     return format_outcome(key, v, units)
 
 
 def _interval(key: str, low: float, high: float, units: dict | None) -> str:
-    """The 90 % interval as the console shows it: "[low, high]"."""
+    """The 90 % interval as the console shows it: "[low, high]"; blank without values."""
+    if low is None:
+        return ""
     return f"[{_short(key, low, units)}, {_short(key, high, units)}]"
 
 
@@ -215,7 +241,7 @@ def ensemble_report(
     rows = []
     for key, s in stats.items():
         obs = s.get("observed")
-        inside = "" if obs is None else ("yes" if s["inside"] else "no")
+        inside = "" if "inside" not in s else ("yes" if s["inside"] else "no")
         obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
         unit = outcome_unit(key, units)
         median, low, high = shown_stats(key, s, units)
@@ -243,6 +269,24 @@ def ensemble_report(
     return table
 
 
+def partial_value_notes(stats: dict[str, dict], n_done: int) -> list[str]:
+    """One sentence per outcome that some replications hold no value of (summary.json's
+    null, :func:`_stats_of_values`): which replications its statistics are over."""
+    notes = []
+    for key, s in stats.items():
+        k = s.get("replications_with_value")
+        if k is None:
+            continue
+        if k == 0:
+            notes.append(f"{key}: {format_outcome(key, None)} in any of the {n_done} replications")
+        else:
+            notes.append(
+                f"{key}: over the {k} of {n_done} replications with a value (the others: "
+                f"{format_outcome(key, None)})"
+            )
+    return notes
+
+
 def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: int) -> None:
     """Print the table, its legend (how counts are summarised), the share of records inside
     the intervals, each observed figure's spread and source as the single run prints them
@@ -259,6 +303,8 @@ def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: i
         print_unwrapped(console, ensemble_report(stats, scenario, n_done))
     if any(s.get("quantiles") == COUNT_QUANTILES for s in stats.values()):
         console.print(f"legend: {COUNT_LEGEND}", highlight=False)
+    for note in partial_value_notes(stats, n_done):
+        console.print(f"note: {note}", highlight=False)
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         console.print(
