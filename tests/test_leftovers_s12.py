@@ -213,7 +213,9 @@ def _ensemble_console(values: dict, observed: list[str] | None = None) -> str:
     stats = outcome_stats(table, list(table.columns), scen.observed, type(scen).OUTCOME_UNITS or {})
     console = Console(file=io.StringIO(), width=200)
     print_ensemble(console, stats, scen, len(table))
-    return console.file.getvalue()
+    from sim.results.ensemble_report import _outcomes  # the report.html table and its notes
+
+    return console.file.getvalue() + "\n" + _outcomes(stats, scen, len(table))
 
 
 def _row(out: str, key: str) -> str:
@@ -229,6 +231,8 @@ def test_ensemble_counts_of_two_replications_read_as_counts():
     assert "[3, 6]" in _row(out, "telecom_sites_down") and "4.50" not in out
     assert "9.50" not in out and "[1, 1]" not in out
     assert "legend: counts (count, persons, base stations)" in out and "inverted_cdf" in out
+    assert "<p class=\"note\">Legend: counts (count, persons" in out  # report.html too
+    assert ">[9, 10]<" in out and ">[0, 2]<" in out
 
 
 def test_ensemble_console_names_the_observed_sources_and_their_cut_off():

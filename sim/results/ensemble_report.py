@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from sim.results.ensemble import (
+    COUNT_LEGEND,
+    COUNT_QUANTILES,
     MIN_REPLICATIONS_FOR_TAILS,
     STATS_FILE,
     TABLE_FILE,
@@ -251,6 +253,8 @@ def _outcomes(stats: dict[str, dict], scenario, n_done: int) -> str:
         if "observed" in s or k in ALWAYS_SHOWN or s["max"] or s["min"] or s["median"] is None
     ]
     parts = [_table(stats, headline, units)]
+    if any(s.get("quantiles") == COUNT_QUANTILES for s in stats.values()):
+        parts.append(f'<p class="note">Legend: {html.escape(COUNT_LEGEND)}.</p>')
     parts += [
         f'<p class="note">Note: {html.escape(n)}.</p>' for n in partial_value_notes(stats, n_done)
     ]
