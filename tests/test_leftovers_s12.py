@@ -231,7 +231,7 @@ def test_ensemble_counts_of_two_replications_read_as_counts():
     assert "[3, 6]" in _row(out, "telecom_sites_down") and "4.50" not in out
     assert "9.50" not in out and "[1, 1]" not in out
     assert "legend: counts (count, persons, base stations)" in out and "inverted_cdf" in out
-    assert "<p class=\"note\">Legend: counts (count, persons" in out  # report.html too
+    assert '<p class="note">Legend: counts (count, persons' in out  # report.html too
     assert ">[9, 10]<" in out and ">[0, 2]<" in out
 
 
