@@ -202,8 +202,9 @@ def test_bounds_read_as_bounds_in_the_console_report_and_ensemble(tmp_path, monk
     console = Console(file=io.StringIO(), width=200)
     print_ensemble(console, stats, scen, len(table))
     out = console.file.getvalue()
-    [row] = [ln for ln in out.splitlines() if " trees_down " in ln]
+    [row] = [ln for ln in out.splitlines() if "│ trees_down " in ln]  # the table's row
     assert ">= 3,000" in row and row.rstrip(" │").endswith("yes")
+    assert "trees_down = >= 3,000 count: hand" in out  # its source, as the single run prints
     assert "1 of 2 observed figures inside" in out  # deaths 4 is outside [0, 0]
     assert ">&gt;= 3,000<" in _table(stats, ["trees_down"], type(scen).OUTCOME_UNITS)
     captured = {}

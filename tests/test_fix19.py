@@ -76,8 +76,8 @@ def test_check_inside_city_names_the_farthest_point_and_its_distance():
     import numpy as np
     import shapely
 
+    from sim.networks.city_bounds import check_inside_city
     from sim.networks.errors import NetworkImportError
-    from sim.networks.gas_import import check_inside_city
 
     class City:  # one 10 km square district
         polygons_xy = [shapely.box(0, 0, 10_000, 10_000)]

@@ -130,7 +130,7 @@ def _stats_table():
         "trees_down": ObservedOutcome(value=150, low=140, high=400, source="x"),
         "deaths": ObservedOutcome(value=20, source="y"),
     }
-    return table, outcome_stats(table, list(table.columns), observed), observed
+    return table, outcome_stats(table, list(table.columns), observed, {}), observed
 
 
 def test_the_figure_draws_the_statistics_the_table_shows(monkeypatch, tmp_path):
@@ -141,15 +141,15 @@ def test_the_figure_draws_the_statistics_the_table_shows(monkeypatch, tmp_path):
     er.draw_ensemble_figure(table, stats, scen, tmp_path / "x.png")
     axes = [ax for ax in captured["f"].axes if ax.get_visible()]
     assert [ax.get_title() for ax in axes] == [
-        "Deaths (persons): observed outside",  # 20 > p95 = 8.95
-        "Trees down (count): observed inside",  # 150 within [103, 189.5]
+        "Deaths (persons): observed outside",  # 20 > p95 = 10
+        "Trees down (count): observed inside",  # 150 within [100, 200]
     ]
     ax = axes[1]
     band, median, obs_range, obs = ax.get_lines()
-    # p5 = 100 + 0.15 * 20 = 103, p95 = 130 + 0.85 * 70 = 189.5: the table shows the whole
-    # numbers inside, [103, 189], and so does the band
-    np.testing.assert_allclose(band.get_xdata(), [103.0, 189.0])
-    np.testing.assert_allclose(median.get_xdata(), [125.0])
+    # counts by their own values (inverted_cdf, n = 4): p5 100, median 120 (the lower middle
+    # one), p95 200; the table shows them, and so does the band
+    np.testing.assert_allclose(band.get_xdata(), [100.0, 200.0])
+    np.testing.assert_allclose(median.get_xdata(), [120.0])
     np.testing.assert_allclose(obs_range.get_xdata(), [140, 400])
     np.testing.assert_allclose(obs.get_xdata(), [150])
     np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 0], [100, 120, 130, 200])

@@ -98,9 +98,11 @@ def test_power_line_faults_and_substations_failed_count_their_own_assets():
 
 
 def _ens_stats():
-    # linear percentiles by hand (Hyndman & Fan 7, n = 10, h = 1 + 9p):
-    # incidents 13 14 15 16 17 18 19 20 40 70 → p5 = 13 + 0.45·1 = 13.45, median 17.5,
-    # p95 = 40 + 0.55·30 = 56.5; injuries nine 0s and a 1 → p5 0, median 0, p95 0.55
+    # counts by their own values (numpy.quantile inverted_cdf, Hyndman & Fan 1, n = 10: the
+    # smallest value with a share >= q at or below it): incidents 13 14 15 16 17 18 19 20 40
+    # 70 → p5 13, median 17 (the lower middle one), p95 70; injuries nine 0s and a 1 → 0, 0,
+    # 1. Others linear (definition 7, h = 1 + 9p): deaths (not whole) 0.5 1 … 9 → median 4.5;
+    # customer-hours 0 … 90 → 4.5, 45, 85.5.
     table = pd.DataFrame(
         {
             "incidents": [13, 14, 15, 16, 17, 18, 19, 20, 40, 70],
@@ -110,49 +112,52 @@ def _ens_stats():
         }
     )
     scen = load_scenario(EXAMPLE, [])
-    return scen, table, outcome_stats(table, list(table.columns), {})
+    units = type(scen).OUTCOME_UNITS or {}  # as `citysafe run --replications` passes them
+    return scen, table, outcome_stats(table, list(table.columns), {}, units)
 
 
-def test_ensemble_counts_read_as_whole_numbers_and_the_json_keeps_the_exact_values(tmp_path):
+def test_ensemble_counts_read_as_whole_numbers_and_the_json_keeps_them(tmp_path):
     scen, table, stats = _ens_stats()
     inc = stats["incidents"]
-    assert (inc["p5"], inc["median"], inc["p95"]) == (13.45, 17.5, 56.5)  # exact, as before
+    assert (inc["p5"], inc["median"], inc["p95"]) == (13, 17, 70)
     assert inc["whole_numbers"] and not stats["deaths"]["whole_numbers"]
+    assert inc["quantiles"] == "inverted_cdf" and stats["deaths"]["quantiles"] == "linear"
     units = type(scen).OUTCOME_UNITS
-    assert shown_stats("incidents", inc, units) == (18, 14, 56)  # half to even; inside
-    assert shown_stats("injuries", stats["injuries"], units) == (0, 0, 0)
+    assert shown_stats("incidents", inc, units) == (17, 13, 70)
+    assert shown_stats("injuries", stats["injuries"], units) == (0, 0, 1)
     d = stats["deaths"]
     assert shown_stats("deaths", d, units) == (d["median"], d["p5"], d["p95"])  # 4.5 kept
-    c = stats["customer_hours_without_power"]  # not a count: never rounded
+    c = stats["customer_hours_without_power"]  # not a count: interpolated
     assert shown_stats("customer_hours_without_power", c, units) == (45, 4.5, 85.5)
     write_ensemble(table, stats, tmp_path, {"seed": 1})
     saved = json.loads((tmp_path / "ensemble.json").read_text())["outcomes"]["incidents"]
-    assert (saved["p5"], saved["median"], saved["p95"]) == (13.45, 17.5, 56.5)
+    assert (saved["p5"], saved["median"], saved["p95"]) == (13, 17, 70)
     console = Console(file=io.StringIO(), width=200)
     print_ensemble(console, stats, scen, len(table))
     out = console.file.getvalue()
     [row] = [ln for ln in out.splitlines() if " incidents " in ln]
-    assert " 18 " in row and "[14, 56]" in row and "13.45" not in row and "17.50" not in row
+    assert " 17 " in row and "[13, 70]" in row and "13.45" not in row and "17.50" not in row
     [row] = [ln for ln in out.splitlines() if " injuries " in ln]
-    assert "[0, 0]" in row and "0.55" not in row
+    assert "[0, 1]" in row and "0.55" not in row
     [row] = [ln for ln in out.splitlines() if " deaths " in ln]
     assert "4.50" in row  # a mean of fractions stays a fraction
     html = _table(stats, list(stats), units)
-    assert ">18<" in html and ">[14, 56]<" in html and "13.45" not in html
+    assert ">17<" in html and ">[13, 70]<" in html and "13.45" not in html
 
 
 def test_an_observed_count_is_inside_exactly_when_the_shown_interval_holds_it():
     scen, table, _ = _ens_stats()
     units = type(scen).OUTCOME_UNITS
-    for value in (13, 14, 56, 57):  # around both ends of [13.45, 56.5]
+    for value in (12, 13, 70, 71):  # around both ends of [13, 70]
         obs = SimpleNamespace(value=value, low=None, high=None)  # an observed record's fields
-        s = outcome_stats(table, ["incidents"], {"incidents": obs})["incidents"]
+        s = outcome_stats(table, ["incidents"], {"incidents": obs}, units or {})["incidents"]
         _, low, high = shown_stats("incidents", s, units)
         assert s["inside"] == (low <= value <= high), value
 
 
-def test_no_whole_number_inside_the_interval_shows_the_interpolated_one():
+def test_two_replications_of_a_count_read_as_their_own_values():
     scen = load_scenario(EXAMPLE, [])
-    table = pd.DataFrame({"incidents": [0, 1]})  # p5 0.05, p95 0.95
-    s = outcome_stats(table, ["incidents"], {})["incidents"]
-    assert shown_stats("incidents", s, type(scen).OUTCOME_UNITS) == (0.5, 0.05, 0.95)
+    units = type(scen).OUTCOME_UNITS or {}
+    for values, shown in (([0, 1], (0, 0, 1)), ([0, 2], (0, 0, 2)), ([10, 9], (9, 9, 10))):
+        s = outcome_stats(pd.DataFrame({"incidents": values}), ["incidents"], {}, units)
+        assert shown_stats("incidents", s["incidents"], units) == shown, values

@@ -176,7 +176,7 @@ def test_the_console_and_report_say_no_warning_was_issued(unwarned_run, example_
 
     assert not unwarned_run.warning_issued and example_run.warning_issued
     summary = summarise(unwarned_run, 0.0)
-    assert summary["warning_reach_share"] == 1.0  # the summary keeps its number
+    assert summary["warning_reach_share"] is None  # null: a share of nobody warned
     scen = unwarned_run.config
     rows = {r[0]: r[2] for r in outcome_rows(summary, scen, warned=False)}
     assert rows["warning_reach_share"] == "no warning issued"

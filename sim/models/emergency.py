@@ -354,6 +354,7 @@ class CityModel(SimulationModel):
             self.schedule_event,
             self.streams["logistics"],
             self.streams["casualties"],
+            self.streams["restoration"],
         )
 
     def _build_datacollector(self) -> mesa.DataCollector:
@@ -908,8 +909,8 @@ class CityModel(SimulationModel):
 
     @property
     def warning_issued(self) -> bool:
-        """Whether a warning colour was in force at some time of the run (without one,
-        `warning_reach_share` is 1.0 and the tables print "no warning issued")."""
+        """Whether a warning colour was in force at some time of the run (without one, the
+        summary's `warning_reach_share` is null and the tables print "no warning issued")."""
         return self.delivery.reach.peak_rank > 0
 
     @property

@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 
 from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
-from sim.networks.gas_import import check_inside_city, read_gas_geojson, read_gas_graphml
+from sim.networks.gas_import import read_gas_geojson, read_gas_graphml
 from sim.networks.generate import _backup_buffer, district_counts
 from sim.networks.import_files import id_list, note
 from sim.networks.importers import (
@@ -561,12 +561,9 @@ def import_text(imp: dict, district_names) -> str:
 
 
 def _place(layer: Layer, city, imp) -> Layer:
-    """`place_in_district` of an import; a gas layer with a node far outside the city is
-    refused (`sim.networks.gas_import.check_inside_city`)."""
-    placed = place_in_district(layer, city, imp.district, imp.scale)
-    if imp.layer == "gas":
-        check_inside_city(placed, city, imp.file)
-    return placed
+    """`place_in_district` of an import, which refuses a node far outside the city whatever
+    the format (`sim.networks.city_bounds.check_inside_city`)."""
+    return place_in_district(layer, city, imp.district, imp.scale)
 
 
 def check_imports(imports, city=None) -> list[tuple[int, str]]:

@@ -44,7 +44,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import shapely
 from pyproj import Geod
 
 from sim.core.text_input import InputFileError, parse_json
@@ -76,10 +75,6 @@ PIPE_FIELDS = {
 }
 """Required numeric pipe fields: (exclusive lower, inclusive upper, what is expected)."""
 WGS84 = Geod(ellps="WGS84")
-OUTSIDE_CITY_KM = 5.0
-"""How far (km) outside every district a placed station, junction or pipe may lie. Assumption:
-a city's gas network ends near its boundary; the margin lets mains cross rivers and estuaries
-and allows for coarse district polygons (a coordinate typed wrong lies hundreds of km away)."""
 
 
 def _field(props: dict, key: str, where: str, path: Path, lo: float, hi: float, want: str):
@@ -198,39 +193,6 @@ def gas_layer(name, ids, xy, kinds, ages, pipes, ends, lengths_m, frame, path, n
     }
     return ImportedLayer(name, nodes, edges, list(GAS_IMPORT_TYPES), list(GAS_EDGE_TYPES),
                          crs=frame, source=str(path), notes=notes)  # fmt: skip
-
-
-def check_inside_city(layer, city, path) -> None:
-    """Refuse a placed gas layer with a node far outside the city, as the telecom-sites
-    importer (`sim.networks.telecom_sites`) refuses a site outside every district.
-
-    Args:
-        layer: the layer placed in the city CRS (`sim.networks.importers.place_in_district`),
-            nodes with ``x_m``, ``y_m`` (m) and ``gas_id`` (the file's point or pipe id).
-        city: the city (``locate``, ``polygons_xy`` in metres).
-        path: the file, for the message.
-
-    Raises:
-        NetworkImportError: a node more than `OUTSIDE_CITY_KM` km from every district (the
-            farthest one named: a coordinate typed wrong drags the others away with it, as the
-            layer is placed by its centroid).
-    """
-    x, y = np.asarray(layer.nodes["x_m"], float), np.asarray(layer.nodes["y_m"], float)
-    out = np.flatnonzero(np.asarray(city.locate(x, y)) < 0)
-    if not out.size:
-        return
-    land = shapely.union_all(np.asarray(city.polygons_xy, dtype=object))
-    km = shapely.distance(land, shapely.points(x[out], y[out])) / 1000.0
-    worst = int(np.argmax(km))
-    if km[worst] <= OUTSIDE_CITY_KM:
-        return
-    kind = "node" if Path(path).suffix.lower() == ".graphml" else "feature"
-    gid = layer.nodes["gas_id"][out[worst]] if "gas_id" in layer.nodes else out[worst]
-    raise NetworkImportError(
-        f"{path}: {kind} {str(gid)!r}: coordinates lie {km[worst]:,.0f} km outside the city "
-        f"once placed; expected a position inside the city's districts or within "
-        f"{OUTSIDE_CITY_KM:g} km of them (check its longitude and latitude)"
-    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ from scipy.sparse.csgraph import connected_components
 
 from sim.core.text_input import InputFileError, parse_json
 from sim.networks.cascade import source_served_mask
+from sim.networks.city_bounds import check_inside_city, element_name, fit_mask
 from sim.networks.epanet_inp import check_inp, inp_rows, wntr_failure
 from sim.networks.errors import NetworkImportError
 from sim.networks.import_files import (
@@ -1367,6 +1368,41 @@ def read_graphml(
 # --------------------------------------------------------------------------------------------
 # placement
 # --------------------------------------------------------------------------------------------
+def _placement_scale(scale, x: np.ndarray, y: np.ndarray, bounds) -> float:
+    """The factor s of `place_in_district` for `scale` (None, a number or "fit": the largest
+    s <= 1 that fits the points `x`, `y` into the district's bounding box `bounds`).
+
+    Raises:
+        NetworkImportError: a scale that is neither a positive number nor "fit".
+    """
+    if scale is None:
+        return 1.0
+    if isinstance(scale, str):
+        if scale != "fit":
+            raise NetworkImportError(f"scale must be a number or 'fit', got {scale!r}")
+        x0, y0, x1, y1 = bounds
+        w, h = np.ptp(x), np.ptp(y)
+        ratios = ((x1 - x0) / w if w > 0 else np.inf, (y1 - y0) / h if h > 0 else np.inf)
+        return float(min(1.0, *ratios))
+    s = float(scale)
+    if not s > 0:
+        raise NetworkImportError(f"scale must be > 0, got {scale}")
+    return s
+
+
+def _note_far_points(placed: ImportedLayer, far: np.ndarray, source: str) -> None:
+    """Warn (in ``placed.notes``) of the points `far` that did not set ``scale: fit`` (beyond
+    Tukey's outer fences, `sim.networks.city_bounds.fit_mask`) yet lie near enough the city
+    to be kept."""
+    if not far.size:
+        return
+    names = [element_name(placed, int(i), source) for i in far[:5]]
+    more = " …" if far.size > 5 else ""
+    note(placed.notes, source, f"{far.size} point(s) far from the rest of the network "
+         f"({', '.join(names)}{more}) did not set scale: fit (beyond Tukey's outer fences); "
+         "placed with the rest, they may lie outside the district")  # fmt: skip
+
+
 def place_in_district(
     layer: Layer, city, district: int | str, scale: float | str | None = None
 ) -> ImportedLayer:
@@ -1375,11 +1411,14 @@ def place_in_district(
     x' = c_d + s (x - c_layer), with c_layer the mean node position and c_d the district's
     ``centroid_x_m``/``centroid_y_m``. `scale` s: None or 1 keeps true size; a float scales
     (edge ``length_m`` is multiplied by s too, so lengths stay consistent); "fit" shrinks (never
-    enlarges) the layer so its bounding box fits inside the district polygon's bounding box.
+    enlarges) the layer so that the bounding box of its bulk fits inside the district polygon's
+    bounding box, c_layer then the bulk's mean (the bulk: the points inside Tukey's outer fences,
+    `sim.networks.city_bounds.fit_mask`; all points unless one lies far from the rest).
     Each node's ``district`` becomes the district containing it (`city.locate`); nodes outside
     every district polygon (water, or a network larger than the district) keep the target
     district. ``road_node`` is reset to -1 (link to the city's roads with the generator's
-    nearest-node rule if needed).
+    nearest-node rule if needed). Then every node must lie inside a district or within
+    `sim.networks.city_bounds.OUTSIDE_CITY_KM` km of one (`check_inside_city`).
 
     Args:
         layer: layer with x_m, y_m in metres (any frame, e.g. from an importer).
@@ -1392,7 +1431,9 @@ def place_in_district(
         ``placement`` saying where it was put (input arrays are copied, not modified).
 
     Raises:
-        NetworkImportError: unknown district, bad scale or no finite coordinates.
+        NetworkImportError: unknown district, bad scale, no finite coordinates, or a node over
+            `OUTSIDE_CITY_KM` km outside every district once placed (naming the source file,
+            the element as the file names it and the distance).
     """
     if isinstance(district, str):
         try:
@@ -1407,22 +1448,10 @@ def place_in_district(
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
         raise NetworkImportError(f"layer {layer.name!r}: no finite coordinates to place")
+    if scale == "fit":  # the bulk sizes and centres the network
+        ok = fit_mask(x, y)
     cx, cy = x[ok].mean(), y[ok].mean()
-    if scale is None:
-        s = 1.0
-    elif isinstance(scale, str):
-        if scale != "fit":
-            raise NetworkImportError(f"scale must be a number or 'fit', got {scale!r}")
-        x0, y0, x1, y1 = city.polygons_xy[d].bounds
-        w, h = np.ptp(x[ok]), np.ptp(y[ok])
-        ratios = [
-            r for r in ((x1 - x0) / w if w > 0 else np.inf, (y1 - y0) / h if h > 0 else np.inf)
-        ]
-        s = float(min(1.0, *ratios))
-    else:
-        s = float(scale)
-        if not s > 0:
-            raise NetworkImportError(f"scale must be > 0, got {scale}")
+    s = _placement_scale(scale, x[ok], y[ok], city.polygons_xy[d].bounds)
     row = city.districts.loc[d]
     nodes = {k: np.array(val, copy=True) for k, val in layer.nodes.items()}
     nodes["x_m"] = row["centroid_x_m"] + s * (x - cx)
@@ -1435,7 +1464,7 @@ def place_in_district(
     src = getattr(layer, "source", "")
     frame = getattr(layer, "crs", "")
     placed = f"from {frame} into district {d}" + (f", scale {s:g}" if s != 1.0 else "")
-    return ImportedLayer(
+    out = ImportedLayer(
         layer.name,
         nodes,
         edges,
@@ -1446,3 +1475,8 @@ def place_in_district(
         placement=placed,
         notes=list(getattr(layer, "notes", [])),
     )
+    where_from = src or f"imported {layer.name}"
+    hint = "; scale: fit sizes a network by its bulk, not by a point far from the rest"
+    check_inside_city(out, city, where_from, hint if scale == "fit" else "")
+    _note_far_points(out, np.flatnonzero(np.isfinite(x) & np.isfinite(y) & ~ok), where_from)
+    return out

@@ -637,6 +637,12 @@ class Infrastructure:
             self.tripped[name] = now.copy()
         return self.functional
 
+    def peak_over_capacity(self, layer: str, node: int, im: str) -> float:
+        """An asset's running peak of ``im`` over its capacity in it (>= 1 once it failed by
+        it): how far beyond its damage threshold the hazard took it
+        (:mod:`sim.damage.restoration` reads the damage state from it)."""
+        return float(self.peak[layer][im][node] / self.capacity[layer][im][node])
+
     def repair_node(self, layer: str, node: int) -> None:
         """Restore a damaged asset (a completed repair job).
 

@@ -5,7 +5,8 @@ The file lists real base-station sites, one row each::
     site_id,lon,lat,base_stations,backup_h
     PD-0001,121.5231,31.2304,3,4
 
-``site_id`` text, unique; ``lon``, ``lat`` WGS84 degrees inside one of the city's districts;
+``site_id`` text, unique; ``lon``, ``lat`` WGS84 degrees inside one of the city's districts
+(or within `sim.networks.city_bounds.OUTSIDE_CITY_KM` km of one: the nearest district's);
 ``base_stations`` a whole number >= 1 (the stations sharing the site); ``backup_h`` (optional
 column, a cell may be blank) hours of battery, 0-240, blank: the scenario's
 ``networks.base_station_backup_h``. Any other column is ignored.
@@ -28,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from sim.core.text_input import read_csv_table, read_text
+from sim.networks.city_bounds import OUTSIDE_CITY_KM, km_outside_city, outside_text
 from sim.networks.errors import NetworkImportError
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
 from sim.networks.spatial import allocate_integer, edge_lengths, nearest_in_group
@@ -99,6 +102,30 @@ def _rows(path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header or [], rows
 
 
+def _site_districts(path, city, x, y, ids, lon, lat, lines) -> np.ndarray:
+    """District of each site: the one containing it, else the nearest one when the site lies
+    within `OUTSIDE_CITY_KM` km of it (a mast on a pier or an island the polygons leave out).
+
+    Raises:
+        TelecomSitesError: a site farther out (the farthest named, by its line), the distance
+            check every placed import passes (`sim.networks.city_bounds`).
+    """
+    district = np.asarray(city.locate(x, y), np.int64)
+    km = km_outside_city(city, x, y)
+    if (km > OUTSIDE_CITY_KM).any():
+        i = int(np.nanargmax(km))
+        raise TelecomSitesError(
+            path, lines[i], "lon", f"site {ids[i]!r} at ({lon[i]}, {lat[i]}) lies outside every "
+            f"district: {outside_text(float(km[i]))}"
+        )  # fmt: skip
+    for i in np.flatnonzero(district < 0):
+        far = shapely.distance(
+            np.asarray(city.polygons_xy, dtype=object), shapely.Point(x[i], y[i])
+        )
+        district[i] = int(np.argmin(far))
+    return district
+
+
 def read_telecom_sites(path, city) -> TelecomSites:
     """Read and place a telecom-site CSV (module docstring).
 
@@ -106,7 +133,8 @@ def read_telecom_sites(path, city) -> TelecomSites:
         FileNotFoundError: no such file.
         InputFileError: not a readable CSV (encoding, separator, ragged row: by line).
         TelecomSitesError: a required column missing, no data rows, a cell out of its range,
-            a site id repeated (both lines) or a site outside every district.
+            a site id repeated (both lines) or a site over `OUTSIDE_CITY_KM` km outside
+            every district (`_site_districts`).
     """
     header, rows = _rows(path)
     missing = [c for c in REQUIRED if c not in header]
@@ -139,13 +167,7 @@ def read_telecom_sites(path, city) -> TelecomSites:
         )
         lines.append(line)
     x, y = city.to_xy(np.array(lon), np.array(lat))
-    district = np.asarray(city.locate(x, y), np.int64)
-    if (district < 0).any():
-        i = int(np.flatnonzero(district < 0)[0])
-        raise TelecomSitesError(
-            path, lines[i], "lon", f"site {ids[i]!r} at ({lon[i]}, {lat[i]}) lies outside every "
-            "district of the city; expected a position inside one"
-        )  # fmt: skip
+    district = _site_districts(path, city, x, y, ids, lon, lat, lines)
     return TelecomSites(
         np.array(ids, dtype=object),
         np.asarray(x, float),

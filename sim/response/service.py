@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.warning_centre import LEVEL_RANK
+from sim.damage.restoration import RESTORATION
 from sim.response import (
     SKILLS,
     Completion,
@@ -59,6 +60,9 @@ class EmergencyService:
         schedule_event: the model's ``schedule_event(callback, at=t_h)`` (completion times).
         rng_logistics: stream for dispatch tie-breaks and depot placement.
         rng_casualties: stream for harm outcomes (deaths).
+        rng_restoration: stream for the restoration times of assets whose repair takes more
+            than the crews' work (:data:`sim.damage.restoration.RESTORATION`: an earthquake's
+            substations); None: a generator of its own, seeded 0 (tests).
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class EmergencyService:
         schedule_event: Callable[..., object],
         rng_logistics,
         rng_casualties,
+        rng_restoration=None,
     ):
         self.ctx = ctx
         self.city = city
@@ -101,6 +106,9 @@ class EmergencyService:
             resupply=resupply,
         )
         self.rng_casualties = rng_casualties
+        self.rng_restoration = rng_restoration or np.random.default_rng(0)
+        self._restore_at: dict[int, float] = {}  # incident → earliest return to service (h)
+        self._waiting: list[tuple[float, str, int, int]] = []  # (time, layer, asset, incident)
         self._target: dict[int, tuple[str, str, int]] = {}
         self._persons: dict[int, tuple[str, int, float]] = {}
         self._district_of_depot = np.array([d.district for d in self.depots])
@@ -190,7 +198,9 @@ class EmergencyService:
                 nodes = infra.layers[layer].nodes
                 node = int(nodes["road_node"][idx])
                 district = int(nodes["district"][idx])
-            self._new_incident(kind, district, node, (layer, int(idx), 0), alt_node=alt)
+            iid = self._new_incident(kind, district, node, (layer, int(idx), 0), alt_node=alt)
+            if kind in RESTORATION:
+                self._restore_at[iid] = self.ctx.time + self._restoration_h(kind, layer, idx)
         for pos in underpass_alarms:
             node = int(infra.underpass_nodes[pos])
             district = int(self.roads.nodes["district"][node])
@@ -313,7 +323,11 @@ class EmergencyService:
         district = self._district_of_incident[iid]
         self._open[district] -= 1
         layer, idx, _ = self._target[iid]
-        if layer in ("power", "water", "drainage", "gas"):
+        restore_at = self._restore_at.pop(iid, rec.t_h)
+        if layer in ("power", "water", "drainage", "gas") and restore_at > rec.t_h:
+            self._waiting.append((restore_at, layer, idx, iid))
+            self._schedule_event(self._restore_due, at=restore_at)
+        elif layer in ("power", "water", "drainage", "gas"):
             infra.repair_node(layer, idx)
         elif layer == "roads":
             infra.clear_edge(idx)
@@ -327,6 +341,32 @@ class EmergencyService:
             kind, persons, t0 = self._persons.pop(iid)
             job = self.dispatcher._jobs[iid]
             self._apply_harm(kind, persons, job.full_bundle_h - t0, district, iid)
+
+    def _restoration_h(self, kind: str, layer: str, idx: int) -> float:
+        """Hours a newly failed asset stays out of service, drawn from the restoration function
+        of its damage state (:mod:`sim.damage.restoration`), logged as a ``restoration_drawn``
+        event (value: hours; detail: the damage state)."""
+        fn = RESTORATION[kind]
+        state = fn.damage_state(self.infra.peak_over_capacity(layer, int(idx), fn.im))
+        hours = fn.draw_hours(state, self.rng_restoration)
+        district = int(self.infra.layers[layer].nodes["district"][idx])
+        self.ctx.log_event(
+            "restoration_drawn", district=district, layer=layer, asset=int(idx), detail=state,
+            value=hours,
+        )  # fmt: skip
+        return hours
+
+    def _restore_due(self) -> None:
+        """Mesa event: the assets whose repair job finished earlier and whose drawn
+        restoration time (:meth:`_restoration_h`) has come are back in service, each logged
+        as ``restored``."""
+        now = self.ctx.time
+        due = [w for w in self._waiting if w[0] <= now + 1e-9]
+        self._waiting = [w for w in self._waiting if w[0] > now + 1e-9]
+        for _, layer, idx, iid in due:
+            self.infra.repair_node(layer, idx)
+            district = self._district_of_incident[iid]
+            self.ctx.events.add(now, "restored", district, layer, idx, iid, 1.0, "")
 
     def _relief_arrived(self, iid: int, arrive_h: float) -> None:
         load = self._relief_loads.pop(iid)

@@ -12,23 +12,24 @@ ensemble's run folder:
 
 and a console table: outcome, median, [5%, 95%], observed, inside.
 
-Percentiles are ``numpy.percentile``'s default linear interpolation between order statistics
+Percentiles are ``numpy.quantile``'s linear interpolation between order statistics
 (Hyndman & Fan 1996, Am. Stat. 50, 361-365, definition 7). With fewer than 20 replications the
 5% and 95% points interpolate between the extreme runs, so the interval is narrower than the
 model's (the report says so).
 
-Counts are shown as counts: an outcome in :data:`COUNT_UNITS` whose every replication is a
-whole number (``whole_numbers`` in ``ensemble.json``) is shown (console table and
-``report.html``, :func:`shown_stats`) with its median rounded to the nearest whole number (half
-to even) and its interval as the whole numbers inside it (5th percentile rounded up, 95th
-rounded down), so that a whole observed figure is marked inside exactly when it lies in the
-interval shown. ``ensemble.json`` keeps the interpolated values.
+Counts are counts: an outcome in :data:`COUNT_UNITS` whose every replication is a whole number
+(``whole_numbers``), given the scenario kind's units, takes its median and 90% interval from
+the replications' own values — ``numpy.quantile(..., method="inverted_cdf")`` (Hyndman & Fan
+definition 1: the smallest value with at least a share q of the replications at or below it),
+so the median of an even number of replications is the lower of the middle two, and at least
+90% of the replications lie inside the interval: 0 and 2 read "0 [0, 2]", never "1 [1, 1]",
+9 and 10 "9 [9, 10]", never "9.50". ``ensemble.json`` names each outcome's ``quantiles``
+method, and the console's legend says it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,25 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from sim.results.outcome_text import format_outcome, observed_figure, outcome_unit
-from sim.results.report import fold_name, outcome_width
+from sim.results.report import fold_name, outcome_width, print_observed_sources
 from sim.scenario.schema import interval_meets
 
 LOW_PERCENTILE = 5.0
 HIGH_PERCENTILE = 95.0
 """The ensemble interval: 5th to 95th percentile over replications (90%)."""
-COUNT_UNITS = ("count", "persons")
-"""Units of counted outcomes (:func:`sim.results.outcome_text.outcome_unit`), shown as whole
-numbers when every replication's value is one (:func:`shown_stats`)."""
+COUNT_UNITS = ("count", "persons", "base stations")
+"""Units of counted outcomes (:func:`sim.results.outcome_text.outcome_unit`), summarised by
+order statistics when every replication's value is a whole number (:func:`outcome_stats`)."""
+COUNT_QUANTILES = "inverted_cdf"
+"""``numpy.quantile`` method of counts (Hyndman & Fan 1996, definition 1; module docstring)."""
+LINEAR_QUANTILES = "linear"
+"""``numpy.quantile`` method of every other outcome (Hyndman & Fan 1996, definition 7)."""
+COUNT_LEGEND = (
+    "counts (count, persons, base stations): median and interval are replications' own values "
+    "(numpy.quantile inverted_cdf: the lower of the middle two for an even number; at least 90% "
+    "of replications inside); other outcomes interpolate linearly"
+)
+"""The legend line under the console table."""
 MIN_REPLICATIONS_FOR_TAILS = 20
 """Replications needed for a run beyond each end of a 90% interval (1 / 0.05)."""
 TABLE_FILE = "ensemble.parquet"
@@ -73,7 +84,9 @@ def _number(x: float) -> float | int:
     return float(f"{x:.6g}")
 
 
-def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> dict[str, dict]:
+def outcome_stats(
+    table: pd.DataFrame, outcomes: list[str], observed: dict, units: dict | None = None
+) -> dict[str, dict]:
     """Median, 5th/95th percentiles, mean, min and max of each outcome over replications.
 
     Args:
@@ -81,10 +94,16 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
         outcomes: outcome columns to summarise (those absent are skipped).
         observed: the scenario's ``observed`` mapping (key → record with ``value``,
             optionally ``low``/``high``).
+        units: the scenario kind's own units (``OUTCOME_UNITS``, ``{}`` for a kind without
+            its own: the names' units, :func:`sim.results.outcome_text.outcome_unit`); given,
+            a count (unit in :data:`COUNT_UNITS`, every value whole) takes
+            :data:`COUNT_QUANTILES` (module docstring); None: every outcome interpolates
+            linearly.
 
     Returns:
         Outcome → statistics (``whole_numbers``: every replication's value is a whole
-        number); observed outcomes also carry ``observed`` (value, low, high; ``bound`` when
+        number; ``quantiles``: the ``numpy.quantile`` method of median, p5 and p95);
+        observed outcomes also carry ``observed`` (value, low, high; ``bound`` when
         the value is a bound, :data:`sim.scenario.schema.OBSERVED_BOUNDS`) and ``inside``
         (p5 <= value <= p95; a lower bound: p95 >= value; an upper bound: p5 <= value,
         :func:`sim.scenario.schema.interval_meets`).
@@ -98,8 +117,16 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
     for key in outcomes:
         if key not in table.columns:
             continue
-        x = table[key].to_numpy(dtype=float)
-        p5, med, p95 = np.percentile(x, [LOW_PERCENTILE, 50.0, HIGH_PERCENTILE])
+        x = pd.to_numeric(table[key], errors="coerce").to_numpy(dtype=float)
+        x = x[~np.isnan(x)]  # a null (no warning issued: warning_reach_share) has no value
+        if x.size < len(table):
+            stats[key] = _stats_of_values(key, x, observed, units)
+            continue
+        whole = bool(np.all(x == np.round(x)))
+        count = units is not None and whole and outcome_unit(key, units) in COUNT_UNITS
+        method = COUNT_QUANTILES if count else LINEAR_QUANTILES
+        q = (LOW_PERCENTILE / 100.0, 0.5, HIGH_PERCENTILE / 100.0)
+        p5, med, p95 = np.quantile(x, q, method=method)
         entry: dict[str, Any] = {
             "median": _number(med),
             "p5": _number(p5),
@@ -107,7 +134,8 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
             "mean": _number(x.mean()),
             "min": _number(x.min()),
             "max": _number(x.max()),
-            "whole_numbers": bool(np.all(x == np.round(x))),
+            "whole_numbers": whole,
+            "quantiles": method,
         }
         obs = observed.get(key)
         if obs is not None:
@@ -120,6 +148,26 @@ def outcome_stats(table: pd.DataFrame, outcomes: list[str], observed: dict) -> d
             entry["inside"] = bool(interval_meets(obs.value, bound, p5, p95))
         stats[key] = entry
     return stats
+
+
+def _stats_of_values(key: str, x: np.ndarray, observed: dict, units) -> dict:
+    """Statistics of an outcome some replications hold no value of (summary.json's null:
+    ``warning_reach_share`` without a warning, :data:`sim.results.summary.NULLABLE_KEYS`):
+    those of the replications with one, ``replications_with_value`` saying how many; with none
+    at all, every statistic None (read "no warning issued") and no ``inside``."""
+    if x.size:
+        table = pd.DataFrame({key: x})
+        entry = outcome_stats(table, [key], observed, units)[key]
+    else:
+        entry = dict.fromkeys(("median", "p5", "p95", "mean", "min", "max"))
+        entry |= {"whole_numbers": False, "quantiles": LINEAR_QUANTILES}
+        obs = observed.get(key)
+        if obs is not None:
+            entry["observed"] = {
+                k: getattr(obs, k) for k in ("value", "low", "high") if getattr(obs, k) is not None
+            }
+    entry["replications_with_value"] = int(x.size)
+    return entry
 
 
 def write_ensemble(
@@ -141,7 +189,8 @@ def write_ensemble(
         "interval": {
             "low_percentile": LOW_PERCENTILE,
             "high_percentile": HIGH_PERCENTILE,
-            "method": "numpy.percentile, linear (Hyndman & Fan 1996, definition 7)",
+            "method": "numpy.quantile: counts inverted_cdf (Hyndman & Fan 1996, definition 1), "
+            "other outcomes linear (definition 7); each outcome's own under 'quantiles'",
         },
         "observed_inside": {"inside": sum(inside), "observed": len(inside)},
         "outcomes": stats,
@@ -152,40 +201,31 @@ def write_ensemble(
 
 
 def shown_stats(key: str, s: dict, units: dict | None) -> tuple[float, float, float]:
-    """The median, low and high end of the 90% interval as shown to a reader.
+    """The median, low and high end of the 90% interval as shown to a reader: the statistics
+    as computed (:func:`outcome_stats`; a count's are whole numbers, its replications' own).
 
     Args:
         key: the outcome's summary key.
         s: its statistics (:func:`outcome_stats`).
-        units: the scenario kind's own units (:func:`sim.results.outcome_text.outcome_unit`).
-
-    Returns:
-        For a count (unit in :data:`COUNT_UNITS`, ``whole_numbers``): the median rounded half
-        to even (kept inside the interval shown), ``ceil(p5)`` and ``floor(p95)`` (the whole
-        numbers inside the interval); the
-        interpolated ``median, p5, p95`` otherwise, or when no whole number lies inside the
-        interval (two replications, e.g. 0 and 1: [0.05, 0.95]).
+        units: the scenario kind's own units (unused: a count's statistics are whole
+            numbers already; kept so the console, report and figure call it alike).
     """
-    median, low, high = s["median"], s["p5"], s["p95"]
-    if not (s.get("whole_numbers") and outcome_unit(key, units) in COUNT_UNITS):
-        return median, low, high
-    # round(·, 9): an interpolation that should land on a whole number may miss it by 1 ulp
-    whole_low, whole_high = math.ceil(round(low, 9)), math.floor(round(high, 9))
-    if whole_low > whole_high:
-        return median, low, high
-    return min(max(round(median), whole_low), whole_high), whole_low, whole_high
+    del key, units
+    return s["median"], s["p5"], s["p95"]
 
 
 def _short(key: str, v: float, units: dict | None = None) -> str:
     """Like :func:`sim.results.outcome_text.format_outcome` (a share with 2 decimals), but
-    whole units from 100 up (percentiles interpolate)."""
-    if 100 <= abs(v) < 1e6 and not outcome_unit(key, units).startswith("share"):
+    whole units from 100 up (percentiles interpolate); None: "no warning issued" or "—"."""
+    if v is not None and 100 <= abs(v) < 1e6 and not outcome_unit(key, units).startswith("share"):
         return f"{round(v):,}"
     return format_outcome(key, v, units)
 
 
 def _interval(key: str, low: float, high: float, units: dict | None) -> str:
-    """The 90 % interval as the console shows it: "[low, high]"."""
+    """The 90 % interval as the console shows it: "[low, high]"; blank without values."""
+    if low is None:
+        return ""
     return f"[{_short(key, low, units)}, {_short(key, high, units)}]"
 
 
@@ -201,7 +241,7 @@ def ensemble_report(
     rows = []
     for key, s in stats.items():
         obs = s.get("observed")
-        inside = "" if obs is None else ("yes" if s["inside"] else "no")
+        inside = "" if "inside" not in s else ("yes" if s["inside"] else "no")
         obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
         unit = outcome_unit(key, units)
         median, low, high = shown_stats(key, s, units)
@@ -229,8 +269,29 @@ def ensemble_report(
     return table
 
 
+def partial_value_notes(stats: dict[str, dict], n_done: int) -> list[str]:
+    """One sentence per outcome that some replications hold no value of (summary.json's
+    null, :func:`_stats_of_values`): which replications its statistics are over."""
+    notes = []
+    for key, s in stats.items():
+        k = s.get("replications_with_value")
+        if k is None:
+            continue
+        if k == 0:
+            notes.append(f"{key}: {format_outcome(key, None)} in any of the {n_done} replications")
+        else:
+            notes.append(
+                f"{key}: over the {k} of {n_done} replications with a value (the others: "
+                f"{format_outcome(key, None)})"
+            )
+    return notes
+
+
 def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: int) -> None:
-    """Print the table, the share of records inside the intervals and a small-N caveat.
+    """Print the table, its legend (how counts are summarised), the share of records inside
+    the intervals, each observed figure's spread and source as the single run prints them
+    (:func:`sim.results.report.print_observed_sources`: the report's cut-off, "as of …", is
+    part of its source) and a small-N caveat.
 
     On a terminal the table fits the window (long outcome names fold); piped or redirected
     (``console.is_terminal`` false, where rich assumes 80 columns) it is printed at its
@@ -240,12 +301,17 @@ def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: i
         console.print(ensemble_report(stats, scenario, n_done, console.width))
     else:
         print_unwrapped(console, ensemble_report(stats, scenario, n_done))
+    if any(s.get("quantiles") == COUNT_QUANTILES for s in stats.values()):
+        console.print(f"legend: {COUNT_LEGEND}", highlight=False)
+    for note in partial_value_notes(stats, n_done):
+        console.print(f"note: {note}", highlight=False)
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         console.print(
             f"{sum(inside)} of {len(inside)} observed figures inside the 90% interval",
             highlight=False,
         )
+    print_observed_sources(console, scenario)
     if n_done < MIN_REPLICATIONS_FOR_TAILS:
         console.print(
             f"note: {n_done} replications; at least {MIN_REPLICATIONS_FOR_TAILS} put a run "

@@ -29,9 +29,12 @@ import numpy as np
 import pandas as pd
 
 from sim.results.ensemble import (
+    COUNT_LEGEND,
+    COUNT_QUANTILES,
     MIN_REPLICATIONS_FOR_TAILS,
     STATS_FILE,
     TABLE_FILE,
+    partial_value_notes,
     shown_stats,
 )
 from sim.results.html_report import (
@@ -80,11 +83,13 @@ _PAGE = """<!DOCTYPE html>
 
 def figure_outcomes(stats: dict[str, dict]) -> list[str]:
     """The outcomes the figure draws: the observed ones; without any, the first
-    :data:`MAX_PANELS` outcomes whose largest replication value is not zero."""
-    observed = [k for k, s in stats.items() if "observed" in s]
+    :data:`MAX_PANELS` outcomes whose largest replication value is not zero; never one no
+    replication holds a value of (summary.json's null)."""
+    drawable = {k: s for k, s in stats.items() if s["median"] is not None}  # values to draw
+    observed = [k for k, s in drawable.items() if "observed" in s]
     if observed:
         return observed
-    return [k for k, s in stats.items() if s["max"] != 0 or s["min"] != 0][:MAX_PANELS]
+    return [k for k, s in drawable.items() if s["max"] != 0 or s["min"] != 0][:MAX_PANELS]
 
 
 def tick_text(v: float) -> str:
@@ -168,7 +173,8 @@ def draw_ensemble_figure(
     fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 1.75 * rows + 1.3), squeeze=False)
     units = type(scenario).OUTCOME_UNITS
     for i, (ax, key) in enumerate(zip(axes.ravel(), keys, strict=False)):
-        _strip(ax, key, table[key].to_numpy(dtype=float), stats[key], units, int(scenario.seed) + i)
+        values = pd.to_numeric(table[key], errors="coerce").to_numpy(dtype=float)  # null: NaN
+        _strip(ax, key, values, stats[key], units, int(scenario.seed) + i)
     for ax in axes.ravel()[len(keys) :]:
         ax.set_visible(False)
     handles = [
@@ -225,10 +231,10 @@ def _table(stats: dict[str, dict], keys: list[str], units: dict) -> str:
         s = stats[key]
         obs = s.get("observed")
         obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
-        inside = "" if obs is None else ("yes" if s["inside"] else "no")
+        inside = "" if "inside" not in s else ("yes" if s["inside"] else "no")
         median, low, high = shown_stats(key, s, units)
         shown = [format_outcome(key, v, units) for v in (median, low, high)]
-        cells = [shown[0], f"[{shown[1]}, {shown[2]}]"]
+        cells = [shown[0], "" if low is None else f"[{shown[1]}, {shown[2]}]"]
         cells += [obs_txt, inside]
         row = _label(key, outcome_label(key, units)) + "".join(_cell(c, num=True) for c in cells)
         out.append(f"<tr>{row}</tr>")
@@ -242,9 +248,16 @@ def _outcomes(stats: dict[str, dict], scenario, n_done: int) -> str:
     figures' sources, then every outcome folded away."""
     units = type(scenario).OUTCOME_UNITS
     headline = [
-        k for k, s in stats.items() if "observed" in s or k in ALWAYS_SHOWN or s["max"] or s["min"]
+        k
+        for k, s in stats.items()
+        if "observed" in s or k in ALWAYS_SHOWN or s["max"] or s["min"] or s["median"] is None
     ]
     parts = [_table(stats, headline, units)]
+    if any(s.get("quantiles") == COUNT_QUANTILES for s in stats.values()):
+        parts.append(f'<p class="note">Legend: {html.escape(COUNT_LEGEND)}.</p>')
+    parts += [
+        f'<p class="note">Note: {html.escape(n)}.</p>' for n in partial_value_notes(stats, n_done)
+    ]
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         parts.append(

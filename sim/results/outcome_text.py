@@ -14,6 +14,8 @@ its unit; :func:`format_number` prints the value (thousands separators, "M" from
 
 from __future__ import annotations
 
+import math
+
 SUFFIX_UNITS = (
     ("_yuan_per_yr", "yuan/yr"),
     ("_yuan", "yuan"),
@@ -153,7 +155,12 @@ def format_number(v: float) -> str:
 
 NO_WARNING_TEXT = "no warning issued"
 """What ``warning_reach_share`` reads as when no warning was in force during the run (the
-summary then holds 1.0: nobody was left unwarned, but nobody was warned either)."""
+summary then holds null: a share of nobody warned)."""
+
+
+def _missing(value) -> bool:
+    """A value that is not there: None (null in summary.json) or NaN (a table's empty cell)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def count_of_total(count: float, total: float, unit: str = "", what: str = "") -> str:
@@ -186,7 +193,8 @@ def format_outcome(
 
     Args:
         key: the summary key (a shock's ``shocks.<name>.<key>`` too).
-        value: its value.
+        value: its value; None or NaN (a null of summary.json): "no warning issued" for
+            ``warning_reach_share``, else "—".
         units: the scenario kind's own units (:func:`outcome_unit`).
         warned: False when the run had no warning in force (the caller knows from its model:
             ``CityModel.warning_issued``); the summary alone cannot tell.
@@ -194,8 +202,10 @@ def format_outcome(
             (:func:`sim.results.summary.outcome_totals`; e.g. the city's base stations for
             ``telecom_sites_down``); None or a key without one: the number alone.
     """
-    if key.rsplit(".", 1)[-1] == "warning_reach_share" and not warned:
+    if key.rsplit(".", 1)[-1] == "warning_reach_share" and (not warned or _missing(value)):
         return NO_WARNING_TEXT
+    if _missing(value):  # a null of summary.json (sim.results.summary.NULLABLE_KEYS)
+        return "—"
     if outcome_unit(key, units).startswith("share"):
         return f"{value:.2f}"
     total = (totals or {}).get(key)
@@ -226,8 +236,10 @@ def observed_ratio(simulated: float, obs) -> str:
         "0.81" for an exact figure; for a bound the ratio is a bound too: "<= 0.81" when the
         figure is at least the value (the true ratio is at most simulated / value), ">= 0.81"
         when it is at most the value; "both 0" for 0 / 0 (a match, not a ratio of 0) and "—"
-        for x / 0 otherwise.
+        for x / 0 otherwise, or when there is no simulated value (None).
     """
+    if _missing(simulated):  # no simulated value (a null of summary.json): no ratio
+        return "—"
     if not obs.value:
         return "both 0" if simulated == 0 else "—"
     flip = {"exact": "", "at_least": "<= ", "at_most": ">= "}[getattr(obs, "bound", "exact")]

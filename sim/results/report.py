@@ -249,6 +249,14 @@ def print_summary(
             console.print(f"simulated and observed: {run}", highlight=False)
         else:
             console.print(not_compared(scenario, event), style="bold", highlight=False)
+    print_observed_sources(console, scenario)
+
+
+def print_observed_sources(console: Console, scenario) -> None:
+    """Print each observed figure of the scenario (value, unit, reported spread) and its
+    source — with the report's cut-off time where the source gives one ("as of …") — under a
+    heading; nothing without observed figures. The single run's console and the ensemble's
+    (:func:`sim.results.ensemble.print_ensemble`) print them alike."""
     if scenario.observed:
         console.print("Observed figures (reported spread) and sources:", style="bold")
         units = type(scenario).OUTCOME_UNITS

@@ -59,8 +59,15 @@ sim.networks.gas_leaks).
 flooded transformer stands on trips).
 ``telecom_sites_down``: most base stations out of service at once; ``warning_reach_share``:
 share of households reached by the highest warning colour in force
-(:mod:`sim.agents.warning_reach`).
+(:mod:`sim.agents.warning_reach`), null (JSON) when no warning was in force during the run
+(read "no warning issued").
 ``residents_simulated``: persons in the simulated population (:func:`residents_simulated`)."""
+
+
+NULLABLE_KEYS = ("warning_reach_share",)
+"""Summary keys that may be None (null in summary.json): a share of nothing. Every reader —
+the console and report (:func:`sim.results.outcome_text.format_outcome`), the app, sweep tables
+and comparisons (NaN, left out of means), ensembles — reads it as "no warning issued"."""
 
 
 def residents_simulated(model: CityModel) -> int:
@@ -83,7 +90,8 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         wall_time_s: elapsed wall-clock seconds of the run.
 
     Returns:
-        Mapping of :data:`SUMMARY_KEYS` to finite non-negative numbers (counts as ints).
+        Mapping of :data:`SUMMARY_KEYS` to finite non-negative numbers (counts as ints);
+        ``warning_reach_share`` None when no warning was in force (:data:`NULLABLE_KEYS`).
         Response times are minutes from an incident's creation to the first team's arrival;
         0 when no incident was served.
 
@@ -123,7 +131,9 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "underpasses_closed": int(model.infra.underpasses_closed_total),
         "road_collapses": int(model.road_collapses),
         "telecom_sites_down": int(model.telecom_sites_down),
-        "warning_reach_share": round(model.warning_reach_share, 4),
+        "warning_reach_share": (  # null: no warning was in force, nobody to reach
+            round(model.warning_reach_share, 4) if model.warning_issued else None
+        ),
         "epidemic_cases": int(model.epidemic_cases),
         "residents_simulated": residents_simulated(model),
         "assets": int(model.infra.n_assets),
@@ -131,6 +141,8 @@ def summarise(model: CityModel, wall_time_s: float) -> dict[str, float]:
         "seed": int(model.config.seed),
     }
     for key, value in out.items():
+        if value is None and key in NULLABLE_KEYS:
+            continue
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"summary[{key!r}] = {value!r} is not a finite non-negative number")
     return out

@@ -480,7 +480,8 @@ class NetworkImportConfig(Strict):
     scale: Literal["fit"] | Annotated[float, Field(gt=0)] | None = Field(
         None,
         description="None = true size; a factor on coordinates and lengths; 'fit' shrinks the "
-        "network into the district's bounding box.",
+        "network's bulk into the district's bounding box (a point far from the rest does not "
+        "set the fit; over 5 km outside the city once placed, it is refused).",
     )
     replace: bool = Field(
         False,

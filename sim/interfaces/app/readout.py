@@ -74,7 +74,7 @@ def outcomes(model) -> dict:
         mean over districts weighted by population) per layer of :func:`shown_layers`.
         ``warning_reach_share`` is the share of households reached by the highest warning in
         force so far (`sim.models.emergency.CityModel.warning_reach_share`, the run's summary
-        value at this hour; 1.0 before any warning).
+        value at this hour; None before any warning, as the summary's null).
     """
     govs = model.districts
     pop = model.city.districts["population"].to_numpy(dtype=float)
@@ -91,7 +91,9 @@ def outcomes(model) -> dict:
         "relocated_cumulative_persons": float(sum(g.relocated_cumulative for g in govs)),
         "direct_loss_yuan": float(model.losses.total_yuan),
         "damaged_assets": int(sum(int(d.sum()) for d in model.infra.damaged.values())),
-        "warning_reach_share": float(model.warning_reach_share),
+        "warning_reach_share": (  # None before any warning, as summary.json's null
+            float(model.warning_reach_share) if model.warning_issued else None
+        ),
         "warned": bool(model.warning_issued),
     }
     for layer in shown_layers(model):
@@ -134,11 +136,11 @@ def district_table(model) -> pd.DataFrame:
 def format_value(key: str, value, warned: bool = True) -> str:
     """Display text of an outcome value (persons and yuan without decimals; the warning reach
     as a share with 2 decimals, as in the run's report, or "no warning issued" when
-    ``warned`` is False)."""
+    ``warned`` is False or the value is None)."""
     if isinstance(value, str):
         return value
     if key == "warning_reach_share":
-        return f"{value:.2f}" if warned else NO_WARNING_TEXT
+        return f"{value:.2f}" if warned and value is not None else NO_WARNING_TEXT
     if key.startswith("functionality_"):
         return f"{100 * value:.1f} %"
     if key == "t_h":

@@ -166,7 +166,8 @@ def _write_stats(
     if scen.kind == "long_run":  # its shocks' outcomes, shocks.<name>.<key>
         outcomes += scen.shock_outcome_keys(EMERGENCY_OUTCOME_KEYS)
     table = ensemble_table(done.rows, outcomes)
-    stats = outcome_stats(table, outcomes, scen.observed if observed is None else observed)
+    units = type(scen).OUTCOME_UNITS or {}  # counts: by their replications' own values
+    stats = outcome_stats(table, outcomes, scen.observed if observed is None else observed, units)
     meta = {
         "scenario": scen.name,
         "root_seed": int(scen.seed),
