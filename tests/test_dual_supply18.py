@@ -177,3 +177,76 @@ def test_second_supply_is_the_nearest_node_of_another_feeder(example_net):
         sel = on[(nd["district"][on] == nd["district"][p]) & (feeder[on] != feeder[p])]
         d2 = (nd["x_m"][sel] - xy[i, 0]) ** 2 + (nd["y_m"][sel] - xy[i, 1]) ** 2
         assert got[i] == sel[np.argmin(d2)]
+
+
+# ------------------------------------------------------------------ imports (sim.networks.compose)
+@pytest.fixture(scope="module")
+def toy():
+    from sim.city.profile import load_profile
+    from sim.networks import NetworkSpec, generate_city_networks
+    from sim.networks.toy import make_toy_city
+
+    stats = load_profile(EXAMPLE_DATA.parent / "shanghai").network_statistics
+    city = make_toy_city()
+    spec = NetworkSpec.for_city(stats, resolution=0.3)
+    spec = spec.scaled_to_population(city.districts["population"].sum())
+    return city, spec, generate_city_networks(city, spec, np.random.default_rng(3))
+
+
+def _imported(name: str, types: list[str], code: list[int], spacing_m: float = 400.0):
+    from sim.networks.importers import ImportedLayer
+
+    k = len(code)
+    nodes = {
+        "x_m": np.arange(k) * spacing_m,
+        "y_m": np.zeros(k),
+        "asset_type": np.array(code),
+        "is_source": np.array(code) == 0,
+        "customers_households": np.where(np.array(code) == 0, 0.0, 1.0),
+    }
+    edges = {"u": np.arange(k - 1), "v": np.arange(1, k)}
+    return ImportedLayer(name, nodes, edges, types, ["line"])
+
+
+def test_imported_boosters_get_a_second_supply_on_another_feeder(toy):
+    from sim.networks.compose import add_imported_network
+    from sim.networks.importers import place_in_district
+
+    city, spec, net = toy
+    water = _imported("water", ["water_plant", "booster_pumping_station", "mains_junction"],
+                      [0, 1, 2, 1, 2])  # fmt: skip
+    placed = place_in_district(water, city, "Gamma")
+    out = add_imported_network(net, placed, city, "Gamma", replace=True, spec=spec,
+                               rng=np.random.default_rng(0))  # fmt: skip
+    layer, power = out.layers["water"], out.layers["power"]
+    boosters = np.flatnonzero(
+        (layer.nodes["import_id"] == 0)
+        & (layer.nodes["asset_type"] == layer.asset_type_code("booster_pumping_station"))
+    )
+    (dep,) = [d for d in out.dependencies if np.isin(boosters, d.dependent).all()]
+    at = np.searchsorted(dep.dependent, boosters)
+    first, second = dep.supplier[at], dep.alternate[at, 0]
+    feeder = feeder_of(power, spec.households_per_feeder)
+    assert boosters.size == 2 and (second >= 0).all()
+    assert (feeder[first] != feeder[second]).all()
+    assert (power.nodes["district"][second] == city.index_of("Gamma")).all()
+
+
+def test_replacing_power_drops_the_second_supplies_it_removed(toy):
+    from sim.networks.compose import add_imported_network
+    from sim.networks.importers import place_in_district
+
+    city, spec, net = toy
+    grid = _imported("power", ["substation_110_35kv", "distribution_transformer_10kv"],
+                     [0, 1, 1, 1, 1])  # fmt: skip
+    placed = place_in_district(grid, city, "Delta")
+    out = add_imported_network(net, placed, city, 3, replace=True, spec=spec,
+                               rng=np.random.default_rng(0))  # fmt: skip
+    (old,) = [d for d in net.dependencies if d.dependent_layer == "drainage"]
+    (new,) = [d for d in out.dependencies if d.dependent_layer == "drainage"]
+    p0, p1 = net.layers["power"].nodes, out.layers["power"].nodes
+    was_in_delta = p0["district"][old.alternate[:, 0]] == 3
+    assert was_in_delta.any() and (~was_in_delta).any()
+    assert (new.alternate[was_in_delta, 0] == -1).all()
+    kept_old, kept_new = old.alternate[~was_in_delta, 0], new.alternate[~was_in_delta, 0]
+    assert np.array_equal(p0["x_m"][kept_old], p1["x_m"][kept_new])  # the same nodes

@@ -317,13 +317,18 @@ def second_supply(
 
     Why: water and large drainage pumping stations are first-class loads, fed by two
     independent sources so that one source's fault does not also take the other
-    (GB 50052-2009 《供配电系统设计规范》 §3.0.2; GB 50788-2012 《城镇给水排水技术规范》
-    §7.3.1 and its explanatory note: major water works and pumping stations are first-class
-    loads and new ones take two independent external supplies; important drainage pumping
-    stations likewise; jianbiaoku.com/webarbs/book/11230/304742.shtml). Assumption: the
-    second supply is a different 10 kV feeder of the district (two feeders of one substation
-    fed from different bus sections count as independent in practice; the substation's own
-    loss still takes both), the nearest one, since the generated network has no pump feeders.
+    (GB 50052-2009 《供配电系统设计规范》 §3.0.2, whose wording is repeated in GB 51348-2019
+    §3.2.8, read at jianbiaoku.com/webarbs/book/152596/4431570.shtml; GB 50788-2012
+    《城镇给水排水技术规范》 §7.3.1 and its explanatory note, read at
+    jianbiaoku.com/webarbs/book/11230/304742.shtml: the main water works and pumping stations
+    of large cities are first-class loads, new water facilities should take two independent
+    external supplies, and important drainage pumping stations are first-class too). The
+    pumping-station clauses of GB 50013 and CJJ 58 were not found in a readable source.
+    Assumption: the second supply is a different 10 kV feeder of the district (two feeders of
+    one substation on different bus sections count as independent in practice; the
+    substation's own loss still takes both), the nearest one, since the generated network
+    has no dedicated pump feeders; every booster and drainage station is treated as
+    first-class.
 
     Args:
         xy: (q, 2) the loads' coordinates, metres (city CRS).
