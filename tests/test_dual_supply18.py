@@ -111,6 +111,13 @@ def test_dependency_checks_alternates():
     assert _net([[2]]).dependencies[0].suppliers.tolist() == [[1, 2]]
 
 
+def test_networkx_view_numbers_the_supplies():
+    g = _net([[2]]).to_networkx()
+    assert g.edges[("power", 1), ("water", 0)]["supply"] == 0
+    assert g.edges[("power", 2), ("water", 0)]["supply"] == 1
+    assert _net([[-1]]).to_networkx().in_degree(("water", 0)) == 1  # no arc for a -1
+
+
 def test_horizon_conversion_keeps_alternates():
     net = with_horizon(_net([[2]]), 1.0)
     dep = net.dependencies[0]

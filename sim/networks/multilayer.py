@@ -491,9 +491,9 @@ class MultilayerNetwork:
 
         Node ids are (layer_name, index) tuples with the layer's node fields plus "layer".
         Each intra-layer edge appears in both directions with kind="intra" and its edge fields;
-        each dependency appears as an arc supplier -> dependent with kind=<dependency kind>
-        and buffer_h (an alternate supply too: the arcs of one dependent are alternatives when
-        its Dependency has `alternate`).
+        each dependency appears as an arc supplier -> dependent with kind=<dependency kind>,
+        buffer_h and supply (0: `supplier`; j >= 1: `alternate[:, j - 1]`; the arcs of one
+        Dependency into one dependent with different supply numbers are alternatives).
         """
         g = nx.DiGraph()
         for name, layer in self.layers.items():
@@ -504,7 +504,7 @@ class MultilayerNetwork:
                 g.add_edge((name, a), (name, b), **attrs)
                 g.add_edge((name, b), (name, a), **attrs)
         for dep in self.dependencies:
-            for col in dep.suppliers.T:
+            for j, col in enumerate(dep.suppliers.T):
                 has = col >= 0
                 for s, t, buf in zip(
                     col[has].tolist(),
@@ -517,5 +517,6 @@ class MultilayerNetwork:
                         (dep.dependent_layer, t),
                         kind=dep.kind,
                         buffer_h=buf,
+                        supply=j,
                     )
         return g
