@@ -78,7 +78,11 @@ class CascadeEngine:
         functioning source of L (layers with no source at all — roads — skip this test, and so
         do the layers in `unconstrained_layers`), and
     (c) each of its dependencies is satisfied: the supplier functions, or the supplier stopped
-        functioning less than `buffer_h` hours ago (backup generator fuel, tank storage).
+        functioning less than `buffer_h` hours ago (backup generator fuel, tank storage). A link
+        with alternate supplies (`Dependency.alternate`, a dual-supplied pump) is supplied
+        while any of them functions, and its buffer hours count from the moment the last one
+        stopped; one supply is the rule above exactly. Cost O(k·a) per pass for k links with
+        a alternates each (one gather and `any` over the (k, a) array).
     Mechanism "giant_component" replaces (b) by "is in the largest connected component of the
     functioning subgraph of L" (Buldyrev, Parshani, Paul, Stanley & Havlin 2010, Nature 464,
     1025-1028).
@@ -90,8 +94,9 @@ class CascadeEngine:
     is the length of the longest dependency chain + 1 (`last_passes`).
 
     Buffer state: for each dependency link the engine remembers the model time at which the
-    supplier was first seen not functioning (at an `update` call); when the supplier functions
-    again the clock resets (buffers refill at once — simplification). Times must not go back.
+    link was first seen without a functioning supplier (at an `update` call); when a supplier
+    functions again the clock resets (buffers refill at once — simplification). Times must not
+    go back.
 
     Overload (load redistribution, Motter & Lai 2002, Phys. Rev. E 66, 065102): each
     `OverloadRule` is applied after the fixed point above to its layer's transmission mesh,
@@ -151,6 +156,10 @@ class CascadeEngine:
     def reset(self) -> None:
         """Forget buffer clocks and the last time (start a new run)."""
         self._lost_since = [np.full(len(d), np.nan) for d in self.net.dependencies]
+        self._alternates = [
+            None if d.alternate is None else (np.maximum(d.alternate, 0), d.alternate >= 0)
+            for d in self.net.dependencies
+        ]
         self._t_last = -np.inf
         self._conn_memo: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.last_passes = 0
@@ -254,7 +263,7 @@ class CascadeEngine:
         self.last_passes = passes
         self.tripped = tripped
         for i, dep in enumerate(deps):
-            sup = func[dep.supplier_layer][dep.supplier]
+            sup = self._supplied(func, i, dep)
             self._lost_since[i] = np.where(sup, np.nan, since[i])
         self._t_last = t_h
         return func
@@ -270,13 +279,22 @@ class CascadeEngine:
                 for k, ly in self.net.layers.items()
             }
             new_ok = {k: np.ones(ly.n_nodes, bool) for k, ly in self.net.layers.items()}
-            for dep, s in zip(self.net.dependencies, since, strict=True):
-                sup = func[dep.supplier_layer][dep.supplier]
-                sat = sup | (t_h - s < dep.buffer_h)
+            for i, (dep, s) in enumerate(zip(self.net.dependencies, since, strict=True)):
+                sat = self._supplied(func, i, dep) | (t_h - s < dep.buffer_h)
                 new_ok[dep.dependent_layer][dep.dependent[~sat]] = False
             if all(np.array_equal(new_ok[k], dep_ok[k]) for k in dep_ok):
                 return func, passes
             dep_ok = new_ok
+
+    def _supplied(self, func: dict[str, np.ndarray], i: int, dep) -> np.ndarray:
+        """(k,) bool: link i of `dep` has a functioning supplier (its own or an alternate)."""
+        f = func[dep.supplier_layer]
+        ok = f[dep.supplier]
+        alt = self._alternates[i]
+        if alt is not None:
+            idx, has = alt
+            ok = ok | (f[idx] & has).any(axis=1)
+        return ok
 
 
 def _expand_rows(

@@ -19,7 +19,8 @@ district (`place_in_district`, city CRS) and merges it into a `MultilayerNetwork
 Then, as in the generator (`sim.networks.generate`): ``road_node`` = nearest road
 intersection of the node's district (any district if its own has none); imported water
 plants depend on the nearest 110/35 kV substation and imported booster pumps on the nearest
-10 kV transformer node (with the scenario's backup-generator share and hours); dependencies
+10 kV transformer node and the nearest one of another feeder (dual supply, with the scenario's
+backup-generator share and hours); dependencies
 whose supplier was removed are re-linked to the nearest node of the supplier's asset type in
 the new layer; dependencies whose dependent was removed are dropped. Asset and edge types of
 the import are merged by name (the importers reuse the generator's names), so
@@ -49,6 +50,7 @@ from sim.networks.importers import (
     read_pandapower,
 )
 from sim.networks.multilayer import NODE_FIELDS, Dependency, Layer, MultilayerNetwork
+from sim.networks.protection import second_supply
 from sim.networks.spec import NetworkSpec, city_network_spec
 
 ROAD_CONNECTORS = 4
@@ -61,14 +63,15 @@ EDGE_DEFAULTS = {"normally_open": False, "crossing": False, "bridge": False, "on
 """Boolean edge fields an import may bring and their value on the other edges (``oneway``:
 drivable only from u to v, `sim.response.routing`)."""
 IMPORT_DEPENDENCIES = {
-    ("water", "water_plant"): ("substation_110_35kv", False),
-    ("water", "booster_pumping_station"): ("distribution_transformer_10kv", True),
-    ("gas", "gas_regulator_station"): ("distribution_transformer_10kv", "ups"),
+    ("water", "water_plant"): ("substation_110_35kv", False, False),
+    ("water", "booster_pumping_station"): ("distribution_transformer_10kv", True, True),
+    ("gas", "gas_regulator_station"): ("distribution_transformer_10kv", "ups", False),
 }
 """(layer, asset type) of an imported node → (power asset type it depends on, whether it may
 have a backup generator, or "ups": telemetry on the spec's ``gas_regulator_ups_h`` hours of
-UPS, kind ``cyber``): the generator's rules (sim.networks.generate._dependencies,
-sim.networks.gas.gas_power_dependency)."""
+UPS, kind ``cyber``; whether it has a second supply on another 10 kV feeder,
+`sim.networks.protection.second_supply`): the generator's rules
+(sim.networks.generate._dependencies, sim.networks.gas.gas_power_dependency)."""
 
 
 READER_FAILURES = (
@@ -340,19 +343,23 @@ def _relinked_dependencies(dependencies, name: str, layers: dict, base: Layer, l
                            types: list[str], renumber, import_id: int):  # fmt: skip
     """The network's dependencies after the merge: dependents in the replaced part dropped,
     suppliers renumbered, a supplier removed replaced by the nearest node of the same type
-    (same district first) in the merged layer.
+    (same district first) in the merged layer; an alternate supply removed is dropped (-1):
+    an imported power network has no generated feeders to pick a second one from.
 
     Returns:
         (dependencies, dependents re-linked).
     """
     deps, relinked_deps = [], 0
     for dep in dependencies:
-        dependent, supplier, buf = dep.dependent, dep.supplier, dep.buffer_h
+        dependent, supplier, buf, alt = dep.dependent, dep.supplier, dep.buffer_h, dep.alternate
         if dep.dependent_layer == name:
             dependent = renumber[dependent]
             ok = dependent >= 0
             dependent, supplier, buf = dependent[ok], supplier[ok], buf[ok]
+            alt = None if alt is None else alt[ok]
         note = dep.description
+        if dep.supplier_layer == name and alt is not None:
+            alt = np.where(alt >= 0, renumber[np.maximum(alt, 0)], -1)
         if dep.supplier_layer == name:
             new_sup = renumber[supplier]
             lost = np.flatnonzero(new_sup < 0)
@@ -385,6 +392,7 @@ def _relinked_dependencies(dependencies, name: str, layers: dict, base: Layer, l
                     supplier,
                     buf,
                     note,
+                    alternate=alt,
                 )
             )
     return deps, relinked_deps
@@ -398,7 +406,7 @@ def _imported_dependencies(deps: list, name: str, layers: dict, layer: Layer, in
     generators drawn from ``rng``; returns the dependents added."""
     added = 0
     power = layers.get("power")
-    for (lname, tname), (sup_type, backup) in IMPORT_DEPENDENCIES.items():
+    for (lname, tname), (sup_type, backup, dual) in IMPORT_DEPENDENCIES.items():
         if lname != name or tname not in types or power is None:
             continue
         dependents = n_keep + np.flatnonzero(inodes["asset_type"] == types.index(tname))
@@ -420,6 +428,12 @@ def _imported_dependencies(deps: list, name: str, layers: dict, layer: Layer, in
             buf = spec.gas_regulator_ups_h
         else:
             buf = _backup_buffer(dependents.size, spec, rng) if backup else 0.0
+        xy, dist = _xy(layer.nodes, dependents), layer.nodes["district"][dependents]
+        alt = (
+            second_supply(xy, dist, power, cand[j], spec.households_per_feeder)[:, None]
+            if dual
+            else None
+        )
         deps.append(
             Dependency(
                 "cyber" if backup == "ups" else "physical",
@@ -429,7 +443,9 @@ def _imported_dependencies(deps: list, name: str, layers: dict, layer: Layer, in
                 cand[j],
                 buf,
                 f"imported {tname} (import {import_id}) fed from the nearest {sup_type} of its "
-                "district, as generated ones (sim.networks.generate)",
+                f"district{' and one of another feeder' if dual else ''}, as generated ones "
+                "(sim.networks.generate)",
+                alternate=alt,
             )
         )
         added += int(dependents.size)

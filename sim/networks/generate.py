@@ -24,7 +24,9 @@ rural area R_d = A_d - U_d (the first city: U ≈ 2,108 km², its core districts
   Underpasses split road edges; urban bridges are flagged edges. Intersections scale with
   `resolution` up to 1 only: a finer mesh would be longer than the city's road length.
 - telecom: base-station sites and backbone nodes (sim/networks/telecom.py).
-Pumping stations, water plants and telecom sites depend on power (physical `Dependency`).
+Pumping stations, water plants and telecom sites depend on power (physical `Dependency`);
+booster and drainage pumping stations on two 10 kV feeders, either of which feeds them (dual
+supply of first-class loads, GB 50052-2009 §3.0.2, GB 50788-2012 §7.3.1).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
 from sim.networks.gas import build_gas, gas_power_dependency, has_gas
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
+from sim.networks.protection import second_supply
 from sim.networks.spec import (
     DEFAULT_FRAGILITY_TABLE,
     DRAINAGE_EDGE_TYPES,
@@ -529,8 +532,35 @@ def _nearest_of_type(src: Layer, mask_src: np.ndarray, dst: Layer, type_name: st
     return t[j]
 
 
+def _dual_supplied(
+    src: Layer, mask: np.ndarray, power: Layer, spec: NetworkSpec
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dependents, first supply, second supply (k, 1), -1 where none) of pumping stations:
+    the nearest 10 kV node, and the nearest one of another feeder of the district
+    (`sim.networks.protection.second_supply`, with the sources of the dual supply)."""
+    dependents = np.flatnonzero(mask)
+    first = _nearest_of_type(src, mask, power, "distribution_transformer_10kv")
+    xy = np.column_stack([src.nodes["x_m"][dependents], src.nodes["y_m"][dependents]])
+    second = second_supply(
+        xy, src.nodes["district"][dependents], power, first, spec.households_per_feeder
+    )
+    return dependents, first, second[:, None]
+
+
 def _dependencies(power: Layer, water: Layer, drainage: Layer, spec, rng) -> list[Dependency]:
+    """Physical dependencies on power: water plants on the nearest 110/35 kV substation;
+    booster and drainage pumping stations on two 10 kV feeders (first-class loads' dual supply,
+    GB 50052-2009 §3.0.2, GB 50788-2012 §7.3.1; `sim.networks.protection.second_supply`),
+    working while either feeds them and then for their backup generation's hours."""
     deps = []
+    backup = (
+        f"{spec.pump_backup_fraction:.0%} have {spec.pump_backup_buffer_h:g} h of backup "
+        "generation (assumption), counted from the loss of the second supply"
+    )
+    dual = (
+        "nearest 10 kV node and the nearest one of another feeder of its district (dual supply "
+        "of a first-class load, GB 50052-2009 §3.0.2, GB 50788-2012 §7.3.1)"
+    )
     plant = water.nodes["asset_type"] == water.asset_type_code("water_plant")
     deps.append(
         Dependency(
@@ -545,29 +575,31 @@ def _dependencies(power: Layer, water: Layer, drainage: Layer, spec, rng) -> lis
         )
     )
     booster = water.nodes["asset_type"] == water.asset_type_code("booster_pumping_station")
+    dependents, first, second = _dual_supplied(water, booster, power, spec)
     deps.append(
         Dependency(
             "physical",
             "water",
             "power",
-            np.flatnonzero(booster),
-            _nearest_of_type(water, booster, power, "distribution_transformer_10kv"),
-            _backup_buffer(int(booster.sum()), spec, rng),
-            f"booster pump fed from the nearest 10 kV feeder node; {spec.pump_backup_fraction:.0%}"
-            f" have {spec.pump_backup_buffer_h:g} h of backup generation (assumption)",
+            dependents,
+            first,
+            _backup_buffer(dependents.size, spec, rng),
+            f"booster pump fed from the {dual}; {backup}",
+            alternate=second,
         )
     )
     outlet = drainage.nodes["is_source"]
+    dependents, first, second = _dual_supplied(drainage, outlet, power, spec)
     deps.append(
         Dependency(
             "physical",
             "drainage",
             "power",
-            np.flatnonzero(outlet),
-            _nearest_of_type(drainage, outlet, power, "distribution_transformer_10kv"),
-            _backup_buffer(int(outlet.sum()), spec, rng),
-            f"drainage pump fed from the nearest 10 kV feeder node; {spec.pump_backup_fraction:.0%}"
-            f" have {spec.pump_backup_buffer_h:g} h of backup generation (assumption)",
+            dependents,
+            first,
+            _backup_buffer(dependents.size, spec, rng),
+            f"drainage pump fed from the {dual}; {backup}",
+            alternate=second,
         )
     )
     return deps

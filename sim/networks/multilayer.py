@@ -310,19 +310,25 @@ class Layer:
 @dataclass(eq=False)
 class Dependency:
     """Typed dependency links: `dependent[i]` of `dependent_layer` needs `supplier[i]` of
-    `supplier_layer` (Rinaldi, Peerenboom & Kelly 2001, IEEE Control Systems 21(6), 11-25).
+    `supplier_layer` (Rinaldi, Peerenboom & Kelly 2001, IEEE Control Systems 21(6), 11-25),
+    or, where `alternate` names more supplies, any one of them.
 
     Attributes:
         kind: one of "physical", "cyber", "geographic", "logical".
         dependent_layer, supplier_layer: layer names.
         dependent, supplier: (k,) int node indices.
-        buffer_h: (k,) hours the dependent keeps working after losing its supplier (backup
+        buffer_h: (k,) hours the dependent keeps working after losing its supplies (backup
             generator fuel, tank storage, batteries); 0 = fails at once, inf = never. A scalar is
-            broadcast.
+            broadcast. With alternates the hours count from the moment the last supply is lost.
         description: free text with the source or assumption behind the links.
+        alternate: None (one supply each, the rule of every link before dual supplies) or a
+            (k, a) int array of further supplier nodes, -1 where there is none: link i is
+            satisfied while `supplier[i]` or any `alternate[i, j] >= 0` works — a load fed by
+            independent sources (a first-class load's dual supply, GB 50052-2009 §3.0.2).
 
     Raises:
-        NetworkError: unknown kind, arrays of different lengths, negative/NaN buffers.
+        NetworkError: unknown kind, arrays of different lengths, negative/NaN buffers, an
+            alternate array of the wrong shape or below -1.
     """
 
     kind: str
@@ -332,6 +338,7 @@ class Dependency:
     supplier: np.ndarray
     buffer_h: np.ndarray | float = 0.0
     description: str = ""
+    alternate: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in DEPENDENCY_KINDS:
@@ -352,6 +359,22 @@ class Dependency:
         if np.any(np.isnan(buf)) or np.any(buf < 0):
             raise NetworkError(f"dependency {self.label}: buffer_h must be >= 0 (inf allowed)")
         self.buffer_h = buf
+        if self.alternate is not None:
+            alt = np.asarray(self.alternate, dtype=np.int64)
+            alt = alt.reshape(k, 1) if alt.ndim == 1 and len(alt) == k else alt
+            if alt.ndim != 2 or alt.shape[0] != k or np.any(alt < -1):
+                raise NetworkError(
+                    f"dependency {self.label}: alternate must be ({k}, a) node indices or -1, "
+                    f"got shape {alt.shape}"
+                )
+            self.alternate = alt
+
+    @property
+    def suppliers(self) -> np.ndarray:
+        """(k, 1 + a) every supply of each link (`supplier` first), -1 where there is none."""
+        if self.alternate is None:
+            return self.supplier[:, None]
+        return np.column_stack([self.supplier, self.alternate])
 
     @property
     def label(self) -> str:
@@ -384,9 +407,11 @@ class MultilayerNetwork:
             self._check_dependency(dep)
 
     def _check_dependency(self, dep: Dependency) -> None:
+        alt = np.empty(0, np.int64) if dep.alternate is None else dep.alternate.ravel()
         for role, lname, idx in (
             ("dependent", dep.dependent_layer, dep.dependent),
             ("supplier", dep.supplier_layer, dep.supplier),
+            ("alternate", dep.supplier_layer, alt[alt >= 0]),
         ):
             if lname not in self.layers:
                 raise NetworkError(
@@ -466,8 +491,9 @@ class MultilayerNetwork:
 
         Node ids are (layer_name, index) tuples with the layer's node fields plus "layer".
         Each intra-layer edge appears in both directions with kind="intra" and its edge fields;
-        each dependency appears as an arc supplier -> dependent with kind=<dependency kind>
-        and buffer_h.
+        each dependency appears as an arc supplier -> dependent with kind=<dependency kind>,
+        buffer_h and supply (0: `supplier`; j >= 1: `alternate[:, j - 1]`; the arcs of one
+        Dependency into one dependent with different supply numbers are alternatives).
         """
         g = nx.DiGraph()
         for name, layer in self.layers.items():
@@ -478,10 +504,19 @@ class MultilayerNetwork:
                 g.add_edge((name, a), (name, b), **attrs)
                 g.add_edge((name, b), (name, a), **attrs)
         for dep in self.dependencies:
-            for s, t, buf in zip(
-                dep.supplier.tolist(), dep.dependent.tolist(), dep.buffer_h.tolist(), strict=True
-            ):
-                g.add_edge(
-                    (dep.supplier_layer, s), (dep.dependent_layer, t), kind=dep.kind, buffer_h=buf
-                )
+            for j, col in enumerate(dep.suppliers.T):
+                has = col >= 0
+                for s, t, buf in zip(
+                    col[has].tolist(),
+                    dep.dependent[has].tolist(),
+                    dep.buffer_h[has].tolist(),
+                    strict=True,
+                ):
+                    g.add_edge(
+                        (dep.supplier_layer, s),
+                        (dep.dependent_layer, t),
+                        kind=dep.kind,
+                        buffer_h=buf,
+                        supply=j,
+                    )
         return g

@@ -98,6 +98,55 @@ def _equal_share_groups(
     return out
 
 
+def _feeder_nodes(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """(nodes, root): the generated 10 kV nodes hanging from a substation, and that substation."""
+    root = _roots(layer)
+    nd = layer.nodes
+    is_feeder_type = (
+        nd["asset_type"] == layer.asset_types.index(FEEDER_NODE_TYPE)
+        if FEEDER_NODE_TYPE in layer.asset_types
+        else np.zeros(layer.n_nodes, bool)
+    )
+    nodes = np.flatnonzero(is_feeder_type & (root >= 0))
+    return nodes, root[nodes]
+
+
+def _cut_feeders(nd, nodes: np.ndarray, node_root: np.ndarray, households_per_feeder: float):
+    """Feeders by angle around each substation, of equal households.
+
+    Returns:
+        (feeder of each of `nodes`, feeders per substation (S,), substations (S,)).
+    """
+    subs, sub_of = np.unique(node_root, return_inverse=True)
+    dx = nd["x_m"][nodes] - nd["x_m"][node_root]
+    dy = nd["y_m"][nodes] - nd["y_m"][node_root]
+    w = nd["customers_households"][nodes] + 1e-6  # floor: a group of empty nodes cut by count
+    hh = np.bincount(sub_of, weights=w, minlength=len(subs))
+    n_f = np.maximum(1, np.round(hh / households_per_feeder)).astype(np.int64)
+    local = _equal_share_groups(sub_of, np.arctan2(dy, dx), w, n_f)
+    return (np.cumsum(n_f) - n_f)[sub_of] + local, n_f, subs
+
+
+def feeder_of(layer: Layer, households_per_feeder: float) -> np.ndarray:
+    """(n,) the 10 kV feeder (protection zone) of each node of a power layer, -1 outside any.
+
+    The same feeders as :class:`FeederZones` builds (no random draw): a substation's
+    generated 10 kV nodes cut by angle into ``round(H_s / households_per_feeder)`` feeders of
+    equal households. Read by the generator to give a pumping station its second supply on
+    another feeder (:func:`second_supply`), whether or not protection is modelled in the run.
+
+    Raises:
+        NetworkError: households_per_feeder <= 0.
+    """
+    if households_per_feeder <= 0:
+        raise NetworkError(f"households_per_feeder must be > 0, got {households_per_feeder}")
+    nodes, node_root = _feeder_nodes(layer)
+    out = np.full(layer.n_nodes, -1, np.int64)
+    if nodes.size:
+        out[nodes] = _cut_feeders(layer.nodes, nodes, node_root, households_per_feeder)[0]
+    return out
+
+
 class FeederZones:
     """Feeders and sections of a power layer and their protection state over a run.
 
@@ -142,14 +191,8 @@ class FeederZones:
         self.sections = int(sections)
         self.isolation_h = float(isolation_h)
         nd = layer.nodes
-        root = _roots(layer)
-        is_feeder_type = (
-            nd["asset_type"] == layer.asset_types.index(FEEDER_NODE_TYPE)
-            if FEEDER_NODE_TYPE in layer.asset_types
-            else np.zeros(self.n, bool)
-        )
-        self.nodes = np.flatnonzero(is_feeder_type & (root >= 0))
-        self._assign(nd, root[self.nodes], households_per_feeder)
+        self.nodes, node_root = _feeder_nodes(layer)
+        self._assign(nd, node_root, households_per_feeder)
         self._ties(nd, tie_share, rng)
         self._graph(layer)
         self.reset()
@@ -157,15 +200,11 @@ class FeederZones:
     def _assign(self, nd, node_root: np.ndarray, households_per_feeder: float) -> None:
         """Feeder by angle around the substation, section by distance from it."""
         z = self.nodes
-        subs, sub_of = np.unique(node_root, return_inverse=True)
+        fz, n_f, subs = _cut_feeders(nd, z, node_root, households_per_feeder)
+        n_feeders = int(n_f.sum())
         dx = nd["x_m"][z] - nd["x_m"][node_root]
         dy = nd["y_m"][z] - nd["y_m"][node_root]
         w = nd["customers_households"][z] + 1e-6  # floor: a group of empty nodes cut by count
-        hh = np.bincount(sub_of, weights=w, minlength=len(subs))
-        n_f = np.maximum(1, np.round(hh / households_per_feeder)).astype(np.int64)
-        local = _equal_share_groups(sub_of, np.arctan2(dy, dx), w, n_f)
-        fz = (np.cumsum(n_f) - n_f)[sub_of] + local
-        n_feeders = int(n_f.sum())
         sec = _equal_share_groups(
             fz, np.hypot(dx, dy), w, np.full(n_feeders, self.sections, np.int64)
         )
@@ -263,3 +302,67 @@ class FeederZones:
         tie_ok = down[np.searchsorted(z, self._tied)]
         graph_ok = np.concatenate([edge_ok[self._base], up, tie_ok])
         return out, graph_ok
+
+
+def second_supply(
+    xy: np.ndarray,
+    district: np.ndarray,
+    layer: Layer,
+    primary: np.ndarray,
+    households_per_feeder: float,
+    window: int = 16,
+) -> np.ndarray:
+    """The second 10 kV supply of each dual-supplied load: the nearest generated 10 kV node of
+    its district on another feeder than its first supply's.
+
+    Why: water and large drainage pumping stations are first-class loads, fed by two
+    independent sources so that one source's fault does not also take the other
+    (GB 50052-2009 《供配电系统设计规范》 §3.0.2, whose wording is repeated in GB 51348-2019
+    §3.2.8, read at jianbiaoku.com/webarbs/book/152596/4431570.shtml; GB 50788-2012
+    《城镇给水排水技术规范》 §7.3.1 and its explanatory note, read at
+    jianbiaoku.com/webarbs/book/11230/304742.shtml: the main water works and pumping stations
+    of large cities are first-class loads, new water facilities should take two independent
+    external supplies, and important drainage pumping stations are first-class too). The
+    pumping-station clauses of GB 50013 and CJJ 58 were not found in a readable source.
+    Assumption: the second supply is a different 10 kV feeder of the district (two feeders of
+    one substation on different bus sections count as independent in practice; the
+    substation's own loss still takes both), the nearest one, since the generated network
+    has no dedicated pump feeders; every booster and drainage station is treated as
+    first-class.
+
+    Args:
+        xy: (q, 2) the loads' coordinates, metres (city CRS).
+        district: (q,) the loads' districts.
+        layer: the power layer (generated 10 kV feeders, :func:`feeder_of`).
+        primary: (q,) each load's first supply (a node of `layer`).
+        households_per_feeder: as for :func:`feeder_of`.
+        window: nearest 10 kV nodes searched first (a k-d tree query); a load without a
+            candidate among them is compared with every 10 kV node of its district.
+
+    Returns:
+        (q,) int node of the second supply, -1 where the district has no other feeder.
+
+    Raises:
+        NetworkError: households_per_feeder <= 0.
+    """
+    feeder = feeder_of(layer, households_per_feeder)
+    cand = np.flatnonzero(feeder >= 0)
+    q = len(primary)
+    out = np.full(q, -1, np.int64)
+    if cand.size == 0 or q == 0:
+        return out
+    nd = layer.nodes
+    cxy = np.column_stack([nd["x_m"][cand], nd["y_m"][cand]])
+    cd, cf = nd["district"][cand], feeder[cand]
+    pf = feeder[np.asarray(primary, np.int64)]
+    _, nb = cKDTree(cxy).query(xy, k=min(window, cand.size))
+    nb = np.asarray(nb).reshape(q, -1)
+    ok = (cd[nb] == district[:, None]) & (cf[nb] != pf[:, None])
+    found = ok.any(axis=1)
+    out[found] = cand[nb[found, np.argmax(ok[found], axis=1)]]
+    for i in np.flatnonzero(~found):  # few: loads in districts with few 10 kV nodes nearby
+        sel = np.flatnonzero((cd == district[i]) & (cf != pf[i]))
+        if sel.size:
+            d2 = ((cxy[sel] - xy[i]) ** 2).sum(axis=1)
+            out[i] = cand[sel[np.argmin(d2)]]
+    return out

@@ -93,7 +93,8 @@ def restoration_order(
         supplier = np.zeros(layer.n_nodes, bool)
         for dep in net.dependencies:
             if dep.supplier_layer == name:
-                supplier[dep.supplier] = True
+                every = dep.suppliers.ravel()
+                supplier[every[every >= 0]] = True
         deg = layer.degree()
         tier = np.where(
             layer.nodes["is_source"],

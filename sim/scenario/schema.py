@@ -552,7 +552,8 @@ class NetworksConfig(Strict):
         6.0,
         ge=0,
         le=240,
-        description="Backup-power buffer of pumps that have one, hours (assumption).",
+        description="Backup-power buffer of pumps that have one, hours from the loss of both "
+        "of their 10 kV supplies (assumption).",
     )
     pump_backup_fraction: Fraction = Field(
         0.25, description="Share of water/drainage pumping stations with backup power (assumption)."

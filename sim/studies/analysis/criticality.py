@@ -38,6 +38,7 @@ layer only. About 20 s per realisation for the 16-district city at resolution 1 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,7 +55,6 @@ from sim.core.streams import RandomStreams
 from sim.models.data_check import check_data
 from sim.networks import (
     CascadeEngine,
-    Dependency,
     MultilayerNetwork,
     NetworkSpec,
     assign_fragility,
@@ -137,15 +137,7 @@ def key_asset_mask(net: MultilayerNetwork) -> dict[str, np.ndarray]:
 def with_horizon(net: MultilayerNetwork, horizon_h: float) -> MultilayerNetwork:
     """Same layers; every dependency buffer becomes 0 if <= horizon_h (run dry), else inf."""
     deps = [
-        Dependency(
-            d.kind,
-            d.dependent_layer,
-            d.supplier_layer,
-            d.dependent,
-            d.supplier,
-            np.where(d.buffer_h <= horizon_h, 0.0, np.inf),
-            d.description,
-        )
+        dataclasses.replace(d, buffer_h=np.where(d.buffer_h <= horizon_h, 0.0, np.inf))
         for d in net.dependencies
     ]
     return MultilayerNetwork(dict(net.layers), deps, dict(net.meta))
@@ -187,7 +179,8 @@ class CascadeScreen:
         self._engines: dict[tuple[str, ...], CascadeEngine] = {}
         self._supplier = {name: np.zeros(ly.n_nodes, bool) for name, ly in net.layers.items()}
         for d in net.dependencies:
-            self._supplier[d.supplier_layer][d.supplier] = True
+            every = d.suppliers.ravel()
+            self._supplier[d.supplier_layer][every[every >= 0]] = True
 
     def _engine(self, layers: tuple[str, ...]) -> CascadeEngine:
         if layers not in self._engines:
