@@ -717,12 +717,13 @@ class CityModel(SimulationModel):
         )
         if strikes:
             self.service.submit_damage(strikes, [], [])
+        restored = self.infra.operator_repairs(self.context)  # operators' own crews (telecom)
         if self._hazard_active(now_utc):
             self._hazard_update(now_utc)
         else:
             for gov in self.districts:
                 gov.gust_ms = gov.rain_mm_per_h = 0.0
-            if any(d.any() for d in self.infra.damaged.values()):
+            if restored or any(d.any() for d in self.infra.damaged.values()):
                 self.infra.update_functionality(self.time)
         self.service.update_roads(self.infra.edge_speed_factor)
         func = self.infra.functional
