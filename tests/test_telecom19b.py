@@ -134,3 +134,42 @@ def test_in_a_run_each_wind_damaged_site_is_restored_after_the_median_with_beta_
     assert [(np.ceil((t - 1e-9) / step) * step, a) for t, a in due] == repairs[: len(due)]
     assert not m.infra.damaged["telecom"][[a for _, a in due]].any()
 
+
+# ---------------------------------------------------------------- the imported: line
+SITES = (
+    "site_id,lon,lat,base_stations,backup_h\n"
+    "OH-1,117.9827,22.4246,3,4\n"
+    "OH-2,117.9830,22.4250,2,\n"
+    "RS-1,118.0373,22.4193,5,0\n"
+)
+
+
+def test_a_telecom_sites_file_prints_an_imported_line_per_district_and_logs_it(tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    f = tmp_path / "sites.csv"
+    f.write_text(SITES, encoding="utf-8")
+    m = _model()  # the generated sites the file replaces
+    tel = m.infra.layers["telecom"]
+    site = tel.nodes["asset_type"] == tel.asset_type_code(SITE)
+    generated = [int((site & (tel.nodes["district"] == d)).sum()) for d in (0, 1)]
+    names = list(m.city.districts["name_en"][:2])
+    out = tmp_path / "run"
+    args = ["run", str(EXAMPLE), "--out", str(out), "-p", "time.duration_h=1", "-p",
+            f"networks.telecom_sites_file={f}", "--no-figures", "-q"]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    lines = [x for x in res.output.splitlines() if x.startswith("imported: ")]
+    assert lines == [
+        f"imported: sites.csv: telecom layer, district {names[0]}: 2 sites imported "
+        f"(5 base stations), replacing {generated[0]:,} generated; 0 warning(s)",
+        f"imported: sites.csv: telecom layer, district {names[1]}: 1 site imported "
+        f"(5 base stations), replacing {generated[1]:,} generated; 0 warning(s)",
+    ]
+    ev = pd.read_parquet(out / "events.parquet")
+    logged = ev[ev["kind"] == "network_import"]
+    assert logged["layer"].tolist() == ["telecom", "telecom"]
+    assert [f"imported: {t}" for t in logged["detail"]] == lines
