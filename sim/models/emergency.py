@@ -678,7 +678,8 @@ class CityModel(SimulationModel):
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
         self.hazards.on_hour(self.time)  # hourly hazard draws (typhoon rain cells)
         level = self.response_level
-        self.delivery.deliver(self.infra.functional, level, self.warning_centre.level_rank)
+        centre = self.warning_centre
+        self.delivery.deliver(self.infra.functional, level, centre.level_rank, centre.issued)
         self.agents_by_type[DistrictGovernment].shuffle_do(
             "step", self.current_forecast(), level, self.delivery.reach
         )
