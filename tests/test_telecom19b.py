@@ -229,3 +229,15 @@ def test_a_rainstorm_red_issued_while_sites_are_down_lowers_the_reach_in_a_run(t
         "     source: test}\n"
     )
     assert later < base - 0.005  # 0.9692 -> 0.9622 at seed 2019; one warning per colour: equal
+
+
+# ---------------------------------------------------------------- the experiment
+def test_the_experiment_has_the_stronger_wind_lekima_variant_at_bebincas_ratio():
+    from sim.studies.sweep.spec import load_spec
+
+    spec = load_spec(ROOT / "experiments" / "telecom-backup.yaml")
+    refs = {s.label: s for s in spec.scenarios}
+    assert set(refs) == {"lekima", "lekima-bebinca-wind", "example-city"}
+    assert refs["lekima"].fixed == {} and refs["example-city"].fixed == {}
+    # Bebinca 42 m/s at its Shanghai landfall / Lekima 28 m/s passing Shanghai (the spec's header)
+    assert refs["lekima-bebinca-wind"].fixed == {"hazard.typhoon.wind_scale": 42.0 / 28.0}
