@@ -73,7 +73,7 @@ def _ctx(m, t_h: float):
 
 
 def test_a_damaged_site_returns_after_its_drawn_time():
-    m = _model()  # seed 2019 (scenario), default restoration: median 18.8 h, beta 0.35
+    m = _model()  # the scenario's seed, default restoration: median 18.8 h, beta 0.35
     infra = m.infra
     site, _ = _site_with_power(m)
     rng = RandomStreams(m.config.seed)["operator_repair.telecom"]
@@ -228,7 +228,8 @@ def test_a_rainstorm_red_issued_while_sites_are_down_lowers_the_reach_in_a_run(t
         "  - {type: warning, at_utc: 2030-08-03T06:00:00Z, hazard: rainstorm, level: none,\n"
         "     source: test}\n"
     )
-    assert later < base - 0.005  # 0.9692 -> 0.9622 at seed 2019; one warning per colour: equal
+    # 0.9692 -> 0.9622 at the scenario's seed; with one warning per colour both were equal
+    assert later < base - 0.005
 
 
 # ---------------------------------------------------------------- the experiment
