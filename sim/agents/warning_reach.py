@@ -15,11 +15,19 @@ the place keeps what it heard last. A household acts on ``min(heard, level in fo
 cannot act on a warning it never received, and a lifted or lowered warning is not acted on
 beyond what is in force (simplification: the lift reaches everybody).
 
+Each issued warning is a message of its own: a hazard's warning signal (typhoon, rainstorm …)
+is issued, changed and lifted separately (CMA, 《气象灾害预警信号发布与传播办法》, Order No. 16,
+2007), and a channel delivers it only while it works after the warning's issue. A household
+that received the typhoon orange in the evening has not received a rainstorm orange issued the
+next afternoon while its base-station site was down.
+
 ``warning_reach_share`` (:meth:`WarningReach.reach_share`): the share of the city's
 households (each place weighted by its district's households over its sample points) whose
-main channel delivered the *highest warning colour in force during the run* (the city-wide
-alert rank, blue 1 … red 4) while that colour was in force; 1.0 when no warning was in force
-(no household missed one). With every channel working everywhere it is 1.
+main channel delivered *every warning of the highest colour in force during the run* (alert
+rank, blue 1 … red 4; each while it was in force); 1.0 when no warning was in force (the run's summary writes null then; no
+household missed one). With every channel working everywhere it is 1. A caller that names no
+hazards (:meth:`WarningReach.update` without ``issues``) has one warning per change of the
+city-wide colour.
 """
 
 from __future__ import annotations
@@ -54,26 +62,58 @@ class WarningReach:
         self.weight = w
         self.heard = np.zeros((len(CHANNELS), len(w)), dtype=np.int64)
         self.peak_rank = 0
-        self.heard_peak = np.zeros((len(CHANNELS), len(w)), dtype=bool)
+        # warnings in force: hazard -> (colour rank, (C, P) delivered so far)
+        self._open: dict[str, tuple[int, np.ndarray]] = {}
+        self._peak_closed: np.ndarray | None = None  # ended warnings of the peak colour, AND
 
-    def update(self, level: int, colour_rank: int, available: np.ndarray) -> None:
-        """Deliver the warning in force where each channel works.
+    def update(self, level: int, colour_rank: int, available: np.ndarray, issues=None) -> None:
+        """Deliver the warnings in force where each channel works.
 
         Args:
             level: flood-control response level in force (0 none, 1 IV … 4 I).
             colour_rank: the city's highest warning colour in force (0 none, 1 blue … 4 red).
             available: (C, P) bool, channel ``c`` works at place ``p`` now.
+            issues: (hazard, colour rank) of each warning issued since the last update, in
+                issue order (rank 0: the hazard's warning lifted); each starts a new warning
+                of its hazard. None: one warning per change of ``colour_rank``.
         """
         ok = np.asarray(available, bool)
         if level <= 0:
             self.heard[:] = 0  # the lift reaches everybody (module docstring)
         else:
             self.heard[ok] = int(level)
-        if colour_rank > self.peak_rank:
-            self.peak_rank = int(colour_rank)
-            self.heard_peak[:] = False
-        if colour_rank == self.peak_rank and colour_rank > 0:
-            self.heard_peak |= ok
+        if issues is None:
+            now = self._open.get("", (0, None))[0]
+            issues = [("", int(colour_rank))] if colour_rank != now else []
+        for hazard, rank in issues:
+            self._issue(str(hazard), int(rank))
+        for _, delivered in self._open.values():
+            delivered |= ok
+
+    def _issue(self, hazard: str, rank: int) -> None:
+        """End ``hazard``'s warning in force (kept if of the peak colour) and start its new
+        one of colour ``rank`` (none for 0)."""
+        old = self._open.pop(hazard, None)
+        if old is not None and old[0] == self.peak_rank:
+            done = self._peak_closed
+            self._peak_closed = old[1].copy() if done is None else done & old[1]
+        if rank <= 0:
+            return
+        if rank > self.peak_rank:
+            self.peak_rank, self._peak_closed = rank, None
+        self._open[hazard] = (rank, np.zeros_like(self.heard, dtype=bool))
+
+    @property
+    def heard_peak(self) -> np.ndarray:
+        """(C, P) bool: channel ``c`` at place ``p`` delivered every warning of the peak
+        colour so far (all True before any warning)."""
+        out = np.ones_like(self.heard, dtype=bool)
+        if self._peak_closed is not None:
+            out &= self._peak_closed
+        for rank, delivered in self._open.values():
+            if rank == self.peak_rank:
+                out &= delivered
+        return out
 
     def received(self, places: np.ndarray, level: int) -> np.ndarray:
         """(C, n) response level each household at ``places`` acts on, by main channel:

@@ -679,7 +679,8 @@ class CityModel(SimulationModel):
         """Hourly: agents decide (relocation); the warning centre acts at its own event times."""
         self.hazards.on_hour(self.time)  # hourly hazard draws (typhoon rain cells)
         level = self.response_level
-        self.delivery.deliver(self.infra.functional, level, self.warning_centre.level_rank)
+        centre = self.warning_centre
+        self.delivery.deliver(self.infra.functional, level, centre.level_rank, centre.issued)
         self.agents_by_type[DistrictGovernment].shuffle_do(
             "step", self.current_forecast(), level, self.delivery.reach
         )
@@ -718,12 +719,13 @@ class CityModel(SimulationModel):
         )
         if strikes:
             self.service.submit_damage(strikes, [], [])
+        restored = self.infra.operator_repairs(self.context)  # operators' own crews (telecom)
         if self._hazard_active(now_utc):
             self._hazard_update(now_utc)
         else:
             for gov in self.districts:
                 gov.gust_ms = gov.rain_mm_per_h = 0.0
-            if any(d.any() for d in self.infra.damaged.values()):
+            if restored or any(d.any() for d in self.infra.damaged.values()):
                 self.infra.update_functionality(self.time)
         self.service.update_roads(self.infra.edge_speed_factor)
         func = self.infra.functional

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.agents.warning_centre import LEVEL_RANK
 from sim.agents.warning_reach import CHANNELS, WarningReach, channel_availability
 from sim.networks.spatial import nearest_in_group
 from sim.networks.telecom import LAYER, SITE, stations_down, telecom_share_by_district
@@ -57,19 +58,32 @@ class WarningDelivery:
         weight = np.repeat(np.asarray(households, float) / k, k)
         self.reach = WarningReach(shares, weight)
         self.sites_down_peak = 0
+        self._seen = 0  # warnings of the centre's issue log delivered so far
 
     @staticmethod
     def shares_of(config) -> list[float]:
         """(C,) channel shares from a scenario's ``warnings.channels``."""
         return [float(getattr(config.warnings.channels, c)) for c in CHANNELS]
 
-    def deliver(self, functional: dict[str, np.ndarray], level: int, colour_rank: int) -> None:
-        """Deliver the warning in force (response ``level``, city alert ``colour_rank``)
-        through the channels working at each place now."""
+    def deliver(
+        self, functional: dict[str, np.ndarray], level: int, colour_rank: int, issued=None
+    ) -> None:
+        """Deliver the warnings in force (response ``level``, city alert ``colour_rank``)
+        through the channels working at each place now.
+
+        Args:
+            issued: the warning centre's log of issues, (t_h, hazard, level name, source)
+                (:attr:`sim.agents.warning_centre.WarningCentre.issued`); those not seen at the
+                last delivery start new warnings. None: warnings by city-wide colour only.
+        """
         avail = channel_availability(
             functional[LAYER][self.site_of], functional["power"][self.feeder_of]
         )
-        self.reach.update(level, colour_rank, avail)
+        issues = None
+        if issued is not None:
+            issues = [(h, LEVEL_RANK[lv]) for _, h, lv, _ in issued[self._seen :]]
+            self._seen = len(issued)
+        self.reach.update(level, colour_rank, avail, issues)
 
     def observe(self, functional: dict[str, np.ndarray]) -> None:
         """Record the base stations out of service now."""

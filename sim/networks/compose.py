@@ -569,7 +569,10 @@ def import_text(imp: dict, district_names) -> str:
     """
     source = Path(str(imp.get("source") or f"imported {imp['layer']}")).name
     where = district_names[int(imp["district"])]
-    done = f"{imp['nodes_added']:,} nodes imported"
+    unit = imp.get("unit", "nodes")
+    done = f"{imp['nodes_added']:,} {unit[:-1] if imp['nodes_added'] == 1 else unit} imported"
+    if "base_stations" in imp:  # a telecom-sites file (sim.networks.telecom_sites)
+        done += f" ({imp['base_stations']:,} base stations)"
     if imp["replace"]:
         done += f", replacing {imp['nodes_removed']:,} generated"
     n_warn = len(imp.get("warnings", []))

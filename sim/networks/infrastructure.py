@@ -47,6 +47,7 @@ from sim.networks.overload import OverloadRule
 from sim.networks.protection import FeederZones
 from sim.networks.services import SERVICE_LAYERS as HOUSEHOLD_LAYERS
 from sim.networks.spec import DIVISIBLE_TYPES
+from sim.networks.telecom import restoration_hours
 from sim.networks.telecom_sites import apply_telecom_sites, read_telecom_sites
 
 if TYPE_CHECKING:
@@ -107,7 +108,9 @@ lognormal curve (a gas main's first repair under shaking, sim.damage.gas_pipes).
 DEFAULT_INCIDENT_KIND = "pump_station_failure"
 OPERATOR_REPAIRED_KINDS = frozenset({"telecom_site_failure"})
 """Damage the asset's operator repairs with its own crews, outside the city's emergency
-service: counted, logged and costed, but no incident is raised (sim/networks/telecom.py)."""
+service: counted, logged and costed, but no incident is raised; the asset comes back after a
+restoration time drawn at its failure (`Infrastructure.operator_repairs`;
+sim/networks/telecom.py)."""
 ROAD_FLOOD_IM = "flood_depth_m"
 """The IM that floods roads and underpasses (besides the model's rain ponding)."""
 
@@ -131,7 +134,8 @@ class Infrastructure:
         config: the scenario (``networks`` section).
         streams: the model's :class:`~sim.core.streams.RandomStreams`: ``networks`` for
             generation and imports, ``capacity.<layer>.<im>`` per layer and intensity measure,
-            ``roads.sag`` and ``trees`` (so an imported layer moves no other layer's draws).
+            ``roads.sag`` and ``trees`` (so an imported layer moves no other layer's draws);
+            ``operator_repair.<layer>`` for the restoration hours of operator-repaired damage.
         cell_xy: (x_m, y_m) of the D·K waterlogging cells (district sample points).
         curve: fragility lookup (key → curve), the model's with scenario overrides.
     """
@@ -204,6 +208,7 @@ class Infrastructure:
         self.underpass_alarmed = np.zeros(self.underpass_nodes.size, dtype=bool)
         self.edge_speed_factor = np.ones(roads.n_edges)
         self.gas = self._gas_leaks(city, spec, streams) if "gas" in self.layers else None
+        self._init_operator_repairs(cfg, streams)
         self._damage_events: dict[str, int] = {}
         self._damage_by_type: dict[tuple[str, str], int] = {}  # (layer, asset type) -> events
         self._damage_by_im: dict[tuple[str, str, str], int] = {}  # (layer, type, IM) -> events
@@ -213,6 +218,22 @@ class Infrastructure:
         self.event_log = None  # the model's EventLog, taken at the first apply_hazard
         # hours each power / water node has been out of service (per-household outcomes)
         self.outage_h = {k: np.zeros(self.layers[k].n_nodes) for k in ("power", "water")}
+
+    def _init_operator_repairs(self, cfg, streams) -> None:
+        """Operator-repaired damage (`OPERATOR_REPAIRED_KINDS`): the restoration lognormal
+        (median h, beta) by layer from the scenario's ``networks``, ``restore_at`` (layer →
+        (n,) model hour each damaged asset comes back; inf: none pending) and the draws'
+        streams ``operator_repair.<layer>``."""
+        self._restoration = {
+            "telecom": (cfg.telecom_restoration_median_h, cfg.telecom_restoration_beta)
+        }
+        self.restore_at = {
+            k: np.full(self.layers[k].n_nodes, np.inf)
+            for k in self._restoration
+            if k in self.layers
+        }
+        self._restoration_rng = {k: streams[f"operator_repair.{k}"] for k in self.restore_at}
+        self.operator_repaired = 0  # assets restored by their operators so far
 
     def _feeder_zones(self, spec, isolation_h: float | None, streams) -> FeederZones | None:
         """The power layer's 10 kV feeders as protection zones (:mod:`sim.networks.protection`;
@@ -461,7 +482,7 @@ class Infrastructure:
         self.damaged[name][hit] = True
         self._count_damage(name, hit, im)
         ctx.events.add_many(ctx.time, "damage", name, nd["district"][hit], hit, value=1.0)
-        new = []
+        new, by_operator = [], []
         for i in hit:
             kind = INCIDENT_KIND.get((types[nd["asset_type"][i]], im), DEFAULT_INCIDENT_KIND)
             # a site node's equipment is priced per unit of resolution 1 (its stations)
@@ -469,9 +490,43 @@ class Infrastructure:
             ctx.losses.add(LOSS_ITEM[kind], unit)
             if kind not in OPERATOR_REPAIRED_KINDS:
                 new.append((kind, name, int(i)))
+            else:
+                by_operator.append(int(i))
+        if by_operator and name in self.restore_at:
+            self._schedule_restoration(name, np.array(by_operator, np.int64), ctx.time)
         if name == "gas" and self.gas is not None:
             new += self._gas_fires(ctx, self.gas.release(ctx, hit, "shaking"))
         return new
+
+    def _schedule_restoration(self, name: str, nodes: np.ndarray, t_h: float) -> None:
+        """Draw the restoration hours of operator-repaired ``nodes`` of layer ``name`` failed at
+        ``t_h`` (:func:`sim.networks.telecom.restoration_hours`, one draw per node in index
+        order from stream ``operator_repair.<layer>``)."""
+        median_h, beta = self._restoration[name]
+        hours = restoration_hours(nodes.size, median_h, beta, self._restoration_rng[name])
+        self.restore_at[name][nodes] = t_h + hours
+
+    def operator_repairs(self, ctx: RunContext) -> int:
+        """Restore the operator-repaired assets whose restoration time has come (at or before
+        ``ctx.time``): undamaged again, each logged as an ``operator_repair`` event. A restored
+        base-station site works again only with power (or within its battery hours): the
+        cascade decides at the next functionality update, which the caller runs.
+
+        Returns:
+            The number of assets restored now.
+        """
+        count = 0
+        for name, due_h in self.restore_at.items():
+            due = np.flatnonzero(due_h <= ctx.time + 1e-9)
+            if due.size == 0:
+                continue
+            due_h[due] = np.inf
+            self.damaged[name][due] = False
+            nd = self.layers[name].nodes["district"]
+            ctx.events.add_many(ctx.time, "operator_repair", name, nd[due], due)
+            count += int(due.size)
+        self.operator_repaired += count
+        return count
 
     # ------------------------------------------------------------------ gas
     def _gas_fires(self, ctx: RunContext, nodes: list[int]) -> list[tuple[str, str, int]]:

@@ -21,7 +21,14 @@ hours. So a site fails once its power has been out for its backup hours
 
 Damage: site nodes carry the wind curve ``telecom_mast_wind`` (sim/networks/spec.py
 ``DEFAULT_FRAGILITY_TABLE``). The operators repair their own sites: a damaged site raises no
-incident for the city's emergency teams and stays down for the window (assumption).
+incident for the city's emergency teams (`sim.networks.infrastructure.OPERATOR_REPAIRED_KINDS`);
+it comes back after a restoration time drawn per site at its failure from a lognormal
+distribution (repair by the operator's crews, or an emergency vehicle / portable station
+standing in for it), :func:`restoration_hours`, whose median and dispersion (scenario
+``networks.telecom_restoration_median_h``, ``networks.telecom_restoration_beta``) are the fit
+:func:`fit_restoration` to the restoration shares reported after typhoons,
+:data:`SITE_RESTORATION_REPORTS`. A restored site still needs power: one whose supplier has
+been out longer than its battery hours stays down until power returns (the cascade's rule (c)).
 
 Service: site nodes carry their district's households (split evenly), so the served share of
 the telecom layer is the share of households whose cell site works.
@@ -32,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import norm
 
 from sim.networks.multilayer import Dependency, Layer
 from sim.networks.services import register_layer, register_service_layer
@@ -46,6 +54,57 @@ BACKBONE = "telecom_backbone_node"
 # the criticality ranking (sim.networks.services)
 register_service_layer(LAYER, (), "#ff7f0e")
 register_layer(LAYER, "Mobile telecom", "#ff7f0e", "P", "telecom sites failed")
+
+
+SITE_RESTORATION_REPORTS = (
+    (24.0, 0.733, "Pakhar 2017, Guangdong: 4,983 sites repaired, 73.3 % of the sites out of "
+     "service, at 28 Aug 09:00 BJT, 24 h after Pakhar's landfall (Hato's sites of 23 Aug "
+     "counted too)", "通信产业报 2017 no. 33, m.fx361.cc/news/2017/1017/2373948.html"),
+    (31.0, 0.95, "Talas 2017, Hainan: 684 sites out (power cuts, transmission); 'basically "
+     "restored' by 18 Jul 10:00, 31 h after landfall (17 Jul 03:00); read as 95 % "
+     "(assumption)", "MIIT telecom administration bureau, ceprei.com/contents/4/9790.html"),
+    (44.0, 0.99, "Lekima 2019, Shanghai: 85 sites out at 11 Aug 06:00 BJT, 'communications "
+     "back to normal' at 12 Aug 08:00, 44 h after the strongest winds (10 Aug ~12:00); read "
+     "as 99 % (assumption)", "MIIT, m.5b0.com/zixun/6555.html and "
+     "gg1fic3.cn/viewnews-2279019.html"),
+)  # fmt: skip
+"""Reported restoration of mobile base-station sites after typhoons: (hours after the storm's
+peak, share of the sites out of service back in service, event, source). Outages of every cause
+(masts, power, transmission) are counted together in these reports; they are used as the
+restoration of a site its operator restores (assumption). A severe storm restores slower: after
+super typhoon Yagi (Hainan, landfall 6 Sep 2024 16:20 BJT) 14,031 of 28,107 sites were back
+50 h later (Hainan Communications Administration, via chinanews, haochake.cn/hnnew/2024-09-09/
+710624.html), a median near 50 h, which ``networks.telecom_restoration_median_h`` can set."""
+
+
+def fit_restoration(reports=SITE_RESTORATION_REPORTS) -> tuple[float, float]:
+    """Lognormal restoration time fitted to reported (hours, share restored) points.
+
+    Least squares of ln(hours) on the standard normal quantile of the share
+    (``ln t = ln median + beta · Φ⁻¹(share)``, the lognormal CDF's probit line).
+
+    Args:
+        reports: rows (hours > 0, share in (0, 1), ...), at least two distinct shares.
+
+    Returns:
+        (median hours, beta = log-standard deviation).
+    """
+    hours = np.array([r[0] for r in reports], float)
+    z = norm.ppf(np.array([r[1] for r in reports], float))
+    beta, ln_median = np.polyfit(z, np.log(hours), 1)
+    return float(np.exp(ln_median)), float(beta)
+
+
+def restoration_hours(n: int, median_h: float, beta: float, rng) -> np.ndarray:
+    """(n,) restoration times of failed sites, hours: ``median_h · exp(beta · z)``,
+    z ~ N(0, 1) from ``rng`` (the stream ``operator_repair.telecom``); beta 0 gives the median.
+
+    Raises:
+        ValueError: ``median_h`` not > 0 or ``beta`` < 0.
+    """
+    if not median_h > 0 or not beta >= 0:
+        raise ValueError(f"restoration needs median_h > 0 and beta >= 0, got {median_h}, {beta}")
+    return median_h * np.exp(beta * rng.standard_normal(int(n)))
 
 
 def city_base_stations(spec: NetworkSpec) -> float:

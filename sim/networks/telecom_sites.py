@@ -64,7 +64,8 @@ class TelecomSites:
 
     Attributes:
         site_id: (n,) ids; x_m, y_m: (n,) city CRS, m; district: (n,) district index;
-        base_stations: (n,) stations per site; backup_h: (n,) hours, NaN = scenario default.
+        base_stations: (n,) stations per site; backup_h: (n,) hours, NaN = scenario default;
+        source: the file read ("" when not from a file).
     """
 
     site_id: np.ndarray
@@ -73,6 +74,7 @@ class TelecomSites:
     district: np.ndarray
     base_stations: np.ndarray
     backup_h: np.ndarray
+    source: str = ""
 
 
 def _number(file, line, field, text, lo, hi, whole=False) -> float:
@@ -175,6 +177,7 @@ def read_telecom_sites(path, city) -> TelecomSites:
         district,
         np.array(n_bs),
         np.array(backup),
+        str(path),
     )
 
 
@@ -251,7 +254,8 @@ def apply_telecom_sites(
 
     Returns:
         New MultilayerNetwork: the telecom layer replaced, its dependencies rebuilt (backbone
-        links kept, sites on their nearest 10 kV transformer with their own backup).
+        links kept, sites on their nearest 10 kV transformer with their own backup);
+        ``meta["imports"]`` gains one summary per district covered (`import_summaries`).
     """
     old = net.layers[LAYER]
     layer, keep_idx = _layer_with_sites(old, sites, np.asarray(households, float))
@@ -285,4 +289,33 @@ def apply_telecom_sites(
             "site file (blank: the scenario's base_station_backup_h)",
         )
     )  # fmt: skip
-    return MultilayerNetwork({**net.layers, LAYER: layer}, deps, dict(net.meta))
+    meta = dict(net.meta)
+    meta["imports"] = [*net.meta.get("imports", []), *import_summaries(old, sites)]
+    return MultilayerNetwork({**net.layers, LAYER: layer}, deps, meta)
+
+
+def import_summaries(old: Layer, sites: TelecomSites) -> list[dict]:
+    """One ``meta["imports"]`` summary per district the sites cover, as a network import's
+    (:func:`sim.networks.compose.import_text` prints it as the run's ``imported:`` line):
+    sites listed (``nodes_added``, in ``unit`` "sites") and their base stations, generated
+    site nodes replaced (``nodes_removed``)."""
+    site_code = old.asset_type_code(SITE)
+    out = []
+    for d in np.unique(sites.district).tolist():
+        here = sites.district == d
+        replaced = (old.nodes["asset_type"] == site_code) & (old.nodes["district"] == d)
+        out.append(
+            {
+                "import_id": "telecom_sites_file",
+                "layer": LAYER,
+                "district": int(d),
+                "replace": True,
+                "source": sites.source,
+                "unit": "sites",
+                "nodes_removed": int(replaced.sum()),
+                "nodes_added": int(here.sum()),
+                "base_stations": int(sites.base_stations[here].sum()),
+                "warnings": [],
+            }
+        )
+    return out

@@ -565,6 +565,23 @@ class NetworksConfig(Strict):
         description="Hours a mobile base-station site keeps working on its batteries after its "
         "power is lost (assumption within the 2-4 h of common practice; sim/networks/telecom.py).",
     )
+    telecom_restoration_median_h: float = Field(
+        18.8,
+        gt=0,
+        le=2400,
+        description="Median hours from a base-station site's wind damage to its restoration by "
+        "its operator (crews, emergency vehicles, portable stations; lognormal, drawn per site): "
+        "the fit to restorations reported after typhoons Pakhar 2017, Talas 2017 and Lekima "
+        "2019 (sim/networks/telecom.py SITE_RESTORATION_REPORTS); ~50 after super typhoon "
+        "Yagi 2024.",
+    )
+    telecom_restoration_beta: float = Field(
+        0.35,
+        ge=0,
+        le=3,
+        description="Log-standard deviation of the sites' restoration hours (the same fit; 0: "
+        "every site after exactly the median).",
+    )
     telecom_sites_file: DataPath | None = Field(
         None,
         description="CSV of real base-station sites (site_id, lon, lat, base_stations, "
