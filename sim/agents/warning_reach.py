@@ -24,10 +24,10 @@ next afternoon while its base-station site was down.
 ``warning_reach_share`` (:meth:`WarningReach.reach_share`): the share of the city's
 households (each place weighted by its district's households over its sample points) whose
 main channel delivered *every warning of the highest colour in force during the run* (alert
-rank, blue 1 … red 4; each while it was in force); 1.0 when no warning was in force (the run's summary writes null then; no
-household missed one). With every channel working everywhere it is 1. A caller that names no
-hazards (:meth:`WarningReach.update` without ``issues``) has one warning per change of the
-city-wide colour.
+rank, blue 1 … red 4; each while it was in force); 1.0 when no warning was in force (no
+household missed one; the run's summary writes null then). With every channel working
+everywhere it is 1. A caller that names no hazards (:meth:`WarningReach.update` without
+``issues``) has one warning per change of the city-wide colour.
 """
 
 from __future__ import annotations
