@@ -224,9 +224,12 @@ class DistrictGovernment(mesa.Agent):
             return self.behaviour.probability(self.ordered, response_level, *args)
         shares, levels = received
         p = np.zeros(hh.n)
+        last_lv, q = None, None
         for share, lv in zip(shares, levels, strict=True):
             if share > 0:
-                p += share * self.behaviour.probability(self.ordered, lv, *args)
+                if last_lv is None or not np.array_equal(lv, last_lv):  # channels often agree
+                    last_lv, q = lv, self.behaviour.probability(self.ordered, lv, *args)
+                p += share * q
         return p
 
     def review_orders(self, forecast: HazardForecast, response_level: int) -> None:

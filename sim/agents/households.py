@@ -152,6 +152,10 @@ class ProtectiveAction:
     def __init__(self, config: BehaviourConfig):
         self.config = config
         self.housing = np.array([config.housing[t] for t in HOUSING_TYPES], dtype=float)
+        # the terms that change only with the arrays they come from (a district's exposure
+        # ratios are replaced, not edited, at each review): computed once per review, not
+        # once per hour and channel — the calibration's replays spend their time here
+        self._terms: tuple | None = None
 
     def probability(
         self,
@@ -177,19 +181,32 @@ class ProtectiveAction:
             household's category is forecast at its place: no threat to act on).
         """
         c = self.config
-        x = np.clip(np.log(np.maximum(exposure_ratio, 1e-9)), *EXPOSURE_CLIP)
+        house, expo, exper, threatened = self._fixed_terms(housing, experience, exposure_ratio)
+        # summed in this order whatever is cached, so results are the same to the bit
         z = (
             c.intercept
             + c.official_order * ordered
             + c.per_response_level * np.maximum(np.asarray(response_level) - 1, 0)
-            + self.housing[housing]
-            + c.exposure * x
-            + c.experience * experience
+            + house
+            + expo
+            + exper
         )
+        # a household no warning has reached does not act on one (sim.agents.warning_reach)
+        warned = np.asarray(response_level) > 0
+        return np.where(threatened & warned, 1.0 / (1.0 + np.exp(-z)), 0.0)
+
+    def _fixed_terms(self, housing, experience, exposure_ratio) -> tuple:
+        """The housing, exposure and experience terms and the threatened mask, cached for as
+        long as the same three arrays are passed (compared by identity)."""
+        t = self._terms
+        if t is not None and t[0] is housing and t[1] is experience and t[2] is exposure_ratio:
+            return t[3:]
+        c = self.config
+        x = np.clip(np.log(np.maximum(exposure_ratio, 1e-9)), *EXPOSURE_CLIP)
         # PADM's decisions start with threat identification (Lindell & Perry 2012): a
         # household whose place the forecast does not touch by any of its category's hazards
         # (e.g. a vessel crew in a rainstorm: no gust) has no threat to respond to.
         threatened = np.asarray(exposure_ratio, float) > 0.0
-        # a household no warning has reached does not act on one (sim.agents.warning_reach)
-        warned = np.asarray(response_level) > 0
-        return np.where(threatened & warned, 1.0 / (1.0 + np.exp(-z)), 0.0)
+        terms = (self.housing[housing], c.exposure * x, c.experience * experience, threatened)
+        self._terms = (housing, experience, exposure_ratio, *terms)
+        return terms
