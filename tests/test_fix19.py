@@ -92,7 +92,7 @@ def test_check_inside_city_names_the_farthest_point_and_its_distance():
                           "gas_id": np.array(["A", "B", "C"][: len(x)], dtype=object)}  # fmt: skip
 
     check_inside_city(Layer([5_000, 14_000, -4_000]), City(), "g.geojson")  # 4 km out: kept
-    with pytest.raises(NetworkImportError, match=r"^g\.geojson: feature 'C': .* lie 9 km "):
+    with pytest.raises(NetworkImportError, match=r"^g\.geojson: feature 'C': .* lie 9.0 km "):
         check_inside_city(Layer([5_000, 14_000, -9_000]), City(), "g.geojson")
 
 

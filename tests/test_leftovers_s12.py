@@ -62,7 +62,7 @@ def test_an_epanet_junction_typed_far_off_is_refused_in_one_line(tmp_path, comma
     # (1/99 of it) and the way to the city's edge
     assert "networks.imports[0].file" in line
     assert re.search(
-        r"junction '15': coordinates lie 1,9\d\d km outside the city once placed", line
+        r"junction '15': coordinates lie 1,9\d\d\.\d km outside the city once placed", line
     )
     assert "expected a position inside the city's districts or within 5 km of them" in line
 
@@ -95,7 +95,7 @@ def test_graphml_far_node_is_named_with_its_hand_computed_distance(tmp_path):
     # easternmost edge is x = 14,000 m (Delta). Node centroid x = (0+100+0+100+60000)/5 =
     # 12,040 m, so 'e' lands at x = 2000 + 60000 - 12040 = 49,960 m: 35.96 km east of Delta.
     layer = read_graphml(_local_graphml(tmp_path, 60_000.0), "water", crs=None)
-    with pytest.raises(NetworkImportError, match=r"w\.graphml: node 'e': coordinates lie 36 km "):
+    with pytest.raises(NetworkImportError, match=r"w\.graphml: node 'e': coordinates lie 36.0 km "):
         place_in_district(layer, make_toy_city(), "Alpha")
     near = read_graphml(_local_graphml(tmp_path, 300.0), "water", crs=None)
     assert place_in_district(near, make_toy_city(), "Alpha").n_nodes == 5
@@ -107,7 +107,7 @@ def test_scale_fit_refuses_a_far_point_instead_of_shrinking_the_network(tmp_path
     # 100 m square, inside Tukey's outer fences: quartiles 0 and 100 m, fences 300 m beyond)
     # sets s = 1 and its mean (50, 50) goes to (2000, 2000): 'e' lands at x = 61,950 m, 47.95 km
     # east of Delta's edge.
-    with pytest.raises(NetworkImportError, match=r"node 'e': coordinates lie 48 km ") as err:
+    with pytest.raises(NetworkImportError, match=r"node 'e': coordinates lie 48.0 km ") as err:
         place_in_district(layer, make_toy_city(), "Alpha", scale="fit")
     assert "scale: fit sizes a network by its bulk" in str(err.value)
     # a far point that still lands in the city is kept, placed with the rest, and named
@@ -151,7 +151,7 @@ def test_osm_and_pandapower_far_points_are_named_in_their_own_terms(tmp_path):
     f = tmp_path / "far.osm"
     f.write_text(OSM_FAR, encoding="utf-8")
     roads = read_osm(f)  # node 4 is 1 degree of longitude (~95 km) east of the others
-    with pytest.raises(NetworkImportError, match=r"far\.osm: node 4: coordinates lie \d+ km"):
+    with pytest.raises(NetworkImportError, match=r"far\.osm: node 4: coordinates lie [\d,]+\.\d km"):
         place_in_district(roads, make_toy_city(), "Alpha")
     pp = pytest.importorskip("pandapower")
     from sim.networks.importers import read_pandapower
@@ -163,7 +163,7 @@ def test_osm_and_pandapower_far_points_are_named_in_their_own_terms(tmp_path):
     pp.create_line(net, 7, 8, 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV")
     pp.create_line(net, 8, 9, 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV")
     layer = read_pandapower(net, name="power")
-    with pytest.raises(NetworkImportError, match=r": bus 9: coordinates lie \d+ km outside"):
+    with pytest.raises(NetworkImportError, match=r": bus 9: coordinates lie [\d,]+\.\d km outside"):
         place_in_district(layer, make_toy_city(), "Alpha")
 
 
@@ -193,7 +193,7 @@ def test_telecom_sites_pass_the_same_distance_check(tmp_path):
         f"site_id,lon,lat,base_stations\nPIER,{lon3},{lat3},2\nFAR,{lon20},{lat20},1\n",
         encoding="utf-8",
     )
-    with pytest.raises(TelecomSitesError, match=r"site 'FAR' .* coordinates lie 20 km ") as err:
+    with pytest.raises(TelecomSitesError, match=r"site 'FAR' .* coordinates lie 20.0 km ") as err:
         read_telecom_sites(f, city)
     assert err.value.line_no == 3 and "within 5 km of them" in str(err.value)
 

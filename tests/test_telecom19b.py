@@ -156,6 +156,9 @@ def test_a_telecom_sites_file_prints_an_imported_line_per_district_and_logs_it(t
     tel = m.infra.layers["telecom"]
     site = tel.nodes["asset_type"] == tel.asset_type_code(SITE)
     generated = [int((site & (tel.nodes["district"] == d)).sum()) for d in (0, 1)]
+    stations = [
+        int(tel.nodes["base_stations"][site & (tel.nodes["district"] == d)].sum()) for d in (0, 1)
+    ]
     names = list(m.city.districts["name_en"][:2])
     out = tmp_path / "run"
     args = ["run", str(EXAMPLE), "--out", str(out), "-p", "time.duration_h=1", "-p",
@@ -163,11 +166,21 @@ def test_a_telecom_sites_file_prints_an_imported_line_per_district_and_logs_it(t
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     lines = [x for x in res.output.splitlines() if x.startswith("imported: ")]
+    # 5 listed stations against the generated ones: a warning that the district now rests on them
+    warn = [
+        f" - 5 base stations listed replace {n:,} generated from the city's statistic "
+        f"({5 / n - 1:+.1%}): every household of the district is served by the listed sites "
+        "only; list all of the district's sites, or none"
+        for n in stations
+    ]
+    assert all(n > 10 for n in stations)  # the example city's districts hold many more
     assert lines == [
         f"imported: sites.csv: telecom layer, district {names[0]}: 2 sites imported "
-        f"(5 base stations), replacing {generated[0]:,} generated; 0 warning(s)",
+        f"(5 base stations), replacing {generated[0]:,} generated ({stations[0]:,} base "
+        f"stations); 1 warning(s){warn[0]}",
         f"imported: sites.csv: telecom layer, district {names[1]}: 1 site imported "
-        f"(5 base stations), replacing {generated[1]:,} generated; 0 warning(s)",
+        f"(5 base stations), replacing {generated[1]:,} generated ({stations[1]:,} base "
+        f"stations); 1 warning(s){warn[1]}",
     ]
     ev = pd.read_parquet(out / "events.parquet")
     logged = ev[ev["kind"] == "network_import"]

@@ -65,7 +65,7 @@ def km_outside_city(city, x_m, y_m) -> np.ndarray:
 def outside_text(km: float) -> str:
     """What the message says of a point `km` km outside the city, and what is expected."""
     return (
-        f"coordinates lie {km:,.0f} km outside the city once placed; expected a position "
+        f"coordinates lie {km:,.1f} km outside the city once placed; expected a position "
         f"inside the city's districts or within {OUTSIDE_CITY_KM:g} km of them"
     )
 

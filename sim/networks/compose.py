@@ -575,8 +575,13 @@ def import_text(imp: dict, district_names) -> str:
         done += f" ({imp['base_stations']:,} base stations)"
     if imp["replace"]:
         done += f", replacing {imp['nodes_removed']:,} generated"
-    n_warn = len(imp.get("warnings", []))
-    return f"{source}: {imp['layer']} layer, district {where}: {done}; {n_warn} warning(s)"
+        if "base_stations_removed" in imp:
+            done += f" ({imp['base_stations_removed']:,} base stations)"
+    warnings = imp.get("warnings", [])
+    text = f"{source}: {imp['layer']} layer, district {where}: {done}; {len(warnings)} warning(s)"
+    if "base_stations" in imp:  # a sites file's warnings are about the district's coverage
+        text += "".join(f" - {w}" for w in warnings)
+    return text
 
 
 def _place(layer: Layer, city, imp) -> Layer:

@@ -137,6 +137,11 @@ class ImportedLayer(Layer):
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+
+NETWORKS_IO_HINT = ': install the importers\' extra, .venv/bin/pip install -e ".[networks-io]"'
+"""How to get the optional importer libraries (pyproject.toml ``networks-io``)."""
+
+
 def utm_epsg(lon: float, lat: float) -> str:
     """EPSG code of the UTM zone containing (lon, lat): 326zz north, 327zz south."""
     zone = int(np.floor((float(lon) + 180.0) / 6.0)) % 60 + 1
@@ -219,7 +224,7 @@ def _read_wntr(path: Path, notes: list[str]):
     try:
         import wntr  # heavy optional dependency (extra "networks"): imported on demand
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise NetworkImportError("read_epanet needs wntr: pip install wntr") from exc
+        raise NetworkImportError("read_epanet needs wntr" + NETWORKS_IO_HINT) from exc
     data = read_bytes(path)
     require_kind(path, data, ("epanet",), "an EPANET .inp file")
     text = check_inp(decode_text(path, data), path, notes)
@@ -499,9 +504,7 @@ def _read_pandapower_json(path: Path, notes: list[str]):
     try:
         import pandapower as pp  # heavy optional dependency (extra "networks"): on demand
     except ImportError as exc:  # pragma: no cover
-        raise NetworkImportError(
-            "read_pandapower needs pandapower: pip install pandapower"
-        ) from exc
+        raise NetworkImportError("read_pandapower needs pandapower" + NETWORKS_IO_HINT) from exc
     data = read_bytes(path)
     require_kind(path, data, ("json",), "a pandapower network (JSON of pandapower.to_json)")
     text = decode_text(path, data)
@@ -1150,7 +1153,7 @@ def read_osm(
         # pyrosm (optional): only to read OpenStreetMap extracts
         from pyrosm import OSM
     except ImportError as exc:  # pragma: no cover
-        raise NetworkImportError("reading .pbf needs pyrosm: pip install pyrosm") from exc
+        raise NetworkImportError("reading .pbf needs pyrosm" + NETWORKS_IO_HINT) from exc
     try:
         got = OSM(str(path)).get_network(network_type=network_type, nodes=True)
     except Exception as exc:

@@ -298,12 +298,24 @@ def import_summaries(old: Layer, sites: TelecomSites) -> list[dict]:
     """One ``meta["imports"]`` summary per district the sites cover, as a network import's
     (:func:`sim.networks.compose.import_text` prints it as the run's ``imported:`` line):
     sites listed (``nodes_added``, in ``unit`` "sites") and their base stations, generated
-    site nodes replaced (``nodes_removed``)."""
+    site nodes replaced (``nodes_removed``) and their base stations
+    (``base_stations_removed``); a warning when the file's stations are fewer than half the
+    generated ones, because the district's whole mobile service then rests on the file's few
+    sites (a file is taken to list every site of each district it covers)."""
     site_code = old.asset_type_code(SITE)
     out = []
     for d in np.unique(sites.district).tolist():
         here = sites.district == d
         replaced = (old.nodes["asset_type"] == site_code) & (old.nodes["district"] == d)
+        listed = int(sites.base_stations[here].sum())
+        removed = int(old.nodes["base_stations"][replaced].sum())
+        warnings = []
+        if listed < 0.5 * removed:
+            warnings.append(
+                f"{listed:,} base stations listed replace {removed:,} generated from the city's "
+                f"statistic ({listed / removed - 1:+.1%}): every household of the district is "
+                "served by the listed sites only; list all of the district's sites, or none"
+            )
         out.append(
             {
                 "import_id": "telecom_sites_file",
@@ -314,8 +326,9 @@ def import_summaries(old: Layer, sites: TelecomSites) -> list[dict]:
                 "unit": "sites",
                 "nodes_removed": int(replaced.sum()),
                 "nodes_added": int(here.sum()),
-                "base_stations": int(sites.base_stations[here].sum()),
-                "warnings": [],
+                "base_stations": listed,
+                "base_stations_removed": removed,
+                "warnings": warnings,
             }
         )
     return out
