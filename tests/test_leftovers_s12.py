@@ -151,7 +151,8 @@ def test_osm_and_pandapower_far_points_are_named_in_their_own_terms(tmp_path):
     f = tmp_path / "far.osm"
     f.write_text(OSM_FAR, encoding="utf-8")
     roads = read_osm(f)  # node 4 is 1 degree of longitude (~95 km) east of the others
-    with pytest.raises(NetworkImportError, match=r"far\.osm: node 4: coordinates lie [\d,]+\.\d km"):
+    far = r"far\.osm: node 4: coordinates lie [\d,]+\.\d km"
+    with pytest.raises(NetworkImportError, match=far):
         place_in_district(roads, make_toy_city(), "Alpha")
     pp = pytest.importorskip("pandapower")
     from sim.networks.importers import read_pandapower
@@ -326,8 +327,23 @@ def test_substation_damage_state_and_restoration_draw_by_hand():
     assert fn.damage_state(2.0) == "complete"
     z = np.random.default_rng(7).standard_normal(2)  # numpy's normal(m, s) = m + s z
     rng = np.random.default_rng(7)
-    assert fn.draw_hours("extensive", rng) == pytest.approx(max(0, 7 + 3.5 * z[0]) * 24)
-    assert fn.draw_hours("complete", rng) == pytest.approx(max(0, 30 + 15 * z[1]) * 24)
+    assert 7 + 3.5 * z[0] > 0 and 30 + 15 * z[1] > 0  # no redraw at this seed
+    assert fn.draw_hours("extensive", rng) == pytest.approx((7 + 3.5 * z[0]) * 24)
+    assert fn.draw_hours("complete", rng) == pytest.approx((30 + 15 * z[1]) * 24)
+
+
+def test_a_negative_restoration_draw_is_drawn_again_not_clipped_to_zero():
+    """Hazus's normal truncated at zero: an asset damaged extensively is never back at once
+    (the review saw two substations back with the crews' 24 h job after max(0, N) gave 0)."""
+    from sim.damage.restoration import RestorationFunction
+
+    fn = RestorationFunction("pga_g", {"extensive": (0.5, 1.0)}, 2.0, "test")
+    z = np.random.default_rng(5).standard_normal(50)
+    first = next(0.5 + v for v in z if 0.5 + v > 0)  # the first positive draw, by hand
+    assert 0.5 + z[0] <= 0  # the seed starts with a negative draw: the case tested
+    assert fn.draw_hours("extensive", np.random.default_rng(5)) == pytest.approx(first * 24)
+    rng = np.random.default_rng(4)
+    assert min(fn.draw_hours("extensive", rng) for _ in range(2000)) > 0
 
 
 QUAKE = """extends: {example}

@@ -18,11 +18,12 @@ EP.S.M.A extensive 0.35 g, complete 0.70 g, β 0.40; anchored low-voltage EP.S.L
 substation is in complete damage when its peak PGA reached twice its capacity, else in
 extensive damage — the sampling of Hazus damage states by one standard normal draw per asset.
 
-Restoration time. Each failed asset draws ``max(0, N(mean, sd))`` days of its state from its
-own stream; the asset returns to service at the later of its repair job's completion (the
-crews' work on site, :mod:`sim.response.incidents`) and the failure time plus that draw
-(:class:`sim.response.service.EmergencyService`). Assumption: the restoration function's
-spread is that of single substations (Hazus gives it for the system's share restored).
+Restoration time. Each failed asset draws ``N(mean, sd)`` days of its state, truncated at zero
+(redrawn), from its own stream; the asset returns to service at the later of its repair job's
+completion (the crews' work on site, :mod:`sim.response.incidents`) and the failure time
+plus that draw (:class:`sim.response.service.EmergencyService`). Assumption: the restoration
+function's spread is that of single substations (Hazus gives it for the system's share
+restored).
 """
 
 from __future__ import annotations
@@ -57,13 +58,19 @@ class RestorationFunction:
         return "complete" if peak_over_capacity >= self.complete_over_extensive else "extensive"
 
     def draw_hours(self, state: str, rng: np.random.Generator) -> float:
-        """Hours out of service of one asset in damage ``state``: ``max(0, N(mean, sd))`` days.
+        """Hours out of service of one asset in damage ``state``: ``N(mean, sd)`` days truncated
+        at zero (a negative draw is drawn again, so no damaged asset is back at once; at most
+        100 draws, then the mean — for Hazus's curves a case of probability below 0.03 ** 100).
 
         Raises:
             KeyError: a damage state without a restoration function.
         """
         mean, sd = self.days[state]
-        return max(0.0, float(rng.normal(mean, sd))) * HOURS_PER_DAY
+        for _ in range(100):
+            days = float(rng.normal(mean, sd))
+            if days > 0.0:
+                return days * HOURS_PER_DAY
+        return max(mean, 0.0) * HOURS_PER_DAY
 
 
 _HAZUS = (

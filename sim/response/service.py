@@ -323,12 +323,15 @@ class EmergencyService:
         district = self._district_of_incident[iid]
         self._open[district] -= 1
         layer, idx, _ = self._target[iid]
+        drawn = iid in self._restore_at  # a restoration time was drawn for this asset
         restore_at = self._restore_at.pop(iid, rec.t_h)
         if layer in ("power", "water", "drainage", "gas") and restore_at > rec.t_h:
             self._waiting.append((restore_at, layer, idx, iid))
             self._schedule_event(self._restore_due, at=restore_at)
         elif layer in ("power", "water", "drainage", "gas"):
             infra.repair_node(layer, idx)
+            if drawn:  # its drawn time had passed when the crews finished: back now
+                self.ctx.events.add(rec.t_h, "restored", district, layer, idx, iid, 1.0, "")
         elif layer == "roads":
             infra.clear_edge(idx)
         elif layer == "roads_closed":  # a collapsed segment repaired (exercise inject)
