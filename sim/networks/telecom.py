@@ -63,9 +63,9 @@ SITE_RESTORATION_REPORTS = (
     (31.0, 0.95, "Talas 2017, Hainan: 684 sites out (power cuts, transmission); 'basically "
      "restored' by 18 Jul 10:00, 31 h after landfall (17 Jul 03:00); read as 95 % "
      "(assumption)", "MIIT telecom administration bureau, ceprei.com/contents/4/9790.html"),
-    (44.0, 0.99, "Lekima 2019, Shanghai: 85 sites out at 11 Aug 06:00 BJT, 'communications "
-     "back to normal' at 12 Aug 08:00, 44 h after the strongest winds (10 Aug ~12:00); read "
-     "as 99 % (assumption)", "MIIT, m.5b0.com/zixun/6555.html and "
+    (44.0, 0.99, "Lekima 2019, the shipped case study's city: 85 sites out at 11 Aug 06:00 "
+     "BJT, 'communications back to normal' at 12 Aug 08:00, 44 h after the strongest winds "
+     "(10 Aug ~12:00); read as 99 % (assumption)", "MIIT, m.5b0.com/zixun/6555.html and "
      "gg1fic3.cn/viewnews-2279019.html"),
 )  # fmt: skip
 """Reported restoration of mobile base-station sites after typhoons: (hours after the storm's

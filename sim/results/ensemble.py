@@ -145,7 +145,11 @@ def outcome_stats(
             bound = getattr(obs, "bound", "exact")
             if bound != "exact":
                 entry["observed"]["bound"] = bound
-            entry["inside"] = bool(interval_meets(obs.value, bound, p5, p95))
+            entry["inside"] = bool(
+                interval_meets(
+                    obs.value, bound, p5, p95, getattr(obs, "low", None), getattr(obs, "high", None)
+                )
+            )
         stats[key] = entry
     return stats
 
@@ -308,7 +312,8 @@ def print_ensemble(console: Console, stats: dict[str, dict], scenario, n_done: i
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         console.print(
-            f"{sum(inside)} of {len(inside)} observed figures inside the 90% interval",
+            f"{sum(inside)} of {len(inside)} observed figures inside the 90% interval (a "
+            "figure reported with a spread: the interval meets the spread)",
             highlight=False,
         )
     print_observed_sources(console, scenario)

@@ -261,7 +261,8 @@ def _outcomes(stats: dict[str, dict], scenario, n_done: int) -> str:
     inside = [s["inside"] for s in stats.values() if "inside" in s]
     if inside:
         parts.append(
-            f"<p>{sum(inside)} of {len(inside)} observed figures inside the 90% interval.</p>"
+            f"<p>{sum(inside)} of {len(inside)} observed figures inside the 90% interval (a "
+            "figure reported with a spread: the interval meets the spread).</p>"
         )
     if n_done < MIN_REPLICATIONS_FOR_TAILS:
         parts.append(

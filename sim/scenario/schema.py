@@ -1062,20 +1062,33 @@ class ObservedOutcome(Strict):
         return data
 
     def interval_meets(self, low: float, high: float) -> bool:
-        """Whether a simulated interval [low, high] agrees with the record
-        (:func:`interval_meets`)."""
-        return interval_meets(self.value, self.bound, low, high)
+        """Whether a simulated interval [low, high] agrees with the record, its reported
+        spread included (:func:`interval_meets`)."""
+        return interval_meets(self.value, self.bound, low, high, self.low, self.high)
 
 
-def interval_meets(value: float, bound: str, low: float, high: float) -> bool:
+def interval_meets(
+    value: float,
+    bound: str,
+    low: float,
+    high: float,
+    reported_low: float | None = None,
+    reported_high: float | None = None,
+) -> bool:
     """Whether a simulated interval [low, high] agrees with an observed ``value`` of ``bound``
     (:data:`OBSERVED_BOUNDS`): it contains the value (``exact``), reaches up to the lower bound
     (``at_least``: ``high >= value``) or down to the upper bound (``at_most``: ``low <=
-    value``)."""
+    value``). An exact figure reported with a spread (``reported_low``–``reported_high``,
+    e.g. 149,000–259,000 relocated by two counts of one storm) is met when the two intervals
+    overlap: the report is as uncertain as its spread."""
     if bound == "at_least":
         return high >= value
     if bound == "at_most":
         return low <= value
+    if reported_low is not None or reported_high is not None:
+        lo = value if reported_low is None else min(reported_low, value)
+        hi = value if reported_high is None else max(reported_high, value)
+        return low <= hi and lo <= high
     return low <= value <= high
 
 
