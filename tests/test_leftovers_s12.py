@@ -197,6 +197,8 @@ def test_telecom_sites_pass_the_same_distance_check(tmp_path):
     with pytest.raises(TelecomSitesError, match=r"site 'FAR' .* coordinates lie 20.0 km ") as err:
         read_telecom_sites(f, city)
     assert err.value.line_no == 3 and "within 5 km of them" in str(err.value)
+    # a site is read where its coordinates put it: not "once placed", and both columns named
+    assert "once placed" not in str(err.value) and "column lon, lat:" in str(err.value)
 
 
 # ------------------------------------------------------------ 2. ensemble console and tables

@@ -192,7 +192,12 @@ def test_site_csv_is_read_and_placed(tmp_path):
         (GOOD.replace(",3,4", ",three,4"), 2, "base_stations", "whole number"),
         (GOOD.replace(",3,4", ",2.5,4"), 2, "base_stations", "whole number"),
         (GOOD.replace(",5,0", ",5,300"), 4, "backup_h", "from 0 to 240"),
-        (GOOD.replace("118.0373,22.4193", "120.0,22.4193"), 4, "lon", "outside every district"),
+        (
+            GOOD.replace("118.0373,22.4193", "120.0,22.4193"),
+            4,
+            "lon, lat",
+            "outside every district",
+        ),
         (GOOD.replace("22.4246", "nan"), 2, "lat", "number from -90 to 90"),
     ],
 )

@@ -62,10 +62,13 @@ def km_outside_city(city, x_m, y_m) -> np.ndarray:
     return km
 
 
-def outside_text(km: float) -> str:
-    """What the message says of a point `km` km outside the city, and what is expected."""
+def outside_text(km: float, placed: bool = True) -> str:
+    """What the message says of a point `km` km outside the city, and what is expected
+    (``placed``: the point was moved with its network onto its district; False for a point
+    read where its coordinates put it, a telecom site)."""
+    where = " once placed" if placed else ""
     return (
-        f"coordinates lie {km:,.1f} km outside the city once placed; expected a position "
+        f"coordinates lie {km:,.1f} km outside the city{where}; expected a position "
         f"inside the city's districts or within {OUTSIDE_CITY_KM:g} km of them"
     )
 

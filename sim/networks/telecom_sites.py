@@ -117,8 +117,8 @@ def _site_districts(path, city, x, y, ids, lon, lat, lines) -> np.ndarray:
     if (km > OUTSIDE_CITY_KM).any():
         i = int(np.nanargmax(km))
         raise TelecomSitesError(
-            path, lines[i], "lon", f"site {ids[i]!r} at ({lon[i]}, {lat[i]}) lies outside every "
-            f"district: {outside_text(float(km[i]))}"
+            path, lines[i], "lon, lat", f"site {ids[i]!r} at ({lon[i]}, {lat[i]}) lies outside "
+            f"every district: {outside_text(float(km[i]), placed=False)}"
         )  # fmt: skip
     for i in np.flatnonzero(district < 0):
         far = shapely.distance(
