@@ -584,12 +584,6 @@ def import_text(imp: dict, district_names) -> str:
     return text
 
 
-def _place(layer: Layer, city, imp) -> Layer:
-    """`place_in_district` of an import, which refuses a node far outside the city whatever
-    the format (`sim.networks.city_bounds.check_inside_city`)."""
-    return place_in_district(layer, city, imp.district, imp.scale)
-
-
 def check_imports(imports, city=None) -> list[tuple[int, str]]:
     """Read (and, given the city, place) each of a scenario's ``networks.imports`` as
     `import_networks` does, so ``citysafe validate`` opens every import file.
@@ -609,7 +603,7 @@ def check_imports(imports, city=None) -> list[tuple[int, str]]:
                 imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
             )
             if city is not None:
-                _place(layer, city, imp)
+                place_in_district(layer, city, imp.district, imp.scale)
         except NetworkError as exc:  # NetworkImportError included
             problems.append((k, str(_file_error(imp, exc))))
     return problems
@@ -638,7 +632,7 @@ def import_networks(net: MultilayerNetwork, city, imports, spec: NetworkSpec, rn
             layer = read_network(
                 imp.format, imp.file, imp.layer, power_flow=getattr(imp, "power_flow", False)
             )
-            placed = _place(layer, city, imp)
+            placed = place_in_district(layer, city, imp.district, imp.scale)
             net = add_imported_network(
                 net,
                 placed,

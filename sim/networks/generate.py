@@ -45,7 +45,7 @@ from sim.networks import spatial as sp
 from sim.networks.errors import NetworkError
 from sim.networks.gas import build_gas, gas_power_dependency, has_gas
 from sim.networks.multilayer import Dependency, Layer, MultilayerNetwork
-from sim.networks.protection import second_supply
+from sim.networks.protection import feeder_of, second_supply
 from sim.networks.spec import (
     DEFAULT_FRAGILITY_TABLE,
     DRAINAGE_EDGE_TYPES,
@@ -533,17 +533,19 @@ def _nearest_of_type(src: Layer, mask_src: np.ndarray, dst: Layer, type_name: st
 
 
 def _dual_supplied(
-    src: Layer, mask: np.ndarray, power: Layer, spec: NetworkSpec
+    src: Layer, mask: np.ndarray, power: Layer, spec: NetworkSpec, feeder: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dependents, first supply, second supply (k, 1), -1 where none) of pumping stations:
     the nearest 10 kV node, and the nearest one of another feeder of the district
-    (`sim.networks.protection.second_supply`, with the sources of the dual supply)."""
+    (`sim.networks.protection.second_supply`, with the sources of the dual supply; ``feeder``:
+    `sim.networks.protection.feeder_of` of the power layer)."""
     dependents = np.flatnonzero(mask)
     first = _nearest_of_type(src, mask, power, "distribution_transformer_10kv")
     xy = np.column_stack([src.nodes["x_m"][dependents], src.nodes["y_m"][dependents]])
     second = second_supply(
-        xy, src.nodes["district"][dependents], power, first, spec.households_per_feeder
-    )
+        xy, src.nodes["district"][dependents], power, first, spec.households_per_feeder,
+        feeder=feeder,
+    )  # fmt: skip
     return dependents, first, second[:, None]
 
 
@@ -575,7 +577,8 @@ def _dependencies(power: Layer, water: Layer, drainage: Layer, spec, rng) -> lis
         )
     )
     booster = water.nodes["asset_type"] == water.asset_type_code("booster_pumping_station")
-    dependents, first, second = _dual_supplied(water, booster, power, spec)
+    feeder = feeder_of(power, spec.households_per_feeder)  # once for both kinds of pump
+    dependents, first, second = _dual_supplied(water, booster, power, spec, feeder)
     deps.append(
         Dependency(
             "physical",
@@ -589,7 +592,7 @@ def _dependencies(power: Layer, water: Layer, drainage: Layer, spec, rng) -> lis
         )
     )
     outlet = drainage.nodes["is_source"]
-    dependents, first, second = _dual_supplied(drainage, outlet, power, spec)
+    dependents, first, second = _dual_supplied(drainage, outlet, power, spec, feeder)
     deps.append(
         Dependency(
             "physical",

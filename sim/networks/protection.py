@@ -311,6 +311,7 @@ def second_supply(
     primary: np.ndarray,
     households_per_feeder: float,
     window: int = 16,
+    feeder: np.ndarray | None = None,
 ) -> np.ndarray:
     """The second 10 kV supply of each dual-supplied load: the nearest generated 10 kV node of
     its district on another feeder than its first supply's.
@@ -338,6 +339,8 @@ def second_supply(
         households_per_feeder: as for :func:`feeder_of`.
         window: nearest 10 kV nodes searched first (a k-d tree query); a load without a
             candidate among them is compared with every 10 kV node of its district.
+        feeder: ``feeder_of(layer, households_per_feeder)`` when the caller has it (computed
+            here otherwise), so that loads of several kinds share one computation.
 
     Returns:
         (q,) int node of the second supply, -1 where the district has no other feeder.
@@ -345,7 +348,8 @@ def second_supply(
     Raises:
         NetworkError: households_per_feeder <= 0.
     """
-    feeder = feeder_of(layer, households_per_feeder)
+    if feeder is None:
+        feeder = feeder_of(layer, households_per_feeder)
     cand = np.flatnonzero(feeder >= 0)
     q = len(primary)
     out = np.full(q, -1, np.int64)
