@@ -65,3 +65,21 @@ def test_a_bad_coefficient_is_refused(traced):
     _, trace = traced
     with pytest.raises(ValueError, match="official_order"):
         replay_relocated(trace, {"official_order": -1.0})
+
+
+def test_replay_re_decides_orders_under_another_threshold_scale(traced):
+    """Orders are re-decided from the recorded forecasts: the replay of a trace made at the
+    default scale under scale 1.3 equals a full run made at 1.3 (the forecasts do not depend
+    on the orders), and raising the thresholds never orders more people."""
+    model, trace = traced
+    over = ["behaviour.order_threshold_scale=1.3"]
+    mode = model.config.warnings.mode
+    scenario = load_scenario(
+        EXAMPLE,
+        [f"warnings.mode={mode}", "seed=11", f"response.relocation.{over[0]}"],
+    )
+    stricter = CityModel(scenario)
+    stricter.run()
+    replayed = replay_relocated(trace, {"order_threshold_scale": 1.3})
+    assert replayed == pytest.approx(stricter.people_relocated, rel=1e-12)
+    assert stricter.people_relocated < model.people_relocated  # fewer places reach 1.3 x

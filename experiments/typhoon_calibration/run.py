@@ -58,6 +58,9 @@ PARAMETERS = {
     "official_order": Prior(prior="uniform", low=0.0, high=8.0),
     "per_response_level": Prior(prior="uniform", low=0.0, high=4.0),
     "exposure": Prior(prior="uniform", low=0.0, high=4.0),
+    # where districts order: 0.7 puts the sheds' gust trigger at force 8 (17.2 m/s), 1.6 at
+    # force 13 (39 m/s); the warning criteria taken as order thresholds are an assumption
+    "order_threshold_scale": Prior(prior="uniform", low=0.7, high=1.6),
 }
 OBS_SCALE_LN = 0.25  # observation uncertainty in ln units (storms.py docstring)
 SEED = 20130701

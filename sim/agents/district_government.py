@@ -110,7 +110,7 @@ class DistrictGovernment(mesa.Agent):
         self.rain_mm_per_h = 0.0
         self.infectious = 0.0
         # Decision trace (None: off). When a list, step() appends ("step", t_h, level) and
-        # review_orders() ("review", t_h, ordered, exposure_ratio): what the households saw,
+        # review_orders() ("review", t_h, raw exposure ratio): what the households saw,
         # so their decisions can be replayed under other behaviour coefficients
         # (sim.studies.calibration.relocation_replay).
         self.trace: list[tuple] | None = None
@@ -237,8 +237,9 @@ class DistrictGovernment(mesa.Agent):
 
         A category is ordered at a sample point when ``response_level`` has reached its rule's
         level and any trigger's forecast IM (peak, or total for rain, over the lead window)
-        reaches the threshold there. Orders stay until the response ends. Each household's
-        exposure ratio (largest forecast / threshold of its rule) is refreshed.
+        reaches the threshold (times ``behaviour.order_threshold_scale``) there. Orders stay
+        until the response ends. Each household's exposure ratio (largest forecast / scaled
+        threshold of its rule) is refreshed.
         """
         self._last_review_h, self._last_level = self.model.time, response_level
         if self.households.n == 0:
@@ -249,17 +250,14 @@ class DistrictGovernment(mesa.Agent):
         for im in sorted({im for trig in self._triggers for im, _ in trig}):
             query = forecast.peak if TRIGGER_IMS[im] == "peak" else forecast.total
             values[im] = np.asarray(query(im, x, y, lead), dtype=float)
-        ratio = np.array(
+        raw = np.array(
             [np.max([values[im] / thr for im, thr in trig], axis=0) for trig in self._triggers]
-        )  # (C, K)
-        at_risk = (ratio >= 1.0) & (response_level >= self._min_level)[:, None]
+        )  # (C, K) forecast over the evacuation.yaml thresholds
         cat, pt = self.households.category, self.households.point
-        newly = at_risk[cat, pt] & self._covered & ~self.ordered
-        self.ordered |= newly
-        self._exposure_ratio = ratio[cat, pt]
         if self.trace is not None:
-            self.trace.append(("review", self.model.time, self.ordered.copy(), ratio[cat, pt]))
-        persons = self.households.by_category(self.households.persons * newly, len(ratio))
+            self.trace.append(("review", self.model.time, raw[cat, pt]))
+        newly = self._order(raw[cat, pt], response_level)
+        persons = self.households.by_category(self.households.persons * newly, len(raw))
         for c in np.flatnonzero(persons > 0):
             self.model.log_event(
                 "relocation_order",
@@ -267,6 +265,26 @@ class DistrictGovernment(mesa.Agent):
                 detail=self.categories[c],
                 value=float(persons[c]),
             )
+
+    def _order(self, raw_ratio: np.ndarray, response_level: int) -> np.ndarray:
+        """Order out the households whose forecast reaches their category's triggers (times
+        ``order_threshold_scale``) at a response level that calls for their category; refresh
+        every household's exposure ratio. Shared with the replay, so both decide alike.
+
+        Args:
+            raw_ratio: (n,) per household, the largest forecast IM over its category's
+                evacuation.yaml threshold.
+            response_level: the response in force, 1 (IV) ... 4 (I).
+
+        Returns:
+            (n,) bool, the households ordered by this review.
+        """
+        ratio = raw_ratio / self.config.behaviour.order_threshold_scale
+        at_level = response_level >= self._min_level[self.households.category]
+        newly = (ratio >= 1.0) & at_level & self._covered & ~self.ordered
+        self.ordered |= newly
+        self._exposure_ratio = ratio
+        return newly
 
     def _depart(self) -> None:
         """Households decided but not gone leave at rate 1/departure_time_h, within the bus

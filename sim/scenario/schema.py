@@ -701,6 +701,17 @@ class BehaviourConfig(Strict):
         "household (environmental cues, expected personal impact). Calibrated (posterior 90% "
         "interval 0.3 to 3.5; prior 0 to 4).",
     )
+    order_threshold_scale: float = Field(
+        1.0,
+        gt=0.25,
+        le=4.0,
+        description="Multiplier on every order trigger of the city's evacuation.yaml (e.g. "
+        "the gust of 24.5 m/s at which sheds are ordered out): where districts order and "
+        "the threshold the households' exposure term is measured from (x = ln(forecast / "
+        "(scale x threshold))). The only district-side coefficient here: it is calibrated "
+        "jointly with the households' (the triggers are the warning signals' criteria taken "
+        "as order thresholds, an assumption) and drawn with them from the posterior.",
+    )
     experience: float = Field(
         0.2,
         ge=-LOGIT_BOUND,

@@ -1,18 +1,19 @@
 """Replay of the households' relocation decisions under other behaviour coefficients.
 
-A storm's warnings, forecasts and district orders do not depend on how households respond
-(nothing downstream of the decision feeds back into them), so the relocation a run produces
-under behaviour coefficients theta can be recomputed from what the households saw: the
-response level at every hourly step (with the level each household's warning channel
-delivered, :mod:`sim.agents.warning_reach`: networks, not choices, decide it) and, at every
-review, the orders and the exposure ratios
-of each household (:attr:`sim.agents.district_government.DistrictGovernment.trace`). This is
-what makes a joint ABC over many storms affordable: a full run of a storm takes seconds, its
-replay milliseconds.
+A storm's warnings, forecasts and the forecast at every household do not depend on how
+households respond (nothing downstream of the decision feeds back into them), so the
+relocation a run produces under behaviour coefficients theta can be recomputed from what the
+households saw: the response level at every hourly step (with the level each household's
+warning channel delivered, :mod:`sim.agents.warning_reach`: networks, not choices, decide it)
+and, at every review, each household's forecast over its category's order threshold
+(:attr:`sim.agents.district_government.DistrictGovernment.trace`). The orders are re-decided
+from these by the district's own rule, so ``order_threshold_scale`` (where districts order)
+is replayed as well. This is what makes a joint ABC over many storms affordable: a full run
+of a storm takes seconds, its replay milliseconds.
 
 The replay runs the district governments' own ``step`` (departures within buses and
-shelters, returns) on a minimal model; only the review is replaced by the recorded one. With
-the recorded coefficients it gives the full run's ``people_relocated`` exactly
+shelters, returns) and order rule on a minimal model; only the forecast is the recorded one.
+With the recorded coefficients it gives the full run's ``people_relocated`` exactly
 (``tests/test_relocation_replay.py``).
 """
 
@@ -36,8 +37,10 @@ class DistrictTrace:
     Attributes:
         district, name, population_persons: the district.
         households: its synthetic households.
-        events: ("step", t_h, response_level, received) and ("review", t_h, ordered,
-            exposure_ratio) in the order they happened; ``received``: the channel shares
+        events: ("step", t_h, response_level, received) and ("review", t_h, raw_ratio) in
+            the order they happened (``raw_ratio``: each household's forecast over its
+            category's unscaled order threshold, so the orders can be re-decided under another
+            ``order_threshold_scale``); ``received``: the channel shares
             and the level each household received by channel
             (:meth:`DistrictGovernment.received`; None: all reached).
     """
@@ -130,13 +133,12 @@ class _ReplayedDistrict(DistrictGovernment):
         self._last_review_h, self._last_level = self.model.time, response_level
         if self.households.n == 0:
             return
-        _, t_h, ordered, ratio = next(self._reviews)
+        _, t_h, raw_ratio = next(self._reviews)
         if t_h != self.model.time:
             raise ValueError(
                 f"{self.name}: recorded review at {t_h} h, replay at {self.model.time}"
             )
-        self.ordered = ordered.copy()
-        self._exposure_ratio = ratio
+        self._order(raw_ratio, response_level)  # the orders under this replay's threshold scale
 
 
 def replay_relocated(
