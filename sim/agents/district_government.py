@@ -121,12 +121,13 @@ class DistrictGovernment(mesa.Agent):
         rules = [spec.orders[c] for c in self.categories]
         pops = [spec.households[c] for c in self.categories]
         self.lead_h = spec.lead_h
-        self._min_level = np.array([r.min_response_level for r in rules])
+        min_level = np.array([r.min_response_level for r in rules])
         self._triggers = [[(t.im, t.at_least) for t in r.triggers] for r in rules]
         covered = np.array(
             [[r.housing is None or t in r.housing for t in HOUSING_TYPES] for r in rules]
         )
         cat, house = self.households.category, self.households.housing
+        self._min_level = min_level[cat]  # per household: the response its category needs
         self._covered = covered[cat, house]
         self._by_bus = np.array([p.transport == "bus" for p in pops])[cat]
         self._sheltered = np.array([p.sheltered for p in pops])[cat]
@@ -253,10 +254,10 @@ class DistrictGovernment(mesa.Agent):
         raw = np.array(
             [np.max([values[im] / thr for im, thr in trig], axis=0) for trig in self._triggers]
         )  # (C, K) forecast over the evacuation.yaml thresholds
-        cat, pt = self.households.category, self.households.point
+        per_household = raw[self.households.category, self.households.point]
         if self.trace is not None:
-            self.trace.append(("review", self.model.time, raw[cat, pt]))
-        newly = self._order(raw[cat, pt], response_level)
+            self.trace.append(("review", self.model.time, per_household))
+        newly = self._order(per_household, response_level)
         persons = self.households.by_category(self.households.persons * newly, len(raw))
         for c in np.flatnonzero(persons > 0):
             self.model.log_event(
@@ -280,7 +281,7 @@ class DistrictGovernment(mesa.Agent):
             (n,) bool, the households ordered by this review.
         """
         ratio = raw_ratio / self.config.behaviour.order_threshold_scale
-        at_level = response_level >= self._min_level[self.households.category]
+        at_level = response_level >= self._min_level
         newly = (ratio >= 1.0) & at_level & self._covered & ~self.ordered
         self.ordered |= newly
         self._exposure_ratio = ratio
