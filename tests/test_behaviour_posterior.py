@@ -147,3 +147,20 @@ def test_a_coefficient_that_is_not_finite_or_beyond_the_bound_is_refused(value):
 
     with pytest.raises(ScenarioError, match="intercept"):
         load_scenario(EXAMPLE, [f"response.relocation.behaviour.intercept={value}"])
+
+
+def test_validate_refuses_a_particle_outside_the_coefficients_bounds(tmp_path):
+    """A finite value the schema forbids (order_threshold_scale must exceed 0.25; official_order
+    must be >= 0) stops validate with its line and column, not a replication at run time."""
+    from typer.testing import CliRunner
+
+    from sim.interfaces.cli.main import app
+
+    bad = _write(tmp_path, "official_order,order_threshold_scale,weight\n2,1,1\n3,0,1\n")
+    b = "response.relocation.behaviour"
+    args = ["-p", f"{b}.posterior_draw=true", "-p", f"{b}.posterior_file={bad}"]
+    res = CliRunner().invoke(app, ["validate", str(EXAMPLE), *args])
+    assert res.exit_code == 2, res.output
+    text = res.output.replace("\n", "")
+    assert f"{bad}: line 3, column 'order_threshold_scale':" in text
+    assert "greater than 0.25" in text and "got 0.0" in text

@@ -18,12 +18,13 @@ Analysis*, 3rd ed., §6.3).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.city.errors import CityDataError, require_file
 
@@ -101,6 +102,31 @@ def load_posterior(path: str | Path, known: Collection[str]) -> BehaviourPosteri
         raise CityDataError(path, f"column {WEIGHT!r}: expected weights >= 0 with a positive sum")
     values = numbers[:, [columns.index(n) for n in names]]
     return BehaviourPosterior(names, values, weights / weights.sum(), path)
+
+
+def check_particles(posterior: BehaviourPosterior, validate: Callable[[dict], object]) -> None:
+    """Check every particle against the model's own bounds before any run draws one.
+
+    Args:
+        posterior: the particles (:func:`load_posterior`).
+        validate: called with each particle's ``{name: value}``; raises
+            ``pydantic.ValidationError`` for a value out of range (e.g. the scenario's
+            behaviour settings updated with the particle and validated).
+
+    Raises:
+        CityDataError: the first refused particle's line, column and the bound it breaks.
+    """
+    for row, values in enumerate(posterior.values):
+        try:
+            validate(dict(zip(posterior.names, values.tolist(), strict=True)))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            column = str(err["loc"][0]) if err["loc"] else "?"
+            raise CityDataError(
+                posterior.file,
+                f"line {_file_line(posterior.file, row)}, column {column!r}: {err['msg']}, "
+                f"got {err.get('input')!r}",
+            ) from None
 
 
 def _file_line(path: Path, row: int) -> int:

@@ -1,7 +1,8 @@
 """Which behaviour coefficients a run uses, checked before it starts.
 
 ``validate`` and ``run`` read the city's calibrated posterior (:mod:`sim.city.behaviour_posterior`)
-whenever a run could draw from it, so a damaged file is one message and exit 2 before any
+whenever a run could draw from it, so a damaged file, or a particle outside the coefficients'
+bounds, is one message and exit 2 before any
 replication starts; an ensemble (``run --replications``) draws the coefficients from it unless
 ``--fixed-behaviour`` is given or the scenario (or a ``-p`` override) sets them, and says on the
 console which coefficients it uses.
@@ -13,9 +14,14 @@ from pathlib import Path
 
 import typer
 
-from sim.city.behaviour_posterior import load_posterior, posterior_for, posterior_path
+from sim.city.behaviour_posterior import (
+    check_particles,
+    load_posterior,
+    posterior_for,
+    posterior_path,
+)
 from sim.core.errors import InputDataError
-from sim.scenario.schema import BEHAVIOUR_COEFFICIENTS
+from sim.scenario.schema import BEHAVIOUR_COEFFICIENTS, BehaviourConfig
 
 POSTERIOR_DRAW = "response.relocation.behaviour.posterior_draw"
 
@@ -40,9 +46,13 @@ def check_posterior_or_exit(scen) -> None:
     b, path = _behaviour_and_file(scen)
     try:
         if b is not None and b.posterior_draw:
-            posterior_for(b, scen.city.data_dir, BEHAVIOUR_COEFFICIENTS)
+            posterior = posterior_for(b, scen.city.data_dir, BEHAVIOUR_COEFFICIENTS)
         elif path is not None and path.is_file():
-            load_posterior(path, BEHAVIOUR_COEFFICIENTS)
+            posterior = load_posterior(path, BEHAVIOUR_COEFFICIENTS)
+        else:
+            return
+        base = b.model_dump()  # a particle replaces these values in a run that draws it
+        check_particles(posterior, lambda p: BehaviourConfig.model_validate({**base, **p}))
     except InputDataError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
