@@ -137,6 +137,19 @@ def fits(all_cases, tr, population, generations, workers) -> dict[str, pd.DataFr
     return {j[0]: pd.read_parquet(OUT / "fits" / f"{j[0]}.parquet") for j in jobs}
 
 
+def interval(prefix: str, sample: np.ndarray, observed: float) -> dict[str, float]:
+    """Median and 90% interval of a predictive ``sample``, its median's |ln(sim/obs)| and
+    whether the interval covers ``observed``, as ``<prefix>_<statistic>`` columns."""
+    lo, med, hi = np.quantile(sample, [0.05, 0.5, 0.95])
+    return {
+        f"{prefix}_median": med,
+        f"{prefix}_p05": lo,
+        f"{prefix}_p95": hi,
+        f"{prefix}_abs_ln_error": abs(math.log(med / observed)),
+        f"{prefix}_covered": bool(lo <= observed <= hi),
+    }
+
+
 def loso_table(all_cases, tr, posts, draws: int) -> pd.DataFrame:
     rows = []
     names = list(PARAMETERS)
@@ -144,10 +157,8 @@ def loso_table(all_cases, tr, posts, draws: int) -> pd.DataFrame:
         post = posts[f"without-{c.name}"]
         sample = predictive(tr[c.name], post, names, draws, SEED + i, c.as_of_h)
         insample = predictive(tr[c.name], posts["all"], names, draws, SEED + 100 + i, c.as_of_h)
-        lo, med, hi = np.quantile(sample, [0.05, 0.5, 0.95])
         # the reported count: the model's count times the reporting error the fit assumes
         noise = np.random.default_rng(SEED + 300 + i).normal(0.0, OBS_SCALE_LN, sample.size)
-        rep_lo, rep_hi = np.quantile(sample * np.exp(noise), [0.05, 0.95])
         default = np.median([replay_relocated(r, None, c.as_of_h) for r in tr[c.name]])
         rows.append(
             {
@@ -155,14 +166,8 @@ def loso_table(all_cases, tr, posts, draws: int) -> pd.DataFrame:
                 "observed": c.observed_persons,
                 "as_of_h": c.as_of_h,
                 "default_median": default,
-                "loso_median": med,
-                "loso_p05": lo,
-                "loso_p95": hi,
-                "loso_abs_ln_error": abs(math.log(med / c.observed_persons)),
-                "loso_covered": bool(lo <= c.observed_persons <= hi),
-                "report_p05": rep_lo,
-                "report_p95": rep_hi,
-                "report_covered": bool(rep_lo <= c.observed_persons <= rep_hi),
+                **interval("loso", sample, c.observed_persons),
+                **interval("report", sample * np.exp(noise), c.observed_persons),
                 "joint_median": float(np.median(insample)),
                 "default_abs_ln_error": abs(math.log(default / c.observed_persons)),
             }
@@ -230,18 +235,13 @@ def shipped_table(all_cases, tr, draws: int) -> pd.DataFrame:
     rows = []
     for i, c in enumerate(all_cases):
         sample = predictive(tr[c.name], post, names, draws, SEED + 200 + i, c.as_of_h)
-        lo, med, hi = np.quantile(sample, [0.05, 0.5, 0.95])
         total = np.median([replay_relocated(r) for r in tr[c.name]])
         rows.append(
             {
                 "storm": c.name,
                 "observed": c.observed_persons,
                 "as_of_h": c.as_of_h,
-                "shipped_median": med,
-                "shipped_p05": lo,
-                "shipped_p95": hi,
-                "shipped_abs_ln_error": abs(math.log(med / c.observed_persons)),
-                "shipped_covered": bool(lo <= c.observed_persons <= hi),
+                **interval("shipped", sample, c.observed_persons),
                 "window_total_median": total,
             }
         )
