@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from sim.studies.calibration.abc import run_abc, weighted_quantile
+from sim.studies.calibration.abc import run_abc, scaled_distance, weighted_quantile
 from sim.studies.calibration.outputs import calibrated_yaml, observed_interval
 from sim.studies.calibration.spec import (
     CalibrationSpecError,
@@ -100,6 +101,21 @@ def _normal_mean_model(params: dict) -> dict:
     seed = int(abs(params["mu"]) * 1e9) % (2**31 - 1)
     rng = np.random.default_rng(seed)
     return {"people_relocated": float(rng.normal(params["mu"], 1.0, 20).mean())}
+
+
+def test_scaled_distance_norms_have_their_closed_forms():
+    """Two log targets off by ln 2 and ln 4 at scale 0.5 (weights 1 and 2): Euclidean
+    sqrt(z1^2 + 2 z2^2), Manhattan |z1| + 2|z2| (z = error / scale)."""
+    targets = [
+        ObservedTarget(key="a", observed=99.0, scale=0.5, log=True, weight=1.0),
+        ObservedTarget(key="b", observed=399.0, scale=0.5, log=True, weight=2.0),
+    ]
+    sim, obs = {"a": 199.0, "b": 99.0}, {"a": 99.0, "b": 399.0}  # ln(x+1): ln 2 up, ln 4 down
+    z1, z2 = math.log(2) / 0.5, math.log(4) / 0.5
+    assert scaled_distance(targets)(sim, obs) == pytest.approx(math.sqrt(z1**2 + 2 * z2**2))
+    assert scaled_distance(targets, 1)(sim, obs) == pytest.approx(z1 + 2 * z2)
+    with pytest.raises(ValueError, match="norm"):
+        scaled_distance(targets, 3)
 
 
 def test_abc_smc_recovers_a_normal_mean(tmp_path):

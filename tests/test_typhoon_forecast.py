@@ -1,5 +1,6 @@
 """Typhoon forecasts with errors (sim.hazards.typhoon_forecast): the zero-error limit is the
-perfect forecast; the error spread matches the published CMA means."""
+perfect forecast; the error spread matches the published CMA means; successive issues evolve
+as a martingale (exact variances and covariances of the revision weights)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sim.hazards.typhoon_forecast import (
     ForecastErrors,
     TyphoonForecaster,
     perturb_track,
+    revision_weights,
 )
 from sim.models.emergency import CityModel
 from sim.scenario import load_scenario
@@ -111,7 +113,7 @@ def test_errors_between_issues_are_ar1_with_the_published_marginals(lekima_model
     for rho in (0.0, 0.8):
         fcst = TyphoonForecaster(
             ForecastErrors(), m.forecaster.cfg, m._hazard_context,
-            np.random.default_rng(5), autocorrelation=rho,
+            np.random.default_rng(5), autocorrelation=rho, evolution="ar1",
         )  # fmt: skip
         z = np.array([fcst._draw() for _ in range(20000)])
         assert np.allclose(z.std(axis=0), 1.0, atol=0.03)
@@ -126,3 +128,47 @@ def test_bad_error_tables_are_refused():
         ForecastErrors(lead_h=(24.0, 48.0), track_km=(1.0,), intensity_ms=(1.0, 2.0))
     with pytest.raises(ValueError, match="increasing"):
         ForecastErrors(lead_h=(48.0, 24.0), track_km=(1.0, 2.0), intensity_ms=(1.0, 2.0))
+
+
+@pytest.mark.parametrize("sigma", [ForecastErrors().sigma_track_km, ForecastErrors().sigma_vmax_ms])
+def test_martingale_weights_give_the_published_variance_and_converging_issues(sigma):
+    """sum_j w_j(T)^2 = sigma^2(T - t) for any issue t (the published marginal), and two
+    issues t < t' share exactly sigma^2(T - t') of it (each issue revises the last by an
+    independent increment: corr = sigma(T - t') / sigma(T - t)); the covariance is exact for
+    issues at whole model hours (the centre's)."""
+    valid = np.array([3.0, 17.5, 24.0, 47.0, 90.0])  # model hours
+    hours = np.arange(0, 100)
+    for t in (0.0, 2.5, 6.0):
+        w = revision_weights(sigma, t, valid, hours)
+        ahead = valid > t
+        assert np.allclose((w**2).sum(axis=1)[ahead], sigma(valid[ahead] - t) ** 2, rtol=1e-12)
+        assert np.all(w[:, hours < np.floor(t)] == 0)  # revisions before the issue: none
+        assert np.all(w[hours[None, :] >= valid[:, None]] == 0)  # nor after the valid time
+        if t != int(t):
+            continue  # issues inside an hour share that hour's revision only in part
+        later = revision_weights(sigma, t + 6.0, valid, hours)
+        both = valid > t + 6.0
+        shared = (w * later).sum(axis=1)[both]
+        assert np.allclose(shared, sigma(valid[both] - t - 6.0) ** 2, rtol=1e-12)
+
+
+def test_martingale_forecast_does_not_depend_on_the_issues_before_it(lekima_model):
+    """The revisions are drawn per model hour, so the forecast issued at 12 h is the same
+    whether or not the centre issued at 0 and 6 h; with errors, it differs from the truth."""
+    m = lekima_model
+
+    def forecaster():
+        return TyphoonForecaster(
+            ForecastErrors(), m.forecaster.cfg, m._hazard_context, np.random.default_rng(3),
+            evolution="martingale",
+        )  # fmt: skip
+
+    a, b = forecaster(), forecaster()
+    for t in (0.0, 6.0, 12.0):
+        a.issue(m.hazards, t)
+    b.issue(m.hazards, 12.0)
+    assert np.array_equal(a.track.lat_deg, b.track.lat_deg)
+    assert np.array_equal(a.track.vmax_ms, b.track.vmax_ms)
+    assert not np.array_equal(a.track.lat_deg, m.hazard.track.lat_deg)
+    with pytest.raises(ValueError, match="evolution"):
+        TyphoonForecaster(ForecastErrors(), None, None, None, evolution="random")

@@ -96,31 +96,37 @@ def traces(all_cases: list[StormCase], reps: int, workers: int) -> dict:
     }
 
 
+def fits_dir(norm: int) -> Path:
+    """Where the fits of a distance norm are cached (norm 2 keeps the original folder)."""
+    return OUT / ("fits" if norm == 2 else f"fits-l{norm}")
+
+
 def _fit_job(args):
-    label, fit_cases, tr, population, generations = args
-    path = OUT / "fits" / f"{label}.parquet"
+    label, fit_cases, tr, population, generations, norm = args
+    path = fits_dir(norm) / f"{label}.parquet"
     if path.is_file():
         return label
     post = fit(
         fit_cases,
         tr,
         PARAMETERS,
-        OUT / "fits" / f"{label}.db",
+        fits_dir(norm) / f"{label}.db",
         population,
         generations,
         OBS_SCALE_LN,
         SEED,
+        norm,
     )
     tmp = path.with_suffix(".tmp")
     post.to_parquet(tmp)
     tmp.replace(path)
-    (OUT / "fits" / f"{label}.db").unlink(missing_ok=True)
+    (fits_dir(norm) / f"{label}.db").unlink(missing_ok=True)
     return label
 
 
-def fits(all_cases, tr, population, generations, workers) -> dict[str, pd.DataFrame]:
-    (OUT / "fits").mkdir(parents=True, exist_ok=True)
-    jobs = [("all", all_cases, tr, population, generations)]
+def fits(all_cases, tr, population, generations, workers, norm) -> dict[str, pd.DataFrame]:
+    fits_dir(norm).mkdir(parents=True, exist_ok=True)
+    jobs = [("all", all_cases, tr, population, generations, norm)]
     jobs += [
         (
             f"without-{c.name}",
@@ -128,13 +134,14 @@ def fits(all_cases, tr, population, generations, workers) -> dict[str, pd.DataFr
             tr,
             population,
             generations,
+            norm,
         )
         for c in all_cases
     ]
     with ProcessPoolExecutor(workers) as pool:
         for label in pool.map(_fit_job, jobs):
             print(f"  fitted {label}", flush=True)
-    return {j[0]: pd.read_parquet(OUT / "fits" / f"{j[0]}.parquet") for j in jobs}
+    return {j[0]: pd.read_parquet(fits_dir(norm) / f"{j[0]}.parquet") for j in jobs}
 
 
 def interval(prefix: str, sample: np.ndarray, observed: float) -> dict[str, float]:
@@ -175,7 +182,7 @@ def loso_table(all_cases, tr, posts, draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def markdown(table: pd.DataFrame, posterior: dict, reps: int) -> str:
+def markdown(table: pd.DataFrame, posterior: dict, reps: int, norm: int) -> str:
     lines = [
         "| storm | observed | defaults before (median) | LOSO median [90% interval] | "
         "abs ln error | covered | 90% interval of the reported count | covered |",
@@ -197,7 +204,9 @@ def markdown(table: pd.DataFrame, posterior: dict, reps: int) -> str:
         f"90% intervals covering: {table['loso_covered'].mean():.0%} (of the model's count), "
         f"{table['report_covered'].mean():.0%} (of the reported count: the model's count times "
         f"a lognormal reporting error of s = {OBS_SCALE_LN:g} in ln units, the observation "
-        f"model the fit assumes); {reps} replications per storm.",
+        f"model the fit assumes); {reps} replications per storm; ABC distance: "
+        + ("sum of absolute" if norm == 1 else "root of the sum of squared")
+        + " scaled log errors.",
         "",
         "Joint posterior (all storms), weighted median [5%, 95%]:",
         "",
@@ -277,6 +286,14 @@ def main() -> None:
     ap.add_argument("--generations", type=int, default=6, help="ABC-SMC generations")
     ap.add_argument("--draws", type=int, default=400, help="posterior predictive draws")
     ap.add_argument(
+        "--norm",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="ABC distance: 1, sum of absolute log errors (the target's own measure); 2, "
+        "root of the sum of squares",
+    )
+    ap.add_argument(
         "--shipped-only",
         action="store_true",
         help="no fits: each storm under the city's shipped posterior (out/shipped.md)",
@@ -293,13 +310,13 @@ def main() -> None:
         print(text)
         return
     print("fits ...", flush=True)
-    posts = fits(all_cases, tr, a.population, a.generations, a.workers)
+    posts = fits(all_cases, tr, a.population, a.generations, a.workers, a.norm)
     table = loso_table(all_cases, tr, posts, a.draws)
     posterior = summarise_posterior(posts["all"], list(PARAMETERS))
     table.to_csv(OUT / "loso.csv", index=False)
     (OUT / "posterior.json").write_text(json.dumps(posterior, indent=2))
     write_particles(posts["all"], OUT / "behaviour_posterior.csv", a)
-    text = markdown(table, posterior, a.reps)
+    text = markdown(table, posterior, a.reps, a.norm)
     (OUT / "results.md").write_text(text, encoding="utf-8")
     print(text)
 

@@ -284,6 +284,7 @@ class CityModel(SimulationModel):
             self.streams["forecast"],
             err.autocorrelation,
             warnings.horizon_h,
+            err.evolution,
         )  # fmt: skip
         self.engine = EventEngine(self, config.events)  # schedules the scripted events
         self._close_underpasses = config.response.close_underpasses

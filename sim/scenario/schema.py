@@ -848,12 +848,22 @@ class TyphoonForecastErrorsConfig(Strict):
     scale: float = Field(
         1.0, ge=0, le=5, description="Multiplier on every error (0: the perfect forecast)."
     )
+    evolution: Literal["martingale", "ar1"] = Field(
+        "ar1",
+        description="How successive issues' errors relate (sim/hazards/typhoon_forecast.py). "
+        "martingale: each issue revises the last by an independent increment (the martingale "
+        "model of forecast evolution, Heath & Jackson 1994), so every issue has the published "
+        "errors and forecasts of one time converge as it nears. ar1: one error triple per "
+        "issue, AR(1) between issues by autocorrelation (0: independent issues, which let a "
+        "district order on the largest of many independent errors). Default ar1: the "
+        "behaviour posterior was calibrated with it.",
+    )
     autocorrelation: float = Field(
         0.0,
         ge=0,
         lt=1,
-        description="AR(1) coefficient of the errors between successive issues (0: "
-        "independent issues; assumption).",
+        description="AR(1) coefficient of the errors between successive issues, evolution "
+        "ar1 only (0: independent issues; assumption).",
     )
 
     @model_validator(mode="after")

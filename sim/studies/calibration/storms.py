@@ -10,7 +10,8 @@ replication picked from the particle's seed, so the posterior carries the run-to
 Leave-one-storm-out: fit on all storms but one, predict the one left out from the posterior
 (median and 90% interval of replays over posterior draws x replications).
 
-Distance: sum over storms of ((ln(sim + 1) - ln(obs + 1)) / s)^2, s = ``obs_scale_ln`` (an
+Distance: over storms, the sum of |ln(sim + 1) - ln(obs + 1)| / s (``norm`` 1) or the root of
+the sum of its squares (``norm`` 2), s = ``obs_scale_ln`` (an
 assumption: reported running totals and differing definitions, e.g. Lekima 253,000 by the
 city's count against 149,000 by the NDRCC's, put the observations' own uncertainty at about
 this much in ln units).
@@ -143,8 +144,10 @@ def fit(
     max_generations: int,
     obs_scale_ln: float,
     seed: int,
+    norm: int = 2,
 ) -> pd.DataFrame:
-    """ABC-SMC posterior of the behaviour coefficients on ``cases`` (particles, weights)."""
+    """ABC-SMC posterior of the behaviour coefficients on ``cases`` (particles, weights);
+    ``norm``: the distance's (:func:`sim.studies.calibration.abc.scaled_distance`)."""
     model = ReplayModel(
         {c.name: traces[c.name] for c in cases}, seed, {c.name: c.as_of_h for c in cases}
     )
@@ -156,6 +159,7 @@ def fit(
         population_size,
         max_generations,
         seed=seed,
+        norm=norm,
     )
 
 
