@@ -140,3 +140,24 @@ def test_an_ensemble_folder_appears_finished_and_is_kept_without_overwrite(seria
     assert (out / "ensemble.json").read_text() == before
     assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ens"]
+
+
+def test_drawn_behaviour_coefficients_are_kept_per_replication(tmp_path):
+    """An ensemble that draws the behaviour coefficients keeps each replication's particle in
+    ensemble.parquet (behaviour.<name>), and every drawn row is a particle of the file."""
+    posterior = ROOT / "scenarios/data/shanghai/behaviour_posterior.csv"
+    out = tmp_path / "drawn"
+    res = runner.invoke(
+        app,
+        ["run", str(EXAMPLE), "--replications", "2", "-q", "--out", str(out)]
+        + ["-p", f"response.relocation.behaviour.posterior_file={posterior}"]
+        + ["-p", "response.relocation.behaviour.posterior_draw=true"],
+    )
+    assert res.exit_code == 0, (res.output, res.exception)
+    table = pd.read_parquet(out / "ensemble.parquet")
+    particles = pd.read_csv(posterior, comment="#").drop(columns="weight")
+    cols = [f"behaviour.{n}" for n in particles.columns]
+    assert list(table.columns[2 : 2 + len(cols)]) == cols  # after replication, seed
+    drawn = table[cols].to_numpy()
+    for row in drawn:
+        assert np.isclose(particles.to_numpy(), row).all(axis=1).any()

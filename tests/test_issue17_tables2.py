@@ -161,3 +161,15 @@ def test_two_replications_of_a_count_read_as_their_own_values():
     for values, shown in (([0, 1], (0, 0, 1)), ([0, 2], (0, 0, 2)), ([10, 9], (9, 9, 10))):
         s = outcome_stats(pd.DataFrame({"incidents": values}), ["incidents"], {}, units)
         assert shown_stats("incidents", s["incidents"], units) == shown, values
+
+
+def test_observed_column_shows_the_spread_inside_is_judged_against():
+    """An observed figure with a reported spread shows it beside the value (console and
+    report), so "inside: yes" for an interval that meets only the spread can be checked."""
+    from sim.results.ensemble import observed_cell
+
+    spread = {"value": 253000.0, "low": 149000.0, "high": 259000.0}
+    assert observed_cell("people_relocated", spread, None) == "253,000 (149,000-259,000)"
+    assert observed_cell("people_relocated", {"value": 253000.0}, None) == "253,000"
+    same = {"value": 5.0, "low": 5.0, "high": 5.0}
+    assert observed_cell("deaths", same, None) == "5"

@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 
 import sim.results.runner as runner_mod
 from sim.interfaces.cli.main import app
-from sim.results.staging import MARKER_FILE, RunFolderError, publish, stage, staging_path
+from sim.results.staging import (
+    MARKER_FILE,
+    RunFolderError,
+    publish,
+    stage,
+    staging_path,
+    untouched,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example-city" / "typhoon.yaml"
@@ -97,3 +104,11 @@ def test_staging_is_resumed_for_the_same_scenario_and_cleared_for_another(tmp_pa
     with pytest.raises(RunFolderError, match="did not finish"):
         publish(partial, out)
     assert not out.exists()
+
+
+def test_messages_say_a_missing_folder_was_not_created(tmp_path):
+    """An interrupted first run must not claim it left an existing folder alone."""
+    out = tmp_path / "run"
+    assert untouched(out) == f"{out} was not created"
+    out.mkdir()
+    assert untouched(out) == f"{out} was not changed"

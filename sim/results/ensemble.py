@@ -64,15 +64,20 @@ MIN_REPLICATIONS_FOR_TAILS = 20
 TABLE_FILE = "ensemble.parquet"
 STATS_FILE = "ensemble.json"
 ROW_COLUMNS = ("replication", "seed")
+DRAWN_PREFIX = "behaviour."
+"""Column prefix of the behaviour coefficients a replication drew (one particle of the
+city's posterior; :func:`sim.studies.sweep.runone.run_one`)."""
 """Columns of the ensemble table before the outcomes."""
 MAX_PIPED_WIDTH = 1000
 """The widest (columns) the table is printed when piped: no row of it comes near."""
 
 
 def ensemble_table(rows: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """The replications' rows as the ensemble table: replication, seed, the outcomes present
-    (in ``outcomes`` order), then wall_time_s; sorted by replication."""
-    keep = [c for c in (*ROW_COLUMNS, *outcomes, "wall_time_s") if c in rows.columns]
+    """The replications' rows as the ensemble table: replication, seed, the behaviour
+    coefficients each drew (``behaviour.<name>``, when drawn from the posterior), the outcomes
+    present (in ``outcomes`` order), then wall_time_s; sorted by replication."""
+    drawn = [c for c in rows.columns if c.startswith(DRAWN_PREFIX)]
+    keep = [c for c in (*ROW_COLUMNS, *drawn, *outcomes, "wall_time_s") if c in rows.columns]
     return rows[keep].sort_values("replication", kind="stable").reset_index(drop=True)
 
 
@@ -226,6 +231,16 @@ def _short(key: str, v: float, units: dict | None = None) -> str:
     return format_outcome(key, v, units)
 
 
+def observed_cell(key: str, obs: dict, units: dict | None) -> str:
+    """The observed column: the figure, and the reported spread "inside" was judged against
+    when there is one (e.g. "253,000 (149,000-259,000)"), so a "yes" can be checked by eye."""
+    text = observed_figure(obs["value"], obs.get("bound", "exact"))
+    low, high = obs.get("low"), obs.get("high")
+    if low is not None and high is not None and low != high:
+        text += f" ({_short(key, low, units)}-{_short(key, high, units)})"
+    return text
+
+
 def _interval(key: str, low: float, high: float, units: dict | None) -> str:
     """The 90 % interval as the console shows it: "[low, high]"; blank without values."""
     if low is None:
@@ -246,7 +261,7 @@ def ensemble_report(
     for key, s in stats.items():
         obs = s.get("observed")
         inside = "" if "inside" not in s else ("yes" if s["inside"] else "no")
-        obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
+        obs_txt = "" if obs is None else observed_cell(key, obs, units)
         unit = outcome_unit(key, units)
         median, low, high = shown_stats(key, s, units)
         rows.append(

@@ -34,6 +34,7 @@ from sim.results.ensemble import (
     MIN_REPLICATIONS_FOR_TAILS,
     STATS_FILE,
     TABLE_FILE,
+    observed_cell,
     partial_value_notes,
     shown_stats,
 )
@@ -230,7 +231,7 @@ def _table(stats: dict[str, dict], keys: list[str], units: dict) -> str:
     for key in keys:
         s = stats[key]
         obs = s.get("observed")
-        obs_txt = "" if obs is None else observed_figure(obs["value"], obs.get("bound", "exact"))
+        obs_txt = "" if obs is None else observed_cell(key, obs, units)
         inside = "" if "inside" not in s else ("yes" if s["inside"] else "no")
         median, low, high = shown_stats(key, s, units)
         shown = [format_outcome(key, v, units) for v in (median, low, high)]

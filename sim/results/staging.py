@@ -89,6 +89,13 @@ class RunFolderError(Exception):
     """The run folder cannot be used: the message names it and says what to do."""
 
 
+def untouched(out_dir: Path) -> str:
+    """What an unfinished or refused command did to its output folder, for its message:
+    "<out_dir> was not changed" when the folder exists, "<out_dir> was not created" when it
+    does not (a first run interrupted before publishing)."""
+    return f"{out_dir} was {'not changed' if Path(out_dir).exists() else 'not created'}"
+
+
 def is_finished(folder: Path, finished_file: str = FINISHED_FILE) -> bool:
     """A run folder whose run finished (``finished_file`` is written last: ``summary.json``
     for a run, ``ensemble.json`` for an ensemble)."""

@@ -28,6 +28,7 @@ from sim.interfaces.cli.behaviour import behaviour_draws
 from sim.interfaces.cli.common import publish_or_exit, stage_or_exit
 from sim.results.ensemble import STATS_FILE as ENSEMBLE_FILE
 from sim.results.ensemble import ensemble_table, outcome_stats, print_ensemble, write_ensemble
+from sim.results.staging import untouched
 from sim.studies.sweep.exits import echo_notes, sweep_exits
 from sim.studies.sweep.replicate import REPLICATIONS_DIR, run_replications
 from sim.studies.sweep.spec import EMERGENCY_OUTCOME_KEYS
@@ -80,7 +81,7 @@ def ensemble_command(
             settings={"replications": replications},  # another N: not this staging folder
             keep_other=not overwrite,  # another scenario's replications: refused, not lost
         )
-        kept = f"{final_dir} was not changed; the unfinished ensemble is in {out_dir}"
+        kept = f"{untouched(final_dir)}; the unfinished ensemble is in {out_dir}"
         with sweep_exits(
             out_dir, f"rerun to resume it ({kept})", finished=out_dir / REPLICATIONS_DIR
         ):

@@ -42,6 +42,7 @@ from sim.interfaces.cli.common import (
     publish_or_exit,
     stage_or_exit,
 )
+from sim.results.staging import untouched
 from sim.scenario.paths import (
     OVERRIDE_HELP,
     command_overrides,
@@ -389,5 +390,5 @@ def _kept(staging: Path, replications: int, out_dir: Path) -> str:
     saved = len(list((staging / SAVED_DIR).glob("replication-*.parquet")))
     return (
         f"{saved} of {replications} replications finished and are saved in {staging}; rerun "
-        f"the same command to resume it ({out_dir} was not changed)"
+        f"the same command to resume it ({untouched(out_dir)})"
     )

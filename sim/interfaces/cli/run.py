@@ -27,7 +27,7 @@ from sim.interfaces.cli.common import (
     publish_or_exit,
     stage_or_exit,
 )
-from sim.results.staging import RunFolderError
+from sim.results.staging import RunFolderError, untouched
 from sim.scenario.paths import command_overrides, shown_overrides
 from sim.studies.sweep.executor import WORKERS
 from sim.studies.sweep.spec import PLAN_RUNS
@@ -222,19 +222,19 @@ def _run_staged(
                 _run(scen, staging, quiet, figures, event)
         except KeyboardInterrupt:
             typer.echo(
-                f"interrupted: {out_dir} was not changed; the unfinished run is in {staging} "
+                f"interrupted: {untouched(out_dir)}; the unfinished run is in {staging} "
                 "(rerun to resume or replace it)",
                 err=True,
             )
             raise typer.Exit(code=130) from None
         except (InputDataError, RunFolderError) as exc:  # validate reads the files first
-            typer.echo(f"{exc} ({out_dir} was not changed)", err=True)
+            typer.echo(f"{exc} ({untouched(out_dir)})", err=True)
             raise typer.Exit(code=2) from None
         except MemoryError:  # statistics or parameters that ask for an impossible city
             typer.echo(
                 f"the scenario needs more memory than this machine has: check the size-setting "
-                f"figures (city.yaml networks statistics, networks.resolution) ({out_dir} was "
-                "not changed)",
+                f"figures (city.yaml networks statistics, networks.resolution) "
+                f"({untouched(out_dir)})",
                 err=True,
             )
             raise typer.Exit(code=2) from None

@@ -61,7 +61,7 @@ from sim.networks import (
     generate_city_networks,
 )
 from sim.networks.services import SERVICE_LAYERS
-from sim.results.staging import RunFolderError, publish, resolve_out, stage
+from sim.results.staging import RunFolderError, publish, resolve_out, stage, untouched
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.paths import OVERRIDE_HELP, command_overrides, overrides_from_cwd
 from sim.scenario.schema import Scenario
@@ -625,17 +625,17 @@ def _screen_staged(scen, out: Path, overwrite: bool, samples: int, seeds: int, h
         try:
             res = run_criticality(scen, samples, seeds, horizon_h, city=city, progress=typer.echo)
         except (CriticalityError, InputDataError) as exc:  # e.g. the networks cannot be built
-            typer.echo(f"{exc} ({out} was not changed)", err=True)
+            typer.echo(f"{exc} ({untouched(out)})", err=True)
             raise typer.Exit(2) from None
         except MemoryError:
             typer.echo(
                 f"the networks need more memory than this machine has: check the size-setting "
-                f"figures (city.yaml networks statistics, --resolution) ({out} was not changed)",
+                f"figures (city.yaml networks statistics, --resolution) ({untouched(out)})",
                 err=True,
             )
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            typer.echo(f"interrupted: {out} was not changed", err=True)
+            typer.echo(f"interrupted: {untouched(out)}", err=True)
             raise typer.Exit(130) from None
         _write_and_publish(res, city, staging, out)
     return out, res
@@ -702,5 +702,5 @@ def _write_and_publish(res, city, staging: Path, out: Path) -> None:
         typer.echo(f"{out}: cannot write ({exc.strerror or exc}); it was not changed", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        typer.echo(f"interrupted: {out} was not changed", err=True)
+        typer.echo(f"interrupted: {untouched(out)}", err=True)
         raise typer.Exit(130) from None

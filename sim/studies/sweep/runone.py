@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sim.results.ensemble import DRAWN_PREFIX
 from sim.studies.sweep.design import RunRecord
 from sim.studies.sweep.spec import ExperimentSpec
 
@@ -41,9 +42,10 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
 
     Returns:
         Column → scalar: ``run_id, scenario, point, replication, seed, scenario_hash``, the
-        parameters (their column names), then the kept outcomes (summary keys of the
-        scenario's kind; a long run's default outcomes are the keys its enabled processes
-        write).
+        parameters (their column names), the behaviour coefficients the run drew from the
+        city's posterior (``behaviour.<name>``, when ``posterior_draw`` is on), then the kept
+        outcomes (summary keys of the scenario's kind; a long run's default outcomes are the
+        keys its enabled processes write).
 
     Raises:
         ScenarioError: the run's scenario is invalid.
@@ -57,9 +59,11 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
     kind = scenario.kind
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix=f"citysafe-{run.run_id}-") as tmp:
-            summary = run_scenario(scenario, Path(tmp), progress=False, figures=False).summary
+            result = run_scenario(scenario, Path(tmp), progress=False, figures=False)
     else:
-        summary = run_scenario(scenario, Path(run_dir), progress=False, figures=False).summary
+        result = run_scenario(scenario, Path(run_dir), progress=False, figures=False)
+    summary = result.summary
+    drawn = getattr(result.model, "behaviour_drawn", None) or {}
     row: dict[str, Any] = {
         "run_id": run.run_id,
         "scenario": run.scenario,
@@ -68,6 +72,7 @@ def run_one(spec: ExperimentSpec, run: RunRecord, run_dir: str | None = None) ->
         "seed": int(scenario.seed),
         "scenario_hash": scenario_hash(scenario),
         **run.params,
+        **{f"{DRAWN_PREFIX}{k}": float(v) for k, v in drawn.items()},
     }
     keys = spec.output_keys(kind)
     if spec.outputs is None:  # default: also a long run's shock outcomes (shocks.<name>.<key>)
