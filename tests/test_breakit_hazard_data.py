@@ -446,7 +446,7 @@ def test_run_reports_a_data_error_it_meets_in_one_line(city, tmp_path, monkeypat
     res = _cli("run", city, "-q", "--no-figures", "--out", str(tmp_path / "run"))
     assert res.exit_code == 2, res.output
     assert "typhoon_track.csv:5: time_utc is blank" in res.output
-    assert "was not changed" in res.output and "Traceback" not in res.output
+    assert "run was not created" in res.output and "Traceback" not in res.output
 
 
 @pytest.mark.parametrize(

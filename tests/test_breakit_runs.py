@@ -493,5 +493,5 @@ def test_run_refuses_a_foreign_folder_among_a_long_runs_shocks(tmp_path):
     (mine / "notes.md").write_text("keep")
     msg = _one_line(_run(path, out))  # resumes the staging folder (same scenario)
     assert f"{mine}: looks like an unfinished shock folder but was not written by citysafe" in msg
-    assert f"({out} was not changed)" in msg
+    assert f"({out} was not created)" in msg  # a first run: nothing published yet
     assert (mine / "notes.md").read_text() == "keep" and not out.exists()

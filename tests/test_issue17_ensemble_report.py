@@ -86,7 +86,10 @@ def test_the_ensemble_folder_holds_a_report_of_its_figures(ensemble):
         median, low, high = shown_stats(key, s, {})  # counts as whole numbers
         assert f">{format_number(median)}<" in row
         assert f">[{format_number(low)}, {format_number(high)}]<" in row
-        assert f">{format_number(s['observed']['value'])}<" in row
+        obs = s["observed"]  # with its reported spread when it has one (60 (40-90))
+        low_high = (format_number(obs.get("low", 0)), format_number(obs.get("high", 0)))
+        spread = f" ({low_high[0]}-{low_high[1]})" if "low" in obs else ""
+        assert f">{format_number(obs['value'])}{spread}<" in row
         assert (">yes<" if s["inside"] else ">no<") in row
     assert "Trees down (count): 60 (reported 40 to 90); test record" in page
     assert f"{stats['observed_inside']['inside']} of 2 observed figures inside" in page

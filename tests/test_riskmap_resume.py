@@ -80,7 +80,7 @@ def test_an_interrupted_riskmap_resumes_and_equals_an_uninterrupted_one(tmp_path
     # the message names the partial folder, what it holds and how to go on
     assert f"2 of 3 replications finished and are saved in {partial}" in first.output
     assert "rerun the same command to resume it" in first.output
-    assert f"({cut} was not changed)" in first.output
+    assert f"({cut} was not created)" in first.output
     assert not cut.exists()
     assert sorted(p.name for p in (partial / SAVED_DIR).iterdir()) == [
         "replication-0000.parquet",
