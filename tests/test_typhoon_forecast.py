@@ -172,3 +172,19 @@ def test_martingale_forecast_does_not_depend_on_the_issues_before_it(lekima_mode
     assert not np.array_equal(a.track.lat_deg, m.hazard.track.lat_deg)
     with pytest.raises(ValueError, match="evolution"):
         TyphoonForecaster(ForecastErrors(), None, None, None, evolution="random")
+
+
+def test_spreads_and_autocorrelation_are_refused_where_they_cannot_hold():
+    """A reported spread must hold its own value (else the table shows one range and "inside"
+    is judged against another); autocorrelation means nothing to martingale errors."""
+    from pydantic import ValidationError
+
+    from sim.scenario.schema import ObservedOutcome, TyphoonForecastErrorsConfig
+
+    ObservedOutcome(value=253000, low=149000, high=259000, source="two counts")
+    for low, high in ((5000, 12000), (12000, 5000)):
+        with pytest.raises(ValidationError, match="low <= value <= high"):
+            ObservedOutcome(value=20000, low=low, high=high, source="x")
+    TyphoonForecastErrorsConfig(evolution="martingale")
+    with pytest.raises(ValidationError, match="ar1 only"):
+        TyphoonForecastErrorsConfig(evolution="martingale", autocorrelation=0.5)

@@ -18,6 +18,9 @@ Every comparison is with the model's running total at the time the count was rep
 (``as_of_local`` in ``storms.yaml``; :func:`storm_files.as_of_hours`), not with the whole
 window's: reported counts are running totals, some made hours before landfall.
 
+``--forecast-evolution martingale`` makes the traces with martingale forecast errors
+(``warnings.typhoon_errors.evolution``) and keeps everything in ``out-martingale/``.
+
 ``--shipped-only`` stops after stage 2 and writes ``out/shipped.md``: each storm under the
 posterior the city ships (out of sample for storms that fit did not list).
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -48,7 +52,11 @@ from sim.studies.calibration.storms import (
 from sim.studies.sweep.design import replication_seeds
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
+EVOLUTION_ENV = "CITYSAFE_CALIBRATION_EVOLUTION"
+"""The forecast errors' evolution the traces are made with (``--forecast-evolution``; an
+environment variable so that worker processes, forked or spawned, see it too)."""
+EVOLUTION = os.environ.get(EVOLUTION_ENV, "ar1")
+OUT = HERE / ("out" if EVOLUTION == "ar1" else f"out-{EVOLUTION}")
 DATA_DIR = HERE.parents[1] / "scenarios" / "data" / "shanghai"
 
 # Priors of the PADM coefficients (sim.scenario.schema.BehaviourConfig): wide uniforms
@@ -76,9 +84,14 @@ def cases(spec: dict) -> list[StormCase]:
     return out
 
 
+def trace_overrides() -> list[str]:
+    """Scenario overrides of the traced runs: the forecast errors' evolution, if not ar1."""
+    return [] if EVOLUTION == "ar1" else [f"warnings.typhoon_errors.evolution={EVOLUTION}"]
+
+
 def _trace_job(args):
     case, rep, seed = args
-    cached_trace(OUT / "traces", case, rep, seed)
+    cached_trace(OUT / "traces", case, rep, seed, trace_overrides())
     return case.name, rep
 
 
@@ -91,7 +104,11 @@ def traces(all_cases: list[StormCase], reps: int, workers: int) -> dict:
         for name, rep in pool.map(_trace_job, jobs):
             print(f"  traced {name} #{rep}", flush=True)
     return {
-        c.name: [cached_trace(OUT / "traces", c, r, s) for (cc, r, s) in jobs if cc.name == c.name]
+        c.name: [
+            cached_trace(OUT / "traces", c, r, s, trace_overrides())
+            for (cc, r, s) in jobs
+            if cc.name == c.name
+        ]
         for c in all_cases
     }
 
@@ -299,7 +316,17 @@ def main() -> None:
         action="store_true",
         help="no fits: each storm under the city's shipped posterior (out/shipped.md)",
     )
+    ap.add_argument(
+        "--forecast-evolution",
+        choices=("ar1", "martingale"),
+        default="ar1",
+        help="forecast errors of the traced runs (warnings.typhoon_errors.evolution); not ar1: "
+        "everything goes to out-<evolution>/",
+    )
     a = ap.parse_args()
+    global EVOLUTION, OUT
+    os.environ[EVOLUTION_ENV] = EVOLUTION = a.forecast_evolution
+    OUT = HERE / ("out" if EVOLUTION == "ar1" else f"out-{EVOLUTION}")
     all_cases = cases(load_spec())
     print("traces ...", flush=True)
     tr = traces(all_cases, a.reps, a.workers)

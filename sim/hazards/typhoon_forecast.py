@@ -39,17 +39,19 @@ Error model (:class:`ForecastErrors`):
     Forecasting 21: 764-780); the records of one forecast share the
     revisions of the hours before both, so a forecast track is displaced smoothly.
     Assumption: the official forecasts are efficient (revisions unpredictable), which the
-    model needs and no verification of CMA forecasts was read to confirm. Without it
-    (independent issues) a district that orders on any issue meeting its trigger orders on
-    the *largest* of many independent errors.
+    model needs and no verification of CMA forecasts was read to confirm. With independent
+    issues a district that orders on any issue meeting its trigger orders on the largest of
+    several independent errors; with martingale errors an over-forecast persists across
+    issues instead (measured below: more people move).
   - ``ar1`` (default, what the shipped behaviour posterior was calibrated with): one
     standard-normal triple per issue scales the errors at every lead (fully correlated along
     one forecast); between issues the triple is AR(1) with coefficient ``autocorrelation``
     (0, the default: independent issues). Measured on the eight calibration storms (6
-    replications each, the shipped posterior; ``run.py --shipped-only`` against the joint
-    fit's in-sample medians): martingale errors give Yagi ~97,000 (ar1 ~58,000; reported
-    10,660), Ampil ~67,000 (~190,000; 192,727) and a median error of 0.78 (0.56). The
-    default changes only with a posterior fitted on martingale forecasts.
+    replications each, the shipped posterior, ``run.py --shipped-only``;
+    ``results/shipped_evolution_{ar1,martingale}.md``): martingale errors give Yagi 96,868
+    (ar1 56,403; reported 10,660), Ampil 66,557 (192,915; 192,727) and a median error of
+    0.78 (0.59): an over-forecast persists across issues. The default changes only with a
+    posterior fitted on martingale forecasts.
 
 Default errors (``CMA_*``): CMA's National Meteorological Centre (中央气象台) official
 forecasts, 2015 verification of Chen G. M. et al. (2017, Meteorological Monthly 43(4),

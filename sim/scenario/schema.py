@@ -867,6 +867,15 @@ class TyphoonForecastErrorsConfig(Strict):
     )
 
     @model_validator(mode="after")
+    def _autocorrelation_needs_ar1(self) -> TyphoonForecastErrorsConfig:
+        if self.evolution != "ar1" and self.autocorrelation != 0.0:
+            raise ValueError(
+                f"autocorrelation applies to evolution ar1 only; evolution {self.evolution} "
+                "relates the issues by itself: drop autocorrelation or use evolution ar1"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _same_length(self) -> TyphoonForecastErrorsConfig:
         n = len(self.lead_h)
         if len(self.track_error_km) != n or len(self.intensity_error_ms) != n:
@@ -1078,6 +1087,19 @@ class ObservedOutcome(Strict):
         description="'exact': value is the figure; 'at_least': the figure is value or more "
         "(a report of 'more than', '3,000 余', '3,000+'); 'at_most': value or less.",
     )
+
+    @model_validator(mode="after")
+    def _spread_holds_the_value(self) -> ObservedOutcome:
+        # a spread that leaves out its own figure, or runs backwards, is a typing error: the
+        # table would show one range and "inside" would be judged against another
+        lo = self.value if self.low is None else self.low
+        hi = self.value if self.high is None else self.high
+        if not lo <= self.value <= hi:
+            raise ValueError(
+                f"the reported spread must hold the value: low <= value <= high, got low "
+                f"{self.low}, value {self.value}, high {self.high}"
+            )
+        return self
 
     @model_serializer(mode="wrap")
     def _plain_when_exact(self, handler):
