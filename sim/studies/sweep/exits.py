@@ -60,17 +60,18 @@ def sweep_exits(out_dir: Path, resume_hint: str, finished: Path | None = None) -
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         typer.echo(
-            f"interrupted: {_count(finished)}finished runs are saved in {out_dir}; {resume_hint}",
+            f"interrupted: {_count(finished)} saved in {out_dir}; {resume_hint}",
             err=True,
         )
         raise typer.Exit(code=130) from None
 
 
 def _count(folder: Path | None) -> str:
-    """``"N "`` for the runs finished in a sweep folder, ``""`` if it cannot be read."""
+    """ "N finished run(s) are/is" for a sweep folder, "finished runs are" if it cannot be read."""
     if folder is None:
-        return ""
+        return "finished runs are"
     try:
-        return f"{len(SweepStore(folder).completed(repair=False))} "
+        n = len(SweepStore(folder).completed(repair=False))
     except (SweepError, OSError, ValueError):
-        return ""  # the count is a courtesy: the interrupt is reported without it
+        return "finished runs are"  # the count is a courtesy: the interrupt is reported without it
+    return "1 finished run is" if n == 1 else f"{n} finished runs are"
