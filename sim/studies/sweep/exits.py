@@ -67,7 +67,8 @@ def sweep_exits(out_dir: Path, resume_hint: str, finished: Path | None = None) -
 
 
 def _count(folder: Path | None) -> str:
-    """ "N finished run(s) are/is" for a sweep folder, "finished runs are" if it cannot be read."""
+    """The subject of the interrupt line: "2 finished runs are", "1 finished run is", or
+    "finished runs are" when the sweep folder cannot be read."""
     if folder is None:
         return "finished runs are"
     try:
