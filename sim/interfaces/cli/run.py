@@ -48,7 +48,8 @@ def validate(
     FILE: field.path: expected (exit 2)."""
     _load_checked(scenario, list(param or []), journal, shown_overrides(ctx, param))
     also = f"; {journal}: OK" if journal is not None else ""
-    console.print(f"{scenario}: OK{also}", highlight=False)
+    # soft wrap: a long path stays on one line when piped (no newline inside it)
+    console.print(f"{scenario}: OK{also}", highlight=False, soft_wrap=True)
 
 
 def _load_checked(
@@ -223,7 +224,7 @@ def _run_staged(
         except KeyboardInterrupt:
             typer.echo(
                 f"interrupted: {untouched(out_dir)}; the unfinished run is in {staging} "
-                "(rerun to resume or replace it)",
+                "(a run does not resume: rerun to start it again)",
                 err=True,
             )
             raise typer.Exit(code=130) from None
@@ -239,7 +240,7 @@ def _run_staged(
             )
             raise typer.Exit(code=2) from None
         publish_or_exit(staging, out_dir)
-    console.print(f"run folder: {out_dir}", highlight=False)
+    console.print(f"run folder: {out_dir}", highlight=False, soft_wrap=True)
 
 
 def import_lines(model) -> list[str]:
