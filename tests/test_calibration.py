@@ -105,7 +105,8 @@ def _normal_mean_model(params: dict) -> dict:
 
 def test_scaled_distance_norms_have_their_closed_forms():
     """Two log targets off by ln 2 and ln 4 at scale 0.5 (weights 1 and 2): Euclidean
-    sqrt(z1^2 + 2 z2^2), Manhattan |z1| + 2|z2| (z = error / scale)."""
+    sqrt(z1^2 + 2 z2^2), Manhattan |z1| + 2|z2|, median the mean of |z1| and 2|z2| (z = error
+    / scale); a third target off by ln 1000 leaves the median at the middle error."""
     targets = [
         ObservedTarget(key="a", observed=99.0, scale=0.5, log=True, weight=1.0),
         ObservedTarget(key="b", observed=399.0, scale=0.5, log=True, weight=2.0),
@@ -114,6 +115,10 @@ def test_scaled_distance_norms_have_their_closed_forms():
     z1, z2 = math.log(2) / 0.5, math.log(4) / 0.5
     assert scaled_distance(targets)(sim, obs) == pytest.approx(math.sqrt(z1**2 + 2 * z2**2))
     assert scaled_distance(targets, 1)(sim, obs) == pytest.approx(z1 + 2 * z2)
+    assert scaled_distance(targets, "median")(sim, obs) == pytest.approx((z1 + 2 * z2) / 2)
+    three = [*targets, ObservedTarget(key="c", observed=9.0, scale=0.5, log=True, weight=1.0)]
+    far = {**sim, "c": 9999.0}  # ln 1000 off: the median is the middle error, z2 scaled by 2
+    assert scaled_distance(three, "median")(far, {**obs, "c": 9.0}) == pytest.approx(2 * z2)
     with pytest.raises(ValueError, match="norm"):
         scaled_distance(targets, 3)
 

@@ -10,8 +10,8 @@ replication picked from the particle's seed, so the posterior carries the run-to
 Leave-one-storm-out: fit on all storms but one, predict the one left out from the posterior
 (median and 90% interval of replays over posterior draws x replications).
 
-Distance: over storms, the sum of |ln(sim + 1) - ln(obs + 1)| / s (``norm`` 1) or the root of
-the sum of its squares (``norm`` 2), s = ``obs_scale_ln`` (an
+Distance: over storms, the sum of |ln(sim + 1) - ln(obs + 1)| / s (``norm`` 1), the root of
+the sum of its squares (``norm`` 2) or its median (``norm`` "median"), s = ``obs_scale_ln`` (an
 assumption: reported running totals and differing definitions, e.g. Lekima 253,000 by the
 city's count against 149,000 by the NDRCC's, put the observations' own uncertainty at about
 this much in ln units).
@@ -144,7 +144,7 @@ def fit(
     max_generations: int,
     obs_scale_ln: float,
     seed: int,
-    norm: int = 2,
+    norm: int | str = 2,
 ) -> pd.DataFrame:
     """ABC-SMC posterior of the behaviour coefficients on ``cases`` (particles, weights);
     ``norm``: the distance's (:func:`sim.studies.calibration.abc.scaled_distance`)."""
