@@ -67,7 +67,7 @@ def test_an_interrupted_run_leaves_the_previous_folder_untouched(tmp_path, monke
     assert f"{out} was not changed; the unfinished run is in {staging_path(out)}" in " ".join(
         res.output.split()
     )
-    assert "a run does not resume: rerun to start it again" in " ".join(res.output.split())
+    assert "it does not resume: rerun to start it again" in " ".join(res.output.split())
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     partial = staging_path(out)
     assert partial.is_dir() and not (partial / "summary.json").exists()

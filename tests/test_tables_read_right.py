@@ -427,6 +427,7 @@ def test_a_resumed_long_run_says_which_shocks_were_done(tmp_path, monkeypatch):
     args = ["run", str(long_run), "--out", str(tmp_path / "run"), "-q", "--no-figures"]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 130, first.output
+    assert "rerun to resume it: its finished shocks are reused" in " ".join(first.output.split())
     monkeypatch.undo()
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output

@@ -7,9 +7,11 @@ This script asks a prior question: **is there any** setting of the five coeffici
 (``run.PARAMETERS``: the households' PADM intercept, order, response-level and exposure terms
 and the districts' order-threshold scale) under which the model's relocation count is within
 the target of the reported count for most storms, even when the coefficients are chosen on
-the very storms they are scored on? If the best in-sample median error is above the target,
-no calibration of these coefficients (ABC, another distance, more particles) can meet it out
-of sample, and the gap is in the model's structure or its inputs.
+the very storms they are scored on? If the best in-sample median error were above the target,
+no calibration of these coefficients (ABC, another distance, more particles) would be
+expected to meet it out of sample (not a strict bound: leave-one-out predicts each storm
+with another fit), and the gap would be in the model's structure or its inputs. The search
+covers the prior box (or ``--widen`` times it), not every value a coefficient may take.
 
 Method (the same traces and replays as ``run.py``; a trace is made if missing):
 
@@ -18,8 +20,12 @@ Method (the same traces and replays as ``run.py``; a trace is made if missing):
    of |ln(median count over replications / reported count)|, every count at its as-of time;
 2. the ``--polish`` best points refined by Nelder-Mead (:func:`scipy.optimize.minimize`)
    inside the box (coefficients clipped to it);
-3. per storm, the lowest and the highest median count any scored point gives, and its
-   smallest error alone (what the box allows for that storm if the others did not matter).
+3. per storm, the lowest and the highest median count any of the Sobol points gives, and
+   its smallest error alone there (what the box allows for that storm if the others did not
+   matter, as far as the points show).
+
+Nelder-Mead starts from scipy's default simplex (5% of each nonzero coordinate), clipped to
+the box at every evaluation.
 
 ``--widen F`` scores a box F times as wide around the same centre (clipped at the
 coefficients' own limits: the order-threshold scale stays above 0.1; the non-negative terms
@@ -140,7 +146,7 @@ def main() -> None:
 def markdown(table, best, theta, med, lo, hi, a) -> str:
     lines = [
         "| storm | observed | count at the best coefficients | abs ln error | lowest count "
-        "in the box | highest count in the box | smallest error alone |",
+        "of the Sobol points | highest count of the Sobol points | smallest error alone |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in table.itertuples():

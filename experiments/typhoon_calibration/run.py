@@ -12,7 +12,9 @@ interrupted run resumes):
 3. ABC-SMC fits of the PADM coefficients: one on all storms, one per storm left out;
 4. the LOSO table: each storm predicted by the fit that never saw it (median and 90%
    interval of replays over posterior draws x replications), written to ``out/loso.csv``
-   and ``out/results.md``; the joint posterior to ``out/posterior.json``.
+   and ``out/results.md``; the joint posterior to ``out/posterior.json`` (with ``--norm``
+   other than 2 or another ABC budget, each name takes the fits folder's suffix:
+   ``out/results-median-p50-g4.md``).
 
 Every comparison is with the model's running total at the time the count was reported
 (``as_of_local`` in ``storms.yaml``; :func:`storm_files.as_of_hours`), not with the whole
@@ -118,21 +120,32 @@ DISTANCES = {2: "root of the sum of squared", 1: "sum of absolute", "median": "m
 log errors (:func:`sim.studies.calibration.abc.scaled_distance`)."""
 
 
-def fits_dir(norm: int | str) -> Path:
-    """Where the fits of a distance norm are cached (norm 2 keeps the original folder)."""
-    return OUT / ("fits" if norm == 2 else f"fits-l{norm}" if norm == 1 else f"fits-{norm}")
+def norm_arg(text: str) -> int | str:
+    """``--norm``'s value: 1, 2 or "median"; anything else is refused with the choices."""
+    for choice in DISTANCES:
+        if text.strip().lower() == str(choice):
+            return choice
+    raise argparse.ArgumentTypeError(f"{text!r}: choose 2, 1 or median")
+
+
+def fits_dir(norm: int | str, population: int = 100, generations: int = 6) -> Path:
+    """Where the fits of a distance norm and ABC budget are cached (norm 2 at the default
+    budget keeps the original folder; another budget gets its own, never mixed with these)."""
+    name = "fits" if norm == 2 else f"fits-l{norm}" if norm == 1 else f"fits-{norm}"
+    budget = "" if (population, generations) == (100, 6) else f"-p{population}-g{generations}"
+    return OUT / (name + budget)
 
 
 def _fit_job(args):
     label, fit_cases, tr, population, generations, norm = args
-    path = fits_dir(norm) / f"{label}.parquet"
+    path = fits_dir(norm, population, generations) / f"{label}.parquet"
     if path.is_file():
         return label
     post = fit(
         fit_cases,
         tr,
         PARAMETERS,
-        fits_dir(norm) / f"{label}.db",
+        fits_dir(norm, population, generations) / f"{label}.db",
         population,
         generations,
         OBS_SCALE_LN,
@@ -142,12 +155,12 @@ def _fit_job(args):
     tmp = path.with_suffix(".tmp")
     post.to_parquet(tmp)
     tmp.replace(path)
-    (fits_dir(norm) / f"{label}.db").unlink(missing_ok=True)
+    (fits_dir(norm, population, generations) / f"{label}.db").unlink(missing_ok=True)
     return label
 
 
 def fits(all_cases, tr, population, generations, workers, norm) -> dict[str, pd.DataFrame]:
-    fits_dir(norm).mkdir(parents=True, exist_ok=True)
+    fits_dir(norm, population, generations).mkdir(parents=True, exist_ok=True)
     jobs = [("all", all_cases, tr, population, generations, norm)]
     jobs += [
         (
@@ -163,7 +176,10 @@ def fits(all_cases, tr, population, generations, workers, norm) -> dict[str, pd.
     with ProcessPoolExecutor(workers) as pool:
         for label in pool.map(_fit_job, jobs):
             print(f"  fitted {label}", flush=True)
-    return {j[0]: pd.read_parquet(fits_dir(norm) / f"{j[0]}.parquet") for j in jobs}
+    return {
+        j[0]: pd.read_parquet(fits_dir(norm, population, generations) / f"{j[0]}.parquet")
+        for j in jobs
+    }
 
 
 def interval(prefix: str, sample: np.ndarray, observed: float) -> dict[str, float]:
@@ -249,7 +265,7 @@ def write_particles(post: pd.DataFrame, path: Path, a: argparse.Namespace) -> No
         f"# ({', '.join(load_spec()['storms'])}; observed counts and sources in\n"
         "# experiments/typhoon_calibration/storms.yaml); written by\n"
         f"# experiments/typhoon_calibration/run.py --reps {a.reps} --population "
-        f"{a.population} --generations {a.generations} (seed {SEED}).\n"
+        f"{a.population} --generations {a.generations} --norm {a.norm} (seed {SEED}).\n"
         "# Last generation's particles; weight = pyabc importance weight. Licence: Apache-2.0.\n"
     )
     body = post[[*names, "weight"]].to_csv(index=False, float_format="%.6g")
@@ -309,13 +325,14 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=400, help="posterior predictive draws")
     ap.add_argument(
         "--norm",
-        type=lambda s: s if s == "median" else int(s),
+        type=norm_arg,
         choices=tuple(DISTANCES),
         default=2,
         help="ABC distance: 2 (default, the shipped fit), root of the sum of squared scaled "
         "log errors; 1, their sum of absolute values (measured worse: "
-        "results/results_norm1.md); median, their median (the target's own measure; robust "
-        "to the storms the model cannot reach; fits in out/fits-median/)",
+        "results/results_norm1.md); median, their median (the target's own measure, robust "
+        "to the storms the model cannot reach). Outputs of another norm or ABC budget are "
+        "named after it (out/fits-median/, out/results-median.md, ...)",
     )
     ap.add_argument(
         "--shipped-only",
@@ -347,11 +364,13 @@ def main() -> None:
     posts = fits(all_cases, tr, a.population, a.generations, a.workers, a.norm)
     table = loso_table(all_cases, tr, posts, a.draws)
     posterior = summarise_posterior(posts["all"], list(PARAMETERS))
-    table.to_csv(OUT / "loso.csv", index=False)
-    (OUT / "posterior.json").write_text(json.dumps(posterior, indent=2))
-    write_particles(posts["all"], OUT / "behaviour_posterior.csv", a)
+    # outputs named like the fits' folder: another distance or budget never overwrites these
+    tag = fits_dir(a.norm, a.population, a.generations).name.removeprefix("fits")
+    table.to_csv(OUT / f"loso{tag}.csv", index=False)
+    (OUT / f"posterior{tag}.json").write_text(json.dumps(posterior, indent=2))
+    write_particles(posts["all"], OUT / f"behaviour_posterior{tag}.csv", a)
     text = markdown(table, posterior, a.reps, a.norm)
-    (OUT / "results.md").write_text(text, encoding="utf-8")
+    (OUT / f"results{tag}.md").write_text(text, encoding="utf-8")
     print(text)
 
 

@@ -104,7 +104,7 @@ def ensemble_command(
     failed = done.outcome.failed
     sweep_folder = final_dir / Path(done.folder).relative_to(out_dir)  # moved with it
     print_ensemble(console, stats, scen, n_rows)
-    console.print(f"run folder: {final_dir}", highlight=False, soft_wrap=True)
+    console.print(f"run folder: {final_dir}", highlight=False, markup=False, soft_wrap=True)
     if failed:
         typer.echo(
             f"{len(failed)} of {replications} replications failed: {', '.join(failed[:5])} "

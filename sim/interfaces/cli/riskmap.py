@@ -334,6 +334,8 @@ def riskmap_command(
         f"wrote {out_dir}/risk_inventory.csv, .parquet, riskmap.png, risk_matrix.png, grades.md "
         f"in {res.wall_time_s:.1f} s",
         highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
 
 

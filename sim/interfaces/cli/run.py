@@ -48,8 +48,8 @@ def validate(
     FILE: field.path: expected (exit 2)."""
     _load_checked(scenario, list(param or []), journal, shown_overrides(ctx, param))
     also = f"; {journal}: OK" if journal is not None else ""
-    # soft wrap: a long path stays on one line when piped (no newline inside it)
-    console.print(f"{scenario}: OK{also}", highlight=False, soft_wrap=True)
+    # a path printed whole: no newline inside it when piped (soft wrap), no [..] read as markup
+    console.print(f"{scenario}: OK{also}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _load_checked(
@@ -222,9 +222,15 @@ def _run_staged(
             else:
                 _run(scen, staging, quiet, figures, event)
         except KeyboardInterrupt:
+            # only a long run's finished shocks are kept for a rerun (sim.models.longrun)
+            resumes = journal is None and bool(getattr(scen, "shocks", None))
+            hint = (
+                "rerun to resume it: its finished shocks are reused"
+                if resumes
+                else "it does not resume: rerun to start it again"
+            )
             typer.echo(
-                f"interrupted: {untouched(out_dir)}; the unfinished run is in {staging} "
-                "(a run does not resume: rerun to start it again)",
+                f"interrupted: {untouched(out_dir)}; the unfinished run is in {staging} ({hint})",
                 err=True,
             )
             raise typer.Exit(code=130) from None
@@ -240,7 +246,7 @@ def _run_staged(
             )
             raise typer.Exit(code=2) from None
         publish_or_exit(staging, out_dir)
-    console.print(f"run folder: {out_dir}", highlight=False, soft_wrap=True)
+    console.print(f"run folder: {out_dir}", highlight=False, markup=False, soft_wrap=True)
 
 
 def import_lines(model) -> list[str]:

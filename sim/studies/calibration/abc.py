@@ -45,9 +45,11 @@ def scaled_distance(
     targets, s_k = spread of the reported values (sim.studies.calibration.spec.resolve_targets).
     Norm 1 weighs every target's error in proportion, so one target the model cannot reach does
     not dominate the fit as its square does (the p = 1 case of pyabc's PNormDistance). The
-    median ignores the worse half of the targets whatever their errors (breakdown point 50%, as
-    least median of squares: Rousseeuw 1984, JASA 79: 871-880), so reports the model cannot
-    reproduce do not move the fit; it is the measure of issue 13's target.
+    median (numpy's: the mean of the two middle terms for an even count) does not depend on
+    the floor((n - 1) / 2) largest terms, however large (the worst 3 of 8 storms: a high
+    breakdown point, as least median of squares, Rousseeuw 1984, JASA 79: 871-880), so reports
+    the model cannot reproduce do not move the fit; it is the measure of issue 13's target.
+    Weights multiply each term (a median of w_k |z_k|, not a weighted median).
 
     Raises:
         ValueError: ``norm`` not 1, 2 or "median".
