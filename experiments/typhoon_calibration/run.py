@@ -138,14 +138,15 @@ def fits_dir(norm: int | str, population: int = 100, generations: int = 6) -> Pa
 
 def _fit_job(args):
     label, fit_cases, tr, population, generations, norm = args
-    path = fits_dir(norm, population, generations) / f"{label}.parquet"
+    folder = fits_dir(norm, population, generations)
+    path = folder / f"{label}.parquet"
     if path.is_file():
         return label
     post = fit(
         fit_cases,
         tr,
         PARAMETERS,
-        fits_dir(norm, population, generations) / f"{label}.db",
+        folder / f"{label}.db",
         population,
         generations,
         OBS_SCALE_LN,
@@ -155,12 +156,13 @@ def _fit_job(args):
     tmp = path.with_suffix(".tmp")
     post.to_parquet(tmp)
     tmp.replace(path)
-    (fits_dir(norm, population, generations) / f"{label}.db").unlink(missing_ok=True)
+    (folder / f"{label}.db").unlink(missing_ok=True)
     return label
 
 
 def fits(all_cases, tr, population, generations, workers, norm) -> dict[str, pd.DataFrame]:
-    fits_dir(norm, population, generations).mkdir(parents=True, exist_ok=True)
+    folder = fits_dir(norm, population, generations)
+    folder.mkdir(parents=True, exist_ok=True)
     jobs = [("all", all_cases, tr, population, generations, norm)]
     jobs += [
         (
@@ -176,10 +178,7 @@ def fits(all_cases, tr, population, generations, workers, norm) -> dict[str, pd.
     with ProcessPoolExecutor(workers) as pool:
         for label in pool.map(_fit_job, jobs):
             print(f"  fitted {label}", flush=True)
-    return {
-        j[0]: pd.read_parquet(fits_dir(norm, population, generations) / f"{j[0]}.parquet")
-        for j in jobs
-    }
+    return {j[0]: pd.read_parquet(folder / f"{j[0]}.parquet") for j in jobs}
 
 
 def interval(prefix: str, sample: np.ndarray, observed: float) -> dict[str, float]:
